@@ -43,13 +43,14 @@ class Fitted:
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> Fitted:
     """The default recipe on synthetic ratings, written and loaded back; a fifth of the rows and every rating of
-    users 1..5 are held out."""
+    users 1..5 are held out, and those users left unknown (``fold_in=False``), the cold start these tests check
+    (test_collab_fold_in checks the fold-in)."""
     truth = low_rank_ratings(seed=0)
     frame = truth.frame
     held_out = (frame["user"] <= NEW_USERS).to_numpy() | (np.arange(len(frame)) % 5 == 0)
     splits = (np.flatnonzero(~held_out), np.flatnonzero(held_out))
     model_dir = tmp_path_factory.mktemp("collab") / "model"
-    run = fit_ratings(frame, out=model_dir, progress=False, splits=splits)
+    run = fit_ratings(frame, out=model_dir, progress=False, splits=splits, fold_in=False)
     return Fitted(truth, run, trainwell.load(model_dir), frame.iloc[splits[1]])
 
 

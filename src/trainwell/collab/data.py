@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from trainwell.collab.bundle import RatingsDataBundle, first_rows
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
@@ -263,10 +265,10 @@ def default_collab_batch_size(n_rows: int) -> int:
 
 def ratings_data(
     source: pd.DataFrame | str | Path,
-    *,
+    rating: str | None = None,
+    *extra: Any,
     user: str | None = None,
     item: str | None = None,
-    rating: str | None = None,
     target: str | None = None,
     valid_pct: float = 0.2,
     valid_col: str | None = None,
@@ -281,13 +283,15 @@ def ratings_data(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     names: Sequence[str] | None = None,
-) -> DataBundle:
+) -> RatingsDataBundle:
     """Everything a collaborative-filtering Learner needs from a ratings (or interactions) table.
 
     The task is ``regression`` (predict the rating) unless the ratings take exactly two values, which makes it
     ``binary`` (liked or not); ``task`` overrides. Users and items are learned from training rows only: a
     validation row whose user (or item) is not among them is scored as a new user would be (as the average
-    known user), which is what the validation score should measure.
+    known user), which is what the validation score should measure. Those rows are kept as ``new_id_rows``, for
+    :func:`~trainwell.collab.fit_ratings` to fit their ids on after training (:mod:`trainwell.collab.fold_in`);
+    ``show_batch(n, split)`` shows a split's first rows as read.
 
     With ``implicit=True``, or a table holding only users, items (and times), each row is an interaction: implicit feedback
     (:mod:`trainwell.collab.implicit`). The task is then ``binary`` (observed vs drawn non-interactions), each
@@ -297,7 +301,9 @@ def ratings_data(
     Args:
         source: A DataFrame or a ratings file (CSV, TSV, Parquet...; a header-less file is read as
             user, item, rating[, timestamp]).
-        user, item, rating: The columns; found by name (users and items also by position) when not given.
+        rating: The column to predict; second by position, as ``tabular_data``'s and ``text_data``'s target is
+            (``ratings_data(df, "stars", user="user", item="movie")``; everything after it is given by keyword).
+        user, item: The columns; found by name (also by position) when not given (the rating by name).
         target: Another name for ``rating`` (the column to predict), as ``tabular_data`` and the command line's
             ``--target`` call it.
         valid_pct: Share of rows held out at random (seeded) when neither ``valid_col`` nor ``splits`` is given.
@@ -324,6 +330,7 @@ def ratings_data(
         >>> data.task.kind, data.model_hints["n_users"], data.model_hints["n_items"]
         ('regression', 4, 4)
     """
+    refuse_extra_positional("ratings_data", extra, ("source", "rating"), ("user", "item"))
     _check_settings(valid_pct, batch_size, task)
     if target is not None and rating is not None and target != rating:
         raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
@@ -391,16 +398,30 @@ def ratings_data(
             )
         hints["y_range"] = [recipe.rating_min - RANGE_MARGIN * span, recipe.rating_max + RANGE_MARGIN * span]
         hints["clip"] = [recipe.rating_min, recipe.rating_max]
-    return DataBundle(resolved, train, valid, test_loader, recipe, "collab", hints)
+    columns: list[str | None] = [user_col, item_col, rating_col]
+    shown = {"train": first_rows(train_df, columns)}
+    if valid is not None:
+        shown["valid"] = first_rows(valid_df, columns)
+    if test is not None:
+        shown["test"] = first_rows(test_df, columns)
+    new_id_rows = None
+    if valid is not None:  # validation rows of an id no training row has: fitted after training (fold_in)
+        unseen = np.flatnonzero((valid.tensors[0] == 0).any(dim=1).numpy())
+        new_id_rows = valid_df.iloc[unseen][[user_col, item_col, rating_col]].copy() if len(unseen) else None
+    return RatingsDataBundle(
+        resolved, train, valid, test_loader, recipe, "collab", hints, shown=shown, new_id_rows=new_id_rows
+    )
 
 
-def chosen_items(data: DataBundle) -> tuple[np.ndarray, np.ndarray]:
+def chosen_items(data: DataBundle, extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """What each user chose in the data a model is fitted on, training and validation rows alike, as
     ``(offsets, items)``: user code ``u``'s item codes (sorted, each once) are ``items[offsets[u]:offsets[u + 1]]``.
 
     These are what ``recommend`` leaves out: an item a user rated, or interacted with, is not news to them,
     whichever split it fell in (a leave-one-out validation holds each user's latest). Ids the recipe does not
-    know (code 0: a validation row of a new user or item) are left aside; the test rows are not read."""
+    know (code 0: a validation row of a new user or item) are left aside; the test rows are not read. ``extra``
+    adds ``(N, 2)`` (user code, item code) pairs: the validation rows of ids met after training, once fitted
+    (:func:`~trainwell.collab.fold_in.fold_in`)."""
     n_users, n_items = int(data.model_hints["n_users"]), int(data.model_hints["n_items"])
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     train: Any = data.train
@@ -415,6 +436,8 @@ def chosen_items(data: DataBundle) -> tuple[np.ndarray, np.ndarray]:
             if loader is not None:
                 codes = loader.tensors[0].numpy()
                 parts.append((codes[:, 0], codes[:, 1]))
+    if extra is not None:
+        parts.append((extra[:, 0], extra[:, 1]))
     users = (
         np.concatenate([np.asarray(u, dtype=np.int64) for u, _ in parts]) if parts else np.zeros(0, np.int64)
     )
@@ -592,7 +615,7 @@ def _interactions_data(
     n_negatives: int,
     seed: int,
     name: str,
-) -> DataBundle:
+) -> RatingsDataBundle:
     """Implicit feedback: interactions in, the loaders of :mod:`trainwell.collab.implicit` out."""
     from trainwell.collab.implicit import (
         HeldOutRanking,
@@ -648,7 +671,11 @@ def _interactions_data(
             valid.ranking = HeldOutRanking(held_users, held_items, seen, recipe.n_items, popularity)
     task = Task("binary", (0, 1), (recipe.target_names[0],))
     hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}
-    return DataBundle(task, train, valid, None, recipe, "collab", hints)
+    columns = [user_col, item_col, time or find_time_column(df, [user_col, item_col])]
+    shown = {"train": first_rows(train_df, columns)}
+    if valid is not None:
+        shown["valid"] = first_rows(valid_df, columns)
+    return RatingsDataBundle(task, train, valid, None, recipe, "collab", hints, shown=shown)
 
 
 def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:

@@ -108,6 +108,7 @@ class RatingsFold:
             task=self.task.kind,
             splits=(train.tolist(), valid.tolist()),
             progress=False,
+            fold_in=False,  # the fold's model is scored on its validation rows and dropped
             **self.settings.keywords(),
         )
         preds, targets = validation_predictions(
@@ -311,10 +312,10 @@ def evaluate_interactions(
 
 def evaluate_ratings(
     source: pd.DataFrame | str | Path,
-    *,
+    rating: str | None = None,
+    *extra: Any,
     user: str | None = None,
     item: str | None = None,
-    rating: str | None = None,
     implicit: bool = False,
     cv: int = 5,
     seed: int = 0,
@@ -336,7 +337,9 @@ def evaluate_ratings(
 
     Args:
         source: the ratings: a DataFrame, or a CSV / TSV / Parquet file (MovieLens' ``u.data`` too).
-        user, item, rating: the columns (default: found by name, as :func:`~trainwell.ratings_data` finds them).
+        rating: the column to predict; second by position, as ``evaluate_table``'s target is
+            (``evaluate_ratings(df, "stars", user="user", item="movie")``; the rest by keyword).
+        user, item: the columns (default, and the rating's: found by name, as :func:`~trainwell.ratings_data` finds them).
         implicit: read each row as an interaction (plays, clicks) and rank (hit@10, NDCG@10).
         cv: number of folds, at least 2.
         seed: seeds the folds and every model.
@@ -371,6 +374,7 @@ def evaluate_ratings(
     """
     from trainwell.collab.data import find_rating_columns, ratings_data, ratings_source, read_ratings_named
     from trainwell.core.errors import ConfigError
+    from trainwell.core.positional import refuse_extra_positional
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
@@ -378,6 +382,7 @@ def evaluate_ratings(
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.learner.run_files import check_fit_settings
 
+    refuse_extra_positional("evaluate_ratings", extra, ("source", "rating"), ("user", "item"))
     fold_seconds = check_settings(cv, epochs, time_budget)
     check_fit_settings(epochs, lr, None)
     settings = FitSettings(arch, n_factors, lr, wd)

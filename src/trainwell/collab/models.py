@@ -70,6 +70,12 @@ class _Bounded(nn.Module):
         self.clip = None if clip is None else (float(clip[0]), float(clip[1]))
         if self.clip is not None and not self.clip[0] <= self.clip[1]:
             raise ValueError(f"clip must be (low, high) with low <= high, got {clip}")
+        #: Rows per embedding that training fitted, where ids were added after it (:meth:`add_ids`); else None.
+        self.trained_rows: dict[str, int] | None = None
+
+    #: The attributes holding the user embeddings, and the item ones: where :meth:`add_ids` adds rows.
+    user_tables: tuple[str, ...] = ()
+    item_tables: tuple[str, ...] = ()
 
     @torch.no_grad()
     def refresh_unknown(self) -> None:
@@ -77,11 +83,33 @@ class _Bounded(nn.Module):
         the average known user would be (their mean bias, their mean taste), a new item as the average item.
 
         Row 0 takes no gradient (``padding_idx``); :func:`~trainwell.collab.collab_learner` installs a callback
-        that refreshes it before each validation and at the end of the fit, so scores and exports agree.
+        that refreshes it before each validation and at the end of the fit, so scores and exports agree. Rows
+        added after training (:meth:`add_ids`) are left out of the mean: they were fitted on validation rows,
+        which the unseen-id row, scoring those rows again, must not have read.
         """
-        for module in self.modules():
+        trained = self.trained_rows or {}
+        for name, module in self.named_modules():
             if isinstance(module, nn.Embedding) and module.num_embeddings > 1:
-                module.weight[0] = module.weight[1:].mean(dim=0)
+                end = trained.get(name, module.num_embeddings)
+                module.weight[0] = module.weight[1:end].mean(dim=0)
+
+    @torch.no_grad()
+    def add_ids(self, n_users: int, n_items: int) -> None:
+        """Append ``n_users`` rows to the user embeddings and ``n_items`` to the item ones, each a copy of row 0
+        (the average known user or item), for ids met after training (:mod:`trainwell.collab.fold_in`). The
+        rows there were are unchanged, and remembered as the trained ones (:meth:`refresh_unknown`)."""
+        if not self.user_tables or not self.item_tables:
+            raise TypeError(f"{type(self).__name__} names no user_tables and item_tables to add rows to")
+        trained = self.trained_rows or {}
+        for names, extra in ((self.user_tables, int(n_users)), (self.item_tables, int(n_items))):
+            for name in names:
+                old: nn.Embedding = getattr(self, name)
+                trained.setdefault(name, old.num_embeddings)
+                grown = nn.Embedding(old.num_embeddings + extra, old.embedding_dim, padding_idx=0)
+                grown = grown.to(device=old.weight.device, dtype=old.weight.dtype)
+                grown.weight.copy_(torch.cat([old.weight, old.weight[:1].expand(extra, -1)]))
+                setattr(self, name, grown)
+        self.trained_rows = trained
 
     def bound(self, raw: torch.Tensor) -> torch.Tensor:
         if self.y_range is None:
@@ -122,6 +150,9 @@ class DotBias(_Bounded):
         self.item_factors = _embedding(n_items, n_factors)
         self.user_bias = _embedding(n_users, 1)
         self.item_bias = _embedding(n_items, 1)
+
+    user_tables = ("user_factors", "user_bias")
+    item_tables = ("item_factors", "item_bias")
 
     def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor | None = None) -> torch.Tensor:
         users, items = x_cat[:, 0], x_cat[:, 1]
@@ -179,6 +210,9 @@ class CollabNN(_Bounded):
             width = hidden
         self.body = nn.Sequential(*blocks)
         self.head = nn.Linear(width, 1)
+
+    user_tables = ("user_factors",)
+    item_tables = ("item_factors",)
 
     def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor | None = None) -> torch.Tensor:
         features = torch.cat([self.user_factors(x_cat[:, 0]), self.item_factors(x_cat[:, 1])], dim=1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,11 @@ import pandas as pd
 
 from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.collab.data import ratings_data
+from trainwell.collab.fold_in import FoldedIn
+from trainwell.collab.fold_in import fold_in as fold_in_new_ids
 from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.core.errors import ConfigError
+from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
@@ -36,16 +40,20 @@ def default_epochs(n_batches: int, implicit: bool = False) -> int:
     return int(min(MAX_EPOCHS, max(least, math.ceil(MIN_STEPS / max(n_batches, 1)))))
 
 
+@dataclass
 class RatingsRun(FitRun):
-    """What :func:`fit_ratings` produced."""
+    """What :func:`fit_ratings` produced; ``folded_in``: the users and items fitted after training, that only
+    validation rows had (:func:`~trainwell.collab.fold_in.fold_in`), or ``None``."""
+
+    folded_in: FoldedIn | None = None
 
 
 def fit_ratings(
     source: pd.DataFrame | str | Path,
-    *,
+    rating: str | None = None,
+    *extra: Any,
     user: str | None = None,
     item: str | None = None,
-    rating: str | None = None,
     target: str | None = None,
     out: str | Path | None = None,
     arch: str = "dot_bias",
@@ -60,13 +68,15 @@ def fit_ratings(
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
     item_names: Mapping[str, str] | None = None,
+    fold_in: bool = True,
     **data_kwargs: Any,
 ) -> RatingsRun:
     """Train a recommender on a ratings table the recommended way and write it to ``out`` (when given).
 
-    ``target`` is another name for ``rating`` (the column to predict), as the other pipelines and the command
-    line's ``--target`` call it. ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``,
-    ``valid_col``, ``task``,
+    ``rating`` is the column to predict, second by position as the other pipelines' target is
+    (``fit_ratings(df, "stars", user="user", item="movie")``; everything after it is given by keyword);
+    ``target`` is another name for it, as the other pipelines and the command line's ``--target`` call it.
+    ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``, ``valid_col``, ``task``,
     ``batch_size``, ``implicit``...). The learning rate and weight decay default to values measured on
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
@@ -80,7 +90,12 @@ def fit_ratings(
     which training continues from exactly (``ease`` has no training to resume). ``item_names`` (id -> name)
     are kept in the model directory (``item_names.csv``), for ``recommend`` and ``report`` to show; a ratings
     folder's own list is read when not given (MovieLens' ``ml-100k/`` or its archive: ``u.item``'s titles).
+    ``fold_in``: after training, fit the users and items that only validation rows have on those rows, every
+    trained weight frozen (:func:`~trainwell.collab.fold_in.fold_in`), so the model returned and written knows
+    every id of the data; validation still scored them as new ids. ``run.folded_in`` says what was added;
+    ``False`` leaves them unknown (a cross-validation fold, whose model is scored and dropped).
     """
+    refuse_extra_positional("fit_ratings", extra, ("source", "rating"), ("user", "item"))
     check_fit_settings(epochs, lr, out)
     if target is not None and rating is not None and target != rating:
         raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
@@ -124,13 +139,26 @@ def fit_ratings(
     one_step = bool(getattr(learn.model, "closed_form", False))
     if one_step:
         began.count()
-    extra = None
+    folded = fold_in_new_ids(learn) if fold_in else None
+    if folded is not None and progress:
+        _say(folded.sentence())
+    extra_files = None
     if item_names:
         from trainwell.collab.names import ITEM_NAMES_FILE, names_file
 
-        extra = {ITEM_NAMES_FILE: names_file(dict(item_names))}
+        extra_files = {ITEM_NAMES_FILE: names_file(dict(item_names))}
     # test= (--test): scored once, after training; under a budget, the time of each is counted on it
-    model_dir = score_and_write(learn, out, None, budget, extra)
+    model_dir = score_and_write(learn, out, None, budget, extra_files)
     if one_step:
         hand_over(callbacks, budget, learn)  # the command's closing line on its whole time (no fit handed it)
-    return RatingsRun(learn, data, lr, model_dir, budget=budget)
+    return RatingsRun(learn, data, lr, model_dir, budget=budget, folded_in=folded)
+
+
+def _say(line: str) -> None:
+    """One line on standard error, beside the progress display (the first process's only, under torchrun)."""
+    from trainwell.core.device import is_rank_zero
+
+    if is_rank_zero():
+        from rich.console import Console
+
+        Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)

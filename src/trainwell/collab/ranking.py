@@ -195,9 +195,9 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
     >>> unknown_id_hint("7.5", ["1", "2", "40"], "users")
     'its users are whole numbers from 1 to 40'
     >>> unknown_id_hint("2", ["1", "3", "40"], "items")
-    'its 3 items are whole numbers from 1 to 40, not every one of them: 2 is not among those trained on (its ratings were all in the validation rows, or it has none)'
+    'its 3 items are whole numbers from 1 to 40, not every one of them: 2 is not among those trained on (it has no ratings in the data the model was fitted on, or, fitted with fold_in=False, only validation ones)'
     >>> unknown_id_hint("41", ["1", "2", "40"], "items")
-    'its items are whole numbers from 1 to 40; one whose ratings were all in the validation rows is not trained on either'
+    'its items are whole numbers from 1 to 40; fitted with fold_in=False, a model does not know one whose ratings were all in the validation rows either'
     >>> unknown_id_hint("alise", ["alice", "bob"], "users")
     "did you mean 'alice'?"
     """
@@ -208,13 +208,13 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
         if inside and len(numbers) < high - low + 1:  # within the range, yet not one of them: a gap
             return (
                 f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, not every one of them: "
-                f"{str(value).strip()} is not among those trained on (its ratings were all in the validation rows, "
-                "or it has none)"
+                f"{str(value).strip()} is not among those trained on (it has no ratings in the data the model was fitted on, or, "
+                "fitted with fold_in=False, only validation ones)"
             )
         if str(value).strip().lstrip("-").isdigit():  # a whole number past the range: still maybe in the data
             return (
-                f"its {kind} are whole numbers from {low} to {high}; one whose ratings were all in the validation "
-                "rows is not trained on either"
+                f"its {kind} are whole numbers from {low} to {high}; fitted with fold_in=False, a model does not know "
+                "one whose ratings were all in the validation rows either"
             )
         return f"its {kind} are whole numbers from {low} to {high}"
     import difflib

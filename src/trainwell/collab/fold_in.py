@@ -1,0 +1,171 @@
+"""After training, fit the users and items that only validation rows have ("folding in").
+
+A random split puts every rating of a rarely rated item among the validation rows now and then (MovieLens 100k,
+20% held out at seed 0: 38 of its 1,682 films, with 40 validation ratings). Training never sees those ids, and
+validation must score them as it scores any new id, as the average user or item: that is part of what it
+measures. But the model a fit returned knew none of them, so ``predict`` and ``recommend`` answered them as
+strangers although the data given to the fit named them and rated them.
+
+:func:`fold_in` gives the final model those ids, the way recommender libraries fit a new user or item into a
+trained factor model (implicit's ``partial_fit_items``): it adds a row for each to every user or item embedding,
+starting as the average, and fits only those rows on their validation rows, every weight training fitted
+frozen, with a ridge pull towards the average (:data:`FOLD_IN_PRIOR`, the user + item bias baseline's
+shrinkage) that a few ratings do not overcome. Evaluation stays honest: the weights training fitted are
+unchanged, and the validation loader still codes those ids as unseen (0), so its scores, and any scoring of
+it again, describe the model that training fitted on the training rows alone (the unseen-id row keeps
+averaging the trained rows only: ``trained_rows``).
+
+Measured on MovieLens 100k (``dot_bias``, 5 epochs): 150 films with at least 6 ratings given half their ratings
+as validation rows and half as test rows, the rest split 80/20. On those films' 5,885 test ratings, RMSE 1.109
+as new items (the average item), 0.923 folded in (their validation ratings' mean: 1.049; the global mean: 1.122);
+the fold-in of 183 films on 5,887 rows took 8 s on 2 shared CPU cores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.collab.data import chosen_items
+from trainwell.data.categories import category_vocabulary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.collab.recipe import CollabRecipe
+    from trainwell.learner.learner import Learner
+
+__all__ = ["FOLD_IN_ITERATIONS", "FOLD_IN_PRIOR", "FoldedIn", "fold_in"]
+
+#: The ridge pull of each new id's rows towards the average row: as many ratings of the average as the bias
+#: baseline's item shrinkage (Surprise's 10), so an item rated once moves a tenth of the way to its rating.
+FOLD_IN_PRIOR = 10.0
+#: L-BFGS iterations: the problem is small (a few rows of a few embeddings) and smooth.
+FOLD_IN_ITERATIONS = 100
+
+
+@dataclass(frozen=True)
+class FoldedIn:
+    """What :func:`fold_in` added: the user and item ids (as the recipe keeps them) and how many validation rows
+    fitted them."""
+
+    users: tuple[str, ...]
+    items: tuple[str, ...]
+    rows: int
+
+    def sentence(self) -> str:
+        """One line for the fit's output."""
+        parts = [
+            f"{len(ids):,} {kind}{'s' if len(ids) != 1 else ''}"
+            for ids, kind in ((self.items, "item"), (self.users, "user"))
+            if ids
+        ]
+        return (
+            f"fitted {' and '.join(parts)} that only validation rows have, on those {self.rows:,} rows "
+            "(validation scored them as new ids)"
+        )
+
+
+def fold_in(
+    learn: Learner, rows: pd.DataFrame | None = None, *, prior: float = FOLD_IN_PRIOR
+) -> FoldedIn | None:
+    """Add to ``learn``'s model and recipe the users and items of ``rows`` (by default its data's
+    ``new_id_rows``: the validation rows of ids no training row has) and fit their embedding rows on those rows.
+
+    Returns what was added, or ``None`` when nothing was: no such rows, implicit feedback, or a model that
+    cannot take rows for new ids (one without ``add_ids``, such as a user's own architecture).
+    """
+    data: Any = learn.data
+    rows = getattr(data, "new_id_rows", None) if rows is None else rows
+    model: Any = learn.model
+    recipe: CollabRecipe = data.recipe
+    if rows is None or not len(rows) or recipe.implicit or not callable(getattr(model, "add_ids", None)):
+        return None
+    if not model.user_tables or not model.item_tables:
+        return None
+    new_users = category_vocabulary(rows[recipe.user_col][recipe.user_codes(rows[recipe.user_col]) == 0])
+    new_items = category_vocabulary(rows[recipe.item_col][recipe.item_codes(rows[recipe.item_col]) == 0])
+    if not new_users and not new_items:
+        return None
+    starts = {name: recipe.n_users for name in model.user_tables}
+    starts.update({name: recipe.n_items for name in model.item_tables})
+    model.add_ids(len(new_users), len(new_items))
+    grown = dataclasses.replace(recipe, users=[*recipe.users, *new_users], items=[*recipe.items, *new_items])
+    _fit_new_rows(learn, grown, rows, starts, prior)
+    data.recipe = grown
+    sizes = {"n_users": grown.n_users, "n_items": grown.n_items}
+    data.model_hints.update(sizes)
+    config = (learn.model_spec or {}).get("config")
+    if isinstance(config, dict):
+        config.update(sizes)
+    codes = grown.transform(rows)[0].numpy()
+    if hasattr(model, "seen_items"):  # recommend leaves out what each user rated, these rows included
+        offsets, seen = chosen_items(data, extra=codes)
+        device = model.seen_items.device
+        model.register_buffer("seen_offsets", torch.from_numpy(offsets).to(device))
+        model.register_buffer("seen_items", torch.from_numpy(seen).to(device))
+        if isinstance(config, dict) and "n_seen" in config:
+            config["n_seen"] = len(seen)
+    _sketch_rows(data.train, rows)
+    learn.opt = None  # the embeddings are new tensors: a later fit makes its optimizer afresh
+    return FoldedIn(tuple(new_users), tuple(new_items), len(rows))
+
+
+def _fit_new_rows(
+    learn: Learner, recipe: CollabRecipe, rows: pd.DataFrame, starts: dict[str, int], prior: float
+) -> None:
+    """Fit the embedding rows past ``starts`` (the new ids') on ``rows`` by L-BFGS, the rest of the model frozen:
+    the rows' summed loss plus ``prior`` times each new row's squared distance from the average row (row 0)."""
+    model: Any = learn.model
+    device = next(model.parameters()).device
+    x_cat, x_cont = (part.to(device) for part in recipe.transform(rows))
+    target = learn.task.encode(rows[recipe.rating_col]).to(device)
+    weights = {name: getattr(model, name).weight for name in starts}
+    new = {
+        name: weights[name][start:].detach().clone().requires_grad_(True) for name, start in starts.items()
+    }
+    average = {name: weights[name][:1].detach() for name in starts}
+    frozen = {name: parameter.detach() for name, parameter in model.named_parameters()}
+    optimizer = torch.optim.LBFGS(
+        list(new.values()), lr=1.0, max_iter=FOLD_IN_ITERATIONS, line_search_fn="strong_wolfe"
+    )
+
+    def objective() -> torch.Tensor:
+        optimizer.zero_grad()
+        tables = {
+            f"{name}.weight": torch.cat([frozen[f"{name}.weight"][:start], new[name]])
+            for name, start in starts.items()
+        }
+        pred = torch.func.functional_call(model, {**frozen, **tables}, (x_cat, x_cont))
+        penalty = sum(((new[name] - average[name]) ** 2).sum() for name in starts)
+        loss = learn.compute_loss(pred, target) * len(target) + prior * penalty
+        loss.backward()  # type: ignore[no-untyped-call]
+        return loss
+
+    was_training = model.training
+    model.eval()  # no dropout; the outputs clipped to the ratings seen, as predictions are
+    try:
+        optimizer.step(objective)  # type: ignore[no-untyped-call]
+    finally:
+        model.train(was_training)
+    with torch.no_grad():
+        for name, start in starts.items():
+            weights[name][start:] = new[name]
+
+
+def _sketch_rows(train: Any, rows: pd.DataFrame) -> None:
+    """Count ``rows`` among the training rows in the sketch a report reads (:mod:`trainwell.data.fingerprint`):
+    they fitted the new ids' rows, so a report on them should say they trained the model."""
+    from trainwell.data.fingerprint import SKETCH_SIZE, RowSketch, row_hashes
+
+    sketch = getattr(train, "rows_sketch", None)
+    if not isinstance(sketch, RowSketch):
+        return
+    hashes = np.unique(np.concatenate([sketch.hashes, row_hashes(rows, sketch.columns, sketch.version)]))
+    train.rows_sketch = RowSketch(
+        sketch.columns, hashes[:SKETCH_SIZE], sketch.n_rows + len(rows), sketch.version
+    )
