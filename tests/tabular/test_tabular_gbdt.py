@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -393,3 +394,22 @@ def test_a_rows_answer_does_not_depend_on_the_rows_beside_it() -> None:
     for start, size in ((0, 1), (5, 3), (10, 20)):
         alone = run.learn.predict(rows.iloc[start : start + size])
         assert alone["prediction"].tolist() == together["prediction"].iloc[start : start + size].tolist()
+
+
+def test_auto_under_torchrun_says_it_trains_the_mlp_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tour's torchrun fit of 1,500 Adult rows kept the MLP (ROC AUC 0.854) where one process kept the trees
+    (0.883), and said nothing: the choice is not a comparison there, and that is said once."""
+    from trainwell.tabular.pipeline import _say_no_trees_under_torchrun, trees_apply
+
+    data = trainwell.tabular_data(threshold_table(), "y")
+    monkeypatch.setattr("trainwell.distributed.spread.trains_together", lambda: True)
+    assert not trees_apply(data)
+    with pytest.warns(
+        UserWarning, match=r"^under torchrun arch='auto' trains the MLP alone: boosted trees"
+    ) as said:
+        _say_no_trees_under_torchrun(data)
+    assert "--arch gbdt there" in said[0].message.command_line  # type: ignore[union-attr]
+    monkeypatch.setattr("trainwell.distributed.spread.trains_together", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _say_no_trees_under_torchrun(data)  # one process compares them: nothing to say
