@@ -200,7 +200,7 @@ def test_the_plot_marks_the_rate_a_fit_trained_at_and_keeps_the_blow_up_off_the_
     result.plot(tmp_path / "clipped.png", trained_at=1e-2)
     result.plot(tmp_path / "kept.png", trained_at=3.5e-2 * 0.999)
     clipped, kept = ([line.get_label() for line in figure.axes[0].lines] for figure in drawn)
-    assert "trained at 1.0e-02" in clipped and "suggestion 3.5e-02" in clipped
+    assert "trained at 1.0e-02 (capped below the suggestion)" in clipped and "suggestion 3.5e-02" in clipped
     assert "suggestion 3.5e-02, trained at" in kept and not any(label.startswith("trained") for label in kept)
     top = drawn[0].axes[0].get_ylim()[1]
     assert top < 5 < max(losses)  # the start (2.0) and the fall to 1.1 fill the panel; 21,000 leaves it

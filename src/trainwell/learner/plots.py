@@ -78,8 +78,16 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
             result.steepest, color="tab:orange", linestyle=":", label=f"steepest {result.steepest:.1e}"
         )
     if trained_at is not None and not same:
+        # Why the fit did not train at the suggestion (a user read both rates on the plot and no reason).
+        why = ""
+        if result.suggestion:
+            why = (
+                " (capped below the suggestion)"
+                if trained_at < result.suggestion
+                else " (the suggestion too low)"
+            )
         axis.axvline(
-            trained_at, color="black", linestyle="-", linewidth=1.2, label=f"trained at {trained_at:.1e}"
+            trained_at, color="black", linestyle="-", linewidth=1.2, label=f"trained at {trained_at:.1e}{why}"
         )
     axis.set_xscale("log")
     compact_ticks(axis, sides="y", place=False)  # a price model's loss in squared dollars: 20.0G, no offset
