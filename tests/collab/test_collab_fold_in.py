@@ -4,6 +4,8 @@ a new id and the weights training fitted stay as they were."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,9 @@ import torch
 
 import trainwell
 from ratings_support import LowRankRatings, low_rank_ratings, rmse
+from trainwell.collab.data import ratings_data
 from trainwell.collab.fold_in import FOLD_IN_PRIOR, fold_in
+from trainwell.collab.learner import collab_learner
 from trainwell.collab.pipeline import RatingsRun, fit_ratings
 
 ONLY_IN_VALIDATION_ITEMS, ONLY_IN_VALIDATION_USER = (39, 40), 1
@@ -160,3 +164,17 @@ def test_the_unseen_row_averages_the_trained_rows_only(runs: dict[bool, RatingsR
         weight = getattr(model, name).weight.detach()
         assert torch.allclose(weight[0], weight[1:rows].mean(dim=0))
         assert not torch.allclose(weight[0], weight[1:].mean(dim=0))
+
+
+def test_a_learner_built_by_hand_folds_in_when_asked(truth: LowRankRatings, tmp_path: Path) -> None:
+    # ratings_data + collab_learner + fit_one_cycle, as the README's Python example trains: fold_in is one call.
+    data = ratings_data(truth.frame, splits=held_out(truth.frame))
+    learn = collab_learner(data, progress=False)
+    learn.fit_one_cycle(2, 5e-3)
+    assert data.recipe.item_codes([40])[0] == 0  # type: ignore[union-attr]
+    folded = fold_in(learn)
+    assert folded is not None and folded.items == ("39", "40")
+    learn.export(tmp_path / "recs")
+    recs = trainwell.load(tmp_path / "recs")
+    assert recs.recipe.item_codes([40])[0] > 0
+    assert fold_in(learn) is None  # nothing left to add
