@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -67,11 +68,12 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
         assert picture.size[1] > picture.size[0] * 0.8
 
 
-def test_each_map_says_the_change_its_full_colour_stands_for(
+def test_each_map_says_in_words_what_covering_its_deepest_colour_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each map is scaled to its own strongest patch: without the figure, a patch moving p by 0.001 looked
-    # as decisive as one moving it by 0.9, and blue (evidence against) was not explained.
+    # as decisive as one moving it by 0.9, and blue (evidence against) was not explained. Its caption was
+    # "'bright': full colour, p moves 0.5": a tour asked what "full colour" meant.
     import matplotlib.pyplot as plt
 
     result = occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4)
@@ -79,14 +81,53 @@ def test_each_map_says_the_change_its_full_colour_stands_for(
     drawn: list[object] = []
     monkeypatch.setattr(plt, "close", drawn.append)
     plot_occlusion([result], tmp_path / "occlusion.png")
-    title = drawn[0].axes[1].get_title().replace("\n", " ")  # type: ignore[attr-defined]
-    assert f"'{result.label}': full colour, p moves {strongest:.2g}" == title
+    axes = drawn[0].axes  # type: ignore[attr-defined]
+    assert axes[0].get_title() == f"p('bright') = {result.probability:.2f}"
+    title = axes[1].get_title().replace("\n", " ")
+    assert title == f"covering the deepest colour moves p('bright') by {strongest:.2g}"
     # What the colours mean is said once, above the grid: three lines of it over every map ran into the row above.
-    legend = drawn[0].get_suptitle()  # type: ignore[attr-defined]
-    assert (
-        legend.startswith("Occlusion maps: red where the image speaks for the label named")
-        and "blue" in legend
+    legend = drawn[0].get_suptitle().replace("\n", " ")  # type: ignore[attr-defined]
+    assert legend.startswith(
+        "Occlusion maps: red where covering the image lowers p, the probability of the label"
     )
+    assert "blue where it raises it" in legend
+
+
+@pytest.mark.parametrize("n_maps", [1, 2, 7])
+def test_the_legend_and_titles_fit_inside_the_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n_maps: int
+) -> None:
+    # On one map (a figure 4.4 inches wide) the legend was one line cut off at both ends:
+    # "d where the image speaks for the label named (covering it low".
+    import matplotlib.pyplot as plt
+
+    maps = [occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4) for _ in range(n_maps)]
+    drawn: list[object] = []
+    monkeypatch.setattr(plt, "close", drawn.append)
+    plot_occlusion(maps, tmp_path / "occlusion.png")
+    figure: Any = drawn[0]
+    renderer = figure.canvas.get_renderer()
+    frame = figure.bbox
+    texts = [figure._suptitle, *(axis.title for axis in figure.axes if axis.get_title())]
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1, text.get_text()
+    # No title runs into the images of the row above it: boxes of titles and images do not overlap.
+    images = [axis.get_window_extent(renderer) for axis in figure.axes if axis.images]
+    for axis in figure.axes:
+        if axis.get_title():
+            box = axis.title.get_window_extent(renderer)
+            assert not any(box.overlaps(image) for image in images), axis.get_title()
+
+
+def test_a_map_prints_as_one_line() -> None:
+    # print(map) wrote some forty lines of tensors (image= and heat=).
+    result = occlusion_map(Holder(), torch.ones(3, 16, 12), patch=4)
+    assert (
+        repr(result)
+        == f"OcclusionMap(label='bright', probability={result.probability:.2f}, target=1, size=16x12)"
+    )
+    assert str(result) == repr(result)
 
 
 def test_bad_input_is_a_clear_error() -> None:

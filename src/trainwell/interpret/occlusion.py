@@ -26,7 +26,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.plot_file import PlotFile, save_png, warn_if_replacing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OcclusionMap:
     """The result of :func:`occlusion_map`.
 
@@ -46,6 +46,15 @@ class OcclusionMap:
     label: str
     probability: float
     quantity: bool = False
+
+    def __repr__(self) -> str:
+        """A line, not the tensors: ``OcclusionMap(label='ship', probability=0.67, target=1, size=32x32)``
+        (``print`` of a map wrote some forty lines of ``image`` and ``heat``)."""
+        value = (
+            f"prediction={self.probability:.4g}" if self.quantity else f"probability={self.probability:.2f}"
+        )
+        height, width = self.heat.shape[-2:]
+        return f"OcclusionMap(label={self.label!r}, {value}, target={self.target}, size={height}x{width})"
 
     @overload
     def plot(self, path: str | Path = ..., *, title: str | None = None) -> PlotFile: ...
@@ -234,6 +243,46 @@ def _check_shape(recipe: Any, image: torch.Tensor) -> None:
 
 #: Image and map pairs side by side in a row of the figure, when there are more than two maps.
 PAIRS_PER_ROW = 3
+#: Characters a line of a panel's title holds (a panel is about two inches wide, the title 9 points).
+TITLE_CHARS = 30
+#: Pixels a character of the 10-point legend takes on average at 100 dpi, with a margin: what its wrapping
+#: width is measured in.
+LEGEND_CHAR_PX = 8.0
+#: Height added to the figure for each line of the legend past the first.
+LEGEND_LINE_INCHES = 0.18
+#: Height of a row of pairs: the images and their titles of two lines (less, and a row's titles ran into the
+#: images above).
+ROW_INCHES = 2.5
+
+
+def _image_title(result: OcclusionMap) -> str:
+    """The title over the image: the label explained and its probability (a regression: its predicted number)."""
+    if result.quantity:
+        return f"{_quantity_name(result.label)}: {result.probability:.4g}"
+    return f"p('{result.label}') = {result.probability:.2f}"
+
+
+def _map_title(result: OcclusionMap, strongest: float) -> str:
+    """The title over the map: how much covering its deepest colour (its most decisive patch) moves the
+    probability or the number, named again: a report titles each image with its own words."""
+    if result.quantity:
+        return f"covering the deepest colour moves the {_quantity_name(result.label)} by {strongest:.3g}"
+    return f"covering the deepest colour moves p('{result.label}') by {strongest:.2g}"
+
+
+def _quantity_name(label: str) -> str:
+    """A regression's label as a noun: ``"predicted price"``, or ``"prediction"`` for an unnamed target."""
+    return label if label == "prediction" else f"predicted {label}"
+
+
+def _legend(quantity: bool) -> str:
+    """What the colours mean, said once above every map."""
+    if quantity:
+        return "Occlusion maps: red where covering the image lowers the predicted number, blue where it raises it"
+    return (
+        "Occlusion maps: red where covering the image lowers p, the probability of the label named (evidence "
+        "for it), blue where it raises it"
+    )
 
 
 @overload
@@ -248,9 +297,10 @@ def plot_occlusion(
     maps: list[OcclusionMap], path: str | Path | None = None, *, titles: list[str] | None = None
 ) -> PlotFile | bytes:
     """Each map as a pair: the image, then the heat map over it (red: evidence for the class, or for a higher
-    number in a regression; blue: against;
-    each map on its own scale, the change of probability at full colour in its title). One pair a row for one
-    or two maps, three pairs a row for more (ten maps in one column were a page-long strip).
+    number in a regression; blue: against; each map on its own scale, its title saying in words how much covering
+    its deepest-coloured patch moves the probability or the number). One pair a row for one or two maps, three
+    pairs a row for more (ten maps in one column were a page-long strip); the legend above them is wrapped to the
+    figure's width.
 
     Given a ``path``, the PNG is written there and returned as a ``Path`` that Jupyter shows inline (its ``png``
     holds the bytes); ``occlusion.png`` in the current folder holding other maps written by this process is
@@ -267,11 +317,13 @@ def plot_occlusion(
     rows = -(-len(maps) // per_row)
     # An empty column between pairs, so that each map is read beside its own image, not the next one.
     ratios = ([1.0, 1.0, 0.3] * per_row)[:-1]
+    width, height = 4.4 * per_row + 0.6 * (per_row - 1), ROW_INCHES * rows + 0.3
     figure, grid = plt.subplots(
         rows,
         len(ratios),
-        figsize=(4.4 * per_row + 0.6 * (per_row - 1), 2.5 * rows + 0.5),
+        figsize=(width, height),
         squeeze=False,
+        layout="constrained",
         gridspec_kw={"width_ratios": ratios},
     )
     for axis in grid.ravel():
@@ -295,29 +347,19 @@ def plot_occlusion(
             vmax=limit,
             alpha=0.55,
         )
-        default = (
-            f"{result.label}: {result.probability:.4g}"
-            if result.quantity
-            else f"{result.label}: p={result.probability:.2f}"
-        )
-        title = titles[index] if titles and index < len(titles) else default
-        pair[0].set_title(textwrap.fill(title, 30), fontsize=9)
+        title = titles[index] if titles and index < len(titles) else _image_title(result)
+        pair[0].set_title(textwrap.fill(title, TITLE_CHARS), fontsize=9)
         # Say the scale: a map whose strongest patch moves p by 0.001 is drawn as deep as one moving it by 0.9.
         # The colours' meaning is said once above the grid: three lines of it over every map ran into the
         # images of the row above.
-        heat_title = (
-            f"full colour: {strongest:.3g}"
-            if result.quantity
-            else f"'{result.label}': full colour, p moves {strongest:.2g}"
-        )
-        pair[1].set_title(textwrap.fill(heat_title, 30), fontsize=9)
-    legend = (
-        "Occlusion maps: red where covering the image lowers the number, blue where it raises it"
-        if maps[0].quantity
-        else "Occlusion maps: red where the image speaks for the label named (covering it lowers p), blue against"
-    )
+        pair[1].set_title(textwrap.fill(_map_title(result, strongest), TITLE_CHARS), fontsize=9)
+    # Wrapped to the figure's width: on one or two maps (a figure 4.4 inches wide) one line of it was cut off
+    # at both ends.
+    legend = textwrap.fill(_legend(maps[0].quantity), max(30, int(width * 100 / LEGEND_CHAR_PX)))
+    figure.set_size_inches(width, height + LEGEND_LINE_INCHES * legend.count("\n"))
+    # Laid out by matplotlib's constrained layout, which keeps each row's titles clear of the images above and
+    # of the legend's lines (tight_layout let them overlap on one or two maps).
     figure.suptitle(legend, fontsize=10)
-    figure.tight_layout(h_pad=1.2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
