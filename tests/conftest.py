@@ -1,7 +1,8 @@
 """Shared test settings.
 
 Tests train tiny models, where torch's intra-op threads cost more than they save (and fight each other when
-the CI machine's two cores are busy), so the suite runs torch single-threaded. Subprocess tests set
+the CI machine's two cores are busy), so the suite runs torch single-threaded: every test and every fixture,
+whatever a test before it set (the fixtures below guard it once for all files). Subprocess tests set
 ``OMP_NUM_THREADS`` through :data:`SUBPROCESS_ENV` for the same reason. Every test starts from the same random
 state.
 """
@@ -12,6 +13,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _single_thread() -> None:
+    """One intra-op thread from the start, before any module or session fixture trains its model."""
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _single_thread_again_after_each_test() -> Iterator[None]:
+    """One thread for each test and again after it: a test that sets torch's threads (test_gbdt_threads) cannot
+    leave its setting to the tests and the module fixtures that come after it, so no file or fixture needs a
+    guard of its own (in-process fits compared with a command's run single-threaded like the command)."""
+    torch.set_num_threads(1)
+    yield
     torch.set_num_threads(1)
 
 

@@ -5,8 +5,6 @@ on a predictions table."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +17,6 @@ TABLE_DELIM = "|"
 #: The labels of the images (a row of ``IMAGE_CHOICES`` each, in turn), joined by ';' in the CSV.
 IMAGE_CHOICES: tuple[tuple[str, ...], ...] = ((), ("red",), ("green",), ("red", "green"))
 IMAGE_DELIM = ";"
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Torch on one thread while a fixture trains (the tests share a few cores); as before on leaving."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def tagged_rows(n: int, seed: int) -> pd.DataFrame:
@@ -74,20 +61,19 @@ def fit_tagged_images(root: Path) -> tuple[object, Path]:
     """A small CNN trained on 48 such images (about 4 s on one thread): the learner and its model directory."""
     from trainwell.vision import image_data, vision_learner
 
-    with one_thread():
-        write_tagged_images(root / "train", 48, seed=0)
-        data = image_data(
-            root / "train" / "labels.csv",
-            path_col="path",
-            label_col="labels",
-            label_delim=IMAGE_DELIM,
-            seed=0,
-        )
-        torch.manual_seed(0)
-        learn = vision_learner(data, progress=False)
-        learn.fit_one_cycle(4, 1e-2)
-        out = root / "model"
-        learn.export(out)
+    write_tagged_images(root / "train", 48, seed=0)
+    data = image_data(
+        root / "train" / "labels.csv",
+        path_col="path",
+        label_col="labels",
+        label_delim=IMAGE_DELIM,
+        seed=0,
+    )
+    torch.manual_seed(0)
+    learn = vision_learner(data, progress=False)
+    learn.fit_one_cycle(4, 1e-2)
+    out = root / "model"
+    learn.export(out)
     return learn, out
 
 

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 from cli_support import EPOCHS, CliResult, binary_table, count_table, run_cli
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # In-process fits compared with the command's must run single-threaded like it; restored afterwards.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import runpy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,16 +25,6 @@ from trainwell.learner import Learner
 from trainwell.losses import BCEWithLogits, create_loss
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "three_elements.py"
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # These tensors are tiny: extra intra-op threads only add synchronisation, which is very slow on a
-    # shared 2-core machine. Restored afterwards so other tests see the usual setting.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def regression_problem(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

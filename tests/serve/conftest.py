@@ -24,7 +24,6 @@ from serve_support import (
     LiveServer,
     encoded,
     make_image_folder,
-    one_thread,
     start_server,
 )
 
@@ -52,9 +51,8 @@ def onnx_copy(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Path
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory, adult: pd.DataFrame) -> Path:
-    with one_thread():
-        out = tmp_path_factory.mktemp("serve") / "adult-model"
-        trainwell.fit_table(adult.head(TRAIN_ROWS), ADULT_TARGET, out=out, epochs=1, lr=1e-2, progress=False)
+    out = tmp_path_factory.mktemp("serve") / "adult-model"
+    trainwell.fit_table(adult.head(TRAIN_ROWS), ADULT_TARGET, out=out, epochs=1, lr=1e-2, progress=False)
     return out
 
 
@@ -89,13 +87,12 @@ def vision_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small CNN trained for one epoch on 20x20 PNGs of three classes (about 2 s)."""
     from trainwell.vision import image_data, vision_learner
 
-    with one_thread():
-        root = tmp_path_factory.mktemp("vision-data")
-        folder = make_image_folder(root / "images", per_class=16)
-        learn = vision_learner(image_data(folder, seed=0), progress=False)
-        learn.fit_one_cycle(1)
-        out = root / "vision-model"
-        learn.export(out)
+    root = tmp_path_factory.mktemp("vision-data")
+    folder = make_image_folder(root / "images", per_class=16)
+    learn = vision_learner(image_data(folder, seed=0), progress=False)
+    learn.fit_one_cycle(1)
+    out = root / "vision-model"
+    learn.export(out)
     return out
 
 

@@ -21,7 +21,7 @@ import torch
 from serve_support import LIMITS, LiveServer, start_server
 
 import trainwell
-from multilabel_samples import TABLE_DELIM, fit_tagged_images, one_thread, tagged_rows, write_tagged_images
+from multilabel_samples import TABLE_DELIM, fit_tagged_images, tagged_rows, write_tagged_images
 from trainwell.core.errors import ConfigError
 from trainwell.export import load
 from trainwell.serve import create_app
@@ -31,11 +31,10 @@ from trainwell.serve import create_app
 def tags_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A multi-label table model (tags in one '|'-delimited column), one epoch on 400 rows (about 2 s)."""
     out = tmp_path_factory.mktemp("served-tags") / "model"
-    with one_thread():
-        torch.manual_seed(0)
-        trainwell.fit_table(
-            tagged_rows(400, 0), "tags", out=out, epochs=1, lr=1e-2, progress=False, label_delim=TABLE_DELIM
-        )
+    torch.manual_seed(0)
+    trainwell.fit_table(
+        tagged_rows(400, 0), "tags", out=out, epochs=1, lr=1e-2, progress=False, label_delim=TABLE_DELIM
+    )
     return out
 
 

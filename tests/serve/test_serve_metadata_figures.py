@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from serve_support import one_thread, start_server
+from serve_support import start_server
 
 import trainwell
 from trainwell.datasets import ADULT_TARGET
@@ -28,9 +28,8 @@ from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
 @pytest.fixture(scope="module")
 def trees_dir(tmp_path_factory: pytest.TempPathFactory, adult: pd.DataFrame) -> Path:
     """Boosted trees on 400 Adult rows (fitted in one step: their history row has no training loss or rate)."""
-    with one_thread():
-        out = tmp_path_factory.mktemp("serve-trees") / "trees"
-        trainwell.fit_table(adult.head(400), ADULT_TARGET, out=out, arch="gbdt", progress=False)
+    out = tmp_path_factory.mktemp("serve-trees") / "trees"
+    trainwell.fit_table(adult.head(400), ADULT_TARGET, out=out, arch="gbdt", progress=False)
     return out
 
 

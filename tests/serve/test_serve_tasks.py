@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from serve_support import LiveServer, one_thread, start_server
+from serve_support import LiveServer, start_server
 
 import trainwell
 from trainwell.export import load
@@ -57,15 +57,14 @@ def served(
     table = make_table()
     unused = [name for name in TARGETS.values() if isinstance(name, str) and name not in targets]
     out = tmp_path_factory.mktemp("tasks") / "model"
-    with one_thread():
-        trainwell.fit_table(
-            table.drop(columns=unused + (["other"] if "other" not in targets else [])),
-            target,
-            out=out,
-            epochs=1,
-            lr=1e-2,
-            progress=False,
-        )
+    trainwell.fit_table(
+        table.drop(columns=unused + (["other"] if "other" not in targets else [])),
+        target,
+        out=out,
+        epochs=1,
+        lr=1e-2,
+        progress=False,
+    )
     server = start_server(create_app(out))
     yield load(out), server
     server.stop()

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import trainwell
-from multilabel_samples import TABLE_DELIM, at_least_one_by_hand, one_thread, tagged_rows
+from multilabel_samples import TABLE_DELIM, at_least_one_by_hand, tagged_rows
 from trainwell.core.errors import ConfigError
 from trainwell.export import load
 
@@ -22,11 +22,10 @@ from trainwell.export import load
 def tagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     """The MLP fitted on 400 tagged rows (one epoch, about 2 s) and its model directory."""
     out = tmp_path_factory.mktemp("tags") / "model"
-    with one_thread():
-        torch.manual_seed(0)
-        run = trainwell.fit_table(
-            tagged_rows(400, 0), "tags", out=out, epochs=1, lr=1e-2, progress=False, label_delim=TABLE_DELIM
-        )
+    torch.manual_seed(0)
+    run = trainwell.fit_table(
+        tagged_rows(400, 0), "tags", out=out, epochs=1, lr=1e-2, progress=False, label_delim=TABLE_DELIM
+    )
     return run.learn, out
 
 
@@ -73,8 +72,7 @@ def test_learn_predict_and_the_onnx_predictor_give_the_same(tagged: tuple[Any, P
 
 def test_a_model_that_is_not_multi_label_refuses_it(tmp_path: Path) -> None:
     rows = tagged_rows(120, 2).assign(size=lambda frame: frame["x"] * 2 + frame["y"]).drop(columns="tags")
-    with one_thread():
-        run = trainwell.fit_table(rows, "size", out=tmp_path / "model", epochs=1, lr=1e-2, progress=False)
+    run = trainwell.fit_table(rows, "size", out=tmp_path / "model", epochs=1, lr=1e-2, progress=False)
     refusal = "at_least_one= is for multi-label models; this regression model gives every row one answer already: drop it"
     with pytest.raises(ConfigError) as error:
         load(tmp_path / "model").predict(rows.head(3), at_least_one=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +17,6 @@ from trainwell.data.bundle import random_split, tensor_data
 from trainwell.tabular.data import default_batch_size, tabular_data
 from trainwell.tabular.learner import tabular_learner
 from trainwell.tabular.recipe import TabularRecipe
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # Tiny tensors: extra intra-op threads only add synchronisation on a shared 2-core machine.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def make_table(n_rows: int = 200, seed: int = 0) -> pd.DataFrame:

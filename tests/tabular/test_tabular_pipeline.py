@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,6 @@ from trainwell.data.bundle import random_split
 from trainwell.datasets import ADULT_TARGET, adult_sample
 from trainwell.learner.run_files import history_csv
 from trainwell.tabular.pipeline import LR_BOUNDS, default_epochs, fit_table
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # Tiny tensors: extra intra-op threads only add synchronisation on a shared 2-core machine.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def small_table(n_rows: int = 300, seed: int = 0) -> pd.DataFrame:

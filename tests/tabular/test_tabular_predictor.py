@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +24,6 @@ from trainwell.tabular.predictor import TabularPredictor
 
 N_ROWS, N_TRAIN = 200, 160
 SPLITS = (range(N_TRAIN), range(N_TRAIN, N_ROWS))
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # Tiny tensors: extra intra-op threads only add synchronisation on a shared 2-core machine.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def make_table(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
