@@ -10,48 +10,19 @@ from pathlib import Path
 import pytest
 from cli_support import binary_table
 
+from scaled_clock import fit_on_a_scaled_clock
+
 
 def _fit_trees_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
     """``fit --arch gbdt --time 2s`` on a small table with a test table, the command's clock (and those that time
     the test set's scoring and the writing) running ``speed`` times as fast as the wall's."""
-    from typer.testing import CliRunner
-
-    import trainwell.cli._training as training
-    import trainwell.learner.one_step as one_step
-    import trainwell.learner.run_files as run_files
-    from trainwell.cli.app import app
-
     binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
     binary_table(seed=3, n_rows=200).to_csv(tmp_path / "test.csv", index=False)
-    real, base = time.monotonic, time.monotonic()
-
-    def clock() -> float:
-        return base + (real() - base) * speed
-
-    for module in (training, run_files, one_step):
-        monkeypatch.setattr(module, "monotonic", clock)
     table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
-    done = CliRunner().invoke(
-        app,
-        [
-            "fit",
-            table,
-            "--target",
-            "y",
-            "--test",
-            test,
-            "--arch",
-            "gbdt",
-            "--time",
-            "2s",
-            "--out",
-            str(tmp_path / "m"),
-        ],
-        env={"COLUMNS": "300"},
-    )
-    assert done.exit_code == 0, done.output
-    assert "gbdt: " in done.output  # the trees were fitted
-    return done.output
+    args = [table, "--target", "y", "--test", test, "--arch", "gbdt", "--time", "2s"]
+    said = fit_on_a_scaled_clock(monkeypatch, speed, [*args, "--out", str(tmp_path / "m")])
+    assert "gbdt: " in said  # the trees were fitted
+    return said
 
 
 def test_trees_past_their_budget_say_where_the_command_time_went(

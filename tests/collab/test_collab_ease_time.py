@@ -4,41 +4,27 @@ line on its whole time still says where it went when it runs clearly past the bu
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 from test_collab_implicit import grouped_interactions
 
+from scaled_clock import fit_on_a_scaled_clock
+
 
 def _fit_ease_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
     """``fit --implicit --arch ease --time 2s`` on small interactions, the command's clock (and those that time
     the writing) running ``speed`` times as fast as the wall's."""
-    from typer.testing import CliRunner
-
-    import trainwell.cli._training as training
-    import trainwell.learner.one_step as one_step
-    import trainwell.learner.run_files as run_files
-    from trainwell.cli.app import app
-
     table = tmp_path / "interactions.csv"
     grouped_interactions().to_csv(table, index=False)
-    real, base = time.monotonic, time.monotonic()
-
-    def clock() -> float:
-        return base + (real() - base) * speed
-
-    for module in (training, run_files, one_step):
-        monkeypatch.setattr(module, "monotonic", clock)
-    done = CliRunner().invoke(
-        app,
-        ["fit", str(table), "--user", "user", "--item", "item", "--implicit", "--arch", "ease", "--time", "2s",
+    said = fit_on_a_scaled_clock(
+        monkeypatch,
+        speed,
+        [str(table), "--user", "user", "--item", "item", "--implicit", "--arch", "ease", "--time", "2s",
          "--out", str(tmp_path / "m")],
-        env={"COLUMNS": "300"},
     )  # fmt: skip
-    assert done.exit_code == 0, done.output
-    assert "ease: fitted in closed form on" in done.output
-    return done.output
+    assert "ease: fitted in closed form on" in said
+    return said
 
 
 def test_ease_past_its_budget_says_where_the_command_time_went(
