@@ -222,12 +222,19 @@ def _to_datetimes(text: pd.Series, fmt: str) -> pd.Series:
     return parsed.dt.tz_localize(None)
 
 
-def parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) -> pd.Series:
+def parse_dates(
+    values: pd.Series,
+    fmt: str,
+    name: str,
+    *,
+    check: bool = False,
+    read_rows: Sequence[int] | np.ndarray | None = None,
+) -> pd.Series:
     """A date column as naive datetimes, NaT for missing values.
 
-    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row; without
-    it, such a value is missing (the training rows, where the fit warned about them). Spaces around a value
-    are ignored.
+    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row (its data
+    row in the table as read where ``read_rows`` places ``values`` in it: :func:`data_row`); without it, such a
+    value is missing (the training rows, where the fit warned about them). Spaces around a value are ignored.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
@@ -250,7 +257,7 @@ def parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) 
             position = int(np.flatnonzero(bad)[0])
             example = f"in the form {describe_date_format(fmt)}"
             raise DataError(
-                f"date column '{name}' holds {str(values.iloc[position])!r} ({data_row(values, position)}), which is not "
+                f"date column '{name}' holds {str(values.iloc[position])!r} ({data_row(values, position, read_rows)}), which is not "
                 f"a date {example} as in training; fix the value or leave it empty to mark it missing"
             )
     return parsed
@@ -298,8 +305,15 @@ def date_part_values(parsed: pd.Series, parts: Sequence[str]) -> dict[str, np.nd
     return {part: found[part].to_numpy(dtype=np.float64, na_value=np.nan) for part in parts}
 
 
-def data_row(values: pd.Series, position: int) -> str:
+def data_row(values: pd.Series, position: int, read_rows: Sequence[int] | np.ndarray | None = None) -> str:
     """Where a bad value sits, unambiguously: ``"data row 1"`` is the first row under a CSV header; a frame
-    whose index is not 0, 1, 2... also gets the index label (``"data row 3, index 17"``)."""
+    whose index is not 0, 1, 2... also gets the index label (``"data row 3, index 17"``).
+
+    ``read_rows``: where ``values`` holds only some rows of the table the user gave (the training rows of a
+    split), the position of each in that table (from 0). The row is then named by its place in the user's file
+    or DataFrame, as every other warning names it: the 70th data row of a file was "data row 58" among the
+    training rows, and only its index label led back to it.
+    """
     label = values.index[position]
-    return f"data row {position + 1}" if label == position else f"data row {position + 1}, index {label}"
+    at = position if read_rows is None else int(read_rows[position])
+    return f"data row {at + 1}" if label == at else f"data row {at + 1}, index {label}"

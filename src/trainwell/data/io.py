@@ -24,6 +24,7 @@ import pandas as pd
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.text_encoding import check_encoding, check_encoding_errors
 from trainwell.core.warn import warn
+from trainwell.data.dates import data_row
 
 __all__ = [
     "DEFAULT_NA_VALUES",
@@ -361,7 +362,7 @@ def labelled_rows(
         for value in df[name][present].head(1000)
     )
     warn(
-        f"{what} missing in {missing:,} of {len(df):,} rows of {source} (the first: data row {first + 1}): those "
+        f"{what} missing in {missing:,} of {len(df):,} rows of {source} (the first: {data_row(present, first)}): those "
         f"rows are left out of {left_out_of}; trainwell predict answers them"
         + (
             " (several labels a row, where an empty cell means none? pass --label-delim; Python: label_delim=)"

@@ -201,6 +201,7 @@ class OnnxPredictor:
                 frame.iloc[start : start + BATCH_ROWS],
                 allow_missing_columns=allow_missing_columns,
                 source="the input rows",
+                read_rows=range(start, min(start + BATCH_ROWS, len(frame))),  # named by its place in all rows
             )
             chunks.append(activate(self.task, run_onnx(self.session, x_cat, x_cont)))
         return np.concatenate(chunks)

@@ -191,6 +191,7 @@ def tabular_data(
             source=name,
             date_formats=date_formats,
             min_category_count=min_category_count,
+            read_rows=train_index,
         )
     )
     if like is not None:
@@ -225,7 +226,11 @@ def tabular_data(
     bs = default_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
     train = TensorLoader(
-        _encode(recipe, resolved, train_df, name), bs, shuffle=True, drop_last=len(train_df) > bs, seed=seed
+        _encode(recipe, resolved, train_df, name, train_index),
+        bs,
+        shuffle=True,
+        drop_last=len(train_df) > bs,
+        seed=seed,
     )
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     train.rows_sketch = RowSketch.of(train_df, [*recipe.columns, *targets])  # type: ignore[attr-defined]
@@ -233,7 +238,9 @@ def tabular_data(
     if names is not None and not isinstance(source, pd.DataFrame):  # kept: predict reads files like it alike
         train.header_names = list(names)  # type: ignore[attr-defined]
     valid = (
-        TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
+        TensorLoader(_encode(recipe, resolved, valid_df, name, valid_index), max(bs * 4, 1024))
+        if len(valid_df)
+        else None
     )
     test_loader = None
     if test is not None:
@@ -247,7 +254,7 @@ def tabular_data(
         kept = labelled_rows(test_df, targets, where, label_delim=label_delim, left_out_of="the test scores")
         test_df = test_df[kept.to_numpy()]
         try:
-            encoded = _encode(recipe, resolved, test_df, "the test table")
+            encoded = _encode(recipe, resolved, test_df, "the test table", np.flatnonzero(kept.to_numpy()))
         except DataError as error:  # which table holds the unknown labels: the training data is fine
             where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data '{test}'"
             raise DataError(f"{where}: {error}") from None
@@ -536,8 +543,13 @@ def _check_settings(valid_pct: float, valid_col: str | None, splits: object, bat
     )
 
 
-def _encode(recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:
-    x_cat, x_cont = recipe.transform(df, source=source, lenient=True)  # the fit warned about unread dates
+def _encode(
+    recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str, read_rows: np.ndarray
+) -> tuple[torch.Tensor, ...]:
+    """The split's rows as tensors; ``read_rows`` (their positions in the table as read) numbers a row an error
+    names as the user's file numbers it."""
+    # Lenient: the fit warned about unread dates.
+    x_cat, x_cont = recipe.transform(df, source=source, lenient=True, read_rows=read_rows)
     names = list(task.target_names)
     values: Any = df[names[0]] if len(names) == 1 else df[names]
     return x_cat, x_cont, task.encode(values)

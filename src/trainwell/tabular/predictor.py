@@ -61,7 +61,10 @@ class TabularPredictor(RowsPredictor):
         for start in range(0, len(frame), BATCH_ROWS):
             chunk = frame.iloc[start : start + BATCH_ROWS]
             x_cat, x_cont = self.recipe.transform(
-                chunk, allow_missing_columns=allow_missing_columns, source="the input rows"
+                chunk,
+                allow_missing_columns=allow_missing_columns,
+                source="the input rows",
+                read_rows=range(start, start + len(chunk)),  # an error names the row's place in all the rows
             )
             outputs.append(self.task.activate(self.model(x_cat, x_cont)))
         return torch.cat(outputs)

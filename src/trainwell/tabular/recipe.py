@@ -283,6 +283,7 @@ class TabularRecipe:
         source: str = "the training data",
         date_formats: Mapping[str, str] | None = None,
         min_category_count: int = MIN_CATEGORY_COUNT,
+        read_rows: Sequence[int] | np.ndarray | None = None,
     ) -> TabularRecipe:
         """Fit the recipe on training rows.
 
@@ -310,6 +311,9 @@ class TabularRecipe:
             min_category_count: Fewest training rows a category value needs to keep a code of its own; rarer
                 values share one code with the values prediction meets that training never saw (see the module
                 docstring). 1 keeps every value.
+            read_rows: When ``df`` is some rows of a larger table (the training rows of a split), the position
+                of each in that table (from 0): a warning or error naming a row then names its data row in the
+                user's file or DataFrame (:func:`~trainwell.data.dates.data_row`), not its place among ``df``'s.
 
         Returns:
             The fitted recipe.
@@ -358,7 +362,8 @@ class TabularRecipe:
                 UserWarning,
             )
         numbers = {
-            name: _to_numbers(_masked(df[name], strays.get(name)), name, _DECLARED_TEXT) for name in conts
+            name: _to_numbers(_masked(df[name], strays.get(name)), name, _DECLARED_TEXT, read_rows)
+            for name in conts
         }
         for name in cats:
             if df[name].isna().all():
@@ -371,7 +376,7 @@ class TabularRecipe:
             if values.isna().all():
                 dropped[name] = "missing in every training row"
             else:
-                _warn_unread_dates(df[name], values, dates[name], name)
+                _warn_unread_dates(df[name], values, dates[name], name, read_rows)
         cats = [name for name in cats if name not in dropped]
         conts = [name for name in conts if name not in dropped]
         dates = {name: fmt for name, fmt in dates.items() if name not in dropped}
@@ -500,6 +505,7 @@ class TabularRecipe:
         allow_missing_columns: bool = False,
         source: str = "the data",
         lenient: bool = False,
+        read_rows: Sequence[int] | np.ndarray | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode rows as model inputs.
 
@@ -509,6 +515,8 @@ class TabularRecipe:
             lenient: Read a date that does not parse as missing instead of failing: for the training table's
                 own rows, where :meth:`fit` accepted a few such values with a warning.
             source: How to call ``df`` in error messages.
+            read_rows: When ``df`` is some rows of a larger table (a split's), the position of each in it (from
+                0), so an error names the row's data row in that table (as :meth:`fit` takes it).
 
         Returns:
             ``(categorical, continuous)``: an ``int64`` tensor of shape ``(N, n_cat)`` and a ``float32``
@@ -533,7 +541,9 @@ class TabularRecipe:
             values = (
                 df[name] if name in df.columns else pd.Series([None] * rows, index=df.index, dtype=object)
             )
-            found = date_part_values(parse_dates(values, fmt, name, check=not lenient), self.date_parts[name])
+            found = date_part_values(
+                parse_dates(values, fmt, name, check=not lenient, read_rows=read_rows), self.date_parts[name]
+            )
             parts.update({f"{name}_{part}": numbers for part, numbers in found.items()})
         for name, words in self.words.items():
             cells = df[name] if name in df.columns else [None] * rows
@@ -554,14 +564,16 @@ class TabularRecipe:
             if name in parts:
                 numbers = parts[name]
             elif name in df.columns:
-                numbers = _to_numbers(_masked(df[name], self.missing_words.get(name)), name, _TEXT_IN_NUMBERS)
+                numbers = _to_numbers(
+                    _masked(df[name], self.missing_words.get(name)), name, _TEXT_IN_NUMBERS, read_rows
+                )
             else:
                 numbers = np.full(rows, np.nan)
             missing = np.isnan(numbers)
             indicators[name] = np.where(missing, _MISSING, _PRESENT).astype(np.int64)
             filled = np.where(missing, self.fill_values[name], numbers)
             standardised = (filled - self.means[name]) / self.stds[name]  # float64: never overflows here
-            self._check_fits_float32(standardised, filled, name, df)
+            self._check_fits_float32(standardised, filled, name, df, read_rows)
             cont_columns.append(standardised.astype(np.float32))
         cat_columns += [indicators[name] for name in self.na_indicator_names]
         categorical = np.stack(cat_columns, axis=1) if cat_columns else np.zeros((rows, 0), np.int64)
@@ -569,7 +581,12 @@ class TabularRecipe:
         return torch.from_numpy(categorical), torch.from_numpy(continuous)
 
     def _check_fits_float32(
-        self, standardised: np.ndarray, numbers: np.ndarray, name: str, df: pd.DataFrame
+        self,
+        standardised: np.ndarray,
+        numbers: np.ndarray,
+        name: str,
+        df: pd.DataFrame,
+        read_rows: Sequence[int] | np.ndarray | None = None,
     ) -> None:
         """Refuse a value whose standardised form overflows the model's float32 inputs (``1e300``, or the
         largest float used as a "missing" marker): it became infinity, and the model answered NaN, which
@@ -578,9 +595,9 @@ class TabularRecipe:
         if not beyond.any():
             return
         position = int(np.flatnonzero(beyond)[0])
-        values = df[name] if name in df.columns else pd.Series(numbers)
+        values = df[name] if name in df.columns else pd.Series(numbers, index=df.index)
         raise DataError(
-            f"continuous column '{name}' holds {numbers[position]:.6g} ({data_row(values, position)}), which is "
+            f"continuous column '{name}' holds {numbers[position]:.6g} ({data_row(values, position, read_rows)}), which is "
             f"{abs(standardised[position]):.2g} training standard deviations from the training mean "
             f"({self.means[name]:.6g}); the model's 32-bit numbers cannot hold it: check the value, or leave "
             "it empty to mark it missing"
@@ -656,8 +673,15 @@ class TabularRecipe:
         return "\n".join(lines)
 
 
-def _warn_unread_dates(values: pd.Series, parsed: pd.Series, fmt: str, name: str) -> None:
-    """Warn when a few present values of a date column are not dates (they are read as missing)."""
+def _warn_unread_dates(
+    values: pd.Series,
+    parsed: pd.Series,
+    fmt: str,
+    name: str,
+    read_rows: Sequence[int] | np.ndarray | None = None,
+) -> None:
+    """Warn when a few present values of a date column are not dates (they are read as missing), naming the
+    first by its data row in the user's table (``read_rows``: where the training rows sit in it)."""
     text = values.astype(str).str.strip()
     unread = (values.notna() & (text != "") & parsed.isna()).to_numpy()
     if not unread.any():
@@ -665,7 +689,7 @@ def _warn_unread_dates(values: pd.Series, parsed: pd.Series, fmt: str, name: str
     position = int(np.flatnonzero(unread)[0])
     warn(
         f"date column '{name}' reads as dates in the form {describe_date_format(fmt)} except {int(unread.sum())} "
-        f"value(s) such as {str(values.iloc[position])!r} ({data_row(values, position)}): they are read as "
+        f"value(s) such as {str(values.iloc[position])!r} ({data_row(values, position, read_rows)}): they are read as "
         "missing. Fix them, or leave them empty",
         UserWarning,
     )
@@ -926,10 +950,13 @@ _TEXT_IN_NUMBERS = (
 )
 
 
-def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
+def _to_numbers(
+    values: pd.Series, name: str, message: str, read_rows: Sequence[int] | np.ndarray | None = None
+) -> np.ndarray:
     """Convert a column to float64 with NaN for missing; blank text counts as missing.
 
-    ``message`` is the error template for text that is not a number, with ``{name}``, ``{value}``, ``{row}``.
+    ``message`` is the error template for text that is not a number, with ``{name}``, ``{value}``, ``{row}``;
+    ``{row}`` names the data row in the user's table where ``read_rows`` places ``values`` in it.
     """
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -946,10 +973,10 @@ def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
             if real.any():
                 position = int(np.flatnonzero(real)[0])
                 value = suspects.iloc[position]
-                row = data_row(values, int(np.flatnonzero(bad)[position]))
+                row = data_row(values, int(np.flatnonzero(bad)[position]), read_rows)
                 raise DataError(message.format(name=name, value=value, row=row))
     infinite = np.isinf(numbers)
     if infinite.any():
-        row = data_row(values, int(np.flatnonzero(infinite)[0]))
+        row = data_row(values, int(np.flatnonzero(infinite)[0]), read_rows)
         raise DataError(f"column '{name}' holds an infinite value ({row}); replace it or leave it empty")
     return numbers
