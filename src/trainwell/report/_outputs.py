@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from trainwell.data.task import Task
@@ -184,12 +185,26 @@ def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor
 
 #: How the top-losses tables number rows, in words (the note below each table).
 ROW_NUMBERS = "row: the row's number in the data, counted from 1 (the first row after the header), as trainwell predict numbers them"
+#: How they name the rows of a DataFrame: by its own index, as ``top_losses()`` and ``learn.predict(df)`` do.
+ROW_LABELS = "row: the row's label in the DataFrame's index (df.loc[row] is the row)"
 
 
-def shown_row(index: int) -> int:
-    """The number a person reads for the row at position ``index`` (from 0) of the data: its row in their file,
-    counted from 1 after the header, as ``trainwell predict`` and the language model's report count them."""
-    return index + 1
+def row_numbers(labels: pd.Index | None) -> str:
+    """The note saying how the top-losses table names rows: by number in a file, by label in a DataFrame."""
+    return ROW_NUMBERS if labels is None else ROW_LABELS
+
+
+def shown_row(index: int, labels: pd.Index | None = None) -> Any:
+    """What a person reads for the row at position ``index`` (from 0) of the data: its row in their file, counted
+    from 1 after the header, as ``trainwell predict`` and the language model's report count them; or, for a
+    DataFrame (``labels``: its index as given), the row's own label, which ``df.loc`` finds: its position
+    counted from 1 named another row of a frame indexed by ids, or one filtered or shuffled."""
+    if labels is None:
+        return index + 1
+    label = labels[index]
+    if isinstance(label, tuple):  # a MultiIndex: the levels as one cell
+        return ", ".join(str(part) for part in label)
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def actual_class(task: Task, targets: torch.Tensor, index: int) -> Any:

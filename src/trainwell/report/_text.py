@@ -31,9 +31,16 @@ def snippet(text: str, limit: int = SNIPPET) -> str:
 
 
 def text_report_sections(
-    predictor: TextPredictor, frame: pd.DataFrame, source: str, *, top_k: int, seed: int = 0
+    predictor: TextPredictor,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    top_k: int,
+    seed: int = 0,
+    labels: pd.Index | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``."""
+    """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``; ``labels``: the
+    index of the DataFrame they came from, which names the top losses (a file's rows go by their number)."""
     from trainwell.report.build import _training_overlap, judged_sections, row_losses
 
     task = predictor.task
@@ -86,7 +93,7 @@ def text_report_sections(
     shown_frame = frame.assign(**{" ‖ ".join(columns): shown})
     sections.append(
         _top_texts_section(
-            task, shown_frame, " ‖ ".join(columns), target, probabilities, targets, losses, top_k
+            task, shown_frame, " ‖ ".join(columns), target, probabilities, targets, losses, top_k, labels
         )
     )
     classes = f" ({', '.join(map(str, task.classes))})" if task.classes else ""  # none for a regression
@@ -123,13 +130,14 @@ def _top_texts_section(
     targets: torch.Tensor,
     losses: np.ndarray,
     k: int,
+    labels: pd.Index | None = None,
 ) -> str:
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
     if task.kind == "multilabel" or len(task.target_names) > 1:
         header = ["row", *_outputs.top_losses_header(task), "loss", "text"]
         rows = [
             [
-                _outputs.shown_row(index),
+                _outputs.shown_row(index, labels),
                 *_outputs.top_losses_cells(task, probabilities, targets, index),
                 float(losses[index]),
                 snippet(frame[column].iloc[index]),
@@ -142,7 +150,7 @@ def _top_texts_section(
         header = ["row", "actual", "predicted", "error", "text"]
         rows = [
             [
-                _outputs.shown_row(index),
+                _outputs.shown_row(index, labels),
                 frame[target].iloc[index],
                 float(predicted[index]),
                 float(predicted[index]) - float(targets.reshape(-1)[index]),
@@ -160,7 +168,7 @@ def _top_texts_section(
         header = ["row", "actual", "predicted", "probability", "loss", "text"]
         rows = [
             [
-                _outputs.shown_row(index),
+                _outputs.shown_row(index, labels),
                 _outputs.actual_class(task, targets, index),
                 predicted[index],
                 float(confidence[index]),
@@ -173,7 +181,7 @@ def _top_texts_section(
             f"-log of the probability given to the true class), their first {SNIPPET} characters; probability "
             "is that of the predicted class."
         )
-    note = f"The {len(rows)} texts with the highest loss ({what} {_outputs.ROW_NUMBERS}."
+    note = f"The {len(rows)} texts with the highest loss ({what} {_outputs.row_numbers(labels)}."
     return _html.section(
         "top-losses",
         "Top losses",

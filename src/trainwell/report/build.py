@@ -175,7 +175,14 @@ def build_report(
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source = read_labelled(data, columns=needed, names=names, **read_as)
-        intro, sections = text_report_sections(predictor, frame, data_name or source, top_k=top_k, seed=seed)
+        intro, sections = text_report_sections(
+            predictor,
+            frame,
+            data_name or source,
+            top_k=top_k,
+            seed=seed,
+            labels=data.index if isinstance(data, pd.DataFrame) else None,
+        )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
@@ -218,6 +225,9 @@ def build_report(
         )
     source = data_name or (str(data) if not isinstance(data, pd.DataFrame) else "the data")
     frame = read_table(data, names=names, **read_as) if not isinstance(data, pd.DataFrame) else data
+    # A DataFrame's rows are named by its own index labels among the top losses (df.loc finds them); a file's by
+    # their data rows. The frame is read by position below, so its index is reset once its labels are kept.
+    labels = frame.index if isinstance(data, pd.DataFrame) else None
     frame = frame.reset_index(drop=True)
     targets = labelled_targets(predictor, frame, source, "the report")
     probabilities = predictor.predict_proba(frame)
@@ -246,7 +256,9 @@ def build_report(
         sections.append(_regression_section(probabilities, targets))
     else:
         sections.extend(_classification_sections(_interpretation(task, probabilities, targets), seed=seed))
-    sections.append(_top_losses_section(task, probabilities, targets, frame, predictor.input_names, top_k))
+    sections.append(
+        _top_losses_section(task, probabilities, targets, frame, predictor.input_names, top_k, labels)
+    )
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
         _html.paragraph(
@@ -623,7 +635,10 @@ def _top_losses_section(
     frame: pd.DataFrame,
     input_names: list[str],
     k: int,
+    labels: pd.Index | None = None,
 ) -> str:
+    """The ``k`` rows of highest loss, each named by its data row in the file or, where ``labels`` gives a
+    DataFrame's index, by its own label (:func:`~trainwell.report._outputs.shown_row`)."""
     losses = row_losses(task, probabilities, targets)
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]  # highest loss first, ties by row
     several = has_several_outputs(task)
@@ -639,7 +654,7 @@ def _top_losses_section(
         confidence = chosen.max(dim=-1).values.numpy()
     rows = []
     for index in order.tolist():
-        row: list[Any] = [_outputs.shown_row(index)]
+        row: list[Any] = [_outputs.shown_row(index, labels)]
         if several:
             row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
         else:
@@ -663,7 +678,7 @@ def _top_losses_section(
     note = (
         f"The {len(rows)} rows with the highest loss ({what})"
         + ("; probability is that of the predicted class" if task.kind in ("binary", "multiclass") else "")
-        + f". {_outputs.ROW_NUMBERS}."
+        + f". {_outputs.row_numbers(labels)}."
     )
     return _html.section(
         "top-losses",
