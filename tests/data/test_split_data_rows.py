@@ -162,3 +162,26 @@ def test_predict_names_a_row_past_the_first_batch_by_its_place_in_all_the_rows(t
     assert BATCH_ROWS <= 9000  # past the first batch
     with pytest.raises(DataError, match=r"holds 'garbage' \(data row 9001\), which is not a date"):
         trainwell.load(tmp_path / "model").predict(rows)
+
+
+@pytest.mark.parametrize("baselines", [True, False])
+def test_evaluate_names_the_files_data_row_when_rows_without_a_target_are_left_out(
+    tmp_path: Path, baselines: bool
+) -> None:
+    # The baselines' layout was fitted on the labelled rows renumbered: data row 41 was "data row 31".
+    from trainwell.tabular.evaluation import evaluate_table
+
+    frame = _table().drop(columns="sold")
+    frame["x"] = frame["x"].astype(object)
+    frame.loc[:9, "y"] = None  # left out of the folds
+    frame.loc[40, "x"] = "abc"
+    path = tmp_path / "rows.csv"
+    frame.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(
+            DataError, match=r"holds text, e\.g\. 'abc' \(data row 41\); pass it in --cat-names"
+        ):
+            evaluate_table(
+                path, "y", cont_names=["x"], cat_names=["colour"], cv=3, epochs=1, baselines=baselines
+            )

@@ -423,14 +423,16 @@ def evaluate_table(
         # The folds say what the recipe meets (an ID left out), once: not twice.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # On the rows as read, so an error (text in a declared continuous column) names the file's data row.
             layout = TabularRecipe.fit(
-                df,
+                df if as_read is None else as_read.iloc[fold.read_rows],
                 target=targets,
                 ignore=ignore,
                 cat_names=cat_names,
                 cont_names=cont_names,
                 source=name,
                 date_formats=date_formats,
+                read_rows=fold.read_rows,
             )
 
         def run_baselines(some: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, CVResult]:
