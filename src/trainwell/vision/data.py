@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -25,6 +25,8 @@ from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
+from trainwell.vision import _choices
+from trainwell.vision._like import check_classes, check_like, with_channels
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from trainwell.core.label_names import LabelNames
 
 #: Images whose median side is at most this are kept at their own size; larger ones default to DEFAULT_SIZE.
-NATIVE_SIZE_LIMIT = 64
+NATIVE_SIZE_LIMIT = _choices.NATIVE_SIZE_LIMIT
 DEFAULT_SIZE = 128
 Size = int | tuple[int, int]
 
@@ -85,6 +87,7 @@ def image_data(
     cache: bool | str | Path | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    like: DataBundle | None = None,
 ) -> ImageDataBundle:
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
@@ -126,6 +129,11 @@ def image_data(
             on Windows); never guessed.
         encoding_errors: ``"replace"`` reads a byte of such a CSV that ``encoding`` cannot decode as U+FFFD
             instead of stopping (``"strict"``), as tables read it.
+        like: a bundle of :func:`image_data` whose size, channels, resizing, normalisation, augmentation (unless
+            ``augmentation`` names another) and task are taken as they are instead of chosen from these images:
+            the next task of continual learning, more images for a Learner trained on the first
+            (``learn.data = image_data(folder, like=learn.data)``), read by the model as it read those; a label
+            that is not among its classes is refused (see :mod:`trainwell.vision._like`).
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -134,6 +142,13 @@ def image_data(
     """
     _check_settings(valid_pct, batch_size, size)
     _check_augmentation(augmentation)
+    check_like(like, size=size, resize=resize, task=task, label_names=label_names)
+    given: ImageRecipe | None = None  # like='s recipe, taken as it is
+    if like is not None:
+        given = cast(ImageRecipe, like.recipe)
+        size, resize, task = given.size, given.resize, like.task
+        if label_delim is None:  # a multi-label CSV's labels are split as the first data's were
+            label_delim = like.task.label_delim
     from trainwell.core.archives import unpacked
 
     source, valid, test = unpacked(source), unpacked(valid), unpacked(test)  # photos.zip: what it holds
@@ -165,7 +180,8 @@ def image_data(
                 )
                 for key, files in splits.items()
             }
-        probed = probe_images(train_files.paths)  # once: the size and the channels (200 files opened)
+        # once: the size and the channels (200 files opened); like= gives both
+        probed = probe_images(train_files.paths) if given is None else (given.size, given.channels)
         chosen = _chosen_size(size, train_files.paths, probed)
         channels = probed[1]
         cache_dir = _cache_dir(cache, sum(len(files) for files in splits.values()), channels, chosen)
@@ -190,6 +206,11 @@ def image_data(
         decoded = {
             key: (_fit_array(images, size, resize), values) for key, (images, values) in decoded.items()
         }
+        if given is not None:  # colour or grey as like='s images, as a file is decoded to them
+            decoded = {
+                key: (with_channels(images, given.channels), values)
+                for key, (images, values) in decoded.items()
+            }
         if quantity:
             decoded = {
                 key: (images, numeric_labels(values, "the images" if key == "train" else f"the {key} images"))
@@ -236,14 +257,25 @@ def image_data(
     )
     if label_names is not None:
         resolved = name_labels(resolved, label_names)
-    recipe = ImageRecipe.fit(train_images, resize=resize)
-    chosen_augmentation = _augmentation(augmentation, recipe, points=_several_targets(resolved))
-    # Recorded for test-time augmentation in the predictor, which must only use what training used (digits and
-    # text are never mirrored).
-    if chosen_augmentation is not None:
-        recipe = dataclasses.replace(
-            recipe, extra={**recipe.extra, "augmentation": chosen_augmentation.to_dict()}
-        )
+    if given is not None:
+        for key, (_, values) in decoded.items():
+            check_classes(resolved, values, _split_name(name, key, valid, test))
+    recipe = ImageRecipe.fit(train_images, resize=resize) if given is None else given
+    if like is not None and augmentation == "auto":  # the first data's, as it trained the model
+        chosen_augmentation = like.augmentation
+    else:
+        chosen_augmentation = _augmentation(augmentation, recipe, points=_several_targets(resolved))
+        # Recorded for test-time augmentation in the predictor, which must only use what training used (digits
+        # and text are never mirrored), and the preset's name for `trainwell info` and the fit's first line.
+        extra = {
+            key: value
+            for key, value in recipe.extra.items()
+            if key not in ("augmentation", "augmentation_preset")
+        }
+        if chosen_augmentation is not None:
+            extra["augmentation"] = chosen_augmentation.to_dict()
+            extra["augmentation_preset"] = _preset_name(augmentation, recipe)
+        recipe = dataclasses.replace(recipe, extra=extra)
     if path_col is not None and label_col is not None:
         # Recorded so that a report or an evaluation on another CSV of the same form needs no column options.
         recipe = dataclasses.replace(
@@ -274,6 +306,8 @@ def image_data(
     hints = {"n_out": resolved.n_outputs, "in_channels": recipe.channels, "size": list(recipe.size)}
     if resolved.kind == "regression":  # the model answers in the target's units (models.layers.TargetScale)
         hints.update(target_statistics(train.tensors[-1]))
+        if like is not None:  # the model's scaling of the target is the first data's
+            hints.update({key: like.model_hints[key] for key in hints if key in like.model_hints})
     return ImageDataBundle(
         resolved,
         train,
@@ -650,8 +684,7 @@ def _augmentation(
         return choice
     auto = choice == "auto"
     if auto:
-        small_gray = recipe.channels == 1 and max(recipe.size) <= NATIVE_SIZE_LIMIT
-        choice = "digits" if small_gray else "default"
+        choice = _preset_name(choice, recipe)
     presets = {
         "default": lambda: _photo_default(recipe),
         "digits": Augmentation.digits,
@@ -665,6 +698,17 @@ def _augmentation(
             min_ratio=1.0, max_ratio=1.0, erase_p=0.0, pixel_shift=0,
         )  # fmt: skip
     return chosen
+
+
+def _preset_name(choice: Augmentation | str | None, recipe: ImageRecipe) -> str:
+    """The name of the preset ``choice`` is (``auto``: the one it picks for these images), ``custom`` for an
+    :class:`Augmentation` given whole: said by ``trainwell info`` and before a fit."""
+    if isinstance(choice, Augmentation) or choice is None:
+        return "custom"
+    if choice == "auto":
+        small_gray = recipe.channels == 1 and max(recipe.size) <= NATIVE_SIZE_LIMIT
+        return "digits" if small_gray else "default"
+    return str(choice)
 
 
 def _several_targets(task: Task) -> bool:

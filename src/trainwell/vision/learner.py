@@ -16,6 +16,7 @@ from trainwell.learner.events import Callback
 from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.losses import BCEWithLogits, CrossEntropy, check_label_smoothing, several_targets_loss
 from trainwell.models.registry import create_model, list_models, models
+from trainwell.vision import _choices
 from trainwell.vision.transform import AugmentBatch, tta_probabilities
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from trainwell.vision.models import PretrainedLoad
 
 #: Largest side (pixels) for which "auto" picks the small CNN rather than an xresnet.
-SMALL_IMAGE = 32
+SMALL_IMAGE = _choices.SMALL_IMAGE
 
 
 class VisionLearner(Learner):
@@ -71,6 +72,38 @@ class VisionLearner(Learner):
                 "(e.g. [self.body, self.head]), or train it whole with fit_one_cycle"
             )
         super().freeze()
+
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse images of another channel count set in place of :attr:`data`, and warn of images prepared
+        otherwise than the model reads them (other normalisation statistics, another size): the model keeps
+        normalising with its own, and the new recipe, written beside it, would describe inputs it never read
+        that way. Data built with ``image_data(..., like=learn.data)`` is taken in silence.
+
+        Raises:
+            ConfigError: The new images have another number of channels than the model's first layer takes.
+        """
+        from trainwell.vision._like import differences
+        from trainwell.vision.recipe import ImageRecipe
+
+        old, new = self.data.recipe, data.recipe
+        if not isinstance(new, ImageRecipe) or old is new:
+            return
+        old = old if isinstance(old, ImageRecipe) else None
+        if old is not None and old.channels != new.channels:
+            raise ConfigError(
+                f"learn.data: the new images have {new.channels} channel(s), the model reads {old.channels}; "
+                "build them with the Learner's settings: image_data(source, like=learn.data)"
+            )
+        said = differences(self.model, old, new)
+        if said:
+            from trainwell.core.warn import warn
+
+            warn(
+                f"learn.data: the new images are {' and '.join(said)}; the model keeps normalising with its own "
+                "statistics, and the new data's recipe would be written beside it (export) describing inputs it "
+                "was not trained on: build them as the Learner's: image_data(source, like=learn.data)",
+                UserWarning,
+            )
 
     @torch.no_grad()
     def tta(
