@@ -350,6 +350,11 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             )
             origin = (recipe.get("extra") or {}).get("normalisation") or "measured on the training images"
             table.add_row("normalised", f"mean/std per channel {shown}: {origin}")
+        from trainwell.vision._choices import describe_augmentation  # no torch: info stays light
+
+        extra = recipe.get("extra") or {}
+        said = describe_augmentation(extra.get("augmentation"), extra.get("augmentation_preset"))
+        table.add_row("augmentation", said)
         network = (arch.get("config") or {}).get("arch")
         table.add_row("architecture", f"{arch.get('name')} ({network})" if network else str(arch.get("name")))
     elif task.get("kind") == "tagging" and recipe:

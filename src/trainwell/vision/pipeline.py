@@ -94,6 +94,10 @@ def fit_images(
         learner_kwargs=learner_kwargs,
         **data_kwargs,
     )
+    asked = "pretrained" if pretrained is not None else "speedrun" if recipe == "speedrun" else arch
+    _say_choices(
+        learner, learner.data, asked, data_kwargs, progress
+    )  # a fine-tune's statistics: the learner's
     if pretrained is not None:
         _say_pretrained(learner, freeze_epochs, progress)
     learn = maybe_distribute(learner)
@@ -170,6 +174,39 @@ def _say_pretrained(learn: Any, freeze_epochs: int, progress: bool) -> None:
         Console(stderr=True).print(
             f"fine-tuning from {fine_tuned_from(record)}", markup=False, highlight=False, soft_wrap=True
         )
+
+
+def _say_choices(
+    learn: Any, data: DataBundle, asked: str, data_kwargs: dict[str, Any], progress: bool
+) -> None:
+    """Say in one line before training what was chosen for these images (on standard error, with the progress
+    display): the architecture, the size and why, the augmentation and where the normalisation came from."""
+    from trainwell.core.device import is_rank_zero
+    from trainwell.vision._choices import (
+        choices_line,
+        describe_augmentation,
+        describe_normalisation,
+        describe_size,
+    )
+
+    if not progress or not is_rank_zero():
+        return
+    recipe: Any = data.recipe
+    extra = getattr(recipe, "extra", {}) or {}
+    config = (getattr(learn, "model_spec", None) or {}).get("config") or {}
+    size = describe_size(
+        recipe.size,
+        given=data_kwargs.get("size") is not None,
+        from_files=getattr(data, "paths", None) is not None,
+        like=data_kwargs.get("like") is not None,
+    )
+    augmentation = describe_augmentation(extra.get("augmentation"), extra.get("augmentation_preset"))
+    line = choices_line(
+        str(config.get("arch", asked)), asked, size, augmentation, describe_normalisation(extra)
+    )
+    from rich.console import Console
+
+    Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _check_data_kwargs(data_kwargs: dict[str, Any]) -> None:
