@@ -657,6 +657,7 @@ def _predict_images(
         probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
         predictions = prediction_table(predictor.task, probabilities, range(len(readable)))
         predictions.insert(0, "path", [str(p) for p in readable])
+        _add_actual(predictions, predictor.task, data, readable, model)
     if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
         from trainwell.cli._common import err_console
         from trainwell.vision.transform import describe_tta
@@ -667,6 +668,26 @@ def _predict_images(
             markup=False,
         )
     return predictions
+
+
+def _add_actual(predictions: Any, task: Any, data: list[Path], readable: list[Path], model: Path) -> None:
+    """An ``actual`` column after the prediction when the folders given are sorted into the model's class folders
+    (:mod:`trainwell.vision._actual`), and the accuracy on them in one line on standard error."""
+    from trainwell.vision._actual import accuracy_line, folder_classes
+
+    actual = folder_classes(task, data, readable)
+    if actual is None:
+        return
+    predictions.insert(predictions.columns.get_loc("prediction") + 1, "actual", actual)
+    from trainwell.cli._common import err_console
+
+    folders = str(data[0]) if len(data) == 1 else f"{data[0]} (one folder at a time)"
+    err_console.print(
+        accuracy_line(list(predictions["prediction"]), actual, str(model), folders),
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
 
 
 def _averaged(task: Any) -> str:
