@@ -128,3 +128,13 @@ def test_a_text_files_top_losses_keep_its_data_rows() -> None:
     assert '<tr><td class="number">2</td>' in as_file and "counted from 1" in as_file
     labelled = _top_texts_section(*args, losses, 1, pd.Index(["p", "q", "r"]))
     assert "<tr><td>q</td>" in labelled and "df.loc[row] is the row" in labelled
+
+
+def test_a_bad_value_in_a_dataframe_is_named_by_its_label_too(table_model: Path, tmp_path: Path) -> None:
+    from trainwell.core.errors import DataError
+
+    frame = _judged()
+    frame.iloc[OUTLIER, frame.columns.get_loc("x")] = 1e300
+    label = frame.index[OUTLIER]
+    with pytest.raises(DataError, match=rf"holds 1e\+300 \(data row {OUTLIER + 1}, index {label}\)"):
+        build_report(table_model, frame, tmp_path / "report.html")

@@ -228,9 +228,9 @@ def build_report(
     # A DataFrame's rows are named by its own index labels among the top losses (df.loc finds them); a file's by
     # their data rows. The frame is read by position below, so its index is reset once its labels are kept.
     labels = frame.index if isinstance(data, pd.DataFrame) else None
-    frame = frame.reset_index(drop=True)
+    given, frame = frame, frame.reset_index(drop=True)
     targets = labelled_targets(predictor, frame, source, "the report")
-    probabilities = predictor.predict_proba(frame)
+    probabilities = predictor.predict_proba(given)  # a bad value is named by its label too
     overlap = _training_overlap(predictor.metadata, frame)
     sections = [
         _training_section(Path(model_dir), predictor.metadata),
