@@ -251,7 +251,8 @@ def run_command(*args: str) -> Any:
 def test_command_backend_onnx_without_export_is_one_line_and_exit_2(model_dir: Path) -> None:
     result = run_command(str(model_dir), "--backend", "onnx")
     assert result.exit_code == 2
-    assert result.output.strip() == (
+    # The line said before the model's stack is imported and the model loaded, then the error alone.
+    assert result.output.strip() == f"loading {model_dir} ...\n" + (
         f"error: backend 'onnx' needs model.onnx in the model directory '{model_dir}', which has none; write "
         f"it with `trainwell export {model_dir} --onnx`, or pass --backend torch"
     )
@@ -308,4 +309,4 @@ def test_damaged_weights_stop_the_onnx_server_from_starting(
         assert str(starting.value) == str(loading.value)
     result = run_command(str(copy), "--backend", "onnx", "--port", "0")
     assert result.exit_code == 2
-    assert result.output.strip() == f"error: {loading.value}"
+    assert result.output.strip() == f"loading {copy} ...\nerror: {loading.value}"

@@ -90,6 +90,14 @@ def serve(
             'request\'s "at_least_one": true asks it.'
         ),
     ] = False,
+    tta: Annotated[
+        bool,
+        typer.Option(
+            help="Image models: answer with test-time augmentation (each image's probabilities averaged over "
+            'views of it, as `trainwell predict --tta`), unless a request sends "tta": false. Off by default, '
+            'when a request\'s "tta": true asks it.'
+        ),
+    ] = False,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
 
@@ -107,6 +115,12 @@ def serve(
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {workers}; pass e.g. --workers 2")
         need_model_directory(model)
+        _check_port_free(
+            host, port
+        )  # before loading: a port taken is said at once, not after the model loads
+        # Said before the imports of torch and the server's stack and the model's loading, which take seconds
+        # (over 20 on a loaded machine, with nothing printed and /health not yet answering).
+        typer.echo(f"loading {model} ...", err=True)
         try:
             from trainwell.cli._server import run_server
             from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
@@ -129,6 +143,7 @@ def serve(
             threads=threads,
             backend=backend.value,
             at_least_one=at_least_one,
+            tta=tta,
         )
         if host not in LOOPBACK_HOSTS:
             warnings.warn(
@@ -137,15 +152,17 @@ def serve(
                 UserWarning,
                 stacklevel=1,
             )
-        _check_port_free(host, port)
         app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
         reason = None
         if backend.value == "auto" and app.state.backend == "torch":
             from trainwell.serve.backends import auto_choice_reason
 
             reason = auto_choice_reason(model)
+        said = ', answering with test-time augmentation unless a request sends "tta": false' if tta else ""
         typer.echo(
-            f"serving {model} with the {app.state.backend} backend" + (f" ({reason})" if reason else ""),
+            f"serving {model} with the {app.state.backend} backend"
+            + (f" ({reason})" if reason else "")
+            + said,
             err=True,
         )
         if workers == 1:

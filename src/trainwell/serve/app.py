@@ -17,7 +17,10 @@ Endpoints:
   A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
   form with files in the field ``images`` (or ``image``, ``files``, ``file``); each request's images are decoded
   and fitted to the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share
-  one forward.
+  one forward. An image model's request may add ``"tta": true`` (or the form field ``tta=true``): its images are
+  answered with test-time augmentation, as ``trainwell predict --tta`` gives them (:mod:`trainwell.serve.tta`),
+  the server's default being ``create_app(tta=)`` (``trainwell serve --tta``); any other model refuses ``true``
+  with a 422.
 - ``POST /recommend`` (ratings models): ``{"user": 196, "k": 10, "exclude": [...]}`` in, the user's best items
   out; or ``{"from_items": [...]}`` (a basket) or ``{"similar_to": 50}`` (an item's neighbours), answered by
   PyTorch on either backend (:mod:`trainwell.serve.recommend`).
@@ -79,7 +82,7 @@ from trainwell.serve.predictions import (
     ServablePredictor,
     at_least_one_problem,
     metadata_document,
-    predict_images,
+    predict_image_items,
     predict_rows,
     with_likeliest_labels,
 )
@@ -94,6 +97,7 @@ from trainwell.serve.schema import (
     with_at_least_one,
 )
 from trainwell.serve.texts import predict_texts, text_metadata, texts_request_model
+from trainwell.serve.tta import tta_problem, tta_refusal, with_tta
 
 __all__ = ["MODEL_ENV", "OPTIONS_ENV", "app_from_env", "create_app"]
 
@@ -144,6 +148,7 @@ def create_app(
     threads: int | None = None,
     backend: str = "auto",
     at_least_one: bool = False,
+    tta: bool = False,
 ) -> FastAPI:
     """The FastAPI application serving ``model``.
 
@@ -163,6 +168,8 @@ def create_app(
             predictor, ``"auto"`` or the predictor's own backend.
         at_least_one: Multi-label models only: answer a row with no label over its threshold with its likeliest
             label unless the request says ``"at_least_one": false`` (default: only when it says ``true``).
+        tta: Image models only: answer each image with test-time augmentation (:mod:`trainwell.serve.tta`)
+            unless the request says ``"tta": false`` (default: only when it says ``true``).
 
     Returns:
         The application; serve it with any ASGI server (``trainwell serve`` uses uvicorn). ``app.state``
@@ -172,8 +179,8 @@ def create_app(
     Raises:
         ArtifactError: The directory is not a loadable model directory.
         ConfigError: A setting is out of range, the model is of an application the server cannot serve,
-            ``backend="onnx"`` and the directory has no parity-checked ``model.onnx``, or ``at_least_one`` for
-            a model that is not multi-label.
+            ``backend="onnx"`` and the directory has no parity-checked ``model.onnx``, ``at_least_one`` for
+            a model that is not multi-label, or ``tta`` for one that is not an image model.
         OnnxDependencyError: ``backend="onnx"`` and onnxruntime is not installed.
 
     Example:
@@ -190,16 +197,26 @@ def create_app(
         threads=threads,
         backend=backend,
         at_least_one=at_least_one,
+        tta=tta,
     )
     predictor, used_backend = _predictor_and_backend(model, config)
     _check_at_least_one(predictor, config)
+    if config.tta:  # every request would be answered in a way it cannot be: refused before any route is built
+        refusal = tta_refusal(
+            getattr(predictor, "task", None),
+            getattr(predictor, "application", None),
+            option="tta (--tta)",
+            fix="start the server without --tta",
+        )
+        if refusal is not None:
+            raise ConfigError(refusal)
     if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
         from trainwell.serve.lm import create_lm_app
 
         return create_lm_app(predictor, config)
     _check_servable(predictor, model)
     runners: dict[str, Callable[..., list[dict[str, Any] | None]]] = {
-        "vision": predict_images,
+        "vision": predict_image_items,
         "text": predict_texts,
     }
     tagger = predictor.task.kind == "tagging"
@@ -343,11 +360,12 @@ def _json_predict_route(
     lists of words: the first of ``fields`` sent), batched with others; ``schema`` documents the answer
     (default: the task's predictions with probabilities). The body's ``at_least_one`` (:func:`with_at_least_one`)
     is applied to this request's answers alone, after the batch's model call."""
-    request_type = with_at_least_one(request_type, predictor.task, noun)
+    application = getattr(predictor, "application", None)
+    request_type = with_tta(with_at_least_one(request_type, predictor.task, noun), application)
 
     async def predict(body: Any, request: Request) -> Response:
-        refused = at_least_one_problem(
-            predictor.task, body.at_least_one, getattr(predictor, "application", None)
+        refused = at_least_one_problem(predictor.task, body.at_least_one, application) or tta_problem(
+            predictor.task, body.tta, application
         )
         if refused is not None:
             return JSONResponse(error_body([refused]), 422)
@@ -430,10 +448,15 @@ def _add_image_routes(
     backend: str,
 ) -> None:
     metadata = metadata_document(predictor, config, backend=backend)
-    json_model = with_at_least_one(
-        images_request_model(max_images=config.max_images, forbid_extra_fields=config.forbid_extra_fields),
-        predictor.task,
-        "image",
+    json_model = with_tta(
+        with_at_least_one(
+            images_request_model(
+                max_images=config.max_images, forbid_extra_fields=config.forbid_extra_fields
+            ),
+            predictor.task,
+            "image",
+        ),
+        "vision",
     )
     body_schema = images_request_body(
         json_model,
@@ -464,8 +487,10 @@ def _add_image_routes(
         body = await request.body()  # over the size limit: BodyTooLarge, a 413
         content_type = request.headers.get("content-type", "")
         try:
-            items, at_least_one = parse(body, content_type)  # JSON or multipart, base64: cheap
-            refused = at_least_one_problem(predictor.task, at_least_one, "vision")
+            items, asked = parse(body, content_type)  # JSON or multipart, base64: cheap
+            refused = at_least_one_problem(predictor.task, asked.at_least_one, "vision") or tta_problem(
+                predictor.task, asked.tta, "vision"
+            )
             if refused is not None:
                 raise ImageRequestError(422, [refused])
             if pixel_count(items) <= INLINE_DECODE_PIXELS:
@@ -475,7 +500,11 @@ def _add_image_routes(
         except ImageRequestError as error:
             return JSONResponse(error_body(error.problems), status_code=error.status)
         try:
-            answers = await batcher.submit(images, request.scope.get(TICKET_KEY))
+            # Each image with whether it is answered with TTA: a batch may mix requests that ask it and others.
+            wants_tta = config.tta if asked.tta is None else asked.tta
+            answers = await batcher.submit(
+                [(image, wants_tta) for image in images], request.scope.get(TICKET_KEY)
+            )
         except UserError as error:  # the predictor refused the pixels (decoding should have caught it)
             return JSONResponse(
                 error_body([{"loc": ["images"], "msg": str(error), "type": "invalid_images"}]), 422
@@ -487,7 +516,7 @@ def _add_image_routes(
                 for index in failed
             ]
             return JSONResponse(error_body(problems), status_code=422)
-        if _wants_at_least_one(at_least_one, config):
+        if _wants_at_least_one(asked.at_least_one, config):
             answers = with_likeliest_labels(predictor.task, answers)
         content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
@@ -559,7 +588,8 @@ def _description(predictor: ServablePredictor) -> str:
             f"Predictions of a trainwell vision model ({task.kind}).{classes} POST images to /predict as JSON "
             '{"images": ["<base64>", ...]}, as files in the multipart/form-data field "images" (or "file"), or '
             "one image as the body with its own Content-Type (image/png...); "
-            f"each is fitted to {height}x{width} as in training. GET /metadata lists the formats and limits."
+            f'each is fitted to {height}x{width} as in training. Add "tta": true (a form field tta=true) for '
+            "test-time augmentation, as trainwell predict --tta. GET /metadata lists the formats and limits."
         )
     return (
         f"Predictions of a trainwell {predictor.application} model ({task.kind}).{classes} "

@@ -36,6 +36,9 @@ class ServeConfig:
         at_least_one: Multi-label models only (refused for others when the app is created): a row with no label
             over its threshold is answered with its likeliest label instead of an empty list, unless the request
             says ``"at_least_one": false``; off by default, when a request's ``"at_least_one": true`` asks it.
+        tta: Image models only (refused for others when the app is created): each image is answered with
+            test-time augmentation (:mod:`trainwell.serve.tta`) unless the request says ``"tta": false``; off by
+            default, when a request's ``"tta": true`` asks it.
     """
 
     max_batch: int = 64
@@ -47,6 +50,7 @@ class ServeConfig:
     threads: int | None = None
     backend: str = "auto"
     at_least_one: bool = False
+    tta: bool = False
 
     def __post_init__(self) -> None:
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
@@ -75,6 +79,8 @@ class ServeConfig:
             raise ConfigError(f"forbid_extra_fields must be True or False, got {self.forbid_extra_fields!r}")
         if not isinstance(self.at_least_one, bool):
             raise ConfigError(f"at_least_one must be True or False, got {self.at_least_one!r}")
+        if not isinstance(self.tta, bool):
+            raise ConfigError(f"tta must be True or False, got {self.tta!r}")
 
     def body_limit(self, application: str) -> int:
         """The largest request body a server of a model of ``application`` takes: ``max_body_bytes`` if set."""

@@ -32,6 +32,7 @@ from trainwell.vision.recipe import ImageRecipe
 __all__ = [
     "FILE_FIELDS",
     "MAX_IMAGE_PIXELS",
+    "Asked",
     "EncodedImage",
     "ImageRequestError",
     "accepted_formats",
@@ -47,9 +48,11 @@ __all__ = [
 #: Multipart field names holding image files: "images" as documented, and the names clients commonly send
 #: (curl users write ``-F file=@cat.jpg``). Every file in any of them is an image, answered in form order.
 FILE_FIELDS = ("images", "image", "files", "file")
-#: The form field of a multipart request that asks ``at_least_one`` (``true`` or ``false``), as the JSON body's
-#: field of that name does.
+#: The form fields of a multipart request that ask ``at_least_one`` and ``tta`` (``true`` or ``false``), as the
+#: JSON body's fields of those names do.
 AT_LEAST_ONE_FIELD = "at_least_one"
+TTA_FIELD = "tta"
+FLAG_FIELDS = (AT_LEAST_ONE_FIELD, TTA_FIELD)
 _FIELD_WORDS = "'images' (or 'image', 'files', 'file')"
 #: Largest image accepted, in pixels (width x height), checked from the header before decoding: a small
 #: compressed file can expand to gigabytes.
@@ -71,6 +74,15 @@ class ImageRequestError(Exception):
         super().__init__(problems[0]["msg"] if problems else "bad request")
         self.status = status
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a request asks of its answers beside its images: ``at_least_one`` and ``tta`` as it sent them
+    (``None``: it said nothing, and the server's default holds)."""
+
+    at_least_one: bool | None = None
+    tta: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -153,23 +165,21 @@ def image_request(
     *,
     max_images: int,
     forbid_extra_fields: bool,
-) -> tuple[list[EncodedImage], bool | None]:
-    """The request's images, still encoded (:func:`encoded_images`), and what it asks of ``at_least_one``:
-    the JSON body's field or the multipart form's field of that name (``true`` or ``false``), ``None`` where it
-    says nothing (an image sent as the whole body never does).
+) -> tuple[list[EncodedImage], Asked]:
+    """The request's images, still encoded (:func:`encoded_images`), and what it asks of ``at_least_one`` and
+    ``tta`` (:class:`Asked`): the JSON body's fields or the multipart form's fields of those names (``true`` or
+    ``false``), ``None`` where it says nothing (an image sent as the whole body never does).
 
     Raises:
-        ImageRequestError: As :func:`encoded_images`; 422 for an ``at_least_one`` form field that is neither
-            ``true`` nor ``false``.
+        ImageRequestError: As :func:`encoded_images`; 422 for an ``at_least_one`` or ``tta`` form field that
+            is neither ``true`` nor ``false``.
     """
     problem = content_type_problem(content_type, multipart=True)
     if problem is not None:
         raise ImageRequestError(415, [problem])
-    at_least_one: bool | None = None
+    asked = Asked()
     if media_type(content_type) == "multipart/form-data":
-        items, at_least_one = _multipart_items(
-            body, content_type, max_images=max_images, forbid=forbid_extra_fields
-        )
+        items, asked = _multipart_items(body, content_type, max_images=max_images, forbid=forbid_extra_fields)
     elif is_image(media_type(content_type)):  # curl --data-binary @cat.png -H 'Content-Type: image/png'
         if not body:
             raise ImageRequestError(
@@ -184,11 +194,11 @@ def image_request(
             )
         items = [EncodedImage(["body"], "the image ", body)]
     else:
-        items, at_least_one = _json_items(body, request_model)
-    return items, at_least_one
+        items, asked = _json_items(body, request_model)
+    return items, asked
 
 
-def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[EncodedImage], bool | None]:
+def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[EncodedImage], Asked]:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -218,7 +228,7 @@ def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[Encod
             )
     if problems:
         raise ImageRequestError(422, problems)
-    return items, getattr(parsed, "at_least_one", None)
+    return items, Asked(getattr(parsed, "at_least_one", None), getattr(parsed, "tta", None))
 
 
 def _b64decode(text: str) -> bytes:
@@ -228,7 +238,7 @@ def _b64decode(text: str) -> bytes:
 
 def _multipart_items(
     body: bytes, content_type: str, *, max_images: int, forbid: bool
-) -> tuple[list[EncodedImage], bool | None]:
+) -> tuple[list[EncodedImage], Asked]:
     try:
         parts = parse_multipart(body, boundary_of(content_type))
     except MultipartError as error:
@@ -242,8 +252,8 @@ def _multipart_items(
                 }
             ],
         ) from error
-    at_least_one = _form_at_least_one([part for part in parts if part.name == AT_LEAST_ONE_FIELD])
-    parts = [part for part in parts if part.name != AT_LEAST_ONE_FIELD]
+    asked = Asked(*(_form_flag(name, [part for part in parts if part.name == name]) for name in FLAG_FIELDS))
+    parts = [part for part in parts if part.name not in FLAG_FIELDS]
     unknown = sorted({part.name for part in parts if part.name not in FILE_FIELDS})
     if unknown and forbid:
         raise ImageRequestError(
@@ -289,12 +299,12 @@ def _multipart_items(
         )
         for index, part in enumerate(files)
     ]
-    return items, at_least_one
+    return items, asked
 
 
-def _form_at_least_one(parts: list[Any]) -> bool | None:
-    """The value of the form's ``at_least_one`` fields (``None``: none sent); a value other than ``true`` or
-    ``false``, or two that disagree, is a 422."""
+def _form_flag(name: str, parts: list[Any]) -> bool | None:
+    """The value of the form's fields ``name`` (``at_least_one`` or ``tta``; ``None``: none sent); a value other
+    than ``true`` or ``false``, or two that disagree, is a 422."""
     values = {part.content.decode("utf-8", errors="replace").strip().lower() for part in parts}
     if not values:
         return None
@@ -304,8 +314,8 @@ def _form_at_least_one(parts: list[Any]) -> bool | None:
             422,
             [
                 {
-                    "loc": [AT_LEAST_ONE_FIELD],
-                    "msg": f"the form field at_least_one holds {shown}; send true or false (once)",
+                    "loc": [name],
+                    "msg": f"the form field {name} holds {shown}; send true or false (once)",
                     "type": "bool_parsing",
                 }
             ],

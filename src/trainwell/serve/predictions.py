@@ -20,6 +20,7 @@ __all__ = [
     "answers_for",
     "at_least_one_problem",
     "metadata_document",
+    "predict_image_items",
     "predict_images",
     "predict_rows",
     "unseen_categories",
@@ -98,11 +99,36 @@ def unseen_categories(recipe: Any, rows: list[dict[str, Any]]) -> list[dict[str,
     ]
 
 
-def predict_images(predictor: ServablePredictor, images: list[np.ndarray]) -> list[dict[str, Any] | None]:
+def predict_images(
+    predictor: ServablePredictor, images: list[np.ndarray], *, tta: bool = False
+) -> list[dict[str, Any] | None]:
     """One model call for decoded images (each ``uint8`` ``(C, H, W)`` at the training size), stacked into a
-    batch; one answer per image, as :func:`predict_rows` gives per row."""
+    batch; one answer per image, as :func:`predict_rows` gives per row. ``tta``: each answer blended over views
+    of its image (:func:`~trainwell.serve.tta.tta_predict_proba`), as ``trainwell predict --tta`` gives it."""
     pixels = np.stack(images)  # (N, C, H, W)
-    return answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(pixels)), len(images))
+    if tta:
+        from trainwell.serve.tta import tta_predict_proba
+
+        values = tta_predict_proba(predictor, pixels)
+    else:
+        values = predictor.predict_proba(pixels)
+    return answers_for(predictor.task, torch.as_tensor(values), len(images))
+
+
+def predict_image_items(
+    predictor: ServablePredictor, items: list[tuple[np.ndarray, bool]]
+) -> list[dict[str, Any] | None]:
+    """The answers of a batch's images, each given with whether its request asked for TTA: one model call for
+    the plain ones and one (of several views) for the others, the answers back in the order given. An image's
+    answer does not depend on the images beside it in either call."""
+    answers: list[dict[str, Any] | None] = [None] * len(items)
+    for wanted in (False, True):
+        positions = [index for index, (_, tta) in enumerate(items) if tta is wanted]
+        if positions:
+            found = predict_images(predictor, [items[index][0] for index in positions], tta=wanted)
+            for index, answer in zip(positions, found, strict=True):
+                answers[index] = answer
+    return answers
 
 
 def answers_for(task: Task, values: torch.Tensor, n_items: int) -> list[dict[str, Any] | None]:
@@ -222,6 +248,7 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
         "application": "vision",
         "backend": backend,
         "task": _task_info(predictor.task, config.at_least_one),
+        "tta": _tta_info(predictor, config),
         "image": {
             "height": height,
             "width": width,
@@ -246,6 +273,19 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
             "batch_wait_ms": config.batch_wait_ms,
             "forbid_extra_fields": config.forbid_extra_fields,
         },
+    }
+
+
+def _tta_info(predictor: ServablePredictor, config: ServeConfig) -> dict[str, Any]:
+    """``GET /metadata``'s ``tta`` of an image model: whether a request that leaves ``"tta"`` out gets it
+    (``trainwell serve --tta``), whether the model can do it at all, and what its views are, in words."""
+    from trainwell.serve.tta import describe_server_tta, tta_refusal
+
+    available = tta_refusal(predictor.task, "vision") is None
+    return {
+        "default": config.tta,
+        "available": available,
+        "views": describe_server_tta(predictor) if available else None,
     }
 
 

@@ -53,6 +53,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from trainwell.data.dates import date_is_valid, describe_date_format
 from trainwell.data.task import Task
+from trainwell.serve.tta import tta_doc
 from trainwell.tabular.recipe import TabularRecipe
 
 __all__ = [
@@ -395,7 +396,8 @@ def images_request_body(
 ) -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of ``POST /predict`` for a vision model: the JSON body (``json_model``, from
     :func:`trainwell.serve.images.images_request_model`) or a ``multipart/form-data`` form of files (and, for a
-    ``multilabel`` model, the optional form field ``at_least_one``: :func:`with_at_least_one`).
+    ``multilabel`` model, the optional form field ``at_least_one``: :func:`with_at_least_one`), and the optional
+    form field ``tta`` (:func:`~trainwell.serve.tta.with_tta`).
 
     The server reads the body itself (FastAPI's form support needs an extra package), so the body is declared
     here rather than derived from a function signature.
@@ -412,6 +414,7 @@ def images_request_body(
         ),
     }
     form: dict[str, Any] = {"images": files}
+    form["tta"] = {"type": "string", "enum": ["true", "false"], "description": tta_doc()}
     if multilabel:
         form["at_least_one"] = {
             "type": "string",
@@ -664,6 +667,21 @@ class ImageInfo(BaseModel):
     std: list[float]
 
 
+class TtaInfo(BaseModel):
+    """Test-time augmentation on this server (a request's ``"tta"``: :mod:`trainwell.serve.tta`)."""
+
+    default: bool = Field(
+        description="Whether a request that leaves tta out is answered with it (trainwell serve --tta)."
+    )
+    available: bool = Field(
+        description="Whether this model can answer with it: not a model predicting several numbers an image, "
+        'which refuses "tta": true.'
+    )
+    views: str | None = Field(
+        description="What tta averages, in the words trainwell predict --tta prints; null when not available."
+    )
+
+
 class ImageLimits(BaseModel):
     max_images: int
     max_image_pixels: int
@@ -681,6 +699,7 @@ class VisionMetadataResponse(BaseModel):
         description="What runs the model: PyTorch, or onnxruntime on the exported model.onnx."
     )
     task: TaskInfo
+    tta: TtaInfo
     image: ImageInfo
     formats: list[str] = Field(description="Image file formats the server decodes.")
     request_formats: dict[str, str] = Field(description="The accepted request bodies, by content type.")
