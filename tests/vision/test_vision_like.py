@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -67,6 +68,22 @@ def test_like_reads_a_folder_at_its_size(tmp_path: Path) -> None:
     assert tuple(second.train.tensors[0].shape[1:]) == (3, 24, 24)
 
 
+def test_like_at_a_larger_size_keeps_the_normalisation_and_crops_to_the_new_size(tmp_path: Path) -> None:
+    # Progressive resizing: the same statistics and classes, larger images, the photo preset's crop resized.
+    folder = make_image_folder(tmp_path / "a", size=40, per_class=10)
+    first = image_data(folder, size=16)
+    assert first.augmentation.size == (16, 16)
+    larger = image_data(folder, like=first, size=24)
+    assert (larger.recipe.mean, larger.recipe.std) == (first.recipe.mean, first.recipe.std)
+    assert larger.recipe.size == (24, 24) and larger.model_hints["size"] == [24, 24]
+    assert larger.augmentation == dataclasses.replace(first.augmentation, size=(24, 24))
+    assert larger.recipe.extra["augmentation"] == larger.augmentation.to_dict()
+    learn = vision_learner(first, "simple_cnn", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        learn.data = larger
+
+
 def test_like_refuses_labels_that_are_not_among_its_classes_naming_them() -> None:
     first = image_data(*_digits(0, 4))  # five classes: no output for 5 to 9
     with pytest.raises(DataError) as error:
@@ -80,8 +97,8 @@ def test_like_refuses_labels_that_are_not_among_its_classes_naming_them() -> Non
 
 def test_like_refuses_settings_it_fixes_and_bundles_of_other_data() -> None:
     first = image_data(*_digits(0, 4), task=TEN)
-    with pytest.raises(ConfigError, match=r"^like= takes the size, .*; drop size=, task=$"):
-        image_data(*_digits(5, 9), like=first, size=16, task=TEN)
+    with pytest.raises(ConfigError, match=r"^like= takes the channels, .*; drop resize=, task=$"):
+        image_data(*_digits(5, 9), like=first, resize="squish", task=TEN)
     import pandas as pd
 
     rows = pd.DataFrame({"x": range(40), "z": [1.0, 2.0] * 20, "y": [0, 1] * 20})
@@ -106,7 +123,7 @@ def test_setting_data_measured_otherwise_warns_and_like_is_taken_in_silence() ->
         f"learn.data: the new images are normalised with mean/std per channel {own.recipe.mean[0]:.4g}/"
         f"{own.recipe.std[0]:.4g}, not the model's {model_mean:.4g}/{model_std:.4g}; the model keeps normalising"
     )
-    assert message.endswith("image_data(source, like=learn.data)")
+    assert message.endswith("image_data(source, like=learn.data) (size= for larger images)")
     assert learn.data is own  # a warning, not a refusal
 
 

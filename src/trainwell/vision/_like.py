@@ -6,8 +6,9 @@ A model trained on the first images normalises its inputs with their statistics 
 built on its own, measures statistics of its own (split MNIST's digits 5-9: mean/std 0.1283/0.3047, against
 0.1315/0.3095 for 0-4), may choose another size and channel count, and numbers its classes from its own labels:
 its recipe, written beside the model, would then describe inputs the model never read that way. ``like=`` takes
-the size, channels, resizing, normalisation, augmentation and task of the other bundle as they are, as
-:func:`~trainwell.tabular.data.tabular_data` does for tables.
+the size (unless ``size=`` asks for larger images: progressive resizing), channels, resizing, normalisation,
+augmentation and task of the other bundle as they are, as :func:`~trainwell.tabular.data.tabular_data` does for
+tables.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ SAME_STATISTIC = 1e-4
 
 
 def check_like(like: DataBundle | None, **given: Any) -> None:
-    """Refuse ``like=`` that is no image bundle, or beside settings it fixes (the size, resizing, the task)."""
+    """Refuse ``like=`` that is no image bundle, or beside settings it fixes (resizing, the task, its names)."""
     if like is None:
         return
     if not isinstance(like, DataBundle) or like.application != "vision":
@@ -42,7 +43,7 @@ def check_like(like: DataBundle | None, **given: Any) -> None:
     set_too = [name for name, value in given.items() if value is not None]
     if set_too:
         raise ConfigError(
-            "like= takes the size, channels, normalisation and classes from its data; drop "
+            "like= takes the channels, resizing, normalisation and classes from its data; drop "
             f"{', '.join(f'{name}=' for name in set_too)}"
         )
 
@@ -87,8 +88,9 @@ def with_channels(images: np.ndarray, channels: int) -> np.ndarray:
 
 
 def differences(model: Any, old: ImageRecipe | None, new: ImageRecipe) -> list[str]:
-    """How images prepared by ``new`` differ from what the model reads: its normalisation (the model's own
-    ``mean``/``std`` buffers, else ``old``'s) and ``old``'s size, in words; empty when they agree."""
+    """How images prepared by ``new`` are normalised otherwise than the model normalises them (its own
+    ``mean``/``std`` buffers, else ``old``'s), in words; empty when they agree. Another size is no difference:
+    progressive resizing trains on larger images on purpose."""
     said: list[str] = []
     mean, std = getattr(model, "mean", None), getattr(model, "std", None)
     if mean is not None and std is not None and hasattr(mean, "reshape"):
@@ -106,8 +108,6 @@ def differences(model: Any, old: ImageRecipe | None, new: ImageRecipe) -> list[s
             f"normalised with mean/std per channel {_statistics(new.mean, new.std)}, not the model's "
             f"{_statistics(own_mean, own_std)}"
         )
-    if old is not None and tuple(old.size) != tuple(new.size):
-        said.append(f"fitted to {new.size[0]}x{new.size[1]}, not {old.size[0]}x{old.size[1]}")
     return said
 
 

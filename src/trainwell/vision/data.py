@@ -129,11 +129,12 @@ def image_data(
             on Windows); never guessed.
         encoding_errors: ``"replace"`` reads a byte of such a CSV that ``encoding`` cannot decode as U+FFFD
             instead of stopping (``"strict"``), as tables read it.
-        like: a bundle of :func:`image_data` whose size, channels, resizing, normalisation, augmentation (unless
-            ``augmentation`` names another) and task are taken as they are instead of chosen from these images:
-            the next task of continual learning, more images for a Learner trained on the first
-            (``learn.data = image_data(folder, like=learn.data)``), read by the model as it read those; a label
-            that is not among its classes is refused (see :mod:`trainwell.vision._like`).
+        like: a bundle of :func:`image_data` whose size (unless ``size`` names another: progressive resizing),
+            channels, resizing, normalisation, augmentation (unless ``augmentation`` names another) and task are
+            taken as they are instead of chosen from these images: the next task of continual learning, more
+            images for a Learner trained on the first (``learn.data = image_data(folder, like=learn.data)``),
+            read by the model as it read those; a label that is not among its classes is refused (see
+            :mod:`trainwell.vision._like`).
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -142,10 +143,12 @@ def image_data(
     """
     _check_settings(valid_pct, batch_size, size)
     _check_augmentation(augmentation)
-    check_like(like, size=size, resize=resize, task=task, label_names=label_names)
-    given: ImageRecipe | None = None  # like='s recipe, taken as it is
+    check_like(like, resize=resize, task=task, label_names=label_names)
+    given: ImageRecipe | None = None  # like='s recipe, taken as it is (at another size when size= says so)
     if like is not None:
         given = cast(ImageRecipe, like.recipe)
+        if size is not None:  # progressive resizing: the same normalisation and classes, larger images
+            given = dataclasses.replace(given, size=_chosen_size(size, []))
         size, resize, task = given.size, given.resize, like.task
         if label_delim is None:  # a multi-label CSV's labels are split as the first data's were
             label_delim = like.task.label_delim
@@ -262,7 +265,11 @@ def image_data(
             check_classes(resolved, values, _split_name(name, key, valid, test))
     recipe = ImageRecipe.fit(train_images, resize=resize) if given is None else given
     if like is not None and augmentation == "auto":  # the first data's, as it trained the model
-        chosen_augmentation = like.augmentation
+        chosen_augmentation = _resized(like.augmentation, recipe.size)
+        if chosen_augmentation is not None:
+            recipe = dataclasses.replace(
+                recipe, extra={**recipe.extra, "augmentation": chosen_augmentation.to_dict()}
+            )
     else:
         chosen_augmentation = _augmentation(augmentation, recipe, points=_several_targets(resolved))
         # Recorded for test-time augmentation in the predictor, which must only use what training used (digits
@@ -698,6 +705,14 @@ def _augmentation(
             min_ratio=1.0, max_ratio=1.0, erase_p=0.0, pixel_shift=0,
         )  # fmt: skip
     return chosen
+
+
+def _resized(augmentation: Any, size: tuple[int, int]) -> Any:
+    """``augmentation`` (like='s) with its output at ``size`` where it sets one (the photo preset crops to the
+    images' size): at another size= it would crop the larger images back to the first data's."""
+    if not isinstance(augmentation, Augmentation) or augmentation.size is None:
+        return augmentation
+    return dataclasses.replace(augmentation, size=size)
 
 
 def _preset_name(choice: Augmentation | str | None, recipe: ImageRecipe) -> str:

@@ -74,10 +74,10 @@ class VisionLearner(Learner):
         super().freeze()
 
     def check_new_data(self, data: DataBundle) -> None:
-        """Refuse images of another channel count set in place of :attr:`data`, and warn of images prepared
-        otherwise than the model reads them (other normalisation statistics, another size): the model keeps
-        normalising with its own, and the new recipe, written beside it, would describe inputs it never read
-        that way. Data built with ``image_data(..., like=learn.data)`` is taken in silence.
+        """Refuse images of another channel count set in place of :attr:`data`, and warn of images normalised
+        otherwise than the model normalises them (statistics measured on the new images): the model keeps its
+        own, and the new recipe, written beside it by export, would say otherwise. Data built with
+        ``image_data(..., like=learn.data)`` is taken in silence, at another ``size=`` too (progressive resizing).
 
         Raises:
             ConfigError: The new images have another number of channels than the model's first layer takes.
@@ -99,9 +99,9 @@ class VisionLearner(Learner):
             from trainwell.core.warn import warn
 
             warn(
-                f"learn.data: the new images are {' and '.join(said)}; the model keeps normalising with its own "
-                "statistics, and the new data's recipe would be written beside it (export) describing inputs it "
-                "was not trained on: build them as the Learner's: image_data(source, like=learn.data)",
+                f"learn.data: the new images are {' and '.join(said)}; the model keeps normalising with its own, "
+                "and the new data's recipe, written beside it by export, would say otherwise: build them with the "
+                "Learner's, image_data(source, like=learn.data) (size= for larger images)",
                 UserWarning,
             )
 
