@@ -545,10 +545,10 @@ def test_new_data_set_on_the_learner_is_augmented_with_its_own_pipeline(image_fo
     learn.fit(1, callbacks=[Spy()])
     assert sizes == {True: {16}, False: {16}}
     sizes = {True: set(), False: set()}
-    learn.data = image_data(image_folder, size=24)
+    learn.data = image_data(image_folder, like=learn.data, size=24)  # the model's normalisation: no warning
     learn.fit(1, callbacks=[Spy()])
     assert sizes == {True: {24}, False: {24}}
-    learn.data = image_data(image_folder, size=24, augmentation="none")
+    learn.data = image_data(image_folder, like=learn.data, size=24, augmentation="none")
     seen: list[torch.Tensor] = []
 
     class Pixels(trainwell.Callback):
