@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ def tabular_learner(
     data: DataBundle,
     *,
     arch: str = "tabular_mlp",
-    layers: Sequence[int] = (256, 128),
+    layers: Sequence[int] | str = (256, 128),
     dropout: float = 0.1,
     numeric_embedding: str = "periodic",
     lr: float = 3e-3,
@@ -40,7 +41,9 @@ def tabular_learner(
             trees, fitted here and now by scikit-learn and held as tensors: see :mod:`trainwell.tabular.gbdt`;
             ``learner_kwargs["gbdt_settings"]`` overrides its boosting settings) or another registered tabular
             architecture.
-        layers, dropout, numeric_embedding: model settings (see :class:`TabularMLP`).
+        layers, dropout, numeric_embedding: model settings (see :class:`TabularMLP`). ``layers`` is the hidden
+            layers' widths, ``[256, 128]``, or the same as text, ``"256-128"``, as a search's ``best_params`` and
+            ``--search layers=`` write them.
         lr: default peak learning rate when none is given to ``fit_one_cycle`` (``lr_find`` can choose one).
         wd: decoupled weight decay.
         **learner_kwargs: passed to :class:`Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``, ``device``...).
@@ -49,13 +52,14 @@ def tabular_learner(
     """
     if data.application != "tabular":
         raise ConfigError(f"tabular_learner needs data from tabular_data, got a {data.application!r} bundle")
+    _refuse_tree_settings(learner_kwargs)
     if arch in GBDT_NAMES:
         return _trees_learner(data, learner_kwargs)
     arch = MLP_NAMES.get(arch, arch)
     config: dict[str, Any] = dict(data.model_hints)
     if "loss" not in learner_kwargs:  # several targets: each one's error in its own standard deviations
         learner_kwargs["loss"] = several_targets_loss(data.task, config)
-    config.update(layers=list(layers), dropout=dropout, numeric_embedding=numeric_embedding)
+    config.update(layers=hidden_layers(layers), dropout=dropout, numeric_embedding=numeric_embedding)
     model = create_model(arch, **config)
     learn = TabularLearner(model, data, lr=lr, wd=wd, **learner_kwargs)
     learn.model_spec = {"name": arch, "config": config}
@@ -85,6 +89,62 @@ class TabularLearner(Learner):
             f"learn.data: the new data was prepared with another recipe (its {differs} differ: categories coded "
             "otherwise, numbers scaled by other means), which the model would read as the old data's in silence; "
             "build it with the Learner's: tabular_data(rows, target, like=learn.data)"
+        )
+
+
+def hidden_layers(layers: Any) -> list[int]:
+    """The MLP's hidden layers' widths from ``layers``: whole numbers above 0, as a sequence (``[256, 128]``; empty:
+    no hidden layer), as text joined by ``-`` (``"256-128"``, as ``tune``'s ``best_params`` and ``--search
+    layers=`` write them), or one number (one layer).
+
+    Raises:
+        ConfigError: Anything else, named with what was received (torch's own error was a TypeError about
+            ``empty()``'s size).
+
+    Example:
+        >>> hidden_layers("256-128"), hidden_layers((512, 256))
+        ([256, 128], [512, 256])
+    """
+    if isinstance(layers, str):
+        widths: list[Any] = layers.strip().split("-")
+    else:
+        try:
+            widths = list(layers)
+        except TypeError:  # one value: one layer's width (refused below unless it is one)
+            widths = [layers]
+    read = [_width(width) for width in widths]
+    if None in read or (isinstance(layers, str) and not read):
+        raise ConfigError(
+            f"layers {layers!r}: the hidden layers' widths are whole numbers above 0, as a list such as [256, 128] "
+            "or as text such as '256-128'"
+        )
+    return [width for width in read if width is not None]
+
+
+def _width(width: Any) -> int | None:
+    """One layer's width (``256``, ``"256"``, ``256.0``), or ``None`` when it is not a whole number above 0."""
+    if isinstance(width, str):
+        text = width.strip()
+        return int(text) if text.isdigit() and int(text) > 0 else None
+    if isinstance(width, bool) or not isinstance(width, (numbers.Integral, float)):
+        return None
+    if isinstance(width, float) and not width.is_integer():
+        return None
+    return int(width) if int(width) > 0 else None
+
+
+def _refuse_tree_settings(learner_kwargs: dict[str, Any]) -> None:
+    """Boosted trees' settings passed as a Learner's keywords (a trees search's ``best_params`` in
+    ``learner_kwargs=``): refused naming ``gbdt_settings=``, where Python said ``Learner.__init__() got an
+    unexpected keyword argument 'learning_rate'``."""
+    from trainwell.tabular.gbdt import DEFAULT_SETTINGS
+
+    trees = [name for name in learner_kwargs if name in DEFAULT_SETTINGS]
+    if trees:
+        raise ConfigError(
+            f"learner_kwargs holds {', '.join(map(repr, trees))}, boosted trees' settings, which the Learner does "
+            "not take; pass them as gbdt_settings= (e.g. fit_table(..., arch='gbdt', gbdt_settings=result."
+            "best_params), or fit_table(..., **result.fit_kwargs()) for a search's best)"
         )
 
 
