@@ -23,8 +23,10 @@ in one line naming the difference. Each finished trial keeps its validation pred
 defaults, as in one run.
 
 The best trial of all the runs is the one kept. Its model exists only in the run that trained it: when it is an
-earlier run's, its settings are trained again (the same data and seed, so on the same machine the same fit) and
-the record says so (``refitted``: the stored score and the refit's), as does ``trainwell tune``.
+earlier run's, its settings are trained again (the same data and seed, and a trial that ``--time`` cut for the
+batches it trained), within the search's time, and checked against the score stored for it; a refit clearly
+worse than that, or one that the time left cannot hold, gives way to the best model this run trained
+(:mod:`trainwell.automl._refit`). The record says which (``refitted``), as does ``trainwell tune``.
 
 Under ``torchrun`` a search keeps its own journal (:mod:`trainwell.automl._spread`), so ``storage`` is refused
 there.
@@ -66,8 +68,11 @@ DEFAULT_STUDY_NAME = "trainwell"
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 #: The study's user_attrs: what made it (:func:`fingerprint`), and the defaults' trials' settings.
 MADE_FOR, STARTS = "trainwell", "trainwell_starts"
-#: A trial's user_attrs: its seconds, whether the timeout cut it, its validation predictions.
-SECONDS, CUT, PREDICTIONS = "seconds", "cut_by_time", "valid_predictions"
+#: A trial's user_attrs: its seconds, whether the timeout cut it, its validation predictions, and when cut, the
+#: training batches it trained and its epoch's batches (what training it again trains: :mod:`trainwell.automl._refit`).
+SECONDS, CUT, PREDICTIONS, TRAINED = "seconds", "cut_by_time", "valid_predictions", "trained_batches"
+#: ... and its schedule's progress as it trained (:class:`~trainwell.automl._refit.ProgressRecord`).
+PROGRESS = "trained_progress"
 #: The study's user_attr holding the validation rows' targets (with the predictions).
 TARGETS = "valid_targets"
 #: Validation predictions of more numbers than this are not stored (the gain's check then compares only the
@@ -392,7 +397,8 @@ def _unpacked(packed: dict[str, Any]) -> torch.Tensor:
 
 def recall_trials(trials: _Trials, study: Any) -> None:
     """What ``trials`` records of each trial, for the stored trials of earlier runs: its kind of model, its
-    seconds, whether the timeout cut it, and its validation predictions (with the rows' targets)."""
+    seconds, whether the timeout cut it (and the batches it trained), its validation predictions (with the rows'
+    targets), and that it is an earlier run's."""
     from optuna.trial import TrialState
 
     kinds = trials.space.kinds
@@ -408,8 +414,15 @@ def recall_trials(trials: _Trials, study: Any) -> None:
         if seconds is None and trial.duration is not None:
             seconds = trial.duration.total_seconds()
         trials.times[trial.number] = float(seconds or 0.0)
+        trials.earlier.add(trial.number)
         if trial.user_attrs.get(CUT):
             trials.cut.add(trial.number)
+            trained = trial.user_attrs.get(TRAINED)
+            if isinstance(trained, list) and len(trained) == 2:
+                trials.trained[trial.number] = (int(trained[0]), int(trained[1]))
+                curve = trial.user_attrs.get(PROGRESS)
+                if isinstance(curve, list) and curve:
+                    trials.curves[trial.number] = [float(value) for value in curve]
         packed = trial.user_attrs.get(PREDICTIONS)
         if trial.state == TrialState.COMPLETE and packed is not None:
             trials.predictions[trial.number] = (float(trial.value), _unpacked(packed))

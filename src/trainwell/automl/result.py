@@ -6,6 +6,7 @@ its noise, the trial kept and its model, every trial's record; and what of it th
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,10 @@ class TuneResult:
         default_values: Each kind's defaults trial's score, by ``arch`` (``None``: it did not finish); empty
             when the search names no kind.
         trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
-            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule);
-            under ``torchrun``, ``process``: the rank of the process that trained it.
+            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule; then
+            ``epochs_trained``, what its score is of, where known: ``6.3`` of ``params["epochs"]`` 14); under
+            ``torchrun``, ``process``: the rank of the process that trained it; in a study kept across runs,
+            ``earlier_run``: an earlier run trained it.
         run: The kept trial's learner (:attr:`kept_trial`: the best trial's, or the better defaults' when the
             best's gain is within the noise; not trained again), written to ``model_dir``; ``None`` in the
             processes of a ``torchrun`` job that did not train it (the one that did wrote ``model_dir``).
@@ -53,13 +56,21 @@ class TuneResult:
         keep: The rule that chose the model kept: ``"clear"`` (the best trial only when its gain is clear, by
             :attr:`selection`, else the better defaults' trial) or ``"best"`` (the best trial always).
         kept_trial: The number of the trial whose model :attr:`run` is; ``kept_reason`` says why, in one line;
-            :attr:`kept` says whether it is the best trial's or the defaults' in its place.
+            :attr:`kept` says whether it is the best trial's, the defaults' in its place, or this run's best in
+            place of an earlier run's trial (``"fallback"``, see :attr:`refitted`).
         study_name, storage: The study kept across runs (``storage=``, ``--storage``; a URL's password hidden),
             else ``None``; :attr:`trials` then lists every stored trial, ``trials_before`` of them stored by
             earlier runs.
-        refitted: When the trial kept is an earlier run's (its model is not in hand), its settings were trained
-            again for :attr:`run`: ``{"trial", "stored_value", "refit_value"}``, the score stored then and the
-            refit's (the same seed and data: equal on the same machine); else ``None``.
+        refitted: When the trial chosen is an earlier run's (its model is not in hand), what was done for
+            :attr:`run` (:mod:`trainwell.automl._refit`): its settings trained again, with the same seed and data
+            and, for a trial the timeout cut, for the batches it trained (``epochs_trained``); ``stored_value``
+            the score stored then, ``refit_value`` the refit's (``None``: not trained again, the time left being
+            less than the trial took), ``seconds`` the refit's, ``clearly_worse`` why the refit is clearly worse
+            than the stored score (absent when it is not), ``kept_trial`` the trial whose model was written (the
+            best this run trained, ``kept_value``, when the refit was clearly worse or not run) and ``said``, the
+            line ``trainwell tune`` prints; else ``None``.
+        fit_settings: The best trial's settings as the keywords of the one-call fit that trains them (tables:
+            :func:`~trainwell.fit_table`), or ``None`` where not offered: :meth:`fit_kwargs`.
     """
 
     metric: str
@@ -85,6 +96,32 @@ class TuneResult:
     storage: str | None = None
     trials_before: int = 0
     refitted: dict[str, Any] | None = None
+    fit_settings: dict[str, Any] | None = None
+
+    def fit_kwargs(self) -> dict[str, Any]:
+        """The best trial's settings as keywords of the one-call fit, to train them again on these or other rows:
+        ``fit_table(source, target, **result.fit_kwargs())``. The MLP's: ``arch="mlp"``, ``lr``, ``epochs`` (for a
+        trial that the timeout cut, the whole epochs nearest those it trained, which its score is of) and
+        ``learner_kwargs`` (``wd``, ``layers`` as a list, ``dropout``, ``numeric_embedding``); boosted trees':
+        ``arch="gbdt"`` and ``gbdt_settings``. :attr:`best_params` holds the same settings as the search names
+        them (``layers`` as text, ``"256-128"``). Also in ``tuning.json`` as ``fit_kwargs``.
+
+        Raises:
+            ConfigError: The search is not of a table (its settings are in :attr:`best_params`).
+
+        Example::
+
+            result = tune_table("adult.csv", "income", n_trials=20)
+            run = trainwell.fit_table("adult.csv", "income", out="model", **result.fit_kwargs())
+        """
+        if self.fit_settings is None:
+            from trainwell.core.errors import ConfigError
+
+            raise ConfigError(
+                "fit_kwargs() gives a table search's best settings as fit_table's keywords; this search's are in "
+                f"best_params: {self.best_params}"
+            )
+        return copy.deepcopy(self.fit_settings)
 
     def stored(self) -> dict[str, Any]:
         """The study kept across runs, as the records say it (empty in memory)."""
@@ -96,8 +133,15 @@ class TuneResult:
     @property
     def kept(self) -> str:
         """``"defaults"`` when the better defaults' trial was kept in place of the best (its gain within the
-        noise), else ``"best"`` (a best trial that is a defaults' trial included)."""
-        return "defaults" if self.kept_trial is not None and self.kept_trial != self.best_trial else "best"
+        noise); ``"fallback"`` when an earlier run's trial was chosen but the model written is one this run
+        trained (the refit clearly worse, or no time left for it: :attr:`refitted`); else ``"best"`` (a best trial
+        that is a defaults' trial included)."""
+        if self.kept_trial is None or self.kept_trial == self.best_trial:
+            return "best"
+        refit = self.refitted
+        if refit is not None and refit.get("kept_trial") == self.kept_trial != refit.get("trial"):
+            return "fallback"
+        return "defaults"
 
     @property
     def kept_arch(self) -> str | None:
@@ -139,6 +183,7 @@ class TuneResult:
             "kept_reason": self.kept_reason,
             **self.stored(),
             **({"refitted": self.refitted} if self.refitted is not None else {}),
+            **({"fit_kwargs": self.fit_settings} if self.fit_settings is not None else {}),
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }
@@ -164,7 +209,7 @@ class TuneResult:
             "best_value": self.best_value,
             "default_value": self.default_value,
             "kept_trial": self.kept_trial,
-            **({"kept": "defaults"} if self.kept == "defaults" else {}),
+            **({"kept": self.kept} if self.kept != "best" else {}),
             **(
                 {"gain_p_value": self.selection.p_value, "trials_compared": self.selection.trials}
                 if self.selection is not None

@@ -54,6 +54,7 @@ from trainwell.automl._gain import (
     check_gain,
     of_rows,
 )
+from trainwell.automl._refit import ProgressRecord, refit_reserve, train_again
 from trainwell.automl.pruning import OptunaPruning
 from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
@@ -292,9 +293,13 @@ def _run_search(
     interval, selection, kept = check_gain(
         trials, best.number, float(best.value), keep, _default_scores(study, len(space.kinds))
     )
-    # The best trial's learner, or the defaults' kept in its place; an earlier run's trial is trained again.
+    # The best trial's learner, or the defaults' kept in its place; an earlier run's trial is trained again
+    # (or, when that cannot be done well in the time left, the best model this run trained is kept instead).
     kept_trial = study.get_trials(deepcopy=False)[kept.number] if kept.number != best.number else best
-    learn = trials.kept_learner(kept_trial, best_params(starts, trials, kept_trial))
+    learn, number = trials.kept_learner(kept_trial, best_params(starts, trials, kept_trial))
+    if number != kept.number:
+        assert trials.refitted is not None
+        kept = KeptTrial(number, trials.refitted["said"])
     return finish_search(study, best, trials, starts, learn, settings, interval=interval, selection=selection,
                          kept=kept)  # fmt: skip
 
@@ -406,10 +411,7 @@ def finish_search(
     if trials.stored is not None:
         result.study_name, result.storage = trials.stored.name, trials.stored.shown
         result.trials_before = trials.before
-    if trials.refitted is not None:
-        stored_value = float(kept_trial.value)
-        refit_value = float(learn.history[-1][trials.chosen]) if learn.history else float("nan")
-        result.refitted = {"trial": trials.refitted, "stored_value": stored_value, "refit_value": refit_value}
+    result.refitted = trials.refitted
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
@@ -500,7 +502,13 @@ class _Trials:
         self.interrupted: int | None = None  # the trial Ctrl-C stopped, which ended the search there
         self.stored: StoredStudy | None = None  # where the study is kept across runs (storage=)
         self.before = 0  # the trials a stored study held before this run
-        self.refitted: int | None = None  # an earlier run's trial kept, whose settings were trained again
+        # A stored study's trials of earlier runs (their models are not in hand).
+        self.earlier: set[int] = set()
+        # The trials the budget cut: the training batches each trained, and its epoch's batches.
+        self.trained: dict[int, tuple[int, int]] = {}
+        self.curves: dict[int, list[float]] = {}  # and its schedule's progress (ProgressRecord.curve)
+        # An earlier run's trial kept: what training its settings again gave (automl._refit.train_again).
+        self.refitted: dict[str, Any] | None = None
 
     def objective(self, trial: Any) -> float:
         """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
@@ -516,29 +524,46 @@ class _Trials:
 
     def train_trial(self, trial: Any) -> float:
         budget = self.budget
-        started, left = time.perf_counter(), budget.remaining if budget is not None else 0.0
+        clock = self.clock()
+        started, left = clock(), budget.remaining if budget is not None else 0.0
         kind = self.kinds[trial.number] = self.space.pick(trial)
         params = kind.suggest(trial)
         pruning = OptunaPruning(trial, self.chosen)
         fits_before = len(budget.fits) if budget is not None else 0
-        callbacks: list[Callback] = [pruning] if budget is None else [pruning, budget]
+        record = (
+            ProgressRecord()
+        )  # the schedule a budget fits to the time: a cut trial's refit trains it again
+        callbacks: list[Callback] = [pruning] if budget is None else [pruning, budget, record]
         if of_rows(self):  # the gain's check reads the trial's predictions: its last validation pass's, kept
             # A tagger's tag paths are decoded once, after the fit, not at every epoch's pass.
             callbacks.append(KeepValidationPredictions(activate_after_fit=self.data.task.kind == "tagging"))
         make_loggers = _TRIAL_CALLBACKS.get()
         if make_loggers is not None:  # trainwell tune --track: each trial logged as a run of its own
             callbacks.extend(make_loggers(trial.number, dict(params)))
-        learn = kind.train(self.data, params, self.seed, callbacks, self.progress)
-        self.times[trial.number] = time.perf_counter() - started
+        reserve = refit_reserve(self, trial.study)
+        if budget is not None and 0 < reserve < left:  # an earlier run's best is trained again at the end
+            budget.share_next_fit((left - reserve) / left)
+        try:
+            learn = kind.train(self.data, params, self.seed, callbacks, self.progress)
+        finally:
+            if budget is not None:
+                budget.share_next_fit(1.0)  # a fit the trial did not run (trees) leaves the share unused
+        self.times[trial.number] = clock() - started
         if budget is not None:
             self.spent[trial.number] = left - budget.remaining  # on the budget's own clock
             if len(budget.fits) > fits_before:
                 self.budgeted.add(trial.number)
                 if budget.fits[-1]["shortened"]:
                     self.cut.add(trial.number)
+                    fit = budget.fits[-1]
+                    self.trained[trial.number] = (int(fit["trained_batches"]), int(fit["batches_per_epoch"]))
+                    self.curves[trial.number] = record.curve()
         if self.stored is not None:  # for the record of a later run
             trial.set_user_attr("seconds", round(self.times[trial.number], 3))
             trial.set_user_attr("cut_by_time", trial.number in self.cut)
+            if trial.number in self.trained:  # what a refit of this trial trains again
+                trial.set_user_attr("trained_batches", list(self.trained[trial.number]))
+                trial.set_user_attr("trained_progress", self.curves[trial.number])
         if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
             raise import_optuna().TrialPruned()
         value = float(learn.history[-1][self.chosen])
@@ -558,29 +583,44 @@ class _Trials:
             kept.update(number=trial.number, value=value, learn=learn)
         return value
 
+    def clock(self) -> Callable[[], float]:
+        """The clock trials are timed on: the budget's (``time.perf_counter`` unless a test passed its own), so
+        that a trial's seconds are those it took of the budget."""
+        return self.budget.clock if self.budget is not None else time.perf_counter
+
     def stop_when_time_is_short(self, study: Any, trial: Any) -> None:
-        if self.time_is_short():
+        if self.time_is_short(refit_reserve(self, study)):
             study.stop()
 
-    def time_is_short(self) -> bool:
-        """Whether the budget has too little time left for another trial."""
+    def time_is_short(self, reserve: float = 0.0) -> bool:
+        """Whether the budget has too little time left for another trial, ``reserve`` seconds kept aside (for
+        training an earlier run's best trial again, :func:`~trainwell.automl._refit.refit_reserve`)."""
         # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
         # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
         needs = [
             _time_needed(kind, self.kinds, self.spent, self.budgeted, self.cut) for kind in self.space.kinds
         ]
-        return self.budget is not None and self.budget.remaining < max(needs)
+        if self.budget is None:
+            return False
+        left = self.budget.remaining
+        if reserve > 0:
+            if reserve >= left:
+                return True  # what is left is the refit's
+            left -= reserve
+        return left < max(needs)
 
-    def kept_learner(self, trial: Any, params: dict[str, Any]) -> Learner:
+    def kept_learner(self, trial: Any, params: dict[str, Any]) -> tuple[Learner, int]:
         """The learner of ``trial`` (its settings ``params``), the trial kept: the best finished trial's or a
-        defaults' one, as kept when it finished. A trial of an earlier run of a stored study has no learner
-        here: its settings are trained again, with the same data and seed (:attr:`refitted`)."""
+        defaults' one, as kept when it finished, and its number. A trial of an earlier run of a stored study has
+        no learner here: its settings are trained again, with the same data and seed and the schedule it
+        trained, or the best model this run trained is kept in its place (:func:`~trainwell.automl._refit.
+        train_again`; :attr:`refitted` says which, and why)."""
         if self.kept.get("number") == trial.number:
-            return self.kept["learn"]  # type: ignore[no-any-return]
+            return self.kept["learn"], trial.number
         if trial.number in self.defaults:
-            return self.defaults[trial.number]
-        self.refitted = trial.number
-        return self.kinds[trial.number].train(self.data, params, self.seed, [], self.progress)
+            return self.defaults[trial.number], trial.number
+        learn, number, self.refitted = train_again(self, trial, params)
+        return learn, number
 
 
 def _result(
@@ -600,6 +640,13 @@ def _result(
     kinds = trials.space.kinds
     records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut,
                              trials.processes) for t in study.trials]  # fmt: skip
+    for record in records:
+        number = record["number"]
+        if number in trials.trained:  # the epochs a cut trial trained, which its score is of
+            batches, per_epoch = trials.trained[number]
+            record["epochs_trained"] = round(batches / max(1, per_epoch), 3)
+        if trials.stored is not None:  # a study kept across runs: which trials this run trained
+            record["earlier_run"] = number in trials.earlier
     default_values = _default_values(study, kinds)
     # A multi-label model decides each label at its own threshold, as after trainwell fit.
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
@@ -615,7 +662,21 @@ def _result(
     named = {name: value for name, value in default_values.items() if name is not None}
     return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
                       study=study, arch=trials.kinds[best.number].arch, best_trial=best.number,
-                      default_values=named, thresholds=thresholds)  # fmt: skip
+                      default_values=named, thresholds=thresholds,
+                      fit_settings=_fit_settings(trials, best.number, best_params))  # fmt: skip
+
+
+def _fit_settings(trials: _Trials, number: int, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The keywords of the one-call fit that trains trial ``number``'s settings ``params`` (its kind's
+    :attr:`Space.fit_kwargs`; ``None`` where not offered): a trial the budget cut, for the whole epochs nearest
+    those it trained, which its score is of."""
+    make = trials.kinds[number].fit_kwargs
+    if make is None:
+        return None
+    if number in trials.trained and "epochs" in params:
+        batches, per_epoch = trials.trained[number]
+        params = {**params, "epochs": max(1, round(batches / max(1, per_epoch)))}
+    return make(params)
 
 
 def _time_needed(

@@ -5,6 +5,7 @@ several kinds searched in one study (:class:`MixedSpace`); users narrow them wit
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,9 @@ class Space:
         train: ``(data, params, seed, callbacks, progress) -> Learner``: one trial's fit.
         run_class: The pipeline's run record (``TableRun``, ``RatingsRun``...) for the best model.
         arch: The kind of model, named in the record (``None``: not named).
+        fit_kwargs: ``params -> keywords``: a trial's settings as the keywords of the application's one-call fit
+            that trains them (``fit_table(source, target, **keywords)``), for
+            :meth:`~trainwell.automl.result.TuneResult.fit_kwargs`; ``None``: not offered.
     """
 
     defaults: Callable[[DataBundle, int], dict[str, Any]]
@@ -77,6 +81,7 @@ class Space:
     train: TrainTrial
     run_class: type[FitRun]
     arch: str | None = None
+    fit_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def kinds(self) -> tuple[Space, ...]:
@@ -111,7 +116,7 @@ class Space:
         ranges = dict(self.ranges)
         for name, spec in search.items():
             ranges[name] = _user_range(name, spec, ranges[name])
-        return Space(self.defaults, ranges, self.train, self.run_class, self.arch)
+        return dataclasses.replace(self, ranges=ranges)
 
     def start(self, defaults: dict[str, Any]) -> dict[str, Any]:
         """The defaults' trial's settings: each default moved into its range (a narrowed search starts inside

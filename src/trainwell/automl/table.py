@@ -120,8 +120,12 @@ def tune_table(
         storage, study_name: Keep the study across runs, in ``storage`` (a file: ``tune.db`` SQLite, any other
             name an Optuna journal; or a database URL such as ``sqlite:///tune.db``), as ``study_name``
             (default ``"trainwell"``): run the same search again and it resumes, ``n_trials`` more trials after
-            the stored ones, the best of them all kept (an earlier run's trained again); a study made for other
-            data, metric, seed or ranges is refused (see :mod:`trainwell.automl._storage`).
+            the stored ones, the best of them all kept (an earlier run's trained again, for the epochs it trained
+            when ``timeout`` cut it, within this run's ``timeout``; this run's best model in its place when the
+            refit comes out clearly worse than its stored score or the time left cannot hold it:
+            ``result.refitted`` says which, see :mod:`trainwell.automl._refit`); a study made for other data,
+            metric, seed or ranges is refused (see :mod:`trainwell.automl._storage`). ``result.fit_kwargs()``
+            gives the best trial's settings as :func:`~trainwell.fit_table`'s keywords.
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, an ``arch`` not searched, a ``search`` setting
@@ -176,8 +180,10 @@ def table_space(
     :func:`~trainwell.tabular.pipeline.trees_apply` (the trees' defaults first), else the MLP alone. The MLP's
     learning-rate finder takes a bounded share of ``budget`` (the search's), as under ``fit --time``."""
     defaults = functools.partial(_default_params, budget=budget)
-    mlp = Space(defaults, TABLE_RANGES, _train, TableRun, arch="tabular_mlp")
-    trees = Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun, arch="gbdt")
+    mlp = Space(defaults, TABLE_RANGES, _train, TableRun, arch="tabular_mlp", fit_kwargs=mlp_fit_kwargs)
+    trees = Space(
+        _gbdt_defaults, GBDT_RANGES, _train_trees, TableRun, arch="gbdt", fit_kwargs=gbdt_fit_kwargs
+    )
     if arch in GBDT_NAMES:
         return trees.narrowed(search)
     if arch != "auto":
@@ -236,6 +242,30 @@ def _mlp_learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Le
 _train = one_cycle_trial(_mlp_learner)
 
 
+def mlp_fit_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """An MLP trial's settings as :func:`~trainwell.fit_table`'s keywords: ``arch``, ``lr`` and ``epochs``, the
+    model's and the optimizer's in ``learner_kwargs`` (``layers`` as a list of widths).
+
+    Example:
+        >>> mlp_fit_kwargs({"lr": 0.01, "wd": 0.01, "epochs": 14, "layers": "256-128", "dropout": 0.1,
+        ...                 "numeric_embedding": "periodic"})["learner_kwargs"]["layers"]
+        [256, 128]
+    """
+    from trainwell.tabular.learner import hidden_layers
+
+    return {
+        "arch": "mlp",
+        "lr": float(params["lr"]),
+        "epochs": int(params["epochs"]),
+        "learner_kwargs": {
+            "wd": float(params["wd"]),
+            "layers": hidden_layers(params["layers"]),
+            "dropout": float(params["dropout"]),
+            "numeric_embedding": str(params["numeric_embedding"]),
+        },
+    }
+
+
 #: The floor of the trees' L2 range, which stands for no penalty, fit's default: a log scale cannot reach 0, and
 #: 1e-6 instead of 0 changes where early stopping ends (on Titanic 65 rounds instead of 82), so the defaults'
 #: trial would not be what fit fits.
@@ -256,6 +286,19 @@ def _gbdt_defaults(data: DataBundle, seed: int) -> dict[str, Any]:
     return {name: DEFAULT_SETTINGS[name] for name in GBDT_RANGES}
 
 
+def gbdt_fit_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """A trees trial's settings as :func:`~trainwell.fit_table`'s keywords: ``arch="gbdt"`` and
+    ``gbdt_settings`` (the L2 range's floor as no penalty, as the trial fitted it)."""
+    return {"arch": "gbdt", "gbdt_settings": _trees_settings(params)}
+
+
+def _trees_settings(params: dict[str, Any]) -> dict[str, Any]:
+    settings = dict(params)
+    if settings.get("l2_regularization", 1.0) <= NO_L2:  # the range's floor: no penalty, as fit has it
+        settings["l2_regularization"] = 0.0
+    return settings
+
+
 def _train_trees(
     data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
 ) -> Learner:
@@ -263,9 +306,7 @@ def _train_trees(
     pruning callback and a search's time budget are left out: there is nothing to prune or cut midway, and a
     budget would count the pass that trains no batch as cut short (the trees' seconds still come out of a
     started budget, as time between its fits)."""
-    settings = dict(params)
-    if settings.get("l2_regularization", 1.0) <= NO_L2:  # the range's floor: no penalty, as fit has it
-        settings["l2_regularization"] = 0.0
+    settings = _trees_settings(params)
     seed_everything(seed)
     learn = tabular_learner(data, arch="gbdt", gbdt_settings=settings, seed=seed, progress=progress)
     learn.fit(

@@ -157,7 +157,8 @@ def tune(
             "tune.log: an Optuna journal file, for a shared filesystem) or a database URL (sqlite:///tune.db, "
             "postgresql://USER@HOST/DB). The same command again resumes it: --trials more trials, the sampler "
             "seeing the stored ones, the defaults not tried again, and the best of all the runs written (an "
-            "earlier run's trained again from its settings). Refused for a study of other data, target, "
+            "earlier run's trained again from its settings, for the epochs --time cut it to, within --time; this "
+            "run's best in its place when that falls clearly short of its stored score or does not fit). Refused for a study of other data, target, "
             "validation rows, --metric, --seed, --arch or --search, and under torchrun."
         ),
     ] = None,
@@ -614,7 +615,8 @@ def show(result: Any) -> None:
 
         say_test_scores(result.run)
     if result.model_dir is not None:
-        kept = f"the defaults' trial {result.kept_trial}; " if result.kept == "defaults" else ""
+        kept = {"defaults": f"the defaults' trial {result.kept_trial}; ",
+                "fallback": f"trial {result.kept_trial}'s model; "}.get(result.kept, "")  # fmt: skip
         out_console.print(
             f"model directory: {result.model_dir} ({kept}every trial in tuning.json)", soft_wrap=True
         )
@@ -631,7 +633,9 @@ def stored_lines(result: Any) -> list[str]:
         f"({before} before this run, {total - before} in it); the same command again runs --trials more"
     ]
     refit = result.refitted
-    if refit is not None:
+    if refit is not None and refit.get("said"):  # what training an earlier run's trial again came to
+        lines.append(refit["said"])
+    elif refit is not None:  # a record of an earlier version, without its line
         from trainwell.core.numbers import figure
 
         same = refit["refit_value"] == refit["stored_value"]
@@ -659,9 +663,10 @@ def _bound(value: float) -> str:
 
 
 def time_line(result: Any) -> str | None:
-    """What ``--time`` did to the trials: how many it cut short, and what the trials fitted in one step took,
-    which it cannot cut (boosted trees: ``tune --arch gbdt --time 8s`` said "1 trial within it, none cut short" of
-    a trial that took 11 s). ``None`` without ``--time``."""
+    """What ``--time`` did to this run's trials: how many it cut short, and what the trials fitted in one step
+    took, which it cannot cut (boosted trees: ``tune --arch gbdt --time 8s`` said "1 trial within it, none cut
+    short" of a trial that took 11 s); a resumed study's earlier trials are left out (they ran under another
+    run's --time). ``None`` without ``--time``."""
     if result.timeout is None:
         return None
     from trainwell.callbacks.budget import format_duration
@@ -670,10 +675,10 @@ def time_line(result: Any) -> str | None:
     def plural(n: int, what: str = "trial") -> str:
         return f"{n} {what}{'' if n == 1 else 's'}"
 
-    one_step = [t for t in result.trials if t.get("arch", result.arch) in ONE_STEP_NAMES]
-    stepped = [
-        t for t in result.trials if t not in one_step
-    ]  # trained by epochs: the budget fits their schedules
+    # This run's trials: the --time was this run's (a resumed study lists the earlier runs' trials too).
+    ran = [t for t in result.trials if not t.get("earlier_run")]
+    one_step = [t for t in ran if t.get("arch", result.arch) in ONE_STEP_NAMES]
+    stepped = [t for t in ran if t not in one_step]  # trained by epochs: the budget fits their schedules
     parts = []
     if stepped:
         cut = sum(bool(t.get("cut_by_time")) for t in stepped)
@@ -728,14 +733,25 @@ def trials_table(result: Any) -> Any:
         score = figure(trial["value"]) if trial["state"] == "complete" else trial["state"]
         if several:
             settings = ", ".join(
-                f"{COLUMN_NAMES.get(name, name)} {_setting(name, value)}"
+                f"{COLUMN_NAMES.get(name, name)} {_trial_setting(trial, name, value)}"
                 for name, value in trial["params"].items()
             )
             values = [_kind(trial.get("arch")), settings]
         else:
-            values = [_setting(name, trial["params"].get(name)) for name in names]
+            values = [_trial_setting(trial, name, trial["params"].get(name)) for name in names]
         table.add_row(label, score, *values, f"{trial['seconds']:.1f}")
     return table
+
+
+def _trial_setting(trial: dict[str, Any], name: str, value: Any) -> str:
+    """A trial's setting in the table; a cut trial's epochs with those it trained: ``14 (cut at 6.3)``."""
+    shown = _setting(name, value)
+    trained = trial.get("epochs_trained")
+    if name == "epochs" and trial.get("cut_by_time") and isinstance(trained, (int, float)):
+        from trainwell.core.numbers import format_epochs
+
+        shown += f" (cut at {format_epochs(trained)})"
+    return shown
 
 
 def _kind(arch: str | None) -> str:
@@ -764,6 +780,11 @@ def verdict(result: Any) -> str:
         return (
             f"{best}; the defaults' trial{'s' if several else ''} did not finish, so the gain over them could "
             "not be checked: kept the best"
+        )
+    if result.kept == "fallback":  # an earlier run's trial chosen, this run's best written (said below)
+        return (
+            f"{best} (trial {result.best_trial}); the model written is trial {result.kept_trial}'s, this run's "
+            f"best, in place of trial {result.refitted['trial']}'s, an earlier run's (below)"
         )
     defaults = f"the defaults' {figure(result.default_value)}"
     if several:
@@ -801,9 +822,14 @@ def verdict(result: Any) -> str:
             f"{rows} (--keep best keeps trial {result.best_trial})"
         )
     if not clear:
+        refit = result.refitted
+        kept = "kept the best (--keep best)"
+        # The defaults' trial kept was an earlier run's, and training it again fell short: the best is written.
+        if refit is not None and refit.get("kept_trial") != refit.get("trial"):
+            kept = f"kept the best: the defaults' trial {refit['trial']}, an earlier run's, could not be had (below)"
         return (
             f"{gain}, on the {rows} the trials were chosen on (resampling them puts the gain at {span}: within their "
-            f"noise: the defaults may do as well on new {rows}): kept the best (--keep best); {confirm}"
+            f"noise: the defaults may do as well on new {rows}): {kept}; {confirm}"
         )
     return (
         f"{gain}, on the {rows} the trials were chosen on (resampling them puts the gain at {span}: clear of their "
