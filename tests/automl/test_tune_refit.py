@@ -212,3 +212,19 @@ def test_trained_batches_plans_the_schedule_over_them() -> None:
 
 def test_the_margin_kept_for_a_refit() -> None:
     assert 1.0 < REFIT_MARGIN < 1.5
+
+
+def test_a_long_schedule_is_kept_at_evenly_spaced_batches_and_read_between_them() -> None:
+    from trainwell.automl._refit import CURVE_POINTS, ProgressRecord, _read
+
+    record = ProgressRecord()
+    record.progress = [i / (3 * CURVE_POINTS) for i in range(3 * CURVE_POINTS + 1)]  # a plain ramp, 0 to 1
+    curve = record.curve()
+    assert len(curve) == CURVE_POINTS and curve[0] == 0.0 and curve[-1] == 1.0
+    # Between the kept points a straight line: a ramp is read back as it was (to the kept batches' rounding).
+    assert [
+        _read(curve, batch, 3 * CURVE_POINTS + 1) for batch in (0, 7, 1234, 3 * CURVE_POINTS)
+    ] == pytest.approx([0.0, 7 / (3 * CURVE_POINTS), 1234 / (3 * CURVE_POINTS), 1.0], abs=1e-5)
+    short = ProgressRecord()
+    short.progress = [0.0, 0.1234567891234, 0.5]
+    assert short.curve() == short.progress  # every batch, exact: a 6-decimal rounding changed a Titanic fit
