@@ -20,7 +20,7 @@ import torch
 
 from trainwell.core.errors import ConfigError
 from trainwell.metrics._inputs import accumulation_dtype
-from trainwell.metrics._spans import entity_spans_from_ids, span_table
+from trainwell.metrics._spans import batch_entity_spans, span_table
 from trainwell.metrics.metric import Metric, Reduction, States
 
 __all__ = ["EntityF1", "EntityPrecision", "EntityRecall", "TagAccuracy", "entity_counts"]
@@ -136,19 +136,23 @@ def entity_counts(
 
     A prediction is read only up to its sentence's length (the targets' labelled positions).
     """
-    correct = np.zeros(n_types, dtype=np.int64)
-    predicted = np.zeros(n_types, dtype=np.int64)
-    actual = np.zeros(n_types, dtype=np.int64)
     target_rows = targets.cpu().numpy()
     pred_rows = preds.cpu().numpy()
     lengths = (target_rows >= 0).sum(axis=1)
-    for pred_row, target_row, length in zip(pred_rows, target_rows, lengths, strict=True):
-        true_spans = entity_spans_from_ids(target_row[:length].tolist(), prefix, type_index)
-        pred_spans = entity_spans_from_ids(pred_row[:length].tolist(), prefix, type_index)
-        for kind, _, _ in true_spans:
-            actual[kind] += 1
-        for kind, _, _ in pred_spans:
-            predicted[kind] += 1
-        for kind, _, _ in set(true_spans) & set(pred_spans):
-            correct[kind] += 1
-    return {"correct": correct, "predicted": predicted, "actual": actual}
+    true_row, true_kind, true_start, true_end = batch_entity_spans(target_rows, lengths, prefix, type_index)
+    pred_row, pred_kind, pred_start, pred_end = batch_entity_spans(pred_rows, lengths, prefix, type_index)
+    # A span as one number, (row, start, end, type) in mixed radix, so a right one is an equal number.
+    width = target_rows.shape[1] + 1
+    n_kinds = max(n_types, 1)
+
+    def keys(row: np.ndarray, kind: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        return ((row * width + start) * width + end) * n_kinds + kind
+
+    found = np.intersect1d(
+        keys(true_row, true_kind, true_start, true_end), keys(pred_row, pred_kind, pred_start, pred_end)
+    )
+    return {
+        "correct": np.bincount(found % n_kinds, minlength=n_types).astype(np.int64),
+        "predicted": np.bincount(pred_kind, minlength=n_types).astype(np.int64),
+        "actual": np.bincount(true_kind, minlength=n_types).astype(np.int64),
+    }

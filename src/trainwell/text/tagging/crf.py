@@ -63,27 +63,29 @@ def viterbi(
     """
     batch, length, n_tags = scores.shape
     mask = mask.bool()
+    steps = mask.unsqueeze(2)  # (B, T, 1)
     best = start + scores[:, 0]  # (B, C): best score of a path ending in each tag at step 0
     back = []
     for t in range(1, length):
         candidates = best.unsqueeze(2) + transitions  # (B, C_prev, C)
         top, index = candidates.max(dim=1)
-        step = mask[:, t].unsqueeze(1)
         top = top + scores[:, t]
         # Kept near 0 (the best path's score subtracted, the same for every tag, so no choice changes): summed
         # over thousands of words, float32 scores lose the precision that tells close paths apart.
-        best = torch.where(step, top - top.max(dim=1, keepdim=True).values, best)
-        back.append(torch.where(step, index, torch.arange(n_tags, device=scores.device).expand(batch, -1)))
+        best = torch.where(steps[:, t], top - top.max(dim=1, keepdim=True).values, best)
+        back.append(index)
     best = best + end
-    path = torch.empty(batch, length, dtype=torch.long, device=scores.device)
-    last = best.argmax(dim=1)
-    path[:, length - 1] = last
-    # Steps past a sentence's end point back to the same tag, so the path's tags there all equal the tag of
-    # its last word, and the steps before it are read back in place.
-    for t in range(length - 2, -1, -1):
-        last = back[t].gather(1, last.unsqueeze(1)).squeeze(1)
-        path[:, t] = last
-    return path.masked_fill(~mask, pad)
+    last = best.argmax(dim=1, keepdim=True)  # (B, 1)
+    path = [last]
+    if back:
+        # Steps past a sentence's end point back to the same tag, so the path's tags there all equal the tag of
+        # its last word, and the steps before it are read back in place.
+        stay = torch.arange(n_tags, device=scores.device).expand(batch, length - 1, n_tags)
+        pointers = torch.where(steps[:, 1:], torch.stack(back, dim=1), stay)  # (B, T - 1, C)
+        for t in range(length - 2, -1, -1):
+            last = pointers[:, t].gather(1, last)
+            path.append(last)
+    return torch.cat(path[::-1], dim=1).masked_fill(~mask, pad)
 
 
 def marginals(
@@ -179,8 +181,9 @@ class CRF(nn.Module):
         return score + self.end[last_tags]
 
     def _log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        steps = mask.unsqueeze(2)  # (B, T, 1)
         alpha = self.start + emissions[:, 0]  # (B, C)
         for t in range(1, emissions.shape[1]):
             step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]
-            alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
+            alpha = torch.where(steps[:, t], step, alpha)
         return torch.logsumexp(alpha + self.end, dim=1)
