@@ -3,7 +3,9 @@
 Tabular rows are encoded by the tabular recipe; images are decoded and fitted to the training size by
 :func:`trainwell.vision.io.image_array`, exactly as :class:`~trainwell.vision.predictor.ImagePredictor` does.
 Both are imported by name from fixed allow-lists (this package sits below the applications, and a model
-directory must not choose what gets imported).
+directory must not choose what gets imported). Test-time augmentation of an image model runs the views of
+:func:`trainwell.vision.transform.tta_probabilities` (imported by name likewise) through ``model.onnx``: a graph is
+a function of the pixels as the PyTorch model is, so both predictors blend the same views into the same answers.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.at_least_one import refuse_at_least_one
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
+from trainwell.data.tta import tta_refusal
 from trainwell.export._onnx_runtime import (
     APPLICATION_INPUTS,
     ONNX_FILE,
@@ -65,6 +68,10 @@ BATCH_IMAGES = 256
 IMAGE_IO = "trainwell.vision.io"
 #: How images given by path are read and named in the table (files, folders, CSVs of paths), likewise.
 IMAGE_PATHS = "trainwell.vision.predictor"
+#: Test-time augmentation's views and blending (the PyTorch predictor's own), and the training augmentation they
+#: are made of, likewise.
+IMAGE_TTA = "trainwell.vision.transform"
+IMAGE_AUGMENTATION = "trainwell.vision.augment"
 #: The texts a text model reads (a column, or the fields of a pair), imported by name likewise.
 TEXT_FIELDS = "trainwell.text.fields"
 
@@ -186,8 +193,11 @@ class OnnxPredictor:
         Args:
             rows: Rows (a DataFrame, a list of dicts, or one row as a dict or a Series); for a vision model, images (see the class docstring).
             allow_missing_columns: Tabular only: read absent input columns as missing.
-            tta: Vision only: test-time augmentation, which needs the PyTorch predictor (refused here).
+            tta: Image models only: each image's answer blended over views of it, as the PyTorch predictor's
+                ``predict_proba(tta=True)`` gives it (:attr:`augmentation` says what the views are made of).
+                Refused in one line for other models, and for an image model predicting several numbers.
         """
+        self._refuse_tta(tta)
         if self.application == "vision":
             return self._predict_images(rows, tta=tta)
         if self.application == "text":
@@ -215,6 +225,7 @@ class OnnxPredictor:
         models; refused for others): a row with no label over its threshold gets its likeliest label, as the
         PyTorch predictor gives it (:meth:`~trainwell.data.task.Task.decode`)."""
         refuse_at_least_one(self.task, at_least_one, application=self.application)
+        self._refuse_tta(tta)
         decoded = partial(prediction_table, self.task, at_least_one=at_least_one)
         if self.application == "vision":
             # Paths in any form: each image's path first, as the PyTorch predictor and `trainwell predict` give.
@@ -308,18 +319,39 @@ class OnnxPredictor:
         return np.concatenate(chunks)
 
     # ------------------------------------------------------------------------------------------ images
+    @property
+    def augmentation(self) -> Any:
+        """An image model's training augmentation as the recipe recorded it (an
+        :class:`~trainwell.vision.augment.Augmentation`), which test-time augmentation's views are made of;
+        ``None`` for a model trained without one, or for any other model."""
+        config = self.recipe.extra.get("augmentation") if self.application == "vision" else None
+        return importlib.import_module(IMAGE_AUGMENTATION).Augmentation.from_dict(config) if config else None
+
+    def _refuse_tta(self, tta: bool) -> None:
+        """Refuse ``tta`` in one line for a model without images to view, or with several numbers in each image
+        (:func:`~trainwell.data.tta.tta_refusal`, as the server says it), before any input is read."""
+        refusal = (
+            tta_refusal(self.task, self.application, option="tta (--tta)", fix="predict without tta")
+            if tta
+            else None
+        )
+        if refusal is not None:
+            raise ConfigError(refusal)
+
     def _predict_images(self, images: Any, *, tta: bool) -> np.ndarray:
-        if tta:
-            raise ConfigError(
-                "test-time augmentation runs on the PyTorch predictor only: predict with the model directory "
-                "(trainwell.load(dir), or the directory rather than its model.onnx on the command line), or without "
-                "tta"
-            )
         pixels = self.pixels(images)
-        chunks = [
-            activate(self.task, run_onnx_pixels(self.session, pixels[start : start + BATCH_IMAGES]))
-            for start in range(0, len(pixels), BATCH_IMAGES)
-        ]
+        # Trained without augmentation: no views to average, the plain answers (as the PyTorch predictor gives).
+        augmentation = self.augmentation if tta else None
+        chunks = []
+        for start in range(0, len(pixels), BATCH_IMAGES):
+            chunk = pixels[start : start + BATCH_IMAGES]
+            if augmentation is None:
+                chunks.append(activate(self.task, run_onnx_pixels(self.session, chunk)))
+                continue
+            blended = importlib.import_module(IMAGE_TTA).tta_probabilities(
+                _GraphModule(self.session), self.task.activate, torch.from_numpy(chunk), augmentation
+            )
+            chunks.append(blended.numpy().astype(np.float32, copy=False))
         return np.concatenate(chunks)
 
     def pixels(self, images: Sequence[Any] | np.ndarray | torch.Tensor) -> np.ndarray:
@@ -334,3 +366,15 @@ class OnnxPredictor:
             images, recipe.size, recipe.channels, recipe.resize
         )
         return pixels
+
+
+class _GraphModule(torch.nn.Module):
+    """``model.onnx`` called as the PyTorch model is (a batch of 0..1 pixels in, raw outputs out), which is all
+    :func:`~trainwell.vision.transform.tta_probabilities` asks of its model."""
+
+    def __init__(self, session: Any) -> None:
+        super().__init__()
+        self.session = session
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(run_onnx_pixels(self.session, pixels.contiguous()))

@@ -14,7 +14,7 @@ images to view: ``"tta": true`` is refused in one line (422), as ``--tta`` is at
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,34 +22,12 @@ from pydantic import BaseModel, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 
 from trainwell.data.task import Task
+from trainwell.data.tta import tta_refusal  # said alike by the ONNX predictor and trainwell predict
 
 __all__ = ["describe_server_tta", "tta_doc", "tta_predict_proba", "tta_problem", "tta_refusal", "with_tta"]
 
 #: What a request field, form field or ``/metadata`` calls it.
 FIELD = "tta"
-
-
-def tta_refusal(
-    task: Task | None, application: str | None, *, option: str = '"tta": true', fix: str = "leave tta out"
-) -> str | None:
-    """Why a model cannot answer with test-time augmentation, in one line naming ``option`` (how it was asked)
-    and ending on ``fix``, or ``None`` when it can: an image model, except one predicting several numbers in each image (a point's x
-    and y), which views that move no pixel pull toward the middle (``predict(tta=True)`` refuses it too)."""
-    if application != "vision":
-        what = {"tabular": "table", "text": "text", "collab": "ratings"}.get(
-            str(application), str(application)
-        )
-        return (
-            f"{option}: test-time augmentation averages an image model's answers over views of each image; this "
-            f"is a {what} model, which has no images to view: {fix}"
-        )
-    if task is not None and task.kind == "regression" and len(task.target_names) > 1:
-        return (
-            f"{option}: test-time augmentation averages answers over views of each image; this model predicts "
-            f"{', '.join(task.target_names)} in each image, and views that move no pixel (only their colours "
-            f"change) pull such answers toward the middle: {fix}"
-        )
-    return None
 
 
 def tta_problem(task: Task, wanted: bool | None, application: str | None) -> dict[str, Any] | None:
@@ -87,47 +65,11 @@ def with_tta(request_type: type[BaseModel], application: str | None) -> type[Bas
     return create_model(request_type.__name__, __base__=request_type, tta=field)
 
 
-def _augmentation(predictor: Any) -> Any:
-    """The training augmentation the recipe recorded (``None``: trained without), what the views are made of."""
-    from trainwell.vision.augment import Augmentation
-
-    config = predictor.recipe.extra.get("augmentation")
-    return Augmentation.from_dict(config) if config else None
-
-
-class _Graph:
-    """``model.onnx`` called as a PyTorch model is (a batch of 0..1 pixels in, raw outputs out), for
-    :func:`~trainwell.vision.transform.tta_probabilities`."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-    def __call__(self, pixels: torch.Tensor) -> torch.Tensor:
-        from trainwell.export._onnx_runtime import run_onnx_pixels
-
-        return torch.from_numpy(run_onnx_pixels(self.session, pixels.contiguous()))
-
-
 def tta_predict_proba(predictor: Any, pixels: np.ndarray) -> torch.Tensor | np.ndarray:
     """Activated outputs of ``uint8`` images ``(N, C, H, W)`` at the training size, blended over their views:
-    the PyTorch predictor's own ``predict_proba(tta=True)``, or the same views through ``model.onnx``."""
-    session = getattr(predictor, "session", None)
-    if session is None:
-        return predictor.predict_proba(pixels, tta=True)
-    from trainwell.vision.predictor import BATCH_IMAGES
-    from trainwell.vision.transform import tta_probabilities
-
-    images = torch.from_numpy(np.ascontiguousarray(pixels))
-    # Called as a module is: tta_probabilities calls its model and nothing else of it.
-    graph, augmentation = cast(torch.nn.Module, _Graph(session)), _augmentation(predictor)
-    with torch.no_grad():
-        chunks = [
-            tta_probabilities(
-                graph, predictor.task.activate, images[start : start + BATCH_IMAGES], augmentation
-            )
-            for start in range(0, len(images), BATCH_IMAGES)
-        ]
-    return torch.cat(chunks)
+    the predictor's own ``predict_proba(tta=True)`` on both backends (the ONNX predictor runs the views through
+    ``model.onnx``, :meth:`~trainwell.export.onnx_predictor.OnnxPredictor.predict_proba`)."""
+    return predictor.predict_proba(pixels, tta=True)
 
 
 def describe_server_tta(predictor: Any) -> str:
@@ -135,4 +77,4 @@ def describe_server_tta(predictor: Any) -> str:
     from trainwell.vision.transform import describe_tta
 
     what = "predicted numbers" if predictor.task.kind == "regression" else "probabilities"
-    return describe_tta(_augmentation(predictor), what=what)
+    return describe_tta(predictor.augmentation, what=what)
