@@ -135,3 +135,12 @@ def test_a_cut_trials_row_shows_the_epochs_it_trained() -> None:
     row = next(line for line in text.splitlines() if "1 (defaults) (cut)" in line)
     assert "epochs 14 (cut at 6.3)" in row
     assert "epochs 20," in next(line for line in text.splitlines() if line.strip("│ ").startswith("3 "))
+
+
+def test_the_time_line_counts_pruned_trials_as_stopped_early() -> None:
+    result = _resumed()
+    result.trials[3]["state"] = "pruned"
+    # Before: "0 trials trained by epochs within it, none cut short" of a run whose MLP trials were pruned.
+    assert time_line(result).startswith(  # type: ignore[union-attr]
+        "--time 1m 30s: 1 trial trained by epochs within it (1 stopped early), none cut short; "
+    )

@@ -685,7 +685,11 @@ def time_line(result: Any) -> str | None:
         by_epochs = " trained by epochs" if one_step else ""
         if cut == 0:
             finished = sum(t.get("state") == "complete" for t in stepped)
-            parts.append(f"{plural(finished)}{by_epochs} within it, none cut short")
+            pruned = sum(t.get("state") == "pruned" for t in stepped)
+            stopped = (
+                f" ({pruned} stopped early)" if pruned else ""
+            )  # "0 trials within it" said of 2 pruned ones
+            parts.append(f"{plural(finished + pruned)}{by_epochs} within it{stopped}, none cut short")
         else:
             parts.append(
                 f"{cut} of the {len(stepped)} trials{by_epochs} cut short, each one's schedule fitted to the time "
@@ -822,7 +826,7 @@ def verdict(result: Any) -> str:
             f"{rows} (--keep best keeps trial {result.best_trial})"
         )
     if not clear:
-        refit = result.refitted
+        refit = getattr(result, "refitted", None)
         kept = "kept the best (--keep best)"
         # The defaults' trial kept was an earlier run's, and training it again fell short: the best is written.
         if refit is not None and refit.get("kept_trial") != refit.get("trial"):
