@@ -198,7 +198,13 @@ def train_again(trials: _Trials, trial: Any, params: dict[str, Any]) -> tuple[Le
         record["whole_schedule"] = True  # cut, but a study of an earlier version kept no count of its batches
     worse = _clearly_worse(trials, number, learn, value, hand)
     schedule = _schedule_said(trials, number, epochs)
-    took = f"{format_duration(seconds)}" + (" of --time" if budget is not None else "")
+    took = format_duration(seconds)
+    if budget is not None:  # past --time only where this run kept no model to write in its place
+        took += (
+            " of --time"
+            if budget.remaining > 0
+            else ", past --time (this run kept no model to write instead)"
+        )
     if worse is None:
         record["kept_trial"] = number
         same = (
