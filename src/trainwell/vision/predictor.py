@@ -14,6 +14,7 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import natural_sorted
+from trainwell.data.tta import tta_refusal
 from trainwell.export.predictor import Predictor
 from trainwell.vision._sources import is_table
 from trainwell.vision.augment import Augmentation
@@ -92,12 +93,11 @@ class ImagePredictor(Predictor):
     def predict_proba(self, images: Images, *, tta: bool = False) -> torch.Tensor:
         """Activated outputs (class probabilities, or a regression's numbers in the target's units), optionally
         averaged over test-time augmented views."""
-        if tta and self.task.kind == "regression" and len(self.task.target_names) > 1:
-            raise ConfigError(
-                f"tta (--tta) averages answers over augmented views of each image; this model predicts "
-                f"{', '.join(self.task.target_names)} in each image, and views that move no pixel (only their "
-                "colours change) pull such answers toward the middle: predict without tta"
-            )
+        refused = (
+            tta_refusal(self.task, "vision", option="tta (--tta)", fix="predict without tta") if tta else None
+        )
+        if refused is not None:  # the ONNX predictor and the server say it in the same words
+            raise ConfigError(refused)
         pixels = self.pixels(images)
         outputs = []
         augmentation = self.augmentation if tta else None
