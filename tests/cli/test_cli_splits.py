@@ -522,7 +522,7 @@ def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path
 
 
 def test_what_an_older_trainwell_made_in_the_cache_is_made_again(tmp_path: Path) -> None:
-    from trainwell.cli import _splits
+    from trainwell.data import splits as _splits  # the cache's reading moved to the data layer
 
     paths = [_touch(tmp_path / "f", "a.csv") / "a.csv"]
     now = _splits.state_key(paths, "x")

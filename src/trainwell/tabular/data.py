@@ -68,7 +68,9 @@ def tabular_data(
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
     Args:
-        source: a DataFrame or a path to a CSV/TSV/Parquet file.
+        source: a DataFrame, a path to a CSV/TSV/Parquet file, or a folder of splits as ``trainwell fit`` reads
+            it (:func:`~trainwell.data.splits.table_source`: ``titanic/``'s ``train.csv.gz``, with its
+            ``test.csv.gz`` as ``test`` when none is given; shards joined; a validation split as the validation rows).
         target: the column(s) to predict. The task is inferred from them unless ``task`` is given.
         valid_pct: share of rows held out for validation (random, seeded) when neither ``valid_col`` nor
             ``splits`` is given.
@@ -113,6 +115,21 @@ def tabular_data(
                 positive=positive, date_formats=date_formats)  # fmt: skip
     check_min_category_count(min_category_count)
     _check_source(source, target)
+    if not isinstance(source, pd.DataFrame):  # a folder of splits (titanic/), read as trainwell fit reads it
+        from trainwell.data.splits import table_source
+
+        found = table_source(
+            source,
+            [target] if isinstance(target, str) else list(target),
+            test_given=test is not None,
+            valid_col=valid_col,
+            valid_given=splits is not None,
+            names=names,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+        )
+        if found is not None:
+            source, test, valid_col, names = found.data, found.test or test, found.valid_col, found.names
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
     df = (
         source

@@ -271,7 +271,9 @@ def evaluate_table(
     fold for fold. Under ``torchrun`` the folds are shared out over the processes, with the same numbers.
 
     Args:
-        source: the table (target column included): a DataFrame, or a CSV / TSV / Parquet / JSON-lines file.
+        source: the table (target column included): a DataFrame, a CSV / TSV / Parquet / JSON-lines file, or a
+            folder of splits as ``trainwell evaluate`` reads it (``titanic/``: its training split, the shards
+            joined; the validation and test splits are left out, as the folds are drawn from training).
         target: the column to predict (binary, multiclass or regression), or several: regression columns (each
             target's metrics come too, e.g. ``"rmse[price]"``) or 0/1 label columns (multi-label).
         cv: number of folds (stratified for classification), at least 2.
@@ -346,6 +348,12 @@ def evaluate_table(
                 f"{say('arch', arch)} is not an architecture for tables: use auto (the default), mlp or gbdt"
             )
         )
+    from trainwell.tabular.pipeline import folder_source
+
+    # A folder of splits (titanic/), read as trainwell evaluate reads it: the training split alone is folded
+    kept = {"names": names, "encoding": encoding, "encoding_errors": encoding_errors}
+    source, read = folder_source(source, target, kept, command="evaluate", say=True)
+    names = read["names"]
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
     df = (
         source

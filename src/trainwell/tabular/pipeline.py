@@ -144,6 +144,10 @@ def fit_table(
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
 
+    ``source``: a DataFrame, a table file, or a folder of splits read as ``trainwell fit`` reads it
+    (:func:`folder_source`: ``titanic/``'s ``train.csv.gz``, with its labelled ``test.csv.gz`` as ``test`` when none
+    is given; shards joined; a validation split as the validation rows), what was read said with the progress.
+
     ``arch``: ``"auto"`` (the default) fits boosted trees (seconds) and the MLP on the same training rows and
     keeps the one with the lower validation loss (``run.compared`` holds both final rows; the model directory
     keeps them too); ``"tabular_mlp"`` (``"mlp"``) or ``"gbdt"`` fit one. Trees are scikit-learn's
@@ -193,6 +197,7 @@ def fit_table(
     budget = start_budget(time_budget)
     began = OneStepStart(budget)
     seed_everything(seed)
+    source, data_kwargs = folder_source(source, target, data_kwargs, command="fit", say=progress)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     if trees:
         learn = maybe_distribute(
@@ -274,6 +279,53 @@ def fit_table(
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
+
+
+def folder_source(
+    source: pd.DataFrame | str | Path,
+    target: str | Sequence[str],
+    data_kwargs: dict[str, Any],
+    *,
+    command: str,
+    say: bool,
+) -> tuple[pd.DataFrame | str | Path, dict[str, Any]]:
+    """``source`` and :func:`tabular_data`'s keywords for a folder of splits (``titanic/``: ``train.csv.gz``
+    beside ``test.csv.gz``), read as ``trainwell fit`` reads it (:func:`~trainwell.data.splits.table_source`):
+    the training split, the test split as ``test`` when none is given (``command="evaluate"``: the training split
+    alone), shards joined. ``say``: what was read is said on standard error (by rank 0), as the command says it.
+    Anything else is returned as given."""
+    if isinstance(source, pd.DataFrame):
+        return source, data_kwargs
+    from trainwell.data.splits import table_source
+
+    found = table_source(
+        source,
+        [target] if isinstance(target, str) else list(target),
+        command=command,
+        test_given=data_kwargs.get("test") is not None,
+        valid_col=data_kwargs.get("valid_col"),
+        valid_given=data_kwargs.get("splits") is not None,
+        names=data_kwargs.get("names"),
+        encoding=data_kwargs.get("encoding", "utf-8"),
+        encoding_errors=data_kwargs.get("encoding_errors", "strict"),
+        say=_say_on_stderr if say else None,
+    )
+    if found is None:
+        return source, data_kwargs
+    read = {**data_kwargs, "valid_col": found.valid_col, "names": found.names}
+    if found.test is not None:
+        read["test"] = found.test
+    return found.data, read
+
+
+def _say_on_stderr(line: str) -> None:
+    """A line on standard error, said by rank 0 alone under torchrun, as the command line says its notes."""
+    from rich.console import Console
+
+    from trainwell.core.device import is_rank_zero
+
+    if is_rank_zero():
+        Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _trees_kept(
