@@ -44,8 +44,30 @@ class FitRun:
     @property
     def metrics(self) -> dict[str, Any]:
         """The history row of the model's weights: the last epoch's, or the one a callback such as SaveBest
-        loaded back (:attr:`Learner.final_row`)."""
-        return dict(self.learn.final_row)
+        loaded back (:attr:`Learner.final_row`); a model fitted in closed form without the columns it has no
+        value for (:func:`meaningful_row`)."""
+        return meaningful_row(self.learn.final_row, self.learn.model)
+
+
+#: The history's columns that a model fitted in closed form (boosted trees, EASE), taking no gradient steps,
+#: has no value for: NaN in its history row, which keeps them so that every run's history.csv has the same
+#: columns.
+CLOSED_FORM_BLANKS = ("train_loss", "lr")
+
+
+def meaningful_row(row: dict[str, Any], model: Any) -> dict[str, Any]:
+    """``row`` as a user reads it (``run.metrics``, ``run.compared``): for a model fitted in closed form, without
+    :data:`CLOSED_FORM_BLANKS` when they are empty (a boosted-trees run read ``'train_loss': nan``, ``'lr': nan``);
+    any other row, and a NaN loss of a model trained by steps (a fit that diverged), as it is."""
+    if not getattr(model, "closed_form", False):
+        return dict(row)
+    return {
+        name: value
+        for name, value in row.items()
+        if not (
+            name in CLOSED_FORM_BLANKS and (value is None or (isinstance(value, float) and value != value))
+        )
+    }
 
 
 def check_fit_settings(epochs: int | None, lr: float | None, out: str | Path | None) -> None:

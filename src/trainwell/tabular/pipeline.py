@@ -24,7 +24,7 @@ from trainwell.learner.kept_predictions import KeepValidationPredictions
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
-from trainwell.learner.run_files import FitRun, check_fit_settings, run_files
+from trainwell.learner.run_files import FitRun, check_fit_settings, meaningful_row, run_files
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
@@ -263,7 +263,10 @@ def fit_table(
     compared = None
     beaten: dict[str, bytes] | None = None
     if rival is not None:
-        compared = {"tabular_mlp": dict(learn.final_row), "gbdt": dict(rival.final_row)}
+        compared = {
+            "tabular_mlp": dict(learn.final_row),
+            "gbdt": meaningful_row(rival.final_row, rival.model),
+        }
         if _better_trees(rival.final_row, learn.final_row):
             # The trees' model directory keeps the epochs of the MLP they beat (mlp_history.csv, mlp_curves.png):
             # what the choice was made against, which the trees' one-step history cannot show.
