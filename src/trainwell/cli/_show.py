@@ -463,6 +463,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
                 f"after epoch {stop['stopped_after_epoch']}: {stop.get('monitor')} had not improved for "
                 f"{stop.get('patience')} epochs",
             )
+    processes = training.get("processes")
+    if isinstance(processes, int) and processes > 1:  # trained under torchrun: every process took a share
+        table.add_row("processes", f"{processes} (torchrun)")
     if training.get("weights_from_epoch"):  # SaveBest loaded an earlier epoch back: its row is the "final"
         table.add_row("weights", f"epoch {training['weights_from_epoch']}'s (the best one, loaded back)")
     budget = training.get("time_budget")

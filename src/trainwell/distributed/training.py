@@ -164,6 +164,7 @@ def distribute(learn: Learner, *, find_unused_parameters: bool = False) -> Learn
         if name == "validation" and hasattr(loader, "even"):
             loader.even = False  # type: ignore[attr-defined]
             _one_batch_each(loader, size)
+    learn.processes = size  # type: ignore[attr-defined]  # trainwell.json's training entry records it
     if not any(isinstance(callback, DistributedTraining) for callback in learn.callbacks):
         learn.add_callbacks(DistributedTraining(find_unused_parameters))
         _own_random_streams(rank)

@@ -37,6 +37,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
         done = budget.epochs_trained()
         if done is not None:  # the last of the history's epochs was cut short: what `info` says of the epochs
             extra["epochs_trained"] = round(done, 4)  # 0.0085 for 7 of 825 batches, not 0.01
+    processes = getattr(learn, "processes", None)
+    if isinstance(processes, int) and processes > 1:  # trained by torchrun's processes together, for `info`
+        extra["processes"] = processes
     test = getattr(learn, "test_scores", None)
     if test:  # scores on a test set the pipeline was given (a tagger's test file), for `trainwell info`
         extra["test"] = _clean(test)
