@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from tagging_samples import entity_sentences
 from trainwell.core.errors import ConfigError
@@ -33,6 +34,15 @@ def reference_features(model: BiLSTMTagger, words, casing, chars) -> torch.Tenso
     pooled = convolved.masked_fill(~real, float("-inf")).max(dim=2).values
     char_features = torch.where(real.any(dim=2), pooled, 0.0).reshape(batch, length, -1)
     return torch.cat([model.word_embedding(words), model.casing_embedding(casing), char_features], dim=-1)
+
+
+def reference_forward(model: BiLSTMTagger, words, casing, chars) -> torch.Tensor:
+    """Scores with the LSTM run over packed sentences, as the model always did before."""
+    lengths = (words != model.pad_id).sum(dim=1).clamp(min=1).cpu()
+    inputs = model.dropout(model.features(words, casing, chars))
+    packed = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+    outputs, _ = pad_packed_sequence(model.lstm(packed)[0], batch_first=True, total_length=words.shape[1])
+    return model.head(model.dropout(outputs))
 
 
 def reference_viterbi(scores, mask, transitions, start, end, pad=-100) -> torch.Tensor:
@@ -100,10 +110,17 @@ def _check_batches_compute_as_before(model: BiLSTMTagger, loader, classes: list[
             plain = reference_features(model, words, casing, chars)
             torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
             scores = model(words, casing, chars)
+            torch.testing.assert_close(
+                scores, reference_forward(model, words, casing, chars), rtol=1e-5, atol=1e-5
+            )
             mask = words != model.pad_id
             decoded = model.decode(scores, mask)
             transitions, start, end = model.crf.rules()
             assert torch.equal(decoded, reference_viterbi(scores, mask, transitions, start, end))
+        # With gradients on (training), the LSTM runs unpacked: the same scores and loss.
+        unpacked = model(words, casing, chars)
+        torch.testing.assert_close(unpacked.detach(), scores, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(model.loss(unpacked, tags), model.loss(scores, tags), rtol=1e-5, atol=1e-6)
         counts = entity_counts(decoded, tags, prefix, type_index, len(types))
         assert {key: value.tolist() for key, value in counts.items()} == reference_counts(
             decoded, tags, classes
@@ -154,6 +171,24 @@ def test_features_loss_and_gradients_match_the_plain_character_cnn() -> None:
     )
     for fast_grad, plain_grad in zip(fast_grads, plain_grads, strict=True):
         torch.testing.assert_close(fast_grad, plain_grad, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_the_lstm_unpacked_for_training_scores_and_learns_as_packed(training: bool) -> None:
+    data = tagging_data(entity_sentences(120, seed=1), valid=entity_sentences(40, seed=2), batch_size=16)
+    model = _random_tagger(data, **{**SMALL, "dropout": 0.3}).train(training)
+    parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    for rows in data.train.batches()[:3]:
+        words, casing, chars, tags = data.train.batch(rows)
+        torch.manual_seed(1)  # the same dropout masks: the unpacked LSTM draws no random numbers
+        fast = model(words, casing, chars)
+        fast_grads = torch.autograd.grad(model.loss(fast, tags), parameters)
+        torch.manual_seed(1)
+        plain = reference_forward(model, words, casing, chars)
+        plain_grads = torch.autograd.grad(model.loss(plain, tags), parameters)
+        torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
+        for fast_grad, plain_grad in zip(fast_grads, plain_grads, strict=True):
+            torch.testing.assert_close(fast_grad, plain_grad, rtol=1e-4, atol=1e-5)
 
 
 def test_a_word_reads_the_same_whatever_else_is_in_its_batch() -> None:
