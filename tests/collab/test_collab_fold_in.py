@@ -178,3 +178,20 @@ def test_a_learner_built_by_hand_folds_in_when_asked(truth: LowRankRatings, tmp_
     recs = trainwell.load(tmp_path / "recs")
     assert recs.recipe.item_codes([40])[0] > 0
     assert fold_in(learn) is None  # nothing left to add
+
+
+def test_a_search_writes_a_model_that_knows_them_as_fit_ratings_does(
+    truth: LowRankRatings, tmp_path: Path
+) -> None:
+    """tune_ratings wrote its kept trial's model as trained on the training rows alone: the ids only validation
+    rows have stayed unknown where fit_ratings' model knows them."""
+    pytest.importorskip("optuna")
+    from trainwell.automl import tune_ratings
+
+    result = tune_ratings(
+        truth.frame, n_trials=1, out=tmp_path / "tuned", splits=held_out(truth.frame), seed=0
+    )
+    predictor = trainwell.load(tmp_path / "tuned")
+    assert (predictor.recipe.item_codes(list(ONLY_IN_VALIDATION_ITEMS)) > 0).all()
+    assert predictor.recipe.user_codes([ONLY_IN_VALIDATION_USER])[0] > 0
+    assert result.best_value == pytest.approx(result.trials[0]["value"])  # scored before: the trial's own

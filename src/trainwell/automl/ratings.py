@@ -25,6 +25,7 @@ from trainwell.automl.search import (
 )
 from trainwell.automl.space import one_cycle_trial
 from trainwell.collab.data import ratings_data
+from trainwell.collab.fold_in import fold_in
 from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.collab.pipeline import RatingsRun, default_epochs
 from trainwell.core.errors import ConfigError
@@ -98,7 +99,8 @@ def tune_ratings(
     default = "ndcg@10" if implicit else {"regression": "rmse", "binary": "roc_auc"}.get(data.task.kind)
     # Implicit fits score the drawn negatives by ROC AUC only: accuracy means nothing against them.
     chosen = search_metric(data, metric, default, [*RANKING_MEASURES, "roc_auc"] if implicit else None)
-    space = Space(_default_params, RATINGS_RANGES, _train, RatingsRun).narrowed(search)
+    # The model written knows the ids only validation rows have, as fit_ratings' does.
+    space = Space(_default_params, RATINGS_RANGES, _train, RatingsRun, finish=fold_in).narrowed(search)
     return run_search(data, space, chosen, settings)
 
 

@@ -415,6 +415,9 @@ def finish_search(
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
+    finish = getattr(trials.kinds[kept.number], "finish", None)
+    if finish is not None:  # as the one-call fit finishes its model (its scores above are the trial's own)
+        finish(learn)
     score_test_set(learn)  # a folder's test/ or test=: the kept model scored once, as fit scores it
     if settings.out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()

@@ -74,6 +74,9 @@ class Space:
         fit_kwargs: ``params -> keywords``: a trial's settings as the keywords of the application's one-call fit
             that trains them (``fit_table(source, target, **keywords)``), for
             :meth:`~trainwell.automl.result.TuneResult.fit_kwargs`; ``None``: not offered.
+        finish: ``learn -> anything``: what the application's one-call fit does to its model after training,
+            done to the kept trial's model before it is written (a recommender's fold-in of the ids only
+            validation rows have); ``None``: nothing.
     """
 
     defaults: Callable[[DataBundle, int], dict[str, Any]]
@@ -82,6 +85,7 @@ class Space:
     run_class: type[FitRun]
     arch: str | None = None
     fit_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    finish: Callable[[Learner], Any] | None = None
 
     @property
     def kinds(self) -> tuple[Space, ...]:
