@@ -169,6 +169,12 @@ def test_no_time_for_the_refit_keeps_the_best_model_this_run_trained(cut_study: 
     assert "was not trained again: it took" in refit["said"] and "the best this run trained" in refit["said"]
     assert clock.now - 1000.0 <= 10.0
     assert second.kept_reason == refit["said"]
+    from trainwell.cli._show import tuning_summary
+
+    said = tuning_summary(second.summary())  # trainwell info's search row
+    assert (
+        "trial 0 (an earlier run's) could not be trained again as it scored: this is trial 1's model" in said
+    )
 
 
 def test_a_refit_clearly_worse_than_its_stored_score_gives_way(cut_study: tuple[Path, Any]) -> None:

@@ -634,6 +634,12 @@ def tuning_summary(tuning: dict[str, Any]) -> str:
             f"; this is the defaults' trial {tuning.get('kept_trial')}, the best's gain being within the noise"
             f"{checked}"
         )
+    elif tuning.get("kept") == "fallback":  # an earlier run's best could not be trained again as it scored
+        refitted = tuning.get("refitted") if isinstance(tuning.get("refitted"), dict) else {}
+        said += (
+            f"; trial {refitted.get('trial', tuning.get('best_trial'))} (an earlier run's) could not be trained "
+            f"again as it scored: this is trial {tuning.get('kept_trial')}'s model, this run's best"
+        )
     elif isinstance(p_value, float) and tuning.get("kept_trial") == tuning.get("best_trial"):
         from trainwell.automl._gain import GAIN_ALPHA
 
