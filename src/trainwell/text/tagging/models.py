@@ -104,10 +104,11 @@ class BiLSTMTagger(nn.Module):
         """Each word's input to the LSTM: ``(B, T, word_dim + casing_dim + char_filters)``."""
         batch, length, n_chars = chars.shape
         flat = chars.reshape(batch * length, n_chars)
-        if _exporting():
-            char_features = self._char_features(
-                flat
-            )  # a graph to export or compile has no data-dependent shapes
+        if flat.device.type != "cpu" or _exporting():
+            # On a GPU the CNN over every row is cheap and finding the distinct ones would wait for it twice a
+            # batch (not measured there, so left as it was); a graph to export or compile has no data-dependent
+            # shapes.
+            char_features = self._char_features(flat)
         else:
             # A word's character features depend on its characters alone, and a batch repeats its words ("the",
             # ",", the padding rows): the CNN reads each distinct spelling once (CoNLL-2003's validation
