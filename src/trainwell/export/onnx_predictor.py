@@ -206,12 +206,15 @@ class OnnxPredictor:
             return self._predict_tensors(rows)
         frame = rows_frame(rows)
         chunks = []
+        # A table's recipe names a bad row by its place in all the rows; a recommender's reads ids, naming none.
+        numbered = self.application == "tabular"
         for start in range(0, len(frame), BATCH_ROWS):
+            rows_here = range(start, min(start + BATCH_ROWS, len(frame)))
             x_cat, x_cont = self.recipe.transform(
                 frame.iloc[start : start + BATCH_ROWS],
                 allow_missing_columns=allow_missing_columns,
                 source="the input rows",
-                read_rows=range(start, min(start + BATCH_ROWS, len(frame))),  # named by its place in all rows
+                **({"read_rows": rows_here} if numbered else {}),
             )
             chunks.append(activate(self.task, run_onnx(self.session, x_cat, x_cont)))
         return np.concatenate(chunks)
