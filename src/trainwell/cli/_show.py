@@ -635,7 +635,8 @@ def tuning_summary(tuning: dict[str, Any]) -> str:
             f"{checked}"
         )
     elif tuning.get("kept") == "fallback":  # an earlier run's best could not be trained again as it scored
-        refitted = tuning.get("refitted") if isinstance(tuning.get("refitted"), dict) else {}
+        found = tuning.get("refitted")
+        refitted: dict[str, Any] = found if isinstance(found, dict) else {}
         said += (
             f"; trial {refitted.get('trial', tuning.get('best_trial'))} (an earlier run's) could not be trained "
             f"again as it scored: this is trial {tuning.get('kept_trial')}'s model, this run's best"
