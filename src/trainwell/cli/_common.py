@@ -426,8 +426,8 @@ TARGET_NAMES = ("label", "labels", "target", "class")
 def declared_target(data: Path, encoding: str) -> tuple[str, str] | None:
     """The class column a table's own description declares, and the line that says so: the one column a Parquet
     or Arrow file's Hugging Face Hub features call a ``ClassLabel``, the class a C4.5 ``.names`` file beside a
-    table without a header row declares (UCI's ``adult.names`` beside ``adult.data``), or the one column named as a
-    target is (:data:`TARGET_NAMES`: SST-2's ``label``); else ``None``."""
+    table without a header row declares (UCI's ``adult.names`` beside ``adult.data``), or the one column named like a
+    target (:data:`TARGET_NAMES`: SST-2's ``label``); else ``None``."""
     if not data.is_file():
         return None
     labelled = hub_class_column(data)
@@ -451,7 +451,8 @@ def declared_target(data: Path, encoding: str) -> tuple[str, str] | None:
     if len(named) != 1:
         return None
     return named[0], (
-        f"--target {named[0]}: the one column of '{data}' named as a target is ({', '.join(TARGET_NAMES)})"
+        f"--target {named[0]}: the one column of '{data.name}' named like a target "
+        f"({', '.join(TARGET_NAMES[:-1])} or {TARGET_NAMES[-1]})"
     )
 
 
