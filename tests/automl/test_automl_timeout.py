@@ -148,3 +148,37 @@ def test_no_trial_starts_without_the_time_a_one_step_kind_needs() -> None:
     assert [t["arch"] for t in result.trials] == ["one_step", "gradient"]
     assert [t["cut_by_time"] for t in result.trials] == [False, False]
     assert clock.now - 1000.0 == pytest.approx(32.5) and budget.remaining == pytest.approx(7.0)
+
+
+def test_the_trials_not_started_are_counted_with_why() -> None:
+    from trainwell.cli.tune_cmd import time_line
+
+    # 30 s: 5.5 s are left after trial 0, under a quarter of its 22.5 s: 9 of the 10 asked never start.
+    result, _, _, _ = _search(30)
+    record = result.not_started
+    assert record["asked"] == 10 and record["started"] == 1
+    assert record["left"] == pytest.approx(5.5) and record["typical"] == pytest.approx(22.5)
+    assert record["share"] == LAST_TRIAL_SHARE and result.to_dict()["not_started"] == record
+    assert time_line(result) == (
+        "--time 30s: 1 trial within it, none cut short; 9 of the 10 trials asked were not started: 5.5s were "
+        "left, under a quarter of a typical trial's 22s"
+    )
+
+
+def test_a_search_that_ran_every_trial_asked_says_none_was_left_out() -> None:
+    result, _, _, _ = _search(600, n_trials=2)
+    assert len(result.trials) == 2 and result.not_started is None
+
+
+def test_a_one_step_kind_that_stops_the_search_is_named() -> None:
+    from trainwell.cli.tune_cmd import not_started_part
+
+    record = {"asked": 4, "started": 3, "left": 7.3, "needs": 8.4, "typical": 8.4, "share": 1.0, "arch": "gbdt",
+              "reserve": 0.0}  # fmt: skip
+    assert not_started_part(record) == (
+        "1 of the 4 trials asked was not started: 7.3s were left, under a typical trial's 8.4s of boosted trees, "
+        "which --time cannot cut"
+    )
+    assert not_started_part({"asked": 1, "started": 0, "left": 0.0}) == (
+        "the trial asked was not started: no time was left"
+    )

@@ -69,6 +69,10 @@ class TuneResult:
             than the stored score (absent when it is not), ``kept_trial`` the trial whose model was written (the
             best this run trained, ``kept_value``, when the refit was clearly worse or not run) and ``said``, the
             line ``trainwell tune`` prints; else ``None``.
+        not_started: Under a timeout, when fewer trials started than asked: ``asked``, ``started`` and why the
+            rest did not (``left``: the seconds left; ``needs``, ``typical``, ``share``: a trial may not start
+            with under ``share`` of the ``typical`` trial's seconds; ``reserve``: seconds kept for a refit);
+            else ``None``.
         fit_settings: The best trial's settings as the keywords of the one-call fit that trains them (tables:
             :func:`~trainwell.fit_table`), or ``None`` where not offered: :meth:`fit_kwargs`.
     """
@@ -97,6 +101,7 @@ class TuneResult:
     trials_before: int = 0
     refitted: dict[str, Any] | None = None
     fit_settings: dict[str, Any] | None = None
+    not_started: dict[str, Any] | None = None
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The best trial's settings as keywords of the one-call fit, to train them again on these or other rows:
@@ -184,6 +189,7 @@ class TuneResult:
             **self.stored(),
             **({"refitted": self.refitted} if self.refitted is not None else {}),
             **({"fit_kwargs": self.fit_settings} if self.fit_settings is not None else {}),
+            **({"not_started": self.not_started} if self.not_started is not None else {}),
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }

@@ -414,6 +414,7 @@ def finish_search(
     result.refitted = trials.refitted
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
+        result.not_started = _not_started(study, trials, settings.n_trials)
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
     finish = getattr(trials.kinds[kept.number], "finish", None)
     if finish is not None:  # as the one-call fit finishes its model (its scores above are the trial's own)
@@ -512,6 +513,7 @@ class _Trials:
         self.curves: dict[int, list[float]] = {}  # and its schedule's progress (ProgressRecord.curve)
         # An earlier run's trial kept: what training its settings again gave (automl._refit.train_again).
         self.refitted: dict[str, Any] | None = None
+        self.short: dict[str, Any] | None = None  # why the search stopped before its trials (shortfall)
 
     def objective(self, trial: Any) -> float:
         """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
@@ -592,25 +594,43 @@ class _Trials:
         return self.budget.clock if self.budget is not None else time.perf_counter
 
     def stop_when_time_is_short(self, study: Any, trial: Any) -> None:
-        if self.time_is_short(refit_reserve(self, study)):
+        reserve = refit_reserve(self, study)
+        if self.time_is_short(reserve):
+            # Kept for the --time line: a search that stops before --trials says why the rest never started.
+            self.short = self.shortfall(reserve)
             study.stop()
 
     def time_is_short(self, reserve: float = 0.0) -> bool:
         """Whether the budget has too little time left for another trial, ``reserve`` seconds kept aside (for
         training an earlier run's best trial again, :func:`~trainwell.automl._refit.refit_reserve`)."""
+        return self.shortfall(reserve) is not None
+
+    def shortfall(self, reserve: float = 0.0) -> dict[str, Any] | None:
+        """Why no further trial may start (``None``: one may): ``left``, the seconds left after ``reserve``;
+        ``needs``, the least a trial must start with; ``typical``, the median trial's seconds that is of;
+        ``share``, the part of it needed (:data:`LAST_TRIAL_SHARE`, or 1 for a kind nothing cuts);
+        ``arch``, that kind's name; ``reserve``, the seconds kept for a refit."""
+        if self.budget is None:
+            return None
         # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
         # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
         needs = [
-            _time_needed(kind, self.kinds, self.spent, self.budgeted, self.cut) for kind in self.space.kinds
+            (_time_needed(kind, self.kinds, self.spent, self.budgeted, self.cut), kind)
+            for kind in self.space.kinds
         ]
-        if self.budget is None:
-            return False
+        need, kind = max(needs, key=lambda pair: pair[0])
         left = self.budget.remaining
         if reserve > 0:
-            if reserve >= left:
-                return True  # what is left is the refit's
+            if reserve >= left:  # what is left is the refit's
+                return {"left": 0.0, "needs": need, "typical": need, "share": 1.0, "arch": kind.arch,
+                        "reserve": reserve}  # fmt: skip
             left -= reserve
-        return left < max(needs)
+        if left >= need:
+            return None
+        own = [number for number in self.spent if self.kinds.get(number) is kind]
+        share = LAST_TRIAL_SHARE if any(number in self.budgeted for number in own) else 1.0
+        return {"left": left, "needs": need, "typical": need / share, "share": share, "arch": kind.arch,
+                "reserve": reserve}  # fmt: skip
 
     def kept_learner(self, trial: Any, params: dict[str, Any]) -> tuple[Learner, int]:
         """The learner of ``trial`` (its settings ``params``), the trial kept: the best finished trial's or a
@@ -680,6 +700,16 @@ def _fit_settings(trials: _Trials, number: int, params: dict[str, Any]) -> dict[
         batches, per_epoch = trials.trained[number]
         params = {**params, "epochs": max(1, round(batches / max(1, per_epoch)))}
     return make(params)
+
+
+def _not_started(study: Any, trials: _Trials, asked: int) -> dict[str, Any] | None:
+    """How many of the ``asked`` trials this run did not start, and why (:meth:`_Trials.shortfall`, or
+    ``{"left": 0.0}`` when the time ran out); ``None`` when every one started."""
+    started = len(study.trials) - trials.before
+    if started >= asked:
+        return None
+    why = trials.short if trials.short is not None else {"left": 0.0}
+    return {"asked": asked, "started": started, **why}
 
 
 def _time_needed(

@@ -703,7 +703,46 @@ def time_line(result: Any) -> str | None:
             f"{plural(len(one_step))} of {names}, {each} in one step that --time does not cut: {took}"
             + (" in all" if len(one_step) > 1 else "")
         )
+    skipped = not_started_part(getattr(result, "not_started", None))
+    if skipped is not None:
+        parts.append(skipped)
     return f"--time {format_duration(result.timeout)}: {'; '.join(parts)}" if parts else None
+
+
+def not_started_part(record: dict[str, Any] | None) -> str | None:
+    """Why fewer trials ran than --trials asked (:attr:`~trainwell.automl.result.TuneResult.not_started`): a
+    search that ran 3 of 4 trials said nothing of the 4th, which too little time was left to start."""
+    if not record:
+        return None
+    from trainwell.callbacks.budget import format_duration
+    from trainwell.evaluate.evaluation import ONE_STEP_NAMES
+
+    missing, asked = record["asked"] - record["started"], record["asked"]
+    head = (
+        f"{missing} of the {asked} trials asked {'was' if missing == 1 else 'were'} not started"
+        if asked > 1
+        else "the trial asked was not started"
+    )
+    left = float(record.get("left", 0.0))
+    kept = float(record.get("reserve") or 0.0)
+    after = (
+        f" after {format_duration(kept)} kept to train an earlier run's best trial again" if kept > 0 else ""
+    )
+    if "typical" not in record or left <= 0:
+        return f"{head}: no time was left{after}"
+    typical = format_duration(float(record["typical"]))
+    were = "was" if format_duration(left) in ("1s",) else "were"
+    share = float(record.get("share", 1.0))
+    if share < 1.0:
+        part = "a quarter" if share == 0.25 else f"{share:.0%}"
+        return (
+            f"{head}: {format_duration(left)} {were} left{after}, under {part} of a typical trial's {typical}"
+        )
+    name = ONE_STEP_NAMES.get(record.get("arch") or "", "a kind fitted in one step")
+    return (
+        f"{head}: {format_duration(left)} {were} left{after}, under a typical trial's {typical} of {name}, "
+        "which --time cannot cut"
+    )
 
 
 def trials_table(result: Any) -> Any:
