@@ -245,3 +245,40 @@ def test_a_column_with_rare_values_says_what_an_unlisted_value_reads_as() -> Non
     described = json.dumps(fields)
     assert "a value not listed as the column's 2 rare training values" in described  # ticket
     assert "an unseen value, like null, is read as missing" in described  # colour: no rare value
+
+
+def test_a_column_with_one_rare_value_says_it_in_the_singular() -> None:
+    import pandas as pd
+
+    from trainwell.serve.schema import request_model
+    from trainwell.tabular.recipe import TabularRecipe
+
+    # The tour's /docs: "as the column's 1 rare training values".
+    frame = pd.DataFrame({"ticket": ["A"] * 4 + ["B"] * 3 + ["C"], "y": [0, 1] * 4})
+    recipe = TabularRecipe.fit(frame, target="y")
+    assert recipe.rare == {"ticket": 1}
+    described = json.dumps(request_model(recipe, max_rows=10, forbid_extra_fields=True).model_json_schema())
+    assert "the column's 1 rare training value (seen in too few rows" in described
+    assert "1 rare training values" not in described
+
+
+def test_the_accepted_range_says_it_is_a_guard_not_the_models_range() -> None:
+    import pandas as pd
+
+    from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS, InputInfo, request_model
+    from trainwell.tabular.recipe import TabularRecipe
+
+    # The tour: Adult age's accepted range -13474943.9 to 13475021.6 read as a range the model accepts.
+    fields = InputInfo.model_json_schema()["properties"]
+    for end in ("accepted_minimum", "accepted_maximum"):
+        assert "guard against data errors" in fields[end]["description"], end
+    assert "not a range the model knows" in fields["accepted_minimum"]["description"]
+    frame = pd.DataFrame({"age": [20.0, 30.0, 40.0, 50.0], "y": [0, 1, 0, 1]})
+    recipe = TabularRecipe.fit(frame, target="y")
+    age = request_model(recipe, max_rows=10, forbid_extra_fields=True).model_json_schema()
+    described = json.dumps(age)
+    assert (
+        f"({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused as data errors"
+        in described
+    )
+    assert "outside the training range is accepted, and the model extrapolates" in described

@@ -11,11 +11,12 @@ tells a client exactly what to send:
 - a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median), and
   a number written as text (``"22"``, ``"-1e3"``: :data:`NUMBER_TEXT`), as a CSV's cells are read: many HTTP
   clients send form values as strings. Other text (``"22 years"``, ``""``, ``"nan"``) is refused. A value more
-  than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is refused: it is a
-  data error, and the model's arithmetic would overflow. That accepted range is far wider than the training
-  range, which ``GET /metadata`` gives as ``minimum`` and ``maximum`` where the model directory records it
-  (``trainwell.json``'s ``training.input_ranges``; older ones do not), beside ``accepted_minimum`` and
-  ``accepted_maximum``.
+  than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is refused as a data
+  error (a sentinel such as ``-1e9`` or ``1e300``; the predictor itself refuses only what its 32-bit numbers
+  cannot hold). That accepted range, ``GET /metadata``'s ``accepted_minimum`` and ``accepted_maximum``, is a
+  guard and no range the model knows: an Adult age from -13 million to 13 million. The range it learned from is
+  ``minimum`` and ``maximum`` where the model directory records it (``trainwell.json``'s
+  ``training.input_ranges``; older ones do not); a value outside it is accepted and extrapolated.
 - **every input is required** (it may be ``null``): a misspelt or forgotten field is reported instead of being
   read silently as missing. Unknown fields are refused too unless the server ignores them
   (``forbid_extra_fields=False``); the training table's columns the model does not use (the target, columns
@@ -93,7 +94,7 @@ class InputSpec:
             read as.
         mean, std, median: Training statistics of a continuous input (median = the fill for missing values).
         accepted_minimum, accepted_maximum: The range a continuous input accepts (:data:`MAX_STANDARD_DEVIATIONS`
-            from the mean).
+            from the mean): a guard against data errors, far wider than the training range.
         training_minimum, training_maximum: The smallest and largest value of a continuous input in the
             training rows, where the model directory records them (``None`` in an older one).
         date_format: The format of a date input's text (``""`` or ``"ISO8601"``: ISO 8601).
@@ -270,6 +271,9 @@ def _describe(spec: InputSpec) -> str:
             if spec.required_value
             else f"null is read as missing, and a value not listed as the column's {spec.rare} rare training values "
             "(each seen in too few rows to keep a code of its own)"
+            if spec.rare > 1
+            else "null is read as missing, and a value not listed as the column's 1 rare training value (seen in too "
+            "few rows to keep a code of its own)"
             if spec.rare
             else "an unseen value, like null, is read as missing"
         )
@@ -288,7 +292,9 @@ def _describe(spec: InputSpec) -> str:
         f"Continuous input ({seen}{spec.mean:.6g}, standard deviation {spec.std:.6g}): a number, or a number "
         f'written as text ("22.5", "-1e3"); other text is refused. null means missing and is filled with the '
         f"training median {spec.median:.6g}. Values outside [{spec.accepted_minimum:.6g}, "
-        f"{spec.accepted_maximum:.6g}] ({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused."
+        f"{spec.accepted_maximum:.6g}] ({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused "
+        "as data errors; a value within it but outside the training range is accepted, and the model "
+        "extrapolates."
     )
 
 
@@ -609,11 +615,14 @@ class InputInfo(BaseModel):
     accepted_minimum: float | None = Field(
         None,
         description=f"The smallest value a continuous input accepts: the training mean less "
-        f"{MAX_STANDARD_DEVIATIONS:g} standard deviations. Far outside the training range: a guard against data "
-        "errors, not a range the model knows.",
+        f"{MAX_STANDARD_DEVIATIONS:g} standard deviations. A guard against data errors (a sentinel such as -1e9), "
+        "not a range the model knows: minimum and maximum are the range it learned from, and a value outside "
+        "them, though accepted, is extrapolated.",
     )
     accepted_maximum: float | None = Field(
-        None, description="The largest value a continuous input accepts; as accepted_minimum."
+        None,
+        description=f"The largest value a continuous input accepts: the training mean plus "
+        f"{MAX_STANDARD_DEVIATIONS:g} standard deviations; as accepted_minimum, a guard against data errors only.",
     )
 
 
