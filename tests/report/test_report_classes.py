@@ -195,3 +195,15 @@ def test_a_text_report_counts_texts_per_class_as_sklearn_does(tmp_path: Path) ->
         sorted(int(row[1]) for row in table[:2]) == [14, 26] and table[3][0] == "weighted average (by texts)"
     )
     _check_against_sklearn(table, classes, actual, predicted)
+
+
+def test_the_weakest_class_sentence_counts_one_image_in_the_singular() -> None:
+    # The tour's image report: "0% of the 1 images it calls 'cat' are right".
+    actual = np.array([0] * 9 + [1])
+    predicted = np.array([0] * 8 + [1, 0])  # 'cat' given once, wrongly; its one real image missed
+    section = html.unescape(class_section(["dog", "cat"], actual, predicted, unit="image"))
+    assert "it finds 0% of its 1 image and the 1 image it calls 'cat' is wrong." in section, section
+    assert "1 images" not in section
+    actual, predicted = np.array([0] * 8 + [1, 1]), np.array([0] * 9 + [1])  # 'cat' given once, rightly
+    right = html.unescape(class_section(["dog", "cat"], actual, predicted, unit="image"))
+    assert "it finds 50% of its 2 images and the 1 image it calls 'cat' is right." in right, right

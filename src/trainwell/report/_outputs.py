@@ -371,6 +371,11 @@ def class_section(
     return _html.section("classes", "Per-class quality", body)
 
 
+def _counted(number: int, unit: str) -> str:
+    """``number`` ``unit``s, singular for one: "of its 1 images" read as a slip in a report."""
+    return f"{number:,} {unit}{'' if number == 1 else 's'}"
+
+
 def _interval_cell(low: float, high: float) -> str:
     return _html.interval(low, high) if math.isfinite(low) and math.isfinite(high) else ""
 
@@ -407,16 +412,21 @@ def _weakest_class(
         if math.isfinite(low) and math.isfinite(high)
         else ""
     )
-    found = f"it finds {share(float(figures['recall'][index]))} of its {int(support[index]):,} {unit}s"
+    found = f"it finds {share(float(figures['recall'][index]))} of its {_counted(int(support[index]), unit)}"
     if given[index] == 0:
         right = "and never gives it"
     else:
         precision = share(float(figures["precision"][index]))
-        right = f"and {precision} of the {int(given[index]):,} {unit}s it calls '{name}' are right"
+        calls = int(given[index])
+        right = (
+            f"and the 1 {unit} it calls '{name}' is {'right' if float(figures['precision'][index]) == 1.0 else 'wrong'}"
+            if calls == 1
+            else f"and {precision} of the {calls:,} {unit}s it calls '{name}' are right"
+        )
     sentence = f"{lead}: F1 {_html.format_value(f1)}{spread}; {found} {right}."
     if judged and small:
         listed = ", ".join(
-            f"'{classes[i]}' ({int(support[i]):,} {unit}s, F1 {_html.format_value(float(figures['f1'][i]))})"
+            f"'{classes[i]}' ({_counted(int(support[i]), unit)}, F1 {_html.format_value(float(figures['f1'][i]))})"
             for i in small[:10]
         )
         more = f" and {len(small) - 10} more" if len(small) > 10 else ""
