@@ -77,3 +77,20 @@ def test_an_onnx_file_outside_a_model_directory_is_refused(
     )
     assert inside.returncode == 2 and len(inside.stderr_lines) == 1, inside.explain()
     assert f"is not the graph of its model directory '{exported}' (that is model.onnx" in inside.stderr
+
+
+def test_a_dataset_folder_names_its_test_split_to_predict(model_dir: Path, tmp_path: Path) -> None:
+    """fit titanic/ trains on train.csv and leaves test.csv for predict; predict titanic/ had suggested the
+    training file, the rows the model was fitted on."""
+    from cli_support import binary_table
+
+    folder = tmp_path / "kaggle"
+    folder.mkdir()
+    binary_table().to_csv(folder / "train.csv", index=False)
+    binary_table().drop(columns="y").to_csv(folder / "test.csv", index=False)
+    refused = run_cli("predict", model_dir, folder)
+    assert refused.returncode == 2, refused.explain()
+    assert refused.stderr_lines == [
+        f"error: '{folder}' is a dataset folder; predict reads one table: pass the rows to predict, e.g. "
+        f"'{folder / 'test.csv'}' (its test split; fit trained on train.csv)"
+    ]

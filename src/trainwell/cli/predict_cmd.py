@@ -144,6 +144,7 @@ def predict(
         for source in data:
             need_data(source, "image files" if images else "rows")
             _refuse_other_kind(source, metadata, model, path_col)
+            _refuse_a_folder_of_splits(source, metadata)
         from trainwell.cli._common import header_names
 
         headerless = header_names(names, metadata, data[0], encoding)  # --names, or those of the fit's file
@@ -359,6 +360,26 @@ def _as_given(predictions: Any, given: list[Path], read: list[Path]) -> Any:
         return path
 
     return predictions.assign(path=predictions["path"].astype(str).map(written))
+
+
+def _refuse_a_folder_of_splits(source: Path, metadata: dict[str, Any]) -> None:
+    """Refuse, naming the split to pass, a table model given a dataset folder (Kaggle's ``titanic/``): ``fit``
+    read its training split and left ``test.csv`` for predict, but the reader's refusal of a folder suggested
+    ``train.csv``, the rows the model was fitted on."""
+    if metadata.get("application") != "tabular" or not source.is_dir():
+        return
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.splits import split_tables
+
+    splits = split_tables(source) or {}
+    tables = [*splits.get("test", []), *splits.get("valid", []), *splits.get("other", [])]
+    if not tables:
+        return  # the reader's own refusal names what the folder holds
+    raise ConfigError(
+        f"'{source}' is a dataset folder; predict reads one table: pass the rows to predict, e.g. '{tables[0]}' "
+        f"(its {'test' if splits.get('test') else 'held-out'} split; fit trained on "
+        f"{', '.join(path.name for path in splits.get('train', []))})"
+    )
 
 
 def _refuse_at_least_one(metadata: dict[str, Any], at_least_one: bool) -> None:
