@@ -206,6 +206,30 @@ def test_the_plot_marks_the_rate_a_fit_trained_at_and_keeps_the_blow_up_off_the_
     assert top < 5 < max(losses)  # the start (2.0) and the fall to 1.1 fill the panel; 21,000 leaves it
 
 
+def test_a_first_point_below_the_plateau_does_not_top_the_axis_under_the_curve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tour's lr-find on CIFAR images: the first smoothed point (2.14) sat under the plateau at ln 10 (2.30), the
+    axis was topped at 2.245 from it, and only three points of the curve showed under the suggestion's line; the
+    legend, inside the panel, covered the descent."""
+    from trainwell.learner.lr_find import LRFindResult
+
+    drawn = _keep_lr_figures(monkeypatch)
+    lrs = [10 ** (-7 + 7 * i / 99) for i in range(100)]
+    losses = (
+        [2.14] + [2.30 - 0.002 * i for i in range(1, 60)] + [2.18 + 0.05 * (i - 60) for i in range(60, 100)]
+    )
+    LRFindResult(lrs, losses, suggestion=1e-3, steepest=7.6e-4).plot(tmp_path / "images.png")
+    axis = drawn[0].axes[0]
+    bottom, top = axis.get_ylim()
+    assert (
+        bottom < 2.14 and top > 2.30 and top < max(losses)
+    )  # the plateau and the minimum show; the blow-up not
+    drawn[0].canvas.draw()
+    legend = axis.get_legend().get_window_extent()
+    assert legend.y1 <= axis.get_window_extent().y0  # below the panel, over none of the curve
+
+
 def test_a_fit_writes_lr_find_png_with_the_rate_it_trained_at(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -61,7 +61,10 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
     if points:
         axis.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue", label="smoothed loss")
         losses = [p[1] for p in points]
-        start, lowest = losses[0], min(losses)
+        # The start is the highest loss of the sweep's first tenth, its plateau before anything moves: the first
+        # smoothed point alone can sit below it (an image model's 2.14 under ln 10's 2.30), and an axis topped
+        # from there hid the whole curve above it.
+        start, lowest = max(losses[: max(1, len(losses) // 10)]), min(losses)
         top = start + LR_PLOT_HEADROOM * max(start - lowest, 0.05 * abs(start))
         if max(losses) > top:  # the divergence leaves through the top of the panel
             axis.set_ylim(lowest - 0.05 * (top - lowest), top)
@@ -94,7 +97,8 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
     axis.set_xlabel("learning rate")
     axis.set_ylabel("loss")
     axis.set_title("Learning-rate finder")
-    axis.legend()
+    # Below the panel: inside it, the legend covered the descent and the minimum the suggestion is read from.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     axis.grid(alpha=0.3)
     owner = getattr(result, "plot_owner", None) or result
     warn_if_replacing(path, owner=owner, default_name="lr_find.png", what="learning-rate plot", of="sweep")
