@@ -77,3 +77,24 @@ def test_a_mistake_is_never_broken_across_lines_and_the_cut_is_marked() -> None:
     assert cell.endswith(" …") and len(cell.replace('<span class="nowrap">', "").replace("</span>", "")) < (
         SENTENCE_CHARS + 40
     )
+
+
+def test_worst_sentences_are_numbered_from_1_as_predict_numbers_them() -> None:
+    # The report listed sentences 8 and 0 where trainwell predict (and the table reports) count from 1.
+    from trainwell.report._tagging import _worst_sentences
+
+    words = [["Mary", "sings"], ["Paris", "sleeps"], ["Bob", "runs"]]
+    gold = [["B-PER", "O"], ["B-LOC", "O"], ["B-PER", "O"]]
+    predicted = [["B-PER", "O"], ["B-PER", "O"], ["B-PER", "O"]]  # only the second sentence is wrong
+    section = _worst_sentences(words, gold, predicted, k=3)
+    assert '<tr><td class="number">2</td><td class="number">1</td>' in section and "counted from 1" in section
+    assert "[Paris B-LOC→B-PER]" in section and "Mary" not in section
+
+
+def test_tags_no_word_of_the_file_has_are_left_blank_not_scored_0(tagger_dir: Path, tmp_path: Path) -> None:
+    # CoNLL's test.txt subset had no ORG: the matrix showed B-ORG and I-ORG rows of 0.00, read as "0% right".
+    no_groups = [s for s in entity_sentences(80, seed=7) if not any(t.endswith("ORG") for t in s[1])]
+    test = write_conll_file(tmp_path / "test.conll", no_groups[:30])
+    html = build_report(tagger_dir, test, tmp_path / "report.html").read_text()
+    said = " ".join(html.split())
+    assert "No word of this file is tagged B-ORG or I-ORG: their rows are left blank in the matrix" in said

@@ -33,15 +33,43 @@ MAX_FIGURE_INCHES = 16.0
 _OWNER = "model or data set"
 
 
-def plot_confusion_matrix(
-    matrix: np.ndarray, classes: Sequence[Any], path: Path, normalize: bool, *, owner: object | None = None
-) -> PlotFile:
-    """Heat map of ``matrix`` (rows actual, columns predicted) with the value written in every cell."""
-    plt = _pyplot()
+def confusion_cells(
+    matrix: np.ndarray, classes: Sequence[Any], normalize: bool, unit: str = "examples"
+) -> tuple[np.ndarray, list[list[str]], list[str]]:
+    """What :func:`plot_confusion_matrix` draws: the values to colour (shares of each actual class when
+    ``normalize``), the text of each cell and the name of each row. Normalized, a class with no actual ``unit``
+    in the data (a tag no word has) has NaN values (drawn blank), empty texts and its name followed by "(no
+    words)" for ``unit="words"``: a row of 0.00, shares of nothing, read as "never right"."""
     values = matrix.astype(np.float64)
+    empty = np.zeros(len(classes), dtype=bool)
     if normalize:
         totals = values.sum(axis=1, keepdims=True)
-        values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+        values = np.divide(values, totals, out=np.full_like(values, np.nan), where=totals > 0)
+        empty = totals[:, 0] == 0
+
+    def cell(row: int, column: int) -> str:
+        if empty[row]:
+            return ""
+        return f"{values[row, column]:.2f}" if normalize else f"{int(matrix[row, column]):,}"  # 11,699
+
+    texts = [[cell(row, column) for column in range(matrix.shape[1])] for row in range(matrix.shape[0])]
+    names = [f"{c} (no {unit})" if none else str(c) for c, none in zip(classes, empty, strict=True)]
+    return values, texts, names
+
+
+def plot_confusion_matrix(
+    matrix: np.ndarray,
+    classes: Sequence[Any],
+    path: Path,
+    normalize: bool,
+    *,
+    owner: object | None = None,
+    unit: str = "examples",
+) -> PlotFile:
+    """Heat map of ``matrix`` (rows actual, columns predicted) with the value written in every cell; normalized,
+    the row of a class with no actual ``unit`` is left blank (:func:`confusion_cells`)."""
+    plt = _pyplot()
+    values, texts, row_names = confusion_cells(matrix, classes, normalize, unit)
     written = len(classes) <= MAX_WRITTEN_CLASSES
     size = max(4.0, 0.6 * len(classes) + 2.5) if written else MAX_FIGURE_INCHES
     figure, axis = plt.subplots(figsize=(size, size))
@@ -60,13 +88,13 @@ def plot_confusion_matrix(
     axis.set_xticks(
         range(len(names)), labels=names, rotation=45 if written else 90, ha="right", fontsize=label_size
     )
-    axis.set_yticks(range(len(names)), labels=names, fontsize=label_size)
-    middle = values.max() / 2 if values.size else 0.0
+    axis.set_yticks(range(len(names)), labels=row_names, fontsize=label_size)
+    middle = np.nanmax(values) / 2 if np.isfinite(values).any() else 0.0
     for row in range(values.shape[0] if written else 0):
         for column in range(values.shape[1]):
-            text = f"{values[row, column]:.2f}" if normalize else f"{int(matrix[row, column]):,}"  # 11,699
-            color = "white" if values[row, column] > middle else "black"
-            axis.text(column, row, text, ha="center", va="center", color=color)
+            if texts[row][column]:
+                color = "white" if values[row, column] > middle else "black"
+                axis.text(column, row, texts[row][column], ha="center", va="center", color=color)
     axis.set_xlabel("predicted")
     axis.set_ylabel("actual")
     title = "Confusion matrix" + (" (share of each actual class)" if normalize else "")

@@ -151,12 +151,27 @@ def _confusion_section(gold: list[list[str]], predicted: list[list[str]], classe
     body = []
     if len(classes) <= 30:
         with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
-            png = plot_confusion_matrix(matrix, classes, Path(scratch) / "confusion.png", normalize=True)
+            png = plot_confusion_matrix(
+                matrix, classes, Path(scratch) / "confusion.png", normalize=True, unit="words"
+            )
             body.append(_html.image(png.read_bytes(), "tag confusion matrix"))
+    absent = [tag for tag, total in zip(classes, matrix.sum(axis=1), strict=True) if total == 0]
+    if absent:
+        body.append(_html.paragraph(_absent_tags(absent, len(classes) <= 30), note=True))
     shown = min(len(pairs), MOST_CONFUSED)
     body.append(_html.paragraph(f"The {shown} commonest mistakes, word by word.", note=True))
     body.append(_html.table(["actual tag", "predicted tag", "words"], pairs[:MOST_CONFUSED]))
     return _html.section("confusion", "Tags confused", body)
+
+
+def _absent_tags(absent: list[str], drawn: bool) -> str:
+    """The note naming the tags no word of the file has: the matrix leaves their rows blank, as a row of shares
+    of nothing would read as "never right"."""
+    shown = absent[:10] if len(absent) <= 10 else [*absent[:9], f"{len(absent) - 9} more"]
+    named = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    rows = "its row is" if len(absent) == 1 else "their rows are"
+    blank = f": {rows} left blank in the matrix" if drawn else ""
+    return f"No word of this file is tagged {named}{blank} (there is nothing to score)."
 
 
 def _marked(words: list[str], gold: list[str], predicted: list[str]) -> _html.Markup:
@@ -182,8 +197,11 @@ def _worst_sentences(
     for i in order:
         if mistakes[i] == 0:
             break
-        rows.append((i, mistakes[i], _marked(words[i], gold[i], predicted[i])))
-    note = "Sentences with the most mistaken words; each mistake shows as [word actual→predicted]."
+        rows.append((i + 1, mistakes[i], _marked(words[i], gold[i], predicted[i])))
+    note = (
+        "Sentences with the most mistaken words; each mistake shows as [word actual→predicted]. sentence: its "
+        "number in the file, counted from 1, as trainwell predict numbers them."
+    )
     return _html.section(
         "worst-sentences",
         "Sentences with the most mistakes",
