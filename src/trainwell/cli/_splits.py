@@ -30,6 +30,7 @@ from trainwell.data.splits import (
     _joined,
     _listed,
     _read,
+    record_source,
     state_key,
     table_header,
 )
@@ -108,6 +109,7 @@ def made_once(
     from trainwell.core.paths import cache_root
 
     root = cache_root() / _JOINED / f"{folder.resolve().name}-{state_key(paths, settings)}-{kind}"
+    record_source(root, folder)  # named by trainwell cache
     done = root / ".complete"
     if not done.is_file():
         partial = root.with_name(root.name + ".partial")

@@ -94,19 +94,20 @@ def _bytes(entry: Path) -> int:
 
 
 def _holds(folder: Path, entries: list[Path]) -> str:
-    """For unpacked archives, the archives they were unpacked from (and whether each is still there); for
-    downloaded files, their names."""
+    """For unpacked archives, the archives they were unpacked from, and for joined splits the folders they were
+    joined from (each once, and whether each is still there); for downloaded files, their names."""
     if folder.name == "downloads":
         names = sorted(
             child.name for entry in entries for child in entry.iterdir() if not child.name.startswith(".")
         )
         return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    if folder.name != "unpacked" or not entries:
+    if folder.name not in ("unpacked", "joined") or not entries:
         return ""
-    sources = []
-    for entry in sorted(entries)[:5]:
+    sources: dict[str, None] = {}  # each source once: a folder's splits joined in several states, or settings
+    for entry in sorted(entries):
         marker = folder / f"{entry.name}.source"
         source = marker.read_text(encoding="utf-8") if marker.is_file() else entry.name
-        sources.append(source if Path(source).exists() or not marker.is_file() else f"{source} (gone)")
-    more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
-    return ", ".join(sources) + more
+        sources[source if Path(source).exists() or not marker.is_file() else f"{source} (gone)"] = None
+    names = list(sources)
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return ", ".join(names[:5]) + more

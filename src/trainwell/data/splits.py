@@ -416,6 +416,21 @@ def table_header(path: Path, encoding: str) -> list[str] | None:
     return [field.strip('"') for field in row.fields] if row is not None else None
 
 
+def record_source(entry: Path, folder: Path) -> None:
+    """Record beside ``entry`` (a folder under the cache's joined splits) the ``folder`` its splits came from, as
+    an unpacked archive records its archive, for ``trainwell cache`` to name (it named no source for joined
+    splits). Written when missing, so an entry an earlier version made gets it when next read; a cache that
+    cannot be written (read-only, shared) is read as before, without it."""
+    marker = entry.with_name(f"{entry.name}.source")
+    if marker.is_file():
+        return
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(str(folder.resolve()), encoding="utf-8")
+    except OSError:
+        return
+
+
 def _joined(
     folder: Path,
     split: str,
@@ -460,6 +475,7 @@ def _joined(
     target = (
         cache_root() / JOINED / f"{folder.resolve().name}-{state_key(paths, settings)}" / f"{split}.parquet"
     )
+    record_source(target.parent, folder)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
