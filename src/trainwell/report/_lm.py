@@ -16,7 +16,7 @@ from trainwell.core.paths import is_table_file
 from trainwell.report import _html
 
 if TYPE_CHECKING:
-    from trainwell.text.lm_eval import HeldOutText, TokenScores
+    from trainwell.text.lm_eval import HeldOutText, TokenScores, UnknownWords
     from trainwell.text.lm_predictor import LMPredictor
 
 #: Tokens shown of each hard text (the costliest window of a longer one).
@@ -50,7 +50,7 @@ def lm_report_sections(
 
     from trainwell.report.build import _training_overlap
     from trainwell.text.corpus import corpus_splits
-    from trainwell.text.lm_eval import encode_held_out, score_model
+    from trainwell.text.lm_eval import encode_held_out, score_model, unknown_words
     from trainwell.text.lm_stream import SKETCH_COLUMN, read_corpus
 
     splits, folder = corpus_splits(data), data
@@ -105,16 +105,20 @@ def lm_report_sections(
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({SKETCH_COLUMN: texts}), unit="texts")
     if overlap:
         intro.append(_html.paragraph(overlap))
-    sections = [_perplexity_section(scores, predictor, seed)]
+    # PTB's <unk> named as the model and the corpus write it, never as "words outside the vocabulary" (xxunk).
+    unknown = unknown_words(predictor.recipe, texts, held_out)
+    sections = [_perplexity_section(scores, predictor, seed, unknown)]
     if predictor.recipe.tokenizer_name != "subword":
-        sections.append(_bands_section(model, predictor))
+        sections.append(_bands_section(model, predictor, unknown))
     sections.append(_calibration_section(model))
-    sections.append(_hardest_section(model, predictor, top_k))
+    sections.append(_hardest_section(model, predictor, top_k, unknown))
     sections.append(_samples_section(predictor, held_out, seed))
     return intro, sections
 
 
-def _perplexity_section(scores: list[TokenScores], predictor: LMPredictor, seed: int) -> str:
+def _perplexity_section(
+    scores: list[TokenScores], predictor: LMPredictor, seed: int, unknown: UnknownWords
+) -> str:
     from trainwell.text.lm_eval import compare
 
     model = scores[0]
@@ -160,15 +164,8 @@ def _perplexity_section(scores: list[TokenScores], predictor: LMPredictor, seed:
             f"time, and the right word is among its first five guesses {model.accuracy(5):.1%} of the time."
         ),
     ]
-    unknown = float((held.ids[1:] == predictor.recipe.vocab.unk_id).mean())
-    if unknown > 0:
-        body.append(
-            _html.paragraph(
-                f"{unknown:.1%} of the tokens are words outside the vocabulary, predicted as one token "
-                "(xxunk); perplexities compare only between models of the same vocabulary.",
-                note=True,
-            )
-        )
+    if unknown.sentence():
+        body.append(_html.paragraph(unknown.sentence(), note=True))
     cache = predictor.recipe.cache
     if len(scores) > 1 and cache is not None:
         ratio = compare(scores[1], model, seed=seed)
@@ -229,10 +226,11 @@ def perplexity_meaning(perplexity: float, vocab_size: int) -> str:
     )
 
 
-def _bands_section(model: TokenScores, predictor: LMPredictor) -> str:
+def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownWords | None = None) -> str:
     from trainwell.text.lm_eval import loss_by_band
 
-    bands = loss_by_band(model, predictor.recipe.vocab)
+    named = {"unknown_name": unknown.band_name()} if unknown is not None else {}
+    bands = loss_by_band(model, predictor.recipe.vocab, **named)
     rows = [
         (
             band.name,
@@ -305,7 +303,11 @@ def _calibration_section(model: TokenScores) -> str:
     )
 
 
-def _hardest_section(model: TokenScores, predictor: LMPredictor, top_k: int) -> str:
+def _hardest_section(
+    model: TokenScores, predictor: LMPredictor, top_k: int, unknown: UnknownWords | None = None
+) -> str:
+    from trainwell.text.specials import UNK
+
     held = model.held_out
     losses = model.text_losses()
     counts = np.bincount(held.text_of_token, minlength=held.n_texts)
@@ -315,6 +317,7 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, top_k: int) -> 
     order = eligible[np.argsort(-losses[eligible], kind="stable")][:top_k]
     itos = predictor.recipe.vocab.itos
     subword = predictor.recipe.tokenizer_name == "subword"
+    shown_unknown = unknown.token if unknown is not None else UNK
     rows: list[str] = []
     for text in order:
         positions = np.flatnonzero(held.text_of_token == text)
@@ -326,6 +329,7 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, top_k: int) -> 
             after = " …" if start + SHOWN_TOKENS < len(positions) else ""
             positions = positions[start : start + SHOWN_TOKENS]
         tokens = [itos[int(held.ids[position + 1])] for position in positions]
+        tokens = [shown_unknown if token == UNK else token for token in tokens]
         words = readable_tokens(tokens, np.exp(-model.nll[positions]), subword=subword)
         shown = before + ("" if subword else " ").join(words).strip() + after
         rows.append(
@@ -344,13 +348,22 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, top_k: int) -> 
                 f"{_the_texts(len(order))} with the highest perplexity (of those with at least {MIN_HARD_TOKENS} "
                 f"tokens), numbered as in the file; of a text longer than {SHOWN_TOKENS} tokens, its costliest "
                 f"{SHOWN_TOKENS} (… marks the cuts); marked: words the model gave less than {MARK_BELOW:g} "
-                "probability (hover for it), their capital letter included; ¶ ends a text, xxunk is a word "
-                "outside the vocabulary.",
+                f"probability (hover for it), their capital letter included; ¶ ends a text, {_unknown_is(unknown)}.",
                 note=True,
             ),
             table,
         ],
     )
+
+
+def _unknown_is(unknown: UnknownWords | None) -> str:
+    """What the unknown-word token stands for in the hardest texts: a word the corpus replaced (PTB's <unk>
+    written in the text), a word outside the vocabulary, or either."""
+    if unknown is None or not unknown.marked:
+        return f"{unknown.token if unknown is not None else 'xxunk'} is a word outside the vocabulary"
+    if not unknown.unseen:
+        return f"{unknown.token} is the corpus's own token for the words it replaced"
+    return f"{unknown.token} is a word the corpus replaced or one outside the vocabulary"
 
 
 def _the_texts(count: int) -> str:

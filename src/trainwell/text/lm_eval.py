@@ -43,11 +43,13 @@ __all__ = [
     "HeldOutText",
     "PerplexityRatio",
     "TokenScores",
+    "UnknownWords",
     "compare",
     "encode_held_out",
     "loss_by_band",
     "score_model",
     "score_ngram",
+    "unknown_words",
 ]
 
 #: Below this many texts, the interval resamples passages of the stream instead of texts.
@@ -90,7 +92,7 @@ class HeldOutText:
 
 
 def encode_held_out(recipe: LMRecipe, texts: Sequence[str]) -> HeldOutText:
-    """``texts`` encoded with the model's own tokenizer and vocabulary (unknown words become ``xxunk``).
+    """``texts`` encoded with the model's own tokenizer and vocabulary (unknown words become its unknown token).
 
     Raises:
         DataError: Fewer than 2 tokens in all, or no text.
@@ -114,6 +116,80 @@ def encode_held_out(recipe: LMRecipe, texts: Sequence[str]) -> HeldOutText:
         groups = np.arange(n) * passages // n
     n_chars = sum(len(text) + 1 for text in texts)
     return HeldOutText(ids, groups, text_of_token, len(texts), n_chars)
+
+
+@dataclass(frozen=True)
+class UnknownWords:
+    """The held-out tokens the model reads as its unknown-word token, by where they come from.
+
+    Attributes:
+        token: The token as the model's users read it (:attr:`LMRecipe.unknown_token`: PTB's ``<unk>``, else
+            ``xxunk``).
+        marked: Predicted tokens the text itself wrote as the corpus's own marker (PTB's ``<unk>``: words the
+            corpus replaced, part of its closed vocabulary).
+        unseen: Predicted tokens that are words outside the model's vocabulary.
+        total: Predicted tokens in all.
+    """
+
+    token: str
+    marked: int
+    unseen: int
+    total: int
+
+    @property
+    def marker(self) -> str:
+        """The corpus's marker as written in the text (what :attr:`marked` counts)."""
+        return self.token if self.token != UNK else "<unk>"
+
+    def band_name(self) -> str:
+        """The name of their row among the loss bands (:func:`loss_by_band`)."""
+        if self.marked and not self.unseen:
+            return f"the corpus's own {self.marker} (words it replaced)"
+        if self.marked:
+            return f"unknown words ({self.token}: the corpus's own {self.marker} and words outside the vocabulary)"
+        return f"unknown words ({self.token})"
+
+    def sentence(self) -> str:
+        """What share of the tokens they are and what that means, for a report's note ('' when none)."""
+        own = f"the corpus's own {self.marker} token (words the corpus itself replaced)" + (
+            f", read as {self.token}" if self.token != self.marker else ""
+        )
+        outside = f"words outside the vocabulary, predicted as one token ({self.token})"
+        shares = [
+            f"{count / max(self.total, 1):.1%} of the tokens are {what}"
+            for count, what in ((self.marked, own), (self.unseen, outside))
+            if count
+        ]
+        if not shares:
+            return ""
+        return " and ".join(shares) + "; perplexities compare only between models of the same vocabulary."
+
+
+def unknown_words(recipe: LMRecipe, texts: Sequence[str], held_out: HeldOutText) -> UnknownWords:
+    """The tokens of ``held_out`` (``texts`` encoded) read as the unknown-word token, split into those the text
+    wrote as the corpus's own marker (:attr:`LMRecipe.unknown_marker`, PTB's ``<unk>``) and words outside the
+    vocabulary: PTB's test text holds no word outside its 10,000, and calling its ``<unk>`` so misleads.
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "cat"]], min_freq=1))
+        >>> texts = ["the <unk> cat", "the dog <unk>"]
+        >>> found = unknown_words(recipe, texts, encode_held_out(recipe, texts))
+        >>> (found.token, found.marked, found.unseen, found.total)
+        ('<unk>', 2, 1, 7)
+    """
+    total = len(held_out.ids) - 1
+    unknown = int((held_out.ids[1:] == recipe.vocab.unk_id).sum())
+    marker = recipe.unknown_marker
+    marked = 0
+    if marker is not None and unknown:
+        if recipe.tokenizer_name == "whitespace":
+            lower = bool(getattr(recipe.tokenizer, "lower", False))
+            marked = sum((text.lower() if lower else text).split().count(marker) for text in texts)
+        else:  # the word tokenizer reads the marker anywhere, in any case
+            marked = sum(text.lower().count(marker) for text in texts)
+        marked = min(marked, unknown)  # the first token of the stream is never predicted
+    return UnknownWords(recipe.unknown_token, marked, unknown - marked, total)
 
 
 @dataclass
@@ -309,9 +385,12 @@ class Band:
     accuracy: float
 
 
-def loss_by_band(scores: TokenScores, vocab: Vocab) -> list[Band]:
+def loss_by_band(
+    scores: TokenScores, vocab: Vocab, *, unknown_name: str = f"unknown words ({UNK})"
+) -> list[Band]:
     """The held-out tokens by kind: the tokenizer's markers (capitals, ends of text...), the most frequent words
-    in training (vocabulary ranks 1-100, 101-1,000, 1,001-10,000, beyond) and unknown words (``xxunk``).
+    in training (vocabulary ranks 1-100, 101-1,000, 1,001-10,000, beyond) and unknown words, named
+    ``unknown_name`` (:meth:`UnknownWords.band_name` names PTB's ``<unk>`` as the corpus's own).
 
     Meant for word vocabularies, whose ids follow the training counts; a subword vocabulary's ids do not.
     """
@@ -328,7 +407,7 @@ def loss_by_band(scores: TokenScores, vocab: Vocab) -> list[Band]:
         kinds.append((name, (rank > lower) & (rank <= upper)))
         lower = upper
     kinds.append((f"words ranked beyond {lower:,}", rank > lower))
-    kinds.append((f"unknown words ({UNK})", targets == unk))
+    kinds.append((unknown_name, targets == unk))
     total_loss = float(scores.nll.sum())
     bands = []
     for name, chosen in kinds:

@@ -215,8 +215,9 @@ def unknown_prompt_words(recipe: LMRecipe, prompt: str) -> tuple[list[str], int]
     return list(dict.fromkeys(unknown)), len(dict.fromkeys(words))
 
 
-def unknown_words_warning(unknown: Sequence[str], n_words: int) -> str:
-    """One line naming the prompt's ``unknown`` words (the first :data:`NAMED_UNKNOWN`, then how many more).
+def unknown_words_warning(unknown: Sequence[str], n_words: int, token: str = UNK) -> str:
+    """One line naming the prompt's ``unknown`` words (the first :data:`NAMED_UNKNOWN`, then how many more) and
+    the model's unknown-word ``token`` they read as (:attr:`LMRecipe.unknown_token`: a PTB model's ``<unk>``).
 
     Example:
         >>> unknown_words_warning(["xyzzy", "quantum", "blockchain"], 3)
@@ -231,11 +232,11 @@ def unknown_words_warning(unknown: Sequence[str], n_words: int) -> str:
     if len(unknown) == 1:
         return (
             f"the prompt's word {named} is not in the model's vocabulary: it reads it as the unknown-word token "
-            f"{UNK}, so the continuation cannot follow it"
+            f"{token}, so the continuation cannot follow it"
         )
     return (
         f"the prompt's words {named} ({share}) are not in the model's vocabulary: it reads them as the "
-        f"unknown-word token {UNK}, so the continuation cannot follow them"
+        f"unknown-word token {token}, so the continuation cannot follow them"
     )
 
 
@@ -264,7 +265,7 @@ class Generates:
         if unknown:
             from trainwell.core.warn import warn
 
-            warn(unknown_words_warning(unknown, n_prompt_words))
+            warn(unknown_words_warning(unknown, n_prompt_words, self.recipe.unknown_token))
         return generate_text(
             self.model,
             self.recipe,
@@ -374,7 +375,7 @@ class LMPredictor(Generates):
 
         Returns:
             One row per text, in order: ``tokens`` (predicted tokens: all but the first), ``unknown`` (those
-            outside the vocabulary, scored as ``xxunk``), ``log_prob`` (their total natural log-probability)
+            outside the vocabulary, scored as its unknown-word token), ``log_prob`` (their total natural log-probability)
             and ``perplexity`` (``exp(-log_prob / tokens)``; empty for a text of one token).
 
         Raises:

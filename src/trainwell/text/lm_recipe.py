@@ -68,7 +68,9 @@ class WhitespaceTokenizer:
         return [self.tokenize(text) for text in kept]
 
     def detokenize(self, tokens: Sequence[str]) -> str:
-        words = ["\n" if token == EOS else token for token in tokens]
+        # The corpus's own marker comes back as the corpus wrote it (PTB's <unk>, never our xxunk).
+        unk = self.unk_token if self.unk_token is not None else UNK
+        words = ["\n" if token == EOS else unk if token == UNK else token for token in tokens]
         return " ".join(words).replace(" \n ", "\n").strip()
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +116,25 @@ class LMRecipe:
         self.cache = cache
         self.documents = documents
         self.text_col = text_col
+
+    @property
+    def unknown_token(self) -> str:
+        """The unknown-word token as the model's users read it: the corpus's own marker that a whitespace
+        tokenizer reads as ``xxunk`` (PTB's ``<unk>``), else ``xxunk``."""
+        if isinstance(self.tokenizer, WhitespaceTokenizer) and self.tokenizer.unk_token is not None:
+            return self.tokenizer.unk_token
+        return UNK
+
+    @property
+    def unknown_marker(self) -> str | None:
+        """The corpus's own marker for the words it replaced, which this tokenizer reads as the unknown-word
+        token when a text writes it (PTB's ``<unk>``: the whitespace tokenizer's ``unk_token``, and the word
+        tokenizer's when it fixes markup), else ``None`` (subwords)."""
+        if isinstance(self.tokenizer, WhitespaceTokenizer):
+            return self.tokenizer.unk_token
+        if isinstance(self.tokenizer, WordTokenizer) and self.tokenizer.fix_html:
+            return "<unk>"
+        return None
 
     def encode(self, text: str) -> list[int]:
         """Ids of one text, exactly as the training corpus was encoded."""
