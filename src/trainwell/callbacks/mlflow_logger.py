@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,20 @@ if TYPE_CHECKING:
 MAX_METRICS_PER_CALL, MAX_PARAMS_PER_CALL = 1000, 100
 
 
+def artifacts_beside(store: str, experiment: str) -> str | None:
+    """Where an experiment made in the sqlite file ``store`` keeps its runs' artifacts (the model directory):
+    ``mlruns/<experiment>/`` beside the database, as a file URI; ``None`` (MLflow's choice) for any other store.
+    MLflow's own choice is ``./mlruns/`` in the working folder when the experiment is made, so a store named by
+    ``MLFLOW_TRACKING_URI`` had its artifacts scattered over the folders fits ran in."""
+    if not store.startswith("sqlite:///"):
+        return None
+    database = store[len("sqlite:///") :].split("?", 1)[0]
+    if not database or database == ":memory:":
+        return None
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", experiment).strip("-.") or "experiment"
+    return (Path(database).resolve().parent / "mlruns" / slug).as_uri()
+
+
 class MLflowLogger(Callback):
     """Record the fit as an MLflow run: parameters, metrics per step, and (with :meth:`log_model_dir`) the
     model directory as the run's artifacts.
@@ -46,7 +61,8 @@ class MLflowLogger(Callback):
     unfrozen phase) log on into the same run, their own settings as ``fit2.<name>``. A fit resumed from a
     checkpoint logs on into the interrupted run. Only rank 0 logs. The tracking store is ``tracking_uri``, else
     MLflow's own choice (``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db`` in the working folder; see it
-    with ``mlflow ui``).
+    with ``mlflow ui``). An experiment the logger makes in a sqlite store keeps its artifacts in ``mlruns/``
+    beside the database file (:func:`artifacts_beside`): ``./mlflow.db`` and ``./mlruns/``.
 
     A store that cannot be reached when the run starts stops the fit before training, with one line naming it;
     one that fails later costs the logging, not the training: a warning, and the fit goes on.
@@ -261,7 +277,11 @@ class MLflowLogger(Callback):
                 return
             found = self._client.get_experiment_by_name(self.experiment)
             experiment_id = (
-                found.experiment_id if found is not None else self._client.create_experiment(self.experiment)
+                found.experiment_id
+                if found is not None
+                else self._client.create_experiment(
+                    self.experiment, artifact_location=artifacts_beside(self.store, self.experiment)
+                )
             )
             run = self._client.create_run(
                 experiment_id, run_name=self.run_name, tags={"trainwell": "fit", **self.tags}
