@@ -264,17 +264,61 @@ def baseline_result(
 
 
 def row_interval_note(baselines: Mapping[str, CVResult], level: float = 0.95) -> str | None:
-    """The sentence a table of results needs when some baselines' intervals are over rows, else ``None``."""
-    over_rows = {
+    """The sentence a table of results needs when some baselines' intervals are over rows, or are a t interval
+    over folds because a constant's answer changed between folds (:meth:`RowBootstrapCVResult.answer_changed`),
+    else ``None``."""
+    constant = {
         name: result
         for name, result in baselines.items()
         if isinstance(result, RowBootstrapCVResult) and len(result.out_of_fold) == result.k
     }
-    if not over_rows:
-        return None
-    first = next(iter(over_rows.values()))
+    over_rows = {name: result for name, result in constant.items() if not result.answer_changed()}
+    said = []
+    if over_rows:
+        first = next(iter(over_rows.values()))
+        said.append(
+            f"{' and '.join(over_rows)}: [low, high] is a {round(level * 100)}% bootstrap interval over the "
+            f"{first.n_rows:,} validation rows (resampled within each fold), not a t interval over its {first.k} fold "
+            "scores: a constant prediction's folds differ only by what each fold's training rows happened to hold"
+        )
+    for name, result in constant.items():
+        if name not in over_rows:
+            said.append(changed_answer_note(name, result, level))
+    return "; ".join(said) or None
+
+
+def changed_answer_note(name: str, result: RowBootstrapCVResult, level: float = 0.95) -> str:
+    """``"majority class gave one answer in 9 folds and another in 1 (whichever each fold's training rows
+    favoured), so its [low, high] is a 95% t interval over its 10 fold scores, not over rows: f1 0 in 9 folds,
+    0.667 in 1"``: each metric whose score changed with the answer, by answer."""
+    from itertools import pairwise
+
+    from trainwell.core.numbers import figure
+
+    answers = result.answers()
+    counts = [answers.count(answer) for answer in dict.fromkeys(answers) if answer is not None]
+    counts.sort(reverse=True)
+    how = " and ".join(
+        f"{'one answer' if position == 0 else 'another'} in {count} fold{'s' if count != 1 else ''}"
+        for position, count in enumerate(counts)
+    )
+    by_metric = []
+    for metric in result.metric_names:
+        values = result.values(metric)
+        groups: dict[Any, list[float]] = {}
+        for answer, value in zip(answers, values.tolist(), strict=True):
+            groups.setdefault(answer, []).append(value)
+        spans = sorted((min(scores), max(scores)) for scores in groups.values())
+        if any(later[0] <= earlier[1] for earlier, later in pairwise(spans)):
+            continue  # the answers' scores overlap (an accuracy near 0.5 either way): the answer is not the story
+        said = []
+        for scores in sorted(groups.values(), key=len, reverse=True):
+            low, high = figure(min(scores), 3), figure(max(scores), 3)
+            shown = low if low == high else f"{low} to {high}"
+            said.append(f"{shown} in {len(scores)} fold{'s' if len(scores) != 1 else ''}")
+        by_metric.append(f"{metric} {', '.join(said)}")
+    listed = f": {'; '.join(by_metric)}" if by_metric else ""
     return (
-        f"{' and '.join(over_rows)}: [low, high] is a {round(level * 100)}% bootstrap interval over the "
-        f"{first.n_rows:,} validation rows (resampled within each fold), not a t interval over its {first.k} fold "
-        "scores: a constant prediction's folds differ only by what each fold's training rows happened to hold"
+        f"{name} gave {how} (whichever each fold's training rows favoured), so its [low, high] is a "
+        f"{round(level * 100)}% t interval over its {result.k} fold scores, not over rows{listed}"
     )

@@ -166,7 +166,10 @@ class RowBootstrapCVResult(CVResult):
     three numbers (t = 4.3 with 2 degrees of freedom) spanned [0, 1]: it measured the coin, not the baseline,
     and no comparison could use it. Here the mean is still the mean of the fold scores, and its interval is a
     bootstrap over each fold's validation rows (:func:`~trainwell.evaluate.intervals.folds_bootstrap_ci`),
-    whatever the number of folds; ``std`` is still the spread of the fold scores.
+    whatever the number of folds; ``std`` is still the spread of the fold scores. Except where the answer itself
+    changed between folds (:meth:`answer_changed`): a bootstrap within each fold keeps each fold's answer, and
+    was falsely tight around a mean no fold scored, so the interval is then the t interval over the fold scores,
+    wide as the coin is (the comparisons with the model stay paired over rows).
 
     Attributes:
         out_of_fold: each fold's ``(valid_index, predictions, targets)``, in fold order.
@@ -192,13 +195,17 @@ class RowBootstrapCVResult(CVResult):
         return sum(len(part[0]) for part in self.out_of_fold)
 
     def summary(self, level: float = 0.95) -> dict[str, MetricSummary]:
-        """Each metric's mean over folds with its bootstrap interval over rows (computed once per level)."""
+        """Each metric's mean over folds with its bootstrap interval over rows (computed once per level); the t
+        interval over folds where the answer changed between folds (:meth:`answer_changed`)."""
         if len(self.out_of_fold) != self.k:
             return super().summary(level)
         if level not in self._summaries:
             from trainwell.evaluate.intervals import folds_bootstrap_ci
 
             over_folds = super().summary(level)
+            if self.answer_changed():  # a t interval over the fold scores, clipped to the metric's range
+                self._summaries[level] = over_folds
+                return self._summaries[level]
             parts = [(preds, targets) for _, preds, targets in self.out_of_fold]
             found = {}
             for name in self.metric_names:
@@ -214,6 +221,34 @@ class RowBootstrapCVResult(CVResult):
                 found[name] = MetricSummary(point, fold.std, low, high, level, fold.n_folds, self.n_rows)
             self._summaries[level] = found
         return self._summaries[level]
+
+    def answers(self) -> list[Any]:
+        """The constant answer of each fold, in fold order: a class's index, a multi-label row's labels (a tuple
+        of on/off), as the metrics decide at 0.5; empty for a regression's mean, which is no choice of class."""
+        if self.task == "regression":
+            return []
+        found: list[Any] = []
+        for _, preds, _ in self.out_of_fold:
+            if len(preds) == 0:  # no row to answer (never from fold_indices): no answer to compare
+                found.append(None)
+                continue
+            first = preds[0].reshape(-1).float()
+            if self.task == "multilabel":
+                found.append(tuple(bool(value >= 0.5) for value in first.tolist()))
+            elif first.numel() == 1:
+                found.append(int(first.item() >= 0.5))
+            else:
+                found.append(int(first.argmax()))
+        return found
+
+    def answer_changed(self) -> bool:
+        """Whether the constant answer differs between folds: rt_polarity's majority class was the negative
+        class in 9 of 10 folds and the positive one in the tenth (its training rows tipped the other way), its F1
+        0 in 9 folds and 0.667 in one. Each fold's bootstrap over its rows keeps that fold's answer, so the
+        interval over rows was [0.0636, 0.0694] around a mean of 0.0666 that no fold could score: the honest
+        interval is the t interval over the fold scores (:meth:`summary`), which carries which answer each fold
+        gave ([0, 0.218], clipped to what an F1 can be)."""
+        return len({answer for answer in self.answers() if answer is not None}) > 1
 
     def metric_fn(self, name: str) -> Callable[[torch.Tensor, torch.Tensor], float]:
         """``f(preds, targets) -> value`` of metric ``name`` (a per-target key such as ``"rmse[price]"`` too)."""
