@@ -22,21 +22,21 @@ def test_the_line_says_what_folds_fitted_in_one_step_took_beside_their_shares() 
 
     trees = [OneStepFold(fold, 4.0, 3.0, "gbdt") for fold in range(3)]
     assert budget_line([], 3, trees) == (
-        "time budget: boosted trees fit each fold in one step, which --time does not cut: 3 folds in 12s, against "
-        "a share of 3.0s each"
+        "time budget: boosted trees fitted all 3 folds in one step, which --time does not cut: 12s in all (each "
+        "fold's share was 3.0s)"
     )
     varied = [OneStepFold(0, 1.0, 2.0, "gbdt"), OneStepFold(1, 1.5, 3.0, "gbdt")]
-    assert budget_line([], 2, varied).endswith(": 2 folds in 2.5s, against shares of 2.0s to 3.0s")
+    assert budget_line([], 2, varied).endswith(": 2.5s in all (the folds' shares were 2.0s to 3.0s)")
     assert budget_line([], 1, [OneStepFold(0, 9.0, 5.0, "ease")]).endswith(
-        "EASE fit each fold in one step, which --time does not cut: 1 fold in 9.0s, against a share of 5.0s"
+        "EASE fitted the 1 fold in one step, which --time does not cut: 9.0s in all (the fold's share was 5.0s)"
     )
     # arch="auto": some folds trained by epochs, the others' trees in one step
     said = "the 3.0s budget trained 2 of the 4 epochs planned"
-    mixed = budget_line([FoldBudget(1, 3.0, 3.0, True, said, 2.0)], 3, [trees[0], trees[2]])
+    archs = ["gbdt", "tabular_mlp", "gbdt"]
+    mixed = budget_line([FoldBudget(1, 3.0, 3.0, True, said, 2.0)], 3, [trees[0], trees[2]], archs=archs)
     assert mixed == (
-        f"time budget: each fold trained within its share, 3.0s; the budget cut 1 of the 1 fold trained by epochs "
-        f"short (fold 2: {said}); boosted trees fit the other 2 folds in one step, which --time does not cut: "
-        "8.0s, against a share of 3.0s each"
+        "time budget: boosted trees fitted folds 1 and 3 in one step, which --time does not cut: 8.0s in all; "
+        f"fold 2 (the MLP) was given 3.0s and used 3.0s, the budget cut it short: {said}"
     )
 
 
@@ -51,9 +51,9 @@ def test_evaluate_table_keeps_the_trees_folds_time_under_a_budget() -> None:
     assert all(fold.arch == "gbdt" and 0 < fold.used < fold.share <= 600 for fold in evaluation.one_step)
     shown = " ".join(str(evaluation).split())
     assert re.search(
-        r"time budget 10m: reading the data took \S+, then boosted trees fit each fold in one step, which --time "
-        r"does not cut: 3 folds in \S+, "
-        r"against (a share of .+? each|shares of .+? to .+?)$",
+        r"time budget 10m: \S+ reading the data; boosted trees fitted all 3 folds in one step, which --time "
+        r"does not cut: \S+ in all "
+        r"\((each fold's share was .+?|the folds' shares were .+? to .+?)\)$",
         shown,
     ), shown
     saved = json.loads(json.dumps(evaluation.to_dict()))["time_budget_one_step"]

@@ -168,8 +168,8 @@ def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() ->
     assert all(0.75 <= budget.seconds <= 3.0 and budget.shortened for budget in evaluation.budgets)
     assert "of the 100000 epochs planned" in evaluation.budgets[0].summary
     assert re.search(
-        r"time budget 3.0s: reading the data took [0-9.]+m?s, then (each fold trained within its share of the "
-        r"[0-9.]+m?s left|too little was left of the budget for the folds).*?; the budget cut 2 of the 2 folds short",
+        r"time budget 3.0s: [0-9.]+m?s reading the data; (the 2 folds shared the [0-9.]+m?s left|only [0-9.]+m?s "
+        r"was left for the 2 folds).*?; the budget cut both folds short",
         " ".join(str(evaluation).split()),
     )
     shown = " ".join(str(evaluation).split())

@@ -22,9 +22,8 @@ def _cut(shares: list[float]) -> list[FoldBudget]:
 def test_the_line_says_what_came_before_the_folds_and_what_was_left_for_them() -> None:
     spent = TimeSpent(60.0, 20.0, reading=2.0, baselines=9.0, training=48.0, after=0.2)
     assert budget_line(_cut([16.0, 16.4, 16.6]), 3, spent=spent) == (
-        "time budget 1m: reading the data took 2.0s, the baselines 9.0s, then each fold trained within its share "
-        "of the 49s left, 16s to 17s (an even split: 20s each); the budget cut 3 of the 3 folds short (fold 1: "
-        f"{SAID})"
+        "time budget 1m: 2.0s reading the data and 9.0s scoring the baselines; the 3 folds shared the 49s left, "
+        f"16s to 17s each (16s an even share); the budget cut all 3 folds short (fold 1: {SAID})"
     )  # 59.2 s in all: within the budget, so no word on the call's time
 
 
@@ -33,8 +32,8 @@ def test_a_call_past_its_budget_says_its_time_and_where_it_went() -> None:
     spent = TimeSpent(40.0, 20.0, reading=1.5, baselines=0.5, training=45.0, after=1.0)
     line = budget_line(_cut([18.9, 13.0]), 2, spent=spent)
     assert line.startswith(
-        "time budget 40s: reading the data took 1.5s, the baselines 0.5s, then each fold trained within its share "
-        "of the 38s left, 13s to 19s (an even split: 20s each); the budget cut 2 of the 2 folds short"
+        "time budget 40s: 1.5s reading the data and 0.5s scoring the baselines; the 2 folds shared the 38s left, "
+        "13s to 19s each (19s an even share); the budget cut both folds short"
     )
     assert line.endswith(
         "; the call took 48s, 8.0s past the budget: the folds took 45s, their own reading and scoring included, "
@@ -44,7 +43,7 @@ def test_a_call_past_its_budget_says_its_time_and_where_it_went() -> None:
     within = TimeSpent(40.0, 20.0, reading=1.5, baselines=0.0, training=42.0, after=0.5)
     said = budget_line(_cut([19.0, 19.0]), 2, spent=within)
     assert said.startswith(
-        "time budget 40s: reading the data took 1.5s, then each fold trained within its share"
+        "time budget 40s: 1.5s reading the data; the 2 folds shared the 38s left, 19s each;"
     )
     assert "the call took" not in said
 
@@ -53,9 +52,9 @@ def test_a_budget_spent_before_the_folds_says_they_were_kept_half_a_share() -> N
     spent = TimeSpent(30.0, 10.0, reading=2.0, baselines=22.0, training=16.0, after=0.0)
     line = budget_line(_cut([5.0, 5.0, 5.0]), 3, spent=spent)
     assert line.startswith(
-        "time budget 30s: reading the data took 2.0s, the baselines 22s, then too little was left of the budget "
-        "for the folds (6.0s), so each trained within 5.0s, 50% of an even split's 10s, and the call ran late "
-        "rather than train them less; the budget cut 3 of the 3 folds short"
+        "time budget 30s: 2.0s reading the data and 22s scoring the baselines; only 6.0s was left for the 3 folds, "
+        "so each was kept 5.0s (50% of 10s, an even share of the whole budget) and the call ran late rather than "
+        "train them less; the budget cut all 3 folds short"
     )
     assert line.endswith(
         "; the call took 40s, 10s past the budget: the folds took 16s, their own reading and scoring included"
@@ -96,6 +95,9 @@ def test_the_evaluate_call_keeps_where_its_budget_went(monkeypatch) -> None:
     )
     assert spent.total == pytest.approx(11.5)
     assert spent.to_dict()["folds"] == 8.0
+    # What the line on time compares each fold's share with: the 7 s left after reading and the baselines.
+    assert (spent.to_dict()["left_for_folds"], spent.to_dict()["even_share_of_left"]) == (7.0, 3.5)
+    assert spent.to_dict()["even_share_of_budget"] == 5.0 and spent.processes == 1
     assert time_spent(None) is None and time_spent(5.0) is None
 
 

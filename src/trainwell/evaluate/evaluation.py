@@ -35,6 +35,8 @@ MODEL_NAME = "trainwell"
 TEXT_WIDTH = 200
 #: How the time budget's line names the models fitted in one step, by architecture.
 ONE_STEP_NAMES = {"gbdt": "boosted trees", "ease": "EASE"}
+#: How the table's notes name the architectures folds trained by epochs.
+ARCH_NAMES = {"tabular_mlp": "the MLP", "mlp": "the MLP", "gbdt": "boosted trees"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class TimeSpent:
         after: gathering the folds' scores once they were done.
         ended: when the call ended (``time.monotonic``), for the command's own line on time
             (:func:`command_time_line`).
+        processes: the processes the folds ran in side by side (``torchrun``), each fold then at most ``even``.
     """
 
     budget: float
@@ -85,13 +88,27 @@ class TimeSpent:
     training: float
     after: float
     ended: float = field(default=0.0, compare=False)
+    processes: int = 1
 
     @property
     def total(self) -> float:
         """The whole call's time."""
         return self.reading + self.baselines + self.training + self.after
 
+    @property
+    def folds(self) -> int:
+        """The number of folds the budget was shared among (``budget / even``)."""
+        return max(round(self.budget / self.even), 1) if self.even > 0 else 1
+
+    @property
+    def left(self) -> float:
+        """What was left of the budget for the folds, once the data was read and the baselines scored."""
+        return self.budget - self.reading - self.baselines
+
     def to_dict(self) -> dict[str, Any]:
+        """The seconds each step took (``folds``: the folds' own, as ``after_folds`` what followed them), and what
+        was left for the folds with its even share (``left_for_folds / k``), against which the line on time
+        compares each fold's share."""
         return {
             "budget": self.budget,
             "reading": self.reading,
@@ -99,6 +116,10 @@ class TimeSpent:
             "folds": self.training,
             "after_folds": self.after,
             "total": self.total,
+            "left_for_folds": self.left,
+            "even_share_of_left": self.left / self.folds,
+            "even_share_of_budget": self.even,
+            "processes": self.processes,
         }
 
 
@@ -121,6 +142,7 @@ def time_spent(fold_seconds: float | None) -> TimeSpent | None:
         training=marks["after folds"] - marks["folds"],
         after=ended - marks["after folds"],
         ended=ended,
+        processes=fold_seconds.processes,
     )
 
 
@@ -196,6 +218,9 @@ class Evaluation:
     one_step: list[OneStepFold] = field(default_factory=list)
     #: Under ``time_budget=``: where the budget went (reading, baselines, folds), for the line on time.
     spent: TimeSpent | None = None
+    #: What sets the model apart from a baseline of the same kind, said after the line on the architectures (the
+    #: boosted trees' early stopping against the HistGradientBoosting baseline's defaults); ``None``: nothing.
+    model_note: str | None = None
 
     def __post_init__(self) -> None:
         # The baselines are scored on the model's folds: they were drawn with its seed and stratification,
@@ -316,6 +341,7 @@ class Evaluation:
             **({"time_budget": [budget.to_dict() for budget in self.budgets]} if self.budgets else {}),
             **({"time_budget_one_step": [fold.to_dict() for fold in self.one_step]} if self.one_step else {}),
             **({"time_spent": self.spent.to_dict()} if self.spent is not None else {}),
+            **({"model_note": self.model_note} if self.model_note else {}),
             "verdicts": [
                 {
                     "metric": v.metric,
@@ -528,19 +554,22 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         console.print(Text(note), soft_wrap=True)
     if len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
         counts = {name: evaluation.archs.count(name) for name in dict.fromkeys(evaluation.archs)}
-        names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}
+        names = ARCH_NAMES
         console.print(
             f"{MODEL_NAME} here is "
             + ", ".join(
                 f"{names.get(name, name)} in {n} of {len(evaluation.archs)} folds"
                 for name, n in counts.items()
             )
-            + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else ""),
+            + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else "")
+            + (f"; its trees are {evaluation.model_note}" if evaluation.model_note else ""),
             soft_wrap=True,
         )
     if evaluation.budgets or evaluation.one_step:
         console.print(
-            budget_line(evaluation.budgets, evaluation.k, evaluation.one_step, evaluation.spent),
+            budget_line(
+                evaluation.budgets, evaluation.k, evaluation.one_step, evaluation.spent, evaluation.archs
+            ),
             soft_wrap=True,
             markup=False,
         )
@@ -582,34 +611,30 @@ def budget_line(
     k: int | None = None,
     one_step: Sequence[OneStepFold] = (),
     spent: TimeSpent | None = None,
+    archs: Sequence[str] = (),
 ) -> str:
-    """One sentence on what a time budget shared over folds allowed: each fold's share, how many it cut short,
-    and the first such fold's summary (else the first fold's). ``k``: the evaluation's folds, when some trained
-    in one step that no budget plans (boosted trees), so that the count says which folds it speaks of;
-    ``one_step``: those folds, whose time is said beside their shares (:func:`one_step_clause`); ``spent``:
-    where the budget went, said first (reading the data, the baselines), and the whole call's time when it ran
-    past the budget (:func:`spent_clauses`)."""
+    """One sentence on what a time budget shared over folds allowed, every figure of it one that adds up: what
+    came before the folds (``spent``: reading the data, the baselines), what the folds shared and how each
+    share compares with an even share of the same time, how many the budget cut short, and the whole call's time
+    when it ran past the budget (:func:`spent_clauses`). ``k``: the evaluation's folds; ``one_step``: the folds
+    fitted in one step that no budget cuts (boosted trees, EASE), said with their time apart from the folds
+    trained by epochs (:func:`one_step_clause`); ``archs``: each fold's architecture, to name the others.
+
+    ``evaluate photos/ --cv 5 --time 60s`` said "its share of the 41s left, 7.7s to 8.1s (an even split: 12s
+    each)", the 12s being the whole minute's fifth; and with four folds of trees "the budget cut 0 of the 1 fold
+    trained by epochs short". It now says "the 5 folds shared the 41s left, 7.7s to 8.1s each (8.2s an even
+    share)" and "boosted trees fitted folds 1 to 4 in one step ...: 3.0s in all; fold 5 (the MLP) was given 52s
+    and used 20s"."""
     from trainwell.callbacks.budget import format_duration
 
     before, overrun = spent_clauses(spent)
     head = f"time budget {format_duration(spent.budget)}: {before}" if spent is not None else "time budget: "
     if not budgets:
         return f"{head}{one_step_clause(one_step, alone=True)}{overrun}"
-    cut = [budget for budget in budgets if budget.shortened]
-    shown = (cut or budgets)[0]
-    planned = len(budgets)
-    if one_step:  # the clause below says what the others took
-        which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs"
-    elif k is not None and planned < k:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum
-        which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs (the other {k - planned} in one step)"
-    else:
-        which = f"{planned} fold{'s' if planned != 1 else ''}"
-    line = (
-        f"{head}{_shares_clause([budget.seconds for budget in budgets], spent)}; the budget cut "
-        f"{len(cut)} of the {which} short (fold {shown.fold + 1}: {shown.summary})"
-    )
     if one_step:
-        line += f"; {one_step_clause(one_step, alone=False)}"
+        line = f"{head}{one_step_clause(one_step, alone=False)}; {_by_epochs_clause(budgets, archs)}"
+    else:
+        line = f"{head}{_shares_clause(budgets, k, spent)}{_cut_clause(budgets, k)}"
     barely = [budget.epochs for budget in budgets if budget.epochs is not None and budget.epochs < 1]
     if barely:  # California housing, --time 30s over 5 folds: 0.1 of 5 epochs, printed as a fair comparison
         line += (
@@ -621,17 +646,18 @@ def budget_line(
 
 
 def spent_clauses(spent: TimeSpent | None) -> tuple[str, str]:
-    """What came before the folds (``"reading the data took 2.1s, the baselines 7.0s, then "``) and, when the
-    call ran clearly past its budget (by a tenth and 2 s, as ``fit --time`` judges it), its time and where it went (``"; the call took 1m 3s,
-    3.0s past the budget: the folds took 54s, their own reading and scoring included"``); empty strings
-    without ``spent``. ``evaluate rt_polarity/ --cv 3 --time 60s`` said shares of 10s to 14s and not why."""
+    """What came before the folds (``"2.1s reading the data and 7.0s scoring the baselines; "``) and, when the
+    call ran clearly past its budget (by a tenth and 2 s, as ``fit --time`` judges it), its time and where it went
+    (``"; the call took 1m 3s, 3.0s past the budget: the folds took 54s, their own reading and scoring
+    included"``); empty strings without ``spent``. ``evaluate rt_polarity/ --cv 3 --time 60s`` said shares of
+    10s to 14s and not why."""
     from trainwell.callbacks.budget import OVERRUN_SLACK, OVERRUN_SLACK_S, format_duration
 
     if spent is None:
         return "", ""
-    before = f"reading the data took {format_duration(spent.reading)}"
+    before = f"{format_duration(spent.reading)} reading the data"
     if spent.baselines >= 0.05:
-        before += f", the baselines {format_duration(spent.baselines)}"
+        before += f" and {format_duration(spent.baselines)} scoring the baselines"
     over = spent.total - spent.budget
     overrun = ""
     if over > max(OVERRUN_SLACK_S, OVERRUN_SLACK * spent.budget):
@@ -640,56 +666,121 @@ def spent_clauses(spent: TimeSpent | None) -> tuple[str, str]:
             f"; the call took {format_duration(spent.total)}, {format_duration(over)} past the budget: the folds "
             f"took {format_duration(spent.training)}, their own reading and scoring included{after}"
         )
-    return f"{before}, then ", overrun
+    return f"{before}; ", overrun
 
 
-def _shares_clause(seconds: Sequence[float], spent: TimeSpent | None) -> str:
-    """Each fold's share: ``"each fold trained within its share, 16s to 17s (what was left, ...)"``; with
-    ``spent``, of what: ``"... its share of the 51s left, 16s to 17s (an even split: 20s each)"``, or half its
-    even share where the budget was spent before the folds (:attr:`FoldShare.FLOOR
-    <trainwell.evaluate.spread.FoldShare.FLOOR>`)."""
+def _shares_clause(budgets: Sequence[FoldBudget], k: int | None, spent: TimeSpent | None) -> str:
+    """What the folds shared: ``"the 3 folds shared the 49s left, 16s to 17s each (16s an even share)"``, the
+    even share being of the same time (the time left over ``k``), so that the figures add up; ``"each fold trained
+    within its share, 16s to 17s"`` without ``spent``; the floor (:attr:`FoldShare.FLOOR
+    <trainwell.evaluate.spread.FoldShare.FLOOR>`) where the budget was spent before the folds; and under
+    ``torchrun``, the folds side by side, each at most an even share of the whole budget."""
     from trainwell.callbacks.budget import format_duration
 
+    seconds = [budget.seconds for budget in budgets]
     shares = _seconds_range(seconds)
     if spent is None:
         if shares != format_duration(seconds[0]):
-            shares += " (what was left, shared among the folds to run)"
+            shares += " (what was left, shared among the folds still to run)"
         return f"each fold trained within its share, {shares}"
     from trainwell.evaluate.spread import FoldShare
 
-    even = spent.even
-    left = spent.budget - spent.reading - spent.baselines
-    if left / (spent.budget / even) < FoldShare.FLOOR * even:
+    folds = k if k is not None else spent.folds
+    whole = format_duration(spent.even)
+    left = spent.left
+    if spent.processes > 1:
+        most = "" if shares == whole else f"at most {whole}, "
         return (
-            f"too little was left of the budget for the folds ({format_duration(max(left, 0.0))}), so each trained "
-            f"within {shares}, {FoldShare.FLOOR:.0%} of an even split's {format_duration(even)}, and the call ran "
-            "late rather than train them less"
+            f"the {folds} folds ran side by side in {spent.processes} processes, each within {shares} ({most}an even "
+            "share of the whole budget)"
         )
-    split = f" (an even split: {format_duration(even)} each)" if shares != format_duration(even) else ""
-    return f"each fold trained within its share of the {format_duration(left)} left, {shares}{split}"
+    if left / spent.folds < FoldShare.FLOOR * spent.even:
+        return (
+            f"only {format_duration(max(left, 0.0))} was left for the {folds} folds, so each was kept {shares} "
+            f"({FoldShare.FLOOR:.0%} of {whole}, an even share of the whole budget) and the call ran late rather "
+            "than train them less"
+        )
+    even = format_duration(left / spent.folds)
+    compared = f" ({even} an even share)" if shares != even else ""
+    return f"the {folds} folds shared the {format_duration(left)} left, {shares} each{compared}"
+
+
+def _cut_clause(budgets: Sequence[FoldBudget], k: int | None) -> str:
+    """How many folds the budget cut short, and the first such fold's summary (else the first fold's): ``"; the
+    budget cut 2 of the 3 folds short (fold 1: ...)"``, ``"; no fold was cut short (fold 1: ...)"``."""
+    cut = [budget for budget in budgets if budget.shortened]
+    shown = (cut or budgets)[0]
+    planned = len(budgets)
+    which = f"{planned} fold{'s' if planned != 1 else ''}"
+    if k is not None and planned < k:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum
+        which += f" trained by epochs (the other {k - planned} in one step)"
+    said = f"fold {shown.fold + 1}: {shown.summary}"
+    if not cut:
+        return f"; {'no fold' if planned != 1 else 'the fold'} was cut short ({said})"
+    if planned == 1:
+        return f"; the budget cut it short ({said})"
+    if len(cut) == planned and planned == k:
+        return f"; the budget cut {'both' if planned == 2 else f'all {planned}'} folds short ({said})"
+    return f"; the budget cut {len(cut)} of the {which} short ({said})"
+
+
+def _by_epochs_clause(budgets: Sequence[FoldBudget], archs: Sequence[str]) -> str:
+    """The folds trained by epochs beside folds fitted in one step: ``"fold 5 (the MLP) was given 52s and used
+    20s, not cut short"``; several: ``"folds 2 and 4 (the MLP) were given 16s to 20s each and used 9.0s to 20s;
+    the budget cut 1 of them short (fold 2: ...)"``. Each share is what was left when the fold began, shared
+    among the folds still to run, so a fold after quick trees is given their unused time."""
+
+    numbers = [budget.fold for budget in budgets]
+    named = list(dict.fromkeys(archs[number] for number in numbers if number < len(archs)))
+    what = f" ({' and '.join(ARCH_NAMES.get(arch, arch) for arch in named)})" if named else ""
+    given = _seconds_range([budget.seconds for budget in budgets])
+    used = _seconds_range([budget.used for budget in budgets])
+    cut = [budget for budget in budgets if budget.shortened]
+    if len(budgets) == 1:
+        (budget,) = budgets
+        said = f"the budget cut it short: {budget.summary}" if budget.shortened else "not cut short"
+        return f"fold {budget.fold + 1}{what} was given {given} and used {used}, {said}"
+    shown = (cut or list(budgets))[0]
+    said = (
+        f"the budget cut {len(cut)} of them short" if cut else "none was cut short"
+    ) + f" (fold {shown.fold + 1}: {shown.summary})"
+    return f"{_fold_list(numbers)}{what} were given {given} each and used {used}; {said}"
+
+
+def _fold_list(numbers: Sequence[int]) -> str:
+    """``"folds 1 to 4"``, ``"folds 2 and 4"``, ``"folds 1, 3 and 5"``, ``"fold 2"`` (numbers from 0, said from
+    1)."""
+    said = [number + 1 for number in numbers]
+    if len(said) == 1:
+        return f"fold {said[0]}"
+    if len(said) > 2 and said == list(range(said[0], said[-1] + 1)):
+        return f"folds {said[0]} to {said[-1]}"
+    return f"folds {', '.join(str(number) for number in said[:-1])} and {said[-1]}"
 
 
 def one_step_clause(one_step: Sequence[OneStepFold], *, alone: bool) -> str:
-    """What the folds fitted in one step took, which a time budget does not cut, beside their shares: ``"boosted
-    trees fit each fold in one step, which --time does not cut: 3 folds in 12s, against a share of 3s each"``
-    (``alone``: every fold was; else ``"... fit the other 1 fold in one step, ...: 4s, against ..."``). Without it, ``evaluate --arch gbdt
-    --time 10s`` said nothing of time, and a share overrun by trees read as kept to."""
+    """What the folds fitted in one step took, which a time budget does not cut: ``"boosted trees fitted all 3
+    folds in one step, which --time does not cut: 12s in all (each fold's share was 3.0s)"`` (``alone``: every
+    fold was); else ``"boosted trees fitted folds 1 to 4 in one step, which --time does not cut: 3.0s in all"``.
+    Without it, ``evaluate --arch gbdt --time 10s`` said nothing of time, and a share overrun by trees read as
+    kept to."""
     from trainwell.callbacks.budget import format_duration
 
     n = len(one_step)
-    folds = f"{n} fold{'s' if n != 1 else ''}"
     archs = list(dict.fromkeys(fold.arch for fold in one_step))
     name = " and ".join(ONE_STEP_NAMES.get(arch, arch) for arch in archs)
-    which = "each fold" if alone else f"the other {folds}"
+    took = format_duration(sum(fold.used for fold in one_step))
+    if not alone:
+        which = _fold_list([fold.fold for fold in one_step])
+        return f"{name} fitted {which} in one step, which --time does not cut: {took} in all"
+    which = "the 1 fold" if n == 1 else "both folds" if n == 2 else f"all {n} folds"
     shares = [fold.share for fold in one_step]
     share = (
-        f"a share of {format_duration(shares[0])}{' each' if n != 1 else ''}"
+        f"{'the' if n == 1 else 'each'} fold's share was {format_duration(shares[0])}"
         if len({format_duration(seconds) for seconds in shares}) == 1
-        else f"shares of {_seconds_range(shares)}"
+        else f"the folds' shares were {_seconds_range(shares)}"
     )
-    took = format_duration(sum(fold.used for fold in one_step))
-    took = f"{folds} in {took}" if alone else took
-    return f"{name} fit {which} in one step, which --time does not cut: {took}, against {share}"
+    return f"{name} fitted {which} in one step, which --time does not cut: {took} in all ({share})"
 
 
 def _seconds_range(seconds: Sequence[float]) -> str:

@@ -133,6 +133,7 @@ def cross_validate_spread(
     with _held_warnings(hold=rank != 0) as held:  # rank 0 says the others' warnings (module docstring)
         if isinstance(fold_seconds, FoldShare):
             fold_seconds.mark("baselines")
+            fold_seconds.processes = size
         if timed and baselines is not None and share:
             others = baselines([splits[number] for number in share])
         if isinstance(fold_seconds, FoldShare):
@@ -190,6 +191,8 @@ class FoldShare(float):
     #: (:meth:`mark`), so that the table can say where the budget went (:func:`~trainwell.evaluate.evaluation.
     #: time_spent`).
     marks: dict[str, float]
+    #: The processes the folds run in side by side (``torchrun``): each fold is then kept to an equal share.
+    processes: int
 
     @classmethod
     def of(cls, seconds: float, folds: int) -> FoldShare:
@@ -197,7 +200,7 @@ class FoldShare(float):
 
         share = cls(seconds / folds)
         share.total, share.deadline = seconds, time.monotonic() + seconds
-        share.marks = {}
+        share.marks, share.processes = {}, 1
         return share
 
     @property
