@@ -182,3 +182,6 @@ def test_a_one_step_kind_that_stops_the_search_is_named() -> None:
     assert not_started_part({"asked": 1, "started": 0, "left": 0.0}) == (
         "the trial asked was not started: no time was left"
     )
+    assert not_started_part({"asked": 3, "started": 1, "left": 2.5}) == (
+        "2 of the 3 trials asked were not started: 2.5s left, too little for one"
+    )

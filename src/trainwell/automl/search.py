@@ -706,9 +706,10 @@ def _not_started(study: Any, trials: _Trials, asked: int) -> dict[str, Any] | No
     """How many of the ``asked`` trials this run did not start, and why (:meth:`_Trials.shortfall`, or
     ``{"left": 0.0}`` when the time ran out); ``None`` when every one started."""
     started = len(study.trials) - trials.before
-    if started >= asked:
+    if started >= asked or trials.interrupted is not None or trials.budget is None:  # Ctrl-C says its own
         return None
-    why = trials.short if trials.short is not None else {"left": 0.0}
+    # The stop's own record, else (processes taking turns stop on their own check) the same check now.
+    why = trials.short or trials.shortfall() or {"left": max(0.0, trials.budget.remaining)}
     return {"asked": asked, "started": started, **why}
 
 

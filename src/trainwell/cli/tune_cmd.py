@@ -728,8 +728,10 @@ def not_started_part(record: dict[str, Any] | None) -> str | None:
     after = (
         f" after {format_duration(kept)} kept to train an earlier run's best trial again" if kept > 0 else ""
     )
-    if "typical" not in record or left <= 0:
+    if left <= 0:
         return f"{head}: no time was left{after}"
+    if "typical" not in record:
+        return f"{head}: {format_duration(left)} left{after}, too little for one"
     typical = format_duration(float(record["typical"]))
     were = "was" if format_duration(left) in ("1s",) else "were"
     share = float(record.get("share", 1.0))
