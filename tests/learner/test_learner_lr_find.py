@@ -162,7 +162,7 @@ def test_a_time_limit_too_short_for_a_readable_curve_stops_the_sweep(tmp_path: P
     assert len(result.lrs) == len(result.losses) == len(result.raw_losses)
     assert result.plot(tmp_path / "lr_find.png").stat().st_size > 0  # the short curve is drawn
     with pytest.warns(
-        UserWarning, match="more than a tenth of the time budget, so it stopped; training at the"
+        UserWarning, match=r"what the training plainly leaves\), so it stopped; training at the"
     ):
         assert choose_lr(result) == DEFAULT_LR
 

@@ -33,13 +33,21 @@ from trainwell.learner.events import Callback, CancelFit, CancelTrain
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
-#: Training batches timed before the plan rests on the measured speed alone. The first batch of a fit, which
-#: carries one-off costs, is left out of it; until then the plan uses every batch, that one included.
-TIMED_BEFORE_PLANNING = 3
+#: Training batches timed before the plan rests on the measured speed. The first batch of a fit, which carries
+#: one-off costs, is left out of it: the plan starts from the second batch's time. (It once waited for three, and
+#: a fit of 7 slow batches, Tiny Shakespeare under ``--time 40s``, stayed at the warm-up's first rate for five of
+#: them and then jumped to the peak.)
+TIMED_BEFORE_PLANNING = 1
 
 #: The weight of each new batch in the moving average of a batch's time the plan rests on (about the last 32
 #: batches count), so a change of speed mid-fit is followed within tens of batches.
 RECENT_WEIGHT = 1 / 32
+#: The weight of each new batch in a second, quick average (about the last 4 batches). The plan rests on the
+#: slower of the two speeds: a machine that slows down mid-fit (another job on the cores) shortens the plan within
+#: a few batches, so the anneal still ends inside the budget; the slow average alone took tens of batches to see
+#: it, and the time ran out mid-anneal (digits under ``--time 25s``: one epoch at 8 times the others' time ended
+#: the fit at 29% of the peak learning rate).
+QUICK_WEIGHT = 1 / 4
 
 #: Seconds between two plans (every batch is planned near the end of the plan).
 REPLAN_SECONDS = 0.005
@@ -92,7 +100,8 @@ class TimeBudget(Callback):
     A checkpoint keeps the time already used: a fit resumed with a budget gets what was left. (The number of
     batches depends on the machine's speed, so a fit with a budget is only exactly repeatable when the budget
     is not reached.) The learning-rate finder's sweep is not a fit the budget plans; a one-call pipeline gives it
-    a tenth of the budget at most (:func:`sweep_time`), which it keeps to by taking fewer, larger steps.
+    a tenth of the budget, or what its training plainly leaves (:func:`sweep_time`), which it keeps to by taking
+    fewer, larger steps.
 
     Args:
         seconds: The budget: seconds, or a duration such as ``"10m"``, ``"1h30m"``, ``"1:30:00"``.
@@ -147,6 +156,7 @@ class TimeBudget(Callback):
         )  # seconds a validation pass keeps to (bound_validation), for the first plan
         self._progress = 0.0  # the schedules' progress for the next training batch (learn.progress)
         self._cut = False  # whether this fit's plan has been below the one asked for (progress then kept)
+        self._closed = False  # whether the last training batch was the plan's last (the schedule's end)
         self._reset_timing(0)
 
     # ------------------------------------------------------------------------------------------------ API
@@ -240,8 +250,19 @@ class TimeBudget(Callback):
             what = f"{format_epochs(done)} of the {asked:g} epochs planned"
         else:
             what = f"{trained:,} of the {planned:,} batches planned"
-        said = f"the {budget} budget trained {what} (the schedule was fitted to it) in {format_duration(seconds)}"
+        said = f"the {budget} budget trained {what} {self._schedule_end()} in {format_duration(seconds)}"
         return said + since + self._overrun(seconds)
+
+    def _schedule_end(self) -> str:
+        """How the schedule ended: fitted to the budget (its last batch at the schedule's end), or cut short by a
+        slowdown the plan could not foresee (a stall of seconds on a busy machine), at the learning rate it had."""
+        cut = [fit for fit in self.fits if fit["shortened"] and not fit.get("annealed", True)]
+        if not cut:
+            return "(the schedule was fitted to it)"
+        fit = cut[-1]
+        lr, peak = fit.get("end_lr"), fit.get("peak_lr")
+        at = f" at lr {lr:.2g} of a {peak:.2g} peak" if lr is not None and peak else ""
+        return f"(the schedule was cut{at}: the machine slowed down more than the plan could foresee)"
 
     def _overrun(self, seconds: float) -> str:
         """What to add when the fits ran clearly past the budget: by how much, and why when one validation pass
@@ -280,6 +301,7 @@ class TimeBudget(Callback):
         self._valid_cap = math.inf
         self._progress = learn.iteration / max(1, learn.n_iterations)
         self._cut = False
+        self._closed = False
         if self._fit_limit <= 0:
             # Every process is here (the limit is agreed): the longest preparation is said, so that all say the
             # same and torchrun's processes print it once (rank 0's, cli._common.guarded).
@@ -303,6 +325,9 @@ class TimeBudget(Callback):
         if "progress" in state:
             self._progress = float(state["progress"])
         self._cut = bool(state.get("cut", False))
+        if "epochs_timed" in state:
+            self._outside = float(state["outside"])
+            self._epochs_timed = int(state["epochs_timed"])
 
     def checkpoint_state(self) -> dict[str, Any] | None:
         return {
@@ -312,6 +337,10 @@ class TimeBudget(Callback):
             "fits": [dict(fit) for fit in self.fits],
             "progress": self._progress,
             "cut": self._cut,
+            # The time epochs spent outside training, so a resumed fit plans with it from its first batches
+            # rather than with a guess from the validation set's length.
+            "outside": self._outside,
+            "epochs_timed": self._epochs_timed,
         }
 
     def before_epoch(self, learn: Learner) -> None:
@@ -359,13 +388,20 @@ class TimeBudget(Callback):
         # the one asked for (a machine that got faster) keeps the kept progress: the plain ratio is behind it,
         # and going back to it would raise the learning rate again mid-anneal.
         left = max(1, learn.n_iterations - learn.iteration)
-        self._cut = self._cut or learn.n_iterations < self._planned
+        first_cut = not self._cut and learn.n_iterations < self._planned
+        self._cut = self._cut or first_cut
         if not self._cut:
             learn.progress = None
             self._progress = (learn.iteration + 1) / learn.n_iterations
         else:
+            if first_cut:
+                # This batch is already the new plan's: its first step is taken now, not after it. A plan of a
+                # few slow batches, cut as the second batch's time is known, otherwise spent another batch at
+                # the warm-up's first rate.
+                self._progress += (1.0 - self._progress) / (left + 1)
             learn.progress = self._progress if left > 1 else 1.0
             self._progress += (1.0 - self._progress) / left
+        self._closed = left <= 1
 
     def after_train(self, learn: Learner) -> None:
         if self._sweep:
@@ -409,6 +445,10 @@ class TimeBudget(Callback):
                 # EarlyStopping does, was not), or the budget left no time to start it.
                 "shortened": (learn.iteration >= learn.n_iterations < self._planned)
                 or learn.iteration < min(1, self._planned),
+                # Whether the last batch trained was the plan's last, so the schedule ended annealed; else the
+                # learning rate it was cut at, against its peak, for the summary to say.
+                "annealed": self._closed or learn.iteration == 0,
+                **_end_rates(learn),
             }
         )
 
@@ -424,12 +464,14 @@ class TimeBudget(Callback):
             # is planned for within some tens of batches, instead of overrunning the budget by its slowdown.
             weight = max(RECENT_WEIGHT, 1.0 / self._timed)  # the plain mean until enough batches are timed
             self._recent += (seconds - self._recent) * weight
+            self._quick += (seconds - self._quick) * max(QUICK_WEIGHT, 1.0 / self._timed)
 
     def _reset_timing(self, iteration: int) -> None:
         self._running = False
         self._first_iteration = iteration
         self._timed = 0
         self._recent = 0.0  # a moving average of the recent training batches' time
+        self._quick = 0.0  # the same over the last few batches (QUICK_WEIGHT)
         self._rough_time = 0.0
         self._rough_count = 0
         self._mark = None
@@ -451,7 +493,7 @@ class TimeBudget(Callback):
             # would cut the plan short. Stop only when the next batch alone would not fit.
             rough = self._rough_time / self._rough_count if self._rough_count else 0.0
             return done if left < rough else learn.n_iterations
-        per_batch = self._recent
+        per_batch = max(self._recent, self._quick)
         if self._epochs_timed:
             outside = max(0.0, self._outside / self._epochs_timed)
         else:
@@ -495,6 +537,15 @@ class TimeBudget(Callback):
 
     def __repr__(self) -> str:
         return f"TimeBudget({format_duration(self.seconds)!r})"
+
+
+def _end_rates(learn: Learner) -> dict[str, float]:
+    """The first parameter group's learning rate at the last batch trained and its peak (``max_lr``, set by the
+    schedules), where the optimizer has them."""
+    groups = learn.opt.param_groups if learn.opt is not None else []
+    if not groups or "max_lr" not in groups[0]:
+        return {}
+    return {"end_lr": float(groups[0]["lr"]), "peak_lr": float(groups[0]["max_lr"])}
 
 
 def _epochs_begun(fit: dict[str, Any]) -> int:
@@ -560,11 +611,30 @@ def budget_each_call(seconds: float | str) -> Iterator[list[TimeBudget]]:
 SWEEP_SHARE = 0.1
 
 
-def sweep_time(budget: TimeBudget | None) -> float | None:
-    """Seconds the learning-rate finder may take under ``budget`` (``None``: no limit)."""
+#: How many times its batches' time at the sweep's speed a training must leave room for, validation and the
+#: end-of-epoch work included, before the sweep may take what the training leaves beyond a tenth.
+TRAINING_ROOM = 1.5
+
+
+def sweep_time(
+    budget: TimeBudget | None, training_batches: int | None = None
+) -> float | Callable[[float], float] | None:
+    """Seconds the learning-rate finder may take under ``budget`` (``None``: no limit): a tenth of what is left
+    (:data:`SWEEP_SHARE`), or, given the ``training_batches`` the fit after it will run, what that training
+    plainly leaves: a function of the seconds a batch of the sweep took, which the finder calls once a few are
+    timed. (A tenth alone stopped the finder of a 25 s fit on California housing, which then trained all its
+    375 batches in 9.5 s: the user lost the finder to save time that was not needed.)"""
     if budget is None:
         return None
-    return max(budget.remaining * SWEEP_SHARE, 1e-3)
+    share = max(budget.remaining * SWEEP_SHARE, 1e-3)
+    if not training_batches:
+        return share
+
+    def limit(seconds_a_batch: float) -> float:
+        left = budget.remaining
+        return max(left * SWEEP_SHARE, left - TRAINING_ROOM * training_batches * seconds_a_batch, 1e-3)
+
+    return limit
 
 
 @contextmanager

@@ -484,7 +484,7 @@ class Learner:
         end_lr: float = 10.0,
         num_it: int = 100,
         *,
-        time_limit: float | None = None,
+        time_limit: float | Callable[[float], float] | None = None,
     ) -> LRFindResult:
         """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
         from trainwell.learner.lr_find import lr_find

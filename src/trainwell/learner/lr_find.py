@@ -165,13 +165,19 @@ def suggestion_divisor(learn: Learner) -> float:
     return float(metadata.get("lr_find_divisor", DIVISOR))
 
 
+#: The seconds a sweep may take: a number, or a function of the seconds a batch of the sweep took.
+TimeLimit = float | Callable[[float], float]
+
+
 class LRFinder(Callback):
     """Raise the LR exponentially each batch, record the smoothed loss, stop when it diverges.
 
     With ``time_limit`` (seconds), once a few batches are timed the sweep takes fewer, larger steps when its
     ``num_it`` batches would not fit in that time: it still ends at ``end_lr``, so the curve and the suggestion
     cover the same range. When not even :data:`MIN_POINTS` would fit, it stops there (``stopped_for_time``):
-    a coarser curve misreads the rate."""
+    a coarser curve misreads the rate. ``time_limit`` may be a function of the seconds a batch takes, read once
+    they are timed (:func:`~trainwell.callbacks.budget.sweep_time`: what a budget's training leaves depends on
+    the speed the sweep measures)."""
 
     order = -5
 
@@ -182,7 +188,7 @@ class LRFinder(Callback):
         num_it: int,
         stop_div: bool = True,
         *,
-        time_limit: float | None = None,
+        time_limit: TimeLimit | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.start_lr, self.end_lr, self.num_it, self.stop_div = start_lr, end_lr, num_it, stop_div
@@ -260,7 +266,8 @@ class LRFinder(Callback):
         elif done == 1 + TIMED_POINTS and self._timed_from is not None:
             per_batch = (self._clock() - self._timed_from) / TIMED_POINTS
             assert self.time_limit is not None
-            fits = int(self.time_limit / per_batch) if per_batch > 0 else self.num_it
+            limit = self.time_limit(per_batch) if callable(self.time_limit) else self.time_limit
+            fits = int(limit / per_batch) if per_batch > 0 else self.num_it
             total = int(self._agreed(min(self.num_it, fits), "min"))
             if total < min(MIN_POINTS, self.num_it):
                 self.stopped_for_time = True
@@ -284,13 +291,13 @@ def lr_find(
     end_lr: float = 10.0,
     num_it: int = 100,
     *,
-    time_limit: float | None = None,
+    time_limit: TimeLimit | None = None,
 ) -> LRFindResult:
     """Run the sweep on ``learn`` and restore it afterwards. The learner's callbacks run in it, except those whose
     ``runs_in_lr_find`` is false (early stopping, best weights, checkpoints, CSV logs, the NaN guard), which would
     cut the sweep short or write it down as training. ``time_limit`` (seconds) lets a slow model's sweep
     take fewer, larger steps over the same range (see :class:`LRFinder`); a fit with a time budget gives it a
-    tenth of the budget."""
+    tenth of the budget, or what its training leaves (:func:`~trainwell.callbacks.budget.sweep_time`)."""
     if not 0 < start_lr < end_lr:
         raise ConfigError(f"lr_find needs 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
     if num_it < 5:
@@ -310,7 +317,7 @@ def lr_find(
         list(recorder.epoch_ends),
         recorder.fit_count,
     )
-    if time_limit is not None and not time_limit > 0:
+    if time_limit is not None and not callable(time_limit) and not time_limit > 0:
         raise ConfigError(f"lr_find needs a time_limit above 0 seconds, got {time_limit}")
     finder = LRFinder(start_lr, end_lr, num_it, time_limit=time_limit)
     learn.opt = None

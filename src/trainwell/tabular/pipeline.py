@@ -107,7 +107,8 @@ def choose_lr(finder: LRFindResult, *, choose: str = CHOOSE_LR) -> float:
     suggestion = finder.suggestion
     if finder.stopped_for_time:
         warn(
-            f"the learning-rate finder would have taken more than a tenth of the time budget, so it stopped; "
+            f"the learning-rate finder would not have fit in the time budget beside the training (it may take a "
+            f"tenth of the budget, or what the training plainly leaves), so it stopped; "
             f"training at the default {DEFAULT_LR:g}; {choose}",
             UserWarning,
         )
@@ -241,11 +242,13 @@ def fit_table(
     if lr is None and resume_from is not None:
         lr = _resumed_lr(resume_from)
     try:
+        n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
         if lr is None:
-            finder = learn.lr_find(time_limit=sweep_time(budget))  # a tenth of the budget at most
+            # A tenth of the budget, or what the training's batches plainly leave at the sweep's speed.
+            train_batches = n_epochs * len(data.train)  # type: ignore[arg-type]
+            finder = learn.lr_find(time_limit=sweep_time(budget, train_batches))
             # Under torchrun each process saw its own losses: all train with rank 0's choice.
             lr = broadcast_value(choose_lr(finder))
-        n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
         sweep = KeptSweep(
             finder
         )  # in the fit's checkpoints: a resumed fit writes lr_find.png too, not sweeping again
