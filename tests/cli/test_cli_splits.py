@@ -610,9 +610,8 @@ def test_a_report_passes_over_a_test_split_without_the_target(tmp_path: Path) ->
     binary_table(2, 40).to_csv(folder / "valid.csv", index=False)
     reported = run_cli("report", out, "--data", folder, "--out", tmp_path / "r.html")
     assert reported.returncode == 0, reported.explain()
-    assert (
-        "its test split has no column 'y' (the table to predict); judged on its validation split"
-        in (" ".join(reported.stderr.split()))
+    assert "its test split has no column 'y' (the table to predict); judged on its validation split" in (
+        " ".join(reported.stderr.split())
     )
     assert "Metrics on held-out data" in (tmp_path / "r.html").read_text(encoding="utf-8")
     binary_table(1, 30).to_csv(folder / "test.csv", index=False)  # labelled now: held out of every choice

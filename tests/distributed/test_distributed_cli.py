@@ -29,7 +29,9 @@ def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) 
     assert done.stderr.count("column 'row_id' left out") == 1, done.stderr
     predictions = trainwell.load(tmp_path / "model").predict(frame.head(20))
     assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
-    assert trainwell.load(tmp_path / "model").metadata["training"]["processes"] == 2  # trainwell info shows it
+    assert (
+        trainwell.load(tmp_path / "model").metadata["training"]["processes"] == 2
+    )  # trainwell info shows it
 
 
 def test_a_text_classifier_trains_under_torchrun(tmp_path: Path) -> None:
