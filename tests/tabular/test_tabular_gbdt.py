@@ -199,7 +199,7 @@ def test_auto_keeps_the_trees_when_the_time_is_spent_before_the_mlp_can_train(tm
     assert json.loads((tmp_path / "m" / "trainwell.json").read_text())["architecture"]["name"] == "gbdt"
     with (
         pytest.raises(ConfigError, match=r"the time budget of 1ms was spent before training began"),
-        pytest.warns(UserWarning, match="the learning-rate finder would have taken more"),
+        pytest.warns(UserWarning, match="the learning-rate finder would not have fit in the time budget"),
     ):
         trainwell.fit_table(threshold_table(), "y", arch="mlp", time_budget=0.001, progress=False)  # no trees
 

@@ -37,7 +37,10 @@ def test_a_budgeted_evaluation_says_where_its_time_went_as_a_cross_validation_do
     assert spent.after >= timing.scoring  # scoring the model on the test text follows the fit
     assert spent.total == pytest.approx(timing.call, abs=1e-3)  # the parts make up the call
     saved = json.loads(evaluation.save(Path("evaluation.json")).read_text())
-    assert set(saved["time_spent"]) == {"budget", "reading", "baselines", "folds", "after_folds", "total"}
+    assert set(saved["time_spent"]) == {"budget", "reading", "baselines", "folds", "after_folds", "total",
+                                        "left_for_folds", "even_share_of_left", "even_share_of_budget",
+                                        "processes"}  # fmt: skip
+    assert saved["time_spent"]["processes"] == 1 and saved["time_spent"]["even_share_of_budget"] == 30.0
     assert saved["time_spent"]["budget"] == 30.0
     # The command's line on time, as evaluate --time prints it for the folds when the command ran past its budget:
     # here begun a minute before the evaluation (imports and the rest).
