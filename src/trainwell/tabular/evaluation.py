@@ -141,13 +141,8 @@ class TabularFold:
                 self.target,
                 splits=(rows[train].tolist(), rows[valid].tolist()),
                 task=self.task.kind,
-                ignore=self.ignore,
-                cat_names=self.cat_names,
-                cont_names=self.cont_names,
-                date_formats=self.date_formats,
-                label_delim=self.label_delim,
-                min_category_count=self.min_category_count,
                 seed=self.seed,
+                **self._reading(),
             )
 
     def _as_read(self) -> tuple[pd.DataFrame, np.ndarray]:
@@ -203,17 +198,23 @@ class TabularFold:
             seed=self.seed + fold,
             progress=False,
             tune_thresholds=False,
-            ignore=self.ignore,
-            cat_names=self.cat_names,
-            cont_names=self.cont_names,
-            date_formats=self.date_formats,
-            label_delim=self.label_delim,
-            min_category_count=self.min_category_count,
             task=self.task.kind,
             time_budget=seconds,
             gbdt_settings=gbdt_settings,
             learner_kwargs=options,
+            **self._reading(),
         )
+
+    def _reading(self) -> dict[str, Any]:
+        """How the table's columns are read, the same for every fold's data and for the choice's inner fit."""
+        return {
+            "ignore": self.ignore,
+            "cat_names": self.cat_names,
+            "cont_names": self.cont_names,
+            "date_formats": self.date_formats,
+            "label_delim": self.label_delim,
+            "min_category_count": self.min_category_count,
+        }
 
 
 def _refuse_text_cells(
