@@ -1,7 +1,23 @@
 """A clock the test moves by hand, for code that reads the time through an injected ``clock`` (TimeBudget, the
-learning-rate finder's time limit): the timing of a fit is then exact."""
+learning-rate finder's time limit): the timing of a fit is then exact. With it, what the search tests time on
+it: :class:`Ticks` moving the clock a fixed time a batch, a small regression whose epoch costs a known time, and
+a search space whose trials train on both."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from trainwell.data.bundle import DataBundle, tensor_data
+from trainwell.learner import Callback, Learner
+
+if TYPE_CHECKING:
+    from trainwell.automl.search import Space
+
+#: Training batches in an epoch of :func:`ticked_regression` (one validation batch follows them).
+BATCHES_PER_EPOCH = 4
 
 
 class FakeClock:
@@ -12,3 +28,50 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class Ticks(Callback):
+    """Moves ``clock`` a second per training batch and half a second per validation batch."""
+
+    order = 100
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    def after_batch(self, learn: Learner) -> None:
+        self.clock.now += 1.0 if learn.training else 0.5
+
+
+def ticked_regression() -> DataBundle:
+    """80 rows of a linear rule with a little noise, in :data:`BATCHES_PER_EPOCH` training batches of 15 and one
+    validation batch: an epoch takes 4.5 s of :class:`Ticks`' clock."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(80, 3, generator=generator)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(80, generator=generator)
+    data = tensor_data(x, y.numpy(), valid_pct=0.25, batch_size=15, seed=0)
+    assert len(data.train) == BATCHES_PER_EPOCH and len(data.valid) == 1  # type: ignore[arg-type]
+    return data
+
+
+def ticked_space(clock: FakeClock, trained: list[Learner]) -> Space:
+    """A search space of a linear model's ``lr`` and ``epochs`` whose trials train with :class:`Ticks` on
+    ``clock`` (each learner appended to ``trained``); choosing the defaults (a learning-rate finder) takes 2 s of
+    the budget too."""
+    from trainwell.automl.search import Range, Space
+    from trainwell.learner.run_files import FitRun
+
+    def defaults(data: DataBundle, seed: int) -> dict[str, Any]:
+        clock.now += 2.0
+        return {"lr": 0.05, "epochs": 5}
+
+    def train(
+        data: DataBundle, params: dict[str, Any], seed: int, callbacks: list, progress: bool
+    ) -> Learner:
+        torch.manual_seed(seed)
+        learn = Learner(nn.Linear(3, 1), data, progress=False, device="cpu")
+        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=[*callbacks, Ticks(clock)])
+        trained.append(learn)
+        return learn
+
+    ranges = {"lr": Range(1e-3, 0.1, log=True), "epochs": Range(4, 6, whole=True)}
+    return Space(defaults, ranges, train, FitRun)

@@ -14,48 +14,12 @@ import torch
 from torch import nn
 
 from clock_support import FakeClock as Clock
+from clock_support import ticked_regression, ticked_space
 from trainwell.automl.search import LAST_TRIAL_SHARE, Range, SearchSettings, Space, run_search
 from trainwell.callbacks import TimeBudget
-from trainwell.data.bundle import DataBundle, tensor_data
-from trainwell.learner import Callback, Learner
+from trainwell.data.bundle import DataBundle
+from trainwell.learner import Learner
 from trainwell.learner.run_files import FitRun
-
-
-class Ticks(Callback):
-    order = 100
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-
-    def after_batch(self, learn: Learner) -> None:
-        self.clock.now += 1.0 if learn.training else 0.5
-
-
-def _data() -> DataBundle:
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(80, 3, generator=generator)
-    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(80, generator=generator)
-    data = tensor_data(x, y.numpy(), valid_pct=0.25, batch_size=15, seed=0)
-    assert len(data.train) == 4 and len(data.valid) == 1  # type: ignore[arg-type]
-    return data
-
-
-def _space(clock: Clock, trained: list[Learner]) -> Space:
-    def defaults(data: DataBundle, seed: int) -> dict[str, Any]:
-        clock.now += 2.0  # choosing the defaults (a learning-rate finder) takes time from the budget too
-        return {"lr": 0.05, "epochs": 5}
-
-    def train(
-        data: DataBundle, params: dict[str, Any], seed: int, callbacks: list, progress: bool
-    ) -> Learner:
-        torch.manual_seed(seed)
-        learn = Learner(nn.Linear(3, 1), data, progress=False, device="cpu")
-        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=[*callbacks, Ticks(clock)])
-        trained.append(learn)
-        return learn
-
-    ranges = {"lr": Range(1e-3, 0.1, log=True), "epochs": Range(4, 6, whole=True)}
-    return Space(defaults, ranges, train, FitRun)
 
 
 def _search(seconds: float, n_trials: int = 10) -> tuple[Any, Clock, list[Learner], TimeBudget]:
@@ -64,7 +28,7 @@ def _search(seconds: float, n_trials: int = 10) -> tuple[Any, Clock, list[Learne
     clock, trained = Clock(), []
     budget = TimeBudget(seconds, clock=clock).start()
     settings = SearchSettings(n_trials, budget, out=None, seed=0, pruner=optuna.pruners.NopPruner())
-    result = run_search(_data(), _space(clock, trained), "rmse", settings)
+    result = run_search(ticked_regression(), ticked_space(clock, trained), "rmse", settings)
     return result, clock, trained, budget
 
 
@@ -99,7 +63,7 @@ def test_without_a_timeout_every_trial_runs_its_whole_schedule() -> None:
 
     clock, trained = Clock(), []
     settings = SearchSettings(n_trials=3, budget=None, out=None, seed=0, pruner=optuna.pruners.NopPruner())
-    result = run_search(_data(), _space(clock, trained), "rmse", settings)
+    result = run_search(ticked_regression(), ticked_space(clock, trained), "rmse", settings)
     assert [t["cut_by_time"] for t in result.trials] == [False] * 3
     assert all(len(learn.history) == learn.n_epochs for learn in trained)
     assert result.timeout is None
@@ -140,11 +104,11 @@ def test_no_trial_starts_without_the_time_a_one_step_kind_needs() -> None:
     # defaults (2 s), trial 0 (8 s) and trial 1 (22.5 s), 7 s are left: more than a quarter of a gradient
     # trial, less than a one-step trial, which would run past the budget: the search ends there.
     clock, trained = Clock(), []
-    gradient = dataclasses.replace(_space(clock, trained), arch="gradient")
+    gradient = dataclasses.replace(ticked_space(clock, trained), arch="gradient")
     space = MixedSpace((_one_step_kind(clock, 8.0), gradient))
     budget = TimeBudget(39.5, clock=clock).start()
     settings = SearchSettings(n_trials=10, budget=budget, out=None, seed=0, pruner=optuna.pruners.NopPruner())
-    result = run_search(_data(), space, "rmse", settings)
+    result = run_search(ticked_regression(), space, "rmse", settings)
     assert [t["arch"] for t in result.trials] == ["one_step", "gradient"]
     assert [t["cut_by_time"] for t in result.trials] == [False, False]
     assert clock.now - 1000.0 == pytest.approx(32.5) and budget.remaining == pytest.approx(7.0)

@@ -19,38 +19,15 @@ from typing import Any
 import numpy as np
 import optuna
 import pytest
-import torch
 from torch import nn
 
+from clock_support import BATCHES_PER_EPOCH, Ticks, ticked_regression, ticked_space
 from clock_support import FakeClock as Clock
 from trainwell.automl._refit import REFIT_MARGIN, TrainedBatches
 from trainwell.automl._storage import resolve_storage
-from trainwell.automl.search import Range, SearchSettings, Space, run_search
+from trainwell.automl.search import SearchSettings, run_search
 from trainwell.callbacks import TimeBudget
-from trainwell.data.bundle import DataBundle, tensor_data
 from trainwell.learner import Callback, Learner
-from trainwell.learner.run_files import FitRun
-
-BATCHES_PER_EPOCH = 4
-
-
-class Ticks(Callback):
-    order = 100
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-
-    def after_batch(self, learn: Learner) -> None:
-        self.clock.now += 1.0 if learn.training else 0.5
-
-
-def _data() -> DataBundle:
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(80, 3, generator=generator)
-    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(80, generator=generator)
-    data = tensor_data(x, y.numpy(), valid_pct=0.25, batch_size=15, seed=0)
-    assert len(data.train) == BATCHES_PER_EPOCH and len(data.valid) == 1  # type: ignore[arg-type]
-    return data
 
 
 class PruneAfter(optuna.pruners.BasePruner):
@@ -63,24 +40,6 @@ class PruneAfter(optuna.pruners.BasePruner):
         return trial.number >= self.first
 
 
-def _space(clock: Clock, trained: list[Learner]) -> Space:
-    def defaults(data: DataBundle, seed: int) -> dict[str, Any]:
-        clock.now += 2.0  # choosing the defaults takes time from the budget too
-        return {"lr": 0.05, "epochs": 5}
-
-    def train(
-        data: DataBundle, params: dict[str, Any], seed: int, callbacks: list, progress: bool
-    ) -> Learner:
-        torch.manual_seed(seed)
-        learn = Learner(nn.Linear(3, 1), data, progress=False, device="cpu")
-        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=[*callbacks, Ticks(clock)])
-        trained.append(learn)
-        return learn
-
-    ranges = {"lr": Range(1e-3, 0.1, log=True), "epochs": Range(4, 6, whole=True)}
-    return Space(defaults, ranges, train, FitRun)
-
-
 def _run(
     db: Path, clock: Clock, seconds: float | None, n_trials: int, pruner: Any = None
 ) -> tuple[Any, list]:
@@ -89,7 +48,7 @@ def _run(
     budget = None if seconds is None else TimeBudget(seconds, clock=clock).start()
     settings = SearchSettings(n_trials, budget, out=None, seed=0, pruner=pruner or optuna.pruners.NopPruner(),
                               keep="best", study=resolve_storage(db, "s"))  # fmt: skip
-    return run_search(_data(), _space(clock, trained), "rmse", settings), trained
+    return run_search(ticked_regression(), ticked_space(clock, trained), "rmse", settings), trained
 
 
 @pytest.fixture
@@ -195,7 +154,7 @@ def test_a_refit_clearly_worse_than_its_stored_score_gives_way(cut_study: tuple[
 
 
 def test_trained_batches_plans_the_schedule_over_them() -> None:
-    clock, data = Clock(), _data()
+    clock, data = Clock(), ticked_regression()
     learn = Learner(nn.Linear(3, 1), data, progress=False, device="cpu")
     rates: list[float] = []
 
