@@ -93,3 +93,18 @@ def write_conll_file(
         lines.append("")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+#: A tagger small enough to train an epoch in a moment: what the tests of predicting and serving need.
+SMALL_TAGGER = {"word_dim": 8, "char_dim": 4, "char_filters": 4, "casing_dim": 2, "hidden": 8, "dropout": 0.1}
+
+
+def export_small_tagger(folder: Path) -> Path:
+    """A :data:`SMALL_TAGGER` entity tagger trained one epoch on 30 sentences (10 to validate), exported under
+    ``folder``: the model folder, for tests of what loads, predicts and serves it (not of how well it tags)."""
+    from trainwell.text import tagging_data, tagging_learner
+
+    data = tagging_data(entity_sentences(30, seed=1), valid=entity_sentences(10, seed=2), batch_size=16)
+    learn = tagging_learner(data, arch_config=SMALL_TAGGER, progress=False)
+    learn.fit_one_cycle(1)
+    return learn.export(folder / "m")

@@ -11,21 +11,16 @@ from fastapi.testclient import TestClient
 from serve_support import LIMITS
 
 import trainwell
-from tagging_samples import entity_sentences
+from tagging_samples import export_small_tagger
 from trainwell.core.errors import ConfigError
 from trainwell.serve import create_app
-from trainwell.text import tagging_data, tagging_learner
 
-SMALL = {"word_dim": 8, "char_dim": 4, "char_filters": 4, "casing_dim": 2, "hidden": 8, "dropout": 0.1}
 TAGGER_WORDS = "this tagger predicts one tag for each word, not labels for a text: drop it"
 
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tagging_data(entity_sentences(30, seed=1), valid=entity_sentences(10, seed=2), batch_size=16)
-    learn = tagging_learner(data, arch_config=SMALL, progress=False)
-    learn.fit_one_cycle(1)
-    return learn.export(tmp_path_factory.mktemp("tagger") / "m")
+    return export_small_tagger(tmp_path_factory.mktemp("tagger"))
 
 
 def test_serving_a_tagger_with_at_least_one_is_refused_in_its_predictors_words(tagger: Path) -> None:

@@ -10,19 +10,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tagging_samples import entity_sentences, write_conll_file
+from tagging_samples import SMALL_TAGGER, entity_sentences, export_small_tagger, write_conll_file
 from trainwell.cli.app import app
 from trainwell.text import tagging_data, tagging_learner
-
-SMALL = {"word_dim": 8, "char_dim": 4, "char_filters": 4, "casing_dim": 2, "hidden": 8, "dropout": 0.1}
 
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tagging_data(entity_sentences(30, seed=1), valid=entity_sentences(10, seed=2), batch_size=16)
-    learn = tagging_learner(data, arch_config=SMALL, progress=False)
-    learn.fit_one_cycle(1)
-    return learn.export(tmp_path_factory.mktemp("tagger") / "m")
+    return export_small_tagger(tmp_path_factory.mktemp("tagger"))
 
 
 def _predict(*args: str) -> tuple[int, str]:
@@ -160,7 +155,7 @@ def test_info_of_a_part_of_speech_tagger_says_one_tag_per_word(tmp_path: Path) -
     from tagging_samples import pos_sentences
 
     data = tagging_data(pos_sentences(20, seed=1), valid=pos_sentences(5, seed=2), batch_size=16)
-    learn = tagging_learner(data, arch_config=SMALL, progress=False)
+    learn = tagging_learner(data, arch_config=SMALL_TAGGER, progress=False)
     learn.export(tmp_path / "pos")
     result = CliRunner().invoke(app, ["info", str(tmp_path / "pos")], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output

@@ -12,20 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 import trainwell
-from tagging_samples import entity_sentences
+from tagging_samples import export_small_tagger
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError
-from trainwell.text import TaggerPredictor, tagging_data, tagging_learner
-
-SMALL = {"word_dim": 8, "char_dim": 4, "char_filters": 4, "casing_dim": 2, "hidden": 8, "dropout": 0.1}
+from trainwell.text import TaggerPredictor
 
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tagging_data(entity_sentences(30, seed=1), valid=entity_sentences(10, seed=2), batch_size=16)
-    learn = tagging_learner(data, arch_config=SMALL, progress=False)
-    learn.fit_one_cycle(1)
-    return learn.export(tmp_path_factory.mktemp("tagger") / "m")
+    return export_small_tagger(tmp_path_factory.mktemp("tagger"))
 
 
 def test_at_least_one_is_refused_in_words_not_with_a_type_error(tagger: Path) -> None:
