@@ -8,29 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import trainwell
+from table_samples import yes_no_rows
 from trainwell.data.splits import table_source
 from trainwell.tabular import tabular_data
-
-
-def _rows(n_rows: int, seed: int) -> pd.DataFrame:
-    """A learnable yes/no rule over two numbers and a colour."""
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n_rows), rng.uniform(0, 10, size=n_rows)
-    color = rng.choice(["red", "green", "blue"], size=n_rows)
-    score = 1.5 * x1 + 2.0 * (color == "red") - 0.4 * (x2 - 5)
-    return pd.DataFrame({"x1": x1, "x2": x2, "color": color, "y": np.where(score > 0.5, "yes", "no")})
 
 
 def _kaggle_folder(folder: Path, *, labelled_test: bool = True) -> Path:
     """``train.csv.gz`` beside ``test.csv.gz``, as Titanic's folder is laid out."""
     folder.mkdir()
-    _rows(300, 0).to_csv(folder / "train.csv.gz", index=False)
-    test = _rows(120, 1)
+    yes_no_rows(300, 0).to_csv(folder / "train.csv.gz", index=False)
+    test = yes_no_rows(120, 1)
     (test if labelled_test else test.drop(columns="y")).to_csv(folder / "test.csv.gz", index=False)
     return folder
 
@@ -66,9 +56,9 @@ def test_a_test_table_given_is_kept_and_an_unlabelled_test_split_left_out(tmp_pa
 def test_shards_are_joined_and_the_validation_split_is_the_validation_rows(tmp_path: Path) -> None:
     folder = tmp_path / "hub"
     folder.mkdir()
-    _rows(200, 0).to_csv(folder / "train-00000-of-00002.csv", index=False)
-    _rows(150, 1).to_csv(folder / "train-00001-of-00002.csv", index=False)
-    _rows(90, 2).to_csv(folder / "dev.csv", index=False)
+    yes_no_rows(200, 0).to_csv(folder / "train-00000-of-00002.csv", index=False)
+    yes_no_rows(150, 1).to_csv(folder / "train-00001-of-00002.csv", index=False)
+    yes_no_rows(90, 2).to_csv(folder / "dev.csv", index=False)
     data = tabular_data(folder, "y", batch_size=32)
     assert data.train.n_rows == 350 and data.valid is not None and data.valid.n_rows == 90
     # Positions of the caller's own (splits=) index the training split alone: the validation split is left out

@@ -7,22 +7,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import trainwell
-
-
-def _rows(n_rows: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n_rows), rng.uniform(0, 10, size=n_rows)
-    color = rng.choice(["red", "green", "blue"], size=n_rows)
-    score = 1.5 * x1 + 2.0 * (color == "red") - 0.4 * (x2 - 5)
-    return pd.DataFrame({"x1": x1, "x2": x2, "color": color, "y": np.where(score > 0.5, "yes", "no")})
+from table_samples import yes_no_rows
 
 
 def test_a_boosted_trees_run_leaves_out_the_columns_trees_have_no_value_for(tmp_path: Path) -> None:
-    run = trainwell.fit_table(_rows(300, 0), target="y", arch="gbdt", out=tmp_path / "trees", progress=False)
+    run = trainwell.fit_table(
+        yes_no_rows(300, 0), target="y", arch="gbdt", out=tmp_path / "trees", progress=False
+    )
     assert "train_loss" not in run.metrics and "lr" not in run.metrics
     assert run.metrics["valid_loss"] > 0
     # The history keeps them, empty, so that every run's history.csv has the same columns
@@ -30,9 +24,9 @@ def test_a_boosted_trees_run_leaves_out_the_columns_trees_have_no_value_for(tmp_
     history = pd.read_csv(tmp_path / "trees" / "history.csv")
     assert {"train_loss", "lr"} <= set(history.columns)
     # arch="auto" compares the trees' row as the user reads it, the MLP's with its training loss and rate
-    auto = trainwell.fit_table(_rows(300, 0), target="y", epochs=None, progress=False)
+    auto = trainwell.fit_table(yes_no_rows(300, 0), target="y", epochs=None, progress=False)
     assert auto.compared is not None and "train_loss" not in auto.compared["gbdt"]
     assert "train_loss" in auto.compared["tabular_mlp"]
     # An MLP's row keeps them
-    mlp = trainwell.fit_table(_rows(300, 0), target="y", arch="mlp", epochs=1, lr=1e-2, progress=False)
+    mlp = trainwell.fit_table(yes_no_rows(300, 0), target="y", arch="mlp", epochs=1, lr=1e-2, progress=False)
     assert {"train_loss", "lr"} <= set(mlp.metrics)
