@@ -13,6 +13,7 @@ from cli_support import binary_table, run_cli, run_cli_many
 
 from image_files import make_image_folder
 from ratings_support import low_rank_ratings
+from scaled_clock import fit_on_a_scaled_clock
 from tagging_samples import pos_sentences, write_conll_file
 from text_samples import reviews, stories
 from trainwell.core.numbers import format_epochs
@@ -130,33 +131,15 @@ def test_evaluate_shares_the_time_among_the_folds(tmp_path: Path) -> None:
 def _fit_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
     """``fit --time 2s`` on a small table with a test table, the command's clock (and the one that times the test
     set's scoring and the writing) running ``speed`` times as fast as the wall's: the budget keeps its own."""
-    import time
-
-    from typer.testing import CliRunner
-
-    import trainwell.cli._training as training
-    import trainwell.learner.run_files as run_files
-    from trainwell.cli.app import app
-
     binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
     binary_table(seed=3, n_rows=200).to_csv(tmp_path / "test.csv", index=False)
-    real, base = time.monotonic, time.monotonic()
-
-    def clock() -> float:
-        return base + (real() - base) * speed
-
-    monkeypatch.setattr(training, "monotonic", clock)
-    monkeypatch.setattr(run_files, "monotonic", clock)
     table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
-    args = ["fit", table, "--target", "y", "--test", test, "--arch", "mlp", "--lr", "0.01"]
-    done = CliRunner().invoke(
-        app,
-        [*args, "--epochs", "400", "--time", "2s", "--out", str(tmp_path / "model")],
-        env={"COLUMNS": "300"},
+    args = [table, "--target", "y", "--test", test, "--arch", "mlp", "--lr", "0.01"]
+    said = fit_on_a_scaled_clock(
+        monkeypatch, speed, [*args, "--epochs", "400", "--time", "2s", "--out", str(tmp_path / "model")]
     )
-    assert done.exit_code == 0, done.output
-    assert "--time: the 2.0s budget trained " in done.output
-    return done.output
+    assert "--time: the 2.0s budget trained " in said
+    return said
 
 
 def test_a_command_long_past_its_budget_says_where_the_rest_went(
