@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -26,3 +29,21 @@ class CountsForwardsAfterTheFit(Callback):
 
     def after_fit(self, learn: Any) -> None:
         self.calls = counting_forwards(learn.model)
+
+
+@contextmanager
+def rows_read_in_eval_mode() -> Iterator[Counter[int]]:
+    """The rows each module (by ``id``) is handed in eval mode while the block runs: validation passes and any
+    scoring after the fit. Every module is counted, those of a learner built inside the block too (a
+    cross-validation fold builds its own), so the model's outermost module sees every row of every pass."""
+    rows: Counter[int] = Counter()
+
+    def count(module: torch.nn.Module, inputs: Any) -> None:
+        if not module.training and inputs and isinstance(inputs[0], torch.Tensor):
+            rows[id(module)] += len(inputs[0])
+
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(count)
+    try:
+        yield rows
+    finally:
+        handle.remove()

@@ -3,13 +3,10 @@ score read them instead of scoring the validation ratings a second time with the
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 import numpy as np
 import torch
 
-from forward_counts import CountsForwardsAfterTheFit
+from forward_counts import CountsForwardsAfterTheFit, rows_read_in_eval_mode
 from ratings_support import low_rank_ratings
 from trainwell.collab.data import ratings_data
 from trainwell.collab.evaluation import RatingsFold
@@ -38,19 +35,8 @@ def test_a_ratings_fold_scores_its_validation_ratings_once_an_epoch_and_not_agai
     fold = RatingsFold(frame, ("user", "item", "rating"), task, ["rmse"], epochs=EPOCHS)
     order = np.random.default_rng(0).permutation(len(frame))
     train, valid = np.sort(order[100:]), np.sort(order[:100])
-    rows: Counter[int] = (
-        Counter()
-    )  # the rows each module is handed in eval mode (the learner is built inside)
-
-    def count(module: torch.nn.Module, inputs: Any) -> None:
-        if not module.training and inputs and isinstance(inputs[0], torch.Tensor):
-            rows[id(module)] += len(inputs[0])
-
-    handle = torch.nn.modules.module.register_module_forward_pre_hook(count)
-    try:
+    with rows_read_in_eval_mode() as rows:  # the learner is built inside the fold
         scores = fold(train, valid, 0)
-    finally:
-        handle.remove()
     assert max(rows.values()) == EPOCHS * len(valid)  # one pass an epoch; before: one more after the fit
     ((_, preds, targets),) = fold.predictions
     assert scores["rmse"] == functional.rmse(preds, targets)
