@@ -11,11 +11,12 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from trainwell.cli._common import guarded, out_console
+from trainwell.cli._help import HelpCommand, print_help
 from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.cache_cmd import cache
@@ -31,13 +32,21 @@ from trainwell.cli.report_cmd import report
 from trainwell.cli.serve_cmd import serve
 from trainwell.cli.tune_cmd import tune
 
+
+class TrainwellGroup(OneValueGroup):
+    """The ``trainwell`` group: :class:`OneValueGroup`, its ``--help`` laid out by :mod:`trainwell.cli._help`."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        print_help(self, ctx)
+
+
 app = typer.Typer(
     name="trainwell",
     help="Well-trained models by default: fit, evaluate, predict, inspect, export, serve.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=OneValueGroup,  # an option of one value given twice is refused, not resolved to the last
+    cls=TrainwellGroup,  # an option of one value given twice is refused, not resolved to the last
 )
 
 
@@ -67,10 +76,10 @@ def _options(
     """Options of ``trainwell`` itself, before the command."""
 
 
-app.command()(fit)
+app.command(cls=HelpCommand)(fit)
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the demo model directory.")] = Path("demo-model"),
     epochs: Annotated[int | None, typer.Option(help="Passes over the data.")] = None,
@@ -91,23 +100,23 @@ def demo(
     guarded(run)
 
 
-app.command()(predict)
+app.command(cls=HelpCommand)(predict)
 
 
-app.command("lr-find")(lr_find)
-app.command("boundary")(boundary)
-app.command("compare")(compare)
-app.command("evaluate")(evaluate)
-app.command("export")(export)
-app.command("generate")(generate)
-app.command("recommend")(recommend)
-app.command("report")(report)
-app.command("serve")(serve)
-app.command("tune")(tune)
-app.command("cache")(cache)
+app.command("lr-find", cls=HelpCommand)(lr_find)
+app.command("boundary", cls=HelpCommand)(boundary)
+app.command("compare", cls=HelpCommand)(compare)
+app.command("evaluate", cls=HelpCommand)(evaluate)
+app.command("export", cls=HelpCommand)(export)
+app.command("generate", cls=HelpCommand)(generate)
+app.command("recommend", cls=HelpCommand)(recommend)
+app.command("report", cls=HelpCommand)(report)
+app.command("serve", cls=HelpCommand)(serve)
+app.command("tune", cls=HelpCommand)(tune)
+app.command("cache", cls=HelpCommand)(cache)
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> None:
     """Show a model directory's task, inputs, metrics and versions."""
 
