@@ -191,6 +191,14 @@ def read_model_ratings(
     return read_ratings(source, encoding=encoding, names=names, encoding_errors=encoding_errors)
 
 
+def rating_or_target(rating: str | None, target: str | None) -> str | None:
+    """The rating column, given as ``rating`` or as ``target`` (the other pipelines' name for the column to
+    predict, and the command line's ``--target``): refused when both are given and differ."""
+    if target is not None and rating is not None and target != rating:
+        raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
+    return rating if rating is not None else target
+
+
 def headerless(columns: Iterable[Any]) -> bool:
     """Whether a table with these column names was read from a file without a header row: every name is a
     number."""
@@ -332,9 +340,7 @@ def ratings_data(
     """
     refuse_extra_positional("ratings_data", extra, ("source", "rating"), ("user", "item"))
     _check_settings(valid_pct, batch_size, task)
-    if target is not None and rating is not None and target != rating:
-        raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
-    rating = rating if rating is not None else target
+    rating = rating_or_target(rating, target)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
     if not isinstance(source, pd.DataFrame):
         source = ratings_source(source)  # MovieLens' ml-100k/ (or its .tgz): its u.data
@@ -355,7 +361,7 @@ def ratings_data(
         return _interactions_data(
             df, user_col, item_col, time, valid_col, splits, batch_size, n_negatives, seed, name
         )
-    df = _checked(df, user_col, item_col, rating_col, name)
+    df = checked_ratings(df, user_col, item_col, rating_col, name)
     resolved = _infer_task(df[rating_col], rating_col, task)
     warn_repeated_pairs(df, user_col, item_col, rating_col, name)
     if resolved.kind == "regression":
@@ -386,7 +392,7 @@ def ratings_data(
         for column, flag in ((user_col, "--user"), (item_col, "--item")):
             check_columns(test_df, [column], test_name, flag)
         check_test_targets(test_df, rating_col, None if isinstance(test, pd.DataFrame) else test)
-        test_df = _checked(test_df, user_col, item_col, rating_col, test_name)
+        test_df = checked_ratings(test_df, user_col, item_col, rating_col, test_name)
         test_loader = TensorLoader(_encode(recipe, resolved, test_df, test_name), max(4 * bs, 4096))
     hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}
     if resolved.kind == "regression":
@@ -409,7 +415,16 @@ def ratings_data(
         unseen = np.flatnonzero((valid.tensors[0] == 0).any(dim=1).numpy())
         new_id_rows = valid_df.iloc[unseen][[user_col, item_col, rating_col]].copy() if len(unseen) else None
     return RatingsDataBundle(
-        resolved, train, valid, test_loader, recipe, "collab", hints, shown=shown, new_id_rows=new_id_rows
+        resolved,
+        train,
+        valid,
+        test_loader,
+        recipe,
+        "collab",
+        hints,
+        shown=shown,
+        new_id_rows=new_id_rows,
+        source=None if isinstance(source, pd.DataFrame) else name,
     )
 
 
@@ -520,7 +535,7 @@ def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
     )
 
 
-def _checked(
+def checked_ratings(
     df: pd.DataFrame, user_col: str, item_col: str, rating_col: str | None, source: str
 ) -> pd.DataFrame:
     """Refuse rows without a user, an item or a rating: each would be a silent guess."""
@@ -595,7 +610,7 @@ def split_latest(
     from trainwell.collab.implicit import leave_one_out
     from trainwell.data.categories import category_key
 
-    df = _checked(df, user_col, item_col, None, name)
+    df = checked_ratings(df, user_col, item_col, None, name)
     times = interaction_times(df, user_col, item_col, time, name)
     keep = latest_per_pair(df, user_col, item_col, times)
     df = df.iloc[keep].reset_index(drop=True)
@@ -628,7 +643,7 @@ def _interactions_data(
 
     if isinstance(n_negatives, bool) or not isinstance(n_negatives, numbers.Integral) or n_negatives < 1:
         raise ConfigError(f"n_negatives must be a whole number of at least 1, got {n_negatives!r}")
-    df = _checked(df, user_col, item_col, None, name)
+    df = checked_ratings(df, user_col, item_col, None, name)
     times = interaction_times(df, user_col, item_col, time, name)
     given = None
     if splits is not None or valid_col is not None:  # positions of the table as given, before de-duplication

@@ -316,6 +316,7 @@ def evaluate_ratings(
     *extra: Any,
     user: str | None = None,
     item: str | None = None,
+    target: str | None = None,
     implicit: bool = False,
     cv: int = 5,
     seed: int = 0,
@@ -340,6 +341,8 @@ def evaluate_ratings(
         rating: the column to predict; second by position, as ``evaluate_table``'s target is
             (``evaluate_ratings(df, "stars", user="user", item="movie")``; the rest by keyword).
         user, item: the columns (default, and the rating's: found by name, as :func:`~trainwell.ratings_data` finds them).
+        target: another name for ``rating``, as the other pipelines and the command line's ``--target`` call the
+            column to predict (as ``fit_ratings`` takes it); naming both differently is refused.
         implicit: read each row as an interaction (plays, clicks) and rank (hit@10, NDCG@10).
         cv: number of folds, at least 2.
         seed: seeds the folds and every model.
@@ -372,7 +375,13 @@ def evaluate_ratings(
         >>> result = evaluate_ratings("ratings.csv", user="user", item="movie", rating="stars")  # doctest: +SKIP
         >>> result.mean("rmse"), result.mean("rmse", "user + item biases")                       # doctest: +SKIP
     """
-    from trainwell.collab.data import find_rating_columns, ratings_data, ratings_source, read_ratings_named
+    from trainwell.collab.data import (
+        find_rating_columns,
+        rating_or_target,
+        ratings_data,
+        ratings_source,
+        read_ratings_named,
+    )
     from trainwell.core.errors import ConfigError
     from trainwell.core.positional import refuse_extra_positional
     from trainwell.distributed.spread import spread_processes
@@ -383,6 +392,7 @@ def evaluate_ratings(
     from trainwell.learner.run_files import check_fit_settings
 
     refuse_extra_positional("evaluate_ratings", extra, ("source", "rating"), ("user", "item"))
+    rating = rating_or_target(rating, target)
     fold_seconds = check_settings(cv, epochs, time_budget)
     check_fit_settings(epochs, lr, None)
     settings = FitSettings(arch, n_factors, lr, wd)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from trainwell.callbacks.budget import TimeBudget, start_budget
-from trainwell.collab.data import ratings_data
+from trainwell.collab.data import rating_or_target, ratings_data
 from trainwell.collab.fold_in import FoldedIn
 from trainwell.collab.fold_in import fold_in as fold_in_new_ids
 from trainwell.collab.learner import collab_learner, default_settings
@@ -97,9 +97,7 @@ def fit_ratings(
     """
     refuse_extra_positional("fit_ratings", extra, ("source", "rating"), ("user", "item"))
     check_fit_settings(epochs, lr, out)
-    if target is not None and rating is not None and target != rating:
-        raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
-    rating = rating if rating is not None else target
+    rating = rating_or_target(rating, target)
     budget = start_budget(time_budget)
     # ease is solved in one step: counted on the budget from here, reading the data included
     began = OneStepStart(budget)
