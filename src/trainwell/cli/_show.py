@@ -443,6 +443,11 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         from trainwell.core.lineage import fine_tuned_from
 
         table.add_row("fine-tuned from", Text(fine_tuned_from(lineage)))
+    folded = training.get("folded_in")
+    if isinstance(folded, list) and folded:  # ids fitted after training (a recommender's fold-ins), in order
+        from trainwell.collab.fold_in_record import folded_in_words
+
+        table.add_row("folded in", Text("\n".join(folded_in_words(record) for record in folded)))
     final = training.get("final", {})
     closed_form = arch.get("name") in ("gbdt", "ease")  # fitted in one pass: no epochs, no training loss
     if not closed_form:

@@ -7,7 +7,7 @@ to the person who wrote the table; ``show_batch`` answers with the rows themselv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle, refuse_a_path
@@ -36,6 +36,11 @@ class RatingsDataBundle(DataBundle):
     #: scores them as the average user or item would be, and :func:`~trainwell.collab.fold_in.fold_in` fits
     #: those ids on them after training, so that the final model knows every id of the data it was given.
     new_id_rows: pd.DataFrame | None = None
+    #: The ratings file as given (``None`` for a DataFrame): what a fold-in's record names as its data.
+    source: str | None = None
+    #: One record per fold-in made, oldest first (:mod:`trainwell.collab.fold_in_record`): written in the model
+    #: directory as ``training.folded_in``, for ``trainwell info``.
+    folded_in: list[dict[str, Any]] = field(default_factory=list)
 
     def show_batch(self, n: int = 8, split: str = "train") -> pd.DataFrame:
         """The first ``n`` (user, item, rating) rows of ``split`` (``"train"``, ``"valid"`` or ``"test"``) as read

@@ -49,6 +49,11 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     pretrained = getattr(learn, "pretrained_record", None)
     if pretrained:  # what the model was fine-tuned from (trainwell.core.lineage), for `trainwell info`
         extra["pretrained"] = _clean(pretrained)
+    folded = getattr(learn.data, "folded_in", None)
+    if (
+        folded
+    ):  # ids fitted after training, a record per fold-in, oldest first (trainwell.collab.fold_in_record)
+        extra["folded_in"] = [dict(record) for record in folded]
     tuning = getattr(learn, "tuning", None)
     if tuning:  # the search this model won (trainwell tune): its metric, trials and kinds of model
         extra["tuning"] = _clean(tuning)
