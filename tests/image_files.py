@@ -41,6 +41,26 @@ def make_image_folder(
     return root
 
 
+#: The colours of :func:`square_on_noise_folder`'s classes.
+SQUARE_COLOURS = {"red": (220, 30, 30), "blue": (30, 30, 220), "green": (30, 220, 30)}
+
+
+def square_on_noise_folder(
+    root: Path, per_class: int, seed: int, classes: tuple[str, ...] = ("red", "blue")
+) -> Path:
+    """A folder of 20-pixel PNGs, a subfolder a class of :data:`SQUARE_COLOURS`, told apart by the colour of an
+    8-pixel square placed at random on dark noise."""
+    rng = np.random.default_rng(seed)
+    for label in classes:
+        (root / label).mkdir(parents=True)
+        for index in range(per_class):
+            pixels = rng.integers(0, 80, (20, 20, 3), dtype=np.uint8)
+            top, left = rng.integers(0, 12, 2)
+            pixels[top : top + 8, left : left + 8] = SQUARE_COLOURS[label]
+            Image.fromarray(pixels).save(root / label / f"{index}.png")
+    return root
+
+
 def exported_predictions_match(learn: Any, folder: Path, model_dir: Path) -> tuple[Any, Any]:
     """Export ``learn`` to ``model_dir``, load it, and check its predictions on ``folder/valid`` equal the learner's.
 

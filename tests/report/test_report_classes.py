@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from PIL import Image
 from sklearn.metrics import precision_recall_fscore_support
 
 import trainwell
+from image_files import square_on_noise_folder
 from text_samples import reviews
 from trainwell.export.predictor import load
 from trainwell.report import build_report
@@ -139,25 +139,12 @@ def test_binary_and_edge_classes_agree_with_sklearn() -> None:
     ), section
 
 
-def _image_folder(root: Path, per_class: int, seed: int) -> Path:
-    """Two classes of 20-pixel images, told apart by the colour of a square on noise."""
-    rng = np.random.default_rng(seed)
-    for label, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
-        (root / label).mkdir(parents=True)
-        for index in range(per_class):
-            pixels = rng.integers(0, 80, (20, 20, 3), dtype=np.uint8)
-            top, left = rng.integers(0, 12, 2)
-            pixels[top : top + 8, left : left + 8] = colour
-            Image.fromarray(pixels).save(root / label / f"{index}.png")
-    return root
-
-
 def test_a_binary_image_report_lists_both_classes_as_sklearn_counts_them(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    learn = vision_learner(image_data(_image_folder(tmp_path / "train", 16, 0)), progress=False)
+    learn = vision_learner(image_data(square_on_noise_folder(tmp_path / "train", 16, 0)), progress=False)
     learn.fit_one_cycle(1, 3e-3)
     learn.export(tmp_path / "model")
-    valid = _image_folder(tmp_path / "valid", 6, 1)
+    valid = square_on_noise_folder(tmp_path / "valid", 6, 1)
     text = build_report(tmp_path / "model", valid, tmp_path / "report.html").read_text(encoding="utf-8")
     predictor = load(tmp_path / "model")
     classes = [str(label) for label in predictor.task.classes]

@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 from report_browser import dump_dom
 
+from image_files import square_on_noise_folder
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.report import build_report
 from trainwell.vision import image_data, vision_learner
@@ -22,15 +23,8 @@ HEADINGS = ("Training curves", "Metrics on held-out data", "Confusion matrix", "
 
 
 def _folder(root: Path, per_class: int, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    for label, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220)), ("green", (30, 220, 30))):
-        (root / label).mkdir(parents=True)
-        for index in range(per_class):
-            pixels = rng.integers(0, 80, (20, 20, 3), dtype=np.uint8)
-            top, left = rng.integers(0, 12, 2)
-            pixels[top : top + 8, left : left + 8] = colour
-            Image.fromarray(pixels).save(root / label / f"{index}.png")
-    return root
+    """Three classes of coloured squares on noise."""
+    return square_on_noise_folder(root, per_class, seed, classes=("red", "blue", "green"))
 
 
 @pytest.fixture(scope="module")
