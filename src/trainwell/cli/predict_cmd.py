@@ -836,8 +836,22 @@ def _score_texts(
         )
     scores = predictor.score_texts(texts)
     scores.insert(0, column, numbers)
+    _say_unknown_words(predictor.recipe, texts)
     _say_worse_than_uniform(scores, len(predictor.recipe.vocab))
     return scores
+
+
+def _say_unknown_words(recipe: Any, texts: list[str]) -> None:
+    """A note on standard error naming the texts' words the model does not know, read as its unknown-word token
+    (PTB's <unk>) and counted in the column 'unknown', told from the corpus's own <unk> a text writes (not
+    counted), as generate's warning and the report tell them."""
+    from trainwell.text.lm_predictor import unknown_texts_note
+
+    said = unknown_texts_note(recipe, texts)
+    if said:
+        from trainwell.cli._common import err_console
+
+        err_console.print(f"note: {said}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _say_worse_than_uniform(scores: Any, vocab_size: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,8 +18,9 @@ from torch import nn
 from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
-from trainwell.text.lm_recipe import LMRecipe
+from trainwell.text.lm_recipe import LMRecipe, WhitespaceTokenizer
 from trainwell.text.specials import BOS, FAKE_PREFIX, MAJ, PAD, SPECIAL_TOKENS, UNK, UP
+from trainwell.text.tokenize import WordTokenizer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,11 +29,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LMPredictor",
+    "UnknownByText",
+    "corpus_marker_sentence",
     "generate_ids",
     "generate_text",
     "load_lm",
     "predictor_from_artifact",
+    "read_as_unknown",
+    "unknown_by_text",
     "unknown_prompt_words",
+    "unknown_texts_note",
 ]
 
 _PROMPT_CHUNK = 256  # prompt tokens fed per forward call
@@ -230,14 +237,146 @@ def unknown_words_warning(unknown: Sequence[str], n_words: int, token: str = UNK
         f"all {n_words:,} of its words" if len(unknown) >= n_words else f"{len(unknown):,} of its {n_words:,}"
     )
     if len(unknown) == 1:
-        return (
-            f"the prompt's word {named} is not in the model's vocabulary: it reads it as the unknown-word token "
-            f"{token}, so the continuation cannot follow it"
-        )
+        return f"the prompt's word {named} is {read_as_unknown(token)}, so the continuation cannot follow it"
     return (
-        f"the prompt's words {named} ({share}) are not in the model's vocabulary: it reads them as the "
-        f"unknown-word token {token}, so the continuation cannot follow them"
+        f"the prompt's words {named} ({share}) are {read_as_unknown(token, plural=True)}, so the continuation "
+        "cannot follow them"
     )
+
+
+def read_as_unknown(token: str, *, plural: bool = False) -> str:
+    """What every message of a language model says of words the model does not know (generate's warning,
+    ``trainwell predict``'s note, the server's schema): not in its vocabulary, read as its unknown-word ``token``
+    (:attr:`LMRecipe.unknown_token`: a PTB model's ``<unk>``, else ``xxunk``).
+
+    Example:
+        >>> read_as_unknown("<unk>", plural=True)
+        "not in the model's vocabulary: it reads them as the unknown-word token <unk>"
+    """
+    return f"not in the model's vocabulary: it reads {'them' if plural else 'it'} as the unknown-word token {token}"
+
+
+def corpus_marker_sentence(recipe: LMRecipe, where: str, then: str = "not an unknown word") -> str:
+    """The sentence that tells the corpus's own marker written in ``where`` (PTB's ``<unk>``:
+    :attr:`LMRecipe.unknown_marker`) from the words the model does not know, ending with ``then``: the corpus
+    replaced those words itself, the model trained on the marker, and no answer counts it as unknown. '' for a
+    model without one.
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> from trainwell.text.vocab import Vocab
+        >>> recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "<unk>"]], min_freq=1))
+        >>> corpus_marker_sentence(recipe, "a text")
+        "The corpus's own <unk> written in a text (its token for the words it replaced) is a token of the model's vocabulary, not an unknown word."
+    """
+    marker = recipe.unknown_marker
+    if marker is None:
+        return ""
+    read_as = f", read as {recipe.unknown_token}" if recipe.unknown_token != marker else ""
+    return (
+        f"The corpus's own {marker} written in {where} (its token for the words it replaced{read_as}) is a token "
+        f"of the model's vocabulary, {then}."
+    )
+
+
+@dataclass(frozen=True)
+class UnknownByText:
+    """Per text, its predicted tokens (all but its first, as :meth:`LMPredictor.score_texts` scores them) that
+    the model reads as its unknown-word token, by where they come from.
+
+    Attributes:
+        unknown: Words the text wrote that are not in the vocabulary (for a subword model: pieces it cannot
+            spell, such as characters training never met).
+        marked: The corpus's own marker the text wrote (PTB's ``<unk>``): a token the model trained on, never
+            counted as unknown.
+        words: The unknown words, each once, in the order met (none for a subword model).
+    """
+
+    unknown: list[int]
+    marked: list[int]
+    words: list[str]
+
+
+def unknown_by_text(recipe: LMRecipe, texts: Sequence[str]) -> UnknownByText:
+    """What each of ``texts`` holds that the model reads as its unknown-word token: words outside its vocabulary
+    (the rule of :func:`unknown_prompt_words`) apart from the corpus's own marker (PTB's ``<unk>``), which the
+    tokenizer maps to the unknown-word token and the model trained on: a PTB sentence holds no unknown word.
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> from trainwell.text.vocab import Vocab
+        >>> recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "<unk>", "cat"]], min_freq=1))
+        >>> unknown_by_text(recipe, ["the <unk> cat", "the zzqx <unk> zzqx"])
+        UnknownByText(unknown=[0, 2], marked=[1, 1], words=['zzqx'])
+    """
+    tokenizer = recipe.tokenizer
+    # Subword pieces spell every word: only a character training never met is unknown.
+    if not isinstance(tokenizer, (WordTokenizer, WhitespaceTokenizer)):
+        ids, offsets = recipe.encode_texts(list(texts))
+        unk = recipe.vocab.unk_id
+        counts = [int((ids[offsets[i] + 1 : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
+        return UnknownByText(counts, [0] * len(counts), [])
+    vocab = recipe.vocab
+    unknown: list[int] = []
+    marked: list[int] = []
+    words: dict[str, None] = {}
+    for tokens in tokenizer.tokenize_many(list(texts)):
+        predicted = tokens[1:]  # the first token is read, never predicted
+        outside = [token for token in predicted if token not in vocab]
+        unknown.append(len(outside))
+        marked.append(predicted.count(UNK))  # the tokenizer wrote the marker as the unknown-word token
+        words.update(dict.fromkeys(outside))
+    return UnknownByText(unknown, marked, list(words))
+
+
+def unknown_texts_note(recipe: LMRecipe, texts: Sequence[str], column: str = "unknown") -> str:
+    """One line for ``trainwell predict`` on a language model: the texts' words the model does not know (the
+    first :data:`NAMED_UNKNOWN`), read as its unknown-word token and counted in ``column``, told from the corpus's
+    own marker the texts write (PTB's ``<unk>``: not counted). '' when no text holds an unknown word.
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> from trainwell.text.vocab import Vocab
+        >>> recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "<unk>", "cat"]], min_freq=1))
+        >>> unknown_texts_note(recipe, ["the <unk> cat", "the zzqx <unk>"])
+        "the word 'zzqx' (in 1 of the 2 texts) is not in the model's vocabulary: it reads it as the unknown-word token <unk>, counted in the column unknown; the 2 <unk> the texts write are the corpus's own token for the words it replaced, not counted there"
+    """
+    found = unknown_by_text(recipe, texts)
+    holding = sum(1 for count in found.unknown if count)
+    if not holding:
+        return ""
+    where = (
+        "in the text"
+        if len(texts) == 1
+        else f"in all {len(texts):,} texts"
+        if holding == len(texts)
+        else f"in {holding:,} of the {len(texts):,} texts"
+    )
+    token = recipe.unknown_token
+    if not found.words:  # a subword model: no word is unknown, a piece it cannot spell is
+        total = sum(found.unknown)
+        said = (
+            f"{total:,} piece{'' if total == 1 else 's'} {where} (characters training never met) "
+            f"{'is' if total == 1 else 'are'} {read_as_unknown(token, plural=total != 1)}"
+        )
+    else:
+        named = ", ".join(repr(word) for word in found.words[:NAMED_UNKNOWN])
+        if len(found.words) > NAMED_UNKNOWN:
+            named += f" and {len(found.words) - NAMED_UNKNOWN:,} more"
+        one = len(found.words) == 1
+        said = (
+            f"the word{'' if one else 's'} {named} ({where}) {'is' if one else 'are'} "
+            f"{read_as_unknown(token, plural=not one)}"
+        )
+    said += f", counted in the column {column}"
+    marked, marker = sum(found.marked), recipe.unknown_marker
+    if marked and marker is not None:
+        read_as = f", read as {token} too" if token != marker else ""
+        said += (
+            f"; the {marked:,} {marker} the texts write {'is' if marked == 1 else 'are'} the corpus's own token "
+            f"for the words it replaced{read_as}, not counted there"
+        )
+    return said
 
 
 class Generates:
@@ -374,9 +513,11 @@ class LMPredictor(Generates):
         short batch.
 
         Returns:
-            One row per text, in order: ``tokens`` (predicted tokens: all but the first), ``unknown`` (those
-            outside the vocabulary, scored as its unknown-word token), ``log_prob`` (their total natural log-probability)
-            and ``perplexity`` (``exp(-log_prob / tokens)``; empty for a text of one token).
+            One row per text, in order: ``tokens`` (predicted tokens: all but the first), ``unknown`` (of
+            those, words not in the vocabulary, scored as its unknown-word token; the corpus's own marker a text
+            writes, PTB's ``<unk>``, is a token the model knows and is not counted: :func:`unknown_by_text`),
+            ``log_prob`` (their total natural log-probability) and ``perplexity`` (``exp(-log_prob / tokens)``;
+            empty for a text of one token).
 
         Raises:
             DataError: No texts, or a text that is not a string or holds nothing but spaces (named by index).
@@ -390,7 +531,6 @@ class LMPredictor(Generates):
         lengths = (offsets[1:] - offsets[:-1]).tolist()
         device = next(self.model.parameters()).device
         log_prob = [0.0] * len(texts)
-        unk = self.recipe.vocab.unk_id
         order = sorted(range(len(texts)), key=lambda i: lengths[i])
         start = 0
         while start < len(order):
@@ -419,7 +559,7 @@ class LMPredictor(Generates):
                 log_prob[i] = float(totals[row])
             start += rows
         scored = [max(length - 1, 0) for length in lengths]
-        unknown = [int((ids[offsets[i] + 1 : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
+        unknown = unknown_by_text(self.recipe, texts).unknown  # PTB's own <unk> is no unknown word
         perplexity = [math.exp(-lp / n) if n else math.nan for lp, n in zip(log_prob, scored, strict=True)]
         return pd.DataFrame(
             {"tokens": scored, "unknown": unknown, "log_prob": log_prob, "perplexity": perplexity}
