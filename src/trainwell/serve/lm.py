@@ -6,6 +6,10 @@ loop of small calls that cannot share a batch with another request's. Scoring re
 state, so concurrent ``/score`` requests are merged into one call (:mod:`trainwell.serve.batching`, up to
 ``max_batch`` texts), which pads texts of similar length together. The work runs in threads, so the event loop
 keeps answering (``/health`` included) while a long generation runs.
+
+What the answers and the schema say of unknown words follows the model: words not in its vocabulary read as its
+own unknown-word token (PTB's ``<unk>``, else ``xxunk``), and the corpus's own ``<unk>`` a text writes is a token
+the model knows, never counted as unknown (:func:`trainwell.text.lm_predictor.unknown_by_text`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import math
 import threading
 from collections.abc import Sequence
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
@@ -76,30 +80,56 @@ def _generate_request(forbid_extra_fields: bool) -> type[BaseModel]:
     )
 
 
-class GenerateResponse(BaseModel):
-    text: Annotated[str, Field(description="The prompt as sent, then the sampled continuation.")]
-    unknown_words: Annotated[
-        list[str],
-        Field(
-            description="The prompt's words outside the vocabulary, each once: the model reads them as the "
-            "unknown-word token, so the continuation cannot follow them."
+def _unknown_words_said(recipe: Any) -> dict[str, str]:
+    """What the docs page (``"app"``), ``/generate``'s ``unknown_words`` and ``/score``'s ``unknown`` say of
+    unknown words, with the model's own token (a PTB model's ``<unk>``) and the rule of ``trainwell predict`` and
+    ``generate``: the schema said "words outside the vocabulary" and the answers counted PTB's own ``<unk>``."""
+    from trainwell.text.lm_predictor import corpus_marker_sentence, read_as_unknown
+
+    token = recipe.unknown_token
+    if recipe.tokenizer_name == "subword":  # pieces spell every word: only an unseen character is unknown
+        pieces = f"characters training never met are {read_as_unknown(token, plural=True)}"
+        return {
+            "app": f"Its subword pieces spell every word; {pieces} (/score counts them: unknown).",
+            "unknown_words": "Always empty for this model: its subword pieces spell every word.",
+            "unknown": f"Of those, pieces for {pieces}.",
+        }
+    return {
+        "app": (
+            f"Words {read_as_unknown(token, plural=True)}; /generate names the prompt's (unknown_words) and /score "
+            f"counts each text's (unknown). {corpus_marker_sentence(recipe, 'a prompt or text')}"
+        ).strip(),
+        "unknown_words": (
+            f"The prompt's words {read_as_unknown(token, plural=True)}, so the continuation cannot follow them; "
+            f"each once, in the prompt's order. {corpus_marker_sentence(recipe, 'the prompt', 'not one of them')}"
+        ).strip(),
+        "unknown": (
+            f"Of those, words {read_as_unknown(token, plural=True)}. "
+            f"{corpus_marker_sentence(recipe, 'a text', 'not counted here')}"
+        ).strip(),
+    }
+
+
+def _response_models(said: dict[str, str]) -> tuple[type[BaseModel], type[BaseModel]]:
+    """``/generate``'s and ``/score``'s answers, their unknown-word fields described as ``said``
+    (:func:`_unknown_words_said`)."""
+    generate_response = create_model(
+        "GenerateResponse",
+        text=(str, Field(description="The prompt as sent, then the sampled continuation.")),
+        unknown_words=(list[str], Field(default=[], description=said["unknown_words"])),
+    )
+    text_score = create_model(
+        "TextScore",
+        tokens=(int, Field(description="Tokens predicted: all but the text's first.")),
+        unknown=(int, Field(description=said["unknown"])),
+        log_prob=(float, Field(description="Their total natural log-probability.")),
+        perplexity=(
+            float | None,
+            Field(description="exp(-log_prob / tokens); null for a text of one token."),
         ),
-    ] = []
-
-
-class TextScore(BaseModel):
-    tokens: Annotated[int, Field(description="Tokens predicted: all but the text's first.")]
-    unknown: Annotated[
-        int, Field(description="Of those, words outside the vocabulary (scored as one token).")
-    ]
-    log_prob: Annotated[float, Field(description="Their total natural log-probability.")]
-    perplexity: Annotated[
-        float | None, Field(description="exp(-log_prob / tokens); null for a text of one token.")
-    ]
-
-
-class ScoreResponse(BaseModel):
-    scores: list[TextScore]
+    )
+    score_response = create_model("ScoreResponse", scores=(list[text_score], ...))  # type: ignore[valid-type]
+    return generate_response, score_response
 
 
 def score_rows(predictor: Any, lock: threading.Lock, texts: Sequence[str]) -> list[dict[str, Any]]:
@@ -124,6 +154,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     from trainwell.serve.app import server_batcher
 
     lock = threading.Lock()  # the model's hidden state serves one call at a time
+    said = _unknown_words_said(predictor.recipe)  # the model's own unknown-word token, in every description
     batcher: MicroBatcher[str, dict[str, Any]] = server_batcher(partial(score_rows, predictor, lock), config)
 
     app = FastAPI(
@@ -132,7 +163,8 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
         description=(
             "A trainwell language model. POST a prompt to /generate as JSON "
             '{"prompt": "...", "n_words": 50} for a continuation; POST texts to /score as {"texts": ["...", ...]} '
-            "for how likely the model finds each. GET /metadata lists the vocabulary and the limits."
+            "for how likely the model finds each. GET /metadata lists the vocabulary and the limits. "
+            f"{said['app']}"
         ),
         lifespan=batcher.lifespan,
         docs_url=None,  # Swagger UI loads its scripts from a CDN: /docs is drawn here instead
@@ -180,16 +212,18 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
                 )
             )
 
-    async def generate(body: Any) -> GenerateResponse:
+    generate_response, score_response = _response_models(said)
+
+    async def generate(body: Any) -> Any:
         # Answered in a field rather than warned in the server's log (LMPredictor.generate warns its caller).
         unknown, _ = unknown_prompt_words(predictor.recipe, body.prompt)
-        return GenerateResponse(text=await run_in_threadpool(generate_locked, body), unknown_words=unknown)
+        return generate_response(text=await run_in_threadpool(generate_locked, body), unknown_words=unknown)
 
     generate.__annotations__["body"] = generate_request
     app.post(
         "/generate",
         summary="Continue a prompt",
-        response_model=GenerateResponse,
+        response_model=generate_response,
         responses=_ERRORS,
         dependencies=[Depends(require_json)],
     )(generate)
@@ -208,7 +242,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
         "/score",
         summary="Score texts",
         description="How likely the model finds each text, read on its own from a fresh state; in order.",
-        response_model=ScoreResponse,
+        response_model=score_response,
         responses=_ERRORS,
         dependencies=[Depends(require_json)],
     )(score)
@@ -232,7 +266,13 @@ def lm_metadata(predictor: Any, config: ServeConfig) -> dict[str, Any]:
         "application": "text",
         "backend": "torch",
         "task": {"kind": "language_model"},
-        "text": {"tokenizer": recipe.tokenizer_name, "vocabulary": len(recipe.vocab)},
+        "text": {
+            "tokenizer": recipe.tokenizer_name,
+            "vocabulary": len(recipe.vocab),
+            # What a word outside the vocabulary reads as, and the corpus's own marker that is no unknown word.
+            "unknown_token": recipe.unknown_token,
+            "unknown_marker": recipe.unknown_marker,
+        },
         "cache_pointer": recipe.cache.to_dict() if recipe.cache is not None else None,
         "request_format": {
             "/generate": '{"prompt": "...", "n_words": 50, "temperature": 1.0, "top_k": null, "top_p": null, "seed": null}',
