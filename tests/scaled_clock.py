@@ -5,6 +5,7 @@ time. (:class:`clock_support.FakeClock` is the clock moved by hand, for code tha
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -42,3 +43,18 @@ def fit_on_a_scaled_clock(monkeypatch: pytest.MonkeyPatch, speed: float, args: S
     done = CliRunner().invoke(app, ["fit", *args], env={"COLUMNS": "300"})
     assert done.exit_code == 0, done.output
     return done.output
+
+
+def closing_line(
+    said: str, *, training: str = r"[0-9.]+s", scored_rows: int | None = None
+) -> re.Match[str] | None:
+    """The last line of ``said`` matched as the command's closing line on its time, part by part: the training
+    (``training``, a pattern for its duration), the test set's scoring where ``scored_rows`` is given, the
+    writing, then the reporting and the rest where they are said; ``None`` where it does not read so."""
+    took = r"\S+( \S+)?"
+    scoring = rf", ({took}) scoring the test set \({scored_rows} rows\)" if scored_rows is not None else ""
+    pattern = (
+        rf"the command took ({took}): {training} training \(--time\){scoring}, ({took}) writing the model"
+        rf"(, {took} reporting the results)?(, {took} starting up and the rest)?"
+    )
+    return re.fullmatch(pattern, said.strip().splitlines()[-1])
