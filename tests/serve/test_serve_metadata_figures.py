@@ -51,7 +51,8 @@ def trees_metadata(trees_dir: Path) -> Iterator[dict[str, Any]]:
 
 def test_metrics_are_the_figures_without_bookkeeping_or_nulls(trees_dir: Path, trees_metadata: dict) -> None:
     stored = json.loads((trees_dir / "trainwell.json").read_text())["training"]["final"]
-    assert stored["train_loss"] is None and stored["lr"] is None and "time" in stored  # what the tour saw
+    # Left out now (learn.final_row has no NaN); older directories hold null, which /metadata drops alike.
+    assert stored.get("train_loss") is None and stored.get("lr") is None and "time" in stored
     metrics = trees_metadata["metrics"]
     assert metrics == {
         "epoch": 1,  # counted from 1, as history.csv and the screen count it

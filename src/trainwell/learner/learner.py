@@ -245,12 +245,22 @@ class Learner:
     def final_row(self) -> dict[str, Any]:
         """The history row that describes the model's weights now: the last epoch's, or the row of the epoch
         whose weights a callback loaded back at the end of the fit (:class:`~trainwell.callbacks.SaveBest`).
-        What the model directory, the fit's summary and ``run.metrics`` report. ``{}`` before any epoch."""
+        What the model directory, the fit's summary and ``run.metrics`` report. ``{}`` before any epoch.
+
+        A model fitted in closed form (boosted trees, EASE) took no training batches: its row leaves out the
+        training loss and learning rate it has no value for (``history`` keeps them as NaN, so that every run's
+        ``history.csv`` has the same columns), as ``run.metrics`` does; any other row is the history's own."""
         history = self.recorder.history
         row = getattr(self, "weights_row", None)
         if row is not None and 0 <= row < len(history):
-            return history[row]
-        return history[-1] if history else {}
+            chosen = history[row]
+        else:
+            chosen = history[-1] if history else {}
+        if getattr(self.model, "closed_form", False):
+            from trainwell.learner.run_files import meaningful_row
+
+            return meaningful_row(chosen, self.model)
+        return chosen
 
     # ------------------------------------------------------------------------------------- callbacks
     def add_callbacks(self, *callbacks: Callback) -> Learner:
