@@ -64,10 +64,10 @@ def test_a_report_on_the_training_texts_says_so(model_dir: Path, tmp_path: Path)
     path = tmp_path / "train.csv"
     reviews(300, 0).to_csv(path, index=False)
     with pytest.warns(
-        UserWarning, match=r"of these rows trained the model .*: the report's metrics measure the fit"
+        UserWarning, match=r"of these texts trained the model .*: the report's metrics measure the fit"
     ):
         html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
-    share = int(re.search(r"Warning: (?:about )?(\d+)% of these rows trained the model", html).group(1))
+    share = int(re.search(r"Warning: (?:about )?(\d+)% of these texts trained the model", html).group(1))
     assert 65 <= share <= 95 and "<h2>Metrics on texts the model trained on</h2>" in html
 
 

@@ -128,7 +128,9 @@ def label_sections(
         [
             *notes,
             _html.paragraph(explanation, note=True),
-            _html.image(_per_label_png(rows[:MAX_PLOTTED_LABELS]), "per-label precision, recall and F1"),
+            _html.image(
+                _per_label_png(rows[:MAX_PLOTTED_LABELS], unit), "per-label precision, recall and F1"
+            ),
             _html.table(
                 [
                     "label",
@@ -157,7 +159,7 @@ def label_sections(
         "Calibration",
         [
             _html.paragraph(
-                "Every (row, label) decision pooled: the predicted probability of the label against how often "
+                f"Every ({unit}, label) decision pooled: the predicted probability of the label against how often "
                 "the label is there, per bin; a calibrated model follows the diagonal.",
                 note=True,
             ),
@@ -167,14 +169,17 @@ def label_sections(
     return [per_label, calibration]
 
 
-def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor) -> str:
-    """Predicted against actual, one plot per target, each in its own units."""
+def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor, unit: str = "row") -> str:
+    """Predicted against actual, one plot per target, each in its own units (``unit``: what the plots count)."""
     actual = targets.float().reshape(len(targets), -1).numpy()
     predicted = predictions.float().reshape(len(targets), -1).numpy()
     images = [
         _html.image(
             predicted_vs_actual_png(
-                predicted[:, column], actual[:, column], title=f"{label}: predicted against actual"
+                predicted[:, column],
+                actual[:, column],
+                title=f"{label}: predicted against actual",
+                unit=f"{unit}s",
             ),
             f"{label}: predicted against actual",
         )
@@ -185,6 +190,10 @@ def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor
 
 #: How the top-losses tables number rows, in words (the note below each table).
 ROW_NUMBERS = "row: the row's number in the data, counted from 1 (the first row after the header), as trainwell predict numbers them"
+#: How they number the texts of a fastText file, which has no header: by the line each is on, blank lines counted.
+LINE_NUMBERS = (
+    "line: the text's line in the file, counted from 1 as an editor counts them (blank lines included)"
+)
 #: How they name the rows of a DataFrame: by its own index, as ``top_losses()`` and ``learn.predict(df)`` do.
 ROW_LABELS = "row: the row's label in the DataFrame's index (df.loc[row] is the row)"
 
@@ -254,8 +263,9 @@ def _labels(classes: Sequence[Any], chosen: np.ndarray) -> str:
     return ", ".join(names) if names else "(none)"
 
 
-def _per_label_png(rows: Sequence[tuple[Any, ...]]) -> bytes:
-    """Grouped horizontal bars of precision, recall and F1 per label, most frequent label on top."""
+def _per_label_png(rows: Sequence[tuple[Any, ...]], unit: str = "row") -> bytes:
+    """Grouped horizontal bars of precision, recall and F1 per label, most frequent label on top (``unit``: what
+    the brackets count, the label's rows, images or texts)."""
     from matplotlib.figure import Figure
 
     from trainwell.report._plots import figure_png
@@ -273,7 +283,7 @@ def _per_label_png(rows: Sequence[tuple[Any, ...]]) -> bytes:
         axis.barh(positions + (1 - offset) * height, values, height=height, color=color, label=name)
     axis.set_yticks(positions, labels=[f"{row[0]} ({row[1]})" for row in shown])
     axis.set_xlim(0, 1)
-    axis.set_xlabel("at the model's decision threshold (rows with the label in brackets)")
+    axis.set_xlabel(f"at the model's decision threshold ({unit}s with the label in brackets)")
     axis.set_title("Per-label precision, recall and F1", pad=30)  # room for the legend below it
     # Just above the bars, whatever the number of labels (below them, it drifted away on tall plots).
     axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
@@ -315,7 +325,7 @@ def class_section(
 ) -> str:
     """Per-class precision, recall, F1 and support of a single-label classifier (binary: both classes), in the
     order the model knows its classes, with the macro and weighted averages and the weakest class named, each
-    figure with its 95% bootstrap interval over rows (``seed`` seeds it), as the metrics are given.
+    figure with its 95% bootstrap interval over ``unit``s (``seed`` seeds it), as the metrics are given.
 
     ``actual`` and ``predicted`` are class indices into ``classes`` (the model's decisions, its threshold
     applied). A figure with nothing to divide by (precision of a class never predicted, recall of a class
@@ -371,7 +381,7 @@ def class_section(
     return _html.section("classes", "Per-class quality", body)
 
 
-def _counted(number: int, unit: str) -> str:
+def counted(number: int, unit: str) -> str:
     """``number`` ``unit``s, singular for one: "of its 1 images" read as a slip in a report."""
     return f"{number:,} {unit}{'' if number == 1 else 's'}"
 
@@ -412,7 +422,7 @@ def _weakest_class(
         if math.isfinite(low) and math.isfinite(high)
         else ""
     )
-    found = f"it finds {share(float(figures['recall'][index]))} of its {_counted(int(support[index]), unit)}"
+    found = f"it finds {share(float(figures['recall'][index]))} of its {counted(int(support[index]), unit)}"
     if given[index] == 0:
         right = "and never gives it"
     else:
@@ -426,7 +436,7 @@ def _weakest_class(
     sentence = f"{lead}: F1 {_html.format_value(f1)}{spread}; {found} {right}."
     if judged and small:
         listed = ", ".join(
-            f"'{classes[i]}' ({_counted(int(support[i]), unit)}, F1 {_html.format_value(float(figures['f1'][i]))})"
+            f"'{classes[i]}' ({counted(int(support[i]), unit)}, F1 {_html.format_value(float(figures['f1'][i]))})"
             for i in small[:10]
         )
         more = f" and {len(small) - 10} more" if len(small) > 10 else ""

@@ -22,16 +22,20 @@ def recorded_sections(model_dir: Path, metadata: dict[str, Any]) -> tuple[list[s
     from trainwell.report.build import _training_section, fitted_without_batches
 
     training = metadata.get("training") or {}
+    unit = _examples(metadata)
+    # A language model is judged on plain held-out text; every other model on examples with their answers.
+    judged = "held-out" if (metadata.get("task") or {}).get("kind") == "language_model" else "labelled"
     intro = [
         _html.paragraph(
             f"{_subject(metadata)}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
         ),
         _html.paragraph(
             "No data was given: this page shows what the model directory recorded when the model was trained. Its "
-            "figures were measured by fit on its own validation rows, which the directory does not keep, so none "
-            "has an interval and the choices made on those rows (the epoch kept, the architecture, a threshold) "
-            "flatter them a little. Pass labelled rows the model has not trained on (trainwell report MODEL --data "
-            "FILE) for metrics with 95% intervals, the errors and, for tables, the importance of each input.",
+            f"figures were measured by fit on its own validation {unit}, which the directory does not keep, so "
+            f"none has an interval and the choices made on those {unit} (the epoch kept, the architecture, a "
+            f"threshold) flatter them a little. Pass {judged} {unit} the model has not trained on (trainwell "
+            f"report MODEL --data {'FOLDER' if unit == 'images' else 'FILE'}) for metrics with 95% intervals, "
+            "the errors and, for tables, the importance of each input.",
             note=True,
         ),
     ]
@@ -41,6 +45,16 @@ def recorded_sections(model_dir: Path, metadata: dict[str, Any]) -> tuple[list[s
         _settings_section(metadata),
     ]
     return intro, sections
+
+
+def _examples(metadata: dict[str, Any]) -> str:
+    """What the model was judged on, in words: images, sentences (a tagger), texts, else rows (tables, ratings)."""
+    application = metadata.get("application")
+    if application == "vision":
+        return "images"
+    if application == "text":
+        return "sentences" if (metadata.get("task") or {}).get("kind") == "tagging" else "texts"
+    return "rows"
 
 
 def _subject(metadata: dict[str, Any]) -> str:

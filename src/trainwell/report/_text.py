@@ -38,9 +38,11 @@ def text_report_sections(
     top_k: int,
     seed: int = 0,
     labels: pd.Index | None = None,
+    lines: Sequence[int] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``; ``labels``: the
-    index of the DataFrame they came from, which names the top losses (a file's rows go by their number)."""
+    index of the DataFrame they came from, which names the top losses (a file's rows go by their number);
+    ``lines``: the line of a fastText file each row is on (:func:`fasttext_lines`), which names them instead."""
     from trainwell.report.build import _training_overlap, judged_sections, row_losses
 
     task = predictor.task
@@ -76,12 +78,12 @@ def text_report_sections(
             )
     targets = task.encode(frame[target] if len(names) == 1 else frame[names])
     probabilities = predictor.predict_proba(frame)
-    overlap = _training_overlap(predictor.metadata, frame)
+    overlap = _training_overlap(predictor.metadata, frame, unit="texts")
     sections = judged_sections(
         task,
         probabilities,
         targets,
-        (len(frame), source),
+        (len(frame), f"{len(frame):,} labelled texts from {source}"),
         "text",
         trained_on=bool(overlap),
         test_split="(the test split of " in source,  # a folder's test/, held out of every choice
@@ -93,7 +95,16 @@ def text_report_sections(
     shown_frame = frame.assign(**{" ‖ ".join(columns): shown})
     sections.append(
         _top_texts_section(
-            task, shown_frame, " ‖ ".join(columns), target, probabilities, targets, losses, top_k, labels
+            task,
+            shown_frame,
+            " ‖ ".join(columns),
+            target,
+            probabilities,
+            targets,
+            losses,
+            top_k,
+            labels,
+            lines=lines,
         )
     )
     classes = f" ({', '.join(map(str, task.classes))})" if task.classes else ""  # none for a regression
@@ -131,13 +142,23 @@ def _top_texts_section(
     losses: np.ndarray,
     k: int,
     labels: pd.Index | None = None,
+    *,
+    lines: Sequence[int] | None = None,
 ) -> str:
+    """The ``k`` texts of highest loss, each named by its row in the file, its label in the DataFrame's index
+    (``labels``) or, for a fastText file (``lines``), the line it is on: such a file has no header row, and its
+    blank lines are skipped, so a row's number is not its line."""
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
+    first = "row" if lines is None else "line"
+
+    def named(index: int) -> Any:
+        return _outputs.shown_row(index, labels) if lines is None else lines[index]
+
     if task.kind == "multilabel" or len(task.target_names) > 1:
-        header = ["row", *_outputs.top_losses_header(task), "loss", "text"]
+        header = [first, *_outputs.top_losses_header(task), "loss", "text"]
         rows = [
             [
-                _outputs.shown_row(index, labels),
+                named(index),
                 *_outputs.top_losses_cells(task, probabilities, targets, index),
                 float(losses[index]),
                 snippet(frame[column].iloc[index]),
@@ -147,10 +168,10 @@ def _top_texts_section(
         what = f"{_outputs.loss_words(task)}), their first {SNIPPET} characters."
     elif task.kind == "regression":
         predicted = probabilities.reshape(-1).tolist()
-        header = ["row", "actual", "predicted", "error", "text"]
+        header = [first, "actual", "predicted", "error", "text"]
         rows = [
             [
-                _outputs.shown_row(index, labels),
+                named(index),
                 frame[target].iloc[index],
                 float(predicted[index]),
                 float(predicted[index]) - float(targets.reshape(-1)[index]),
@@ -165,10 +186,10 @@ def _top_texts_section(
             confidence = torch.where(probabilities >= task.threshold, probabilities, 1 - probabilities)
         else:
             confidence = probabilities.max(dim=-1).values
-        header = ["row", "actual", "predicted", "probability", "loss", "text"]
+        header = [first, "actual", "predicted", "probability", "loss", "text"]
         rows = [
             [
-                _outputs.shown_row(index, labels),
+                named(index),
                 _outputs.actual_class(task, targets, index),
                 predicted[index],
                 float(confidence[index]),
@@ -181,7 +202,8 @@ def _top_texts_section(
             f"-log of the probability given to the true class), their first {SNIPPET} characters; probability "
             "is that of the predicted class."
         )
-    note = f"The {len(rows)} texts with the highest loss ({what} {_outputs.row_numbers(labels)}."
+    numbering = _outputs.row_numbers(labels) if lines is None else _outputs.LINE_NUMBERS
+    note = f"The {len(rows)} texts with the highest loss ({what} {numbering}."
     return _html.section(
         "top-losses",
         "Top losses",
@@ -224,6 +246,25 @@ def read_labelled(
 
     frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
     return frame.reset_index(drop=True), str(data)
+
+
+def fasttext_lines(
+    data: pd.DataFrame | str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> list[int] | None:
+    """The line, counted from 1, of each text of a fastText file ``data`` in the order
+    :func:`~trainwell.text._fasttext.read_fasttext` reads them (it skips blank lines, so the ``n``-th text can sit
+    on a later line); ``None`` for any other data, whose rows go by their number or label."""
+    if isinstance(data, pd.DataFrame) or Path(data).is_dir():
+        return None
+    from trainwell.core.text_encoding import file_lines
+    from trainwell.data.io import read_text_file
+    from trainwell.text._fasttext import is_fasttext_file
+
+    if not is_fasttext_file(data):
+        return None
+    text = read_text_file(Path(data), encoding=encoding, encoding_errors=encoding_errors)
+    # read_fasttext's own rule: a line of no words is skipped; every other line is a text or an error.
+    return [number for number, line in enumerate(file_lines(text), start=1) if line.split()]
 
 
 def _folder_labelled(

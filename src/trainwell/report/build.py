@@ -144,7 +144,7 @@ def build_report(
         text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "text":
-        from trainwell.report._text import read_labelled, text_report_sections
+        from trainwell.report._text import fasttext_lines, read_labelled, text_report_sections
 
         if getattr(predictor, "task", None) is None or predictor.task.kind == "language_model":
             from trainwell.report._lm import lm_report_sections
@@ -182,6 +182,7 @@ def build_report(
             top_k=top_k,
             seed=seed,
             labels=data.index if isinstance(data, pd.DataFrame) else None,
+            lines=fasttext_lines(data, **read_as),  # a fastText file's texts go by their line
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
@@ -562,7 +563,7 @@ def judged_sections(
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit, seed=seed))
     elif has_several_outputs(task):
-        sections.append(_outputs.targets_section(task, probabilities, targets))
+        sections.append(_outputs.targets_section(task, probabilities, targets, unit=unit))
     elif task.kind == "regression":
         sections.append(_regression_section(probabilities, targets, unit=f"{unit}s"))
     else:
@@ -579,19 +580,21 @@ def _classification_sections(
         confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
         calibration = interpretation.plot_calibration(Path(scratch) / "calibration.png").read_bytes()
     pairs = interpretation.most_confused()
+    # Counted in what was judged (rows, images, texts), as every other table of the report counts them.
     confused = [
-        _html.table(["actual", "predicted", "rows"], pairs[:CONFUSED_PAIRS])
+        _html.table(["actual", "predicted", f"{unit}s"], pairs[:CONFUSED_PAIRS])
         if pairs
-        else _html.paragraph("No row was misclassified.", note=True)
+        else _html.paragraph(f"No {unit} was misclassified.", note=True)
     ]
     if len(pairs) > CONFUSED_PAIRS:
         # Ten classes can be confused in 90 ways: the long tail of pairs seen once or twice is in the matrix.
         rest = pairs[CONFUSED_PAIRS:]
-        n_rows = sum(count for _, _, count in rest)
+        n_examples = sum(count for _, _, count in rest)
         confused.append(
             _html.paragraph(
-                f"{len(rest)} more pairs ({n_rows:,} rows, at most {max(count for _, _, count in rest)} each) are "
-                "not listed; the confusion matrix above counts them all.",
+                f"{len(rest)} more pairs ({_outputs.counted(n_examples, unit)}, at most "
+                f"{max(count for _, _, count in rest)} each) are not listed; the confusion matrix above counts "
+                "them all.",
                 note=True,
             )
         )
