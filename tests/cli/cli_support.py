@@ -8,6 +8,7 @@ shared 2-core machine only add synchronisation. Independent commands are started
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +58,28 @@ def run_cli_many(commands: Sequence[Sequence[str | Path]], cwd: Path | None = No
     workers = max(2, min(4, os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda args: run_cli(*args, cwd=cwd), commands))
+
+
+def fitted_models(folder: Path, commands: dict[str, list[str | Path]]) -> dict[str, Path]:
+    """Run the ``fit`` commands side by side, each writing its model to ``folder/NAME``: ``folder`` (as
+    ``"folder"``) and each model's folder, by name, as :func:`compared` reads them."""
+    done = run_cli_many([[*args, "--out", folder / name] for name, args in commands.items()])
+    for result in done:
+        assert result.returncode == 0, result.explain()
+    return {"folder": folder, **{name: folder / name for name in commands}}
+
+
+def compared(
+    models: dict[str, Path], a: str, b: str, data: str, *extra: str | Path
+) -> tuple[CliResult, dict]:
+    """``trainwell compare`` of the models named ``a`` and ``b`` on ``data`` (a file or folder in the models'
+    folder): the run, once it has exited 0, and its JSON report."""
+    out = models["folder"] / f"{a}-{b}-{data.replace('/', '_')}.json"
+    result = run_cli(
+        "compare", models[a], models[b], "--data", models["folder"] / data, "--json", out, *extra
+    )
+    assert result.returncode == 0, result.explain()
+    return result, json.loads(out.read_text(encoding="utf-8"))
 
 
 def binary_table(seed: int = 0, n_rows: int = N_ROWS) -> pd.DataFrame:

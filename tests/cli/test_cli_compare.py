@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from cli_support import CliResult, binary_table, count_table, run_cli, run_cli_many
+from cli_support import CliResult, binary_table, compared, count_table, fitted_models, run_cli, run_cli_many
 
 import trainwell
 from trainwell.evaluate.paired import metric_fn
@@ -39,21 +39,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "quantity_mlp": ["fit", counts, "--target", "k", "--task", "regression", "--arch", "mlp", *ONE_EPOCH],
         "quantity_gbdt": ["fit", counts, "--target", "k", "--task", "regression", "--arch", "gbdt"],
     }
-    done = run_cli_many([[*args, "--out", folder / name] for name, args in commands.items()])
-    for result in done:
-        assert result.returncode == 0, result.explain()
-    return {"folder": folder, **{name: folder / name for name in commands}}
-
-
-def compared(
-    models: dict[str, Path], a: str, b: str, data: str, *extra: str | Path
-) -> tuple[CliResult, dict]:
-    out = models["folder"] / f"{a}-{b}-{data}.json"
-    result = run_cli(
-        "compare", models[a], models[b], "--data", models["folder"] / data, "--json", out, *extra
-    )
-    assert result.returncode == 0, result.explain()
-    return result, json.loads(out.read_text(encoding="utf-8"))
+    return fitted_models(folder, commands)
 
 
 def test_binary_figures_are_the_models_own_scores_and_b_minus_a(models: dict[str, Path]) -> None:

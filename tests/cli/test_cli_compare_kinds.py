@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from cli_support import CliResult, run_cli, run_cli_many
+from cli_support import CliResult, compared, fitted_models, run_cli, run_cli_many
 
 import trainwell
 from image_files import make_image_folder
@@ -63,21 +63,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "rating_1": ["fit", *rated, "--epochs", "1"],
         "rating_3": ["fit", *rated, "--epochs", "3", "--seed", "1"],
     }  # fmt: skip
-    done = run_cli_many([[*args, "--out", folder / name] for name, args in commands.items()])
-    for result in done:
-        assert result.returncode == 0, result.explain()
-    return {"folder": folder, **{name: folder / name for name in commands}}
-
-
-def compared(
-    models: dict[str, Path], a: str, b: str, data: str, *extra: str | Path
-) -> tuple[CliResult, dict]:
-    out = models["folder"] / f"{a}-{b}-{data.replace('/', '_')}.json"
-    result = run_cli(
-        "compare", models[a], models[b], "--data", models["folder"] / data, "--json", out, *extra
-    )
-    assert result.returncode == 0, result.explain()
-    return result, json.loads(out.read_text(encoding="utf-8"))
+    return fitted_models(folder, commands)
 
 
 def expected_scores(
