@@ -61,6 +61,17 @@ def square_on_noise_folder(
     return root
 
 
+def small_image_model(root: Path) -> Path:
+    """A small CNN fitted one epoch on 6 images a class of 12 pixels (``root/imgs``) and written to
+    ``root/model``: the model folder, for tests of what loads and predicts it (not of how well it does)."""
+    from trainwell.vision.pipeline import fit_images
+
+    fit_images(
+        make_image_folder(root / "imgs", per_class=6, size=12), out=root / "model", epochs=1, progress=False
+    )
+    return root / "model"
+
+
 def exported_predictions_match(learn: Any, folder: Path, model_dir: Path) -> tuple[Any, Any]:
     """Export ``learn`` to ``model_dir``, load it, and check its predictions on ``folder/valid`` equal the learner's.
 

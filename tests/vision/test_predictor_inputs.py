@@ -9,19 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 import trainwell
-from image_files import make_image_folder
+from image_files import make_image_folder, small_image_model
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.vision.pipeline import fit_images
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("predictor_inputs")
-    fit_images(
-        make_image_folder(root / "imgs", per_class=6, size=12), out=root / "model", epochs=1, progress=False
-    )
-    return root / "model"
+    return small_image_model(tmp_path_factory.mktemp("predictor_inputs"))
 
 
 def test_an_empty_file_and_a_file_that_is_no_image_are_said_as_such(model: Path, tmp_path: Path) -> None:

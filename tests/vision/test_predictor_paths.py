@@ -14,18 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 import trainwell
-from image_files import make_image_folder
+from image_files import make_image_folder, small_image_model
 from trainwell.cli.app import app
-from trainwell.vision.pipeline import fit_images
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("predictor_paths")
-    fit_images(
-        make_image_folder(root / "imgs", per_class=6, size=12), out=root / "model", epochs=1, progress=False
-    )
-    return root / "model"
+    return small_image_model(tmp_path_factory.mktemp("predictor_paths"))
 
 
 @pytest.fixture(scope="module")
