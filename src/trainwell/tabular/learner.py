@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 from collections.abc import Sequence
@@ -12,9 +13,10 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
-from trainwell.learner.learner import Learner
+from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.losses import several_targets_loss
 from trainwell.models.registry import create_model
+from trainwell.tabular.threads import OneThread, one_thread
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +51,10 @@ def tabular_learner(
         **learner_kwargs: passed to :class:`Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``, ``device``...).
             The default loss of several regression targets is the MSE of each target's error divided by its
             training standard deviation, so a target in large units does not drown the others.
+
+    The network trains and is evaluated on one CPU thread (:class:`~trainwell.tabular.threads.OneThread`, in
+    ``learn.callbacks``): its batches are many small operators, whose parallel regions cost more than they save,
+    ten times more on busy cores; ``learn.remove_callback(OneThread)`` gives it every thread torch takes.
     """
     if data.application != "tabular":
         raise ConfigError(f"tabular_learner needs data from tabular_data, got a {data.application!r} bundle")
@@ -61,7 +67,9 @@ def tabular_learner(
         learner_kwargs["loss"] = several_targets_loss(data.task, config)
     config.update(layers=hidden_layers(layers), dropout=dropout, numeric_embedding=numeric_embedding)
     model = create_model(arch, **config)
-    learn = TabularLearner(model, data, lr=lr, wd=wd, **learner_kwargs)
+    given = list(learner_kwargs.pop("callbacks", ()))
+    threads = [] if any(isinstance(callback, OneThread) for callback in given) else [OneThread()]
+    learn = TabularLearner(model, data, lr=lr, wd=wd, callbacks=[*given, *threads], **learner_kwargs)
     learn.model_spec = {"name": arch, "config": config}
     return learn
 
@@ -90,6 +98,23 @@ class TabularLearner(Learner):
             "otherwise, numbers scaled by other means), which the model would read as the old data's in silence; "
             "build it with the Learner's: tabular_data(rows, target, like=learn.data)"
         )
+
+    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
+        with self._threads():
+            return super().validate(loader)
+
+    def get_preds(
+        self, loader: Any = VALIDATION_SET, *, activate: bool = True, with_targets: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        with self._threads():
+            return super().get_preds(loader, activate=activate, with_targets=with_targets)
+
+    def _threads(self) -> contextlib.AbstractContextManager[None]:
+        """One thread for an evaluation pass while the fits keep to one (:class:`OneThread` is in the callbacks),
+        so that its scores are summed as the fit's validation summed them."""
+        if self.get_callback(OneThread) is None:
+            return contextlib.nullcontext()
+        return one_thread(self.device)
 
 
 def hidden_layers(layers: Any) -> list[int]:
