@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import trainwell
-from trainwell.callbacks import Checkpoint
+from resume_support import resumed_beside_uninterrupted
 from trainwell.collab import collab_learner, ratings_data
 from trainwell.collab.implicit import (
     HeldOutRanking,
@@ -25,7 +25,7 @@ from trainwell.collab.implicit import (
 )
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.seeding import seed_everything
-from trainwell.learner import Callback, Learner
+from trainwell.learner import Learner
 
 N_GROUPS, USERS_PER_GROUP, ITEMS_PER_GROUP = 3, 20, 12
 
@@ -246,16 +246,6 @@ def test_implicit_settings_are_checked() -> None:
         ratings_data(frame, time="nope")
 
 
-class _Crash(Callback):
-    """Stands for a crash after the checkpoint of a training batch in the middle of the second epoch."""
-
-    order = 100
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and (learn.epoch, learn.batch_index) == (1, 3):
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize("implicit", [True, False])
 def test_a_recommender_resumed_mid_epoch_ends_like_an_uninterrupted_one(
     tmp_path: Path, implicit: bool
@@ -270,13 +260,7 @@ def test_a_recommender_resumed_mid_epoch_ends_like_an_uninterrupted_one(
         data = ratings_data(frame, batch_size=64, valid_pct=0.2)
         return collab_learner(data, n_factors=8, progress=False, device="cpu", path=folder)
 
-    reference = learner(tmp_path / "full")
-    reference.fit_one_cycle(3, 1e-2)
-    interrupted = learner(tmp_path / "run")
-    with pytest.raises(KeyboardInterrupt):
-        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(every_n_batches=1), _Crash()])
-    resumed = learner(tmp_path / "run")
-    resumed.fit_one_cycle(3, 1e-2, resume_from=tmp_path / "run" / "checkpoint.pt")
+    reference, resumed = resumed_beside_uninterrupted(learner, tmp_path)
     for key, value in reference.model.state_dict().items():
         assert torch.equal(resumed.model.state_dict()[key], value), key
     assert [row["valid_loss"] for row in resumed.history] == [row["valid_loss"] for row in reference.history]

@@ -8,21 +8,12 @@ import pytest
 import torch
 from classify_tables import sentiment_frame
 
+from resume_support import CrashAt
 from trainwell.callbacks import Checkpoint
 from trainwell.core.seeding import seed_everything
-from trainwell.learner import Callback, Learner
+from trainwell.learner import Learner
 from trainwell.text.lm_learner import language_model_learner
 from trainwell.text.lm_stream import lm_data
-
-
-class _Crash(Callback):
-    """Stands for a crash after the checkpoint of a training batch in the middle of the second epoch."""
-
-    order = 100
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and (learn.epoch, learn.batch_index) == (1, 4):
-            raise KeyboardInterrupt
 
 
 def _lm(folder: Path, softmax: str = "full") -> Learner:
@@ -40,7 +31,7 @@ def test_a_language_model_resumed_mid_epoch_ends_like_an_uninterrupted_one(
     reference.fit_one_cycle(3, 1e-2)
     interrupted = _lm(tmp_path / "run", softmax)
     with pytest.raises(KeyboardInterrupt):
-        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(every_n_batches=1), _Crash()])
+        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(every_n_batches=1), CrashAt(1, 4)])
     state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     assert len(state["callbacks"]["HiddenStateReset"]["hidden"]) == 2  # one (h, c) per layer
     resumed = _lm(tmp_path / "run", softmax)
@@ -56,7 +47,7 @@ def test_without_the_carried_state_the_resume_would_differ(tmp_path: Path) -> No
     reference.fit_one_cycle(3, 1e-2)
     interrupted = _lm(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
-        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(every_n_batches=1), _Crash()])
+        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(every_n_batches=1), CrashAt(1, 4)])
     path = tmp_path / "run" / "checkpoint.pt"
     state = torch.load(path, weights_only=True)
     del state["callbacks"]["HiddenStateReset"]

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import torch
 
+from resume_support import resumed_beside_uninterrupted
 from tagging_samples import entity_sentences
-from trainwell.callbacks import Checkpoint
 from trainwell.core.seeding import seed_everything
-from trainwell.learner import Callback, Learner
+from trainwell.learner import Learner
 from trainwell.text import tagging_data, tagging_learner
 
 SMALL = {"word_dim": 8, "char_dim": 4, "char_filters": 4, "casing_dim": 2, "hidden": 8, "dropout": 0.0}
-
-
-class _Crash(Callback):
-    """Stands for a crash after the checkpoint of a training batch in the middle of the second epoch."""
-
-    order = 100
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and (learn.epoch, learn.batch_index) == (1, 3):
-            raise KeyboardInterrupt
 
 
 def _tagger(folder: Path) -> Learner:
@@ -40,13 +29,7 @@ def _tagger(folder: Path) -> Learner:
 
 
 def test_a_tagger_resumed_mid_epoch_ends_like_an_uninterrupted_one(tmp_path: Path) -> None:
-    reference = _tagger(tmp_path / "full")
-    reference.fit_one_cycle(3, 1e-2)
-    interrupted = _tagger(tmp_path / "run")
-    with pytest.raises(KeyboardInterrupt):
-        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(every_n_batches=1), _Crash()])
-    resumed = _tagger(tmp_path / "run")
-    resumed.fit_one_cycle(3, 1e-2, resume_from=tmp_path / "run" / "checkpoint.pt")
+    reference, resumed = resumed_beside_uninterrupted(_tagger, tmp_path)
     for key, value in reference.model.state_dict().items():
         assert torch.equal(resumed.model.state_dict()[key], value), key
     assert [row["entity_f1"] for row in resumed.history] == [row["entity_f1"] for row in reference.history]

@@ -12,10 +12,9 @@ import torch
 from classify_tables import sentiment_frame, topic_frame, write_csv
 
 import trainwell
-from trainwell.callbacks import Checkpoint
+from resume_support import resumed_beside_uninterrupted
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.seeding import seed_everything
-from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.text import TextPredictor, fit_texts, text_classifier_learner, text_data
 from trainwell.text.models import NgramBag, _drop_ids
@@ -228,16 +227,6 @@ def test_new_data_must_read_texts_as_the_learners_did() -> None:
         lm.data = lm_data(other["review"].tolist(), batch_size=4, bptt=8, min_freq=1)
 
 
-class _Crash(Callback):
-    """Stands for a crash after the checkpoint of a given training batch."""
-
-    order = 100
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and (learn.epoch, learn.batch_index) == (1, 3):
-            raise KeyboardInterrupt
-
-
 def _bag_learner(folder: Path) -> Learner:
     seed_everything(0)
     data = text_data(sentiment_frame(160), "sentiment", text_col="review", seed=2)
@@ -245,13 +234,7 @@ def _bag_learner(folder: Path) -> Learner:
 
 
 def test_resume_mid_epoch_gives_the_uninterrupted_result(tmp_path: Path) -> None:
-    reference = _bag_learner(tmp_path / "full")
-    reference.fit_one_cycle(3, 0.02)
-    interrupted = _bag_learner(tmp_path / "run")
-    with pytest.raises(KeyboardInterrupt):
-        interrupted.fit_one_cycle(3, 0.02, callbacks=[Checkpoint(every_n_batches=1), _Crash()])
-    resumed = _bag_learner(tmp_path / "run")
-    resumed.fit_one_cycle(3, 0.02, resume_from=tmp_path / "run" / "checkpoint.pt")
+    reference, resumed = resumed_beside_uninterrupted(_bag_learner, tmp_path, lr=0.02)
     for (key, value), expected in zip(
         resumed.model.state_dict().items(), reference.model.state_dict().values(), strict=True
     ):
