@@ -31,15 +31,19 @@ class FakeClock:
 
 
 class Ticks(Callback):
-    """Moves ``clock`` a second per training batch and half a second per validation batch."""
+    """Moves ``clock`` by ``train`` seconds per training batch and ``valid`` per validation batch (a second and
+    half a second unless told); notes each training batch's learning rate in ``lrs``."""
 
     order = 100
 
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
+    def __init__(self, clock: FakeClock, train: float = 1.0, valid: float = 0.5) -> None:
+        self.clock, self.train, self.valid = clock, train, valid
+        self.lrs: list[float] = []
 
     def after_batch(self, learn: Learner) -> None:
-        self.clock.now += 1.0 if learn.training else 0.5
+        if learn.training:
+            self.lrs.append(learn.opt.param_groups[0]["lr"])  # type: ignore[union-attr]
+        self.clock.now += self.train if learn.training else self.valid
 
 
 def ticked_regression() -> DataBundle:

@@ -8,10 +8,11 @@ before it reads the clock, when it is started and when a fit begins.
 from __future__ import annotations
 
 import pytest
-from test_callbacks_budget import Ticks, timed_learner
+from test_callbacks_budget import timed_learner
 
 import trainwell.callbacks.budget as budget_module
 from clock_support import FakeClock as Clock
+from clock_support import Ticks
 from trainwell.callbacks import TimeBudget
 
 

@@ -18,26 +18,12 @@ from callbacks_helpers import linear_learner, regression_data
 from torch import nn
 
 from clock_support import FakeClock as Clock
+from clock_support import Ticks
 from trainwell.callbacks import Checkpoint, TimeBudget
 from trainwell.callbacks.budget import format_duration, parse_duration
 from trainwell.core.errors import ConfigError
 from trainwell.learner import Learner
 from trainwell.learner.events import Callback
-
-
-class Ticks(Callback):
-    """Moves the clock: ``train`` seconds per training batch, ``valid`` per validation batch; notes the lr."""
-
-    order = 100
-
-    def __init__(self, clock: Clock, train: float = 1.0, valid: float = 0.5) -> None:
-        self.clock, self.train, self.valid = clock, train, valid
-        self.lrs: list[float] = []
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training:
-            self.lrs.append(learn.opt.param_groups[0]["lr"])  # type: ignore[union-attr]
-        self.clock.now += self.train if learn.training else self.valid
 
 
 def timed_learner(tmp_path: Path | None = None, **kwargs: Any) -> Learner:
