@@ -1,7 +1,7 @@
 """A table's network trains and is evaluated on one CPU thread: its small operators' parallel regions made a
-Titanic batch 10 to 18 times slower on two busy cores than one thread, and the learning-rate finder's sweep under a
-time budget stopped for want of time. The process's own setting is back after every fit and pass, however it
-ends, and a seed trains the same weights whatever that setting was."""
+Titanic batch 3 to 18 times slower on two busy cores than one thread (the busier, the slower), and the
+learning-rate finder's sweep under a time budget stopped for want of time. The process's own setting is back
+after every fit and pass, however it ends, and a seed trains the same weights whatever that setting was."""
 
 from __future__ import annotations
 

@@ -5,9 +5,10 @@ AdamW's update of each parameter). torch opens a parallel region for each one ab
 region's threads wait on one another: on 2 cores busy with other work (a load of 9) a Titanic batch of 32 rows
 took 91 ms of CPU and 309 ms on the clock with torch's two threads, against 5 ms and 21 ms with one, so the
 learning-rate finder's sweep under ``--time`` stopped for want of time on a table of 900 rows; an Adult batch of
-256 rows took 106 ms of CPU against 8 ms (``benchmarks/tabular_batch_speed.py``). The batches themselves are
-slices of whole tensors (:class:`~trainwell.data.loader.TensorLoader`), a few microseconds each: the loading was
-never the cost.
+256 rows took 106 ms of CPU against 8 ms. ``benchmarks/tabular_batch_speed.py`` measures both side by side (6 to
+11 times faster on one thread at a load of 7; 3 to 10 times at 5): the penalty grows with the load. The batches
+themselves are slices of whole tensors (:class:`~trainwell.data.loader.TensorLoader`), about 0.01 ms each: the
+loading was never the cost.
 
 One thread, not the cores the machine has free as the trees' walk takes them
 (:func:`~trainwell.tabular.gbdt.walk_threads`): the walk's gathers and comparisons give the same answer on any
