@@ -98,6 +98,14 @@ def binary_table(seed: int = 0, n_rows: int = N_ROWS) -> pd.DataFrame:
     return frame
 
 
+def table_with_test(folder: Path) -> list[str]:
+    """A :func:`binary_table` of 400 rows and a test table of 200 (another seed) written to ``folder``: the
+    ``fit`` arguments that read them (``TABLE --target y --test TEST``)."""
+    binary_table(n_rows=400).to_csv(folder / "table.csv", index=False)
+    binary_table(seed=3, n_rows=200).to_csv(folder / "test.csv", index=False)
+    return [str(folder / "table.csv"), "--target", "y", "--test", str(folder / "test.csv")]
+
+
 def count_table(seed: int = 1, n_rows: int = N_ROWS) -> pd.DataFrame:
     """An integer target 0..4 (multiclass by inference, a quantity with --task regression)."""
     rng = np.random.default_rng(seed)

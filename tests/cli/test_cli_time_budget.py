@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_support import binary_table, run_cli, run_cli_many
+from cli_support import binary_table, run_cli, run_cli_many, table_with_test
 
 from image_files import make_image_folder
 from ratings_support import low_rank_ratings
@@ -131,10 +131,7 @@ def test_evaluate_shares_the_time_among_the_folds(tmp_path: Path) -> None:
 def _fit_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
     """``fit --time 2s`` on a small table with a test table, the command's clock (and the one that times the test
     set's scoring and the writing) running ``speed`` times as fast as the wall's: the budget keeps its own."""
-    binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
-    binary_table(seed=3, n_rows=200).to_csv(tmp_path / "test.csv", index=False)
-    table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
-    args = [table, "--target", "y", "--test", test, "--arch", "mlp", "--lr", "0.01"]
+    args = [*table_with_test(tmp_path), "--arch", "mlp", "--lr", "0.01"]
     said = fit_on_a_scaled_clock(
         monkeypatch, speed, [*args, "--epochs", "400", "--time", "2s", "--out", str(tmp_path / "model")]
     )

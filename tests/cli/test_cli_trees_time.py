@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import binary_table
+from cli_support import binary_table, table_with_test
 
 from scaled_clock import closing_line, fit_on_a_scaled_clock
 
@@ -15,10 +15,7 @@ from scaled_clock import closing_line, fit_on_a_scaled_clock
 def _fit_trees_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
     """``fit --arch gbdt --time 2s`` on a small table with a test table, the command's clock (and those that time
     the test set's scoring and the writing) running ``speed`` times as fast as the wall's."""
-    binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
-    binary_table(seed=3, n_rows=200).to_csv(tmp_path / "test.csv", index=False)
-    table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
-    args = [table, "--target", "y", "--test", test, "--arch", "gbdt", "--time", "2s"]
+    args = [*table_with_test(tmp_path), "--arch", "gbdt", "--time", "2s"]
     said = fit_on_a_scaled_clock(monkeypatch, speed, [*args, "--out", str(tmp_path / "m")])
     assert "gbdt: " in said  # the trees were fitted
     return said
