@@ -9,19 +9,9 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 import trainwell
+from table_samples import yes_no_rows
 from trainwell.tabular import tabular_data, tabular_learner
-
-
-def _rows(n_rows: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n_rows), rng.uniform(0, 10, size=n_rows)
-    color = rng.choice(["red", "green", "blue"], size=n_rows)
-    score = 1.5 * x1 + 2.0 * (color == "red") - 0.4 * (x2 - 5)
-    return pd.DataFrame({"x1": x1, "x2": x2, "color": color, "y": np.where(score > 0.5, "yes", "no")})
 
 
 def _has_nan(row: dict) -> bool:
@@ -29,7 +19,9 @@ def _has_nan(row: dict) -> bool:
 
 
 def test_a_trees_final_row_holds_only_what_was_measured(tmp_path: Path) -> None:
-    run = trainwell.fit_table(_rows(300, 0), target="y", arch="gbdt", out=tmp_path / "trees", progress=False)
+    run = trainwell.fit_table(
+        yes_no_rows(300, 0), target="y", arch="gbdt", out=tmp_path / "trees", progress=False
+    )
     row = run.learn.final_row
     assert not _has_nan(row) and "train_loss" not in row and "lr" not in row, row
     assert row == run.metrics and row["valid_loss"] > 0 and {"accuracy", "roc_auc", "time"} <= set(row)
@@ -37,13 +29,13 @@ def test_a_trees_final_row_holds_only_what_was_measured(tmp_path: Path) -> None:
     final = json.loads((tmp_path / "trees" / "trainwell.json").read_text())["training"]["final"]
     assert final == json.loads(json.dumps(row))  # the model directory records the same row, no nulls
     # An MLP's row has the same keys and the two it measures besides
-    mlp = trainwell.fit_table(_rows(300, 0), target="y", arch="mlp", epochs=1, lr=1e-2, progress=False)
+    mlp = trainwell.fit_table(yes_no_rows(300, 0), target="y", arch="mlp", epochs=1, lr=1e-2, progress=False)
     assert set(mlp.learn.final_row) == set(row) | {"train_loss", "lr"}
     assert mlp.learn.final_row is mlp.learn.history[-1]  # a row trained by steps is the history's own
 
 
 def test_a_trees_learner_built_by_hand_reads_the_same() -> None:
-    data = tabular_data(_rows(300, 1), "y", seed=0)
+    data = tabular_data(yes_no_rows(300, 1), "y", seed=0)
     learn = tabular_learner(data, arch="gbdt")
     assert learn.final_row == {}  # before any epoch
     learn.fit(1)
