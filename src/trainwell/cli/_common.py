@@ -163,22 +163,29 @@ def show_warning(
     file: Any = None,
     line: Any = None,
 ) -> None:
-    """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt, once per command
-    (cross-validation fits a recipe per fold: the same dropped column is said once; under torchrun, by rank 0
-    alone, as every process prepares the same data: a warning met only in another process's share of the work
-    reaches rank 0 with its results, as :mod:`trainwell.evaluate.spread` sends them)."""
+    """Warnings reach a command-line user as one ``warning:`` line (a :class:`~trainwell.core.warn.Note`, the
+    documented reading said: ``note:``), without a source excerpt, once per command (cross-validation fits a
+    recipe per fold: the same dropped column is said once; under torchrun, by rank 0 alone, as every process
+    prepares the same data: a warning met only in another process's share of the work reaches rank 0 with its
+    results, as :mod:`trainwell.evaluate.spread` sends them)."""
+    from trainwell.core.warn import Note
+
     if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
         return
     # A warning worded for the command line too (options, not keywords) carries those words, as UserError does.
-    say_warning(shown_paths(one_line(getattr(message, "command_line", None) or str(message))))
+    text = shown_paths(one_line(getattr(message, "command_line", None) or str(message)))
+    say_warning(text, note=isinstance(category, type) and issubclass(category, Note))
 
 
-def say_warning(text: str) -> None:
-    """Print one ``warning:`` line, unless this command printed it already."""
+def say_warning(text: str, *, note: bool = False) -> None:
+    """Print one ``warning:`` line (``note:``: what was done as documented), unless this command printed it
+    already."""
     if text in _shown:
         return
     _shown.add(text)
-    err_console.print(Text.assemble(("warning:", "yellow"), " ", text), soft_wrap=True)
+    err_console.print(
+        Text.assemble(("note:", "") if note else ("warning:", "yellow"), " ", text), soft_wrap=True
+    )
 
 
 def model_directory_line(model_dir: Path) -> str:

@@ -76,7 +76,8 @@ def read_splits(
     say: Callable[[str], None],
 ) -> Splits | None:
     """:func:`trainwell.data.splits.read_splits` in the command line's words: ``--test`` given is kept, and a
-    table's own description names the target (:func:`~trainwell.cli._common.declared_target`)."""
+    table's own description names the target (:func:`~trainwell.cli._common.declared_target`). What reading the
+    files warns of is held (:attr:`Splits.held`): :func:`command_splits` says it after the target's line."""
     from trainwell.cli._common import declared_target
 
     found = _data_splits.read_splits(
@@ -91,6 +92,7 @@ def read_splits(
         say=say,
         holds_images=_holds_images,
         declare=declared_target,
+        hold=True,
     )
     if found is not None and test is not None:
         found.test = test
@@ -207,6 +209,7 @@ def command_splits(
     if target is None and found.declared is not None:
         target = found.declared[0]
         say(found.declared[1])
+    found.say_held()  # what the folder is and what is predicted first, then each file's notes, training's first
     return Read(found.data, found.test, found.valid_col, None if found.names_applied else names, target)
 
 

@@ -14,12 +14,18 @@ import sys
 import warnings
 from pathlib import Path
 
-__all__ = ["warn"]
+__all__ = ["Note", "warn"]
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 #: Frames of the standard library's that stand between trainwell and its caller: a function of trainwell's
 #: decorated with a context manager (``tune_table``) is called through contextlib's wrapper.
 _PASSED_THROUGH = (str(Path(contextlib.__file__).resolve()),)
+
+
+class Note(UserWarning):
+    """What trainwell did as documented, said so that the user knows it (a table's columns named from the
+    description beside it): a ``UserWarning``, so filters on those hold, printed by the command line as a
+    ``note:`` line, not an alarming ``warning:`` one."""
 
 
 def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:

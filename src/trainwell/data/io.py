@@ -23,7 +23,7 @@ import pandas as pd
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.text_encoding import check_encoding, check_encoding_errors
-from trainwell.core.warn import warn
+from trainwell.core.warn import Note, warn
 from trainwell.data.dates import data_row
 
 __all__ = [
@@ -225,13 +225,13 @@ def described_table(given: str | Path, encoding: str = "utf-8", path: str | Path
 
 
 def _described(given: Path, path: Path, encoding: str) -> Any:
-    """:func:`described_table`, said in a warning."""
+    """:func:`described_table`, said in a :class:`~trainwell.core.warn.Note` (the documented reading)."""
     described = described_table(given, encoding, path)
     if described is not None:
         warn(
             f"'{given}' has no header row: its columns are {described.summary()}; pass --names (Python: names=) "
             "to name them otherwise",
-            UserWarning,
+            Note,
         )
     return described
 

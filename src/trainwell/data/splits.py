@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -72,6 +73,18 @@ class Splits:
     valid_col: str | None  # the column marking the validation split's rows, or None
     names_applied: bool  # --names was used in joining: the joined tables have a header row
     declared: tuple[str, str] | None = None  # the class column the files declare, and the line saying so
+    #: What reading the files said (a table's columns named from its description, lines left out before its
+    #: first row), held to be said after the line on what the folder is, in the files' order: see :meth:`say_held`.
+    held: list[warnings.WarningMessage] = field(default_factory=list)
+
+    def say_held(self) -> None:
+        """Issue the warnings held while the files were read, in the order met (the training split's first), as
+        if met now; then forget them."""
+        from trainwell.core.warn import warn
+
+        for caught in self.held:
+            warn(caught.message, caught.category)
+        self.held = []
 
 
 def split_tables(
@@ -177,6 +190,7 @@ def read_splits(
     python: bool = False,
     holds_images: Callable[[Path], bool] | None = None,
     declare: Callable[[Path, str], tuple[str, str] | None] | None = None,
+    hold: bool = False,
 ) -> Splits | None:
     """The files ``command`` reads for a folder of splits (:func:`split_tables`), said with ``say``; ``None`` when
     ``folder`` is not one. A test table or ``valid_col`` given keep theirs (the folder's split is then left out:
@@ -186,7 +200,13 @@ def read_splits(
     ``python``: the lines name Python's
     keywords (``test=``), not the command line's options (``--test``). Without ``targets`` (and ``names``),
     ``declare`` (the command line's reading of a table's own description) names the target, else the one column
-    the test split lacks (Kaggle's layout)."""
+    the test split lacks (Kaggle's layout).
+
+    What reading the files warns of comes after the line saying what the folder is, each file's in the order of
+    the splits (training, validation, test), not in the order they are read here (the test split first, to see
+    whether it is labelled; the training file alone later, by the caller): a folder of UCI's files said
+    adult.test's notes before the line naming it the test split. With ``hold``, they are left in
+    :attr:`Splits.held` for the caller to say (:meth:`Splits.say_held`) after lines of its own."""
     groups = split_tables(folder, holds_images=holds_images)
     if groups is None:
         return None
@@ -219,38 +239,28 @@ def read_splits(
     joined = len(train) > 1 or len(tests) > 1 or bool(valid)
     mark = None
     counts = {"train": "", "valid": ""}
-    if joined:
-        frames = [_read(path, names, encoding, encoding_errors) for path in train]
-        counts["train"] = f" ({sum(len(frame) for frame in frames):,} rows)"
-        if valid:
-            valid_frames = [_read(path, names, encoding, encoding_errors) for path in valid]
-            counts["valid"] = f"{sum(len(frame) for frame in valid_frames):,} rows, "
-            mark = VALID_MARK if VALID_MARK not in frames[0].columns else f"{VALID_MARK}_split"
-            frames = [frame.assign(**{mark: False}) for frame in frames]
-            frames += [frame.assign(**{mark: True}) for frame in valid_frames]
-        data = _joined(folder, "train", train + valid, frames, names, encoding)
-    else:
-        data = train[0]
-    test_file = None
-    if tests:
-        test_frames = [_read(path, names, encoding, encoding_errors) for path in tests]
-        absent = [name for name in targets if name not in test_frames[0].columns]
-        unlabelled = [
-            name for name in targets if name not in absent and all(f[name].isna().all() for f in test_frames)
-        ]  # the Hub's test splits of GLUE: every label -1, "none"
-        if not targets or absent or unlabelled:
-            what = (
-                f"no column {absent[0]!r}"
-                if absent
-                else f"no label in column {unlabelled[0]!r}"
-                if unlabelled
-                else f"no {option['target']} to score"
-            )
-            notes.append(f"{_listed(tests)} left out ({what}: predict it with {option['predict']})")
-        elif joined:
-            test_file = _joined(folder, "test", tests, test_frames, names, encoding)
+    with warnings.catch_warnings(record=True) as held:
+        warnings.simplefilter("always")  # every one held: the filters in force decide when each is said
+        if joined:
+            frames = [_read(path, names, encoding, encoding_errors) for path in train]
+            counts["train"] = f" ({sum(len(frame) for frame in frames):,} rows)"
+            if valid:
+                valid_frames = [_read(path, names, encoding, encoding_errors) for path in valid]
+                counts["valid"] = f"{sum(len(frame) for frame in valid_frames):,} rows, "
+                mark = VALID_MARK if VALID_MARK not in frames[0].columns else f"{VALID_MARK}_split"
+                frames = [frame.assign(**{mark: False}) for frame in frames]
+                frames += [frame.assign(**{mark: True}) for frame in valid_frames]
+            data = _joined(folder, "train", train + valid, frames, names, encoding)
         else:
-            test_file = tests[0]
+            data = train[0]  # read by the caller, after this: what its reading says of its header is said now
+            if names is None:  # in its reader's words: the command line says them once
+                from trainwell.data.io import _described
+
+                _described(data, data, encoding)
+        test_file, left_out = _test_split(
+            folder, tests, targets, names, encoding, encoding_errors, joined, option
+        )
+        notes += [left_out] if left_out else []
     parts = [f"training rows from {_listed(train)}{counts['train']}"]
     if valid and mark is not None:
         marked = f"valid_col={mark!r}" if python else f"--valid-col {mark}"
@@ -265,7 +275,10 @@ def read_splits(
     say(f"'{folder}': a dataset in splits: {'; '.join(parts + notes)}")
     if joined:
         say(f"joined into '{data.parent}' (made once; trainwell cache --clear removes it)")
-    return Splits(data, test_file, mark or valid_col, joined and names is not None, declared)
+    found = Splits(data, test_file, mark or valid_col, joined and names is not None, declared, held)
+    if not hold:
+        found.say_held()
+    return found
 
 
 #: How the lines of :func:`read_splits` name the settings, on the command line and in Python.
@@ -365,6 +378,40 @@ def state_key(paths: Sequence[Path], settings: str) -> str:
     for path in paths:
         key.update(f"{file_state(path)}\n".encode())
     return key.hexdigest()[:16]
+
+
+def _test_split(
+    folder: Path,
+    tests: list[Path],
+    targets: Sequence[str],
+    names: list[str] | None,
+    encoding: str,
+    encoding_errors: str,
+    joined: bool,
+    option: dict[str, str],
+) -> tuple[Path | None, str | None]:
+    """The labelled test table of :func:`read_splits` (``tests`` joined when several), or ``None`` and why the
+    test split is left out: it lacks one of ``targets``, or holds no label in it (the Hub's test splits of GLUE:
+    every label -1, "none")."""
+    if not tests:
+        return None, None
+    test_frames = [_read(path, names, encoding, encoding_errors) for path in tests]
+    absent = [name for name in targets if name not in test_frames[0].columns]
+    unlabelled = [
+        name for name in targets if name not in absent and all(f[name].isna().all() for f in test_frames)
+    ]
+    if not targets or absent or unlabelled:
+        what = (
+            f"no column {absent[0]!r}"
+            if absent
+            else f"no label in column {unlabelled[0]!r}"
+            if unlabelled
+            else f"no {option['target']} to score"
+        )
+        return None, f"{_listed(tests)} left out ({what}: predict it with {option['predict']})"
+    if joined:
+        return _joined(folder, "test", tests, test_frames, names, encoding), None
+    return tests[0], None
 
 
 def _listed(paths: Sequence[Path]) -> str:
