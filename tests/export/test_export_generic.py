@@ -165,6 +165,27 @@ def test_export_without_model_spec_says_how_to_register_the_architecture(tmp_pat
     assert not (tmp_path / "model").exists()
 
 
+def test_export_of_a_plain_sequential_says_to_register_a_function_that_builds_its_layers(
+    tmp_path: Path,
+) -> None:
+    """``nn.Sequential(**config)`` cannot rebuild a Sequential: the hint names a builder of its layers, and
+    ``learn.save`` for the weights alone."""
+    data = trainwell.tensor_data(torch.randn(20, 5), [0, 1] * 10, task="multiclass")
+    learn = Learner(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2)), data, progress=False)
+    with pytest.raises(ConfigError) as caught:
+        learn.export(tmp_path / "model")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "rebuild the model (Sequential)" in message
+    assert (
+        "@register_model('my_net') (from trainwell.models) on def my_net(width=64): return nn.Sequential("
+        in message
+    )
+    assert "Sequential(**config)" not in message
+    assert "learn.save('name') keeps the weights alone" in message
+    assert not (tmp_path / "model").exists()
+
+
 @pytest.mark.usefixtures("registered")
 def test_onnx_export_of_your_own_model_is_checked_on_the_tensors_given(tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")

@@ -92,14 +92,22 @@ def _check_model_spec(learn: Learner) -> None:
     model = getattr(learn.model, "_orig_mod", learn.model)
     if spec is None:
         cls = type(model).__name__
-        suggested = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls).lower()  # MyNet -> my_net
+        if type(model).__module__.startswith("torch.nn"):
+            # nn.Sequential(**config) cannot rebuild a Sequential: the layers are what a function must build
+            suggested, builds = (
+                "my_net",
+                f"def my_net(width=64): return nn.{cls}(...its layers, sized by width)",
+            )
+        else:
+            suggested = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls).lower()  # MyNet -> my_net
+            builds = f"def {suggested}(**config): return {cls}(**config)"
         raise ConfigError(
             f"export needs to know how to rebuild the model ({cls}): build the Learner with a factory such as "
             "tabular_learner, or register a function that builds your module, e.g. "
-            f"@register_model({suggested!r}) (from trainwell.models) on "
-            f"def {suggested}(**config): return {cls}(**config), then set "
+            f"@register_model({suggested!r}) (from trainwell.models) on {builds}, then set "
             f"learn.model_spec = {{'name': {suggested!r}, 'config': {{...its keyword arguments}}}}; "
-            "trainwell.load needs that module imported as well"
+            "trainwell.load needs that module imported as well (learn.save('name') keeps the weights alone, "
+            "for learn.load in a Learner you build yourself)"
         )
     name = spec.get("name") if isinstance(spec, dict) else None
     if not isinstance(name, str) or not isinstance(spec.get("config"), dict):
