@@ -6,6 +6,7 @@ The README table is this script's output, pasted: numbers come from recorded run
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,9 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"alone: {alone_ours:.2f} s against {alone_default:.2f} s (median of {threads['repeat']})",
             )
         )
+    batches = _load("tabular_batch_speed")
+    if batches:
+        table.append(_tabular_batch_row(batches))
     imports = _load("import_time")
     if imports:
         cases = imports["cases"]
@@ -813,6 +817,32 @@ def text_rows() -> list[tuple[str, str, str, str]]:
     table.extend(row for row in (_heldout_row(name) for name in ("lm_heldout", "lm_heldout_default")) if row)
     table.extend(ulmfit_rows())
     return table
+
+
+def _tabular_batch_row(result: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A table's MLP batch on torch's threads and on the one thread trainwell now uses: medians of the runs."""
+
+    def median(case: dict[str, Any], mode: str, key: str) -> float:
+        return statistics.median(run[key] for run in case["runs"][mode])
+
+    shown, parts = [], []
+    for name, case in result["results"].items():
+        threads, one = (
+            median(case, mode, "sweep_ms_per_batch") for mode in ("torch's threads", "one thread")
+        )
+        shown.append(f"{name.capitalize()} {threads / one:.1f}x ({threads:.0f} vs {one:.0f} ms)")
+        step = case["one_thread_ms_per_batch"]
+        parts.append(
+            f"{name}: loader {case['loader_ms_per_batch']:.2f} ms, forward+backward+step "
+            f"{(step['forward'] + step['backward'] + step['optimizer step']) / sum(step.values()):.0%} of a batch"
+        )
+    load = result["machine"].get("load_average_1min", float("nan"))
+    return (
+        "Tabular MLP batch, torch's threads vs one (`benchmarks/tabular_batch_speed.py`)",
+        f"finder sweep batch on one thread: {'; '.join(shown)}",
+        "faster when busy",
+        f"2 cores at load {load:.1f}; " + "; ".join(parts),
+    )
 
 
 def _heldout_row(name: str) -> tuple[str, str, str, str] | None:
