@@ -300,3 +300,21 @@ def test_bad_groups_are_refused_before_any_fold() -> None:
     gaps = frame.assign(patient=frame["patient"].where(frame.index % 7 != 0))
     with pytest.raises(DataError, match=r"^groups is missing for 3 of the 20 rows cross-validated"):
         trainwell.evaluate_table(gaps, "y", cv=2, groups="patient")
+
+
+def test_a_folds_finder_may_take_what_its_training_plainly_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a time budget each fold's finder is limited as fit's is: told the batches its training will run,
+    not cut at a tenth of the fold's share (which stopped finders whose training fitted with room to spare)."""
+    import trainwell.callbacks.budget as budget_module
+
+    asked: list[int | None] = []
+    real = budget_module.sweep_time
+
+    def recording(budget: object, training_batches: int | None = None) -> object:
+        asked.append(training_batches)
+        return real(budget, training_batches)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(budget_module, "sweep_time", recording)
+    trainwell.evaluate_table(_table(), target="y", arch="mlp", cv=2, epochs=2, time_budget="10m")
+    # 75 training rows a fold at the default batch size of 64: 2 batches an epoch, 2 epochs.
+    assert asked == [4, 4]

@@ -202,8 +202,9 @@ def table_space(
 
 def _default_params(data: DataBundle, seed: int, budget: TimeBudget | None = None) -> dict[str, Any]:
     """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included. Under a search's
-    ``budget`` the finder's sweep gets the share ``fit --time`` gives it (:func:`sweep_time`): fewer, larger
-    steps, or the default rate when not even those fit."""
+    ``budget`` the finder's sweep gets a tenth of it (:func:`sweep_time` without the training's batches: what
+    trial 0's training leaves belongs to the trials after it): fewer, larger steps, or the default rate when not
+    even those fit."""
     seed_everything(seed)
     finder = tabular_learner(data, progress=False).lr_find(time_limit=sweep_time(budget))
     lr = choose_lr(finder, choose="the search tries other rates; --search lr=LOW:HIGH narrows them")

@@ -116,11 +116,12 @@ class TabularFold:
         else:
             options.pop("gbdt_settings", None)  # the trees' own, as fit_table keeps them from the MLP
             learn = tabular_learner(data, arch=arch, progress=False, **options)
-            lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
             n_batches = len(data.train)  # type: ignore[arg-type]
-            learn.fit_one_cycle(
-                self.epochs or default_epochs(n_batches), lr, callbacks=[budget] if budget else []
-            )
+            n_epochs = self.epochs or default_epochs(n_batches)
+            # As fit's: a tenth of the fold's share, or what its training's batches plainly leave of it.
+            sweep = sweep_time(budget, n_epochs * n_batches)
+            lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep))
+            learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
         preds, targets = learn.get_preds()
         assert targets is not None  # the validation rows carry their targets
         self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
