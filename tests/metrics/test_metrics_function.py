@@ -128,9 +128,10 @@ def test_names_direction_and_wrong_arguments() -> None:
     def mse(preds: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return ((preds - targets) ** 2).mean()
 
+    # Named "mse", an error: smaller is better without being told (tests/metrics/test_metrics_function_direction.py).
     assert (FunctionMetric(mse, "regression").name, FunctionMetric(mse, "regression").higher_is_better) == (
         "mse",
-        True,
+        False,
     )
     lower = FunctionMetric(metric_function(mse, higher_is_better=False), "regression")
     assert (lower.name, lower.higher_is_better, repr(lower)) == (

@@ -12,6 +12,7 @@ from trainwell.callbacks._validate import choice, file_path, flag, non_negative_
 from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
 from trainwell.learner.events import Callback, CancelFit
 from trainwell.metrics.targets import split_target_key, target_keys
 
@@ -24,7 +25,9 @@ MODES = ("auto", "min", "max")
 class TrackerCallback(Callback):
     """Base class: follows ``monitor`` (a column of ``learn.history``) and knows when it improved.
 
-    ``mode="auto"`` minimises losses and follows each metric's ``higher_is_better``. The name is checked in
+    ``mode="auto"`` minimises losses and follows each metric's ``higher_is_better``; a metric function's is read
+    from its name when it was not given (``mae``, ``my_error`` go down: :mod:`trainwell.metrics.function`),
+    with a warning when the name says nothing (``median_gap``). The name is checked in
     ``before_fit`` against what the Recorder will write: ``train_loss``, and with a validation set
     ``valid_loss``, the learner's metric names and, for several regression targets, each target's
     (``"r2[area]"``, to stop on one target).
@@ -47,6 +50,7 @@ class TrackerCallback(Callback):
         self.higher_is_better = False
         self.best_value: float | None = None
         self.best_epoch: int | None = None
+        self._warned_direction = False
 
     def before_fit(self, learn: Learner) -> None:
         self.higher_is_better = self._resolve_mode(learn)
@@ -66,7 +70,20 @@ class TrackerCallback(Callback):
         if self.mode != "auto":
             return self.mode == "max"
         metric = metrics.get(split_target_key(self.monitor)[0])
-        return bool(metric.higher_is_better) if metric is not None else False
+        if metric is None:
+            return False
+        if getattr(metric, "direction", None) == "assumed" and not self._warned_direction:
+            # A function metric whose name says nothing of its direction (see trainwell.metrics.function): taken
+            # as higher-is-better, which keeps the worst epoch of an error. Said once per tracker.
+            self._warned_direction = True
+            warn(
+                f"{self.name} follows {metric.name!r}, a metric function whose direction was never set, as "
+                f"higher-is-better (mode='auto'); if smaller is better, pass "
+                f"metrics=[metric_function({metric.name}, higher_is_better=False)] (from trainwell.metrics) or "
+                f"{self.name}({self.monitor!r}, mode='min'); higher_is_better=True or mode='max' says it is larger "
+                "and silences this"
+            )
+        return bool(metric.higher_is_better)
 
     def _current(self, learn: Learner) -> float | None:
         """This epoch's value, or ``None`` when the epoch has none (e.g. validation was skipped)."""

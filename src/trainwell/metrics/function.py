@@ -9,7 +9,11 @@ classification, values for regression; a tagger's decoded tag ids), in the shape
 ``(W,)``. Both are tensors on the Learner's device.
 
 The metric is named by the function's ``__name__``; :func:`metric_function` names it explicitly (a lambda or
-a ``functools.partial`` has no name of its own) and says whether smaller is better. Its state is the
+a ``functools.partial`` has no name of its own) and says whether smaller is better. When nobody says, the name
+decides: a built-in metric's name (``mae``, ``accuracy``, an alias such as ``auc``) takes that metric's
+direction, and a name that marks an error or a loss (``my_error``, ``val_loss``, ``mse``, ``rmse``, ``mape``:
+see :data:`LOWER_IS_BETTER_WORDS`) is smaller-is-better, as fastai reads such names; any other name is taken
+as higher-is-better, and ``EarlyStopping``/``SaveBest`` in mode ``"auto"`` say so when they follow it. Its state is the
 predictions and targets themselves (``"cat"`` states), so a distributed fit gathers every process's rows
 before calling the function, and the value is the one a single process would compute over all of them.
 
@@ -26,14 +30,19 @@ Example:
     ...                       higher_is_better=False)
     >>> FunctionMetric(mse, "regression").higher_is_better
     False
+    >>> def mean_abs_error(preds, targets):
+    ...     return (preds - targets).abs().mean()
+    >>> metric_function(mean_abs_error).higher_is_better  # "error" in the name
+    False
 """
 
 from __future__ import annotations
 
 import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -42,12 +51,41 @@ from trainwell.core.errors import ConfigError, add_note
 from trainwell.metrics._inputs import check_inputs
 from trainwell.metrics.metric import Metric, Reduction
 
-__all__ = ["FunctionMetric", "MetricFunction", "MetricLike", "metric_function"]
+__all__ = [
+    "Direction",
+    "FunctionMetric",
+    "MetricFunction",
+    "MetricLike",
+    "direction_from_name",
+    "metric_function",
+]
 
 #: Columns every history row already has: a metric may not take their names.
 RESERVED_NAMES = ("fit", "epoch", "train_loss", "valid_loss", "lr", "time")
 
 _NAMELESS = ("<lambda>", "")
+
+#: Parts of a metric function's name that mark an error or a loss, smaller being better: found anywhere in the
+#: name (``my_error``, ``valloss``, ``meanAbsoluteError``).
+LOWER_IS_BETTER_WORDS = ("error", "loss")
+#: Whole words of a name (split at ``_``, ``-``, digits' edges and camelCase) that mark one too.
+LOWER_IS_BETTER_TOKENS = frozenset(
+    {"err", "errors", "mae", "mse", "rmse", "msle", "rmsle", "mape", "smape", "mad", "nll", "brier",
+     "perplexity", "deviance", "distance", "wer", "cer"}
+)  # fmt: skip
+#: Whole words that mark a measure that is better higher (``accuracy_top5``, ``hit_rate``, ``f1_macro``): read
+#: after the words above, so that ``error_rate`` still goes down.
+HIGHER_IS_BETTER_TOKENS = frozenset(
+    {"accuracy", "acc", "auc", "f1", "fbeta", "precision", "recall", "r2", "mcc", "ndcg", "hit", "hits",
+     "iou", "dice", "bleu", "rouge", "kappa", "spearman", "pearson", "correlation", "agreement"}
+)  # fmt: skip
+#: Words that turn a measure around (scikit-learn's ``neg_mean_squared_error`` is higher-is-better): a name
+#: holding one decides nothing.
+_NEGATING_TOKENS = frozenset({"neg", "negative", "minus"})
+
+#: Where a metric function's direction came from: the caller (``"given"``), a built-in metric of its name
+#: (``"builtin"``), a word of its name (``"name"``), or nothing, higher-is-better being assumed (``"assumed"``).
+Direction = Literal["given", "builtin", "name", "assumed"]
 
 #: What ``metrics=`` takes (a Learner, the pipelines): a registered name, a function ``fn(preds, targets) ->
 #: float``, or a :class:`Metric` object.
@@ -65,6 +103,9 @@ class MetricFunction:
     name: str
     higher_is_better: bool = True
     description: str = ""
+    #: How ``higher_is_better`` was decided (see :data:`Direction`): trackers in mode ``"auto"`` warn when it
+    #: was only ``"assumed"``.
+    direction: Direction = "given"
 
     def __call__(self, preds: torch.Tensor, targets: torch.Tensor) -> Any:
         return self.function(preds, targets)
@@ -74,7 +115,7 @@ def metric_function(
     function: Callable[[torch.Tensor, torch.Tensor], Any],
     *,
     name: str | None = None,
-    higher_is_better: bool = True,
+    higher_is_better: bool | None = None,
     description: str = "",
 ) -> MetricFunction:
     """Name a function ``fn(preds, targets) -> float`` as a metric (see this module for what it receives).
@@ -84,7 +125,8 @@ def metric_function(
             returns one number (a float, or a one-element tensor or NumPy value).
         name: the history column; default the function's ``__name__`` (required for a lambda or a partial).
         higher_is_better: ``False`` for an error or a loss, so that ``EarlyStopping``/``SaveBest`` in mode
-            ``"auto"`` follow it downwards.
+            ``"auto"`` follow it downwards. ``None`` (the default): read from the name, as this module says
+            (``mae`` and ``my_error`` go down, ``accuracy`` and ``hit_rate`` up).
         description: one line in plain words (optional).
 
     Raises:
@@ -94,7 +136,9 @@ def metric_function(
         >>> metric_function(lambda preds, targets: 0.0, name="zero").name
         'zero'
     """
+    kept: MetricFunction | None = None
     if isinstance(function, MetricFunction):  # renamed, or its direction changed
+        kept = function
         name = function.name if name is None else name
         function = function.function
     if not callable(function) or isinstance(function, type):
@@ -109,7 +153,46 @@ def metric_function(
                 f"a metric function needs a name for the history, and {function!r} has none; use a def "
                 "(its name is used) or trainwell.metrics.metric_function(fn, name='my_metric')"
             )
-    return MetricFunction(function, _checked_name(name), bool(higher_is_better), description)
+    name = _checked_name(name)
+    if higher_is_better is not None:
+        return MetricFunction(function, name, bool(higher_is_better), description, "given")
+    if kept is not None and kept.direction == "given":  # a rename keeps the direction its caller set
+        return MetricFunction(function, name, kept.higher_is_better, description, "given")
+    higher, direction = direction_from_name(name)
+    return MetricFunction(function, name, higher, description, direction)
+
+
+def direction_from_name(name: str) -> tuple[bool, Direction]:
+    """Whether a metric named ``name`` is better higher, read from the name alone, and what decided it.
+
+    A built-in metric's name or alias takes its direction (``"builtin"``); a name that marks an error or a loss
+    (:data:`LOWER_IS_BETTER_WORDS`, :data:`LOWER_IS_BETTER_TOKENS`) is smaller-is-better and one holding a word
+    of :data:`HIGHER_IS_BETTER_TOKENS` larger-is-better (``"name"``); any other name, or one with a negating
+    word (``neg_mse``), is assumed higher-is-better (``"assumed"``).
+
+    Example:
+        >>> direction_from_name("mae"), direction_from_name("valLoss"), direction_from_name("hit_rate")
+        ((False, 'builtin'), (False, 'name'), (True, 'name'))
+        >>> direction_from_name("median_gap")
+        (True, 'assumed')
+    """
+    from trainwell.core.metric_names import ALIASES, BUILTIN_METRICS
+
+    lowered = name.lower()
+    builtin = ALIASES.get(lowered, lowered)
+    if builtin in BUILTIN_METRICS:
+        from trainwell.metrics.registry import metrics  # imports this module: read when first needed
+
+        return bool(metrics.entry(builtin).metadata["higher_is_better"]), "builtin"
+    # "meanAbsoluteError" -> "mean_absolute_error"; then whole words
+    words = set(re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower())) - {""}
+    if words & _NEGATING_TOKENS:
+        return True, "assumed"
+    if any(word in lowered for word in LOWER_IS_BETTER_WORDS) or words & LOWER_IS_BETTER_TOKENS:
+        return False, "name"
+    if words & HIGHER_IS_BETTER_TOKENS:
+        return True, "name"
+    return True, "assumed"
 
 
 def _checked_name(name: object) -> str:
@@ -150,6 +233,7 @@ class FunctionMetric(Metric):
         # Each object is named by its own function, so these class-wide attributes are set per object.
         self.name = self.function.name  # type: ignore[misc]
         self.higher_is_better = self.function.higher_is_better  # type: ignore[misc]
+        self.direction: Direction = self.function.direction
         self.description = self.function.description or f"metric function {self.name}"  # type: ignore[misc]
         super().__init__(task, threshold)
 
