@@ -20,7 +20,7 @@ as validation rows and half as test rows, the rest split 80/20. On those films' 
 as new items (the average item), 0.923 folded in (their validation ratings' mean: 1.049; the global mean: 1.122);
 the fold-in of 183 films on 5,887 rows took 8 s on 2 shared CPU cores.
 
-Ratings met after the fit (``fold_in(learn, "newer.csv")``) are folded in the same way: only their rows with a
+Ratings met after the fit (``fold_in(learn, "newer.csv")``; a model directory's: :func:`~trainwell.collab.directory_fold_in.fold_in_dir`) are folded in the same way: only their rows with a
 user or item the model does not know fit anything. Each fold-in is recorded, in order, in the data's
 ``folded_in`` list, which the model directory writes under ``training.folded_in`` and ``trainwell info`` shows
 (:mod:`trainwell.collab.fold_in_record`): a model changed after its history ended says so. Measured on
@@ -33,6 +33,7 @@ shared CPU cores.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from trainwell.collab.data import chosen_items
 from trainwell.collab.fold_in_record import VALIDATION_PART, fold_in_record, ratings_digest
 from trainwell.core.errors import DataError
 from trainwell.data.categories import category_vocabulary
@@ -51,7 +51,14 @@ if TYPE_CHECKING:
     from trainwell.collab.recipe import CollabRecipe
     from trainwell.learner.learner import Learner
 
-__all__ = ["FOLD_IN_ITERATIONS", "FOLD_IN_PRIOR", "FoldedIn", "fold_in"]
+__all__ = [
+    "FOLD_IN_ITERATIONS",
+    "FOLD_IN_PRIOR",
+    "FoldedIn",
+    "ModelFoldIn",
+    "fold_in",
+    "fold_in_model",
+]
 
 #: The ridge pull of each new id's rows towards the average row: as many ratings of the average as the bias
 #: baseline's item shrinkage (Surprise's 10), so an item rated once moves a tenth of the way to its rating.
@@ -80,7 +87,8 @@ class FoldedIn:
         ]
         if self.record.get("part", VALIDATION_PART) != VALIDATION_PART:
             where = self.record.get("data") or "the rows given"
-            return f"fitted {' and '.join(parts)} new to the model, on their {self.rows:,} rows of {where}"
+            rows = f"{self.rows:,} row{'s' if self.rows != 1 else ''}"
+            return f"fitted {' and '.join(parts)} new to the model, on their {rows} of {where}"
         return (
             f"fitted {' and '.join(parts)} that only validation rows have, on those {self.rows:,} rows "
             "(validation scored them as new ids)"
@@ -112,12 +120,7 @@ def fold_in(
         DataError: ``rows`` lack one of the model's columns, or a row has no user, item or rating.
     """
     data: Any = learn.data
-    model: Any = learn.model
     recipe: CollabRecipe = data.recipe
-    if recipe.implicit or not callable(getattr(model, "add_ids", None)):
-        return None
-    if not model.user_tables or not model.item_tables:
-        return None
     part: str | None = None
     table: pd.DataFrame | None
     if rows is None:
@@ -125,12 +128,76 @@ def fold_in(
         source = source or getattr(data, "source", None)
     elif isinstance(rows, str | Path):
         source = source or str(rows)
-        table = _read_rows(rows, recipe)
+        table = read_rows(rows, recipe)
     else:
         table = rows
-    if table is None or not len(table):
+    config = (learn.model_spec or {}).get("config")
+    folded = fold_in_model(
+        learn.model,
+        recipe,
+        table,
+        loss=learn.compute_loss,
+        encode=learn.task.encode,
+        config=config if isinstance(config, dict) else None,
+        arch=(learn.model_spec or {}).get("name"),
+        prior=prior,
+        source=source,
+        part=part,
+    )
+    if folded is None:
         return None
-    table = _checked_rows(table, recipe, source)
+    data.recipe = folded.recipe
+    data.model_hints.update({"n_users": folded.recipe.n_users, "n_items": folded.recipe.n_items})
+    sketch = getattr(data.train, "rows_sketch", None)
+    if sketch is not None:
+        data.train.rows_sketch = sketched(sketch, folded.fitted_rows)
+    learn.opt = None  # the embeddings are new tensors: a later fit makes its optimizer afresh
+    data.folded_in = [
+        *(getattr(data, "folded_in", None) or []),
+        folded.record,
+    ]  # oldest first: they accumulate
+    return folded.added
+
+
+@dataclass(frozen=True)
+class ModelFoldIn:
+    """What :func:`fold_in_model` changed, for whoever keeps the model's description (a Learner's data, a model
+    directory's ``trainwell.json``): the recipe grown by the new ids, the rows that fitted them, and the record."""
+
+    added: FoldedIn
+    recipe: CollabRecipe
+    fitted_rows: pd.DataFrame
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.added.record
+
+
+def fold_in_model(
+    model: Any,
+    recipe: CollabRecipe,
+    rows: pd.DataFrame | None,
+    *,
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    encode: Callable[[Any], torch.Tensor],
+    config: dict[str, Any] | None = None,
+    arch: str | None = None,
+    prior: float = FOLD_IN_PRIOR,
+    source: str | None = None,
+    part: str | None = None,
+) -> ModelFoldIn | None:
+    """The fold-in itself, on a model and its recipe alone: :func:`fold_in` gives it a Learner's, and
+    :func:`~trainwell.collab.directory_fold_in.fold_in_dir` a model directory's. Grows ``model`` (in place) by the new ids of ``rows``, fits their
+    rows, adds those rows' pairs to what ``recommend`` leaves out, and updates ``config`` (the architecture's
+    keyword arguments, so that they rebuild the grown model). ``None`` when nothing was added (see
+    :func:`fold_in`)."""
+    if recipe.implicit or not callable(getattr(model, "add_ids", None)):
+        return None
+    if not model.user_tables or not model.item_tables:
+        return None
+    if rows is None or not len(rows):
+        return None
+    table = _checked_rows(rows, recipe, source)
     new_user = np.asarray(recipe.user_codes(table[recipe.user_col])) == 0
     new_item = np.asarray(recipe.item_codes(table[recipe.item_col])) == 0
     fitting = new_user | new_item  # a row whose user and item are both known fits nothing
@@ -139,27 +206,23 @@ def fold_in(
     new_items = category_vocabulary(table[recipe.item_col][new_item[fitting]])
     if not new_users and not new_items:
         return None
+    if isinstance(config, dict):
+        _pin_widths(model, config, arch)
     starts = {name: recipe.n_users for name in model.user_tables}
     starts.update({name: recipe.n_items for name in model.item_tables})
     model.add_ids(len(new_users), len(new_items))
     grown = dataclasses.replace(recipe, users=[*recipe.users, *new_users], items=[*recipe.items, *new_items])
-    _fit_new_rows(learn, grown, table, starts, prior)
-    data.recipe = grown
-    sizes = {"n_users": grown.n_users, "n_items": grown.n_items}
-    data.model_hints.update(sizes)
-    config = (learn.model_spec or {}).get("config")
+    _fit_new_rows(model, grown, table, starts, prior, loss=loss, encode=encode)
     if isinstance(config, dict):
-        config.update(sizes)
-    codes = grown.transform(table)[0].numpy()
+        config.update({"n_users": grown.n_users, "n_items": grown.n_items})
     if hasattr(model, "seen_items"):  # recommend leaves out what each user rated, these rows included
-        offsets, seen = chosen_items(data, extra=codes)
+        codes = grown.transform(table)[0].numpy()
+        offsets, seen = _seen_with(model, codes, grown.n_users, grown.n_items)
         device = model.seen_items.device
         model.register_buffer("seen_offsets", torch.from_numpy(offsets).to(device))
         model.register_buffer("seen_items", torch.from_numpy(seen).to(device))
         if isinstance(config, dict) and "n_seen" in config:
             config["n_seen"] = len(seen)
-    _sketch_rows(data.train, table)
-    learn.opt = None  # the embeddings are new tensors: a later fit makes its optimizer afresh
     columns = (recipe.user_col, recipe.item_col, recipe.rating_col or "")
     record = fold_in_record(
         users=len(new_users),
@@ -169,11 +232,42 @@ def fold_in(
         part=part,
         ratings_sha256=ratings_digest(table, columns),
     )
-    data.folded_in = [*(getattr(data, "folded_in", None) or []), record]  # oldest first: they accumulate
-    return FoldedIn(tuple(new_users), tuple(new_items), len(table), record)
+    return ModelFoldIn(FoldedIn(tuple(new_users), tuple(new_items), len(table), record), grown, table)
 
 
-def _read_rows(path: str | Path, recipe: CollabRecipe) -> pd.DataFrame:
+def _pin_widths(model: Any, config: dict[str, Any], arch: str | None) -> None:
+    """Record the embeddings' widths in ``config`` where the architecture would otherwise derive them from the
+    number of ids (``collab_nn``): grown by new ids, ``n_users`` would rebuild other widths than the weights'."""
+    from trainwell.models.registry import accepts_option
+
+    if arch is None or config.get("embedding_sizes") is not None:
+        return
+    if not accepts_option(arch, "embedding_sizes"):
+        return
+    user, item = (
+        getattr(model, tables[0]).embedding_dim for tables in (model.user_tables, model.item_tables)
+    )
+    config["embedding_sizes"] = [int(user), int(item)]
+
+
+def _seen_with(model: Any, codes: np.ndarray, n_users: int, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """The model's chosen items (its ``seen_offsets``/``seen_items`` buffers, as
+    :func:`~trainwell.collab.data.chosen_items` lays them out) with the ``(N, 2)`` (user, item) code pairs of
+    ``codes`` added: read from the buffers, so the pairs of an earlier fold-in stay with the new ones."""
+    old_offsets = model.seen_offsets.cpu().numpy()
+    users = np.repeat(np.arange(len(old_offsets) - 1), np.diff(old_offsets))
+    items = model.seen_items.cpu().numpy()
+    users = np.concatenate([users, codes[:, 0]]).astype(np.int64)
+    items = np.concatenate([items, codes[:, 1]]).astype(np.int64)
+    known = (users > 0) & (users < n_users) & (items > 0) & (items < n_items)
+    keys = np.unique(users[known] * n_items + items[known])  # sorted by user, then item; each pair once
+    pair_users, pair_items = np.divmod(keys, n_items)
+    offsets = np.zeros(n_users + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_users, minlength=n_users), out=offsets[1:])
+    return offsets, pair_items
+
+
+def read_rows(path: str | Path, recipe: CollabRecipe) -> pd.DataFrame:
     """A ratings file as the model reads one: a folder's ratings file (MovieLens' ``ml-100k/``: ``u.data``), and
     a file without a header row as the model's user, item and rating columns."""
     from trainwell.collab.data import ratings_source, read_model_ratings
@@ -199,14 +293,21 @@ def _checked_rows(rows: pd.DataFrame, recipe: CollabRecipe, source: str | None) 
 
 
 def _fit_new_rows(
-    learn: Learner, recipe: CollabRecipe, rows: pd.DataFrame, starts: dict[str, int], prior: float
+    model: Any,
+    recipe: CollabRecipe,
+    rows: pd.DataFrame,
+    starts: dict[str, int],
+    prior: float,
+    *,
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    encode: Callable[[Any], torch.Tensor],
 ) -> None:
     """Fit the embedding rows past ``starts`` (the new ids') on ``rows`` by L-BFGS, the rest of the model frozen:
-    the rows' summed loss plus ``prior`` times each new row's squared distance from the average row (row 0)."""
-    model: Any = learn.model
+    the rows' summed loss (``loss`` of the model's outputs and ``encode`` of the ratings) plus ``prior`` times
+    each new row's squared distance from the average row (row 0)."""
     device = next(model.parameters()).device
     x_cat, x_cont = (part.to(device) for part in recipe.transform(rows))
-    target = learn.task.encode(rows[recipe.rating_col]).to(device)
+    target = encode(rows[recipe.rating_col]).to(device)
     weights = {name: getattr(model, name).weight for name in starts}
     new = {
         name: weights[name][start:].detach().clone().requires_grad_(True) for name, start in starts.items()
@@ -225,9 +326,9 @@ def _fit_new_rows(
         }
         pred = torch.func.functional_call(model, {**frozen, **tables}, (x_cat, x_cont))
         penalty = sum(((new[name] - average[name]) ** 2).sum() for name in starts)
-        loss = learn.compute_loss(pred, target) * len(target) + prior * penalty
-        loss.backward()  # type: ignore[no-untyped-call]
-        return loss
+        total = loss(pred, target) * len(target) + prior * penalty
+        total.backward()  # type: ignore[no-untyped-call]
+        return total
 
     was_training = model.training
     model.eval()  # no dropout; the outputs clipped to the ratings seen, as predictions are
@@ -240,15 +341,13 @@ def _fit_new_rows(
             weights[name][start:] = new[name]
 
 
-def _sketch_rows(train: Any, rows: pd.DataFrame) -> None:
-    """Count ``rows`` among the training rows in the sketch a report reads (:mod:`trainwell.data.fingerprint`):
-    they fitted the new ids' rows, so a report on them should say they trained the model."""
+def sketched(sketch: Any, rows: pd.DataFrame) -> Any:
+    """The training rows' sketch a report reads (:mod:`trainwell.data.fingerprint`) with ``rows`` counted among
+    them: they fitted the new ids' rows, so a report on them should say they trained the model. Anything that
+    is no :class:`~trainwell.data.fingerprint.RowSketch` is returned as it is."""
     from trainwell.data.fingerprint import SKETCH_SIZE, RowSketch, row_hashes
 
-    sketch = getattr(train, "rows_sketch", None)
     if not isinstance(sketch, RowSketch):
-        return
+        return sketch
     hashes = np.unique(np.concatenate([sketch.hashes, row_hashes(rows, sketch.columns, sketch.version)]))
-    train.rows_sketch = RowSketch(
-        sketch.columns, hashes[:SKETCH_SIZE], sketch.n_rows + len(rows), sketch.version
-    )
+    return RowSketch(sketch.columns, hashes[:SKETCH_SIZE], sketch.n_rows + len(rows), sketch.version)
