@@ -24,6 +24,7 @@ from trainwell.cli.compare_cmd import compare
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
 from trainwell.cli.fit_cmd import fit, report_fit
+from trainwell.cli.fold_in_cmd import fold_in
 from trainwell.cli.generate_cmd import generate
 from trainwell.cli.lr_find_cmd import lr_find
 from trainwell.cli.predict_cmd import predict
@@ -108,6 +109,7 @@ app.command("boundary", cls=HelpCommand)(boundary)
 app.command("compare", cls=HelpCommand)(compare)
 app.command("evaluate", cls=HelpCommand)(evaluate)
 app.command("export", cls=HelpCommand)(export)
+app.command("fold-in", cls=HelpCommand)(fold_in)
 app.command("generate", cls=HelpCommand)(generate)
 app.command("recommend", cls=HelpCommand)(recommend)
 app.command("report", cls=HelpCommand)(report)

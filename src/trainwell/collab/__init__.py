@@ -18,6 +18,7 @@ _EXPORTS = {
     "RatingsRun": "trainwell.collab.pipeline",
     "collab_learner": "trainwell.collab.learner",
     "fit_ratings": "trainwell.collab.pipeline",
+    "fold_in_dir": "trainwell.collab.directory_fold_in",
     "ratings_data": "trainwell.collab.data",
     "evaluate_ratings": "trainwell.collab.evaluation",
     "read_item_names": "trainwell.collab.names",
@@ -32,6 +33,7 @@ __all__ = [
     "collab_learner",
     "evaluate_ratings",
     "fit_ratings",
+    "fold_in_dir",
     "ratings_data",
     "read_item_names",
 ]
@@ -42,6 +44,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:
     from trainwell.collab.data import ratings_data
+    from trainwell.collab.directory_fold_in import fold_in_dir
     from trainwell.collab.evaluation import evaluate_ratings
     from trainwell.collab.learner import collab_learner
     from trainwell.collab.models import CollabNN, DotBias

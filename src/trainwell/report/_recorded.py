@@ -119,6 +119,11 @@ def _settings_section(metadata: dict[str, Any]) -> str:
         from trainwell.core.lineage import fine_tuned_from
 
         rows.append(["fine-tuned from", fine_tuned_from(lineage)])
+    folded = training.get("folded_in")
+    if isinstance(folded, list) and folded:  # a recommender's fold-ins after training, oldest first
+        from trainwell.collab.fold_in_record import folded_in_words
+
+        rows.extend(["folded in", folded_in_words(record)] for record in folded if isinstance(record, dict))
     one_step = fitted_without_batches(metadata)
     # trainwell.json records the gradient settings of every fit; a model fitted in one step never used them.
     rows.extend(_one_step_rows(metadata) if one_step else _gradient_rows(training))

@@ -1,0 +1,68 @@
+"""``trainwell fold-in MODEL RATINGS [--out DIR]``: fit the users and items first seen in newer ratings into a saved
+recommender, every trained weight left as it was (:func:`~trainwell.collab.directory_fold_in.fold_in_dir`).
+
+Registered on the main command line by ``app.command("fold-in")(fold_in)``. The paths and the kind of model are
+checked from ``trainwell.json`` before torch is imported, so a mistake is said at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainwell.cli._common import guarded, out_console
+
+
+def fold_in(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="Model directory of a recommender fitted on ratings (trainwell fit ratings.csv --user ... "
+            "--item ... --target ...)."
+        ),
+    ],
+    ratings: Annotated[
+        Path,
+        typer.Argument(
+            help="Newer ratings with the model's user, item and rating columns (CSV, TSV, Parquet; a file without "
+            "a header row is read as user, item, rating[, timestamp], as MovieLens' u.data). Only the rows "
+            "naming a user or an item the model does not know fit anything."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the grown model to this directory and leave MODEL as it is. Default: MODEL is replaced, "
+            "atomically (a failure leaves the old model whole)."
+        ),
+    ] = None,
+) -> None:
+    """Fit the users and items first seen in newer ratings into a saved recommender, the trained weights
+    unchanged; recorded in its trainwell.json (trainwell info shows each fold-in)."""
+
+    def run() -> None:
+        from trainwell.cli._early import need_data, need_model_directory, peek_metadata
+        from trainwell.collab.directory_fold_in import check_ratings_model
+
+        need_model_directory(model)
+        check_ratings_model(peek_metadata(model), model)
+        need_data(ratings, "table")
+        from trainwell.collab.directory_fold_in import fold_in_dir
+
+        folded = fold_in_dir(model, ratings, out=out, source=str(ratings))
+        target = model if out is None else out
+        if folded is None:
+            out_console.print(
+                f"nothing to fold in: every user and item of {ratings} is known to the model; {model} is "
+                f"unchanged{'' if out is None else f' and {out} was not written'}",
+                highlight=False,
+                markup=False,
+            )
+            return
+        out_console.print(folded.sentence(), highlight=False, markup=False)
+        restart = " (a running trainwell serve reads it when restarted)" if out is None else ""
+        out_console.print(f"model directory: {target}{restart}", highlight=False, markup=False)
+
+    guarded(run)
