@@ -294,3 +294,17 @@ def test_the_command_refuses_another_model_before_importing_torch(tmp_path: Path
 
 def test_the_prior_said_without_torch_is_the_fold_ins() -> None:
     assert directory_fold_in.FOLD_IN_PRIOR == FOLD_IN_PRIOR
+
+
+def test_a_second_fold_in_keeps_the_first_ones_rated_items_out_of_recommendations(
+    run: RatingsRun, files: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    # The Learner's fold-in read what to leave out from the data's rows and the new rows alone: a second
+    # fold-in forgot the first one's users' ratings, and recommended them the films they had rated.
+    newer = files[1]
+    first, second = newer[newer["user"] == NEWER_USERS[0]], newer[newer["user"] == NEWER_USERS[1]]
+    assert fold_in(run.learn, first) is not None and fold_in(run.learn, second) is not None
+    run.learn.export("twice")
+    ranking = trainwell.load("twice").recommend(NEWER_USERS[0], k=40)
+    assert not set(first["item"].astype(str)) & set(ranking["item"].astype(str))
+    assert ranking.attrs["seen_left_out"] == len(first)
