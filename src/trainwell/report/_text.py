@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,6 +20,18 @@ if TYPE_CHECKING:
 
 #: Characters of each text shown among the top losses.
 SNIPPET = 300
+
+
+@dataclass(frozen=True)
+class TextPlaces:
+    """Where each text judged sits in the user's own files, which names it among the top losses in place of a row
+    number: a folder has no rows (``file``, its path; and ``line`` in a file of a text a line), and a fastText file
+    no header row and blank lines skipped (``line``)."""
+
+    #: One row a text, in the order judged: the columns shown (``file``, ``line``).
+    columns: pd.DataFrame
+    #: How they name a text, in words, for the note below the table.
+    note: str
 
 
 def snippet(text: str, limit: int = SNIPPET) -> str:
@@ -38,11 +51,12 @@ def text_report_sections(
     top_k: int,
     seed: int = 0,
     labels: pd.Index | None = None,
-    lines: Sequence[int] | None = None,
+    places: TextPlaces | None = None,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``; ``labels``: the
     index of the DataFrame they came from, which names the top losses (a file's rows go by their number);
-    ``lines``: the line of a fastText file each row is on (:func:`fasttext_lines`), which names them instead."""
+    ``places``: where each text sits in a folder or fastText file (:func:`read_judged`), which names them
+    instead."""
     from trainwell.report.build import _training_overlap, judged_sections, row_losses
 
     task = predictor.task
@@ -104,7 +118,7 @@ def text_report_sections(
             losses,
             top_k,
             labels,
-            lines=lines,
+            places=places,
         )
     )
     classes = f" ({', '.join(map(str, task.classes))})" if task.classes else ""  # none for a regression
@@ -143,22 +157,27 @@ def _top_texts_section(
     k: int,
     labels: pd.Index | None = None,
     *,
-    lines: Sequence[int] | None = None,
+    places: TextPlaces | None = None,
 ) -> str:
     """The ``k`` texts of highest loss, each named by its row in the file, its label in the DataFrame's index
-    (``labels``) or, for a fastText file (``lines``), the line it is on: such a file has no header row, and its
-    blank lines are skipped, so a row's number is not its line."""
+    (``labels``) or, for a folder or a fastText file (``places``), where it sits: its file (and line), or its
+    line: a folder has no rows, and a fastText file no header row and its blank lines skipped, so a row's number
+    is not its line."""
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
-    first = "row" if lines is None else "line"
+    first = ["row"] if places is None else [str(name) for name in places.columns.columns]
 
-    def named(index: int) -> Any:
-        return _outputs.shown_row(index, labels) if lines is None else lines[index]
+    def named(index: int) -> list[Any]:
+        if places is None:
+            return [_outputs.shown_row(index, labels)]
+        return [
+            value.item() if isinstance(value, np.generic) else value for value in places.columns.iloc[index]
+        ]
 
     if task.kind == "multilabel" or len(task.target_names) > 1:
-        header = [first, *_outputs.top_losses_header(task), "loss", "text"]
+        header = [*first, *_outputs.top_losses_header(task), "loss", "text"]
         rows = [
             [
-                named(index),
+                *named(index),
                 *_outputs.top_losses_cells(task, probabilities, targets, index),
                 float(losses[index]),
                 snippet(frame[column].iloc[index]),
@@ -168,10 +187,10 @@ def _top_texts_section(
         what = f"{_outputs.loss_words(task)}), their first {SNIPPET} characters."
     elif task.kind == "regression":
         predicted = probabilities.reshape(-1).tolist()
-        header = [first, "actual", "predicted", "error", "text"]
+        header = [*first, "actual", "predicted", "error", "text"]
         rows = [
             [
-                named(index),
+                *named(index),
                 frame[target].iloc[index],
                 float(predicted[index]),
                 float(predicted[index]) - float(targets.reshape(-1)[index]),
@@ -186,10 +205,10 @@ def _top_texts_section(
             confidence = torch.where(probabilities >= task.threshold, probabilities, 1 - probabilities)
         else:
             confidence = probabilities.max(dim=-1).values
-        header = [first, "actual", "predicted", "probability", "loss", "text"]
+        header = [*first, "actual", "predicted", "probability", "loss", "text"]
         rows = [
             [
-                named(index),
+                *named(index),
                 _outputs.actual_class(task, targets, index),
                 predicted[index],
                 float(confidence[index]),
@@ -202,13 +221,33 @@ def _top_texts_section(
             f"-log of the probability given to the true class), their first {SNIPPET} characters; probability "
             "is that of the predicted class."
         )
-    numbering = _outputs.row_numbers(labels) if lines is None else _outputs.LINE_NUMBERS
+    numbering = _outputs.row_numbers(labels) if places is None else places.note
     note = f"The {len(rows)} texts with the highest loss ({what} {numbering}."
     return _html.section(
         "top-losses",
         "Top losses",
         [_html.paragraph(note, note=True), _html.table(header, rows)],
     )
+
+
+def read_judged(
+    data: pd.DataFrame | str | Path,
+    *,
+    columns: Sequence[str] = (),
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+    names: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, str, TextPlaces | None]:
+    """:func:`read_labelled`'s rows and name, and where each text sits in a folder of texts or a fastText file
+    (``None`` for a table, whose rows go by their number, and a DataFrame, by its index)."""
+    if isinstance(data, pd.DataFrame) or not Path(data).is_dir():
+        frame, source = read_labelled(
+            data, columns=columns, encoding=encoding, encoding_errors=encoding_errors, names=names
+        )
+        lines = fasttext_lines(data, encoding=encoding, encoding_errors=encoding_errors)
+        places = None if lines is None else TextPlaces(pd.DataFrame({"line": lines}), _outputs.LINE_NUMBERS)
+        return frame, source, places
+    return _folder_labelled(Path(data), columns, encoding, encoding_errors)
 
 
 def read_labelled(
@@ -228,7 +267,7 @@ def read_labelled(
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True), "the data"
     if Path(data).is_dir():
-        return _folder_labelled(Path(data), columns, encoding, encoding_errors)
+        return _folder_labelled(Path(data), columns, encoding, encoding_errors)[:2]
     from trainwell.data.io import read_table
     from trainwell.text._fasttext import is_fasttext_file, read_fasttext
 
@@ -253,7 +292,9 @@ def fasttext_lines(
 ) -> list[int] | None:
     """The line, counted from 1, of each text of a fastText file ``data`` in the order
     :func:`~trainwell.text._fasttext.read_fasttext` reads them (it skips blank lines, so the ``n``-th text can sit
-    on a later line); ``None`` for any other data, whose rows go by their number or label."""
+    on a later line); ``None`` for any other data, whose rows go by their number or label.
+
+    ``trainwell predict`` numbers its answers to such a file by these lines, as the report names its texts."""
     if isinstance(data, pd.DataFrame) or Path(data).is_dir():
         return None
     from trainwell.core.text_encoding import file_lines
@@ -269,11 +310,12 @@ def fasttext_lines(
 
 def _folder_labelled(
     root: Path, columns: Sequence[str], encoding: str, encoding_errors: str
-) -> tuple[pd.DataFrame, str]:
+) -> tuple[pd.DataFrame, str, TextPlaces]:
     """A folder of texts (``<label>/*.txt``; beside ``train/``, its ``test/`` split, else its ``valid/``) as the
-    labelled rows, its columns named as the model's (``columns``: the text column, then the target)."""
+    labelled rows, its columns named as the model's (``columns``: the text column, then the target), and the file
+    (and line) each text is on."""
     from trainwell.core.text_encoding import check_encoding_errors
-    from trainwell.text._folders import judged_texts
+    from trainwell.text._folders import PLACE_COLUMNS, judged_texts
 
     if len(columns) != 2:
         raise DataError(
@@ -283,4 +325,11 @@ def _folder_labelled(
     check_encoding_errors(encoding_errors)
     errors: Literal["strict", "replace"] = "replace" if encoding_errors == "replace" else "strict"
     frame, source = judged_texts(root, encoding=encoding, encoding_errors=errors)
-    return frame.rename(columns={"text": columns[0], "label": columns[1]}), source
+    placed = [name for name in PLACE_COLUMNS if name in frame.columns]
+    note = f"file: the text's file, relative to '{root}'"
+    if "line" in placed:
+        note += ", and line: its line there, counted from 1 as an editor counts them (blank lines included)"
+    places = TextPlaces(frame[placed].reset_index(drop=True), note)
+    # Named apart from the texts: a model's text column may itself be called 'file'.
+    texts = frame[["text", "label"]].rename(columns={"text": columns[0], "label": columns[1]})
+    return texts, source, places

@@ -144,7 +144,7 @@ def build_report(
         text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "text":
-        from trainwell.report._text import fasttext_lines, read_labelled, text_report_sections
+        from trainwell.report._text import read_judged, text_report_sections
 
         if getattr(predictor, "task", None) is None or predictor.task.kind == "language_model":
             from trainwell.report._lm import lm_report_sections
@@ -174,7 +174,7 @@ def build_report(
             text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
-        frame, source = read_labelled(data, columns=needed, names=names, **read_as)
+        frame, source, places = read_judged(data, columns=needed, names=names, **read_as)
         intro, sections = text_report_sections(
             predictor,
             frame,
@@ -182,7 +182,7 @@ def build_report(
             top_k=top_k,
             seed=seed,
             labels=data.index if isinstance(data, pd.DataFrame) else None,
-            lines=fasttext_lines(data, **read_as),  # a fastText file's texts go by their line
+            places=places,  # a folder's texts go by their file, a fastText file's by their line
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)

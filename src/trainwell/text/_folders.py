@@ -26,15 +26,22 @@ VALID_FOLDERS = ("valid", "validation", "val", "dev")
 #: Class folder names that hold unlabelled texts in public corpora (IMDB's ``train/unsup``), warned about.
 UNLABELLED_NAMES = ("unsup", "unlabeled", "unlabelled")
 
+#: The columns :func:`judged_texts` names each text by where a person finds it: its file, relative to the folder
+#: given, and, in a file of a text a line, its line (counted from 1, blank lines included).
+PLACE_COLUMNS = ("file", "line")
+
 
 @dataclass(frozen=True)
 class _Reading:
-    """How the class folders are read: their files' encoding, blank files, and which class folders to keep."""
+    """How the class folders are read: their files' encoding, blank files, which class folders to keep, and the
+    folder each text's file is named from (``placed_from``: in the columns :data:`PLACE_COLUMNS`, for a report
+    that names the texts it shows; ``None`` for the tables fit reads, of ``text`` and ``label`` alone)."""
 
     encoding: str
     encoding_errors: Literal["strict", "replace"]
     drop_empty: bool
     classes: tuple[str, ...] | None
+    placed_from: Path | None = None
 
 
 def read_text_folder(
@@ -157,9 +164,11 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
                 "fill or remove them, or pass --drop-empty (Python: drop_empty=True)"
             )
         warn(f"dropped {len(blank)} empty text file(s) of '{folder}' (the first: '{blank[0]}')", UserWarning)
-    return pd.DataFrame(
-        [(text, label) for text, _path, label in rows if text.strip()], columns=["text", "label"]
-    )
+    kept_rows = [row for row in rows if row[0].strip()]
+    frame = pd.DataFrame([(text, label) for text, _path, label in kept_rows], columns=["text", "label"])
+    if reading.placed_from is not None:
+        frame["file"] = [_placed(path, reading.placed_from) for _text, path, _label in kept_rows]
+    return frame
 
 
 def _files_per_split(root: Path) -> dict[str, dict[str, Path]] | None:
@@ -173,13 +182,29 @@ def _files_per_split(root: Path) -> dict[str, dict[str, Path]] | None:
 def _file_texts(
     folder: Path, files: dict[str, Path], reading: _Reading, *, training: bool = False
 ) -> pd.DataFrame:
-    """The texts of files of one class's texts each (``files``, by label), a line each, as ``text`` and ``label``."""
+    """The texts of files of one class's texts each (``files``, by label), a line each, as ``text`` and ``label``
+    (and, placed, the ``file`` and ``line`` each is on)."""
     import pandas as pd
 
     kept = _kept_classes(folder, list(files), reading, "class file", training=training)
-    return pd.DataFrame(
-        [(line, label) for label in kept for line in _lines(files[label], reading)], columns=["text", "label"]
-    )
+    rows = [
+        (text, label, files[label], number)
+        for label in kept
+        for number, text in _lines(files[label], reading)
+    ]
+    frame = pd.DataFrame([(text, label) for text, label, _path, _number in rows], columns=["text", "label"])
+    if reading.placed_from is not None:
+        frame["file"] = [_placed(path, reading.placed_from) for _text, _label, path, _number in rows]
+        frame["line"] = [number for *_rest, number in rows]
+    return frame
+
+
+def _placed(path: Path, root: Path) -> str:
+    """``path`` as its reader finds it from the folder ``root`` they gave: ``test/pos/0_10.txt``."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:  # not under it (a link followed out): the path itself
+        return str(path)
 
 
 def _split_file_texts(
@@ -222,12 +247,13 @@ def _kept_classes(
     return kept
 
 
-def _lines(path: Path, reading: _Reading) -> list[str]:
-    """The texts of a file of one class's texts: its non-blank lines, stripped."""
+def _lines(path: Path, reading: _Reading) -> list[tuple[int, str]]:
+    """The texts of a file of one class's texts: its non-blank lines, stripped, each after its line's number
+    (counted from 1, blank lines included: the number an editor shows)."""
     from trainwell.data.io import read_text_file
 
     text = read_text_file(path, encoding=reading.encoding, encoding_errors=reading.encoding_errors)
-    lines = [line.strip() for line in file_lines(text) if line.strip()]
+    lines = [(number, line.strip()) for number, line in enumerate(file_lines(text), start=1) if line.strip()]
     if not lines:
         raise DataError(
             f"'{path}' holds no text; a file of one class's texts holds one a line: fill or remove it"
@@ -275,6 +301,10 @@ def judged_texts(
     the validation ones); a class folder of unlabelled texts (``unsup``) is left out, and so are blank
     files (with a warning).
 
+    Each text is placed where a person finds it (:data:`PLACE_COLUMNS`): ``file``, its file's path relative to
+    ``root`` (``test/pos/0_10.txt``), and, for files of a text a line (rt-polarity's), ``line``, its line in that
+    file: a folder has no rows to number.
+
     Raises:
         DataError: A folder without class folders of ``.txt`` files, a file not in ``encoding``.
     """
@@ -288,9 +318,9 @@ def judged_texts(
         name = "test" if "test" in sets else "valid"
         files = sets[name]
         shown = ", ".join(path.name for path in files.values())
-        reading = _Reading(encoding, encoding_errors, True, None)
+        reading = _Reading(encoding, encoding_errors, True, None, placed_from=root)
         return _file_texts(root, files, reading), f"'{root}' (its {name} files: {shown})"
     kept = _labelled_names(folder)
-    reading = _Reading(encoding, encoding_errors, True, tuple(kept) if kept else None)
+    reading = _Reading(encoding, encoding_errors, True, tuple(kept) if kept else None, placed_from=root)
     source = f"'{folder}'" if folder == root else f"'{folder}' (the {folder.name} split of {root})"
     return _class_texts(folder, reading), source
