@@ -47,10 +47,10 @@ def test_fit_evaluate_predict_and_report_read_a_fasttext_file(tmp_path: Path) ->
     )
     assert predicted.returncode == 0, predicted.explain()
     table = pd.read_csv(io.StringIO(predicted.stdout))
-    assert list(table.columns) == ["prediction", "probability_pos"] and len(table) == 40
+    assert list(table.columns) == ["line", "prediction", "probability_pos"] and len(table) == 40
     assert labelled.returncode == 0, labelled.explain()
     kept = pd.read_csv(io.StringIO(labelled.stdout))  # the file's own labels beside the predicted ones
-    assert list(kept.columns) == ["label", "prediction", "probability_pos"]
+    assert list(kept.columns) == ["line", "label", "prediction", "probability_pos"]
     assert kept["label"].tolist() == frame["sentiment"].iloc[200:].tolist()
     assert evaluated.returncode == 0 and "2-fold cross-validation (binary, 200 texts)" in evaluated.stdout, (
         evaluated.explain()

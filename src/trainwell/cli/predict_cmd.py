@@ -981,11 +981,19 @@ def _predict_texts(
     from trainwell.text._fasttext import is_fasttext_file
 
     if names is None and is_fasttext_file(data[0]):  # __label__pos a great film: the texts, labels kept
+        from trainwell.report._text import fasttext_lines
         from trainwell.text._fasttext import read_fasttext
 
         rows = read_fasttext(data[0], encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
         rows = rows.rename(columns={"text": predictor.input_names[0]})
-        return _with_kept(predictor.predict(rows), rows, kept, data[0])
+        answers = _with_kept(predictor.predict(rows), rows, kept, data[0])
+        # Its blank lines are skipped, as in a file of one text a line: say which line each answer is for, as the
+        # report names the texts of such a file (those after the last text shift no answer).
+        lines = fasttext_lines(data[0], encoding=encoding, encoding_errors=errors) or []
+        answers.insert(0, "line", lines)
+        texted = set(lines)
+        say_blank_lines({data[0]: [number for number in range(1, lines[-1]) if number not in texted]})
+        return answers
     if names is None and not renamed and one_text_per_line(data[0], predictor.input_names, encoding):
         numbers, texts, blank = numbered_texts(data[0], encoding, errors)
         if not texts:
