@@ -168,6 +168,7 @@ def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
 
     from trainwell.text.inputs import validate_texts
 
+    _refuse_paths(inputs)
     if len(columns) > 1:
         inputs = texts_of_inputs(inputs, columns)
     if isinstance(inputs, str):
@@ -315,3 +316,31 @@ def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
     if len(fields) == 1 or any(not isinstance(name, str) or not name for name in fields):
         raise ConfigError(f"fields must be two or more column names, or none; got {list(fields)!r}")
     return fields
+
+
+def _refuse_paths(inputs: Any) -> None:
+    """A path given where texts go: a :class:`~pathlib.Path` is refused (read as a text it would be its own
+    name); a lone string naming an existing file or folder is predicted as the text it is, with a warning,
+    since a short text may well look like a path."""
+    import os
+    from pathlib import Path
+
+    from trainwell.core.warn import warn
+
+    fix = (
+        "read a folder's .txt files with trainwell.text.read_text_files(path) and pass list(texts.values()), a "
+        "table's with pandas, or run trainwell predict MODEL PATH, which reads files, folders and fastText files"
+    )
+    if isinstance(inputs, os.PathLike):
+        raise DataError(f"predict reads texts, and got the path {os.fspath(inputs)!r}: {fix}")
+    if (
+        isinstance(inputs, str)
+        and len(inputs) < 4096
+        and "\n" not in inputs
+        and (os.sep in inputs or Path(inputs).suffix in (".txt", ".csv", ".tsv", ".gz", ".parquet"))
+        and Path(inputs).exists()
+    ):
+        kind = "folder" if Path(inputs).is_dir() else "file"
+        warn(
+            f"the text {inputs!r} names an existing {kind}: it was predicted as a text, not read; to read it, {fix}"
+        )
