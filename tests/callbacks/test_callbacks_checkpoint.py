@@ -80,7 +80,8 @@ def test_only_rank_zero_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ({"path": ""}, "Checkpoint path must be a file path, got ''"),
         (
             {"every_epoch": False},
-            "Checkpoint would never write: pass every_n_batches=N or every_seconds=S, or keep every_epoch=True",
+            "Checkpoint would never write: pass every_n_batches=N or every_seconds=S, keep every_epoch=True, "
+            "or pass save_on_interrupt=True to write only on Ctrl-C (or SIGTERM)",
         ),
     ],
 )

@@ -15,6 +15,7 @@ import torch
 from trainwell.callbacks._validate import file_path, flag, positive_int, positive_number
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -38,9 +39,8 @@ class Checkpoint(Callback):
 
     The callback runs after the Recorder and the schedules (order 85) so that the file includes this batch;
     a callback that must see the file already written (or that may stop the process) needs a larger order.
-    With :class:`GradientAccumulation`, choose ``every_n_batches`` as a multiple of its ``n_batches``:
-    gradients accumulated between steps are not saved (nor with ``every_seconds`` or an interrupt, which
-    write after any batch).
+    With :class:`GradientAccumulation`, a write in the middle of a group (any ``every_n_batches``,
+    ``every_seconds``, an interrupt) keeps the gradients accumulated so far, so the resume is exact there too.
 
     Args:
         path: the checkpoint file.
@@ -55,7 +55,8 @@ class Checkpoint(Callback):
         save_on_interrupt: on Ctrl-C (SIGINT), or SIGTERM (what ``kill``, a container's stop and a job
             scheduler send), finish the batch in progress (or the epoch's validation), write the checkpoint,
             then raise ``KeyboardInterrupt`` (``KeyboardInterrupt("SIGTERM")`` for SIGTERM): a resume then loses
-            nothing. A second signal stops at once. Only in the main thread of one process, for a signal whose
+            nothing. With ``every_epoch=False`` and no other trigger, the file is written on a signal only
+            (Lightning's ``OnExceptionCheckpoint``). A second signal stops at once. Only in the main thread of one process, for a signal whose
             handler is still Python's default.
         settings: plain values (str, numbers, bools, ``None``, lists and dicts of them) kept in the file,
             describing the run, so that a resume can check it is the same one
@@ -101,16 +102,22 @@ class Checkpoint(Callback):
             if every_seconds is None
             else positive_number("Checkpoint", "every_seconds", every_seconds, example="300")
         )
-        if self.every_n_batches is None and self.every_seconds is None and not self.every_epoch:
+        self.save_on_interrupt = flag("Checkpoint", "save_on_interrupt", save_on_interrupt)
+        if (
+            self.every_n_batches is None
+            and self.every_seconds is None
+            and not self.every_epoch
+            and not self.save_on_interrupt
+        ):
             raise ConfigError(
-                "Checkpoint would never write: pass every_n_batches=N or every_seconds=S, or keep every_epoch=True"
+                "Checkpoint would never write: pass every_n_batches=N or every_seconds=S, keep every_epoch=True, "
+                "or pass save_on_interrupt=True to write only on Ctrl-C (or SIGTERM)"
             )
         self.max_overhead = (
             None
             if max_overhead is None
             else positive_number("Checkpoint", "max_overhead", max_overhead, example="0.02")
         )
-        self.save_on_interrupt = flag("Checkpoint", "save_on_interrupt", save_on_interrupt)
         self.settings = _plain_settings(settings)
         self._clock = clock
         self.last_path: Path | None = None
@@ -201,11 +208,20 @@ class Checkpoint(Callback):
         """Take over Ctrl-C for the fit when Python's default handler has it, in the main thread of one process
         (the processes of a distributed fit would stop on different batches and wait for each other)."""
         if threading.current_thread() is not threading.main_thread() or _distributed():
-            return
-        defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
-        for number, default in defaults.items():
-            if signal.getsignal(number) is default:  # someone else handles it: leave it to them
-                self._previous_handlers[number] = signal.signal(number, self._on_interrupt)
+            reason = "outside the main thread" if not _distributed() else "in a distributed fit"
+        else:
+            defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+            for number, default in defaults.items():
+                if signal.getsignal(number) is default:  # someone else handles it: leave it to them
+                    self._previous_handlers[number] = signal.signal(number, self._on_interrupt)
+            reason = "as another handler has Ctrl-C and SIGTERM"
+        only_on_signal = self.every_n_batches is None and self.every_seconds is None and not self.every_epoch
+        if only_on_signal and not self._previous_handlers:
+            warn(
+                f"Checkpoint('{self.path}') writes only on Ctrl-C or SIGTERM (save_on_interrupt=True, "
+                f"every_epoch=False), and it cannot catch them {reason}: this fit writes no checkpoint; "
+                "pass every_n_batches=N, every_seconds=S or every_epoch=True"
+            )
 
     def _on_interrupt(self, signum: int, frame: Any) -> None:
         self._interrupted = True
