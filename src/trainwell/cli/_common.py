@@ -251,14 +251,16 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
     if out is None:
         table.to_csv(sys.stdout, index=False)
         return
+    from trainwell.cli._outputs import replaced_note
     from trainwell.data.io import write_table
 
     check_table_out(out)
     missing = next((parent for parent in reversed(out.parent.parents) if not parent.exists()), None)
     if missing is None and not out.parent.exists():
         missing = out.parent
+    replaced = replaced_note(out)
     write_table(table, out)
-    made = f" (made the folder '{missing}' for it)" if missing is not None else ""
+    made = f" (made the folder '{missing}' for it)" if missing is not None else replaced
     counted = noun.removesuffix("s") if len(table) == 1 else noun  # 1 prediction, 2 predictions
     err_console.print(
         f"wrote {len(table):,} {counted} to {out}{made}", soft_wrap=True, markup=False, highlight=False

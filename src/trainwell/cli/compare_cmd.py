@@ -95,6 +95,9 @@ def compare(
             check_metric_names(metric)
         nonlocal data  # an archive: what it holds, unpacked; a folder of splits: its test split
         data = unpacked_data(data)  # type: ignore[assignment]
+        from trainwell.cli._outputs import check_out_file
+
+        check_out_file(json_out, [data], "--json")  # never over the rows it reads, nor inside model A or B
         application = metadata[0].get("application") or metadata[1].get("application")
         if data.is_dir():
             from trainwell.cli._splits import held_out_split

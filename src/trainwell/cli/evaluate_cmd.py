@@ -268,6 +268,10 @@ def evaluate(
 
         check_table_out(oof, option="--oof", example="oof.csv")
         check_json_out(json_out, "evaluation.json")
+        from trainwell.cli._outputs import check_out_file
+
+        for written, flag in ((oof, "--oof"), (json_out, "--json")):  # never over the data it reads
+            check_out_file(written, [data, *([test] if test else [])], flag)
         from trainwell.cli._splits import command_splits
 
         nonlocal names  # a folder of splits: the training split's rows, joined

@@ -96,6 +96,9 @@ def lr_find(
             )
         if not out.suffix:  # `--out lrf` wrote a PNG named lrf, which nothing opens as a picture
             out = out.with_name(out.name + ".png")
+        from trainwell.cli._outputs import check_out_file
+
+        check_out_file(out, [data])  # `--out rows.csv` had drawn the curve over the rows it read
         from trainwell.cli._tagging import is_tagging_source
 
         sequences = task

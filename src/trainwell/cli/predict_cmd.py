@@ -115,6 +115,7 @@ def predict(
     def run() -> None:
         from trainwell.cli._common import check_encoding_errors, check_table_out
         from trainwell.cli._early import model_kind, need_data, peek_metadata
+        from trainwell.cli._outputs import check_out_file
         from trainwell.core.model_dir import model_directory_of
 
         # Before the imports of the model's stack: a mistake is said at once.
@@ -131,6 +132,7 @@ def predict(
             check_table_out(out, CONLL_OUT_SUFFIXES)
         else:
             check_table_out(out)
+        check_out_file(out, [*given, *data])  # never over what it reads, nor inside a model directory
         _refuse_unread(
             metadata,
             tta=tta,

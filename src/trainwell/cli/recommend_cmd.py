@@ -96,6 +96,9 @@ def recommend(
         from trainwell.cli._common import check_table_out
 
         check_table_out(out)
+        from trainwell.cli._outputs import check_out_file
+
+        check_out_file(out, [seen] if seen else [])  # never over the ratings it reads, nor inside the model
         chosen = [
             name
             for name, value in (
