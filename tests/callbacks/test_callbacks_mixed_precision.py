@@ -104,14 +104,35 @@ def test_float16_scales_the_loss_and_unscales_before_later_callbacks(monkeypatch
     assert all(p.grad is None for p in learn.model.parameters())  # zeroed by the callback's own step
 
 
-def test_dtype_must_be_known() -> None:
+@pytest.mark.parametrize("refused", ["fp8", "bf16-true", None])
+def test_dtype_must_be_known(refused: object) -> None:
     with pytest.raises(
         ConfigError,
         match=re.escape(
-            "MixedPrecision dtype must be one of 'bfloat16', 'float16', 'float32', 'auto', got 'fp8'"
+            "MixedPrecision dtype must be one of 'bfloat16', 'float16', 'float32', 'auto' (or 'bf16', 'fp16', "
+            f"'fp32', 'bf16-mixed', '16-mixed'), got {refused!r}"
         ),
     ):
-        MixedPrecision("fp8")
+        MixedPrecision(refused)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("spelled", "dtype"),
+    [
+        ("bf16", "bfloat16"),  # the command line's --precision
+        ("BF16", "bfloat16"),
+        ("fp16", "float16"),
+        ("fp32", "float32"),
+        ("bf16-mixed", "bfloat16"),  # Lightning's precision=
+        ("16-mixed", "float16"),
+        ("32-true", "float32"),
+        (torch.bfloat16, "bfloat16"),
+        ("auto", "auto"),
+    ],
+)
+def test_the_command_lines_and_lightnings_spellings_are_accepted(spelled: object, dtype: str) -> None:
+    # A tour: MixedPrecision("bf16") was refused, though --precision bf16 is how the README spells it.
+    assert MixedPrecision(spelled).dtype == dtype  # type: ignore[arg-type]
 
 
 def test_a_resumed_float16_fit_skips_the_same_steps_and_ends_exactly_alike(

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from trainwell.callbacks._validate import choice
 from trainwell.core.device import bf16_supported
 from trainwell.core.errors import ConfigError
 from trainwell.core.warn import warn
@@ -17,6 +16,37 @@ if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
 DTYPES = ("bfloat16", "float16", "float32", "auto")
+#: Other spellings of them: the command line's ``--precision`` (``bf16``, ``fp16``, ``fp32``) and Lightning's
+#: ``precision=`` (``"bf16-mixed"``, ``"16-mixed"``, ``"32-true"``), in any case. Lightning's ``"bf16-true"``
+#: (weights in bfloat16 too) is not what this callback does and stays refused.
+ALIASES = {
+    "bf16": "bfloat16",
+    "bf16-mixed": "bfloat16",
+    "fp16": "float16",
+    "16": "float16",
+    "16-mixed": "float16",
+    "fp32": "float32",
+    "32": "float32",
+    "32-true": "float32",
+}
+_TORCH_DTYPES = {torch.bfloat16: "bfloat16", torch.float16: "float16", torch.float32: "float32"}
+
+
+def canonical_dtype(dtype: object) -> str:
+    """``dtype`` as one of :data:`DTYPES`: an alias (:data:`ALIASES`, any case) or a torch dtype is read as the
+    name it stands for; anything else is a :class:`ConfigError` listing what is accepted."""
+    if isinstance(dtype, torch.dtype) and dtype in _TORCH_DTYPES:
+        return _TORCH_DTYPES[dtype]
+    if isinstance(dtype, str):
+        spelled = dtype.strip().lower()
+        if spelled in DTYPES:
+            return spelled
+        if spelled in ALIASES:
+            return ALIASES[spelled]
+    raise ConfigError(
+        f"MixedPrecision dtype must be one of {', '.join(repr(name) for name in DTYPES)} (or 'bf16', 'fp16', "
+        f"'fp32', 'bf16-mixed', '16-mixed'), got {dtype!r}"
+    )
 
 
 def _float16_device_ok(device: torch.device) -> bool:
@@ -45,7 +75,9 @@ class MixedPrecision(Callback):
     when a fit ends by an error).
 
     Args:
-        dtype: ``"bfloat16"``, ``"float16"``, ``"float32"`` or ``"auto"``.
+        dtype: ``"bfloat16"``, ``"float16"``, ``"float32"`` or ``"auto"``; also spelled as the command line's
+            ``--precision`` does (``"bf16"``, ``"fp16"``, ``"fp32"``), as Lightning's ``precision=`` does
+            (``"bf16-mixed"``, ``"16-mixed"``), or as a torch dtype (``torch.bfloat16``).
         init_scale: float16 only: the loss scale to start from.
         growth_interval: float16 only: steps without an overflow before the scale doubles.
 
@@ -54,16 +86,21 @@ class MixedPrecision(Callback):
         scaler: the float16 loss scaler, or ``None``.
 
     Example:
-        >>> mixed = MixedPrecision("bfloat16")
+        >>> MixedPrecision("bf16")
+        MixedPrecision(dtype='bfloat16')
     """
 
     order = 20
     one_per_fit = True  # two autocasts and two loss scalers would fight: a fit's replaces the learner's
 
     def __init__(
-        self, dtype: str = "bfloat16", *, init_scale: float = 2.0**16, growth_interval: int = 2000
+        self,
+        dtype: str | torch.dtype = "bfloat16",
+        *,
+        init_scale: float = 2.0**16,
+        growth_interval: int = 2000,
     ) -> None:
-        self.dtype = choice("MixedPrecision", "dtype", dtype, DTYPES)
+        self.dtype = canonical_dtype(dtype)
         if not (isinstance(init_scale, (int, float)) and init_scale > 0):
             raise ConfigError(f"MixedPrecision init_scale must be a number > 0; got {init_scale!r}")
         if isinstance(growth_interval, bool) or not isinstance(growth_interval, int) or growth_interval < 1:
