@@ -358,7 +358,7 @@ def test_wrong_encoding(tmp_path: Path) -> None:
 def test_ragged_rows(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     file.write_text("a,b\n1,2\n3,4,5,6\n")
-    with pytest.raises(DataError, match=r"as CSV: .*Expected 2 fields in line 3, saw 4; check the delimiter"):
+    with pytest.raises(DataError, match=r"x.csv, line 3: 4 fields where the header has 2; fix that line$"):
         read_table(file)
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.text_encoding import check_encoding, check_encoding_errors
 from trainwell.core.warn import Note, warn
+from trainwell.data._bad_lines import BadLine, bad_json_line, bad_table_line
 from trainwell.data.dates import data_row
 
 __all__ = [
@@ -152,6 +153,8 @@ def read_table(
         table = _read(path, kind, names, list(na_values), encoding, encoding_errors, pandas_na)
     except pd.errors.EmptyDataError:
         raise DataError(f"'{shown}' has no data rows") from None
+    except BadLine as bad:  # as every data file's error: the file, its line, what is wrong and the fix
+        raise DataError(f"{shown}, {bad}") from None
     except UnicodeDecodeError as error:
         raise undecodable_error(path, encoding, error) from None
     except (pd.errors.ParserError, gzip.BadGzipFile, zlib.error, EOFError, tarfile.TarError) as error:
@@ -161,11 +164,15 @@ def read_table(
             # The compression, not the table: a download or copy cut short, or a file that is not what it is named.
             fix = "the file is cut short or not the archive its name says; download or copy it again"
         raise DataError(f"could not read '{shown}' as {label}: {_short_reason(error)}; {fix}") from None
-    except (ValueError, OSError) as error:
-        # pyarrow's ArrowInvalid is a ValueError; pandas' JSON reader raises plain ValueErrors.
+    except (ValueError, OSError, TypeError) as error:
+        # pyarrow's ArrowInvalid is a ValueError; pandas' JSON reader raises plain ValueErrors (a TypeError for a
+        # line holding a list).
         if kind not in ("parquet", "json", "jsonl"):
             raise
         label = {"parquet": "Parquet", "json": "JSON", "jsonl": "JSON lines"}[kind]
+        found = bad_json_line(path, encoding) if kind == "jsonl" else None
+        if found is not None:  # pandas names a byte ("at position 36"); an editor shows lines
+            raise DataError(f"{shown}, {found[0]}: {found[1]}") from None
         raise DataError(
             f"could not read '{shown}' as {label}: {_short_reason(error)}; check the file"
         ) from None
@@ -778,12 +785,12 @@ def _read(
     else:  # no header row to check the delimiter on afterwards: look at the first line
         sep = _first_line_delimiter(path, sep, encoding)
         options["skiprows"] = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
-    table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
+    table = _read_csv(path, sep, options)
     if table.shape[1] == 1 and names is None:
         only = str(table.columns[0])
         sep = next((delimiter for delimiter in _OTHER_DELIMITERS if delimiter in only), sep)
         if sep in only:
-            table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
+            table = _read_csv(path, sep, options)
     if names is None:
         table = _below_a_title(table, path, sep, options)
         _refuse_repeated_header(table, path, sep, encoding)
@@ -820,7 +827,28 @@ def _below_a_title(table: pd.DataFrame, path: Path, sep: str, options: dict[str,
         f"{titles[0].strip(sep + ' ')[:60]!r}); the header is line {number + 1}",
         UserWarning,
     )
-    return pd.read_csv(path, sep=sep, engine=_engine(sep), **{**options, "skiprows": number})
+    return _read_csv(path, sep, {**options, "skiprows": number})
+
+
+def _read_csv(path: Path, sep: str, options: dict[str, Any]) -> pd.DataFrame:
+    """``pd.read_csv`` of ``path`` with ``sep`` and ``options``; a parser error it fails with is found again in the
+    file (:func:`~trainwell.data._bad_lines.bad_table_line`) and raised as a :class:`BadLine` naming the line, as
+    pandas' count of records is not the line an editor shows."""
+    try:
+        return pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
+    except pd.errors.ParserError as error:
+        names = options.get("names")
+        found = bad_table_line(
+            path,
+            sep,
+            str(options["encoding"]),
+            int(options.get("skiprows") or 0),
+            None if names is None else len(names),
+            str(error),
+        )
+        if found is None:
+            raise
+        raise BadLine(*found) from None
 
 
 #: How many lines a title above a table's header may take.

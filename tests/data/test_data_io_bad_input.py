@@ -1,0 +1,96 @@
+"""Tests for trainwell.data.io on bad input (tour T47): each unreadable file is refused in one line that names
+the file and the line an editor shows, with the fix; files whose bytes say how to read them are read."""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+from pathlib import Path
+
+import pytest
+
+from trainwell.core.errors import DataError
+from trainwell.data.io import read_table
+
+# 300 rows like the tour's good.csv: age, city, income, y.
+_ROWS = [
+    f"{20 + i % 50},city{i % 7},{40 + i % 30}.{i % 90 + 10},{'yes' if i % 2 else 'no'}" for i in range(30)
+]
+_HEADER = "age,city,income,y"
+
+
+def _write(path: Path, lines: list[str], end: str = "\n") -> Path:
+    data = (end.join(lines) + end).encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
+
+
+def _message(path: Path, **options: object) -> str:
+    with pytest.raises(DataError) as caught:
+        read_table(path, **options)  # type: ignore[arg-type]
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("name", ["ragged.csv", "ragged.csv.gz"])
+def test_a_row_with_extra_fields_is_named_by_its_line(tmp_path: Path, end: str, name: str) -> None:
+    # Was: "could not read ... as CSV: Error tokenizing data. C error: Expected 4 fields in line 11, saw 6; check
+    # the delimiter and encoding".
+    file = _write(tmp_path / name, [_HEADER, *_ROWS[:9], "68,Köln,52.61,yes,extra,more", *_ROWS[9:]], end)
+    assert _message(file) == f"{file}, line 11: 6 fields where the header has 4; fix that line"
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_lines_inside_quoted_values_count_as_an_editor_counts_them(tmp_path: Path, end: str) -> None:
+    # pandas counts records: it said "line 10" for the row on line 13, below two values of several lines.
+    quoted = ['1,"two\nlines",3,no', '1,"three ""quoted""\nmore\nlines",3,no']
+    file = _write(tmp_path / "q.csv", [_HEADER, *quoted, *_ROWS[:6], "1,2,3,4,5,6", *_ROWS[6:]], end)
+    assert _message(file) == f"{file}, line 13: 6 fields where the header has 4; fix that line"
+
+
+def test_a_tsv_and_a_file_named_by_names_say_their_line_too(tmp_path: Path) -> None:
+    tsv = _write(
+        tmp_path / "r.tsv", [line.replace(",", "\t") for line in [_HEADER, "1,2,3,4", "", "1,2,3,4,5"]]
+    )
+    assert _message(tsv) == f"{tsv}, line 4: 5 fields where the header has 4; fix that line"
+    bare = _write(tmp_path / "bare.csv", [*_ROWS[:5], "1,2,3,4,5", *_ROWS[5:]])
+    assert _message(bare, names=["age", "city", "income", "y"]) == (
+        f"{bare}, line 6: 5 fields where --names (Python: names=) gives 4; fix that line"
+    )
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_an_unclosed_quote_is_named_by_the_line_it_opens_on(tmp_path: Path, end: str) -> None:
+    # Was: "Error tokenizing data. C error: EOF inside string starting at row 15", for a quote on line 16.
+    file = _write(tmp_path / "unclosed.csv", [_HEADER, *_ROWS[:14], '70,"Köln,55.1,no', *_ROWS[14:]], end)
+    assert _message(file) == (
+        f'{file}, line 16: a quote (") opens and is never closed; close it or remove it'
+    )
+    # Behind a value of several lines with a doubled quote in it, and a space before the quote.
+    lines = [_HEADER, '1,"a ""quoted"" word\nover lines",3,no', *_ROWS[:5], '70, "Köln,55.1,no', *_ROWS[5:]]
+    file = _write(tmp_path / "unclosed2.csv", lines, end)
+    assert _message(file).startswith(f'{file}, line 9: a quote (") opens and is never closed')
+
+
+def test_a_broken_json_line_is_named_by_line_and_column(tmp_path: Path) -> None:
+    # Was: "could not read 'bad.jsonl' as JSON lines: Expected object or value at position 36; check the file".
+    file = tmp_path / "bad.jsonl"
+    file.write_text('{"age": 1, "y": "a"}\n{"age": 2, "y": \n{"age": 3, "y": "b"}\n')
+    assert _message(file) == (
+        f"{file}, line 2, column 16: the line ends before its JSON object does (expecting value); each line "
+        "holds one JSON object: fix it"
+    )
+    listed = tmp_path / "listed.jsonl"
+    listed.write_text('{"a": 1}\n\n[1, 2]\n')  # a TypeError from pandas, raw, before
+    assert (
+        _message(listed)
+        == f"{listed}, line 3: a JSON list, where each line holds one JSON object; fix that line"
+    )
+
+
+def test_a_good_file_still_reads_without_a_word(tmp_path: Path) -> None:
+    file = _write(tmp_path / "good.csv", [_HEADER, '1,"two\nlines",3,no', *_ROWS], "\r\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_table(file)
+    assert table.shape == (31, 4)
