@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from trainwell.core.errors import DataError
-from trainwell.data.io import read_table
+from trainwell.data.io import check_columns, read_table
 
 # 300 rows like the tour's good.csv: age, city, income, y.
 _ROWS = [
@@ -94,3 +94,27 @@ def test_a_good_file_still_reads_without_a_word(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         table = read_table(file)
     assert table.shape == (31, 4)
+
+
+@pytest.mark.parametrize(("delimiter", "said"), [(" ", "spaces"), ("  ", "spaces"), (":", "':'")])
+def test_a_file_read_as_one_column_says_its_delimiter_is_not_known(
+    tmp_path: Path, delimiter: str, said: str
+) -> None:
+    # Was: "target column 'y' not found in spaces.txt; columns are: age city income y. Pass --target NAME".
+    file = _write(tmp_path / "spaces.txt", [line.replace(",", delimiter) for line in [_HEADER, *_ROWS]])
+    table = read_table(file)
+    with pytest.raises(DataError) as caught:
+        check_columns(table, "y", str(file), "--target")
+    name = _HEADER.replace(",", delimiter)
+    assert str(caught.value) == (
+        f"{file} was read as one column ({name!r}): its delimiter ({said}) is not one of , ; tab | ::; re-save it "
+        "with commas or tabs"
+    )
+
+
+def test_a_table_of_one_column_of_its_own_keeps_the_usual_error(tmp_path: Path) -> None:
+    file = _write(tmp_path / "names.csv", ["full name", "Ada Lovelace", "Alan Turing"])
+    with pytest.raises(
+        DataError, match=r"target column 'y' not found in .*; columns are: full name\. Pass --target"
+    ):
+        check_columns(read_table(file), "y", str(file), "--target")

@@ -268,6 +268,9 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     missing = [name for name in wanted if name not in columns]
     if not missing:
         return
+    one_column = _read_as_one_column(columns, missing, source)
+    if one_column is not None:
+        raise DataError(one_column)
     word = _FLAG_WORDS.get(flag, "")
     noun = "column" if len(missing) == 1 else "columns"
     what = f"{word} {noun}" if word else noun
@@ -282,6 +285,28 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
         f"{what} {quoted} not found in {source}{did_you_mean(missing, columns)}; columns are: "
         f"{list_columns(columns)}. Pass "
         f"{_FLAG_FORMS.get(flag, f'{flag} NAME')} (Python: {_python_name(flag)}=).{headerless}"
+    )
+
+
+def _read_as_one_column(columns: Sequence[str], missing: Sequence[str], source: str) -> str | None:
+    """The error for a table read as one column whose name holds the ``missing`` names between the same
+    characters (``'age city income y'``): a file whose delimiter is not one the reader knows (spaces, ``:``), where
+    "columns are: age city income y" read as four columns found and one missing; else ``None``."""
+    if len(columns) != 1:
+        return None
+    name = columns[0]
+    runs = re.findall(r"[^\w.\-'\"]+", name)
+    if not runs:
+        return None
+    spaced = all(not run.strip() for run in runs)  # spaces, aligned or single, or tabs in a .csv
+    delimiter = max(set(runs), key=runs.count)
+    parts = name.split() if spaced else name.split(delimiter)
+    if len(parts) < 2 or not any(wanted in [part.strip() for part in parts] for wanted in missing):
+        return None
+    said = "spaces" if spaced else repr(delimiter)
+    return (
+        f"{source} was read as one column ({name[:60]!r}): its delimiter ({said}) is not one of , ; tab | ::; "
+        "re-save it with commas or tabs"
     )
 
 
