@@ -13,6 +13,7 @@ import trainwell.callbacks.csv_logger as csv_logger_module
 from trainwell.callbacks import Checkpoint, CSVLogger
 from trainwell.core.errors import ConfigError
 from trainwell.learner import Callback, CancelValidate
+from trainwell.learner.run_files import epochs_from_one, history_csv
 
 
 def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -22,8 +23,9 @@ def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def assert_rows_match(rows: list[dict[str, str]], history: list[dict]) -> None:
+    """The file's rows are the history's, with epochs counted from 1 over every fit (as history.csv counts)."""
     assert len(rows) == len(history)
-    for row, expected in zip(rows, history, strict=True):
+    for row, expected in zip(rows, epochs_from_one(history), strict=True):
         for key, value in expected.items():
             assert float(row[key]) == value  # written with full precision
 
@@ -114,7 +116,7 @@ def test_a_resumed_fit_writes_its_earlier_rows_again(tmp_path: Path) -> None:
     resumed = linear_learner(path=tmp_path)
     resumed.fit(3, callbacks=[CSVLogger(), Checkpoint()], resume_from=tmp_path / "checkpoint.pt")
     _, rows = read(tmp_path / "history.csv")
-    assert [row["epoch"] for row in rows] == ["0", "1", "2"]
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
     assert_rows_match(rows, resumed.history)
 
 
@@ -127,3 +129,17 @@ def test_only_rank_zero_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_bad_arguments() -> None:
     with pytest.raises(ConfigError, match=re.escape("CSVLogger append must be True or False, got 1")):
         CSVLogger(append=1)  # type: ignore[arg-type]
+
+
+def test_epochs_count_from_1_over_every_fit_as_the_command_lines_history_csv(tmp_path: Path) -> None:
+    """A tour: CSVLogger's history.csv counted each fit's epochs from 0 (fine_tune: 0; 0, 1) where trainwell fit's
+    history.csv and learn.history_table() count 1; 2, 3. Now the two files are the same table."""
+    learn = linear_learner(path=tmp_path, callbacks=[CSVLogger()])
+    learn.fit(1)
+    learn.fit(2)
+    header, rows = read(tmp_path / "history.csv")
+    assert [(row["fit"], row["epoch"]) for row in rows] == [("1", "1"), ("2", "2"), ("2", "3")]
+    assert learn.history_table()["epoch"].tolist() == [1, 2, 3]
+    cli_rows = list(csv.DictReader(history_csv(learn.history).splitlines()))
+    assert header == list(cli_rows[0])
+    assert [(row["fit"], row["epoch"]) for row in cli_rows] == [(row["fit"], row["epoch"]) for row in rows]

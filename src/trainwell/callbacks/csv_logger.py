@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 class CSVLogger(Callback):
     """Append each epoch's history row to ``path`` and flush it, so the file can be read while training runs.
 
+    The rows are those of :meth:`Learner.history_table` and of the ``history.csv`` that ``trainwell fit``
+    writes: ``epoch`` counts from 1 over every fit of the learner (fine-tuning's unfrozen phase goes on from
+    its frozen one: 1; 2, 3), as the screen and ``curves.png`` count, with ``fit`` telling the fits apart
+    (:attr:`Learner.history` keeps each fit's own 0-based ``epoch``, which resuming reads).
+
     The columns are those of the first row written (or of the existing file's header when appending); a
     missing value is written empty and a column that appears later is left out with a warning. With
     ``append=False`` the file is started afresh at the first fit this logger sees and later fits of the same
@@ -55,12 +60,12 @@ class CSVLogger(Callback):
         if fresh:
             for row in learn.history:  # rows of a resumed fit written before the interruption
                 if row.get("fit") == learn.recorder.fit_count:
-                    self._write(row)
+                    self._write(_shown(learn, row))
         self._started = True
 
     def after_epoch(self, learn: Learner) -> None:
         if self._stream is not None and learn.history:
-            self._write(learn.history[-1])
+            self._write(_shown(learn, learn.history[-1]))
 
     def _write(self, row: dict[str, Any]) -> None:
         assert self._stream is not None
@@ -91,6 +96,13 @@ class CSVLogger(Callback):
 
     def __repr__(self) -> str:
         return f"CSVLogger(path='{self.path}', append={self.append})"
+
+
+def _shown(learn: Learner, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` of this fit with its ``epoch`` as people see it: counted from 1 over every fit of the history."""
+    if "epoch" not in row:
+        return row
+    return {**row, "epoch": learn.recorder.shown_epoch(int(row["epoch"]))}
 
 
 def _existing_header(path: Path) -> list[str] | None:
