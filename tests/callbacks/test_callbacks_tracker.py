@@ -236,3 +236,26 @@ def test_save_best_keeps_the_best_epoch_across_a_resume(tmp_path: Path) -> None:
     assert best.best_epoch == 2 and best.best_value == 1.0
     for key, value in seen.weights[2].items():
         assert torch.equal(weights_of(resumed.model)[key], value), key
+
+
+def test_the_shown_epochs_are_the_ones_the_messages_say(capsys: pytest.CaptureFixture[str]) -> None:
+    """A tour: "(epoch 6)" was printed while best_epoch was 5. best_epoch stays the history row's own (0-based,
+    what a resume reads); best_epoch_shown / stopped_epoch_shown are the numbers printed, counted over fits."""
+    learn = linear_learner(progress=True)
+    learn.fit(2)  # an earlier fit: this one's epochs are numbered 3, 4, 5...
+    capsys.readouterr()
+    best, stop = SaveBest(), EarlyStopping(patience=2)
+    learn.fit(5, callbacks=[Scripted("valid_loss", [3.0, 1.0, 2.0, 2.0, 0.5]), best, stop])
+    said = capsys.readouterr().err
+    assert (best.best_epoch, best.best_epoch_shown) == (1, 4)
+    assert (stop.best_epoch, stop.best_epoch_shown, stop.stopped_epoch, stop.stopped_epoch_shown) == (
+        1,
+        4,
+        3,
+        6,
+    )
+    assert "has not improved on 1 (epoch 4) for 2 epochs: stopping after epoch 6" in said
+    assert "SaveBest: the model holds epoch 4's weights" in said
+    assert learn.history_table()["epoch"].tolist()[best.best_epoch_shown - 1] == 4
+    assert learn.final_row["epoch"] == best.best_epoch and learn.final_row["fit"] == 2
+    assert EarlyStopping().best_epoch_shown is None and EarlyStopping().stopped_epoch_shown is None

@@ -34,7 +34,11 @@ class TrackerCallback(Callback):
 
     Attributes:
         best_value: the best value seen in the current fit (``None`` before the first epoch).
-        best_epoch: the epoch (``learn.epoch``) where it was seen.
+        best_epoch: the epoch where it was seen, as ``learn.epoch`` and the ``"epoch"`` of its row in
+            ``learn.history`` count it (from 0 in each fit), which a resume reads.
+        best_epoch_shown: the same epoch as the messages, the screen, ``history.csv`` and
+            ``learn.history_table()`` number it (from 1 over every fit): ``"(epoch 6)"`` is ``best_epoch_shown``
+            6 and ``best_epoch`` 5.
     """
 
     runs_in_lr_find = (
@@ -51,10 +55,17 @@ class TrackerCallback(Callback):
         self.best_value: float | None = None
         self.best_epoch: int | None = None
         self._warned_direction = False
+        self._earlier_epochs = 0  # the learner's epochs before this fit (learn.recorder.earlier_epochs)
+
+    @property
+    def best_epoch_shown(self) -> int | None:
+        """:attr:`best_epoch` numbered as people see it: from 1 over every fit of the learner (``None`` before)."""
+        return None if self.best_epoch is None else self._earlier_epochs + self.best_epoch + 1
 
     def before_fit(self, learn: Learner) -> None:
         self.higher_is_better = self._resolve_mode(learn)
         self.best_value, self.best_epoch = None, None
+        self._earlier_epochs = learn.recorder.earlier_epochs  # the Recorder (order -20) has counted them
 
     def _resolve_mode(self, learn: Learner) -> bool:
         metrics = {metric.name: metric for metric in learn.metrics}
@@ -119,7 +130,9 @@ class EarlyStopping(TrackerCallback):
 
     Attributes:
         wait: epochs since the last improvement.
-        stopped_epoch: the epoch after which the fit was stopped, or ``None``.
+        stopped_epoch: the epoch after which the fit was stopped (from 0 in the fit, as ``learn.epoch``), or
+            ``None``; ``stopped_epoch_shown`` is the number the message says (from 1 over every fit), as
+            ``best_epoch_shown`` is :attr:`best_epoch`'s.
 
     Example:
         >>> stop = EarlyStopping("accuracy", patience=2)
@@ -143,6 +156,11 @@ class EarlyStopping(TrackerCallback):
             if row.get("fit") == learn.recorder.fit_count:
                 self._observe(_finite(row.get(self.monitor)), int(row["epoch"]))
 
+    @property
+    def stopped_epoch_shown(self) -> int | None:
+        """:attr:`stopped_epoch` numbered as the message says it: from 1 over every fit (``None`` if not stopped)."""
+        return None if self.stopped_epoch is None else self._earlier_epochs + self.stopped_epoch + 1
+
     def _observe(self, value: float | None, epoch: int) -> None:
         self.wait = 0 if self._update(value, epoch) else self.wait + 1
 
@@ -152,16 +170,15 @@ class EarlyStopping(TrackerCallback):
             self.stopped_epoch = learn.epoch
             from trainwell.callbacks.progress import say
 
-            shown = learn.recorder.shown_epoch
             best = (
-                f"on {self.best_value:.4g} (epoch {shown(self.best_epoch)})"
+                f"on {self.best_value:.4g} (epoch {self.best_epoch_shown})"
                 if self.best_value is not None and self.best_epoch is not None
                 else "at all"
             )
             say(
                 learn,
                 f"EarlyStopping: {self.monitor} has not improved {best} for {self.wait} epochs: stopping after "
-                f"epoch {shown(learn.epoch)}",
+                f"epoch {self.stopped_epoch_shown}",
             )
             raise CancelFit
 
@@ -246,7 +263,7 @@ class SaveBest(TrackerCallback):
 
                 say(
                     learn,
-                    f"SaveBest: the model holds epoch {learn.recorder.shown_epoch(self.best_epoch)}'s weights, its "
+                    f"SaveBest: the model holds epoch {self.best_epoch_shown}'s weights, its "
                     f"best {self.monitor} ({self.best_value:.4g})",
                 )
 
