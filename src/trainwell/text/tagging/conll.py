@@ -23,7 +23,7 @@ import codecs
 import gzip
 import zlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ class TaggedCorpus:
             ``# text`` and other comments, multiword tokens ``3-4``, empty nodes ``5.1``), in the order read,
             each as ``(number of the sentence's words before it, the line)``. A blank line among them ends a
             block of comments that had no words of its own.
+        first_lines: the 1-based line of each sentence's first word in the file read (``None`` for sentences made
+            in Python), so that an error in a tag can name its line (:meth:`line_of`).
 
     Example:
         >>> corpus = TaggedCorpus([[("EU", "B-ORG"), ("rejects", "O")]], ("token", "tag"), "conll", "x.txt")
@@ -90,6 +92,7 @@ class TaggedCorpus:
     format: str
     source: str
     other_lines: list[list[tuple[int, str]]] | None = None
+    first_lines: list[int] | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -98,6 +101,20 @@ class TaggedCorpus:
     def n_tokens(self) -> int:
         """The number of tokens (words) in all sentences."""
         return sum(len(sentence) for sentence in self.sentences)
+
+    def line_of(self, sentence: int, word: int) -> int | None:
+        """The 1-based line of the file that holds word ``word`` of sentence ``sentence`` (both counted from 0), or
+        ``None`` when the sentences were not read from a file.
+
+        A CoNLL sentence's words are consecutive lines; a CoNLL-U sentence's may have multiword-token lines, empty
+        nodes or comments between them (``other_lines``), which are counted in.
+        """
+        if self.first_lines is None:
+            return None
+        line = self.first_lines[sentence] + word
+        if self.other_lines is not None:
+            line += sum(1 for place, _ in self.other_lines[sentence] if 0 < place <= word)
+        return line
 
     def tokens(self) -> list[list[str]]:
         """The word forms of every sentence (``form`` in CoNLL-U, the first column in CoNLL)."""
@@ -225,12 +242,13 @@ def read_conll(path: str | Path, *, encoding: str = "utf-8", encoding_errors: st
     text = _read_text(path, encoding, encoding_errors)
     lines = text.split("\n")
     other_lines = None
+    first_lines: list[int] = []
     if _is_conllu(path, lines):
-        sentences, other_lines = _parse_conllu(lines, path)
+        sentences, other_lines = _parse_conllu(lines, path, first_lines)
         column_names = CONLLU_COLUMNS
         layout = "conllu"
     else:
-        sentences, n_fields = _parse_conll(lines, path)
+        sentences, n_fields = _parse_conll(lines, path, first_lines)
         column_names = _conll_column_names(n_fields)
         layout = "conll"
     if not sentences:
@@ -238,7 +256,7 @@ def read_conll(path: str | Path, *, encoding: str = "utf-8", encoding_errors: st
             f"{path} holds no sentences: expected one token per line with its fields separated by spaces or "
             "tabs, and a blank line between sentences (or the CoNLL-U layout)."
         )
-    return TaggedCorpus(sentences, column_names, layout, str(path), other_lines)
+    return TaggedCorpus(sentences, column_names, layout, str(path), other_lines, first_lines)
 
 
 def _read_text(path: Path, encoding: str, encoding_errors: str) -> str:
@@ -295,9 +313,10 @@ def _is_conllu(path: Path, lines: list[str]) -> bool:
 
 
 def _parse_conllu(
-    lines: list[str], path: Path
+    lines: list[str], path: Path, first_lines: list[int]
 ) -> tuple[list[list[tuple[str, ...]]], list[list[tuple[int, str]]]]:
-    """The word lines of each sentence, and its other lines in their places (``TaggedCorpus.other_lines``)."""
+    """The word lines of each sentence, and its other lines in their places (``TaggedCorpus.other_lines``); the
+    line number of each sentence's first word is appended to ``first_lines``."""
     sentences: list[list[tuple[str, ...]]] = []
     others: list[list[tuple[int, str]]] = []
     sentence: list[tuple[str, ...]] = []
@@ -330,6 +349,8 @@ def _parse_conllu(
                 f"{path}, line {line_number}: the id {word_id!r} is not a number (nor a range like 1-2 or an "
                 "empty node like 8.1); fix the line."
             )
+        if not sentence:
+            first_lines.append(line_number)
         sentence.append(tuple(fields))
     if sentence:
         sentences.append(sentence)
@@ -340,7 +361,11 @@ def _parse_conllu(
     return sentences, others
 
 
-def _parse_conll(lines: list[str], path: Path) -> tuple[list[list[tuple[str, ...]]], int]:
+def _parse_conll(
+    lines: list[str], path: Path, first_lines: list[int]
+) -> tuple[list[list[tuple[str, ...]]], int]:
+    """The fields of each sentence's words and their number; the line number of each sentence's first word is
+    appended to ``first_lines``."""
     sentences: list[list[tuple[str, ...]]] = []
     sentence: list[tuple[str, ...]] = []
     n_fields = 0
@@ -372,6 +397,8 @@ def _parse_conll(lines: list[str], path: Path) -> tuple[list[list[tuple[str, ...
                     "needs the same fields separated by spaces or tabs."
                 )
             n_fields, first_line = len(fields), line_number
+        if not sentence:
+            first_lines.append(line_number)
         sentence.append(tuple(fields))
     if sentence:
         sentences.append(sentence)

@@ -14,7 +14,7 @@ time looks like. The choice is a pure function of ``(seed, epoch)``, so a resume
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -210,6 +210,11 @@ def read_tagged(
                 "tags as a column, or move it out of the folder (predict tags such a file)"
             )
         name, column = corpus.tag_column(default_tag_column(corpus) if tag_col is None else tag_col)
+
+        def file_place(sentence: int, word: int) -> str:
+            return f"{source}, line {corpus.line_of(sentence, word)}"
+
+        check_entity_tags(column, file_place)
         return corpus.tokens(), column, name  # the column's name, even when given by its number
     words: Sentences = []
     tags: Sentences = []
@@ -230,7 +235,51 @@ def read_tagged(
         tags.append(sentence_tags)
     if not words:
         raise DataError(f"{what} holds no sentences")
+    check_entity_tags(tags, lambda sentence, word: f"{what}[{sentence}], word {word + 1}")
     return words, tags, "tag" if tag_col is None else str(tag_col)
+
+
+_TYPELESS = ("B-", "I-", "E-", "S-")
+
+
+def check_entity_tags(tags: Sentences, place: Callable[[int, int], str]) -> None:
+    """Refuse entity tags with no type (``I-``), and warn of other tags that are neither ``O`` nor an entity tag
+    among entity tags (``B-PER ... PER``), naming the first by ``place(sentence, word)``: either kind makes the
+    scheme read as plain tags, scored by tag accuracy, so a single slip would silently drop entity F1.
+    Tag sets with no entity tags (parts of speech) pass untouched.
+
+    Raises:
+        DataError: a tag is ``B-``, ``I-``, ``E-`` or ``S-`` alone, among entity tags.
+    """
+    from trainwell.core.warn import warn
+    from trainwell.text.tagging.scheme import tags_outside_scheme
+
+    n_entity, outside = tags_outside_scheme(tags)
+    if not n_entity or not outside:
+        return
+    typeless = [found for found in outside if found[2] in _TYPELESS]
+    if typeless:
+        sentence, word, tag = typeless[0]
+        more = typeless[1:]
+        others = ""
+        if more:
+            named = "; ".join(place(s, w) for s, w, _ in more[:3])
+            others = f" ({len(more):,} more {'tag lacks' if len(more) == 1 else 'tags lack'} one: {named}"
+            others += f"; and {len(more) - 3:,} more)" if len(more) > 3 else ")"
+        raise DataError(f"{place(sentence, word)}: tag {tag!r} has no entity type; fix it{others}")
+    if len(outside) >= n_entity:
+        return  # as many plain tags as entity tags: a tag set of another kind, read as it is
+    sentence, word, tag = outside[0]
+    kinds = sorted({found for _, _, found in outside})
+    count = (
+        "" if len(outside) == 1 else f" ({len(outside):,} such tags: {', '.join(repr(k) for k in kinds[:5])})"
+    )
+    warn(
+        f"{place(sentence, word)}: tag {tag!r} is neither O nor an entity tag such as B-PER, among {n_entity:,} "
+        f"entity tags{count}; so every tag is read as a plain tag, scored by tag accuracy instead of entity F1: "
+        f"fix {'it' if len(outside) == 1 else 'them'} if the tags mark entities",
+        UserWarning,
+    )
 
 
 def _split_sources(

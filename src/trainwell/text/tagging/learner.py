@@ -88,6 +88,9 @@ class TaggerLearner(Learner):
         return int((target != IGNORE_INDEX).sum())
 
 
+_BASELINE_METRICS = ("entity_f1", "tag_accuracy")
+
+
 class MostFrequentTagScore(Callback):
     """Adds the score of tagging each word with its most frequent training tag (unseen words: the most frequent
     tag) to each epoch's row: ``entity_f1_baseline`` for entity tags, ``tag_accuracy_baseline`` always. It is
@@ -103,7 +106,12 @@ class MostFrequentTagScore(Callback):
         if not sentences or not tags or "valid" not in sentences:
             return
         self.values = baseline_scores(
-            sentences["train"], tags["train"], sentences["valid"], tags["valid"], learn.task.classes
+            sentences["train"],
+            tags["train"],
+            sentences["valid"],
+            tags["valid"],
+            learn.task.classes,
+            kept=[name for name in _BASELINE_METRICS if name in learn.task.metric_names],
         )
 
     def after_epoch(self, learn: Learner) -> None:
@@ -117,15 +125,17 @@ def baseline_scores(
     words: Sequence[Sequence[str]],
     tags: Sequence[Sequence[str]],
     classes: Sequence[Any],
+    *,
+    kept: Sequence[str] = ("entity_f1", "tag_accuracy"),
 ) -> dict[str, float]:
     """Tag accuracy (and entity F1 for entity tags) of :class:`~trainwell.text.tagging.baselines.MostFrequentTag`
-    fitted on ``train_words`` and scored on ``words``/``tags``, named ``<metric>_baseline``."""
+    fitted on ``train_words`` and scored on ``words``/``tags``, named ``<metric>_baseline``: those of ``kept``,
+    the metrics the tagger itself is scored on (no entity F1 beside tag accuracy for tags read as plain)."""
     from trainwell.evaluate.tagging import counts_from_tags, tagging_scores
     from trainwell.text.tagging.baselines import MostFrequentTag
 
     guessed = MostFrequentTag().fit(train_words, train_tags).predict(words)
     scores = tagging_scores(counts_from_tags(tags, guessed, classes))
-    kept = ("entity_f1", "tag_accuracy")
     return {f"{name}_baseline": scores[name] for name in kept if name in scores}
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "entity_spans_from_ids",
     "from_iob2",
     "span_table",
+    "tags_outside_scheme",
     "to_iob2",
 ]
 
@@ -110,6 +111,28 @@ def inside_starts(sequences: Iterable[Sequence[str]]) -> list[tuple[int, int, st
                 found.append((row, column, tag, previous))
             previous, previous_type = tag, kind
     return found
+
+
+def tags_outside_scheme(sequences: Iterable[Sequence[str]]) -> tuple[int, list[tuple[int, int, str]]]:
+    """How many tags are entity tags (``<P>-<TYPE>``, P in B, I, E, S), and the tags that are neither that nor
+    ``O``, as ``(sentence, word, tag)`` counted from 0. One tag of the second kind makes :func:`detect_scheme`
+    read the whole data as plain tags (``"none"``): among many entity tags it is more likely a slip (``I-`` with
+    no type) than a tag set of another kind.
+
+    >>> tags_outside_scheme([["B-PER", "O", "I-"], ["NOUN", "I-LOC"]])
+    (2, [(0, 2, 'I-'), (1, 0, 'NOUN')])
+    """
+    n_entity = 0
+    outside = []
+    for row, tags in enumerate(sequences):
+        for column, tag in enumerate(tags):
+            if tag == "O":
+                continue
+            if split_tag(tag)[0] == "O":
+                outside.append((row, column, tag))
+            else:
+                n_entity += 1
+    return n_entity, outside
 
 
 def detect_scheme(sequences: Iterable[Sequence[str]]) -> str:
