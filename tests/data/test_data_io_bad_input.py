@@ -7,6 +7,7 @@ import gzip
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from trainwell.core.errors import DataError
@@ -118,3 +119,28 @@ def test_a_table_of_one_column_of_its_own_keeps_the_usual_error(tmp_path: Path) 
         DataError, match=r"target column 'y' not found in .*; columns are: full name\. Pass --target"
     ):
         check_columns(read_table(file), "y", str(file), "--target")
+
+
+def test_quoted_decimal_commas_in_a_comma_file_are_read_as_numbers(tmp_path: Path) -> None:
+    # pandas' to_csv(sep=",", decimal=","): the column was left as text and dropped as an ID at fit.
+    file = _write(
+        tmp_path / "comma_dec.csv", [_HEADER, '70,Zürich,"55,62",no', '57,Köln,"62,3",yes', "41,Bern,,no"]
+    )
+    with pytest.warns(UserWarning) as caught:
+        table = read_table(file)
+    assert table["income"].tolist()[:2] == [55.62, 62.3] and pd.isna(table["income"].iloc[2])
+    assert [str(warning.message) for warning in caught] == [
+        f"'{file}': column 'income' writes numbers with a decimal comma ('62,3'): read as numbers (62.3)"
+    ]
+
+
+def test_quoted_thousands_and_codes_in_a_comma_file_are_not_decimal_commas(tmp_path: Path) -> None:
+    file = _write(
+        tmp_path / "t.csv",
+        ["price,codes,y", '"1,250",12,a', '"2,500","1,5",b', '"12,000","a,b",a'],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = read_table(file)
+    assert table["price"].tolist() == [1250, 2500, 12000]  # thousands commas, as before
+    assert table["codes"].tolist() == ["12", "1,5", "a,b"]

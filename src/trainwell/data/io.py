@@ -822,7 +822,7 @@ def _read(
     before = [column for column in table.columns if pd.api.types.is_numeric_dtype(table[column].dtype)]
     table = _decimal_commas(table, path, sep, set(na_values))
     numeric = [column for column in table.columns if pd.api.types.is_numeric_dtype(table[column].dtype)]
-    if len(numeric) > len(before):  # some text was read as numbers: the file writes decimals with a comma
+    if len(numeric) > len(before) and sep != ",":  # text read as numbers: the file writes decimal commas
         table = _thousands_dots(table, path, sep, options)
     return _leading_zeros(table, path, sep, options)
 
@@ -1145,9 +1145,13 @@ def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[s
     """Read as numbers the text columns of a ``;``- (or tab-) delimited file whose values are all numbers
     written with a decimal comma (``0,25``; ``1.234,5`` with dots between thousands), as Excel saves a table
     where the comma is the decimal mark: read as text, each value would look like an ID. Said in a warning.
-    A comma-delimited file is left alone: there a quoted ``1,234`` is as likely a thousand."""
+    In a comma-delimited file such a value is quoted (``"55,62"``, as pandas' ``to_csv(decimal=",")`` writes it),
+    and a quoted ``1,234`` is as likely a thousand: there a column is read so only where every value is digits, a
+    comma and digits, none shaped as a thousand (``"1,234"`` beside ``"2,5"`` stays text; a column of ``1,234``
+    alone is :func:`_marked_numbers`'); left as text, it was dropped as an ID with the advice to keep it as
+    categories."""
     if sep == ",":
-        return table
+        return _quoted_decimal_commas(table, path, na_strings)
     return _written_numbers(
         table,
         str(path),
@@ -1158,6 +1162,44 @@ def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[s
         na_strings,
         partly=True,
     )
+
+
+#: A number with a decimal comma, quoted in a comma-delimited file ("55,62"), and a number shaped as thousands.
+_QUOTED_DECIMAL = re.compile(r"[+-]?\d+,\d+")
+_THOUSANDS_COMMAS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
+
+
+def _quoted_decimal_commas(table: pd.DataFrame, path: Path, na_strings: set[str]) -> pd.DataFrame:
+    """``table`` (read from the comma-delimited ``path``) with its text columns whose every value is digits, a comma
+    and digits (``"55,62"``), none shaped as a thousand (``"1,234"``), read as numbers with a decimal comma, said in a
+    warning (:func:`_decimal_commas`)."""
+    chosen = []
+    for column in table.columns:
+        values = table[column]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        text = values.dropna().astype(str).str.strip()
+        text = text[~text.isin(list(na_strings))]
+        if (
+            not text.empty
+            and text.str.fullmatch(_QUOTED_DECIMAL).all()
+            and not text.str.fullmatch(_THOUSANDS_COMMAS).any()
+        ):
+            chosen.append(column)
+    if not chosen:
+        return table
+    read = _written_numbers(
+        table[chosen].copy(),
+        str(path),
+        _QUOTED_DECIMAL,
+        re.compile(","),
+        lambda value: value.replace(",", "."),
+        "with a decimal comma",
+        na_strings,
+    )
+    for column in chosen:
+        table[column] = read[column]
+    return table
 
 
 #: A whole number with dots between thousands (1.250, 12.000.000), or without any (980).
