@@ -17,6 +17,7 @@ from trainwell.callbacks._run_info import (
     plain_params,
 )
 from trainwell.callbacks._validate import positive_int
+from trainwell.core.atomic import write_atomic
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
@@ -50,7 +51,9 @@ class TensorBoardLogger(Callback):
 
     Reading a loss every ``every_n_batches`` batches is what costs: on a GPU it waits for the batch to finish.
     Only rank 0 writes. A fit resumed from a checkpoint writes on in the interrupted run's folder, dropping
-    whatever that run had written past the checkpoint. A relative ``log_dir`` is under ``learn.path``.
+    whatever that run had written past the checkpoint from its event files (the batches between the checkpoint
+    and the interruption, which the resumed fit trains and logs again): each step is in the files once, for
+    TensorBoard and for any reader of the files alike. A relative ``log_dir`` is under ``learn.path``.
 
     Needs the package ``tensorboard`` (``pip install 'trainwell[tensorboard]'``).
 
@@ -142,6 +145,9 @@ class TensorBoardLogger(Callback):
             from torch.utils.tensorboard import SummaryWriter
 
             assert self.run_dir is not None
+            if self._purge_step is not None:
+                drop_events_from(self.run_dir, self._purge_step)
+            # purge_step also marks the restart for TensorBoard, which hides any later step of an older file.
             self._writer = SummaryWriter(str(self.run_dir), purge_step=self._purge_step)
             self._purge_step = None
         if not self._described:
@@ -167,3 +173,39 @@ class TensorBoardLogger(Callback):
         if len(layers) > MAX_MODEL_TEXT:
             layers = layers[:MAX_MODEL_TEXT] + "\n..."
         self._writer.add_text("run/model", "    " + layers.replace("\n", "\n    "), self.step)
+
+
+def drop_events_from(run_dir: Path, step: int) -> int:
+    """Rewrite the event files of ``run_dir`` without their events at ``step`` or later; how many were dropped.
+
+    What an interrupted run logged after its checkpoint is logged again by the resumed fit. TensorBoard hides
+    the older copy (the resumed writer's ``purge_step``), but the files kept both, so anything reading them
+    (``EventAccumulator`` on one file, ``tbparse``, a script) saw those steps twice. Each file is replaced
+    atomically, and only when it holds such events; a record cut short by the interruption ends the file's
+    reading there, as TensorBoard reads it.
+    """
+    from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    dropped = 0
+    for path in sorted(run_dir.glob("*tfevents*")):
+        if not path.is_file() or path.name.startswith("."):  # a temp file of an atomic write
+            continue
+        kept, dropped_here = [], 0
+        for record in RawEventFileLoader(str(path)).Load():
+            event = event_pb2.Event.FromString(record)
+            if event.step >= step:
+                dropped_here += 1
+            else:
+                kept.append(record)
+        if dropped_here:
+
+            def write(stream: Any, records: list[bytes] = kept) -> None:
+                writer = RecordWriter(stream)
+                for record in records:
+                    writer.write(record)
+
+            write_atomic(path, write)
+            dropped += dropped_here
+    return dropped
