@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from trainwell.core.errors import DataError
-from trainwell.data.io import check_columns, read_table
+from trainwell.core.warn import Note
+from trainwell.data.io import check_columns, read_table, read_text_file
 
 # 300 rows like the tour's good.csv: age, city, income, y.
 _ROWS = [
@@ -144,3 +145,40 @@ def test_quoted_thousands_and_codes_in_a_comma_file_are_not_decimal_commas(tmp_p
         table = read_table(file)
     assert table["price"].tolist() == [1250, 2500, 12000]  # thousands commas, as before
     assert table["codes"].tolist() == ["12", "1,5", "a,b"]
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "said"),
+    [
+        ("u16.csv", "utf-16", "UTF-16"),
+        ("u16be.tsv", "utf-16-be", "UTF-16"),
+        ("u32.csv.gz", "utf-32", "UTF-32"),
+    ],
+)
+def test_a_byte_order_mark_of_utf16_or_utf32_is_read_as_what_it_says(
+    tmp_path: Path, name: str, codec: str, said: str
+) -> None:
+    # Was: "it holds NUL bytes, so it looks like a binary file or UTF-16 text (then pass --encoding utf-16)",
+    # though a UTF-8 mark is read without a word.
+    text = "\n".join([_HEADER, *_ROWS[:3]]).replace(",", "\t" if name.endswith(".tsv") else ",") + "\n"
+    data = ("\ufeff" if codec == "utf-16-be" else "").encode(codec) + text.encode(codec)
+    file = tmp_path / name
+    file.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    with pytest.warns(Note) as caught:
+        table = read_table(file)
+    assert [str(warning.message) for warning in caught] == [
+        f"'{file}' is {said} text (its byte-order mark says so): read as {said}"
+    ]
+    assert list(table.columns) == ["age", "city", "income", "y"]
+    assert table["income"].tolist() == [40.1, 41.11, 42.12]
+
+
+def test_an_encoding_given_is_kept_and_a_utf16_text_file_is_read(tmp_path: Path) -> None:
+    file = tmp_path / "t.txt"
+    file.write_bytes("héllo\nwörld\n".encode("utf-16"))
+    with pytest.warns(Note, match="is UTF-16 text"):
+        assert read_text_file(file) == "héllo\nwörld\n"
+    table = tmp_path / "t.csv"
+    table.write_bytes("a,b\n1,x\n".encode("utf-16"))
+    with pytest.raises(DataError, match="NUL bytes"):  # latin-1, given: the user's choice stands
+        read_table(table, encoding="latin-1")

@@ -35,6 +35,7 @@ __all__ = [
     "check_encoding_errors",
     "described_table",
     "list_columns",
+    "marked_encoding",
     "read_table",
     "undecodable_error",
 ]
@@ -146,6 +147,8 @@ def read_table(
             f"'{path}' is JSON, whose rows name their own fields; --names (Python: names=) is for CSV or TSV "
             "files without a header row: drop it"
         )
+    if kind not in ("parquet", "excel"):
+        encoding = marked_encoding(path, encoding, shown)
     described = None if names is not None else _described(Path(shown), path, encoding)
     if described is not None:
         names = described.names
@@ -194,6 +197,35 @@ def read_table(
     if described is not None:  # kept by a model fitted on it, so predict names a new file's columns alike
         table.attrs["header_names"] = list(described.names)
     return table
+
+
+#: Byte-order marks of UTF-32 and UTF-16 text (UTF-32's first: it starts as UTF-16's little-endian one does).
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def marked_encoding(path: Path, encoding: str, shown: str | Path) -> str:
+    """The encoding to read ``path`` with: ``"utf-16"`` (or ``"utf-32"``) when it starts with that encoding's
+    byte-order mark and ``encoding`` is UTF-8, the default, said in a note; else ``encoding``. The mark says what
+    the text is as surely as a UTF-8 one, read without a word, does (Excel's "Unicode Text" and pandas'
+    ``to_csv(encoding="utf-16")`` write it); read as UTF-8, every other byte of such a file is NUL. An encoding
+    given otherwise is kept: the user chose it."""
+    if codecs.lookup(encoding).name != "utf-8":
+        return encoding
+    try:
+        with _open_bytes(path) as stream:
+            start = stream.read(4)
+    except (OSError, EOFError, zlib.error):
+        return encoding  # the read proper says what is wrong
+    marked = next((codec for mark, codec in _BYTE_ORDER_MARKS if start.startswith(mark)), None)
+    if marked is None:
+        return encoding
+    warn(f"'{shown}' is {marked.upper()} text (its byte-order mark says so): read as {marked.upper()}", Note)
+    return marked
 
 
 def _say_unnamed(table: pd.DataFrame, shown: str) -> None:
@@ -622,6 +654,7 @@ def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors
         ) from None
     except PermissionError:
         raise DataError(f"text file '{path}' cannot be read: permission denied; make it readable") from None
+    encoding = marked_encoding(path, encoding, path)
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
         return raw.decode(codec, errors=encoding_errors)
