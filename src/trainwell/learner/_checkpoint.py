@@ -70,6 +70,48 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
     return write_atomic(path, lambda stream: torch.save(state, stream))
 
 
+def under(base: Path, path: str | Path) -> Path:
+    """Where a checkpoint named ``path`` is written: under ``base`` (the learner's :attr:`~Learner.path`, where
+    ``Checkpoint`` and ``learn.save`` write) when relative, unless it already starts with ``base``
+    (``learn.path / "ck.pt"``, what the ``Checkpoint`` callback passes)."""
+    given = Path(path)
+    if given.is_absolute() or base.is_absolute() or not base.parts:
+        return base / given  # an absolute path given stays as it is (base / absolute is the absolute one)
+    return given if given.parts[: len(base.parts)] == base.parts else base / given
+
+
+def resolve(base: Path, path: str | Path) -> Path:
+    """The checkpoint file ``resume_from=path`` names: ``path`` under ``base`` (:func:`under`: where
+    ``Checkpoint`` writes it), or else, as before, relative to the working directory.
+
+    Raises:
+        ArtifactError: Neither exists; the message names each absolute path looked at.
+    """
+    given = Path(path)
+    candidates = list(dict.fromkeys([under(base, given), given]))
+    found = [candidate for candidate in candidates if candidate.is_file()]
+    if found:
+        if len(found) > 1 and not found[0].samefile(found[1]):
+            from trainwell.core.warn import warn
+
+            warn(
+                f"resume_from='{path}' names two checkpoints, {found[0].resolve()} (under learn.path, where "
+                f"Checkpoint writes) and {found[1].resolve()} (in the working directory): resuming from the first; "
+                "pass an absolute path to choose",
+                UserWarning,
+            )
+        return found[0]
+    tried = " nor ".join(str(candidate.resolve()) for candidate in candidates)
+    where = (
+        " (a relative name is looked for under learn.path, where Checkpoint writes, then in the working "
+        + ("directory)" if len(candidates) > 1 else "directory, here the same)")
+    )
+    raise ArtifactError(
+        f"checkpoint '{path}' (there is no {tried}) does not exist; pass the file written by the Checkpoint "
+        f"callback{where if not given.is_absolute() else ''}"
+    )
+
+
 def load_state(path: str | Path, mmap: bool = False) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
@@ -180,7 +222,12 @@ def describe_call(learn: Learner) -> dict[str, Any]:
                     if schedule is not None
                 }
             )
-    return {"lrs": [float(group.get("max_lr", group["lr"])) for group in groups], "schedules": schedules}
+    return {
+        "lrs": [float(group.get("max_lr", group["lr"])) for group in groups],
+        "schedules": schedules,
+        # A ParamScheduler(weight_decay=...) of an earlier fit left its last value: the decay asked is its base.
+        "wds": [float(group.get("initial_weight_decay", group.get("weight_decay", 0.0))) for group in groups],
+    }
 
 
 def _check_same_call(written: Any, asked: dict[str, Any], path: str | Path) -> None:
@@ -198,6 +245,18 @@ def _check_same_call(written: Any, asked: dict[str, Any], path: str | Path) -> N
             f"checkpoint '{path}' comes from a fit at peak learning rate {_rates(lrs)} and this call asks for "
             f"{_rates(asked_lrs)}; resume with the same call (lr {_rates(lrs)}), or start afresh without "
             "resume_from"
+        )
+    wds, asked_wds = written.get("wds"), asked["wds"]  # checkpoints before it hold none
+    if (
+        wds is not None
+        and len(wds) == len(asked_wds)
+        and not all(
+            math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12) for a, b in zip(wds, asked_wds, strict=True)
+        )
+    ):
+        raise ConfigError(
+            f"checkpoint '{path}' comes from a fit at weight decay {_rates(wds)} and this call asks for "
+            f"{_rates(asked_wds)}; resume with the same wd (wd={max(wds):g}), or start afresh without resume_from"
         )
     schedules, asked_schedules = written.get("schedules"), asked["schedules"]
     if schedules is not None and schedules != asked_schedules:

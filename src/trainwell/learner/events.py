@@ -21,6 +21,9 @@ A callback steers the loop by raising one of these exceptions; the loop catches 
 
 ========================  ==================================================================================
 ``CancelBatch``           the rest of this batch is skipped; ``after_batch`` runs, then the next batch.
+                          Raised after the backward pass (``after_backward``, ``before_step``,
+                          ``after_step``), it also sets the gradients to ``None``, so the batch's gradient
+                          never reaches a later step (with gradient accumulation, the whole group's so far).
 ``CancelStep``            the optimizer step and the zeroing of gradients are skipped (gradients keep
                           accumulating); ``after_batch`` runs.
 ``CancelTrain``           the rest of the training phase is skipped; ``after_train`` runs, then validation.
@@ -68,7 +71,8 @@ class Event(str, Enum):
 
 
 class CancelBatch(Exception):
-    """Skip the rest of this batch; ``after_batch`` still runs."""
+    """Skip the rest of this batch; ``after_batch`` still runs. After the backward pass the gradients are set to
+    ``None`` too (:class:`CancelStep` is the one that keeps them to accumulate)."""
 
 
 class CancelStep(Exception):

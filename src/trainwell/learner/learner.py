@@ -79,7 +79,8 @@ class Learner:
         data: a :class:`DataBundle`; its task supplies the default loss and metrics.
         loss: a loss module or function ``loss(output, target)``; ``None`` uses the task's default.
         opt: optimizer name (``"adamw"``, ``"adabelief"``, ``"sgd"``...) or a factory
-            ``f(param_groups, lr=...)``.
+            ``f(param_groups, lr=...)``; groups a factory gives their own ``"lr"`` keep their ratios, the fit's
+            rate being the largest group's (see :meth:`set_lrs`).
         metrics: metric names, functions ``fn(preds, targets) -> float`` (called on the whole validation
             set's activated predictions, named by ``__name__``; see :mod:`trainwell.metrics.function`) or
             :class:`Metric` objects; ``None`` uses the task's defaults, ``[]`` computes none.
@@ -87,9 +88,12 @@ class Learner:
         lr: default learning rate (``fit_one_cycle`` uses it as the peak).
         wd: weight decay, never applied to biases or normalisation layers; decoupled from the gradient (AdamW's
             way) with ``"adamw"`` (the default) and ``"adabelief"``, an L2 term in the gradient with ``"sgd"`` and
-            ``"adam"`` and with an optimizer class of your own (``trainwell.optim`` lists each one's).
+            ``"adam"`` and with an optimizer class of your own (``trainwell.optim`` lists each one's). Change it
+            between fits with ``learn.wd = ...`` or ``fit(..., wd=...)``; a changed ``learn.opt_name`` builds the
+            optimizer again at the next fit.
         device: ``"cpu"``, ``"cuda"``, ... or ``None`` for the best available.
-        path: folder where callbacks and ``export`` write files by default.
+        path: folder where callbacks, :meth:`save` and :meth:`save_checkpoint` write files given by a relative
+            name, and where ``resume_from=`` looks for one first.
         progress: show a live progress bar and a line per epoch.
 
     Example:
@@ -149,6 +153,7 @@ class Learner:
         self.callbacks.extend(callbacks)
         if not any(isinstance(cb, NanGuard) for cb in self.callbacks):
             self.callbacks.append(NanGuard(action="stop"))  # a diverging run stops with a clear message
+        _warn_unaugmented_images(data, self.callbacks)
         # {"name": registered architecture, "config": {...}}: what create_model built the model from, if it did
         spec = getattr(model, "trainwell_model_spec", None)
         self.model_spec: dict[str, Any] | None = dict(spec) if isinstance(spec, dict) else None
@@ -177,6 +182,10 @@ class Learner:
         #: those very rows warns that its threshold metrics flatter the model, and names these.
         self.thresholds_chosen_on: Iterable[Any] | None = None
         self.threshold_figures: dict[str, float] = {}
+        #: The optimizer as built and what it was built with (``opt``, ``wd``): a fit builds it again when they
+        #: changed. The last fit's peak learning rates and weight decay, as :meth:`summary` shows them.
+        self._opt_made: tuple[torch.optim.Optimizer, Any, float] | None = None
+        self._last_fit: dict[str, Any] | None = None
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
@@ -334,25 +343,79 @@ class Learner:
         return groups
 
     def create_opt(self) -> torch.optim.Optimizer:
+        """Build the optimizer from ``opt`` (:attr:`opt_name`), the layer groups and :attr:`wd`, and keep it as
+        :attr:`opt`. A fit builds it when there is none, and again when ``opt_name`` changed since (a changed
+        ``wd`` is set on the groups in place, keeping the optimizer's state); ``learn.opt = None`` forces it."""
         groups = split_param_groups(self.layer_groups(), self.wd)
         if callable(self.opt_name) and not isinstance(self.opt_name, str):
             self.opt = self.opt_name(groups, lr=self.lr)
         else:
             self.opt = create_optimizer(self.opt_name, groups, lr=self.lr)
+        _keep_own_lr_ratios(self.opt)
+        self._opt_made = (self.opt, self.opt_name, self.wd)
+        return self.opt
+
+    def _current_opt(self) -> torch.optim.Optimizer:
+        """The optimizer a fit trains with: :attr:`opt`, built when missing or when :attr:`opt_name` changed since
+        it was built; a :attr:`wd` changed since is set in place on the groups that decay, so that Adam's moments
+        carry over as between any two fits. Both were read once, at the first fit, and changes went unheeded."""
+        made = self._opt_made
+        if self.opt is None or made is None or made[0] is not self.opt:
+            return self.opt or self.create_opt()  # an optimizer set by hand is used as it is
+        _, name, wd = made
+        if not _same_opt(name, self.opt_name):
+            return self.create_opt()
+        if wd != self.wd:
+            if not all("layer_group" in group for group in self.opt.param_groups):
+                return self.create_opt()  # groups of the factory's own: it decides their decay again
+            for group in self.opt.param_groups:
+                if str(group.get("name", "")).endswith("_decay") and not str(group["name"]).endswith(
+                    "_no_decay"
+                ):
+                    group["weight_decay"] = float(self.wd)
+                    if "initial_weight_decay" in group:  # what a ParamScheduler(weight_decay=...) multiplies
+                        group["initial_weight_decay"] = float(self.wd)
+            self._opt_made = (self.opt, name, self.wd)
         return self.opt
 
     def set_lrs(self, lr: float | slice | Sequence[float]) -> None:
-        """Set each parameter group's peak learning rate (``max_lr``); a slice spreads it over layer groups."""
-        opt = self.opt or self.create_opt()
+        """Set each parameter group's peak learning rate (``max_lr``); a slice or a list spreads it over the layer
+        groups (body first, head last).
+
+        Parameter groups that an optimizer factory of your own gave their own ``"lr"`` (Lightning's
+        ``configure_optimizers`` habit: ``AdamW([{"params": body, "lr": 1e-5}, {"params": head, "lr": 1e-2}])``)
+        keep their ratios: ``lr`` (and so a one-cycle schedule's peak) is the largest group's rate, and each other
+        group's is scaled with it, body ``3e-6`` and head ``3e-3`` for ``lr=3e-3``; pass ``lr=1e-2`` to train at
+        the factory's own rates. A group that sets none takes ``lr`` itself. For rates spread over layer groups,
+        ``layer_groups()`` with a slice or a list does it without a factory."""
+        opt = self._current_opt()
         n_layer_groups = 1 + max(group.get("layer_group", 0) for group in opt.param_groups)
         lrs = discriminative_lrs(lr, n_layer_groups)
         for group in opt.param_groups:
-            group["max_lr"] = lrs[group.get("layer_group", 0)]
+            group["max_lr"] = lrs[group.get("layer_group", 0)] * group.get("lr_ratio", 1.0)
             group["lr"] = group["max_lr"]
 
     def freeze_to(self, n: int) -> None:
-        """Train only layer groups ``n`` and later; normalisation layers always keep training."""
+        """Train only layer groups ``n`` and later; normalisation layers always keep training.
+
+        ``n`` counts as a list index does, as in fastai: ``freeze_to(-2)`` trains the last two groups,
+        ``freeze_to(0)`` (or ``-len``) all of them.
+
+        Raises:
+            ConfigError: ``n`` is not a whole number, or not a group's index (``freeze_to(3)`` with 3 groups would
+                freeze every one, and a fit would have nothing to train).
+        """
         groups = self.layer_groups()
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise ConfigError(f"freeze_to takes a layer group's index, a whole number, got {n!r}")
+        if not -len(groups) <= n < len(groups):
+            raise ConfigError(
+                f"freeze_to({n}): {type(self.model).__name__} has {len(groups)} layer group"
+                f"{'s' if len(groups) != 1 else ''}, so n must be from {-len(groups)} to {len(groups) - 1} "
+                "(the first group to train; negative counts from the end: freeze_to(-1) trains the last alone); "
+                "unfreeze() trains them all"
+            )
+        n = n % len(groups)
         for index, group in enumerate(groups):
             for module in group.modules():
                 trainable = index >= n or isinstance(module, _NORM_LAYERS)
@@ -386,14 +449,26 @@ class Learner:
         *,
         callbacks: Iterable[Callback] = (),
         resume_from: str | Path | None = None,
+        wd: float | None = None,
     ) -> None:
         """Train for ``n_epochs`` at a constant learning rate (``lr`` or the Learner's default).
 
         ``resume_from`` names a checkpoint written by :class:`~trainwell.callbacks.Checkpoint` during the same
-        call: training continues from the batch after it, with the same result as an uninterrupted run.
+        call: training continues from the batch after it, with the same result as an uninterrupted run. A
+        relative name is looked for under :attr:`path`, where ``Checkpoint`` writes, then in the working
+        directory.
+
+        ``wd`` sets the weight decay from this fit on (it is :attr:`wd`'s new value; fastai's ``fit(wd=...)``).
+        Setting ``learn.wd`` or ``learn.opt_name`` between fits works as well: a fit builds the optimizer again
+        when ``opt_name`` changed, and sets a changed ``wd`` on it in place.
         """
         if int(n_epochs) != n_epochs or n_epochs < 1:
             raise ConfigError(f"n_epochs must be a positive whole number, got {n_epochs}")
+        if wd is not None:
+            if isinstance(wd, bool) or not isinstance(wd, int | float) or not wd >= 0:
+                raise ConfigError(f"wd (weight decay) must be a number >= 0, got {wd!r}; pass e.g. wd=0.01")
+            self.wd = float(wd)
+        resume_from = None if resume_from is None else _checkpoint.resolve(self.path, resume_from)
         if getattr(self.model, "closed_form", False) and (n_epochs > 1 or lr is not None):
             warn(
                 f"{type(self.model).__name__} was fitted in closed form when the learner was built (no gradient "
@@ -404,6 +479,12 @@ class Learner:
             )
         self.set_lrs(self.lr if lr is None else lr)
         run_callbacks = list(callbacks)
+        assert self.opt is not None
+        self._last_fit = {
+            "lrs": [float(group["max_lr"]) for group in self.opt.param_groups],
+            "scheduled": any(isinstance(cb, ParamScheduler) for cb in [*self.callbacks, *run_callbacks]),
+            "wd": float(self.wd),
+        }
         self._fit(int(n_epochs), run_callbacks, resume_from)
 
     def fit_one_cycle(
@@ -418,16 +499,18 @@ class Learner:
         anneal: str = "cos",
         callbacks: Iterable[Callback] = (),
         resume_from: str | Path | None = None,
+        wd: float | None = None,
     ) -> None:
         """Train with the one-cycle policy (Smith 2018): warm up to ``lr_max``, then anneal; momentum inverse.
 
-        The learning rate's phases are half cosines, or straight lines with ``anneal="linear"``.
+        The learning rate's phases are half cosines, or straight lines with ``anneal="linear"``. ``wd`` and
+        ``resume_from`` are :meth:`fit`'s.
         """
         schedule = ParamScheduler(
             lr=one_cycle_lr(div=div, div_final=div_final, pct_start=pct_start, anneal=anneal),
             momentum=one_cycle_momentum(high=moms[0], low=moms[1], pct_start=pct_start),
         )
-        self.fit(n_epochs, lr_max, callbacks=[schedule, *callbacks], resume_from=resume_from)
+        self.fit(n_epochs, lr_max, callbacks=[schedule, *callbacks], resume_from=resume_from, wd=wd)
 
     def fine_tune(
         self,
@@ -438,12 +521,14 @@ class Learner:
         lr_mult: float = 100.0,
         callbacks: Iterable[Callback] = (),
         resume_from: str | Path | None = None,
+        wd: float | None = None,
     ) -> None:
         """Transfer learning: train the head with the body frozen, then everything with discriminative LRs.
 
         The two fits are the phases ``"frozen"`` and ``"unfrozen"``: a checkpoint written in either
         (:class:`~trainwell.callbacks.Checkpoint` in ``callbacks``) resumes the same call at its phase, the
-        frozen one skipped when the checkpoint comes from the unfrozen one.
+        frozen one skipped when the checkpoint comes from the unfrozen one. ``wd`` and ``resume_from`` are
+        :meth:`fit`'s.
         """
         if getattr(self.model, "closed_form", False):
             raise ConfigError(
@@ -460,6 +545,7 @@ class Learner:
                 UserWarning,
             )
         phases = ["frozen", "unfrozen"] if freeze_epochs > 0 else ["unfrozen"]
+        resume_from = None if resume_from is None else _checkpoint.resolve(self.path, resume_from)
         start = 0 if resume_from is None else read_checkpoint(resume_from).phase_index(phases, "fine_tune")
         if phases[start] == "frozen":
             self.freeze()
@@ -468,13 +554,18 @@ class Learner:
                 budget.share_next_fit(FROZEN_SHARE)  # the unfrozen phase, where the gains are, keeps the rest
             with self.in_phase("frozen"):
                 self.fit_one_cycle(
-                    freeze_epochs, base_lr * 2, pct_start=0.99, callbacks=callbacks, resume_from=resume_from
+                    freeze_epochs,
+                    base_lr * 2,
+                    pct_start=0.99,
+                    callbacks=callbacks,
+                    resume_from=resume_from,
+                    wd=wd,
                 )
             resume_from = None
         self.unfreeze()
         with self.in_phase("unfrozen"):
             self.fit_one_cycle(
-                epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks, resume_from=resume_from
+                epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks, resume_from=resume_from, wd=wd
             )
 
     @contextlib.contextmanager
@@ -508,6 +599,14 @@ class Learner:
         return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it, time_limit=time_limit)
 
     def _fit(self, n_epochs: int, run_callbacks: list[Callback], resume_from: str | Path | None) -> None:
+        if not getattr(self.model, "closed_form", False) and not any(
+            param.requires_grad for param in self.model.parameters()
+        ):
+            raise ConfigError(
+                f"every parameter of {type(self.model).__name__} is frozen (requires_grad=False), so a fit "
+                "would have nothing to train: learn.unfreeze() trains it all, learn.freeze_to(-n) the last n "
+                "layer groups"
+            )
         self._reset_state()
         self.time_budget = None  # a budget of this fit sets it again when the fit ends
         self.n_epochs = n_epochs
@@ -639,6 +738,7 @@ class Learner:
                             "the model has trained parameters its forward pass did not use, which a distributed "
                             "fit must be told of: distribute(learn, find_unused_parameters=True), or freeze them"
                         ) from error
+                    _explain_raw_pixels(self, error)
                     raise
                 self._call(Event.after_pred)
                 try:
@@ -694,6 +794,12 @@ class Learner:
             self.opt.zero_grad(set_to_none=True)
         except CancelStep:
             pass
+        except CancelBatch:
+            # The batch's gradient is in .grad by now: dropped with the batch, or the next step would add it in
+            # (a callback skipping a batch whose gradient spiked saw it come back one step later). Under
+            # GradientAccumulation the gradients the group gathered so far are one sum and go with it.
+            self.opt.zero_grad(set_to_none=True)
+            raise
 
     def _on_device(self, loader: Iterable[Any]) -> Iterable[Any]:
         mover = getattr(loader, "to", None)
@@ -874,8 +980,12 @@ class Learner:
         ``settings`` (plain values describing the run) kept beside them (:func:`read_checkpoint` reads them).
 
         In a distributed fit every process must call it (each hands rank 0 its own RNG states and partial sums;
-        rank 0 writes the file), as the :class:`~trainwell.callbacks.Checkpoint` callback does."""
-        return _checkpoint.save(self, path, settings)
+        rank 0 writes the file), as the :class:`~trainwell.callbacks.Checkpoint` callback does.
+
+        A relative ``path`` is under :attr:`path`, as :meth:`save` and ``Checkpoint`` write theirs, so that
+        ``resume_from=`` finds it by the same name (one that already starts with :attr:`path`, such as
+        ``learn.path / "ck.pt"``, is taken as it is). Returns the file written."""
+        return _checkpoint.save(self, _checkpoint.under(self.path, path), settings)
 
     def save(self, path: str | Path) -> Path:
         """Write the model's weights to a ``.safetensors`` file (the suffix added when missing; a relative path
@@ -1236,6 +1346,51 @@ def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
     ) from error
 
 
+#: What torch says when a layer of floats is given ``uint8`` inputs ("Input type (unsigned char) and bias type
+#: (float) should be the same", "mat1 and mat2 must have the same dtype, but got Byte and Float", "... not
+#: implemented for 'Byte'").
+_BYTE_INPUT_WORDS = ("unsigned char", "Byte", "uint8")
+
+
+def _explain_raw_pixels(learn: Learner, error: RuntimeError) -> None:
+    """Raise a one-line error when a model failed on the raw ``uint8`` pixels of image data (a bundle whose
+    ``application`` is ``"vision"``): such batches are made to be read by ``vision_learner``'s models, which
+    scale and normalise them, with its callback augmenting the training ones. A plain Learner on a network of
+    one's own gave it the bytes and PyTorch's dtype error. Returns otherwise, leaving ``error`` to propagate.
+    (The bundle's marker, not an import of the vision application, which sits a layer above.)"""
+    if getattr(learn.data, "application", None) != "vision":
+        return
+    if not any(isinstance(x, torch.Tensor) and x.dtype == torch.uint8 for x in learn.xb):
+        return
+    if not any(word in str(error) for word in _BYTE_INPUT_WORDS):
+        return
+    raise ConfigError(
+        f"{type(learn.model).__name__} failed on image data's raw pixels (uint8, 0..255): a plain Learner gives "
+        "them to the model as they are; build the learner with trainwell.vision.vision_learner(data, arch=...), "
+        "which scales, normalises and augments them (register your network with "
+        "@register_model(name, application='vision'), taking n_out and in_channels, and pass arch=name), or "
+        "make forward read uint8 pixels"
+    ) from error
+
+
+def _warn_unaugmented_images(data: DataBundle, callbacks: Sequence[Callback]) -> None:
+    """Warn when image data with an augmentation is given to a Learner without the callback that applies it
+    (``AugmentBatch``, which ``vision_learner`` installs): the fit would train on the images as read, without a
+    word. Known by the bundle's ``application`` marker and the callback's class name: the learner sits a layer
+    below the vision application and does not import it."""
+    if getattr(data, "application", None) != "vision" or getattr(data, "augmentation", None) is None:
+        return
+    if any(kind.__name__ == "AugmentBatch" for callback in callbacks for kind in type(callback).__mro__):
+        return
+    warn(
+        "this image data's augmentation is applied by vision_learner's AugmentBatch callback, and this Learner "
+        "has none, so it trains on the images as read (uint8 pixels, not augmented); build it with "
+        "trainwell.vision.vision_learner(data, arch=...), or pass augmentation=None to image_data to train "
+        "without augmentation",
+        UserWarning,
+    )
+
+
 def _name(thing: object) -> str:
     return getattr(thing, "__name__", None) or type(thing).__name__
 
@@ -1255,6 +1410,26 @@ def _check_callback(callback: object) -> None:
         "Callback: subclass trainwell.callbacks.Callback and define its events (before_fit, after_batch, "
         "after_epoch...; see learn.show_training_loop())"
     )
+
+
+def _keep_own_lr_ratios(opt: torch.optim.Optimizer) -> None:
+    """Record each parameter group's learning rate as the optimizer was built, as a fraction of the largest's
+    (``"lr_ratio"``): 1 everywhere for the optimizers trainwell builds, the factory's own ratios for groups that
+    set their own ``"lr"``. :meth:`Learner.set_lrs` scales them, so that those ratios outlive every fit (they
+    were overwritten by the fit's rate, a 1000x ratio gone without a word). Kept in the groups, and so in
+    checkpoints; an optimizer set by hand has none, and each group takes the fit's rate."""
+    groups = opt.param_groups
+    rates = [float(group["lr"]) for group in groups]
+    top = max(rates)
+    for group, rate in zip(groups, rates, strict=True):
+        group["lr_ratio"] = rate / top if top > 0 and rate > 0 else 1.0
+
+
+def _same_opt(made_with: Any, now: Any) -> bool:
+    """Whether ``opt`` (a name or a factory) is still the one the optimizer was built with."""
+    if isinstance(made_with, str) or isinstance(now, str):
+        return isinstance(made_with, str) and isinstance(now, str) and made_with.lower() == now.lower()
+    return made_with is now
 
 
 def _weights_path(base: Path, path: str | Path) -> Path:

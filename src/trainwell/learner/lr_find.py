@@ -309,6 +309,7 @@ def lr_find(
     trained_at = max(learn.recorder.lrs, default=None)
     saved_model = copy.deepcopy(learn.model.state_dict())
     saved_opt, saved_rng = learn.opt, get_rng_states()
+    saved_made = learn._opt_made  # what the learner's optimizer was built with, not the sweep's
     recorder = learn.recorder
     saved_history = (
         list(recorder.history),
@@ -334,7 +335,7 @@ def lr_find(
         learn._fit(n_epochs, [finder], None)
     finally:
         learn.model.load_state_dict(saved_model)
-        learn.opt = saved_opt
+        learn.opt, learn._opt_made = saved_opt, saved_made
         for callback in quiet:
             callback.print_epochs = True
         learn.callbacks = saved_callbacks

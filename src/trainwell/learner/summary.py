@@ -69,10 +69,28 @@ def summary(learn: Learner) -> str:
             learn.opt_name if isinstance(learn.opt_name, str) else getattr(learn.opt_name, "__name__", "")
         )
         lines.append(
-            f"loss: {type(learn.loss_func).__name__}; optimizer: {optimizer} (lr {learn.lr:g}, weight decay "
-            f"{learn.wd:g}); metrics: {metrics}"
+            f"loss: {type(learn.loss_func).__name__}; optimizer: {optimizer} ({_rates_words(learn)}); "
+            f"metrics: {metrics}"
         )
     return "\n".join(lines)
+
+
+def _rates_words(learn: Learner) -> str:
+    """The learning rate and weight decay: the last fit's (its peak, for a schedule; each layer group's, for
+    rates spread over them), with the default the next fit takes when it differs; the defaults before any fit.
+    After ``fit_one_cycle(3, 3e-3)`` the learner's default of 1e-3 was shown as if it had trained at it."""
+    last = getattr(learn, "_last_fit", None)
+    if not last:
+        return f"lr {learn.lr:g}, weight decay {learn.wd:g}"
+    rates = list(dict.fromkeys(last["lrs"]))
+    if len(rates) == 1:
+        shown = f"{rates[0]:g}"
+    else:
+        shown = f"{min(rates):g} to {max(rates):g}"
+    words = f"last fit: {'peak lr' if last['scheduled'] else 'lr'} {shown}"
+    if learn.lr not in rates:
+        words += f" (the next fit's default: {learn.lr:g})"
+    return f"{words}, weight decay {last['wd']:g}"
 
 
 def _named_layers(group: nn.Module, model: nn.Module, names: dict[int, str]) -> list[nn.Module]:
