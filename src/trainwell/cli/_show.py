@@ -656,3 +656,28 @@ def tuning_summary(tuning: dict[str, Any]) -> str:
 
 def _trials(count: Any) -> str:
     return "1 trial" if count == 1 else f"{count} trials"
+
+
+def check_weights_file(path: Path) -> None:
+    """Refuse, after ``trainwell info`` showed the table, a model directory whose weights cannot be loaded, as far
+    as the file's header tells (a truncated copy, a garbled or missing file): info read only trainwell.json, and
+    said a model was healthy that predict, serve and export then refused. No torch: the header is read by hand.
+
+    Raises:
+        ArtifactError: Naming the file and what is wrong, with the fix ``read_artifact``'s message gives.
+    """
+    from trainwell.core.errors import ArtifactError
+    from trainwell.core.model_dir import WEIGHTS_FILE, weights_file_problem
+
+    weights = path / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ArtifactError(
+            f"model directory '{path}' has no {WEIGHTS_FILE} (the weights), so the model cannot be loaded: restore "
+            "it from where it was copied, or write it again (`trainwell fit --out`)"
+        )
+    problem = weights_file_problem(weights)
+    if problem is not None:
+        raise ArtifactError(
+            f"{weights} is corrupted or not a safetensors file ({problem}), so the model cannot be loaded: "
+            "restore it from where it was copied, or re-export the model"
+        )

@@ -118,9 +118,18 @@ def check_stored_keys(data: Mapping[str, Any], expected: Iterable[str], what: st
         )
 
 
-def metadata_entry(metadata: Mapping[str, Any], key: str, build: Callable[[Any], T]) -> T:
+def metadata_entry(
+    metadata: Mapping[str, Any],
+    key: str,
+    build: Callable[[Any], T],
+    errors: tuple[type[Exception], ...] = (KeyError, TypeError, AttributeError, ValueError),
+) -> T:
     """``build(metadata[key])``, or an :class:`ArtifactError` naming the entry of ``trainwell.json`` that is
     missing or malformed (a ``KeyError``, ``TypeError``... raised while reading it names neither).
+
+    ``errors`` are the exceptions that mean a malformed entry; building a model from its architecture entry
+    passes ``(Exception,)``: whatever a hand-edited size makes the builder raise (torch's ``RuntimeError`` for
+    ``layers: [-5]``) says the entry is wrong, and the original stays chained as the cause.
 
     Example:
         >>> metadata_entry({"task": None}, "task", lambda entry: entry["kind"])
@@ -133,9 +142,15 @@ def metadata_entry(metadata: Mapping[str, Any], key: str, build: Callable[[Any],
     else:
         try:
             return build(metadata[key])
-        except (KeyError, TypeError, AttributeError, ValueError) as error:
-            problem = f"{type(error).__name__}: {error}"
-    raise ArtifactError(
+        except errors as error:
+            first_line = str(error).strip().split("\n", 1)[0]  # one line, whatever the builder raised
+            problem = f"{type(error).__name__}: {first_line}"
+            raise _no_valid_entry(key, problem) from error
+    raise _no_valid_entry(key, problem)
+
+
+def _no_valid_entry(key: str, problem: str) -> ArtifactError:
+    return ArtifactError(
         f"{METADATA_FILE} has no valid {key!r} entry ({problem}); the file is damaged or not from trainwell: "
         "restore it or re-export the model"
     )
@@ -277,7 +292,7 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ArtifactError(
-            f"{metadata_path} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+            f"{metadata_path} is not valid JSON ({error.msg.removesuffix(' at')} at line {error.lineno}, column {error.colno}); "
             f"the file is damaged: restore it or re-export the model"
         ) from error
     except UnicodeDecodeError as error:

@@ -20,6 +20,7 @@ __all__ = [
     "check_model_directory",
     "file_digest",
     "model_directory_of",
+    "weights_file_problem",
 ]
 
 WEIGHTS_FILE = "model.safetensors"
@@ -97,3 +98,37 @@ def interrupted_save_hint(path: Path) -> str:
     if not backups:
         return ""
     return f"; an interrupted save left the previous model in '{backups[-1]}': rename it to '{path}'"
+
+
+def weights_file_problem(path: Path) -> str | None:
+    """What is wrong with a ``model.safetensors`` that its header alone shows (``None`` when nothing is): a
+    header that does not parse, or a file shorter or longer than its tensors (truncated, padded).
+
+    Read by hand, without torch or safetensors' loader, so ``trainwell info`` stays quick: the format is an
+    8-byte little-endian header length, a JSON header of ``{name: {"dtype", "shape", "data_offsets"}}``, then the
+    tensors' bytes, the last one ending at the file's end.
+    """
+    import json
+
+    size = path.stat().st_size
+    with open(path, "rb") as stream:
+        length_bytes = stream.read(8)
+        if len(length_bytes) < 8:
+            return f"it holds {size} byte(s), too few for a safetensors header"
+        length = int.from_bytes(length_bytes, "little")
+        if length > size - 8:
+            return f"its header claims {length:,} bytes, the file holds {size:,}: it is truncated or not safetensors"
+        try:
+            header = json.loads(stream.read(length).decode("utf-8"))
+            ends = [entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"]
+            end = max(ends, default=0)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return "its header does not parse: it is garbled or not a safetensors file"
+    if not isinstance(end, int):
+        return "its header does not parse: it is garbled or not a safetensors file"
+    expected = 8 + length + end
+    if size < expected:
+        return f"it holds {size:,} bytes where its tensors need {expected:,}: it is truncated"
+    if size > expected:
+        return f"it holds {size:,} bytes where its tensors need {expected:,}: bytes were added to it"
+    return None

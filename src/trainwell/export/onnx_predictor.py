@@ -26,6 +26,7 @@ from trainwell.data.at_least_one import refuse_at_least_one
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.data.tta import tta_refusal
+from trainwell.export._checks import checked_recipe, checked_task
 from trainwell.export._onnx_runtime import (
     APPLICATION_INPUTS,
     ONNX_FILE,
@@ -111,7 +112,7 @@ class OnnxPredictor:
                 f"model directory '{directory}' is for application {application!r}; the ONNX predictor "
                 f"supports: {', '.join(RECIPES)}, generic"
             )
-        self.task = metadata_entry(self.metadata, "task", Task.from_dict)
+        self.task = metadata_entry(self.metadata, "task", lambda entry: checked_task(Task.from_dict(entry)))
         if (
             application == "generic"
         ):  # a model of the user's own: tensors in, its graph needs no class of theirs
@@ -119,7 +120,9 @@ class OnnxPredictor:
         else:
             module_name, class_name = RECIPES[application]
             recipe_class = getattr(importlib.import_module(module_name), class_name)
-            self.recipe = metadata_entry(self.metadata, "recipe", recipe_class.from_dict)
+            self.recipe = metadata_entry(
+                self.metadata, "recipe", lambda entry: checked_recipe(recipe_class.from_dict(entry))
+            )
         path = directory / ONNX_FILE
         if not path.is_file():
             raise ArtifactError(

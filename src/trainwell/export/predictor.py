@@ -180,6 +180,10 @@ class Predictor:
     def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> Any:
         """Rebuild from ``trainwell.json`` and the weights; a malformed entry is an :class:`ArtifactError`
         naming it."""
-        task = metadata_entry(metadata, "task", Task.from_dict)
-        recipe = metadata_entry(metadata, "recipe", cls.recipe_class.from_dict)
+        from trainwell.export._checks import checked_recipe, checked_task
+
+        task = metadata_entry(metadata, "task", lambda entry: checked_task(Task.from_dict(entry)))
+        recipe = metadata_entry(
+            metadata, "recipe", lambda entry: checked_recipe(cls.recipe_class.from_dict(entry))
+        )
         return cls(model_from_artifact(metadata, state), task, recipe, metadata)

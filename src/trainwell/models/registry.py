@@ -105,7 +105,10 @@ def model_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tens
             f"the model's architecture {name!r} is not registered in this process: import the module that "
             f"registers it (@register_model({name!r})) before loading the model"
         )
-    model = metadata_entry(metadata, "architecture", lambda _: create_model(name, **config))
+    # any error of the builder: the sizes it was given are the entry's (``layers: [-5]`` raises torch's RuntimeError)
+    model = metadata_entry(
+        metadata, "architecture", lambda _: create_model(name, **config), errors=(Exception,)
+    )
     mismatch = _weights_mismatch(model.state_dict(), state)
     if mismatch:
         raise ArtifactError(
