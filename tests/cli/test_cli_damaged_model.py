@@ -69,3 +69,22 @@ def test_info_says_a_truncated_weights_file(model_dir: Path, tmp_path: Path) -> 
         f"need {len(whole):,}: it is truncated), so the model cannot be loaded: "
         "restore it from where it was copied, or re-export the model"
     ]
+
+
+def test_predict_on_an_unchecked_model_onnx_offers_the_directory_not_a_backend_option(
+    model_dir: Path, binary_csv: Path, tmp_path: Path
+) -> None:
+    from trainwell.core.errors import ConfigError
+    from trainwell.serve.backends import resolve_backend
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    (model / "model.onnx").write_bytes(b"\x7f" * 300)  # a leftover graph: no parity check recorded
+    (result,) = run_cli_many([("predict", model / "model.onnx", binary_csv)])
+    assert result.returncode == 2, result.explain()
+    assert result.stderr_lines[-1].endswith(
+        f"or pass the model directory '{model}' instead of its model.onnx"
+    )
+    assert "--backend" not in result.stderr
+    with pytest.raises(ConfigError, match=r"or pass --backend torch$"):  # serve's words: it has --backend
+        resolve_backend(model, "onnx")

@@ -166,7 +166,9 @@ def predict(
         if onnx_graph:  # the exported graph, checked (parity, digests) as a server checks it
             from trainwell.serve.backends import load_predictor
 
-            predictor = load_predictor(model, "onnx")[0]
+            # predict has no --backend: the way round an unusable graph is its directory
+            instead = f"pass the model directory '{model}' instead of its model.onnx"
+            predictor = load_predictor(model, "onnx", instead=instead)[0]
         else:
             predictor = load(model)
         kept = [name.strip() for name in (keep or "").split(",") if name.strip()]

@@ -117,8 +117,13 @@ def auto_choice_reason(model_dir: str | Path) -> str | None:
     return None
 
 
-def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
+def resolve_backend(
+    model_dir: str | Path, backend: str = "auto", *, instead: str = "pass --backend torch"
+) -> str:
     """The backend ``"torch"`` or ``"onnx"`` that ``backend`` means for ``model_dir``.
+
+    ``instead`` is the way round an unusable ``model.onnx`` that the error offers, in the caller's words:
+    ``trainwell predict MODEL/model.onnx`` has no ``--backend``; its user passes the directory instead.
 
     Raises:
         ConfigError: ``backend`` is not one of :data:`BACKENDS`, or it is ``"onnx"`` and the directory has no
@@ -150,21 +155,25 @@ def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
     if not has_file:
         raise ConfigError(
             f"backend 'onnx' needs {ONNX_FILE} in the model directory '{directory}', which has none; write it "
-            f"with `trainwell export {directory} --onnx`, or pass --backend torch"
+            f"with `trainwell export {directory} --onnx`, or {instead}"
         )
     if not passed:
         raise ConfigError(
             f"backend 'onnx': {directory / ONNX_FILE} has no passing parity check recorded in trainwell.json "
             f"(it may be left over from an earlier model); re-export it with `trainwell export {directory} "
-            "--onnx`, or pass --backend torch"
+            f"--onnx`, or {instead}"
         )
     if changed is not None:
-        raise ConfigError(f"backend 'onnx': {_stale_words(directory, changed)}, or pass --backend torch")
+        raise ConfigError(f"backend 'onnx': {_stale_words(directory, changed)}, or {instead}")
     return backend
 
 
 def load_predictor(
-    model_dir: str | Path, backend: str = "auto", *, threads: int | None = None
+    model_dir: str | Path,
+    backend: str = "auto",
+    *,
+    threads: int | None = None,
+    instead: str = "pass --backend torch",
 ) -> tuple[Any, str]:
     """The predictor of ``model_dir`` on the chosen backend, and that backend (``"torch"`` or ``"onnx"``).
 
@@ -172,6 +181,7 @@ def load_predictor(
         model_dir: A model directory written by ``trainwell fit`` (and ``trainwell export --onnx`` for onnx).
         backend: ``"auto"``, ``"torch"`` or ``"onnx"`` (see the module docstring).
         threads: onnxruntime intra-op threads for the onnx backend (``None``: onnxruntime's choice).
+        instead: What an error about an unusable ``model.onnx`` offers in its place (:func:`resolve_backend`).
 
     Raises:
         ConfigError: As :func:`resolve_backend`.
@@ -180,7 +190,7 @@ def load_predictor(
         OnnxDependencyError: ``backend="onnx"`` without onnxruntime installed.
     """
     refuse_generic(read_metadata(Path(model_dir)), model_dir, "serving over HTTP")
-    chosen = resolve_backend(model_dir, backend)
+    chosen = resolve_backend(model_dir, backend, instead=instead)
     if chosen == "torch":
         return load(Path(model_dir)), chosen
     # The graph does not read model.safetensors, but the directory must hold a whole model: `trainwell predict`
