@@ -105,15 +105,30 @@ def _refuse_not_finite(matrix: np.ndarray) -> None:
     bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
     if len(bad) == 0:
         return
-    if len(bad) == len(matrix) > 1:  # every row: the model answers NaN, whatever it is given
-        raise DataError(
-            f"the model's output is not a finite number for any of the {len(matrix)} rows: it answers NaN whatever "
-            "it reads, so its weights likely hold NaN (a damaged model.safetensors, or a fit that diverged); "
-            "restore the model directory or fit it again"
+    raise DataError(not_finite_outputs(bad.tolist(), len(matrix)))
+
+
+def not_finite_outputs(positions: list[int], total: int, noun: str = "rows", item: str = "data row") -> str:
+    """What it means that a model's output is NaN or infinite for the inputs at ``positions`` (0-based) of
+    ``total`` (``noun`` and ``item`` name them: "rows", "data row"): for all or most of them, damaged weights (a
+    corrupted ``model.safetensors`` or a fit that diverged: 299 of the model's own 300 training rows had been
+    blamed on the rows); for a few, inputs far outside the training data."""
+    count = len(positions)
+    shown = ", ".join(str(position + 1) for position in positions[:5]) + (", ..." if count > 5 else "")
+    named = f"{item}{'' if count == 1 else 's'} {shown}"
+    if count == total > 1:
+        return (
+            f"the model's output is not a finite number for any of the {total} {noun}: it answers NaN whatever it "
+            "reads, so its weights likely hold NaN (a damaged model.safetensors, or a fit that diverged); restore "
+            "the model directory or fit it again"
         )
-    shown = ", ".join(str(position + 1) for position in bad[:5]) + (", ..." if len(bad) > 5 else "")
-    rows = "data row" if len(bad) == 1 else "data rows"
-    raise DataError(
-        f"the model's output is not a finite number for {rows} {shown} ({len(bad)} of {len(matrix)} rows): an "
-        f"input is far outside the training data; check the values of {'that row' if len(bad) == 1 else 'those rows'}"
+    if total > 2 and count * 2 > total:
+        return (
+            f"the model's output is not a finite number for {named} ({count} of {total} {noun}): when most "
+            "fail, the weights are likely damaged (a corrupted model.safetensors, or a fit that diverged); restore "
+            "the model directory or fit it again"
+        )
+    return (
+        f"the model's output is not a finite number for {named} ({count} of {total} {noun}): an input is far "
+        f"outside the training data; check the values of {'that row' if count == 1 else 'those rows'}"
     )

@@ -593,8 +593,14 @@ def _speed(model: torch.nn.Module, session: Any, check: _Check, rounds: int = 5)
 
 @torch.no_grad()
 def _compare(model: torch.nn.Module, task: Task, session: Any, check: _Check) -> tuple[float, float]:
-    """Largest absolute and scaled differences of activated outputs, batch by batch."""
+    """Largest absolute and scaled differences of activated outputs, batch by batch.
+
+    Raises:
+        ArtifactError: PyTorch's own outputs are not finite for most inputs (the weights are damaged: NaN
+            agreeing with NaN had passed as a difference of 0), or for some (those inputs are out of reach).
+    """
     abs_diff = scaled_diff = 0.0
+    not_finite: list[int] = []  # positions of the inputs whose PyTorch output is NaN or infinite
     for start in range(0, check.n_items, check.batch):
         part = check.part(start, min(start + check.batch, check.n_items))
         expected = task.activate(model(*part)).numpy().astype(np.float64)
@@ -606,6 +612,8 @@ def _compare(model: torch.nn.Module, task: Task, session: Any, check: _Check) ->
                 f"onnxruntime could not run the exported {type(model).__name__} on {part[0].shape[0]} inputs "
                 f"({first}); nothing was written. Try another --opset, or report the model's architecture as a bug"
             ) from error
+        rows = expected.reshape(expected.shape[0], -1) if expected.ndim else expected.reshape(1, -1)
+        not_finite.extend(start + np.flatnonzero(~np.isfinite(rows).all(axis=1)))
         actual = activate(task, raw).astype(np.float64)
         if actual.shape != expected.shape:
             return float("inf"), float("inf")
@@ -617,6 +625,12 @@ def _compare(model: torch.nn.Module, task: Task, session: Any, check: _Check) ->
             scale = np.maximum(1.0, np.nan_to_num(np.abs(expected), nan=1.0))
             abs_diff = max(abs_diff, float(difference.max()))
             scaled_diff = max(scaled_diff, float((difference / scale).max()))
+    if not_finite:
+        from trainwell.data.tables import not_finite_outputs
+
+        raise ArtifactError(
+            f"{not_finite_outputs(not_finite, check.n_items, 'inputs checked', 'input')}; nothing was written"
+        )
     return abs_diff, scaled_diff
 
 
