@@ -182,3 +182,43 @@ def test_an_encoding_given_is_kept_and_a_utf16_text_file_is_read(tmp_path: Path)
     table.write_bytes("a,b\n1,x\n".encode("utf-16"))
     with pytest.raises(DataError, match="NUL bytes"):  # latin-1, given: the user's choice stands
         read_table(table, encoding="latin-1")
+
+
+@pytest.mark.parametrize("options", [{}, {"encoding": "latin-1"}, {"encoding_errors": "replace"}])
+def test_binary_junk_read_as_text_is_refused_as_binary(tmp_path: Path, options: dict[str, str]) -> None:
+    # Was: "'junk.txt' is not utf-8 text (byte 0x80 on line 2); pass --encoding latin-1 ...", which then read
+    # 40 lines of garbage and predicted on them.
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(DataError) as caught:
+        read_text_file(junk, **options)
+    assert str(caught.value) == (
+        f"{junk}, line 1: a NUL byte (0x00), which no text holds: the file is binary, not text; pass a text file"
+    )
+    controls = tmp_path / "controls.txt"  # no NUL byte, but control codes throughout
+    controls.write_bytes(b"ok line\n" + bytes(range(1, 256)) * 40)
+    with pytest.raises(
+        DataError, match=r"controls.txt, line 2: a control byte \(0x01\), one of [\d,]+ in its first "
+    ):
+        read_text_file(controls, **options)
+
+
+def test_utf16_without_its_mark_is_told_apart_from_binary_and_text_with_controls_reads(
+    tmp_path: Path,
+) -> None:
+    bare = tmp_path / "le.txt"
+    bare.write_bytes("hello\nworld\n".encode("utf-16-le"))
+    with pytest.raises(DataError, match=r"le.txt, line 1: a NUL byte .*pass --encoding utf-16-le \(Python: "):
+        read_text_file(bare)
+    assert read_text_file(bare, encoding="utf-16-le") == "hello\nworld\n"
+    text = tmp_path / "log.txt"  # tabs, a form feed and colour escapes are text's
+    text.write_text("a\tb\n\x1b[31mred\x1b[0m\n\x0cnext page\r\n" * 50)
+    assert read_text_file(text).startswith("a\tb\n")
+
+
+def test_a_table_of_control_codes_is_refused_as_binary_where_it_was_an_encoding_to_pass(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "t.csv"
+    file.write_bytes(b"a,b\n" + bytes(range(1, 256)) * 40)
+    assert _message(file).startswith(f"{file}, line 2: a control byte (0x01), one of ")

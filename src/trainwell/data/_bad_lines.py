@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
-__all__ = ["BadLine", "bad_json_line", "bad_table_line"]
+__all__ = ["BadLine", "bad_json_line", "bad_table_line", "binary_bytes"]
 
 
 class BadLine(Exception):
@@ -31,6 +31,12 @@ class BadLine(Exception):
 
 # pandas' C and Python parsers: "Expected 4 fields in line 11, saw 6".
 _EXPECTED = re.compile(r"Expected (\d+) fields in line \d+, saw (\d+)")
+#: Bytes looked at to tell a binary file from text.
+BINARY_SNIFF = 8192
+# C0 control bytes that no text holds (tab, line ends, form feed and escape are text's).
+_CONTROL = frozenset(range(0x01, 0x09)) | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
+# The share of control bytes in a file's start above which it is not text, even without a NUL byte.
+_CONTROL_SHARE = 0.02
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:
@@ -151,3 +157,21 @@ def bad_json_line(path: Path, encoding: str) -> tuple[str, str] | None:
             )
             return f"line {number}", f"a JSON {kind}, where each line holds one JSON object; fix that line"
     return None
+
+
+def binary_bytes(start: bytes) -> tuple[int, str] | None:
+    """Where and what marks ``start`` (a file's first :data:`BINARY_SNIFF` bytes, undecoded) as a binary file,
+    not text: ``(line, what)`` for its first NUL byte, or, with more than 2% of its bytes control codes no text
+    holds, for the first of those; ``None`` for text. NUL bytes are UTF-16 text's own: its caller reads such text
+    otherwise."""
+    sample = start[:BINARY_SNIFF]
+    at = sample.find(b"\x00")
+    if at >= 0:
+        what = "a NUL byte (0x00), which no text holds"
+    else:
+        controls = [position for position, byte in enumerate(sample) if byte in _CONTROL]
+        if len(controls) <= _CONTROL_SHARE * len(sample):
+            return None
+        at = controls[0]
+        what = f"a control byte (0x{sample[at]:02x}), one of {len(controls):,} in its first {len(sample):,} bytes"
+    return sample.count(b"\n", 0, at) + 1, what

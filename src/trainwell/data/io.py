@@ -24,7 +24,7 @@ import pandas as pd
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.text_encoding import check_encoding, check_encoding_errors
 from trainwell.core.warn import Note, warn
-from trainwell.data._bad_lines import BadLine, bad_json_line, bad_table_line
+from trainwell.data._bad_lines import BINARY_SNIFF, BadLine, bad_json_line, bad_table_line, binary_bytes
 from trainwell.data.dates import data_row
 
 __all__ = [
@@ -520,6 +520,10 @@ def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError
         --encoding-errors replace (Python: encoding_errors="replace")``.
     """
     path = Path(path)
+    if not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        binary = binary_file_error(_scan(path)[:BINARY_SNIFF], path)
+        if binary is not None:  # no --encoding reads it: latin-1, offered, read its bytes as garbage
+            return binary
     found = _first_undecodable(path, encoding)
     if found is not None:
         where = f"byte 0x{found[1]:02x} on line {found[0]}"
@@ -533,6 +537,26 @@ def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError
     if not fix.startswith("the file is UTF-8"):  # else the encoding given is the mistake, not the bytes
         fix += f"; {READ_ANYWAY}"
     return DataError(f"'{path}' is not {encoding} text ({where}); {fix}")
+
+
+def binary_file_error(start: bytes, shown: str | Path) -> DataError | None:
+    """The error for a file whose first bytes ``start`` are a binary file's (:func:`binary_bytes`: a NUL byte, or
+    many control codes), read as text; ``None`` for text. NUL bytes in every other place are UTF-16 text's,
+    without the byte-order mark that would have said so: then the fix is ``--encoding utf-16``."""
+    found = binary_bytes(start)
+    if found is None:
+        return None
+    line, what = found
+    nuls = start.count(b"\x00")
+    odd = start[1::2].count(0)  # ASCII in UTF-16-LE: "a\0b\0"
+    order = "le" if odd > 0.9 * nuls else "be" if nuls - odd > 0.9 * nuls else None
+    fix = "pass a text file"
+    if nuls >= len(start) // 3 and order is not None:
+        fix = (
+            f"if it is UTF-16 text without a byte-order mark, pass --encoding utf-16-{order} (Python: "
+            f'encoding="utf-16-{order}"); else {fix}'
+        )
+    return DataError(f"{shown}, line {line}: {what}: the file is binary, not text; {fix}")
 
 
 def _encoding_fix(path: Path, encoding: str) -> str:
@@ -642,8 +666,8 @@ def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors
     """
     check_encoding(encoding)
     check_encoding_errors(encoding_errors)
-    path = Path(path)
-    path = _need_file(path, "text file", "a text file")
+    shown = Path(path)
+    path = _need_file(shown, "text file", "a text file")
     try:
         with _open_bytes(path) as stream:
             raw = stream.read()
@@ -654,7 +678,11 @@ def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors
         ) from None
     except PermissionError:
         raise DataError(f"text file '{path}' cannot be read: permission denied; make it readable") from None
-    encoding = marked_encoding(path, encoding, path)
+    encoding = marked_encoding(path, encoding, shown)
+    if not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):  # their text holds NUL bytes
+        refused = binary_file_error(raw[:BINARY_SNIFF], shown)
+        if refused is not None:  # any encoding, even Latin-1 that reads every byte, would read garbage
+            raise refused
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
         return raw.decode(codec, errors=encoding_errors)
