@@ -3,6 +3,7 @@ is heeded (and ``fit(wd=...)``), a resume at another decay is refused, and ``sum
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,21 @@ def _own_groups_learner(spy: FirstStep, **kwargs: Any) -> Learner:
 def test_a_factorys_own_group_rates_keep_their_ratio_the_fits_rate_the_largest() -> None:
     spy = FirstStep()
     learn = _own_groups_learner(spy)
-    learn.fit(1, 3e-3)
+    with pytest.warns(
+        UserWarning,
+        match=r"^the optimizer's parameter groups set learning rates of their own \(body 1e-05 -> 3e-06, head 0\.01 "
+        r"-> 0\.003\): this fit's lr 0\.003 is the largest group's and the others keep their ratios to it; pass "
+        r"lr=0\.01 to train at the groups' own rates$",
+    ):
+        learn.fit(1, 3e-3)
     (body, head) = spy.fits[0]
     assert head == ("head", 3e-3, 0.1)
     assert body[0] == "body" and body[1] == pytest.approx(3e-6) and body[2] == 0.0
-    learn.fit_one_cycle(1, 1e-2)  # the schedule's peak is the largest group's; the ratio holds at every step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once per learner, and nothing to say at the groups' own rates
+        learn.fit_one_cycle(
+            1, 1e-2
+        )  # the schedule's peak is the largest group's; the ratio holds at every step
     (body, head) = spy.fits[1]
     assert body[1] / head[1] == pytest.approx(1e-3)
     assert learn.opt is not None and [g["max_lr"] for g in learn.opt.param_groups] == pytest.approx(
@@ -73,6 +84,7 @@ def test_a_factorys_own_group_rates_keep_their_ratio_the_fits_rate_the_largest()
     )
 
 
+@pytest.mark.filterwarnings("ignore:the optimizer's parameter groups set learning rates of their own")
 def test_a_fit_with_a_factorys_own_group_rates_resumes_exactly(tmp_path: Path) -> None:
     reference, resumed = resumed_beside_uninterrupted(
         lambda path: _own_groups_learner(FirstStep(), path=path), tmp_path, lr=3e-3
@@ -93,7 +105,8 @@ def test_a_group_without_a_rate_of_its_own_takes_the_fits_and_the_others_keep_th
         )
 
     learn = Learner(model, _data(), opt=my_opt, callbacks=[spy], progress=False, lr=1e-3)
-    learn.fit(1, 0.2)
+    with pytest.warns(UserWarning, match=r"\(group 0 0\.0001 -> 0\.02, group 1 0\.001 -> 0\.2\)"):
+        learn.fit(1, 0.2)
     assert [rate for _, rate, _ in spy.fits[0]] == pytest.approx([0.02, 0.2])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -185,6 +186,8 @@ class Learner:
         #: The optimizer as built and what it was built with (``opt``, ``wd``): a fit builds it again when they
         #: changed. The last fit's peak learning rates and weight decay, as :meth:`summary` shows them.
         self._opt_made: tuple[torch.optim.Optimizer, Any, float] | None = None
+        self._own_top_lr: float | None = None  # the largest of a factory's own group rates, when they differ
+        self._told_own_rates = False
         self._last_fit: dict[str, Any] | None = None
         self._reset_state()
 
@@ -351,9 +354,33 @@ class Learner:
             self.opt = self.opt_name(groups, lr=self.lr)
         else:
             self.opt = create_optimizer(self.opt_name, groups, lr=self.lr)
-        _keep_own_lr_ratios(self.opt)
+        top = _keep_own_lr_ratios(self.opt)
+        own = any(group["lr_ratio"] != 1.0 for group in self.opt.param_groups)
+        self._own_top_lr = top if own else None
         self._opt_made = (self.opt, self.opt_name, self.wd)
         return self.opt
+
+    def _say_own_rates_scaled(self) -> None:
+        """Say once per learner that the groups' own learning rates (an optimizer factory's) were scaled to this
+        fit's rate rather than used as they are: a Lightning user's 1e-5 and 1e-2 trained at the Learner's 1e-3
+        and 1e-6 in silence."""
+        top, opt = self._own_top_lr, self.opt
+        if top is None or opt is None or self._told_own_rates:
+            return
+        peak = max(float(group["max_lr"]) for group in opt.param_groups)
+        if math.isclose(peak, top, rel_tol=1e-9):
+            return
+        self._told_own_rates = True
+        named = [
+            f"{group.get('name', f'group {index}')} {group['lr_ratio'] * top:.3g} -> {group['max_lr']:.3g}"
+            for index, group in enumerate(opt.param_groups)
+        ]
+        warn(
+            f"the optimizer's parameter groups set learning rates of their own ({', '.join(named[:4])}"
+            f"{', ...' if len(named) > 4 else ''}): this fit's lr {peak:g} is the largest group's and the others "
+            f"keep their ratios to it; pass lr={top:g} to train at the groups' own rates",
+            UserWarning,
+        )
 
     def _current_opt(self) -> torch.optim.Optimizer:
         """The optimizer a fit trains with: :attr:`opt`, built when missing or when :attr:`opt_name` changed since
@@ -478,6 +505,7 @@ class Learner:
                 UserWarning,
             )
         self.set_lrs(self.lr if lr is None else lr)
+        self._say_own_rates_scaled()
         run_callbacks = list(callbacks)
         assert self.opt is not None
         self._last_fit = {
@@ -1412,17 +1440,19 @@ def _check_callback(callback: object) -> None:
     )
 
 
-def _keep_own_lr_ratios(opt: torch.optim.Optimizer) -> None:
+def _keep_own_lr_ratios(opt: torch.optim.Optimizer) -> float:
     """Record each parameter group's learning rate as the optimizer was built, as a fraction of the largest's
     (``"lr_ratio"``): 1 everywhere for the optimizers trainwell builds, the factory's own ratios for groups that
     set their own ``"lr"``. :meth:`Learner.set_lrs` scales them, so that those ratios outlive every fit (they
     were overwritten by the fit's rate, a 1000x ratio gone without a word). Kept in the groups, and so in
-    checkpoints; an optimizer set by hand has none, and each group takes the fit's rate."""
+    checkpoints; an optimizer set by hand has none, and each group takes the fit's rate. Returns the largest
+    rate."""
     groups = opt.param_groups
     rates = [float(group["lr"]) for group in groups]
     top = max(rates)
     for group, rate in zip(groups, rates, strict=True):
         group["lr_ratio"] = rate / top if top > 0 and rate > 0 else 1.0
+    return top
 
 
 def _same_opt(made_with: Any, now: Any) -> bool:
