@@ -59,6 +59,8 @@ def refuse_text_in_number_columns(df: pd.DataFrame, columns: Sequence[str], sour
     of its own."""
     for name in columns:
         values = df[name]
+        refuse_bytes(values, str(name), source)
+        refuse_infinite(values, str(name))
         if not _maybe_numbers(values):
             _warn_decimal_comma_categories(values, str(name))
             continue
@@ -77,6 +79,43 @@ def refuse_text_in_number_columns(df: pd.DataFrame, columns: Sequence[str], sour
             f"them empty to mark them missing, or pass --cat-names {name} (Python: cat_names=[{str(name)!r}]) to read "
             "the column as categories"
         )
+
+
+def refuse_bytes(values: pd.Series, name: str, source: str) -> None:
+    """Refuse a DataFrame column of ``bytes`` cells (a blob, or text not yet decoded): read as text, a byte that
+    is no UTF-8 stopped pandas with a bare ``UnicodeDecodeError`` naming no column, and one that is would have
+    been read as its ``b'...'`` form. Only a DataFrame holds bytes: a file's cells are read as text."""
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return  # the common column of text, told apart in C, not cell by cell
+    held = values.map(lambda value: isinstance(value, bytes | bytearray)).to_numpy(dtype=bool)
+    if not held.any():
+        return
+    position = int(np.flatnonzero(held)[0])
+    example = bytes(values.iloc[position])
+    shown = repr(example) if len(example) <= 20 else repr(example[:20])[:-1] + "...'"
+    raise DataError(
+        f"column {name!r} of {source} holds bytes, e.g. {shown} ({data_row(values, position)}): a table model reads "
+        f"text or numbers; decode it first (df[{name!r}] = df[{name!r}].str.decode('utf-8')), or leave it out with "
+        f"--ignore {name} (Python: ignore=[{name!r}])"
+    )
+
+
+def refuse_infinite(values: pd.Series, name: str) -> None:
+    """Refuse an input column of numbers holding an infinite value, as the recipe refuses one among a continuous
+    column's numbers, here for every inferred column: a column whose every cell is infinite was dropped as "the
+    same value in every training row" (advising --cat-names to keep it) while a single infinite cell was refused."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_complex_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif _maybe_numbers(values):  # numbers written as text: 'inf' among them is read as infinity
+        numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+    else:
+        return
+    infinite = np.flatnonzero(np.isinf(numbers))
+    if len(infinite):
+        row = data_row(values, int(infinite[0]))
+        raise DataError(f"column '{name}' holds an infinite value ({row}); replace it or leave it empty")
 
 
 def held_out_missing_words(

@@ -22,6 +22,7 @@ from trainwell.data.dates import data_row
 from trainwell.data.fingerprint import RowSketch, row_hashes
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
+from trainwell.data.targets import refuse_unusable_target_numbers, target_names
 from trainwell.data.task import Task, infer_task, warn_single_row_classes
 from trainwell.data.text_cells import (
     held_out_missing_words,
@@ -120,7 +121,7 @@ def tabular_data(
 
         found = table_source(
             source,
-            [target] if isinstance(target, str) else list(target),
+            target_names(target),
             test_given=test is not None,
             valid_col=valid_col,
             valid_given=splits is not None,
@@ -144,7 +145,7 @@ def tabular_data(
         )
     if names is None and not isinstance(source, pd.DataFrame):  # those a C4.5 .names file beside it declares
         names = df.attrs.get("header_names")
-    targets = [target] if isinstance(target, str) else list(target)
+    targets = target_names(target)
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
     check_columns(df, targets, name, "--target")
@@ -184,6 +185,7 @@ def tabular_data(
             positive=positive,
         )
     )
+    refuse_unusable_target_numbers(df, targets, labelled, resolved)
     if like is None:
         _check_target_and_inputs(df, resolved, labelled, excluded, cat_names, cont_names, date_formats, name)
     train_index, valid_index = choose_split(
@@ -535,17 +537,7 @@ def _check_source(source: Any, target: Any) -> None:
         raise DataError(
             f"source must be a table file's path or a pandas DataFrame, got {type(source).__name__}{array}"
         )
-    if isinstance(target, str):
-        return
-    try:
-        names = list(target)  # a list, a tuple, a pandas Index of column names
-    except TypeError:
-        names = []
-    if not names or not all(isinstance(name, str) for name in names):
-        raise ConfigError(
-            f"target (--target) must name the column to predict (or a list of columns), got {target!r}; pass e.g. "
-            "target='income'"
-        )
+    target_names(target)
 
 
 def _check_settings(valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None) -> None:

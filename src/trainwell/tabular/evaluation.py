@@ -333,6 +333,7 @@ def evaluate_table(
     """
     from trainwell.core.errors import ConfigError
     from trainwell.data.io import check_columns, labelled_rows, read_table
+    from trainwell.data.targets import refuse_unusable_target_numbers, target_names
     from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
@@ -362,7 +363,7 @@ def evaluate_table(
         if isinstance(source, pd.DataFrame)
         else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
     )
-    targets = [target] if isinstance(target, str) else list(target)
+    targets = target_names(target)
     check_columns(df, targets, name, "--target")
     if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
         from trainwell.data.documented import warn_documented_leaks
@@ -390,6 +391,7 @@ def evaluate_table(
         df = df[labelled.to_numpy()].reset_index(drop=True)
     column: str | list[str] = targets[0] if len(targets) == 1 else targets
     resolved = infer_task(df[column], name=targets[0], kind=task, label_delim=label_delim)
+    refuse_unusable_target_numbers(df if as_read is None else as_read, targets, labelled.to_numpy(), resolved)
     if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError.worded(
             lambda say: (
