@@ -246,9 +246,9 @@ def test_an_input_the_model_never_reads_is_left_out_of_the_graph(tmp_path: Path)
 
 
 def test_empty_or_incomplete_check_rows_are_refused(binary_dir: Path) -> None:
-    with pytest.raises(DataError, match="inputs has no rows"):
+    with pytest.raises(DataError, match=r"^inputs \(a DataFrame of the columns x1, x2, .*\) has no rows"):
         export_onnx(binary_dir, inputs=valid_rows().iloc[:0])
-    with pytest.raises(DataError, match="input columns missing from the rows to check the export on: x1"):
+    with pytest.raises(DataError, match="input column missing from the rows to check the export on: x1"):
         export_onnx(binary_dir, inputs=valid_rows().drop(columns=["x1"]))
     assert not (binary_dir / "model.onnx").exists()
 

@@ -139,7 +139,9 @@ def test_the_command_line_fits_and_cross_validates_trees(tmp_path: Path) -> None
     assert "gbdt:" in done.output and "boosting rounds" in done.output
     assert "Validation results (binary)" in done.output  # trees have no epochs to count
     refused = runner.invoke(app, ["fit", str(table), "--target", "bought", "--arch", "gbdt", "--epochs", "3"])
-    assert refused.exit_code == 2 and "epochs (--epochs) and lr (--lr) are for the MLP" in refused.output
+    said = refused.output
+    assert refused.exit_code == 2 and "--epochs is for the MLP; boosted trees (--arch gbdt) stop" in said
+    assert "--lr" not in said and "gbdt_settings" not in said  # only the option given, as an option
     cv = runner.invoke(app, ["evaluate", str(table), "--target", "bought", "--arch", "gbdt", "--cv", "3",
                              "--no-baselines"], env={"COLUMNS": "200"})  # fmt: skip
     assert cv.exit_code == 0, cv.output

@@ -109,7 +109,7 @@ def test_missing_columns_fail_unless_allowed(
     _, predictor = binary
     rows = frame.iloc[:10].drop(columns=["city"])
     with pytest.raises(
-        DataError, match=r"input columns missing from the input rows: city;.*allow_missing_columns"
+        DataError, match=r"input column missing from the input rows: city;.*allow_missing_columns"
     ):
         predictor.predict(rows)
     allowed = predictor.predict_proba(rows, allow_missing_columns=True)
@@ -132,7 +132,8 @@ def test_bad_rows_are_refused(binary: tuple[Learner, TabularPredictor], rows: ob
     _, predictor = binary
     with pytest.raises(
         DataError,
-        match=r"rows has no rows; pass at least one row|rows must be a DataFrame, a list of dicts, one row as a "
+        match=r"^the table \(a DataFrame of the columns area, rooms, city\) has no rows; pass at least one row$|"
+        r"^the list of rows is empty; pass at least one row$|rows must be a DataFrame, a list of dicts, one row as a "
         r"dict or a Series, or the path of a table file; got|rows 'area,rooms' is no file; pass the path of a table",
     ):
         predictor.predict(rows)  # type: ignore[arg-type]

@@ -7,9 +7,10 @@ twice with different values, whatever the command and the option; an option decl
 ``--date-format``) is meant to be repeated and is left alone. The same option given twice with the same value is
 accepted: nothing is lost.
 
-The same first reading refuses ``nan`` as the value of a number option (``--lr nan``, ``--valid-pct nan``): click
-reads it as a float that passes every range check (NaN compares false), and it went on to fail far from the
-option, in a message about checkpoint settings.
+The same first reading refuses a value of a number option that is no number: ``nan`` (``--lr nan``, ``--valid-pct
+nan``), which click read as a float that passes every range check (NaN compares false), so that it failed far
+from the option, in a message about checkpoint settings; and a word (``--lr abc``), which typer refused in
+pydantic's words without the value. Each is one line echoing the value with one that is read.
 """
 
 from __future__ import annotations
@@ -80,17 +81,66 @@ def refuse_repeated_options(command: Any, parent: Any, name: str | None, args: l
 
 
 def _refuse_nan(param: Any, given: Any, context: Any) -> None:
-    """A ``UsageError`` when a number option (``float``) is given ``nan``, which no range check catches."""
+    """A ``UsageError`` when a number option is given a value that is no number (``--lr abc``: typer's own
+    check said "Input should be a valid number, unable to parse string as a number", without the value), a
+    whole-number option a fraction (``--epochs 2.5``), or a ``float`` one ``nan``, which no range check catches.
+    The message echoes the value and shows one that is read: ``--lr 'abc' is not a number; write e.g. 3e-3``."""
     bare = getattr(param, "bare_type", None)  # typer >= 0.29 keeps the annotation's type, not a click type
     kind = bare() if callable(bare) else getattr(getattr(param, "type", None), "name", None)
-    if kind != "float":
+    if kind not in ("float", "int", "integer"):
         return
+    name = next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
     for value in given if isinstance(given, list) else [given]:
-        if isinstance(value, str) and value.strip().lower() in ("nan", "+nan", "-nan"):
-            name = next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
+        if not isinstance(value, str):
+            continue
+        number = _number(value)
+        example = _example(param, name, kind)
+        if number is None or number != number:  # NaN is not equal to itself
+            raise UsageError(f"{name} {value!r} is not a number; write e.g. {example}", ctx=context)
+        if kind == "float":  # an infinite value is the range check's to refuse
+            continue
+        if abs(number) == float("inf") or number != int(number):
+            raise UsageError(f"{name} {value!r} is not a whole number; write e.g. {example}", ctx=context)
+        if "e" in value.lower():  # 1e3: whole, but not read as one
             raise UsageError(
-                f"Invalid value for '{name}': {value!r} is not a number; give a number", ctx=context
+                f"{name} {value!r} is not written as a whole number; write e.g. {example}", ctx=context
             )
+
+
+#: A value to show for a number option whose default is none.
+_EXAMPLES = {
+    "--batch-size": "256",
+    "--clip": "1.0",
+    "--epochs": "10",
+    "--lr": "3e-3",
+    "--max-body-bytes": "1000000",
+    "--min-category-count": "3",
+    "--min-users": "5",
+    "--patience": "3",
+    "--seed": "0",
+    "--size": "128",
+    "--threads": "4",
+    "--top-k": "40",
+    "--top-p": "0.9",
+    "--wd": "0.01",
+}
+
+
+def _number(value: str) -> float | None:
+    """``value`` read as a number (``1e-3``, `` 5 ``, ``nan``), or ``None``."""
+    if "_" in value:  # Python reads 1_000, the option's own check does not
+        return None
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
+
+
+def _example(param: Any, name: str, kind: str) -> str:
+    default = getattr(param, "default", None)
+    if isinstance(default, (int, float)) and not isinstance(default, bool) and default == default:
+        return str(default)
+    return _EXAMPLES.get(name, "0.5" if kind == "float" else "1")
 
 
 def _shown(param: Any, value: Any) -> str:

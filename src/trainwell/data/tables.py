@@ -63,8 +63,25 @@ def rows_frame(
             f"file; got {type(rows).__name__}"
         )
     if len(frame) == 0:
-        raise DataError(f"{what} has no rows; pass at least one row")
+        raise DataError(f"{_empty(rows, frame, what)}; pass at least one row")
     return frame
+
+
+def _empty(rows: Any, frame: pd.DataFrame, what: str) -> str:
+    """What was passed, said to hold no rows: ``"the table (a DataFrame of the columns age, city) has no rows"``
+    (``"rows has no rows"`` named the parameter, not the table)."""
+    import pandas as pd
+
+    from trainwell.data.io import list_columns
+
+    if isinstance(rows, list):
+        return "the list of rows is empty" if what == "rows" else f"{what} (a list of rows) is empty"
+    if isinstance(rows, (str, os.PathLike)):
+        return f"the table file {str(rows)!r} has no rows"
+    kind = "a DataFrame" if isinstance(rows, pd.DataFrame) else type(rows).__name__
+    columns = [str(column) for column in frame.columns]
+    of = f" of the columns {list_columns(columns)}" if columns else " without columns"
+    return f"{'the table' if what == 'rows' else what} ({kind}{of}) has no rows"
 
 
 def prediction_table(

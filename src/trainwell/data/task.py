@@ -703,7 +703,7 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
     if kind == "regression" or (kind is None and is_numeric and _is_quantity(numeric)):
         if not is_numeric:
             words = present[pd.isna(pd.to_numeric(present, errors="coerce"))] if text else present
-            example = words.iloc[0] if len(words) else present.iloc[0]
+            example = plain_value(words.iloc[0] if len(words) else present.iloc[0])
             cells = (
                 f"{len(words)} cell{'s' if len(words) != 1 else ''} of text"
                 if len(words) < len(present)
@@ -971,11 +971,15 @@ def _as_list(values: Any) -> list[Any]:
     return list(values)
 
 
-def _jsonable(value: Any) -> Any:
-    """numpy scalars -> Python scalars so that classes survive a JSON round trip unchanged."""
+def plain_value(value: Any) -> Any:
+    """numpy scalars -> Python scalars: classes survive a JSON round trip unchanged, and a message shows ``inf``
+    or ``3.5``, not numpy's ``np.float64(3.5)``."""
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+_jsonable = plain_value
 
 
 def _key(value: Any) -> str:

@@ -93,7 +93,8 @@ def labelled_targets(
     absent = [name for name in model.input_names if name not in frame.columns]
     if absent:
         raise DataError(
-            f"input columns {', '.join(repr(name) for name in absent)} missing from {source}"
+            f"input column{'s' if len(absent) > 1 else ''} {', '.join(repr(name) for name in absent)} missing from "
+            f"{source}"
             f"{did_you_mean(absent, [str(column) for column in frame.columns])}; the model was "
             f"trained on: {list_columns(model.input_names)}. Pass rows with the training columns"
         )

@@ -181,9 +181,17 @@ def fit_table(
         raise ConfigError(f"arch (--arch) {arch!r} is not an architecture for tables: auto, mlp or gbdt")
     trees = arch in GBDT_NAMES
     if trees and (epochs is not None or lr is not None):
-        raise ConfigError(
-            "epochs (--epochs) and lr (--lr) are for the MLP; boosted trees (arch='gbdt') stop on their own "
-            "(early stopping on an inner tenth of the training rows): leave them out, or pass gbdt_settings"
+        given = [name for name, value in (("epochs", epochs), ("lr", lr)) if value is not None]
+        raise ConfigError.worded(
+            lambda say: (
+                f"{' and '.join(say(name) for name in given)} {'is' if len(given) == 1 else 'are'} for the MLP; "
+                f"boosted trees ({say('arch', 'gbdt')}) stop on their own (early stopping on an inner tenth of the "
+                f"training rows): leave {'it' if len(given) == 1 else 'them'} out, or "
+                + say.either(
+                    "set the trees' own settings with gbdt_settings (e.g. {'max_iter': 200})",
+                    "pass --arch mlp to train the MLP",
+                )
+            )
         )
     if gbdt_settings and not (trees or arch == "auto"):
         raise ConfigError("gbdt_settings is for arch='gbdt' (or 'auto')")
@@ -303,10 +311,11 @@ def folder_source(
     if isinstance(source, pd.DataFrame):
         return source, data_kwargs
     from trainwell.data.splits import table_source
+    from trainwell.data.targets import target_names
 
     found = table_source(
         source,
-        [target] if isinstance(target, str) else list(target),
+        target_names(target),
         command=command,
         test_given=data_kwargs.get("test") is not None,
         valid_col=data_kwargs.get("valid_col"),

@@ -62,6 +62,7 @@ from trainwell.data.dates import (
     parse_dates,
 )
 from trainwell.data.io import check_column_roles, list_columns
+from trainwell.data.task import plain_value
 from trainwell.tabular.words import WORDS_OF_FREE_TEXT, WORDS_PER_COLUMN, telling_words, word_flags
 
 __all__ = ["TabularRecipe"]
@@ -530,7 +531,7 @@ class TabularRecipe:
             from trainwell.data.io import did_you_mean
 
             raise DataError(
-                f"input columns missing from {source}: {', '.join(absent)}"
+                f"input column{'s' if len(absent) > 1 else ''} missing from {source}: {', '.join(absent)}"
                 f"{did_you_mean(absent, [str(column) for column in df.columns])}; the recipe needs "
                 f"{list_columns(self.columns)}. Add them, or pass "
                 "allow_missing_columns=True to treat them as missing"
@@ -746,7 +747,7 @@ def _choose_columns(
             continue
         values = df[name]
         if len(values) > 1 and values.notna().all() and values.nunique() == 1:
-            only = values.iloc[0]
+            only = plain_value(values.iloc[0])  # 3.5, not np.float64(3.5)
             dropped[name] = (
                 f"the same value in every training row ({only!r}): nothing to learn from it; pass it in "
                 f"--cat-names (Python: cat_names=[{str(name)!r}]) to keep it"
