@@ -110,7 +110,7 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     code, out, err = _output(tmp_path, "export", str(model), "--data", str(listed / "test.csv"))
     assert code == 0, err
     assert "onnxruntime matches PyTorch on 6 images from" in out
-    # --keep copies the CSV's columns beside each image's answer, the rows of skipped images left out.
+    # --keep copies the CSV's columns beside each image's answer; a skipped image keeps its row, empty but for why.
     (listed / "broken.png").write_bytes(b"not an image")
     kept = table.iloc[::3][["file"]].assign(file=lambda t: "../" + t["file"])
     kept = pd.concat(
@@ -123,15 +123,19 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     assert "broken.png" in err  # skipped, by name
     with_ids = pd.read_csv(io.StringIO(out))
     assert list(with_ids.columns[:2]) == ["id", "file"]
-    assert with_ids["id"].tolist() == ["row0", "row1", "row3", "row4", "row5", "row6"]
-    pd.testing.assert_frame_equal(with_ids.drop(columns="id"), from_csv)
+    assert with_ids["id"].tolist() == [f"row{i}" for i in range(7)]
+    assert with_ids.loc[2, "error"].startswith("UnidentifiedImageError") and pd.isna(
+        with_ids.loc[2, "prediction"]
+    )
+    decoded = with_ids.drop(index=2, columns=["id", "error"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(decoded, from_csv)
     code, out, err = _output(
         tmp_path, "predict", str(model), str(listed / "keep.csv"), "--keep", "id", "--label-only"
     )
     assert code == 0, err  # a submission file: the label under the column it was trained from
     labels_only = pd.read_csv(io.StringIO(out))
     assert list(labels_only.columns) == ["id", "species"]  # the ids name the rows: no path
-    assert labels_only["species"].tolist() == with_ids["prediction"].tolist()
+    assert labels_only.fillna("")["species"].tolist() == with_ids.fillna("")["prediction"].tolist()
     code, _, err = _output(tmp_path, "predict", str(model), *named[:2], "--keep", "id")
     assert code == 2 and "image files and folders have none" in err
     (listed / "other.csv").write_text("path\nx.png\n")
@@ -178,7 +182,12 @@ def test_a_folder_trained_model_predicts_a_csv_of_paths_named_by_path_col(tmp_pa
     code, out, err = _output(tmp_path, "predict", str(model), str(tmp_path / "gone.csv"), "--path-col", "image",
                              "--keep", "id")  # fmt: skip
     assert code == 0, err
-    assert pd.read_csv(io.StringIO(out))["id"].tolist() == ["t0", "t2"]
+    assert pd.read_csv(io.StringIO(out))["id"].tolist() == ["t0", "t1", "t2"]
+    assert pd.read_csv(io.StringIO(out))["error"].fillna("").tolist() == [
+        "",
+        "does not exist or is not a file",
+        "",
+    ]
     assert "skipped 1 unreadable image file(s) of 3: train/gone.png: does not exist or is not a file" in err
     # Paths written as Windows writes them are read with / (they were "do not exist").
     (tmp_path / "windows.csv").write_text("id,image\n" + "".join(f"w{i},{p.replace('/', chr(92))}\n"

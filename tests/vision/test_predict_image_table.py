@@ -57,15 +57,22 @@ def test_the_command_line_names_a_tables_rows_by_its_column_of_paths_as_written(
     written = pd.read_csv(test)
     table, err = _predict(tour / "model", test)
     assert "skipped 1 unreadable image file(s) of 7" in err and "broken.png" in err
-    assert list(table.columns) == ["image", "prediction", "probability_vertical"]
-    # one row per row whose image decoded, in order, the cells as the CSV writes them: it joins back
-    assert table["image"].tolist() == written["image"].drop(index=2).tolist()
-    assert set(table["image"]) <= set(written["image"]) and not table["image"].str.contains("csvimg").any()
+    assert "each keeps its row, with an empty prediction and the reason in the 'error' column" in err
+    assert list(table.columns) == ["image", "prediction", "probability_vertical", "error"]
+    # one row per row of the CSV, in order, the cells as the CSV writes them: it joins back, the broken one too
+    assert table["image"].tolist() == written["image"].tolist()
+    assert not table["image"].str.contains("csvimg").any()
+    broken = table.loc[2]
+    assert pd.isna(broken["prediction"]) and pd.isna(broken["probability_vertical"])
+    assert (
+        broken["error"].startswith("UnidentifiedImageError: ") and table["error"].drop(index=2).isna().all()
+    )
+    decoded = table.drop(index=2).reset_index(drop=True).drop(columns="error")
     # the images named on the command line are answered alike, each by its own path
-    files = [tour / "csvimg" / cell for cell in table["image"]]
+    files = [tour / "csvimg" / cell for cell in decoded["image"]]
     direct, _ = _predict(tour / "model", *files)
     assert direct.columns[0] == "path"
-    pd.testing.assert_frame_equal(table.drop(columns="image"), direct.drop(columns="path"))
+    pd.testing.assert_frame_equal(decoded.drop(columns="image"), direct.drop(columns="path"))
     # --keep names the column of paths once, where it is named; other kept columns come first, as before
     kept, _ = _predict(tour / "model", test, "--keep", "image")
     pd.testing.assert_frame_equal(kept, table)
@@ -88,17 +95,21 @@ def test_python_predicts_a_csv_and_a_dataframe_under_their_column_of_paths(
     with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 7: .*broken\.png"):
         from_csv = predictor.predict(test)
     assert from_csv.columns[0] == "image" and "path" not in from_csv.columns
-    # the rows' positions in the CSV as the index: the broken third row (2) is the one missing
-    assert list(from_csv.index) == [0, 1, 3, 4, 5, 6]
-    assert from_csv["image"].equals(written["image"].loc[from_csv.index])
+    # the rows' positions in the CSV as the index: the broken third row (2) keeps its place, empty but for why
+    assert list(from_csv.index) == [0, 1, 2, 3, 4, 5, 6]
+    assert from_csv["image"].equals(written["image"])
+    assert pd.isna(from_csv.loc[2, "prediction"]) and "cannot identify image file" in from_csv.loc[2, "error"]
+    assert (from_csv["error"] == "").sum() == 6
     joined = written.join(from_csv.drop(columns="image"), how="inner")
-    assert len(joined) == 6 and joined["image"].tolist() == from_csv["image"].tolist()
+    assert len(joined) == 7 and joined["image"].tolist() == from_csv["image"].tolist()
     monkeypatch.chdir(tour / "csvimg")  # a DataFrame's paths are read from the working folder
     frame = written.drop(index=2).set_index(pd.Index([10, 11, 13, 14, 15, 16]))
     from_frame = predictor.predict(frame)
     assert list(from_frame.index) == [10, 11, 13, 14, 15, 16] and from_frame.columns[0] == "image"
     assert from_frame["image"].tolist() == frame["image"].tolist()
-    pd.testing.assert_frame_equal(from_frame.reset_index(drop=True), from_csv.reset_index(drop=True))
+    decoded = from_csv.drop(index=2, columns="error")
+    decoded["prediction"] = decoded["prediction"].astype(from_frame["prediction"].dtype)
+    pd.testing.assert_frame_equal(from_frame.reset_index(drop=True), decoded.reset_index(drop=True))
     # paths given on their own keep their 'path' column
     assert predictor.predict(frame["image"].tolist()).columns[0] == "path"
 

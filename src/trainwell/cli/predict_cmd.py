@@ -652,13 +652,13 @@ def _predict_images(
     predictor: Any, data: list[Path], tta: bool, model: Path, kept: list[str], path_col: str | None = None
 ) -> Any:
     """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths. Files
-    and folders give each image's path in a ``path`` column; one CSV gives its rows whose image decoded, in order,
-    after its own column of paths with the cells as written, and the ``kept`` columns of its rows in front, so
-    the answers join back to it. An unreadable file found inside a folder or listed in a table is skipped with a
-    warning naming it, as ``fit`` skips it; a file named on the command line stops with its name."""
+    and folders give each image's path in a ``path`` column; one CSV gives its rows with a path, in order, after
+    its own column of paths with the cells as written, and the ``kept`` columns of its rows in front, so the
+    answers join back to it. An unreadable file found inside a folder or listed in a table is skipped with a
+    warning naming it, as ``fit`` skips it, and keeps its row, empty but for the reason in an ``error`` column; a
+    file named on the command line stops with its name."""
     from trainwell.core.paths import is_idx_file
-    from trainwell.data.tables import prediction_table
-    from trainwell.vision.predictor import expand_image_paths, probabilities_of_files, table_predictions
+    from trainwell.vision.predictor import expand_image_paths, file_predictions, table_predictions
 
     if any(path.is_file() and is_idx_file(path) for path in data):
         return _predict_idx(predictor, data, tta, kept)
@@ -679,10 +679,9 @@ def _predict_images(
     else:
         paths = expand_image_paths(data, column, f"'{model}'", given=path_col is not None)
         named = {Path(item) for item in data if Path(item).is_file()}
-        probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
-        predictions = prediction_table(predictor.task, probabilities, range(len(readable)))
-        predictions.insert(0, "path", [str(p) for p in readable])
-        _add_actual(predictions, predictor.task, data, readable, model)
+        predictions = file_predictions(predictor, paths, tta=tta, named=named)
+        predictions.insert(0, "path", [str(p) for p in paths])
+        _add_actual(predictions, predictor.task, data, paths, model)
     if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
         from trainwell.cli._common import err_console
         from trainwell.vision.transform import describe_tta
@@ -695,20 +694,23 @@ def _predict_images(
     return predictions
 
 
-def _add_actual(predictions: Any, task: Any, data: list[Path], readable: list[Path], model: Path) -> None:
+def _add_actual(predictions: Any, task: Any, data: list[Path], paths: list[Path], model: Path) -> None:
     """An ``actual`` column after the prediction when the folders given are sorted into the model's class folders
-    (:mod:`trainwell.vision._actual`), and the accuracy on them in one line on standard error."""
+    (:mod:`trainwell.vision._actual`), and the accuracy on them in one line on standard error (over the images
+    decoded: a skipped one's row has no prediction)."""
     from trainwell.vision._actual import accuracy_line, folder_classes
 
-    actual = folder_classes(task, data, readable)
+    actual = folder_classes(task, data, paths)
     if actual is None:
         return
     predictions.insert(predictions.columns.get_loc("prediction") + 1, "actual", actual)
     from trainwell.cli._common import err_console
 
+    decoded = predictions["error"] == "" if "error" in predictions.columns else [True] * len(predictions)
+    scored = predictions[decoded]
     folders = str(data[0]) if len(data) == 1 else f"{data[0]} (one folder at a time)"
     err_console.print(
-        accuracy_line(list(predictions["prediction"]), actual, str(model), folders),
+        accuracy_line(list(scored["prediction"]), list(scored["actual"]), str(model), folders),
         soft_wrap=True,
         markup=False,
         highlight=False,
@@ -730,8 +732,7 @@ def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[
     from trainwell.cli._parquet_images import image_column, write_images
     from trainwell.core.columnar import is_arrow, read_columnar, schema_of
     from trainwell.core.errors import DataError
-    from trainwell.data.tables import prediction_table
-    from trainwell.vision.predictor import probabilities_of_files
+    from trainwell.vision.predictor import file_predictions
 
     column = str(image_column(source))
     others = [name for name in schema_of(source).names if name != column]
@@ -744,12 +745,9 @@ def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[
         written = write_images(source, column, Path(scratch))
         if not written:
             raise DataError(f"'{source}': no image in column '{column}'")
-        position = {file: row for row, file in written}
-        probabilities, readable = probabilities_of_files(
-            predictor, [file for _, file in written], tta=tta, named=set()
-        )
-        rows = [position[Path(file)] for file in readable]
-    predictions = prediction_table(predictor.task, probabilities, range(len(rows)))
+        # an image that cannot be decoded keeps its row, empty but for the reason in an error column
+        predictions = file_predictions(predictor, [file for _, file in written], tta=tta, named=set())
+        rows = [row for row, _ in written]
     predictions.insert(0, "index", rows)
     if kept:
         from trainwell.data.io import hub_class_names

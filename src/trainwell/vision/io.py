@@ -751,27 +751,54 @@ def decode_images(
     return images[: len(kept)], kept
 
 
-def warn_skipped(messages: Sequence[str], total: int) -> None:
-    """One warning naming the unreadable files skipped (the first few, ``"path: Error: why"``) of ``total``:
-    what ``fit``, ``predict``, ``report`` and ``export --data`` all say about a corrupt file."""
-    shown = "; ".join(messages[:3])
-    more = f"; and {len(messages) - 3} more" if len(messages) > 3 else ""
-    warn(
-        f"skipped {len(messages)} unreadable image file(s) of {total}: {shown}{more}",
-        UserWarning,
+#: Unreadable files a warning names one by one; past this many, the warning names these and writes them all to
+#: a list file it names.
+SHOWN_SKIPPED = 10
+
+
+def warn_skipped(messages: Sequence[str], total: int, *, rows: bool = False) -> None:
+    """One warning naming the unreadable files skipped (``"path: Error: why"``) of ``total``: what ``fit``,
+    ``predict``, ``report`` and ``export --data`` all say about a corrupt file. Every file is named, so a user
+    can find each: up to :data:`SHOWN_SKIPPED` in the warning, and past that the first of them there and all of
+    them in a text file in the temporary folder, one a line, whose path the warning gives. ``rows``: the
+    predictions keep a row for each (empty, with the reason in an ``error`` column), which the warning says."""
+    shown = "; ".join(messages[:SHOWN_SKIPPED])
+    more = ""
+    if len(messages) > SHOWN_SKIPPED:
+        more = f"; and {len(messages) - SHOWN_SKIPPED:,} more (all {len(messages):,} listed in {_skipped_list(messages)})"
+    kept = (
+        "; each keeps its row, with an empty prediction and the reason in the 'error' column" if rows else ""
     )
+    warn(f"skipped {len(messages):,} unreadable image file(s) of {total:,}: {shown}{more}{kept}", UserWarning)
+
+
+def _skipped_list(messages: Sequence[str]) -> Path:
+    """``messages`` written one a line to a new file in the temporary folder: where a warning names the files
+    it has no room for."""
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix="trainwell-skipped-images-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write("".join(f"{message}\n" for message in messages))
+    return Path(name)
 
 
 def decode_error_message(path: Path, error: BaseException) -> str:
     """How a skipped file is named: ``"path: Error: first line of the reason"`` (a link to no file: where it
     leads)."""
+    return f"{path}: {decode_error_reason(path, error)}"
+
+
+def decode_error_reason(path: Path, error: BaseException) -> str:
+    """Why ``path`` could not be decoded, in :func:`decode_error_message`'s words without the path: what the
+    ``error`` column of predictions says of a skipped file."""
     if Path(path).is_symlink() and not Path(path).exists():
-        return f"{path}: a link to '{os.readlink(path)}', which does not exist"
+        return f"a link to '{os.readlink(path)}', which does not exist"
     if isinstance(error, DataError) and str(error).startswith(
         f"'{path}' "
     ):  # the reason names the path already
-        return f"{path}: {str(error).splitlines()[0][len(str(path)) + 3 :][:120]}"
-    return f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
+        return str(error).splitlines()[0][len(str(path)) + 3 :][:120]
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
 
 
 #: Colour images among grayscale ones, at most this share of those looked at, are warned of: a stray file, or

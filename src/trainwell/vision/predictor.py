@@ -21,6 +21,7 @@ from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
     NO_STANDARD_INPUT,
     decode_error_message,
+    decode_error_reason,
     image_files,
     is_table_file,
     listed_image_paths,
@@ -135,7 +136,8 @@ class ImagePredictor(Predictor):
         (relative to it), a pandas Series of paths (a table's column: its index is kept, so the table joins
         back) or a DataFrame, whose paths are in ``path_col`` (default: the column of paths the model was
         trained from). An unreadable file found in a folder or listed in a CSV is skipped with a warning naming
-        it; one named in the input stops with its name. ``at_least_one`` (multi-label models; refused for others):
+        it and keeps its row, with an empty prediction and the reason in an ``error`` column (last; there only
+        when a file was skipped); one named in the input stops with its name. ``at_least_one`` (multi-label models; refused for others):
         an image with no label over its threshold gets its likeliest label instead of an empty prediction (off by
         default: :meth:`~trainwell.data.task.Task.decode`).
         """
@@ -206,14 +208,14 @@ def path_predictions(
     (:func:`table_predictions`): its own column of paths first, as written, so they join back to it.
 
     A file named in ``items`` that cannot be decoded stops with its name; one found in a folder or listed in a
-    table is skipped with a warning. ``path_col``: the column of paths of a CSV in ``items`` (default: the one the
+    table is skipped with a warning and keeps its row, empty but for the reason in an ``error`` column
+    (:func:`file_predictions`). ``path_col``: the column of paths of a CSV in ``items`` (default: the one the
     model was trained from). ``index``: the rows' labels (a pandas Series' index), kept when every item is a file.
     ``listed_as``: the name of the DataFrame column ``items`` came from, which then names the first column and
     whose cells it holds as written (when every item is a file; a folder among them gives ``path``).
     ``at_least_one``: as :meth:`ImagePredictor.predict` takes it (the caller refuses it for a model that is not
     multi-label).
     """
-    from trainwell.data.tables import prediction_table
 
     files = [Path(item) for item in items]
     tables = [path for path in files if path.is_file() and is_table_file(path)]
@@ -235,19 +237,15 @@ def path_predictions(
         return predictions
     named = {path for path in files if path.is_file() and not is_table_file(path)}
     paths = expand_image_paths(items, path_col or trained, given=path_col is not None)
-    probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
-    # every item a file, each decoded (a named file stops rather than be skipped): one row per item, in order
-    one_each = all(path in named for path in files) and len(kept) == len(files)
-    table = prediction_table(
-        predictor.task,
-        probabilities,
-        index if index is not None and one_each else range(len(kept)),
-        at_least_one=at_least_one,
-    )
+    table = file_predictions(predictor, paths, tta=tta, named=named, at_least_one=at_least_one)
+    # every item a file (one that cannot be decoded stops rather than be skipped): one row per item, in order
+    one_each = all(path in named for path in files)
+    if index is not None and one_each:
+        table.index = index
     if listed_as is not None and one_each:
         table.insert(0, listed_as, list(items))
     else:
-        table.insert(0, "path", [str(path) for path in kept])
+        table.insert(0, "path", [str(path) for path in paths])
     return table
 
 
@@ -261,32 +259,26 @@ def table_predictions(
     given: bool = False,
     at_least_one: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Predictions for the images a CSV lists in ``path_col`` (relative to its folder), one row per row whose
-    image decoded, in order, after the table's column ``path_col`` with its cells as written, indexed by the
-    rows' labels (0-based positions), so the answers join back to the table; and those rows of the table (for
-    the command line's ``--keep``).
+    """Predictions for the images a CSV lists in ``path_col`` (relative to its folder), one row per row with a
+    path, in order, after the table's column ``path_col`` with its cells as written, indexed by the rows' labels
+    (0-based positions), so the answers join back to the table; and those rows of the table (for the command
+    line's ``--keep``).
 
     A row without a path is left out; one whose image cannot be decoded (or does not exist, while others do) is
-    skipped with a warning naming it, as ``fit`` skips it. ``model`` and ``given``: as
+    skipped with a warning naming it, as ``fit`` skips it, and keeps its row, empty but for the reason in an
+    ``error`` column (:func:`file_predictions`). ``model`` and ``given``: as
     :func:`~trainwell.vision.io.listed_image_paths` takes them.
     """
     from trainwell.data.io import read_table
-    from trainwell.data.tables import prediction_table
 
     paths = listed_image_paths(table, path_col, model, given)  # refuses a table without the column
     assert path_col is not None
     rows = read_table(table, na_values=(), pandas_na=False)
     listed = rows.index[rows[path_col].notna()]  # the rows listed_image_paths read, in order
     assert len(listed) == len(paths), "one listed path per row with a path"
-    probabilities, kept = probabilities_of_files(predictor, paths, tta=tta)
-    decoded, position = [], 0
-    for path in kept:  # a subsequence of paths: the unreadable ones are skipped
-        while paths[position] != path:
-            position += 1
-        decoded.append(listed[position])
-        position += 1
-    read = rows.loc[decoded]
-    predictions = prediction_table(predictor.task, probabilities, read.index, at_least_one=at_least_one)
+    predictions = file_predictions(predictor, paths, tta=tta, at_least_one=at_least_one)
+    predictions.index = listed
+    read = rows.loc[listed]
     predictions.insert(0, path_col, read[path_col])
     return predictions, read
 
@@ -331,6 +323,7 @@ def readable_pixels(
     *,
     named: Collection[Path] = (),
     chunk: int = 2 * BATCH_IMAGES,
+    skipped: list[tuple[int, str]] | None = None,
 ) -> Iterator[tuple[torch.Tensor, list[Path]]]:
     """The image files decoded for ``predictor``, a chunk at a time: ``uint8`` pixels ``(n, C, H, W)`` and the
     ``n`` paths they came from, so that memory stays flat on a large folder.
@@ -339,21 +332,27 @@ def readable_pixels(
     names it (:func:`trainwell.vision.io.warn_skipped`); a file in ``named`` (one the user named rather than
     one found in a folder) stops with its name instead. Raises :class:`DataError` when none can be decoded.
     Each chunk is decoded once when all its files are readable; only a failing chunk is retried file by file.
+    ``skipped``: a list that receives each skipped file's position in ``paths`` and the reason it could not be
+    decoded (:func:`~trainwell.vision.io.decode_error_reason`), for predictions that keep a row for it; the
+    warning then says they do.
     """
-    kept_count, skipped = 0, []
+    kept_count, messages = 0, []
     for start in range(0, len(paths), chunk):
         part = list(paths[start : start + chunk])
         try:
             pixels = predictor.pixels(part)
         except DataError:
             arrays, readable = [], []
-            for path in part:
+            for position, path in enumerate(part, start=start):
                 try:
                     arrays.append(predictor.pixels([path]))
                 except DataError as error:
                     if Path(path) in named:
                         raise
-                    skipped.append(decode_error_message(path, error.__cause__ or error))
+                    cause = error.__cause__ or error
+                    messages.append(decode_error_message(path, cause))
+                    if skipped is not None:
+                        skipped.append((position, decode_error_reason(path, cause)))
                 else:
                     readable.append(path)
             if not readable:
@@ -364,12 +363,44 @@ def readable_pixels(
         kept_count += len(part)
         yield pixels, part
     if not kept_count:
-        shown = skipped[0] if skipped else "no files given"
+        shown = messages[0] if messages else "no files given"
         raise DataError(
             f"none of the {len(paths)} images could be decoded, e.g. {shown}; pass JPEG or PNG files"
         )
-    if skipped:
-        warn_skipped(skipped, len(paths))
+    if messages:
+        warn_skipped(messages, len(paths), rows=skipped is not None)
+
+
+def file_predictions(
+    predictor: Any,
+    paths: Sequence[Path],
+    *,
+    tta: bool = False,
+    named: Collection[Path] = (),
+    at_least_one: bool = False,
+) -> pd.DataFrame:
+    """One row per file of ``paths``, in order, indexed from 0: the prediction and the probabilities
+    (:func:`~trainwell.data.tables.prediction_table`). A file that cannot be decoded is skipped as
+    :func:`readable_pixels` says but keeps its row, with an empty prediction and probabilities and the reason in
+    an ``error`` column (last, empty on the other rows; there only when a file was skipped), so the answers join
+    back to every file given."""
+    from trainwell.data.tables import prediction_table
+
+    skipped: list[tuple[int, str]] = []
+    outputs = [
+        torch.as_tensor(predictor.predict_proba(pixels, tta=tta))  # the ONNX predictor answers arrays
+        for pixels, _part in readable_pixels(predictor, paths, named=named, skipped=skipped)
+    ]
+    failed = dict(skipped)
+    decoded = [position for position in range(len(paths)) if position not in failed]
+    table = prediction_table(predictor.task, torch.cat(outputs), decoded, at_least_one=at_least_one)
+    if not failed:
+        return table
+    if "prediction" in table.columns:  # class labels stay as they are (3, not 3.0) beside the empty rows
+        table["prediction"] = table["prediction"].astype(object)
+    table = table.reindex(range(len(paths)))
+    table["error"] = [failed.get(position, "") for position in range(len(paths))]
+    return table
 
 
 def probabilities_of_files(
