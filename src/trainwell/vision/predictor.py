@@ -403,18 +403,5 @@ def file_predictions(
     return table
 
 
-def probabilities_of_files(
-    predictor: Any, paths: Sequence[Path], *, tta: bool = False, named: Collection[Path] = ()
-) -> tuple[torch.Tensor, list[Path]]:
-    """The predicted probabilities of the readable files among ``paths`` and those files, in order; unreadable
-    files are skipped as :func:`readable_pixels` says."""
-    outputs, kept = [], []
-    for pixels, part in readable_pixels(predictor, paths, named=named):
-        # torch's predictor answers tensors, the ONNX predictor arrays
-        outputs.append(torch.as_tensor(predictor.predict_proba(pixels, tta=tta)))
-        kept.extend(part)
-    return torch.cat(outputs), kept
-
-
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> ImagePredictor:
     return ImagePredictor.from_artifact(metadata, state)
