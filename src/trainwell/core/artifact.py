@@ -246,6 +246,7 @@ def save_artifact(
     document = _metadata_document(metadata, extra_files)
     tensors = _prepare_tensors(state_dict)
 
+    replaced = _replaced_kind(target, document)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = _sibling(target, "tmp")
     # mkdir (not tempfile.mkdtemp) so the artifact gets the usual umask permissions, not 0o700.
@@ -262,6 +263,8 @@ def save_artifact(
             f"report {shown} --data ROWS writes one of the new model)",
             UserWarning,
         )
+    if replaced:
+        warn(f"replaced {replaced} in '{shown}' with {_kind_of(json.loads(document))}", UserWarning)
     if kept:
         warn(
             f"kept {', '.join(kept)} in '{shown}' from the model directory this save replaced (files it does not "
@@ -269,6 +272,32 @@ def save_artifact(
             UserWarning,
         )
     return target
+
+
+def _kind_of(metadata: Mapping[str, Any]) -> str:
+    """A model's kind in words, from its metadata: ``"a vision multiclass model"``."""
+    application = metadata.get("application")
+    task = metadata.get("task")
+    kind = task.get("kind") if isinstance(task, Mapping) else None
+    words = " ".join(str(word) for word in (application, kind) if isinstance(word, str) and word)
+    return f"a {words} model" if words else "a model"
+
+
+def _replaced_kind(target: Path, document: str) -> str | None:
+    """The model of another kind (application or task) that a save to ``target`` replaces, in words with its
+    date (``"the vision multiclass model fitted 2026-12-06T19:47:03+00:00"``), or ``None``: an image model
+    replaced by a table model had gone without a word. The same kind fitted again is the usual reuse of --out."""
+    try:
+        old = json.loads((target / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no model there, or a damaged one: nothing to name
+        return None
+    if not isinstance(old, dict):
+        return None
+    old_kind, new_kind = _kind_of(old), _kind_of(json.loads(document))
+    if old_kind == new_kind:
+        return None
+    created = old.get("created")
+    return "the" + old_kind.removeprefix("a") + (f" fitted {created}" if isinstance(created, str) else "")
 
 
 def read_metadata(directory: str | Path) -> dict[str, Any]:

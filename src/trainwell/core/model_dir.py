@@ -56,6 +56,13 @@ def check_model_directory(path: Path, shown: str) -> None:
         raise ArtifactError(
             f"'{shown}' is a file, not a model directory; pass the folder written by `trainwell fit --out`{inside}"
         )
+    if not (path / METADATA_FILE).is_file() and (path / FIT_CHECKPOINT_FILE).is_file():
+        # fit's own words for this folder (trainwell fit --out DIR without --resume says the same)
+        raise ArtifactError(
+            f"'{shown}' holds the checkpoint of a fit that did not finish, not a model yet (no {METADATA_FILE}); "
+            f"continue it with the same `trainwell fit` arguments and --resume (its model is written there when it "
+            f"ends), or delete '{path / FIT_CHECKPOINT_FILE}' to start afresh"
+        )
     if not (path / METADATA_FILE).is_file():
         raise ArtifactError(
             f"'{shown}' is not a trainwell model directory (no {METADATA_FILE}); "
