@@ -255,7 +255,12 @@ def test_two_numeric_values_are_binary_unless_told_regression() -> None:
             DataError,
             "every training rating .* is 4; there is nothing to learn.*'rating'",
         ),
-        ({"rating": [5, 3, np.inf, 2, 1] * 4}, {}, DataError, "'rating' holds an infinite value"),
+        (
+            {"rating": [5, 3, np.inf, 2, 1] * 4},
+            {},
+            DataError,
+            r"'rating' holds inf in data row 3 \(4 rows in all\), an infinite",
+        ),
         ({}, {"task": "multiclass"}, ConfigError, "--task 'multiclass' does not fit ratings"),
         ({}, {"batch_size": 0}, ConfigError, "batch_size must be a whole number of at least 1, got 0"),
         ({}, {"batch_size": 2.5}, ConfigError, "batch_size .* got 2.5"),

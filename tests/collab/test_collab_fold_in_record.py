@@ -150,7 +150,7 @@ def test_rows_without_the_models_columns_or_with_an_empty_rating_are_refused(
     empty = newer.astype({"rating": float})
     empty.loc[3, "rating"] = np.nan
     with pytest.raises(
-        DataError, match=r"^column 'rating' of the rows given is empty in 1 of \d+ rows \(first: row 3\)"
+        DataError, match=r"^column 'rating' of the rows given is empty in 1 of \d+ rows \(first: data row 4\)"
     ):
         fold_in(run.learn, empty)
     assert run.data.recipe.n_items == 37 and not run.data.folded_in  # type: ignore[attr-defined, union-attr]

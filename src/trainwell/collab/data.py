@@ -25,6 +25,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
+from trainwell.data.dates import data_row
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, is_number, list_columns, read_table
 from trainwell.data.loader import TensorLoader
@@ -508,26 +509,36 @@ def _shown_id(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-#: A rating scale: at most this many distinct values, which hold all but OFF_SCALE_SHARE of the ratings.
-SCALE_VALUES, OFF_SCALE_SHARE = 21, 0.001
+#: A rating scale: at most SCALE_VALUES distinct values, each held by at least OFF_SCALE_SHARE of the ratings
+#: (and 2), which hold all but RARE_SHARE of them plus RARE_ROWS: the rest are rare values, among them any off
+#: the scale.
+SCALE_VALUES, OFF_SCALE_SHARE, RARE_SHARE, RARE_ROWS = 21, 0.001, 0.01, 2
 
 
 def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
     """Warn of a few ratings outside the scale the others use (a 50 or a -3 among ratings of 1 to 5, a typo):
-    the model's range stretches to hold them and every answer drifts toward them."""
+    the model's range stretches to hold them and every answer drifts toward them.
+
+    Whether the ratings have a scale is told by the rare values (those too few to be on it): a handful is typos
+    on a scale; many are amounts or counts, which have none. The off-scale ratings themselves were the count
+    once, at most one in a thousand plus one: a second typo in 600 ratings (a -4 and a -2 among 1 to 5) hid
+    both, while a 1e30 alone was said."""
     numbers = pd.to_numeric(ratings, errors="coerce")
     counts = numbers.value_counts()
     common = counts[counts >= max(2, OFF_SCALE_SHARE * len(numbers))]
     if len(common) < 2 or len(common) > SCALE_VALUES:
         return  # no scale (amounts, counts): nothing is off it
+    if len(numbers) - int(common.sum()) > RARE_SHARE * len(numbers) + RARE_ROWS:
+        return  # many values too rare to be on a scale: amounts, not a scale with typos
     low, high = float(common.index.min()), float(common.index.max())
     off = (numbers < low) | (numbers > high)
-    if not off.any() or off.sum() > OFF_SCALE_SHARE * len(numbers) + 1:
+    if not off.any():
         return
     positions = np.flatnonzero(off.to_numpy())
-    shown = ", ".join(f"{numbers.iloc[i]:g} (data row {i + 1})" for i in positions[:3])
+    shown = ", ".join(f"{numbers.iloc[i]:g} ({data_row(ratings, int(i))})" for i in positions[:3])
     warn(
-        f"{len(positions):,} rating{'s' if len(positions) > 1 else ''} of {source} lie outside the scale {low:g} to "
+        f"{len(positions):,} rating{'s' if len(positions) > 1 else ''} of {source} "
+        f"{'lie' if len(positions) > 1 else 'lies'} outside the scale {low:g} to "
         f"{high:g} that the other {len(numbers) - len(positions):,} use: {shown}{', ...' if len(positions) > 3 else ''}; "
         f"the model's range stretches to hold them and every answer drifts: fix or drop those rows of "
         f"'{rating_col}'",
@@ -538,14 +549,18 @@ def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
 def checked_ratings(
     df: pd.DataFrame, user_col: str, item_col: str, rating_col: str | None, source: str
 ) -> pd.DataFrame:
-    """Refuse rows without a user, an item or a rating: each would be a silent guess."""
+    """Refuse rows without a user, an item or a rating: each would be a silent guess.
+
+    The first such row is named as every other ratings message names one, "data row 4" being the fourth row
+    under the header (:func:`~trainwell.data.dates.data_row`); it was the 0-based index label, "row 3", so the
+    two messages of one file named one row two ways."""
     for column in (user_col, item_col) if rating_col is None else (user_col, item_col, rating_col):
         missing = df[column].isna()
         if missing.any():
             first = int(np.flatnonzero(missing.to_numpy())[0])
             raise DataError(
-                f"column '{column}' of {source} is empty in {int(missing.sum()):,} of {len(df):,} rows (first: row "
-                f"{df.index[first]}); drop those rows first"
+                f"column '{column}' of {source} is empty in {int(missing.sum()):,} of {len(df):,} rows (first: "
+                f"{data_row(df[column], first)}); drop those rows first"
             )
     return df
 
@@ -709,13 +724,43 @@ def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
         bad = ratings.iloc[position]
         count = int(numbers.isna().sum())
         raise DataError(
-            f"rating column '{rating_col}' holds {bad!r} in data row {position + 1}"
+            f"rating column '{rating_col}' holds {bad!r} in {data_row(ratings, position)}"
             f"{f' ({count:,} rows in all)' if count > 1 else ''}, which is not a number; ratings must be numbers "
             "(or exactly two labels, such as liked/disliked)"
         )
-    if not np.isfinite(numbers.to_numpy(dtype=np.float64)).all():
-        raise DataError(f"rating column '{rating_col}' holds an infinite value; fix or drop that row")
+    refuse_unusable_ratings(ratings, numbers, rating_col)
     return Task("regression", (), (rating_col,))
+
+
+#: The largest rating (either sign) a model trains on. The loss squares each error in 32 bits and sums a batch
+#: of up to 16,384 rows: past sqrt(3.4e38 / 16384), about 1.4e17, it overflows, and a 1e30 in ratings of 1 to 5
+#: stopped training on "loss became infinite ... lower the learning rate", blaming the learning rate for a typo.
+#: 1e15 leaves room for the margin around the rating range; no scale of ratings comes near it.
+MAX_RATING = 1e15
+
+
+def refuse_unusable_ratings(ratings: pd.Series, numbers: pd.Series, rating_col: str) -> None:
+    """Refuse an infinite rating, or one beyond :data:`MAX_RATING`, naming the cell as written (``'inf'``,
+    ``1e+30``) and its data row: the model cannot train on either, whatever the learning rate. ``numbers`` is
+    ``ratings`` read as numbers."""
+    values = numbers.to_numpy(dtype=np.float64)
+    for bad, problem in (
+        (np.isinf(values), "an infinite value"),
+        (
+            np.isfinite(values) & (np.abs(values) > MAX_RATING),
+            f"beyond the ±{MAX_RATING:g} a model trains on (its squared error overflows the model's 32-bit "
+            "numbers)",
+        ),
+    ):
+        if bad.any():
+            position = int(np.flatnonzero(bad)[0])
+            cell = ratings.iloc[position]
+            shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
+            count = int(bad.sum())
+            raise DataError(
+                f"rating column '{rating_col}' holds {shown} in {data_row(ratings, position)}"
+                f"{f' ({count:,} rows in all)' if count > 1 else ''}, {problem}; fix or drop that row"
+            )
 
 
 def _split(
