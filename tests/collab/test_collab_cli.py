@@ -468,7 +468,7 @@ def test_from_items_reads_an_id_holding_a_comma_in_double_quotes(tmp_path: Path)
 def test_predict_names_standard_input_when_its_columns_are_wrong(model_dir: Path) -> None:
     result = CliRunner().invoke(app, ["predict", str(model_dir), "-"], input="usr,film\n3,4\n")
     assert result.exit_code == 2, result.output
-    assert "input columns 'uid', 'sku' missing from standard input; the model was trained on" in result.stderr
+    assert "no column 'uid' nor 'sku' in standard input; its columns are: usr, film" in result.stderr
 
 
 def test_export_checks_on_ratings_named_as_the_model_and_says_which_columns_lack(

@@ -336,7 +336,7 @@ def test_transform_matches_ids_by_text_and_reserves_zero_for_unseen() -> None:
 def test_transform_refuses_a_missing_column_unless_allowed() -> None:
     recipe = fitted_recipe()
     rows = pd.DataFrame({"user": [2, 1]})
-    with pytest.raises(DataError, match="column 'movie' missing from the data"):
+    with pytest.raises(DataError, match="no column 'movie' in the data"):
         recipe.transform(rows)
     x_cat, _ = recipe.transform(rows, allow_missing_columns=True)
     assert x_cat.tolist() == [[2, 0], [1, 0]]

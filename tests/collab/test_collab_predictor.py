@@ -127,7 +127,7 @@ def test_rows_without_a_user_or_an_item_are_refused(predictor: CollabPredictor) 
 
 
 def test_missing_input_columns_are_refused_unless_allowed(predictor: CollabPredictor) -> None:
-    with pytest.raises(DataError, match="column 'user' missing from the input rows"):
+    with pytest.raises(DataError, match="no column 'user' in the input rows; its columns are: item"):
         predictor.predict(pd.DataFrame({"item": [1, 2]}))
     allowed = predictor.predict(pd.DataFrame({"item": [1, 2]}), allow_missing_columns=True)
     assert np.allclose(allowed["prediction"].to_numpy(), scores_for(predictor, "nobody", [1, 2]), atol=1e-7)

@@ -243,6 +243,9 @@ def predict(
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
             rows = _read_rows(predictor, data[0], encoding, encoding_errors, headerless)
+            if not allow_missing_columns and application == "collab":  # named as a recommender's (user, item)
+                named = "standard input" if str(data[0]) == "-" else str(data[0])
+                predictor.recipe.check_pair_columns(list(rows.columns), named, cli=True)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
             else:

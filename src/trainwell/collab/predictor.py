@@ -20,6 +20,7 @@ from trainwell.collab.ranking import (
     id_list,
     item_id,
     rank_items,
+    refuse_missing_id,
     unknown_id_hint,
     users_per_item,
 )
@@ -195,6 +196,7 @@ class CollabPredictor(RowsPredictor):
         vectors = getattr(self.model, "item_vectors", None)
         if vectors is None:
             raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
+        refuse_missing_id(item, "item", "similar_items", list(self.recipe.items))
         code = int(self.recipe.item_codes([item])[0])
         if code == 0:
             raise DataError(
@@ -257,6 +259,8 @@ class CollabPredictor(RowsPredictor):
         given = id_list(items)
         if not given:
             raise DataError("no items given; name at least one item the user chose, e.g. --from-items 50,172")
+        for one in given:
+            refuse_missing_id(one, "item", "recommend_from_items", list(self.recipe.items))
         codes = torch.from_numpy(self.recipe.item_codes(given))
         known = codes[codes > 0]
         if len(known) == 0:

@@ -66,6 +66,7 @@ def rank_items(
     check_k(k)
     check_user(user)
     recipe = predictor.recipe
+    refuse_missing_id(user, "user", "recommend", list(recipe.users))
     # Ids are matched by the recipe's codes, so "50.0" is the item 50 here as everywhere (recipe.encode_ids).
     if candidates is None:
         keys = list(recipe.items)
@@ -185,6 +186,27 @@ def check_user(user: Any) -> None:
         raise ConfigError(
             f"recommend ranks items for one user, got {type(user).__name__} of {len(user)}; call it once per "
             "user, or pass them in a list (trainwell recommend MODEL 196 42 takes several)"
+        )
+
+
+def refuse_missing_id(value: Any, role: str, call: str, known: list[str]) -> None:
+    """Refuse ``None``, NaN (``pd.NA``, ``NaT``) or an empty string where one user or item id is asked for: it
+    matched no training id, so ``recommend(None)`` answered the average user's ranking as if for a new user,
+    in silence. ``role`` is "user" or "item", ``call`` the method refusing it, ``known`` the training ids (a few
+    are given as examples)."""
+    import pandas as pd
+
+    missing = (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    )
+    if missing:
+        examples = ", ".join(repr(item_id(key)) for key in known[:3])
+        raise DataError(
+            f"{call} needs {'a user' if role == 'user' else 'an item'} id, got {value!r}; pass one as written in "
+            f"the training ratings{f' (e.g. {examples})' if examples else ''}"
+            + ("; a user the model never saw gets the average user's ranking" if role == "user" else "")
         )
 
 

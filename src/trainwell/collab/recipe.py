@@ -192,6 +192,48 @@ class CollabRecipe:
                 found[name] = {str(key): int(count) for key, count in counts.items()}
         return found
 
+    def check_pair_columns(self, columns: list[Any], source: str, *, cli: bool = False) -> None:
+        """Refuse rows without the user or the item column, naming the model's two columns and the fix.
+
+        Reading an absent column as missing in every row (``allow_missing_columns``, ``--allow-missing-columns``)
+        scores every row as one unknown user, or item: the same average answer for all. It was the fix offered
+        for a table that was not (user, item) pairs at all; it is no longer suggested. ``cli``: the rows come
+        from a file the command line read, whose columns ``--names`` can name when it has no header row (a first
+        row holding a known user and item is said to be one).
+
+        Raises:
+            DataError: ``columns`` lacks the user or the item column.
+        """
+        from trainwell.data.io import did_you_mean
+
+        named = [str(column) for column in columns]
+        absent = [name for name in self.cat_names if name not in named]
+        if not absent:
+            return
+        missing = " nor ".join(repr(name) for name in absent)
+        example = f"--names {self.user_col},{self.item_col}{',...' if len(named) > 2 else ''}"
+        if (
+            cli
+            and len(named) >= 2
+            and self.user_codes([named[0]])[0] > 0
+            and self.item_codes([named[1]])[0] > 0
+        ):
+            raise DataError(
+                f"no column {missing} in {source}, whose first row ({named[0]}, {named[1]}) is a user and an item "
+                f"the model knows: it has no header row; name its columns in order, e.g. {example}"
+            )
+        pair = f"'{self.user_col}' and '{self.item_col}'"
+        raise DataError(
+            f"no column {missing} in {source}{did_you_mean(absent, named)}; its columns are: "
+            f"{list_columns(named) or 'none'}. A recommender scores (user, item) pairs, read from the columns it "
+            f"was trained on: rename the user and item columns to {pair}"
+            + (
+                f", or name the columns of a file without a header row in order, e.g. {example}"
+                if cli
+                else ""
+            )
+        )
+
     def transform(
         self, df: pd.DataFrame, *, allow_missing_columns: bool = False, source: str = "the data"
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -209,13 +251,8 @@ class CollabRecipe:
         Raises:
             DataError: The user or item column is absent (unless allowed).
         """
-        absent = [name for name in self.cat_names if name not in df.columns]
-        if absent and not allow_missing_columns:
-            raise DataError(
-                f"column {', '.join(repr(a) for a in absent)} missing from {source}; a ratings model needs "
-                f"{list_columns(self.cat_names)} (the user and the item of each row). Add it, or pass "
-                "allow_missing_columns=True to read it as unseen"
-            )
+        if not allow_missing_columns:
+            self.check_pair_columns(list(df.columns), source)
         rows = len(df)
         columns = [
             encode_ids(df[name], vocabulary) if name in df.columns else np.zeros(rows, np.int64)
