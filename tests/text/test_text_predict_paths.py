@@ -47,3 +47,17 @@ def test_a_string_naming_an_existing_folder_is_predicted_with_a_warning(
     with warnings.catch_warnings():  # a list of texts, or a path that is not there, predicts as before
         warnings.simplefilter("error")
         assert len(predictor.predict(["a wonderful film", "aclImdb/train"])) == 2
+
+
+def test_a_column_passed_as_target_is_refused_naming_its_name() -> None:
+    """``target=df["sentiment"]`` (the column itself) is refused naming ``target='sentiment'``: it listed every
+    value as a target column, a message of several KB."""
+    from trainwell.core.errors import ConfigError
+
+    frame = reviews(40)
+    for call in (trainwell.text_data, trainwell.evaluate_texts):
+        with pytest.raises(ConfigError) as caught:
+            call(frame, text_col="review", target=frame["sentiment"])  # type: ignore[operator]
+        message = str(caught.value)
+        assert len(message) < 300, message
+        assert "got a pandas Series; pass target='sentiment'" in message

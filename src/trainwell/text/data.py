@@ -184,7 +184,9 @@ def text_data(
             target = "label"
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
-    targets = [target] if isinstance(target, str) else list(target)
+    from trainwell.data.targets import target_names
+
+    targets = target_names(target)
     columns = text_columns(text_col, frame.columns)
     both = [name for name in targets if name in columns]
     if both:  # else the texts were read as labels: a page of reviews quoted as classes, then "1000 values"

@@ -277,7 +277,9 @@ def _labelled_texts(
         raise ConfigError("evaluate_texts needs target=: the label column (--target NAME)")
     else:
         frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
-    targets = [target] if isinstance(target, str) else list(target)
+    from trainwell.data.targets import target_names
+
+    targets = target_names(target)
     columns = text_columns(text_col, frame.columns)
     absent = [
         (keyword, wanted)
