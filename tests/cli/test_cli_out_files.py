@@ -74,7 +74,7 @@ def test_predict_refuses_its_input_and_the_model_and_says_what_it_replaced(
     assert run_cli("predict", model, rows).returncode == 0  # the model is whole
 
 
-def test_evaluate_lr_find_and_compare_refuse_to_write_over_their_data(
+def test_evaluate_lr_find_compare_and_boundary_refuse_to_write_over_their_data(
     model_dir: Path, binary_csv: Path
 ) -> None:
     rows = Path("rows.csv")
@@ -86,6 +86,7 @@ def test_evaluate_lr_find_and_compare_refuse_to_write_over_their_data(
             ("evaluate", rows, "--target", "y", "--oof", model_dir / "oof.csv"),
             ("lr-find", rows, "--target", "y", "--out", rows),
             ("compare", model_dir, model_dir, "--data", rows, "--json", rows),
+            ("boundary", rows, "--target", "y", "--out", rows),
         ]
     )
     for result in results:
@@ -95,4 +96,5 @@ def test_evaluate_lr_find_and_compare_refuse_to_write_over_their_data(
     assert "--oof" in results[1].stderr and "lies inside the model directory" in results[1].stderr
     assert "--out 'rows.csv' is the input" in results[2].stderr
     assert "--json 'rows.csv' is the input" in results[3].stderr
+    assert "--out 'rows.csv' is the input" in results[4].stderr
     assert rows.read_bytes() == before and not (model_dir / "oof.csv").exists()

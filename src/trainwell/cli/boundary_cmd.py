@@ -105,6 +105,10 @@ def boundary(
             )
         check_text_options(encoding)
         need_data(data, "points")  # before the imports of scikit-learn and torch: a mistake is said at once
+        from trainwell.cli._outputs import check_out_file
+
+        for drawing, flag in ((out, "--out"), (gif, "--gif")):  # never over the points it reads
+            check_out_file(drawing, [data], flag)
         from trainwell.interpret.boundary import (
             check_models,
             fit_boundaries,
