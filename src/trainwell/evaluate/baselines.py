@@ -215,9 +215,9 @@ def cross_validate_baselines(
     chosen = list(names) if names is not None else baseline_names(task.kind)
     baseline_names(task.kind)  # refuses tasks the baselines do not cover
     metric_names = list(task.metric_names if metric_names is None else metric_names)
-    from trainwell.data.targets import target_names
+    from trainwell.data.targets import target_names as names_of
 
-    targets = target_names(target)
+    targets = names_of(target)
     dates = dict(dates or {})
     features = [c for c in df.columns if c not in targets and c not in ignore and c not in dates]
     categorical, numeric = split_columns(df[features])
