@@ -50,11 +50,16 @@ def test_every_learner_stops_on_nan_with_a_clear_message() -> None:
     snapshots = Snapshots()
     message = (
         "loss became nan at epoch 2, batch 3 (learning rate 1.0e-02); "
-        "lower the learning rate (--lr) or add GradientClip"
+        "lower the learning rate (lr=) or clip the gradients (callbacks=[GradientClip(1.0)])"
     )
     with pytest.raises(TrainingDiverged, match=re.escape(message)) as caught:
         learn.fit(3, callbacks=[Poison((1, 2)), snapshots])
     assert isinstance(caught.value, UserError)
+    # The command line names its options: --clip, not a Python class it cannot reach.
+    assert caught.value.command_line == (
+        "loss became nan at epoch 2, batch 3 (learning rate 1.0e-02); "
+        "lower the learning rate (--lr) or clip the gradients (--clip 1.0)"
+    )
     assert "raised in callback NanGuard during event after_loss" in caught.value.__notes__[0]
     assert all(
         torch.isfinite(value).all() for value in weights_of(learn.model).values()
@@ -121,7 +126,7 @@ def test_reading_every_few_batches_names_the_bad_batch_and_the_steps_since() -> 
     message = (
         "loss became nan at epoch 2, batch 1 (learning rate 1.0e-02); 2 optimizer steps ran from it before the "
         "check was read (NanGuard reads its checks every 3 batches here; check_every=1 stops before the step); "
-        "lower the learning rate (--lr) or add GradientClip"
+        "lower the learning rate (lr=) or clip the gradients (callbacks=[GradientClip(1.0)])"
     )
     with pytest.raises(TrainingDiverged, match=re.escape(message)) as caught:
         learn.fit(3, callbacks=[Poison((1, 0))])

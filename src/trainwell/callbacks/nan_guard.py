@@ -131,17 +131,16 @@ class NanGuard(Callback):
                 f"; {steps} optimizer step{'s' if steps > 1 else ''} ran from it before the check was read "
                 f"(NanGuard reads its checks every {self._every:,} batches here; check_every=1 stops before the step)"
             )
-        advice = "; lower the learning rate (--lr) or add GradientClip"
         if self.action == "stop":
-            raise TrainingDiverged(where + advice)
+            raise _diverged(where)
         if self._snapshot is None or self.rollbacks >= self.max_rollbacks:
             reason = (
                 f" after {self.rollbacks} rollbacks"
                 if self._snapshot
                 else " with no finite state to roll back to"
             )
-            raise TrainingDiverged(where + reason + advice)
-        self._roll_back(learn, where + advice)
+            raise _diverged(where + reason)
+        self._roll_back(learn, where)
         if can_cancel:
             raise CancelEpoch
 
@@ -157,15 +156,34 @@ class NanGuard(Callback):
             if "max_lr" in group:
                 group["max_lr"] /= 2
         self.rollbacks += 1
-        warn(
-            f"{message}. Rolled back to the start of the epoch with the learning rate halved to "
-            f"{_current_lr(learn):.1e} (rollback {self.rollbacks} of {self.max_rollbacks})",
-            RuntimeWarning,
-        )
+
+        def words(command_line: bool) -> str:
+            return (
+                f"{message}{_advice(command_line)}. Rolled back to the start of the epoch with the learning rate "
+                f"halved to {_current_lr(learn):.1e} (rollback {self.rollbacks} of {self.max_rollbacks})"
+            )
+
+        said = RuntimeWarning(words(command_line=False))
+        said.command_line = words(command_line=True)  # type: ignore[attr-defined]
+        warn(said)
 
     def __repr__(self) -> str:
         every = "" if self.check_every is None else f", check_every={self.check_every}"
         return f"NanGuard(action={self.action!r}, max_rollbacks={self.max_rollbacks}{every})"
+
+
+def _advice(command_line: bool) -> str:
+    """What to change when the loss diverged, in the words of whoever trains: options or Python's names."""
+    if command_line:
+        return "; lower the learning rate (--lr) or clip the gradients (--clip 1.0)"
+    return "; lower the learning rate (lr=) or clip the gradients (callbacks=[GradientClip(1.0)])"
+
+
+def _diverged(where: str) -> TrainingDiverged:
+    """The error that ends a diverged fit, its advice worded for Python and for the command line."""
+    error = TrainingDiverged(where + _advice(command_line=False))
+    error.command_line = where + _advice(command_line=True)
+    return error
 
 
 def _current_lr(learn: Learner) -> float:
