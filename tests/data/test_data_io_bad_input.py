@@ -12,7 +12,7 @@ import pytest
 
 from trainwell.core.errors import DataError
 from trainwell.core.warn import Note
-from trainwell.data.io import check_columns, read_table, read_text_file
+from trainwell.data.io import check_columns, head_lines, read_table, read_text_file
 
 # 300 rows like the tour's good.csv: age, city, income, y.
 _ROWS = [
@@ -222,3 +222,16 @@ def test_a_table_of_control_codes_is_refused_as_binary_where_it_was_an_encoding_
     file = tmp_path / "t.csv"
     file.write_bytes(b"a,b\n" + bytes(range(1, 256)) * 40)
     assert _message(file).startswith(f"{file}, line 2: a control byte (0x01), one of ")
+
+
+def test_the_first_lines_of_utf16_text_are_sniffed_whole(tmp_path: Path) -> None:
+    # Its lines were split at the byte "\n" of "\n\0" and every one after the first read as garbage.
+    file = tmp_path / "semi.csv"
+    file.write_bytes("a;city;y\n1,5;Zürich;n\r\n2,5;Köln;y\n".encode("utf-16"))
+    assert head_lines(file, "utf-16")[:3] == ["a;city;y", "1,5;Zürich;n", "2,5;Köln;y"]
+    bare = tmp_path / "bare.csv"
+    bare.write_bytes("1.5;Zürich;n\n2.5;Köln;y\n".encode("utf-16"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = read_table(bare, names=["a", "city", "y"])
+    assert table.values.tolist() == [[1.5, "Zürich", "n"], [2.5, "Köln", "y"]]

@@ -1478,12 +1478,12 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
 
 def head_lines(path: Path, encoding: str) -> list[str]:
     """The first :data:`_SNIFFED_LINES` lines of ``path`` (decompressed), without their line ends; bytes not in
-    ``encoding`` read as U+FFFD (the read proper says where they are)."""
-    with _open_bytes(path) as stream:
-        return [
-            stream.readline(65536).decode(encoding, errors="replace").rstrip("\r\n")
-            for _ in range(_SNIFFED_LINES)
-        ]
+    ``encoding`` read as U+FFFD (the read proper says where they are). Decoded as a stream, not line by line: a
+    UTF-16 line ends in ``\n\0``, and splitting its bytes at ``\n`` read every line after the first as garbage."""
+    import io
+
+    with io.TextIOWrapper(_open_bytes(path), encoding=encoding, errors="replace", newline="") as text:
+        return [text.readline(65536).rstrip("\r\n") for _ in range(_SNIFFED_LINES)]
 
 
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
