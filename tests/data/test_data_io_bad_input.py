@@ -235,3 +235,19 @@ def test_the_first_lines_of_utf16_text_are_sniffed_whole(tmp_path: Path) -> None
         warnings.simplefilter("ignore")
         table = read_table(bare, names=["a", "city", "y"])
     assert table.values.tolist() == [[1.5, "Zürich", "n"], [2.5, "Köln", "y"]]
+
+
+def test_a_broken_json_file_is_named_by_line_and_column(tmp_path: Path) -> None:
+    # Was: "could not read 'bad.json' as JSON: Expected object or value at position 21; check the file".
+    file = tmp_path / "bad.json"
+    file.write_text('[\n  {"a": 1},\n  {"a" 2}\n]\n')
+    assert _message(file) == f"{file}, line 3, column 8: not valid JSON (expecting ':' delimiter); fix it"
+    cut = tmp_path / "cut.json"
+    cut.write_text('[{"age": 1, "y": "a"}, {"age": 2,')
+    assert _message(cut).startswith(f"{cut}, line 1, column 34: the file ends before its JSON does (")
+    uneven = tmp_path / "uneven.json"  # valid JSON, not a table: pandas' reason stands
+    uneven.write_text('{"a": [1, 2], "b": [1]}')
+    assert (
+        _message(uneven)
+        == f"could not read '{uneven}' as JSON: All arrays must be of the same length; check the file"
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
-__all__ = ["BadLine", "bad_json_line", "bad_table_line", "binary_bytes"]
+__all__ = ["BadLine", "bad_json_file", "bad_json_line", "bad_table_line", "binary_bytes"]
 
 
 class BadLine(Exception):
@@ -156,6 +156,21 @@ def bad_json_line(path: Path, encoding: str) -> tuple[str, str] | None:
                 type(value), "number"
             )
             return f"line {number}", f"a JSON {kind}, where each line holds one JSON object; fix that line"
+    return None
+
+
+def bad_json_file(path: Path, encoding: str) -> tuple[str, str] | None:
+    """``(where, what is wrong)`` (``"line 3, column 5"``) for the JSON file ``path`` when it is not valid JSON;
+    ``None`` when it is (its reader refused the table it holds, not its syntax)."""
+    text = "".join(_text_lines(path, encoding)).lstrip("\ufeff")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        what = "the file ends before its JSON does" if error.pos >= len(text.rstrip()) else "not valid JSON"
+        return (
+            f"line {error.lineno}, column {error.colno}",
+            f"{what} ({error.msg[0].lower()}{error.msg[1:]}); fix it",
+        )
     return None
 
 

@@ -24,7 +24,14 @@ import pandas as pd
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.text_encoding import check_encoding, check_encoding_errors
 from trainwell.core.warn import Note, warn
-from trainwell.data._bad_lines import BINARY_SNIFF, BadLine, bad_json_line, bad_table_line, binary_bytes
+from trainwell.data._bad_lines import (
+    BINARY_SNIFF,
+    BadLine,
+    bad_json_file,
+    bad_json_line,
+    bad_table_line,
+    binary_bytes,
+)
 from trainwell.data.dates import data_row
 
 __all__ = [
@@ -173,7 +180,13 @@ def read_table(
         if kind not in ("parquet", "json", "jsonl"):
             raise
         label = {"parquet": "Parquet", "json": "JSON", "jsonl": "JSON lines"}[kind]
-        found = bad_json_line(path, encoding) if kind == "jsonl" else None
+        found = (
+            bad_json_line(path, encoding)
+            if kind == "jsonl"
+            else bad_json_file(path, encoding)
+            if kind == "json"
+            else None
+        )
         if found is not None:  # pandas names a byte ("at position 36"); an editor shows lines
             raise DataError(f"{shown}, {found[0]}: {found[1]}") from None
         raise DataError(
