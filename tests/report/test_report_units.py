@@ -17,9 +17,9 @@ from text_samples import reviews
 from trainwell.data.task import infer_task
 from trainwell.report import build_report
 from trainwell.report._outputs import label_sections
-from trainwell.report._text import fasttext_lines
 from trainwell.report.build import _classification_sections, _interpretation
 from trainwell.text import fit_texts
+from trainwell.text._fasttext import fasttext_lines
 from trainwell.vision import image_data, vision_learner
 
 

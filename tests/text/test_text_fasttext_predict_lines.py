@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from text_samples import reviews
 from trainwell.cli.app import app
-from trainwell.report._text import fasttext_lines
 from trainwell.text import fit_texts
+from trainwell.text._fasttext import fasttext_lines
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +75,26 @@ def test_a_plain_text_file_is_numbered_alike(text_model: Path, tmp_path: Path) -
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _predict(text_model, path)["line"].tolist() == fasttext_lines(tmp_path / "x.ft.txt")
+
+
+def test_out_of_fold_predictions_of_a_fasttext_file_go_by_its_lines(tmp_path: Path) -> None:
+    """``evaluate --oof`` on a fastText file: each text's out-of-fold answer beside the line it is on (numbered by
+    position, they drifted from the file's lines at each blank line), as predict numbers them; a table keeps
+    ``row``."""
+    import trainwell
+
+    rows = reviews(60, 3)
+    lines = [
+        f"__label__{label} {review}" for review, label in zip(rows["review"], rows["sentiment"], strict=True)
+    ]
+    lines[10:10] = ["", "  "]
+    lines[40:40] = [""]
+    path = tmp_path / "reviews.ft.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    oof = trainwell.evaluate_texts(str(path), cv=2, baselines=False).out_of_fold()
+    assert list(oof.columns[:2]) == ["line", "fold"]
+    assert oof["line"].tolist() == fasttext_lines(path)
+    for line, actual in zip(oof["line"], oof["actual"], strict=True):
+        assert lines[line - 1].startswith(f"__label__{actual} ")
+    table = trainwell.evaluate_texts(rows, text_col="review", target="sentiment", cv=2, baselines=False)
+    assert table.out_of_fold().columns[0] == "row"

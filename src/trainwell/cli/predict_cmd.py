@@ -826,11 +826,12 @@ def _score_texts(
                 "is read one text a line: drop it"
             )
 
-        from trainwell.text._fasttext import is_fasttext_file, read_fasttext
+        from trainwell.text._fasttext import fasttext_lines, is_fasttext_file, read_fasttext
 
         if is_fasttext_file(source):  # __label__pos a great film: the texts scored, not their labels
             texts = read_fasttext(source, encoding=encoding, encoding_errors=errors)["text"].tolist()  # type: ignore[arg-type]
-            column, numbers = "row", list(range(1, len(texts) + 1))
+            # each text by its line, blank lines counted, as a text classifier's answers go
+            column, numbers = "line", fasttext_lines(source, encoding=encoding, encoding_errors=errors) or []
         else:
             numbers, texts, blank = numbered_texts(source, encoding, errors)
             if texts:
@@ -986,8 +987,7 @@ def _predict_texts(
     from trainwell.text._fasttext import is_fasttext_file
 
     if names is None and is_fasttext_file(data[0]):  # __label__pos a great film: the texts, labels kept
-        from trainwell.report._text import fasttext_lines
-        from trainwell.text._fasttext import read_fasttext
+        from trainwell.text._fasttext import fasttext_lines, read_fasttext
 
         rows = read_fasttext(data[0], encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
         rows = rows.rename(columns={"text": predictor.input_names[0]})

@@ -210,6 +210,9 @@ class Evaluation:
     #: :meth:`out_of_fold`: the indices of ``predictions`` are positions among the rows kept, and rows without a
     #: target are left out. ``None``: the rows are the data's own, in order (or have no row numbers: images).
     source_rows: np.ndarray | None = field(default=None, repr=False)
+    #: What :meth:`out_of_fold`'s first column names: ``"row"`` (a table's data row) or ``"line"`` (a fastText
+    #: file's line, blank lines counted, as ``predict`` numbers its answers).
+    row_name: str = "row"
     #: Grouped folds (``evaluate_table(groups=)``): what the rows were grouped by (a column's name, or
     #: ``"the groups given"``) and how many groups there were; ``None``: rows were dealt to folds one by one.
     groups: tuple[str, int] | None = None
@@ -364,7 +367,7 @@ class Evaluation:
     def out_of_fold(self) -> pd.DataFrame:
         """Each row's prediction by the model of the fold that held it out (what scikit-learn's
         ``cross_val_predict`` gives, for stacking or a look at the errors), in the data's order: ``row`` (the
-        data row, counted from 1), ``fold`` (from 1), ``actual``, then the columns ``predict`` writes
+        data row, counted from 1; ``line`` for a fastText file, its line), ``fold`` (from 1), ``actual``, then the columns ``predict`` writes
         (``prediction`` and a ``probability_<class>`` per class; a regression's value or values).
 
         Raises:
@@ -390,13 +393,13 @@ class Evaluation:
         values = torch.cat([preds.detach().float().cpu() for _, preds, _ in self.predictions])
         targets = torch.cat([encoded.detach().cpu() for _, _, encoded in self.predictions])
         rows = order + 1 if self.source_rows is None else np.asarray(self.source_rows)[order]
-        table = pd.DataFrame({"row": rows, "fold": folds})
+        table = pd.DataFrame({self.row_name: rows, "fold": folds})
         actual = _actual(self.task, targets)
         for name, column in actual.items():
             table[name] = column
         predicted = prediction_table(self.task, values, pd.RangeIndex(len(order)))
         table = pd.concat([table, predicted], axis=1)
-        return table.sort_values("row", kind="stable").reset_index(drop=True)
+        return table.sort_values(self.row_name, kind="stable").reset_index(drop=True)
 
     # ---------------------------------------------------------------------------------------- showing
     def show(self, console: Any = None) -> None:

@@ -14,6 +14,7 @@ import torch
 import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.report import _html, _outputs
+from trainwell.text._fasttext import fasttext_lines
 
 if TYPE_CHECKING:
     from trainwell.text.predictor import TextPredictor
@@ -285,27 +286,6 @@ def read_labelled(
 
     frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
     return frame.reset_index(drop=True), str(data)
-
-
-def fasttext_lines(
-    data: pd.DataFrame | str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict"
-) -> list[int] | None:
-    """The line, counted from 1, of each text of a fastText file ``data`` in the order
-    :func:`~trainwell.text._fasttext.read_fasttext` reads them (it skips blank lines, so the ``n``-th text can sit
-    on a later line); ``None`` for any other data, whose rows go by their number or label.
-
-    ``trainwell predict`` numbers its answers to such a file by these lines, as the report names its texts."""
-    if isinstance(data, pd.DataFrame) or Path(data).is_dir():
-        return None
-    from trainwell.core.text_encoding import file_lines
-    from trainwell.data.io import read_text_file
-    from trainwell.text._fasttext import is_fasttext_file
-
-    if not is_fasttext_file(data):
-        return None
-    text = read_text_file(Path(data), encoding=encoding, encoding_errors=encoding_errors)
-    # read_fasttext's own rule: a line of no words is skipped; every other line is a text or an error.
-    return [number for number, line in enumerate(file_lines(text), start=1) if line.split()]
 
 
 def _folder_labelled(

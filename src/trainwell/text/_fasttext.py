@@ -20,7 +20,7 @@ from trainwell.core.text_encoding import file_lines
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LABEL_PREFIX", "is_fasttext_file", "read_fasttext"]
+__all__ = ["LABEL_PREFIX", "fasttext_lines", "is_fasttext_file", "read_fasttext"]
 
 LABEL_PREFIX = "__label__"
 #: The first lines looked at to tell the format.
@@ -84,3 +84,23 @@ def read_fasttext(
             "label": [labels if several else labels[0] for _, labels in rows],
         }
     )
+
+
+def fasttext_lines(
+    data: pd.DataFrame | str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> list[int] | None:
+    """The line, counted from 1, of each text of a fastText file ``data`` in the order
+    :func:`~trainwell.text._fasttext.read_fasttext` reads them (it skips blank lines, so the ``n``-th text can sit
+    on a later line); ``None`` for any other data, whose rows go by their number or label.
+
+    ``trainwell predict`` numbers its answers to such a file by these lines, as the report names its texts and
+    ``evaluate --oof`` its out-of-fold predictions."""
+    if not isinstance(data, str | Path) or Path(data).is_dir():
+        return None
+    from trainwell.data.io import read_text_file
+
+    if not is_fasttext_file(data):
+        return None
+    text = read_text_file(Path(data), encoding=encoding, encoding_errors=encoding_errors)
+    # read_fasttext's own rule: a line of no words is skipped; every other line is a text or an error.
+    return [number for number, line in enumerate(file_lines(text), start=1) if line.split()]

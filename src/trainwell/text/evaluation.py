@@ -271,6 +271,11 @@ def _labelled_texts(
     from trainwell.text.table import read_text_table
 
     what = str(source) if isinstance(source, str | Path) else "the table"
+    if target is None and text_col == "text" and isinstance(source, str | Path) and not Path(source).is_dir():
+        from trainwell.text._fasttext import is_fasttext_file
+
+        if is_fasttext_file(source):  # __label__pos a great film: its labels, as text_data reads them
+            target = "label"
     if isinstance(source, str | Path) and Path(source).is_dir():
         frame, target = _folder_texts(Path(source), text_col, target, encoding, encoding_errors)
     elif target is None:
@@ -476,6 +481,20 @@ def evaluate_texts(
         predictions=fold.predictions,
         unit="texts",
         archs=fold.archs,
+        **_fasttext_rows(source, len(frame), encoding, encoding_errors),
         groups=grouped,
         spent=time_spent(fold_seconds),
     )
+
+
+def _fasttext_rows(source: Any, n_texts: int, encoding: str, encoding_errors: str) -> dict[str, Any]:
+    """For a fastText file, the line each text is on (blank lines counted), for ``--oof``'s first column: numbered
+    by position, its rows drifted from the file's lines at each blank line. Nothing for other sources."""
+    import numpy as np
+
+    from trainwell.text._fasttext import fasttext_lines
+
+    lines = fasttext_lines(source, encoding=encoding, encoding_errors=encoding_errors)
+    if lines is None or len(lines) != n_texts:
+        return {}
+    return {"source_rows": np.asarray(lines), "row_name": "line"}
