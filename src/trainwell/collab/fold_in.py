@@ -198,6 +198,8 @@ def fold_in_model(
     if rows is None or not len(rows):
         return None
     table = _checked_rows(rows, recipe, source)
+    if recipe.rating_col is not None:  # an implicit model has returned above
+        _check_encodable(table[recipe.rating_col], recipe.rating_col, encode)
     new_user = np.asarray(recipe.user_codes(table[recipe.user_col])) == 0
     new_item = np.asarray(recipe.item_codes(table[recipe.item_col])) == 0
     fitting = new_user | new_item  # a row whose user and item are both known fits nothing
@@ -277,8 +279,10 @@ def read_rows(path: str | Path, recipe: CollabRecipe) -> pd.DataFrame:
 
 def _checked_rows(rows: pd.DataFrame, recipe: CollabRecipe, source: str | None) -> pd.DataFrame:
     """Refuse rows without the model's columns, or with an empty user, item or rating: a guess in their place
-    would fit a new id to nothing (a missing rating is NaN, and turns every fitted row to NaN)."""
-    from trainwell.collab.data import checked_ratings
+    would fit a new id to nothing (a missing rating is NaN, and turns every fitted row to NaN). Ratings of numbers
+    are refused as a fit refuses them when infinite or beyond 1e15 (:func:`~trainwell.collab.data.refuse_unusable_ratings`):
+    a 1e30 or an 'inf' was folded in, and the new user's every score was NaN."""
+    from trainwell.collab.data import checked_ratings, refuse_unusable_ratings
     from trainwell.data.io import list_columns
 
     name = source or "the rows given"
@@ -289,7 +293,36 @@ def _checked_rows(rows: pd.DataFrame, recipe: CollabRecipe, source: str | None) 
                 f"{list_columns(list(map(str, rows.columns)))}. Rename it to '{column}', or give a file without "
                 "a header row (read as user, item, rating[, timestamp])"
             )
-    return checked_ratings(rows, recipe.user_col, recipe.item_col, recipe.rating_col, name)
+    import pandas as pd
+
+    rows = checked_ratings(rows, recipe.user_col, recipe.item_col, recipe.rating_col, name)
+    rating_col = recipe.rating_col
+    numbers = pd.to_numeric(rows[rating_col], errors="coerce")
+    if rating_col is not None and bool(numbers.notna().all()):  # numbers (a liked/disliked model's: labels)
+        refuse_unusable_ratings(rows[rating_col], numbers, rating_col)
+    return rows
+
+
+def _check_encodable(ratings: pd.Series, rating_col: str, encode: Callable[[Any], torch.Tensor]) -> None:
+    """Encode the ratings once before the model grows: a rating that is no number ('five') for a model of numbers
+    failed inside numpy after the new ids were added, a traceback and a grown model left behind."""
+    import pandas as pd
+
+    from trainwell.data.dates import data_row
+
+    try:
+        encode(ratings)
+    except (TypeError, ValueError):
+        text = pd.to_numeric(ratings, errors="coerce").isna().to_numpy()
+        if not text.any():
+            raise  # not a cell that is no number: a bug, with its traceback
+        position = int(np.flatnonzero(text)[0])
+        count = int(text.sum())
+        raise DataError(
+            f"rating column '{rating_col}' holds {ratings.iloc[position]!r} in {data_row(ratings, position)}"
+            f"{f' ({count:,} rows in all)' if count > 1 else ''}, which is not a number; this model's ratings are "
+            "numbers: fix or drop those rows"
+        ) from None
 
 
 def _fit_new_rows(
