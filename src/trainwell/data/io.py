@@ -1252,6 +1252,9 @@ def _quoted_decimal_commas(table: pd.DataFrame, path: Path, na_strings: set[str]
         values = table[column]
         if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
             continue
+        head = values.head(1000).dropna().astype(str).str.strip()
+        if not head[~head.isin(list(na_strings))].str.fullmatch(_QUOTED_DECIMAL).all():
+            continue  # a column of text, told by its first values without reading them all
         text = values.dropna().astype(str).str.strip()
         text = text[~text.isin(list(na_strings))]
         if (
