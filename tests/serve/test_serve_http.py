@@ -242,23 +242,53 @@ def test_missing_field_is_422_naming_it(client: httpx.Client, new_rows: list[dic
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"rows": []}, "rows: List should have at least 1 item after validation, not 0"),
+        ({"rows": []}, "rows: send at least 1 row, got 0"),
         ({}, "rows: Field required"),
-        ({"rows": {"age": 3}}, "rows: Input should be a valid list"),
-        ([], "body: Input should be a valid dictionary or object to extract fields from"),
+        (
+            {"rows": {"age": 3}},
+            'rows: must be a list of rows such as [{"input": value, ...}, ...], not an object (one row: wrap it in [ ])',
+        ),
+        # pydantic's words were "Input should be a valid dictionary or object to extract fields from"
+        (
+            [1, 2],
+            'body: must be a JSON object such as {"rows": [{"input": value, ...}, ...]}, not a list (GET /docs '
+            "shows the body)",
+        ),
+        ("rows", 'body: must be a JSON object such as {"rows": [{"input": value, ...}, ...]}, not text'),
+        (None, 'body: must be a JSON object such as {"rows": [{"input": value, ...}, ...]}, not null'),
+        ({"rows": "x"}, 'rows: must be a list of rows such as [{"input": value, ...}, ...], not text'),
+        (
+            {"rows": [[1, 2], None]},
+            'rows.0: each row must be a JSON object of input values such as {"input": value, ...} (GET /metadata '
+            'lists the inputs), not a list; rows.1: each row must be a JSON object of input values such as {"input": '
+            "value, ...} (GET /metadata lists the inputs), not null",
+        ),
     ],
 )
 def test_malformed_body_is_422(client: httpx.Client, body: Any, message: str) -> None:
-    response = client.post("/predict", json=body)
+    sent = json.dumps(body).encode()  # as written: httpx's json=None would send no body at all
+    response = client.post("/predict", content=sent, headers={"Content-Type": "application/json"})
     assert response.status_code == 422
     assert response.json()["message"].startswith(message)
+
+
+def test_a_switch_that_is_not_true_or_false_is_said_so(client: httpx.Client, new_rows: list[dict]) -> None:
+    response = client.post("/predict", json={"rows": new_rows[:1], "at_least_one": "yes"})
+    assert response.status_code == 422
+    assert response.json()["message"] == "at_least_one: must be true or false, not 'yes'"
+    typed = client.post("/predict", json={"rows": [{**new_rows[0], "age": [39]}]})
+    assert typed.json()["message"] == (
+        "rows.0.age: Input should be a valid number, not a list (send a number, and null for a missing value)"
+    )
 
 
 def test_too_many_rows_is_422(client: httpx.Client, new_rows: list[dict]) -> None:
     rows = [new_rows[0]] * (LIMITS["max_rows"] + 1)
     response = client.post("/predict", json={"rows": rows})
     assert response.status_code == 422
-    assert response.json()["message"] == "rows: List should have at most 20 items after validation, not 21"
+    assert response.json()["message"] == (
+        "rows: send at most 20 rows in one request (the server's limit), got 21: split them over several requests"
+    )
 
 
 def test_invalid_json_is_400(client: httpx.Client) -> None:

@@ -238,3 +238,27 @@ def test_every_answer_carries_a_request_id(live_text: LiveServer) -> None:
     )
     refused = httpx.post(f"{live_text.url}/predict", json={"texts": ["word " * 5000]}, timeout=60)
     assert refused.status_code == 413 and len(refused.headers["x-request-id"]) == 32
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # pydantic's words were "Input should be a valid dictionary or object to extract fields from"
+        (
+            ["a fine film"],
+            'body: must be a JSON object such as {"texts": ["...", ...]} or {"rows": [{"input": value, ...}, ...]}, '
+            "not a list (GET /docs shows the body)",
+        ),
+        (
+            {"texts": "a fine film"},
+            'texts: must be a list of texts such as ["...", ...], not text (one text: wrap it in [ ])',
+        ),
+        ({"texts": ["fine", 3]}, "texts.1: each text must be a JSON string, not a number"),
+    ],
+)
+def test_a_body_of_another_shape_is_told_the_shape_a_text_model_reads(
+    live_text: LiveServer, body: Any, message: str
+) -> None:
+    response = httpx.post(f"{live_text.url}/predict", json=body, timeout=60)
+    assert response.status_code == 422
+    assert response.json()["message"] == message

@@ -172,10 +172,22 @@ def test_undecodable_images_are_422_naming_index_and_file(
 
 def test_no_images_or_too_many_is_422(client: httpx.Client, request_images: list[bytes]) -> None:
     empty = error_of(client.post("/predict", json={"images": []}), 422)
-    assert empty["message"] == "images: List should have at least 1 item after validation, not 0"
+    assert empty["message"] == "images: send at least 1 image, got 0"
     five = [b64(request_images[0])] * 5
     many = error_of(client.post("/predict", json={"images": five}), 422)
-    assert many["message"] == "images: List should have at most 4 items after validation, not 5"
+    assert many["message"] == (
+        "images: send at most 4 images in one request (the server's limit), got 5: split them over several requests"
+    )
+    # a body of another shape was told "Input should be a valid dictionary or object to extract fields from"
+    shape = error_of(client.post("/predict", json=[b64(request_images[0])]), 422)
+    assert shape["message"] == (
+        'body: must be a JSON object such as {"images": ["<base64 image file>", ...]}, not a list (GET /docs shows '
+        "the body)"
+    )
+    one = error_of(client.post("/predict", json={"images": b64(request_images[0])}), 422)
+    assert one["message"] == (
+        'images: must be a list of images such as ["<base64 image file>", ...], not text (one image: wrap it in [ ])'
+    )
     files = [("images", (f"{i}.png", request_images[0], "image/png")) for i in range(5)]
     many_files = error_of(client.post("/predict", files=files), 422)
     assert many_files["message"].startswith("images: 5 images in one request, over the limit of 4")

@@ -99,20 +99,115 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
                 ),
                 status_code=400,
             )
-        problems.append({"loc": loc, "msg": _explained(problem, loc), "type": problem.get("type")})
+        problems.append(
+            {"loc": loc, "msg": _explained(problem, loc, _body_fields(request)), "type": problem.get("type")}
+        )
     return JSONResponse(error_body(problems), status_code=422)
 
 
-def _explained(problem: Any, loc: list[Any]) -> str:
-    """pydantic's message, with what it leaves a client to guess: that a number was sent as text, and why an
-    input of a row has a range at all (:data:`~trainwell.serve.schema.MAX_STANDARD_DEVIATIONS`)."""
+def _body_fields(request: Request) -> tuple[str, ...]:
+    """The fields of the body the route of ``request`` reads (``("rows", "at_least_one", "tta")``), for the
+    example a refusal of the body's shape gives; ``()`` when it reads none."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    return tuple(getattr(model, "model_fields", None) or ())
+
+
+#: The fields that carry a request's items, each with how a list of them looks and what one of them is called:
+#: the words a refusal of the body's shape uses instead of pydantic's ("a valid dictionary or object to extract
+#: fields from").
+_ITEM_FIELDS: dict[str, tuple[str, str]] = {
+    "rows": ('[{"input": value, ...}, ...]', "row"),
+    "texts": ('["...", ...]', "text"),
+    "words": ('[["...", ...], ...]', "sentence"),
+    "images": ('["<base64 image file>", ...]', "image"),
+    "from_items": ("[item, ...]", "item"),
+    "prompt": ('"..."', ""),
+    "user": ("user_id", ""),
+    "similar_to": ("item_id", ""),
+}
+
+
+#: pydantic's kinds of "not an object": a body read by FastAPI, one validated by hand (images), a row.
+_OBJECT_KINDS = ("model_attributes_type", "model_type", "dict_type")
+
+
+def _sent(value: Any) -> str:
+    """What a JSON value is, in words: a list, an object, text, a number, true/false, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return (
+        "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "another value"
+    )
+
+
+def body_shape_message(
+    kind: Any, loc: Sequence[Any], value: Any, ctx: Any, fields: Sequence[str]
+) -> str | None:
+    """The message for a body, or a field holding the request's items, of the wrong JSON shape, in the words a
+    client can act on (pydantic's words name its own types: "a valid dictionary or object to extract fields
+    from", "List should have at least 1 item after validation"); ``None`` for any other problem. ``fields``: the
+    fields of the body, which give the example of a right one."""
+    loc = list(loc)
+    items = [name for name in fields if name in _ITEM_FIELDS] or ["rows"]
+    if kind in _OBJECT_KINDS and len(loc) <= 1 and loc[:1] in ([], ["body"]):
+        examples = " or ".join(f'{{"{name}": {_ITEM_FIELDS[name][0]}}}' for name in items[:3])
+        return f"must be a JSON object such as {examples}, not {_sent(value)} (GET /docs shows the body)"
+    field = str(loc[0]) if loc else ""
+    listed, noun = _ITEM_FIELDS.get(field, ("", ""))
+    if not noun:
+        return None
+    if kind == "list_type" and len(loc) == 1:
+        one: Any = {"row": dict, "text": str, "image": str}.get(noun, ())  # what a single item looks like
+        single = f" (one {noun}: wrap it in [ ])" if isinstance(value, one) else ""
+        return f"must be a list of {noun}s such as {listed}, not {_sent(value)}{single}"
+    if kind in _OBJECT_KINDS and len(loc) == 2 and noun == "row":
+        return (
+            'each row must be a JSON object of input values such as {"input": value, ...} (GET /metadata lists the '
+            f"inputs), not {_sent(value)}"
+        )
+    if kind == "string_type" and len(loc) == 2 and noun == "text":
+        return f"each text must be a JSON string, not {_sent(value)}"
+    if kind in ("too_short", "too_long") and len(loc) == 1:
+        context = ctx or {}
+        actual = context.get("actual_length")
+        if kind == "too_short":
+            least = context.get("min_length", 1)
+            return f"send at least {least} {noun}{'' if least == 1 else 's'}, got {actual}"
+        most = context.get("max_length")
+        return (
+            f"send at most {most:,} {noun}s in one request (the server's limit), got {actual:,}: split them over "
+            "several requests"
+            if isinstance(most, int) and isinstance(actual, int)
+            else None
+        )
+    return None
+
+
+def _explained(problem: Any, loc: list[Any], fields: Sequence[str] = ()) -> str:
+    """pydantic's message, with what it leaves a client to guess: the shape a body of the wrong shape should have
+    (:func:`body_shape_message`), that a number was sent as text, and why an input of a row has a range at all
+    (:data:`~trainwell.serve.schema.MAX_STANDARD_DEVIATIONS`)."""
     message = str(problem.get("msg"))
     kind, value = problem.get("type"), problem.get("input")
+    shape = body_shape_message(kind, loc, value, problem.get("ctx"), fields)
+    if shape is not None:
+        return shape
     if kind == "float_type" and isinstance(value, str):
         return (
             f'{message}, got the text {value!r} (send a number, as 22.5 or as the text "22.5", and null for a '
             "missing value)"
         )
+    if kind == "float_type" and value is not None:  # a list, an object, true or false
+        return f"{message}, not {_sent(value)} (send a number, and null for a missing value)"
+    if kind == "bool_type":
+        return f"must be true or false, not {_sent(value) if not isinstance(value, str) else repr(value)}"
     if kind in ("less_than_equal", "greater_than_equal") and loc[:1] == ["rows"]:
         return (
             f"{message} ({MAX_STANDARD_DEVIATIONS:,.0f} training standard deviations from the training mean: a "

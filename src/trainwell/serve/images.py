@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from trainwell.serve._content_type import content_type_problem, is_image, media_type
-from trainwell.serve._errors import unreadable_json_problem
+from trainwell.serve._errors import body_shape_message, unreadable_json_problem
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
 from trainwell.vision.io import DECODE_ERRORS as PILLOW_ERRORS
 from trainwell.vision.io import image_array
@@ -209,8 +209,16 @@ def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[Encod
     try:
         parsed = request_model.model_validate(document)
     except ValidationError as error:
+        fields = tuple(request_model.model_fields)
         problems = [
-            {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
+            {
+                "loc": list(problem["loc"]),
+                "msg": body_shape_message(
+                    problem["type"], problem["loc"], problem.get("input"), problem.get("ctx"), fields
+                )
+                or problem["msg"],
+                "type": problem["type"],
+            }
             for problem in error.errors(include_url=False)
         ]
         raise ImageRequestError(422, problems) from error
