@@ -79,7 +79,10 @@ class TextClassifierLearner(Learner):
     ) -> None:
         """ULMFiT for an AWD-LSTM classifier (:func:`~trainwell.text.ulmfit.gradual_unfreezing`: each frozen
         stage trains ``freeze_epochs`` epochs, 0 none, then everything for ``epochs``); the usual
-        head-then-everything fine-tuning for other models.
+        head-then-everything fine-tuning for other models. ``wd`` and ``resume_from`` are :meth:`Learner.fit`'s
+        either way: ``wd`` sets the weight decay from this fine-tuning on, and a relative ``resume_from`` is
+        looked for under :attr:`path`, where :class:`~trainwell.callbacks.Checkpoint` writes, then in the
+        working directory.
 
         Raises:
             ConfigError: An option gradual unfreezing has no use for (``lr_mult``: each lower layer group
@@ -88,13 +91,13 @@ class TextClassifierLearner(Learner):
         if hasattr(self.model, "encoder"):
             from trainwell.text.ulmfit import LR_DECAY, gradual_unfreezing
 
-            unused = sorted(set(kwargs) - {"callbacks", "resume_from"})
+            unused = sorted(set(kwargs) - {"callbacks", "resume_from", "wd"})
             if unused:
                 raise ConfigError(
                     f"fine_tune of an AWD-LSTM classifier (ULMFiT's gradual unfreezing) takes no {', '.join(unused)}: "
                     f"it trains the head, then one more layer group per stage, each group at {LR_DECAY} times less "
-                    "than the one above; it takes epochs, base_lr, freeze_epochs (each stage's epochs), callbacks "
-                    "and resume_from"
+                    "than the one above; it takes epochs, base_lr, freeze_epochs (each stage's epochs), callbacks, "
+                    "resume_from and wd"
                 )
             gradual_unfreezing(
                 self,
@@ -103,6 +106,7 @@ class TextClassifierLearner(Learner):
                 stage_epochs=freeze_epochs,
                 callbacks=kwargs.get("callbacks", ()),
                 resume_from=kwargs.get("resume_from"),
+                wd=kwargs.get("wd"),
             )
             return
         super().fine_tune(epochs, base_lr, freeze_epochs=freeze_epochs, **kwargs)

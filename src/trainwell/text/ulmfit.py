@@ -260,6 +260,7 @@ def gradual_unfreezing(
     moms: tuple[float, float] = (0.8, 0.7),
     callbacks: Iterable[Callback] = (),
     resume_from: str | Path | None = None,
+    wd: float | None = None,
 ) -> None:
     """The ULMFiT schedule: head only, then one more layer group per stage of ``stage_epochs`` epochs (the
     paper's 1; 0 skips the stages and trains everything at ``lr``), then everything for ``epochs``.
@@ -268,7 +269,9 @@ def gradual_unfreezing(
     ``lr / 2**k`` and each one below it at :data:`LR_DECAY` times less than the one above (discriminative
     learning rates), as in every stage of the paper. The stages are the phases ``"stage 1"``,
     ``"stage 2"``... and ``"unfrozen"``: a checkpoint written in one (``resume_from``, the same call) resumes
-    at that stage, the stages before it skipped.
+    at that stage, the stages before it skipped. ``wd`` and ``resume_from`` are :meth:`Learner.fit`'s: ``wd``
+    sets the weight decay from the first stage on, and a relative ``resume_from`` is looked for under
+    ``learn.path``, where :class:`~trainwell.callbacks.Checkpoint` writes, then in the working directory.
     """
     if isinstance(stage_epochs, bool) or not isinstance(stage_epochs, int) or stage_epochs < 0:
         raise ConfigError(
@@ -279,7 +282,9 @@ def gradual_unfreezing(
     rate = lr
     from trainwell.callbacks.budget import find_budget  # training code: not imported when a model is loaded
     from trainwell.learner import read_checkpoint
+    from trainwell.learner._checkpoint import resolve
 
+    resume_from = None if resume_from is None else resolve(learn.path, resume_from)
     n_stages = n_groups if stage_epochs else 1  # stages 1 .. n_stages - 1, then the unfrozen fit
     phases = [*(f"stage {stage}" for stage in range(1, n_stages)), "unfrozen"]
     start = (
@@ -296,7 +301,9 @@ def gradual_unfreezing(
             if budget is not None:
                 budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
             with learn.in_phase(f"stage {stage}"):
-                learn.fit_one_cycle(stage_epochs, spread, moms=moms, callbacks=extra, resume_from=resume_from)
+                learn.fit_one_cycle(
+                    stage_epochs, spread, moms=moms, callbacks=extra, resume_from=resume_from, wd=wd
+                )
             resume_from = None
         rate /= 2
     learn.unfreeze()
@@ -307,6 +314,7 @@ def gradual_unfreezing(
             moms=moms,
             callbacks=extra,
             resume_from=resume_from,
+            wd=wd,
         )
 
 
