@@ -167,3 +167,17 @@ def test_counts_with_many_rare_values_have_no_scale_to_be_off() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ratings_data(frame)
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("five", r"'five' in data row 2, which is not a number"),
+        ("1e30", r"1e\+30 in data row 2, beyond the ±1e\+15"),
+    ],
+)
+def test_a_test_tables_unusable_rating_is_refused_naming_that_table(cell: str, problem: str) -> None:
+    # A 'five' failed inside numpy with a traceback; a 1e30 was scored, an rmse of 4e28.
+    Path("test.csv").write_text(f"user,item,rating\nu1,i1,4\nu2,i2,{cell}\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"^rating column 'rating' of test\.csv holds {problem}"):
+        ratings_data(ratings(), test="test.csv")

@@ -394,6 +394,8 @@ def ratings_data(
             check_columns(test_df, [column], test_name, flag)
         check_test_targets(test_df, rating_col, None if isinstance(test, pd.DataFrame) else test)
         test_df = checked_ratings(test_df, user_col, item_col, rating_col, test_name)
+        if resolved.kind == "regression":  # a 'five' failed in numpy, a 1e30 scored an rmse of 4e28
+            refuse_unusable_ratings(test_df[rating_col], rating_col, test_name)
         test_loader = TensorLoader(_encode(recipe, resolved, test_df, test_name), max(4 * bs, 4096))
     hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}
     if resolved.kind == "regression":
@@ -718,17 +720,7 @@ def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
     if kind == "binary" or (kind is None and distinct == 2):
         binary = infer_task(ratings, name=rating_col, kind="binary")
         return binary  # (disliked, liked): infer_task puts a negated label first (positive_last)
-    numbers = pd.to_numeric(ratings, errors="coerce")
-    if numbers.isna().any():
-        position = int(np.flatnonzero(numbers.isna().to_numpy())[0])
-        bad = ratings.iloc[position]
-        count = int(numbers.isna().sum())
-        raise DataError(
-            f"rating column '{rating_col}' holds {bad!r} in {data_row(ratings, position)}"
-            f"{f' ({count:,} rows in all)' if count > 1 else ''}, which is not a number; ratings must be numbers "
-            "(or exactly two labels, such as liked/disliked)"
-        )
-    refuse_unusable_ratings(ratings, numbers, rating_col)
+    refuse_unusable_ratings(ratings, rating_col)
     return Task("regression", (), (rating_col,))
 
 
@@ -739,10 +731,21 @@ def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
 MAX_RATING = 1e15
 
 
-def refuse_unusable_ratings(ratings: pd.Series, numbers: pd.Series, rating_col: str) -> None:
-    """Refuse an infinite rating, or one beyond :data:`MAX_RATING`, naming the cell as written (``'inf'``,
-    ``1e+30``) and its data row: the model cannot train on either, whatever the learning rate. ``numbers`` is
-    ``ratings`` read as numbers."""
+def refuse_unusable_ratings(ratings: pd.Series, rating_col: str, source: str | None = None) -> None:
+    """Refuse ratings of a model of numbers that are no number (``'five'``), infinite, or beyond
+    :data:`MAX_RATING`, naming the cell as written (``'inf'``, ``1e+30``) and its data row: the model cannot train
+    on any of them, whatever the learning rate. ``source`` names a table other than the training one (a test
+    table), whose data rows are counted apart."""
+    of = f" of {source}" if source is not None else ""
+    numbers = pd.to_numeric(ratings, errors="coerce")
+    if numbers.isna().any():
+        position = int(np.flatnonzero(numbers.isna().to_numpy())[0])
+        count = int(numbers.isna().sum())
+        raise DataError(
+            f"rating column '{rating_col}'{of} holds {ratings.iloc[position]!r} in {data_row(ratings, position)}"
+            f"{f' ({count:,} rows in all)' if count > 1 else ''}, which is not a number; ratings must be numbers "
+            "(or exactly two labels, such as liked/disliked)"
+        )
     values = numbers.to_numpy(dtype=np.float64)
     for bad, problem in (
         (np.isinf(values), "an infinite value"),
@@ -758,7 +761,7 @@ def refuse_unusable_ratings(ratings: pd.Series, numbers: pd.Series, rating_col: 
             shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
             count = int(bad.sum())
             raise DataError(
-                f"rating column '{rating_col}' holds {shown} in {data_row(ratings, position)}"
+                f"rating column '{rating_col}'{of} holds {shown} in {data_row(ratings, position)}"
                 f"{f' ({count:,} rows in all)' if count > 1 else ''}, {problem}; fix or drop that row"
             )
 

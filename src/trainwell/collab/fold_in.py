@@ -299,7 +299,7 @@ def _checked_rows(rows: pd.DataFrame, recipe: CollabRecipe, source: str | None) 
     rating_col = recipe.rating_col
     numbers = pd.to_numeric(rows[rating_col], errors="coerce")
     if rating_col is not None and bool(numbers.notna().all()):  # numbers (a liked/disliked model's: labels)
-        refuse_unusable_ratings(rows[rating_col], numbers, rating_col)
+        refuse_unusable_ratings(rows[rating_col], rating_col)
     return rows
 
 
