@@ -107,3 +107,17 @@ def test_python_predict_on_a_frame_without_the_columns_does_not_suggest_reading_
         "(user, item) pairs, read from the columns it was trained on: rename the user and item columns to 'user' "
         "and 'item'"
     )
+
+
+def test_the_server_names_the_user_field_for_an_empty_user_id(model_dir: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from trainwell.serve.app import create_app
+
+    client = TestClient(create_app(model_dir, threads=1))
+    refused = client.post("/recommend", json={"user": " "})
+    assert refused.status_code == 422
+    (problem,) = refused.json()["detail"]
+    assert problem["loc"] == ["user"] and problem["msg"].startswith("recommend needs a user id, got ' '")
+    unknown = client.post("/recommend", json={"user": "u1", "candidates": ["nothing"]})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["candidates"]

@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
-from trainwell.collab.ranking import rank_items
+from trainwell.collab.ranking import rank_items, refuse_missing_id
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body
@@ -128,6 +128,10 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
             return await _from_items(companion, request)
         if request.similar_to is not None:
             return await _similar_to(companion, request)
+        try:  # an empty user id is the user field's mistake; any other refusal below is the candidates'
+            refuse_missing_id(request.user, "user", "recommend", list(predictor.recipe.users))
+        except UserError as error:
+            return _refuse("user", str(error), "missing")
         try:
             ranking = await run_in_threadpool(
                 rank_items,
