@@ -111,9 +111,27 @@ def read_text_table(
             )
     except UnicodeDecodeError as error:
         raise undecodable_error(path, encoding, error) from None
+    except pd.errors.ParserError as error:
+        raise _parser_error(path, error, encoding, skipped, names) from error
     except (ValueError, OSError) as error:
         raise DataError(f"cannot read '{path}' as a table ({type(error).__name__}: {error})") from error
     if len(frame) == 0:
         raise DataError(f"data file '{path}' has no data rows")
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
+
+
+def _parser_error(
+    path: Path, error: Exception, encoding: str, skipped: int, names: Sequence[str] | None
+) -> DataError:
+    """A CSV of texts pandas could not parse, named by the line an editor shows and what is wrong on it (a row of
+    more fields than the header, a quote never closed), as a table's file is; pandas' own words where the scan
+    finds nothing to blame. A TSV is read without quoting (texts hold bare quotes), so only its field counts."""
+    from trainwell.data._bad_lines import bad_table_line
+
+    sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz", ".tab")) else ","
+    found = bad_table_line(path, sep, encoding, skipped, None if names is None else len(names), str(error))
+    if found is None or (sep == "\t" and "quote" in found[1]):
+        return DataError(f"cannot read '{path}' as a table ({type(error).__name__}: {error})")
+    line, what = found
+    return DataError(f"{path}, line {line}: {what}")
