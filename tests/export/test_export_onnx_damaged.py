@@ -53,7 +53,7 @@ def test_export_refuses_a_model_answering_nan_and_writes_nothing(fitted: Path, t
     )
     assert not (broken / "model.onnx").exists()
     assert (broken / "trainwell.json").read_bytes() == before  # no parity check recorded
-    with pytest.raises(ArtifactError, match="for any of the .* inputs checked"):  # synthetic rows too
+    with pytest.raises(ArtifactError, match=r"for any of the .* inputs checked"):  # synthetic rows too
         export_onnx(broken)
     export_onnx(fitted, inputs=_table(50).drop(columns="y"))  # healthy weights still export
 
