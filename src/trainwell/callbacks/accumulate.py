@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from trainwell.callbacks._validate import positive_int
-from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback, CancelStep
 
 if TYPE_CHECKING:
@@ -25,8 +24,9 @@ class GradientAccumulation(Callback):
     Counting follows the position in the epoch (``learn.batch_index``), and the learning-rate schedule still
     advances every batch, not every step: ``fit_one_cycle`` keeps its shape over the same number of batches.
     The gradients accumulated so far are part of a checkpoint written mid-group (by
-    :class:`~trainwell.callbacks.Checkpoint` every N batches, every S seconds or on Ctrl-C), so a resumed fit
-    goes on with them and ends exactly like one never stopped; a checkpoint on a step boundary holds none.
+    :class:`~trainwell.callbacks.Checkpoint` every N batches, every S seconds or on Ctrl-C), as any gradients a
+    ``CancelStep`` keeps are, so a resumed fit goes on with them and ends exactly like one never stopped; a
+    checkpoint on a step boundary holds none.
 
     Args:
         n_batches: how many batches make one optimizer step (1 = no accumulation).
@@ -39,10 +39,6 @@ class GradientAccumulation(Callback):
 
     def __init__(self, n_batches: int) -> None:
         self.n_batches = positive_int("GradientAccumulation", "n_batches", n_batches)
-        self._learn: Learner | None = None  # the fit's learner: its gradients are this callback's state
-
-    def before_fit(self, learn: Learner) -> None:
-        self._learn = learn
 
     def before_backward(self, learn: Learner) -> None:
         if self.n_batches > 1:
@@ -69,34 +65,6 @@ class GradientAccumulation(Callback):
         if position % self.n_batches == 0 or position == n_batches or last_of_fit:
             return
         raise CancelStep
-
-    def checkpoint_state(self) -> dict[str, Any] | None:
-        """The gradients summed so far in an unfinished group (a copy on the CPU, by parameter name), or ``None``
-        on a step boundary, where the step has set them to ``None``."""
-        if self._learn is None:
-            return None
-        grads = {
-            name: parameter.grad.detach().to("cpu", copy=True)
-            for name, parameter in self._learn.model.named_parameters()
-            if parameter.grad is not None
-        }
-        return {"grads": grads} if grads else None
-
-    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
-        assert self._learn is not None, "load_checkpoint_state runs after before_fit"
-        parameters = dict(self._learn.model.named_parameters())
-        unknown = sorted(set(state["grads"]) - set(parameters))
-        if unknown:
-            raise ConfigError(
-                f"the checkpoint holds accumulated gradients of parameters this model lacks ({', '.join(unknown)}); "
-                "resume with the model the checkpoint was written from"
-            )
-        for name, grad in state["grads"].items():
-            parameter = parameters[name]
-            parameter.grad = grad.to(device=parameter.device, dtype=parameter.dtype)
-
-    def teardown(self, learn: Learner) -> None:
-        self._learn = None
 
     def __repr__(self) -> str:
         return f"GradientAccumulation(n_batches={self.n_batches})"

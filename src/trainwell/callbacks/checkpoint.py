@@ -39,8 +39,10 @@ class Checkpoint(Callback):
 
     The callback runs after the Recorder and the schedules (order 85) so that the file includes this batch;
     a callback that must see the file already written (or that may stop the process) needs a larger order.
-    With :class:`GradientAccumulation`, a write in the middle of a group (any ``every_n_batches``,
-    ``every_seconds``, an interrupt) keeps the gradients accumulated so far, so the resume is exact there too.
+    A write between two optimizer steps keeps the gradients held for the next one (those of a group of
+    :class:`GradientAccumulation`, or of batches a callback's ``CancelStep`` left to accumulate), whatever the
+    trigger (any ``every_n_batches``, ``every_seconds``, an interrupt), so the resume is exact there too; a
+    write after a step holds none and costs nothing more.
 
     Args:
         path: the checkpoint file.

@@ -1,4 +1,5 @@
-"""Checkpoints that resume exactly: weights, optimizer, position in the loop, RNG states, history.
+"""Checkpoints that resume exactly: weights, optimizer, position in the loop, RNG states, history, and the
+gradients held across batches when the checkpoint falls between two steps.
 
 The file is written with ``torch.save`` but only holds tensors and plain values, and it is read back with
 ``torch.load(weights_only=True)``, which refuses to unpickle arbitrary objects.
@@ -65,9 +66,43 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
     }
     if ranks is not None:
         state["ranks"] = ranks
+    grads = held_grads(learn)
+    if grads:  # only between two steps: a step (and a cancelled batch) sets every gradient to None
+        state["grads"] = grads
     # Streamed to the file: the tensors are written from the model's and optimizer's own storage, with no
     # second copy of the state in memory (a buffer of the whole file first doubled a large model's footprint).
     return write_atomic(path, lambda stream: torch.save(state, stream))
+
+
+def held_grads(learn: Learner) -> dict[str, torch.Tensor]:
+    """The gradients the model holds from batches whose step has not come yet, by parameter name: those a
+    :class:`~trainwell.learner.events.CancelStep` kept ("gradients accumulate"), of a user's callback or of
+    :class:`~trainwell.callbacks.GradientAccumulation` in the middle of a group. Empty on a step boundary.
+
+    A checkpoint written there holds them and a resume puts them back (:func:`restore`): without them the next
+    step would miss the batches before the checkpoint, and the resumed fit would end away from the one never
+    stopped. They are written from the gradients' own storage, as the weights are (no copy in memory). In a
+    distributed fit every process holds the same ones (the wrapper averages them in each backward pass)."""
+    return {
+        name: parameter.grad.detach()
+        for name, parameter in learn.model.named_parameters()
+        if parameter.grad is not None
+    }
+
+
+def _restore_grads(learn: Learner, grads: Mapping[str, torch.Tensor], path: str | Path) -> None:
+    """Give every parameter the gradient ``grads`` holds for it (:func:`held_grads`), and ``None`` to the others,
+    on the parameter's device and in its dtype."""
+    parameters = dict(learn.model.named_parameters())
+    unknown = sorted(set(grads) - set(parameters))
+    if unknown:
+        raise ConfigError(
+            f"checkpoint '{path}' holds the gradients of parameters this model lacks ({', '.join(unknown)}); "
+            "resume with the model the checkpoint was written from"
+        )
+    for name, parameter in parameters.items():
+        grad = grads.get(name)
+        parameter.grad = None if grad is None else grad.to(device=parameter.device, dtype=parameter.dtype)
 
 
 def under(base: Path, path: str | Path) -> Path:
@@ -188,6 +223,7 @@ def restore(learn: Learner, path: str | Path) -> None:
             f"checkpoint '{path}' holds an optimizer of other parameter groups ({error}); resume with the same "
             "model, layer groups and opt="
         ) from error
+    _restore_grads(learn, state.get("grads") or {}, path)
     learn.epoch = state["epoch"]
     learn._start_batch = state["next_batch"]
     learn.iteration = state["iteration"]
