@@ -63,10 +63,14 @@ class MixedPrecision(Callback):
       backward, gradients are unscaled in ``after_backward`` (so later callbacks such as
       :class:`GradientClip` see true values) and ``before_step`` runs ``scaler.step`` (which skips steps
       with infinite gradients) and ``scaler.update`` itself, then cancels the loop's own step. Callbacks
-      with an ``after_step`` event therefore do not run in float16 mode, and a callback that cancels the
-      step must run before this one (``order`` < 20). The scaler's state (its scale and growth count) is
-      part of a checkpoint, so a resumed float16 fit skips the same steps as an uninterrupted one and ends
-      exactly like it.
+      with an ``after_step`` event therefore do not run in float16 mode. A batch cancelled once its
+      gradients are unscaled (``CancelBatch`` or ``CancelStep`` from a callback's ``before_step`` of
+      ``order`` < 20, or its ``after_backward`` of ``order`` > 20) leaves the scaler ready for the next
+      batch, its scale and growth count unchanged: ``CancelBatch``'s gradients go with the batch, and those
+      ``CancelStep`` keeps are scaled back up, so that the next batch adds its scaled gradients to like and
+      the next unscaling divides the whole sum. The scaler's state (its scale and growth count) is part of a
+      checkpoint, so a resumed float16 fit skips the same steps as an uninterrupted one and ends exactly
+      like it.
     * ``"auto"``: bfloat16 where supported, otherwise full precision with a warning.
     * ``"float32"``: full precision. Passed to a fit, it stands in for the learner's own mixed precision (an image
       learner's bfloat16 on a GPU) for that fit, as any ``MixedPrecision`` given to a fit does.
@@ -110,6 +114,7 @@ class MixedPrecision(Callback):
         self.init_scale, self.growth_interval = float(init_scale), growth_interval
         self.active_dtype: torch.dtype | None = None
         self.scaler: torch.amp.GradScaler | None = None
+        self._unscaled = False  # this batch's gradients are unscaled and the scaler has not stepped yet
 
     def _choose(self, device: torch.device) -> torch.dtype | None:
         if self.dtype == "float32":
@@ -137,6 +142,7 @@ class MixedPrecision(Callback):
     def before_fit(self, learn: Learner) -> None:
         self.active_dtype = self._choose(learn.device)
         self.scaler = None
+        self._unscaled = False
         if self.active_dtype is None:
             return
         device_type, dtype = learn.device.type, self.active_dtype
@@ -163,6 +169,7 @@ class MixedPrecision(Callback):
         if self.scaler is not None:
             assert learn.opt is not None
             self.scaler.unscale_(learn.opt)
+            self._unscaled = True
 
     def before_step(self, learn: Learner) -> None:
         if self.scaler is None:
@@ -170,8 +177,36 @@ class MixedPrecision(Callback):
         assert learn.opt is not None
         self.scaler.step(learn.opt)
         self.scaler.update()
+        self._unscaled = False
         learn.opt.zero_grad(set_to_none=True)
         raise CancelStep
+
+    def after_batch(self, learn: Learner) -> None:
+        self._settle_cancelled(learn)
+
+    def before_batch(self, learn: Learner) -> None:
+        self._settle_cancelled(
+            learn
+        )  # a batch left by CancelEpoch, CancelTrain...: no after_batch of its own
+
+    def _settle_cancelled(self, learn: Learner) -> None:
+        """After a batch cancelled between the unscaling and the scaler's step: the scaler still records this
+        optimizer's gradients as unscaled, and the next ``unscale_`` would raise "unscale_() has already been
+        called on this optimizer since the last update()". Runs in ``after_batch`` (before a ``Checkpoint``
+        writes, order 85) so that a checkpoint holds the gradients as a resumed fit expects them."""
+        if not self._unscaled or self.scaler is None:
+            return
+        self._unscaled = False
+        scale = self.scaler.get_scale()
+        # Gradients a CancelStep kept: scaled back, as the next backward adds scaled ones (exact when the scale
+        # is a power of 2, as the default init_scale and its doublings and halvings are). CancelBatch has
+        # dropped them. An overflow in them stays infinite, so the next unscaling finds it and skips that step.
+        for parameter in learn.model.parameters():
+            if parameter.grad is not None:
+                parameter.grad.mul_(scale)
+        # The scaler's per-optimizer record cleared, its scale (set to itself) and growth count kept: the
+        # cancelled batch neither grows nor backs off the scale, as a batch cancelled before its backward.
+        self.scaler.update(new_scale=scale)
 
     def after_fit(self, learn: Learner) -> None:
         learn.forward_context = contextlib.nullcontext
