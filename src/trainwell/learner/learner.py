@@ -94,7 +94,8 @@ class Learner:
             optimizer again at the next fit.
         device: ``"cpu"``, ``"cuda"``, ... or ``None`` for the best available.
         path: folder where callbacks, :meth:`save` and :meth:`save_checkpoint` write files given by a relative
-            name, and where ``resume_from=`` looks for one first.
+            name, and where ``resume_from=`` looks for one first. Not :meth:`export`'s: a model directory is
+            named from the working directory, as ``trainwell.load`` and the command line read it.
         progress: show a live progress bar and a line per epoch.
 
     Example:
@@ -1101,7 +1102,12 @@ class Learner:
 
     def export(self, path: str | Path = "model", *, extra_files: dict[str, bytes] | None = None) -> Path:
         """Write a safe artifact: ``model.safetensors`` + ``trainwell.json`` (see :mod:`trainwell.export`), in
-        ``model/`` by default, as ``trainwell fit`` writes it."""
+        ``model/`` by default, as ``trainwell fit`` writes it.
+
+        A relative ``path`` is from the working directory, not under :attr:`path` (where :meth:`save`,
+        :meth:`save_checkpoint` and ``Checkpoint`` write files a fit reads back): a model directory is what
+        ``trainwell.load(path)``, ``trainwell predict PATH`` and ``serve`` are given, and they read it from the
+        working directory too. For one beside the checkpoints, pass ``learn.path / "model"``."""
         from trainwell.learner._export import export_learner
 
         return export_learner(self, path, extra_files=extra_files)
