@@ -178,18 +178,20 @@ def plot_top_loss_images(
     from trainwell.learner.plots import image_grid
 
     chosen = images.float() / 255.0
-    titles = []
+    titles, colours = [], []
     for position, label in enumerate(top.index):
         probability, loss = top["probability"].iloc[position], top["loss"].iloc[position]
+        actual, predicted = top["actual"].iloc[position], top["predicted"].iloc[position]
         where = top["path"].iloc[position] if "path" in top.columns else f"row {label}"
-        titles.append(
-            f"{top['actual'].iloc[position]} -> {top['predicted'].iloc[position]} (p={probability:.2f}, "
-            f"loss {loss:.2f}, {where})"
-        )
+        # One fact a line, so that no line breaks inside a parenthesis; p names its class (the predicted one).
+        titles.append(f"{actual} -> {predicted}\np({predicted})={probability:.2f}, loss {loss:.2f}\n{where}")
+        # The colour meaning of show_results: red is a wrong prediction, a right one with a high loss stays black.
+        colours.append("red" if str(actual) != str(predicted) else "black")
     if owner is not None:
         warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
-    heading = f"Top {len(top)} losses: actual -> predicted"
-    return image_grid(chosen.cpu(), titles, ["firebrick"] * len(titles), path, heading)
+    wrong = " (wrong in red)" if "red" in colours else ""
+    heading = f"Top {len(titles)} losses: actual -> predicted\np(predicted class), loss{wrong}"
+    return image_grid(chosen.cpu(), titles, colours, path, heading)
 
 
 def _label_header(top: pd.DataFrame) -> str:

@@ -278,9 +278,12 @@ TITLE_CHARS = 20
 def _wrapped(text: str, width: int = TITLE_CHARS) -> str:
     """``text`` in lines of at most ``width`` characters, broken after a space or a label separator (``;``),
     so that long titles (several labels of a multi-label image) do not run into their neighbours; a
-    ``true / predicted`` title too long for one line puts each side on lines of its own."""
+    ``true / predicted`` title too long for one line puts each side on lines of its own. Line breaks already in
+    ``text`` are kept, each line wrapped alone: a caption laid out in lines (top losses) keeps its layout."""
     import re
 
+    if "\n" in text:
+        return "\n".join(_wrapped(part, width) for part in text.split("\n"))
     if len(text) > width and " / " in text:
         truth, _, guess = text.partition(" / ")
         return f"{_wrapped(truth + ' /', width)}\n{_wrapped(guess, width)}"

@@ -1,0 +1,58 @@
+"""What the interpretation and training figures say, read from the matplotlib figures themselves (captured as they
+are saved): the colours of captions, titles, tick rotation, colour bars and marker positions that a PNG's bytes
+cannot be asserted on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import torch
+
+
+@pytest.fixture
+def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every matplotlib figure saved during the test, in order (they are closed after saving, not destroyed)."""
+    from matplotlib.figure import Figure
+
+    saved: list[Any] = []
+    original = Figure.savefig
+
+    def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
+        saved.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    return saved
+
+
+def test_top_loss_captions_are_red_only_when_wrong_and_name_the_class_of_p(
+    tmp_path: Path, figures: list[Any]
+) -> None:
+    from trainwell.interpret._plots import plot_top_loss_images
+
+    top = pd.DataFrame(
+        {
+            "actual": ["6", "4"],
+            "predicted": ["5", "4"],
+            "probability": [0.70, 0.21],
+            "loss": [2.52, 1.66],
+            "path": ["6/958.png", "4/718.png"],
+        }
+    )
+    images = torch.zeros(2, 1, 8, 8, dtype=torch.uint8)
+    plot_top_loss_images(top, images, tmp_path / "top.png")
+    (figure,) = figures
+    titles = [axis.title for axis in figure.axes if axis.get_title()]
+    assert [t.get_text() for t in titles] == [
+        "6 -> 5\np(5)=0.70, loss 2.52\n6/958.png",
+        "4 -> 4\np(4)=0.21, loss 1.66\n4/718.png",
+    ]
+    # show_results' meaning of red: wrong. The right prediction with a high loss is not red.
+    assert [t.get_color() for t in titles] == ["red", "black"]
+    heading = figure._suptitle.get_text()
+    assert (
+        heading.startswith("Top 2 losses") and "wrong in red" in heading and "p(predicted class)" in heading
+    )
