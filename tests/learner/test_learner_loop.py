@@ -378,7 +378,10 @@ def test_a_validation_loss_that_rose_well_above_its_lowest_is_called_overfitting
 @pytest.mark.parametrize(
     ("valid", "train"),
     [
-        ([0.7, 0.55, 0.52, 0.55, 0.58, 0.6], [0.7, 0.5, 0.4, 0.3, 0.2, 0.1]),  # 15% up: noise, not a verdict
+        (
+            [0.7, 0.55, 0.52, 0.53, 0.54, 0.53],
+            [0.7, 0.5, 0.4, 0.3, 0.2, 0.1],
+        ),  # 2-4% up: noise, not a verdict
         ([0.7, 0.55, 0.52, 0.6, 0.8, 0.99], [0.7, 0.5, 0.4, 0.6, 0.8, 0.9]),  # both rose: a training problem
         (
             [0.7, 0.6, 0.5, 0.45, 0.4, 0.7],

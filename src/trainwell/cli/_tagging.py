@@ -88,6 +88,9 @@ def _show_tagging(result: Any) -> None:
 
     learn = result.learn
     show_metrics(learn, out_console)
+    from trainwell.cli.fit_cmd import warn_overfitting
+
+    warn_overfitting(learn)
     say_budget(result.budget, out_console)
     if learn.task.extra.get("scheme") == "iob2" and learn.data.valid is not None:
         from trainwell.learner.kept_predictions import validation_predictions

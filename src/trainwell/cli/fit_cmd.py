@@ -824,6 +824,7 @@ def _fit_language_model(
     )
     learn = run.learn
     say_budget(learn.time_budget, out_console)
+    warn_overfitting(learn)
     row = run.metrics
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
@@ -921,14 +922,9 @@ def report_fit(result: Any) -> None:
     import warnings
 
     from trainwell.cli._show import date_summary, say_budget, show_metrics, show_table_choice
-    from trainwell.learner.run_files import overfitting_note
 
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
-    # The weights of the best epoch loaded back (--patience): the model kept is not the one that overfitted.
-    kept_best = getattr(result.learn, "weights_row", None) is not None
-    note = None if kept_best else overfitting_note(result.learn.history)
-    if note is not None:
-        warnings.warn(note, UserWarning, stacklevel=1)
+    warn_overfitting(result.learn)
     say_budget(getattr(result, "budget", None), out_console)
     say_test_scores(result)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
@@ -941,6 +937,22 @@ def report_fit(result: Any) -> None:
     leaks = getattr(getattr(result, "data", None), "leaks", ())
     if leaks:  # said again under the scores they flatter: the warnings are a screen above by now
         warnings.warn(leak_reminder(leaks), UserWarning, stacklevel=1)
+
+
+def warn_overfitting(learn: Any) -> None:
+    """Every application's fit (tables, texts, images, ratings, taggers, language models) warns when its
+    validation loss rose and stayed above its lowest while the training loss fell (``overfitting_note``), as
+    the report says under its curves; not when the best epoch's weights were loaded back (--patience): the
+    model kept is not the one that overfitted."""
+    import warnings
+
+    from trainwell.learner.run_files import overfitting_note
+
+    if getattr(learn, "weights_row", None) is not None:
+        return
+    note = overfitting_note(learn.history)
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=1)
 
 
 def leak_reminder(leaks: Sequence[str]) -> str:
