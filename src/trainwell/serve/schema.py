@@ -55,7 +55,7 @@ from typing_extensions import NotRequired, TypedDict
 from trainwell.data.dates import date_is_valid, describe_date_format
 from trainwell.data.task import Task
 from trainwell.serve.tta import tta_doc
-from trainwell.tabular.recipe import TabularRecipe
+from trainwell.tabular.recipe import TabularRecipe, word_input
 
 __all__ = [
     "MAX_STANDARD_DEVIATIONS",
@@ -117,6 +117,7 @@ class InputSpec:
     timed: bool = False
     rare: int = 0
     required_value: bool = False
+    typical: str | None = None
 
 
 def input_specs(
@@ -158,8 +159,34 @@ def input_specs(
         InputSpec(name, "date", date_format=fmt, timed="hour" in parts.get(name, ()))
         for name, fmt in getattr(recipe, "dates", {}).items()
     ]
-    specs += [InputSpec(name, "text", tuple(words)) for name, words in getattr(recipe, "words", {}).items()]
+    specs += [
+        InputSpec(name, "text", tuple(words), typical=_typical_text(recipe, name, words))
+        for name, words in getattr(recipe, "words", {}).items()
+    ]
     return specs
+
+
+def _typical_text(recipe: TabularRecipe, name: str, words: Sequence[str]) -> str | None:
+    """A text a typical training row holds, for the example request: the words at least half the rows hold (each
+    word's input's median), else the commonest word (its mean); ``None`` when the recipe kept neither. The first
+    known words ("mr miss mrs" for titanic's Name) read as generated, not as data."""
+    inputs = {word: word_input(name, word) for word in words}
+    medians, means = getattr(recipe, "fill_values", {}), getattr(recipe, "means", {})
+    usual = [word for word, column in inputs.items() if medians.get(column, 0.0) >= 0.5]
+    if usual:
+        return " ".join(usual)
+    shares = {word: means[column] for word, column in inputs.items() if column in means}
+    return max(shares, key=lambda word: shares[word]) if shares else None
+
+
+def readable(value: float) -> str:
+    """A number for a description: at least four significant digits, never in exponent form, whole digits
+    grouped (``12,749,943``, ``28.97``, ``0.5821``); ``.6g`` wrote ``-1.27499e+07`` beside ``1.275e+07``."""
+    if not math.isfinite(value) or value == 0:
+        return f"{value:g}"
+    decimals = min(max(3 - math.floor(math.log10(abs(value))), 0), 8)
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def training_ranges(metadata: Mapping[str, Any] | None) -> dict[str, tuple[float, float]]:
@@ -284,17 +311,17 @@ def _describe(spec: InputSpec) -> str:
             f"are the same); {unseen}."
         )
     seen = (
-        f"training values from {spec.training_minimum:.6g} to {spec.training_maximum:.6g}, mean "
+        f"training values from {readable(spec.training_minimum)} to {readable(spec.training_maximum)}, mean "
         if spec.training_minimum is not None and spec.training_maximum is not None
         else "training mean "
     )
     return (
-        f"Continuous input ({seen}{spec.mean:.6g}, standard deviation {spec.std:.6g}): a number, or a number "
-        f'written as text ("22.5", "-1e3"); other text is refused. null means missing and is filled with the '
-        f"training median {spec.median:.6g}. Values outside [{spec.accepted_minimum:.6g}, "
-        f"{spec.accepted_maximum:.6g}] ({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused "
-        "as data errors; a value within it but outside the training range is accepted, and the model "
-        "extrapolates."
+        f"Continuous input ({seen}{readable(spec.mean or 0.0)}, standard deviation {readable(spec.std or 0.0)}): a "
+        f'number, or a number written as text ("22.5", "-1e3"); other text is refused. null means missing and is '
+        f"filled with the training median {readable(spec.median or 0.0)}. Values outside "
+        f"[{readable(spec.accepted_minimum or 0.0)}, {readable(spec.accepted_maximum or 0.0)}] "
+        f"({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused as data errors; a value within "
+        "it but outside the training range is accepted, and the model extrapolates."
     )
 
 
@@ -302,7 +329,11 @@ def _row_field(spec: InputSpec) -> Any:
     if spec.kind == "text":
         return Annotated[
             str | None,
-            Field(title=spec.name, description=_describe(spec), examples=[" ".join(spec.values[:3])]),
+            Field(
+                title=spec.name,
+                description=_describe(spec),
+                examples=[spec.typical if spec.typical is not None else " ".join(spec.values[:3])],
+            ),
         ]
     if spec.kind == "date":
         iso = spec.date_format in ("", "ISO8601")
@@ -542,7 +573,8 @@ def response_model(task: Task, *, recommender: bool = False, unseen: bool = Fals
             probabilities=(probabilities, Field(description="The probability of each class.")),
             **flags,
         )
-    return create_model("PredictResponse", predictions=(list[item], ...))  # type: ignore[valid-type]
+    answers = Field(description="One answer per row sent, in the order sent.")
+    return create_model("PredictResponse", predictions=(list[item], answers))  # type: ignore[valid-type]
 
 
 class ErrorItem(BaseModel):
