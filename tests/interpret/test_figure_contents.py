@@ -4,6 +4,7 @@ cannot be asserted on."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,25 @@ def test_top_loss_captions_are_red_only_when_wrong_and_name_the_class_of_p(
     assert (
         heading.startswith("Top 2 losses") and "wrong in red" in heading and "p(predicted class)" in heading
     )
+
+
+def _legend_texts(figure: Any) -> list[str]:
+    return [
+        text.get_text() for axis in figure.axes if axis.get_legend() for text in axis.get_legend().get_texts()
+    ]
+
+
+def test_image_lr_find_png_marks_the_rate_fit_would_train_at(tmp_path: Path, figures: list[Any]) -> None:
+    # The console said "fit trains this model at 2.0e-03 unless given --lr"; the PNG showed only the suggestion.
+    from typer.testing import CliRunner
+
+    from image_files import make_image_folder
+    from trainwell.cli.app import app
+
+    images = make_image_folder(tmp_path / "shapes", per_class=16)
+    result = CliRunner().invoke(app, ["lr-find", str(images), "--out", str(tmp_path / "lr.png")])
+    assert result.exit_code == 0, result.output
+    default = re.search(r"fit trains this model at (\S+) unless given --lr", result.output.replace("\n", " "))
+    assert default is not None
+    (figure,) = figures
+    assert f"fit trains at {default.group(1)} (no --lr)" in _legend_texts(figure)

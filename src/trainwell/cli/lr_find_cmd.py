@@ -209,7 +209,10 @@ def lr_find(
         else:
             learn = _learner(kind, data, target, text, labelled, encoding, common)
         result = learn.lr_find()
-        result.plot(out)
+        from trainwell.learner.plots import plot_lr_find
+
+        # The rate fit would train at is drawn beside the suggestion (a table's fit runs this sweep itself).
+        plot_lr_find(result, out, fit_default=None if kind == "table" else learn.lr)
         if result.suggestion is None:
             out_console.print(f"no suggestion: the loss did not decrease over the sweep (curve in {out})")
             return

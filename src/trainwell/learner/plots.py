@@ -49,9 +49,13 @@ def _save(figure: Any, path: Path) -> PlotFile:
 LR_PLOT_HEADROOM = 1.0
 
 
-def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = None) -> PlotFile:
+def plot_lr_find(
+    result: LRFindResult, path: Path, trained_at: float | None = None, *, fit_default: float | None = None
+) -> PlotFile:
     """Loss against learning rate (log scale) with the suggestion marked, and ``trained_at``, the peak rate a
-    fit then trained at, when it differs (a fit keeps the suggestion within bounds).
+    fit then trained at, when it differs (a fit keeps the suggestion within bounds); or ``fit_default``, the
+    rate ``trainwell fit`` would train at without ``--lr`` (``trainwell lr-find`` of a model whose fit does not
+    take the suggestion: the user compares the two on the plot, not between the plot and the console).
 
     Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``lr_find.png`` in
     the current folder, it warns when that file held the plot of another sweep written by this process."""
@@ -79,6 +83,14 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
     if result.steepest:
         axis.axvline(
             result.steepest, color="tab:orange", linestyle=":", label=f"steepest {result.steepest:.1e}"
+        )
+    if fit_default is not None and trained_at is None:
+        axis.axvline(
+            fit_default,
+            color="black",
+            linestyle="-",
+            linewidth=1.2,
+            label=f"fit trains at {fit_default:.1e} (no --lr)",
         )
     if trained_at is not None and not same:
         # Why the fit did not train at the suggestion (a user read both rates on the plot and no reason).
