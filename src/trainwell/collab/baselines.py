@@ -99,6 +99,9 @@ class BiasBaselineScore(Callback):
 
     def __init__(self) -> None:
         self.value: float | None = None
+        #: The biases' predictions of the validation rows, in the loader's order: the fit's verdict pairs them
+        #: with the model's on the same rows (a gap is only called when its bootstrap interval excludes 0).
+        self.predictions: np.ndarray | None = None
 
     def before_fit(self, learn: Learner) -> None:
         train, valid = learn.data.train, learn.data.valid
@@ -109,6 +112,7 @@ class BiasBaselineScore(Callback):
         model = BiasBaseline.fit(x_train[:, 0].tolist(), x_train[:, 1].tolist(), y_train.double().numpy())
         predicted = model.predict(x_valid[:, 0].tolist(), x_valid[:, 1].tolist())
         self.value = float(np.sqrt(np.mean((predicted - y_valid.double().numpy()) ** 2)))
+        self.predictions = predicted
 
     def after_epoch(self, learn: Learner) -> None:
         if self.value is not None and learn.history and "valid_loss" in learn.history[-1]:
