@@ -15,6 +15,7 @@ Residuals are ``actual - predicted`` throughout (the convention of statistics te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 RANGE_BINS = 5
 #: Targets drawn as panels of one figure at most; past it a figure of tiny panels says nothing: pick one.
 MAX_PANELS = 16
+#: A target's largest (or smallest) value held by at least this share of the rows, and by :data:`CAPPED_ROWS`
+#: rows, is read as a cap of the data: California's house values stop at exactly 500,001 for 5% of districts.
+CAPPED_SHARE, CAPPED_ROWS = 0.01, 5
 
 
 class RegressionInterpretation:
@@ -234,6 +238,62 @@ class RegressionInterpretation:
         """
         chosen, figures = self._top(k, target)
         return top_frame(figures, chosen, self.rows, self.paths)
+
+    def caveats(
+        self,
+        target: str | int | None = None,
+        k: int = 10,
+        trained_range: tuple[Sequence[float], Sequence[float]] | None = None,
+    ) -> list[str]:
+        """What the data says about the errors, in plain words, one sentence each (none when nothing stands out).
+
+        A capped target: many rows (:data:`CAPPED_SHARE`) at exactly the largest or smallest value, as when
+        anything above 500,001 is recorded as 500,001; the model cannot learn what lies past the cap, so the
+        errors there are partly the data's, and the sentence counts how many of the ``k`` largest errors sit
+        there. Predictions past the known values: above or below every training value when ``trained_range``
+        (``(minimums, maximums)``, one per target, as a model's ``target_range`` hint) is given, else past the
+        actual values seen here.
+        """
+        notes = []
+        for column in self._columns(target):
+            name = self.targets[column]
+            actual, predicted = self.actual[:, column], self.predicted[:, column]
+            if not len(actual):
+                continue
+            error = np.abs(actual - predicted)
+            top = np.lexsort((np.arange(len(error)), -error))[:k]
+            for edge, value in (("maximum", float(actual.max())), ("minimum", float(actual.min()))):
+                at = actual == value
+                count = int(at.sum())
+                if count < CAPPED_ROWS or count < CAPPED_SHARE * len(actual) or actual.min() == actual.max():
+                    continue
+                among = int(at[top].sum())
+                notes.append(
+                    (
+                        f"{among} of the {len(top)} largest errors sit at"
+                        if among
+                        else "None of the largest errors sit at"
+                    )
+                    + f" {name}'s {edge} {number_text(value)}, which {count:,} of {len(actual):,} rows "
+                    f"({100 * count / len(actual):.1f}%) hold exactly: the data caps {name} there (values past it "
+                    "recorded as the cap), so the model cannot learn past it and errors there are partly the data's."
+                )
+            if trained_range is not None:
+                low, high = float(trained_range[0][column]), float(trained_range[1][column])
+                known = "any training value"
+            else:
+                low, high = float(actual.min()), float(actual.max())
+                known = "any actual value here"
+            for beyond, bound, side, extreme in (
+                (predicted > high, high, "above", float(predicted.max())),
+                (predicted < low, low, "below", float(predicted.min())),
+            ):
+                if beyond.any():
+                    notes.append(
+                        f"{_rows(int(beyond.sum()))} predicted {side} {known} ({number_text(bound)}), as far as "
+                        f"{number_text(extreme)}: the model extrapolates there."
+                    )
+        return notes
 
     def _top(self, k: int, target: str | int | None) -> tuple[np.ndarray, dict[str, Any]]:
         """Positions of the ``k`` largest errors and the figures of :meth:`top_losses` for them."""
@@ -426,7 +486,7 @@ def _described(name: str, figures: pd.Series, by_range: pd.DataFrame) -> str:
 
 
 def _rows(count: int) -> str:
-    return f"{count} row" if count == 1 else f"{count} rows"
+    return f"{count} row" if count == 1 else f"{count:,} rows"  # 1,000 rows, as every other count
 
 
 def _number(value: float, signed: bool = False) -> str:

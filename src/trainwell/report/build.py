@@ -25,13 +25,15 @@ from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError
 from trainwell.core.model_dir import REPORT_TITLE
+from trainwell.core.numbers import figure
 from trainwell.core.warn import warn
 from trainwell.data.io import read_table
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import MetricLine, explain_validation, share
 from trainwell.export.predictor import load, refuse_generic
 from trainwell.interpret.classification import ClassificationInterpretation
-from trainwell.learner.run_files import epochs_from_one, overfitting_note
+from trainwell.interpret.regression import RegressionInterpretation
+from trainwell.learner.run_files import epochs_from_one
 from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
 from trainwell.report._class_intervals import RESAMPLES
@@ -254,7 +256,9 @@ def build_report(
     elif has_several_outputs(task):
         sections.append(_outputs.targets_section(task, probabilities, targets))
     elif task.kind == "regression":
-        sections.append(_regression_section(probabilities, targets))
+        sections.extend(
+            _regression_sections(task, probabilities, targets, k=top_k, metadata=predictor.metadata)
+        )
     else:
         sections.extend(_classification_sections(_interpretation(task, probabilities, targets), seed=seed))
     sections.append(
@@ -363,11 +367,6 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     for name, alt in (("curves.png", "training curves"), ("lr_find.png", "learning-rate finder")):
         if (model_dir / name).is_file():
             body.append(_html.image((model_dir / name).read_bytes(), alt))
-        if name == "curves.png" and not (metadata.get("training") or {}).get("weights_from_epoch"):
-            # Under the curves, as fit said it (a report is what gets shared); not when the best epoch was kept.
-            overfits = overfitting_note(history)
-            if overfits is not None:
-                body.append(_html.paragraph(f"Warning: {overfits[0].upper()}{overfits[1:]}."))
     if history:
         columns = list(dict.fromkeys(key for row in history for key in row))
         # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
@@ -410,9 +409,17 @@ def _fitted_without_batches(metadata: dict[str, Any]) -> str:
         if isinstance(chosen, dict) and isinstance(
             (chosen.get("tabular_mlp") or {}).get("valid_loss"), float
         ):
+            gbdt, mlp = chosen["gbdt"]["valid_loss"], chosen["tabular_mlp"]["valid_loss"]
+            # As the command line writes them (3,036,493,906, not 3.036e+09); a squared error's root beside it.
             against = (
-                f" Chosen over the MLP (fit --arch auto) by validation loss: {chosen['gbdt']['valid_loss']:.4g} "
-                f"against {chosen['tabular_mlp']['valid_loss']:.4g} on the same rows."
+                f" Chosen over the MLP (fit --arch auto) by validation loss: {figure(gbdt, like=mlp)} against "
+                f"{figure(mlp, like=gbdt)} on the same rows"
+                + (
+                    f" (RMSE {figure(math.sqrt(gbdt), like=math.sqrt(mlp))} against "
+                    f"{figure(math.sqrt(mlp), like=math.sqrt(gbdt))})."
+                    if (metadata.get("training") or {}).get("loss") == "MSE" and min(gbdt, mlp) >= 0
+                    else "."
+                )
             )
         return (
             f"Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors): "
@@ -570,7 +577,7 @@ def judged_sections(
     elif has_several_outputs(task):
         sections.append(_outputs.targets_section(task, probabilities, targets, unit=unit))
     elif task.kind == "regression":
-        sections.append(_regression_section(probabilities, targets, unit=f"{unit}s"))
+        sections.extend(_regression_sections(task, probabilities, targets, unit=f"{unit}s"))
     else:
         sections.extend(
             _classification_sections(_interpretation(task, probabilities, targets), unit=unit, seed=seed)
@@ -628,12 +635,52 @@ def _classification_sections(
 
 
 def _regression_section(predictions: torch.Tensor, targets: torch.Tensor, unit: str = "rows") -> str:
+    """Predictions against the true values (a recommender's ratings are judged by it alone)."""
     png = predicted_vs_actual_png(
         predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy(), unit=unit
     )
     return _html.section(
         "predictions", "Predicted against actual", [_html.image(png, "predicted against actual")]
     )
+
+
+def _regression_sections(
+    task: Task,
+    predictions: torch.Tensor,
+    targets: torch.Tensor,
+    unit: str = "rows",
+    k: int = TOP_LOSSES,
+    metadata: dict[str, Any] | None = None,
+) -> list[str]:
+    """Predicted against actual, then where the errors lie: the plain-words summary of
+    :meth:`RegressionInterpretation.describe` with its caveats (a capped target, predictions past every known
+    value), the residuals and the error by range of the actual value, drawn by the interpretation's own plots."""
+    predicted, actual = predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy()
+    interpretation = RegressionInterpretation(task, actual, predicted)
+    # A text or image model keeps its training targets' range (its head's hint); a table's model does not.
+    hinted = ((metadata or {}).get("architecture") or {}).get("config", {}).get("target_range")
+    known = (hinted[0], hinted[1]) if isinstance(hinted, list) and len(hinted) == 2 else None
+    caveats = interpretation.caveats(k=k, trained_range=known)
+    with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
+        residuals = interpretation.plot_residuals(Path(scratch) / "residuals.png").read_bytes()
+        by_range = interpretation.plot_error_by_range(Path(scratch) / "error_by_range.png").read_bytes()
+    return [
+        _regression_section(predictions, targets, unit),
+        _html.section(
+            "errors",
+            "Where the errors lie",
+            [
+                _html.paragraph(interpretation.describe()),
+                *(_html.paragraph(caveat) for caveat in caveats),
+                _html.paragraph(
+                    "Residual is actual - predicted: above the dashed zero line the model predicted too low.",
+                    note=True,
+                ),
+                _html.image(residuals, "residuals against predicted"),
+                _html.image(by_range, "mean absolute error by range of the actual value"),
+            ],
+        ),
+    ]
 
 
 def _top_losses_section(
@@ -654,7 +701,15 @@ def _top_losses_section(
         header = ["row", *_outputs.top_losses_header(task), "loss"]
     else:
         predicted = task.decode(probabilities)
-        header = ["row", "actual", "predicted", *(["probability"] if task.is_classification else []), "loss"]
+        # A regression's loss is a squared error (dollars², billions for a house price): the rows are ordered by
+        # it, and the column shows the absolute error, in the target's units.
+        header = [
+            "row",
+            "actual",
+            "predicted",
+            *(["probability"] if task.is_classification else []),
+            "loss" if task.is_classification else "|error|",
+        ]
     if task.kind in ("binary", "multiclass"):
         chosen = (
             probabilities if task.kind == "multiclass" else torch.stack([1 - probabilities, probabilities], 1)
@@ -674,14 +729,16 @@ def _top_losses_section(
             row.extend([_cell(actual), _cell(predicted[index])])
             if task.is_classification:
                 row.append(float(confidence[index]))
-        row.append(float(losses[index]))
+        row.append(float(losses[index]) if several or task.is_classification else math.sqrt(losses[index]))
         row.extend(_cell(frame[name].iloc[index]) for name in input_names)
         rows.append(row)
     if several:
         what = _outputs.loss_words(task)
     else:
         what = (
-            "-log of the probability given to the true class" if task.is_classification else "squared error"
+            "-log of the probability given to the true class"
+            if task.is_classification
+            else "squared error; |error| is |actual - predicted|, in the target's units"
         )
     note = (
         f"The {len(rows)} rows with the highest loss ({what})"
