@@ -87,6 +87,8 @@ class CacheReport:
     valid_perplexity_cache: float
     test_perplexity: float | None = None
     test_perplexity_cache: float | None = None
+    #: Validation tokens read (a fit's tuning may read fewer than the validation text holds).
+    tokens: int | None = None
 
     def to_dict(self) -> dict[str, float | int | None]:
         return {

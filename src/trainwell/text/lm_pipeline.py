@@ -183,6 +183,7 @@ def _tune_cache(
         ]
     if report is None or len(ids) > CACHE_PROBE_TOKENS:
         report = evaluate_cache(learn.model, ids)
+    report.tokens = len(ids)
     learn.cache_report = report
     if report.lambda_ > 0 and report.valid_perplexity_cache < report.valid_perplexity:
         learn.recipe.cache = CacheSettings(report.window, report.theta, report.lambda_)
