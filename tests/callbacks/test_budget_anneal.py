@@ -56,7 +56,7 @@ def test_a_machine_that_slows_down_shortens_the_plan_and_still_anneals() -> None
     budget, ticks, clock = budgeted_fit(25, lambda n: 0.05 if n < 200 else 0.4)
     assert clock.now - 1000.0 <= 25.0
     assert ticks.lrs[-1] < PEAK * 1e-3 and max(ticks.lrs[-4:]) < PEAK * 0.1  # the last batches at the low end
-    assert "(the schedule was fitted to it)" in budget.summary()
+    assert "(its learning-rate schedule was shortened to end within the budget)" in budget.summary()
 
 
 def test_a_few_slow_batches_warm_up_and_anneal_over_them() -> None:
@@ -86,7 +86,7 @@ def test_a_stall_no_plan_could_foresee_is_said_as_a_cut() -> None:
 def test_a_fit_the_budget_fits_says_so() -> None:
     budget, ticks, _ = budgeted_fit(20, lambda n: 1.0, valid=0.5)
     assert ticks.lrs[-1] < PEAK * 1e-3 and budget.fits[-1]["annealed"]
-    assert "(the schedule was fitted to it)" in budget.summary()
+    assert "(its learning-rate schedule was shortened to end within the budget)" in budget.summary()
 
 
 def test_the_finder_may_take_what_a_training_that_plainly_fits_leaves() -> None:

@@ -49,7 +49,7 @@ def test_the_plan_uses_the_budget_and_the_schedule_ends_annealed() -> None:
     assert budget.fits[0]["shortened"] and budget.fits[0]["planned_batches"] == 400
     assert budget.used == pytest.approx(19.5)
     assert budget.summary() == (
-        "the 20s budget trained 4.2 of the 100 epochs planned (the schedule was fitted to it) in 20s"
+        "the 20s budget trained 4.2 of the 100 epochs planned (its learning-rate schedule was shortened to end within the budget) in 20s"
     )
 
 
@@ -488,7 +488,7 @@ def test_a_budget_a_validation_pass_alone_overruns_says_so() -> None:
     learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock, valid=20.0)])
     assert len(learn.history) == 1
     assert budget.summary() == (
-        "the 5.0s budget trained 1.0 of the 100 epochs planned (the schedule was fitted to it) in 24s, 19s over it: "
+        "the 5.0s budget trained 1.0 of the 100 epochs planned (its learning-rate schedule was shortened to end within the budget) in 24s, 19s over it: "
         "one validation pass took 20s, more than the budget could hold beside training (give more time, or fewer "
         "validation rows)"
     )
@@ -498,7 +498,9 @@ def test_a_budget_kept_within_its_slack_adds_nothing() -> None:
     clock = Clock()
     budget = TimeBudget(20, clock=clock)
     timed_learner().fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock, valid=3.0)])
-    assert budget.summary().endswith("(the schedule was fitted to it) in 20s")
+    assert budget.summary().endswith(
+        "(its learning-rate schedule was shortened to end within the budget) in 20s"
+    )
 
 
 class SlowerAfter(Callback):

@@ -16,7 +16,7 @@ import torch
 from trainwell.evaluate.cv import FoldBudget
 from trainwell.evaluate.evaluation import OneStepFold, TimeSpent, budget_line
 
-CUT = "the 8.1s budget trained 4.0 of the 14 epochs planned (the schedule was fitted to it) in 8.1s"
+CUT = "the 8.1s budget trained 4.0 of the 14 epochs planned (its learning-rate schedule was shortened to end within the budget) in 8.1s"
 
 
 def test_the_folds_even_share_is_of_the_time_left_for_them() -> None:

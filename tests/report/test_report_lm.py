@@ -147,7 +147,7 @@ def test_the_training_table_counts_epochs_as_the_curves_do(tmp_path: Path) -> No
 def test_the_training_section_says_what_a_time_budget_allowed(tmp_path: Path) -> None:
     from trainwell.report.build import _training_section
 
-    summary = "the 10m budget trained 7.3 of the 48 epochs planned (the schedule was fitted to it) in 9m 58s"
+    summary = "the 10m budget trained 7.3 of the 48 epochs planned (its learning-rate schedule was shortened to end within the budget) in 9m 58s"
     training = {"history": [{"fit": 1, "epoch": 0}], "time_budget": {"seconds": 600.0, "summary": summary}}
     page = _training_section(tmp_path, {"training": training})
     assert "Trained within a time budget: The 10m budget trained 7.3 of the 48 epochs planned" in page

@@ -124,7 +124,7 @@ class TimeBudget(Callback):
         >>> budget = TimeBudget("10m")
         >>> learn.fit_one_cycle(100, callbacks=[budget])  # doctest: +SKIP
         >>> budget.summary()  # doctest: +SKIP
-        'the 10m budget trained 7.3 of the 100 epochs planned (the schedule was fitted to it) in 9m 55s'
+        'the 10m budget trained 7.3 of the 100 epochs planned (its learning-rate schedule was shortened to end within the budget) in 9m 55s'
     """
 
     order = -40  # first at every event: the plan is in place before the schedules read pct_train
@@ -258,7 +258,7 @@ class TimeBudget(Callback):
         slowdown the plan could not foresee (a stall of seconds on a busy machine), at the learning rate it had."""
         cut = [fit for fit in self.fits if fit["shortened"] and not fit.get("annealed", True)]
         if not cut:
-            return "(the schedule was fitted to it)"
+            return "(its learning-rate schedule was shortened to end within the budget)"
         fit = cut[-1]
         lr, peak = fit.get("end_lr"), fit.get("peak_lr")
         at = f" at lr {lr:.2g} of a {peak:.2g} peak" if lr is not None and peak else ""
