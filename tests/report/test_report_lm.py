@@ -172,12 +172,16 @@ def _scores(n_tokens: int, p_top: float, right_share: float):  # type: ignore[no
 
 
 def test_a_calibration_gap_is_said_in_percentage_points() -> None:
-    # Right 11.2% of the time against a stated 8.4% is 2.8 points more, not "2.8% more often".
+    # Right 11.2% of the time against a stated 8.1% is 3.1 points more, not "3.1% more often".
+    import numpy as np
+
     from trainwell.report._lm import _calibration_section
 
-    page = _calibration_section(_scores(1000, 0.084, 0.112))
-    assert "right 2.8 percentage points more often than it says" in page
-    assert "2.8% more often" not in page
+    scores = _scores(1000, 0.084, 0.112)
+    scores.p_top = np.repeat([0.04, 0.14, 0.25], [700, 200, 100])  # three tenths of probability: 8.1%
+    page = _calibration_section(scores)
+    assert "right 3.1 percentage points more often than it says" in page
+    assert "3.1% more often" not in page
 
 
 def test_a_long_hard_text_shows_its_costliest_window_with_the_cuts_marked() -> None:

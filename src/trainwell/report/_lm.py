@@ -186,6 +186,21 @@ def _perplexity_section(
         )
     history = (predictor.metadata.get("training") or {}).get("history") or []
     last = history[-1] if history else {}
+    trigram = last.get("perplexity_baseline")
+    if (
+        isinstance(last.get("perplexity"), float)
+        and isinstance(trigram, float)
+        and last["perplexity"] >= trigram
+    ):
+        # As the fit warned on the terminal: a grey note under the table was easy to pass over.
+        body.append(
+            _html.paragraph(
+                f"Warning: at the end of training its validation perplexity, {last['perplexity']:,.1f}, was "
+                f"{last['perplexity'] / trigram:.1f} times the {trigram:,.1f} of a Kneser-Ney trigram counted on "
+                "the training text: it has not yet learned more than word counts; train longer (a longer --time) "
+                "or on more text."
+            )
+        )
     if isinstance(last.get("perplexity"), float):
         body.append(
             _html.paragraph(
@@ -265,11 +280,35 @@ def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownW
     return _html.section("bands", "Where the loss comes from", body)
 
 
+#: Bins of the calibration figure (tenths of probability) that must hold :data:`CALIBRATION_BIN_TOKENS` tokens
+#: or more for calibration to be judged: with its first guesses all in one or two tenths (a model that never gets
+#: confident), the figure is one dot and the gap between two means says nothing about calibration.
+CALIBRATION_BINS = 3
+CALIBRATION_BIN_TOKENS = 20
+
+
 def _calibration_section(model: TokenScores) -> str:
+    from trainwell.interpret.classification import reliability_bins
     from trainwell.report._outputs import calibration_png
 
     assert model.rank is not None and model.p_top is not None  # a neural model's scores carry both
     right = (model.rank == 0).astype(np.float64)
+    counts = reliability_bins(model.p_top, right)[2]
+    if int((counts >= CALIBRATION_BIN_TOKENS).sum()) < CALIBRATION_BINS:
+        low, high = float(np.min(model.p_top)), float(np.max(model.p_top))
+        return _html.section(
+            "calibration",
+            "Calibration",
+            [
+                _html.paragraph(
+                    f"Calibration cannot be judged yet: the probability of the model's first guess stays between "
+                    f"{low:.1%} and {high:.1%} over all {len(right):,} tokens (fewer than {CALIBRATION_BINS} of "
+                    f"the ten tenths of probability hold {CALIBRATION_BIN_TOKENS} tokens), so the model is never "
+                    f"confident and there is no range of confidence to compare with how often it is right "
+                    f"({right.mean():.1%} of its first guesses are). A figure would be a single dot."
+                )
+            ],
+        )
     png = calibration_png(
         model.p_top,
         right,
