@@ -27,6 +27,11 @@ def test_generate_then_draw_the_boundaries_and_the_mlp_gif(tmp_path: Path) -> No
     assert drawn.returncode == 0, drawn.explain()
     for name in ("logistic", "qda", "mlp", "optimal (gaussian)", "boundary.png", "boundary_mlp.gif"):
         assert name in drawn.stdout, drawn.explain()
+    assert "│ majority class (" in drawn.stdout, drawn.explain()  # the score to beat, in the table
+    # The note under the table on one line, not wrapped to the table's narrow width.
+    assert "40 of 160 points held out and scored; the majority class is the most common among the 120" in (
+        drawn.stdout
+    ), drawn.explain()
     assert out.read_bytes()[:8] == PNG_SIGNATURE
     with Image.open(out.with_name("boundary_mlp.gif")) as gif:
         assert gif.format == "GIF" and gif.n_frames == 5

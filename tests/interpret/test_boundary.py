@@ -206,7 +206,13 @@ def test_the_picture_says_which_colour_is_which_class(
     png = plot_boundaries(result, tmp_path / "bugs.png")
     assert png.read_bytes()[:8] == PNG_SIGNATURE
     (legend,) = drawn[0].legends
-    assert [text.get_text() for text in legend.get_texts()] == ["ant", "bee", "cat"]
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "ant",
+        "bee",
+        "cat",
+        "training point",
+        "held-out point",
+    ]
     assert legend.get_title().get_text() == "species"
     assert "all 120 points drawn, accuracy on the 30 held out" in drawn[0]._suptitle.get_text()
 
@@ -282,6 +288,7 @@ def test_the_gif_says_which_colour_is_which_class_and_what_the_lines_are(
     assert [text.get_text() for text in legend.get_texts()] == [
         "0",
         "1",
+        "held out",
         "mlp boundary",
         "optimal (gaussian)",
     ]

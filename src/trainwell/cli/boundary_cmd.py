@@ -177,12 +177,19 @@ def _optimal(choice: str, data: Path) -> Generator | None:
 def _show(result: BoundaryResult) -> None:
     from rich.table import Table
 
-    table = Table(
-        title="held-out accuracy",
-        caption=f"{len(result.valid_index)} of {len(result.points.codes)} points held out",
-    )
+    table = Table(title="held-out accuracy")
     table.add_column("model", no_wrap=True)
     table.add_column("accuracy", justify="right")
     for name, accuracy in result.accuracies().items():
         table.add_row(name, f"{accuracy:.3f}")
+    if result.majority_accuracy is not None:
+        # The score to beat, below a rule: always answering the training share's most common class.
+        table.add_section()
+        table.add_row(f"majority class ({result.majority_class})", f"{result.majority_accuracy:.3f}")
     out_console.print(fold_cells(table))
+    # Under the table, not its caption: a caption wraps to the narrow table's width.
+    out_console.print(
+        f"{len(result.valid_index)} of {len(result.points.codes)} points held out and scored; the majority "
+        f"class is the most common among the {len(result.train_index)} training points, the score to beat",
+        soft_wrap=True,
+    )

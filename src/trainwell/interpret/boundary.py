@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.ticks import compact_ticks
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -324,6 +325,10 @@ class BoundaryResult:
     optimal_scores: np.ndarray | None = None  # (G, G, K) optimal scores, columns in points.classes order
     optimal_accuracy: float | None = None
     frames: list[Frame] = field(default_factory=list)
+    #: The training share's most common class, and the held-out accuracy of always answering it: the score any
+    #: model has to beat to have learned something from the two features.
+    majority_class: Any = None
+    majority_accuracy: float | None = None
 
     def accuracies(self) -> dict[str, float]:
         """Held-out accuracy of each model, plus ``optimal (NAME)`` when the optimal rule is known."""
@@ -333,11 +338,30 @@ class BoundaryResult:
         return found
 
 
+#: Percentiles of each feature that a skewed axis is clipped to, and how far (in widths of that middle range)
+#: the extreme must lie past them to count as skewed: one Titanic fare of 512 squeezed 95% of the points into
+#: the bottom fifth of every panel.
+VIEW_PERCENTILES, SKEWED = (1.0, 99.0), 0.5
+
+
+def robust_view(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per feature, the range the panels show: the points' full range, except that an end lying far past the
+    feature's 99th (or 1st) percentile (more than :data:`SKEWED` of the 1st-99th percentile width) is cut there;
+    the points beyond are left out of the view (the plot counts them), never out of the fits or the scores."""
+    low, high = x.min(axis=0), x.max(axis=0)
+    q_low, q_high = np.percentile(x, VIEW_PERCENTILES, axis=0)
+    width = q_high - q_low
+    low = np.where(q_low - low > SKEWED * width, q_low, low)
+    high = np.where(high - q_high > SKEWED * width, q_high, high)
+    return low, high
+
+
 def make_grid(x: np.ndarray, size: int, margin: float = 0.08) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``size`` x ``size`` grid over the points' range widened by ``margin``: axes and the ``(G*G, 2)`` points."""
+    """``size`` x ``size`` grid over the points' :func:`robust_view` widened by ``margin``: axes and the
+    ``(G*G, 2)`` points."""
     if size < 10:
         raise ConfigError(f"--grid must be at least 10 points per side, got {size}")
-    low, high = x.min(axis=0), x.max(axis=0)
+    low, high = robust_view(x)
     pad = np.maximum((high - low) * margin, 1e-6)
     grid_x = np.linspace(low[0] - pad[0], high[0] + pad[0], size)
     grid_y = np.linspace(low[1] - pad[1], high[1] + pad[1], size)
@@ -419,6 +443,9 @@ def fit_boundaries(
         if recorder is not None:
             frames = recorder.frames
     result = BoundaryResult(points, train_index, valid_index, grid_x, grid_y, panels, frames=frames)
+    majority = int(np.bincount(y_train, minlength=n_classes).argmax())
+    result.majority_class = points.classes[majority]
+    result.majority_accuracy = float((y_valid == majority).mean())
     if optimal is not None:
         columns = optimal_columns(optimal, points.classes)
         result.optimal_name = optimal.name
@@ -462,14 +489,17 @@ def _draw_panel(axis: Any, result: BoundaryResult, probs: np.ndarray, title: str
                     alpha=0.8,
                 )
     points = result.points
-    axis.scatter(
-        points.x[:, 0], points.x[:, 1], c=colors[points.codes], s=9, edgecolors="white", linewidths=0.3
-    )
+    # Training points as dots, held-out points (those the accuracy is measured on) as triangles edged black.
+    for index, style in (
+        (result.train_index, {"marker": "o", "s": 9, "edgecolors": "white", "linewidths": 0.3}),
+        (result.valid_index, {"marker": "^", "s": 16, "edgecolors": "black", "linewidths": 0.4}),
+    ):
+        axis.scatter(points.x[index, 0], points.x[index, 1], c=colors[points.codes[index]], **style)
     axis.set_xlim(extent[0], extent[1])
     axis.set_ylim(extent[2], extent[3])
     axis.set_title(title, fontsize=10)
-    axis.set_xticks([])
-    axis.set_yticks([])
+    compact_ticks(axis)  # where a boundary sits: at what age, at what fare
+    axis.tick_params(labelsize=7, length=2, pad=1)
 
 
 def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
@@ -490,13 +520,22 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
         f"Decision boundaries ({names[0]} across, {names[1]} up; all {len(result.points.x)} points drawn, "
         f"accuracy on the {len(result.valid_index)} held out)"
     )
+    if result.majority_accuracy is not None:
+        title += (
+            f"\nto beat: always answering the most common class ({result.points.target_name} = "
+            f"{result.majority_class}) scores {result.majority_accuracy:.3f} on the held-out points"
+        )
     if result.optimal_accuracy is not None:
         title += (
             f"\ndashed: optimal rule of '{result.optimal_name}', held-out acc {result.optimal_accuracy:.3f}"
         )
+    hidden = _outside_view(result)
+    if hidden:
+        title += f"\n{hidden}"
     figure.suptitle(title, fontsize=11)
     # Which colour is which class: without it the panels show regions but never say of what.
     handles, labels = _class_legend_entries(plt, result.points.classes)
+    handles, labels = [*handles, *_split_entries(plt)[0]], [*labels, *_split_entries(plt)[1]]
     figure.legend(
         handles,
         labels,
@@ -507,8 +546,70 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
         fontsize=10,
         bbox_to_anchor=(0.5, 0.0),
     )
-    figure.tight_layout(rect=(0, 0.45 / (3.3 * rows + 0.5), 1, 1))  # room for the legend (about 0.45 in)
+    height = 3.3 * rows + 0.5
+    right = 1 - 0.9 / (3.2 * columns)  # room for the colour bar (about 0.9 in)
+    figure.tight_layout(rect=(0, 0.45 / height, right, 1))  # room for the legend (about 0.45 in)
+    _shading_bar(figure, result, (right + 0.15 / (3.2 * columns), 0.2, 0.12 / (3.2 * columns), 0.6))
     return _save(figure, Path(path))
+
+
+def _split_entries(plt: Any) -> tuple[list[Any], list[str]]:
+    """Legend entries telling training points (dots) from held-out points (triangles edged black)."""
+    grey = CLASS_COLORS[7]
+    return [
+        plt.Line2D([], [], marker="o", linestyle="", markersize=5, color=grey, markeredgecolor="white"),
+        plt.Line2D([], [], marker="^", linestyle="", markersize=6, color=grey, markeredgecolor="black"),
+    ], ["training point", "held-out point"]
+
+
+def _shading_bar(figure: Any, result: BoundaryResult, where: tuple[float, float, float, float]) -> None:
+    """What the shading means, at ``where`` (figure fractions): for two classes a colour bar of the predicted
+    probability of the second, in the washed colours the panels mix (exactly: the mix is linear in it); for
+    more, one line saying the class colours are mixed by probability."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+
+    classes = result.points.classes
+    if len(classes) != 2:
+        figure.text(
+            where[0] + where[2] / 2,
+            0.5,
+            "shading: the class colours\nmixed by predicted probability\n(paler: less sure)",
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
+        return
+    washed = 0.55 * CLASS_COLORS[:2] + 0.45
+    scale = LinearSegmentedColormap.from_list("boundary", [tuple(washed[0]), tuple(washed[1])])
+    bar = figure.colorbar(
+        ScalarMappable(Normalize(0.0, 1.0), scale), cax=figure.add_axes(where), ticks=[0, 0.25, 0.5, 0.75, 1]
+    )
+    bar.set_label(f"shading: predicted P({result.points.target_name} = {classes[1]})", fontsize=9)
+    bar.ax.tick_params(labelsize=8)
+
+
+def _outside_view(result: BoundaryResult) -> str:
+    """The sentence saying which axis was clipped to its skewed points' percentiles and how many points lie
+    beyond the view; empty when every point is in view."""
+    x = result.points.x
+    clipped = []
+    for column, grid in ((0, result.grid_x), (1, result.grid_y)):
+        above = int((x[:, column] > grid[-1]).sum())
+        below = int((x[:, column] < grid[0]).sum())
+        if above or below:
+            name = result.points.feature_names[column]
+            beyond = " and ".join(
+                part
+                for part in (
+                    f"{below} below (down to {x[:, column].min():.4g})" if below else "",
+                    f"{above} above (up to {x[:, column].max():.4g})" if above else "",
+                )
+                if part
+            )
+            clipped.append(f"{name} is skewed: shown to its 1st-99th percentile, {beyond} out of view")
+    return "; ".join(clipped) + ("; they are still fitted and scored" if clipped else "")
 
 
 def _class_legend_entries(plt: Any, classes: Sequence[Any]) -> tuple[list[Any], list[str]]:
@@ -567,6 +668,8 @@ def write_training_gif(
     # The legend under the panel: which colour is which class, and what the lines are (the GIF is often
     # shown alone, without the PNG whose title explains them).
     handles, labels = _class_legend_entries(plt, result.points.classes)
+    handles.append(_split_entries(plt)[0][1])
+    labels.append("held out")
     handles.append(plt.Line2D([], [], color="black", linewidth=1.4))
     labels.append("mlp boundary")
     if result.optimal_scores is not None:
@@ -595,7 +698,7 @@ def write_training_gif(
         for frame in result.frames:
             axis.clear()
             accuracy = "" if frame.accuracy is None else f", held-out acc {frame.accuracy:.3f}"
-            _draw_panel(axis, result, frame.probs, f"mlp, epoch {frame.epoch:.1f}{accuracy}")
+            _draw_panel(axis, result, frame.probs, f"mlp, epoch {_epoch_text(frame.epoch)}{accuracy}")
             figure.tight_layout(pad=0.5, rect=(0, legend_px / (size_px + legend_px), 1, 1))
             figure.canvas.draw()
             rgba = np.asarray(figure.canvas.buffer_rgba())
@@ -616,3 +719,8 @@ def write_training_gif(
         optimize=True,
     )
     return write_bytes_atomic(Path(path), buffer.getvalue())
+
+
+def _epoch_text(epoch: float) -> str:
+    """``40`` at the end of an epoch, ``2.5`` half way through one: never ``40.0``."""
+    return f"{epoch:.0f}" if abs(epoch - round(epoch)) < 1e-6 else f"{epoch:.1f}"
