@@ -459,7 +459,11 @@ def test_without_data_the_report_shows_what_the_model_directory_recorded(
     assert (
         "A binary model of table data predicting &#x27;income&#x27;" in page or "predicting 'income'" in page
     )
-    assert f'<td>accuracy</td><td class="number">{final["accuracy"]:.4f}</td>' in page, page
+    # each figure says which rows it was measured on (train_loss: the training batches)
+    assert (
+        f'<td>accuracy</td><td>the validation rows</td><td class="number">{final["accuracy"]:.4f}</td>'
+        in page
+    ), page
     assert "<h2>Top losses</h2>" not in page and "data:image/png;base64," in page  # curves.png embedded
     refused = CliRunner().invoke(
         app,

@@ -44,9 +44,11 @@ def collab_report_sections(
     top_k: int,
     seed: int = 0,
     item_names: dict[str, str] | None = None,
+    header: bool = True,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``; items are shown
-    with their names in ``item_names`` (by id key, :func:`~trainwell.collab.names.read_item_names`) when given."""
+    with their names in ``item_names`` (by id key, :func:`~trainwell.collab.names.read_item_names`) when given;
+    ``header``: whether ``frame``'s file opened with a header row (u.data has none: row N is its line N)."""
     from trainwell.report.build import (
         _metrics_section,
         _regression_section,
@@ -94,7 +96,17 @@ def collab_report_sections(
         if ranking is not None:
             sections.append(ranking)
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
-    sections.append(_top_losses_section(task, predictions, targets, frame, predictor.input_names, top_k))
+    # the items by name too, as in the bias and neighbour tables below
+    named_frame = (
+        frame.assign(**{recipe.item_col: [named_item(item, item_names) for item in frame[recipe.item_col]]})
+        if item_names
+        else frame
+    )
+    sections.append(
+        _top_losses_section(
+            task, predictions, targets, named_frame, predictor.input_names, top_k, header_row=header
+        )
+    )
     sections.extend(_items_sections(predictor, frame, item_names or {}))
     intro = [
         _html.paragraph(

@@ -190,6 +190,12 @@ def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor
 
 #: How the top-losses tables number rows, in words (the note below each table).
 ROW_NUMBERS = "row: the row's number in the data, counted from 1 (the first row after the header), as trainwell predict numbers them"
+#: How they number the rows of a CSV or TSV file without a header row (read with --names, the names fit recorded, or
+#: a recommender's own columns for MovieLens' u.data): its first line is its first row.
+HEADERLESS_ROWS = (
+    "row: the row's line in the file, counted from 1 (the file has no header row: row 1 is its first line), as "
+    "trainwell predict numbers them"
+)
 #: How they number the texts of a fastText file, which has no header: by the line each is on, blank lines counted.
 LINE_NUMBERS = (
     "line: the text's line in the file, counted from 1 as an editor counts them (blank lines included)"
@@ -198,9 +204,12 @@ LINE_NUMBERS = (
 ROW_LABELS = "row: the row's label in the DataFrame's index (df.loc[row] is the row)"
 
 
-def row_numbers(labels: pd.Index | None) -> str:
-    """The note saying how the top-losses table names rows: by number in a file, by label in a DataFrame."""
-    return ROW_NUMBERS if labels is None else ROW_LABELS
+def row_numbers(labels: pd.Index | None, header: bool = True) -> str:
+    """The note saying how the top-losses table names rows: by number in a file (``header``: whether the file's
+    first line names its columns, else row 1 is that line), by label in a DataFrame."""
+    if labels is not None:
+        return ROW_LABELS
+    return ROW_NUMBERS if header else HEADERLESS_ROWS
 
 
 def shown_row(index: int, labels: pd.Index | None = None) -> Any:

@@ -41,7 +41,7 @@ def recorded_sections(model_dir: Path, metadata: dict[str, Any]) -> tuple[list[s
     ]
     sections = [
         _training_section(model_dir, metadata),
-        _figures_section(training, one_step=fitted_without_batches(metadata)),
+        _figures_section(training, one_step=fitted_without_batches(metadata), unit=unit),
         _settings_section(metadata),
     ]
     return intro, sections
@@ -69,8 +69,9 @@ def _subject(metadata: dict[str, Any]) -> str:
     return f"A {what}" + (f" predicting {targets}" if targets else "")
 
 
-def _figures_section(training: dict[str, Any], one_step: bool = False) -> str:
-    """The figures fit measured; ``one_step``: a model fitted in one step (no epochs to name)."""
+def _figures_section(training: dict[str, Any], one_step: bool = False, unit: str = "rows") -> str:
+    """The figures fit measured; ``one_step``: a model fitted in one step (no epochs to name); ``unit``: what the
+    model's examples are (rows, images, texts...), naming the validation ones each figure was measured on."""
     final = {key: value for key, value in (training.get("final") or {}).items() if key not in _NOT_FIGURES}
     test = dict(training.get("test") or {})
     # The test set's loss, beside the validation rows' on one row.
@@ -89,15 +90,19 @@ def _figures_section(training: dict[str, Any], one_step: bool = False) -> str:
             [_html.paragraph("The model directory records no figures.", note=True)],
         )
     weights = training.get("weights_from_epoch")
-    kept = (
-        f"validation (epoch {weights}, the weights kept)"
-        if weights
-        else "validation"
-        if one_step
-        else "validation (last epoch)"
-    )
-    header = ["metric", kept, *(["test set"] if test else [])]
-    rows = [[name, final.get(name, ""), *([test.get(name, "")] if test else [])] for name in names]
+    # The column holds train_loss beside the validation figures: it says when they were measured, and each row
+    # on which rows (a header "validation" read train_loss as a validation figure).
+    kept = f"epoch {weights} (the weights kept)" if weights else "after fitting" if one_step else "last epoch"
+    header = ["metric", "measured on", kept, *(["test set"] if test else [])]
+    rows = [
+        [
+            name,
+            "the training batches" if name.startswith("train_") else f"the validation {unit}",
+            final.get(name, ""),
+            *([test.get(name, "")] if test else []),
+        ]
+        for name in names
+    ]
     body = [_html.table(header, rows)]
     if test:
         body.append(

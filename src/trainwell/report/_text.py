@@ -269,8 +269,8 @@ def read_labelled(
         return data.reset_index(drop=True), "the data"
     if Path(data).is_dir():
         return _folder_labelled(Path(data), columns, encoding, encoding_errors)[:2]
-    from trainwell.data.io import read_table
     from trainwell.text._fasttext import is_fasttext_file, read_fasttext
+    from trainwell.text.table import read_text_table
 
     if is_fasttext_file(data):  # __label__pos a great film: the model's text column and target
         errors: Any = encoding_errors
@@ -284,7 +284,10 @@ def read_labelled(
             f"(CSV, TSV, Parquet or JSON lines) with the column{'s' if len(named) > 1 else ''} {listed}"
         )
 
-    frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
+    # Read as fit and evaluate read texts: cells as written ("NA" is a word), and a multi-label target of ids
+    # '0,7' (--label-delim ,) kept as text, where read_table took it for a number with a decimal comma (0.7).
+    errors_as: Any = encoding_errors
+    frame = read_text_table(data, str(data), encoding=encoding, encoding_errors=errors_as, names=names)
     return frame.reset_index(drop=True), str(data)
 
 

@@ -143,7 +143,7 @@ def vision_report_sections(
         _html.paragraph(
             f"{what}, evaluated on {where}. "
             f"Images are {predictor.recipe.size[0]}x{predictor.recipe.size[1]}, {predictor.recipe.channels} "
-            f"channel(s). trainwell {trainwell.__version__}."
+            f"channel{'' if predictor.recipe.channels == 1 else 's'}. trainwell {trainwell.__version__}."
         )
     ]
     if overlap:

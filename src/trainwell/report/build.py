@@ -177,6 +177,11 @@ def build_report(
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source, places = read_judged(data, columns=needed, names=names, **read_as)
+        if places is None and not isinstance(data, pd.DataFrame) and not has_header_row(data, frame, encoding):
+            from trainwell.report._text import TextPlaces
+
+            rows = pd.DataFrame({"row": np.arange(1, len(frame) + 1)})  # row N is the file's line N
+            places = TextPlaces(rows, _outputs.row_numbers(None, header=False))
         intro, sections = text_report_sections(
             predictor,
             frame,
@@ -211,7 +216,13 @@ def build_report(
 
             named = read_item_names(item_names, predictor.recipe.item_col, **read_as)
         intro, sections = collab_report_sections(
-            predictor, frame, source, top_k=top_k, seed=seed, item_names=named
+            predictor,
+            frame,
+            source,
+            top_k=top_k,
+            seed=seed,
+            item_names=named,
+            header=isinstance(data, pd.DataFrame) or has_header_row(data, frame, encoding),
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
@@ -262,7 +273,16 @@ def build_report(
     else:
         sections.extend(_classification_sections(_interpretation(task, probabilities, targets), seed=seed))
     sections.append(
-        _top_losses_section(task, probabilities, targets, frame, predictor.input_names, top_k, labels)
+        _top_losses_section(
+            task,
+            probabilities,
+            targets,
+            frame,
+            predictor.input_names,
+            top_k,
+            labels,
+            header_row=labels is not None or has_header_row(data, frame, encoding),
+        )
     )
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
@@ -691,9 +711,12 @@ def _top_losses_section(
     input_names: list[str],
     k: int,
     labels: pd.Index | None = None,
+    *,
+    header_row: bool = True,
 ) -> str:
     """The ``k`` rows of highest loss, each named by its data row in the file or, where ``labels`` gives a
-    DataFrame's index, by its own label (:func:`~trainwell.report._outputs.shown_row`)."""
+    DataFrame's index, by its own label (:func:`~trainwell.report._outputs.shown_row`); ``header_row``: whether the
+    file's first line names its columns (else the note says row N is its line N)."""
     losses = row_losses(task, probabilities, targets)
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]  # highest loss first, ties by row
     several = has_several_outputs(task)
@@ -743,13 +766,34 @@ def _top_losses_section(
     note = (
         f"The {len(rows)} rows with the highest loss ({what})"
         + ("; probability is that of the predicted class" if task.kind in ("binary", "multiclass") else "")
-        + f". {_outputs.row_numbers(labels)}."
+        + f". {_outputs.row_numbers(labels, header_row)}."
     )
     return _html.section(
         "top-losses",
         "Top losses",
         [_html.paragraph(note, note=True), _html.table([*header, *input_names], rows)],
     )
+
+
+def has_header_row(data: Any, frame: pd.DataFrame, encoding: str) -> bool:
+    """Whether the CSV or TSV file ``data`` opens with a header row, read from it as ``frame``: a file read with
+    ``--names`` (given, or those fit recorded) or a recommender's own columns (MovieLens' u.data) has none, so its
+    row N is its line N, which the top losses say. Its first line is a header when more than half of its fields
+    are column names; a Parquet or JSON file names its columns."""
+    from trainwell.data.io import WORKBOOK_SUFFIXES, first_row
+
+    path = Path(data)
+    named = (".parquet", ".pq", ".arrow", ".jsonl", ".jsonl.gz", ".ndjson", *WORKBOOK_SUFFIXES)
+    if not path.is_file() or path.name.lower().endswith(named):
+        return True
+    try:
+        first = first_row(path, encoding)
+    except (OSError, ValueError, UnicodeError):
+        return True
+    if first is None:
+        return True
+    names = {str(column).strip() for column in frame.columns}
+    return 2 * sum(field in names for field in first.fields) > len(first.fields)
 
 
 def _cell(value: Any) -> Any:
