@@ -57,6 +57,12 @@ def confusion_cells(
     return values, texts, names
 
 
+#: Inches of a confusion matrix's figure outside its cells (the row names, the colour bar and its label).
+CONFUSION_MARGIN_INCHES = 2.0
+#: Inches a character of a 10-point tick label takes, on average.
+CHAR_INCHES = 0.085
+
+
 def plot_confusion_matrix(
     matrix: np.ndarray,
     classes: Sequence[Any],
@@ -85,8 +91,16 @@ def plot_confusion_matrix(
     names = [str(c) for c in classes]
     # Many classes: the names shrink with the cells (a cell is MAX_FIGURE_INCHES / C inches, 72 points each).
     label_size = None if written else max(3.0, min(8.0, 0.8 * 72 * MAX_FIGURE_INCHES / len(names)))
+    # Slanted only when a name would not fit under its column: "0", "1", "neg" at 45 degrees read worse, not better.
+    cell_inches = (size - CONFUSION_MARGIN_INCHES) / max(1, len(names))
+    long = max((len(name) for name in names), default=0) * CHAR_INCHES > 0.9 * cell_inches
+    rotation = (45 if long else 0) if written else 90
     axis.set_xticks(
-        range(len(names)), labels=names, rotation=45 if written else 90, ha="right", fontsize=label_size
+        range(len(names)),
+        labels=names,
+        rotation=rotation,
+        ha="right" if rotation else "center",
+        fontsize=label_size,
     )
     axis.set_yticks(range(len(names)), labels=row_names, fontsize=label_size)
     middle = np.nanmax(values) / 2 if np.isfinite(values).any() else 0.0
