@@ -79,3 +79,46 @@ def test_image_lr_find_png_marks_the_rate_fit_would_train_at(tmp_path: Path, fig
     assert default is not None
     (figure,) = figures
     assert f"fit trains at {default.group(1)} (no --lr)" in _legend_texts(figure)
+
+
+def test_occlusion_maps_have_a_signed_colour_bar_and_name_the_covering_fill(
+    tmp_path: Path, figures: list[Any]
+) -> None:
+    from trainwell.interpret import occlusion_map, plot_occlusion
+    from trainwell.vision import image_data, vision_learner
+
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (16, 3, 12, 12), generator=generator, dtype=torch.uint8)
+    data = image_data(images, labels=[i % 2 for i in range(16)], valid_pct=0.5, batch_size=8, seed=0)
+    learn = vision_learner(data, arch="simple_cnn", progress=False)
+    maps = [occlusion_map(learn, images[i], fill=0.25) for i in range(3)]
+    plot_occlusion(maps, tmp_path / "occlusion.png")
+    (figure,) = figures
+    bars = [axis for axis in figure.axes if axis.get_ylabel().endswith("when covered")]
+    assert len(bars) == 3  # one colour bar a map, each on its own scale
+    ticks = [text.get_text() for text in bars[0].get_yticklabels()]
+    assert ticks[0].startswith("-") and ticks[-1].startswith("+")  # signed: which way p moves
+    assert "grey 0.25" in figure._suptitle.get_text()
+
+
+@pytest.mark.parametrize(
+    ("classes", "slanted"),
+    [
+        (["0", "1"], False),
+        (["neg", "pos"], False),
+        (["cat", "dog", "ant"], False),
+        (["a long class name", "b"], True),
+    ],
+)
+def test_confusion_matrix_names_are_slanted_only_when_long(
+    tmp_path: Path, figures: list[Any], classes: list[str], slanted: bool
+) -> None:
+    import numpy as np
+
+    from trainwell.interpret._plots import plot_confusion_matrix
+
+    matrix = np.arange(len(classes) ** 2).reshape(len(classes), len(classes))
+    plot_confusion_matrix(matrix, classes, tmp_path / "cm.png", normalize=False)
+    (figure,) = figures
+    rotations = {label.get_rotation() for label in figure.axes[0].get_xticklabels()}
+    assert rotations == ({45.0} if slanted else {0.0})

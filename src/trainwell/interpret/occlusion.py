@@ -38,6 +38,8 @@ class OcclusionMap:
         label: its name.
         probability: the class probability on the whole image (the predicted number, for a regression).
         quantity: whether the map explains a predicted number (a regression) rather than a class probability.
+        fill: the value (0..1 scale) of the patch that covered the image: said on the plot, since on a black
+            background a grey patch is itself a mark, and red far from the object can be the patch's own effect.
     """
 
     image: torch.Tensor
@@ -46,6 +48,7 @@ class OcclusionMap:
     label: str
     probability: float
     quantity: bool = False
+    fill: float = 0.5
 
     def __repr__(self) -> str:
         """A line, not the tensors: ``OcclusionMap(label='ship', probability=0.67, target=1, size=32x32)``
@@ -176,10 +179,10 @@ def occlusion_map(
     if _is_regression(task):
         names = list(getattr(task, "target_names", ()) or ())
         label = str(names[target]) if target < len(names) else "prediction"
-        return OcclusionMap(x.cpu(), heat, target, label, base, quantity=True)
+        return OcclusionMap(x.cpu(), heat, target, label, base, quantity=True, fill=fill)
     classes = getattr(task, "classes", None)
     label = str(classes[target]) if classes and target < len(classes) else str(target)
-    return OcclusionMap(x.cpu(), heat, target, label, base)
+    return OcclusionMap(x.cpu(), heat, target, label, base, fill=fill)
 
 
 def _is_regression(task: Any) -> bool:
@@ -241,8 +244,9 @@ def _check_shape(recipe: Any, image: torch.Tensor) -> None:
     )
 
 
-#: Image and map pairs side by side in a row of the figure, when there are more than two maps.
-PAIRS_PER_ROW = 3
+#: Image and map pairs side by side in a row of the figure, when there are more than two maps (three a row,
+#: embedded in a report at its width, drew the 9-point titles about 6 pixels high).
+PAIRS_PER_ROW = 2
 #: Characters a line of a panel's title holds (a panel is about two inches wide, the title 9 points).
 TITLE_CHARS = 30
 #: Pixels a character of the 10-point legend takes on average at 100 dpi, with a margin: what its wrapping
@@ -275,14 +279,33 @@ def _quantity_name(label: str) -> str:
     return label if label == "prediction" else f"predicted {label}"
 
 
-def _legend(quantity: bool) -> str:
-    """What the colours mean, said once above every map."""
+def _legend(quantity: bool, fills: set[float]) -> str:
+    """What the colours mean and what covered the image (``fills``: the patches' values), said once above every
+    map."""
+    patch = " or ".join(f"{fill:g}" for fill in sorted(fills))
+    covered = (
+        f"; each patch is covered with grey {patch} (0 black, 1 white), which on a dark background is itself a "
+        "mark"
+    )
     if quantity:
-        return "Occlusion maps: red where covering the image lowers the predicted number, blue where it raises it"
+        return (
+            "Occlusion maps: red where covering the image lowers the predicted number, blue where it raises it "
+            f"(the colour bar: how much){covered}"
+        )
     return (
         "Occlusion maps: red where covering the image lowers p, the probability of the label named (evidence "
-        "for it), blue where it raises it"
+        f"for it), blue where it raises it (the colour bar: by how much){covered}"
     )
+
+
+def _colour_bar(figure: Any, image: Any, axis: Any, limit: float, result: OcclusionMap) -> None:
+    """A signed scale beside a map: +x (red) is how much covering lowers p (or the number), -x (blue) raises it."""
+    bar = figure.colorbar(image, ax=axis, fraction=0.08, pad=0.03, ticks=[-limit, 0.0, limit])
+    bar.ax.set_yticklabels([f"{-limit:+.2g}", "0", f"{limit:+.2g}"], fontsize=9)
+    what = (
+        f"fall of the {_quantity_name(result.label)}" if result.quantity else f"fall of p('{result.label}')"
+    )
+    bar.set_label(f"{what} when covered", fontsize=9)
 
 
 @overload
@@ -317,7 +340,7 @@ def plot_occlusion(
     rows = -(-len(maps) // per_row)
     # An empty column between pairs, so that each map is read beside its own image, not the next one.
     ratios = ([1.0, 1.0, 0.3] * per_row)[:-1]
-    width, height = 4.4 * per_row + 0.6 * (per_row - 1), ROW_INCHES * rows + 0.3
+    width, height = 5.0 * per_row + 0.6 * (per_row - 1), ROW_INCHES * rows + 0.3
     figure, grid = plt.subplots(
         rows,
         len(ratios),
@@ -338,7 +361,7 @@ def plot_occlusion(
         # Each map on its own scale: a label decided at p=0.02 moves far less than one at 0.9, yet both show.
         strongest = float(result.heat.abs().max())
         limit = strongest or 1.0
-        pair[1].imshow(
+        heat = pair[1].imshow(
             F.interpolate(result.heat[None, None], size=tuple(result.image.shape[1:]), mode="nearest")[
                 0, 0
             ].numpy(),
@@ -347,15 +370,20 @@ def plot_occlusion(
             vmax=limit,
             alpha=0.55,
         )
+        _colour_bar(figure, heat, pair[1], limit, result)
         title = titles[index] if titles and index < len(titles) else _image_title(result)
-        pair[0].set_title(textwrap.fill(title, TITLE_CHARS), fontsize=9)
+        # Line breaks the caller put in are kept (a report's "actual 9 -> predicted 3" above its loss).
+        lines = [textwrap.fill(line, TITLE_CHARS) for line in title.split("\n")]
+        pair[0].set_title("\n".join(lines), fontsize=9)
         # Say the scale: a map whose strongest patch moves p by 0.001 is drawn as deep as one moving it by 0.9.
         # The colours' meaning is said once above the grid: three lines of it over every map ran into the
         # images of the row above.
         pair[1].set_title(textwrap.fill(_map_title(result, strongest), TITLE_CHARS), fontsize=9)
     # Wrapped to the figure's width: on one or two maps (a figure 4.4 inches wide) one line of it was cut off
     # at both ends.
-    legend = textwrap.fill(_legend(maps[0].quantity), max(30, int(width * 100 / LEGEND_CHAR_PX)))
+    legend = textwrap.fill(
+        _legend(maps[0].quantity, {m.fill for m in maps}), max(30, int(width * 100 / LEGEND_CHAR_PX))
+    )
     figure.set_size_inches(width, height + LEGEND_LINE_INCHES * legend.count("\n"))
     # Laid out by matplotlib's constrained layout, which keeps each row's titles clear of the images above and
     # of the legend's lines (tight_layout let them overlap on one or two maps).

@@ -276,7 +276,8 @@ def _top_images_section(
             else:
                 result = occlusion_map(holder, pixels[position])
                 error = f"squared error {losses[index]:.3g}" if regression else f"loss {losses[index]:.2f}"
-                titles.append(f"{actual[index]} -> {predicted[index]} ({error})")
+                # Named sides: a bare "9 -> 3" read as a riddle.
+                titles.append(f"actual {actual[index]} -> predicted {predicted[index]}\n({error})")
             rows.append(
                 [
                     _outputs.shown_row(index),
@@ -311,8 +312,9 @@ def _top_images_section(
     else:
         what = (
             f"The {len(maps)} images with the highest loss (-log of the probability given to the true class), "
-            "each beside its occlusion map: red areas are where covering the image lowers the probability of "
-            "the predicted class, i.e. what the model relied on."
+            "each titled actual -> predicted class and beside its occlusion map: red areas are where covering "
+            "the image lowers the probability of the predicted class, i.e. what the model relied on; blue, "
+            "where covering raises it. Each map has its own colour bar."
         )
         header = ["image", "file", "actual", "predicted", "loss"]
     body = [_html.paragraph(what, note=True)]
