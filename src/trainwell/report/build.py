@@ -177,7 +177,11 @@ def build_report(
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source, places = read_judged(data, columns=needed, names=names, **read_as)
-        if places is None and not isinstance(data, pd.DataFrame) and not has_header_row(data, frame, encoding):
+        if (
+            places is None
+            and not isinstance(data, pd.DataFrame)
+            and not has_header_row(data, frame, encoding)
+        ):
             from trainwell.report._text import TextPlaces
 
             rows = pd.DataFrame({"row": np.arange(1, len(frame) + 1)})  # row N is the file's line N
