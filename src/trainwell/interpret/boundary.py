@@ -574,7 +574,7 @@ def _shading_bar(figure: Any, result: BoundaryResult, where: tuple[float, float,
         figure.text(
             where[0] + where[2] / 2,
             0.5,
-            "shading: the class colours\nmixed by predicted probability\n(paler: less sure)",
+            "shading: the class colours\nmixed by predicted probability\n(a mixed shade: unsure)",
             rotation=90,
             ha="center",
             va="center",
