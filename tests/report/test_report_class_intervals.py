@@ -53,9 +53,9 @@ def test_a_rare_class_is_too_small_to_judge_and_the_weakest_is_named_with_its_in
     assert f"Too few rows to judge (under {MIN_JUDGED_ROWS}): 'fog' (8 rows, F1 0)." in text
     fog = text.split("<td>fog</td>", 1)[1].split("</tr>", 1)[0]
     assert "too few rows to judge" in fog
-    # Never given: its precision and that interval are blank; its recall 0, an interval of [0, 0].
+    # Never given: its precision and that interval are blank; its recall 0, an interval of [0, 0] (4 decimals).
     cells = re.findall(r"<td[^>]*>(.*?)</td>", fog)
-    assert cells[2:4] == ["", ""] and cells[4:6] == ["0", "[0, 0]"], cells
+    assert cells[2:4] == ["", ""] and cells[4:6] == ["0.0000", "[0.0000, 0.0000]"], cells
 
 
 def test_the_averages_intervals_are_the_metrics_ones_on_the_same_draws() -> None:

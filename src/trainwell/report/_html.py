@@ -10,10 +10,11 @@ import base64
 import html
 import numbers
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 # One rule for a number in a table, the command line's alike (trainwell.cli._show): kept in core.
-from trainwell.core.numbers import format_value, grouped_columns
+from trainwell.core.numbers import figure, format_value, grouped_columns
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -23,17 +24,22 @@ h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; ma
 section { margin-bottom: 1.5em; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; white-space: nowrap; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top;
+         overflow-wrap: break-word; }
 th { background: #f3f3f3; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
-td.prose { white-space: normal; min-width: 24em; max-width: 48em; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.prose { min-width: min(24em, 60vw); max-width: 48em; }
+.scroll tr > :first-child { position: sticky; left: 0; z-index: 1; background: #fff;
+                            box-shadow: inset -1px 0 #ccc; }
+.scroll tr > th:first-child { background: #f3f3f3; }
 .nowrap { white-space: nowrap; }
 img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
 p.note { color: #555; font-size: 0.9em; }
 """
 
 
-#: Characters from which a text cell wraps instead of widening its table.
+#: Characters from which a text cell keeps a reading width (``td.prose``) when its table is squeezed: every text
+#: cell wraps where its table is wider than the window, only numbers stay on one line.
 PROSE = 60
 
 
@@ -47,9 +53,20 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def interval(low: float, high: float) -> str:
-    """A confidence interval as a cell: ``[0.8123, 0.8456]``, large bounds in full as :func:`format_value`."""
-    return f"[{format_value(float(low))}, {format_value(float(high))}]"
+class Interval(str):
+    """A confidence interval's cell (:func:`interval`): :func:`table` writes the numbers of its row as it, to 4
+    decimals (whole from 10,000 up: :attr:`size` is its larger bound), and keeps it on one line."""
+
+    size: float = 0.0
+
+
+def interval(low: float, high: float) -> Interval:
+    """A confidence interval as a cell: ``[0.8123, 1.0000]``, 4 decimals as the command line writes it (large
+    bounds whole, ``[9,812, 10,240]``); trimmed, ``0.85 [0.7, 1]`` stood beside ``0.822 [0.7696, 0.8691]``."""
+    size = max(abs(float(low)), abs(float(high)))
+    cell = Interval(f"[{figure(float(low), like=size)}, {figure(float(high), like=size)}]")
+    cell.size = size
+    return cell
 
 
 def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
@@ -61,27 +78,22 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     lines = []
     for row in rows:
         cells = []
+        # A figure beside its interval (a metric's row) is written as the interval is: 4 decimals.
+        beside = [value for value in row if isinstance(value, Interval)]
+        real = partial(figure, like=beside[0].size) if beside else None
         for column, value in enumerate(row):
-            text = format_value(value, grouped=column in grouped)
+            text = format_value(value, grouped=column in grouped, real=real)
             # A share written as "13.7%" lines up with the numbers, right-aligned, not with the words.
-            numeric = (isinstance(value, numbers.Real) and not isinstance(value, bool)) or _is_percent(text)
-            # Sentences and long texts wrap; names and numbers stay on one line.
+            numeric = (
+                (isinstance(value, numbers.Real) and not isinstance(value, bool))
+                or _is_percent(text)
+                or isinstance(value, Interval)
+            )
+            # Texts wrap where the table is too wide (a long one at a reading width); numbers stay on one line.
             css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
             cells.append(f"<td{css}>{text if isinstance(value, Markup) else escape(text)}</td>")
         lines.append(f"<tr>{''.join(cells)}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
-
-
-#: A picture wider than this (pixels) keeps at least :data:`NARROW_SCALE` of its width on a narrow window and
-#: scrolls sideways there: shrunk to a phone's 370 pixels, four panels of training curves had 4-pixel labels.
-WIDE_PNG, NARROW_SCALE = 800, 0.6
-
-
-def png_width(png: bytes) -> int:
-    """The width in pixels written in a PNG's header (0 if ``png`` is not a PNG)."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
-        return 0
-    return int.from_bytes(png[16:20], "big")
 
 
 def _is_percent(text: str) -> bool:
@@ -93,13 +105,10 @@ def _is_percent(text: str) -> bool:
 
 
 def image(png: bytes, alt: str) -> str:
-    """A PNG embedded in the page as a base64 data URI; a wide one in a box that scrolls on a narrow window."""
+    """A PNG embedded in the page as a base64 data URI, shrunk to the window where it is wider (CSS ``img``): on a
+    phone the whole picture shows and zooms, where a minimum width cropped it to one panel of a scrolling box."""
     encoded = base64.b64encode(png).decode("ascii")
-    tag = f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}"'
-    width = png_width(png)
-    if width <= WIDE_PNG:
-        return tag + ">"
-    return f'<div class="scroll">{tag} style="min-width: {round(NARROW_SCALE * width)}px"></div>'
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
 
 
 def paragraph(text: str, note: bool = False) -> str:
