@@ -30,7 +30,13 @@ def test_first_guesses_all_in_one_tenth_of_probability_have_no_calibration_to_ju
     page = _calibration_section(_scores(np.linspace(0.07, 0.09, 10_230), 0.08))
     assert "Calibration cannot be judged yet" in page and "never confident" in page
     assert "matches how often it is right" not in page and "<img" not in page
-    assert "between 7.0% and 9.0% over all 10,230 tokens" in page
+    assert "is never above 9.0% over all 10,230 tokens" in page
+
+
+def test_first_guesses_all_in_a_narrow_confident_band_are_not_judged_either() -> None:
+    page = _calibration_section(_scores(np.linspace(0.91, 0.99, 500), 0.95))
+    assert "stays between 91.0% and 99.0% over all 500 tokens, too narrow a range" in page
+    assert "never confident" not in page and "<img" not in page
 
 
 def test_first_guesses_spread_over_the_range_are_judged() -> None:
@@ -62,3 +68,20 @@ def test_a_model_worse_than_the_trigram_is_a_warning_in_the_report() -> None:
     )
     history[0]["perplexity"] = 30.0
     assert "Warning" not in _perplexity_section([scores], predictor, 0, unknown)  # type: ignore[arg-type]
+
+
+def test_the_texts_continuation_shows_the_files_words_with_the_unknown_ones_marked() -> None:
+    # The tour's continuations read "noble master! ... xxunk" where the file had words the vocabulary lacks.
+    from trainwell.report._lm import _own_words
+    from trainwell.text.lm_eval import encode_held_out
+    from trainwell.text.lm_recipe import LMRecipe, WhitespaceTokenizer
+    from trainwell.text.vocab import Vocab
+
+    recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "cat", "sat"]], min_freq=1))
+    held = encode_held_out(recipe, ["the cat sat on the <mat>", "the cat sat"])
+    predictor = SimpleNamespace(recipe=recipe)
+    shown = _own_words(predictor, held, 0, 6)  # type: ignore[arg-type]
+    assert "xxunk" not in shown
+    assert shown.startswith("the cat sat <mark title=")
+    assert ">on</mark> the <mark" in shown and ">&lt;mat&gt;</mark>" in shown  # escaped as the file wrote it
+    assert _own_words(predictor, held, 0, 3) == "the cat sat"  # no unknown word: decoded as before

@@ -296,16 +296,23 @@ def _calibration_section(model: TokenScores) -> str:
     counts = reliability_bins(model.p_top, right)[2]
     if int((counts >= CALIBRATION_BIN_TOKENS).sum()) < CALIBRATION_BINS:
         low, high = float(np.min(model.p_top)), float(np.max(model.p_top))
+        # Never above a third: the model is never confident; else its guesses sit in a band too narrow to judge.
+        spread = (
+            f"the probability of the model's first guess is never above {high:.1%} over all {len(right):,} "
+            "tokens, so the model is never confident and there is no range of confidence"
+            if high < 1 / 3
+            else f"the probability of the model's first guess stays between {low:.1%} and {high:.1%} over all "
+            f"{len(right):,} tokens, too narrow a range of confidence"
+        )
         return _html.section(
             "calibration",
             "Calibration",
             [
                 _html.paragraph(
-                    f"Calibration cannot be judged yet: the probability of the model's first guess stays between "
-                    f"{low:.1%} and {high:.1%} over all {len(right):,} tokens (fewer than {CALIBRATION_BINS} of "
-                    f"the ten tenths of probability hold {CALIBRATION_BIN_TOKENS} tokens), so the model is never "
-                    f"confident and there is no range of confidence to compare with how often it is right "
-                    f"({right.mean():.1%} of its first guesses are). A figure would be a single dot."
+                    f"Calibration cannot be judged yet: {spread} to compare with how often it is right "
+                    f"({right.mean():.1%} of its first guesses are; fewer than {CALIBRATION_BINS} of the ten "
+                    f"tenths of probability hold {CALIBRATION_BIN_TOKENS} tokens, so a figure would be one or two "
+                    "dots)."
                 )
             ],
         )
@@ -445,6 +452,32 @@ def readable_tokens(tokens: list[str], probability: np.ndarray, *, subword: bool
     return words
 
 
+#: Private-use characters around a word the vocabulary lacks while the continuation is decoded, made a <mark>
+#: once the text is escaped.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _own_words(predictor: LMPredictor, held_out: HeldOutText, start: int, stop: int) -> str | _html.Markup:
+    """The held-out text's tokens ``start:stop`` as its own words: those the vocabulary lacks, which the model
+    reads as its unknown token (xxunk), are shown as the file wrote them and marked, not as that token."""
+    from trainwell.text.specials import UNK
+    from trainwell.text.subword import SubwordTokenizer
+
+    recipe = predictor.recipe
+    ids = held_out.ids[start:stop].tolist()
+    tokenizer = recipe.tokenizer
+    if held_out.tokens is None or isinstance(tokenizer, SubwordTokenizer) or recipe.vocab.unk_id not in ids:
+        return recipe.decode(ids)
+    vocab_tokens = recipe.vocab.decode(ids)
+    shown = [
+        f"{_OPEN}{word}{_CLOSE}" if index == recipe.vocab.unk_id and word != UNK else token
+        for index, word, token in zip(ids, held_out.tokens[start:stop], vocab_tokens, strict=True)
+    ]
+    text = _html.escape(tokenizer.detokenize(shown))
+    marked = text.replace(_OPEN, '<mark title="not in the model\'s vocabulary">').replace(_CLOSE, "</mark>")
+    return _html.Markup(marked)
+
+
 def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -> str:
     """A few texts' openings, spread over the held-out text, continued by the model beside what the text said."""
     ids = held_out.ids
@@ -463,21 +496,24 @@ def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -
         start = int(starts[index])
         stop = start + PROMPT_TOKENS + SAMPLED_WORDS
         prompt = predictor.recipe.decode(ids[start : start + PROMPT_TOKENS].tolist())
-        real = predictor.recipe.decode(ids[start + PROMPT_TOKENS : stop].tolist())
+        real = _own_words(predictor, held_out, start + PROMPT_TOKENS, stop)
         try:
             sampled = predictor.generate(
                 prompt, SAMPLED_WORDS, temperature=0.8, top_k=40, seed=seed + len(rows)
             )
         except DataError:  # a prompt of markers only
             continue
-        rows.append((prompt, sampled[len(prompt) :].strip(), real))
+        shown_prompt = _own_words(predictor, held_out, start, start + PROMPT_TOKENS)
+        rows.append((shown_prompt, sampled[len(prompt) :].strip(), real))
     if not rows:
         body = [_html.paragraph("The held-out texts are too short to continue.", note=True)]
     else:
         body = [
             _html.paragraph(
                 f"The first {PROMPT_TOKENS} tokens of texts spread over the held-out text, continued by "
-                f"{SAMPLED_WORDS} sampled tokens (temperature 0.8, top 40), beside the text's own continuation.",
+                f"{SAMPLED_WORDS} sampled tokens (temperature 0.8, top 40), beside the text's own continuation. "
+                "Marked words of the text are not in the model's vocabulary: it read each as its unknown-word "
+                "token.",
                 note=True,
             ),
             _html.table(["opening", "the model's continuation", "the text's continuation"], rows),

@@ -31,7 +31,7 @@ from torch import nn
 from trainwell.core.errors import DataError
 from trainwell.evaluate.intervals import grouped_mean_ci
 from trainwell.text.cache import cache_mixture, stream_probabilities
-from trainwell.text.lm_recipe import CacheSettings, LMRecipe
+from trainwell.text.lm_recipe import CacheSettings, LMRecipe, SubwordTokenizer
 from trainwell.text.tokenize import UNK
 from trainwell.text.vocab import SPECIAL_TOKENS, Vocab
 
@@ -72,6 +72,9 @@ class HeldOutText:
         text_of_token: ``(N,)`` the text each predicted token belongs to.
         n_texts: Texts read.
         n_chars: Characters of the texts, one separator each included.
+        tokens: ``(N + 1,)`` the tokens as the tokenizer wrote them, the words the vocabulary lacks (read as its
+            unknown token) included, so that a report shows the text's own words; ``None`` for subword pieces,
+            which hold every word.
     """
 
     ids: np.ndarray
@@ -79,6 +82,7 @@ class HeldOutText:
     text_of_token: np.ndarray
     n_texts: int
     n_chars: int
+    tokens: list[str] | None = None
 
     @property
     def n_tokens(self) -> int:
@@ -99,7 +103,13 @@ def encode_held_out(recipe: LMRecipe, texts: Sequence[str]) -> HeldOutText:
     """
     if not texts:
         raise DataError("no held-out text to judge the language model on; pass a non-empty file or folder")
-    ids_t, offsets_t = recipe.encode_texts(list(texts))
+    tokens: list[str] | None = None
+    if isinstance(recipe.tokenizer, SubwordTokenizer):
+        ids_t, offsets_t = recipe.encode_texts(list(texts))
+    else:  # as encode_texts does, the tokens kept: a report shows the words the vocabulary reads as unknown
+        token_lists = recipe.tokenizer.tokenize_many(list(texts))
+        ids_t, offsets_t = recipe.vocab.encode_many(token_lists)
+        tokens = [token for one in token_lists for token in one]
     ids, offsets = ids_t.numpy().astype(np.int64), offsets_t.numpy().astype(np.int64)
     if len(ids) < 2:
         raise DataError(
@@ -115,7 +125,7 @@ def encode_held_out(recipe: LMRecipe, texts: Sequence[str]) -> HeldOutText:
         passages = max(1, min(MAX_PASSAGES, n // PASSAGE_TOKENS))
         groups = np.arange(n) * passages // n
     n_chars = sum(len(text) + 1 for text in texts)
-    return HeldOutText(ids, groups, text_of_token, len(texts), n_chars)
+    return HeldOutText(ids, groups, text_of_token, len(texts), n_chars, tokens)
 
 
 @dataclass(frozen=True)
