@@ -122,3 +122,35 @@ def test_confusion_matrix_names_are_slanted_only_when_long(
     (figure,) = figures
     rotations = {label.get_rotation() for label in figure.axes[0].get_xticklabels()}
     assert rotations == ({45.0} if slanted else {0.0})
+
+
+def test_calibration_counts_stay_inside_the_frame(tmp_path: Path, figures: list[Any]) -> None:
+    import numpy as np
+
+    from trainwell.interpret._plots import plot_calibration
+
+    # "125" at x=0.95 ran past the right edge; "21,202" at (0.01, 0.0) sat on the axes' corner.
+    mean = np.array([0.01, 0.5, 0.96])
+    frequency = np.array([0.0, 0.5, 1.0])
+    plot_calibration(mean, frequency, np.array([21202, 7, 125]), tmp_path / "cal.png", binary=True)
+    (figure,) = figures
+    notes = {text.get_text(): text for text in figure.axes[0].texts}
+    assert notes["21,202"].xyann[1] > 0  # above its point, off the x axis
+    assert notes["21,202"].get_horizontalalignment() == "left"  # starting at its point, not left of the axis
+    assert notes["125"].get_horizontalalignment() == "right"  # ending at its point, not past the frame
+    assert notes["7"].get_horizontalalignment() == "center" and notes["7"].xyann == (0, -12)
+
+
+def test_report_calibration_text_names_the_multiclass_axes() -> None:
+    import numpy as np
+
+    from trainwell.data.task import Task
+    from trainwell.report.build import _classification_sections, _interpretation
+
+    rng = np.random.default_rng(0)
+    probabilities = torch.softmax(torch.tensor(rng.normal(size=(60, 3)), dtype=torch.float32), dim=1)
+    targets = torch.tensor(rng.integers(0, 3, 60))
+    task = Task("multiclass", ("a", "b", "c"))
+    html = "".join(_classification_sections(_interpretation(task, probabilities, targets)))
+    assert "mean confidence of the predicted class" in html and "accuracy" in html
+    assert "Predicted probability against observed frequency" not in html

@@ -214,6 +214,12 @@ def _label_header(top: pd.DataFrame) -> str:
     return ", ".join(names) if names else "row"
 
 
+#: A calibration point's count is centred under it, but ends at it past this x (not past the right edge) and starts
+#: at it before 1 minus it (not past the left edge), and goes above a point below :data:`CALIBRATION_FLOOR`.
+CALIBRATION_EDGE = 0.95
+CALIBRATION_FLOOR = 0.08
+
+
 def plot_calibration(
     mean_probability: np.ndarray,
     frequency: np.ndarray,
@@ -235,7 +241,17 @@ def plot_calibration(
     axis.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
     axis.plot(mean_probability, frequency, "o-", color="tab:blue", label="model")
     for x, y, n in zip(mean_probability, frequency, counts, strict=True):
-        axis.annotate(f"{int(n):,}", (x, y), textcoords="offset points", xytext=(5, -11), fontsize=8)
+        # Centred below the point, so that neighbours 0.1 apart do not collide, but kept inside the frame: "125" at
+        # x=0.95 ran over the right edge, and "21,202" at (0.01, 0.0) sat on the axes' corner.
+        align = "right" if x > CALIBRATION_EDGE else "left" if x < 1 - CALIBRATION_EDGE else "center"
+        axis.annotate(
+            f"{int(n):,}",
+            (x, y),
+            textcoords="offset points",
+            xytext=({"right": 4, "left": -4, "center": 0}[align], -12 if y >= CALIBRATION_FLOOR else 6),
+            ha=align,
+            fontsize=8,
+        )
     axis.set_xlim(-0.02, 1.02)  # a margin so points at 0 and 1 stay visible
     axis.set_ylim(-0.02, 1.02)
     if axis_labels is None:

@@ -648,8 +648,15 @@ def _classification_sections(
             "Calibration",
             [
                 _html.paragraph(
-                    "Predicted probability against observed frequency per bin; a calibrated model follows "
-                    "the diagonal.",
+                    # The words of the figure's axes, which differ for two classes and for more.
+                    (
+                        "The mean predicted probability of the positive class against how often it is the actual "
+                        "class, per bin"
+                        if interpretation.task.kind == "binary"
+                        else "The mean confidence of the predicted class (its probability) against how often the "
+                        "prediction is right (accuracy), per bin"
+                    )
+                    + "; a calibrated model follows the diagonal.",
                     note=True,
                 ),
                 _html.image(calibration, "calibration diagram"),
