@@ -128,3 +128,28 @@ def test_an_image_report_counts_its_channels_in_words(tmp_path: Path) -> None:
     learn.export(tmp_path / "model")
     html = build_report(tmp_path / "model", valid, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "channel(s)" not in html and re.search(r"\d+x\d+, 3 channels\.", html)
+
+
+def test_the_baselines_fit_showed_stay_beside_the_report_metrics(tmp_path: Path) -> None:
+    # fit printed entity_f1_baseline / tag_accuracy_baseline and rmse_biases; the report's metrics showed neither.
+    from tagging_samples import entity_sentences, write_conll_file
+    from trainwell.text import fit_tagger
+
+    small = {"word_dim": 16, "char_dim": 8, "char_filters": 8, "casing_dim": 4, "hidden": 16, "dropout": 0.1}
+    tagger = tmp_path / "tagger"
+    fit_tagger(entity_sentences(120, seed=1), valid=entity_sentences(30, seed=2), out=tagger, epochs=1,
+               lr=2e-2, progress=False, arch_config=small)  # fmt: skip
+    final = json.loads((tagger / "trainwell.json").read_text())["training"]["final"]
+    test = write_conll_file(tmp_path / "test.conll", entity_sentences(20, seed=7))
+    html = build_report(tagger, test, tmp_path / "t.html").read_text(encoding="utf-8")
+    metrics = html.split(">Metrics<", 1)[1].split("</section>", 1)[0]
+    assert "most frequent training tag" in metrics
+    assert f"tag_accuracy {final['tag_accuracy_baseline']:.4f}" in metrics
+    assert f"where the model scored {final['tag_accuracy']:.4f}" in metrics
+
+    recs = tmp_path / "recs"
+    ratings = low_rank_ratings(0).frame
+    trainwell.fit_ratings(ratings, out=recs, epochs=1, progress=False)
+    biases = json.loads((recs / "trainwell.json").read_text())["training"]["final"]["rmse_biases"]
+    html = build_report(recs, ratings.head(80), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h2>Baseline</h2>" in html and f"user + item biases alone scored rmse {biases:.4f}" in html

@@ -79,6 +79,14 @@ def collab_report_sections(
     overlap = _training_overlap(predictor.metadata, frame)
     title = "Metrics on ratings the model trained on" if overlap else "Metrics on held-out data"
     sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title, seed=seed)]
+    from trainwell.report._recorded import fit_baselines_note
+
+    # fit showed the biases' RMSE beside the model's; the metrics above were left without it
+    biases = fit_baselines_note(
+        predictor.metadata, {"rmse": "rmse_biases"}, "user + item biases alone", "ratings"
+    )
+    if biases is not None:
+        sections.append(_html.section("baseline", "Baseline", [_html.paragraph(biases, note=True)]))
     if task.kind == "regression":
         sections.append(_regression_section(predictions, targets, unit="ratings"))
     if task.kind == "regression":  # ratings as numbers: how each user's are ordered, which RMSE does not ask

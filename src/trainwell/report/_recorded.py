@@ -224,3 +224,33 @@ def _rounds(settings: dict[str, Any]) -> str:
     after = f", after {patience} rounds without improvement" if patience else ""
     when = "" if stopping is True else f" ({stopping!r}: scikit-learn's, on when there are over 10,000 rows)"
     return f"{rounds} (early stopping{when} on {inner} of the training rows{after}, at most {most})"
+
+
+def fit_baselines_note(
+    metadata: dict[str, Any], baselines: dict[str, str], what: str, unit: str
+) -> str | None:
+    """A paragraph giving the baselines fit scored beside the model on its own validation ``unit`` (``baselines``:
+    each baseline's history column by the model's metric, ``rmse`` -> ``rmse_biases``; ``what``: the baseline in
+    words), or ``None`` when fit recorded none. Fit showed them and the report's test metrics did not; the report
+    cannot score them on its own rows, since they are fitted on the training rows the directory does not keep."""
+    training = metadata.get("training") or {}
+    final = training.get("final") or {}
+    pairs = [
+        (metric, final.get(metric), final[column])
+        for metric, column in baselines.items()
+        if isinstance(final.get(column), (int, float))
+    ]
+    if not pairs:
+        return None
+    from trainwell.core.numbers import figure
+
+    figures = "; ".join(
+        f"{metric} {figure(baseline)}"
+        + (f" where the model scored {figure(model)}" if isinstance(model, (int, float)) else "")
+        for metric, model, baseline in pairs
+    )
+    return (
+        f"As fit measured it on the model's own validation {unit}: {what} scored {figures}. It is "
+        f"fitted on the training {unit}, which the model directory does not keep, so the report cannot score it on "
+        "these: set it beside the model's validation figure, not beside the figures above."
+    )

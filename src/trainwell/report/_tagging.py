@@ -73,6 +73,7 @@ def tagging_report_sections(
                     note=True,
                 ),
                 _html.table(["metric", "value", "95% interval", "what it means here"], metric_rows),
+                *_baseline_note(predictor),
             ],
         )
     ]
@@ -99,6 +100,20 @@ def tagging_report_sections(
         )
     ]
     return intro, sections
+
+
+def _baseline_note(predictor: Any) -> list[str]:
+    """The most-frequent-tag baseline fit scored beside the tagger (entity_f1_baseline, tag_accuracy_baseline),
+    as a note under the metrics: fit showed it, and the metrics table had nothing to compare with."""
+    from trainwell.report._recorded import fit_baselines_note
+
+    note = fit_baselines_note(
+        getattr(predictor, "metadata", None) or {},
+        {"entity_f1": "entity_f1_baseline", "tag_accuracy": "tag_accuracy_baseline"},
+        "tagging each word with its most frequent training tag",
+        "sentences",
+    )
+    return [] if note is None else [_html.paragraph(f"Baseline. {note}", note=True)]
 
 
 def entity_error_kinds(gold: list[list[str]], predicted: list[list[str]]) -> Counter[str]:
