@@ -216,7 +216,7 @@ def _label_header(top: pd.DataFrame) -> str:
 
 #: A calibration point's count is centred under it, but ends at it past this x (not past the right edge) and starts
 #: at it before 1 minus it (not past the left edge), and goes above a point below :data:`CALIBRATION_FLOOR`.
-CALIBRATION_EDGE = 0.95
+CALIBRATION_EDGE = 0.9
 CALIBRATION_FLOOR = 0.08
 
 
