@@ -51,3 +51,27 @@ def test_ranges_are_written_in_full_and_tables_become_cards_on_a_phone(live: Liv
     assert "width=device-width" in page and "@media (max-width:40rem)" in page
     assert readable(-12749935.4) == "-12,749,935" and readable(1.275e7) == "12,750,000"
     assert readable(28.9683) == "28.97" and readable(0.58214) == "0.5821" and readable(80.0) == "80"
+
+
+def test_a_text_inputs_example_holds_the_words_a_typical_row_holds() -> None:
+    # Titanic's Name was shown as "mr miss mrs": its first three words at once, a name nobody has.
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from trainwell.serve.schema import input_specs
+    from trainwell.tabular.recipe import TabularRecipe
+
+    rng = np.random.default_rng(0)
+    titles = rng.choice(["Mr", "Mrs", "Miss"], p=[0.6, 0.25, 0.15], size=600)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    names = [f"{''.join(rng.choice(letters, 7)).title()}, {title}. Owen" for title in titles]
+    survived = np.isin(titles, ["Mrs", "Miss"]) ^ (rng.random(600) < 0.05)
+    frame = pd.DataFrame({"Name": names, "fare": rng.normal(30, 10, 600), "Survived": survived.astype(int)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        recipe = TabularRecipe.fit(frame, target="Survived")
+    assert {"mr", "miss", "mrs"} <= set(recipe.words["Name"])
+    (text,) = [spec for spec in input_specs(recipe) if spec.kind == "text"]
+    assert text.typical == "mr"  # the only title more than half the rows hold

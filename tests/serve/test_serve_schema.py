@@ -265,7 +265,7 @@ def test_a_column_with_one_rare_value_says_it_in_the_singular() -> None:
 def test_the_accepted_range_says_it_is_a_guard_not_the_models_range() -> None:
     import pandas as pd
 
-    from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS, InputInfo, request_model
+    from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS, InputInfo, readable, request_model
     from trainwell.tabular.recipe import TabularRecipe
 
     # The tour: Adult age's accepted range -13474943.9 to 13475021.6 read as a range the model accepts.
@@ -278,7 +278,7 @@ def test_the_accepted_range_says_it_is_a_guard_not_the_models_range() -> None:
     age = request_model(recipe, max_rows=10, forbid_extra_fields=True).model_json_schema()
     described = json.dumps(age)
     assert (
-        f"({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused as data errors"
+        f"({readable(MAX_STANDARD_DEVIATIONS)} standard deviations from the mean) are refused as data errors"
         in described
     )
     assert "outside the training range is accepted, and the model extrapolates" in described

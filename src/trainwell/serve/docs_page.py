@@ -146,7 +146,7 @@ def docs_html(
             parts.append(_operation(path, method, operation, components, base))
             parts.append(_answer(f"{method.upper()} {path}", operation, components, answers or {}))
     parts.append("</body></html>")
-    return "".join(parts)
+    return "\n".join(parts)  # a line a part: an example's curl line ends its line of the page's source
 
 
 def _answer(key: str, operation: dict[str, Any], components: dict[str, Any], answers: dict[str, Any]) -> str:
@@ -275,6 +275,8 @@ def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0)
     for key in ("example", "default"):
         if key in schema and schema[key] is not None:
             return schema[key]
+    if schema.get("enum"):  # a class label: one of the model's, not the text "text"
+        return schema["enum"][0]
     if schema.get("contentEncoding") == "base64":
         return "BASE64_OF_THE_FILE"  # a placeholder that says what goes there, not the text "text"
     if schema.get("examples"):
@@ -291,8 +293,13 @@ def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0)
         required = schema.get("required") or (
             alternatives[0] if alternatives else list(schema.get("properties", {}))
         )
-        return {name: _example(schema["properties"][name], components, depth + 1) for name in required
-                if name in schema.get("properties", {})}  # fmt: skip
+        properties = schema.get("properties", {})
+        shares = [_resolve(field, components) for field in properties.values()]
+        if shares and all(field.get("type") == "number" and field.get("maximum") == 1 for field in shares):
+            # Probabilities of classes, alike and summing to 1, not 1.0 each
+            return {name: round(1 / len(shares), 4) for name in properties}
+        return {name: _example(properties[name], components, depth + 1) for name in required
+                if name in properties}  # fmt: skip
     if kind == "array":
         return [_example(schema.get("items", {}), components, depth + 1)]
     return {"string": "text", "integer": 1, "number": 1.0, "boolean": True}.get(str(kind))

@@ -320,7 +320,7 @@ def _describe(spec: InputSpec) -> str:
         f'number, or a number written as text ("22.5", "-1e3"); other text is refused. null means missing and is '
         f"filled with the training median {readable(spec.median or 0.0)}. Values outside "
         f"[{readable(spec.accepted_minimum or 0.0)}, {readable(spec.accepted_maximum or 0.0)}] "
-        f"({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused as data errors; a value within "
+        f"({readable(MAX_STANDARD_DEVIATIONS)} standard deviations from the mean) are refused as data errors; a value within "
         "it but outside the training range is accepted, and the model extrapolates."
     )
 
@@ -573,7 +573,7 @@ def response_model(task: Task, *, recommender: bool = False, unseen: bool = Fals
             probabilities=(probabilities, Field(description="The probability of each class.")),
             **flags,
         )
-    answers = Field(description="One answer per row sent, in the order sent.")
+    answers = Field(description="One answer per item sent (row, image or text), in the order sent.")
     return create_model("PredictResponse", predictions=(list[item], answers))  # type: ignore[valid-type]
 
 
@@ -647,14 +647,14 @@ class InputInfo(BaseModel):
     accepted_minimum: float | None = Field(
         None,
         description=f"The smallest value a continuous input accepts: the training mean less "
-        f"{MAX_STANDARD_DEVIATIONS:g} standard deviations. A guard against data errors (a sentinel such as -1e9), "
+        f"{readable(MAX_STANDARD_DEVIATIONS)} standard deviations. A guard against data errors (a sentinel such as -1e9), "
         "not a range the model knows: minimum and maximum are the range it learned from, and a value outside "
         "them, though accepted, is extrapolated.",
     )
     accepted_maximum: float | None = Field(
         None,
         description=f"The largest value a continuous input accepts: the training mean plus "
-        f"{MAX_STANDARD_DEVIATIONS:g} standard deviations; as accepted_minimum, a guard against data errors only.",
+        f"{readable(MAX_STANDARD_DEVIATIONS)} standard deviations; as accepted_minimum, a guard against data errors only.",
     )
 
 
