@@ -153,3 +153,19 @@ def test_the_baselines_fit_showed_stay_beside_the_report_metrics(tmp_path: Path)
     biases = json.loads((recs / "trainwell.json").read_text())["training"]["final"]["rmse_biases"]
     html = build_report(recs, ratings.head(80), tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<h2>Baseline</h2>" in html and f"user + item biases alone scored rmse {biases:.4f}" in html
+
+
+def test_a_table_models_delimited_label_ids_in_a_tsv_stay_labels(tmp_path: Path) -> None:
+    # A multi-label table model fitted on ids '0,1' (label_delim=','): the report read a TSV's '0,1' as the number
+    # 0.1 (a decimal comma) and stopped on "TypeError: 'float' object is not iterable".
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    labels = [",".join(name for name, on in (("0", a > 0), ("1", b > 0)) if on) or "0" for a, b in x]
+    rows = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "labels": labels})
+    assert (rows["labels"] == "0,1").any()
+    trainwell.fit_table(rows, "labels", label_delim=",", out=tmp_path / "m", epochs=1, progress=False)
+    rows.tail(60).to_csv(tmp_path / "valid.tsv", sep="\t", index=False)
+    html = build_report(tmp_path / "m", tmp_path / "valid.tsv", tmp_path / "r.html").read_text(
+        encoding="utf-8"
+    )
+    assert "<h2>Per-label quality</h2>" in html

@@ -242,7 +242,11 @@ def build_report(
             f"is {task.kind}"
         )
     source = data_name or (str(data) if not isinstance(data, pd.DataFrame) else "the data")
-    frame = read_table(data, names=names, **read_as) if not isinstance(data, pd.DataFrame) else data
+    frame = (
+        _read_rows(data, task, names, encoding, encoding_errors)
+        if not isinstance(data, pd.DataFrame)
+        else data
+    )
     # A DataFrame's rows are named by its own index labels among the top losses (df.loc finds them); a file's by
     # their data rows. The frame is read by position below, so its index is reset once its labels are kept.
     labels = frame.index if isinstance(data, pd.DataFrame) else None
@@ -784,6 +788,31 @@ def _top_losses_section(
         "Top losses",
         [_html.paragraph(note, note=True), _html.table([*header, *input_names], rows)],
     )
+
+
+def _read_rows(
+    data: str | Path, task: Task, names: Sequence[str] | None, encoding: str, encoding_errors: str
+) -> pd.DataFrame:
+    """The table ``data`` read as :func:`~trainwell.data.io.read_table` reads it, but for a multi-label target of
+    delimited labels (``--label-delim ,``), kept as written: ids '0,1' in a TSV were read as the number 0.1 (a
+    decimal comma) and the report stopped on a TypeError."""
+    import warnings
+
+    delim = task.label_delim if task.kind == "multilabel" and len(task.target_names) == 1 else None
+    if delim is None:
+        return read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
+    target = task.target_names[0]
+    with warnings.catch_warnings():  # the decimal-comma reading of the target, undone below, is not news
+        warnings.filterwarnings("ignore", message=f".*column '{target}' writes numbers with a decimal comma")
+        frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
+    if target in frame.columns and pd.api.types.is_numeric_dtype(frame[target].dtype):
+        from trainwell.text.table import read_text_table
+
+        errors: Any = encoding_errors
+        written = read_text_table(data, str(data), encoding=encoding, encoding_errors=errors, names=names)
+        if target in written.columns and len(written) == len(frame):
+            frame[target] = written[target].to_numpy()
+    return frame
 
 
 def has_header_row(data: Any, frame: pd.DataFrame, encoding: str) -> bool:
