@@ -189,10 +189,10 @@ def baseline_of(name: str, names: Sequence[str]) -> str | None:
     return None
 
 
-def _legend_below(axis: Any) -> None:
+def _legend_below(axis: Any, fontsize: float = 9) -> None:
     """The legend under the panel, so that it never hides a point (inside, "best" still covers lines that
     cross the whole panel)."""
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=9)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=fontsize)
 
 
 def _epoch_ticks(axis: Any, n_epochs: int) -> None:
@@ -202,6 +202,10 @@ def _epoch_ticks(axis: Any, n_epochs: int) -> None:
     axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     if n_epochs <= 2:
         axis.set_xlim(0.5, n_epochs + 0.5)
+
+
+#: Text sizes of the training curves' figure (matplotlib's default is 10 points).
+CURVES_TEXT = {"font.size": 13, "legend.fontsize": 12, "axes.titlesize": 14}
 
 
 def plot_history(
@@ -228,57 +232,69 @@ def plot_history(
     # Four panels or more go in two rows: in one, 20 inches wide, the last ran off a report's page.
     columns = n_axes if n_axes <= 3 else -(-n_axes // 2)
     rows = -(-n_axes // columns)
-    figure, grid = plt.subplots(
-        rows, columns, figsize=(5 * columns, 4.4 * rows), layout="constrained", squeeze=False
-    )
-    axes = list(grid.ravel())
-    for spare in axes[n_axes:]:  # an odd number of panels in two rows: the last cell stays empty
-        spare.set_visible(False)
-    axes = axes[:n_axes]
-    loss_axis, metric_axes, lr_axis = axes[0], list(axes[1:-1]), axes[-1]
-    if losses:
-        loss_axis.plot(range(1, len(losses) + 1), losses, color="tab:blue", alpha=0.25, label="batch loss")
-    if epoch_ends is not None and len(epoch_ends) == len(history):
-        ends = list(epoch_ends)
-    else:
-        per_epoch = max(1, len(losses) // max(1, len(history)))
-        ends = [per_epoch * (i + 1) for i in range(len(history))]
-    for key, color in (("train_loss", "tab:blue"), ("valid_loss", "tab:orange")):
-        values = [row.get(key) for row in history]
-        if any(v is not None for v in values):
-            loss_axis.plot(ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key)
-    loss_axis.set_xlabel("batch")
-    loss_axis.set_ylabel("loss")
-    loss_axis.set_title("Loss")
-    _legend_below(loss_axis)
-    epochs = list(range(1, len(history) + 1))
-    for axis, names in zip(metric_axes, panels or [[]], strict=True):
-        colors: dict[str, Any] = {}
-        for name in sorted(names, key=lambda n: baseline_of(n, names) is not None):  # metrics, then baselines
-            values = [math.nan if row.get(name) is None else row.get(name) for row in history]
-            of = baseline_of(name, names)
-            if of is None:
-                colors[name] = axis.plot(epochs, values, "o-", label=name)[0].get_color()
-            else:  # a bar the model must clear, not a curve of its own (marked: one epoch draws no line)
-                # Each baseline of a metric its own mark: popularity's and EASE's hit@10 were one blue "x--".
-                seen = sum(baseline_of(other, names) == of for other in names[: names.index(name)])
-                style = BASELINE_STYLES[seen % len(BASELINE_STYLES)]
-                axis.plot(epochs, values, style, color=colors[of], linewidth=1.2, label=name)
-        axis.set_xlabel("epoch")
-        _epoch_ticks(axis, len(epochs))
-        # Named by the model's own metrics: the baselines' are in the legend, and listing them all ran the title
-        # into the next panel's.
-        own = [name for name in names if baseline_of(name, names) is None]
-        axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(own))
-        if names:
-            _legend_below(axis)
-    lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
-    lr_axis.set_xlabel("batch")
-    lr_axis.set_title("Learning rate")
-    for axis in axes:
-        axis.grid(alpha=0.3)
-    for axis in [loss_axis, *metric_axes]:  # a house price's loss and RMSE: 20G and 60k, not a 1e10 offset
-        compact_ticks(axis, sides="y", place=False)
+    # The figure is 15 inches wide and pages show it at about 1,000 pixels: at matplotlib's 10 points its ticks and
+    # legend read 6-7 pixels high there, so this figure's text is set larger.
+    with plt.rc_context(CURVES_TEXT):
+        figure, grid = plt.subplots(
+            rows, columns, figsize=(5 * columns, 4.4 * rows), layout="constrained", squeeze=False
+        )
+        axes = list(grid.ravel())
+        for spare in axes[n_axes:]:  # an odd number of panels in two rows: the last cell stays empty
+            spare.set_visible(False)
+        axes = axes[:n_axes]
+        loss_axis, metric_axes, lr_axis = axes[0], list(axes[1:-1]), axes[-1]
+        if losses:
+            loss_axis.plot(
+                range(1, len(losses) + 1), losses, color="tab:blue", alpha=0.25, label="batch loss"
+            )
+        if epoch_ends is not None and len(epoch_ends) == len(history):
+            ends = list(epoch_ends)
+        else:
+            per_epoch = max(1, len(losses) // max(1, len(history)))
+            ends = [per_epoch * (i + 1) for i in range(len(history))]
+        for key, color in (("train_loss", "tab:blue"), ("valid_loss", "tab:orange")):
+            values = [row.get(key) for row in history]
+            if any(v is not None for v in values):
+                loss_axis.plot(
+                    ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key
+                )
+        loss_axis.set_xlabel("batch")
+        loss_axis.set_ylabel("loss")
+        loss_axis.set_title("Loss")
+        _legend_below(loss_axis, CURVES_TEXT["legend.fontsize"])
+        epochs = list(range(1, len(history) + 1))
+        for axis, names in zip(metric_axes, panels or [[]], strict=True):
+            colors: dict[str, Any] = {}
+            for name in sorted(
+                names, key=lambda n: baseline_of(n, names) is not None
+            ):  # metrics, then baselines
+                values = [math.nan if row.get(name) is None else row.get(name) for row in history]
+                of = baseline_of(name, names)
+                if of is None:
+                    colors[name] = axis.plot(epochs, values, "o-", label=name)[0].get_color()
+                else:  # a bar the model must clear, not a curve of its own (marked: one epoch draws no line)
+                    # Each baseline of a metric its own mark: popularity's and EASE's hit@10 were one blue "x--".
+                    seen = sum(baseline_of(other, names) == of for other in names[: names.index(name)])
+                    style = BASELINE_STYLES[seen % len(BASELINE_STYLES)]
+                    axis.plot(epochs, values, style, color=colors[of], linewidth=1.2, label=name)
+            axis.set_xlabel("epoch")
+            _epoch_ticks(axis, len(epochs))
+            # Named by the model's own metrics: the baselines' are in the legend, and listing them all ran the title
+            # into the next panel's.
+            own = [name for name in names if baseline_of(name, names) is None]
+            axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(own))
+            if names:
+                _legend_below(axis, CURVES_TEXT["legend.fontsize"])
+        lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
+        lr_axis.set_xlabel("batch")
+        lr_axis.set_title("Learning rate")
+        for axis in axes:
+            axis.grid(alpha=0.3)
+        for axis in [
+            loss_axis,
+            *metric_axes,
+        ]:  # a house price's loss and RMSE: 20G and 60k, not a 1e10 offset
+            compact_ticks(axis, sides="y", place=False)
     warn_if_replacing(path, owner=history, default_name="curves.png", what="training curves", of="learner")
     return _save(figure, path)
 
