@@ -14,7 +14,10 @@ pytestmark = pytest.mark.slow
     ("args", "expected"),
     [
         (("fit", "data.csv"), "error: data file 'data.csv' not found; check the path"),  # before --target
-        (("fit", "data.csv", "--target", "y", "--epochs", "abc"), "error: Invalid value for '--epochs'"),
+        (
+            ("fit", "data.csv", "--target", "y", "--epochs", "abc"),
+            "error: --epochs 'abc' is not a number; write e.g. 10",
+        ),
         (("frobnicate",), "error: No such command 'frobnicate'."),
         (("evaluate", "data.csv", "--target", "y", "--seed", "-1"), "error: Invalid value for '--seed'"),
         (("recommend", "model", "3", "--top", "0"), "error: Invalid value for '--top'"),

@@ -471,7 +471,10 @@ def test_command_line_predict_skips_an_unreadable_file_of_a_folder_by_name(
     assert result.exit_code == 0, result.output
     assert "skipped 1 unreadable image file(s) of 31:" in result.output and "broken.png" in result.output
     table = pd.read_csv(StringIO(result.output[result.output.index("path,") :]))
-    assert len(table) == 30 and not table.path.str.contains("broken").any()
+    # The skipped file keeps its row, its prediction empty and the reason beside it: the output joins back
+    broken = table[table.path.str.contains("broken")]
+    assert len(table) == 31 and len(broken) == 1 and broken.prediction.isna().all()
+    assert broken.error.str.contains("UnidentifiedImageError").all() and table.error.isna().sum() == 30
     named = runner.invoke(app, ["predict", str(model), str(folder / "broken.png"), str(image_folder)])
     assert named.exit_code == 2 and "broken.png' could not be decoded as an image" in named.output
     only_bad = tmp_path / "bad"
