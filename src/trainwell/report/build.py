@@ -33,7 +33,7 @@ from trainwell.evaluate.explain import MetricLine, explain_validation, share
 from trainwell.export.predictor import load, refuse_generic
 from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.interpret.regression import RegressionInterpretation
-from trainwell.learner.run_files import epochs_from_one
+from trainwell.learner.run_files import epochs_from_one, overfitting_note
 from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
 from trainwell.report._class_intervals import RESAMPLES
@@ -395,6 +395,11 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     for name, alt in (("curves.png", "training curves"), ("lr_find.png", "learning-rate finder")):
         if (model_dir / name).is_file():
             body.append(_html.image((model_dir / name).read_bytes(), alt))
+        if name == "curves.png" and not (metadata.get("training") or {}).get("weights_from_epoch"):
+            # Under the curves, as fit said it (a report is what gets shared); not when the best epoch was kept.
+            overfits = overfitting_note(history)
+            if overfits is not None:
+                body.append(_html.paragraph(f"Warning: {overfits[0].upper()}{overfits[1:]}."))
     if history:
         columns = list(dict.fromkeys(key for row in history for key in row))
         # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
