@@ -26,15 +26,11 @@ PIPED_WIDTH = 200
 def _width() -> int | None:
     """COLUMNS when it is a number, ``None`` (rich measures the terminal) when a standard stream is one, else
     :data:`PIPED_WIDTH`."""
+    from trainwell.cli._help import a_terminal_measures
+
     if os.environ.get("COLUMNS", "").isdigit():
         return int(os.environ["COLUMNS"])
-    for stream in (sys.stdin, sys.stdout, sys.stderr):
-        try:
-            if stream is not None and os.isatty(stream.fileno()):
-                return None
-        except (AttributeError, ValueError, OSError):  # replaced by a test runner, or closed
-            continue
-    return PIPED_WIDTH
+    return None if a_terminal_measures() else PIPED_WIDTH
 
 
 out_console = Console(width=_width())

@@ -35,15 +35,21 @@ def help_width() -> int | None:
     """The width to lay help out at: ``None`` (rich's own: ``COLUMNS``, else the terminal's) when ``COLUMNS``
     is set or a standard stream is a terminal (``--help | less`` in one: as wide as that terminal), else
     :data:`PIPED_WIDTH`."""
-    if os.environ.get("COLUMNS", "").isdigit():
+    if os.environ.get("COLUMNS", "").isdigit() or a_terminal_measures():
         return None
+    return PIPED_WIDTH
+
+
+def a_terminal_measures() -> bool:
+    """Whether a standard stream is a terminal, whose width rich then reads (a stream a test runner replaced, or
+    one closed, is none)."""
     for stream in (sys.stdout, sys.stdin, sys.stderr):
         try:
             if stream is not None and os.isatty(stream.fileno()):
-                return None
+                return True
         except (AttributeError, ValueError, OSError):  # replaced by a test runner, or closed
             continue
-    return PIPED_WIDTH
+    return False
 
 
 def option_names(param: Any) -> Text:

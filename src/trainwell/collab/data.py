@@ -462,6 +462,15 @@ def chosen_items(data: DataBundle, extra: np.ndarray | None = None) -> tuple[np.
     items = (
         np.concatenate([np.asarray(i, dtype=np.int64) for _, i in parts]) if parts else np.zeros(0, np.int64)
     )
+    return pairs_by_user(users, items, n_users, n_items)
+
+
+def pairs_by_user(
+    users: np.ndarray, items: np.ndarray, n_users: int, n_items: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (user, item) code pairs of ``users`` and ``items`` laid out by user, as the models'
+    ``seen_offsets``/``seen_items`` buffers hold them: user ``u``'s items are ``items[offsets[u]:offsets[u + 1]]``,
+    sorted; codes the model does not know (0: a new id; past the tables) are left aside."""
     known = (users > 0) & (users < n_users) & (items > 0) & (items < n_items)
     keys = np.unique(users[known] * n_items + items[known])  # sorted by user, then item; each pair once
     pair_users, pair_items = np.divmod(keys, n_items)

@@ -259,14 +259,11 @@ def _seen_with(model: Any, codes: np.ndarray, n_users: int, n_items: int) -> tup
     old_offsets = model.seen_offsets.cpu().numpy()
     users = np.repeat(np.arange(len(old_offsets) - 1), np.diff(old_offsets))
     items = model.seen_items.cpu().numpy()
+    from trainwell.collab.data import pairs_by_user
+
     users = np.concatenate([users, codes[:, 0]]).astype(np.int64)
     items = np.concatenate([items, codes[:, 1]]).astype(np.int64)
-    known = (users > 0) & (users < n_users) & (items > 0) & (items < n_items)
-    keys = np.unique(users[known] * n_items + items[known])  # sorted by user, then item; each pair once
-    pair_users, pair_items = np.divmod(keys, n_items)
-    offsets = np.zeros(n_users + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pair_users, minlength=n_users), out=offsets[1:])
-    return offsets, pair_items
+    return pairs_by_user(users, items, n_users, n_items)
 
 
 def read_rows(path: str | Path, recipe: CollabRecipe) -> pd.DataFrame:
