@@ -4,21 +4,10 @@ slower than one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 
 from trainwell.tabular import gbdt
-
-
-@pytest.fixture
-def two_threads() -> Iterator[None]:
-    """torch at two intra-op threads (a test run may hold it at one), as it was afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_the_walk_uses_the_free_cores_and_gives_the_threads_back(

@@ -5,7 +5,6 @@ after every fit and pass, however it ends, and a seed trains the same weights wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,15 +15,6 @@ import torch
 from trainwell.learner.events import Callback
 from trainwell.tabular import tabular_data, tabular_learner
 from trainwell.tabular.threads import OneThread, one_thread
-
-
-@pytest.fixture
-def two_threads() -> Iterator[None]:
-    """torch at two intra-op threads (the suite holds it at one), as it was afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(threads)
 
 
 def small_table(n_rows: int = 200) -> pd.DataFrame:
