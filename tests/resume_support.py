@@ -26,6 +26,20 @@ class CrashAt(Callback):
             raise KeyboardInterrupt
 
 
+class CrashAfter(Callback):
+    """Stands for a crash after training batch ``iteration`` of the fit (counted over its epochs), once the
+    checkpoint has been written."""
+
+    order = 100
+
+    def __init__(self, iteration: int) -> None:
+        self.iteration = iteration
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and learn.iteration == self.iteration:
+            raise KeyboardInterrupt
+
+
 def resumed_beside_uninterrupted(
     learner: Callable[[Path], Learner], folder: Path, lr: float = 1e-2, epochs: int = 3
 ) -> tuple[Learner, Learner]:

@@ -14,6 +14,7 @@ import torch
 from callbacks_helpers import linear_learner, regression_data, weights_of
 
 from clock_support import FakeClock
+from resume_support import CrashAfter
 from trainwell.callbacks import Checkpoint, GradientAccumulation
 from trainwell.learner import Callback, Learner
 
@@ -21,19 +22,6 @@ from trainwell.learner import Callback, Learner
 def learner(path: Path) -> Learner:
     # 60 training rows in batches of 12: 5 batches an epoch, grouped by 2 as (0, 1), (2, 3), (4).
     return linear_learner(regression_data(80, batch_size=12), path=path)
-
-
-class CrashAfter(Callback):
-    """Stands for a crash after training batch ``iteration`` of the fit, once the checkpoint has been written."""
-
-    order = 100
-
-    def __init__(self, iteration: int) -> None:
-        self.iteration = iteration
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and learn.iteration == self.iteration:
-            raise KeyboardInterrupt
 
 
 class CtrlC(Callback):

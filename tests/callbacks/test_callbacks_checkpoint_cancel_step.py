@@ -11,6 +11,7 @@ import torch
 from callbacks_helpers import linear_learner, regression_data, weights_of
 from torch import nn
 
+from resume_support import CrashAfter
 from trainwell.callbacks import Checkpoint
 from trainwell.core.errors import ConfigError
 from trainwell.data import tensor_data
@@ -31,19 +32,6 @@ class StepEveryOtherBatch(Callback):
             learn.training and learn.iteration % 2 == 0
         ):  # the batches done before this one: restored on resume
             raise CancelStep
-
-
-class CrashAfter(Callback):
-    """Stands for a crash after training batch ``iteration`` of the fit, once the checkpoint has been written."""
-
-    order = 100
-
-    def __init__(self, iteration: int) -> None:
-        self.iteration = iteration
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and learn.iteration == self.iteration:
-            raise KeyboardInterrupt
 
 
 def learner(path: Path) -> Learner:

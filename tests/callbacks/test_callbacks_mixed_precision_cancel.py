@@ -11,6 +11,7 @@ import torch
 from callbacks_helpers import linear_learner, regression_data, weights_of
 
 import trainwell.callbacks.mixed_precision as mixed_precision_module
+from resume_support import CrashAfter
 from trainwell.callbacks import Checkpoint, GradientClip, MixedPrecision
 from trainwell.learner import Callback, CancelBatch, CancelEpoch, CancelStep, Learner
 
@@ -71,17 +72,6 @@ def test_a_step_cancelled_after_unscaling_accumulates_as_one_cancelled_before_it
 def test_an_epoch_cancelled_after_unscaling_lets_the_next_one_train() -> None:
     learn, _ = fitted(CancelAt("before_step", CancelEpoch, lambda learn: learn.batch_index == 2), epochs=3)
     assert len(learn.history) == 3
-
-
-class CrashAfter(Callback):
-    order = 100
-
-    def __init__(self, iteration: int) -> None:
-        self.iteration = iteration
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and learn.iteration == self.iteration:
-            raise KeyboardInterrupt
 
 
 def test_a_checkpoint_between_steps_cancelled_after_unscaling_resumes_exactly(tmp_path: Path) -> None:

@@ -14,20 +14,9 @@ pytest.importorskip("tensorboard", reason="the TensorBoard logger's tests need t
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from resume_support import CrashAfter
 from trainwell.callbacks import Checkpoint, TensorBoardLogger
 from trainwell.callbacks.tensorboard import drop_events_from
-from trainwell.learner import Callback, Learner
-
-
-class CrashAfter(Callback):
-    order = 100
-
-    def __init__(self, iteration: int) -> None:
-        self.iteration = iteration
-
-    def after_batch(self, learn: Learner) -> None:
-        if learn.training and learn.iteration == self.iteration:
-            raise KeyboardInterrupt
 
 
 def steps_per_file(run_dir: Path, tag: str = "train/batch_loss") -> list[list[int]]:
