@@ -85,7 +85,7 @@ def test_a_trees_report_shows_their_settings_not_an_optimizers(trees_dir: Path, 
     assert "<h2>How it was fitted: settings</h2>" in page and "How it was trained" not in page
     figures = [row[0] for row in _rows(_section(page, "recorded"))]
     assert "train_loss" not in figures and "valid_loss" in figures  # never measured: no blank row
-    assert "<th>validation</th>" in page  # no epoch to name
+    assert "<th>after fitting</th>" in page and "<th>measured on</th>" in page  # no epoch to name
 
 
 def test_an_mlp_report_still_shows_its_training_settings(mlp_dir: Path, tmp_path: Path) -> None:
