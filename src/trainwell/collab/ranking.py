@@ -217,7 +217,7 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
     >>> unknown_id_hint("7.5", ["1", "2", "40"], "users")
     'its users are whole numbers from 1 to 40'
     >>> unknown_id_hint("2", ["1", "3", "40"], "items")
-    'its 3 items are whole numbers from 1 to 40, not every one of them: 2 is not among those trained on (it has no ratings in the data the model was fitted on, or, fitted with fold_in=False, only validation ones)'
+    'its 3 items are whole numbers from 1 to 40, with gaps: 2 had no ratings in the data the model was fitted on, or only validation ones with fold_in=False'
     >>> unknown_id_hint("41", ["1", "2", "40"], "items")
     'its items are whole numbers from 1 to 40; fitted with fold_in=False, a model does not know one whose ratings were all in the validation rows either'
     >>> unknown_id_hint("alise", ["alice", "bob"], "users")
@@ -228,10 +228,11 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
         low, high = min(numbers), max(numbers)
         inside = str(value).strip().lstrip("-").isdigit() and low <= int(str(value).strip()) <= high
         if inside and len(numbers) < high - low + 1:  # within the range, yet not one of them: a gap
+            # No parentheses of its own: it is said inside those of the message that names the id.
             return (
-                f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, not every one of them: "
-                f"{str(value).strip()} is not among those trained on (it has no ratings in the data the model was fitted on, or, "
-                "fitted with fold_in=False, only validation ones)"
+                f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, with gaps: "
+                f"{str(value).strip()} had no ratings in the data the model was fitted on, or only validation ones "
+                "with fold_in=False"
             )
         if str(value).strip().lstrip("-").isdigit():  # a whole number past the range: still maybe in the data
             return (
