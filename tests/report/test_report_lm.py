@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from lm_scores import token_scores
 from report_browser import dump_dom
 from typer.testing import CliRunner
 
@@ -154,30 +155,13 @@ def test_the_training_section_says_what_a_time_budget_allowed(tmp_path: Path) ->
     assert "time budget" not in _training_section(tmp_path, {"training": {"history": training["history"]}})
 
 
-def _scores(n_tokens: int, p_top: float, right_share: float):  # type: ignore[no-untyped-def]
-    import numpy as np
-
-    from trainwell.text.lm_eval import HeldOutText, TokenScores
-
-    held = HeldOutText(
-        ids=np.arange(n_tokens + 1) % 7,
-        groups=np.zeros(n_tokens, dtype=np.int64),
-        text_of_token=np.zeros(n_tokens, dtype=np.int64),
-        n_texts=1,
-        n_chars=5 * n_tokens,
-    )
-    rank = np.where(np.arange(n_tokens) < right_share * n_tokens, 0, 3)
-    nll = np.where(np.arange(n_tokens) == n_tokens // 2, 9.0, 1.0)  # one costly token mid-text
-    return TokenScores("trainwell", nll, held, rank=rank, p_top=np.full(n_tokens, p_top))
-
-
 def test_a_calibration_gap_is_said_in_percentage_points() -> None:
     # Right 11.2% of the time against a stated 8.1% is 3.1 points more, not "3.1% more often".
     import numpy as np
 
     from trainwell.report._lm import _calibration_section
 
-    scores = _scores(1000, 0.084, 0.112)
+    scores = token_scores(np.full(1000, 0.084), 0.112)
     scores.p_top = np.repeat([0.04, 0.14, 0.25], [700, 200, 100])  # three tenths of probability: 8.1%
     page = _calibration_section(scores)
     assert "right 3.1 percentage points more often than it says" in page
@@ -188,11 +172,14 @@ def test_a_long_hard_text_shows_its_costliest_window_with_the_cuts_marked() -> N
     # One text of 300 tokens showed 80 of them with no sign of the other 220, under "The 1 texts".
     from types import SimpleNamespace
 
+    import numpy as np
+
     from trainwell.report._lm import SHOWN_TOKENS, _hardest_section
 
     itos = ["once", "upon", "a", "time", "the", "cat", "sat"]
     recipe = SimpleNamespace(vocab=SimpleNamespace(itos=itos), tokenizer_name="rule")
-    page = _hardest_section(_scores(300, 0.5, 0.5), SimpleNamespace(recipe=recipe), top_k=5)  # type: ignore[arg-type]
+    scores = token_scores(np.full(300, 0.5), 0.5, costly_middle=True)
+    page = _hardest_section(scores, SimpleNamespace(recipe=recipe), top_k=5)  # type: ignore[arg-type]
     assert "The text with the highest perplexity" in page and "The 1 texts" not in page
     cell = page.split('<td class="prose">')[1].split("</td>")[0]
     assert cell.startswith("… ") and cell.endswith(" …")  # the window sits mid-text: cut at both ends

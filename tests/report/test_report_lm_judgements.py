@@ -7,54 +7,41 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from lm_scores import token_scores
 
 from trainwell.report._lm import _calibration_section
-from trainwell.text.lm_eval import HeldOutText, TokenScores
-
-
-def _scores(p_top: np.ndarray, right_share: float) -> TokenScores:
-    n_tokens = len(p_top)
-    held = HeldOutText(
-        ids=np.arange(n_tokens + 1) % 7,
-        groups=np.zeros(n_tokens, dtype=np.int64),
-        text_of_token=np.zeros(n_tokens, dtype=np.int64),
-        n_texts=1,
-        n_chars=5 * n_tokens,
-    )
-    rank = np.where(np.arange(n_tokens) < right_share * n_tokens, 0, 3)
-    return TokenScores("trainwell", np.ones(n_tokens), held, rank=rank, p_top=p_top)
 
 
 def test_first_guesses_all_in_one_tenth_of_probability_have_no_calibration_to_judge() -> None:
     # The tour's model: 10,230 tokens, every first guess near p = 0.08, right 8% of the time.
-    page = _calibration_section(_scores(np.linspace(0.07, 0.09, 10_230), 0.08))
+    page = _calibration_section(token_scores(np.linspace(0.07, 0.09, 10_230), 0.08))
     assert "Calibration cannot be judged yet" in page and "never confident" in page
     assert "matches how often it is right" not in page and "<img" not in page
     assert "is never above 9.0% over all 10,230 tokens" in page
 
 
 def test_first_guesses_all_in_a_narrow_confident_band_are_not_judged_either() -> None:
-    page = _calibration_section(_scores(np.linspace(0.91, 0.99, 500), 0.95))
+    page = _calibration_section(token_scores(np.linspace(0.91, 0.99, 500), 0.95))
     assert "stays between 91.0% and 99.0% over all 500 tokens, too narrow a range" in page
     assert "never confident" not in page and "<img" not in page
 
 
 def test_first_guesses_spread_over_the_range_are_judged() -> None:
-    page = _calibration_section(_scores(np.repeat([0.05, 0.35, 0.75], [400, 300, 300]), 0.35))
+    page = _calibration_section(token_scores(np.repeat([0.05, 0.35, 0.75], [400, 300, 300]), 0.35))
     assert "<img" in page and "cannot be judged" not in page
     assert "matches how often it is right" in page  # stated 35.0%, right 35.0%
 
 
 def test_a_few_stray_confident_tokens_do_not_make_a_calibration() -> None:
     p_top = np.concatenate([np.full(990, 0.08), [0.5] * 5, [0.9] * 5])  # two bins of 5 tokens: too few
-    assert "Calibration cannot be judged yet" in _calibration_section(_scores(p_top, 0.08))
+    assert "Calibration cannot be judged yet" in _calibration_section(token_scores(p_top, 0.08))
 
 
 def test_a_model_worse_than_the_trigram_is_a_warning_in_the_report() -> None:
     from trainwell.report._lm import _perplexity_section
     from trainwell.text.lm_eval import UnknownWords  # noqa: F401  (the section's own type)
 
-    scores = _scores(np.repeat([0.05, 0.35, 0.75], [400, 300, 300]), 0.2)
+    scores = token_scores(np.repeat([0.05, 0.35, 0.75], [400, 300, 300]), 0.2)
     history = [{"epoch": 0, "perplexity": 317.3, "perplexity_baseline": 42.2}]
     predictor = SimpleNamespace(
         recipe=SimpleNamespace(vocab=["w"] * 1000, cache=None), metadata={"training": {"history": history}}
