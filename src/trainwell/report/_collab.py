@@ -72,8 +72,13 @@ def collab_report_sections(
                 f"Columns are: {', '.join(map(str, list(frame.columns)[:20]))}"
             )
     target = task.target_names[0]
-    if frame[target].isna().any():
-        raise DataError(f"rating column '{target}' has missing values in {source}; drop or fill those rows")
+    # The checks a fit makes, in its words: an empty user, item or rating cell, and a rating of a model of
+    # numbers that is no number ('five'), infinite or beyond 1e15; a 'five' was a numpy traceback here.
+    from trainwell.collab.data import checked_ratings, refuse_unusable_ratings
+
+    frame = checked_ratings(frame, recipe.user_col, recipe.item_col, target, source)
+    if task.kind == "regression":
+        refuse_unusable_ratings(frame[target], target, source)
     targets = task.encode(frame[target])
     predictions = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
