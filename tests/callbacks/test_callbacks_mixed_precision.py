@@ -109,8 +109,8 @@ def test_dtype_must_be_known(refused: object) -> None:
     with pytest.raises(
         ConfigError,
         match=re.escape(
-            "MixedPrecision dtype must be one of 'bfloat16', 'float16', 'float32', 'auto' (or 'bf16', 'fp16', "
-            f"'fp32', 'bf16-mixed', '16-mixed'), got {refused!r}"
+            f"MixedPrecision dtype {refused!r} is not known; use bf16, fp16, fp32 or auto (every spelling, in any "
+            "case: bfloat16 (bf16, bf16-mixed), float16 (fp16, 16, 16-mixed), float32 (fp32, 32, 32-true), auto)"
         ),
     ):
         MixedPrecision(refused)  # type: ignore[arg-type]

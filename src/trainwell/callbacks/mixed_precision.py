@@ -9,44 +9,27 @@ import torch
 
 from trainwell.core.device import bf16_supported
 from trainwell.core.errors import ConfigError
+from trainwell.core.precision_names import (  # noqa: F401  # ALIASES and DTYPES read here as before
+    ALIASES,
+    DTYPES,
+    canonical_precision,
+)
 from trainwell.core.warn import warn
 from trainwell.learner.events import Callback, CancelStep
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
-DTYPES = ("bfloat16", "float16", "float32", "auto")
-#: Other spellings of them: the command line's ``--precision`` (``bf16``, ``fp16``, ``fp32``) and Lightning's
-#: ``precision=`` (``"bf16-mixed"``, ``"16-mixed"``, ``"32-true"``), in any case. Lightning's ``"bf16-true"``
-#: (weights in bfloat16 too) is not what this callback does and stays refused.
-ALIASES = {
-    "bf16": "bfloat16",
-    "bf16-mixed": "bfloat16",
-    "fp16": "float16",
-    "16": "float16",
-    "16-mixed": "float16",
-    "fp32": "float32",
-    "32": "float32",
-    "32-true": "float32",
-}
 _TORCH_DTYPES = {torch.bfloat16: "bfloat16", torch.float16: "float16", torch.float32: "float32"}
 
 
 def canonical_dtype(dtype: object) -> str:
     """``dtype`` as one of :data:`DTYPES`: an alias (:data:`ALIASES`, any case) or a torch dtype is read as the
-    name it stands for; anything else is a :class:`ConfigError` listing what is accepted."""
+    name it stands for; anything else is a :class:`ConfigError` listing what is accepted. The spellings are
+    :mod:`trainwell.core.precision_names`', the very ones the command line's ``--precision`` accepts."""
     if isinstance(dtype, torch.dtype) and dtype in _TORCH_DTYPES:
         return _TORCH_DTYPES[dtype]
-    if isinstance(dtype, str):
-        spelled = dtype.strip().lower()
-        if spelled in DTYPES:
-            return spelled
-        if spelled in ALIASES:
-            return ALIASES[spelled]
-    raise ConfigError(
-        f"MixedPrecision dtype must be one of {', '.join(repr(name) for name in DTYPES)} (or 'bf16', 'fp16', "
-        f"'fp32', 'bf16-mixed', '16-mixed'), got {dtype!r}"
-    )
+    return canonical_precision(dtype, "MixedPrecision dtype")
 
 
 def _float16_device_ok(device: torch.device) -> bool:

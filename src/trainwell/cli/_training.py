@@ -17,20 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.precision_names import canonical_precision
 
 if TYPE_CHECKING:
     from trainwell.learner.events import Callback
-
-#: --precision's values and the MixedPrecision dtype each names.
-PRECISIONS = {
-    "bf16": "bfloat16",
-    "bfloat16": "bfloat16",
-    "fp16": "float16",
-    "float16": "float16",
-    "fp32": "float32",
-    "float32": "float32",
-    "auto": "auto",
-}
 
 Clip = Annotated[
     float | None,
@@ -44,7 +34,8 @@ Precision = Annotated[
     typer.Option(
         metavar="bf16|fp16|fp32|auto",
         help="Float type of the forward pass: bf16 (bfloat16, CPU and recent GPUs), fp16 (CUDA, with loss "
-        "scaling), fp32, or auto (bf16 where supported). Default: bf16 for images on a GPU, fp32 elsewhere.",
+        "scaling), fp32, or auto (bf16 where supported); MixedPrecision's other spellings too (bf16-mixed, "
+        "16-mixed). Default: bf16 for images on a GPU, fp32 elsewhere.",
     ),
 ]
 Patience = Annotated[
@@ -102,13 +93,8 @@ def training_options(clip: float | None, precision: str | None, patience: int | 
             f"--clip must be a finite number above 0 (the largest gradient norm kept), got {clip}; pass e.g. "
             "--clip 1.0, or leave it out to train without clipping"
         )
-    dtype = None
-    if precision is not None:
-        dtype = PRECISIONS.get(precision.strip().lower())
-        if dtype is None:
-            raise ConfigError(
-                f"--precision {precision!r} is not known; use bf16, fp16, fp32 or auto (e.g. --precision bf16)"
-            )
+    # MixedPrecision's own spellings (trainwell.core.precision_names, torch-free), refused in its words.
+    dtype = None if precision is None else canonical_precision(precision, "--precision")
     return TrainingOptions(clip=clip, precision=dtype, patience=patience)
 
 

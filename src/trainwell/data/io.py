@@ -103,6 +103,7 @@ def read_table(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     pandas_na: bool = True,
+    as_written: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV, TSV, Parquet or JSON-lines file into a DataFrame.
 
@@ -126,6 +127,8 @@ def read_table(
             U+FFFD (the values holding it then match no training value that was read right).
         pandas_na: ``False`` reads only empty cells and ``na_values`` as missing in a CSV or TSV, not pandas'
             markers: a label ``NA`` (North America) or ``None`` stays text.
+        as_written: Columns of a CSV or TSV kept as the text written (stripped), never read as numbers: a
+            multi-label target of ids ``0,1`` (``label_delim=","``), which a TSV's decimal commas read as 0.1.
 
     Returns:
         The table, with at least one row.
@@ -160,7 +163,7 @@ def read_table(
     if described is not None:
         names = described.names
     try:
-        table = _read(path, kind, names, list(na_values), encoding, encoding_errors, pandas_na)
+        table = _read(path, kind, names, list(na_values), encoding, encoding_errors, pandas_na, as_written)
     except pd.errors.EmptyDataError:
         raise DataError(f"'{shown}' has no data rows") from None
     except BadLine as bad:  # as every data file's error: the file, its line, what is wrong and the fix
@@ -205,6 +208,7 @@ def read_table(
             UserWarning,
         )
     table = _marked_numbers(_tidy(table, set(na_values) | {""}, shown), shown)
+    table = _text_again(table, as_written)
     if names is None and kind in ("csv", "tsv"):
         _say_unnamed(table, shown)
     if described is not None:  # kept by a model fitted on it, so predict names a new file's columns alike
@@ -835,6 +839,7 @@ def _read(
     encoding: str,
     errors: str,
     pandas_na: bool = True,
+    as_written: Sequence[str] = (),
 ) -> pd.DataFrame:
     if kind == "excel":
         try:
@@ -868,7 +873,7 @@ def _read(
             path, lines=kind == "jsonl", encoding=encoding, encoding_errors=errors, compression="infer"
         )
         return _flattened(table, path)
-    options = {
+    options: dict[str, Any] = {
         "names": None if names is None else list(names),
         "header": 0 if names is None else None,
         "na_values": na_values,
@@ -878,6 +883,8 @@ def _read(
         "encoding_errors": errors,
         "compression": "infer",
     }
+    if as_written:  # as categories: no reading of numbers below looks at them (:func:`_text_again`)
+        options["dtype"] = dict.fromkeys(as_written, "category")
     sep = "\t" if kind == "tsv" else ","
     if names is None:  # before parsing: MovieLens' u.item, '|' between fields, has commas in titles
         sep = _sniffed_delimiter(path, sep, encoding)
@@ -1551,6 +1558,16 @@ def _refuse_binary(path: Path, encoding: str = "utf-8") -> None:
         raise pd.errors.ParserError(
             "it holds NUL bytes, so it looks like a binary file or UTF-16 text (then pass --encoding utf-16)"
         )
+
+
+def _text_again(table: pd.DataFrame, as_written: Sequence[str]) -> pd.DataFrame:
+    """``table`` with the columns named in ``as_written`` that were read as categories (so that no reading of
+    numbers took them: decimal commas, thousands, leading zeros) as plain text again, stripped, missing as None."""
+    for name in as_written:
+        if name in table.columns and isinstance(table[name].dtype, pd.CategoricalDtype):
+            values = table[name].astype(object)
+            table[name] = values.map(lambda value: value.strip() if isinstance(value, str) else None)
+    return table
 
 
 def _tidy(table: pd.DataFrame, na_strings: set[str], shown: str) -> pd.DataFrame:

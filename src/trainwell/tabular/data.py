@@ -135,7 +135,13 @@ def tabular_data(
     df = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
+        else read_table(
+            source,
+            names=names,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            as_written=_labels_as_written(target, label_delim),
+        )
     )
     repeated = df.columns[df.columns.duplicated()]
     if len(repeated):  # a file's repeated header is refused as it is read; a DataFrame's only here
@@ -266,7 +272,13 @@ def tabular_data(
         test_df = (
             test
             if isinstance(test, pd.DataFrame)
-            else read_table(test, names=names, encoding=encoding, encoding_errors=encoding_errors)
+            else read_table(
+                test,
+                names=names,
+                encoding=encoding,
+                encoding_errors=encoding_errors,
+                as_written=_labels_as_written(target, label_delim),
+            )
         )
         check_test_targets(test_df, targets, None if isinstance(test, pd.DataFrame) else test)
         where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data {test}"
@@ -307,6 +319,12 @@ def tabular_data(
         leaks=tuple(dict.fromkeys(leaks)),
         rows=shown,
     )
+
+
+def _labels_as_written(target: Any, label_delim: str | None) -> list[str]:
+    """The target column a file's reader keeps as written: labels separated by ``label_delim`` (``0,1`` is the
+    labels '0' and '1', where a TSV's decimal commas read it as the number 0.1)."""
+    return target_names(target) if label_delim is not None else []
 
 
 def _check_target_and_inputs(
