@@ -709,8 +709,17 @@ class Learner:
             self._call(before)
             body()
         except cancel:
-            pass
+            if cancel is not CancelValidate:
+                # The training is cut mid-group: gradients a CancelStep kept (GradientAccumulation's group so far),
+                # or those of a batch cancelled after its backward, belong to no step now. Left on the parameters,
+                # the next epoch's first step (or a later fit's) would add them in.
+                self._drop_gradients()
         self._call(after)
+
+    def _drop_gradients(self) -> None:
+        """Set the gradients pending for the next optimizer step to ``None``."""
+        if self.opt is not None:
+            self.opt.zero_grad(set_to_none=True)
 
     def _run_phase(self, loader: Iterable[Any], training: bool) -> None:
         self.training = training
@@ -823,11 +832,13 @@ class Learner:
             self.opt.zero_grad(set_to_none=True)
         except CancelStep:
             pass
-        except CancelBatch:
+        except _CANCELS:
             # The batch's gradient is in .grad by now: dropped with the batch, or the next step would add it in
             # (a callback skipping a batch whose gradient spiked saw it come back one step later). Under
-            # GradientAccumulation the gradients the group gathered so far are one sum and go with it.
-            self.opt.zero_grad(set_to_none=True)
+            # GradientAccumulation the gradients the group gathered so far are one sum and go with it. So for
+            # every cancel that leaves the batch (CancelTrain, CancelEpoch and CancelFit too): the next epoch's
+            # first step, or a later fit's, would otherwise apply this half-done batch's gradient.
+            self._drop_gradients()
             raise
 
     def _on_device(self, loader: Iterable[Any]) -> Iterable[Any]:
