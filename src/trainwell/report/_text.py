@@ -1,4 +1,5 @@
-"""The report's sections for a text classifier: metrics, confusion, calibration, and the worst texts as snippets."""
+"""The report's sections for a text classifier: metrics, confusion, calibration, the worst texts as snippets, and
+the words that drove a few predictions (occlusion: :mod:`trainwell.text._word_effects`)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,12 @@ def text_report_sections(
             places=places,
         )
     )
+    if task.kind != "regression" and len(columns) == 1:  # a pair's words sit in two texts: not explained
+        sections.append(
+            word_effects_section(
+                predictor, frame[columns[0]], probabilities, targets, labels, places, seed=seed
+            )
+        )
     classes = f" ({', '.join(map(str, task.classes))})" if task.classes else ""  # none for a regression
     intro = [
         _html.paragraph(
@@ -316,3 +323,155 @@ def _folder_labelled(
     # Named apart from the texts: a model's text column may itself be called 'file'.
     texts = frame[["text", "label"]].rename(columns={"text": columns[0], "label": columns[1]})
     return texts, source, places
+
+
+#: Texts shown with their words shaded: the most confidently wrong, then the most confidently right.
+EXPLAINED_TEXTS = 6
+#: Words measured in all (a scored variant of a text each): the shown texts', then those of texts drawn at random
+#: for the table of the words that mattered, until this many (about 50 long reviews, 150 short sentences).
+VARIANT_BUDGET = 3000
+#: Classes in the table of the words that mattered: those explained in the most texts.
+SUMMARISED_CLASSES = 8
+
+
+def word_effects_section(
+    predictor: TextPredictor,
+    texts: pd.Series,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    labels: pd.Index | None = None,
+    places: TextPlaces | None = None,
+    *,
+    seed: int = 0,
+) -> str:
+    """A few judged texts with each word shaded by its occlusion effect on the explained class (the most
+    confidently wrong and right), and a table of the words that mattered most across more texts."""
+    from trainwell.text._word_effects import MAX_WORDS, explained_class, word_effects, word_summary
+
+    task = predictor.task
+    chosen, confidence = explained_class(task, probabilities)
+    wrong = _wrongly_explained(task, chosen, targets)
+    order = np.lexsort((np.arange(len(confidence)), -confidence)).tolist()
+    wrong_rows = [index for index in order if wrong[index]]
+    right_rows = [index for index in order if not wrong[index]]
+    n_wrong = max(EXPLAINED_TEXTS // 2, EXPLAINED_TEXTS - len(right_rows))
+    shown = wrong_rows[:n_wrong] + right_rows[: EXPLAINED_TEXTS - len(wrong_rows[:n_wrong])]
+    rest = np.setdiff1d(np.arange(len(texts)), shown)
+    # More texts, drawn at random, for the table, until their measured words reach the budget.
+    drawn = np.random.default_rng(seed).permutation(rest)
+    words = np.minimum([len(str(texts.iloc[index]).split()) for index in drawn], MAX_WORDS)
+    room = VARIANT_BUDGET - sum(min(len(str(texts.iloc[index]).split()), MAX_WORDS) for index in shown)
+    extra = drawn[: int(np.searchsorted(np.cumsum(words), room, side="right"))]
+    rows = [*shown, *sorted(extra.tolist())]
+    effects = word_effects(predictor, [str(texts.iloc[index]) for index in rows])
+    multilabel = task.kind == "multilabel"
+    what = "the likeliest label" if multilabel else "the predicted class"
+    # One scale for all the texts shown, so that their colours compare; the largest effect is full colour.
+    scale = max(
+        [float(np.abs(effect.effects).max()) for effect in effects[: len(shown)] if len(effect.words)]
+        + [1e-9]
+    )
+    body = [
+        _html.paragraph(
+            f"Which words drove {what}, measured by occlusion: each word in turn is replaced by the unknown word "
+            f"and the text scored again; the word's effect is how much the probability of {what} falls without "
+            "it. Red: the word pushed the prediction towards that class; blue: against it; the deeper the colour, "
+            f"the larger the change (full colour at the largest change shown, {scale:.3g}, the same scale for every "
+            "text); an underlined word changes the "
+            "decision when it is replaced. Hover over a word for its effect. "
+            f"The {len(shown)} texts below are the most confidently wrong and the most confidently right; "
+            f"only their first {MAX_WORDS} words are shaded (the words after them stay in the text, unmeasured)."
+        ),
+        _html.paragraph(
+            "Limits: a word is judged alone, so two words that each suffice show little effect apiece; replacing "
+            "a word also changes the word pairs around it that the model reads; these are changes in this "
+            "model's probabilities, not gradients and not proof of what the model learned in general.",
+            note=True,
+        ),
+    ]
+    for index, effect, is_wrong in zip(shown, effects, (wrong[index] for index in shown), strict=False):
+        body.append(
+            _shaded_text(
+                task, targets, index, effect, bool(is_wrong), _text_name(index, labels, places), scale
+            )
+        )
+    summary = word_summary(effects, n_classes=SUMMARISED_CLASSES)
+    n_classes = len({effect.label for effect in effects})
+    if summary:
+        which = (
+            "for each class"
+            if n_classes <= SUMMARISED_CLASSES
+            else f"for the {SUMMARISED_CLASSES} classes (of {n_classes}) explained in the most texts"
+        )
+        body.append(
+            _html.paragraph(
+                f"The words that mattered most across {len(effects)} texts (those above and "
+                f"{len(effects) - len(shown)} more drawn at random), {which}, "
+                f"{'as the likeliest label' if multilabel else 'as the predicted class'}: "
+                "texts is how many held the word; changed, in how many replacing it changed the decision; mean "
+                "effect, its mean change in the probability of that class. Ranked by texts times mean effect: a "
+                "word that mattered often and much comes first. A word seen in one or two texts is a weak clue.",
+                note=True,
+            )
+        )
+        body.append(
+            _html.table(
+                ["class", "word", "texts", "changed", "mean effect"],
+                [
+                    [label, word, count, changed, round(mean, 4)]
+                    for label, word, count, changed, mean in summary
+                ],
+            )
+        )
+    return _html.section("word-effects", "Words behind the predictions", body)
+
+
+def _wrongly_explained(task: Any, chosen: np.ndarray, targets: torch.Tensor) -> np.ndarray:
+    """Whether each row's explained class is wrong: not its true class (multi-label: not among its labels)."""
+    if task.kind == "multilabel":
+        values = targets.double().numpy()
+        return values[np.arange(len(values)), chosen] < 0.5
+    return chosen != targets.reshape(-1).double().round().long().numpy()
+
+
+def _text_name(index: int, labels: pd.Index | None, places: TextPlaces | None) -> str:
+    """A judged text's name as the top losses give it: its row, or its file (and line)."""
+    if places is None:
+        return f"row {_outputs.shown_row(index, labels)}"
+    values = places.columns.iloc[index]
+    return ", ".join(f"{name} {value}" for name, value in zip(places.columns.columns, values, strict=True))
+
+
+def _shaded_text(
+    task: Any, targets: torch.Tensor, index: int, effect: Any, wrong: bool, name: str, scale: float
+) -> str:
+    """One text's words, each shaded by its effect, under a line naming the text, the explained class and the
+    true one(s)."""
+    if task.kind == "multilabel":
+        actual = [label for label, on in zip(task.classes, targets[index].tolist(), strict=True) if on >= 0.5]
+        truth = f"actual labels: {', '.join(map(str, actual)) or 'none'}"
+        said = f"likeliest label {effect.label} ({effect.probability:.3f})"
+    else:
+        truth = f"actual {_outputs.actual_class(task, targets, index)}"
+        said = f"predicted {effect.label} ({effect.probability:.3f})"
+    head = f"{name}: {'wrong' if wrong else 'right'}; {said}, {truth}"
+    spans = []
+    for word, change, flip in zip(effect.words, effect.effects.tolist(), effect.flips.tolist(), strict=True):
+        alpha = min(1.0, abs(change) / scale) * 0.75  # at most 0.75: black words stay readable
+        colour = "214, 39, 40" if change > 0 else "31, 119, 180"
+        line = "text-decoration: underline; text-decoration-thickness: 2px; " if flip else ""
+        spans.append(
+            f'<span title="{change:+.3f}{" (changes the decision)" if flip else ""}" '
+            f'style="background: rgba({colour}, {alpha:.2f}); {line}padding: 0 1px; border-radius: 2px">'
+            f"{_html.escape(word)}</span>"
+        )
+    cut = (
+        f' <span style="color: #777">… (the first {len(effect.words)} of its {effect.n_words} words)</span>'
+        if effect.n_words > len(effect.words)
+        else ""
+    )
+    return (
+        '<div style="border: 1px solid #ddd; border-radius: 4px; padding: 0.4em 0.7em; margin: 0.6em 0">'
+        f'<p class="note" style="margin: 0 0 0.3em">{_html.escape(head)}</p>'
+        f'<p style="margin: 0; line-height: 1.9">{" ".join(spans)}{cut}</p></div>'
+    )
