@@ -101,6 +101,9 @@ class InputSpec:
         timed: Whether the model reads a date input's hour (its training dates had times of day).
         required_value: A categorical input that may not be null: a recommender's user and item (a row without
             one was scored as the average one).
+        typical: The example request's value: a categorical input's most frequent training value (``None``
+            where the model directory does not record it: its first known value is shown); a text input's
+            typical text.
     """
 
     name: str
@@ -133,6 +136,7 @@ def input_specs(
             tuple(recipe.categories[name]),
             rare=getattr(recipe, "rare", {}).get(name, 0),
             required_value=name in ids,
+            typical=getattr(recipe, "most_frequent", {}).get(name),
         )
         for name in recipe.cat_names
     ]
@@ -352,7 +356,8 @@ def _row_field(spec: InputSpec) -> Any:
             Field(title=spec.name, description=_describe(spec), examples=[day]),
         ]
     if spec.kind == "categorical":
-        example: Any = spec.values[0] if spec.values else None
+        # A typical row's value (the median is a continuous input's), not the first in the model's order
+        example: Any = spec.typical if spec.typical is not None else spec.values[0] if spec.values else None
         kind = IdValue if spec.required_value else CategoricalValue
         return Annotated[kind, Field(title=spec.name, description=_describe(spec), examples=[example])]
     bounds = {"minimum": spec.accepted_minimum, "maximum": spec.accepted_maximum}

@@ -150,6 +150,9 @@ class TabularRecipe:
             input ``"<col>[<word>]"`` a word, 1 where the row holds it, standardised like any number.
         missing_words: Continuous columns written as text because a few cells hold a word among the numbers
             (``unknown``, ``-``, ``n.a.``), and those words, read as missing in training and prediction alike.
+        most_frequent: The value each categorical input holds in the most training rows (of a tie, the first in
+            ``categories``), as text: a typical row's value, as ``fill_values`` holds a typical number (the server's example
+            request). Empty in a recipe written before it was recorded.
 
     Example:
         >>> frame = pd.DataFrame({"city": ["a", "b", "a", None, "a"], "area": [1.0, 2.0, None, 3.0, 2.0],
@@ -177,6 +180,7 @@ class TabularRecipe:
     min_category_count: int = 1
     words: dict[str, list[str]] = field(default_factory=dict)
     missing_words: dict[str, list[str]] = field(default_factory=dict)
+    most_frequent: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         from trainwell.core.reprs import dataclass_repr
@@ -448,6 +452,8 @@ class TabularRecipe:
         rare = len(counts) - len(self.categories[name])
         if rare:
             self.rare[name] = rare
+        if self.categories[name]:  # max keeps the first of a tie, in the vocabulary's order
+            self.most_frequent[name] = max(self.categories[name], key=counts.__getitem__)
 
     def _add_date(
         self, df: pd.DataFrame, name: str, fmt: str, parsed: pd.Series, source: str, min_count: int
@@ -619,8 +625,9 @@ class TabularRecipe:
         # Recipes written before rare values were grouped have no "rare": every value had a code of its own.
         # Recipes written before text columns were read as words have no "words": they left such columns out.
         # Recipes written before a few words among numbers were read as missing have no "missing_words".
+        # Recipes written before the most frequent values were recorded have no "most_frequent".
         data = {"dates": {}, "date_parts": {}, "rare": {}, "min_category_count": 1, "words": {}, "missing_words": {},
-                **data}  # fmt: skip
+                "most_frequent": {}, **data}  # fmt: skip
         check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "tabular recipe")
         return cls(
             cat_names=[str(name) for name in data["cat_names"]],
@@ -640,6 +647,7 @@ class TabularRecipe:
             missing_words={
                 str(k): [str(word) for word in words] for k, words in data["missing_words"].items()
             },
+            most_frequent={str(k): str(v) for k, v in data["most_frequent"].items()},
         )
 
     def _described_values(self, name: str) -> str:
