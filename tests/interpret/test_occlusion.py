@@ -36,7 +36,8 @@ class Holder:
 
 
 def test_the_heat_is_where_the_model_looks() -> None:
-    image = torch.ones(3, 32, 32)
+    image = torch.zeros(3, 32, 32)
+    image[:, :10, :10] = 1  # bright where the model looks, on black: covered with the image's own mean
     result = occlusion_map(Holder(), image, patch=8, stride=4)
     assert result.target == 1 and result.label == "bright" and result.probability > 0.99
     inside = result.heat[:8, :8].mean()
@@ -45,7 +46,8 @@ def test_the_heat_is_where_the_model_looks() -> None:
 
 
 def test_uint8_images_binary_tasks_and_plain_models() -> None:
-    image = torch.full((1, 24, 24), 255, dtype=torch.uint8)
+    image = torch.zeros((1, 24, 24), dtype=torch.uint8)
+    image[:, :8, :8] = 255
     plain = occlusion_map(TopLeftDetector(), image, patch=6)
     assert plain.heat.shape == (24, 24) and plain.target == 1
 
@@ -266,3 +268,53 @@ def test_a_loaded_table_model_is_refused_in_one_line(shared_data: Path, tmp_path
         ConfigError, match="occlusion_map explains an image model's predictions; this model is a tabular one"
     ):
         occlusion_map(trainwell.load(tmp_path / "model"), torch.ones(1, 28, 28))
+
+
+class Brightness(nn.Module):
+    """Class 1 for a bright image: it reacts to light added anywhere, a mark on a digit's black background too."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logit = 40 * (x.mean(dim=(1, 2, 3)) - 0.15)
+        return torch.stack([-logit, logit], dim=1)
+
+
+def _digit() -> torch.Tensor:
+    """A white stroke on black (MNIST's layout), 28x28."""
+    image = torch.zeros(1, 28, 28)
+    image[:, 6:22, 12:16] = 1.0
+    return image
+
+
+def test_patches_take_each_channels_mean_so_a_dark_background_gets_no_bright_mark() -> None:
+    seen: list[torch.Tensor] = []
+
+    class Recording(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            seen.append(x.clone())
+            return TopLeftDetector()(x)
+
+    image = torch.zeros(3, 16, 16)
+    image[0], image[1, :8], image[2] = 0.9, 0.5, 0.1  # per channel: means 0.9, 0.25, 0.1
+    result = occlusion_map(Recording(), image, patch=4, stride=4)
+    assert result.fill == "mean"
+    corner = seen[1][0, :, :4, :4]  # the first occluded copy: its top-left patch
+    assert torch.allclose(corner, torch.tensor([0.9, 0.25, 0.1])[:, None, None].expand(3, 4, 4))
+    mean_map = occlusion_map(Brightness(), _digit(), target=1, patch=4)
+    grey_map = occlusion_map(Brightness(), _digit(), target=1, patch=4, fill=0.5)
+    # Mid-grey on black is a bright mark the model reacts to in the empty corner; the image's mean, dark, is
+    # six times fainter (0.5 against 64/784).
+    grey_corner, mean_corner = grey_map.heat[:4, :4].abs().max(), mean_map.heat[:4, :4].abs().max()
+    assert grey_corner > 5 * mean_corner > 0
+
+
+def test_the_legend_says_what_covered_the_image() -> None:
+    from trainwell.interpret.occlusion import _legend
+
+    assert "the image's own mean colour (per channel)" in _legend(False, {"mean"})
+    assert "grey 0.5 (0 black, 1 white)" in _legend(True, {0.5})
+
+
+@pytest.mark.parametrize("fill", ["median", 1.5, -0.1, True])
+def test_a_fill_neither_mean_nor_a_value_from_0_to_1_is_refused(fill: Any) -> None:
+    with pytest.raises(ConfigError, match="fill must be 'mean'"):
+        occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4, fill=fill)

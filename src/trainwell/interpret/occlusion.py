@@ -1,7 +1,9 @@
 """Occlusion maps (Zeiler and Fergus 2014): which parts of an image the prediction depends on.
 
-A grey patch slides over the image; at each position the drop in the probability of the class of interest is
-recorded. Where covering the image hurts the prediction most, the model was looking. For a regression the map
+A patch of the image's own mean colour (per channel) slides over the image; at each position the drop in the
+probability of the class of interest is recorded. The mean, not grey: on a dark image (MNIST's white digits on
+black) a grey patch is itself a bright mark, and the map shows the model reacting to it. Where covering the
+image hurts the prediction most, the model was looking. For a regression the map
 records the change of the predicted number instead: how much lower (or higher) it is with that area covered.
 Model-agnostic (no gradients, no hooks), so it works for any image model; the occluded copies run through the
 model in batches.
@@ -38,8 +40,9 @@ class OcclusionMap:
         label: its name.
         probability: the class probability on the whole image (the predicted number, for a regression).
         quantity: whether the map explains a predicted number (a regression) rather than a class probability.
-        fill: the value (0..1 scale) of the patch that covered the image: said on the plot, since on a black
-            background a grey patch is itself a mark, and red far from the object can be the patch's own effect.
+        fill: what covered the image, said on the plot: :data:`IMAGE_MEAN` (the default: each channel's mean
+            over this image), or the value (0..1 scale) given, which on a black background is itself a mark where
+            not black, so red far from the object can be the patch's own effect.
     """
 
     image: torch.Tensor
@@ -48,7 +51,7 @@ class OcclusionMap:
     label: str
     probability: float
     quantity: bool = False
-    fill: float = 0.5
+    fill: float | str = "mean"
 
     def __repr__(self) -> str:
         """A line, not the tensors: ``OcclusionMap(label='ship', probability=0.67, target=1, size=32x32)``
@@ -93,7 +96,7 @@ def occlusion_map(
     target: int | None = None,
     patch: int | None = None,
     stride: int | None = None,
-    fill: float = 0.5,
+    fill: float | str = "mean",
     batch_size: int = 128,
 ) -> OcclusionMap:
     """Slide a patch over ``image`` and record the drop in the probability of ``target`` (for a regression
@@ -109,7 +112,9 @@ def occlusion_map(
             target (default: 0, the first or only one).
         patch: side of the square patch in pixels (default: about a seventh of the image side).
         stride: step between patch positions (default: half the patch).
-        fill: value of the patch on the 0..1 scale (default: mid-grey, 0.5).
+        fill: what covers the image: ``"mean"`` (default), each channel's mean over this image, so a patch
+            removes detail without adding a mark of its own; or a value on the 0..1 scale (``0.5``: mid-grey, a
+            bright patch on a dark image; ``0``: black).
         batch_size: occluded copies per forward pass.
     """
     from trainwell.learner.run_files import FitRun
@@ -126,6 +131,7 @@ def occlusion_map(
             f"occlusion_map explains an image model's predictions; this {'learner' if data else 'model'} is a "
             f"{application} one (for a table's columns: trainwell.report.permutation_importance)"
         )
+    fill = _checked_fill(fill)
     image = _model_image(learn, image)
     if image.ndim != 3:
         raise ConfigError(f"occlusion_map takes one image (C, H, W), got shape {tuple(image.shape)}")
@@ -138,6 +144,12 @@ def occlusion_map(
     step = stride or max(1, side // 2)
     if side > min(height, width) or step < 1:
         raise ConfigError(f"patch {side} and stride {step} must fit the {height}x{width} image")
+    # (C, 1, 1): each channel's mean over this image, or the value given, broadcast over a patch.
+    patch_value = (
+        x.mean(dim=(1, 2), keepdim=True)
+        if fill == IMAGE_MEAN
+        else torch.full((channels, 1, 1), float(fill)).to(x)
+    )
     was_training = model.training
     model.eval()
     try:
@@ -164,7 +176,7 @@ def occlusion_map(
             chunk = positions[start : start + batch_size]
             copies = x.expand(len(chunk), channels, height, width).clone()
             for index, (top, left) in enumerate(chunk):
-                copies[index, :, top : top + side, left : left + side] = fill
+                copies[index, :, top : top + side, left : left + side] = patch_value
             scores = _class_probability(task, model(copies), target)
             drops[start : start + len(chunk)] = base - scores.float().cpu()
     finally:
@@ -183,6 +195,22 @@ def occlusion_map(
     classes = getattr(task, "classes", None)
     label = str(classes[target]) if classes and target < len(classes) else str(target)
     return OcclusionMap(x.cpu(), heat, target, label, base, fill=fill)
+
+
+#: ``fill`` of :func:`occlusion_map` for each channel's mean over the image explained.
+IMAGE_MEAN = "mean"
+
+
+def _checked_fill(fill: Any) -> float | str:
+    """``fill`` as :func:`occlusion_map` takes it: ``"mean"`` or a number from 0 to 1."""
+    if fill == IMAGE_MEAN:
+        return IMAGE_MEAN
+    if isinstance(fill, bool) or not isinstance(fill, int | float) or not 0 <= float(fill) <= 1:
+        raise ConfigError(
+            f"fill must be 'mean' (each channel's mean over the image) or a value from 0 (black) to 1 (white), "
+            f"got {fill!r}"
+        )
+    return float(fill)
 
 
 def _is_regression(task: Any) -> bool:
@@ -279,14 +307,21 @@ def _quantity_name(label: str) -> str:
     return label if label == "prediction" else f"predicted {label}"
 
 
-def _legend(quantity: bool, fills: set[float]) -> str:
-    """What the colours mean and what covered the image (``fills``: the patches' values), said once above every
+def _legend(quantity: bool, fills: set[float | str]) -> str:
+    """What the colours mean and what covered the image (``fills``: the patches' fills), said once above every
     map."""
-    patch = " or ".join(f"{fill:g}" for fill in sorted(fills))
-    covered = (
-        f"; each patch is covered with grey {patch} (0 black, 1 white), which on a dark background is itself a "
-        "mark"
-    )
+    ways = []
+    if IMAGE_MEAN in fills:
+        ways.append(
+            "each patch is covered with the image's own mean colour (per channel), which adds no mark"
+        )
+    values = sorted(fill for fill in fills if isinstance(fill, float))
+    if values:
+        ways.append(
+            f"each patch is covered with grey {' or '.join(f'{value:g}' for value in values)} (0 black, 1 white), "
+            "which on a dark background is itself a mark"
+        )
+    covered = "; " + " or ".join(ways)
     if quantity:
         return (
             "Occlusion maps: red where covering the image lowers the predicted number, blue where it raises it "
