@@ -25,7 +25,7 @@ A callback steers the loop by raising one of these exceptions; the loop catches 
                           ``after_step``), it also sets the gradients to ``None``, so the batch's gradient
                           never reaches a later step (with gradient accumulation, the whole group's so far).
 ``CancelStep``            the optimizer step and the zeroing of gradients are skipped (gradients keep
-                          accumulating); ``after_batch`` runs.
+                          accumulating); ``after_batch`` runs. Raised in ``after_backward`` or ``before_step``.
 ``CancelTrain``           the rest of the training phase is skipped; ``after_train`` runs, then validation.
 ``CancelValidate``        the rest of validation is skipped; ``after_validate`` runs.
 ``CancelEpoch``           the rest of the epoch is skipped; ``after_epoch`` runs, then the next epoch.
@@ -76,7 +76,8 @@ class CancelBatch(Exception):
 
 
 class CancelStep(Exception):
-    """Skip the optimizer step and the zeroing of gradients for this batch."""
+    """Skip the optimizer step and the zeroing of gradients for this batch; raised in ``after_backward`` or
+    ``before_step`` (in ``after_step`` the step has been taken, and the fit refuses it)."""
 
 
 class CancelTrain(Exception):

@@ -280,7 +280,17 @@ class Learner:
         self.callbacks.extend(callbacks)
         return self
 
-    def remove_callback(self, kind: type[Callback]) -> None:
+    def remove_callback(self, kind: type[Callback] | Callback) -> None:
+        """Remove the callbacks of class ``kind`` (``learn.remove_callback(NanGuard)``), or the one callback object
+        given (``learn.remove_callback(learn.recorder)``)."""
+        if isinstance(kind, Callback):
+            self.callbacks = [cb for cb in self.callbacks if cb is not kind]
+            return
+        if not (isinstance(kind, type) and issubclass(kind, Callback)):
+            raise ConfigError(
+                f"remove_callback takes a Callback class or one of learn.callbacks, got {kind!r}: pass e.g. "
+                "learn.remove_callback(ProgressBar)"
+            )
         self.callbacks = [cb for cb in self.callbacks if not isinstance(cb, kind)]
 
     def get_callback(self, kind: type[Callback]) -> Callback | None:
@@ -788,6 +798,7 @@ class Learner:
                 except (ValueError, RuntimeError, AttributeError, TypeError) as error:
                     _explain_output_mismatch(self, error)
                     raise
+            _check_one_number(self)
             self.loss_grad = self.loss
             self._call(Event.after_loss)
             if self.training:
@@ -824,14 +835,19 @@ class Learner:
         assert self.opt is not None
         self._call(Event.before_backward)
         self.loss_grad.backward()
+        stepped = False
         try:  # CancelStep may come from after_backward (gradient accumulation) as well as before_step
             self._call(Event.after_backward)
             self._call(Event.before_step)
             self.opt.step()
+            stepped = True
             self._call(Event.after_step)
             self.opt.zero_grad(set_to_none=True)
         except CancelStep:
-            pass
+            # In after_step the step has been taken: keeping its gradients would add them into the next step
+            # too (applied twice). Nothing is left to cancel there; the fit says so (a ConfigError, in _fit).
+            if stepped:
+                raise
         except _CANCELS:
             # The batch's gradient is in .grad by now: dropped with the batch, or the next step would add it in
             # (a callback skipping a batch whose gradient spiked saw it come back one step later). Under
@@ -1300,7 +1316,7 @@ _CANCELS = (CancelBatch, CancelStep, CancelTrain, CancelValidate, CancelEpoch, C
 #: Where each Cancel exception is caught: raised anywhere else, it would end the fit with nothing cancelled.
 _CANCEL_EVENTS = {
     "CancelBatch": "in a batch's events from before_batch to after_step (not after_batch)",
-    "CancelStep": "in after_backward, before_step or after_step",
+    "CancelStep": "in after_backward or before_step: by after_step the optimizer has stepped",
     "CancelTrain": "during the training phase, from before_train to the last training batch's after_batch",
     "CancelValidate": "during validation, from before_validate to the last validation batch's after_batch",
     "CancelEpoch": "during an epoch, from before_epoch to after_validate",
@@ -1364,6 +1380,18 @@ def _first_loss(learn: Learner) -> torch.Tensor:
                 f"{tuple(pred.shape)} and {tuple(target.shape)}; return outputs shaped like the target from forward "
                 "(e.g. .squeeze(-1)), or pass loss=None for the task's default loss, which matches the shapes"
             ) from error
+
+
+def _check_one_number(learn: Learner) -> None:
+    """Refuse a batch's loss that is not one number (a loss with ``reduction='none'``): ``backward()`` failed on it
+    with torch's "grad can be implicitly created only for scalar outputs", and the logs read it as one."""
+    loss = learn.loss
+    if isinstance(loss, torch.Tensor) and loss.numel() != 1:
+        raise ConfigError(
+            f"the loss ({_name(learn.loss_func)}) gave a tensor of shape {tuple(loss.shape)} for a batch, not one "
+            "number, which backward() and the logs need: keep the loss's default reduction='mean', or reduce it "
+            "in an override of Learner.compute_loss (e.g. loss.mean(), or a weighted mean over the rows)"
+        )
 
 
 def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
