@@ -434,7 +434,7 @@ def test_seen_and_report_read_a_headerless_file_in_the_models_columns(
     report = trainwell_cli("report", model_dir, "--data", headerless, "--out", tmp_path / "report.html")
     assert report.exit_code == 0, report.explain()
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert f"evaluated on {len(ratings):,} rated pairs from" in html
+    assert f"<dt>Evaluated on</dt><dd>{len(ratings):,} rated pairs from" in html
 
 
 def test_fit_on_two_labels_says_which_one_recommend_ranks_by(tmp_path: Path) -> None:

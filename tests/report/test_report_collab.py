@@ -72,7 +72,8 @@ def test_report_breaks_the_error_down_by_what_the_model_knew(model_dir: Path, tm
         assert f"<h2>{heading}</h2>" in html
     assert re.search(r"<td>user and item seen in training</td><td[^>]*>200</td>", html)
     assert re.search(r"<td>new user \(scored as the average user\)</td><td[^>]*>2</td>", html)
-    assert "60 users and 40 items known from training; evaluated on 202 rated pairs" in html
+    assert "60 users and 40 items known from training</dd>" in html
+    assert "<dt>Evaluated on</dt><dd>202 rated pairs" in html
     assert "trained the model" not in html
 
 

@@ -40,6 +40,8 @@ def report_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_has_the_sections_and_occlusion_maps(report_html: Path) -> None:
     text = report_html.read_text(encoding="utf-8")
+    # What covered each patch, said in the caption: the image's own mean, never a grey mark on a dark image.
+    assert "filled with that image&#x27;s own mean colour (per channel)" in text
     for heading in HEADINGS:
         assert f"<h2>{heading}</h2>" in text
     assert "occlusion map" in text and "Permutation feature importance" not in text
@@ -197,9 +199,15 @@ def test_a_folder_of_splits_is_judged_on_its_test_split_and_says_which(
     shutil.copytree(base / "valid", photos / "valid")
     _folder(photos / "test", 4, 7)
     page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert f"evaluated on 12 labelled images in {photos / 'test'} (the test split of {photos})" in page
+    assert (
+        f"<dt>Evaluated on</dt><dd>12 labelled images in {photos / 'test'} (the test split of {photos})"
+        in page
+    )
     assert ">Test metrics<" in page and ">Metrics on held-out data<" not in page
     (photos / "test").rename(photos / "held")  # train/ and valid/ alone: the validation split, said so
     page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert f"evaluated on 18 labelled images in {photos / 'valid'} (the validation split of {photos})" in page
+    assert (
+        f"<dt>Evaluated on</dt><dd>18 labelled images in {photos / 'valid'} (the validation split of {photos})"
+        in page
+    )
     assert ">Metrics on held-out data<" in page and ">Test metrics<" not in page

@@ -75,7 +75,7 @@ def test_multilabel_report_judges_each_label(multilabel_report: Path) -> None:
         "Permutation feature importance",
     ):
         assert f"<h2>{heading}</h2>" in text
-    assert "multi-label (3 labels) model predicting 'hot', 'busy', 'rare'" in html.unescape(text)
+    assert "multi-label table classifier predicting 'hot', 'busy', 'rare' (" in html.unescape(text)
     labels = {row[0]: row for row in _table_after(text, "Per-label quality")}
     assert set(labels) == {"hot", "busy", "rare"}
     valid = _labelled_rows(300, 1)
@@ -131,7 +131,7 @@ def test_multilabel_top_losses_name_what_was_missed(multilabel_report: Path) -> 
 
 def test_several_targets_get_a_plot_each(targets_report: Path) -> None:
     text = targets_report.read_text(encoding="utf-8")
-    assert "regression (2 targets) model predicting 'price', 'area'" in html.unescape(text)
+    assert "table regression (2 targets) predicting 'price', 'area'" in html.unescape(text)
     plots = text.split("<h2>Predicted against actual</h2>", 1)[1].split("</section>", 1)[0]
     assert plots.count("<img ") == 2 and 'alt="price: predicted against actual"' in plots
     metrics = [row[0] for row in _table_after(text, "Metrics on held-out data")]

@@ -130,7 +130,7 @@ def test_the_gold_tags_of_a_file_in_another_layout_are_found(tagger: Path, tmp_p
     assert _predict(str(tagger), str(four), "--out", str(out))[0] == 0
     assert all(len(line.split()) == 3 for line in out.read_text(encoding="utf-8").splitlines() if line)
     page = build_report(tagger, four, tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "evaluated on 12 labelled sentences" in page
+    assert "<dt>Evaluated on</dt><dd>12 labelled sentences" in page
     # A column of other tags (chunks here) is no gold: none is shown.
     chunks = tmp_path / "chunks.conll"
     chunks.write_text("Mary NNP B-NP\nworks VBZ B-VP\n\n", encoding="utf-8")

@@ -268,7 +268,8 @@ def test_predict_report_and_export_from_the_command_line(model_dir: Path, square
 
     assert reported.returncode == 0, reported.stderr
     html = (model_dir / "report.html").read_text(encoding="utf-8")
-    assert "image regression predicting &#x27;value&#x27;, evaluated on 60 labelled images" in html
+    assert "<dd>image regression predicting &#x27;value&#x27;</dd>" in html
+    assert "<dt>Evaluated on</dt><dd>60 labelled images" in html
     assert "Predicted against actual" in html
     assert "The 10 images predicted worst" in html
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-import trainwell
 from trainwell.core.errors import DataError
 from trainwell.report import _html
 
@@ -60,7 +59,14 @@ def collab_report_sections(
     if recipe.implicit:
         from trainwell.report._implicit import implicit_report_sections
 
-        return implicit_report_sections(predictor, frame, source, item_names=item_names or {})
+        intro, sections = implicit_report_sections(predictor, frame, source, item_names=item_names or {})
+        facts = _html.facts(  # the header's lines; the paragraph below them says how the ranking is judged
+            f"implicit-feedback recommender ({type(predictor.model).__name__}) ranking items for each user, "
+            f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training",
+            f"each user's latest interaction in {source}, held out and ranked among the items the user has not "
+            "touched",
+        )
+        return [facts, *intro], sections
     for name, what in (
         (recipe.user_col, "user"),
         (recipe.item_col, "item"),
@@ -122,10 +128,10 @@ def collab_report_sections(
     )
     sections.extend(_items_sections(predictor, frame, item_names or {}))
     intro = [
-        _html.paragraph(
-            f"Recommender ({type(predictor.model).__name__}) predicting '{target}' for (user, item) pairs: "
-            f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training; evaluated on "
-            f"{len(frame):,} rated pairs from {source}. trainwell {trainwell.__version__}."
+        _html.facts(
+            f"recommender ({type(predictor.model).__name__}) predicting '{target}' for (user, item) pairs, "
+            f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training",
+            f"{len(frame):,} rated pairs from {source}",
         )
     ]
     if overlap:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -35,6 +36,9 @@ td.prose { min-width: min(24em, 60vw); max-width: 48em; }
 .nowrap { white-space: nowrap; }
 img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
 p.note { color: #555; font-size: 0.9em; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.15em 1em; margin: 0.6em 0 1em; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 """
 
 
@@ -51,6 +55,19 @@ class Markup(str):
 def escape(value: Any) -> str:
     """Any value as HTML text, quotes included."""
     return html.escape(str(value), quote=True)
+
+
+class Written(str):
+    """A number already written as it should read (a learning rate in scientific notation, ``3.0e-03``):
+    :func:`table` puts it in as it is, aligned right as the numbers are."""
+
+
+def scientific(value: Any) -> Any:
+    """A learning rate's cell: ``3.0e-03``, one format down a column whose rates span powers of ten (``0.001574``
+    beside ``3.825e-06`` read as two kinds of number); anything not a number is left as it is."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        return value
+    return Written(f"{float(value):.1e}")
 
 
 class Interval(str):
@@ -87,7 +104,7 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
             numeric = (
                 (isinstance(value, numbers.Real) and not isinstance(value, bool))
                 or _is_percent(text)
-                or isinstance(value, Interval)
+                or isinstance(value, Interval | Written)
             )
             # Texts wrap where the table is too wide (a long one at a reading width); numbers stay on one line.
             css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
@@ -114,6 +131,38 @@ def image(png: bytes, alt: str) -> str:
 def paragraph(text: str, note: bool = False) -> str:
     css = ' class="note"' if note else ""
     return f"<p{css}>{escape(text)}</p>"
+
+
+class Facts(str):
+    """What a kind of model says in the report's header (:func:`header`): the model (its kind, task and what it
+    predicts) and the data it is evaluated on; as text, a paragraph saying both."""
+
+    model: str
+    evaluated: str
+
+
+def facts(model: str, evaluated: str) -> Facts:
+    """The header's facts of one kind of model: ``model``, e.g. "binary text classifier predicting 'sentiment'
+    from 'review' (neg, pos)"; ``evaluated``, e.g. "60 labelled texts from valid.csv"."""
+    made = Facts(paragraph(f"{model}, evaluated on {evaluated}."))
+    made.model, made.evaluated = model, evaluated
+    return made
+
+
+#: The header's lines, in this order and these words for every kind of model.
+HEADER_LINES = ("Model directory", "Model", "Fitted", "Evaluated on", "Report by")
+
+
+def header(model_dir: Any, model: str, fitted: str, evaluated: str, version: str) -> str:
+    """The report's opening facts, the same lines in the same words and order for every kind of model
+    (:data:`HEADER_LINES`): its directory, what it is, when it was fitted, the data it is evaluated on, and the
+    trainwell that wrote the report."""
+    values = (str(model_dir), model, fitted, evaluated, f"trainwell {version}")
+    lines = "".join(
+        f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>"
+        for name, value in zip(HEADER_LINES, values, strict=True)
+    )
+    return f'<dl class="facts">{lines}</dl>'
 
 
 def section(anchor: str, title: str, body: Sequence[str]) -> str:

@@ -78,15 +78,17 @@ def lm_report_sections(
     held_out = encode_held_out(predictor.recipe, texts)
     scores = score_model(predictor.model, held_out, cache=predictor.recipe.cache)
     model = scores[0]
-    intro = [
-        _html.paragraph(
-            f"A language model judged on {held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
+    intro: list[str] = [
+        _html.facts(
+            f"language model predicting each next {'subword' if predictor.recipe.tokenizer_name == 'subword' else 'word'} "
+            f"({len(predictor.recipe.vocab):,} tokens in its vocabulary)",
+            f"{held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
             f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training"
             + (
-                " (a text file whole, as the model's training texts were whole files)."
+                " (a text file whole, as the model's training texts were whole files)"
                 if predictor.recipe.documents and data.is_file() and text_col is None
-                else "."
-            )
+                else ""
+            ),
         )
     ]
     if splits is not None:

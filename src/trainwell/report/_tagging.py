@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-import trainwell
 from trainwell.core.errors import DataError
 from trainwell.report import _html
 
@@ -93,10 +92,10 @@ def tagging_report_sections(
     sections.append(_confusion_section(gold, predicted, classes))
     sections.append(_worst_sentences(words, gold, predicted, top_k))
     kind = "entities" if counts.types else "tags"
-    intro = [
-        _html.paragraph(
-            f"Tagger of '{tag_col}' ({len(classes)} tags, {kind}), evaluated on {len(words):,} labelled sentences "
-            f"from {path}. trainwell {trainwell.__version__}."
+    intro: list[str] = [
+        _html.facts(
+            f"tagger predicting '{tag_col}' of each word ({len(classes)} tags, {kind})",
+            f"{len(words):,} labelled sentences from {path}",
         )
     ]
     return intro, sections

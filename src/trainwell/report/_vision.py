@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.interpret.occlusion import occlusion_map, plot_occlusion
 from trainwell.report import _html, _outputs
@@ -52,7 +51,13 @@ def vision_report_sections(
     import pandas as pd
 
     from trainwell.data.fingerprint import item_digests
-    from trainwell.report.build import _training_overlap, judged_sections, row_losses
+    from trainwell.report.build import (
+        _training_overlap,
+        classes_words,
+        judged_sections,
+        model_words,
+        row_losses,
+    )
     from trainwell.vision.predictor import readable_pixels
 
     task = predictor.task
@@ -120,6 +125,7 @@ def vision_report_sections(
             f"(the test split of {source})"
         ),  # a folder's test/, held out of every choice
         seed=seed,
+        metadata=predictor.metadata,
     )
     losses = row_losses(task, probabilities, targets)
 
@@ -133,18 +139,14 @@ def vision_report_sections(
     root = Path(source) if Path(source).is_dir() else Path(source).parent
     names = [_under(path, root) for path in files.paths]
     sections.append(_top_images_section(predictor, names, pixels_of, targets, probabilities, losses, top_k))
-    kind = "multi-label" if task.kind == "multilabel" else task.kind
-    what = (
-        f"image regression predicting {', '.join(repr(str(name)) for name in task.target_names) or 'a number'}"
-        if regression
-        else f"{kind} image classifier ({', '.join(map(str, task.classes))})"
-    )
-    intro = [
+    targets_named = ", ".join(repr(str(name)) for name in task.target_names) or "a number"
+    intro: list[str] = [
+        _html.facts(f"{model_words(task, 'image')} predicting {targets_named}{classes_words(task)}", where),
         _html.paragraph(
-            f"{what}, evaluated on {where}. "
             f"Images are {predictor.recipe.size[0]}x{predictor.recipe.size[1]}, {predictor.recipe.channels} "
-            f"channel{'' if predictor.recipe.channels == 1 else 's'}. trainwell {trainwell.__version__}."
-        )
+            f"channel{'' if predictor.recipe.channels == 1 else 's'}.",
+            note=True,
+        ),
     ]
     if overlap:
         intro.append(_html.paragraph(overlap))
@@ -317,6 +319,12 @@ def _top_images_section(
             "where covering raises it. Each map has its own colour bar."
         )
         header = ["image", "file", "actual", "predicted", "loss"]
+    # What covered the image, said in the caption as in the figure's legend: a grey patch on a dark image (MNIST's
+    # black background) is a bright mark of its own, so each patch takes the image's own mean colour.
+    what += (
+        " Each patch that covers the image is filled with that image's own mean colour (per channel), which "
+        "adds no mark of its own."
+    )
     body = [_html.paragraph(what, note=True)]
     if maps:
         body.append(_html.image(plot_occlusion(maps, titles=titles), "top-loss images with occlusion maps"))

@@ -25,7 +25,7 @@ from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError
 from trainwell.core.model_dir import REPORT_TITLE
-from trainwell.core.numbers import figure
+from trainwell.core.numbers import amount, figure
 from trainwell.core.warn import warn
 from trainwell.data.io import read_table
 from trainwell.data.task import Task
@@ -143,7 +143,7 @@ def build_report(
             predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col, seed=seed, **read_as
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+        text = _page(Path(model_dir), predictor.metadata, intro, sections)
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "text":
         from trainwell.report._text import read_judged, text_report_sections
@@ -162,7 +162,7 @@ def build_report(
                 lm, Path(data), top_k=top_k, seed=seed, names=names, **read_as
             )
             sections.insert(0, _training_section(Path(model_dir), lm.metadata))
-            text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+            text = _page(Path(model_dir), lm.metadata, intro, sections)
             return write_text_atomic(destination, text)
         if predictor.task.kind == "tagging":
             from trainwell.report._tagging import tagging_report_sections
@@ -173,7 +173,7 @@ def build_report(
                 predictor, Path(data), top_k=top_k, seed=seed, **read_as
             )
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-            text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+            text = _page(Path(model_dir), predictor.metadata, intro, sections)
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source, places = read_judged(data, columns=needed, names=names, **read_as)
@@ -196,7 +196,16 @@ def build_report(
             places=places,  # a folder's texts go by their file, a fastText file's by their line
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+        text = _page(
+            Path(model_dir),
+            predictor.metadata,
+            intro,
+            sections,
+            # _text's opening paragraph said the model and the texts in one sentence: the header says them.
+            replacing=_text_facts(
+                predictor.task, predictor.recipe.input_columns, len(frame), data_name or source
+            ),
+        )
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "collab":
         from trainwell.report._collab import collab_report_sections, read_ratings_frame
@@ -229,7 +238,7 @@ def build_report(
             header=isinstance(data, pd.DataFrame) or has_header_row(data, frame, encoding),
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+        text = _page(Path(model_dir), predictor.metadata, intro, sections)
         return write_text_atomic(destination, text)
     if not isinstance(predictor, TabularPredictor):
         raise ConfigError(
@@ -294,24 +303,93 @@ def build_report(
     )
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
-        _html.paragraph(
-            f"{_kind_words(task)} model predicting {_quoted(task.target_names)}, evaluated on {len(frame):,} "
-            "labelled rows "
-            f"from {source}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
+        _html.facts(
+            f"{model_words(task, 'table')} predicting {_quoted(task.target_names)}{classes_words(task)}",
+            f"{len(frame):,} labelled rows from {source}",
         )
     ]
     if overlap:
         intro.append(_html.paragraph(overlap))
-    text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+    text = _page(Path(model_dir), predictor.metadata, intro, sections)
     return write_text_atomic(destination, text)
 
 
-def _kind_words(task: Task) -> str:
-    if task.kind == "multilabel":
-        return f"multi-label ({len(task.classes)} labels)"
-    if task.kind == "regression" and len(task.target_names) > 1:
-        return f"regression ({len(task.target_names)} targets)"
-    return task.kind
+def model_words(task: Any, application: str) -> str:
+    """What the model is, as the header's Model line opens for every kind of model: "binary table classifier",
+    "multi-label image classifier", "text regression (2 targets)"."""
+    if task.kind == "regression":
+        several = len(task.target_names) > 1
+        return f"{application} regression" + (f" ({len(task.target_names)} targets)" if several else "")
+    kind = "multi-label" if task.kind == "multilabel" else task.kind
+    return f"{kind} {application} classifier"
+
+
+#: Classes a header's Model line names; more are counted.
+NAMED_CLASSES = 12
+
+
+def classes_words(task: Any) -> str:
+    """A classifier's classes as the header's Model line ends: `` (neg, pos)``, or `` (40 classes)``; "" for a
+    regression."""
+    classes = list(getattr(task, "classes", None) or ()) if task.kind != "regression" else []
+    if not classes:
+        return ""
+    if len(classes) > NAMED_CLASSES:
+        return f" ({len(classes)} {'labels' if task.kind == 'multilabel' else 'classes'})"
+    return f" ({', '.join(map(str, classes))})"
+
+
+def fitted_when(metadata: dict[str, Any]) -> str:
+    """When the model was fitted, as the header says it: ``2026-12-06 22:58 UTC`` from the ``created`` time its
+    directory records (ISO 8601, UTC); "not recorded" when it has none."""
+    from datetime import datetime, timezone
+
+    created = metadata.get("created")
+    try:
+        moment = datetime.fromisoformat(str(created))
+    except ValueError:
+        return "not recorded"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _page(
+    model_dir: Path,
+    metadata: dict[str, Any],
+    intro: list[str],
+    sections: list[str],
+    replacing: _html.Facts | None = None,
+) -> str:
+    """The report's page, opened by the same header for every kind of model (:func:`_html.header`): the
+    model's :class:`~trainwell.report._html.Facts`, the first of ``intro``, said as its lines, with the model
+    directory and when it was fitted. ``replacing``: the facts of a kind whose first paragraph is no
+    :class:`Facts` but says them in a sentence (it is left out)."""
+    first = intro[0] if intro else None
+    if isinstance(first, _html.Facts):
+        given: _html.Facts | None = first
+        rest = intro[1:]
+    elif replacing is not None:
+        given, rest = replacing, intro[1:]
+    else:
+        given, rest = None, intro
+    head = _html.header(
+        model_dir,
+        given.model if given is not None else "described below",
+        fitted_when(metadata),
+        given.evaluated if given is not None else "described below",
+        trainwell.__version__,
+    )
+    return _html.page(f"{REPORT_TITLE}: {model_dir.name}", [head, *rest], sections)
+
+
+def _text_facts(task: Any, columns: Sequence[str], count: int, source: str) -> _html.Facts:
+    """A text model's header facts: what _text's opening sentence says."""
+    return _html.facts(
+        f"{model_words(task, 'text')} predicting {', '.join(repr(str(name)) for name in task.target_names)} "
+        f"from {' and '.join(repr(str(column)) for column in columns)}{classes_words(task)}",
+        f"{count:,} labelled texts from {source}",
+    )
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -405,7 +483,12 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
         # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
         # keeps each fit's 0-based epoch, which resuming relies on).
         shown = epochs_from_one(history)
-        body.append(_html.table(columns, ([row.get(key, "") for key in columns] for row in shown)))
+        body.append(
+            _html.table(
+                [HISTORY_HEADERS.get(key, key) for key in columns],
+                ([_history_cell(key, row.get(key, "")) for key in columns] for row in shown),
+            )
+        )
     budget = (metadata.get("training") or {}).get("time_budget")
     if isinstance(budget, dict) and budget.get("summary"):
         summary = str(budget["summary"])
@@ -413,6 +496,16 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     if not body:
         body.append(_html.paragraph("This model directory holds no training curves nor history.", note=True))
     return _html.section("training", "Training curves", body)
+
+
+#: The history's columns that need a unit or what they measure said in the report's table: seconds an epoch took,
+#: the learning rate of its last batch (a one-cycle schedule's rate changes every batch).
+HISTORY_HEADERS = {"time": "time (s)", "lr": "lr (at epoch end)"}
+
+
+def _history_cell(key: str, value: Any) -> Any:
+    """A cell of the training history: the learning rate in scientific notation (``3.0e-03``) in every row."""
+    return _html.scientific(value) if key == "lr" else value
 
 
 def _is_number(value: Any) -> bool:
@@ -589,11 +682,13 @@ def judged_sections(
     trained_on: bool,
     test_split: bool,
     seed: int = 0,
+    metadata: dict[str, Any] | None = None,
 ) -> list[str]:
     """The metrics of a model of texts or images (``unit``) on the ``judged`` examples (their count and how to
     name them), titled by what they are (the training examples, a folder's test split held out of every choice,
     or validation examples), then its confusion and calibration, each label's quality when multi-label, or its
-    predictions against the true values when a regression."""
+    predictions against the true values when a regression, placed against the range of the training targets
+    that the model's ``metadata`` records (``None``: not placed)."""
     title = (
         f"Metrics on {unit}s the model trained on"
         if trained_on
@@ -610,7 +705,16 @@ def judged_sections(
     elif has_several_outputs(task):
         sections.append(_outputs.targets_section(task, probabilities, targets, unit=unit))
     elif task.kind == "regression":
-        sections.extend(_regression_sections(task, probabilities, targets, unit=f"{unit}s"))
+        sections.extend(
+            _regression_sections(
+                task,
+                probabilities,
+                targets,
+                unit=f"{unit}s",
+                metadata=metadata,
+                place_in_training=metadata is not None,
+            )
+        )
     else:
         sections.extend(
             _classification_sections(_interpretation(task, probabilities, targets), unit=unit, seed=seed)
@@ -674,14 +778,59 @@ def _classification_sections(
     ]
 
 
-def _regression_section(predictions: torch.Tensor, targets: torch.Tensor, unit: str = "rows") -> str:
-    """Predictions against the true values (a recommender's ratings are judged by it alone)."""
+def _regression_section(
+    predictions: torch.Tensor, targets: torch.Tensor, unit: str = "rows", placed: str = ""
+) -> str:
+    """Predictions against the true values (a recommender's ratings are judged by it alone), under ``placed``:
+    where the predictions lie against the training targets' range (:func:`training_range_sentence`)."""
     png = predicted_vs_actual_png(
         predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy(), unit=unit
     )
     return _html.section(
-        "predictions", "Predicted against actual", [_html.image(png, "predicted against actual")]
+        "predictions",
+        "Predicted against actual",
+        [*([_html.paragraph(placed)] if placed else []), _html.image(png, "predicted against actual")],
     )
+
+
+def trained_range(metadata: dict[str, Any] | None) -> tuple[list[float], list[float]] | None:
+    """The lowest and highest training target (one each per target) a text or image regression recorded at fit
+    (its head's ``target_range`` hint); ``None`` when not recorded (an older model, a table's model)."""
+    hinted = ((metadata or {}).get("architecture") or {}).get("config", {}).get("target_range")
+    if not (isinstance(hinted, list) and len(hinted) == 2):
+        return None
+    lows, highs = ([value] if isinstance(value, int | float) else value for value in hinted)
+    if not (isinstance(lows, list) and isinstance(highs, list) and len(lows) == len(highs)):
+        return None
+    return [float(value) for value in lows], [float(value) for value in highs]
+
+
+def training_range_sentence(name: str, predicted: np.ndarray, known: tuple[float, float] | None) -> str:
+    """Where the predictions of the target ``name`` lie against the range of its training targets ``known``
+    (lowest, highest), which the model saw: within it, or how many lie above and below it and how far. The values
+    of the rows judged are no measure of what the model knows; ``None``: the model did not record the range."""
+    if not len(predicted):
+        return ""
+    low_seen, high_seen = float(predicted.min()), float(predicted.max())
+    spread = (
+        f"The {len(predicted):,} predictions of '{name}' lie from {amount(low_seen)} to {amount(high_seen)}"
+    )
+    if known is None:
+        return (
+            f"{spread}; the range of '{name}' in the training data: not recorded (the model was fitted before "
+            "trainwell recorded it; fit it again to have it), so they cannot be placed against it."
+        )
+    low, high = known
+    trained = f"the training targets ranged from {amount(low)} to {amount(high)}"
+    above, below = int((predicted > high).sum()), int((predicted < low).sum())
+    if not above and not below:
+        return f"{spread}, within the range the model saw in training: {trained}."
+    outside = [
+        f"{count:,} {side} it (as far as {amount(extreme)})"
+        for count, side, extreme in ((above, "above", high_seen), (below, "below", low_seen))
+        if count
+    ]
+    return f"{spread}; {trained}: {' and '.join(outside)}, where the model extrapolates past what it saw."
 
 
 def _regression_sections(
@@ -691,21 +840,29 @@ def _regression_sections(
     unit: str = "rows",
     k: int = TOP_LOSSES,
     metadata: dict[str, Any] | None = None,
+    place_in_training: bool = False,
 ) -> list[str]:
     """Predicted against actual, then where the errors lie: the plain-words summary of
     :meth:`RegressionInterpretation.describe` with its caveats (a capped target, predictions past every known
-    value), the residuals and the error by range of the actual value, drawn by the interpretation's own plots."""
+    value), the residuals and the error by range of the actual value, drawn by the interpretation's own plots.
+    ``place_in_training``: say where the predictions lie against the training targets' range (a text or image
+    model records it; "not recorded" for one fitted before)."""
     predicted, actual = predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy()
     interpretation = RegressionInterpretation(task, actual, predicted)
     # A text or image model keeps its training targets' range (its head's hint); a table's model does not.
-    hinted = ((metadata or {}).get("architecture") or {}).get("config", {}).get("target_range")
-    known = (hinted[0], hinted[1]) if isinstance(hinted, list) and len(hinted) == 2 else None
+    known = trained_range(metadata)
     caveats = interpretation.caveats(k=k, trained_range=known)
+    name = task.target_names[0] if task.target_names else "the target"
+    placed = (
+        training_range_sentence(name, predicted, (known[0][0], known[1][0]) if known else None)
+        if place_in_training
+        else ""
+    )
     with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
         residuals = interpretation.plot_residuals(Path(scratch) / "residuals.png").read_bytes()
         by_range = interpretation.plot_error_by_range(Path(scratch) / "error_by_range.png").read_bytes()
     return [
-        _regression_section(predictions, targets, unit),
+        _regression_section(predictions, targets, unit, placed),
         _html.section(
             "errors",
             "Where the errors lie",
