@@ -116,6 +116,15 @@ class TaggedCorpus:
             line += sum(1 for place, _ in self.other_lines[sentence] if 0 < place <= word)
         return line
 
+    def place_of(self, sentence: int, word: int) -> str:
+        """Where word ``word`` of sentence ``sentence`` (both counted from 0) is, for an error message:
+        ``"train.conll, line 12"``, or ``"x, sentence 3, word 2"`` (from 1) when the sentences were not read from a
+        file."""
+        line = self.line_of(sentence, word)
+        if line is None:
+            return f"{self.source}, sentence {sentence + 1}, word {word + 1}"
+        return f"{self.source}, line {line}"
+
     def tokens(self) -> list[list[str]]:
         """The word forms of every sentence (``form`` in CoNLL-U, the first column in CoNLL)."""
         return self.column("form" if self.format == "conllu" else 0)
@@ -196,19 +205,24 @@ def gold_column(corpus: TaggedCorpus, tag_col: str, classes: Collection[str]) ->
     in it is one the tagger knows (IOB1 and IOBES read as IOB2), so a tagger trained on CoNLL-2003's ``ner``
     scores a two-column ``word tag`` file and the other way round; ``None`` when neither holds the tags.
 
+    Raises:
+        DataError: the gold tags hold an entity tag with no type (``I-``), as a training file would be refused.
+
     Example:
         >>> corpus = TaggedCorpus([[("EU", "B-ORG")]], ("token", "tag"), "conll", "x")
         >>> gold_column(corpus, "ner", ["O", "B-ORG"]), gold_column(corpus, "ner", ["NOUN"])
         ('tag', None)
     """
+    from trainwell.text.tagging.scheme import detect_scheme, refuse_typeless_tags, to_iob2
+
     if tag_col in corpus.column_names:
+        refuse_typeless_tags(corpus.column(tag_col), corpus.place_of)
         return tag_col
     own = default_tag_column(corpus)
     if own == corpus.column_names[0] or (corpus.format == "conllu" and own == "form"):
         return None  # a file of words alone
-    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
-
     tags = corpus.column(own)
+    refuse_typeless_tags(tags, corpus.place_of)  # gold tags all the same, with a slip in them
     scheme = detect_scheme(tags)
     known = set(classes)
     if all(tag in known for sentence in tags for tag in to_iob2(sentence, scheme)):

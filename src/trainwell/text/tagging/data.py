@@ -210,11 +210,7 @@ def read_tagged(
                 "tags as a column, or move it out of the folder (predict tags such a file)"
             )
         name, column = corpus.tag_column(default_tag_column(corpus) if tag_col is None else tag_col)
-
-        def file_place(sentence: int, word: int) -> str:
-            return f"{source}, line {corpus.line_of(sentence, word)}"
-
-        check_entity_tags(column, file_place)
+        check_entity_tags(column, corpus.place_of)
         return corpus.tokens(), column, name  # the column's name, even when given by its number
     words: Sentences = []
     tags: Sentences = []
@@ -239,9 +235,6 @@ def read_tagged(
     return words, tags, "tag" if tag_col is None else str(tag_col)
 
 
-_TYPELESS = ("B-", "I-", "E-", "S-")
-
-
 def check_entity_tags(tags: Sentences, place: Callable[[int, int], str]) -> None:
     """Refuse entity tags with no type (``I-``), and warn of other tags that are neither ``O`` nor an entity tag
     among entity tags (``B-PER ... PER``), naming the first by ``place(sentence, word)``: either kind makes the
@@ -252,21 +245,11 @@ def check_entity_tags(tags: Sentences, place: Callable[[int, int], str]) -> None
         DataError: a tag is ``B-``, ``I-``, ``E-`` or ``S-`` alone, among entity tags.
     """
     from trainwell.core.warn import warn
-    from trainwell.text.tagging.scheme import tags_outside_scheme
+    from trainwell.text.tagging.scheme import refuse_typeless_tags
 
-    n_entity, outside = tags_outside_scheme(tags)
+    n_entity, outside = refuse_typeless_tags(tags, place)
     if not n_entity or not outside:
         return
-    typeless = [found for found in outside if found[2] in _TYPELESS]
-    if typeless:
-        sentence, word, tag = typeless[0]
-        more = typeless[1:]
-        others = ""
-        if more:
-            named = "; ".join(place(s, w) for s, w, _ in more[:3])
-            others = f" ({len(more):,} more {'tag lacks' if len(more) == 1 else 'tags lack'} one: {named}"
-            others += f"; and {len(more) - 3:,} more)" if len(more) > 3 else ")"
-        raise DataError(f"{place(sentence, word)}: tag {tag!r} has no entity type; fix it{others}")
     if len(outside) >= n_entity:
         return  # as many plain tags as entity tags: a tag set of another kind, read as it is
     sentence, word, tag = outside[0]

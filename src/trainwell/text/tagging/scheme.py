@@ -19,9 +19,9 @@ the scheme (neither ``O`` nor ``<P>-<TYPE>``) count as ``O``. (The Perl script p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.metrics._spans import (
     PREFIX_B,
     PREFIX_E,
@@ -44,6 +44,7 @@ __all__ = [
     "entity_spans",
     "entity_spans_from_ids",
     "from_iob2",
+    "refuse_typeless_tags",
     "span_table",
     "tags_outside_scheme",
     "to_iob2",
@@ -132,6 +133,34 @@ def tags_outside_scheme(sequences: Iterable[Sequence[str]]) -> tuple[int, list[t
                 outside.append((row, column, tag))
             else:
                 n_entity += 1
+    return n_entity, outside
+
+
+_TYPELESS = ("B-", "I-", "E-", "S-")
+
+
+def refuse_typeless_tags(
+    sequences: Sequence[Sequence[str]], place: Callable[[int, int], str]
+) -> tuple[int, list[tuple[int, int, str]]]:
+    """Refuse entity tags with no type (``B-``, ``I-``, ``E-``, ``S-`` alone) among entity tags, naming the first
+    and up to three more by ``place(sentence, word)``: one such slip would make the scheme read as plain tags.
+    Training data and the gold tags a fitted tagger is scored on or printed beside are checked alike. Returns
+    what :func:`tags_outside_scheme` counts, for callers that go on to warn of other tags.
+
+    Raises:
+        DataError: a tag is ``B-``, ``I-``, ``E-`` or ``S-`` alone, among entity tags.
+    """
+    n_entity, outside = tags_outside_scheme(sequences)
+    typeless = [found for found in outside if found[2] in _TYPELESS] if n_entity else []
+    if typeless:
+        sentence, word, tag = typeless[0]
+        more = typeless[1:]
+        others = ""
+        if more:
+            named = "; ".join(place(s, w) for s, w, _ in more[:3])
+            others = f" ({len(more):,} more {'tag lacks' if len(more) == 1 else 'tags lack'} one: {named}"
+            others += f"; and {len(more) - 3:,} more)" if len(more) > 3 else ")"
+        raise DataError(f"{place(sentence, word)}: tag {tag!r} has no entity type; fix it{others}")
     return n_entity, outside
 
 
