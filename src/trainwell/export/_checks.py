@@ -1,4 +1,5 @@
-"""Range checks of a loaded model's task and recipe: values a hand edit of ``trainwell.json`` can put out of range.
+"""Range checks of a loaded model: values a hand edit of ``trainwell.json`` can put out of range, and weights
+that are not finite numbers.
 
 ``Task.from_dict`` and the recipes' ``from_dict`` check the shape of their entries (keys, types); a value of the
 right type but impossible, such as a decision threshold of 7 (every row decided "no") or a standard deviation
@@ -11,11 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from trainwell.core.errors import ArtifactError
 from trainwell.data.task import Task
 
-__all__ = ["checked_recipe", "checked_task"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["checked_recipe", "checked_task", "refuse_not_finite_weights"]
 
 
 def checked_task(task: Task) -> Task:
@@ -52,3 +58,31 @@ def checked_recipe(recipe: Any) -> Any:
                     f"std of {shown} is {value:g}; a standard deviation must be finite and above 0"
                 )
     return recipe
+
+
+def refuse_not_finite_weights(model: torch.nn.Module, directory: str | Path) -> None:
+    """Refuse a model whose learned weights hold NaN or infinite values, naming the tensors, whatever its kind.
+
+    Checking the outputs alone missed them where a damaged weight is never read by the checked inputs (a
+    tagger's row for a casing no word had) or where NaN in PyTorch's output agreed with NaN in onnxruntime's
+    (a language model's exported as "max difference inf" within tolerance).
+
+    Raises:
+        ArtifactError: Naming the first tensors, how many of their values are not finite, and the fix.
+    """
+    import torch
+
+    damaged: list[tuple[str, int, int]] = []
+    for name, parameter in model.named_parameters():
+        if parameter.is_floating_point():
+            bad = int((~torch.isfinite(parameter.detach())).sum())
+            if bad:
+                damaged.append((name, bad, parameter.numel()))
+    if not damaged:
+        return
+    shown = "; ".join(f"{bad:,} of {total:,} in {name}" for name, bad, total in damaged[:3])
+    more = f"; and {len(damaged) - 3} more tensors" if len(damaged) > 3 else ""
+    raise ArtifactError(
+        f"model directory '{directory}': its weights hold NaN or infinite values ({shown}{more}), a damaged "
+        "model.safetensors or a fit that diverged; restore the model directory or fit it again; nothing was written"
+    )

@@ -50,6 +50,7 @@ from trainwell.core.atomic import make_readable, write_text_atomic
 from trainwell.core.errors import ArtifactError, ConfigError, DataError, add_note
 from trainwell.data.tables import rows_frame
 from trainwell.data.task import Task
+from trainwell.export._checks import refuse_not_finite_weights
 from trainwell.export._onnx_card import describe, stamp
 from trainwell.export._onnx_runtime import (
     INPUT_NAMES,
@@ -266,6 +267,7 @@ def export_onnx(
     if refusal:
         raise ArtifactError(f"model directory '{directory}' cannot be exported to ONNX: {refusal}")
     _check_model_opset(predictor, directory, opset)
+    refuse_not_finite_weights(predictor.model, directory)
     checks = {"vision": _vision_check, "text": _text_check, "generic": _generic_check}
     kind = ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind")
     if kind in ("tagging", "language_model"):
