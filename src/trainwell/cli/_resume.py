@@ -209,12 +209,10 @@ def _read(path: Path) -> CheckpointInfo:
 
 
 def _position(info: CheckpointInfo) -> str:
-    """Where the checkpoint's fit stopped, in words: ``"in epoch 3 of 10, after 120 batches of it"``."""
-    phase = f"in the {info.phase} phase, " if info.phase else ""
-    if info.next_batch == 0:
-        done = min(info.epoch, info.n_epochs)
-        return f"{phase}after epoch {done} of {info.n_epochs}"
-    return f"{phase}in epoch {info.epoch + 1} of {info.n_epochs}, after {info.next_batch} of its batches"
+    """Where the checkpoint's fit stopped, in words: ``"in epoch 3 of 10, after 120 of its batches"``."""
+    from trainwell.core.model_dir import position_words
+
+    return position_words(info.epoch, info.next_batch, info.n_epochs, info.phase)
 
 
 def _check_same_fit(info: CheckpointInfo, settings: dict[str, Any], out: Path) -> None:

@@ -19,7 +19,9 @@ __all__ = [
     "WEIGHTS_FILE",
     "check_model_directory",
     "file_digest",
+    "fit_checkpoint_position",
     "model_directory_of",
+    "position_words",
     "weights_file_problem",
 ]
 
@@ -58,8 +60,11 @@ def check_model_directory(path: Path, shown: str) -> None:
         )
     if not (path / METADATA_FILE).is_file() and (path / FIT_CHECKPOINT_FILE).is_file():
         # fit's own words for this folder (trainwell fit --out DIR without --resume says the same)
+        position = fit_checkpoint_position(path / FIT_CHECKPOINT_FILE)
+        reached = f" ({position})" if position else ""
         raise ArtifactError(
-            f"'{shown}' holds the checkpoint of a fit that did not finish, not a model yet (no {METADATA_FILE}); "
+            f"'{shown}' holds the checkpoint of a fit that did not finish{reached}, not a model yet (no "
+            f"{METADATA_FILE}); "
             f"continue it with the same `trainwell fit` arguments and --resume (its model is written there when it "
             f"ends), or delete '{path / FIT_CHECKPOINT_FILE}' to start afresh"
         )
@@ -93,6 +98,67 @@ def model_directory_of(path: Path, shown: str) -> tuple[Path, bool]:
         )
     check_model_directory(path, shown)
     return path, False
+
+
+def position_words(epoch: int, next_batch: int, n_epochs: int, phase: str = "") -> str:
+    """Where a checkpoint's fit stopped, in words, from the epoch it continues at (0-based) and the batch of it:
+    ``"after epoch 2 of 3"``, ``"in the unfrozen phase, in epoch 2 of 3, after 1 of its batches"``."""
+    prefix = f"in the {phase} phase, " if phase else ""
+    if next_batch == 0:
+        return f"{prefix}after epoch {min(epoch, n_epochs)} of {n_epochs}"
+    return f"{prefix}in epoch {epoch + 1} of {n_epochs}, after {next_batch} of its batches"
+
+
+class _Opaque(dict):  # type: ignore[type-arg]
+    """What every class and function named in a checkpoint's pickle reads as: nothing is imported or called, so
+    no code of the file's runs; a dict, so the items pickled into one land somewhere harmless."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__()
+
+    def __setstate__(self, state: object) -> None:
+        pass
+
+    def append(self, item: object) -> None:
+        pass
+
+    def extend(self, items: object) -> None:
+        pass
+
+
+def fit_checkpoint_position(path: Path) -> str | None:
+    """Where the fit of a checkpoint that ``torch.save`` wrote stopped (:func:`position_words`), read without
+    torch: the zip's pickle is walked with every class and tensor read as an opaque placeholder, and only the
+    top-level numbers are used. ``None`` when the file is not such a checkpoint or its fields are not there.
+    """
+    import io
+    import pickle
+    import zipfile
+
+    class _Reader(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> type:
+            return _Opaque
+
+        def persistent_load(self, pid: object) -> None:
+            return None  # a tensor's storage: left on disk
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [name for name in archive.namelist() if name.endswith("/data.pkl") or name == "data.pkl"]
+            if len(names) != 1:
+                return None
+            state = _Reader(io.BytesIO(archive.read(names[0]))).load()
+        if not isinstance(state, dict):
+            return None
+        epoch, next_batch, n_epochs = state.get("epoch"), state.get("next_batch"), state.get("n_epochs")
+        if not (isinstance(epoch, int) and isinstance(next_batch, int) and isinstance(n_epochs, int)):
+            return None
+        if min(epoch, next_batch, n_epochs) < 0:
+            return None
+        phase = state.get("phase")
+        return position_words(epoch, next_batch, n_epochs, phase if isinstance(phase, str) else "")
+    except Exception:  # a damaged or foreign file: the message goes on without the position
+        return None
 
 
 def interrupted_save_hint(path: Path) -> str:
