@@ -731,3 +731,26 @@ def check_weights_file(path: Path) -> None:
             f"{weights} is corrupted or not a safetensors file ({problem}), so the model cannot be loaded: "
             "restore it from where it was copied, or re-export the model"
         )
+
+
+def check_architecture_known(metadata: dict[str, Any], path: Path) -> None:
+    """Refuse, after ``trainwell info`` showed the table, a model directory whose architecture this version of
+    trainwell does not have (saved by a newer version, or a hand edit): info had shown it as a healthy model that
+    predict, serve and export then refused. No torch: the built-in names are a list of their own.
+
+    Raises:
+        ArtifactError: Naming the architecture, the known ones, and the fix.
+    """
+    from trainwell.core.arch_names import BUILTIN_ARCHITECTURES, unknown_architecture
+    from trainwell.core.errors import ArtifactError
+
+    name = unknown_architecture(metadata)
+    if name is None:
+        return
+    written = metadata.get("trainwell_version")
+    by = f"saved by trainwell {written}; " if isinstance(written, str) else ""
+    raise ArtifactError(
+        f"model directory '{path}': architecture {name!r} is not one this version of trainwell knows ({by}known: "
+        f"{', '.join(BUILTIN_ARCHITECTURES)}); upgrade trainwell to load it, or, if it is your own, import the "
+        f"module that registers it (@register_model({name!r})) and load it in Python"
+    )

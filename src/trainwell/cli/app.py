@@ -126,11 +126,13 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
         from trainwell.cli._early import need_model_directory
 
         need_model_directory(model)
-        from trainwell.cli._show import check_weights_file, show_info
+        from trainwell.cli._show import check_architecture_known, check_weights_file, show_info
         from trainwell.core.artifact import read_metadata  # not trainwell.export's: torch stays unloaded
 
-        show_info(read_metadata(model), model, out_console)
+        metadata = read_metadata(model)
+        show_info(metadata, model, out_console)
         check_weights_file(model)  # a truncated copy is said, not shown as a healthy model
+        check_architecture_known(metadata, model)  # as is one this version cannot build
 
     guarded(run)
 
