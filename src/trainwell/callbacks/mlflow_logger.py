@@ -121,6 +121,10 @@ class MLflowLogger(Callback):
         self._pending: list[Any] = []
         self._finished = False
         self._broken = False
+        #: A resumed fit's run: the last step each metric was logged at before the interruption. The fit trains
+        #: the batches after its checkpoint again, and MLflow keeps every point sent (none can be taken back),
+        #: so those steps are not sent a second time.
+        self._logged_until: dict[str, int] = {}
 
     def start(self) -> MLflowLogger:
         """Start the run now, before any fit (the first fit starts it otherwise): importing MLflow and making a
@@ -207,6 +211,22 @@ class MLflowLogger(Callback):
             self.run_id, self._owned = state["run_id"], bool(state["owned"])
             if self._owned and self._client is not None:
                 self._call("reopen the run", self._client.update_run, self.run_id, status="RUNNING")
+        if self.run_id is not None and self.run_id != fresh:
+            self._logged_until = self._last_steps(self.run_id)
+
+    def _last_steps(self, run_id: str) -> dict[str, int]:
+        """The last step of every metric of run ``run_id`` (nothing when the store cannot say: then a replayed
+        step may show twice, as before)."""
+        if self._client is None or self._broken:
+            return {}
+        try:
+            keys = list(self._client.get_run(run_id).data.metrics)
+            return {
+                key: max((metric.step for metric in self._client.get_metric_history(run_id, key)), default=-1)
+                for key in keys
+            }
+        except Exception:  # MLflow's own types: the logging goes on
+            return {}
 
     def _exists(self, run_id: str) -> bool:
         try:
@@ -308,7 +328,7 @@ class MLflowLogger(Callback):
         self._pending.extend(
             Metric(key, float(value), stamp, self.step)
             for key, value in values.items()
-            if math.isfinite(value)
+            if math.isfinite(value) and self.step > self._logged_until.get(key, -1)
         )
 
     def _flush(self) -> None:
