@@ -1194,6 +1194,11 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
     from trainwell.data.io import list_columns
 
     absent = [name for name in needed if name not in rows.columns]
+    from trainwell.data.io import one_column_error
+
+    read_as_one = one_column_error([str(column) for column in rows.columns], absent, str(source))
+    if absent and read_as_one is not None:  # space-delimited: 'x1 x2 color' read as one column
+        raise DataError(read_as_one)
     if absent:
         noun = "column" if len(absent) == 1 else "columns"
         way_out = (

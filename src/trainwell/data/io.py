@@ -317,7 +317,7 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     missing = [name for name in wanted if name not in columns]
     if not missing:
         return
-    one_column = _read_as_one_column(columns, missing, source)
+    one_column = one_column_error(columns, missing, source)
     if one_column is not None:
         raise DataError(one_column)
     word = _FLAG_WORDS.get(flag, "")
@@ -337,7 +337,7 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     )
 
 
-def _read_as_one_column(columns: Sequence[str], missing: Sequence[str], source: str) -> str | None:
+def one_column_error(columns: Sequence[str], missing: Sequence[str], source: str) -> str | None:
     """The error for a table read as one column whose name holds the ``missing`` names between the same
     characters (``'age city income y'``): a file whose delimiter is not one the reader knows (spaces, ``:``), where
     "columns are: age city income y" read as four columns found and one missing; else ``None``."""
@@ -1097,9 +1097,14 @@ def _engine(sep: str) -> Literal["c", "python"]:
 def looks_like_data(columns: Sequence[object]) -> bool:
     """Whether column names read from a file's first row are some of them data (a file without a header row,
     as GoEmotions' TSVs or MovieLens' ``u.data``): a name that is a number, or one that is a sentence (40
-    characters, 5 words or more)."""
+    characters, 5 words or more). A number with a decimal comma (``1,5``, a European CSV's) is one too."""
     names = [str(name) for name in columns]
-    return any(is_number(name) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
+    return any(
+        is_number(name)
+        or ("," in name and _DECIMAL_COMMA.fullmatch(name.strip()) is not None)
+        or (len(name) >= 40 and len(name.split()) >= 5)
+        for name in names
+    )
 
 
 def placeholder_names(width: int) -> str:
@@ -1515,6 +1520,8 @@ def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     in as many, the one each of those lines holds equally often (MovieLens 1M's ``movies.dat``: ``::`` twice a
     line, ``|`` between a varying number of genres)."""
     lines = [line for line in head_lines(path, encoding) if line.strip()]
+    if default == "," and _semicolons_and_decimal_commas(lines):
+        return ";"
     counts = {
         delimiter: sum(delimiter in line for line in lines) for delimiter in (default, *_OTHER_DELIMITERS)
     }
@@ -1538,6 +1545,8 @@ def _sniffed_delimiter(path: Path, default: str, encoding: str) -> str:
         counts = {line.count(delimiter) for line in lines}
         return len(counts) == 1 and counts.pop() > 0
 
+    if default == "," and _semicolons_and_decimal_commas(lines):
+        return ";"
     if steady(default):
         return default
     others = [delimiter for delimiter in _OTHER_DELIMITERS if delimiter != default]
@@ -1545,6 +1554,18 @@ def _sniffed_delimiter(path: Path, default: str, encoding: str) -> str:
     if chosen is None and default not in lines[0]:
         chosen = next((delimiter for delimiter in others if delimiter in lines[0]), None)
     return chosen or default
+
+
+def _semicolons_and_decimal_commas(lines: Sequence[str]) -> bool:
+    """Whether ``lines`` are a European CSV's: ``;`` as often in each, and every comma inside a number with a
+    decimal comma (``1,5;2,25;yes``). The commas are as steady as the semicolons there, and a headerless file
+    was read on commas into garbled columns (``5;2``) with no word said."""
+    counts = {line.count(";") for line in lines}
+    if len(counts) != 1 or not counts.pop():
+        return False
+    fields = [field.strip().strip('"') for line in lines for field in line.rstrip("\r\n").split(";")]
+    with_commas = [field for field in fields if "," in field]
+    return bool(with_commas) and all(_DECIMAL_COMMA.fullmatch(field) for field in with_commas)
 
 
 def _refuse_binary(path: Path, encoding: str = "utf-8") -> None:

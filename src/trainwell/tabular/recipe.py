@@ -534,7 +534,11 @@ class TabularRecipe:
         """
         absent = [name for name in self.columns if name not in df.columns]
         if absent and not allow_missing_columns:
-            from trainwell.data.io import did_you_mean
+            from trainwell.data.io import did_you_mean, one_column_error
+
+            read_as_one = one_column_error([str(column) for column in df.columns], absent, source)
+            if read_as_one is not None:  # space-delimited: 'x1 x2 color' read as one column
+                raise DataError(read_as_one)
 
             raise DataError(
                 f"input column{'s' if len(absent) > 1 else ''} missing from {source}: {', '.join(absent)}"
