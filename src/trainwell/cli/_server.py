@@ -18,7 +18,8 @@ process exits with status 0. What uvicorn does not do by itself:
   :class:`DrainingWorker`, which serves with :class:`DrainingServer`; the supervisor stops a worker with
   SIGTERM, on which it drains as a single server does.
 - It re-raises the signal once it has drained, so the process ended as killed by SIGTERM (status 143), which
-  a supervisor reads as a crash. :func:`run_server` makes that last signal a no-op.
+  a supervisor reads as a crash, or, after Ctrl+C, with a KeyboardInterrupt (status 130, and the command
+  line's "nothing was written for the unfinished run"). :func:`run_server` makes that last signal a no-op.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import uvicorn
@@ -46,7 +47,17 @@ logger = logging.getLogger("uvicorn.error")  # the logger uvicorn configures, in
 
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn's server, stopping as the module docstring says."""
+    """uvicorn's server, stopping as the module docstring says; ``on_ready`` is called with the server's URL
+    once it listens (the port 0 asked resolved)."""
+
+    on_ready: Callable[[str], None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_ready is not None and self.servers and self.servers[0].sockets:
+            port = self.servers[0].sockets[0].getsockname()[1]
+            host = self.config.host or "0.0.0.0"
+            self.on_ready(f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}")
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -144,9 +155,18 @@ class DrainingWorkerSupervisor(WorkerSupervisor):
 
 
 def run_server(
-    app: Any, *, host: str, port: int, workers: int, grace_s: int, log_level: str = "info"
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    grace_s: int,
+    log_level: str = "info",
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve ``app`` (with several workers: an import string of an app factory) until SIGTERM or Ctrl+C.
+    """Serve ``app`` (with several workers: an import string of an app factory) until SIGTERM or Ctrl+C, then
+    return (the process ends with status 0 after either). ``on_ready``: called with the URL once one server
+    listens (one worker only).
 
     Raises:
         SystemExit: with status 3 when the server could not start, as ``uvicorn.run`` does.
@@ -162,7 +182,8 @@ def run_server(
     )
     if workers == 1:
         server = DrainingServer(config)
-        with _quiet_sigterm():
+        server.on_ready = on_ready
+        with _quiet_stop_signals():
             server.run()
         if not server.started:
             sys.exit(STARTUP_FAILURE)
@@ -196,11 +217,15 @@ def _supervisor_is_known() -> bool:
 
 
 @contextlib.contextmanager
-def _quiet_sigterm() -> Iterator[None]:
-    """SIGTERM handled by doing nothing: uvicorn restores this handler once it has drained, then raises the
-    signal again to end the process as the signal would have."""
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+def _quiet_stop_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT (Ctrl+C) handled by doing nothing: uvicorn restores these handlers once it has
+    drained, then raises the signal again to end the process as the signal would have: killed by SIGTERM
+    (143), or a KeyboardInterrupt that the command line reported as an unfinished run and status 130. A
+    server stopped either way has stopped as asked (status 0)."""
+    stops = (signal.SIGTERM, signal.SIGINT)
+    previous = {stop: signal.signal(stop, lambda signum, frame: None) for stop in stops}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)

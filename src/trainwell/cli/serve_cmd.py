@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from enum import Enum
@@ -71,7 +72,7 @@ def serve(
         int,
         typer.Option(
             help="Seconds to finish the requests under way on SIGTERM or Ctrl+C before stopping anyway; no new "
-            "connection is accepted meanwhile. After SIGTERM the command exits with status 0.",
+            "connection is accepted meanwhile. After either the command exits with status 0.",
             min=0,
         ),
     ] = 25,
@@ -102,10 +103,11 @@ def serve(
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
 
     Tabular models take JSON rows; vision models take images as base64 in JSON or as multipart file uploads.
-    SIGTERM stops it gracefully: the requests under way are answered (see --shutdown-grace).
+    SIGTERM or Ctrl+C stops it gracefully: the requests under way are answered (see --shutdown-grace).
     """
 
     def run() -> None:
+        started = time.monotonic()
         from trainwell.cli._early import need_model_directory
         from trainwell.core.errors import ConfigError
 
@@ -132,6 +134,7 @@ def serve(
                 f"`trainwell serve` needs the serve extra ({error.name} is not installed): "
                 "pip install 'trainwell[serve]'"
             ) from error
+        imported = time.monotonic()
 
         config = ServeConfig(
             max_batch=max_batch,
@@ -153,6 +156,7 @@ def serve(
                 stacklevel=1,
             )
         app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
+        loaded = time.monotonic()
         reason = None
         if backend.value == "auto" and app.state.backend == "torch":
             from trainwell.serve.backends import auto_choice_reason
@@ -165,8 +169,18 @@ def serve(
             + said,
             err=True,
         )
+
+        def ready(url: str) -> None:
+            # What the start-up took, for a readiness probe's budget (a minute on a busy machine was all
+            # "loading ...").
+            typer.echo(
+                f"ready on {url} after {time.monotonic() - started:.1f} s (imports {imported - started:.1f} s, "
+                f"model {loaded - imported:.1f} s)",
+                err=True,
+            )
+
         if workers == 1:
-            run_server(app, host=host, port=port, workers=1, grace_s=shutdown_grace)
+            run_server(app, host=host, port=port, workers=1, grace_s=shutdown_grace, on_ready=ready)
             return
         # Each worker process builds its own app from the environment (an app object cannot be shared), on the
         # backend "auto" resolved to here, so every worker runs the same engine.

@@ -17,12 +17,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from trainwell.serve._content_type import UnsupportedMediaType
-from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
+from trainwell.serve._middleware import BodyTooLarge, EncodedBody, body_problem
+from trainwell.serve.schema import ID_MISSING, MAX_STANDARD_DEVIATIONS
 
 #: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
@@ -41,13 +42,20 @@ _HINTS = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer validation errors and HTTP errors with :class:`~trainwell.serve.schema.ErrorResponse` bodies."""
+    """Answer validation errors and HTTP errors with :class:`~trainwell.serve.schema.ErrorResponse` bodies, and
+    ``/favicon.ico`` with 204 (no icon)."""
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnsupportedMediaType, _unsupported_media_type)  # type: ignore[arg-type]
     # Any other exception is a bug: answered in JSON like every other answer; starlette still raises it after the
     # answer is sent, so the server logs its traceback.
     app.add_exception_handler(Exception, _internal_error)
+    # A browser opening /docs asks for /favicon.ico: answered "no icon" (204), not a 404 in the log each visit.
+    app.add_api_route("/favicon.ico", _no_icon, methods=["GET", "HEAD"], include_in_schema=False)
+
+
+async def _no_icon() -> Response:
+    return Response(status_code=204)
 
 
 def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -73,9 +81,46 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
         elif kind in _HINTS:
             message = f"{message} ({_HINTS[kind]})"
         detail.append({"loc": loc, "field": field, "msg": message, "type": kind})
-    shown = "; ".join(f"{item['field']}: {item['msg']}" for item in detail[:MAX_IN_MESSAGE])
-    more = len(problems) - MAX_IN_MESSAGE
-    return {"message": shown + (f"; and {more} more problems" if more > 0 else ""), "detail": detail}
+    said = _message_parts(detail)
+    shown = "; ".join(said[:MAX_IN_MESSAGE])
+    more = max(0, len(said) - MAX_IN_MESSAGE) + len(problems) - len(detail)  # and those past MAX_LISTED
+    return {
+        "message": shown + (f"; and {more} more problem{'' if more == 1 else 's'}" if more > 0 else ""),
+        "detail": detail,
+    }
+
+
+def _message_parts(detail: list[dict[str, Any]]) -> list[str]:
+    """The one-line message's parts: an unknown field first (a misspelt input, which also explains the missing
+    one it stands for), then each row's missing inputs as one part (``rows.0: missing age, sex (...)``), then
+    the rest in order. A row of six missing inputs and one unknown field had the unknown one cut from the
+    message."""
+    missing: dict[str, list[dict[str, Any]]] = {}  # a row's dotted path -> its missing inputs
+    unknown: list[str] = []
+    parts: list[str | list[dict[str, Any]]] = []  # a row's missing inputs hold one place, the first's
+    for item in detail:
+        loc = item["loc"]
+        if item["type"] == "missing" and len(loc) > 1:
+            row = ".".join(str(part) for part in loc[:-1])
+            if row not in missing:
+                missing[row] = []
+                parts.append(missing[row])
+            missing[row].append(item)
+        elif item["type"] == "extra_forbidden":
+            unknown.append(f"{item['field']}: {item['msg']}")
+        else:
+            parts.append(f"{item['field']}: {item['msg']}")
+    said = list(unknown)
+    for part in parts:
+        if isinstance(part, str):
+            said.append(part)
+        elif len(part) == 1:
+            said.append(f"{part[0]['field']}: {part[0]['msg']}")
+        else:
+            row = ".".join(str(piece) for piece in part[0]["loc"][:-1])
+            names = ", ".join(str(item["loc"][-1]) for item in part)
+            said.append(f"{row}: missing {names} ({_HINTS['missing']})")
+    return said
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -99,10 +144,20 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
                 ),
                 status_code=400,
             )
+        if problem.get("type") == "missing" and len(loc) > 1 and loc[-1] in _id_inputs(request):
+            # A recommender's user or item left out of a row: the same advice as for null, not "send null".
+            problems.append({"loc": loc, "msg": ID_MISSING, "type": "id_missing"})
+            continue
         problems.append(
             {"loc": loc, "msg": _explained(problem, loc, _body_fields(request)), "type": problem.get("type")}
         )
     return JSONResponse(error_body(problems), status_code=422)
+
+
+def _id_inputs(request: Request) -> tuple[str, ...]:
+    """The inputs a row may not leave out nor send as null (a recommender's user and item column:
+    ``app.state.id_inputs``, set by :func:`~trainwell.serve.recommend.add_recommend_route`); ``()`` otherwise."""
+    return tuple(getattr(request.app.state, "id_inputs", ()))
 
 
 def _body_fields(request: Request) -> tuple[str, ...]:
@@ -266,6 +321,8 @@ async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
             f"{request.method} {request.url.path}: this endpoint takes {allowed} (GET /docs describes the "
             "endpoints)"
         )
+    if isinstance(error, BodyTooLarge | EncodedBody):  # raised while a route read a chunked body
+        return JSONResponse(error_body([body_problem(error)]), status_code=error.status_code)
     if error.status_code == 400 and error.__cause__ is not None:  # FastAPI's "error parsing the body"
         problem = unreadable_json_problem(error.__cause__)
         if problem is not None:

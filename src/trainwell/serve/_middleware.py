@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -231,12 +232,17 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
-async def _send_error(send: Send, error: HTTPException) -> None:
+def body_problem(error: BodyTooLarge | EncodedBody) -> dict[str, Any]:
+    """The problem a 413 or a 415 of this module lists in ``detail``, the same whether the middleware answers it
+    (``Content-Length`` over the limit) or the exception handlers do (a chunked body counted past it)."""
+    kind = "body_too_large" if error.status_code == 413 else "unsupported_media_type"
+    return {"loc": ["body"], "msg": str(error.detail).removeprefix("body: "), "type": kind}
+
+
+async def _send_error(send: Send, error: BodyTooLarge | EncodedBody) -> None:
     from trainwell.serve._errors import error_body  # the body every other error has
 
-    kind = "body_too_large" if error.status_code == 413 else "unsupported_media_type"
-    problem = {"loc": ["body"], "msg": str(error.detail).removeprefix("body: "), "type": kind}
-    body = json.dumps(error_body([problem]), separators=(",", ":")).encode()
+    body = json.dumps(error_body([body_problem(error)]), separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",

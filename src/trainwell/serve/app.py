@@ -73,7 +73,7 @@ from trainwell.serve.docs_page import install_docs
 from trainwell.serve.images import (
     ImageRequestError,
     accepted_formats,
-    decode_images,
+    decode_noted_images,
     image_request,
     images_request_model,
     pixel_count,
@@ -470,7 +470,7 @@ def _add_image_routes(
         max_images=config.max_images,
         forbid_extra_fields=config.forbid_extra_fields,
     )
-    decode = partial(decode_images, recipe=predictor.recipe)
+    decode = partial(decode_noted_images, recipe=predictor.recipe)
 
     summary = "Task, image size, formats, metrics, versions and limits"
     _health_and_metadata(app, metadata, summary, VisionMetadataResponse)
@@ -479,7 +479,7 @@ def _add_image_routes(
         "/predict",
         summary="Predict images",
         description="One answer per image, in order. Concurrent requests share model calls.",
-        response_model=response_model(predictor.task),
+        response_model=response_model(predictor.task, image_notes=True),
         responses=_IMAGE_ERRORS,
         openapi_extra={"requestBody": body_schema},
     )
@@ -494,9 +494,9 @@ def _add_image_routes(
             if refused is not None:
                 raise ImageRequestError(422, [refused])
             if pixel_count(items) <= INLINE_DECODE_PIXELS:
-                images = decode(items)
+                images, notes = decode(items)
             else:
-                images = await run_in_threadpool(decode, items)
+                images, notes = await run_in_threadpool(decode, items)
         except ImageRequestError as error:
             return JSONResponse(error_body(error.problems), status_code=error.status)
         try:
@@ -518,6 +518,9 @@ def _add_image_routes(
             return JSONResponse(error_body(problems), status_code=422)
         if _wants_at_least_one(asked.at_least_one, config):
             answers = with_likeliest_labels(predictor.task, answers)
+        for answer, note in zip(answers, notes, strict=True):  # not at the training size or mode: say so
+            if answer is not None:
+                answer.update(note)
         content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
 
@@ -588,7 +591,9 @@ def _description(predictor: ServablePredictor) -> str:
             f"Predictions of a trainwell vision model ({task.kind}).{classes} POST images to /predict as JSON "
             '{"images": ["<base64>", ...]}, as files in the multipart/form-data field "images" (or "file"), or '
             "one image as the body with its own Content-Type (image/png...); "
-            f'each is fitted to {height}x{width} as in training. Add "tta": true (a form field tta=true) for '
+            f"each is fitted to {height}x{width} as in training (its answer's resized_from, [width, height], and "
+            "converted_from, its mode, say where it was not at that size or in the training mode). "
+            'Add "tta": true (a form field tta=true) for '
             "test-time augmentation, as trainwell predict --tta. GET /metadata lists the formats and limits."
         )
     return (

@@ -38,7 +38,9 @@ __all__ = [
     "accepted_formats",
     "decode_image",
     "decode_images",
+    "decode_noted_images",
     "encoded_images",
+    "fitting_note",
     "image_request",
     "images_request_model",
     "pixel_count",
@@ -354,15 +356,25 @@ def decode_images(items: list[EncodedImage], recipe: ImageRecipe) -> list[np.nda
     Raises:
         ImageRequestError: 422 naming every image that is empty, undecodable or over :data:`MAX_IMAGE_PIXELS`.
     """
-    arrays, problems = [], []
+    return decode_noted_images(items, recipe)[0]
+
+
+def decode_noted_images(
+    items: list[EncodedImage], recipe: ImageRecipe
+) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+    """:func:`decode_images`, with each image's :func:`fitting_note` (what its answer adds)."""
+    arrays, notes, problems = [], [], []
     for item in items:
         try:
-            arrays.append(decode_image(item.data, recipe))
+            array, note = _decode(item.data, recipe)
         except ValueError as error:
             problems.append({"loc": item.loc, "msg": f"{item.shown}{error}", "type": "image_invalid"})
+            continue
+        arrays.append(array)
+        notes.append(note)
     if problems:
         raise ImageRequestError(422, problems)
-    return arrays
+    return arrays, notes
 
 
 def decode_image(data: bytes, recipe: ImageRecipe) -> np.ndarray:
@@ -372,6 +384,24 @@ def decode_image(data: bytes, recipe: ImageRecipe) -> np.ndarray:
         ValueError: Empty, not an image Pillow can decode, or larger than :data:`MAX_IMAGE_PIXELS`; the
             message says which.
     """
+    return _decode(data, recipe)[0]
+
+
+def fitting_note(size: tuple[int, int], mode: str, recipe: ImageRecipe) -> dict[str, Any]:
+    """What an image's answer adds when the image was not at the training size or mode, so a client can
+    distrust an answer for an image far from the training ones: ``resized_from`` (its ``[width, height]``
+    where it was not the training size) and ``converted_from`` (its Pillow mode, e.g. ``"RGB"`` sent to a
+    grayscale model, where it was not the training one); ``{}`` when it was both."""
+    note: dict[str, Any] = {}
+    width, height = size
+    if (height, width) != tuple(recipe.size):
+        note["resized_from"] = [width, height]
+    if mode != ("L" if recipe.channels == 1 else "RGB"):
+        note["converted_from"] = mode
+    return note
+
+
+def _decode(data: bytes, recipe: ImageRecipe) -> tuple[np.ndarray, dict[str, Any]]:
     from PIL import Image
 
     if not data:
@@ -389,10 +419,11 @@ def decode_image(data: bytes, recipe: ImageRecipe) -> np.ndarray:
                 f"is {width}x{height} pixels, over the limit of {MAX_IMAGE_PIXELS} pixels; send a "
                 "smaller image"
             )
+        note = fitting_note((width, height), image.mode, recipe)
         try:
             # From the bytes, as a file is read (a JPEG several times the model's size decoded scaled down by
             # libjpeg): the decoded image would give other pixels than `trainwell predict` of the same file.
-            return image_array(data, recipe.size, recipe.channels, recipe.resize)
+            return image_array(data, recipe.size, recipe.channels, recipe.resize), note
         except DECODE_ERRORS as error:
             raise _undecodable(error) from error
 

@@ -245,12 +245,50 @@ _CATEGORICAL_SCHEMA = {
 CategoricalValue = Annotated[Any, PlainValidator(_categorical_value), WithJsonSchema(_CATEGORICAL_SCHEMA)]
 
 
+def _category_value(spec: InputSpec) -> Any:
+    """:data:`CategoricalValue` for ``spec``; where its known values are not booleans, a JSON boolean is refused
+    (``"Pclass": true``, a client's bug, was scored and only flagged as unseen) and left out of the schema."""
+    if {"True", "False"} & set(spec.values):  # trained on true/false: a boolean is a known value
+        return CategoricalValue
+    numbers = bool(spec.values) and all(_is_number(value) for value in spec.values)
+    listed = ", ".join(value if numbers else repr(value) for value in spec.values[:5])
+    context = {
+        "name": spec.name,
+        "kind": "numbers" if numbers else "text",
+        "listed": listed + (", ..." if len(spec.values) > 5 else ""),
+    }
+
+    def check(value: Any) -> Scalar | None:
+        if isinstance(value, bool):
+            raise PydanticCustomError(
+                "category_boolean",
+                "got {sent}, a JSON boolean, but the known values of {name} are {kind} ({listed}): send one of "
+                "them, or null for a missing value (GET /metadata lists them)",
+                {**context, "sent": str(value).lower()},
+            )
+        return _categorical_value(value)
+
+    no_boolean = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]}
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(no_boolean)]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: A recommender's refusal of a row whose user or item is null, empty or left out (one advice for all three:
+#: a missing one was told to send null, then null was refused).
+ID_MISSING = "a recommender scores a user and an item: send both, not null"
+
+
 def _id_value(value: Any) -> Scalar:
     """A recommender's user or item: a JSON scalar, never null (a row without one scores nothing)."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise PydanticCustomError(
-            "id_missing", "a recommender scores a user and an item: send both, not null"
-        )
+        raise PydanticCustomError("id_missing", ID_MISSING)
     return cast(Scalar, _categorical_value(value))
 
 
@@ -358,7 +396,7 @@ def _row_field(spec: InputSpec) -> Any:
     if spec.kind == "categorical":
         # A typical row's value (the median is a continuous input's), not the first in the model's order
         example: Any = spec.typical if spec.typical is not None else spec.values[0] if spec.values else None
-        kind = IdValue if spec.required_value else CategoricalValue
+        kind = IdValue if spec.required_value else _category_value(spec)
         return Annotated[kind, Field(title=spec.name, description=_describe(spec), examples=[example])]
     bounds = {"minimum": spec.accepted_minimum, "maximum": spec.accepted_maximum}
     number = Annotated[
@@ -537,16 +575,47 @@ UNSEEN_FIELD: dict[str, Any] = {
 }
 
 
-def response_model(task: Task, *, recommender: bool = False, unseen: bool = False) -> type[BaseModel]:
+#: The fields an image's answer adds when the image was not at the training size or mode
+#: (:func:`trainwell.serve.images.fitting_note`): left out when it was.
+IMAGE_NOTE_FIELDS: dict[str, Any] = {
+    "resized_from": (
+        list[int] | None,
+        Field(
+            default=None,
+            description="The image's [width, height] where it was not the training size: it was fitted to that "
+            "size. Left out when it was the training size.",
+            examples=[[4000, 3000]],
+        ),
+    ),
+    "converted_from": (
+        str | None,
+        Field(
+            default=None,
+            description="The image's mode (RGB, RGBA, L, P...) where it was not the training one: it was converted "
+            "to that mode (L: grayscale). Left out when it was the training mode.",
+            examples=["RGB"],
+        ),
+    ),
+}
+
+
+def response_model(
+    task: Task, *, recommender: bool = False, unseen: bool = False, image_notes: bool = False
+) -> type[BaseModel]:
     """The body of a successful ``POST /predict``: ``{"predictions": [...]}``, one entry per row, in order.
 
     Classification entries are ``{"prediction": label, "probabilities": {label: p, ...}}`` (multilabel: the
     prediction is the list of labels at or above the threshold); regression entries are
     ``{"prediction": value}``, or ``{"prediction": {target: value, ...}}`` for several targets; a
     ``recommender``'s add ``known_user`` and ``known_item``; with ``unseen`` (a table model's), each adds
-    ``unseen``: the categorical values the model has no code for, by column.
+    ``unseen``: the categorical values the model has no code for, by column; with ``image_notes`` (an image
+    model's), each may add ``resized_from`` and ``converted_from`` (:data:`IMAGE_NOTE_FIELDS`).
     """
-    flags = {**(KNOWN_FIELDS if recommender else {}), **(UNSEEN_FIELD if unseen else {})}
+    flags = {
+        **(KNOWN_FIELDS if recommender else {}),
+        **(UNSEEN_FIELD if unseen else {}),
+        **(IMAGE_NOTE_FIELDS if image_notes else {}),
+    }
     if task.kind == "regression":
         names = list(task.target_names)
         if len(names) > 1:
