@@ -6,13 +6,17 @@ onnxruntime) happen inside the command so that ``trainwell --help`` stays instan
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trainwell.cli import _options as option
 from trainwell.cli._common import guarded, out_console
+
+if TYPE_CHECKING:
+    from trainwell.core.errors import ConfigError
 
 
 def export(
@@ -79,7 +83,13 @@ def export(
 
             headerless = header_names(names, metadata, sources[0], encoding)  # --names, or the fit's file's
             inputs = _check_inputs(model, metadata, sources, encoding, headerless)
-        report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
+        try:
+            report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
+        except OSError as error:
+            refusal = _unwritable_model(error)
+            if refusal is None:
+                raise
+            raise refusal from error
         shown = ", ".join(str(source) for source in sources)
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
         if report.unit == "tokens":  # a language model: streams read in windows, the state carried
@@ -141,6 +151,25 @@ def export(
             )
 
     guarded(run)
+
+
+def _unwritable_model(error: OSError) -> ConfigError | None:
+    """The error for a model directory ``export`` cannot write in (a read-only volume, a full disk): the one line
+    every command gives, with the advice that works here. There is no ``--out`` to write elsewhere:
+    ``model.onnx`` and its recorded check belong in the model directory, where ``serve`` and ``predict`` look
+    for them. ``None`` for any other OS error."""
+    from trainwell.cli._common import unwritable
+    from trainwell.core.errors import ConfigError
+
+    said = unwritable(error)
+    if said is None:
+        return None
+    where = said.split("; ", 1)[0]  # "cannot write in '<folder>': <reason>"
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return ConfigError(
+        f"{where}; {'free some space, or ' if full else ''}copy the model directory to a writable place and "
+        "export the copy (model.onnx is written beside the weights, where serve and predict read it)"
+    )
 
 
 def _refuse_encoding(encoding: str, metadata: dict[str, Any], data: bool) -> None:
