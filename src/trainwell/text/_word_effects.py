@@ -3,8 +3,9 @@
 Each of a text's first ``max_words`` words (split on white space, as a reader sees them) is replaced in turn by the
 unknown token ``xxunk``, and the text is scored again; a word's effect is how much the probability of the
 explained class falls without it: ``p(text) - p(text with the word unknown)``. Positive: the word pushed the
-prediction towards that class; negative: against it. All the variants of all the texts are scored together, in
-the predictor's batches, so a text of 60 words costs 61 rows of one forward pass, not 61 calls.
+prediction towards that class; negative: against it. The variants are scored together, in the predictor's batches
+(a sequence model's, texts of like length together), so a text of 60 words costs 61 rows of a forward pass, not
+61 calls.
 
 Why occlusion and not gradients: it needs nothing of the model but its predictions, so it reads an n-gram bag and
 an AWD-LSTM alike, and its number is a change in probability a user can check by editing the text. Its limits: a
@@ -36,6 +37,10 @@ __all__ = ["WordEffects", "explained_class", "word_effects", "word_summary"]
 
 #: Words of a text measured by default (those after it stay in the text, unmeasured).
 MAX_WORDS = 60
+
+#: Rows a call of a sequence model's predictor scores at most (of texts of like length; a longer text's variants
+#: are one call).
+BATCH_ROWS = 512
 
 #: Stripped from a word's ends before words are counted together ("great," is "great").
 PUNCTUATION = "\"'.,;:!?()[]{}<>*_-`‘’“”…"
@@ -100,6 +105,40 @@ def _still_decided(task: Any, probabilities: torch.Tensor, classes: np.ndarray) 
     return values[np.arange(len(values)), classes] >= limits[classes]
 
 
+def _scored(
+    predictor: TextPredictor, texts: list[str], variants: list[str], owners: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The activated outputs of the texts and of their variants (``owners``: the text of each, in order). A bag
+    scores them all in one call; a sequence model, texts of like length together: a batch is padded to its
+    longest text, so a short sentence's variants padded to a long review's length cost as much as the review's."""
+    if predictor.recipe.batch_format == "bag":
+        scored = predictor.predict_proba([*texts, *variants])
+        return scored[: len(texts)], scored[len(texts) :]
+    starts = np.searchsorted(owners, np.arange(len(texts) + 1))  # text i's variants: starts[i]:starts[i + 1]
+    whole: list[torch.Tensor | None] = [None] * len(texts)
+    occluded: list[torch.Tensor | None] = [None] * len(texts)
+    chunk: list[int] = []
+    by_length = np.argsort([len(text) for text in texts], kind="stable").tolist()
+    for position, index in enumerate(by_length):
+        chunk.append(index)
+        rows = sum(1 + starts[i + 1] - starts[i] for i in chunk)
+        following = by_length[position + 1] if position + 1 < len(by_length) else None
+        if following is not None and rows + 1 + starts[following + 1] - starts[following] <= BATCH_ROWS:
+            continue
+        scored = predictor.predict_proba(
+            [text for i in chunk for text in (texts[i], *variants[starts[i] : starts[i + 1]])]
+        )
+        offset = 0
+        for i in chunk:
+            size = int(starts[i + 1] - starts[i])
+            whole[i], occluded[i] = scored[offset : offset + 1], scored[offset + 1 : offset + 1 + size]
+            offset += 1 + size
+        chunk = []
+    return torch.cat([part for part in whole if part is not None]), torch.cat(
+        [part for part in occluded if part is not None]
+    )
+
+
 def word_effects(
     predictor: TextPredictor, texts: Sequence[str], *, max_words: int = MAX_WORDS
 ) -> list[WordEffects]:
@@ -130,6 +169,8 @@ def word_effects(
         )
     if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
         raise ConfigError(f"max_words must be a whole number >= 1; got {max_words!r}")
+    if not len(texts):
+        return []
     texts = predictor.texts(list(texts))  # checked: a blank text or a non-text is named
     split = [text.split() for text in texts]
     variants: list[str] = []
@@ -138,8 +179,7 @@ def word_effects(
         for position in range(min(len(words), max_words)):
             variants.append(" ".join([*words[:position], UNK, *words[position + 1 :]]))
             owners.append(index)
-    scored = predictor.predict_proba([*texts, *variants])  # one pass: the texts, then every variant
-    whole, occluded = scored[: len(texts)], scored[len(texts) :]
+    whole, occluded = _scored(predictor, texts, variants, np.asarray(owners, dtype=np.int64))
     classes, probability = explained_class(task, whole)
     owner = np.asarray(owners, dtype=np.int64)
     without = _class_probability(task, occluded, classes[owner])
