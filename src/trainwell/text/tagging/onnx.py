@@ -3,15 +3,17 @@
 The graph takes ``words``, ``casing`` (``(batch, time)``) and ``chars`` (``(batch, time, chars)``) of sentences
 **of one length** and answers the tag scores ``logits`` ``(batch, time, tags)``: packed sequences do not
 export, so sentences are grouped by length instead, which needs no padding at all and gives exactly the
-PyTorch model's scores. The decoding (Viterbi and the tag probabilities over the CRF's transitions, or over the
-per-word log-softmax with the scheme's rules) runs the same functions as the PyTorch predictor
-(:mod:`~trainwell.text.tagging.crf`) on weights read from ``model.safetensors``; no model is built.
+PyTorch model's scores. The groups' scores are then padded together, so sentences of many lengths are decoded
+in one pass, as the PyTorch predictor decodes them. The decoding (Viterbi and the tag probabilities over the
+CRF's transitions, or over the per-word log-softmax with the scheme's rules) runs the same functions as the
+PyTorch predictor (:mod:`~trainwell.text.tagging.crf`) on weights read from ``model.safetensors``;
+no model is built.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import ONNX_FILE, OUTPUT_NAME, import_onnxruntime, open_session
 from trainwell.text.tagging.crf import marginals, viterbi
 from trainwell.text.tagging.predictor import TaggerPredictor
-from trainwell.text.tagging.recipe import TaggingRecipe, tagging_batch
+from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 
 __all__ = ["INPUT_NAMES", "OnnxTaggerPredictor", "TaggerScores", "tagging_check"]
 
@@ -54,6 +56,22 @@ def _by_length(sentences: Sequence[Sequence[str]], size: int) -> list[np.ndarray
         for _, rows in sorted(groups.items())
         for start in range(0, len(rows), size)
     ]
+
+
+def _padded(groups: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
+    """Groups of rows and their scores ``(b, length, C)``, one length a group, as one batch: the rows, the scores
+    ``(B, T, C)`` zero after each sentence's words, and the mask of the words ``(B, T)``."""
+    width = max(scores.shape[1] for _, scores in groups)
+    total = sum(len(rows) for rows, _ in groups)
+    padded = np.zeros((total, width, groups[0][1].shape[2]), dtype=groups[0][1].dtype)
+    mask = np.zeros((total, width), dtype=bool)
+    start = 0
+    for rows, scores in groups:
+        padded[start : start + len(rows), : scores.shape[1]] = scores
+        mask[start : start + len(rows), : scores.shape[1]] = True
+        start += len(rows)
+    rows = np.concatenate([rows for rows, _ in groups])
+    return rows, torch.from_numpy(padded), torch.from_numpy(mask)
 
 
 def _synthetic_sentences(recipe: TaggingRecipe, seed: int = 0) -> list[list[str]]:
@@ -158,11 +176,23 @@ class OnnxTaggerPredictor(TaggerPredictor):
             self.start = self.start + state["crf.start"]
             self.end = state["crf.end"]
 
-    def _batches(self, sentences: list[list[str]]) -> list[np.ndarray]:
-        return _by_length(sentences, BATCH_SENTENCES)  # the graph reads sentences of one length
-
-    def _scores(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(run_tagger(self.session, words.numpy(), casing.numpy(), chars.numpy()))
+    def _scored(
+        self, sentences: list[list[str]], encoded: EncodedSentences
+    ) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
+        """The graph reads sentences of one length, so it runs once per length (at most :data:`BATCH_SENTENCES`
+        sentences a run); its scores are then padded together, shortest sentences first, into batches of about
+        :data:`BATCH_SENTENCES` for the decoding, which takes one step per word of a batch's longest sentence.
+        Decoding each length's group alone stepped through every distinct length in turn: a request of 25
+        CoNLL sentences took 19 s against 0.6 s for 25 copies of one sentence."""
+        pending: list[tuple[np.ndarray, np.ndarray]] = []
+        for rows in _by_length(sentences, BATCH_SENTENCES):
+            if pending and sum(len(done) for done, _ in pending) + len(rows) > BATCH_SENTENCES:
+                yield _padded(pending)
+                pending = []
+            words, casing, chars = tagging_batch(encoded, rows)
+            pending.append((rows, run_tagger(self.session, words.numpy(), casing.numpy(), chars.numpy())))
+        if pending:
+            yield _padded(pending)
 
     def _decode(self, scores: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         scores = scores.float() if self.crf else torch.log_softmax(scores.float(), dim=-1)

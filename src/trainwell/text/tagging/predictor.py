@@ -11,7 +11,7 @@ loads training code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ import torch
 
 from trainwell.core.errors import DataError
 from trainwell.export.predictor import Predictor
-from trainwell.text.tagging.recipe import TaggingRecipe, tagging_batch
+from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,25 +105,23 @@ class TaggerPredictor(Predictor):
         encoded = self.recipe.encode(kept)
         results: list[tuple[list[str], list[float]]] = [([], []) for _ in checked]
         classes = self.classes
-        for rows in self._batches(kept):
-            words, casing, chars = tagging_batch(encoded, rows)
-            mask = words != self.recipe.pad_id
-            paths, probabilities = self._decode(self._scores(words, casing, chars), mask)
+        for rows, scores, mask in self._scored(kept, encoded):
+            paths, probabilities = self._decode(scores, mask)
             chosen = probabilities.gather(2, paths.clamp(min=0).unsqueeze(2)).squeeze(2)
             for row, path, confidence in zip(rows, paths.tolist(), chosen.tolist(), strict=True):
                 length = len(kept[row])
                 results[keep[row]] = ([classes[i] for i in path[:length]], confidence[:length])
         return results
 
-    def _batches(self, sentences: list[list[str]]) -> list[np.ndarray]:
-        """Row indices of each forward pass."""
-        return [
-            np.arange(start, min(start + BATCH_SENTENCES, len(sentences)))
-            for start in range(0, len(sentences), BATCH_SENTENCES)
-        ]
-
-    def _scores(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
-        return self.model(words, casing, chars)
+    def _scored(
+        self, sentences: list[list[str]], encoded: EncodedSentences
+    ) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
+        """Each forward pass's rows, their tag scores ``(B, T, C)`` padded to the longest, and the mask of their
+        words ``(B, T)``: runs of :data:`BATCH_SENTENCES` sentences, in order (the LSTM packs them)."""
+        for start in range(0, len(sentences), BATCH_SENTENCES):
+            rows = np.arange(start, min(start + BATCH_SENTENCES, len(sentences)))
+            words, casing, chars = tagging_batch(encoded, rows)
+            yield rows, self.model(words, casing, chars), words != self.recipe.pad_id
 
     def _decode(self, scores: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Best paths ``(B, T)`` and every word's tag probabilities ``(B, T, C)``."""
