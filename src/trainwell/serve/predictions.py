@@ -227,6 +227,7 @@ def metadata_document(
         "backend": backend,
         "task": _task_info(task, config.at_least_one),
         "inputs": inputs,
+        "request_format": _rows_request_format(recipe),
         "dropped_columns": dict(recipe.dropped),
         "metrics": _metrics(metadata),
         "versions": _versions(metadata),
@@ -238,6 +239,15 @@ def metadata_document(
             "forbid_extra_fields": config.forbid_extra_fields,
         },
     }
+
+
+def _rows_request_format(recipe: Any) -> str:
+    """``request_format`` of a table model's or a recommender's ``GET /metadata``: the body ``POST /predict``
+    reads, as the other kinds of model say theirs."""
+    user, item = getattr(recipe, "user_col", None), getattr(recipe, "item_col", None)
+    if user is not None and item is not None:  # a recommender: both ids in every row, never null
+        return f'{{"rows": [{{"{user}": <user id>, "{item}": <item id>}}, ...]}}: both in every row, not null'
+    return '{"rows": [{"<input>": <value or null>, ...}, ...]}: every input in every row; null for a missing value'
 
 
 def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend: str) -> dict[str, Any]:

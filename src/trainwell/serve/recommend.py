@@ -105,6 +105,9 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
 def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> None:
     """Register ``POST /recommend`` on ``app`` for the ratings model ``predictor``."""
     request_type = recommend_request_model(forbid_extra_fields=config.forbid_extra_fields)
+    # A /predict row that leaves its user or item out gets the advice null gets (send both), not a table
+    # model's "send null for a missing value" (trainwell.serve._errors).
+    app.state.id_inputs = (predictor.recipe.user_col, predictor.recipe.item_col)
     companion = TorchCompanion(predictor)
     names: dict[str, str] | None = getattr(app.state, "item_names", None)
     companion.names = names

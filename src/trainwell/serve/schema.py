@@ -765,6 +765,7 @@ class MetadataResponse(BaseModel):
     )
     task: TaskInfo
     inputs: list[InputInfo]
+    request_format: str = Field(description="The body POST /predict reads.")
     dropped_columns: dict[str, str] = Field(description="Training columns the model does not use, with why.")
     metrics: dict[str, Scalar] = Field(description=METRICS_DOC)
     versions: Versions
