@@ -310,15 +310,21 @@ class Learner:
         }
 
     def _call(self, event: Event) -> None:
+        cancel: Exception | None = None  # one raised in an event every callback sees, raised once they have
         for callback, handler in self._handlers[event]:
             try:
                 handler(self)
-            except _CANCELS:
-                self._cancel_origin = (callback.name, event.value)
-                raise
+            except _CANCELS as raised:
+                if cancel is None:
+                    self._cancel_origin = (callback.name, event.value)
+                    cancel = raised
+                if event not in _SEEN_BY_EVERY_CALLBACK:
+                    raise
             except Exception as error:
                 error.add_note(f"raised in callback {callback.name} during event {event.value}")
                 raise
+        if cancel is not None:
+            raise cancel
 
     def show_training_loop(self, callbacks: Iterable[Callback] = ()) -> str:
         """Which callbacks run at each event, in order (printed and returned)."""
@@ -1313,6 +1319,11 @@ def _batch_problem(batch: Any, loader: Any) -> str:
 
 
 _CANCELS = (CancelBatch, CancelStep, CancelTrain, CancelValidate, CancelEpoch, CancelFit)
+#: Events every callback sees even when one of them cancels: a Cancel raised there (CancelFit in after_epoch, by a
+#: callback that stops the fit on its own rule) takes effect once the others have run, so the finished epoch is
+#: printed, logged, checkpointed and weighed for the best model whichever callback ends the fit, whatever its
+#: order. The first Cancel raised is the one raised.
+_SEEN_BY_EVERY_CALLBACK = frozenset({Event.after_epoch})
 #: Where each Cancel exception is caught: raised anywhere else, it would end the fit with nothing cancelled.
 _CANCEL_EVENTS = {
     "CancelBatch": "in a batch's events from before_batch to after_step (not after_batch)",
