@@ -1,4 +1,5 @@
-"""Where a tabular MLP's training batch spends its time, and torch's threads against the one thread it now runs on.
+"""Where a tabular MLP's (or a ratings model's) training batch spends its time, and torch's threads against the one
+thread it now runs on.
 
 A user's tour found the learning-rate finder's sweep on Titanic (900 rows) at ~86 ms a batch on 2 CPU cores, so
 that under ``--time`` it stopped for want of time. For Titanic (``Survived``) and Adult (``class``), read from
@@ -10,17 +11,26 @@ that under ``--time`` it stopped for want of time. For Titanic (``Survived``) an
   (zeroing the gradients, the callbacks of ``after_batch``);
 - **two variants**, each a fresh ``tabular_learner`` from the same seed, taking turns ``--repeats`` times so a
   busy spell slows both: *torch's threads* (the process's own setting, one per core: what a table's network
-  trained on before) and *one thread* (:class:`~trainwell.tabular.threads.OneThread`, what ``tabular_learner``
-  adds now). Each runs a sweep of ``--points`` batches (``lr_find``) and one epoch of ``fit`` (training and
+  trained on before) and *one thread* (:class:`~trainwell.callbacks.threads.OneThread`, what ``tabular_learner``
+  and ``collab_learner`` add now). Each runs a sweep of ``--points`` batches (``lr_find``) and one epoch of ``fit`` (training and
   validation); milliseconds of the clock and of CPU (both threads' counted) a sweep batch, seconds an epoch.
 
 Unlike the other benchmarks this one does not set ``torch.set_num_threads(1)`` for the whole run: the thread
 count is what it compares. The ratios are the result; absolute times depend on the machine and, as much, on
 its load: the penalty of torch's threads grows with the work other processes give the cores (the JSON keeps the
 one-minute load average after each run). Skips a data set with the reason when it is absent.
-Writes ``benchmarks/results/tabular_batch_speed.json``.
+
+The ratings cases are MovieLens 100k's ``u.data`` (``../shared/data/movielens_100k/ml-100k.tgz``) read as
+``trainwell fit`` reads it: ``movielens`` the ratings (``collab_learner``'s ``dot_bias``, 50 factors, batch 512,
+``valid_rmse`` kept beside the loss so the two variants' scores can be compared), ``movielens_implicit`` the same
+rows as implicit feedback (four drawn negatives a positive; ``hit@10`` and ``ndcg@10`` kept). A user's tour had
+found one MovieLens epoch at 45 s on two threads against 6.9 s on one at a load of 10.
+
+Writes ``benchmarks/results/tabular_batch_speed.json`` (``ratings_batch_speed.json`` when ``--sets`` names only
+ratings cases, so that the tables' last figures stay).
 
     python benchmarks/tabular_batch_speed.py --repeats 2 --points 30
+    python benchmarks/tabular_batch_speed.py --sets movielens,movielens_implicit --repeats 1
 """
 
 from __future__ import annotations
@@ -37,6 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, machine_info, median, print_table, write_results
 
 DATASETS = {"titanic": "Survived", "adult": "class"}
+#: The ratings cases: MovieLens 100k's ratings, and the same interactions as implicit feedback.
+RATINGS = {"movielens": False, "movielens_implicit": True}
+MOVIELENS = SHARED_DATA / "movielens_100k" / "ml-100k.tgz"
+#: What a ratings fit's history keeps beside the loss, to compare the two variants' scores.
+RATINGS_SCORES = ("rmse", "hit@10", "ndcg@10", "roc_auc")
 VARIANTS = ("torch's threads", "one thread")
 #: The events that close each part of a batch, in loop order, and the part each closes.
 PARTS = {
@@ -109,14 +124,25 @@ def loader_ms(loader: Any, epochs: int = 5) -> float:
 def learner(data: Any, variant: str) -> Any:
     import torch
 
+    from trainwell.callbacks.threads import OneThread
+    from trainwell.collab import collab_learner
     from trainwell.tabular import tabular_learner
-    from trainwell.tabular.threads import OneThread
 
     torch.manual_seed(0)
-    learn = tabular_learner(data, progress=False)
+    if data.application == "collab":
+        learn = collab_learner(data, n_factors=50, progress=False)
+    else:
+        learn = tabular_learner(data, progress=False)
     if variant == VARIANTS[0]:
         learn.remove_callback(OneThread)
     return learn
+
+
+def rows_of(loader: Any) -> int:
+    """Rows of one epoch of ``loader``: its tensors' (a table's, the ratings'), or counted (implicit feedback's
+    loader draws its negatives each epoch)."""
+    tensors = getattr(loader, "tensors", None)
+    return len(tensors[0]) if tensors is not None else sum(len(batch[-1]) for batch in loader)
 
 
 def timed(run: Any) -> tuple[float, float]:
@@ -135,7 +161,8 @@ def measure(data: Any, variant: str, points: int) -> dict[str, Any]:
 
     sweep_wall, sweep_cpu = timed(sweep)
     n = len(swept["result"].lrs)
-    epoch_wall, epoch_cpu = timed(lambda: learn.fit(1, 1e-3))
+    epoch_wall, epoch_cpu = timed(lambda: learn.fit(1, 1e-3 if data.application != "collab" else 5e-3))
+    row = learn.history[-1]
     return {
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "sweep_points": n,
@@ -144,7 +171,8 @@ def measure(data: Any, variant: str, points: int) -> dict[str, Any]:
         "epoch_s": epoch_wall,
         "epoch_cpu_s": epoch_cpu,
         "sweep_raw_losses": swept["result"].raw_losses,
-        "valid_loss": learn.history[-1]["valid_loss"],
+        "valid_loss": row["valid_loss"],
+        **{name: row[name] for name in RATINGS_SCORES if name in row},
     }
 
 
@@ -152,28 +180,54 @@ def breakdown(data: Any) -> dict[str, float]:
     """Milliseconds a training batch spends in each part (:data:`PARTS`), on one thread, over one epoch."""
     learn = learner(data, VARIANTS[1])
     split = _split_callback()
-    learn.fit(1, 1e-3, callbacks=[split])
+    learn.fit(1, 1e-3 if data.application != "collab" else 5e-3, callbacks=[split])
     return {part: seconds / split.batches * 1000 for part, seconds in split.seconds.items()}
+
+
+def case_data(name: str) -> Any:
+    """The bundle of case ``name`` as ``trainwell fit`` builds it, or ``None`` (said) when its data is absent."""
+    folder = SHARED_DATA / name if name in DATASETS else MOVIELENS
+    if not folder.exists():
+        print(f"skipped {name}: needs {folder} (the shared datasets are not shipped with the repository)")
+        return None
+    if name in DATASETS:
+        from trainwell.tabular import tabular_data
+
+        return tabular_data(folder, DATASETS[name], seed=0)
+    from trainwell.collab import ratings_data
+    from trainwell.collab.data import read_ratings
+    from trainwell.core.archives import unpacked
+
+    frame = read_ratings(Path(unpacked(MOVIELENS)) / "u.data")
+    if RATINGS[name]:
+        return ratings_data(frame[["user", "item", "timestamp"]], implicit=True, seed=0)
+    return ratings_data(frame, seed=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--points", type=int, default=30, help="batches of each learning-rate sweep")
+    parser.add_argument(
+        "--sets",
+        default=",".join([*DATASETS, *RATINGS]),
+        help=f"comma-separated cases among {', '.join([*DATASETS, *RATINGS])}",
+    )
     args = parser.parse_args()
+    sets = [name.strip() for name in args.sets.split(",") if name.strip()]
+    unknown = [name for name in sets if name not in DATASETS and name not in RATINGS]
+    if unknown:
+        parser.error(f"--sets: unknown case {unknown[0]!r}; the cases are {', '.join([*DATASETS, *RATINGS])}")
     import trainwell  # noqa: F401, I001  (before torch: it sets the OpenMP spin count torch's threads read)
     import torch
-    from trainwell.tabular import tabular_data
 
     warnings.filterwarnings("ignore")  # the tables' notes on ID columns and words, said by every fit
     threads = torch.get_num_threads()
     results: dict[str, Any] = {}
-    for name, target in DATASETS.items():
-        folder = SHARED_DATA / name
-        if not folder.is_dir():
-            print(f"skipped {name}: needs {folder} (the shared datasets are not shipped with the repository)")
+    for name in sets:
+        data = case_data(name)
+        if data is None:
             continue
-        data = tabular_data(folder, target, seed=0)
         torch.set_num_threads(1)
         loader = loader_ms(data.train)
         parts = breakdown(data)
@@ -186,7 +240,9 @@ def main() -> None:
                 # Each variant leaves the process's setting as it found it.
                 assert torch.get_num_threads() == threads
         results[name] = {
-            "rows": len(data.train.tensors[0]),
+            "rows": rows_of(
+                data.train
+            ),  # a ratings case: rows a training epoch reads, drawn negatives included
             "batch_size": data.train.batch_size,
             "batches_per_epoch": len(data.train),
             "loader_ms_per_batch": loader,
@@ -202,12 +258,17 @@ def main() -> None:
             ("sweep_cpu_ms_per_batch", "sweep, CPU ms a batch"),
             ("epoch_s", "fit epoch, s"),
             ("epoch_cpu_s", "fit epoch, CPU s"),
+            *(
+                (score, f"valid {score}")
+                for score in RATINGS_SCORES
+                if score in result["runs"][VARIANTS[1]][0]
+            ),
         ):
             before = median([run[key] for run in result["runs"][VARIANTS[0]]])
             after = median([run[key] for run in result["runs"][VARIANTS[1]]])
             rows.append([f"{name} (batch {result['batch_size']})", label, before, after, before / after])
     print_table(
-        f"Tabular MLP, median of {args.repeats}, torch's {threads} threads against one "
+        f"Tables' MLP and ratings models, median of {args.repeats}, torch's {threads} threads against one "
         f"(load average {machine_info()['load_average_1min']:.1f})",
         ["table", "measure", VARIANTS[0], VARIANTS[1], "ratio"],
         rows,
@@ -231,11 +292,12 @@ def main() -> None:
         )
         print(f"{name}: one thread's sweeps give the same losses in every repeat: {same}")
     path = write_results(
-        "tabular_batch_speed",
+        "tabular_batch_speed" if any(name in DATASETS for name in results) else "ratings_batch_speed",
         {
             "machine": machine_info(torch_threads=threads),
             "repeats": args.repeats,
             "points": args.points,
+            "load_average_1min_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
             "results": results,
         },
     )

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.closed_form import ClosedForm
+from trainwell.callbacks.threads import pass_threads, with_one_thread
 from trainwell.collab.data import chosen_items
 from trainwell.collab.models import fill_seen, register_seen
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.kept_predictions import weights_state
-from trainwell.learner.learner import Learner
+from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.models.registry import accepts_option, create_model
 
 if TYPE_CHECKING:
@@ -88,6 +89,11 @@ def collab_learner(
         ease_lambda: EASE's regularisation; ``None`` chooses it on an inner hold-out of the training
             interactions (``ease`` only).
         **learner_kwargs: Passed to :class:`~trainwell.Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``...).
+
+    A model trained by gradient trains and is evaluated on one CPU thread
+    (:class:`~trainwell.callbacks.threads.OneThread`, in ``learn.callbacks``): its batches are a few small
+    embedding operators, whose parallel regions cost more than they save, several times more on busy cores;
+    ``learn.remove_callback(OneThread)`` gives it every thread torch takes.
     """
     if data.application != "collab":
         raise ConfigError(f"collab_learner needs data from ratings_data, got a {data.application!r} bundle")
@@ -110,6 +116,8 @@ def collab_learner(
     callbacks = [*learner_kwargs.pop("callbacks", ()), UnknownAsAverage()]
     if getattr(model, "closed_form", False):
         callbacks.append(ClosedForm())
+    else:  # EASE's scoring is one large product, which threads do speed
+        callbacks = with_one_thread(callbacks)
     if data.task.kind == "regression" and data.valid is not None:
         from trainwell.collab.baselines import BiasBaselineScore
 
@@ -122,7 +130,7 @@ def collab_learner(
         if learner_kwargs.get("metrics") is None:
             learner_kwargs["metrics"] = ["roc_auc"]  # accuracy and F1 mean nothing against drawn negatives
     default_lr, default_wd = default_settings(data)
-    learn = Learner(
+    learn = CollabLearner(
         model,
         data,
         lr=default_lr if lr is None else lr,
@@ -132,6 +140,21 @@ def collab_learner(
     )
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+class CollabLearner(Learner):
+    """A Learner of a ratings or implicit-feedback model whose evaluation passes keep to one thread while its fits
+    do (:func:`~trainwell.callbacks.threads.pass_threads`)."""
+
+    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
+        with pass_threads(self):
+            return super().validate(loader)
+
+    def get_preds(
+        self, loader: Any = VALIDATION_SET, *, activate: bool = True, with_targets: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        with pass_threads(self):
+            return super().get_preds(loader, activate=activate, with_targets=with_targets)
 
 
 def _fit_ease(data: DataBundle, lam: float | None) -> tuple[Any, dict[str, Any]]:
