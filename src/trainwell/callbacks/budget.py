@@ -28,7 +28,8 @@ from trainwell.core.duration import DURATION_EXAMPLES as DURATION_EXAMPLES
 from trainwell.core.duration import parse_duration
 from trainwell.core.errors import ConfigError
 from trainwell.core.numbers import format_epochs
-from trainwell.learner.events import Callback, CancelFit, CancelTrain
+from trainwell.core.warn import warn
+from trainwell.learner.events import Callback, CancelFit, CancelTrain, CancelValidate
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -54,6 +55,11 @@ REPLAN_SECONDS = 0.005
 #: A plan that would end this share of its batches (or less) into a new epoch ends at the epoch boundary
 #: instead: a last epoch of a batch or two adds a noisy row to the history and a validation for nothing.
 WHOLE_EPOCH_SLACK = 0.05
+#: The most of a fit's time one validation pass may take: a pass that would take longer reads only its first
+#: batches, the same ones every epoch (so that the epochs' scores stay comparable), and says so once. CoNLL-2003's
+#: 3,250 validation sentences took over 2 minutes on a loaded 2-core machine: under ``--time 1m`` the first epoch
+#: ran 3 minutes, and the few batches the plan had left for training scored entity F1 0.
+VALID_SHARE = 0.2
 #: A budget is said to be overrun when the fits took this share of it, and at least this many seconds, more.
 OVERRUN_SLACK, OVERRUN_SLACK_S = 0.1, 2.0
 
@@ -138,6 +144,7 @@ class TimeBudget(Callback):
         self.after_ended: float | None = None
         self._next_share = 1.0
         self._idle_since: float | None = None  # set by start(): from then on, time between fits counts too
+        self.started_at: float | None = None  # time.monotonic() when start() was called
         self._fit_start = 0.0
         self._fit_limit = 0.0
         self._planned = self._per_epoch = 1
@@ -151,9 +158,13 @@ class TimeBudget(Callback):
         self._outside = 0.0
         self._longest_outside = 0.0  # the longest time an epoch spent outside training, for the summary
         self._valid_guess = 0.0
-        self._valid_cap = (
-            math.inf
-        )  # seconds a validation pass keeps to (bound_validation), for the first plan
+        self._valid_cap = math.inf  # seconds a validation pass keeps to, for the first plan
+        self._bounded_elsewhere = False  # a callback bounds the validation pass itself (bound_validation)
+        #: ``(read, total)``: each validation pass reads only its first ``read`` batches of ``total``, the budget
+        #: not holding a whole pass (:data:`VALID_SHARE`); ``None`` while the passes read every batch.
+        self.valid_batches: tuple[int, int] | None = None
+        self._valid_start = 0.0
+        self._valid_read = 0
         self._progress = 0.0  # the schedules' progress for the next training batch (learn.progress)
         self._cut = False  # whether this fit's plan has been below the one asked for (progress then kept)
         self._closed = False  # whether the last training batch was the plan's last (the schedule's end)
@@ -182,6 +193,7 @@ class TimeBudget(Callback):
         alone (:func:`_validation_guess`) would keep time for a whole pass. Once an epoch is timed, its measured
         time is used, as always."""
         self._valid_cap = positive_number(self.name, "seconds", seconds, example="12")
+        self._bounded_elsewhere = True
 
     def start(self) -> TimeBudget:
         """Count from now, the time between fits included: the fits then end within ``seconds`` of this call.
@@ -189,9 +201,10 @@ class TimeBudget(Callback):
         The one-call pipelines (``fit_table(..., time_budget=)``...) start their budget as they begin, so that
         reading the data and the learning-rate finder come out of it too; writing the model comes after. The
         process's one-off imports for training (:func:`load_training_imports`) come before: they are not the
-        fit's time."""
+        fit's time. ``started_at``: when the count began, on :func:`time.monotonic`'s clock."""
         load_training_imports()
         self._idle_since = self._clock()
+        self.started_at = time.monotonic()  # for a command's line on where its time went (cli._training)
         return self
 
     def share_next_fit(self, fraction: float) -> None:
@@ -241,8 +254,10 @@ class TimeBudget(Callback):
             ran = f"all {planned:,} batches" if trained == planned else f"{trained:,} of {planned:,} batches"
             took = format_duration(seconds)
             if took == budget:  # "the 20s budget was not reached: ... in 20s" read as a contradiction
-                return f"the {budget} budget was just enough: {ran} in {seconds:.1f}s{since}"
-            return f"the {budget} budget was not reached: {ran} in {took}{since}"
+                return (
+                    f"the {budget} budget was just enough: {ran} in {seconds:.1f}s{since}{self._validated()}"
+                )
+            return f"the {budget} budget was not reached: {ran} in {took}{since}{self._validated()}"
 
         per_epoch = self.fits[-1]["batches_per_epoch"]
         if len(self.fits) == 1 and per_epoch:
@@ -251,7 +266,14 @@ class TimeBudget(Callback):
         else:
             what = f"{trained:,} of the {planned:,} batches planned"
         said = f"the {budget} budget trained {what} {self._schedule_end()} in {format_duration(seconds)}"
-        return said + since + self._overrun(seconds)
+        return said + since + self._overrun(seconds) + self._validated()
+
+    def _validated(self) -> str:
+        """What to add when the validation passes read only their first batches (:attr:`valid_batches`)."""
+        if self.valid_batches is None:
+            return ""
+        read, total = self.valid_batches
+        return f"; each validation pass read the first {read:,} of its {total:,} batches"
 
     def _schedule_end(self) -> str:
         """How the schedule ended: fitted to the budget (its last batch at the schedule's end), or cut short by a
@@ -298,7 +320,10 @@ class TimeBudget(Callback):
         self._planned = learn.planned_iterations
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
         self._valid_guess = _validation_guess(learn)
-        self._valid_cap = math.inf
+        # A validation pass keeps to a share of the fit's time (one process: in a distributed fit every process
+        # would have to agree on where to stop); a callback that bounds it itself says so (bound_validation).
+        self._valid_cap = VALID_SHARE * self._fit_limit if self._group is False else math.inf
+        self._bounded_elsewhere = False
         self._progress = learn.iteration / max(1, learn.n_iterations)
         self._cut = False
         self._closed = False
@@ -358,8 +383,15 @@ class TimeBudget(Callback):
         self._mark = None
         self._train_start = self._clock()
 
+    def before_validate(self, learn: Learner) -> None:
+        self._valid_start = self._clock()
+        self._valid_read = 0
+
     def before_batch(self, learn: Learner) -> None:
-        if self._sweep or not learn.training:
+        if self._sweep:
+            return
+        if not learn.training:
+            self._bound_validation(learn)
             return
         now = self._clock()
         if self._mark is not None:
@@ -402,6 +434,30 @@ class TimeBudget(Callback):
             learn.progress = self._progress if left > 1 else 1.0
             self._progress += (1.0 - self._progress) / left
         self._closed = left <= 1
+
+    def _bound_validation(self, learn: Learner) -> None:
+        """Before a validation batch: stop the pass when the batches it reads are fixed and read, or when this
+        batch, at the pass's speed so far, would take it past :data:`VALID_SHARE` of the fit's time; that many
+        batches are then every later pass's (:attr:`valid_batches`)."""
+        if self._bounded_elsewhere or self._valid_cap == math.inf:
+            return
+        total = _length(learn.loader)
+        if self.valid_batches is not None:
+            if self._valid_read >= self.valid_batches[0]:
+                raise CancelValidate
+        elif self._valid_read and total is not None and self._valid_read < total:
+            spent = self._clock() - self._valid_start
+            if spent + spent / self._valid_read > self._valid_cap:
+                self.valid_batches = (self._valid_read, total)
+                whole = spent * total / self._valid_read
+                warn(
+                    f"the {format_duration(self.seconds)} time budget holds no whole validation pass (one would "
+                    f"take about {format_duration(whole)}): each epoch validates on the first "
+                    f"{self._valid_read:,} of its {total:,} batches, {VALID_SHARE:.0%} of the fit's time at most "
+                    "(give more time to validate on every batch)"
+                )
+                raise CancelValidate
+        self._valid_read += 1
 
     def after_train(self, learn: Learner) -> None:
         if self._sweep:
@@ -560,6 +616,14 @@ def _rows_of_this_fit(learn: Learner) -> int:
     recorder = getattr(learn, "recorder", None)
     fit = getattr(recorder, "fit_count", None)
     return sum(1 for row in learn.history if row.get("fit") == fit) if fit is not None else 0
+
+
+def _length(loader: Any) -> int | None:
+    """The batches ``loader`` gives, when it can say."""
+    try:
+        return len(loader)
+    except TypeError:
+        return None
 
 
 def _validation_guess(learn: Learner) -> float:

@@ -184,13 +184,26 @@ class CommandTime:
         }
         for what in sorted(after, key=lambda key: list(named).index(key) if key in named else len(named)):
             parts.append(f"{format_duration(after[what])} {named.get(what, what)}")
-        # What came after the writing (the results' tables, their confidence intervals), and the rest: starting
-        # up (the training stack's imports come before the budget starts) and, between the training and the
-        # writing, what is not timed (a language model's cache tuning, choosing thresholds).
+        # What came after the writing (the results' tables, their confidence intervals); before the budget's
+        # clock, starting up (the interpreter, the imports of the training stack); and the rest: between the
+        # training and the writing, what is not timed on its own (the validation results, the curves' plots,
+        # choosing thresholds, a language model's cache tuning).
         reporting = total - (budget.after_ended - self.started) if budget.after_ended is not None else 0.0
-        rest = total - budget.used - sum(after.values()) - reporting
+        started_at = getattr(budget, "started_at", None)
+        starting = max(0.0, started_at - self.started) if started_at is not None else 0.0
+        rest = total - starting - budget.used - sum(after.values()) - reporting
         if reporting >= 0.5:
             parts.append(f"{format_duration(reporting)} reporting the results")
-        if rest >= 0.5:
-            parts.append(f"{format_duration(rest)} starting up and the rest")
+        if started_at is None:
+            if rest >= 0.5:
+                parts.append(f"{format_duration(rest)} starting up and the rest")
+        else:
+            if starting >= 0.5:
+                parts.append(
+                    f"{format_duration(starting)} before --time's clock (starting up, a look at the data)"
+                )
+            if rest >= 0.5:
+                parts.append(
+                    f"{format_duration(rest)} after the training (validation results, plots, thresholds)"
+                )
         return f"the command took {format_duration(total)}: {', '.join(parts)}"
