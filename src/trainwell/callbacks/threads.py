@@ -8,7 +8,8 @@ the region's threads wait on one another: on 2 cores busy with other work (a loa
 took 91 ms of CPU and 309 ms on the clock with torch's two threads, against 5 ms and 21 ms with one, so the
 learning-rate finder's sweep under ``--time`` stopped for want of time on a table of 900 rows; an Adult batch of
 256 rows took 106 ms of CPU against 8 ms; an epoch of MovieLens 100k's ratings took 57 s against 9.2 s (load
-8.5), as implicit feedback 72 s against 12 s. ``benchmarks/tabular_batch_speed.py`` measures both side by side
+8.5) and 14.5 s against 3.0 s (load 11, median of 2), as implicit feedback 72 s against 12 s and 40 s against
+10 s, the scores the same to the last digit. ``benchmarks/tabular_batch_speed.py`` measures both side by side
 (6 to 11 times faster on one thread at a load of 7; 3 to 10 times at 5), tables and ratings: the penalty grows
 with the load. A table's or ratings' batches are slices of whole tensors
 (:class:`~trainwell.data.loader.TensorLoader`), about 0.01 ms each: the loading was never the cost (implicit
