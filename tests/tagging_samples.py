@@ -108,3 +108,27 @@ def export_small_tagger(folder: Path) -> Path:
     learn = tagging_learner(data, arch_config=SMALL_TAGGER, progress=False)
     learn.fit_one_cycle(1)
     return learn.export(folder / "m")
+
+
+CONLL_CLASSES = ["O", "B-LOC", "I-LOC", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+
+
+def random_crf(seed: int, batch: int, length: int, scale: float):  # type: ignore[no-untyped-def]
+    """Random CRF inputs over CoNLL's nine IOB2 tags, for a seed: ``(scores, mask, transitions, start, end)``,
+    emission scores of ``scale`` standard deviations, ragged lengths (the first sentence the longest) and the
+    transitions IOB2 forbids made very costly (-1e4)."""
+    import torch
+
+    from trainwell.text.tagging.crf import allowed_transitions
+
+    generator = torch.Generator().manual_seed(seed)
+    n_tags = len(CONLL_CLASSES)
+    scores = torch.randn(batch, length, n_tags, generator=generator) * scale
+    lengths = torch.randint(1, length + 1, (batch,), generator=generator)
+    lengths[0] = length
+    mask = torch.arange(length)[None] < lengths[:, None]
+    follows, starts = allowed_transitions(CONLL_CLASSES)
+    transitions = torch.randn(n_tags, n_tags, generator=generator) + (~follows) * -1e4
+    start = torch.randn(n_tags, generator=generator) + (~starts) * -1e4
+    end = torch.randn(n_tags, generator=generator)
+    return scores, mask, transitions, start, end

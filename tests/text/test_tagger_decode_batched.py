@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import torch
 
-from tagging_samples import entity_sentences
+from tagging_samples import entity_sentences, random_crf
 from trainwell.export import load
 from trainwell.text import tagging_data, tagging_learner
-from trainwell.text.tagging.crf import allowed_transitions, marginals, viterbi
+from trainwell.text.tagging.crf import marginals, viterbi
 
 pytest.importorskip("onnxruntime", reason="ONNX export is an optional extra: pip install 'trainwell[onnx]'")
 
@@ -23,7 +23,6 @@ from trainwell.export.onnx import export_onnx
 from trainwell.text.tagging.onnx import OnnxTaggerPredictor
 
 SMALL = {"word_dim": 16, "char_dim": 8, "char_filters": 8, "casing_dim": 4, "hidden": 16, "dropout": 0.1}
-CONLL_CLASSES = ["O", "B-LOC", "I-LOC", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
 
 
 class CountingOnnxTagger(OnnxTaggerPredictor):
@@ -106,16 +105,7 @@ def _torch_reference(scores: Any, mask: Any, transitions: Any, start: Any, end: 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_numpy_decoding_gives_what_the_torch_operators_gave(seed: int) -> None:
-    generator = torch.Generator().manual_seed(seed)
-    batch, length = 9, [1, 4, 23, 60][seed]
-    scores = torch.randn(batch, length, len(CONLL_CLASSES), generator=generator) * 4
-    lengths = torch.randint(1, length + 1, (batch,), generator=generator)
-    lengths[0] = length
-    mask = torch.arange(length)[None] < lengths[:, None]
-    follows, starts = allowed_transitions(CONLL_CLASSES)
-    transitions = torch.randn(len(CONLL_CLASSES), len(CONLL_CLASSES), generator=generator) + (~follows) * -1e4
-    start = torch.randn(len(CONLL_CLASSES), generator=generator) + (~starts) * -1e4
-    end = torch.randn(len(CONLL_CLASSES), generator=generator)
+    scores, mask, transitions, start, end = random_crf(seed, 9, [1, 4, 23, 60][seed], scale=4)
     paths, probabilities = _torch_reference(scores, mask, transitions, start, end)
     assert torch.equal(viterbi(scores, mask, transitions, start, end), paths)
     found = marginals(scores, mask, transitions, start, end)

@@ -12,16 +12,15 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from tagging_samples import entity_sentences
+from tagging_samples import CONLL_CLASSES, entity_sentences, random_crf
 from trainwell.core.errors import ConfigError
 from trainwell.metrics._spans import batch_entity_spans, entity_spans_from_ids, span_table
 from trainwell.metrics.tagging import entity_counts
 from trainwell.text import tagging_data
-from trainwell.text.tagging.crf import allowed_transitions, viterbi
+from trainwell.text.tagging.crf import viterbi
 from trainwell.text.tagging.models import BiLSTMTagger, distinct_rows
 
 SMALL = {"word_dim": 16, "char_dim": 8, "char_filters": 8, "casing_dim": 4, "hidden": 16, "dropout": 0.1}
-CONLL_CLASSES = ["O", "B-LOC", "I-LOC", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
 
 
 # ------------------------------------------------------------------------------------------------ references
@@ -216,16 +215,7 @@ def test_conll2003_validation_batches_compute_as_before(shared_data: Path) -> No
 # ------------------------------------------------------------------------------------------------ viterbi
 @pytest.mark.parametrize("seed", range(6))
 def test_viterbi_returns_the_paths_it_did(seed: int) -> None:
-    generator = torch.Generator().manual_seed(seed)
-    batch, length = 7, [1, 2, 9, 30, 5, 17][seed]
-    scores = torch.randn(batch, length, len(CONLL_CLASSES), generator=generator) * 3
-    lengths = torch.randint(1, length + 1, (batch,), generator=generator)
-    lengths[0] = length
-    mask = torch.arange(length)[None] < lengths[:, None]
-    follows, starts = allowed_transitions(CONLL_CLASSES)
-    transitions = torch.randn(len(CONLL_CLASSES), len(CONLL_CLASSES), generator=generator) + (~follows) * -1e4
-    start = torch.randn(len(CONLL_CLASSES), generator=generator) + (~starts) * -1e4
-    end = torch.randn(len(CONLL_CLASSES), generator=generator)
+    scores, mask, transitions, start, end = random_crf(seed, 7, [1, 2, 9, 30, 5, 17][seed], scale=3)
     assert torch.equal(
         viterbi(scores, mask, transitions, start, end),
         reference_viterbi(scores, mask, transitions, start, end),
