@@ -623,9 +623,12 @@ def _read_table_or_ratings(
     predictor: Any, source: Path, encoding: str, errors: str, given: list[str] | None = None
 ) -> Any:
     from trainwell.data.io import read_table
+    from trainwell.data.tables import labels_as_written
 
     if getattr(predictor, "application", None) != "collab" or given is not None:
-        return read_table(source, names=given, encoding=encoding, encoding_errors=errors)
+        # a multi-label target of ids ('0,1' with --label-delim ,) read as fit read it, not as the number 0.1
+        kept = labels_as_written(getattr(predictor, "task", None))
+        return read_table(source, names=given, encoding=encoding, encoding_errors=errors, as_written=kept)
     from trainwell.collab.data import read_ratings
 
     recipe = predictor.recipe

@@ -78,6 +78,9 @@ _FLAG_FORMS = {
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
 # "::" is MovieLens 1M's and 10M's (ratings.dat: 1::1193::5::978300760), read by pandas' Python parser.
 _OTHER_DELIMITERS = (";", "\t", "|", ",", "::")
+#: How a predictor's errors name rows given in memory (a DataFrame, dicts); rows it read from a file go by the
+#: file's path (:func:`trainwell.data.tables.rows_source`).
+INPUT_ROWS = "the input rows"
 _MAX_LISTED_COLUMNS = 30
 _SNIFFED_LINES = 5
 # A number written with a decimal comma, optionally with dots between thousands: 0,25 or -1.234,5 (or 1.234).
@@ -340,7 +343,8 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
 def one_column_error(columns: Sequence[str], missing: Sequence[str], source: str) -> str | None:
     """The error for a table read as one column whose name holds the ``missing`` names between the same
     characters (``'age city income y'``): a file whose delimiter is not one the reader knows (spaces, ``:``), where
-    "columns are: age city income y" read as four columns found and one missing; else ``None``."""
+    "columns are: age city income y" read as four columns found and one missing; else ``None``. Rows a predictor
+    was given in memory (``source`` :data:`INPUT_ROWS`) were read by the caller: it is told how to split them."""
     if len(columns) != 1:
         return None
     name = columns[0]
@@ -353,6 +357,13 @@ def one_column_error(columns: Sequence[str], missing: Sequence[str], source: str
     if len(parts) < 2 or not any(wanted in [part.strip() for part in parts] for wanted in missing):
         return None
     said = "spaces" if spaced else repr(delimiter)
+    if source == INPUT_ROWS:  # a DataFrame of a space-delimited file read on commas: no file of ours to name
+        split = "sep=r'\\s+'" if spaced else f"sep={delimiter!r}"
+        return (
+            f"{source} hold one column ({name[:60]!r}), the column names between {said}: split it into columns "
+            f"(pandas.read_csv(path, {split}) reads such a file), or pass the path of the file re-saved with "
+            "commas or tabs"
+        )
     return (
         f"{source} was read as one column ({name[:60]!r}): its delimiter ({said}) is not one of , ; tab | ::; "
         "re-save it with commas or tabs"

@@ -19,15 +19,21 @@ from trainwell.data.task import Task
 if TYPE_CHECKING:
     import pandas as pd
 
+#: The key of a DataFrame's ``attrs`` that holds the path :func:`rows_frame` read it from.
+_READ_FROM = "trainwell_read_from"
+
 
 def rows_frame(
     rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series | str | os.PathLike[str],
     what: str = "rows",
+    *,
+    task: Task | None = None,
 ) -> pd.DataFrame:
     """``rows`` as a DataFrame: a DataFrame as is, a list of ``{column: value}`` dicts, one row alone as a
     ``{column: value}`` dict (what a JSON object decodes to) or a Series (``table.iloc[0]``, index kept), or the
     path of a table file (CSV, TSV, Parquet, JSON...: :func:`~trainwell.read_table`), as ``trainwell predict``
-    reads it."""
+    reads it: the model's ``task``'s target column kept as written (:func:`labels_as_written`), and the path
+    kept for errors to name (:func:`rows_source`)."""
     import pandas as pd
 
     if isinstance(rows, (str, os.PathLike)):
@@ -40,7 +46,8 @@ def rows_frame(
                 f"{what} {shown!r} is no file; pass the path of a table file (CSV, TSV, Parquet, JSON), a "
                 "DataFrame, a list of dicts, or one row as a dict or a Series"
             )
-        frame = read_table(path)
+        frame = read_table(path, as_written=labels_as_written(task))
+        frame.attrs[_READ_FROM] = str(rows)
     elif isinstance(rows, pd.DataFrame):
         frame = rows
     elif isinstance(rows, pd.Series):
@@ -65,6 +72,23 @@ def rows_frame(
     if len(frame) == 0:
         raise DataError(f"{_empty(rows, frame, what)}; pass at least one row")
     return frame
+
+
+def rows_source(frame: pd.DataFrame) -> str:
+    """How an error names ``frame``: the path of the file :func:`rows_frame` read it from, else
+    :data:`~trainwell.data.io.INPUT_ROWS` (rows given in memory)."""
+    from trainwell.data.io import INPUT_ROWS
+
+    return str(frame.attrs.get(_READ_FROM, INPUT_ROWS))
+
+
+def labels_as_written(task: Task | None) -> list[str]:
+    """The target columns of a multi-label ``task`` whose labels are joined by its ``label_delim``: a file's
+    reader keeps them as written (:func:`~trainwell.read_table`'s ``as_written``), as the fit read them, where a
+    TSV's decimal commas read the labels ``0,1`` as the number 0.1 (and said so). None for other tasks."""
+    if task is None or task.kind != "multilabel" or task.label_delim is None:
+        return []
+    return list(task.target_names)
 
 
 def _empty(rows: Any, frame: pd.DataFrame, what: str) -> str:

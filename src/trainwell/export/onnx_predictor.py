@@ -23,7 +23,7 @@ import torch
 from trainwell.core.artifact import metadata_entry, read_metadata
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.at_least_one import refuse_at_least_one
-from trainwell.data.tables import prediction_table, rows_frame
+from trainwell.data.tables import prediction_table, rows_frame, rows_source
 from trainwell.data.task import Task
 from trainwell.data.tta import tta_refusal
 from trainwell.export._checks import checked_recipe, checked_task
@@ -207,7 +207,7 @@ class OnnxPredictor:
             return self._predict_texts(rows)
         if self.application == "generic":
             return self._predict_tensors(rows)
-        frame = rows_frame(rows)
+        frame = rows_frame(rows, task=self.task)
         chunks = []
         # A table's recipe names a bad row by its place in all the rows; a recommender's reads ids, naming none.
         numbered = self.application == "tabular"
@@ -216,7 +216,7 @@ class OnnxPredictor:
             x_cat, x_cont = self.recipe.transform(
                 frame.iloc[start : start + BATCH_ROWS],
                 allow_missing_columns=allow_missing_columns,
-                source="the input rows",
+                source=rows_source(frame),  # the file's path, where the rows were read from one
                 **({"read_rows": rows_here} if numbered else {}),
             )
             chunks.append(activate(self.task, run_onnx(self.session, x_cat, x_cont)))
@@ -258,7 +258,7 @@ class OnnxPredictor:
                     f"{self.task.kind} table needs; use predictor.predict_proba(inputs) for the array"
                 )
             return decoded(values, range(count))
-        frame = rows_frame(rows)
+        frame = rows_frame(rows, task=self.task)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return decoded(values, frame.index)
 

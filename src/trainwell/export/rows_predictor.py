@@ -26,12 +26,12 @@ class RowsPredictor(Predictor):
         """Activated outputs, one per input row: probabilities for classification, values (such as predicted
         ratings) for regression. ``allow_missing_columns`` reads absent input columns as missing in every row
         instead of refusing them."""
-        return self._outputs(rows_frame(rows), allow_missing_columns)
+        return self._outputs(rows_frame(rows, task=self.task), allow_missing_columns)
 
     def predict(self, rows: Rows, *, allow_missing_columns: bool = False) -> pd.DataFrame:
         """A table with one row per input row (its index kept): the prediction, and one probability column
         per class for a classifier."""
-        frame = rows_frame(rows)
+        frame = rows_frame(rows, task=self.task)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index)
 

@@ -361,7 +361,14 @@ def evaluate_table(
     df = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
+        else read_table(
+            source,
+            names=names,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            # labels of ids ('0,1' with label_delim=","), as fit reads them: not a number with a decimal comma
+            as_written=target_names(target) if label_delim is not None else (),
+        )
     )
     targets = target_names(target)
     check_columns(df, targets, name, "--target")

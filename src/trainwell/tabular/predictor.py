@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from trainwell.data.at_least_one import refuse_at_least_one
-from trainwell.data.tables import prediction_table, rows_frame
+from trainwell.data.tables import prediction_table, rows_frame, rows_source
 from trainwell.export.rows_predictor import Rows, RowsPredictor
 from trainwell.tabular.recipe import TabularRecipe
 
@@ -46,13 +46,14 @@ class TabularPredictor(RowsPredictor):
             >>> trainwell.load("tags-model").predict(new_rows, at_least_one=True)  # doctest: +SKIP
         """
         refuse_at_least_one(self.task, at_least_one, application=self.application)
-        frame = rows_frame(rows)
+        frame = rows_frame(rows, task=self.task)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index, at_least_one=at_least_one)
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
+        source = rows_source(frame)  # the file's path, where the rows were read from one
         if allow_missing_columns:
-            said = missing_columns_said(self, list(frame.columns), len(frame), "the input rows")
+            said = missing_columns_said(self, list(frame.columns), len(frame), source)
             if said is not None:
                 import warnings
 
@@ -63,7 +64,7 @@ class TabularPredictor(RowsPredictor):
             x_cat, x_cont = self.recipe.transform(
                 chunk,
                 allow_missing_columns=allow_missing_columns,
-                source="the input rows",
+                source=source,
                 read_rows=range(start, start + len(chunk)),  # an error names the row's place in all the rows
             )
             outputs.append(self.task.activate(self.model(x_cat, x_cont)))
