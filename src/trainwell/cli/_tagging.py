@@ -22,36 +22,61 @@ def _stem_suffix(path: Path) -> str:
     return Path(name).suffix
 
 
-def is_tagging_source(data: Path, task: str | None, text: str | None = None) -> bool:
+def is_tagging_source(
+    data: Path, task: str | None, text: str | None = None, target: str | None = None
+) -> bool:
     """Sentences with a tag per word: ``--task tagging``, a CoNLL-type file (by its name, or a ``.txt`` whose
     first lines read as word-per-line columns), or a folder holding one as its training file. A ``.txt`` given
-    with a text column (``--text``) is a table: two lines of as many words read as CoNLL columns too."""
+    with a text column (``--text``) is a table: two lines of as many words read as CoNLL columns too. So is one
+    whose first line names the ``--target`` column(s) (``a b y``, ``my review,label``): a space-delimited table's
+    reading then says to re-save it with commas or tabs, where a tagger refused its ``--target``."""
     if task is not None:
         return task == "tagging"
     if data.is_file():
         return _stem_suffix(data) in TAGGING_SUFFIXES or (
-            _stem_suffix(data) == ".txt" and text is None and looks_like_conll(data)
+            _stem_suffix(data) == ".txt" and _read_as_conll(data, text, target)
         )
     if data.is_dir():
         files = [p for p in data.iterdir() if p.is_file()]
         if any(_stem_suffix(p) in TAGGING_SUFFIXES for p in files):
             return True
         trains = [p for p in files if p.name.lower().startswith("train") and _stem_suffix(p) == ".txt"]
-        return len(trains) == 1 and looks_like_conll(trains[0])
+        return len(trains) == 1 and looks_like_conll(trains[0])  # a folder is never read as a table
     return False
 
 
-def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
-    """Whether the first lines of ``path`` read as one word per line with the same number (2 or more) of
-    space- or tab-separated columns, sentences split by blank lines."""
+def _read_as_conll(path: Path, text: str | None, target: str | None) -> bool:
+    """Whether the ``.txt`` at ``path`` is tagged sentences: CoNLL columns (:func:`looks_like_conll`), in a file
+    not given with a table's ``--text``, nor headed by the ``--target`` names (``a b y`` with ``--target y``:
+    between spaces, commas, semicolons or bars)."""
+    if text is not None or not looks_like_conll(path):
+        return False
+    if target is None:
+        return True
+    import re
+
+    names = [name.strip() for name in target.split(",") if name.strip()]
+    heading = _first_lines(path, 1)
+    fields = re.split(r"[\s,;|]+", heading[0].strip()) if heading else []  # 'a b y', 'my review,label'
+    return not (names and all(name in fields for name in names))
+
+
+def _first_lines(path: Path, n_lines: int) -> list[str]:
+    """The first ``n_lines`` lines of ``path`` (gzipped or not), without their line ends; none when unreadable."""
     import gzip
 
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            lines = [line.rstrip("\r\n") for _, line in zip(range(n_lines), stream, strict=False)]
+            return [line.rstrip("\r\n") for _, line in zip(range(n_lines), stream, strict=False)]
     except OSError:
-        return False
+        return []
+
+
+def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
+    """Whether the first lines of ``path`` read as one word per line with the same number (2 or more) of
+    space- or tab-separated columns, sentences split by blank lines."""
+    lines = _first_lines(path, n_lines)
     rows = [line.split() for line in lines if line.strip() and not line.startswith(("-DOCSTART-", "#"))]
     widths = {len(row) for row in rows}
     blank = any(not line.strip() for line in lines)

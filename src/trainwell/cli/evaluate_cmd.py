@@ -409,7 +409,7 @@ def evaluate(
             )
         from trainwell.cli._tagging import is_tagging_source
 
-        if is_tagging_source(data, task, text):
+        if is_tagging_source(data, task, text, target):
             refuse_groups(groups, "tagging", "a tagger (tagged sentences, CoNLL files)")
             not_a_table("a tagger (tagged sentences, CoNLL files)")
             refuse_unread(given, (*UNREAD_BY_TAGGER, "--oof"), "a tagger (tagged sentences, CoNLL files)")

@@ -440,7 +440,7 @@ def fit(
             need_data(test, "image files" if test.is_dir() else "table")
         if task == "language_model":
             refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
-        if is_tagging_source(data, task, text):
+        if is_tagging_source(data, task, text, target):
             refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
             settings: dict[str, Any] = {
                 "out": out,

@@ -102,7 +102,8 @@ def lr_find(
         from trainwell.cli._tagging import is_tagging_source
 
         sequences = task
-        if task is None and data.exists() and is_tagging_source(data, None, text):  # a CoNLL file: no --task
+        # a CoNLL file without --task (a .txt table headed by --target's name is none)
+        if task is None and data.exists() and is_tagging_source(data, None, text, target):
             sequences = "tagging"
         if sequences in ("language_model", "tagging"):
             raise ConfigError(

@@ -325,13 +325,16 @@ def tune(
                     **named,
                 )
             )
-        elif is_tagging_source(data, task, text):
+        elif is_tagging_source(data, task, text, target):
             refuse_image_settings("a tagger (tagged sentences, CoNLL files)")
             refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
-            if target is not None or user is not None or item is not None or text is not None:
-                raise ConfigError(
-                    "tagged sentences need no --target, --text, --user or --item; tags come from --tag-col"
-                )
+            # in fit's and evaluate's words: "--target is not used by a tagger (...): drop it"
+            refuse_unread(
+                {"--target": target is not None, "--text": text is not None, "--user": user is not None,
+                 "--item": item is not None},
+                ("--target", "--text", "--user", "--item"),
+                "a tagger (tagged sentences, CoNLL files)",
+            )  # fmt: skip
             unread_by_tagger = (
                 "--implicit",
                 "--valid-col",
