@@ -75,6 +75,29 @@ def test_only_the_first_words_are_measured(bag_dir: Path) -> None:
         word_effects(predictor, ["a superb film"], max_words=0)
 
 
+def test_with_a_window_each_variant_reads_the_first_words_only(bag_dir: Path) -> None:
+    # A review's 1,000 words re-read for each of 60 variants was the cost: the window reads 60 of them.
+    predictor = trainwell.load(bag_dir)
+    long = " ".join(["a superb film"] + ["the movie was"] * 30 + ["awful"])  # the deciding 'awful' is word 94
+    whole = predictor.predict_proba([long])
+    [effect] = word_effects(predictor, [long], max_words=5, window=8, probabilities=whole)
+    words = long.split()
+    assert effect.words == words[:5] and effect.n_words == len(words)
+    assert effect.label == "neg" and effect.probability == pytest.approx(1 - float(whole[0]), abs=1e-6)
+    # The effects are changes from the window's probability: each variant reads words[:8] with one unknown.
+    window = 1 - float(predictor.predict_proba([" ".join(words[:8])]).reshape(-1)[0])
+    for position in range(5):
+        occluded = " ".join([*words[:position], "xxunk", *words[position + 1 : 8]])
+        without = 1 - float(predictor.predict_proba([occluded]).reshape(-1)[0])
+        assert effect.effects[position] == pytest.approx(window - without, abs=1e-6)
+    # 'superb' leads the window towards pos: against the whole text's neg.
+    assert effect.effects[1] < 0 and effect.effects[1] == effect.effects.min()
+    with pytest.raises(ConfigError, match=r"window must be a whole number >= max_words \(5\) or None; got 4"):
+        word_effects(predictor, [long], max_words=5, window=4)
+    with pytest.raises(ConfigError, match="probabilities has 1 rows for 2 texts"):
+        word_effects(predictor, [long, long], window=60, probabilities=whole)
+
+
 @pytest.mark.slow
 def test_an_awd_lstm_classifier_is_explained_too(tmp_path: Path) -> None:
     out = tmp_path / "lstm"
