@@ -453,8 +453,10 @@ def test_without_data_the_report_shows_what_the_model_directory_recorded(
         and "<h2>Recorded figures</h2>" in page
         and "<h2>Training curves</h2>" in page
     )
+    # The header every report opens with (no longer a sentence of its own).
+    assert "<dt>Model</dt><dd>binary table classifier predicting &#x27;income&#x27;" in page
     assert (
-        "A binary model of table data predicting &#x27;income&#x27;" in page or "predicting 'income'" in page
+        "<dt>Evaluated on</dt><dd>no data given: the figures fit recorded on its own validation rows" in page
     )
     # each figure says which rows it was measured on (train_loss: the training batches)
     assert (

@@ -53,6 +53,14 @@ def report(
             "column)."
         ),
     ] = None,
+    word_effects: Annotated[
+        bool,
+        typer.Option(
+            "--word-effects/--no-word-effects",
+            help="A text classifier: the section of the words behind a few predictions, by occlusion (a few "
+            "seconds; --no-word-effects leaves it out).",
+        ),
+    ] = True,
 ) -> None:
     """Write a self-contained HTML report of a model: curves, metrics with intervals, errors, importance.
 
@@ -167,6 +175,7 @@ def report(
             names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
             item_names=item_names,
             data_name=data_name,
+            word_effects=word_effects,
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 
@@ -181,6 +190,7 @@ def report(
             "--item-names": item_names is not None,
             "--encoding": encoding != "utf-8",
             "--encoding-errors": encoding_errors != "strict",
+            "--no-word-effects": not word_effects,
         }
         given = [name for name, was in reading.items() if was]
         if given:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-import trainwell
 from trainwell.core.errors import DataError
 from trainwell.report import _html
 
@@ -88,12 +87,11 @@ def implicit_report_sections(
         else ""
     )
     intro = [
+        # The model, its users and items and the trainwell version are the header's (_collab's facts): not again.
         _html.paragraph(
-            f"Implicit-feedback recommender ({type(predictor.model).__name__}): {len(recipe.users):,} users and "
-            f"{len(recipe.items):,} items known from training. From {source}, each user's latest interaction is "
-            f"held out and ranked among every item the user has not touched in the rest of it: {len(rows)} users "
-            f"ranked.{skipped} On the table the model was trained on, this is the fit's own validation. "
-            f"trainwell {trainwell.__version__}."
+            f"From {source}, each user's latest interaction is held out and ranked among every item the user has "
+            f"not touched in the rest of it: {len(rows)} users ranked.{skipped} On the table the model was "
+            "trained on, this is the fit's own validation."
         )
     ]
     return intro, sections

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import trainwell
 from trainwell.report import _html
 
 #: History columns that are not measurements of the model.
@@ -25,9 +24,10 @@ def recorded_sections(model_dir: Path, metadata: dict[str, Any]) -> tuple[list[s
     unit = _examples(metadata)
     # A language model is judged on plain held-out text; every other model on examples with their answers.
     judged = "held-out" if (metadata.get("task") or {}).get("kind") == "language_model" else "labelled"
-    intro = [
-        _html.paragraph(
-            f"{_subject(metadata)}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
+    intro: list[str] = [
+        # The header's Model and Evaluated on lines (build's _page), as every report opens.
+        _html.facts(
+            _subject(metadata), f"no data given: the figures fit recorded on its own validation {unit}"
         ),
         _html.paragraph(
             "No data was given: this page shows what the model directory recorded when the model was trained. Its "
@@ -58,15 +58,31 @@ def _examples(metadata: dict[str, Any]) -> str:
 
 
 def _subject(metadata: dict[str, Any]) -> str:
+    """The model as the header's Model line says it for a report with data: "binary text classifier predicting
+    'sentiment' (neg, pos)", "language model", "tagger predicting 'tag' of each word", "recommender"."""
+    from types import SimpleNamespace
+
+    from trainwell.report.build import classes_words, model_words
+
     task = metadata.get("task") or {}
-    kind = str(task.get("kind") or "a")
-    application = {"tabular": "table", "vision": "image", "text": "text", "collab": "ratings"}.get(
-        str(metadata.get("application")), str(metadata.get("application") or "")
-    )
-    targets = ", ".join(f"'{name}'" for name in task.get("target_names") or [])
-    kind = {"language_model": "language", "tagging": "sequence-labelling"}.get(kind, kind)
-    what = f"{kind} model of {application} data".replace("  ", " ")
-    return f"A {what}" + (f" predicting {targets}" if targets else "")
+    kind = str(task.get("kind") or "")
+    names = [str(name) for name in task.get("target_names") or []]
+    targets = ", ".join(f"'{name}'" for name in names)
+    predicting = f" predicting {targets}" if targets else ""
+    application = str(metadata.get("application") or "")
+    if kind == "language_model":
+        return "language model"
+    if kind == "tagging":
+        return f"tagger{predicting} of each word"
+    if application == "collab":
+        return f"recommender{predicting}"
+    if kind in ("binary", "multiclass", "multilabel", "regression"):
+        words = {"tabular": "table", "vision": "image", "text": "text"}.get(
+            application, application or "table"
+        )
+        described = SimpleNamespace(kind=kind, target_names=names, classes=list(task.get("classes") or []))
+        return f"{model_words(described, words)}{predicting}{classes_words(described)}"
+    return f"{kind or 'a'} model of {application or 'unknown'} data{predicting}"
 
 
 def _figures_section(training: dict[str, Any], one_step: bool = False, unit: str = "rows") -> str:

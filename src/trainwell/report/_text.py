@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.report import _html, _outputs
 from trainwell.text._fasttext import fasttext_lines
@@ -54,12 +53,20 @@ def text_report_sections(
     seed: int = 0,
     labels: pd.Index | None = None,
     places: TextPlaces | None = None,
+    word_effects: bool = True,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``; ``labels``: the
     index of the DataFrame they came from, which names the top losses (a file's rows go by their number);
     ``places``: where each text sits in a folder or fastText file (:func:`read_judged`), which names them
-    instead."""
-    from trainwell.report.build import _training_overlap, judged_sections, row_losses
+    instead; ``word_effects``: a classifier's section of the words behind its predictions (``False``: left
+    out)."""
+    from trainwell.report.build import (
+        _training_overlap,
+        classes_words,
+        judged_sections,
+        model_words,
+        row_losses,
+    )
 
     task = predictor.task
     names = list(task.target_names)
@@ -104,6 +111,7 @@ def text_report_sections(
         trained_on=bool(overlap),
         test_split="(the test split of " in source,  # a folder's test/, held out of every choice
         seed=seed,
+        metadata=predictor.metadata,  # a regression's predictions placed against the training targets' range
     )
     losses = row_losses(task, probabilities, targets)
     # A pair's fields are shown side by side, as the model reads them.
@@ -123,35 +131,24 @@ def text_report_sections(
             places=places,
         )
     )
-    if task.kind != "regression" and len(columns) == 1:  # a pair's words sit in two texts: not explained
+    # A pair's words sit in two texts: not explained.
+    if word_effects and task.kind != "regression" and len(columns) == 1:
         sections.append(
             word_effects_section(
                 predictor, frame[columns[0]], probabilities, targets, labels, places, seed=seed
             )
         )
-    classes = f" ({', '.join(map(str, task.classes))})" if task.classes else ""  # none for a regression
-    intro = [
-        _html.paragraph(
-            f"{_model_words(task)} predicting {', '.join(repr(name) for name in names)} "
-            f"from {' and '.join(repr(column) for column in columns)}{classes}, evaluated on {len(frame):,} "
-            f"labelled texts from {source}. "
-            f"trainwell {trainwell.__version__}."
+    # The header's Model and Evaluated on lines (build's _page), worded as every other kind of model's.
+    intro: list[str] = [
+        _html.facts(
+            f"{model_words(task, 'text')} predicting {', '.join(repr(str(name)) for name in names)} "
+            f"from {' and '.join(repr(str(column)) for column in columns)}{classes_words(task)}",
+            f"{len(frame):,} labelled texts from {source}",
         )
     ]
     if overlap:
         intro.append(_html.paragraph(overlap))
     return intro, sections
-
-
-def _model_words(task: Any) -> str:
-    """How the report's first line names the model: "binary text classifier", "text regression"..."""
-    if task.kind == "regression":
-        return (
-            "text regression"
-            if len(task.target_names) == 1
-            else f"text regression ({len(task.target_names)} targets)"
-        )
-    return f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier"
 
 
 def _top_texts_section(
@@ -327,11 +324,16 @@ def _folder_labelled(
 
 #: Texts shown with their words shaded: the most confidently wrong, then the most confidently right.
 EXPLAINED_TEXTS = 6
-#: Words read in all, by batch format: each measured word costs a variant of its text, read whole. The shown
-#: texts are measured whatever they cost; then texts drawn at random, for the table of the words that mattered,
-#: until this many. On 2 busy CPU cores a bag read 780,000 words (50 IMDb reviews) in about 7 s; an AWD-LSTM of the
-#: default size (256/512, 2 layers) 20,000 (1,000 variants of SST-2 sentences) in about 20 s.
+#: Words read in all, by batch format: each measured word costs a variant of its text (a sequence model's reads
+#: the text's first :data:`MAX_WORDS` words, a bag's the whole text). On 2 busy CPU cores a bag read 780,000 words
+#: (50 IMDb reviews) in about 7 s; an AWD-LSTM of the default size (256/512, 2 layers) 20,000 (1,000 variants of
+#: SST-2 sentences) in about 20 s.
 READING_BUDGET = {"bag": 600_000, "padded": 15_000}
+#: Seconds the section's occlusion should take, estimated from the first text's: past it, fewer texts are read.
+SECONDS = 5.0
+#: A text longer than this many words is shown only when too few shorter ones are wrong or right: its first
+#: :data:`MAX_WORDS` words shaded say little of a prediction made on all of it.
+MODERATE_WORDS = 200
 #: Classes in the table of the words that mattered: those explained in the most texts.
 SUMMARISED_CLASSES = 8
 
@@ -347,26 +349,76 @@ def word_effects_section(
     seed: int = 0,
 ) -> str:
     """A few judged texts with each word shaded by its occlusion effect on the explained class (the most
-    confidently wrong and right), and a table of the words that mattered most across more texts."""
+    confidently wrong and right), and a table of the words that mattered most across more texts.
+
+    Its cost does not grow with the texts' length: a sequence model's variants read the first
+    :data:`MAX_WORDS` words; the texts shown are the moderately long first; the table's texts stop at a budget of
+    words read; and if the first text's time says the rest would take over :data:`SECONDS`, fewer are read (said
+    in the section)."""
+    import time
+    from itertools import zip_longest
+
     from trainwell.text._word_effects import MAX_WORDS, explained_class, word_effects, word_summary
 
     task = predictor.task
+    sequence = predictor.recipe.batch_format != "bag"
+    window = MAX_WORDS if sequence else None
     chosen, confidence = explained_class(task, probabilities)
     wrong = _wrongly_explained(task, chosen, targets)
-    order = np.lexsort((np.arange(len(confidence)), -confidence)).tolist()
+    lengths = np.array([len(str(text).split()) for text in texts])
+    # The moderately long first, each the most confident first.
+    order = np.lexsort((np.arange(len(confidence)), -confidence, lengths > MODERATE_WORDS)).tolist()
     wrong_rows = [index for index in order if wrong[index]]
     right_rows = [index for index in order if not wrong[index]]
     n_wrong = max(EXPLAINED_TEXTS // 2, EXPLAINED_TEXTS - len(right_rows))
     shown = wrong_rows[:n_wrong] + right_rows[: EXPLAINED_TEXTS - len(wrong_rows[:n_wrong])]
     rest = np.setdiff1d(np.arange(len(texts)), shown)
-    # More texts, drawn at random, for the table, until the words read reach the budget.
-    lengths = np.array([len(str(text).split()) for text in texts])
-    reads = np.minimum(lengths, MAX_WORDS) * (lengths + 1)  # a variant a measured word, of the whole text
+    # Words each text costs: a variant a measured word and its baseline, each reading the window or whole text.
+    read = lengths if window is None else np.minimum(lengths, window)
+    reads = (np.minimum(lengths, MAX_WORDS) + 1) * read
+
+    def measured(rows: list[int]) -> list[Any]:
+        return word_effects(
+            predictor,
+            [str(texts.iloc[index]) for index in rows],
+            window=window,
+            probabilities=probabilities[rows],
+        )
+
+    started = time.perf_counter()
+    effects = measured(shown[:1])
+    rate = (time.perf_counter() - started) / max(int(reads[shown[:1]].sum()), 1)  # seconds a word read
+    cut: list[str] = []
+    if shown[1:]:
+        fits = int(
+            np.searchsorted(np.cumsum(reads[shown[1:]]) * rate, SECONDS - rate * reads[shown[0]], "right")
+        )
+        keep = max(fits, 1)  # at least one more: a wrong text and a right one
+        if keep < len(shown) - 1:
+            cut.append(
+                f"{len(shown)} texts would have taken about {rate * reads[shown].sum():.0f} s here (the first took "
+                f"{rate * reads[shown[0]]:.1f} s): {keep + 1} are shown"
+            )
+            # Wrong and right in turn (the first, measured, stays first), then the wrong ones first again.
+            wrong_shown, right_shown = [r for r in shown if wrong[r]], [r for r in shown if not wrong[r]]
+            turns = [r for pair in zip_longest(wrong_shown, right_shown) for r in pair if r is not None]
+            shown = sorted(turns[: keep + 1], key=lambda r: (not wrong[r], turns.index(r)))
+        effects += measured(shown[1:])
+    # More texts, drawn at random, for the table, until the words read reach the budget (and the time's).
     drawn = np.random.default_rng(seed).permutation(rest)
-    room = READING_BUDGET.get(predictor.recipe.batch_format, READING_BUDGET["padded"]) - reads[shown].sum()
-    extra = drawn[: int(np.searchsorted(np.cumsum(reads[drawn]), room, side="right"))]
-    rows = [*shown, *sorted(extra.tolist())]
-    effects = word_effects(predictor, [str(texts.iloc[index]) for index in rows])
+    words_room = (
+        READING_BUDGET.get(predictor.recipe.batch_format, READING_BUDGET["padded"]) - reads[shown].sum()
+    )
+    seconds_room = SECONDS - (time.perf_counter() - started)
+    room = min(words_room, seconds_room / rate if rate > 0 else words_room)
+    cumulative = np.cumsum(reads[drawn])
+    extra = drawn[: int(np.searchsorted(cumulative, room, side="right"))]
+    by_words = int(np.searchsorted(cumulative, words_room, side="right"))
+    if len(extra) < by_words:
+        cut.append(
+            f"the table reads {len(extra)} more texts rather than {by_words}, to keep within about {SECONDS:.0f} s"
+        )
+    effects += measured(sorted(extra.tolist()))
     multilabel = task.kind == "multilabel"
     what = "the likeliest label" if multilabel else "the predicted class"
     # One scale for all the texts shown, so that their colours compare; the largest effect is full colour.
@@ -382,8 +434,15 @@ def word_effects_section(
             f"the larger the change (full colour at the largest change shown, {scale:.3g}, the same scale for every "
             "text); an underlined word changes the "
             "decision when it is replaced. Hover over a word for its effect. "
-            f"The {len(shown)} texts below are the most confidently wrong and the most confidently right; "
-            f"only their first {MAX_WORDS} words are shaded (the words after them stay in the text, unmeasured)."
+            f"The {len(shown)} texts below are the most confidently wrong and the most confidently right "
+            f"(those of at most {MODERATE_WORDS} words first); only their first {MAX_WORDS} words are shaded"
+            + (
+                f". The prediction shown is the model's on the whole text; each variant reads the first {MAX_WORDS} "
+                f"words only, and a word's effect is the change from the probability of those {MAX_WORDS} words "
+                "(so that a long text costs no more than a short one)."
+                if window is not None
+                else " (the words after them stay in the text, unmeasured)."
+            )
         ),
         _html.paragraph(
             "Limits: a word is judged alone, so two words that each suffice show little effect apiece; replacing "
@@ -392,6 +451,8 @@ def word_effects_section(
             note=True,
         ),
     ]
+    if cut:
+        body.append(_html.paragraph(f"Cut to keep this section quick: {'; '.join(cut)}.", note=True))
     for index, effect, is_wrong in zip(shown, effects, (wrong[index] for index in shown), strict=False):
         body.append(
             _shaded_text(

@@ -65,6 +65,7 @@ def build_report(
     names: Sequence[str] | None = None,
     item_names: str | Path | None = None,
     data_name: str | None = None,
+    word_effects: bool = True,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data`` (``None``: a
     report of what the model directory recorded: the training curves and history, the validation and test
@@ -94,6 +95,8 @@ def build_report(
         data_name: how the report names a table ``data`` of a table or text model (default: its path); a name
             saying ``(the test split of FOLDER)`` (``trainwell report --data`` on a folder of splits) titles its
             metrics test metrics.
+        word_effects: for a text classifier, the section of the words behind a few predictions (occlusion,
+            :mod:`trainwell.text._word_effects`; a few seconds); ``False`` leaves it out. Refused for other models.
 
     Returns:
         The path of the written file.
@@ -111,10 +114,13 @@ def build_report(
     if data is None:
         from trainwell.report._recorded import recorded_sections
 
+        if not word_effects:
+            raise ConfigError(
+                "word_effects=False (--no-word-effects) leaves out a section of a report on labelled texts; no "
+                "data was given: drop it"
+            )
         intro, sections = recorded_sections(Path(model_dir), metadata)
-        return write_text_atomic(
-            destination, _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
-        )
+        return write_text_atomic(destination, _page(Path(model_dir), metadata, intro, sections))
     refuse_generic(metadata, model_dir, "a report")
     predictor = load(model_dir)
     kind = getattr(getattr(predictor, "task", None), "kind", None)
@@ -122,6 +128,16 @@ def build_report(
         raise ConfigError(
             "--names (Python: names=) is for a table without a header row, judging a model of tables, texts or "
             f"ratings, or a language model; '{model_dir}' is not one: drop it"
+        )
+    text_classifier = getattr(predictor, "application", None) == "text" and kind in (
+        "binary",
+        "multiclass",
+        "multilabel",
+    )
+    if not word_effects and not text_classifier:
+        raise ConfigError(
+            "word_effects=False (--no-word-effects) leaves out a text classifier's section of the words behind its "
+            f"predictions; '{model_dir}' is not a text classifier: drop it"
         )
     if item_names is not None and getattr(predictor, "application", None) != "collab":
         raise ConfigError(
@@ -194,18 +210,10 @@ def build_report(
             seed=seed,
             labels=data.index if isinstance(data, pd.DataFrame) else None,
             places=places,  # a folder's texts go by their file, a fastText file's by their line
+            word_effects=word_effects,
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _page(
-            Path(model_dir),
-            predictor.metadata,
-            intro,
-            sections,
-            # _text's opening paragraph said the model and the texts in one sentence: the header says them.
-            replacing=_text_facts(
-                predictor.task, predictor.recipe.input_columns, len(frame), data_name or source
-            ),
-        )
+        text = _page(Path(model_dir), predictor.metadata, intro, sections)
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "collab":
         from trainwell.report._collab import collab_report_sections, read_ratings_frame
@@ -354,23 +362,14 @@ def fitted_when(metadata: dict[str, Any]) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def _page(
-    model_dir: Path,
-    metadata: dict[str, Any],
-    intro: list[str],
-    sections: list[str],
-    replacing: _html.Facts | None = None,
-) -> str:
+def _page(model_dir: Path, metadata: dict[str, Any], intro: list[str], sections: list[str]) -> str:
     """The report's page, opened by the same header for every kind of model (:func:`_html.header`): the
     model's :class:`~trainwell.report._html.Facts`, the first of ``intro``, said as its lines, with the model
-    directory and when it was fitted. ``replacing``: the facts of a kind whose first paragraph is no
-    :class:`Facts` but says them in a sentence (it is left out)."""
+    directory and when it was fitted."""
     first = intro[0] if intro else None
     if isinstance(first, _html.Facts):
         given: _html.Facts | None = first
         rest = intro[1:]
-    elif replacing is not None:
-        given, rest = replacing, intro[1:]
     else:
         given, rest = None, intro
     head = _html.header(
@@ -381,15 +380,6 @@ def _page(
         trainwell.__version__,
     )
     return _html.page(f"{REPORT_TITLE}: {model_dir.name}", [head, *rest], sections)
-
-
-def _text_facts(task: Any, columns: Sequence[str], count: int, source: str) -> _html.Facts:
-    """A text model's header facts: what _text's opening sentence says."""
-    return _html.facts(
-        f"{model_words(task, 'text')} predicting {', '.join(repr(str(name)) for name in task.target_names)} "
-        f"from {' and '.join(repr(str(column)) for column in columns)}{classes_words(task)}",
-        f"{count:,} labelled texts from {source}",
-    )
 
 
 def _quoted(names: Sequence[str]) -> str:
