@@ -604,6 +604,8 @@ def show(result: Any) -> None:
     sentence against the defaults."""
     out_console.print(fold_cells(trials_table(result)))
     out_console.print(verdict(result), soft_wrap=True)
+    for line in baseline_lines(result):
+        out_console.print(line, soft_wrap=True)
     for line in stored_lines(result):
         out_console.print(line, soft_wrap=True, highlight=False)
     if result.thresholds is not None:  # a multi-label model: the best settings' thresholds, as fit says
@@ -623,6 +625,18 @@ def show(result: Any) -> None:
         out_console.print(
             f"model directory: {result.model_dir} ({kept}every trial in tuning.json)", soft_wrap=True
         )
+
+
+def baseline_lines(result: Any) -> list[str]:
+    """The kept model against its baseline, as fit says it (ratings: user + item biases alone), so a tune whose
+    kept model a bias-only model beats is warned as a fit of it would be; empty where no baseline is recorded."""
+    learn = getattr(result.run, "learn", None) if result.run is not None else None
+    row = getattr(learn, "final_row", None)
+    if learn is None or not isinstance(row, dict) or "rmse_biases" not in row:
+        return []
+    from trainwell.cli._show import _bias_gap, _bias_verdict
+
+    return _bias_verdict(row, _bias_gap(learn))
 
 
 def stored_lines(result: Any) -> list[str]:
