@@ -52,7 +52,7 @@ def test_the_command_line_searches_a_tagger(tmp_path: Path) -> None:
     assert "2 trials" in result.output and "best entity_f1" in result.output and "hidden" in result.output
     assert (out / TUNING_FILE).exists()
     refused = CliRunner().invoke(app, ["tune", str(source), "--target", "tag", "--trials", "1"])
-    assert refused.exit_code == 2 and "tags come from --tag-col" in refused.output
+    assert refused.exit_code == 2 and "--target is not used by a tagger" in refused.output
     other = CliRunner().invoke(app, ["tune", str(source), "--arch", "mlp"], env={"COLUMNS": "300"})
     assert other.exit_code == 2 and other.output.strip() == (
         "error: --arch mlp does not apply to tagged sentences: trainwell tune searches the bilstm_crf tagger, the "
