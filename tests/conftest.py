@@ -84,6 +84,16 @@ def _single_thread_again_after_each_test() -> Iterator[None]:
     torch.set_num_threads(1)
 
 
+@pytest.fixture
+def two_threads() -> Iterator[None]:
+    """torch at two intra-op threads (the suite holds it at one), as it was afterwards: for the tests of what
+    keeps a fit on one thread (tables' and ratings' networks)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _a_working_folder_of_its_own(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

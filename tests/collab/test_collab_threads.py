@@ -5,10 +5,8 @@ the process's threads. The process's own setting is back after every fit and pas
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import torch
 from test_collab_implicit import grouped_interactions
 
@@ -17,15 +15,6 @@ from trainwell.callbacks.threads import OneThread
 from trainwell.collab import collab_learner, ratings_data
 from trainwell.learner.events import Callback
 from trainwell.tabular.threads import OneThread as TablesOneThread
-
-
-@pytest.fixture
-def two_threads() -> Iterator[None]:
-    """torch at two intra-op threads (the suite holds it at one), as it was afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(threads)
 
 
 class ThreadsSeen(Callback):
