@@ -152,3 +152,31 @@ def test_a_regression_fitted_before_the_range_was_recorded_says_not_recorded() -
     # A table's model records no range and never did: nothing said.
     plain = "".join(_regression_sections(SCORE, predictions, targets, metadata={}))
     assert "training data: not recorded" not in plain and "range the model saw in training" not in plain
+
+
+def test_several_targets_are_each_placed_in_their_own_training_range() -> None:
+    """A text or image model of two targets records one range per target: each plot says where its own
+    predictions lie, against its own range (the first target's range used to stand for both, or none)."""
+    first, _ = _scores()  # 10 to 20
+    second = first * 10  # 100 to 200
+    predictions = torch.stack([first, second], dim=1)
+    targets = predictions.clone()
+    both = Task("regression", (), ("width", "height"))
+    metadata = {"architecture": {"config": {"target_range": [[5.0, 150.0], [25.0, 250.0]]}}}
+    page = "".join(
+        judged_sections(
+            both, predictions, targets, (40, "40 labelled images in valid"), "image", trained_on=False,
+            test_split=False, metadata=metadata,
+        )
+    )  # fmt: skip
+    assert re.search(r"predictions of &#x27;width&#x27; lie from 10\.\d+ to 19\.\d+, within the range", page)
+    assert "the training targets ranged from 150 to 250: " in page and "below it (as far as 1" in page
+    # One range for two targets is not theirs: nothing placed against it, and no false "not recorded".
+    metadata = {"architecture": {"config": {"target_range": [[5.0], [25.0]]}}}
+    page = "".join(
+        judged_sections(
+            both, predictions, targets, (40, "40 labelled images in valid"), "image", trained_on=False,
+            test_split=False, metadata=metadata,
+        )
+    )  # fmt: skip
+    assert "range the model saw in training" not in page and "ranged from 5 to 25" not in page

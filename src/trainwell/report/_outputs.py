@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from trainwell.core.numbers import amount
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import share
 from trainwell.metrics import functional
@@ -169,23 +170,71 @@ def label_sections(
     return [per_label, calibration]
 
 
-def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor, unit: str = "row") -> str:
-    """Predicted against actual, one plot per target, each in its own units (``unit``: what the plots count)."""
+def targets_section(
+    task: Task,
+    predictions: torch.Tensor,
+    targets: torch.Tensor,
+    unit: str = "row",
+    metadata: dict[str, Any] | None = None,
+    place_in_training: bool = False,
+) -> str:
+    """Predicted against actual, one plot per target, each in its own units (``unit``: what the plots count).
+    ``place_in_training``: under each plot, where that target's predictions lie against its training targets'
+    range (:func:`training_range_sentence`; a text or image model records one range per target in ``metadata``)."""
     actual = targets.float().reshape(len(targets), -1).numpy()
     predicted = predictions.float().reshape(len(targets), -1).numpy()
-    images = [
-        _html.image(
-            predicted_vs_actual_png(
-                predicted[:, column],
-                actual[:, column],
-                title=f"{label}: predicted against actual",
-                unit=f"{unit}s",
-            ),
-            f"{label}: predicted against actual",
+    known = trained_range(metadata)
+    if known is not None and len(known[0]) != actual.shape[1]:
+        known = None  # not one range per target: say nothing rather than place a target against another's
+    parts = []
+    for column, label in enumerate(target_labels(task.target_names, actual.shape[1])):
+        title = f"{label}: predicted against actual"
+        png = predicted_vs_actual_png(predicted[:, column], actual[:, column], title=title, unit=f"{unit}s")
+        parts.append(_html.image(png, title))
+        if place_in_training:
+            placed = (known[0][column], known[1][column]) if known else None
+            parts.append(_html.paragraph(training_range_sentence(str(label), predicted[:, column], placed)))
+    return _html.section("predictions", "Predicted against actual", parts)
+
+
+def trained_range(metadata: dict[str, Any] | None) -> tuple[list[float], list[float]] | None:
+    """The lowest and highest training target (one each per target) a text or image regression recorded at fit
+    (its head's ``target_range`` hint); ``None`` when not recorded (an older model, a table's model)."""
+    hinted = ((metadata or {}).get("architecture") or {}).get("config", {}).get("target_range")
+    if not (isinstance(hinted, list) and len(hinted) == 2):
+        return None
+    lows, highs = ([value] if isinstance(value, int | float) else value for value in hinted)
+    if not (isinstance(lows, list) and isinstance(highs, list) and len(lows) == len(highs)):
+        return None
+    return [float(value) for value in lows], [float(value) for value in highs]
+
+
+def training_range_sentence(name: str, predicted: np.ndarray, known: tuple[float, float] | None) -> str:
+    """Where the predictions of the target ``name`` lie against the range of its training targets ``known``
+    (lowest, highest), which the model saw: within it, or how many lie above and below it and how far. The values
+    of the rows judged are no measure of what the model knows; ``None``: the model did not record the range."""
+    if not len(predicted):
+        return ""
+    low_seen, high_seen = float(predicted.min()), float(predicted.max())
+    spread = (
+        f"The {len(predicted):,} predictions of '{name}' lie from {amount(low_seen)} to {amount(high_seen)}"
+    )
+    if known is None:
+        return (
+            f"{spread}; the range of '{name}' in the training data: not recorded (the model was fitted before "
+            "trainwell recorded it; fit it again to have it), so they cannot be placed against it."
         )
-        for column, label in enumerate(target_labels(task.target_names, actual.shape[1]))
+    low, high = known
+    trained = f"the training targets ranged from {amount(low)} to {amount(high)}"
+    above, below = int((predicted > high).sum()), int((predicted < low).sum())
+    if not above and not below:
+        return f"{spread}, within the range the model saw in training: {trained}."
+    outside = [
+        f"{count:,} {side} it (as far as {amount(extreme)})"
+        for count, side, extreme in ((above, "above", high_seen), (below, "below", low_seen))
+        if count
     ]
-    return _html.section("predictions", "Predicted against actual", images)
+    return f"{spread}; {trained}: {' and '.join(outside)}, where the model extrapolates past what it saw."
 
 
 #: How the top-losses tables number rows, in words (the note below each table).

@@ -25,7 +25,7 @@ from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError
 from trainwell.core.model_dir import REPORT_TITLE
-from trainwell.core.numbers import amount, figure
+from trainwell.core.numbers import figure
 from trainwell.core.warn import warn
 from trainwell.data.io import read_table
 from trainwell.data.task import Task
@@ -37,7 +37,7 @@ from trainwell.learner.run_files import epochs_from_one, overfitting_note
 from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
 from trainwell.report._class_intervals import RESAMPLES
-from trainwell.report._outputs import has_several_outputs
+from trainwell.report._outputs import has_several_outputs, trained_range, training_range_sentence
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
 from trainwell.report.importance import labelled_targets, main_metric, permutation_importance
 from trainwell.tabular.predictor import TabularPredictor
@@ -693,7 +693,16 @@ def judged_sections(
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit, seed=seed))
     elif has_several_outputs(task):
-        sections.append(_outputs.targets_section(task, probabilities, targets, unit=unit))
+        sections.append(
+            _outputs.targets_section(
+                task,
+                probabilities,
+                targets,
+                unit=unit,
+                metadata=metadata,
+                place_in_training=metadata is not None,
+            )
+        )
     elif task.kind == "regression":
         sections.extend(
             _regression_sections(
@@ -781,46 +790,6 @@ def _regression_section(
         "Predicted against actual",
         [*([_html.paragraph(placed)] if placed else []), _html.image(png, "predicted against actual")],
     )
-
-
-def trained_range(metadata: dict[str, Any] | None) -> tuple[list[float], list[float]] | None:
-    """The lowest and highest training target (one each per target) a text or image regression recorded at fit
-    (its head's ``target_range`` hint); ``None`` when not recorded (an older model, a table's model)."""
-    hinted = ((metadata or {}).get("architecture") or {}).get("config", {}).get("target_range")
-    if not (isinstance(hinted, list) and len(hinted) == 2):
-        return None
-    lows, highs = ([value] if isinstance(value, int | float) else value for value in hinted)
-    if not (isinstance(lows, list) and isinstance(highs, list) and len(lows) == len(highs)):
-        return None
-    return [float(value) for value in lows], [float(value) for value in highs]
-
-
-def training_range_sentence(name: str, predicted: np.ndarray, known: tuple[float, float] | None) -> str:
-    """Where the predictions of the target ``name`` lie against the range of its training targets ``known``
-    (lowest, highest), which the model saw: within it, or how many lie above and below it and how far. The values
-    of the rows judged are no measure of what the model knows; ``None``: the model did not record the range."""
-    if not len(predicted):
-        return ""
-    low_seen, high_seen = float(predicted.min()), float(predicted.max())
-    spread = (
-        f"The {len(predicted):,} predictions of '{name}' lie from {amount(low_seen)} to {amount(high_seen)}"
-    )
-    if known is None:
-        return (
-            f"{spread}; the range of '{name}' in the training data: not recorded (the model was fitted before "
-            "trainwell recorded it; fit it again to have it), so they cannot be placed against it."
-        )
-    low, high = known
-    trained = f"the training targets ranged from {amount(low)} to {amount(high)}"
-    above, below = int((predicted > high).sum()), int((predicted < low).sum())
-    if not above and not below:
-        return f"{spread}, within the range the model saw in training: {trained}."
-    outside = [
-        f"{count:,} {side} it (as far as {amount(extreme)})"
-        for count, side, extreme in ((above, "above", high_seen), (below, "below", low_seen))
-        if count
-    ]
-    return f"{spread}; {trained}: {' and '.join(outside)}, where the model extrapolates past what it saw."
 
 
 def _regression_sections(
