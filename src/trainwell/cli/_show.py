@@ -200,6 +200,11 @@ def _bias_gap(learn: Any) -> tuple[float, float, float, int] | None:
     return difference.mean, difference.low, difference.high, len(truth)
 
 
+#: The third remedy for a rating model that memorises its training ratings: weight decay is what keeps a factor
+#: model of a sparse matrix from memorising it (trainwell.collab.learner.DEFAULT_WD, 0.1 unless told).
+STRONGER_WD = "a stronger --wd (weight decay: 0.1 unless given)"
+
+
 def _bias_verdict(row: dict[str, Any], gap: tuple[float, float, float, int] | None = None) -> list[str]:
     """A rating model's RMSE against user + item biases alone, as a warning when it is not below them.
     ``gap``: the paired difference and its interval (:func:`_bias_gap`): "found personal taste" only when the
@@ -223,7 +228,7 @@ def _bias_verdict(row: dict[str, Any], gap: tuple[float, float, float, int] | No
         memorises = isinstance(train, float) and isinstance(valid, float) and train < 0.5 * valid
         advice = (
             f"it fits its training ratings far better (train loss {train:.4f} against {valid:.4f}): try fewer "
-            "--epochs or a lower --lr"
+            f"--epochs, a lower --lr or {STRONGER_WD}"
             if memorises
             else "try more --epochs or another --lr"
         )
@@ -237,7 +242,7 @@ def _bias_verdict(row: dict[str, Any], gap: tuple[float, float, float, int] | No
         return [
             f"warning: rmse {rmse:.4f} is not below the {bar:.4f} of user + item biases alone on the same rows, "
             f"and the model fits its training ratings far better (train loss {train:.4f} against {valid:.4f}): "
-            "it memorises them; try fewer --epochs or a lower --lr"
+            f"it memorises them; try fewer --epochs, a lower --lr or {STRONGER_WD}"
         ]
     return [
         f"warning: rmse {rmse:.4f} is not below the {bar:.4f} of user + item biases alone on the same rows: the "
