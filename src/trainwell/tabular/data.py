@@ -132,17 +132,20 @@ def tabular_data(
         if found is not None:
             source, test, valid_col, names = found.data, found.test or test, found.valid_col, found.names
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
-    df = (
-        source
-        if isinstance(source, pd.DataFrame)
-        else read_table(
-            source,
+
+    def table(given: str | Path | pd.DataFrame) -> pd.DataFrame:
+        """The training or test data as a frame: a DataFrame as given, a file read as the training file is."""
+        if isinstance(given, pd.DataFrame):
+            return given
+        return read_table(
+            given,
             names=names,
             encoding=encoding,
             encoding_errors=encoding_errors,
             as_written=_labels_as_written(target, label_delim),
         )
-    )
+
+    df = table(source)
     repeated = df.columns[df.columns.duplicated()]
     if len(repeated):  # a file's repeated header is refused as it is read; a DataFrame's only here
         raise DataError(
@@ -269,17 +272,7 @@ def tabular_data(
     )
     test_loader = None
     if test is not None:
-        test_df = (
-            test
-            if isinstance(test, pd.DataFrame)
-            else read_table(
-                test,
-                names=names,
-                encoding=encoding,
-                encoding_errors=encoding_errors,
-                as_written=_labels_as_written(target, label_delim),
-            )
-        )
+        test_df = table(test)
         check_test_targets(test_df, targets, None if isinstance(test, pd.DataFrame) else test)
         where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data {test}"
         kept = labelled_rows(test_df, targets, where, label_delim=label_delim, left_out_of="the test scores")
