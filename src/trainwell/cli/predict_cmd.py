@@ -142,6 +142,7 @@ def predict(
         )
         _refuse_names(metadata, names)
         _refuse_at_least_one(metadata, at_least_one)
+        _refuse_label_only(metadata, label_only, keep)
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
@@ -243,8 +244,12 @@ def predict(
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
             rows = _read_rows(predictor, data[0], encoding, encoding_errors, headerless)
-            if not allow_missing_columns and application == "collab":  # named as a recommender's (user, item)
+            if application == "collab":  # the recommender's own refusals (rows without a user) name the file
+                from trainwell.data.tables import _READ_FROM
+
                 named = "standard input" if str(data[0]) == "-" else str(data[0])
+                rows.attrs[_READ_FROM] = named
+            if not allow_missing_columns and application == "collab":  # named as a recommender's (user, item)
                 predictor.recipe.check_pair_columns(list(rows.columns), named, cli=True)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
@@ -883,16 +888,48 @@ def _say_worse_than_uniform(scores: Any, vocab_size: int) -> None:
     )
 
 
+def label_columns(target_names: Any, classes: Any) -> list[str]:
+    """The columns ``--label-only`` writes the predictions in: the training target's names (an image folder's
+    classes name no column: ``label``), or an image CSV's 0/1 columns, one per class (--label-col
+    healthy,rust,scab), written back so."""
+    names = [str(name) for name in target_names or []] or ["label"]
+    flags = [part.strip() for part in names[0].split(",")]
+    if len(names) == 1 and len(flags) > 1 and set(flags) == {str(label) for label in classes or []}:
+        return flags
+    return names
+
+
+def _refuse_label_only(metadata: dict[str, Any], label_only: bool, keep: str | None) -> None:
+    """Refuse, before the model is loaded and its rows predicted, --label-only for a model with no label (a
+    language model, a tagger) and --keep of a column that --label-only writes too (the training
+    target): said after predicting every row, the refusal had cost the whole prediction."""
+    task = (metadata.get("task") or {}) if metadata else {}
+    kind = task.get("kind")
+    if not label_only or kind is None:
+        return
+    from trainwell.core.errors import ConfigError
+
+    if kind not in ("binary", "multiclass", "multilabel", "regression"):
+        what = {"language_model": "a language model's scores", "tagging": "a tagger's tags"}.get(
+            kind, "this model's output"
+        )
+        raise ConfigError(f"--label-only is for classifiers and regressors; {what} have no label: drop it")
+    kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
+    clashes = [name for name in label_columns(task.get("target_names"), task.get("classes")) if name in kept]
+    if clashes:
+        raise ConfigError(
+            f"--label-only writes the predictions as column {clashes[0]!r}, the training target, and --keep copies "
+            "a column of that name too: keep another column"
+        )
+
+
 def labels_only(predictions: Any, task: Any, kept: list[str]) -> Any:
     """``predictions`` as a submission file holds them (``--label-only``): the columns in front (``kept``; without
     it an image's path, a text's line), then the predicted label or value under the training target's name, the
     probabilities left out. Labels learnt from several 0/1 columns come back as those columns, 0 or 1."""
     from trainwell.core.errors import ConfigError
 
-    names = [str(name) for name in task.target_names] or ["label"]  # an image folder's classes name no column
-    flags = [part.strip() for part in names[0].split(",")]
-    if len(names) == 1 and len(flags) > 1 and set(flags) == {str(label) for label in task.classes}:
-        names = flags  # an image CSV's 0/1 columns, one per class (--label-col healthy,rust,scab): written back so
+    names = label_columns(task.target_names, task.classes)
     # --keep id names the rows as the submission does: the image's path would be a column it does not hold.
     front = [column for column in predictions.columns if column in kept] or [
         column for column in predictions.columns if column in ("path", "line", "index")

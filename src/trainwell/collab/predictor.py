@@ -109,9 +109,15 @@ class CollabPredictor(RowsPredictor):
         if either.any():
             first = int(np.flatnonzero(either)[0])
             blank = next(name for name in columns if empty[name][first])
+            from trainwell.data.io import INPUT_ROWS
+            from trainwell.data.tables import rows_source
+
+            source = rows_source(frame)
+            of = "" if source == INPUT_ROWS else f" of {source}"
             raise DataError(
-                f"{int(either.sum()):,} of {len(frame):,} rows lack a user or an item (the first: data row {first + 1}, "
-                f"its '{blank}' is empty); a recommender scores a user and an item: fill or drop those rows"
+                f"{int(either.sum()):,} of {len(frame):,} rows{of} lack a user or an item (the first: data row "
+                f"{first + 1}, its '{blank}' is empty); a recommender scores a user and an item: fill or drop those "
+                "rows"
             )
 
     def _pairs(self, rows: Any) -> Any:
@@ -304,8 +310,12 @@ class CollabPredictor(RowsPredictor):
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         """Predicted ratings (regression) or probabilities of the positive label."""
+        from trainwell.data.tables import rows_source
+
+        # the file's path, where the rows were read from one (predictor.predict("ratings.csv")); else "the input
+        # rows": naming a file it read as "the input rows" left the user to guess which
         x_cat, _ = self.recipe.transform(
-            frame, allow_missing_columns=allow_missing_columns, source="the input rows"
+            frame, allow_missing_columns=allow_missing_columns, source=rows_source(frame)
         )
         empty = torch.zeros((0, 0), dtype=torch.float32)
         outputs = [
