@@ -87,6 +87,9 @@ def test_a_model_against_itself_shows_no_difference(models: dict[str, Path]) -> 
     assert found["mcnemar"] == {"a_only": 0, "b_only": 0, "p_exact": 1.0, "p_mid": 1.0}
     assert "log_loss (lower is better)" in result.stdout
     assert "right and wrong on exactly the same rows" in result.stdout
+    assert (
+        f"warning: A and B are the same model directory '{models['gbdt']}': every difference" in result.stderr
+    )
 
 
 def test_multiclass_and_regression_models_compare(models: dict[str, Path]) -> None:

@@ -163,6 +163,13 @@ def compare(
             encoding_errors=encoding_errors,
         )
         task = predictors[0].task
+        same = same_model(*paths) or same_predictions(judged, predictors, paths)
+        if same:  # said, not refused: the figures are right, only they cannot tell the two apart
+            from trainwell.core.warn import warn
+
+            warn(
+                f"{same}: every difference below is 0 by construction and says nothing of either model; {SAME_FIX}"
+            )
         chosen = evaluation_metrics(metric, task)
         compared = compare_predictions(
             task.kind,
@@ -247,6 +254,56 @@ def refuse_unsupported(name: str, path: Path, metadata: dict[str, Any]) -> None:
             f"trainwell compare supports {SUPPORTED}; model {name} '{path}' is {model_words(metadata)}: judge it "
             f"alone with trainwell report {path} --data FILE"
         )
+
+
+#: What to compare a model with instead of itself.
+SAME_FIX = "compare it with another model fitted on the same target (other settings, another seed)"
+
+
+def same_model(model_a: Path, model_b: Path) -> str | None:
+    """How A and B are one model, in words: the same directory twice, or two directories holding the same weights
+    and settings (a copy); ``None`` otherwise. Every prediction is then the same, and the paired test of their
+    difference had filled a table of +0.0000 [+0.0000, +0.0000] that reads as a finding, without a word."""
+    from trainwell.core.model_dir import METADATA_FILE, WEIGHTS_FILE, file_digest
+
+    if model_a.resolve() == model_b.resolve():
+        return f"A and B are the same model directory '{model_a}'"
+    weights = model_a / WEIGHTS_FILE, model_b / WEIGHTS_FILE
+    if not all(path.is_file() for path in weights) or weights[0].stat().st_size != weights[1].stat().st_size:
+        return None
+    if file_digest(weights[0]) != file_digest(weights[1]) or _settings(model_a / METADATA_FILE) != _settings(
+        model_b / METADATA_FILE
+    ):
+        return None
+    return f"A '{model_a}' and B '{model_b}' hold the same weights and settings (a copy of one model)"
+
+
+def _settings(path: Path) -> Any:
+    """A model's trainwell.json but for when it was written: what makes it predict as it does."""
+    import json
+
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return (
+        {key: value for key, value in found.items() if key != "created"} if isinstance(found, dict) else None
+    )
+
+
+def same_predictions(judged: Any, predictors: tuple[Any, Any], paths: tuple[Path, Path]) -> str | None:
+    """Two models that predict every example exactly alike (the same weights in another form, or settings that
+    change nothing), in words; ``None`` otherwise."""
+    import torch
+
+    first, second = judged.probabilities
+    thresholds = tuple(getattr(predictor.task, "decision_threshold", None) for predictor in predictors)
+    if first.shape != second.shape or thresholds[0] != thresholds[1] or not torch.equal(first, second):
+        return None
+    return (
+        f"A '{paths[0]}' and B '{paths[1]}' predict all {judged.n_examples:,} {judged.unit} of {judged.where} "
+        "exactly alike"
+    )
 
 
 def refuse_other_kinds(model_a: Path, model_b: Path, metadata: tuple[dict[str, Any], dict[str, Any]]) -> None:
