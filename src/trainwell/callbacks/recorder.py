@@ -23,6 +23,18 @@ if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
 SMOOTHING = 0.98
+#: Said when the Recorder leaves a Learner (``learn.remove_callback(Recorder)``): every reader of the history
+#: (``learn.history``, ``learn.recorder.plot()``, ``curves.png``, ``history.csv``, the report) then gets no new
+#: epoch, where they had stayed empty without a word, or blamed a fit that had not run.
+RECORDER_REMOVED = (
+    "the Recorder callback was removed: the epochs fitted from now on are not recorded (learn.history, "
+    "learn.recorder.plot(), curves.png, history.csv and the report get none of them); put it back with "
+    "learn.add_callbacks(learn.recorder)"
+)
+#: What a reader of an empty history says when the Recorder was removed.
+NO_HISTORY = (
+    "no history: the Recorder callback was removed; put it back with learn.add_callbacks(learn.recorder)"
+)
 
 
 class Recorder(Callback):
@@ -47,6 +59,8 @@ class Recorder(Callback):
         self._epoch_start = 0.0
         self.resumed = False
         self.earlier_epochs = 0
+        #: Whether the Learner's callbacks no longer hold it (``learn.remove_callback``): fits record nothing.
+        self.removed = False
 
     def plot(self, path: str | Path = "curves.png") -> Path:
         """Write the training curves as ``curves.png`` in a model directory shows them: the batch losses with each
@@ -55,6 +69,8 @@ class Recorder(Callback):
         from trainwell.learner.plots import plot_history
 
         self._flush_losses()
+        if not self.losses and self.removed:
+            raise ConfigError(f"nothing to plot: {NO_HISTORY} before fitting")
         if not self.losses:
             raise ConfigError(
                 "nothing to plot: no training batch has run (call fit first; a model fitted in closed form, as "

@@ -22,7 +22,7 @@ from torch import nn
 from trainwell.callbacks.budget import find_budget
 from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
-from trainwell.callbacks.recorder import Recorder
+from trainwell.callbacks.recorder import RECORDER_REMOVED, Recorder
 from trainwell.callbacks.schedule import ParamScheduler
 from trainwell.core.device import resolve_device
 from trainwell.core.errors import ConfigError
@@ -277,6 +277,9 @@ class Learner:
 
     # ------------------------------------------------------------------------------------- callbacks
     def add_callbacks(self, *callbacks: Callback) -> Learner:
+        for callback in callbacks:
+            if isinstance(callback, Recorder):
+                callback.removed = False  # back: it records again
         self.callbacks.extend(callbacks)
         return self
 
@@ -284,14 +287,19 @@ class Learner:
         """Remove the callbacks of class ``kind`` (``learn.remove_callback(NanGuard)``), or the one callback object
         given (``learn.remove_callback(learn.recorder)``)."""
         if isinstance(kind, Callback):
-            self.callbacks = [cb for cb in self.callbacks if cb is not kind]
-            return
-        if not (isinstance(kind, type) and issubclass(kind, Callback)):
+            kept = [cb for cb in self.callbacks if cb is not kind]
+        elif not (isinstance(kind, type) and issubclass(kind, Callback)):
             raise ConfigError(
                 f"remove_callback takes a Callback class or one of learn.callbacks, got {kind!r}: pass e.g. "
                 "learn.remove_callback(ProgressBar)"
             )
-        self.callbacks = [cb for cb in self.callbacks if not isinstance(cb, kind)]
+        else:
+            kept = [cb for cb in self.callbacks if not isinstance(cb, kind)]
+        if any(cb is self.recorder for cb in self.callbacks) and not any(cb is self.recorder for cb in kept):
+            # learn.history, the curves and the report read its rows: they had stayed empty without a word
+            self.recorder.removed = True
+            warn(RECORDER_REMOVED)
+        self.callbacks = kept
 
     def get_callback(self, kind: type[Callback]) -> Callback | None:
         return next((cb for cb in self.callbacks if isinstance(cb, kind)), None)
