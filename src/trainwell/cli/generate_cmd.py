@@ -7,7 +7,7 @@ text recipe (no training code); torch is imported inside the command so ``trainw
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,6 +61,13 @@ def generate(
             given = {"--top-k": top_k is not None, "--top-p": top_p is not None, "--seed": seed is not None}
             refuse_unread(given, ("--top-k", "--top-p", "--seed"), "greedy decoding (--temperature 0)")
         need_model_directory(model)  # before the imports of torch: a mistake is said at once
+        from trainwell.cli._early import peek_metadata
+
+        caution = below_baseline(peek_metadata(model))
+        if caution is not None:
+            from trainwell.cli._common import say_warning
+
+            say_warning(caution)
         from trainwell.text.lm_predictor import load_lm
 
         predictor = load_lm(model)
@@ -70,3 +77,25 @@ def generate(
         out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     guarded(run)
+
+
+def below_baseline(metadata: dict[str, Any]) -> str | None:
+    """The caution a language model that fit scored not below its n-gram baseline deserves before it writes: its
+    validation perplexity against the Kneser-Ney trigram's on the same text, as trainwell.json keeps them (the
+    row of the weights kept: ``training.final``); ``None`` when it beat the trigram or none was recorded. fit
+    warned once; generate had then written such a model's text without a word, as if it were worth reading."""
+    training = metadata.get("training") if isinstance(metadata, dict) else None
+    row = training.get("final") if isinstance(training, dict) else None
+    if not isinstance(row, dict):
+        return None
+    perplexity, baseline = row.get("perplexity"), row.get("perplexity_baseline")
+    if not isinstance(perplexity, int | float) or not isinstance(baseline, int | float):
+        return None
+    if not float(perplexity) >= float(baseline):  # below it, or NaN: nothing to say
+        return None
+    return (
+        f"this model's validation perplexity {perplexity:.1f} is not below the {baseline:.1f} of a Kneser-Ney "
+        "trigram on the same validation text, as fit measured them: it has learned no more than word counts, so "
+        "what it writes is closer to words drawn by frequency than to text like its training text; train longer "
+        "(trainwell fit --epochs) or on more text"
+    )
