@@ -128,8 +128,8 @@ def test_past_its_seconds_the_section_is_cut_and_says_so(
     monkeypatch.setattr(_text, "SECONDS", 0.0)  # any machine is too slow: the cut is certain
     page = build_report(lstm_dir, _long_reviews(tmp_path), tmp_path / "r.html").read_text(encoding="utf-8")
     section = html.unescape(page.split(SECTION, 1)[1].split("</section>", 1)[0])
-    assert re.search(r"Cut to keep this section quick: 6 texts would have taken about \d+ s here \(the first took "
-                     r"[\d.]+ s\): 2 are shown", section)  # fmt: skip
+    assert re.search(r"Cut to keep this section within about 0 s: it shades 2 of 6 texts \(6 would have taken "
+                     r"about \d+ s here; the first took [\d.]+ s\)\.", section)  # fmt: skip
     assert section.count('<div style="border') == 2
 
 

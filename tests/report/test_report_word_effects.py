@@ -66,7 +66,7 @@ def test_the_report_shades_the_words_behind_a_few_predictions(model_dir: Path, t
         effect, word = max(words)
         assert word in GOOD + BAD and effect > 0, words  # the one sentiment word pushed the prediction most
     table = section.split("<tbody>", 1)[1]
-    assert re.search(r"<td>(pos|neg)</td><td>(" + "|".join(GOOD + BAD) + r")</td>", table)
+    assert re.search(r"<td>(pos|neg)</td><td>towards</td><td>(" + "|".join(GOOD + BAD) + r")</td>", table)
 
 
 def test_the_section_renders_in_headless_chromium(model_dir: Path, tmp_path: Path) -> None:

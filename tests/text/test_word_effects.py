@@ -142,21 +142,48 @@ def test_a_multilabel_model_explains_its_likeliest_label(tmp_path: Path) -> None
         assert effect.probability == pytest.approx(float(probabilities.max()), abs=1e-6)
 
 
-def test_the_summary_ranks_words_by_their_total_effect_per_class() -> None:
-    def made(label: str, words: str, effects: list[float], flips: list[bool]) -> WordEffects:
-        return WordEffects(words.split(), np.array(effects), label, 0.9, np.array(flips), len(words.split()))
+def made(label: str, words: str, effects: list[float], flips: list[bool] | None = None) -> WordEffects:
+    split = words.split()
+    return WordEffects(
+        split, np.array(effects), label, 0.9, np.array(flips or [False] * len(split)), len(split)
+    )
 
+
+def test_the_summary_ranks_words_by_their_mean_effect_per_class() -> None:
     effects = [
         made("pos", "Great, great film", [0.5, 0.1, 0.01], [True, False, False]),
         made("pos", "great plot!", [0.3, 0.4], [False, True]),
         made("neg", "dull film", [0.6, -0.2], [True, False]),
         made("pos", "the film", [-0.1, -0.3], [False, False]),
     ]
-    rows = word_summary(effects)
-    # 'great': its larger effect in the first text (0.5) and 0.3; 'film' (0.01 - 0.3) is negative in all: left out.
+    rows = word_summary(effects, min_texts=1)
+    # 'great': its larger effect in the first text (0.5) and 0.3; 'plot' 0.4 in one text ranks with it, by mean.
+    # 'film' (0.01, -0.3) and 'the' pushed away from pos: listed only when asked for words against.
     assert rows == [
         ("pos", "great", 2, 1, pytest.approx(0.4)),
         ("pos", "plot", 1, 1, pytest.approx(0.4)),
         ("neg", "dull", 1, 1, pytest.approx(0.6)),
     ]
-    assert word_summary(effects, top=1, n_classes=1) == [("pos", "great", 2, 1, pytest.approx(0.4))]
+    assert word_summary(effects, top=1, n_classes=1, min_texts=1) == [
+        ("pos", "great", 2, 1, pytest.approx(0.4))
+    ]
+    # Against: the most negative mean first.
+    assert word_summary(effects, top=0, against=2, n_classes=1, min_texts=1) == [
+        ("pos", "film", 2, 0, pytest.approx(-0.145)),
+        ("pos", "the", 1, 0, pytest.approx(-0.1)),
+    ]
+    # The default minimum of 3 texts: 'great' is in two, so no word is ranked.
+    assert word_summary(effects) == []
+    with pytest.raises(ConfigError, match="min_texts must be a whole number >= 1; got 0"):
+        word_summary(effects, min_texts=0)
+
+
+def test_a_stop_word_in_every_text_ranks_below_a_rarer_word_of_larger_effect() -> None:
+    # 'the' in 40 texts at 0.03 sums to 1.2; 'superb' in 4 texts at 0.25 to 1.0: ranked by total, 'the' was first.
+    effects = [made("pos", "the film", [0.03, 0.0]) for _ in range(36)] + [
+        made("pos", "the superb film", [0.03, 0.25, 0.0]) for _ in range(4)
+    ]
+    rows = word_summary(effects)
+    assert [word for _, word, *_ in rows] == ["superb", "the"]
+    assert rows[0] == ("pos", "superb", 4, 0, pytest.approx(0.25))
+    assert rows[1][2] == 40  # the count is shown beside the mean

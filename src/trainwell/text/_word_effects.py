@@ -236,22 +236,49 @@ def word_effects(
     return results
 
 
+#: Texts (of one explained class) a word must be seen in to be ranked: a word's mean over one or two texts is
+#: mostly that sentence's, not the word's.
+MIN_TEXTS = 3
+
+
 def word_summary(
-    effects: Sequence[WordEffects], *, top: int = 5, n_classes: int | None = None
+    effects: Sequence[WordEffects],
+    *,
+    top: int = 5,
+    n_classes: int | None = None,
+    min_texts: int = MIN_TEXTS,
+    against: int = 0,
 ) -> list[tuple[Any, str, int, int, float]]:
     """The words that mattered most across texts, per explained class: ``(class, word, texts, changed, mean)``
-    rows, where ``texts`` counts the texts holding the word (lower-cased, stripped of the punctuation around it),
-    ``changed`` those where replacing it changed the decision, and ``mean`` is its mean effect there (a word twice
-    in a text counts its larger effect). Per class, the ``top`` words of the largest total effect (``texts`` times
-    ``mean``: a word that matters often and much), those of a positive total only; the classes explained in the
-    most texts first (ties: in order of first appearance), the first ``n_classes`` of them (``None``: all)."""
+    rows, where ``texts`` counts the texts explained as that class holding the word (lower-cased, stripped of the
+    punctuation around it), ``changed`` those where replacing it changed the decision, and ``mean`` is its mean
+    effect there (a word twice in a text counts its effect of the larger size).
+
+    Ranked by mean effect, among the words seen in at least ``min_texts`` of the class's texts: per class, the
+    ``top`` words of the largest positive mean (they pushed towards the class), then the ``against`` words of the
+    most negative mean (they pushed away from it), most negative first. Not by total effect or by count: a stop
+    word held by most texts ('the', 'a') sums many small effects into a large total, and would rank first.
+    The classes explained in the most texts come first (ties: in order of first appearance), the first
+    ``n_classes`` of them (``None``: all).
+
+    Example:
+        >>> rows = word_summary(word_effects(predictor, texts), against=3)  # doctest: +SKIP
+        >>> [(label, word) for label, word, _, _, mean in rows if mean > 0][:2]  # doctest: +SKIP
+        [('pos', 'best'), ('pos', 'great')]
+    """
+    for name, given, least in (("top", top, 0), ("min_texts", min_texts, 1), ("against", against, 0)):
+        if isinstance(given, bool) or not isinstance(given, int) or given < least:
+            raise ConfigError(f"{name} must be a whole number >= {least}; got {given!r}")
     seen: dict[Any, dict[str, list[tuple[bool, float]]]] = {}
     for text in effects:
         strongest: dict[str, tuple[bool, float]] = {}
         for word, effect, flip in zip(text.words, text.effects.tolist(), text.flips.tolist(), strict=True):
             key = word.lower().strip(PUNCTUATION)
-            if key and (key not in strongest or effect > strongest[key][1]):
-                strongest[key] = (bool(flip) or strongest.get(key, (False, 0.0))[0], float(effect))
+            if not key:
+                continue
+            flipped, before = strongest.get(key, (False, 0.0))
+            larger = float(effect) if key not in strongest or abs(effect) > abs(before) else before
+            strongest[key] = (bool(flip) or flipped, larger)
         words = seen.setdefault(text.label, {})
         for key, value in strongest.items():
             words.setdefault(key, []).append(value)
@@ -261,14 +288,18 @@ def word_summary(
     ]  # sorted is stable: ties keep order
     rows: list[tuple[Any, str, int, int, float]] = []
     for label in classes:
-        words = seen[label]
-        ranked = sorted(
-            ((float(np.sum([effect for _, effect in values])), key, values) for key, values in words.items()),
+        means = sorted(
+            (
+                (float(np.mean([effect for _, effect in values])), key, values)
+                for key, values in seen[label].items()
+                if len(values) >= min_texts
+            ),
             key=lambda row: (-row[0], row[1]),
         )
+        towards = [row for row in means if row[0] > 0][:top]
+        away = sorted((row for row in means if row[0] < 0), key=lambda row: (row[0], row[1]))[:against]
         rows.extend(
-            (label, key, len(values), sum(flip for flip, _ in values), total / len(values))
-            for total, key, values in ranked[:top]
-            if total > 0
+            (label, key, len(values), sum(flip for flip, _ in values), mean)
+            for mean, key, values in [*towards, *away]
         )
     return rows
