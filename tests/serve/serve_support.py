@@ -6,6 +6,7 @@ Test modules import these from here, never from ``conftest``: that module name i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import pickle
@@ -16,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from time import monotonic as _real_monotonic  # bound here: a test's monkeypatch of time.monotonic leaves it
 from typing import Any
 
 import uvicorn
@@ -36,10 +38,14 @@ class LiveServer:
     thread: threading.Thread
 
     def stop(self) -> None:
-        """Stop as SIGTERM does. A server still running 30 s later (twice at the end of a full run, once under a
-        load of 2) is forced as a second Ctrl-C would and, if its thread still runs (a daemon: it ends with the
-        process), left with a warning that holds what its event loop was waiting on, so the next occurrence says
-        where the stop hangs. Stopping is what test_serve_drain tests; here it is the session's teardown."""
+        """Stop as SIGTERM does. A server still running 30 s later is forced as a second Ctrl-C would and, if its
+        thread still runs (a daemon: it ends with the process), left with a warning that holds what its event
+        loop was waiting on. Stopping is what test_serve_drain tests; here it is the session's teardown.
+
+        The session's server once failed to stop at the end of full runs: its loop awaited
+        ``main_loop -> sleep``, a 0.1 s tick scheduled while a later test on the same worker had replaced
+        ``time.monotonic`` with a clock of its own (at 1000 s) and due only when the real clock reached it.
+        Its loop now reads the real clock (:class:`RealClockLoop`)."""
         self.server.should_exit = True
         self.thread.join(timeout=30)
         if not self.thread.is_alive():
@@ -59,8 +65,6 @@ class LiveServer:
 
 def _waiting_tasks(server: uvicorn.Server) -> str:
     """The stacks of the tasks of ``server``'s event loop (read from another thread: for a diagnosis only)."""
-    import asyncio
-
     loops = {listener.get_loop() for listener in getattr(server, "servers", [])}
     lines: list[str] = []
     for loop in loops:
@@ -78,15 +82,30 @@ def _waiting_tasks(server: uvicorn.Server) -> str:
     return "\n".join(lines) or "(no task found)"
 
 
+class RealClockLoop(asyncio.SelectorEventLoop):
+    """An event loop on the real monotonic clock, whatever a test does to ``time.monotonic``.
+
+    asyncio's loops read ``time.monotonic`` at each call: a test that monkeypatches it (a fake clock at 100 s or
+    1000 s, as the evaluate tests' budgets do) moves the clock of every loop in the process, a server's in its
+    thread too. A timer set meanwhile (uvicorn's 0.1 s tick that looks at ``should_exit``) fell due when the
+    real clock reached the fake one: minutes after the stop on a machine up for less than 1000 s.
+    """
+
+    def time(self) -> float:
+        return _real_monotonic()
+
+
 def start_server(app: FastAPI) -> LiveServer:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(256)
     port = sock.getsockname()[1]
-    # A bound on the shutdown's wait for requests under way, as `trainwell serve --shutdown-grace` sets one: a
-    # request left hanging by a test (seen once, under a load of 10) kept the session's server from stopping.
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=10)
+    # A bound on the shutdown's wait for requests under way, as `trainwell serve --shutdown-grace` sets one. The
+    # stops that hung at the end of full runs were not such a request but the moved clock (RealClockLoop).
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", timeout_graceful_shutdown=10, loop=RealClockLoop
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn-test")
     thread.start()
