@@ -1,6 +1,6 @@
 """``trainwell serve --workers 2`` drains on SIGTERM as one worker does: a request sent on a connection a worker
 accepted just before the signal is still answered, and the process exits 0. So does a worker started in place
-of one that died.
+of one that died. It says it is ready once, when both workers serve, as one worker does.
 
 The server is the real command on a loopback port, serving the session's small Adult model.
 """
@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 WORKERS = 2
@@ -26,6 +27,9 @@ CONNECTIONS = 6
 RUNNING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 WORKER_STARTED = re.compile(r"Started server process \[(\d+)\]")
 HEALTH = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
+READY = re.compile(
+    r"^ready on (http://127\.0\.0\.1:\d+) after [\d.]+ s \(imports [\d.]+ s, model [\d.]+ s\)$"
+)
 
 
 class Served:
@@ -55,7 +59,10 @@ class Served:
     def wait_for(self, text: str, count: int) -> None:
         """Reads the log until ``text`` has appeared ``count`` times in all."""
         while sum(text in line for line in self.log) < count:
-            line = self.lines.get(timeout=120)
+            try:
+                line = self.lines.get(timeout=120)
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} in the server's log:\n" + "".join(self.log)) from None
             assert line is not None, f"the server exited before it logged {text!r}:\n" + "".join(self.log)
             self.log.append(line)
 
@@ -115,6 +122,26 @@ def test_sigterm_answers_requests_on_connections_each_worker_accepted_before_it(
     served = Served(model_dir)
     try:
         check_sigterm_drains(served)
+    finally:
+        served.stop()
+
+
+def test_two_workers_say_ready_once_when_both_serve(model_dir: Path) -> None:
+    # One worker printed "ready on URL after ..."; two printed nothing of the kind, only uvicorn's log.
+    served = Served(model_dir)
+    try:
+        served.wait_for("ready on ", 1)
+        ready = [index for index, line in enumerate(served.log) if READY.match(line.strip())]
+        assert len(ready) == 1, "".join(served.log)
+        started = [index for index, line in enumerate(served.log) if "Application startup complete" in line]
+        assert len(started) == WORKERS and max(started) < ready[0]  # said once both serve, not before
+        url = READY.match(served.log[ready[0]].strip()).group(1)  # type: ignore[union-attr]
+        assert url == f"http://127.0.0.1:{served.port}"
+        assert httpx.get(f"{url}/health", timeout=60).json() == {"status": "ok"}
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=30) == 0
+        served.log.extend(line for line in iter(served.lines.get, None))
+        assert sum(bool(READY.match(line.strip())) for line in served.log) == 1, "".join(served.log)
     finally:
         served.stop()
 

@@ -55,9 +55,7 @@ class DrainingServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started and self.on_ready is not None and self.servers and self.servers[0].sockets:
-            port = self.servers[0].sockets[0].getsockname()[1]
-            host = self.config.host or "0.0.0.0"
-            self.on_ready(f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}")
+            self.on_ready(_url(self.config.host, self.servers[0].sockets[0].getsockname()[1]))
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -89,7 +87,29 @@ class DrainingWorker(Process):
 
 class WorkerSupervisor(Multiprocess):
     """uvicorn's supervisor of several workers, which closes its own copy of the listening socket as it stops
-    them (it never accepts on it)."""
+    them (it never accepts on it), and calls ``on_ready`` with the server's URL once, when every worker serves
+    (uvicorn said nothing of it: each worker logs its own start-up, and ``trainwell serve`` printed no "ready"
+    line with several workers)."""
+
+    on_ready: Callable[[str], None] | None = None
+    _said_ready = False
+
+    def keep_subprocess_alive(self) -> None:
+        super().keep_subprocess_alive()
+        self._say_ready_once()
+
+    def _say_ready_once(self) -> None:
+        """Called on each turn of the supervisor's loop (every 0.5 s) until every worker has started serving."""
+        if self.on_ready is None or self._said_ready or self.should_exit.is_set() or not self.sockets:
+            return
+        if len(self.processes) < self.processes_num:
+            return
+        for worker in self.processes:
+            is_ready = getattr(worker, "is_ready", None)  # uvicorn 0.36 and later
+            if is_ready is None or not is_ready(timeout=1):
+                return
+        self._said_ready = True
+        self.on_ready(_url(self.config.host, self.sockets[0].getsockname()[1]))
 
     def terminate_all(self) -> None:
         for listener in self.sockets:
@@ -115,6 +135,10 @@ class DrainingWorkerSupervisor(WorkerSupervisor):
         self.processes.extend(self._start_worker() for _ in range(self.processes_num))
 
     def keep_subprocess_alive(self) -> None:
+        self._replace_ended_workers()
+        self._say_ready_once()
+
+    def _replace_ended_workers(self) -> None:
         for index, worker in enumerate(self.processes):
             if self.should_exit.is_set():
                 return  # stopping: a worker that ended is not replaced
@@ -165,8 +189,8 @@ def run_server(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve ``app`` (with several workers: an import string of an app factory) until SIGTERM or Ctrl+C, then
-    return (the process ends with status 0 after either). ``on_ready``: called with the URL once one server
-    listens (one worker only).
+    return (the process ends with status 0 after either). ``on_ready``: called once with the URL, when the
+    server listens (with several workers: when every one of them serves).
 
     Raises:
         SystemExit: with status 3 when the server could not start, as ``uvicorn.run`` does.
@@ -192,7 +216,7 @@ def run_server(
     # A uvicorn whose supervisor is not built as the one DrainingWorkerSupervisor rewrites keeps its own
     # workers: they serve and stop, without the settling (said once, in the log).
     if _supervisor_is_known():
-        supervisor: Multiprocess = DrainingWorkerSupervisor(config, sockets=[listener])
+        supervisor: WorkerSupervisor = DrainingWorkerSupervisor(config, sockets=[listener])
     else:
         logger.warning(
             "uvicorn %s: its workers are started in a way trainwell does not know; they stop without "
@@ -200,7 +224,14 @@ def run_server(
             uvicorn.__version__,
         )
         supervisor = WorkerSupervisor(config, sockets=[listener])
+    supervisor.on_ready = on_ready
     supervisor.run()
+
+
+def _url(host: str | None, port: int) -> str:
+    """The address a server listening on ``host`` and ``port`` is reached at (an IPv6 host in brackets)."""
+    host = host or "0.0.0.0"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _supervisor_is_known() -> bool:

@@ -189,7 +189,12 @@ def serve(
         os.environ[MODEL_ENV] = str(model.resolve())
         os.environ[OPTIONS_ENV] = json.dumps(resolved)
         run_server(
-            "trainwell.serve.app:app_from_env", host=host, port=port, workers=workers, grace_s=shutdown_grace
+            "trainwell.serve.app:app_from_env",
+            host=host,
+            port=port,
+            workers=workers,
+            grace_s=shutdown_grace,
+            on_ready=ready,  # once, when every worker serves
         )
 
     with _stopping_quietly_before_serving():
