@@ -164,7 +164,29 @@ def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True)
     summary = tune_label_thresholds(learn, seed=seed)
     if summary is not None and progress:
         say_threshold_note(summary)
+    if summary is not None:
+        warn_label_baselines(learn, summary)
     return summary
+
+
+def warn_label_baselines(learn: Any, summary: ThresholdSummary) -> None:
+    """Warn (:class:`~trainwell.metrics.label_baselines.BaselineNotBeaten`) when the last history row's threshold
+    metrics, at 0.5 and ``_tuned``, do not beat answering no label anywhere or the training rows' most frequent
+    label set on the rows the thresholds were chosen on (:func:`~trainwell.metrics.label_baselines.label_baselines`)."""
+    from trainwell.core.warn import warn
+    from trainwell.metrics.label_baselines import label_baseline_warning, label_baselines
+
+    if summary.truth is None or not learn.history:
+        return
+    train = getattr(learn.data.train, "targets", None)
+    baselines = label_baselines(
+        summary.truth,
+        list(learn.task.classes or ()),
+        train_targets=train if isinstance(train, torch.Tensor) and train.ndim == 2 else None,
+    )
+    warning = label_baseline_warning(learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX)
+    if warning is not None:
+        warn(warning)
 
 
 def say_threshold_note(summary: ThresholdSummary) -> None:

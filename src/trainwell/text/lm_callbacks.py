@@ -14,6 +14,7 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback, CancelValidate
+from trainwell.metrics.label_baselines import BaselineNotBeaten  # one class for every task's trivial baseline
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -162,17 +163,6 @@ class Perplexity(Callback):
         learn.history[-1]["valid_loss"] = loss
         learn.history[-1]["perplexity"] = math.exp(min(loss, 700.0))
         self._sum, self._tokens = 0.0, 0
-
-
-class BaselineNotBeaten(UserWarning):
-    """A language model's validation perplexity is not below its Kneser-Ney trigram's.
-
-    Attributes:
-        command_line: The same words naming command-line options (``--epochs``, not more epochs), which the
-            command line prints instead.
-    """
-
-    command_line: str | None = None
 
 
 def baseline_warning(row: dict[str, Any], *, budgeted: bool) -> BaselineNotBeaten | None:
