@@ -307,6 +307,8 @@ def test_fit_and_predict_from_the_command_line(tmp_path: Path) -> None:
     assert "entity_f1_baseline" in fitted.output
     # Three short epochs leave the model below the per-word baseline of these template sentences: it says so.
     assert "warning: entity_f1" in fitted.output and "is not above the most-frequent-tag" in fitted.output
+    # the fit's BaselineNotBeaten warning, and no hand-made line beside it
+    assert fitted.output.count("is not above the most-frequent-tag") == 1
     stdin = runner.invoke(app, ["predict", str(tmp_path / "m"), "-"], input="Tom lives in Oslo .\n")
     assert stdin.exit_code == 0, stdin.output
     assert "words,tags,entities" in stdin.output

@@ -134,18 +134,6 @@ def _show_tagging(result: Any) -> None:
                 str(row["support"]),
             )
         out_console.print(fold_cells(table))
-    row = learn.final_row
-    for name in ("entity_f1", "tag_accuracy"):
-        score, bar = row.get(name), row.get(f"{name}_baseline")
-        if isinstance(score, float) and isinstance(bar, float) and score <= bar:
-            out_console.print(
-                f"warning: {name} {score:.4f} is not above the most-frequent-tag baseline's {bar:.4f}: the model "
-                "has not learned to read context yet; train longer "
-                f"({'a longer --time' if result.budget is not None else '--epochs'}) or check the tags",
-                soft_wrap=True,
-                markup=False,
-            )
-            break
     from trainwell.cli.fit_cmd import say_test_scores
 
     say_test_scores(result)  # the folder's test file, as fit says an image or text test set

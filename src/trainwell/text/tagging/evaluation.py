@@ -43,13 +43,17 @@ class TaggingFold:
         from trainwell.evaluate.tagging import counts_from_tags
         from trainwell.text.tagging.pipeline import fit_tagger
 
+        settings = dict(self.settings)
+        # The folds are scored against the baselines in the evaluation's own table (tagging_baselines), on
+        # the same sentences: no per-fold baseline, and no per-fold warning of it.
+        settings["learner_kwargs"] = {"baseline": False, **(settings.get("learner_kwargs") or {})}
         run = fit_tagger(
             [self.pairs[i] for i in train],
             valid=[self.pairs[i] for i in valid],
             epochs=self.epochs,
             seed=self.seed + fold,
             progress=False,
-            **self.settings,
+            **settings,
         )
         from trainwell.text.tagging.predictor import TaggerPredictor
 

@@ -13,6 +13,7 @@ from trainwell.callbacks import GradientClip
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
+from trainwell.metrics.label_baselines import BaselineNotBeaten
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text._new_data import check_same_reading
 from trainwell.text.tagging.models import IGNORE_INDEX
@@ -31,6 +32,7 @@ __all__ = [
     "baseline_scores",
     "start_from_vectors",
     "tagger_archs",
+    "tagging_baseline_warning",
     "tagging_learner",
 ]
 
@@ -94,7 +96,9 @@ _BASELINE_METRICS = ("entity_f1", "tag_accuracy")
 class MostFrequentTagScore(Callback):
     """Adds the score of tagging each word with its most frequent training tag (unseen words: the most frequent
     tag) to each epoch's row: ``entity_f1_baseline`` for entity tags, ``tag_accuracy_baseline`` always. It is
-    the classic baseline of both shared tasks; a tagger that does not clear it has learned no context."""
+    the classic baseline of both shared tasks; a tagger that does not clear it has learned no context, and a fit
+    that ends so warns :class:`BaselineNotBeaten` (:func:`tagging_baseline_warning`), in Python as on the command
+    line, with the option to try next."""
 
     order = -19  # after the Recorder wrote the row
 
@@ -117,6 +121,53 @@ class MostFrequentTagScore(Callback):
     def after_epoch(self, learn: Learner) -> None:
         if self.values and learn.history and "valid_loss" in learn.history[-1]:
             learn.history[-1].update(self.values)
+
+    def after_fit(self, learn: Learner) -> None:
+        """Warn (:class:`BaselineNotBeaten`, :func:`tagging_baseline_warning`) when the fit ends not above the
+        baseline, in Python as on the command line."""
+        from trainwell.callbacks.budget import find_budget
+        from trainwell.core.device import is_rank_zero
+        from trainwell.core.warn import warn
+
+        active = getattr(learn, "_active", ())
+        if not self.values or not learn.history or not is_rank_zero():
+            return
+        # A learning-rate sweep trains no model to judge; a search's trial (OptunaPruning) is one candidate the
+        # search compares, not a model handed back.
+        if any(type(callback).__name__ in ("LRFinder", "OptunaPruning") for callback in active):
+            return
+        warning = tagging_baseline_warning(learn.history[-1], budgeted=find_budget(active) is not None)
+        if warning is not None:
+            warn(warning)
+
+
+def tagging_baseline_warning(row: Mapping[str, Any], *, budgeted: bool) -> BaselineNotBeaten | None:
+    """The warning a tagger whose last validation ``row`` is not above its most-frequent-tag baseline gives
+    (entity F1 first, then tag accuracy: the first of them not above ``<metric>_baseline``), worded for Python
+    and for the command line (``budgeted``: the fit had a time budget, so the fix is a longer one); ``None`` when
+    the tagger clears it or the row has no baseline.
+
+    Example:
+        >>> row = {"entity_f1": 0.41, "entity_f1_baseline": 0.62, "tag_accuracy": 0.9, "tag_accuracy_baseline": 0.8}
+        >>> str(tagging_baseline_warning(row, budgeted=False))[:69]
+        "entity_f1 0.4100 is not above the most-frequent-tag baseline's 0.6200"
+        >>> tagging_baseline_warning({**row, "entity_f1": 0.7}, budgeted=False) is None
+        True
+    """
+    for name in _BASELINE_METRICS:
+        score, bar = row.get(name), row.get(f"{name}_baseline")
+        if isinstance(score, float) and isinstance(bar, float) and score <= bar:
+
+            def words(longer: str, score: float = score, bar: float = bar, name: str = name) -> str:
+                return (
+                    f"{name} {score:.4f} is not above the most-frequent-tag baseline's {bar:.4f}: the model has "
+                    f"not learned to read context yet; train longer ({longer}) or check the tags"
+                )
+
+            warning = BaselineNotBeaten(words("a longer time_budget" if budgeted else "more epochs"))
+            warning.command_line = words("a longer --time" if budgeted else "--epochs")
+            return warning
+    return None
 
 
 def baseline_scores(
