@@ -951,8 +951,16 @@ def _read_csv(path: Path, sep: str, options: dict[str, Any]) -> pd.DataFrame:
     """``pd.read_csv`` of ``path`` with ``sep`` and ``options``; a parser error it fails with is found again in the
     file (:func:`~trainwell.data._bad_lines.bad_table_line`) and raised as a :class:`BadLine` naming the line, as
     pandas' count of records is not the line an editor shows."""
+    # Columns kept as written come as categories (no reading of numbers looks at them: :func:`_text_again`), but
+    # pandas 3 reads a category column of numbers as numeric categories ('2' -> 2, '007' -> 7) and _text_again
+    # then found no text at all: multi-label ids with no row of two ('0', '2', '') were all missing. They are
+    # read as text, and made categories of that text.
+    dtypes = options.get("dtype") or {}
+    written = [name for name, kind in dtypes.items() if kind == "category"]
+    if written:
+        options = {**options, "dtype": {**dtypes, **dict.fromkeys(written, str)}}
     try:
-        return pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
+        table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
     except pd.errors.ParserError as error:
         names = options.get("names")
         found = bad_table_line(
@@ -966,6 +974,10 @@ def _read_csv(path: Path, sep: str, options: dict[str, Any]) -> pd.DataFrame:
         if found is None:
             raise
         raise BadLine(*found) from None
+    for name in written:
+        if name in table.columns:
+            table[name] = table[name].astype("category")
+    return table
 
 
 #: How many lines a title above a table's header may take.

@@ -946,6 +946,10 @@ def _multilabel_matrix(values: Any, task: Task, delim: str | None = None) -> np.
             continue  # an empty cell: no label
         if isinstance(labels, str):
             labels = [part.strip() for part in labels.split(delim)] if delim is not None else [labels]
+        elif not isinstance(labels, list | tuple | set | frozenset | np.ndarray):
+            # One label id read as a number: a column of ids ('0', '2', '') with no row of two reads as floats
+            # (report --data stopped on "'float' object is not iterable"); 2.0 is the label '2' (_key).
+            labels = [labels]
         for label in labels:
             if _key(label) in index:
                 matrix[row, index[_key(label)]] = 1.0
