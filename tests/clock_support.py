@@ -5,6 +5,7 @@ a search space whose trials train on both."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -79,3 +80,15 @@ def ticked_space(clock: FakeClock, trained: list[Learner]) -> Space:
 
     ranges = {"lr": Range(1e-3, 0.1, log=True), "epochs": Range(4, 6, whole=True)}
     return Space(defaults, ranges, train, FitRun)
+
+
+#: The ``monotonic`` of each module that times ``evaluate --time``'s steps and folds (their own names for it).
+EVALUATE_CLOCKS = ("trainwell.evaluate.evaluation.monotonic", "trainwell.evaluate.spread.monotonic")
+
+
+def on_a_clock_of_its_own(monkeypatch: Any, clock: Callable[[], float]) -> None:
+    """``evaluate``'s timing reads ``clock`` (a test's hand-moved time) for the rest of the test. Only its own
+    modules' names for ``monotonic`` are replaced, never ``time.monotonic`` itself: asyncio's event loops read
+    that, and a test server's loop in another thread then slept until the real clock caught the fake one."""
+    for name in EVALUATE_CLOCKS:
+        monkeypatch.setattr(name, clock)

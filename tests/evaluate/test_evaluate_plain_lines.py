@@ -6,13 +6,13 @@ Every time here is a fake clock's."""
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from clock_support import on_a_clock_of_its_own
 from trainwell.evaluate.cv import FoldBudget
 from trainwell.evaluate.evaluation import OneStepFold, TimeSpent, budget_line
 
@@ -67,7 +67,7 @@ def test_folds_side_by_side_under_torchrun_are_said_as_such(monkeypatch: pytest.
     from trainwell.evaluate.spread import cross_validate_spread
 
     clock = [100.0]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    on_a_clock_of_its_own(monkeypatch, lambda: clock[0])
 
     class TwoProcesses:  # rank 0 of two: folds 0 and 2 here, fold 1 in the other process
         rank, size = 0, 2

@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from clock_support import on_a_clock_of_its_own
 from trainwell.evaluate import CVResult, fold_indices
 from trainwell.evaluate.cv import RowBootstrapCVResult, join_folds
 from trainwell.evaluate.spread import cross_validate_spread
@@ -145,13 +146,12 @@ def test_a_warning_every_fold_meets_is_said_once() -> None:
 def test_under_a_budget_the_baselines_run_first_and_the_folds_share_what_is_left(monkeypatch) -> None:
     # evaluate --time 50s took 83 s: the baselines and the data reading came on top of the folds' shares.
     import contextlib
-    import time
 
     import trainwell.evaluate.spread as spread
     from trainwell.evaluate.evaluation import check_settings
 
     clock = [1000.0]  # a clock of its own: the test reads no real time
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    on_a_clock_of_its_own(monkeypatch, lambda: clock[0])
     given: list[float] = []
 
     @contextlib.contextmanager

@@ -4,11 +4,10 @@ the data, the baselines) nor of the call's 63 s. Every time here is a fake clock
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
+from clock_support import on_a_clock_of_its_own
 from trainwell.evaluate.cv import FoldBudget
 from trainwell.evaluate.evaluation import TimeSpent, budget_line, time_spent
 
@@ -67,7 +66,7 @@ def test_the_evaluate_call_keeps_where_its_budget_went(monkeypatch) -> None:
     from trainwell.evaluate.spread import cross_validate_spread
 
     clock = [500.0]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    on_a_clock_of_its_own(monkeypatch, lambda: clock[0])
     share = check_settings(cv=2, time_budget="10s")
     clock[0] += 1.0  # reading the data
 
@@ -105,7 +104,7 @@ def test_the_command_says_its_own_time_when_it_ran_past_its_budget(monkeypatch) 
     from trainwell.evaluate.evaluation import command_time_line
 
     clock = [100.0]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    on_a_clock_of_its_own(monkeypatch, lambda: clock[0])
     # started at 95 (5 s of imports before the budget began at 100); the evaluation ended at 161.5
     spent = TimeSpent(60.0, 20.0, reading=3.5, baselines=4.5, training=53.0, after=0.5, ended=161.5)
     clock[0] = 169.5  # 8 s of intervals and verdicts after it

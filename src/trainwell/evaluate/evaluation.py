@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from trainwell.core.numbers import figure
@@ -126,14 +127,12 @@ class TimeSpent:
 def time_spent(fold_seconds: float | None) -> TimeSpent | None:
     """What the call's :class:`~trainwell.evaluate.spread.FoldShare` saw (``fold_seconds``, from
     :func:`check_settings`), read now, as its call ends; ``None`` without a budget (or a plain float: no marks)."""
-    import time
-
     from trainwell.evaluate.spread import FoldShare
 
     if not isinstance(fold_seconds, FoldShare) or "after folds" not in fold_seconds.marks:
         return None
     marks = fold_seconds.marks
-    began, ended = fold_seconds.start, time.monotonic()
+    began, ended = fold_seconds.start, monotonic()
     return TimeSpent(
         fold_seconds.total,
         float(fold_seconds),
@@ -151,13 +150,11 @@ def command_time_line(spent: TimeSpent | None, started: float) -> str | None:
     and the rest"`` when ``evaluate --time`` ran clearly past its budget, judged as ``fit --time`` judges its own
     (by a tenth and 2 s); ``None`` otherwise. ``started``: when the command began (``time.monotonic``): its
     imports come before the budget starts, the table's intervals and verdicts after it ends."""
-    import time
-
     from trainwell.callbacks.budget import OVERRUN_SLACK, OVERRUN_SLACK_S, format_duration
 
     if spent is None:
         return None
-    now = time.monotonic()
+    now = monotonic()
     total = now - started
     if total - spent.budget <= max(OVERRUN_SLACK_S, OVERRUN_SLACK * spent.budget):
         return None

@@ -29,6 +29,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainwell.core.warn import warn
@@ -196,10 +197,8 @@ class FoldShare(float):
 
     @classmethod
     def of(cls, seconds: float, folds: int) -> FoldShare:
-        import time
-
         share = cls(seconds / folds)
-        share.total, share.deadline = seconds, time.monotonic() + seconds
+        share.total, share.deadline = seconds, monotonic() + seconds
         share.marks, share.processes = {}, 1
         return share
 
@@ -210,18 +209,14 @@ class FoldShare(float):
 
     def mark(self, step: str) -> None:
         """Note that ``step`` begins now."""
-        import time
-
-        self.marks[step] = time.monotonic()
+        self.marks[step] = monotonic()
 
     def now(self, folds_left: int, even: bool = True) -> float:
         """The share of a fold starting now, with ``folds_left`` folds of this process to run (it included).
         ``even``: never more than an equal share (folds side by side under torchrun); in one process a fold is
         given what the folds before it left unused too (one that stopped at its epochs), which nothing else
         would use: the last fold of ``evaluate --time`` kept to an equal share and the call ended early."""
-        import time
-
-        left = (self.deadline - time.monotonic()) / max(folds_left, 1)
+        left = (self.deadline - monotonic()) / max(folds_left, 1)
         floored = max(left, self.FLOOR * float(self))
         # Never more than an equal share side by side: a fold given the time another process's folds use would
         # train longer than they do, and the folds' scores would not be alike.
