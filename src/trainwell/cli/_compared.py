@@ -107,13 +107,34 @@ def _table_examples(
 ) -> Judged:
     """Rows of a table, read as ``trainwell report`` reads them for a table model."""
     from trainwell.data.io import read_table
+    from trainwell.data.tables import labels_as_written
+    from trainwell.data.task import unknown_labels
     from trainwell.report.importance import labelled_targets
 
-    frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
+    task = predictors[0].task
+    # a multi-label target's cells as written ('0,1' with --label-delim ,), as fit and predict read them
+    frame = read_table(
+        data,
+        names=names,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        as_written=labels_as_written(task),
+    )
     frame = frame.reset_index(drop=True)
-    need_labels(predictors[0].task.target_names, frame, data)
-    # B's input columns are checked too
-    targets = [labelled_targets(predictor, frame, str(data), "compare") for predictor in predictors]
+    need_labels(task.target_names, frame, data)
+    if task.kind == "multilabel" and len(task.target_names) == 1:  # delimited labels: one unknown is refused
+        unknown = unknown_labels(task, frame[task.target_names[0]])
+        if unknown:  # it had been left out of every row in silence, the scores then flattering both models
+            raise DataError(
+                f"'{data}' has labels the models do not know: {', '.join(map(repr, list(unknown)[:5]))}"
+                f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; their labels are "
+                f"{', '.join(map(str, task.classes))}"
+            )
+    try:  # B's input columns are checked too
+        targets = [labelled_targets(predictor, frame, str(data), "compare") for predictor in predictors]
+    except DataError as error:  # a label the models do not know: say which file holds it
+        said = str(error)
+        raise DataError(said if str(data) in said else f"'{data}': {said}") from None
     warn_overlap(predictors, (frame, frame), "rows")
     probabilities = (predictors[0].predict_proba(frame), predictors[1].predict_proba(frame))
     return Judged(probabilities, targets[0], str(data), "rows")
