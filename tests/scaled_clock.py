@@ -56,7 +56,7 @@ def closing_line(
     pattern = (
         rf"the command took ({took}): {training} training \(--time\){scoring}, ({took}) writing the model"
         rf"(, {took} reporting the results)?(, {took} starting up and the rest)?"
-        rf"(, {took} before --time's clock \(starting up, a look at the data\))?"
+        rf"(, {took} before --time's clock \(starting up: the interpreter, the imports of the training stack\))?"
         rf"(, {took} after the training \(validation results, plots, thresholds\))?"
     )
     return re.fullmatch(pattern, said.strip().splitlines()[-1])

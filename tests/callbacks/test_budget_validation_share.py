@@ -104,6 +104,9 @@ def test_the_closing_line_parts_the_time_before_the_clock_from_that_after_the_tr
     line = command.line()
     assert line is not None
     assert line.startswith("the command took 1m 40s: ")
-    assert ", 20s before --time's clock (starting up, a look at the data), " in line
+    assert (
+        ", 20s before --time's clock (starting up: the interpreter, the imports of the training stack), "
+        in line
+    )
     assert line.endswith("after the training (validation results, plots, thresholds)")
     assert "starting up and the rest" not in line

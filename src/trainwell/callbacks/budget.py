@@ -26,7 +26,7 @@ import torch
 from trainwell.callbacks._validate import positive_number
 from trainwell.core.duration import DURATION_EXAMPLES as DURATION_EXAMPLES
 from trainwell.core.duration import parse_duration
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, Spelling
 from trainwell.core.numbers import format_epochs
 from trainwell.core.warn import warn
 from trainwell.learner.events import Callback, CancelFit, CancelTrain, CancelValidate
@@ -60,6 +60,9 @@ WHOLE_EPOCH_SLACK = 0.05
 #: 3,250 validation sentences took over 2 minutes on a loaded 2-core machine: under ``--time 1m`` the first epoch
 #: ran 3 minutes, and the few batches the plan had left for training scored entity F1 0.
 VALID_SHARE = 0.2
+#: How much more than its estimate of one epoch's time a budget warned of as too short asks for
+#: (:meth:`TimeBudget.barely_trained`).
+ASKED_MARGIN = 1.5
 #: A budget is said to be overrun when the fits took this share of it, and at least this many seconds, more.
 OVERRUN_SLACK, OVERRUN_SLACK_S = 0.1, 2.0
 
@@ -86,6 +89,31 @@ def format_duration(seconds: float) -> str:
 class BudgetSpent(ConfigError):
     """A :class:`TimeBudget` was spent before its first fit could train a batch: the model would be untrained.
     A caller with a trained model in hand (``fit_table``'s boosted trees) keeps it instead."""
+
+
+class BarelyTrained(UserWarning):
+    """A :class:`TimeBudget` cut its fits to less than one epoch: the model is barely trained, and its scores are
+    not what it does given time (:meth:`TimeBudget.barely_trained` words it, with the time one epoch would take).
+
+    Attributes:
+        command_line: The same words naming the command-line option (``--time``, not ``time_budget=``).
+    """
+
+    command_line: str | None = None
+
+
+def duration_text(seconds: float) -> str:
+    """``seconds`` rounded up to a budget worth asking for, written as ``--time`` and ``time_budget=`` read it:
+    tens of seconds up to a minute, whole minutes past it (a figure to type, not a measurement, as ``evaluate
+    --time``'s refusal of a language model's test text rounds it).
+
+    Example:
+        >>> duration_text(11.2), duration_text(131), duration_text(700), duration_text(3880)
+        ('20s', '3m', '12m', '1h5m')
+    """
+    step = 10 if seconds <= 60 else 60
+    rounded = max(step, math.ceil(seconds / step) * step)
+    return f"{rounded}s" if rounded < 60 else format_duration(rounded).replace(" ", "")
 
 
 class TimeBudget(Callback):
@@ -163,6 +191,7 @@ class TimeBudget(Callback):
         #: ``(read, total)``: each validation pass reads only its first ``read`` batches of ``total``, the budget
         #: not holding a whole pass (:data:`VALID_SHARE`); ``None`` while the passes read every batch.
         self.valid_batches: tuple[int, int] | None = None
+        self._whole_valid = 0.0  # seconds a whole validation pass would take, once a pass was capped
         self._valid_start = 0.0
         self._valid_read = 0
         self._progress = 0.0  # the schedules' progress for the next training batch (learn.progress)
@@ -195,16 +224,25 @@ class TimeBudget(Callback):
         self._valid_cap = positive_number(self.name, "seconds", seconds, example="12")
         self._bounded_elsewhere = True
 
-    def start(self) -> TimeBudget:
-        """Count from now, the time between fits included: the fits then end within ``seconds`` of this call.
+    def start(self, *, ago: float = 0.0) -> TimeBudget:
+        """Count from now, the time between fits included: the fits then end within ``seconds`` of this call;
+        ``ago``: from that many seconds before now (``trainwell fit --time`` counts from the command's start, the
+        look at the data and the unpacking of an archive included, though it makes its budget later).
 
         The one-call pipelines (``fit_table(..., time_budget=)``...) start their budget as they begin, so that
-        reading the data and the learning-rate finder come out of it too; writing the model comes after. The
+        reading the data and the learning-rate finder come out of it too; writing the model comes after. A budget
+        already started keeps counting from its start: a pipeline given one (the command's, or one shared with
+        earlier work) does not start it again, which once left the command's own look at the data uncounted. The
         process's one-off imports for training (:func:`load_training_imports`) come before: they are not the
         fit's time. ``started_at``: when the count began, on :func:`time.monotonic`'s clock."""
+        if self.started_at is not None:
+            return self
         load_training_imports()
-        self._idle_since = self._clock()
-        self.started_at = time.monotonic()  # for a command's line on where its time went (cli._training)
+        ago = max(0.0, ago)
+        self._idle_since = self._clock() - ago
+        self.started_at = (
+            time.monotonic() - ago
+        )  # for a command's line on where its time went (cli._training)
         return self
 
     def share_next_fit(self, fraction: float) -> None:
@@ -238,6 +276,58 @@ class TimeBudget(Callback):
         if done < 1:
             return f"{format_epochs(done)} epochs ({batches:,} of {per_epoch:,} batches)"
         return f"{format_epochs(done)} epochs ({batches:,} batches, {per_epoch:,} an epoch)"
+
+    def barely_trained(self) -> BarelyTrained | None:
+        """The warning to give when the budget cut its fits to less than one epoch (``None`` otherwise): how many
+        batches were trained, and about what budget one epoch with its validation pass would take, from the
+        speed measured (the time before the fits, an epoch's batches at the last batches' speed, and a whole
+        validation pass). Worded for Python (``time_budget=``) and for the command line (``--time``), as
+        ``trainwell evaluate --time`` says of folds that trained less than one epoch.
+
+        ``fit --task language_model --time 10s`` on 200 KB of Tiny Shakespeare trained 2 of an epoch's 12
+        batches and printed its perplexity as a trained model's."""
+        if not any(fit["shortened"] for fit in self.fits):
+            return None
+        done = sum(fit["trained_batches"] / max(1, fit["batches_per_epoch"]) for fit in self.fits)
+        if done >= 1 - WHOLE_EPOCH_SLACK:
+            return None
+        last = self.fits[-1]
+        per_epoch = max(1, int(last["batches_per_epoch"]))
+        trained = sum(int(fit["trained_batches"]) for fit in self.fits)
+        batch = float(last.get("batch_seconds", 0.0))
+        before = max(0.0, self.used - sum(float(fit["seconds"]) for fit in self.fits))
+        validation = self._whole_valid or self._longest_outside
+        budget = format_duration(self.seconds).replace(" ", "")
+        share = f"{trained:,} of the {per_epoch:,} batches of one"
+        if batch > 0:
+            need = before + per_epoch * batch + validation
+            said = f"a batch took {format_duration(batch)}"
+            if before >= 0.5:
+                said += f", and {format_duration(before)} went before training"
+            # A margin for what else keeps to a share of the budget (a language model's cache tuning) and for a
+            # machine that slows down.
+            enough = duration_text(need * ASKED_MARGIN)
+
+            def fix(say: Spelling) -> str:
+                return (
+                    f"one epoch and its validation would take about {format_duration(need)} here ({said}): "
+                    f"pass {say('time_budget', enough)} or more"
+                )
+        else:
+
+            def fix(say: Spelling) -> str:
+                return f"give more time ({say('time_budget')})"
+
+        def words(say: Spelling) -> str:
+            return (
+                f"{say('time_budget', budget)} trained less than one epoch ({share} epoch, "
+                f"{format_epochs(done)} epochs): the scores are a barely trained model's, not what it does given "
+                f"time; {fix(say)}"
+            )
+
+        warning = BarelyTrained(words(Spelling(command_line=False)))
+        warning.command_line = words(Spelling(command_line=True))
+        return warning
 
     def summary(self) -> str:
         """One sentence on what the budget did over the fits that used it."""
@@ -332,10 +422,17 @@ class TimeBudget(Callback):
             # same and torchrun's processes print it once (rank 0's, cli._common.guarded).
             used = -self._agreed_min(-self.used)
             if not self.fits and used > 0:  # spent before any training: a model would be untrained
-                raise BudgetSpent(
-                    f"the time budget of {format_duration(self.seconds)} was spent before training began "
-                    f"({format_duration(used)} went to preparing it: reading the data, choosing the "
-                    "learning rate); give more time, or pass --lr to skip the learning-rate finder"
+                budget, took = format_duration(self.seconds), format_duration(used)
+                # At least the preparation again for the training, and its validation: the smallest budget that
+                # leaves a model some training (the speed of a batch is not known yet).
+                least = duration_text(max(2 * used, used + 10.0))
+                raise BudgetSpent.worded(
+                    lambda say: (
+                        f"the {say.either('time budget', '--time')} of {budget} was spent before training "
+                        f"began ({took} went to preparing it: reading the data, choosing the learning rate); "
+                        f"pass {say('time_budget', least)} or more, or pass {say('lr')} to skip the "
+                        "learning-rate finder"
+                    )
                 )
             raise CancelFit  # nothing left: the fit does not start
 
@@ -408,6 +505,7 @@ class TimeBudget(Callback):
             self._planned_at = now
         learn.n_iterations = self._agreed_min(self._plan_now)
         if learn.iteration >= learn.n_iterations:
+            self._mark = None  # no batch runs: after_train would time one of no seconds
             # Nothing of this epoch trained yet: end the fit here, rather than validate unchanged weights again.
             raise CancelFit if self._epoch_batches == 0 else CancelTrain
         self._epoch_batches += 1
@@ -450,6 +548,7 @@ class TimeBudget(Callback):
             if spent + spent / self._valid_read > self._valid_cap:
                 self.valid_batches = (self._valid_read, total)
                 whole = spent * total / self._valid_read
+                self._whole_valid = whole
                 warn(
                     f"the {format_duration(self.seconds)} time budget holds no whole validation pass (one would "
                     f"take about {format_duration(whole)}): each epoch validates on the first "
@@ -496,6 +595,8 @@ class TimeBudget(Callback):
                 "trained_batches": learn.iteration,
                 "batches_per_epoch": self._per_epoch,
                 "seconds": seconds,
+                # A training batch's time as the plan last had it (the first batch's alone: none other timed).
+                "batch_seconds": self._batch_seconds(),
                 "epochs_begun": _rows_of_this_fit(learn),  # one history row per epoch begun
                 # The fit ended because the budget's plan did (a fit stopped early by another callback, as
                 # EarlyStopping does, was not), or the budget left no time to start it.
@@ -521,6 +622,13 @@ class TimeBudget(Callback):
             weight = max(RECENT_WEIGHT, 1.0 / self._timed)  # the plain mean until enough batches are timed
             self._recent += (seconds - self._recent) * weight
             self._quick += (seconds - self._quick) * max(QUICK_WEIGHT, 1.0 / self._timed)
+
+    def _batch_seconds(self) -> float:
+        """A training batch's time as the plan rests on it: the slower of the two averages, or before any batch
+        but the first is timed, the first's."""
+        if self._timed:
+            return max(self._recent, self._quick)
+        return self._rough_time / self._rough_count if self._rough_count else 0.0
 
     def _reset_timing(self, iteration: int) -> None:
         self._running = False

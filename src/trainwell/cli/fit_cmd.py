@@ -139,11 +139,12 @@ def fit(
         str | None,
         typer.Option(
             "--time",
-            help="Finish training within this time of the start, e.g. 90s, 10m, 1h30m or 1:30:00: the epochs "
-            "are cut to what fits and the learning-rate schedule fitted to them (it still ends annealed). It bounds "
-            "the training; the test set's scoring and the writing come after it (the command's whole time is said "
-            "when they add more than a tenth), and a language model's cache tuning, within a tenth of the time. "
-            "With --epochs, whichever ends first.",
+            help="Finish training within this time of the command's start (reading the data included), e.g. 90s, "
+            "10m, 1h30m or 1:30:00: the epochs are cut to what fits and the learning-rate schedule fitted to them "
+            "(it still ends annealed). It bounds the training; the test set's scoring and the writing come after "
+            "it (the command's whole time is said when they add more than a tenth), and a language model's cache "
+            "tuning, within a tenth of the time. With --epochs, whichever ends first. A time that trains less than "
+            "one epoch is warned of, with about the time one needs.",
         ),
     ] = None,
     lr: Annotated[
@@ -351,6 +352,8 @@ def fit(
             encoding_errors=encoding_errors, task=task,
         )  # fmt: skip
         seconds = duration_option(time_budget, "--time")
+        budget: Any = None  # --time's TimeBudget, made by ready() and counting from the command's start
+        capped: Any = None  # --time: the KeepCappedValidation of the fit, made with the training stack
         if path_col is None and label_col is not None and not data.is_dir():
             # Read as a table, the CSV of images trained an MLP on its path strings, --label-col unread.
             raise ConfigError("--label-col names the labels of a CSV of images: pass its --path-col too")
@@ -367,8 +370,27 @@ def fit(
 
         def ready(kind: str) -> FitCheckpoint:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of
-            ``_early.MISSING``); then the checkpoint of the fit, with the imports of the training stack."""
+            ``_early.MISSING``); then the checkpoint of the fit, with the imports of the training stack, and
+            with --time its budget (:data:`budget`), counting from the command's start: the imports and the
+            trackers' set-up left out."""
+            nonlocal budget, capped
             need_data(data, kind)
+            with command_time.setting_up():
+                keeping = set_up(kind)
+            if seconds is not None:
+                from trainwell.cli._fit_callbacks import KeepCappedValidation
+
+                capped = KeepCappedValidation()  # the results scored on the rows a capped pass read
+                keeping.callbacks.append(capped)
+                budget = command_time.budget_of(seconds)
+            return keeping
+
+        def set_up(kind: str) -> FitCheckpoint:
+            """:func:`ready`'s work but the budget: the training stack, its callbacks, the checkpoint's plan."""
+            if seconds is not None:
+                from trainwell.callbacks.budget import load_training_imports
+
+                load_training_imports()  # seconds, once a process: set aside, as the budget's own start does
             from trainwell.distributed import launched_by_torchrun
 
             if launched_by_torchrun() and os.environ.get("RANK") != "0":
@@ -448,12 +470,13 @@ def fit(
                 "lr": lr,
                 "seed": seed,
                 "valid_pct": valid_pct,
-                "time_budget": seconds,
             }
             settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
             settings.update(encoding=encoding, encoding_errors=encoding_errors)
             settings.update(ready("conll").pipeline_kwargs)
-            fit_tagging(data, settings)
+            settings["time_budget"] = budget
+            tagged = fit_tagging(data, settings)
+            say_time_limits(getattr(tagged, "budget", budget), capped, "sentences")
             return
         if tag_col is not None or embeddings is not None:
             flag = "--tag-col" if tag_col is not None else "--embeddings"
@@ -510,6 +533,7 @@ def fit(
                 recommender_words(user, item, implicit),
             )
             recommender = recommender_arch(arch)
+            keeping = ready("table")
             _fit_ratings(
                 data,
                 user=user,
@@ -528,18 +552,20 @@ def fit(
                 implicit=implicit,
                 encoding=encoding,
                 encoding_errors=encoding_errors,
-                time_budget=seconds,
+                time_budget=budget,
                 item_names=folder_names,
+                capped=capped,
                 **({"test": test} if test is not None else {}),
                 **({"wd": wd} if wd is not None else {}),
                 **headerless,
-                **ready("table").pipeline_kwargs,
+                **keeping.pipeline_kwargs,
             )
             return
         if task == "language_model":
+            keeping = ready("corpus")
             _fit_language_model(
-                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
-                batch_size, {**ready("corpus").pipeline_kwargs, **chosen_tokenizer, **headerless,
+                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, budget,
+                batch_size, {**keeping.pipeline_kwargs, **chosen_tokenizer, **headerless,
                              **({"valid": valid_text} if valid_text is not None else {})},
             )  # fmt: skip
             return
@@ -574,12 +600,12 @@ def fit(
                 encoding=encoding,
                 encoding_errors=encoding_errors,
                 recipe=recipe,
-                time_budget=seconds,
+                time_budget=budget,
                 test=test,
                 **named,
                 **keeping.pipeline_kwargs,
             )
-            report_fit(result)
+            report_fit(result, capped)
             return
         if target is None and (target := described_target(data, encoding, names)) is None:
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))
@@ -611,7 +637,7 @@ def fit(
                 pretrained=pretrained,
                 encoding=encoding,
                 encoding_errors=encoding_errors,
-                time_budget=seconds,
+                time_budget=budget,
                 test=test,
                 **headerless,
                 **chosen_tokenizer,
@@ -619,7 +645,7 @@ def fit(
                 **named,
                 **keeping.pipeline_kwargs,
             )
-            report_fit(result)
+            report_fit(result, capped)
 
         if text is not None:
             fit_text_column(text)
@@ -648,7 +674,7 @@ def fit(
                 **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
                 encoding=encoding,
                 encoding_errors=encoding_errors,
-                time_budget=seconds,
+                time_budget=budget,
                 arch=arch,
                 test=test,
                 **headerless,
@@ -664,7 +690,7 @@ def fit(
         if result is None:
             return
         command_time.keep_trees(result)  # boosted trees' budget, which no fit's callback saw
-        report_fit(result)
+        report_fit(result, capped)
 
     loggers: list[Any] = []  # --track's callbacks, made once the options are checked
 
@@ -713,8 +739,9 @@ def _fit_ratings(
     implicit: bool,
     encoding: str,
     encoding_errors: str,
-    time_budget: float | None,
+    time_budget: Any,
     item_names: dict[str, str] | None = None,
+    capped: Any = None,
     **resume: Any,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
@@ -758,7 +785,7 @@ def _fit_ratings(
             "the top)",
             soft_wrap=True,
         )
-    report_fit(result)
+    report_fit(result, capped)
     fitted_task = result.data.task
     if fitted_task.kind == "binary" and not getattr(recipe, "implicit", False):
         disliked, liked = (str(label) for label in fitted_task.classes)
@@ -786,7 +813,7 @@ def _fit_language_model(
     pretrained: Path | None,
     encoding: str,
     encoding_errors: str,
-    time_budget: float | None,
+    time_budget: Any,
     batch_size: int | None,
     resume: dict[str, Any],
 ) -> None:
@@ -842,6 +869,7 @@ def _fit_language_model(
     rows = len(learn.history)
     counted = done if done is not None else f"{rows} epoch{'' if rows == 1 else 's'}"
     out_console.print(f"language model: {shown} after {counted}; model directory: {out}", soft_wrap=True)
+    say_time_limits(budget)  # a model trained less than one epoch: warned, with the budget one needs
     # A model not below the trigram: the fit warned already (NgramBaseline, worded for the command line).
     cache = run.cache
     if cache is not None and learn.recipe.cache is not None:
@@ -928,6 +956,39 @@ def _test_count_of(data: Any) -> str:
     return ""
 
 
+def say_time_limits(budget: Any, capped: Any = None, unit: str = "rows") -> None:
+    """Under ``--time``, below the results: the line saying they were scored on the validation rows each pass
+    read within the budget (``capped``: :class:`~trainwell.cli._fit_callbacks.KeepCappedValidation`, ``unit``:
+    what the rows are), and the warning of a model the budget let train less than one epoch
+    (:meth:`~trainwell.callbacks.TimeBudget.barely_trained`: how many batches, and the budget one epoch needs).
+
+    Before, a results table after a pass capped by the budget scored the whole validation set again (CoNLL-2003:
+    2m 18s past a --time of 1m), and a language model trained 2 batches of 12 under --time 10s was reported as
+    any other."""
+    import warnings
+
+    scored = getattr(capped, "scored", None)
+    if scored is not None:
+        read, total = scored
+        out_console.print(
+            f"validation results: scored on the first {read:,} of the {total:,} validation {unit}, those each "
+            "pass read within --time (give more --time to score them all)",
+            soft_wrap=True,
+            markup=False,
+        )
+    barely = getattr(budget, "barely_trained", None)
+    warning = barely() if callable(barely) else None
+    if warning is not None:
+        warnings.warn(warning, stacklevel=1)
+
+
+def _unit_of(data: Any) -> str:
+    """What a validation row of ``data`` is, plural: ``images``, ``texts``, ``sentences``, ``rows``."""
+    if getattr(getattr(data, "task", None), "kind", None) == "tagging":
+        return "sentences"
+    return {"vision": "images", "text": "texts"}.get(getattr(data, "application", ""), "rows")
+
+
 def say_command_time(command_time: CommandTime) -> None:
     """The closing line of a ``fit --time`` that ran clearly past its budget, once the model is written: the
     command's whole time and where it went beside the training (the test set's scoring, the writing)."""
@@ -937,7 +998,9 @@ def say_command_time(command_time: CommandTime) -> None:
         out_console.print(said, soft_wrap=True, markup=False)
 
 
-def report_fit(result: Any) -> None:
+def report_fit(result: Any, capped: Any = None) -> None:
+    """The results of a fit: the validation table, the budget's line, the test set's scores, the model directory
+    (``capped``: ``fit --time``'s :class:`~trainwell.cli._fit_callbacks.KeepCappedValidation`)."""
     import warnings
 
     from trainwell.cli._show import date_summary, say_budget, show_metrics, show_table_choice
@@ -945,6 +1008,7 @@ def report_fit(result: Any) -> None:
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
     warn_overfitting(result.learn)
     say_budget(getattr(result, "budget", None), out_console)
+    say_time_limits(getattr(result, "budget", None), capped, _unit_of(getattr(result, "data", None)))
     say_test_scores(result)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
