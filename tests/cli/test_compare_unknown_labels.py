@@ -30,6 +30,11 @@ def _tables(folder: Path) -> None:
     held.loc[:2, "kind"] = "Sparkling Wine"
     held.drop(columns="kind").to_csv(folder / "tags_held.csv", index=False)
     held.drop(columns="tags").to_csv(folder / "kinds_held.csv", index=False)
+    # the labels written as codes the models name (--label-names Alpha,beta)
+    codes = {"Alpha": "0", "beta": "1", "Gamma Ray": "7"}
+    for name, table in (("codes", frame), ("codes_held", held)):
+        written = table["tags"].map(lambda cell: ",".join(codes[part] for part in cell.split(";")))
+        table.drop(columns=["tags", "kind"]).assign(tags=written).to_csv(folder / f"{name}.csv", index=False)
 
 
 def test_labels_the_models_never_learnt_are_refused_naming_the_file(tmp_path: Path) -> None:
@@ -42,18 +47,20 @@ def test_labels_the_models_never_learnt_are_refused_naming_the_file(tmp_path: Pa
                 ("tags.csv", "tags", ("--label-delim", ";", "--seed", "1"), "tags_b"),
                 ("kinds.csv", "kind", (), "kinds_a"),
                 ("kinds.csv", "kind", ("--seed", "1"), "kinds_b"),
+                ("codes.csv", "tags", ("--label-delim", ",", "--label-names", "Alpha,beta"), "codes_a"),
             )
         ]
     )
     for fit in fits:
         assert fit.returncode == 0, fit.explain()
-    tags, kinds = run_cli_many(
+    tags, kinds, codes = run_cli_many(
         [
             ("compare", tmp_path / "tags_a", tmp_path / "tags_b", "--data", tmp_path / "tags_held.csv"),
             ("compare", tmp_path / "kinds_a", tmp_path / "kinds_b", "--data", tmp_path / "kinds_held.csv"),
+            ("compare", tmp_path / "codes_a", tmp_path / "tags_a", "--data", tmp_path / "codes_held.csv"),
         ]
     )
-    for result in (tags, kinds):
+    for result in (tags, kinds, codes):
         assert result.returncode == 2, result.explain()
         assert result.stdout == "", result.explain()
     assert tags.stderr_lines[-1] == (
@@ -62,3 +69,8 @@ def test_labels_the_models_never_learnt_are_refused_naming_the_file(tmp_path: Pa
     )
     assert kinds.stderr_lines[-1].startswith(f"error: '{tmp_path / 'kinds_held.csv'}': ")
     assert "['Sparkling Wine']" in kinds.stderr_lines[-1]
+    # the file writes codes: the labels known are listed as it writes them, each with its name
+    assert codes.stderr_lines[-1] == (
+        f"error: '{tmp_path / 'codes_held.csv'}' has labels the models do not know: '7'; their labels are "
+        "0 (Alpha), 1 (beta)"
+    )

@@ -73,6 +73,16 @@ def judged_examples(
     return judged
 
 
+def known_labels(task: Any) -> str:
+    """The labels the models know, as a file may write them: a model trained on codes it names (--label-names)
+    lists each code with its name (``0 (alpha), 1 (beta)``), where the names alone matched nothing the file
+    wrote."""
+    codes = getattr(task, "label_codes", None) or ()
+    if len(codes) == len(task.classes):
+        return ", ".join(f"{code} ({label})" for code, label in zip(codes, task.classes, strict=True))
+    return ", ".join(map(str, task.classes))
+
+
 def need_labels(target_names: Any, frame: Any, source: Path | str) -> None:
     """Refuse rows without the target column(s): compare needs labelled rows."""
     from trainwell.data.io import list_columns
@@ -128,7 +138,7 @@ def _table_examples(
             raise DataError(
                 f"'{data}' has labels the models do not know: {', '.join(map(repr, list(unknown)[:5]))}"
                 f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; their labels are "
-                f"{', '.join(map(str, task.classes))}"
+                f"{known_labels(task)}"
             )
     try:  # B's input columns are checked too
         targets = [labelled_targets(predictor, frame, str(data), "compare") for predictor in predictors]
@@ -193,7 +203,7 @@ def _text_examples(
         if unknown:
             raise DataError(
                 f"{source} has labels the models do not know: {unknown[:5]}; their labels are "
-                f"{', '.join(map(str, task.classes))}"
+                f"{known_labels(task)}"
             )
     try:
         encoded = task.encode(frame[targets[0]] if len(targets) == 1 else frame[targets])
