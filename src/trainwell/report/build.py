@@ -915,25 +915,11 @@ def _read_rows(
     data: str | Path, task: Task, names: Sequence[str] | None, encoding: str, encoding_errors: str
 ) -> pd.DataFrame:
     """The table ``data`` read as :func:`~trainwell.data.io.read_table` reads it, but for a multi-label target of
-    delimited labels (``--label-delim ,``), kept as written: ids '0,1' in a TSV were read as the number 0.1 (a
-    decimal comma) and the report stopped on a TypeError."""
-    import warnings
-
+    delimited labels (``--label-delim ,``), kept as written, as fit reads it: ids '0,1' in a TSV were read as the
+    number 0.1 (a decimal comma) and the report stopped on a TypeError."""
     delim = task.label_delim if task.kind == "multilabel" and len(task.target_names) == 1 else None
-    if delim is None:
-        return read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
-    target = task.target_names[0]
-    with warnings.catch_warnings():  # the decimal-comma reading of the target, undone below, is not news
-        warnings.filterwarnings("ignore", message=f".*column '{target}' writes numbers with a decimal comma")
-        frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
-    if target in frame.columns and pd.api.types.is_numeric_dtype(frame[target].dtype):
-        from trainwell.text.table import read_text_table
-
-        errors: Any = encoding_errors
-        written = read_text_table(data, str(data), encoding=encoding, encoding_errors=errors, names=names)
-        if target in written.columns and len(written) == len(frame):
-            frame[target] = written[target].to_numpy()
-    return frame
+    kept = [task.target_names[0]] if delim is not None else []
+    return read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors, as_written=kept)
 
 
 def has_header_row(data: Any, frame: pd.DataFrame, encoding: str) -> bool:
