@@ -33,8 +33,10 @@ def test_the_search_starts_from_what_fit_does_and_keeps_the_best_model_exactly(t
             keep="best",
             search={"epochs": (2, 4)},
         )
-    assert len(lines) == 3 and lines[0].startswith("trial 0 (1 of 3): roc_auc ")
-    assert "(lr 2.0e-03, wd 0.05, epochs 4, label_smoothing 0.1)" in lines[0]
+    # The start-up first, in a line of its own (not in trial 0's seconds), then each trial.
+    assert len(lines) == 4 and lines[0].startswith("start-up ")
+    assert lines[1].startswith("trial 0 (1 of 3): roc_auc ")
+    assert "(lr 2.0e-03, wd 0.05, epochs 4, label_smoothing 0.1)" in lines[1]
     assert result.metric == "roc_auc" and result.direction == "maximize"
     first = result.trials[0]
     assert first["defaults"] and (first["params"]["lr"], first["params"]["wd"]) == (DEFAULT_LR, DEFAULT_WD)

@@ -27,6 +27,10 @@ beside the model directory, so that the sampler and the median pruner see every 
    search from it. A study kept across runs (``storage=``, ``--storage``) is refused under torchrun
    (:func:`~trainwell.automl.search.check_search_settings`): this journal is the run's own.
 
+Rank 0 says in one line, as the trials begin, that the processes share the trials out rather than train each
+together (:func:`~trainwell.automl.search.spread_line`), then each of its own trials as it ends; the table at
+the end lists every process's.
+
 No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
 """
 
@@ -43,15 +47,18 @@ from typing import Any
 
 from trainwell.automl._gain import check_gain, default_scores
 from trainwell.automl.search import (
+    _TRIAL_REPORT,
     SearchSettings,
     TuneResult,
     _defaults_first_study,
     _refuse_a_spent_budget,
+    _trial_reporter,
     _Trials,
     finish_search,
     import_optuna,
     raise_none_finished,
     sampler_and_pruner,
+    spread_line,
 )
 from trainwell.automl.space import MixedSpace, Space
 from trainwell.data.bundle import DataBundle
@@ -70,7 +77,7 @@ def run_spread_search(
     processes (see the module docstring); every process calls it, and every process returns the search's
     result (its ``run`` is ``None`` except in the process that trained the kept trial)."""
     optuna = import_optuna()
-    rank, _ = spread_position()
+    rank, processes = spread_position()
     seed, budget = settings.seed, settings.budget
     store = job_store("tune")
     direction = "maximize" if higher_is_better(chosen) else "minimize"
@@ -89,8 +96,18 @@ def run_spread_search(
         study = optuna.load_study(study_name=STUDY_NAME, storage=_journal_storage(optuna, Path(path)),
                                   **sampler_and_pruner(optuna, seed + rank, settings.pruner))  # fmt: skip
         trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
+        started_at = settings.started_at if settings.started_at is not None else trials.clock()()
         _refuse_a_spent_budget(budget)
-        _take_turns(optuna, study, trials, store, settings.n_trials)
+        # Rank 0 alone speaks (the command line quiets the others): what the processes do, and its own trials.
+        report = _TRIAL_REPORT.get() if rank == 0 else None
+        if report is not None:
+            import torch
+
+            timeout = budget.seconds if budget is not None else None
+            gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            report(spread_line(processes, settings.n_trials, timeout, gpus))
+        trials.start_up(started_at, report)
+        _take_turns(optuna, study, trials, store, settings.n_trials, report)
         # Rank 0 leaves the block (removing the journal) only once every process has finished with the study:
         # the processes gather after their last trial.
         result = _kept_written_once(study, trials, starts, store, settings)
@@ -133,25 +150,32 @@ def _remove_journal(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _take_turns(optuna: Any, study: Any, trials: _Trials, store: Any, n_trials: int) -> None:
+def _take_turns(
+    optuna: Any, study: Any, trials: _Trials, store: Any, n_trials: int, report: Any = None
+) -> None:
     """Run trials until the store's counter has handed out ``n_trials`` over all processes, or the time is
-    short; each trial is told to the study as ``Study.optimize`` tells it (pruned, failed, or its score)."""
+    short; each trial is told to the study as ``Study.optimize`` tells it (pruned, failed, or its score), and
+    said to ``report`` (a line per trial, as in one process) when given."""
     from optuna.trial import TrialState
 
     budget = trials.budget
+    say = _trial_reporter(report, trials.chosen, n_trials) if report is not None else None
     while not (budget is not None and budget.remaining <= 0) and not trials.time_is_short():
-        if store.add("trials", 1) > n_trials:  # atomic: exactly n_trials tickets over every process
+        ticket = store.add("trials", 1)  # atomic: exactly n_trials tickets over every process
+        if ticket > n_trials:
             break
         trial = study.ask()
         try:
             value = trials.train_trial(trial)  # Ctrl-C under torchrun ends every process
         except optuna.TrialPruned:
-            study.tell(trial, state=TrialState.PRUNED)
-            continue
+            told = study.tell(trial, state=TrialState.PRUNED)
         except BaseException:
             study.tell(trial, state=TrialState.FAIL)
             raise
-        study.tell(trial, value)
+        else:
+            told = study.tell(trial, value)
+        if say is not None:
+            say(study, told, ticket)
 
 
 def _kept_written_once(

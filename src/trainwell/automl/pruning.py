@@ -27,6 +27,8 @@ class OptunaPruning(Callback):
 
     def __init__(self, trial: Any, metric: str) -> None:
         self.trial, self.metric, self.pruned = trial, metric, False
+        #: Where the pruner stopped the fit: ``(epochs trained, epochs planned)``; ``None`` while it runs on.
+        self.pruned_at: tuple[int, int] | None = None
         self._reported: set[int] = set()
 
     def after_epoch(self, learn: Learner) -> None:
@@ -38,4 +40,5 @@ class OptunaPruning(Callback):
         self.trial.report(float(value), step)
         if self.trial.should_prune():
             self.pruned = True
+            self.pruned_at = (learn.epoch + 1, learn.n_epochs)
             raise CancelFit

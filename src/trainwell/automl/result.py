@@ -35,7 +35,9 @@ class TuneResult:
             when the search names no kind.
         trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
             ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule; then
-            ``epochs_trained``, what its score is of, where known: ``6.3`` of ``params["epochs"]`` 14); under
+            ``epochs_trained``, what its score is of, where known: ``6.3`` of ``params["epochs"]`` 14); a pruned
+            trial's ``pruned_at_epoch`` of ``epochs_planned`` (or, a stored trial's of an earlier version,
+            ``pruned_at_percent`` of its schedule); under
             ``torchrun``, ``process``: the rank of the process that trained it; in a study kept across runs,
             ``earlier_run``: an earlier run trained it.
         run: The kept trial's learner (:attr:`kept_trial`: the best trial's, or the better defaults' when the
@@ -70,9 +72,12 @@ class TuneResult:
             best this run trained, ``kept_value``, when the refit was clearly worse or not run) and ``said``, the
             line ``trainwell tune`` prints; else ``None``.
         not_started: Under a timeout, when fewer trials started than asked: ``asked``, ``started`` and why the
-            rest did not (``left``: the seconds left; ``needs``, ``typical``, ``share``: a trial may not start
-            with under ``share`` of the ``typical`` trial's seconds; ``reserve``: seconds kept for a refit);
-            else ``None``.
+            rest did not (``left``: the seconds left; ``needs``: the seconds a trial takes, which it may not
+            start without, ``estimate`` what they are of: the ``"shortest"`` finished trial's, the ``"median"``
+            one's for a kind fitted in one step, or the longest ``"pruned"`` one's; ``cut``: whether the budget
+            cuts that kind's trials; ``arch``: that kind; ``reserve``: seconds kept for a refit); else ``None``.
+        startup_seconds: The seconds from the search's start to its first trial (reading the data, choosing the
+            defaults, loading the training code), counted in no trial's ``seconds``; ``None`` where not timed.
         fit_settings: The best trial's settings as the keywords of the one-call fit that trains them (tables:
             :func:`~trainwell.fit_table`), or ``None`` where not offered: :meth:`fit_kwargs`.
     """
@@ -102,6 +107,7 @@ class TuneResult:
     refitted: dict[str, Any] | None = None
     fit_settings: dict[str, Any] | None = None
     not_started: dict[str, Any] | None = None
+    startup_seconds: float | None = None
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The best trial's settings as keywords of the one-call fit, to train them again on these or other rows:
@@ -190,6 +196,7 @@ class TuneResult:
             **({"refitted": self.refitted} if self.refitted is not None else {}),
             **({"fit_kwargs": self.fit_settings} if self.fit_settings is not None else {}),
             **({"not_started": self.not_started} if self.not_started is not None else {}),
+            **({"startup_seconds": self.startup_seconds} if self.startup_seconds is not None else {}),
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }

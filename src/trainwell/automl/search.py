@@ -18,8 +18,16 @@ the same rows is flattered by having been chosen on them.
 ``timeout`` bounds the whole search, from the call to the best model in hand: it is one
 :class:`~trainwell.callbacks.TimeBudget` shared by the trials, so the trial running when time runs short is
 fitted to what is left (its schedule shortened, ``cut_by_time`` in its record) instead of running over, and
-no trial starts once less than a quarter of a typical trial's time is left, or under a :class:`MixedSpace`
-less than a whole typical trial of a kind fitted in one step (boosted trees), which nothing can cut.
+no trial starts with less time left than a trial takes (:func:`_time_needed`): the shortest of the finished
+trials of a kind the budget fits to the time, the median one of a kind fitted in one step (boosted trees),
+which nothing can cut; under a :class:`MixedSpace`, of whichever kind needs more. (Trials were once let start
+with a quarter of a typical trial's time, and with none at all after trials the budget had all cut: an image or
+text search started trials with 1 or 2 s left, which trained a sliver of an epoch and ran past ``--time``.)
+
+The start-up (reading the data, choosing the defaults, loading the training code: ``torch._dynamo``, which
+the first optimizer would otherwise import inside trial 0) is timed apart from the trials, before the first one
+(:attr:`~trainwell.automl.result.TuneResult.startup_seconds`): trial 0's seconds, and so what the time left is
+compared with, are its training's alone.
 
 With ``storage=`` (``--storage tune.db``) the study is kept across runs (:mod:`trainwell.automl._storage`): the
 same search run again resumes it, ``n_trials`` more trials after the stored ones, its defaults' trials not run
@@ -27,9 +35,10 @@ again, and the best trial of all the runs is kept (one of an earlier run trained
 stored study made for other data, metric, seed or ranges is refused.
 
 Under ``torchrun --nproc_per_node N`` the search runs N trials at a time, one per process, each trained by
-its process alone, all in one study (:mod:`trainwell.automl._spread`): the sampler and the pruner see every
-process's trials, ``n_trials`` and ``timeout`` are the whole search's, and the kept model is written once,
-by the process that trained it.
+its process alone (no ``DistributedDataParallel``), all in one study (:mod:`trainwell.automl._spread`): the
+sampler and the pruner see every process's trials, ``n_trials`` and ``timeout`` are the whole search's, and the
+kept model is written once, by the process that trained it. Rank 0 says so in one line as the trials begin
+(:func:`spread_line`).
 
 Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
 (``trainwell evaluate`` or a test set) before trusting the difference.
@@ -58,7 +67,7 @@ from trainwell.automl._refit import ProgressRecord, refit_reserve, train_again
 from trainwell.automl.pruning import OptunaPruning
 from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
-from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
+from trainwell.callbacks.budget import TimeBudget, format_duration, load_training_imports, parse_duration
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.core.seeding import seed_everything
 from trainwell.core.warn import warn
@@ -88,9 +97,6 @@ __all__ = [
 INSTALL_HINT = "pip install 'trainwell[tune]' (or: pip install optuna)"
 #: The metric a search maximises or minimises, per task, unless one is named.
 SEARCH_METRIC = {"binary": "roc_auc", "multilabel": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
-#: Under a timeout, no trial starts with less than this share of the median trial's time left: a trial cut
-#: that short would only add a poor score to the record.
-LAST_TRIAL_SHARE = 0.25
 
 
 class TuningDependencyError(UserError, ModuleNotFoundError):
@@ -178,6 +184,9 @@ class SearchSettings:
     keep: str = "clear"
     #: Where the study is kept across runs (``storage=``, ``study_name=``); ``None``: in memory.
     study: StoredStudy | None = None
+    #: When the search began (:func:`start_search`), on the budget's clock (else ``time.perf_counter``'s): the
+    #: start-up before the first trial is counted from it; ``None``: from :func:`run_search`'s call.
+    started_at: float | None = None
 
 
 def start_search(
@@ -197,8 +206,10 @@ def start_search(
     its time budget started and every generator seeded with ``seed``; ``storage`` and ``study_name``: the study
     kept across runs (:mod:`trainwell.automl._storage`)."""
     study = check_search_settings(n_trials, timeout, out, keep, storage, study_name)
+    budget = search_budget(timeout)
+    started_at = budget.clock() if budget is not None else time.perf_counter()
     settings = SearchSettings(
-        n_trials, search_budget(timeout), out, seed, pruner, progress, tune_thresholds, keep, study
+        n_trials, budget, out, seed, pruner, progress, tune_thresholds, keep, study, started_at
     )
     seed_everything(seed)
     return settings
@@ -255,6 +266,7 @@ def _run_search(
     seed, budget, keep = settings.seed, settings.budget, settings.keep
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
+    started_at = settings.started_at if settings.started_at is not None else trials.clock()()
     said: AbstractContextManager[None] = nullcontext()  # a stored study's database errors, in one line
     if settings.study is None:
         starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
@@ -268,6 +280,7 @@ def _run_search(
         said = storage_errors(settings.study, opening=False)
     _refuse_a_spent_budget(budget)
     report = _TRIAL_REPORT.get()
+    trials.start_up(started_at, report)
     with said:
         study.optimize(
             trials.objective,
@@ -340,12 +353,13 @@ def trial_reports(say: Callable[[str], None]) -> Iterator[None]:
         _TRIAL_REPORT.reset(token)
 
 
-def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> Callable[[Any, Any], None]:
+def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> Callable[..., None]:
     """An Optuna callback saying one finished trial: its score, or that it was pruned or failed, and which of
-    this run's ``n_trials`` it is (a resumed study's trials are numbered after its earlier runs')."""
+    this run's ``n_trials`` it is (a resumed study's trials are numbered after its earlier runs'; under torchrun,
+    ``position`` is the ticket the trial was handed out with, of all the processes')."""
     count = itertools.count(1)
 
-    def reported(study: Any, trial: Any) -> None:
+    def reported(study: Any, trial: Any, position: int | None = None) -> None:
         state = trial.state.name
         seconds = trial.duration.total_seconds() if trial.duration is not None else 0.0
         settings = ", ".join(f"{name} {_shown(value)}" for name, value in trial.params.items())
@@ -361,9 +375,39 @@ def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> C
             outcome = state.lower()
         said = f" ({settings})" if settings else ""
         # Numbered as the table and tuning.json number trials (from 0: the defaults'), with the count beside.
-        say(f"trial {trial.number} ({next(count)} of {n_trials}): {outcome}{said}, {seconds:.0f} s")
+        which = next(count) if position is None else position
+        say(f"trial {trial.number} ({which} of {n_trials}): {outcome}{said}, {seconds:.0f} s")
 
     return reported
+
+
+def startup_line(seconds: float) -> str:
+    """The search's start-up, said before its first trial: a first trial's seconds once held seconds of one-off
+    work (the import of ``torch._dynamo`` by its first optimizer), which looked like its training's."""
+    return (
+        f"start-up {format_duration(seconds)} (reading the data, choosing the defaults, loading the training "
+        "code), before the first trial: not counted in any trial's seconds"
+    )
+
+
+def spread_line(processes: int, n_trials: int, timeout: float | None, gpus: int) -> str:
+    """What a search under ``torchrun`` does, said once by rank 0 as its trials begin (``torchrun ... trainwell
+    tune`` said nothing of whether the processes shared the trials or trained each one together); ``gpus``: the
+    GPUs each process sees (0: it trains on the CPU), which the processes take by ``LOCAL_RANK``
+    (:func:`~trainwell.distributed.spread.each_process_alone`)."""
+    if gpus >= processes:
+        where = "its own GPU (cuda:LOCAL_RANK)"
+    elif gpus > 0:
+        where = f"GPU LOCAL_RANK mod {gpus} (the {processes} processes share {gpus} GPU{'' if gpus == 1 else 's'})"
+    else:
+        where = f"the CPU (the {processes} processes share its cores)"
+    time_part = f" and --time {format_duration(timeout)}" if timeout is not None else ""
+    return (
+        f"tune under torchrun: {processes} processes run {processes} trials at a time, each trial trained by one "
+        f"process alone on {where}, not by all of them together (no DDP), in one study; --trials {n_trials}"
+        f"{time_part} are the whole search's; rank 0 says its own trials as they end and the table lists every "
+        "process's"
+    )
 
 
 def _shown(value: Any) -> str:
@@ -412,6 +456,7 @@ def finish_search(
         result.study_name, result.storage = trials.stored.name, trials.stored.shown
         result.trials_before = trials.before
     result.refitted = trials.refitted
+    result.startup_seconds = None if trials.startup is None else round(trials.startup, 3)
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
         result.not_started = _not_started(study, trials, settings.n_trials)
@@ -514,6 +559,22 @@ class _Trials:
         # An earlier run's trial kept: what training its settings again gave (automl._refit.train_again).
         self.refitted: dict[str, Any] | None = None
         self.short: dict[str, Any] | None = None  # why the search stopped before its trials (shortfall)
+        # The seconds before the first trial: the data, the defaults, the imports (start_up).
+        self.startup: float | None = None
+        # The trials that did not finish (pruned, or no time to train), and where the pruner stopped each of
+        # those it stopped: the epochs trained of those planned.
+        self.unfinished: set[int] = set()
+        self.pruned_at: dict[int, tuple[int, int]] = {}
+
+    def start_up(self, started_at: float, report: Callable[[str], None] | None) -> None:
+        """Load the training code now (:func:`~trainwell.callbacks.budget.load_training_imports`: the first
+        optimizer imports ``torch._dynamo``, seconds, which without a timeout fell inside trial 0's time), and
+        keep the start-up's seconds, from ``started_at`` (on :meth:`clock`) to the first trial, apart from every
+        trial's; said in one line to ``report``."""
+        load_training_imports()
+        self.startup = max(0.0, self.clock()() - started_at)
+        if report is not None:
+            report(startup_line(self.startup))
 
     def objective(self, trial: Any) -> float:
         """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
@@ -570,6 +631,11 @@ class _Trials:
                 trial.set_user_attr("trained_batches", list(self.trained[trial.number]))
                 trial.set_user_attr("trained_progress", self.curves[trial.number])
         if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
+            self.unfinished.add(trial.number)
+            if pruning.pruned_at is not None:
+                self.pruned_at[trial.number] = pruning.pruned_at
+                if self.stored is not None:  # for the table of a later run
+                    trial.set_user_attr("pruned_at", list(pruning.pruned_at))
             raise import_optuna().TrialPruned()
         value = float(learn.history[-1][self.chosen])
         if trial.number < len(self.space.kinds) and value == value:
@@ -607,30 +673,26 @@ class _Trials:
 
     def shortfall(self, reserve: float = 0.0) -> dict[str, Any] | None:
         """Why no further trial may start (``None``: one may): ``left``, the seconds left after ``reserve``;
-        ``needs``, the least a trial must start with; ``typical``, the median trial's seconds that is of;
-        ``share``, the part of it needed (:data:`LAST_TRIAL_SHARE`, or 1 for a kind nothing cuts);
-        ``arch``, that kind's name; ``reserve``, the seconds kept for a refit."""
+        ``needs``, the seconds a trial takes, which it must start with (:func:`_time_needed`); ``estimate``,
+        what they are of (``"shortest"``, ``"median"`` or ``"pruned"``: the longest of the trials the pruner
+        stopped, where none finished); ``cut``, whether the budget cuts that kind's trials to the time left (a
+        one-step fit, such as boosted trees', it cannot); ``arch``, that kind's name; ``reserve``, the seconds
+        kept for a refit."""
         if self.budget is None:
             return None
-        # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
-        # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
-        needs = [
-            (_time_needed(kind, self.kinds, self.spent, self.budgeted, self.cut), kind)
-            for kind in self.space.kinds
-        ]
-        need, kind = max(needs, key=lambda pair: pair[0])
+        # Whichever kind the next trial picks must have its time: the most any kind needs.
+        needs = [(_time_needed(kind, self), kind) for kind in self.space.kinds]
+        (need, estimate), kind = max(needs, key=lambda pair: pair[0][0])
         left = self.budget.remaining
+        cut = any(number in self.budgeted for number in self.spent if self.kinds.get(number) is kind)
+        said = {"needs": need, "estimate": estimate, "cut": cut, "arch": kind.arch, "reserve": reserve}
         if reserve > 0:
             if reserve >= left:  # what is left is the refit's
-                return {"left": 0.0, "needs": need, "typical": need, "share": 1.0, "arch": kind.arch,
-                        "reserve": reserve}  # fmt: skip
+                return {"left": 0.0, **said}
             left -= reserve
         if left >= need:
             return None
-        own = [number for number in self.spent if self.kinds.get(number) is kind]
-        share = LAST_TRIAL_SHARE if any(number in self.budgeted for number in own) else 1.0
-        return {"left": left, "needs": need, "typical": need / share, "share": share, "arch": kind.arch,
-                "reserve": reserve}  # fmt: skip
+        return {"left": left, **said}
 
     def kept_learner(self, trial: Any, params: dict[str, Any]) -> tuple[Learner, int]:
         """The learner of ``trial`` (its settings ``params``), the trial kept: the best finished trial's or a
@@ -662,7 +724,7 @@ def _result(
     direction, seed, progress = trials.direction, trials.seed, trials.progress
     kinds = trials.space.kinds
     records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut,
-                             trials.processes) for t in study.trials]  # fmt: skip
+                             trials.processes, trials.pruned_at) for t in study.trials]  # fmt: skip
     for record in records:
         number = record["number"]
         if number in trials.trained:  # the epochs a cut trial trained, which its score is of
@@ -713,18 +775,23 @@ def _not_started(study: Any, trials: _Trials, asked: int) -> dict[str, Any] | No
     return {"asked": asked, "started": started, **why}
 
 
-def _time_needed(
-    kind: Space, trained: dict[int, Space], spent: dict[int, float], budgeted: set[int], cut: set[int]
-) -> float:
-    """The least time a trial of ``kind`` may start with under a timeout, from its earlier trials' shares of
-    the budget: :data:`LAST_TRIAL_SHARE` of the median whole one when the budget fits it to what is left, the
-    median one when nothing can cut it (0 before any finished)."""
-    own = [number for number in spent if trained.get(number) is kind]
-    if any(number in budgeted for number in own):
-        whole = sorted(spent[number] for number in own if number in budgeted and number not in cut)
-        return LAST_TRIAL_SHARE * whole[len(whole) // 2] if whole else 0.0
-    seconds = sorted(spent[number] for number in own)
-    return seconds[len(seconds) // 2] if seconds else 0.0
+def _time_needed(kind: Space, trials: _Trials) -> tuple[float, str]:
+    """The seconds a trial of ``kind`` takes, which under a timeout it must start with, from this run's trials
+    of that kind (their shares of the budget, :attr:`_Trials.spent`), and what they are of: for a kind whose
+    fits the budget cuts to the time left, the shortest finished trial's (a trial started with them trains at
+    least as long as that one did, cut or not; where the pruner stopped every one, the longest of those, the
+    least a whole trial takes); for a kind fitted in one step that nothing cuts (trees), the median trial's,
+    since running past the budget is what it risks. ``(0.0, "none")`` before any trial of the kind ended."""
+    own = [number for number in trials.spent if trials.kinds.get(number) is kind]
+    if not own:
+        return 0.0, "none"
+    finished = sorted(trials.spent[number] for number in own if number not in trials.unfinished)
+    if any(number in trials.budgeted for number in own):
+        if finished:
+            return finished[0], "shortest"
+        return max(trials.spent[number] for number in own), "pruned"
+    seconds = finished or sorted(trials.spent[number] for number in own)
+    return seconds[len(seconds) // 2], "median"
 
 
 def _settings(params: dict[str, Any]) -> dict[str, Any]:
@@ -739,11 +806,13 @@ def _trial_record(
     times: dict[int, float],
     cut: set[int],
     processes: dict[int, int] | None = None,
+    pruned_at: dict[int, tuple[int, int]] | None = None,
 ) -> dict[str, Any]:
     """One trial as ``tuning.json`` lists it (see :class:`TuneResult`)."""
+    state = "interrupted" if trial.user_attrs.get("interrupted") else trial.state.name.lower()
     return {
         "number": trial.number,
-        "state": "interrupted" if trial.user_attrs.get("interrupted") else trial.state.name.lower(),
+        "state": state,
         "value": trial.value,
         **({"arch": kind.arch} if kind is not None and kind.arch is not None else {}),
         "params": _settings(trial.params),
@@ -751,7 +820,20 @@ def _trial_record(
         "defaults": trial.number < n_defaults,
         "cut_by_time": trial.number in cut,
         **({"process": processes[trial.number]} if processes and trial.number in processes else {}),
+        **(_where_pruned(trial, pruned_at or {}) if state == "pruned" else {}),
     }
+
+
+def _where_pruned(trial: Any, pruned_at: dict[int, tuple[int, int]]) -> dict[str, Any]:
+    """Where the pruner stopped a pruned trial: ``pruned_at_epoch`` of ``epochs_planned`` (this run's trials, or
+    a stored one's kept by its run), else ``pruned_at_percent``, the share of its schedule Optuna last heard of
+    (:class:`OptunaPruning` reports tenths of it); empty for a trial stopped before it reported anything."""
+    where = pruned_at.get(trial.number) or trial.user_attrs.get("pruned_at")
+    if where is not None:
+        return {"pruned_at_epoch": int(where[0]), "epochs_planned": int(where[1])}
+    if trial.last_step is not None:
+        return {"pruned_at_percent": int(trial.last_step)}
+    return {}
 
 
 def _default_scores(study: Any, n_defaults: int) -> dict[int, float]:

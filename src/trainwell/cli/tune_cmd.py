@@ -615,6 +615,9 @@ def show(result: Any) -> None:
     said = time_line(result)
     if said is not None:
         out_console.print(said, soft_wrap=True)
+    stopped = stop_line(getattr(result, "not_started", None))
+    if stopped is not None:  # why fewer trials ran than --trials asked, in a line of its own
+        out_console.print(stopped, soft_wrap=True, highlight=False)
     if result.run is not None and getattr(result.run.learn, "test_scores", None):
         from trainwell.cli.fit_cmd import say_test_scores
 
@@ -720,63 +723,61 @@ def time_line(result: Any) -> str | None:
             f"{plural(len(one_step))} of {names}, {each} in one step that --time does not cut: {took}"
             + (" in all" if len(one_step) > 1 else "")
         )
-    skipped = not_started_part(getattr(result, "not_started", None))
-    if skipped is not None:
-        parts.append(skipped)
     return f"--time {format_duration(result.timeout)}: {'; '.join(parts)}" if parts else None
 
 
-def not_started_part(record: dict[str, Any] | None) -> str | None:
-    """Why fewer trials ran than --trials asked (:attr:`~trainwell.automl.result.TuneResult.not_started`): a
-    search that ran 3 of 4 trials said nothing of the 4th, which too little time was left to start."""
+def stop_line(record: dict[str, Any] | None) -> str | None:
+    """Why the search stopped before the trials --trials asked
+    (:attr:`~trainwell.automl.result.TuneResult.not_started`), in one line: ``stopped after 2 of the 40 trials
+    asked: 4.2s of --time left, a trial takes ~20s (the shortest so far)``. (Image and text searches started
+    trials with 1 or 2 s left; a search that ran 3 of 4 trials said nothing of the 4th.) ``None`` when every
+    trial asked started."""
     if not record:
         return None
     from trainwell.callbacks.budget import format_duration
     from trainwell.evaluate.evaluation import ONE_STEP_NAMES
 
-    missing, asked = record["asked"] - record["started"], record["asked"]
-    head = (
-        f"{missing} of the {asked} trials asked {'was' if missing == 1 else 'were'} not started"
-        if asked > 1
-        else "the trial asked was not started"
-    )
+    started, asked = record["started"], record["asked"]
+    head = f"stopped after {started} of the {asked} trials asked"
     left = float(record.get("left", 0.0))
     kept = float(record.get("reserve") or 0.0)
     after = (
         f" after {format_duration(kept)} kept to train an earlier run's best trial again" if kept > 0 else ""
     )
-    if left <= 0:
-        return f"{head}: no time was left{after}"
-    if "typical" not in record:
-        return f"{head}: {format_duration(left)} left{after}, too little for one"
-    typical = format_duration(float(record["typical"]))
-    were = "was" if format_duration(left) in ("1s",) else "were"
-    share = float(record.get("share", 1.0))
-    if share < 1.0:
-        part = "a quarter" if share == 0.25 else f"{share:.0%}"
-        return (
-            f"{head}: {format_duration(left)} {were} left{after}, under {part} of a typical trial's {typical}"
-        )
+    if left <= 0 or "needs" not in record:
+        return f"{head}: no time of --time was left{after}"
+    needs = format_duration(float(record["needs"]))
+    of = {"shortest": "the shortest so far", "median": "the median so far",
+          "pruned": "the longest of those pruned, none having finished"}.get(record.get("estimate", ""), "")  # fmt: skip
+    if record.get("cut", True):
+        return f"{head}: {format_duration(left)} of --time left{after}, a trial takes ~{needs} ({of})"
     name = ONE_STEP_NAMES.get(record.get("arch") or "", "a kind fitted in one step")
     return (
-        f"{head}: {format_duration(left)} {were} left{after}, under a typical trial's {typical} of {name}, "
+        f"{head}: {format_duration(left)} of --time left{after}, a trial of {name} takes ~{needs} ({of}), "
         "which --time cannot cut"
     )
 
 
 def trials_table(result: Any) -> Any:
-    """The best trials (:data:`SHOWN_TRIALS`) and every defaults' trial, best first."""
+    """The best trials (:data:`SHOWN_TRIALS`) and every defaults' trial, best first, then the trials that did
+    not finish (pruned, interrupted, failed: :data:`SHOWN_TRIALS` at most, the latest), each with its state and,
+    when pruned, the epoch the pruner stopped it at (a table of 4 finished trials under "8 trials (4 stopped
+    early)" once left the other 4 out)."""
     from rich.table import Table
-
-    from trainwell.core.numbers import figure
 
     finished = [t for t in result.trials if t["state"] == "complete"]
     reverse = result.direction == "maximize"
     ranked = sorted(finished, key=lambda t: t["value"], reverse=reverse)[:SHOWN_TRIALS]
     ranked += [t for t in result.trials if t["defaults"] and t not in ranked]
+    unfinished = [t for t in result.trials if t["state"] != "complete" and t not in ranked]
+    left_out = max(0, len(unfinished) - SHOWN_TRIALS)
+    ranked += unfinished[left_out:]
     several = len(result.default_values) > 1
     pruned = sum(t["state"] == "pruned" for t in result.trials)
-    table = Table(title=f"{len(result.trials)} trials ({pruned} stopped early), best {result.metric} first")
+    count = len(result.trials)
+    table = Table(
+        title=f"{count} trial{'' if count == 1 else 's'} ({pruned} stopped early), best {result.metric} first"
+    )
     # Several kinds of model: each trial's own settings in one column (the kinds share none of them).
     names = [] if several else list(dict.fromkeys(name for trial in ranked for name in trial["params"]))
     table.add_column("trial", justify="right")
@@ -792,7 +793,7 @@ def trials_table(result: Any) -> Any:
         label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
         if trial.get("cut_by_time"):
             label += " (cut)"
-        score = figure(trial["value"]) if trial["state"] == "complete" else trial["state"]
+        score = _outcome(trial)
         if several:
             settings = ", ".join(
                 f"{COLUMN_NAMES.get(name, name)} {_trial_setting(trial, name, value)}"
@@ -802,7 +803,23 @@ def trials_table(result: Any) -> Any:
         else:
             values = [_trial_setting(trial, name, trial["params"].get(name)) for name in names]
         table.add_row(label, score, *values, f"{trial['seconds']:.1f}")
+    if left_out:
+        table.add_row(f"+{left_out}", "not finished", *([""] * (len(table.columns) - 2)))
     return table
+
+
+def _outcome(trial: dict[str, Any]) -> str:
+    """A trial's cell under the metric: its score, or its state, a pruned trial's with where it was stopped
+    (``pruned at epoch 3 of 12``, or ``pruned at 30%`` of its schedule for a record that has no epochs)."""
+    from trainwell.core.numbers import figure
+
+    if trial["state"] == "complete":
+        return figure(trial["value"])
+    if trial["state"] == "pruned" and "pruned_at_epoch" in trial:
+        return f"pruned at epoch {trial['pruned_at_epoch']} of {trial['epochs_planned']}"
+    if trial["state"] == "pruned" and "pruned_at_percent" in trial:
+        return f"pruned at {trial['pruned_at_percent']}%"
+    return str(trial["state"])
 
 
 def _trial_setting(trial: dict[str, Any], name: str, value: Any) -> str:
