@@ -84,7 +84,9 @@ def tune(
             "--time",
             "--timeout",
             help="Time for the whole search, e.g. 600 (seconds), 10m or 1h30m: the trial running when it runs "
-            "short is fitted to what is left (default: no limit). --timeout is the same option.",
+            "short is fitted to what is left, and no trial starts with less left than a trial takes (the shortest "
+            "so far; a line says so when the search stops early) (default: no limit). --timeout is the same "
+            "option.",
         ),
     ] = None,
     metric: Annotated[
@@ -191,8 +193,8 @@ def tune(
     Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
     when its gain over them is within the validation rows' noise, the choice of the best counted (--keep).
     With --storage tune.db the study is kept: the same command again runs --trials more trials and writes the
-    best of all the runs. Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one
-    study."""
+    best of all the runs. Under torchrun --nproc_per_node N, N trials run at a time, each trained by one process
+    alone (no DDP), in one study; rank 0 says so as they begin."""
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
