@@ -48,6 +48,31 @@ def test_stops_after_patience_epochs_without_improvement() -> None:
     assert stop.stopped_epoch == 4 and stop.best_epoch == 1 and stop.best_value == 4.0
 
 
+@pytest.mark.parametrize("patience", [0, 1])
+def test_patience_0_stops_at_the_first_epoch_without_improvement_as_keras_does(patience: int) -> None:
+    # Keras and Lightning take patience=0 (stop at the first epoch that does not improve); it was refused here
+    # with "must be a whole number >= 1". An epoch without improvement counts one, so 0 stops where 1 does.
+    values = [5.0, 4.0, 3.0, 3.5, 2.0, 1.0]
+    stop = EarlyStopping(patience=patience)
+    learn = linear_learner()
+    learn.fit(6, callbacks=[Scripted("valid_loss", values), stop])
+    assert [row["epoch"] for row in learn.history] == [
+        0,
+        1,
+        2,
+        3,
+    ]  # epoch 3 (3.5) is the first not to improve
+    assert stop.stopped_epoch == 3 and stop.best_epoch == 2 and stop.best_value == 3.0
+
+
+def test_patience_0_never_stops_a_fit_that_improves_every_epoch() -> None:
+    # Keras 2.2 stopped with patience=0 on an improving epoch too (its wait was checked after being reset).
+    stop = EarlyStopping(patience=0)
+    learn = linear_learner()
+    learn.fit(4, callbacks=[Scripted("valid_loss", [4.0, 3.0, 2.0, 1.0]), stop])
+    assert len(learn.history) == 4 and stop.stopped_epoch is None and stop.best_epoch == 3
+
+
 def test_min_delta_and_an_improvement_resetting_the_wait() -> None:
     values = [5.0, 4.9, 4.8, 4.0, 3.95, 3.9, 3.85, 3.8]  # only the drop to 4.0 beats min_delta=0.5
     stop = EarlyStopping(patience=3, min_delta=0.5)
@@ -112,7 +137,13 @@ def test_valid_loss_without_a_validation_set_is_refused() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"patience": 0}, "EarlyStopping patience must be a whole number >= 1, got 0"),
+        (
+            {"patience": -1},
+            "EarlyStopping patience must be a whole number >= 0 (epochs without improvement before stopping; 0 "
+            "and 1 both stop after the first), got -1",
+        ),
+        ({"patience": 1.5}, "EarlyStopping patience must be a whole number >= 0"),
+        ({"patience": True}, "EarlyStopping patience must be a whole number >= 0"),
         ({"mode": "lowest"}, "EarlyStopping mode must be one of 'auto', 'min', 'max', got 'lowest'"),
         ({"min_delta": -0.1}, "EarlyStopping min_delta must be a finite number >= 0, got -0.1"),
         ({"monitor": ""}, "EarlyStopping monitor must be a history column name, got ''"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import numbers
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from trainwell.callbacks._validate import choice, file_path, flag, non_negative_number, positive_int
+from trainwell.callbacks._validate import choice, file_path, flag, non_negative_number
 from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
@@ -125,7 +126,8 @@ class EarlyStopping(TrackerCallback):
     Args:
         monitor: a column of ``learn.history`` (``"valid_loss"``, ``"train_loss"`` or a metric name).
         mode: ``"min"``, ``"max"`` or ``"auto"`` (losses down, metrics as their ``higher_is_better``).
-        patience: epochs without improvement before stopping.
+        patience: epochs without improvement before stopping. ``0`` and ``1`` both stop after the first epoch
+            without improvement, as Keras' and Lightning's ``patience=0`` does.
         min_delta: the smallest change that counts as an improvement.
 
     Attributes:
@@ -144,7 +146,7 @@ class EarlyStopping(TrackerCallback):
         self, monitor: str = "valid_loss", mode: str = "auto", patience: int = 3, min_delta: float = 0.0
     ) -> None:
         super().__init__(monitor, mode, min_delta)
-        self.patience = positive_int("EarlyStopping", "patience", patience, example=3)
+        self.patience = _patience(patience)
         self.wait = 0
         self.stopped_epoch: int | None = None
 
@@ -166,7 +168,7 @@ class EarlyStopping(TrackerCallback):
 
     def after_epoch(self, learn: Learner) -> None:
         self._observe(self._current(learn), learn.epoch)
-        if self.wait >= self.patience:
+        if self.wait >= max(self.patience, 1):  # 0 as Keras: the first epoch without improvement stops
             self.stopped_epoch = learn.epoch
             from trainwell.callbacks.progress import say
 
@@ -266,6 +268,18 @@ class SaveBest(TrackerCallback):
                     f"SaveBest: the model holds epoch {self.best_epoch_shown}'s weights, its "
                     f"best {self.monitor} ({self.best_value:.4g})",
                 )
+
+
+def _patience(value: Any) -> int:
+    """``patience`` of :class:`EarlyStopping`: a whole number >= 0. Keras and Lightning take ``0`` to stop at
+    the first epoch without improvement, and a user coming from them was refused "must be a whole number >= 1";
+    an epoch without improvement always counts one, so 0 stops where 1 does."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ConfigError(
+            f"EarlyStopping patience must be a whole number >= 0 (epochs without improvement before stopping; 0 "
+            f"and 1 both stop after the first), got {value!r}; pass e.g. patience=3"
+        )
+    return int(value)
 
 
 def _finite(value: Any) -> float | None:
