@@ -286,40 +286,175 @@ def mask_split(
     return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
+@dataclass(repr=False)
+class TensorDataBundle(DataBundle):
+    """A DataBundle of in-memory tensors (:func:`tensor_data`), with the rows of ``x`` behind each split.
+
+    Attributes:
+        train_index: the positions in ``x`` (and ``y``) of the training rows, in the training tensors' order.
+        valid_index: those of the validation rows, in the validation loader's order (``None`` without one):
+            ``x[data.valid_index[i]]`` is the validation loader's row ``i``, and the top losses of an
+            interpretation name each row by it.
+    """
+
+    train_index: np.ndarray | None = None
+    valid_index: np.ndarray | None = None
+
+
+#: Labels an error about labels outside the given classes names before "and N more".
+SHOWN_LABELS = 5
+
+
 def tensor_data(
     x: torch.Tensor | np.ndarray,
     y: Any,
     *,
     task: str | Task | None = None,
+    classes: Iterable[Any] | None = None,
+    like: DataBundle | None = None,
     valid_pct: float = 0.2,
     splits: tuple[Sequence[int], Sequence[int]] | None = None,
     batch_size: int = 64,
     seed: int = 0,
-) -> DataBundle:
+) -> TensorDataBundle:
     """A bundle over in-memory arrays: the simplest way to give any model to a Learner.
 
     Args:
         x: inputs, first dimension = rows.
         y: targets (labels or numbers; a 2-D array holds one target per column, as scikit-learn's ``y``); the
-            task is inferred from them unless ``task`` is given.
+            task is inferred from them unless ``task``, ``classes`` or ``like`` is given.
         task: a task kind name or a :class:`Task` to override inference.
+        classes: every class the model has an output for, in output order (``classes=range(10)``), whether or
+            not ``y`` holds each: for data that brings some classes only (continual learning: digits 0-4, then
+            5-9, each built with the same ``classes``), so that a label keeps its output index. A label of
+            ``y`` outside them is refused. Two classes make a binary task unless ``task`` names another kind.
+        like: a bundle of :func:`tensor_data` (``learn.data``) whose task is taken as it is, so that the same
+            label is the same output (``learn.data = tensor_data(x_b, y_b, like=learn.data)``); its rows'
+            shape must be ``x``'s, and a label outside its classes is refused. Build the first data with
+            ``classes=`` to leave room for the classes the later data brings.
         valid_pct: share of rows held out when ``splits`` is not given (0 for none).
         splits: explicit ``(train_indices, valid_indices)``.
         batch_size: rows per training batch (validation uses twice as many).
         seed: controls the split and the shuffling.
+
+    The bundle keeps which rows of ``x`` each split holds (``data.valid_index``, ``data.train_index``).
     """
     inputs = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     if inputs.is_floating_point():
         inputs = inputs.float()
-    resolved = task if isinstance(task, Task) else infer_task(y, kind=task)
+    resolved = _tensor_task(y, inputs, task=task, classes=classes, like=like)
     targets = resolved.encode(y)
     chosen: tuple[Sequence[int] | np.ndarray, Sequence[int] | np.ndarray] | None = splits
     if chosen is None and valid_pct:
         chosen = random_split(len(inputs), valid_pct, seed)
     if chosen is None:
         train = TensorLoader((inputs, targets), batch_size, shuffle=True, seed=seed)
-        return DataBundle(resolved, train, None, application="generic")
+        every = np.arange(len(inputs), dtype=np.int64)
+        return TensorDataBundle(resolved, train, None, application="generic", train_index=every)
     train_index, valid_index = (torch.as_tensor(np.asarray(s), dtype=torch.long) for s in chosen)
     train = TensorLoader((inputs[train_index], targets[train_index]), batch_size, shuffle=True, seed=seed)
     valid = TensorLoader((inputs[valid_index], targets[valid_index]), batch_size * 2)
-    return DataBundle(resolved, train, valid, application="generic")
+    return TensorDataBundle(
+        resolved,
+        train,
+        valid,
+        application="generic",
+        train_index=train_index.numpy().astype(np.int64),
+        valid_index=valid_index.numpy().astype(np.int64),
+    )
+
+
+def _tensor_task(
+    y: Any,
+    inputs: torch.Tensor,
+    *,
+    task: str | Task | None,
+    classes: Iterable[Any] | None,
+    like: DataBundle | None,
+) -> Task:
+    """The task of :func:`tensor_data`: ``like``'s, one of ``classes``, ``task`` itself, or inferred from ``y``;
+    a label of ``y`` outside given classes is refused (it would have no output, or another class's)."""
+    if like is not None:
+        _check_tensor_like(like, inputs, task=task, classes=classes)
+        _refuse_unknown_labels(
+            like.task,
+            y,
+            "the classes of like=",
+            "build the first data with every class "
+            "the tasks will bring (tensor_data(x, y, classes=[...])), or leave like= out to "
+            "start a new model",
+        )
+        return like.task
+    if classes is None:
+        return task if isinstance(task, Task) else infer_task(y, kind=task)
+    resolved = _task_of_classes(classes, task)
+    _refuse_unknown_labels(resolved, y, "classes=", "pass every class the labels hold in classes=, or leave it out to take them from the labels")
+    return resolved
+
+
+def _task_of_classes(classes: Iterable[Any], task: str | Task | None) -> Task:
+    """A classifier's task over ``classes`` as given (output order), binary for two unless ``task`` says."""
+    if isinstance(task, Task):
+        raise ConfigError("tensor_data: a Task holds its classes; pass task=Task(...) or classes=, not both")
+    if isinstance(classes, str | bytes) or not isinstance(classes, Iterable):
+        raise ConfigError(
+            f"tensor_data: classes= takes the classes as a list (classes=range(10), classes=['cat', 'dog']), "
+            f"got {classes!r}"
+        )
+    listed = classes.tolist() if isinstance(classes, torch.Tensor | np.ndarray) else classes
+    given = tuple(value.item() if isinstance(value, np.generic) else value for value in listed)
+    keys = [str(value) for value in given]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ConfigError(f"tensor_data: classes= names {', '.join(repeated[:SHOWN_LABELS])} more than once")
+    kind = task if task is not None else "binary" if len(given) == 2 else "multiclass"
+    if kind not in ("binary", "multiclass"):
+        raise ConfigError(
+            f"tensor_data: classes= fixes a classifier's classes (binary or multiclass), not a {kind} task's; "
+            "drop classes= or task="
+        )
+    return Task(kind, classes=given, target_names=("target",))
+
+
+def _refuse_unknown_labels(task: Task, y: Any, whose: str, advice: str) -> None:
+    """Refuse labels of ``y`` outside ``task``'s classes in one line naming them, ``whose`` classes they are
+    not among, and ``advice``: a single-label classifier only (the others' encoding refuses its own)."""
+    if task.kind not in ("binary", "multiclass"):
+        return
+    values = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
+    array = np.asarray(values, dtype=object)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        return  # not one label per row: the task's own encoding says what is wrong
+    unknown = task.unknown_classes(
+        value.item() if isinstance(value, np.generic) else value for value in array
+    )
+    if not unknown:
+        return
+    shown = ", ".join(unknown[:SHOWN_LABELS])
+    more = f" and {len(unknown) - SHOWN_LABELS} more" if len(unknown) > SHOWN_LABELS else ""
+    known = ", ".join(map(str, task.classes[:20])) + (" ..." if len(task.classes) > 20 else "")
+    raise DataError(
+        f"tensor_data: label(s) {shown}{more} are not among {whose} ({known}), and the model has no output for "
+        f"them; {advice}"
+    )
+
+
+def _check_tensor_like(like: Any, inputs: torch.Tensor, **given: Any) -> None:
+    """Refuse ``like=`` that is no bundle of tensors, beside settings it fixes, or of rows of another shape."""
+    if not isinstance(like, DataBundle) or like.application != "generic":
+        got = f"a bundle of {like.application} data" if isinstance(like, DataBundle) else type(like).__name__
+        raise ConfigError(f"tensor_data: like= takes a bundle of tensor_data (learn.data), got {got}")
+    set_too = [name for name, value in given.items() if value is not None]
+    if set_too:
+        raise ConfigError(
+            f"tensor_data: like= takes the task and its classes from its data; drop "
+            f"{', '.join(f'{name}=' for name in set_too)}"
+        )
+    tensors = getattr(like.train, "tensors", None)
+    if tensors and len(tensors) == 2 and tuple(tensors[0].shape[1:]) != tuple(inputs.shape[1:]):
+        raise DataError(
+            f"tensor_data: x's rows have shape {tuple(inputs.shape[1:])} but like='s have "
+            f"{tuple(tensors[0].shape[1:])}, which the model reads; reshape x as the first data's"
+        )
