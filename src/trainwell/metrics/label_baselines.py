@@ -14,7 +14,7 @@ warns with the one class (``trainwell.text.lm_callbacks`` and the tagger re-expo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,15 @@ class BaselineNotBeaten(UserWarning):
     """
 
     command_line: str | None = None
+
+
+def train_longer_warning(words: Callable[[str], str], budgeted: bool) -> BaselineNotBeaten:
+    """The warning ``words(fix)`` says, its fix in Python's words (a longer ``time_budget``, more epochs) and,
+    as its :attr:`~BaselineNotBeaten.command_line`, in the command line's (a longer ``--time``, ``--epochs``);
+    ``budgeted``: the fit ran under a time budget."""
+    warning = BaselineNotBeaten(words("a longer time_budget" if budgeted else "more epochs"))
+    warning.command_line = words("a longer --time" if budgeted else "--epochs")
+    return warning
 
 
 @dataclass(frozen=True)

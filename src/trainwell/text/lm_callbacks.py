@@ -14,7 +14,10 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback, CancelValidate
-from trainwell.metrics.label_baselines import BaselineNotBeaten  # one class for every task's trivial baseline
+from trainwell.metrics.label_baselines import (  # one class for every task's trivial baseline
+    BaselineNotBeaten,
+    train_longer_warning,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -188,9 +191,7 @@ def baseline_warning(row: dict[str, Any], *, budgeted: bool) -> BaselineNotBeate
             f"has not yet learned more than word counts; train longer ({longer}) or on more text"
         )
 
-    warning = BaselineNotBeaten(words("a longer time_budget" if budgeted else "more epochs"))
-    warning.command_line = words("a longer --time" if budgeted else "--epochs")
-    return warning
+    return train_longer_warning(words, budgeted)
 
 
 class NgramBaseline(Callback):

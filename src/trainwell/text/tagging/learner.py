@@ -13,7 +13,7 @@ from trainwell.callbacks import GradientClip
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
-from trainwell.metrics.label_baselines import BaselineNotBeaten
+from trainwell.metrics.label_baselines import BaselineNotBeaten, train_longer_warning
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text._new_data import check_same_reading
 from trainwell.text.tagging.models import IGNORE_INDEX
@@ -164,9 +164,7 @@ def tagging_baseline_warning(row: Mapping[str, Any], *, budgeted: bool) -> Basel
                     f"not learned to read context yet; train longer ({longer}) or check the tags"
                 )
 
-            warning = BaselineNotBeaten(words("a longer time_budget" if budgeted else "more epochs"))
-            warning.command_line = words("a longer --time" if budgeted else "--epochs")
-            return warning
+            return train_longer_warning(words, budgeted)
     return None
 
 
