@@ -31,6 +31,17 @@ class FakeClock:
         return self.now
 
 
+class SteppingClock:
+    """A clock that moves one second each time it is read: a fit's batches then take a second or a few each."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
 class Ticks(Callback):
     """Moves ``clock`` by ``train`` seconds per training batch and ``valid`` per validation batch (a second and
     half a second unless told); notes each training batch's learning rate in ``lrs``."""

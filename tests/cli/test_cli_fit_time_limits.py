@@ -13,6 +13,7 @@ The budget's clock moves one second each time it is read (``SteppingClock``): no
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -21,22 +22,12 @@ import pytest
 from cli_support import binary_table
 from typer.testing import CliRunner
 
+from clock_support import SteppingClock
 from forward_counts import rows_read_in_eval_mode
 from text_samples import stories
 from trainwell.callbacks.budget import TimeBudget
 from trainwell.cli.app import app
 from trainwell.core.duration import parse_duration
-
-
-class SteppingClock:
-    """A clock that moves one second each time it is read: a batch then takes a second or two."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 def _fit(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[int, str]:
@@ -63,7 +54,10 @@ def test_results_after_a_capped_validation_are_scored_on_the_rows_it_read(
     first = int(read.group(1).replace(",", ""))
     assert 0 < first < 10_800 and first % 1024 == 0
     assert "each validation pass read the first " in said  # the budget's line says it too
-    epochs = int(re.search(r"Validation results \(binary, (\d+) epochs?", said).group(1))  # type: ignore[union-attr]
+    # On a loaded machine the budget may end inside an epoch (0.6 epochs): that epoch's pass reads the rows too.
+    trained = re.search(r"Validation results \(binary, ([\d.]+) epochs?", said)
+    assert trained is not None, said
+    epochs = math.ceil(float(trained.group(1)))
     # Every pass read the same first rows, and nothing scored the 10,800 again after the fit.
     assert max(rows.values()) == epochs * first, (dict(rows), epochs, first)
 

@@ -10,21 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clock_support import SteppingClock
 from text_samples import stories
 from trainwell.callbacks.budget import TimeBudget
 from trainwell.cli.app import app
 from trainwell.core.numbers import format_epochs
-
-
-class SteppingClock:
-    """A clock that moves one second each time it is read: a fit's batches then take a few seconds each."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 def test_a_budget_cut_in_the_first_epoch_is_said_in_batches(
