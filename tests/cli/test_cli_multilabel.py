@@ -58,11 +58,23 @@ def test_fit_splits_a_delimited_table_target_and_reads_empty_cells_as_no_label(
     assert predictor.task.kind == "multilabel" and set(predictor.task.classes) == {"hot", "busy"}
     assert len(predictor.task.label_thresholds) == 2
     assert "f1_tuned" in said and "are right; at 0.5" in said
+    assert "Judge the model on a test set." in said  # no test set given: the thresholds' note says to judge on one
     info = _invoke("info", tmp_path / "model")
     assert "decision thresholds" in info and "(each label's, chosen on the validation rows)" in info
     answers = predictor.predict(pd.read_csv(tags_csv).head(50))["prediction"].fillna("").tolist()
     assert all(set(answer.split("|")) - {""} <= {"hot", "busy"} for answer in answers)  # joined with '|'
     assert any("|" in answer for answer in answers)
+
+
+def test_with_a_test_set_the_thresholds_note_does_not_ask_for_one(tags_csv: Path, tmp_path: Path) -> None:
+    """The note on the chosen thresholds ended "Judge the model on a test set." even when --test was given and
+    the test set's scores followed it."""
+    test = tmp_path / "test.csv"
+    _tags(120, seed=1).to_csv(test, index=False)
+    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|",
+                   "--epochs", "1", "--test", test, "--out", tmp_path / "model")  # fmt: skip
+    assert "the _tuned figures are cross-fitted" in said and "Judge the model on a test set" not in said
+    assert "test" in said.lower()
 
 
 def test_no_label_thresholds_keeps_one_half(tags_csv: Path, tmp_path: Path) -> None:

@@ -69,8 +69,9 @@ class ThresholdSummary:
     decisions: torch.Tensor | None = field(default=None, repr=False)
     truth: torch.Tensor | None = field(default=None, repr=False)
 
-    def note(self) -> str:
-        """One paragraph for the fit output: what changed, and how far to trust the figures it shows."""
+    def note(self, test_given: bool = False) -> str:
+        """One paragraph for the fit output: what changed, and how far to trust the figures it shows;
+        ``test_given``: a test set is scored after it (no advice to judge the model on one, then)."""
         before, after = self.at_half.get("f1"), self.cross_fitted.get("f1")
         change = (
             f"macro F1 {before:.4f} at 0.5 (f1) -> {after:.4f} at them (f1_tuned); "
@@ -91,8 +92,8 @@ class ThresholdSummary:
             f"The model decides each label at its own threshold, chosen on the {self.n_rows:,} validation rows for "
             f"the best F1 ({shown}{more}; trainwell info lists them all). {change}the _tuned figures are "
             "cross-fitted: thresholds chosen on one half of those rows, scored on the other; measured on the rows "
-            f"they were chosen on, F1 would read {self.in_sample_f1:.4f}, which is optimistic.{rare} Judge the "
-            "model on a test set."
+            f"they were chosen on, F1 would read {self.in_sample_f1:.4f}, which is optimistic.{rare}"
+            + ("" if test_given else " Judge the model on a test set.")
         )
 
 
@@ -163,7 +164,7 @@ def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True)
     ``progress``) so that the F1 in the table that follows is read as what it is."""
     summary = tune_label_thresholds(learn, seed=seed)
     if summary is not None and progress:
-        say_threshold_note(summary)
+        say_threshold_note(summary, test_given=getattr(learn.data, "test", None) is not None)
     if summary is not None:
         warn_label_baselines(learn, summary)
     return summary
@@ -189,11 +190,12 @@ def warn_label_baselines(learn: Any, summary: ThresholdSummary) -> None:
         warn(warning)
 
 
-def say_threshold_note(summary: ThresholdSummary) -> None:
-    """Print ``summary``'s note on stderr, as ``trainwell fit`` and ``trainwell tune`` show it."""
+def say_threshold_note(summary: ThresholdSummary, test_given: bool = False) -> None:
+    """Print ``summary``'s note on stderr, as ``trainwell fit`` and ``trainwell tune`` show it (``test_given``:
+    the fit scores a test set next, :meth:`ThresholdSummary.note`)."""
     from rich.console import Console
 
-    Console(stderr=True).print(summary.note(), soft_wrap=True, markup=False)
+    Console(stderr=True).print(summary.note(test_given), soft_wrap=True, markup=False)
 
 
 def warn_in_sample_thresholds(learn: Any, results: dict[str, float]) -> None:
