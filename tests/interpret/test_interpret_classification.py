@@ -112,12 +112,14 @@ def test_top_losses_match_brute_force(which: str, request: pytest.FixtureRequest
     order = sorted(range(len(losses)), key=lambda i: (-losses[i], i))[:9]
     classes = learn.task.classes
     top = interp.top_losses(9)
-    # One type for every interpretation: a DataFrame indexed by the row (here its position: tensors carry no label).
+    # One type for every interpretation: a DataFrame indexed by the row (here its row of x: tensor_data keeps
+    # which rows of x it held out, as data.valid_index).
+    in_x = learn.data.valid_index
     assert isinstance(top, pd.DataFrame) and top.index.name == "row"
     assert list(top.columns) == ["loss", "actual", "predicted", "probability"]
-    assert list(top.index) == order
+    assert list(top.index) == in_x[order].tolist()
     for item, i in zip(top.itertuples(), order, strict=True):  # attribute access, as TopLoss gave it
-        assert item.Index == i
+        assert item.Index == in_x[i]
         assert item.loss == pytest.approx(float(losses[i]), rel=1e-5)
         assert item.actual == classes[actual[i]]
         assert item.predicted == classes[predicted[i]]

@@ -13,7 +13,7 @@ inside the functions that need them.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,6 +133,129 @@ def check_models(models: Sequence[str]) -> list[str]:
     if not models:
         raise ConfigError(f"no models given; pass some of: {', '.join(MODEL_NAMES)}")
     return list(dict.fromkeys(models))
+
+
+#: A model of one's own in ``fit_boundaries(models=...)``: how it is spelled in errors.
+OWN_MODEL = (
+    "a function proba(points (m, 2)) -> probabilities (m, K), an estimator with predict_proba, or a Learner "
+    "on tensor_data of the two features"
+)
+
+
+def named_models(models: Sequence[str | tuple[str, Any]] | Mapping[str, Any] | str) -> list[tuple[str, Any]]:
+    """``(name, None)`` for each built-in model name and ``(name, model)`` for each model of one's own (a
+    ``(name, model)`` pair, a dict's item, or a named function alone), in the order given; a dict's value may
+    also be a built-in name under its own (``{"logistic": "logistic"}``).
+    Built-in names given twice count once; two models of one's own, or one and a built-in, under one name are
+    refused (their panels would carry the same title)."""
+    if isinstance(models, str):
+        models = [models]
+    items: list[Any] = list(models.items()) if isinstance(models, Mapping) else list(models)
+    entries: list[tuple[str, Any]] = []
+    for item in items:
+        if isinstance(item, str):
+            entries.append((item, None))
+        elif isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str):
+            name, model = item
+            if isinstance(model, str) and model != name:
+                raise ConfigError(
+                    f"fit_boundaries: a built-in model is drawn under its own name: pass {model!r} alone, not "
+                    f"{name!r}: {model!r}"
+                )
+            entries.append((name, None) if isinstance(model, str) else (name, model))
+        elif callable(item) and getattr(item, "__name__", "<lambda>").isidentifier():
+            entries.append((item.__name__, item))
+        else:
+            raise ConfigError(
+                f"fit_boundaries models= takes built-in names ({', '.join(MODEL_NAMES)}), and models of one's own "
+                f"as (name, model) pairs or a dict {{name: model}}, where a model is {OWN_MODEL}; got {item!r}"
+            )
+    built_in = [name for name, own in entries if own is None]
+    if built_in or not entries:
+        check_models(built_in)
+    seen: dict[str, int] = {}
+    kept: list[tuple[str, Any]] = []
+    for name, own in entries:
+        if name in seen:
+            if own is None and kept[seen[name]][1] is None:
+                continue  # a built-in name twice: drawn once, as before
+            raise ConfigError(f"fit_boundaries: two models are named {name!r}; give each panel its own name")
+        seen[name] = len(kept)
+        kept.append((name, own))
+    return kept
+
+
+def _own_proba(name: str, model: Any, classes: Sequence[Any]) -> Proba:
+    """``points -> probabilities (m, K)`` of a fitted model of one's own, checked on each call: one column per
+    class of ``classes`` (two classes: also the probability of the second alone)."""
+    learner_proba = _learner_proba(name, model, classes)
+    function = learner_proba or getattr(model, "predict_proba", None) or model
+    if not callable(function):
+        raise ConfigError(f"fit_boundaries: model {name!r} is a {type(model).__name__}; pass {OWN_MODEL}")
+    n_classes = len(classes)
+
+    def proba(points: np.ndarray) -> np.ndarray:
+        values = np.asarray(function(np.asarray(points, dtype=np.float64)), dtype=np.float64)
+        if n_classes == 2 and (values.ndim == 1 or values.shape[1:] == (1,)):
+            values = values.reshape(-1)
+            values = np.stack([1 - values, values], axis=1)
+        if values.shape != (len(points), n_classes):
+            raise ConfigError(
+                f"fit_boundaries: model {name!r} gave probabilities of shape {values.shape} for {len(points)} "
+                f"points; it must give one column per class ({n_classes}: "
+                f"{', '.join(map(str, classes))}, in that order)"
+            )
+        if not np.isfinite(values).all():
+            raise ConfigError(
+                f"fit_boundaries: model {name!r} gave probabilities that are not finite numbers"
+            )
+        return values
+
+    return proba
+
+
+def _learner_proba(name: str, learn: Any, classes: Sequence[Any]) -> Proba | None:
+    """The probabilities of a Learner's model on points, columns in ``classes`` order; ``None`` for no Learner."""
+    from trainwell.learner.learner import Learner
+    from trainwell.learner.run_files import FitRun
+
+    if isinstance(learn, FitRun):
+        learn = learn.learn
+    if not isinstance(learn, Learner):
+        return None
+    task = learn.task
+    if learn.data.application != "generic" or task.kind not in ("binary", "multiclass"):
+        raise ConfigError(
+            f"fit_boundaries: model {name!r} is a Learner of {learn.data.application} {task.kind} data; a Learner "
+            f"of a classifier on tensor_data of the two features is drawn, else pass {OWN_MODEL}"
+        )
+    own = {str(c): i for i, c in enumerate(task.classes)}
+    missing = [c for c in classes if str(c) not in own]
+    if missing or len(own) != len(classes):
+        raise ConfigError(
+            f"fit_boundaries: model {name!r} predicts the classes {', '.join(map(str, task.classes))}, the "
+            f"points hold {', '.join(map(str, classes))}; train it on these points' labels"
+        )
+    columns = [own[str(c)] for c in classes]
+    model = learn.model
+
+    def proba(points: np.ndarray) -> np.ndarray:
+        tensor = next(iter([*model.parameters(), *model.buffers()]), None)
+        inputs = torch.as_tensor(
+            points, dtype=torch.float32, device=None if tensor is None else tensor.device
+        )
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                values = task.activate(model(inputs)).float().cpu().numpy().astype(np.float64)
+        finally:
+            model.train(was_training)
+        if values.ndim == 1:
+            values = np.stack([1 - values, values], axis=1)
+        return values[:, columns]
+
+    return proba
 
 
 # ------------------------------------------------------------------------------------------- models
@@ -386,7 +509,7 @@ def optimal_columns(generator: Generator, classes: Sequence[Any]) -> list[int]:
 
 def fit_boundaries(
     points: Points2D,
-    models: Sequence[str] = MODEL_NAMES,
+    models: Sequence[str | tuple[str, Any]] | Mapping[str, Any] = MODEL_NAMES,
     *,
     optimal: Generator | None = None,
     seed: int = 0,
@@ -399,7 +522,13 @@ def fit_boundaries(
 
     Args:
         points: the data (see :func:`read_points`).
-        models: names from :data:`MODEL_NAMES`.
+        models: names from :data:`MODEL_NAMES`, fitted here on the training share; and models of one's own,
+            fitted already and drawn as they are, each under a name given: ``("mine", model)`` pairs among the
+            names, or a dict ``{"mine": model, "logistic": "logistic"}`` (see :func:`named_models`). A model of
+            one's own is a function ``proba(points) -> probabilities`` (points ``(m, 2)``, probabilities
+            ``(m, K)`` with columns in ``points.classes`` order, or ``(m,)`` of ``classes[1]`` for two
+            classes), an estimator with ``predict_proba`` (scikit-learn's), or a Learner on
+            :func:`~trainwell.data.tensor_data` of the two features.
         optimal: the generator of the data, to draw and score its Bayes-optimal rule; ``None`` if unknown.
         seed: seeds the split and every model.
         valid_pct: share of points held out to measure accuracy.
@@ -409,8 +538,10 @@ def fit_boundaries(
     """
     from sklearn.model_selection import train_test_split
 
-    names = check_models(models)
-    if "mlp" in names and (int(epochs) != epochs or epochs < 1):  # checked before minutes of fitting
+    entries = named_models(models)
+    if any(name == "mlp" and own is None for name, own in entries) and (
+        int(epochs) != epochs or epochs < 1
+    ):  # checked before minutes of fitting
         raise ConfigError(f"--epochs must be a positive whole number, got {epochs}")
     if not 0.0 < valid_pct < 1.0:
         raise ConfigError(f"--valid-pct must be between 0 and 1 (exclusive), got {valid_pct}")
@@ -435,9 +566,17 @@ def fit_boundaries(
     shape = (grid_size, grid_size)
     n_classes = len(points.classes)
     panels, frames = [], []
-    for name in names:
-        recorder = BoundaryFrames(grid_points, shape, n_frames, (x_valid, y_valid)) if name == "mlp" else None
-        proba = fit_classifier(name, x_train, y_train, n_classes, seed=seed, epochs=epochs, recorder=recorder)
+    for name, own in entries:
+        if own is not None:  # fitted already: drawn and scored as it is
+            proba = _own_proba(name, own, points.classes)
+            recorder = None
+        else:
+            recorder = (
+                BoundaryFrames(grid_points, shape, n_frames, (x_valid, y_valid)) if name == "mlp" else None
+            )
+            proba = fit_classifier(
+                name, x_train, y_train, n_classes, seed=seed, epochs=epochs, recorder=recorder
+            )
         accuracy = float((proba(x_valid).argmax(axis=1) == y_valid).mean())
         panels.append(Panel(name, proba(grid_points).reshape(*shape, n_classes), accuracy))
         if recorder is not None:

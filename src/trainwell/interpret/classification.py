@@ -21,7 +21,7 @@ from trainwell.core.plot_file import PlotFile
 from trainwell.data.task import Task
 from trainwell.interpret._learner import learner_of
 from trainwell.interpret._row_losses import row_losses
-from trainwell.interpret._top_frame import examples_as_read, top_frame
+from trainwell.interpret._top_frame import ROW, examples_as_read, top_frame
 from trainwell.learner._evaluate import ordered
 from trainwell.learner.learner import VALIDATION_SET
 
@@ -313,7 +313,19 @@ def _shown_rows(learn: Learner, source: Any, n_rows: int) -> tuple[pd.DataFrame 
     tensors = getattr(source, "tensors", None)
     if data.application == "vision" and tensors and tensors[0].dim() == 4 and len(tensors[0]) == n_rows:
         return None, tensors[0]
-    return None, None
+    return _positions_in_x(data, split, n_rows), None
+
+
+def _positions_in_x(data: Any, split: str, n_rows: int) -> pd.DataFrame | None:
+    """Rows of no columns, labelled by their positions in the arrays tensor_data was given (its
+    ``valid_index``): the top losses of tensor data named rows by their place in the random validation share,
+    which the caller could not map back to ``x``. ``None`` where the data keeps no positions."""
+    import pandas as pd
+
+    positions = getattr(data, f"{split}_index", None)
+    if positions is None or len(positions) != n_rows:
+        return None
+    return pd.DataFrame(index=pd.Index(np.asarray(positions, dtype=np.int64), name=ROW))
 
 
 def _image_paths(learn: Learner, source: Any, n_rows: int) -> list[str] | None:

@@ -126,16 +126,24 @@ def occlusion_map(
     data = getattr(learn, "data", None)
     # A Learner knows its application through its data; a loaded predictor says it itself.
     application = getattr(data, "application", None) or getattr(learn, "application", None)
-    if application not in (None, "vision"):
+    images_of_own = application == "generic" and _image_rows(data) is not None
+    if application not in (None, "vision") and not images_of_own:
+        also = (
+            ", whose batches are not one image tensor (B, C, H, W) of floats beside the target"
+            if application == "generic"
+            else ""
+        )
         raise ConfigError(
             f"occlusion_map explains an image model's predictions; this {'learner' if data else 'model'} is a "
-            f"{application} one (for a table's columns: trainwell.report.permutation_importance)"
+            f"{application} one{also} (for a table's columns: trainwell.report.permutation_importance)"
         )
     fill = _checked_fill(fill)
     image = _model_image(learn, image)
     if image.ndim != 3:
         raise ConfigError(f"occlusion_map takes one image (C, H, W), got shape {tuple(image.shape)}")
     _check_shape(getattr(data, "recipe", None), image)
+    if images_of_own:
+        _check_own_shape(_image_rows(data), image)
     tensor = next(iter([*model.parameters(), *model.buffers()]), None)
     device = tensor.device if tensor is not None else torch.device("cpu")
     x = (image.float() / 255.0 if image.dtype == torch.uint8 else image.float()).to(device)
@@ -256,6 +264,34 @@ def _image_learner(learn: Any) -> bool:
     of its own reads files)."""
     data = getattr(learn, "data", None)
     return getattr(data, "application", None) == "vision" and getattr(learn, "model_spec", None) is not None
+
+
+def _image_rows(data: Any) -> tuple[int, ...] | None:
+    """The shape ``(C, H, W)`` of one image where ``data`` (tensor_data of image-shaped arrays, or loaders of
+    one's own) gives the model one 4-D float tensor and the target a batch; else ``None``. Such a Learner was
+    refused as "a generic one" though its model, passed alone, was explained."""
+    tensors = getattr(getattr(data, "train", None), "tensors", None)
+    if tensors is None:
+        try:
+            tensors = next(iter(data.train))
+        except Exception:  # a loader that cannot be read again, or yields no batch: not one to explain
+            return None
+    if not isinstance(tensors, list | tuple) or len(tensors) != 2:
+        return None
+    inputs = tensors[0]
+    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 4 or not inputs.is_floating_point():
+        return None
+    return tuple(int(size) for size in inputs.shape[1:])
+
+
+def _check_own_shape(shape: tuple[int, ...] | None, image: torch.Tensor) -> None:
+    """Refuse an image of another shape than the images of a Learner on tensors of one's own."""
+    if shape is None or tuple(image.shape) == shape:
+        return
+    raise ConfigError(
+        f"occlusion_map: this learner's model reads images of shape {shape} (C, H, W), as its data holds them; "
+        f"got shape {tuple(image.shape)}: pass one image as the data holds it (e.g. x[0])"
+    )
 
 
 def _check_shape(recipe: Any, image: torch.Tensor) -> None:
