@@ -180,3 +180,18 @@ def test_a_dict_an_estimator_a_learner_and_a_named_function_are_models_of_ones_o
 def test_models_of_ones_own_are_checked_in_one_line(models: object, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         fit_boundaries(two_blobs(), models, grid_size=20)  # type: ignore[arg-type]
+
+
+def test_an_estimator_not_fitted_yet_is_fitted_on_the_training_share_only() -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.utils.validation import check_is_fitted
+
+    points = two_blobs()
+    unfitted = KNeighborsClassifier(n_neighbors=1)
+    on_every_point = KNeighborsClassifier(n_neighbors=1).fit(points.x, points.codes)
+    result = fit_boundaries(points, {"here": unfitted, "everywhere": on_every_point}, grid_size=20)
+    # a 1-NN that saw the held-out points scores them perfectly; fitted on the training share it does not
+    assert result.accuracies()["everywhere"] == 1.0 and result.accuracies()["here"] < 1.0
+    with pytest.raises(NotFittedError):
+        check_is_fitted(unfitted)  # the estimator given is left as it was: a copy was fitted

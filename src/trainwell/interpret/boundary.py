@@ -185,6 +185,31 @@ def named_models(models: Sequence[str | tuple[str, Any]] | Mapping[str, Any] | s
     return kept
 
 
+def _fitted_here(model: Any, x: np.ndarray, codes: np.ndarray, n_classes: int) -> Any:
+    """``model`` itself, or, for a scikit-learn estimator not fitted yet, a copy fitted on the training share
+    ``x`` and class codes (its held-out score is then fair, as the built-in models' are), returning one column
+    per class (a class absent from the share: probability 0)."""
+    if not (hasattr(model, "fit") and hasattr(model, "predict_proba") and hasattr(model, "get_params")):
+        return model
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(model)
+        return model
+    except NotFittedError:
+        fitted = clone(model).fit(x, codes)
+    columns = [int(c) for c in fitted.classes_]
+
+    def predict_proba(points: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(points), n_classes))
+        probs[:, columns] = fitted.predict_proba(points)
+        return probs
+
+    return predict_proba
+
+
 def _own_proba(name: str, model: Any, classes: Sequence[Any]) -> Proba:
     """``points -> probabilities (m, K)`` of a fitted model of one's own, checked on each call: one column per
     class of ``classes`` (two classes: also the probability of the second alone)."""
@@ -528,7 +553,9 @@ def fit_boundaries(
             one's own is a function ``proba(points) -> probabilities`` (points ``(m, 2)``, probabilities
             ``(m, K)`` with columns in ``points.classes`` order, or ``(m,)`` of ``classes[1]`` for two
             classes), an estimator with ``predict_proba`` (scikit-learn's), or a Learner on
-            :func:`~trainwell.data.tensor_data` of the two features.
+            :func:`~trainwell.data.tensor_data` of the two features. Each is scored on the held-out share as it
+            is: fitted on every point, its score flatters it; a scikit-learn estimator not fitted yet is fitted
+            here on the training share (as the built-in models are), with the class codes 0..K-1 as labels.
         optimal: the generator of the data, to draw and score its Bayes-optimal rule; ``None`` if unknown.
         seed: seeds the split and every model.
         valid_pct: share of points held out to measure accuracy.
@@ -568,6 +595,7 @@ def fit_boundaries(
     panels, frames = [], []
     for name, own in entries:
         if own is not None:  # fitted already: drawn and scored as it is
+            own = _fitted_here(own, x_train, y_train, n_classes)
             proba = _own_proba(name, own, points.classes)
             recorder = None
         else:
