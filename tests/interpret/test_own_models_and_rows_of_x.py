@@ -165,7 +165,8 @@ def test_a_dict_an_estimator_a_learner_and_a_named_function_are_models_of_ones_o
     [
         (
             [("wide", lambda p: np.ones((len(p), 3)) / 3)],
-            "model 'wide' gave probabilities of shape (50, 3) for 50 points; it must give one column per class (2: a, b, in that order)",
+            "model 'wide' gave probabilities of shape (50, 3) for 50 points; it must give one column per class "
+            "(2: a, b, in that order)",
         ),
         (
             [("nan", lambda p: np.full((len(p), 2), np.nan))],

@@ -380,15 +380,15 @@ def _tensor_task(
             like.task,
             y,
             "the classes of like=",
-            "build the first data with every class "
-            "the tasks will bring (tensor_data(x, y, classes=[...])), or leave like= out to "
-            "start a new model",
+            "build the first data with every class the tasks will bring (tensor_data(x, y, classes=[...])), or "
+            "leave like= out to start a new model",
         )
         return like.task
     if classes is None:
         return task if isinstance(task, Task) else infer_task(y, kind=task)
     resolved = _task_of_classes(classes, task)
-    _refuse_unknown_labels(resolved, y, "classes=", "pass every class the labels hold in classes=, or leave it out to take them from the labels")
+    advice = "pass every class the labels hold in classes=, or leave it out to take them from the labels"
+    _refuse_unknown_labels(resolved, y, "classes=", advice)
     return resolved
 
 
