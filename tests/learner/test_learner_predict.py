@@ -54,11 +54,16 @@ def test_a_text_classifier_predicts_from_texts() -> None:
     assert list(answer.columns) == ["prediction", "probability_pos"] and len(answer) == 1
 
 
-def test_a_model_of_your_own_without_a_spec_is_told_how_to_register_it() -> None:
+def test_a_model_of_your_own_without_a_spec_predicts_in_memory_and_export_says_how_to_register_it(
+    tmp_path: Path,
+) -> None:
+    # learn.predict refused it with export's error: only export and trainwell.load rebuild the model by name.
     x = torch.randn(40, 3)
-    learn = Learner(nn.Linear(3, 2), trainwell.tensor_data(x, (x[:, 0] > 0).long()), progress=False)
+    learn = Learner(nn.Linear(3, 1), trainwell.tensor_data(x, (x[:, 0] > 0).long()), progress=False)
+    answer = learn.predict(x[:5])
+    assert list(answer.columns) == ["prediction", "probability_1"] and len(answer) == 5
     with pytest.raises(ConfigError, match=r"export needs to know how to rebuild the model \(Linear\)"):
-        learn.predict(x)
+        learn.export(tmp_path / "model")
 
 
 def test_new_data_of_the_same_task_may_be_set_and_another_task_is_refused() -> None:

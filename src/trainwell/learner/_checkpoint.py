@@ -184,6 +184,17 @@ def restore(learn: Learner, path: str | Path) -> None:
         )
     # The batches the call asked for (a TimeBudget may have planned fewer, which the fit then continues with).
     planned = state.get("planned_iterations", state["n_iterations"])
+    if state["n_epochs"] == learn.n_epochs and planned != learn.planned_iterations:
+        # The same epochs in other numbers of batches: each epoch's batches changed, not the call's length.
+        per_epoch, now = (
+            planned // max(1, state["n_epochs"]),
+            learn.planned_iterations // max(1, learn.n_epochs),
+        )
+        raise ConfigError(
+            f"checkpoint '{path}' comes from a fit of {per_epoch} batches an epoch and this one has {now} "
+            f"({state['n_epochs']} epochs each): the batch size or the training data changed since; resume with "
+            "the data and batch size the checkpoint's fit had"
+        )
     if planned != learn.planned_iterations or state["n_epochs"] != learn.n_epochs:
         raise ConfigError(
             f"checkpoint '{path}' comes from a fit of {state['n_epochs']} epochs ({planned} batches) "

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
 
-def learner_metadata(learn: Learner) -> dict[str, Any]:
-    """What ``trainwell.json`` records about a Learner: task, recipe, architecture and training summary."""
-    _check_model_spec(learn)
+def learner_metadata(learn: Learner, *, rebuildable: bool = True) -> dict[str, Any]:
+    """What ``trainwell.json`` records about a Learner: task, recipe, architecture and training summary.
+    ``rebuildable=False`` leaves out the check that the model can be rebuilt by name (a predictor in memory keeps
+    the model itself)."""
+    if rebuildable:
+        _check_model_spec(learn)
     recipe = learn.data.recipe.to_dict() if learn.data.recipe is not None else None
     history = [_clean(row) for row in learn.history]
     sketch = getattr(learn.data.train, "rows_sketch", None)
@@ -204,11 +207,19 @@ def learner_predictor(learn: Learner) -> Any:
     """The predictor ``trainwell.load`` would return for this Learner's export, built in memory: the same
     metadata (through JSON, as the file holds it) and a copy of the weights, so training on changes nothing in
     it. The application's predictor is found by name (``trainwell.export.predictor``, a layer above)."""
+    import copy
     import importlib
     import json
 
-    metadata = json.loads(json.dumps(learner_metadata(learn)))
     model = getattr(learn.model, "_orig_mod", learn.model)
+    if learn.model_spec is None and learn.data.application == "generic":
+        # A model of your own on tensors: its predictor reads tensors as the model does and needs no recipe, so
+        # in memory it holds a copy of the model itself; only export (and trainwell.load) must rebuild it by name.
+        metadata = json.loads(json.dumps(learner_metadata(learn, rebuildable=False)))
+        generic = importlib.import_module("trainwell.export.generic")
+        own = copy.deepcopy(model).to("cpu")
+        return generic.GenericPredictor(own, learn.task, metadata.get("recipe"), metadata)
+    metadata = json.loads(json.dumps(learner_metadata(learn)))
     state = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
     predictors = importlib.import_module("trainwell.export.predictor")
     return predictors.predictor_from_parts(metadata, state, "this Learner")

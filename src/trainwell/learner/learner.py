@@ -189,6 +189,7 @@ class Learner:
         self._opt_made: tuple[torch.optim.Optimizer, Any, float] | None = None
         self._own_top_lr: float | None = None  # the largest of a factory's own group rates, when they differ
         self._told_own_rates = False
+        self._told_loss_parameters = False
         self._last_fit: dict[str, Any] | None = None
         self._reset_state()
 
@@ -334,16 +335,15 @@ class Learner:
         if cancel is not None:
             raise cancel
 
-    def show_training_loop(self, callbacks: Iterable[Callback] = ()) -> str:
-        """Which callbacks run at each event, in order (printed and returned)."""
+    def show_training_loop(self, callbacks: Iterable[Callback] = ()) -> None:
+        """Print which callbacks run at each event, in order (``callbacks``: those a fit would be given too).
+        Printed once and returned as ``None``, as :meth:`summary` is: a returned text showed twice in a notebook."""
         self._build_handlers(_with_fit_callbacks(self.callbacks, callbacks))
         lines = []
         for event in Event:
             names = [cb.name for cb, _ in self._handlers[event]]
             lines.append(f"{event.value:<16} {', '.join(names) if names else '-'}")
-        text = "\n".join(lines)
-        print(text)
-        return text
+        print("\n".join(lines))
 
     def summary(self) -> None:
         """Print the model as this learner trains it: each layer group's layers with their output shape on a
@@ -407,6 +407,33 @@ class Learner:
             UserWarning,
         )
 
+    def _say_loss_parameters_untrained(self) -> None:
+        """Warn once per learner when the loss is a module with trainable parameters that no optimizer group
+        holds (a learnable temperature, a loss's own weights): they never moved, and their gradients piled up,
+        as nothing zeroes them. Warned rather than added to the optimizer: checkpoints, ``save`` and ``export``
+        keep the model's weights and the optimizer's state, not the loss's, so a resumed or loaded model would
+        lose what the loss learnt; in the model, they travel with it."""
+        if self._told_loss_parameters or not isinstance(self.loss_func, nn.Module) or self.opt is None:
+            return
+        held = {id(param) for group in self.opt.param_groups for param in group["params"]}
+        named = [
+            name
+            for name, param in self.loss_func.named_parameters()
+            if param.requires_grad and id(param) not in held
+        ]
+        if not named:
+            return
+        self._told_loss_parameters = True
+        count = len(named)
+        warn(
+            f"the loss ({_name(self.loss_func)}) has {count} trainable parameter{'s' if count > 1 else ''} "
+            f"({', '.join(named[:4])}{', ...' if count > 4 else ''}) that no optimizer updates, so "
+            f"{'they never move and their gradients pile' if count > 1 else 'it never moves and its gradient piles'}"
+            " up; put them in the model (its forward returning what the loss needs), or pass them in an optimizer group "
+            "(opt=a factory adding {'params': loss.parameters()}), or set requires_grad=False",
+            UserWarning,
+        )
+
     def _current_opt(self) -> torch.optim.Optimizer:
         """The optimizer a fit trains with: :attr:`opt`, built when missing or when :attr:`opt_name` changed since
         it was built; a :attr:`wd` changed since is set in place on the groups that decay, so that Adam's moments
@@ -443,6 +470,13 @@ class Learner:
         opt = self._current_opt()
         n_layer_groups = 1 + max(group.get("layer_group", 0) for group in opt.param_groups)
         lrs = discriminative_lrs(lr, n_layer_groups)
+        if isinstance(lr, slice) and n_layer_groups == 1 and lr.start != lr.stop:
+            warn(
+                f"the learning rates {_shown_slice(lr)} spread over layer groups, but {type(self.model).__name__} "
+                f"is one layer group, so it all trains at {lrs[0]:g}: give the model a layer_groups() method "
+                "returning its modules body first, head last, or pass one rate",
+                UserWarning,
+            )
         for group in opt.param_groups:
             group["max_lr"] = lrs[group.get("layer_group", 0)] * group.get("lr_ratio", 1.0)
             group["lr"] = group["max_lr"]
@@ -531,6 +565,7 @@ class Learner:
             )
         self.set_lrs(self.lr if lr is None else lr)
         self._say_own_rates_scaled()
+        self._say_loss_parameters_untrained()
         run_callbacks = list(callbacks)
         assert self.opt is not None
         self._last_fit = {
@@ -616,10 +651,10 @@ class Learner:
                 )
             resume_from = None
         self.unfreeze()
+        # A model of one layer group has no body to train slower: its one rate is the slice's top, said plainly.
+        spread = slice(base_lr / lr_mult, base_lr) if len(self.layer_groups()) > 1 else base_lr
         with self.in_phase("unfrozen"):
-            self.fit_one_cycle(
-                epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks, resume_from=resume_from, wd=wd
-            )
+            self.fit_one_cycle(epochs, spread, callbacks=callbacks, resume_from=resume_from, wd=wd)
 
     @contextlib.contextmanager
     def in_phase(self, name: str) -> Iterator[None]:
@@ -803,13 +838,15 @@ class Learner:
                     _explain_raw_pixels(self, error)
                     raise
                 self._call(Event.after_pred)
+                if self.training and not self._loss_checked:
+                    _refuse_wider_output(self)
                 try:
                     if self.training and not self._loss_checked:
                         self.loss = _first_loss(self)
                         self._loss_checked = True
                     else:
                         self.loss = self.compute_loss(self.pred, self.yb)
-                except (ValueError, RuntimeError, AttributeError, TypeError) as error:
+                except (ValueError, RuntimeError, AttributeError, TypeError, IndexError) as error:
                     _explain_output_mismatch(self, error)
                     raise
             _check_one_number(self)
@@ -1029,6 +1066,10 @@ class Learner:
             )
         task = getattr(self, "task", None)
         if task is not None and (data.task.kind, data.task.classes) != (task.kind, task.classes):
+            if data.task.kind == task.kind and task.classes and data.task.classes:
+                raise ConfigError(
+                    _other_classes_advice(task, data.task, str(getattr(data, "application", "generic")))
+                )
             raise ConfigError(
                 f"learn.data: the new data's task ({_describe_task(data.task)}) is not the Learner's "
                 f"({_describe_task(task)}), whose loss, metrics and outputs were made for it; build a Learner for "
@@ -1119,9 +1160,13 @@ class Learner:
         multi-label model: a row with no label over its threshold gets its likeliest label). Each call copies
         the weights: for many calls, take ``learn.predictor()`` once.
 
+        A model of your own on tensors (``tensor_data``) predicts in memory as it is; only :meth:`export` (and
+        ``trainwell.load``) need it registered to rebuild it by name.
+
         Raises:
-            ConfigError: The model cannot be rebuilt by name (no ``learn.model_spec``: see :meth:`export`), or
-                ``at_least_one=True`` for a model that is not multi-label.
+            ConfigError: The model of an application's data (a table's, images', texts') cannot be rebuilt by name
+                (no ``learn.model_spec``: see :meth:`export`), or ``at_least_one=True`` for a model that is not
+                multi-label.
         """
         from trainwell.data.at_least_one import refuse_at_least_one
 
@@ -1136,7 +1181,8 @@ class Learner:
 
     def predictor(self) -> Any:
         """The predictor ``trainwell.load`` would return for :meth:`export`'s directory, built in memory from
-        this Learner (a copy of its weights, in eval mode: training on changes nothing in it)."""
+        this Learner (a copy of its weights, in eval mode: training on changes nothing in it); for a model of your
+        own on tensors that is not registered, a copy of the model itself."""
         from trainwell.learner._export import learner_predictor
 
         return learner_predictor(self)
@@ -1165,6 +1211,36 @@ class Learner:
 FROZEN_SHARE = 0.25
 
 _NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+
+
+def _other_classes_advice(task: Any, new: Any, application: str) -> str:
+    """What to do when new data has the Learner's kind of task but other classes: a Learner built on the new
+    data alone codes its classes from 0 again (digits 5..9 as 0..4) onto the outputs the old classes trained,
+    overwriting them in silence, so both bundles must share one task that holds every class."""
+    merged = list(task.classes) + [label for label in new.classes if label not in task.classes]
+    with contextlib.suppress(TypeError):
+        merged = sorted(merged)
+    shown = ", ".join(map(repr, merged[:12])) + (", ..." if len(merged) > 12 else "")
+    said = (
+        f"learn.data: the new data's classes ({_describe_task(new)}) are not the Learner's "
+        f"({_describe_task(task)}), whose outputs were made for these; a Learner built on the new data alone would "
+        "code its classes from 0 again onto the outputs the old ones trained, overwriting them: "
+    )
+    if application not in ("generic", "vision"):  # a table's or a text's data infers its task from its rows
+        return (
+            said
+            + "train on data that holds every class (the old rows with the new), with a model of that many outputs"
+        )
+    builder = "tensor_data(x, y, task=task)" if application == "generic" else "image_data(..., task=task)"
+    return said + (
+        f"build both bundles on one task that holds every class, task = trainwell.Task({task.kind!r}, "
+        f"classes=({shown})), passed as {builder} for the first data and the new one, with a model of "
+        f"{len(merged)} outputs, then set learn.data"
+    )
+
+
+def _shown_slice(lr: slice) -> str:
+    return f"slice({'None' if lr.start is None else format(lr.start, 'g')}, {format(lr.stop, 'g')})"
 
 
 def _describe_task(task: Any) -> str:
@@ -1292,6 +1368,15 @@ def _check_is_loader(loader: Any, method: str) -> None:
             "learn.predict(x) predicts without targets)"
         )
     elif (
+        isinstance(loader, (tuple, list))
+        and loader
+        and all(isinstance(part, torch.Tensor) for part in loader)
+    ):
+        found = (
+            f"a {type(loader).__name__} of {len(loader)} tensors, which reads as one batch per tensor: wrap one "
+            "batch in a list, [(x, y)], or make a loader of them, trainwell.TensorLoader((x, y), batch_size=64)"
+        )
+    elif (
         isinstance(loader, (Mapping, bytes))
         or type(loader).__name__ == "Series"
         or not hasattr(loader, "__iter__")
@@ -1399,6 +1484,29 @@ def _first_loss(learn: Learner) -> torch.Tensor:
                 f"{tuple(pred.shape)} and {tuple(target.shape)}; return outputs shaped like the target from forward "
                 "(e.g. .squeeze(-1)), or pass loss=None for the task's default loss, which matches the shapes"
             ) from error
+
+
+def _refuse_wider_output(learn: Learner) -> None:
+    """Refuse a multiclass model with more outputs than the task has classes (10 logits on digits 0..4, read as 5
+    classes): cross-entropy accepts it in silence and trains the extra outputs towards never, and ``get_preds``,
+    the metrics and the exported model then give 10 probability columns for 5 classes. A Learner of an
+    application that decodes outputs itself (its own :meth:`Learner.activate`) is left to it."""
+    pred, task = learn.pred, learn.task
+    if task.kind != "multiclass" or not isinstance(pred, torch.Tensor) or pred.dim() != 2:
+        return
+    if type(learn).activate is not Learner.activate:
+        return
+    width, expected = pred.shape[-1], task.n_outputs
+    if width <= expected:
+        return
+    shown = ", ".join(map(repr, task.classes[:6])) + (", ..." if len(task.classes) > 6 else "")
+    raise ConfigError(
+        f"the model's output has {width} columns but the multiclass task has {expected} classes ({shown}), so "
+        f"{width - expected} outputs would stand for no class and get_preds would give {width} probability "
+        f"columns: give the model {expected} outputs, or, if the data holds only some of the classes the model "
+        f"is for, build it on a task that names all {width}: "
+        "tensor_data(x, y, task=trainwell.Task('multiclass', classes=...))"
+    )
 
 
 def _check_one_number(learn: Learner) -> None:
