@@ -196,3 +196,24 @@ def test_an_estimator_not_fitted_yet_is_fitted_on_the_training_share_only() -> N
     assert result.accuracies()["everywhere"] == 1.0 and result.accuracies()["here"] < 1.0
     with pytest.raises(NotFittedError):
         check_is_fitted(unfitted)  # the estimator given is left as it was: a copy was fitted
+
+
+def test_a_learner_on_torch_data_loaders_of_images_is_explained_too() -> None:
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from trainwell.data.bundle import DataBundle
+    from trainwell.data.task import Task
+
+    images = torch.zeros(16, 1, 32, 32)
+    images[::2, :, :10, :10] = 1.0
+    labels = (images[:, :, :8, :8].mean(dim=(1, 2, 3)) > 0.5).long()
+    loader = DataLoader(TensorDataset(images, labels), batch_size=4)
+    data = DataBundle(Task("multiclass", (0, 1)), loader, loader)
+    learn = Learner(TopLeftDetector(), data, progress=False)
+    result = occlusion_map(learn, images[0], patch=8, stride=4)
+    assert result.heat[:8, :8].mean() > 0.2
+    flat = DataLoader(TensorDataset(images.reshape(16, -1), labels), batch_size=4)
+    with pytest.raises(ConfigError, match="whose batches are not one image tensor"):
+        occlusion_map(
+            Learner(nn.Linear(1024, 2), DataBundle(data.task, flat, flat), progress=False), images[0]
+        )

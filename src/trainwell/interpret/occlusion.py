@@ -270,10 +270,13 @@ def _image_rows(data: Any) -> tuple[int, ...] | None:
     """The shape ``(C, H, W)`` of one image where ``data`` (tensor_data of image-shaped arrays, or loaders of
     one's own) gives the model one 4-D float tensor and the target a batch; else ``None``. Such a Learner was
     refused as "a generic one" though its model, passed alone, was explained."""
-    tensors = getattr(getattr(data, "train", None), "tensors", None)
+    # The validation loader's batch when tensors are not at hand: it draws no shuffle (reading a training batch
+    # of a torch DataLoader would move its random order, and the next fit's).
+    loader: Any = getattr(data, "valid", None) or getattr(data, "train", None)
+    tensors = getattr(loader, "tensors", None)
     if tensors is None:
         try:
-            tensors = next(iter(data.train))
+            tensors = next(iter(loader))
         except Exception:  # a loader that cannot be read again, or yields no batch: not one to explain
             return None
     if not isinstance(tensors, list | tuple) or len(tensors) != 2:
