@@ -49,7 +49,7 @@ def test_a_model_wider_than_the_task_is_refused() -> None:
         "the model's output has 10 columns but the multiclass task has 5 classes (0, 1, 2, 3, 4), so 5 outputs "
         "would stand for no class and get_preds would give 10 probability columns: give the model 5 outputs"
     )
-    assert "task=trainwell.Task('multiclass', classes=...)" in message and "\n" not in message
+    assert "tensor_data(x, y, classes=...)" in message and "\n" not in message
     # The route it names: a task that holds every class the model is for.
     task = trainwell.Task("multiclass", classes=tuple(range(10)))
     fixed = Learner(nn.Linear(6, 10), tensor_data(x, y, task=task), progress=False, device="cpu")
@@ -108,14 +108,16 @@ def test_new_data_with_other_classes_advises_one_task_for_every_class() -> None:
         "1, 2, 3, 4)"
     )
     assert message.endswith(
-        "build both bundles on one task that holds every class, task = trainwell.Task('multiclass', classes=(0, 1, "
-        "2, 3, 4, 5, 6, 7, 8, 9)), passed as tensor_data(x, y, task=task) for the first data and the new one, with "
-        "a model of 10 outputs, then set learn.data"
+        "build the first data with every class, tensor_data(x, y, classes=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)), and a "
+        "model of 10 outputs, then the new data like it, learn.data = tensor_data(x_new, y_new, like=learn.data)"
     )
-    # Following it works: both bundles on the one task, and the new labels keep their own outputs.
-    task = trainwell.Task("multiclass", classes=tuple(range(10)))
-    both = Learner(nn.Linear(6, 10), tensor_data(x[first], y[first], task=task), progress=False, device="cpu")
-    second = tensor_data(x[~first], y[~first], task=task)
+    # Following it works: the first bundle holds every class, the new one is read like it, and the new labels keep
+    # their own outputs.
+    classes = tuple(range(10))
+    both = Learner(
+        nn.Linear(6, 10), tensor_data(x[first], y[first], classes=classes), progress=False, device="cpu"
+    )
+    second = tensor_data(x[~first], y[~first], like=both.data)
     both.data = second
     assert sorted(set(second.train.tensors[1].tolist())) == [5, 6, 7, 8, 9]  # type: ignore[attr-defined]
 

@@ -1231,11 +1231,15 @@ def _other_classes_advice(task: Any, new: Any, application: str) -> str:
             said
             + "train on data that holds every class (the old rows with the new), with a model of that many outputs"
         )
-    builder = "tensor_data(x, y, task=task)" if application == "generic" else "image_data(..., task=task)"
+    if application == "generic":
+        return said + (
+            f"build the first data with every class, tensor_data(x, y, classes=({shown})), and a model of "
+            f"{len(merged)} outputs, then the new data like it, learn.data = tensor_data(x_new, y_new, like=learn.data)"
+        )
     return said + (
         f"build both bundles on one task that holds every class, task = trainwell.Task({task.kind!r}, "
-        f"classes=({shown})), passed as {builder} for the first data and the new one, with a model of "
-        f"{len(merged)} outputs, then set learn.data"
+        f"classes=({shown})), passed as image_data(..., task=task) for the first data and the new one, with a model "
+        f"of {len(merged)} outputs, then set learn.data"
     )
 
 
@@ -1504,8 +1508,7 @@ def _refuse_wider_output(learn: Learner) -> None:
         f"the model's output has {width} columns but the multiclass task has {expected} classes ({shown}), so "
         f"{width - expected} outputs would stand for no class and get_preds would give {width} probability "
         f"columns: give the model {expected} outputs, or, if the data holds only some of the classes the model "
-        f"is for, build it on a task that names all {width}: "
-        "tensor_data(x, y, task=trainwell.Task('multiclass', classes=...))"
+        f"is for, build it with all {width}: tensor_data(x, y, classes=...)"
     )
 
 
