@@ -76,6 +76,9 @@ def test_binary_figures_are_the_models_own_scores_and_b_minus_a(models: dict[str
     assert found["mcnemar"]["b_only"] == int((right_b & ~right_a).sum())
     assert "McNemar exact p" in result.stdout
     assert "B - A, 95% paired bootstrap interval over rows (300 resamples)" in result.stdout
+    # One conclusion over the metrics, naming A and B by their directories.
+    (overall,) = [line for line in result.stdout.splitlines() if line.startswith("overall: ")]
+    assert f"A '{models['mlp']}'" in overall and f"B '{models['gbdt']}'" in overall, result.stdout
 
 
 def test_a_model_against_itself_shows_no_difference(models: dict[str, Path]) -> None:
@@ -87,6 +90,10 @@ def test_a_model_against_itself_shows_no_difference(models: dict[str, Path]) -> 
     assert found["mcnemar"] == {"a_only": 0, "b_only": 0, "p_exact": 1.0, "p_mid": 1.0}
     assert "log_loss (lower is better)" in result.stdout
     assert "right and wrong on exactly the same rows" in result.stdout
+    assert (
+        f"overall: no metric shows a clear difference between A '{models['gbdt']}' and B '{models['gbdt']}' on these "
+        "300 rows: the data cannot tell them apart"
+    ) in result.stdout
     assert (
         f"warning: A and B are the same model directory '{models['gbdt']}': every difference" in result.stderr
     )

@@ -260,15 +260,22 @@ def test_a_model_is_compared_with_the_majority_class_over_its_rows() -> None:
     }
     assert by_folds["f1"].outcome == "within"  # what was warned about before
     over_rows = {v.metric: v for v in verdicts(model, baselines, model_predictions=predictions)}
-    assert over_rows["f1"].outcome == over_rows["accuracy"].outcome == "beats"
-    paired = over_rows["f1"].paired
+    assert over_rows["accuracy"].outcome == "beats" and over_rows["accuracy"].baseline == "majority class"
+    paired = over_rows["accuracy"].paired
     assert paired is not None and paired.n_rows == 80
     assert paired.mean == pytest.approx(
-        np.mean(model.values("f1") - baselines["majority class"].values("f1"))
+        np.mean(model.values("accuracy") - baselines["majority class"].values("accuracy"))
     )
     assert "paired difference over the same 80 validation rows (bootstrap within folds) is +" in (
-        over_rows["f1"].sentence()
+        over_rows["accuracy"].sentence()
     )
+    # F1 is judged against answering the positive class everywhere (F1 2p/(1+p)), over the same rows: the
+    # majority class's F1 (0 where it answers the negative class) is no reference for it.
+    f1 = over_rows["f1"]
+    assert f1.baseline == "always-positive" and f1.paired is not None and f1.paired.n_rows == 80
+    rates = [float(y[valid].mean()) for _, valid in splits]
+    assert f1.other.mean == pytest.approx(np.mean([2 * p / (1 + p) for p in rates]))
+    assert f1.paired.mean == pytest.approx(np.mean(model.values("f1")) - f1.other.mean)
     # predictions identical to the baseline's: a difference of exactly 0, which beats nothing
     same = [
         (valid, torch.full((len(valid),), float(y[train].mean() >= 0.5)), torch.from_numpy(y[valid]))

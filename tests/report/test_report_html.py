@@ -294,7 +294,9 @@ def test_a_model_worse_than_the_mean_is_said_plainly_on_the_page_and_the_termina
     assert (
         "Warning: on these rows the model predicts &#x27;price&#x27; worse than always answering" in section
     )
-    assert "worse than predicting the mean" in section and "explains -" not in section
+    assert (
+        "worse than always answering these rows&#x27; own average" in section and "explains -" not in section
+    )
     good = _metrics_section(Task("regression", (), ("price",)), targets + 1, targets, 300, "t.csv")
     assert "Warning" not in good and "the model explains" in good
 

@@ -220,6 +220,12 @@ def compare(
             out_console.print(
                 compared.mcnemar.sentence(unit=judged.unit), soft_wrap=True, markup=False, highlight=False
             )
+        out_console.print(
+            overall_line(compared.metrics, model_a, model_b, compared.n_rows, judged.unit),
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
 
     def to_json(found: Any) -> str:
         import json
@@ -237,6 +243,40 @@ def compare(
         return json.dumps(document, indent=2) + "\n"
 
     guarded(run)
+
+
+def overall_line(rows: Any, model_a: Path, model_b: Path, n_rows: int, unit: str = "rows") -> str:
+    """One conclusion over every metric of ``rows`` (:class:`~trainwell.evaluate.paired.PairedMetric`), naming A
+    and B by their directories: no metric shows a clear difference, one model is better on some, or the metrics
+    disagree; with a word on testing several metrics at once where one of them shows a difference. The table
+    gave per-metric verdicts only ("B is better"), and a reader was left to add them up."""
+    a, b = f"A '{model_a}'", f"B '{model_b}'"
+    judged = [row for row in rows if row.outcome != "undefined"]
+    for_b = [row.metric for row in judged if row.outcome == "beats"]
+    for_a = [row.metric for row in judged if row.outcome == "worse"]
+    unclear = [row.metric for row in judged if row.outcome == "within"]
+    if not judged:
+        return f"overall: no metric could be scored for both {a} and {b} on these {n_rows:,} {unit}"
+    if not (for_a or for_b):
+        return (
+            f"overall: no metric shows a clear difference between {a} and {b} on these {n_rows:,} {unit}: the data "
+            "cannot tell them apart"
+        )
+    if for_a and for_b:
+        line = (
+            f"overall: the metrics disagree: {b} is better on {', '.join(for_b)}, {a} on {', '.join(for_a)}"
+        )
+    else:
+        winner, loser, metrics = (b, a, for_b) if for_b else (a, b, for_a)
+        line = f"overall: {winner} is better than {loser} on {', '.join(metrics)}"
+    if unclear:
+        line += f"; no clear difference on {', '.join(unclear)}"
+    if len(judged) > 1:
+        line += (
+            f"; {len(judged)} metrics are tested at once, each at 95%, so a clear difference on one of them alone "
+            "can come by chance: trust it more where the metrics agree"
+        )
+    return line
 
 
 def refuse_unsupported(name: str, path: Path, metadata: dict[str, Any]) -> None:

@@ -339,9 +339,20 @@ def evaluate(
         def finish(evaluation: Evaluation) -> None:
             """Print the evaluation, then write what --json and --oof ask for."""
             if evaluation.groups is not None:
+                from trainwell.cli._common import column_names
+
+                # A table's group column is read as an input like any other (Python's evaluate_table says so):
+                # an ID whose every value, in each validation fold, is one its model never trained on.
+                still_input = evaluation.unit == "rows" and groups not in (column_names(ignore) or [])
                 out_console.print(
                     f"folds grouped by '{groups}': each group's {evaluation.unit} are validated in one fold, so "
-                    "every score is on groups its model never trained on",
+                    "every score is on groups its model never trained on"
+                    + (
+                        f"; '{groups}' is still an input of every model here (its values in a validation fold are "
+                        f"ones never trained on): --ignore {groups} leaves it out"
+                        if still_input
+                        else ""
+                    ),
                     markup=False,
                     highlight=False,
                     soft_wrap=True,

@@ -6,6 +6,7 @@ trainwell's are computed by the same code and are comparable.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,23 @@ def higher_is_better(metric: str) -> bool:
     return bool(metric_registry.entry(metric).metadata["higher_is_better"])
 
 
+#: The name the verdicts give to answering the positive class for every row: F1's and precision's trivial
+#: reference for a binary classifier (recall 100%, F1 2p/(1+p) at a base rate p), whichever class is commoner.
+#: The majority class is none: answering '0' everywhere scores F1 0 (Titanic: "beats majority class on f1 +0.741",
+#: always true), and answering '1' everywhere is this reference under another name.
+ALWAYS_POSITIVE = "always-positive"
+#: Metrics judged against :data:`ALWAYS_POSITIVE` instead of a binary task's constant baseline.
+POSITIVE_REFERENCE_METRICS = ("f1", "precision")
+#: Metrics a binary task's constant baselines are no reference for at all: recall is 0 for one constant answer and 1
+#: for the other, so neither says what a model has learned.
+NO_CONSTANT_REFERENCE = ("recall",)
+#: What a model that learned nothing scores on a ranking metric whatever the data (the baseline's own chance level is
+#: read from the constant baseline for the metrics that depend on the class shares: accuracy and the like).
+CHANCE = {"roc_auc": 0.5, "mcc": 0.0}
+#: Metrics whose chance level is what the constant baseline (the majority class) scores on the same rows.
+CHANCE_FROM_CONSTANT = ("accuracy", "balanced_accuracy", "average_precision")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """How a model's metric compares with a baseline's over the same folds.
@@ -122,6 +140,10 @@ class Verdict:
     other: MetricSummary
     #: Model minus baseline, fold by fold, with its t interval (only when both ran on the same folds).
     paired: MetricSummary | None = None
+    #: The chance level the baseline's whole interval lies below (logistic's ROC AUC 0.389 [0.332, 0.447] on a
+    #: noise target, under 0.5), else ``None``: beating such a baseline is no evidence that the model learned
+    #: anything (no signal in the data, or an artifact of the folds).
+    below_chance: float | None = None
 
     def sentence(self, model_name: str = "trainwell") -> str:
         """The verdict in plain words, e.g. ``"trainwell's roc_auc 0.912 [0.905, 0.919] does not beat ..."``."""
@@ -158,7 +180,16 @@ class Verdict:
                 "within": f": {difference}, an interval that includes zero",
             }[self.outcome]
         verb = {"beats": "beats", "worse": "is worse than", "within": "does not beat"}[self.outcome]
-        return f"{ours} {verb} {theirs}{reason}"
+        return f"{ours} {verb} {theirs}{reason}{self._chance_clause()}"
+
+    def _chance_clause(self) -> str:
+        """``"; but logistic scores below chance (0.5) ..."``, or ``""`` for a baseline at or above chance."""
+        if self.below_chance is None or self.outcome != "beats":
+            return ""
+        return (
+            f"; but {self.baseline} scores below chance ({figure(self.below_chance, 3)}) on {self.metric}: no signal "
+            "in these data, or an artifact of the folds, so beating it is no evidence"
+        )
 
     def short(self) -> str:
         """The metric and its figures, for a line that groups several metrics: the paired difference (model
@@ -175,7 +206,12 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
     keeps the full sentence (:meth:`Verdict.sentence`); an undefined comparison keeps its own line."""
     by_baseline: dict[str, list[Verdict]] = {}
     beaten: dict[str, list[Verdict]] = {}
+    below: dict[str, list[Verdict]] = {}
     for verdict in found:
+        if verdict.below_chance is not None:
+            below.setdefault(verdict.baseline, []).append(verdict)  # said on a line of its own
+            if verdict.outcome == "beats":
+                continue  # not presented as evidence: beating a baseline below chance shows nothing
         if verdict.outcome != "beats":
             by_baseline.setdefault(verdict.baseline, []).append(verdict)
         else:
@@ -191,7 +227,14 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
         wins = beaten.get(baseline, [])
         beats = f"; it beats {baseline} on {'; '.join(v.short() for v in wins)}" if wins else ""
         if len(worse) + len(within) == 1:
-            lines.append((kind, (worse or within)[0].sentence(model_name) + beats))
+            lines.append(
+                (
+                    kind,
+                    (worse or within)[0].sentence(model_name)
+                    + beats
+                    + _reference_clause(group, figures=False),
+                )
+            )
             continue
         if not (worse or within):
             continue
@@ -210,7 +253,9 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
             if within
             else ""
         )
-        lines.append((kind, f"{model_name} " + ", and ".join(parts) + legend + beats))
+        lines.append(
+            (kind, f"{model_name} " + ", and ".join(parts) + legend + beats + _reference_clause(group))
+        )
     for baseline, wins in beaten.items():  # beaten on every metric: said too (it said nothing at all)
         if baseline in by_baseline:
             continue
@@ -221,9 +266,48 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
             else ""
         )
         lines.append(
-            ("note", f"{model_name} beats {baseline} on {'; '.join(v.short() for v in wins)}{legend}")
+            (
+                "note",
+                f"{model_name} beats {baseline} on {'; '.join(v.short() for v in wins)}{legend}"
+                + _reference_clause(wins),
+            )
         )
+    for baseline, group in below.items():
+        lines.append(("warning", _below_chance_line(baseline, group, model_name)))
     return lines
+
+
+def _reference_clause(group: Sequence[Verdict], figures: bool = True) -> str:
+    """What :data:`ALWAYS_POSITIVE` is, said once on its line (``figures``: with its scores, which a whole
+    sentence has said already): ``""`` for any other baseline."""
+    if not group or group[0].baseline != ALWAYS_POSITIVE:
+        return ""
+    scores = "; ".join(f"{v.metric} {_interval(v.other)}" for v in group) if figures else "the score above"
+    return (
+        f"; {ALWAYS_POSITIVE} is answering the positive class for every row, which already reaches recall 100% and "
+        f"{scores}: the bar f1 and precision are judged against, not the majority class (whose f1 is 0 when it "
+        "answers the negative class)"
+    )
+
+
+def _below_chance_line(baseline: str, group: Sequence[Verdict], model_name: str) -> str:
+    """The warning that ``baseline`` scores wholly below chance on the metrics of ``group``, and what the model's
+    difference from it is worth (nothing, as evidence)."""
+    scores = "; ".join(
+        f"{v.metric} {_interval(v.other)} (chance {figure(v.below_chance or 0.0, 3)})" for v in group
+    )
+    beats = [v for v in group if v.outcome == "beats"]
+    worth = (
+        f"; {model_name} beating it ({'; '.join(v.short() for v in beats)}) is no evidence that {model_name} "
+        "learned anything"
+        if beats
+        else ""
+    )
+    return (
+        f"{baseline} scores below chance on {scores}, its whole interval under what a model that learned nothing "
+        f"scores there: no signal in these data, or an artifact of the folds (a model fitted on noise can score below chance "
+        f"on rows it never saw){worth}"
+    )
 
 
 def _paired_over(paired: MetricSummary) -> str:
@@ -301,11 +385,19 @@ def verdicts(
     whichever class each fold's majority was.
     """
     ours = model.summary(level)
+    chance = _chance_levels(baselines, level)
     found = []
     for name, result in baselines.items():
         theirs = result.summary(level)
+        constant = _binary_constant(result)
         for metric in ours:
             if metric not in theirs:
+                continue
+            if constant and metric in NO_CONSTANT_REFERENCE:
+                continue
+            if constant and metric in POSITIVE_REFERENCE_METRICS:
+                assert isinstance(result, RowBootstrapCVResult)
+                found.append(_against_always_positive(metric, ours[metric], result, model_predictions, level))
                 continue
             paired = None
             if isinstance(model, HeldOutResult):  # one held-out split: paired over its groups of items
@@ -321,7 +413,61 @@ def verdicts(
                 paired = MetricSummary(
                     mean, std, max(low, floor - ceiling), min(high, ceiling - floor), level
                 )
-            found.append(judge(metric, name, ours[metric], theirs[metric], paired))
+            verdict = judge(metric, name, ours[metric], theirs[metric], paired)
+            level_below = chance.get(metric) if not isinstance(result, RowBootstrapCVResult) else None
+            if level_below is not None and theirs[metric].high < level_below:
+                verdict = dataclasses.replace(verdict, below_chance=level_below)
+            found.append(verdict)
+    return found
+
+
+def _binary_constant(result: CVResult) -> bool:
+    """Whether ``result`` is a binary task's constant baseline with every fold's predictions (the majority class)."""
+    return (
+        isinstance(result, RowBootstrapCVResult)
+        and result.task == "binary"
+        and len(result.out_of_fold) == result.k
+        and result.k > 0
+    )
+
+
+def always_positive(result: RowBootstrapCVResult) -> RowBootstrapCVResult:
+    """:data:`ALWAYS_POSITIVE` on the rows of a binary task's constant baseline ``result``: probability 1 for
+    every row, scored on :data:`POSITIVE_REFERENCE_METRICS`, its intervals a bootstrap over the same rows."""
+    parts = [(rows, torch.ones_like(preds), targets) for rows, preds, targets in result.out_of_fold]
+    chosen = [name for name in POSITIVE_REFERENCE_METRICS if name in result.metric_names]
+    folds = [score(preds, targets, "binary", chosen) for _, preds, targets in parts]
+    return RowBootstrapCVResult(
+        folds, list(result.splits), result.seed, result.stratified, out_of_fold=parts, task="binary",
+        n_boot=result.n_boot,
+    )  # fmt: skip
+
+
+def _against_always_positive(
+    metric: str,
+    ours: MetricSummary,
+    constant: RowBootstrapCVResult,
+    model_predictions: Sequence[OutOfFold],
+    level: float,
+) -> Verdict:
+    """The model against :data:`ALWAYS_POSITIVE` on ``metric``, paired over the constant baseline's rows."""
+    reference = always_positive(constant)
+    theirs = reference.summary(level)[metric]
+    paired = reference.paired_difference(metric, model_predictions, level) if model_predictions else None
+    return judge(metric, ALWAYS_POSITIVE, ours, theirs, paired)
+
+
+def _chance_levels(baselines: Mapping[str, CVResult], level: float) -> dict[str, float]:
+    """What a model that learned nothing scores on each metric that has such a level: :data:`CHANCE`, and what
+    the constant baseline scores on the metrics of :data:`CHANCE_FROM_CONSTANT` (accuracy: the majority class's)."""
+    found = dict(CHANCE)
+    for result in baselines.values():
+        if isinstance(result, RowBootstrapCVResult) and result.task in ("binary", "multiclass"):
+            summary = result.summary(level)
+            for metric in CHANCE_FROM_CONSTANT:
+                if metric in summary and math.isfinite(summary[metric].mean):
+                    found[metric] = summary[metric].mean
+            break
     return found
 
 

@@ -54,6 +54,7 @@ def explain_validation(
     n_boot: int = 300,
     seed: int = 0,
     unit: str = "row",
+    train_shares: Sequence[float] | None = None,
 ) -> list[MetricLine]:
     """A :class:`MetricLine` per metric of ``metric_names`` that this module can word, plus extras.
 
@@ -61,11 +62,21 @@ def explain_validation(
     compare errors with the target's spread. ``unit`` names one example in the sentences (``"image"``...).
     Several regression targets: each metric's headline (unit-free, pooled over targets), followed by a
     line per target in its own units, named ``"rmse[price]"``; each with its bootstrap interval.
+
+    ``train_shares``: each class's share of the training rows, in ``task.classes`` order (binary and
+    multiclass), when the caller knows them: the accuracy sentence then names the training rows' commoner class
+    (what a model could know in advance) and the log-loss sentence scores always answering the training shares;
+    without them both use these rows' own classes, and say so.
+
+    On fewer than :data:`FEW_ROWS` rows the first sentence carries a caution with the number of rows; a figure
+    that rests on fewer than :data:`MIN_JUDGED_ROWS` rows (the top tenth, an F1 of few positives) says so in its
+    own sentence.
     """
     kind = task.kind
     if kind == "regression" and targets.dim() == 2 and targets.shape[1] > 1:
         return _explain_targets(task, probabilities, targets, metric_names, n_boot=n_boot, seed=seed)
     lines = []
+    cautioned = False  # an undefined figure says "judge on more rows" already
     functions = _functions(kind, task.decision_threshold)
     for name in [*metric_names, *(["top10_precision"] if kind == "binary" else [])]:
         metric = functions.get(name)
@@ -76,14 +87,40 @@ def explain_validation(
             metric, probabilities, targets, n_boot=n_boot, seed=seed, resampled_fn=fast
         )
         sentence = (
-            _sentence(name, value, task, probabilities, targets)
+            _sentence(name, value, task, probabilities, targets, train_shares)
             if math.isfinite(value)
             else _undefined_sentence(name, targets)
         )
+        if not cautioned and len(targets) < FEW_ROWS and math.isfinite(value):  # once, on the first figure
+            sentence += f"; {small_sample_caution(len(targets))}"
+            cautioned = True
         if unit != "row":
             sentence = _with_unit(sentence, unit)
         lines.append(MetricLine(name, value, low, high, sentence))
     return lines
+
+
+#: Fewer rows than this and every figure of the table is rough: its first sentence says so.
+FEW_ROWS = 50
+#: A figure that rests on fewer rows than this (the top tenth's, an F1's positives) says it is too few to judge,
+#: as the report's per-class table does.
+MIN_JUDGED_ROWS = 20
+
+
+def small_sample_caution(n_rows: int) -> str:
+    """The caution a table of metrics on ``n_rows`` (< :data:`FEW_ROWS`) rows needs: its report of 15 rows read
+    ``accuracy 0.7333 [0.4667, 0.9333]`` without a word of it."""
+    return (
+        f"caution: only {n_rows:,} row{'s' if n_rows != 1 else ''}, so every figure here is rough (see how wide "
+        f"the intervals are); judge on {FEW_ROWS} rows or more"
+    )
+
+
+def _rests_on(count: int, what: str) -> str:
+    """``"; it rests on 14 rows, too few to judge (under 20)"`` when ``count`` < :data:`MIN_JUDGED_ROWS`."""
+    if count >= MIN_JUDGED_ROWS:
+        return ""
+    return f"; it rests on {count:,} {what}, too few to judge (under {MIN_JUDGED_ROWS})"
 
 
 def _undefined_sentence(name: str, targets: torch.Tensor) -> str:
@@ -165,10 +202,10 @@ def _pooled_sentence(name: str, n_targets: int) -> str:
     if name == "r2":
         return (
             f"share of a target's variation the model explains, averaged over the {n_targets} targets "
-            "(0 = predicting the mean); each target's below"
+            "(0 = always answering these rows' own average); each target's below"
         )
     error, scale = {
-        "rmse": ("RMSE", "0 = perfect, 1 = no better than predicting the mean"),
+        "rmse": ("RMSE", "0 = perfect, 1 = no better than always answering these rows' own average"),
         "mae": ("MAE", "0 = perfect"),
     }[name]
     return (
@@ -184,10 +221,11 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
         "rmse": f"typical error {amount(value)} in {whose} units (big errors weigh more); "
         f"{whose} standard deviation is {amount(spread)}",
         "mae": f"average error {amount(value)} in {whose} units",
-        "r2": f"the model explains {share(value)} of {whose} variation (0% = predicting the mean)"
+        "r2": f"the model explains {share(value)} of {whose} variation (0% = always answering these rows' own "
+        "average)"
         if not value < 0
-        else f"worse than predicting the mean: always answering {whose} average would err less (R² below 0; "
-        "0% = predicting the mean)",
+        else f"worse than always answering these rows' own average: {whose} average here would err less (R² "
+        "below 0; 0% = always answering that average)",
     }[name]
 
 
@@ -230,7 +268,14 @@ def share(value: float) -> str:
     return ">99.999%" if percent > 50 else "<0.001%"
 
 
-def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> str:
+def _sentence(
+    name: str,
+    value: float,
+    task: Task,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    train_shares: Sequence[float] | None = None,
+) -> str:
     percent = share(value)
     kind = task.kind
     if kind == "regression":
@@ -238,17 +283,30 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
     if kind == "binary":
         negative, positive = task.classes[0], task.classes[1]
         base_rate = float(targets.float().mean())
-        majority = max(base_rate, 1 - base_rate)
+        trained_rate = float(train_shares[1]) if train_shares is not None and len(train_shares) == 2 else None
+        if name == "f1":
+            return _f1_sentence(probabilities, targets, task)
+        if name == "top10_precision":
+            n_top = top_rows(len(probabilities), TOP_SHARE)
+            return (
+                f"among the 10% highest-scored rows ({_rows(n_top)}), {percent} are '{positive}', against a base rate "
+                f"of {100 * base_rate:.0f}%{_rests_on(n_top, 'rows')}"
+            )
         return {
-            "accuracy": f"{percent} of rows get the right class at threshold {task.threshold:g}; always "
-            f"answering the commoner class would score {100 * majority:.0f}%",
+            "accuracy": f"{percent} of rows get the right class at threshold {task.threshold:g}; "
+            + _commoner_class(task, targets, train_shares),
             "error_rate": f"{percent} of rows get the wrong class at threshold {task.threshold:g}",
             "balanced_accuracy": f"mean of the hit rates on '{positive}' and the other class: {percent}",
             # Against a row of the other class: against any other row (another '1' included) is another number.
             "roc_auc": f"a random '{positive}' row outranks a random '{negative}' row {percent} of the time; "
             "it is not accuracy",
-            "f1": f"balance of precision and recall for '{positive}' at threshold {task.threshold:g}",
-            "log_loss": "average surprise at the true class (lower is better; 0.693 = a coin flip)",
+            "log_loss": "average surprise at the true class (lower is better; always answering "
+            + (
+                f"the training rows' share of '{positive}', {share(trained_rate)}, would score "
+                if trained_rate is not None
+                else f"these rows' own share of '{positive}', {share(base_rate)}, would score "
+            )
+            + f"{_constant_log_loss(targets, train_shares, 2):.3f})",
             # A random ranking's precision is the base rate at every depth: the figure to beat, not 0.5.
             "average_precision": f"precision of the highest-scored rows, averaged over the '{positive}' rows "
             f"they reach: {percent}, against {share(base_rate)} (the base rate) for a random ranking",
@@ -256,8 +314,6 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             f"{value:.3f} (0 = chance, or one answer for every row; 1 = perfect)",
             "brier": f"mean squared gap between the probability of '{positive}' and what happened (lower is "
             f"better; always answering the base rate would score {base_rate * (1 - base_rate):.4f})",
-            "top10_precision": f"among the 10% highest-scored rows, {percent} are '{positive}', against a "
-            f"base rate of {100 * base_rate:.0f}%",
         }[name]
     if kind == "multilabel":
         # The report judges the decisions the model makes: at each label's threshold when it has them.
@@ -276,7 +332,8 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             "time; it is not accuracy",
             "f1": "balance of precision and recall, averaged over the labels (a rare label counts as much as a "
             f"common one){decided}",
-            "log_loss": "average surprise at each right yes/no decision (lower is better; 0.693 = a coin flip)",
+            "log_loss": "average surprise at each right yes/no decision (lower is better; answering each label's "
+            f"own share of these rows would score {_labels_log_loss(rates):.3f})",
             "average_precision": "averaged over labels, precision of the highest-scored rows over the rows with "
             f"the label they reach: {percent}, against {share(float(held.mean()))} for a random ranking (the labels' "
             "mean base rate)",
@@ -295,7 +352,13 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
         "roc_auc": f"averaged over classes, a row of a class outranks a row of another {percent} of the time; "
         "it is not accuracy",
         "f1": "balance of precision and recall, averaged over classes",
-        "log_loss": "average surprise at the true answer (lower is better)",
+        "log_loss": "average surprise at the true answer (lower is better; always answering "
+        + (
+            "the training rows' class shares"
+            if train_shares is not None and len(train_shares) == probabilities.shape[-1]
+            else "these rows' own class shares"
+        )
+        + f" would score {_constant_log_loss(targets, train_shares, probabilities.shape[-1]):.3f})",
         "average_precision": "averaged over classes, precision of the highest-scored rows for a class over "
         f"that class's rows they reach: {percent}, against {share(1 / max(1, len(class_rates)))} for a random "
         "ranking",
@@ -304,6 +367,74 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
         "averaged over rows (lower is better; 2 = sure and wrong; always answering the class shares would "
         f"score {1 - float(class_rates.square().sum()):.4f})",
     }[name]
+
+
+def _rows(count: int) -> str:
+    """``"1 row"``, ``"85 rows"``."""
+    return f"{count:,} row{'' if count == 1 else 's'}"
+
+
+def _commoner_class(task: Task, targets: torch.Tensor, train_shares: Sequence[float] | None) -> str:
+    """What always answering the commoner class scores on these rows: the training rows' commoner class when
+    ``train_shares`` are known (a model can know it in advance), else these rows' own, said as such."""
+    truth = targets.reshape(-1).float()
+    if train_shares is not None and len(train_shares) == 2:
+        chosen = int(max(range(2), key=lambda index: float(train_shares[index])))
+        whose = "the training rows' commoner class"
+    else:
+        rate = float(truth.mean()) if len(truth) else 0.5
+        chosen = int(rate > 0.5)
+        whose = "the commoner class of these rows"
+    scored = float((truth == chosen).float().mean()) if len(truth) else float("nan")
+    return f"always answering '{task.classes[chosen]}', {whose}, would score {100 * scored:.0f}%"
+
+
+def _f1_sentence(probabilities: torch.Tensor, targets: torch.Tensor, task: Task) -> str:
+    """F1 of the positive class in numbers, as the report's per-class sentence says it: how many of its rows
+    the model finds, and how many of the rows it calls positive are right ("balance of precision and recall"
+    said nothing a reader could check)."""
+    positive = task.classes[1]
+    decisions = probabilities.reshape(-1) >= task.threshold
+    truth = targets.reshape(-1) > 0.5
+    positives, called = int(truth.sum()), int(decisions.sum())
+    hits = int((decisions & truth).sum())
+    found = (
+        f"for '{positive}': it finds {share(hits / positives)} of its {_rows(positives)}"
+        if positives
+        else f"no row here is '{positive}'"
+    )
+    if called == 0:
+        right = f"it calls no row '{positive}'"
+    elif called == 1:
+        right = f"the 1 row it calls '{positive}' is {'right' if hits else 'wrong'}"
+    else:
+        right = f"{share(hits / called)} of the {called:,} rows it calls '{positive}' are right"
+    return f"{found}, and {right} (F1 weighs the two together, at threshold {task.threshold:g})" + _rests_on(
+        positives, f"'{positive}' rows"
+    )
+
+
+def _constant_log_loss(targets: torch.Tensor, train_shares: Sequence[float] | None, n_classes: int) -> float:
+    """The log loss of always answering the class shares on these rows: the training rows' (``train_shares``)
+    when known, else these rows' own (their entropy: 0.562 at a base rate of 25%; 0.693 only at 50%)."""
+    codes = (targets.reshape(-1) > 0.5).long() if n_classes == 2 else targets.reshape(-1).long()
+    counts = torch.bincount(codes, minlength=n_classes).double()
+    here = counts / max(1.0, float(counts.sum()))
+    if train_shares is not None and len(train_shares) == n_classes:
+        answered = torch.tensor([float(value) for value in train_shares], dtype=torch.float64)
+    else:
+        answered = here
+    answered = answered.clamp(1e-15, 1.0)
+    held = here > 0
+    return float(-(here[held] * answered[held].log()).sum())
+
+
+def _labels_log_loss(rates: torch.Tensor) -> float:
+    """The log loss of answering each label's share of these rows, averaged over labels (0 for a label no row
+    holds, or every row holds)."""
+    rates = rates.double().clamp(0.0, 1.0)
+    entropy = -(rates * rates.clamp_min(1e-15).log() + (1 - rates) * (1 - rates).clamp_min(1e-15).log())
+    return float(entropy.mean()) if rates.numel() else float("nan")
 
 
 def _with_unit(sentence: str, unit: str) -> str:
