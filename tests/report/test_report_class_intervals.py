@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from trainwell.evaluate._resampled import resampled_metric
-from trainwell.evaluate.intervals import bootstrap_ci
+from trainwell.evaluate.intervals import bootstrap_ci, wilson_interval
 from trainwell.metrics import functional
 from trainwell.report._class_intervals import RESAMPLES, class_intervals, label_intervals
 from trainwell.report._outputs import MIN_JUDGED_ROWS, class_section
@@ -53,9 +53,10 @@ def test_a_rare_class_is_too_small_to_judge_and_the_weakest_is_named_with_its_in
     assert f"Too few rows to judge (under {MIN_JUDGED_ROWS}): 'fog' (8 rows, F1 0)." in text
     fog = text.split("<td>fog</td>", 1)[1].split("</tr>", 1)[0]
     assert "too few rows to judge" in fog
-    # Never given: its precision and that interval are blank; its recall 0, an interval of [0, 0] (4 decimals).
+    # Never given: its precision and that interval are blank; its recall 0 of 8, whose Wilson interval reaches
+    # 0.3244 (a bootstrap of 0 of 8 was [0, 0]: every resample misses every fog row too).
     cells = re.findall(r"<td[^>]*>(.*?)</td>", fog)
-    assert cells[2:4] == ["", ""] and cells[4:6] == ["0.0000", "[0.0000, 0.0000]"], cells
+    assert cells[2:4] == ["", ""] and cells[4:6] == ["0.0000", "[0.0000, 0.3244]"], cells
 
 
 def test_the_averages_intervals_are_the_metrics_ones_on_the_same_draws() -> None:
@@ -107,7 +108,7 @@ def test_each_labels_interval_is_the_one_bootstrap_ci_gives_it_as_a_yes_no_decis
                 resampled_fn=resampled_metric(name, "binary"),
             )
             assert (bounds.low[name][column], bounds.high[name][column]) == (low, high), (column, name)
-    assert np.isnan(bounds.low["precision"][2]) and (bounds.low["recall"][2], bounds.high["recall"][2]) == (
-        0,
-        0,
-    )
+    # Never given: no precision; a recall of 0 of its rows, whose Wilson interval is not [0, 0].
+    assert np.isnan(bounds.low["precision"][2])
+    assert (bounds.low["recall"][2], bounds.high["recall"][2]) == wilson_interval(0, int(actual[:, 2].sum()))
+    assert bounds.high["recall"][2] > 0

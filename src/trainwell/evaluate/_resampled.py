@@ -52,10 +52,70 @@ def resample_counts(draws: torch.Tensor, n_rows: int) -> torch.Tensor:
     return counts.scatter_add_(1, draws, torch.ones(draws.shape, dtype=torch.float64))
 
 
-def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 0.5) -> ResampledFn | None:
+#: ``counts(preds, targets) -> (successes, trials)`` of a metric that is one share of independent rows.
+CountsFn = Callable[[torch.Tensor, torch.Tensor], tuple[int, int]]
+
+
+class Resampled:
+    """A named metric's vectorised form: called as the :data:`ResampledFn` it wraps, and carrying the metric's
+    ``name`` and, for a metric that is one proportion of rows (accuracy, error rate, a binary model's precision
+    and recall, ``top10_precision``), ``counts``: its successes and trials on all the rows, from which
+    :func:`~trainwell.evaluate.intervals.bootstrap_ci` gives a Wilson interval instead of a bootstrap one."""
+
+    def __init__(self, function: ResampledFn, name: str, counts: CountsFn | None = None) -> None:
+        self.function, self.name, self.counts = function, name, counts
+
+    def __call__(self, preds: torch.Tensor, targets: torch.Tensor, draws: torch.Tensor) -> np.ndarray:
+        return self.function(preds, targets, draws)
+
+
+def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 0.5) -> Resampled | None:
     """The vectorised form of metric ``name`` for a ``task`` kind, or ``None`` when it has none (the metric is
     then scored resample by resample). ``threshold``: the decisions' threshold, as the metric functions take it
-    (one per label for a multilabel task)."""
+    (one per label for a multilabel task). A proportion of rows also carries its counts (:class:`Resampled`)."""
+    function = _resampled_function(name, task, threshold)
+    if function is None:
+        return None
+    return Resampled(function, name, _proportion_counts(name, task, threshold))
+
+
+def _proportion_counts(name: str, task: str, threshold: float | Sequence[float]) -> CountsFn | None:
+    """``(successes, trials)`` of a metric that is a share of independent rows, or ``None``. A multilabel
+    accuracy counts every label of a row, decisions that are not independent, and a multiclass precision or
+    recall is a mean over classes: neither is one proportion, and they keep the bootstrap."""
+    if task in _SINGLE_LABEL and name in ("accuracy", "error_rate"):
+        decided = check_threshold(threshold, task)
+
+        def right_rows(preds: torch.Tensor, targets: torch.Tensor) -> tuple[int, int]:
+            p, t = _inputs(preds, targets, task, name)
+            right = int((_decisions(p, task, decided) == _truth(t, task)).sum())
+            return (right if name == "accuracy" else len(p) - right), len(p)
+
+        return right_rows
+    if task == "binary" and name in ("precision", "recall"):
+        decided = check_threshold(threshold, task)
+
+        def positives(preds: torch.Tensor, targets: torch.Tensor) -> tuple[int, int]:
+            p, t = _inputs(preds, targets, task, name)
+            every = torch.arange(len(p)).unsqueeze(0)  # one "resample": every row once
+            hits, false_positive, false_negative = (
+                int(c.sum()) for c in _confusion((p, t), task, decided, every)
+            )
+            return hits, hits + (false_positive if name == "precision" else false_negative)
+
+        return positives
+    if task == "binary" and name == "top10_precision":
+
+        def top(preds: torch.Tensor, targets: torch.Tensor) -> tuple[int, int]:
+            n_top = top_rows(len(preds))
+            order = top_order(preds.cpu().reshape(-1))[:n_top]
+            return round(float(targets.cpu().reshape(-1)[order].float().sum())), n_top
+
+        return top
+    return None
+
+
+def _resampled_function(name: str, task: str, threshold: float | Sequence[float]) -> ResampledFn | None:
     if task in _CLASSIFICATION:
         decided = check_threshold(threshold, task)  # a float, or one per label (a tuple)
         if name in ("accuracy", "error_rate"):

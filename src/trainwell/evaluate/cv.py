@@ -36,7 +36,9 @@ FoldFn = Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
 @dataclass(frozen=True)
 class MetricSummary:
     """One metric over the folds: mean, sample standard deviation and a t interval of the mean, over the
-    ``n_folds`` folds where it was defined (``None``: not counted).
+    ``n_folds`` folds where it was defined (``None``: not counted). The t interval's variance is corrected for
+    folds that share training rows (Nadeau and Bengio, :func:`~trainwell.evaluate.intervals.mean_ci`); it is an
+    interval of the expected score of the training procedure on a fold's share of the rows.
 
     With ``n_rows`` set, ``low`` and ``high`` are instead a percentile bootstrap interval over that many
     validation rows, resampled within each fold (:class:`RowBootstrapCVResult`); with ``over`` set, a bootstrap
@@ -128,12 +130,23 @@ class CVResult:
         """The metric's value in each fold (``nan`` where a fold did not report it)."""
         return np.array([fold.get(metric, np.nan) for fold in self.folds], dtype=np.float64)
 
+    def test_share(self) -> float | None:
+        """Validation rows over training rows, averaged over the folds (``1 / (k - 1)`` for k-fold), the
+        correction :func:`~trainwell.evaluate.intervals.mean_ci` makes for folds that share training rows;
+        ``None`` without the splits (the folds then taken as independent)."""
+        if len(self.splits) != self.k or not self.splits:
+            return None
+        shares = [len(valid) / len(train) for train, valid in self.splits if len(train)]
+        return float(np.mean(shares)) if len(shares) == self.k else None
+
     def summary(self, level: float = 0.95) -> dict[str, MetricSummary]:
-        """Mean, std and t interval (over folds) of every metric."""
+        """Mean, std and t interval (over folds, its variance corrected for the folds' shared training rows:
+        :meth:`test_share`) of every metric."""
         summaries = {}
+        test_share = self.test_share()
         for name in self.metric_names:
             values = self.values(name)
-            mean, std, low, high = mean_ci(values, level)
+            mean, std, low, high = mean_ci(values, level, test_share)
             floor, ceiling = metric_bounds(name)  # a t interval of a mean accuracy may reach past 1
             defined = int(
                 (~np.isnan(values)).sum()

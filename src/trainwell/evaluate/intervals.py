@@ -1,10 +1,19 @@
-"""Confidence intervals: a percentile bootstrap over rows, and a t interval over k-fold results.
+"""Confidence intervals: Wilson for a proportion, a percentile bootstrap over rows otherwise, and a t interval over
+k-fold results with the variance corrected for folds that share training rows.
+
+A metric that is one share of independent rows (accuracy, error rate, a binary model's precision and recall,
+``top10_precision``: successes of trials) gets the Wilson score interval on its counts (:func:`wilson_interval`).
+The percentile bootstrap of such a share collapses on few rows or near 0 and 1: 14 of 14 right resamples to 14 of
+14 every time, ``[1, 1]``, and with a true accuracy of 0.95 on 20 rows it held the truth 65% of the time (Wilson:
+92%; on 14 rows 48% against 98%). Other metrics (AUC, F1, log loss, RMSE...) keep the bootstrap, and where every
+resample scores the same (F1 of 1 on rows all decided right) the bounds are ``nan``, "not estimable on these
+rows", never a zero-width ``[v, v]``.
 
 The bootstrap draws every resample's row indices in one matrix up front (one random call). Given a
 ``resampled_fn`` (:func:`~trainwell.evaluate._resampled.resampled_metric`), every resample is scored at once with
 array operations over that matrix; otherwise each resample's rows are gathered and scored by ``metric_fn``, one
 call per resample. Both score the same draws, so the interval is the same either way. scipy (a dependency of
-scikit-learn) supplies the t distribution and is imported only when an interval is asked for.
+scikit-learn) supplies the t and normal distributions and is imported only when an interval is asked for.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError
-from trainwell.evaluate._resampled import ResampledFn
+from trainwell.evaluate._resampled import Resampled, ResampledFn
 
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
 
@@ -47,6 +56,34 @@ def _resample_scores(
     return np.array([metric_fn(preds[rows], targets[rows]) for rows in draws], dtype=np.float64)
 
 
+def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion seen as ``successes`` of ``trials`` independent trials.
+
+    Unlike a percentile bootstrap or the normal (Wald) interval it keeps its width at 0 and 1: 14 of 14 gives
+    [0.785, 1], 1 of 1 gives [0.207, 1], where both others give [1, 1]. With a true share of 0.95 it holds the
+    truth about 92-98% of the time on 14 to 200 rows, where the percentile bootstrap held it 48% of the time on
+    14 rows. ``nan`` bounds with no trials.
+
+    Example:
+        >>> [round(bound, 3) for bound in wilson_interval(14, 14)]
+        [0.785, 1.0]
+    """
+    level = _check_level(level)
+    if trials <= 0:
+        return math.nan, math.nan
+    if not 0 <= successes <= trials:
+        raise ConfigError(f"successes must be between 0 and trials ({trials}), got {successes}")
+    from scipy import stats
+
+    z = float(stats.norm.ppf((1 + level) / 2))
+    share, z2 = successes / trials, z * z
+    centre = (share + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(share * (1 - share) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
+
+
 def bootstrap_ci(
     metric_fn: MetricFn,
     preds: torch.Tensor | np.ndarray,
@@ -56,7 +93,17 @@ def bootstrap_ci(
     seed: int = 0,
     resampled_fn: ResampledFn | None = None,
 ) -> tuple[float, float, float]:
-    """Percentile bootstrap interval of a metric over rows.
+    """Interval of a metric over rows: Wilson for a proportion of rows, a percentile bootstrap otherwise.
+
+    A ``resampled_fn`` from :func:`~trainwell.evaluate._resampled.resampled_metric` names its metric. If that
+    metric is one share of independent rows (accuracy and error rate of a binary or multiclass model, a binary
+    model's precision and recall, ``top10_precision``), the interval is :func:`wilson_interval` on its successes
+    and trials, not resampled: a bootstrap of 14 of 14 right is [1, 1], and it held a true 0.95 on 20 rows 65%
+    of the time. Any other named metric is bootstrapped, and where every resample scores the same (a perfect F1
+    or AUC on a few rows) the bootstrap says nothing about the spread: the bounds are ``nan`` (not estimable on
+    these rows), never a zero-width interval. A function of one's own (``resampled_fn`` another callable or
+    ``None``, such as the difference of two models, which is exactly 0 when they agree on every row) keeps the
+    plain percentile bounds.
 
     Args:
         metric_fn: ``metric_fn(preds, targets) -> float``, e.g.
@@ -71,9 +118,11 @@ def bootstrap_ci(
             :func:`~trainwell.evaluate._resampled.resampled_metric`); ``None``: ``metric_fn`` per resample.
 
     Returns:
-        ``(point, low, high)``: the metric on all rows, and the ``(1 - level) / 2`` and ``(1 + level) / 2``
-        quantiles of the resampled metrics. Resamples where the metric is undefined (``nan``, e.g. AUC on a
-        resample holding one class) are left out; if all are, the bounds are ``nan``.
+        ``(point, low, high)``: the metric on all rows, and the Wilson bounds of a proportion (``nan`` with no
+        trials: the precision of a model that predicted no positive), else the ``(1 - level) / 2`` and
+        ``(1 + level) / 2`` quantiles of the resampled metrics. Resamples where the metric is undefined (``nan``,
+        e.g. AUC on a resample holding one class) are left out; if all are, or a named metric's resamples are
+        all equal, the bounds are ``nan``.
 
     Example:
         >>> from trainwell.metrics import functional
@@ -91,31 +140,55 @@ def bootstrap_ci(
             f"preds and targets must hold the same number of rows (> 0), got {n} and {len(targets_t)}"
         )
     point = float(metric_fn(preds_t, targets_t))
+    named = isinstance(resampled_fn, Resampled)
+    counts = resampled_fn.counts if isinstance(resampled_fn, Resampled) else None
+    if counts is not None:
+        successes, trials = counts(preds_t, targets_t)
+        return (point, *wilson_interval(successes, trials, level))
     generator = torch.Generator().manual_seed(seed)
     indices = torch.randint(0, n, (n_boot, n), generator=generator)  # (n_boot, N)
     scores = _resample_scores(metric_fn, resampled_fn, preds_t, targets_t, indices)
     scores = scores[~np.isnan(scores)]
-    if scores.size == 0:
+    if scores.size == 0 or (named and _degenerate(scores)):
         return point, math.nan, math.nan
     low, high = np.quantile(scores, [(1 - level) / 2, (1 + level) / 2])
     return point, float(low), float(high)
 
 
-def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+def _degenerate(scores: np.ndarray) -> bool:
+    """Every resample scored the same (to round-off): the bootstrap cannot tell how far the metric could be."""
+    return bool(scores.max() - scores.min() <= 1e-12 * max(1.0, float(np.abs(scores).max())))
+
+
+def mean_ci(
+    values: Sequence[float] | np.ndarray, level: float = 0.95, test_share: float | None = None
+) -> tuple[float, float, float, float]:
     """Mean of per-fold results with a Student-t interval for it.
+
+    The folds of a cross-validation share most of their training rows, so their scores are correlated and
+    ``std / sqrt(k)`` understates how far their mean could be: the plain t interval held the truth about 92% of
+    the time at 95% in simulation (5 folds of 100 to 300 rows). With ``test_share`` (rows validated on over rows
+    trained on in a fold, ``1 / (k - 1)`` for k-fold) the variance of the mean is Nadeau and Bengio's corrected
+    one, ``(1 / k + test_share) * std²`` (Machine Learning 52, 2003), still with ``k - 1`` degrees of freedom.
+    The interval is of the expected score of this training procedure on a training set of a fold's size, not of
+    the one model fitted on all the rows.
 
     Args:
         values: one result per fold (``nan`` values, folds where the metric was undefined, are left out).
         level: coverage of the interval.
+        test_share: validation rows over training rows of a fold; ``None``: the folds are taken as independent
+            (the plain ``std / sqrt(k)``).
 
     Returns:
         ``(mean, std, low, high)`` with ``std`` the sample standard deviation (ddof 1) and
-        ``mean ± t(level, k - 1) * std / sqrt(k)`` the bounds. With one value the spread is unknown: the std
-        and bounds are ``nan``.
+        ``mean ± t(level, k - 1) * std * sqrt(1 / k + test_share)`` the bounds (``std / sqrt(k)`` without
+        ``test_share``). With one value the spread is unknown: the std and bounds are ``nan``.
 
     Example:
         >>> [round(v, 3) for v in mean_ci([0.8, 0.9, 1.0])]
         [0.9, 0.1, 0.652, 1.148]
+        >>> [round(v, 3) for v in mean_ci([0.8, 0.9, 1.0], test_share=0.5)]  # 3-fold: each trains on 2/3
+        [0.9, 0.1, 0.507, 1.293]
     """
     level = _check_level(level)
     array = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -128,7 +201,12 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[
     from scipy import stats
 
     std = float(array.std(ddof=1))
-    half = float(stats.t.ppf((1 + level) / 2, df=array.size - 1)) * std / math.sqrt(array.size)
+    if test_share is not None and not test_share >= 0:
+        raise ConfigError(
+            f"test_share must be 0 or more (validation rows over training rows), got {test_share}"
+        )
+    spread = std * math.sqrt(1 / array.size + (test_share or 0.0))
+    half = float(stats.t.ppf((1 + level) / 2, df=array.size - 1)) * spread
     return mean, std, mean - half, mean + half
 
 

@@ -1,4 +1,12 @@
-"""95% bootstrap intervals of each class's precision, recall and F1, and of their macro and weighted averages.
+"""95% intervals of each class's precision, recall and F1, and of their macro and weighted averages.
+
+A class's precision (rows right of the rows predicted as it) and recall (rows right of the rows that are it) are
+each one proportion of independent rows: their interval is the Wilson score interval on those counts
+(:func:`~trainwell.evaluate.intervals.wilson_interval`), as the metrics table's binary precision and recall are. A
+percentile bootstrap of them collapsed on few rows: precision 1.0000 [1.0000, 1.0000] from the 1 row predicted
+'1', where Wilson gives [0.207, 1]. F1 and the averages over classes are no single proportion and keep a
+percentile bootstrap over rows; where every resample scores the same (F1 of 1 on a class all decided right) the
+bootstrap cannot tell the spread, and the bounds are ``nan`` (not estimable), never a zero-width interval.
 
 The resamples are :func:`~trainwell.evaluate.intervals.bootstrap_ci`'s: rows drawn with replacement, the draws
 of one seeded ``torch.randint`` call, the bounds the percentiles of the resamples where the figure is defined.
@@ -19,6 +27,7 @@ import numpy as np
 import torch
 
 from trainwell.evaluate._resampled import GATHER_BLOCK, resample_counts
+from trainwell.evaluate.intervals import wilson_interval
 
 #: The figures an interval is given for, in the order of the per-class table.
 FIGURES = ("precision", "recall", "f1")
@@ -32,8 +41,9 @@ RESAMPLES = 300
 @dataclass(frozen=True)
 class ClassIntervals:
     """``low`` and ``high`` bounds per figure (:data:`FIGURES`), each ``(classes + 2,)``: every class in the
-    model's order, then the macro and the weighted average; ``nan`` where no resample defines the figure (the
-    precision of a class never predicted, the recall of a class absent from the rows)."""
+    model's order, then the macro and the weighted average; ``nan`` where the figure is undefined (the
+    precision of a class never predicted, the recall of a class absent from the rows) or, for a bootstrapped
+    figure (F1, the averages), where every resample scored the same (not estimable on these rows)."""
 
     low: dict[str, np.ndarray]
     high: dict[str, np.ndarray]
@@ -75,7 +85,8 @@ def class_intervals(
     level: float = 0.95,
     seed: int = 0,
 ) -> ClassIntervals:
-    """Percentile bootstrap intervals over rows of every class's precision, recall and F1 and their averages.
+    """Intervals of every class's precision, recall and F1 and their averages: Wilson for a class's precision
+    and recall, a percentile bootstrap over rows for F1 and the averages (see the module's docstring).
 
     Args:
         actual: each row's class, an index into the model's ``count`` classes.
@@ -88,7 +99,12 @@ def class_intervals(
     predicted_t = torch.as_tensor(np.asarray(predicted, dtype=np.int64))
     present = torch.nn.functional.one_hot(actual_t, count).to(torch.float64)  # (N, C)
     decided = torch.nn.functional.one_hot(predicted_t, count).to(torch.float64)
-    return decision_intervals(present, decided, n_boot=n_boot, level=level, seed=seed)
+    bounds = decision_intervals(present, decided, n_boot=n_boot, level=level, seed=seed)
+    # One answer per row: the weighted recall is the accuracy (rows right of all rows), a share of rows whose
+    # interval is the metrics table's, Wilson's.
+    weighted = wilson_interval(int((actual_t == predicted_t).sum()), len(actual_t), level)
+    bounds.low["recall"][-1], bounds.high["recall"][-1] = weighted
+    return bounds
 
 
 def label_intervals(
@@ -120,18 +136,28 @@ def decision_intervals(
             tables[name].append(figures[name])
     low: dict[str, np.ndarray] = {}
     high: dict[str, np.ndarray] = {}
+    # A class's precision and recall: successes of trials on all the rows, a Wilson interval each.
+    all_hits, all_given, all_support = (
+        rows.sum(dim=0).round().long().tolist() for rows in (right, decided, present)
+    )
+    trials = {"precision": all_given, "recall": all_support}
     for name in FIGURES:
         resampled = np.concatenate(tables[name])  # (B, C + 2)
         bounds = [_percentiles(resampled[:, column], level) for column in range(resampled.shape[1])]
+        if name in trials:
+            bounds[: len(all_hits)] = [
+                wilson_interval(hit, of, level) for hit, of in zip(all_hits, trials[name], strict=True)
+            ]
         low[name] = np.array([bound[0] for bound in bounds])
         high[name] = np.array([bound[1] for bound in bounds])
     return ClassIntervals(low, high)
 
 
 def _percentiles(scores: np.ndarray, level: float) -> tuple[float, float]:
-    """The bounds of ``bootstrap_ci``: the quantiles of the resamples where the figure is defined."""
+    """The bounds of ``bootstrap_ci`` for a named metric: the quantiles of the resamples where the figure is
+    defined; ``nan`` where none is, or where all score the same (not estimable: never a zero-width interval)."""
     defined = scores[~np.isnan(scores)]
-    if defined.size == 0:
+    if defined.size == 0 or defined.max() - defined.min() <= 1e-12 * max(1.0, float(np.abs(defined).max())):
         return math.nan, math.nan
     low, high = np.quantile(defined, [(1 - level) / 2, (1 + level) / 2])
     return float(low), float(high)
