@@ -12,6 +12,7 @@ scores the rows again (weights loaded back by ``--patience``'s best epoch, an av
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -177,3 +178,129 @@ def validation_predictions(learn: Learner) -> tuple[torch.Tensor, torch.Tensor]:
     predictions, targets = learn.get_preds()
     assert targets is not None  # the validation set holds its targets
     return predictions, targets
+
+
+class KeepCappedValidation(Callback):
+    """Under a time budget: keep the predictions of the fit's last validation pass when the budget cut it to its
+    first batches (:attr:`~trainwell.callbacks.TimeBudget.valid_batches`), as ``learn.kept_predictions``, so that
+    the results after the fit (each metric's interval, a tagger's entities by type, the label thresholds) are
+    those of the rows the scores in the history were taken on, not a pass over the whole validation set after
+    the budget: on CoNLL-2003 that pass took 2m 18s past a ``--time`` of 1m. :attr:`scored` is then ``(rows
+    read, rows in all)``, for the line saying so (:func:`say_capped_scoring`).
+
+    It keeps what :class:`KeepValidationPredictions` keeps of a whole pass, in the same form, and only where that
+    callback is in the fit (so the pipeline reads its predictions): activated as each batch ends, or, where it
+    activates once after the fit (a tagger's best tag paths), the raw outputs with their inputs, activated then.
+    Nothing is kept of a whole pass (that callback keeps it), of a shuffled loader or of weights changed during
+    the pass; weights changed after it (the best epoch's, loaded back) make the results score the rows again.
+    ``trainwell fit --time`` and the one-call pipelines' ``time_budget=`` (:func:`keep_capped_validation`) both
+    add it."""
+
+    order = 31  # after KeepValidationPredictions (30), which keeps nothing of a pass cut short
+    runs_in_lr_find = False  # the sweep's weights are undone: its passes describe no model
+
+    def __init__(self) -> None:
+        #: ``(rows read, rows in all)`` of the pass whose predictions the results read; ``None`` when none was cut.
+        self.scored: tuple[int, int] | None = None
+        self._keeper: Any = None
+        self._parts: list[Any] = []
+        self._targets: list[torch.Tensor] = []
+        self._rows = 0
+        self._weights: Any = None
+        self._same = True
+        self._last: tuple[list[Any], list[torch.Tensor], Any, Any, int, int] | None = None
+        self._budget: Any = None
+        self._whole_seen = (
+            False  # a whole pass was read: the next ones are kept only once the budget cuts them
+        )
+        self._keeping = False  # this pass's predictions are being kept
+
+    def before_fit(self, learn: Learner) -> None:
+        from trainwell.callbacks.budget import find_budget
+
+        active = getattr(learn, "_active", learn.callbacks)
+        self._keeper = next((cb for cb in active if isinstance(cb, KeepValidationPredictions)), None)
+        self._budget = find_budget(active)
+        self._last, self.scored, self._whole_seen = None, None, False
+
+    def before_validate(self, learn: Learner) -> None:
+        self._parts, self._targets, self._rows, self._weights, self._same = [], [], 0, None, True
+        # A pass the budget cuts, or may cut as it runs (until one is read whole, every pass may be).
+        cut = self._budget is not None and (self._budget.valid_batches is not None or not self._whole_seen)
+        self._keeping = self._keeper is not None and cut
+
+    def after_loss(self, learn: Learner) -> None:
+        if learn.training or not self._keeping:
+            return
+        weights = weights_state(learn.model)
+        if not self._parts:
+            self._weights = weights
+        self._same = self._same and weights is not None and weights == self._weights
+        output = learn.pred.float() if isinstance(learn.pred, torch.Tensor) else learn.pred
+        if self._keeper.activate_after_fit:  # token ids: small; the decoding is done once, after the fit
+            self._parts.append((output.detach(), tuple(part.detach() for part in learn.xb)))
+        else:
+            self._parts.append(learn.activate(output, learn.xb).detach().cpu())
+        self._targets.append(learn.yb.detach().cpu())
+        self._rows += len(learn.yb)
+
+    def after_validate(self, learn: Learner) -> None:
+        if not self._keeping:
+            return
+        loader = learn.data.valid
+        total = _row_count(loader)
+        cut = total is not None and 0 < self._rows < total
+        self._whole_seen = self._whole_seen or (total is not None and self._rows >= total)
+        if cut and _in_order(loader) and self._same and self._weights is not None:
+            assert total is not None
+            self._last = (self._parts, self._targets, loader, self._weights, self._rows, total)
+        else:
+            self._last = None  # a whole pass (kept by KeepValidationPredictions), or one that cannot be kept
+        self._parts, self._targets = [], []
+
+    def after_fit(self, learn: Learner) -> None:
+        if self._last is None or self._keeper is None:
+            return
+        from trainwell.learner._evaluate import _cat
+
+        parts, targets, loader, weights, rows, total = self._last
+        self._last = None
+        if weights_state(learn.model) != weights:
+            return  # weights swapped since the pass (the best epoch's): the results score the rows again
+        if self._keeper.activate_after_fit:
+            with torch.no_grad():
+                parts = [learn.activate(output, inputs).cpu() for output, inputs in parts]
+        learn.kept_predictions = KeptPredictions(_cat(parts), _cat(targets), loader, weights)  # type: ignore[attr-defined]
+        self.scored = (rows, total)
+
+
+def keep_capped_validation(
+    time_budget: object, budget: object, callbacks: Sequence[Callback]
+) -> KeepCappedValidation | None:
+    """The :class:`KeepCappedValidation` a one-call pipeline adds to its fit beside its
+    :class:`KeepValidationPredictions`, so that what it scores after the fit (the label thresholds, and
+    :func:`validation_predictions` for the caller's results) reads the rows the capped passes read instead of
+    scoring the whole validation set past the budget; ``None`` when:
+
+    - there is no budget, or only the one an enclosing :func:`~trainwell.callbacks.budget.budget_each_call`
+      gave (``time_budget`` is ``None``): a fold of an evaluation is scored on all its held-out rows;
+    - ``callbacks`` hold one already (``trainwell fit --time``'s, which says the line itself)."""
+    if budget is None or time_budget is None:
+        return None
+    if any(type(callback).__name__ == "KeepCappedValidation" for callback in callbacks):
+        return None
+    return KeepCappedValidation()
+
+
+def say_capped_scoring(capped: KeepCappedValidation | None, unit: str) -> None:
+    """Warn, in one line, that the results after a budgeted fit are scored on the validation ``unit`` (``"texts"``,
+    ``"images"``...) the capped passes read, when ``capped`` kept such a pass."""
+    if capped is None or capped.scored is None:
+        return
+    from trainwell.core.warn import warn
+
+    read, total = capped.scored
+    warn(
+        f"validation results: scored on the first {read:,} of the {total:,} validation {unit}, those each "
+        "pass read within time_budget (give more time to score them all)"
+    )

@@ -20,7 +20,11 @@ from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.events import Callback
-from trainwell.learner.kept_predictions import KeepValidationPredictions
+from trainwell.learner.kept_predictions import (
+    KeepValidationPredictions,
+    keep_capped_validation,
+    say_capped_scoring,
+)
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
@@ -260,7 +264,10 @@ def fit_table(
         sweep = KeptSweep(
             finder
         )  # in the fit's checkpoints: a resumed fit writes lr_find.png too, not sweeping again
-        fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *callbacks, sweep]
+        # Under time_budget, a validation pass the budget cut to its first batches is kept too (its rows, not all).
+        capped = keep_capped_validation(time_budget, budget, callbacks)
+        fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *([capped] if capped else []),
+                         *callbacks, sweep]  # fmt: skip
         if rival is not None:
             fit_callbacks.append(_SayRival(rival.final_row.get("valid_loss")))
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
@@ -288,6 +295,8 @@ def fit_table(
                 float(getattr(rival.model, "settings", {}).get("learning_rate", 0.1)),
             )
         learn.compared = compared  # kept in the model directory: what the choice was made on
+    if rival is None or learn is not rival:  # the trees' results are of their whole pass
+        say_capped_scoring(capped, "rows")
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = score_and_write(learn, out, finder, budget, beaten)
     chosen = "gbdt" if learn is rival else "tabular_mlp"

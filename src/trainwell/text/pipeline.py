@@ -17,7 +17,11 @@ from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.renamed import renamed_keyword
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
-from trainwell.learner.kept_predictions import KeepValidationPredictions
+from trainwell.learner.kept_predictions import (
+    KeepValidationPredictions,
+    keep_capped_validation,
+    say_capped_scoring,
+)
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.models.registry import models
@@ -159,7 +163,15 @@ def fit_texts(
     n_epochs = epochs or default_epochs(len(data.train), kind)  # type: ignore[arg-type]
     # The last validation pass's predictions, kept: the thresholds and the results' table after the fit read them
     # instead of scoring the validation texts again with the same weights.
-    fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *callbacks]
+    # Under time_budget, a validation pass the budget cut to its first batches is kept too: the thresholds and
+    # the results read those rows, not the whole validation set again past the budget.
+    capped = keep_capped_validation(time_budget, budget, callbacks)
+    fit_callbacks = [
+        *([budget] if budget else []),
+        KeepValidationPredictions(),
+        *([capped] if capped else []),
+        *callbacks,
+    ]
     if pretrained is not None:
         from trainwell.text.ulmfit import say_pretrained
 
@@ -168,6 +180,7 @@ def fit_texts(
         learn.fine_tune(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     else:
         learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
+    say_capped_scoring(capped, "texts")
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     score_test_set(learn)  # test=, or a folder's test/ beside train/
     model_dir = write_run(learn, Path(out), None) if out is not None else None

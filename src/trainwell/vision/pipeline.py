@@ -16,7 +16,11 @@ from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
-from trainwell.learner.kept_predictions import KeepValidationPredictions
+from trainwell.learner.kept_predictions import (
+    KeepValidationPredictions,
+    keep_capped_validation,
+    say_capped_scoring,
+)
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.metrics.function import MetricLike
@@ -104,13 +108,21 @@ def fit_images(
     lr = lr or learn.lr
     # The last validation pass's predictions, kept: the results' table after the fit reads them instead of
     # scoring the validation images again (15 s of a 30 s `fit --time` on MNIST's 12,000, on a CPU).
-    fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *callbacks]
+    # Under time_budget, a validation pass the budget cut to its first batches is kept too (its rows, not all).
+    capped = keep_capped_validation(time_budget, budget, callbacks)
+    fit_callbacks = [
+        *([budget] if budget else []),
+        KeepValidationPredictions(),
+        *([capped] if capped else []),
+        *callbacks,
+    ]
     if pretrained is not None:
         learn.fine_tune(
             n_epochs, lr, freeze_epochs=freeze_epochs, callbacks=fit_callbacks, resume_from=resume_from
         )
     else:
         learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=fit_callbacks, resume_from=resume_from)
+    say_capped_scoring(capped, "images")
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     score_test_set(learn)  # a test/ folder beside train/ (or test=)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
