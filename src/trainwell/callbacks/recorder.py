@@ -45,6 +45,10 @@ class Recorder(Callback):
     def __init__(self) -> None:
         self.history: list[dict[str, Any]] = []
         self.lrs: list[float] = []
+        #: Each training batch's learning rate of every layer group (``learn.layer_groups()``, in order; of every
+        #: parameter group of an optimizer that names none), where ``lrs`` holds the last one's: discriminative
+        #: rates (``slice(1e-4, 1e-2)`` over 3 groups) differ from group to group.
+        self.group_lrs: list[tuple[float, ...]] = []
         self.losses: list[float] = []
         # The number of batch losses recorded when each epoch of ``history`` ended (where ``curves.png`` puts
         # the epoch's losses: epochs cut short by a time budget or an early stop are not evenly spaced).
@@ -76,7 +80,21 @@ class Recorder(Callback):
                 "nothing to plot: no training batch has run (call fit first; a model fitted in closed form, as "
                 "boosted trees, trains none: its scores are in learn.history)"
             )
-        return plot_history(self.history, self.lrs, self.losses, Path(path), epoch_ends=self.epoch_ends)
+        return plot_history(
+            self.history,
+            self.lrs,
+            self.losses,
+            Path(path),
+            epoch_ends=self.epoch_ends,
+            group_lrs=self.aligned_group_lrs(),
+        )
+
+    def aligned_group_lrs(self) -> list[tuple[float, ...]]:
+        """:attr:`group_lrs`, one entry per entry of :attr:`lrs`: a learning-rate sweep's batches, which
+        ``lr_find`` drops from ``lrs`` after it, are dropped here too; batches of a checkpoint written before the
+        groups were kept have their ``lrs`` value alone."""
+        kept = self.group_lrs[: len(self.lrs)]
+        return kept + [(lr,) for lr in self.lrs[len(kept) :]]
 
     # --------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
@@ -113,6 +131,8 @@ class Recorder(Callback):
         self.smooth_loss = loss if self.smooth_loss is None else torch.lerp(loss, self.smooth_loss, SMOOTHING)
         self._pending_losses.append(loss)
         assert learn.opt is not None
+        self.group_lrs = self.aligned_group_lrs()  # after a sweep (lr_find restores lrs alone): in step again
+        self.group_lrs.append(_layer_group_lrs(learn.opt.param_groups))
         self.lrs.append(learn.opt.param_groups[-1]["lr"])
 
     def before_validate(self, learn: Learner) -> None:
@@ -177,6 +197,7 @@ class Recorder(Callback):
         return {
             "history": [dict(row) for row in self.history],
             "lrs": list(self.lrs),
+            "group_lrs": [list(rates) for rates in self.aligned_group_lrs()],
             "losses": list(self.losses),
             "epoch_ends": list(self.epoch_ends),
             "fit_count": self.fit_count,
@@ -188,6 +209,8 @@ class Recorder(Callback):
     def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
         self.history = [dict(row) for row in state["history"]]
         self.lrs = list(state["lrs"])
+        # Older checkpoints hold no group rates: their batches show the last group's (aligned_group_lrs).
+        self.group_lrs = [tuple(rates) for rates in state.get("group_lrs", [])]
         self.losses = list(state["losses"])
         self.epoch_ends = list(state.get("epoch_ends", []))  # older checkpoints hold none: spaced evenly
         self.fit_count = state["fit_count"]
@@ -203,3 +226,12 @@ class Recorder(Callback):
 
 def _mean(total: torch.Tensor | float, rows: int) -> float:
     return float(total) / rows if rows else float("nan")
+
+
+def _layer_group_lrs(param_groups: list[dict[str, Any]]) -> tuple[float, ...]:
+    """The learning rate of each layer group, in order: its parameter groups (with and without weight decay)
+    share it; an optimizer's groups that name no ``layer_group`` are each their own."""
+    rates: dict[int, float] = {}
+    for index, group in enumerate(param_groups):
+        rates.setdefault(int(group.get("layer_group", index)), float(group["lr"]))
+    return tuple(rates[key] for key in sorted(rates))

@@ -214,10 +214,15 @@ def plot_history(
     losses: Sequence[float],
     path: Path,
     epoch_ends: Sequence[int] | None = None,
+    group_lrs: Sequence[Sequence[float]] | None = None,
 ) -> PlotFile:
     """Panels side by side: batch losses with train/valid epoch losses, the validation metrics per epoch (a
     panel per group of comparable scale, see ``metric_panels``; a baseline's score dashed in its metric's
     colour), the learning rate per batch.
+
+    ``group_lrs`` (the recorder's :meth:`~trainwell.callbacks.Recorder.aligned_group_lrs`): each batch's rate of
+    every parameter group; where the groups ran at different rates (discriminative rates, ``slice(1e-4, 1e-2)``)
+    the panel draws one line per group, ``group 0`` to ``group n``, with a legend, else the one line of ``lrs``.
 
     ``epoch_ends`` (the recorder's) places each epoch's losses at the batch where it ended; without it, or
     when it does not match the history, epochs are spaced evenly.
@@ -285,7 +290,13 @@ def plot_history(
             axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(own))
             if names:
                 _legend_below(axis, CURVES_TEXT["legend.fontsize"])
-        lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
+        groups = _lr_groups(group_lrs, len(lrs))
+        if groups is None:
+            lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
+        else:
+            for index, rates in enumerate(groups):
+                lr_axis.plot(range(1, len(rates) + 1), rates, label=f"group {index}")
+            _legend_below(lr_axis, CURVES_TEXT["legend.fontsize"])
         lr_axis.set_xlabel("batch")
         lr_axis.set_title("Learning rate")
         for axis in axes:
@@ -297,6 +308,17 @@ def plot_history(
             compact_ticks(axis, sides="y", place=False)
     warn_if_replacing(path, owner=history, default_name="curves.png", what="training curves", of="learner")
     return _save(figure, path)
+
+
+def _lr_groups(group_lrs: Sequence[Sequence[float]] | None, batches: int) -> list[list[float]] | None:
+    """Each parameter group's rate per batch (NaN where a batch had fewer groups), when ``group_lrs`` holds one
+    entry per batch and some batch's groups ran at different rates; ``None``: one line says it all."""
+    if group_lrs is None or len(group_lrs) != batches:
+        return None
+    if not any(len(set(rates)) > 1 for rates in group_lrs):
+        return None
+    width = max(len(rates) for rates in group_lrs)
+    return [[rates[i] if i < len(rates) else math.nan for rates in group_lrs] for i in range(width)]
 
 
 #: Characters of a title line under one image (at 8 points it is about the image's width).
