@@ -184,3 +184,26 @@ def test_compare_ends_with_one_conclusion_naming_a_and_b() -> None:
     assert "3 metrics are tested at once" in one
     split = overall_line(rows("beats", "worse"), a, b, 1000)
     assert split.startswith("overall: the metrics disagree: B 'ad_gbdt' is better on m0, A 'ad_mlp' on m1")
+
+
+def test_beating_a_baseline_below_chance_does_not_count_in_beats_baselines() -> None:
+    """Evaluation.beats_baselines() counted a "beats" over a baseline scoring below chance as evidence that the
+    model learned something; such a verdict is left out (here the only one, so nothing is beaten)."""
+    import dataclasses
+
+    from trainwell.evaluate.evaluation import Evaluation
+
+    y, splits, model, predictions, _ = _setup(0.5, model_noise=0.9)
+    noise = np.random.default_rng(5).random(600)
+    below, _ = _scored(y, splits, lambda v: np.clip((1 - y[v]) * 0.3 + noise[v] * 0.7, 0, 1))
+    found = [
+        v
+        for v in verdicts(model, {"logistic": CVResult(below, splits)}, model_predictions=predictions)
+        if v.metric == "roc_auc"
+    ]
+    assert [v.outcome for v in found] == ["beats"] and found[0].below_chance is not None
+    flagged = SimpleNamespace(verdicts=lambda: found, _metric=lambda *args: None)
+    assert not Evaluation.beats_baselines(flagged, "roc_auc")  # type: ignore[arg-type]
+    plain = [dataclasses.replace(v, below_chance=None) for v in found]
+    unflagged = SimpleNamespace(verdicts=lambda: plain, _metric=lambda *args: None)
+    assert Evaluation.beats_baselines(unflagged, "roc_auc")  # type: ignore[arg-type]

@@ -297,7 +297,9 @@ class Evaluation:
 
     def beats_baselines(self, metric: str | None = None) -> bool:
         """Whether the model clearly beats every baseline on ``metric`` (default: on every headline metric,
-        those the table warns about): each verdict is ``"beats"``. ``False`` without baselines."""
+        those the table warns about): each verdict is ``"beats"``. ``False`` without baselines. A baseline that
+        scores below chance (its whole interval under it: no signal, or an artifact of the folds) is left out:
+        beating it is no evidence, and the baselines at chance decide."""
         from trainwell.metrics.targets import split_target_key
 
         if metric is not None:
@@ -310,6 +312,7 @@ class Evaluation:
                 if metric is not None
                 else split_target_key(verdict.metric)[1] is None
             )
+            and verdict.below_chance is None
         ]
         return bool(chosen) and all(verdict.outcome == "beats" for verdict in chosen)
 
