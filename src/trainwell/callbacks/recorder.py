@@ -9,6 +9,7 @@ under ``"metric[target]"`` (``"rmse[price]"``).
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,8 +64,52 @@ class Recorder(Callback):
         self._epoch_start = 0.0
         self.resumed = False
         self.earlier_epochs = 0
-        #: Whether the Learner's callbacks no longer hold it (``learn.remove_callback``): fits record nothing.
-        self.removed = False
+        self._model: Any = None  # the model of the fits it recorded (a weak reference), to see it change
+        self._weights_when_removed: Any = None
+        #: Whether the model changed while the Recorder was out of the Learner's callbacks: epochs not recorded.
+        self.missed_training = False
+        self._removed = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_model"] = None  # a weak reference does not pickle; the weights state alone is compared
+        return state
+
+    @property
+    def removed(self) -> bool:
+        """Whether the Learner's callbacks no longer hold it (``learn.remove_callback``): fits record nothing."""
+        return self._removed
+
+    @removed.setter
+    def removed(self, value: bool) -> None:
+        if value and not self._removed:
+            self._weights_when_removed = self._weights_now()
+        elif not value and self._removed:  # put back: did the model train meanwhile?
+            self.missed_training = self.missed_training or self._changed_since_removal()
+        self._removed = value
+
+    def _weights_now(self) -> Any:
+        from trainwell.learner.kept_predictions import weights_state
+
+        model = self._model() if self._model is not None else None
+        return None if model is None else weights_state(model)
+
+    def _changed_since_removal(self) -> bool:
+        before, now = self._weights_when_removed, self._weights_now()
+        return before is not None and now is not None and now != before
+
+    def unrecorded_training(self, learn: Learner) -> bool:
+        """Whether ``learn``'s model trained (or changed) while this Recorder was out of its callbacks, so that
+        the history misses epochs: removed before any recorded fit, with a fit since (``learn.opt`` built), or
+        removed after some, with the weights changed since. ``learn.epoch`` and ``learn.n_epochs`` cannot say how
+        many: they count the last fit's epochs alone (an ``lr_find`` sweep's too)."""
+        if self.missed_training:
+            return True
+        if not self._removed:
+            return False
+        if self._weights_when_removed is None:  # removed before it recorded a fit
+            return not self.history and learn.opt is not None
+        return self._changed_since_removal()
 
     def plot(self, path: str | Path = "curves.png") -> Path:
         """Write the training curves as ``curves.png`` in a model directory shows them: the batch losses with each
@@ -98,6 +143,7 @@ class Recorder(Callback):
 
     # --------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
+        self._model = weakref.ref(learn.model)
         if not self.resumed:
             self.fit_count += 1
             self.smooth_loss = None

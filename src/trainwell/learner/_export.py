@@ -78,7 +78,7 @@ def learner_metadata(learn: Learner, *, rebuildable: bool = True) -> dict[str, A
             else getattr(learn.opt_name, "__name__", "custom"),
             "weight_decay": float(learn.wd) if isinstance(learn.wd, int | float) else None,
             "metrics": [metric.name for metric in learn.metrics],
-            "epochs": len(history),
+            "epochs": _epochs_recorded(learn, len(history)),
             "final": _clean(learn.final_row) if history else {},
             **_weights_epoch(learn),
             **_steering(learn),
@@ -158,6 +158,24 @@ def _check_rebuilt(model: Any, name: str, config: dict[str, Any]) -> None:
             f"trained: {len(differ)} weight(s) differ, e.g. {key!r} ({shapes}); give the keyword arguments the "
             "model was built with (trainwell.create_model records them in learn.model_spec)"
         )
+
+
+#: What ``trainwell.json`` records as a model's epochs when it trained with its Recorder removed: the Learner's own
+#: counters hold the last fit's epochs alone (an ``lr_find`` sweep's too), so no count would be honest.
+EPOCHS_NOT_RECORDED = "not recorded (the Recorder was removed)"
+
+
+def _epochs_recorded(learn: Learner, rows: int) -> int | str:
+    """The history's epochs, or where the model trained with its Recorder removed (``learn.remove_callback``),
+    :data:`EPOCHS_NOT_RECORDED` (with the epochs the history does hold): ``trainwell info`` said "epochs 0" of a
+    trained model."""
+    recorder = getattr(learn, "recorder", None)
+    unrecorded = getattr(recorder, "unrecorded_training", None)
+    if not callable(unrecorded) or not unrecorded(learn):
+        return rows
+    if not rows:
+        return EPOCHS_NOT_RECORDED
+    return f"{rows} recorded, the rest {EPOCHS_NOT_RECORDED}"
 
 
 def _weights_epoch(learn: Learner) -> dict[str, int]:
