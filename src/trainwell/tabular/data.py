@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +17,7 @@ from trainwell.core.label_names import LabelNames
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, check_split_settings, choose_split
 from trainwell.data.dates import data_row
-from trainwell.data.fingerprint import RowSketch, row_hashes
+from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.targets import refuse_unusable_target_numbers, target_names
@@ -29,6 +27,7 @@ from trainwell.data.text_cells import (
     refuse_text_in_number_columns,
     refuse_text_in_number_target,
 )
+from trainwell.tabular._leakage import warn_copied_rows
 from trainwell.tabular.recipe import (
     MIN_CATEGORY_COUNT,
     TabularRecipe,
@@ -246,7 +245,9 @@ def tabular_data(
                 f"model; drop it with --ignore {column} (Python: ignore=['{column}'])",
                 UserWarning,
             )
-    warn_copied_rows(df, train_index, valid_index, [*recipe.columns, *targets], name)
+    warn_copied_rows(
+        df, train_index, valid_index, [*recipe.columns, *targets], name, targets=targets, skip=[valid_col]
+    )
     if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
         from trainwell.data.documented import warn_documented_leaks
 
@@ -427,62 +428,6 @@ def leaking_columns(df: pd.DataFrame, columns: Sequence[str], target: str, task:
                 continue
         found.append(column)
     return found
-
-
-#: Validation rows that copy training rows are warned of from this many, and this share of the validation rows
-#: (real tables repeat a row now and then: adult 0.07%, bank marketing 0.03%).
-COPIED_MIN_ROWS = 3
-COPIED_MIN_SHARE = 0.01
-#: How :func:`warn_copied_rows` says to keep each group of copies on one side of the split: a fit's validation
-#: column, or grouped folds inside a cross-validation (:func:`reading_folds`).
-_COPIES_KEPT_BY: ContextVar[str] = ContextVar("trainwell_copies_kept_by", default="valid_col")
-#: The end of the warning, by what keeps copies together where it is raised.
-COPIES_ADVICE = {
-    "valid_col": "keep each group of copies on one side with --valid-col COLUMN (Python: valid_col=)",
-    "groups": "keep each group of copies in one fold with --groups COLUMN, a column the copies share (Python: "
-    "groups=)",
-}
-
-
-@contextmanager
-def reading_folds() -> Iterator[None]:
-    """Inside, the tables read are the folds of a cross-validation (``evaluate_table``, ``trainwell evaluate``):
-    copies on both sides of a fold are kept apart by grouped folds (``--groups``; Python: ``groups=``), which the
-    warning on copied rows then advises, not ``--valid-col``, which an evaluation does not take."""
-    token = _COPIES_KEPT_BY.set("groups")
-    try:
-        yield
-    finally:
-        _COPIES_KEPT_BY.reset(token)
-
-
-def warn_copied_rows(
-    df: pd.DataFrame, train_index: np.ndarray, valid_index: np.ndarray, columns: Sequence[str], source: str
-) -> None:
-    """Warn when validation rows are exact copies of training rows, in every column the model reads and the
-    target: the model is then judged on rows it trained on, and its validation scores flatter it (a table
-    concatenated with itself, rows repeated by a join or an oversampling done before the split). Images and texts
-    are checked alike (their repeated images and texts). Its advice fits where it is raised: a fit's validation
-    column, or a cross-validation's grouped folds (:func:`reading_folds`)."""
-    if len(valid_index) == 0 or len(train_index) == 0:
-        return
-    present = [column for column in columns if column in df.columns]
-    train_hashes = row_hashes(df.iloc[train_index], present)
-    valid_hashes = row_hashes(df.iloc[valid_index], present)
-    copied = np.isin(valid_hashes, train_hashes)
-    count = int(copied.sum())
-    if count < COPIED_MIN_ROWS or count < COPIED_MIN_SHARE * len(valid_index):
-        return
-    first = int(np.flatnonzero(copied)[0])
-    original = int(train_index[int(np.flatnonzero(train_hashes == valid_hashes[first])[0])])
-    warn(
-        f"{count:,} of {len(valid_index):,} validation rows of {source} ({count / len(valid_index):.0%}) are exact "
-        f"copies of training rows, in every column the model reads and the target (the first: data row "
-        f"{int(valid_index[first]) + 1}, a copy of data row {original + 1}): the model is judged on rows it trained "
-        "on, so the validation scores flatter it; drop the repeated rows first (pandas: df.drop_duplicates()), or "
-        f"{COPIES_ADVICE[_COPIES_KEPT_BY.get()]}",
-        UserWarning,
-    )
 
 
 def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task) -> list[str]:

@@ -70,6 +70,9 @@ class TabularFold:
     #: DataFrame's) as ``trainwell fit`` names them, not those of ``df`` renumbered.
     as_read: pd.DataFrame | None = field(default=None, repr=False)
     read_rows: np.ndarray | None = field(default=None, repr=False)
+    #: Whether the folds are grouped (``groups=``): no column is then looked for that names entities recurring
+    #: across a fold's split (:mod:`trainwell.tabular._leakage`), the user named them.
+    grouped: bool = False
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions", "specs", "one_step")
     recipes: list[TabularRecipe] = field(default_factory=list)
@@ -85,9 +88,11 @@ class TabularFold:
     one_step: list[OneStepFold] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
-        from trainwell.tabular.data import reading_folds
+        from trainwell.tabular._leakage import reading_folds
 
-        with reading_folds():  # copies across the fold's split are kept apart by --groups, not --valid-col
+        # Copies across the fold's split are kept apart by --groups, not --valid-col; grouped folds need no hunt
+        # for a column of entities.
+        with reading_folds(grouped=self.grouped):
             return self._fold(train, valid, fold)
 
     def _fold(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
@@ -429,6 +434,7 @@ def evaluate_table(
         learner_kwargs=learner_kwargs,
         as_read=as_read,
         read_rows=None if source_rows is None else source_rows - 1,
+        grouped=group_of_row is not None,
     )
     run_baselines = None
     if baselines:
