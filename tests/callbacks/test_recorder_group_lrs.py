@@ -80,3 +80,18 @@ def test_a_sweep_leaves_the_group_rates_in_step_with_the_rates(tmp_path: Path) -
     learn.fit_one_cycle(1, slice(1e-4, 1e-2))
     assert len(learn.recorder.group_lrs) == len(learn.recorder.lrs)
     learn.recorder.plot(tmp_path / "curves.png")
+
+
+def test_the_model_directorys_curves_draw_a_line_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """curves.png beside an exported model (run_files) drew the last group's rate alone after discriminative
+    rates, while recorder.plot() drew each group's."""
+    from trainwell.learner.run_files import run_files
+
+    torch.manual_seed(0)
+    learn = Learner(ThreeGroups(), regression_data(), progress=False, device="cpu")
+    learn.fit_one_cycle(1, slice(1e-4, 1e-2))
+    drawn = _drawn(monkeypatch)
+    files = run_files(learn, None)
+    assert "curves.png" in files
+    panel = _lr_panel(drawn[-1])
+    assert [line.get_label() for line in panel.get_lines()] == ["group 0", "group 1", "group 2"]

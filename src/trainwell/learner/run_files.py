@@ -186,6 +186,7 @@ def run_files(learn: Learner, finder: LRFindResult | None, prefix: str = "") -> 
                 learn.recorder.losses,
                 staging / "curves.png",
                 epoch_ends=learn.recorder.epoch_ends,
+                group_lrs=learn.recorder.aligned_group_lrs(),  # one line a layer group when their rates differ
             )
             extra[f"{prefix}curves.png"] = curves.read_bytes()
         if finder is not None and not finder.stopped_for_time:  # a sweep stopped for time plots a stub of it
