@@ -186,7 +186,10 @@ def test_cross_validation_scores_a_regression_beside_the_mean_and_a_ridge() -> N
     result = evaluate_texts(scored_reviews(400), text_col="review", target="score", cv=2, epochs=8)
     assert result.task.kind == "regression"
     assert set(result.baselines) == {"mean", "tf-idf + ridge"}
-    assert result.interval("r2")[0] > result.interval("r2", "mean")[1]
+    # Over 2 folds the model's own t interval (1 degree of freedom, its variance corrected for folds that share
+    # training rows) reaches below 0; the paired comparison with the mean over the same rows is what decides.
+    assert {v.outcome for v in result.verdicts() if v.metric == "r2" and v.baseline == "mean"} == {"beats"}
+    assert result.mean("r2") > result.interval("r2", "mean")[1]
     assert result.interval("rmse", "mean")[0] > 1.5
 
 
