@@ -225,7 +225,7 @@ def test_a_model_that_is_no_ratings_recommender_is_refused(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match=r"^'clicks' ranks interactions \(implicit feedback\)"):
         fold_in_dir("clicks", clicks)
     table = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2})
-    trainwell.fit_table(table, "y", out="table_model", epochs=1, progress=False)
+    trainwell.fit_table(table, "y", out="table_model", epochs=1, lr=1e-2, progress=False)  # lr: no sweep
     original = files_of(Path("table_model"))
     result = CliRunner().invoke(app, ["fold-in", "table_model", "newer.csv"])
     assert result.exit_code == 2

@@ -123,7 +123,8 @@ def test_predict_model_onnx_with_tta_writes_the_directory_s_tta_table(
 
 def test_what_pytorch_refuses_the_graph_refuses_in_one_line(tmp_path: Path) -> None:
     adult = adult_sample().head(300)
-    trainwell.fit_table(adult, ADULT_TARGET, out=tmp_path / "table", epochs=1, progress=False)
+    # lr given: no learning-rate sweep (and its plot), which this test does not look at
+    trainwell.fit_table(adult, ADULT_TARGET, out=tmp_path / "table", epochs=1, lr=1e-2, progress=False)
     export_onnx(tmp_path / "table")
     rows = adult.drop(columns=[ADULT_TARGET]).head(3)
     table = OnnxPredictor(tmp_path / "table", threads=1)
