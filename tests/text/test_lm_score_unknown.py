@@ -50,12 +50,44 @@ def test_the_corpus_marker_is_no_unknown_word_in_a_score(ptb_model: Path) -> Non
     table = predictor.score_texts(texts)
     assert table.unknown.tolist() == [0, 2, 1]  # it said [1, 3, 1]: each <unk> counted as a word it lacked
     found = unknown_by_text(predictor.recipe, texts)
-    assert (found.unknown, found.marked, found.words) == ([0, 2, 1], [1, 1, 0], ["zzqx", "qqxz"])
-    # The two kinds add up to the tokens read as the unknown-word token (the first, never predicted, aside).
+    assert (found.unknown, found.marked, found.words) == ([0, 2, 1], [1, 1, 1], ["zzqx", "qqxz"])
+    # The two kinds add up to the tokens read as the unknown-word token (a whitespace model scores the first too).
     ids, offsets = predictor.recipe.encode_texts(texts)
     unk = predictor.recipe.vocab.unk_id
-    read_as_unk = [int((ids[offsets[i] + 1 : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
-    assert [u + m for u, m in zip(found.unknown, found.marked, strict=True)] == read_as_unk == [1, 3, 1]
+    read_as_unk = [int((ids[offsets[i] : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
+    assert [u + m for u, m in zip(found.unknown, found.marked, strict=True)] == read_as_unk == [1, 3, 2]
+
+
+def test_a_line_of_one_unknown_word_counts_it_and_scores_it(ptb_model: Path, tmp_path: Path) -> None:
+    # A line holding only 'café' said unknown=0 and the note left it out: a whitespace text's first word was
+    # read, never predicted (its one scored token was xxeos). It is now read after the xxeos that ended every
+    # line in training, so every word is scored and counted.
+    from trainwell.cli.app import app
+
+    predictor = load_lm(ptb_model)
+    texts = ["café", "zzqx the cat", "the cat zzqx"]
+    table = predictor.score_texts(texts)
+    assert table.tokens.tolist() == [2, 4, 4]  # each word and the line's end
+    assert table.unknown.tolist() == [1, 1, 1]
+    # The first word's prediction is in the score: <unk> after xxeos, then xxeos after <unk>, from a fresh state.
+    import torch
+
+    vocab, model = predictor.recipe.vocab, predictor.model
+    ids = torch.tensor([[vocab.eos_id, vocab.unk_id, vocab.eos_id]])
+    model.reset()  # type: ignore[operator]
+    with torch.no_grad():
+        log_probs = torch.log_softmax(model(ids[:, :-1]).float(), -1)
+    model.reset()  # type: ignore[operator]
+    expected = float(log_probs[0, 0, vocab.unk_id] + log_probs[0, 1, vocab.eos_id])
+    assert table.log_prob[0] == pytest.approx(expected, rel=1e-4)
+    lines = tmp_path / "one.txt"
+    lines.write_text("café\nthe cat .\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", str(ptb_model), str(lines)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(io.StringIO(result.stdout)).unknown.tolist() == [1, 0]
+    assert "the word 'café' (in 1 of the 2 texts) is not in the model's vocabulary" in " ".join(
+        result.stderr.split()
+    )
 
 
 def test_a_word_model_reads_the_marker_as_its_own_token_and_does_not_count_it(word_model: Path) -> None:

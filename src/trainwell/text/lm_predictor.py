@@ -281,8 +281,8 @@ def corpus_marker_sentence(recipe: LMRecipe, where: str, then: str = "not an unk
 
 @dataclass(frozen=True)
 class UnknownByText:
-    """Per text, its predicted tokens (all but its first, as :meth:`LMPredictor.score_texts` scores them) that
-    the model reads as its unknown-word token, by where they come from.
+    """Per text, its predicted tokens (every token :meth:`LMPredictor.score_texts` scores: :func:`scored_from`)
+    that the model reads as its unknown-word token, by where they come from.
 
     Attributes:
         unknown: Words the text wrote that are not in the vocabulary (for a subword model: pieces it cannot
@@ -297,6 +297,30 @@ class UnknownByText:
     words: list[str]
 
 
+def start_context(recipe: LMRecipe) -> int | None:
+    """The id a text is read after when its own first token is a word, so that this word is scored too: the
+    end-of-text marker for a whitespace model (PTB's lines: in training every line followed the previous line's
+    ``xxeos``, as in ``trainwell report``'s stream), ``None`` when texts start with their own marker (the word and
+    subword tokenizers' ``xxbos``) or the model never saw one (``add_eos=False``: the first token is only read).
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> from trainwell.text.vocab import Vocab
+        >>> start_context(LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the"]], min_freq=1)))
+        3
+    """
+    tokenizer = recipe.tokenizer
+    if isinstance(tokenizer, WhitespaceTokenizer) and tokenizer.add_eos:
+        return recipe.vocab.eos_id
+    return None
+
+
+def scored_from(recipe: LMRecipe) -> int:
+    """Index of a text's first scored token: 0 when :func:`start_context` gives one (every word is predicted), 1
+    when the text's first token is its start marker, only read."""
+    return 0 if start_context(recipe) is not None else 1
+
+
 def unknown_by_text(recipe: LMRecipe, texts: Sequence[str]) -> UnknownByText:
     """What each of ``texts`` holds that the model reads as its unknown-word token: words outside its vocabulary
     (the rule of :func:`unknown_prompt_words`) apart from the corpus's own marker (PTB's ``<unk>``), which the
@@ -306,22 +330,23 @@ def unknown_by_text(recipe: LMRecipe, texts: Sequence[str]) -> UnknownByText:
         >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
         >>> from trainwell.text.vocab import Vocab
         >>> recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "<unk>", "cat"]], min_freq=1))
-        >>> unknown_by_text(recipe, ["the <unk> cat", "the zzqx <unk> zzqx"])
+        >>> unknown_by_text(recipe, ["the <unk> cat", "zzqx <unk> zzqx"])
         UnknownByText(unknown=[0, 2], marked=[1, 1], words=['zzqx'])
     """
     tokenizer = recipe.tokenizer
+    first = scored_from(recipe)  # a whitespace model scores a text's first word too
     # Subword pieces spell every word: only a character training never met is unknown.
     if not isinstance(tokenizer, (WordTokenizer, WhitespaceTokenizer)):
         ids, offsets = recipe.encode_texts(list(texts))
         unk = recipe.vocab.unk_id
-        counts = [int((ids[offsets[i] + 1 : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
+        counts = [int((ids[offsets[i] + first : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
         return UnknownByText(counts, [0] * len(counts), [])
     vocab = recipe.vocab
     unknown: list[int] = []
     marked: list[int] = []
     words: dict[str, None] = {}
     for tokens in tokenizer.tokenize_many(list(texts)):
-        predicted = tokens[1:]  # the first token is read, never predicted
+        predicted = tokens[first:]  # a start marker (xxbos) is read, never predicted
         outside = [token for token in predicted if token not in vocab]
         unknown.append(len(outside))
         marked.append(predicted.count(UNK))  # the tokenizer wrote the marker as the unknown-word token
@@ -513,7 +538,8 @@ class LMPredictor(Generates):
         short batch.
 
         Returns:
-            One row per text, in order: ``tokens`` (predicted tokens: all but the first), ``unknown`` (of
+            One row per text, in order: ``tokens`` (predicted tokens: all but a start marker, ``xxbos``; a
+            whitespace model, whose texts have none, reads each after ``xxeos`` and scores them all), ``unknown`` (of
             those, words not in the vocabulary, scored as its unknown-word token; the corpus's own marker a text
             writes, PTB's ``<unk>``, is a token the model knows and is not counted: :func:`unknown_by_text`),
             ``log_prob`` (their total natural log-probability) and ``perplexity`` (``exp(-log_prob / tokens)``;
@@ -528,6 +554,16 @@ class LMPredictor(Generates):
 
         texts, _ = validate_texts([texts] if isinstance(texts, str) else texts, name="texts", droppable=False)
         ids, offsets = self.recipe.encode_texts(texts)
+        context = start_context(self.recipe)
+        if context is not None:
+            # Each text read after the marker that ended every line in training: its first word is scored too
+            # (it was only read, so a line holding one unknown word showed none).
+            shifted = offsets + torch.arange(len(offsets), dtype=offsets.dtype)
+            marked = torch.full((len(ids) + len(texts),), context, dtype=ids.dtype)
+            keep = torch.ones(len(marked), dtype=torch.bool)
+            keep[shifted[:-1]] = False  # each text's first slot holds the marker, its own ids follow
+            marked[keep] = ids
+            ids, offsets = marked, shifted
         lengths = (offsets[1:] - offsets[:-1]).tolist()
         device = next(self.model.parameters()).device
         log_prob = [0.0] * len(texts)
