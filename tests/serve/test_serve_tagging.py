@@ -65,7 +65,7 @@ def test_texts_get_the_python_predictors_entities(live_tagger: LiveServer, tagge
     ("body", "where"),
     [
         ({"texts": []}, ["texts"]),
-        ({"texts": ["ok", "  "]}, ["texts", 1]),
+        ({"texts": ["ok", 3]}, ["texts", 1]),
         ({"texts": ["a"] * 6}, ["texts"]),
         ({"rows": [{"a": 1}]}, ["rows"]),
         ({}, ["body"]),

@@ -555,7 +555,7 @@ def test_predict_keeps_a_ud_files_comments_multiword_tokens_and_empty_nodes(
 ) -> None:
     # predict --out x.conllu dropped the input's # sent_id / # text comments, multiword tokens (29-30) and empty
     # nodes (8.1). Excerpts of UD English EWT: the output must hold every non-word line of the input, byte for
-    # byte and in its place; word lines differ at most in their upos.
+    # byte and in its place; word lines keep their gold upos and differ only in MISC, which holds UPOS_pred=.
     folder = shared_data / "ud_english_ewt"
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent")
@@ -583,7 +583,10 @@ def test_predict_keeps_a_ud_files_comments_multiword_tokens_and_empty_nodes(
     for new_line, old_line in zip(written, lines, strict=True):
         fields = old_line.split(b"\t")
         if fields[0].isdigit():
-            assert new_line.split(b"\t")[:3] + new_line.split(b"\t")[4:] == fields[:3] + fields[4:]
+            new_fields = new_line.split(b"\t")
+            assert new_fields[:9] == fields[:9]
+            assert new_fields[9].split(b"|")[-1].startswith(b"UPOS_pred=")
+            assert new_fields[9].split(b"|")[:-1] == [a for a in fields[9].split(b"|") if a != b"_"]
         else:
             assert new_line == old_line
 
@@ -600,8 +603,11 @@ def test_predict_writes_a_conllu_input_back_with_its_tags_predicted(tmp_path: Pa
     written, given = (read_conll(path) for path in (out, test))
     assert written.format == "conllu" and written.column_names == given.column_names
     assert written.column("form") == given.column("form") and written.column("lemma") == given.column("lemma")
+    # The gold upos is kept; each prediction is in MISC (it overwrote the gold, tour54 F11).
+    assert written.column("upos") == given.column("upos")
+    assert "gold upos kept and the predictions in MISC as UPOS_pred=TAG" in done.output
     predicted = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(test)])
-    assert [t for s in written.column("upos") for t in s] == [
+    assert [t.removeprefix("UPOS_pred=") for s in written.column("misc") for t in s] == [
         line.split(",")[-1] for line in predicted.output.splitlines()[1:]
     ]
     conll = write_conll_file(tmp_path / "test.conll", pos_sentences(2, seed=3))

@@ -101,10 +101,10 @@ def test_raw_sentences_written_to_a_conll_file_are_conll(tagger: Path, tmp_path:
     ]
     assert all(len(line.split()) == 2 for block in blocks for line in block)  # word, predicted
     code, output = _predict(str(tagger), "-", "--out", str(tmp_path / "pred.conllu"))
-    assert code == 2 and "a .conllu output is the CoNLL-U input with its tag column predicted" in output
+    assert code == 2 and "a .conllu output is the CoNLL-U input with a predicted tag for each word" in output
     conll = write_conll_file(tmp_path / "test.conll", entity_sentences(2, seed=3))
     code, output = _predict(str(tagger), str(conll), "--out", str(tmp_path / "pred2.conllu"))
-    assert code == 2 and "a .conllu output is the CoNLL-U input with its tag column predicted" in output
+    assert code == 2 and "a .conllu output is the CoNLL-U input with a predicted tag for each word" in output
 
 
 def test_the_gold_tags_of_a_file_in_another_layout_are_found(tagger: Path, tmp_path: Path) -> None:

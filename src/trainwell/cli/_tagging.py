@@ -165,8 +165,8 @@ def predict_tags(
 
     A CoNLL file's predictions are one row per word (sentence, word, gold tag when the file has one,
     predicted tag); with ``--out x.conll`` they are written as ``word gold predicted`` lines, the format CoNLL's
-    ``conlleval`` script scores; with ``--out x.conllu`` a CoNLL-U input is written back with its tag column
-    predicted.
+    ``conlleval`` script scores; with ``--out x.conllu`` a CoNLL-U input is written back, its gold tags kept and
+    each prediction in MISC (``UPOS_pred=NOUN``), or in the tag column when that was empty (``_``).
     """
     import pandas as pd
 
@@ -208,16 +208,22 @@ def predict_tags(
     gold_col = gold_column(corpus, tag_col, predictor.classes)
     gold = corpus.column(gold_col) if gold_col is not None else None
     if out is not None and _stem_suffix(out) == ".conllu":
-        from trainwell.text.tagging.conll import write_conllu
+        from trainwell.text.tagging.conll import holds_gold_tags, prediction_key, write_conllu
 
         if corpus.format != "conllu" or tag_col not in corpus.column_names:
             why = "is not CoNLL-U" if corpus.format != "conllu" else f"has no {tag_col} column to hold them"
             raise ConfigError(
-                f"--out {out.name}: a .conllu output is the CoNLL-U input with its {tag_col} column predicted, and "
+                f"--out {out.name}: a .conllu output is the CoNLL-U input with a predicted {tag_col} for each word, and "
                 f"'{data[0]}' {why}; name the output .conll for 'word gold predicted' lines"
             )
-        write_conllu(out, corpus, tag_col, predicted)
-        out_console.print(f"wrote {sum(map(len, words)):,} words to {out}, their {tag_col} predicted")
+        keep_gold = holds_gold_tags(corpus, tag_col)
+        write_conllu(out, corpus, tag_col, predicted, keep_gold=keep_gold)
+        where = (
+            f"their gold {tag_col} kept and the predictions in MISC as {prediction_key(tag_col)}=TAG"
+            if keep_gold
+            else f"their {tag_col} predicted (the column was empty)"
+        )
+        out_console.print(f"wrote {sum(map(len, words)):,} words to {out}, {where}", soft_wrap=True)
         return
     if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
         from trainwell.text.tagging.conll import write_conll
@@ -303,16 +309,18 @@ def _tag_raw_sentences(
 
     if out is not None and _stem_suffix(out) == ".conllu":
         raise ConfigError(
-            f"--out {out.name}: a .conllu output is the CoNLL-U input with its {predictor.recipe.tag_col} column "
-            "predicted, and raw sentences have none; name the output .conll for 'word predicted' lines"
+            f"--out {out.name}: a .conllu output is the CoNLL-U input with a predicted {predictor.recipe.tag_col} "
+            "for each word, and raw sentences have none; name the output .conll for 'word predicted' lines"
         )
     numbers, lines = text_lines(
         source, encoding, encoding_errors, empty="no sentence to tag; pass one per line"
     )
+    # Named by line, as the answers are: "line 3 has 11,066 words: ..." (a document pasted on one line).
+    all_tagged = predictor.tag_named(lines, [f"line {number}" for number in numbers])
     if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
         from trainwell.text.tagging.conll import write_conll
 
-        tagged = [sentence for sentence in predictor.tag(lines) if sentence.words]
+        tagged = [sentence for sentence in all_tagged if sentence.words]
         words = [sentence.words for sentence in tagged]
         write_conll(out, words, [[sentence.tags for sentence in tagged]])
         out_console.print(f"wrote {sum(map(len, words)):,} tagged words to {out}")
@@ -324,10 +332,10 @@ def _tag_raw_sentences(
         # server answers, not the table's space-joined strings.
         tagged = [
             {"line": number, **sentence.to_dict()}
-            for number, sentence in zip(numbers, predictor.tag(lines), strict=True)
+            for number, sentence in zip(numbers, all_tagged, strict=True)
         ]
         emit_table(pd.DataFrame(tagged), out, "predictions")
         return
-    predictions = predictor.predict(lines)
-    predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
+    # blank lines are skipped: say which line each answer is for
+    predictions = predictor.table(all_tagged, lines=numbers)
     emit_table(predictions, out, "predictions")

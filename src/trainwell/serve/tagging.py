@@ -6,6 +6,11 @@ the server does not split them again (it would split ``1.`` into ``1`` and ``.``
 those sent and its ``tags`` line up with them, one each, as ``TaggerPredictor.tag`` gives for lists of words.
 There is no text to point into, so an entity's ``char_start`` and ``char_end`` are null: its ``start`` and
 ``end`` are word indices into the sentence, and its ``text`` is its words joined by single spaces.
+
+A text that is empty or only spaces is answered with no words and no tags and a ``note`` saying so, as
+``trainwell predict`` skips a blank line and ``TaggerPredictor.tag`` answers an empty sentence: the other texts
+of the request are still tagged. A text of more than ``LONG_SENTENCE_WORDS`` words gets a ``note`` too: it was
+tagged as one sentence. A tagger whose tags mark no entities (part of speech) answers no ``entities`` field.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 from pydantic_core import PydanticCustomError
 
 from trainwell.serve.config import ServeConfig
-from trainwell.serve.texts import NonBlankText
+
+#: The note on the answer to a text with no word in it.
+EMPTY_TEXT_NOTE = "the text is empty or only spaces: no words to tag"
 
 #: A word as the tagger reads it: some characters, none of them a space. Python counts \x1c-\x1f and \x85 as
 #: spaces (``str.isspace``, which the predictor checks); JSON Schema's and pydantic's ``\s`` do not all agree.
@@ -47,13 +54,14 @@ def tagging_request_model(*, max_sentences: int, forbid_extra_fields: bool) -> t
         __validators__={"one_of_the_two": model_validator(mode="after")(one_of_the_two)},  # type: ignore[dict-item]
         # Not nullable: a field is sent or left out (the default None only marks it as not sent).
         texts=(
-            list[NonBlankText],
+            list[Annotated[str, StringConstraints(strict=True)]],
             Field(
                 None,
                 min_length=1,
                 max_length=max_sentences,
-                description=f"The texts to tag, 1 to {max_sentences}; each must hold a non-space character. "
-                "They are split into words as the training data was.",
+                description=f"The texts to tag, 1 to {max_sentences}, each one sentence. They are split into words "
+                "as the training data was (HTML tags such as <br /> read as spaces). An empty text (or only "
+                "spaces) is answered with no words and a note; the others are tagged.",
                 examples=[["Mary works for Siemens in New York."]],
             ),
         ),
@@ -73,8 +81,19 @@ def tagging_request_model(*, max_sentences: int, forbid_extra_fields: bool) -> t
 
 
 def predict_tagged(predictor: Any, sentences: list[str | list[str]]) -> list[dict[str, Any] | None]:
-    """One model call for ``sentences`` (validated: texts, or lists of words); one answer per sentence."""
-    return [tagged.to_dict() for tagged in predictor.tag(sentences)]
+    """One model call for ``sentences`` (validated: texts, or lists of words); one answer per sentence, with a
+    ``note`` for an empty text (answered with no words) or one tagged as a single long sentence."""
+    from trainwell.text.tagging.predictor import LONG_SENTENCE_WORDS, long_text_note
+
+    answers = []
+    for sentence, tagged in zip(sentences, predictor.tag_named(sentences), strict=True):
+        answer = tagged.to_dict()
+        if isinstance(sentence, str) and not tagged.words:
+            answer["note"] = EMPTY_TEXT_NOTE
+        elif isinstance(sentence, str) and len(tagged.words) > LONG_SENTENCE_WORDS:
+            answer["note"] = long_text_note(len(tagged.words))
+        answers.append(answer)
+    return answers
 
 
 def tagging_response_model(classes: list[str]) -> type[BaseModel]:
@@ -115,7 +134,22 @@ def tagging_response_model(classes: list[str]) -> type[BaseModel]:
             list[float],
             Field(description="Each word's probability of its tag over all tag paths."),
         ),
-        entities=(list[entity], Field(description="Entities the tags mark (empty for part-of-speech tags).")),  # type: ignore[valid-type]
+        entities=(  # type: ignore[arg-type]
+            list[entity] | None,  # type: ignore[valid-type]
+            Field(
+                None,
+                description="Entities the tags mark (IOB or IOBES tags); left out when the tags mark none "
+                "(part-of-speech tags).",
+            ),
+        ),
+        note=(
+            str | None,
+            Field(
+                None,
+                description="Sent only when something about this text is worth saying: it was empty (no words, "
+                "no tags), or so long that it was tagged as one sentence.",
+            ),
+        ),
     )
     return create_model("TaggingResponse", predictions=(list[item], ...))  # type: ignore[valid-type]
 

@@ -568,10 +568,20 @@ def write_conll(
 
 
 def write_conllu(
-    path: str | Path, corpus: TaggedCorpus, tag_col: str, predicted: Sequence[Sequence[str]]
+    path: str | Path,
+    corpus: TaggedCorpus,
+    tag_col: str,
+    predicted: Sequence[Sequence[str]],
+    *,
+    keep_gold: bool = False,
 ) -> Path:
-    """Write a CoNLL-U ``corpus`` back, its ten TAB-separated fields kept but ``tag_col`` (``upos``...) holding
-    ``predicted``, atomically (gzipped when ``path`` ends in .gz).
+    """Write a CoNLL-U ``corpus`` back with ``predicted`` tags, its ten TAB-separated fields kept, atomically
+    (gzipped when ``path`` ends in .gz).
+
+    Where the predictions go: into ``tag_col`` (``upos``...); or, with ``keep_gold=True``, into each word's MISC
+    field as ``UPOS_pred=NOUN`` (:func:`prediction_key`), its ``tag_col`` kept, so that gold and prediction can be
+    compared line by line. ``trainwell predict --out x.conllu`` keeps the gold when the file has some
+    (:func:`holds_gold_tags`) and fills an empty (``_``) column.
 
     Comments, multiword-token lines and empty nodes (``corpus.other_lines``) are written as they were read, in
     their places; only word lines get predictions. A file read by :func:`read_conll` comes back line for line
@@ -587,6 +597,10 @@ def write_conllu(
         raise ConfigError(
             f"{len(predicted)} predicted sentences or tag column {tag_col!r} do not fit {corpus.source}"
         )
+    misc = (
+        corpus.column_names.index("misc") if "misc" in corpus.column_names else len(corpus.column_names) - 1
+    )
+    key = prediction_key(tag_col)
     others = corpus.other_lines or [[] for _ in corpus.sentences]
     parts: list[str] = []
     for sentence, tags, kept in zip(corpus.sentences, predicted, others, strict=True):
@@ -598,12 +612,38 @@ def write_conllu(
             while other is not None and other[0] <= place:
                 parts.append(other[1])
                 other = next(waiting, None)
-            parts.append("\t".join([*fields[:index], tag, *fields[index + 1 :]]))
+            if keep_gold:
+                written = list(fields)
+                written[misc] = _with_misc(fields[misc], key, tag)
+            else:
+                written = [*fields[:index], tag, *fields[index + 1 :]]
+            parts.append("\t".join(written))
         while other is not None:  # lines after the last word
             parts.append(other[1])
             other = next(waiting, None)
         parts.append("")
     return _write_lines(path, parts)
+
+
+def holds_gold_tags(corpus: TaggedCorpus, tag_col: str) -> bool:
+    """Whether the column ``tag_col`` of a CoNLL-U ``corpus`` holds tags (any word's is not ``_``): gold tags that
+    :func:`write_conllu` keeps, writing the predictions into MISC."""
+    if tag_col not in corpus.column_names:
+        return False
+    return any(tag != "_" for sentence in corpus.column(tag_col) for tag in sentence)
+
+
+def prediction_key(tag_col: str) -> str:
+    """The MISC attribute that holds a prediction of ``tag_col`` beside its gold tag: ``UPOS_pred`` for upos."""
+    return f"{tag_col.upper()}_pred"
+
+
+def _with_misc(field: str, key: str, value: str) -> str:
+    """A MISC field with ``key=value`` set: added after its other attributes (``_`` when it had none), or in
+    place of an earlier ``key=`` (a file predicted before)."""
+    attributes = [item for item in field.split("|") if item and item != "_"]
+    attributes = [item for item in attributes if item.split("=", 1)[0] != key]
+    return "|".join([*attributes, f"{key}={value}"])
 
 
 def _write_lines(path: str | Path, lines: list[str]) -> Path:

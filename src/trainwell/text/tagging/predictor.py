@@ -5,12 +5,13 @@ Every tag comes with its **confidence**: the probability of that tag for that wo
 allows (forward-backward over the CRF, :func:`~trainwell.text.tagging.crf.marginals`); an entity's confidence
 is its least confident word's, so a threshold on it keeps only entities the model is sure of end to end.
 
-Imports only torch, numpy, the recipe, the model registry and the word splitter: a serving process never
-loads training code.
+Imports only torch, numpy, the recipe, the model registry, the word splitter and the word tokenizer's HTML
+patterns: a serving process never loads training code.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -30,6 +31,9 @@ __all__ = ["Entity", "TaggedSentence", "TaggerPredictor"]
 
 #: Sentences per forward pass.
 BATCH_SENTENCES = 256
+#: Raw texts longer than this many words are said (a warning, a note in a server's answer): each text is read as
+#: one sentence, so a document pasted on one line is tagged as one long sequence, slowly and worse.
+LONG_SENTENCE_WORDS = 300
 
 
 @dataclass(frozen=True)
@@ -58,21 +62,21 @@ class Entity:
 
 @dataclass(frozen=True)
 class TaggedSentence:
-    """One sentence's words, their tags with their confidences, and (for entity tags) the entities they mark."""
+    """One sentence's words, their tags with their confidences, and (for entity tags: IOB, IOBES) the entities
+    they mark; ``entities`` is ``None`` for tags that mark none (part of speech), and :meth:`to_dict` leaves it
+    out."""
 
     words: list[str]
     tags: list[str]
-    entities: list[Entity] = field(default_factory=list)
+    entities: list[Entity] | None = field(default_factory=list)
     text: str | None = None
     confidences: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "words": self.words,
-            "tags": self.tags,
-            "confidences": self.confidences,
-            "entities": [entity.to_dict() for entity in self.entities],
-        }
+        answer: dict[str, Any] = {"words": self.words, "tags": self.tags, "confidences": self.confidences}
+        if self.entities is not None:
+            answer["entities"] = [entity.to_dict() for entity in self.entities]
+        return answer
 
 
 class TaggerPredictor(Predictor):
@@ -131,12 +135,34 @@ class TaggerPredictor(Predictor):
         """Tag sentences: raw strings (split into words like the training data) or lists of words; a string
         alone is one sentence (a list of one tagged sentence). A text file (a ``Path``) is read one sentence a
         line, blank lines left out; a pandas Series of strings, or a DataFrame's ``text_col`` (default: its one
-        column, or the one named ``text`` or ``sentence``), one sentence a row."""
+        column, or the one named ``text`` or ``sentence``), one sentence a row.
+
+        HTML line breaks and simple formatting tags in raw text (``<br />``, ``<i>``, as IMDB reviews hold them)
+        are read as spaces, not as words (``<`` ``br`` ``/`` ``>``); character offsets still point into the text
+        as given. A text of more than :data:`LONG_SENTENCE_WORDS` words is said in one warning: each text is one
+        sentence to the tagger."""
+        if isinstance(inputs, PurePath):
+            numbers, lines = _file_sentences(Path(inputs))
+            return self.tag_named(lines, [f"line {number}" for number in numbers])
+        items = _sentences_of(inputs, text_col)
+        if type(inputs).__name__ in ("Series", "DataFrame"):
+            names = [f"row {label}" for label in inputs.index]
+        else:
+            names = [f"text {position}" for position in range(len(items))]
+        return self.tag_named(items, names)
+
+    def tag_named(
+        self, inputs: Sequence[str | Sequence[str]], names: Sequence[str] | None = None
+    ) -> list[TaggedSentence]:
+        """:meth:`tag` for a list of sentences (raw strings or lists of words) named by ``names`` (``line 3``) in
+        the warning of raw texts longer than :data:`LONG_SENTENCE_WORDS` words; none when ``names`` is None."""
         from trainwell.text.tagging.words import split_words
 
-        inputs = _sentences_of(inputs, text_col)
+        inputs = list(inputs)
         texts: list[str | None] = [item if isinstance(item, str) else None for item in inputs]
-        spans = [split_words(text) if text is not None else None for text in texts]
+        spans = [split_words(without_markup(text)) if text is not None else None for text in texts]
+        if names is not None:
+            warn_of_long_texts([len(found) if found is not None else 0 for found in spans], names)
         sentences = [
             [word for word, _, _ in found] if found is not None else [str(word) for word in item]
             for item, found in zip(inputs, spans, strict=True)
@@ -157,9 +183,9 @@ class TaggerPredictor(Predictor):
         confidences: list[float],
         offsets: list[tuple[str, int, int]] | None,
         text: str | None,
-    ) -> list[Entity]:
+    ) -> list[Entity] | None:
         if not self.marks_entities:
-            return []
+            return None
         from trainwell.text.tagging.scheme import entity_spans
 
         entities = []
@@ -183,30 +209,82 @@ class TaggerPredictor(Predictor):
         A row of a Series or DataFrame whose text is empty or missing has no words and no tags, said in a warning
         that names the rows by their index. ``at_least_one=True`` is refused (a ConfigError), as every predictor
         refuses it for a model that is not multi-label: a tagger gives every word its tag already."""
-        import pandas as pd
-
         from trainwell.data.at_least_one import refuse_at_least_one
 
         refuse_at_least_one(self.task, at_least_one, application=self.application)
         lines = None
         if isinstance(inputs, PurePath):
             lines, sentences = _file_sentences(Path(inputs))
-            tagged = self.tag(sentences)
+            tagged = self.tag_named(sentences, [f"line {number}" for number in lines])
         else:
             tagged = self.tag(inputs, text_col=text_col)
             if hasattr(inputs, "index") and hasattr(inputs, "iloc"):
                 _warn_of_empty_rows(inputs.index, tagged)
+        if hasattr(inputs, "index") and hasattr(inputs, "iloc"):  # a Series or DataFrame: its rows' labels
+            return self.table(tagged, index=inputs.index)
+        return self.table(tagged, lines=lines)
+
+    def table(
+        self, tagged: Sequence[TaggedSentence], *, index: Any = None, lines: Sequence[int] | None = None
+    ) -> pd.DataFrame:
+        """:meth:`predict`'s table of tagged sentences: their words and tags joined by spaces, entities as
+        ``text/TYPE`` joined by ``"; "`` (for entity tags); with ``index`` as its index, or ``lines`` first."""
+        import pandas as pd
+
         table: dict[str, list[Any]] = {
             "words": [" ".join(t.words) for t in tagged],
             "tags": [" ".join(t.tags) for t in tagged],
         }
         if self.marks_entities:
-            table["entities"] = ["; ".join(f"{e.text}/{e.type}" for e in t.entities) for t in tagged]
-        if hasattr(inputs, "index") and hasattr(inputs, "iloc"):  # a Series or DataFrame: its rows' labels
-            return pd.DataFrame(table, index=inputs.index)
+            table["entities"] = ["; ".join(f"{e.text}/{e.type}" for e in t.entities or []) for t in tagged]
+        if index is not None:
+            return pd.DataFrame(table, index=index)
         if lines is not None:
-            return pd.DataFrame({"line": lines, **table})
+            return pd.DataFrame({"line": list(lines), **table})
         return pd.DataFrame(table)
+
+
+def without_markup(text: str) -> str:
+    """``text`` with HTML line breaks and simple formatting tags (``<br />``, ``<i>``, ``</p>``: the patterns the
+    classifier's word tokenizer cleans, ``fix_html``) blanked out by as many spaces, so that they split no word
+    into ``<`` ``br`` ``/`` ``>`` and every offset still points into ``text``."""
+    if "<" not in text:
+        return text
+    from trainwell.text._word_rules import _HTML_BREAK, _HTML_TAG
+
+    def blank(match: re.Match[str]) -> str:
+        return " " * len(match.group())
+
+    return _HTML_TAG.sub(blank, _HTML_BREAK.sub(blank, text))
+
+
+def long_text_note(n_words: int) -> str:
+    """What a raw text of ``n_words`` words (more than :data:`LONG_SENTENCE_WORDS`) is told: it was one sentence."""
+    return (
+        f"{n_words:,} words read as one sentence: the tagger reads each text as one sentence; split the text into "
+        "sentences (one a line, or one a text)"
+    )
+
+
+def warn_of_long_texts(word_counts: Sequence[int], names: Sequence[str]) -> None:
+    """One warning when raw texts hold more than :data:`LONG_SENTENCE_WORDS` words: the longest, named (``line
+    3``), and how many more; each was tagged as one sentence (a pasted document: one slow, long sequence)."""
+    long = [
+        (count, name) for count, name in zip(word_counts, names, strict=True) if count > LONG_SENTENCE_WORDS
+    ]
+    if not long:
+        return
+    from trainwell.core.warn import warn
+
+    count, name = max(long, key=lambda pair: pair[0])
+    others = f" (and {len(long) - 1} more over {LONG_SENTENCE_WORDS})" if len(long) > 1 else ""
+    noun = name.split()[0]
+    fix = "split sentences onto lines of their own" if noun == "line" else f"pass one sentence a {noun}"
+    warn(
+        f"{name} has {count:,} words{others}: the tagger reads each {noun} as one sentence, slowly when it is "
+        f"long; {fix}",
+        UserWarning,
+    )
 
 
 def _warn_of_empty_rows(index: pd.Index, tagged: list[TaggedSentence]) -> None:
