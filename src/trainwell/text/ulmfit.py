@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.models.layers import target_scale
 from trainwell.models.registry import register_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder
@@ -32,6 +32,7 @@ from trainwell.text.tokenize import WordTokenizer
 if TYPE_CHECKING:
     from trainwell.learner.events import Callback
     from trainwell.learner.learner import Learner
+    from trainwell.text.lm_recipe import WhitespaceTokenizer
 
 #: Each lower layer group's learning rate is the next one's divided by this (the ULMFiT paper's factor).
 LR_DECAY = 2.6
@@ -177,34 +178,107 @@ def lm_tokenizer(model_dir: str | Path) -> WordTokenizer | SubwordTokenizer:
     A subword model's classifier must read texts with it (its ids are the model's pieces); a word model's
     classifier also needs its vocabulary (``vocab=lm_vocab(lm_dir)``). :func:`lm_text_settings` gives both.
 
-    Raises:
-        ConfigError: The model splits text on whitespace, which ``text_data`` does not: use ``vocab=`` alone.
+    A whitespace model (PTB's tokens) gets the word rules closest to it (:func:`whitespace_reader`): no
+    ``xxbos``, ``xxmaj`` or ``xxup`` it never saw, its case, its ``xxeos`` at each text's end.
     """
     from trainwell.core.artifact import read_metadata
-    from trainwell.text.lm_recipe import LMRecipe
+    from trainwell.text.lm_recipe import LMRecipe, WhitespaceTokenizer
 
     metadata = read_metadata(Path(model_dir))
     if (metadata.get("task") or {}).get("kind") != "language_model":
         raise ConfigError(f"'{model_dir}' holds no language model; pass a language-model directory")
     tokenizer = LMRecipe.from_dict(metadata.get("recipe") or {}).tokenizer
+    if isinstance(tokenizer, WhitespaceTokenizer):
+        return whitespace_reader(tokenizer)
     if not isinstance(tokenizer, WordTokenizer | SubwordTokenizer):
         raise ConfigError(
-            f"the language model in '{model_dir}' splits text on whitespace, which text_data does not do; build "
-            "the data with vocab=lm_vocab(lm_dir) and the word tokenizer"
+            f"the language model in '{model_dir}' reads {type(tokenizer).__name__} tokens, which a text "
+            "classifier's data cannot read; start the classifier from a word, whitespace or subword language model"
         )
     return tokenizer
 
 
+def whitespace_reader(tokenizer: WhitespaceTokenizer) -> WordTokenizer:
+    """The word tokenizer that reads a classifier's texts as closely as ``text_data`` can to a language model
+    trained on whitespace tokens (PTB): its case (kept, or lower-cased), none of the markers the model never saw
+    (``xxbos``, ``xxmaj``, ``xxup``, ``xxrep``, ``xxwrep``), its ``xxeos`` at each text's end, and the corpus's
+    ``<unk>`` read as its unknown-word token. Punctuation is split off by the word rules (PTB's own convention:
+    ``did n't``, ``cat .``), where raw text split on spaces would glue it to the words.
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> whitespace_reader(WhitespaceTokenizer())("the company's SHARES fell <unk> .")
+        ['the', 'company', "'s", 'SHARES', 'fell', 'xxunk', '.', 'xxeos']
+    """
+    return WordTokenizer(
+        case="lower" if tokenizer.lower else "keep",
+        min_char_repeat=None,
+        min_word_repeat=None,
+        fix_html=True,
+        keep_newlines=False,
+        add_bos=False,
+        add_eos=tokenizer.add_eos,
+    )
+
+
 def lm_text_settings(model_dir: str | Path) -> dict[str, Any]:
     """The :func:`~trainwell.text.text_data` settings that read texts as the language model in ``model_dir``
-    did: ``{"vocab": ...}`` for a word model (and a whitespace one), ``{"tokenizer": ...}`` for a subword
-    model."""
+    did: ``{"vocab": ...}`` for a word model (the word rules' defaults), ``{"vocab": ..., "tokenizer": ...}`` for
+    a whitespace one (PTB's tokens: :func:`whitespace_reader`, with no ``xxbos``/``xxmaj`` it never saw; the
+    default word rules would feed them to its encoder), ``{"tokenizer": ...}`` for a subword model.
+
+    Example:
+        ``text_data(reviews, "label", text_col="text", batch_format="padded", **lm_text_settings(lm_dir))``
+    """
     from trainwell.core.artifact import read_metadata
 
     recipe = read_metadata(Path(model_dir)).get("recipe") or {}
     if recipe.get("tokenizer_name") == "subword":
         return {"tokenizer": lm_tokenizer(model_dir)}
-    return {"vocab": lm_vocab(model_dir)}
+    if recipe.get("tokenizer_name") == "whitespace":
+        return {"vocab": lm_vocab(model_dir), "tokenizer": lm_tokenizer(model_dir)}
+    return {"vocab": lm_vocab(model_dir)}  # the word rules' defaults read as the model did
+
+
+def _reads_as_lm_warning(recipe: Any, lm: Mapping[str, Any], model_dir: str | Path) -> str:
+    """One line when a word classifier's tokenizer is not the one :func:`lm_tokenizer` gives for the language
+    model in ``model_dir`` (its encoder then reads markers or cases it never saw), else ''."""
+    from trainwell.text.lm_recipe import LMRecipe, WhitespaceTokenizer
+
+    if recipe.tokenizer.get("kind") != "word" or lm.get("tokenizer_name") not in ("word", "whitespace"):
+        return ""
+    try:
+        lm_reader = LMRecipe.from_dict(dict(lm)).tokenizer
+    except (ArtifactError, ConfigError):  # an unreadable recipe is refused elsewhere: nothing to compare
+        return ""
+    if isinstance(lm_reader, WhitespaceTokenizer):
+        expected = whitespace_reader(lm_reader)
+    elif isinstance(lm_reader, WordTokenizer):
+        expected = lm_reader
+    else:
+        return ""
+    given = WordTokenizer.from_dict(recipe.tokenizer.get("config") or {})
+    # Only what puts tokens before the encoder it never saw: markers (xxbos, xxmaj, xxrep...), another case.
+    # A missing end marker, or markup cleaned, feeds it nothing new.
+    unseen = {
+        "case": given.case != expected.case,
+        "add_bos": given.add_bos and not expected.add_bos,
+        "min_char_repeat": given.min_char_repeat is not None and expected.min_char_repeat is None,
+        "min_word_repeat": given.min_word_repeat is not None and expected.min_word_repeat is None,
+        "keep_newlines": given.keep_newlines and not expected.keep_newlines,
+    }
+    differing = [
+        f"{name}={getattr(given, name)!r} (the model's {getattr(expected, name)!r})"
+        for name, differs in unseen.items()
+        if differs
+    ]
+    if not differing:
+        return ""
+    return (
+        f"the classifier's word tokenizer differs from the one the language model in '{model_dir}' read its "
+        f"{lm.get('tokenizer_name')} tokens with ({', '.join(differing)}), so its encoder reads tokens it never "
+        "saw; build the data with text_data(..., **lm_text_settings(lm_dir))"
+    )
 
 
 def check_reads_as_lm(recipe: Any, model_dir: str | Path) -> None:
@@ -233,6 +307,11 @@ def check_reads_as_lm(recipe: Any, model_dir: str | Path) -> None:
             f"the data's vocabulary differs from the language model's in '{model_dir}', so its encoder would "
             "read the wrong words; build the data with text_data(..., vocab=lm_vocab(lm_dir))"
         )
+    said = _reads_as_lm_warning(recipe, lm, model_dir)
+    if said:
+        from trainwell.core.warn import warn
+
+        warn(said)
 
 
 def load_encoder(model: AWDLSTMClassifier, source: str | Path | Mapping[str, torch.Tensor]) -> None:
