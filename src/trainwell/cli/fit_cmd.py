@@ -263,6 +263,15 @@ def fit(
             "ulmfit) and --task language_model: a language-model directory."
         ),
     ] = None,
+    lm_size: Annotated[
+        str | None,
+        typer.Option(
+            "--lm-size",
+            help="--task language_model: the AWD-LSTM's size: small (64 / 128 / 2 layers: embedding / inner "
+            "width / layers, for a CPU), medium (256 / 512 / 2) or large (400 / 1150 / 3, the paper's). Default: "
+            "medium on a CPU, large on a GPU; with --pretrained, that model's.",
+        ),
+    ] = None,
     tag_col: Annotated[
         str | None,
         typer.Option(
@@ -462,7 +471,11 @@ def fit(
             need_data(test, "image files" if test.is_dir() else "table")
         if task == "language_model":
             refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
+        if lm_size is not None and task not in (None, "language_model"):
+            raise ConfigError("--lm-size is for language models (--task language_model): drop it")
         if is_tagging_source(data, task, text, target):
+            if lm_size is not None:
+                raise ConfigError("--lm-size is for language models (--task language_model): drop it")
             refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
             settings: dict[str, Any] = {
                 "out": out,
@@ -566,9 +579,12 @@ def fit(
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, budget,
                 batch_size, {**keeping.pipeline_kwargs, **chosen_tokenizer, **headerless,
-                             **({"valid": valid_text} if valid_text is not None else {})},
+                             **({"valid": valid_text} if valid_text is not None else {}),
+                             **_lm_size_setting(lm_size, pretrained)},
             )  # fmt: skip
             return
+        if lm_size is not None:
+            raise ConfigError("--lm-size is for language models (--task language_model): drop it")
         if image_source:
             if path_col is None:  # a CSV of paths (--path-col) is a table: it takes --encoding
                 refuse_encoding(encoding, "image folders", text=False)
@@ -802,6 +818,24 @@ def _fit_ratings(
     )
 
 
+def _lm_size_setting(lm_size: str | None, pretrained: Path | None) -> dict[str, Any]:
+    """``{"learner_kwargs": sizes}`` for ``--lm-size`` (:data:`~trainwell.text.lm_pipeline.LM_SIZES`), ``{}``
+    without it; refused in one line for a name it does not know, or with ``--pretrained`` (whose size is kept)."""
+    if lm_size is None:
+        return {}
+    from trainwell.core.errors import ConfigError
+    from trainwell.text.lm_pipeline import LM_SIZES
+
+    if lm_size not in LM_SIZES:
+        raise ConfigError(f"--lm-size {lm_size!r} is not a language-model size: use {' or '.join(LM_SIZES)}")
+    if pretrained is not None:
+        raise ConfigError(
+            "--lm-size with --pretrained: the pretrained model's size is kept (its weights are that size); drop "
+            "--lm-size"
+        )
+    return {"learner_kwargs": dict(LM_SIZES[lm_size])}
+
+
 def _fit_language_model(
     data: Path,
     text: str | None,
@@ -826,7 +860,7 @@ def _fit_language_model(
 
     splits = corpus_splits(data) or {}
     if splits:
-        kept = f"; {splits['test'].name} is kept out, for judging" if "test" in splits else ""
+        kept = f"; {splits['test'].name} is kept out, scored at the end" if "test" in splits else ""
         held = (
             f"validates on {splits['valid'].name}"
             if "valid" in splits
@@ -876,6 +910,18 @@ def _fit_language_model(
         out_console.print(cache_line(cache, learn.data.valid, perplexity), soft_wrap=True)
     elif cache is not None:
         out_console.print("cache pointer: no gain on the validation text, so none is kept", soft_wrap=True)
+    if "test" in splits:  # as a tagger's and a classifier's fit score their test split, outside --time
+        from trainwell.text.corpus import read_corpus
+        from trainwell.text.lm_evaluation import score_test_texts
+
+        test_texts = read_corpus(
+            splits["test"],
+            encoding=encoding,
+            encoding_errors=encoding_errors,  # type: ignore[arg-type]
+            whole_files=learn.recipe.documents,
+        )
+        scored = score_test_texts(learn, test_texts)
+        out_console.print(scored.line(f" of {splits['test'].name}"), soft_wrap=True, markup=False)
     quoted, test = shlex.quote(str(out)), shlex.quote(str(splits.get("test", "TEST.txt")))
     out_console.print(
         f'sample it with: trainwell generate {quoted} "your prompt"', soft_wrap=True, markup=False

@@ -30,14 +30,72 @@ from trainwell.text.lm_eval import (
     PerplexityRatio,
     TokenScores,
     compare,
+    encode_held_out,
     score_model,
+    score_ngram,
 )
 
 if TYPE_CHECKING:
     from trainwell.callbacks.budget import TimeBudget
     from trainwell.data.task import Task
 
-__all__ = ["JudgingTime", "LMEvaluation", "evaluate_language_model"]
+__all__ = ["JudgingTime", "LMEvaluation", "TestPerplexity", "evaluate_language_model", "score_test_texts"]
+
+
+@dataclass(frozen=True)
+class TestPerplexity:
+    """A fitted language model's perplexity on a test split (``trainwell fit`` on PTB's folder), beside a
+    Kneser-Ney trigram counted on the same training tokens.
+
+    Attributes:
+        perplexity, low, high: The model's, and its 95% bootstrap interval over the test texts (NaN bounds for a
+            single text too short to cut into passages).
+        tokens: Predicted test tokens.
+        trigram: The Kneser-Ney trigram's perplexity on them (NaN when the training tokens are not at hand).
+        cached: With the model's tuned cache pointer (``recipe.cache``), else ``None``.
+    """
+
+    perplexity: float
+    low: float
+    high: float
+    tokens: int
+    trigram: float
+    cached: float | None = None
+
+    def line(self, where: str = "") -> str:
+        """``test perplexity 141.2 [138.0, 144.5] on 82,430 tokens of ptb.test.txt (Kneser-Ney trigram
+        162.3)``."""
+        interval = "" if math.isnan(self.low) else f" [{self.low:.1f}, {self.high:.1f}]"
+        said = f"test perplexity {self.perplexity:.1f}{interval} on {self.tokens:,} tokens{where}"
+        extra = [] if math.isnan(self.trigram) else [f"Kneser-Ney trigram {self.trigram:.1f}"]
+        if self.cached is not None:
+            extra.append(f"with the cache pointer {self.cached:.1f}")
+        return said + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def score_test_texts(learn: Any, texts: Sequence[str]) -> TestPerplexity:
+    """``learn``'s language model (a fitted :class:`~trainwell.text.lm_learner.LanguageModelLearner`) judged on
+    the test ``texts``, read as one stream as ``trainwell report`` reads them, with its tuned cache pointer, and
+    a Kneser-Ney trigram counted on its training tokens scored on the same tokens.
+
+    Raises:
+        DataError: The texts hold fewer than 2 tokens.
+    """
+    from trainwell.text.lm_stream import LMStreamLoader
+    from trainwell.text.ngram import KneserNey
+
+    recipe = learn.recipe
+    held_out = encode_held_out(recipe, list(texts))
+    scores = score_model(learn.model, held_out, cache=recipe.cache)
+    perplexity, low, high = scores[0].perplexity_interval()
+    trigram = math.nan
+    train = getattr(learn.data, "train", None)
+    if isinstance(train, LMStreamLoader):
+        counted = KneserNey.fit(train.ids.cpu().numpy(), len(recipe.vocab), 3)
+        trigram = score_ngram(counted, held_out, "Kneser-Ney trigram").perplexity
+    cached = scores[1].perplexity if len(scores) > 1 else None
+    return TestPerplexity(perplexity, low, high, held_out.n_tokens, trigram, cached)
+
 
 #: Share of the texts held out as test text when none is given (the last ones, in the corpus's order).
 TEST_PCT = 0.1

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from trainwell.text.cache import CacheReport
     from trainwell.text.lm_learner import LanguageModelLearner
 
-__all__ = ["LMRun", "fit_language_model"]
+__all__ = ["LM_SIZES", "LMRun", "fit_language_model"]
+
+#: ``trainwell fit --task language_model --lm-size``: the AWD-LSTM's embedding, inner width and layers
+#: (``language_model_learner``'s ``emb_size``, ``hidden_size``, ``n_layers``). Without it the learner's default:
+#: medium on a CPU, large (the paper's) on a GPU. The sizes are written in the model directory's architecture,
+#: from which ``predict``, ``generate`` and ``report`` rebuild the model.
+LM_SIZES: dict[str, dict[str, int]] = {
+    "small": {"emb_size": 64, "hidden_size": 128, "n_layers": 2},
+    "medium": {"emb_size": 256, "hidden_size": 512, "n_layers": 2},
+    "large": {"emb_size": 400, "hidden_size": 1150, "n_layers": 3},
+}
 
 #: Optimizer steps the default schedule aims for, and the bounds on epochs it may choose.
 TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 3000, 2, 50
