@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+from typing import Any
 
-import pandas as pd
+import pytest
 
 from trainwell.core.artifact import save_artifact
 from trainwell.data.task import infer_task
@@ -23,7 +23,15 @@ TRAINING_MODULES = (
 )
 
 
-def test_load_and_predict_import_no_training_code(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What one fresh interpreter (no test's imports, no fork server's preloads) saw, the checks of both tests
+    below in turn: each costs the start of a Python that imports torch, seconds on a busy machine, paid once.
+
+    First ``import trainwell`` alone and ``trainwell.export``'s names (nothing of pandas or the ONNX code
+    loaded yet), then a load and predict of a model directory (which trainwell modules that loaded), then the
+    ONNX modules, imported last so that they never count as what predicting loaded."""
+    tmp_path = tmp_path_factory.mktemp("slim")
     frame = adult_sample().head(300)
     recipe = TabularRecipe.fit(frame, target=ADULT_TARGET)
     task = infer_task(frame[ADULT_TARGET])
@@ -38,39 +46,37 @@ def test_load_and_predict_import_no_training_code(tmp_path: Path) -> None:
     save_artifact(tmp_path / "model", model.state_dict(), metadata)
     frame.head(5).to_csv(tmp_path / "rows.csv", index=False)
     script = (
-        "import json, sys, pandas, trainwell\n"
-        f"table = trainwell.load({str(tmp_path / 'model')!r}).predict(pandas.read_csv({str(tmp_path / 'rows.csv')!r}))\n"
-        "print(json.dumps({'rows': len(table), 'modules': sorted(m for m in sys.modules if m.startswith('trainwell'))}))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["rows"] == 5
-    loaded = [m for m in report["modules"] if m.startswith(TRAINING_MODULES)]
-    assert loaded == [], f"serving imported training code: {loaded}"
-    assert isinstance(pd.read_csv(tmp_path / "rows.csv"), pd.DataFrame)
-
-
-def test_the_readmes_onnx_call_works_after_import_trainwell_alone() -> None:
-    """The README, `trainwell info` and the generic export's own error name
-    ``trainwell.export.export_onnx(dir, inputs=...)``: after ``import trainwell`` it raised AttributeError twice
-    (no attribute 'export', then none 'export_onnx'). It must resolve without making ``trainwell.export``
-    heavy: the ONNX code (and pandas) load on first use."""
-    script = (
         "import json, sys, trainwell\n"
         "export = trainwell.export\n"
         "before = sorted(m for m in sys.modules if m.startswith(('pandas', 'trainwell.export.onnx')))\n"
+        "import pandas\n"
+        f"table = trainwell.load({str(tmp_path / 'model')!r}).predict(pandas.read_csv({str(tmp_path / 'rows.csv')!r}))\n"
+        "modules = sorted(m for m in sys.modules if m.startswith('trainwell'))\n"
         "from trainwell.export import onnx, onnx_predictor\n"
         "same = [export.export_onnx is onnx.export_onnx, export.OnnxPredictor is onnx_predictor.OnnxPredictor,\n"
         "        export.OnnxReport is onnx.OnnxReport]\n"
-        "print(json.dumps({'before': before, 'same': same, 'all': export.__all__}))\n"
+        "print(json.dumps({'rows': len(table), 'modules': modules, 'before': before, 'same': same,\n"
+        "                  'all': export.__all__}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["before"] == []
-    assert report["same"] == [True, True, True]
-    assert {"export_onnx", "OnnxPredictor", "OnnxReport"} <= set(report["all"])
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_load_and_predict_import_no_training_code(fresh: dict[str, Any]) -> None:
+    assert fresh["rows"] == 5
+    loaded = [m for m in fresh["modules"] if m.startswith(TRAINING_MODULES)]
+    assert loaded == [], f"serving imported training code: {loaded}"
+
+
+def test_the_readmes_onnx_call_works_after_import_trainwell_alone(fresh: dict[str, Any]) -> None:
+    """The README, `trainwell info` and the generic export's own error name
+    ``trainwell.export.export_onnx(dir, inputs=...)``: after ``import trainwell`` it raised AttributeError twice
+    (no attribute 'export', then none 'export_onnx'). It must resolve without making ``trainwell.export``
+    heavy: the ONNX code (and pandas) load on first use."""
+    assert fresh["before"] == []
+    assert fresh["same"] == [True, True, True]
+    assert {"export_onnx", "OnnxPredictor", "OnnxReport"} <= set(fresh["all"])
