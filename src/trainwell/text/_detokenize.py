@@ -16,6 +16,12 @@ __all__ = ["detokenize"]
 # Which tokens glue to their left or right neighbour
 _NO_SPACE_BEFORE = frozenset(".,!?;:%)]}…") | {"n't", "'s", "'m", "'d", "'ll", "'re", "'ve", "..", "..."}
 _NO_SPACE_AFTER = frozenset("([{$#")
+#: The words a split-off ``n't`` joins (the tokenizer writes "can't" as ``ca n't``, "won't" as ``wo n't``): after
+#: any other word a sampled ``n't`` keeps its space, so a model's slip reads as one ("jack n't", not "jackn't").
+_TAKES_NOT = frozenset({
+    "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "could", "would", "should",
+    "ca", "wo", "ai", "need", "must", "might", "dare", "sha", "ought",
+})  # fmt: skip
 _DROPPED_ON_DETOKENIZE = frozenset({BOS, EOS, PAD})
 _MAX_DETOKENIZED_REPEAT = 1000
 
@@ -24,8 +30,8 @@ def detokenize(tokens: Sequence[str]) -> str:
     """Readable text from word tokens, undoing the special tokens approximately (for generated text).
 
     ``xxmaj``/``xxup`` restore case, ``xxrep``/``xxwrep`` expand repetitions, ``xxbos``/``xxeos``/``xxpad``
-    and the filler ``xxfake*`` tokens are dropped, and punctuation and clitics attach to their neighbour.
-    Exact inversion is impossible (``"don't"`` and ``"do n't"`` tokenize alike).
+    and the filler ``xxfake*`` tokens are dropped, and punctuation and clitics attach to their neighbour (``n't`` only to a word that takes it: ``did n't`` ->
+    ``didn't``, ``jack n't`` stays apart). Exact inversion is impossible (``"don't"`` and ``"do n't"`` tokenize alike).
 
     Example:
         >>> detokenize(["xxbos", "xxmaj", "i", "did", "n't", "like", "it", "xxrep", "4", "!"])
@@ -35,8 +41,10 @@ def detokenize(tokens: Sequence[str]) -> str:
     pieces: list[str] = []
     glue_next = True  # nothing goes before the first word
     open_quote = False
+    previous = ""  # the word before, on this line
     for word in words:
         if word == "\n":
+            previous = ""
             if pieces and pieces[-1] == " ":
                 pieces.pop()
             pieces.append("\n")
@@ -45,9 +53,12 @@ def detokenize(tokens: Sequence[str]) -> str:
         # A run of one symbol ("!!!!" from xxrep) attaches like the symbol itself.
         glue = (
             glue_next
-            or word.lower() in _NO_SPACE_BEFORE
+            or (
+                word.lower() in _NO_SPACE_BEFORE and (word.lower() != "n't" or previous.lower() in _TAKES_NOT)
+            )
             or (word[:1] in _NO_SPACE_BEFORE and word == word[:1] * len(word))
         )
+        previous = word
         glue_next = word in _NO_SPACE_AFTER
         if word == '"':  # straight quotes alternate between opening and closing
             glue = glue or open_quote
