@@ -13,6 +13,8 @@ from text_samples import stories
 from trainwell.text.lm_learner import fit_language_model
 from trainwell.text.lm_predictor import load_lm, unknown_prompt_words, unknown_words_warning
 
+BASELINE = "is not below the"
+
 
 @pytest.fixture(scope="module")
 def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -59,7 +61,8 @@ def test_the_command_line_warns_in_one_line_on_stderr(lm_dir: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("xyzzy name3 quantum")
-    warned = [line for line in result.stderr.splitlines() if line.strip()]
+    # the tiny model's caution that it did not beat the trigram (tests/cli/test_generate_baseline_caution.py)
+    warned = [line for line in result.stderr.splitlines() if line.strip() and BASELINE not in line]
     assert warned == [
         "warning: the prompt's words 'xyzzy', 'quantum' (2 of its 3) are not in the model's vocabulary: it reads "
         "them as the unknown-word token xxunk, so the continuation cannot follow them"
@@ -67,7 +70,8 @@ def test_the_command_line_warns_in_one_line_on_stderr(lm_dir: Path) -> None:
     known = CliRunner().invoke(
         app, ["generate", str(lm_dir), "name3 saw the", "--n-words", "3", "--seed", "0"]
     )
-    assert known.exit_code == 0 and known.stderr == ""
+    assert known.exit_code == 0
+    assert [line for line in known.stderr.splitlines() if line.strip() and BASELINE not in line] == []
 
 
 def test_predict_says_when_texts_score_worse_than_a_uniform_guess(lm_dir: Path, tmp_path: Path) -> None:

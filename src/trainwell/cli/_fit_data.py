@@ -581,7 +581,7 @@ def recommender_words(user: str | None, item: str | None, implicit: bool) -> str
 
 
 #: What ``fit --tokenizer`` takes, for a text classifier and for a language model.
-TEXT_TOKENIZERS, LM_TOKENIZERS = ("word", "subword"), ("word", "subword", "whitespace")
+TEXT_TOKENIZERS, LM_TOKENIZERS = ("word", "subword"), ("word", "subword", "whitespace", "char")
 
 
 def tokenizer_setting(

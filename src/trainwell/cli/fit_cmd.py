@@ -202,7 +202,8 @@ def fit(
             help="Texts and language models: word (rules with special tokens for case, repeats and unknown "
             "words; the default), subword (BPE pieces learnt on the training text) or, for a language model, "
             "whitespace (the text's own tokens, as in PTB; the default for a corpus with its own <unk>, all of "
-            "its words kept)."
+            "its words kept) or char (every character a token, line breaks included: a character-level model, "
+            "perplexity per character)."
         ),
     ] = None,
     model: Annotated[

@@ -21,7 +21,14 @@ def generate(
     ],
     prompt: Annotated[str, typer.Argument(help="Text to continue.")],
     n_words: Annotated[
-        int, typer.Option("--n-words", help="Tokens to generate after the prompt.", min=1)
+        int,
+        typer.Option(
+            "--n-tokens",
+            "--n-words",
+            help="Tokens to generate after the prompt: words for a word model, characters for a character "
+            "model (--tokenizer char), pieces for a subword one. --n-words is the same option.",
+            min=1,
+        ),
     ] = 50,
     temperature: Annotated[
         float,
@@ -83,9 +90,14 @@ def below_baseline(metadata: dict[str, Any]) -> str | None:
     """The caution a language model that fit scored not below its n-gram baseline deserves before it writes: its
     validation perplexity against the Kneser-Ney trigram's on the same text, as trainwell.json keeps them (the
     row of the weights kept: ``training.final``); ``None`` when it beat the trigram or none was recorded. fit
-    warned once; generate had then written such a model's text without a word, as if it were worth reading."""
+    warned once; generate had then written such a model's text without a word, as if it were worth reading.
+
+    The way out it names follows how the model was trained (:func:`train_longer`): a longer time budget for one
+    trained under one, more epochs otherwise."""
     training = metadata.get("training") if isinstance(metadata, dict) else None
-    row = training.get("final") if isinstance(training, dict) else None
+    if not isinstance(training, dict):
+        return None
+    row = training.get("final")
     if not isinstance(row, dict):
         return None
     perplexity, baseline = row.get("perplexity"), row.get("perplexity_baseline")
@@ -93,9 +105,41 @@ def below_baseline(metadata: dict[str, Any]) -> str | None:
         return None
     if not float(perplexity) >= float(baseline):  # below it, or NaN: nothing to say
         return None
+    recipe = metadata.get("recipe")
+    unit = "character" if isinstance(recipe, dict) and recipe.get("tokenizer_name") == "char" else "word"
     return (
         f"this model's validation perplexity {perplexity:.1f} is not below the {baseline:.1f} of a Kneser-Ney "
-        "trigram on the same validation text, as fit measured them: it has learned no more than word counts, so "
-        "what it writes is closer to words drawn by frequency than to text like its training text; train longer "
-        "(trainwell fit --epochs) or on more text"
+        f"trigram on the same validation text, as fit measured them: it has learned no more than {unit} counts, so "
+        f"what it writes is closer to {unit}s drawn by frequency than to text like its training text; "
+        f"{train_longer(training)} or on more text"
     )
+
+
+def train_longer(training: dict[str, Any]) -> str:
+    """How to train the model of ``training`` (trainwell.json's) longer: a model trained under a time budget
+    (``fit --time``, Python's ``time_budget=``: ``training.time_budget`` keeps its seconds) gets a longer one, as
+    fit's own warning says, another more epochs than those it trained. trainwell.json does not record whether
+    the CLI or Python trained it, so both spellings are given.
+
+    Example:
+        >>> train_longer({"time_budget": {"seconds": 120.0}, "epochs": 1})
+        'train with a longer time budget than its 2m (trainwell fit --time; Python: time_budget=)'
+        >>> train_longer({"epochs": 2})
+        'train for more than its 2 epochs (trainwell fit --epochs; Python: epochs=)'
+    """
+    budget = training.get("time_budget")
+    seconds = budget.get("seconds") if isinstance(budget, dict) else None
+    if isinstance(seconds, int | float) and seconds > 0:
+        from trainwell.callbacks.budget import format_duration
+
+        return (
+            f"train with a longer time budget than its {format_duration(float(seconds))} (trainwell fit --time; "
+            "Python: time_budget=)"
+        )
+    epochs = training.get("epochs")
+    if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs > 0:
+        return (
+            f"train for more than its {epochs} epoch{'' if epochs == 1 else 's'} (trainwell fit --epochs; "
+            "Python: epochs=)"
+        )
+    return "train for more epochs (trainwell fit --epochs; Python: epochs=)"

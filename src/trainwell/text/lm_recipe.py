@@ -1,5 +1,5 @@
 """The fitted text preprocessing of a language model, as plain data: the tokenizer (ULMFiT's word rules, BPE
-subwords, or whitespace for corpora tokenized already) and the vocabulary, and the cache pointer's settings
+subwords, whitespace for corpora tokenized already, or characters) and the vocabulary, and the cache pointer's settings
 chosen at the end of training. A predictor or a server reads text through this and the model alone."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CacheSettings",
+    "CharTokenizer",
     "LMRecipe",
     "TokenizerName",
     "WhitespaceTokenizer",
@@ -25,8 +26,11 @@ __all__ = [
     "fit_lm_recipe",
 ]
 
-TokenizerName = Literal["word", "subword", "whitespace"]
-TOKENIZERS = ("word", "subword", "whitespace")
+TokenizerName = Literal["word", "subword", "whitespace", "char"]
+TOKENIZERS = ("word", "subword", "whitespace", "char")
+#: What stands in generated text for a character the model does not know (it is never sampled; a prompt's own
+#: unknown characters are echoed as written).
+UNKNOWN_CHAR = "\ufffd"
 
 #: The word and whitespace vocabularies' ``min_freq`` on other corpora: a word seen once is left to ``xxunk``, so
 #: that the unknown token is trained on the rare words and means something for the words of new text.
@@ -84,11 +88,66 @@ class WhitespaceTokenizer:
         return cls(**data)
 
 
+@dataclass(frozen=True)
+class CharTokenizer:
+    """Every character a token, spaces and line breaks included: a character-level language model (Tiny
+    Shakespeare's classic), whose perplexity is per character and whose generated text keeps its lines.
+
+    Attributes:
+        add_eos: End every text with ``xxeos`` (every line of a line-per-text file), written back as a line
+            break.
+
+    Example:
+        >>> CharTokenizer()("to be,\\nor")
+        ['t', 'o', ' ', 'b', 'e', ',', '\\n', 'o', 'r', 'xxeos']
+        >>> CharTokenizer().detokenize(["h", "i", "xxeos", "y", "o"])
+        'hi\\nyo'
+    """
+
+    add_eos: bool = True
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = list(text)
+        if self.add_eos:
+            tokens.append(EOS)
+        return tokens
+
+    __call__ = tokenize
+
+    def tokenize_many(
+        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> list[list[str]]:
+        kept, _ = validate_texts(texts, drop_empty=drop_empty)
+        return [self.tokenize(text) for text in kept]
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        """The characters joined with nothing between; ``xxeos`` is a line break, an unknown character
+        :data:`UNKNOWN_CHAR`, and the other special tokens (never a character: each is longer) are dropped."""
+        return "".join(
+            "\n" if token == EOS else UNKNOWN_CHAR if token == UNK else token
+            for token in tokens
+            if len(token) == 1 or token in (EOS, UNK)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"add_eos": self.add_eos}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CharTokenizer:
+        unknown = sorted(set(data) - {"add_eos"})
+        if unknown:
+            raise ArtifactError(f"unknown char tokenizer settings {unknown}; the artifact is corrupted")
+        return cls(**data)
+
+
+Tokenizer = WordTokenizer | SubwordTokenizer | WhitespaceTokenizer | CharTokenizer
+
+
 class LMRecipe:
     """The fitted text preprocessing of a language model: tokenizer settings and vocabulary (plain JSON).
 
     Attributes:
-        tokenizer_name: ``"word"``, ``"subword"`` or ``"whitespace"``.
+        tokenizer_name: ``"word"``, ``"subword"``, ``"whitespace"`` or ``"char"`` (each character a token).
         tokenizer: The tokenizer object (rebuilt from its ``to_dict`` on load).
         vocab: Token ids; for subwords, the pieces by id.
         cache: The continuous cache pointer's settings chosen on the validation text at the end of training
@@ -104,7 +163,7 @@ class LMRecipe:
     def __init__(
         self,
         tokenizer_name: TokenizerName,
-        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer,
+        tokenizer: Tokenizer,
         vocab: Vocab,
         cache: CacheSettings | None = None,
         documents: bool = False,
@@ -184,13 +243,15 @@ class LMRecipe:
             raise ArtifactError(
                 f"language-model recipe is missing {error}; the artifact is corrupted"
             ) from None
-        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer
+        tokenizer: Tokenizer
         if name == "word":
             tokenizer = WordTokenizer.from_dict(config)
         elif name == "subword":
             tokenizer = SubwordTokenizer.from_dict(config)
         elif name == "whitespace":
             tokenizer = WhitespaceTokenizer.from_dict(config)
+        elif name == "char":
+            tokenizer = CharTokenizer.from_dict(config)
         else:
             raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
         cache = CacheSettings.from_dict(data["cache"]) if data.get("cache") is not None else None
@@ -262,13 +323,20 @@ def fit_lm_recipe(
     subword_vocab_size: int,
 ) -> LMRecipe:
     """The recipe of tokenizer ``name`` fitted on training ``texts``: BPE pieces learnt from them (subword), or
-    a vocabulary of their tokens seen ``min_freq`` times, at most ``max_vocab`` (word, whitespace).
+    a vocabulary of their tokens seen ``min_freq`` times, at most ``max_vocab`` (word, whitespace), or of their
+    characters (char: every character seen, ``min_freq`` 1 unless given).
 
     ``None`` chooses by the corpus (:func:`closed_vocabulary`): a corpus tokenized already over a closed
     vocabulary with its own ``<unk>`` (PTB, WikiText) is read with the whitespace tokenizer, every training type
     kept (``min_freq`` 1): PTB's 10,000 words (``<unk>`` as ``xxunk``, the end of each line as ``xxeos``) are
     then its vocabulary, as in the published results. Other text is read with the word tokenizer, words seen
     :data:`DEFAULT_MIN_FREQ` times kept."""
+    if name == "char":
+        chars = CharTokenizer()
+        tokens = chars.tokenize_many(texts)
+        return LMRecipe(
+            name, chars, Vocab.build(tokens, min_freq=1 if min_freq is None else min_freq, max_size=max_vocab)
+        )
     closed = (name is None or min_freq is None) and name != "subword" and closed_vocabulary(texts)
     if name is None:
         name = "whitespace" if closed else "word"

@@ -255,12 +255,15 @@ def lm_data(
         test: Optional test text, encoded with the training vocabulary.
         valid_pct: Share of texts held out when ``valid`` is not given (the stream's tail for one text).
         tokenizer: ``"word"`` (rules with ULMFiT's special tokens), ``"subword"`` (BPE learnt on the training
-            text) or ``"whitespace"`` (already tokenized corpora such as PTB: split on spaces, ``<unk>`` ->
-            ``xxunk``, ``xxeos`` after each line). ``None`` (the default): whitespace for a corpus tokenized
+            text), ``"whitespace"`` (already tokenized corpora such as PTB: split on spaces, ``<unk>`` ->
+            ``xxunk``, ``xxeos`` after each line) or ``"char"`` (a character-level model: every character a
+            token, spaces and line breaks included, the vocabulary the characters seen; its perplexity is per
+            character and generated text is joined with nothing between). ``None`` (the default): whitespace for a corpus tokenized
             already over a closed vocabulary with its own ``<unk>`` (PTB, WikiText:
             :func:`~trainwell.text.lm_recipe.closed_vocabulary`), else word.
-        min_freq, max_vocab: Vocabulary limits (word and whitespace tokenizers). ``min_freq=None`` (the
-            default): 1 for a closed-vocabulary corpus (every type it kept: PTB's 10,000 words), else 2.
+        min_freq, max_vocab: Vocabulary limits (word, whitespace and char tokenizers). ``min_freq=None`` (the
+            default): 1 for a closed-vocabulary corpus (every type it kept: PTB's 10,000 words) and for
+            characters (every one seen), else 2.
         subword_vocab_size: Pieces learnt by the subword tokenizer.
         batch_size: Rows read side by side, in training and in validation (at most that many for short
             validation and test text). Each row starts from a zeroed hidden state, so a perplexity read in rows
