@@ -320,9 +320,10 @@ def test_empty_text_names_the_row_and_can_be_dropped(tmp_path: Path) -> None:
 
 
 def test_non_string_texts_and_one_class_target_are_errors() -> None:
-    numbers = pd.DataFrame({"text": [1, 2, 3, 4], "label": ["a", "b", "a", "b"]})
-    with pytest.raises(DataError, match=r"holds 1 \(int\d*\), not text, in the row at index 0"):
-        text_data(numbers, "label", text_col="text")
+    # Numbers are codes read as their text (test_text_data_numeric_codes.py); other values are refused.
+    others = pd.DataFrame({"text": ["a b", ["a", "b"], "c", "d"], "label": ["a", "b", "a", "b"]})
+    with pytest.raises(DataError, match=r"holds \['a', 'b'\] \(list\), not text, in the row at index 1"):
+        text_data(others, "label", text_col="text")
     one_class = sentiment_frame(20).assign(sentiment="pos")
     with pytest.raises(DataError, match=r"target 'sentiment' has a single class \('pos'\)"):
         text_data(one_class, "sentiment", text_col="review")

@@ -3,7 +3,7 @@ and labels before it tokenises anything: each refusal names the row or column an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,11 +83,7 @@ def checked_texts(
         strings = column.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
         other = np.flatnonzero(~empty & ~strings)
         if len(other):
-            value = column.iloc[int(other[0])]
-            raise DataError(
-                f"text column '{name}' in {what} holds {str(value)[:40]} ({type(value).__name__}), not text, in "
-                f"{row_name(int(other[0]))}; convert the column to text first"
-            )
+            frame = _numbers_as_text(frame, name, other, what, row_name)
         dropped |= empty
     if dropped.all():
         raise DataError(f"every row of {what} has an empty text column; there is nothing to read")
@@ -95,6 +91,44 @@ def checked_texts(
         frame = frame.loc[~dropped].reset_index(drop=True)
     for name in columns:
         validate_texts(frame[name].tolist(), name=f"text column '{name}' row")
+    return frame
+
+
+def _numbers_as_text(
+    frame: pd.DataFrame, name: str, rows: np.ndarray, what: str, row_name: Callable[[int], str]
+) -> pd.DataFrame:
+    """``frame`` whose text column ``name`` holds numbers in ``rows`` (codes, ids: a DataFrame's int column, a
+    number in a JSON or Parquet file) with those read as their text (``864`` -> ``"864"``; a float of a whole
+    number, as a column with gaps holds it, without ``.0``), said in one warning; any other value is refused,
+    naming its row (``row_name`` of its position)."""
+    import numbers
+
+    column = frame[name]
+    for position in rows.tolist():
+        item = column.iloc[position]
+        if not isinstance(item, numbers.Number) or isinstance(item, bool):
+            raise DataError(
+                f"text column '{name}' in {what} holds {str(item)[:40]} ({type(item).__name__}), not text, in "
+                f"{row_name(position)}; a text column holds strings (Python: frame['{name}'].astype(str))"
+            )
+    value, first = column.iloc[int(rows[0])], row_name(int(rows[0]))
+
+    def as_text(item: object) -> object:
+        if isinstance(item, str) or not isinstance(item, numbers.Number) or item != item:  # NaN: missing
+            return item
+        if isinstance(item, numbers.Integral):
+            return str(int(item))
+        number = float(item)  # type: ignore[arg-type]
+        return str(int(number)) if number.is_integer() else repr(number)
+
+    warn(
+        f"text column '{name}' in {what} holds numbers, not strings ({value} in {first}, {len(rows)} row"
+        f"{'' if len(rows) == 1 else 's'} in all): each is read as its text, e.g. '{as_text(value)}'; a number keeps "
+        "no leading zeros, so pass codes such as 00123 as strings",
+        UserWarning,
+    )
+    frame = frame.copy()
+    frame[name] = column.astype(object).map(as_text)
     return frame
 
 

@@ -176,7 +176,14 @@ def text_data(
             f"classes= picks class folders of a folder of texts; {what} is a table: keep the rows of those labels "
             "instead (frame[frame[target].isin([...])])"
         )
-    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
+    frame = read_text_table(
+        source,
+        what,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        names=names,
+        as_written=_named(text_col),
+    )
     if target is None and text_col == "text" and list(frame.columns) == ["text", "label"]:
         from trainwell.text._fasttext import is_fasttext_file
 
@@ -368,13 +375,22 @@ def _read_test(
         )
         return folder["text"].tolist(), folder["label"].rename(targets[0])
     what = "the test data"
-    frame = read_text_table(test, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
+    frame = read_text_table(
+        test, what, encoding=encoding, encoding_errors=encoding_errors, names=names, as_written=columns
+    )
     for name in columns:
         check_column(frame, name, "--text", what)
     check_test_targets(frame, targets, test if isinstance(test, str | Path) else None)
     frame = checked_texts(frame, columns, what, drop_empty, from_file=isinstance(test, str | Path))
     texts = joined(frame, columns, what).tolist()
     return texts, frame[targets[0]] if len(targets) == 1 else frame[targets]
+
+
+def _named(text_col: Any) -> list[str]:
+    """Every column name ``text_col`` may mean (``"a,b"``: that column, or ``a`` and ``b``), read as written."""
+    if isinstance(text_col, str):
+        return [text_col, *(part.strip() for part in text_col.split(","))]
+    return [name for name in text_col if isinstance(name, str)] if isinstance(text_col, Sequence) else []
 
 
 def _loader(

@@ -394,7 +394,8 @@ def _new_texts(learn: Learner, examples: Any, method: str) -> tuple[pd.DataFrame
     path, name = Path(examples), f"'{examples}'"
     if not path.is_dir():
         header = getattr(learn.data.train, "header_names", None)
-        return read_text_table(path, f"{method}: {name}", names=header), name
+        columns = list(getattr(learn.data.recipe, "input_columns", None) or ())
+        return read_text_table(path, f"{method}: {name}", names=header, as_written=columns), name
     frame, test = read_text_folder(path)
     if test is not None or "is_valid" in frame.columns:
         raise DataError(

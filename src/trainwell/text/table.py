@@ -22,6 +22,7 @@ def read_text_table(
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
     names: Sequence[str] | None = None,
+    as_written: Sequence[str] = (),
 ) -> pd.DataFrame:
     """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is; ``names`` names every
     column of a CSV or TSV file without a header row (GoEmotions' ``train.tsv``: text, labels, id). A file in
@@ -32,6 +33,9 @@ def read_text_table(
     well say "NA"). ``encoding`` is that of CSV, TSV and JSON-lines files (``"cp1252"`` for Excel on
     Windows); a file not in it fails with the line of its first bad byte, unless ``encoding_errors="replace"``
     reads such bytes as U+FFFD.
+
+    ``as_written`` names the text columns (``--text``, ``text_col=``): in a CSV or TSV file each is the text
+    written even where every cell looks like a number (product codes, ZIP codes: ``00123`` stays ``00123``).
     """
     import pandas as pd
 
@@ -79,6 +83,7 @@ def read_text_table(
             )
         sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
         skipped = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
+    delimited = False  # read by pandas' CSV reader: every cell is text until read as a number
     try:
         if excel:  # its first sheet, texts as written (openpyxl: trainwell[excel])
             from trainwell.data.io import read_workbook
@@ -97,6 +102,7 @@ def read_text_table(
             sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
             # QUOTE_NONE for TSV: corpora such as SST-2 hold bare quote characters inside the text.
             quoting = 3 if sep == "\t" else 0
+            delimited = True
             frame = pd.read_csv(
                 path,
                 sep=sep,
@@ -118,6 +124,45 @@ def read_text_table(
     if len(frame) == 0:
         raise DataError(f"data file '{path}' has no data rows")
     frame.columns = [str(column).strip() for column in frame.columns]
+    if as_written and delimited:
+        frame = _texts_as_written(frame, path, as_written, names, skipped, encoding, encoding_errors)
+    return frame
+
+
+def _texts_as_written(
+    frame: pd.DataFrame,
+    path: Path,
+    columns: Sequence[str],
+    names: Sequence[str] | None,
+    skipped: int,
+    encoding: str,
+    encoding_errors: str,
+) -> pd.DataFrame:
+    """``frame`` with each of ``columns`` that pandas read as numbers (codes such as ``864``, ``00123``) read
+    again from ``path`` as the text written: a cell of a delimited file is text, and a text column's cells are
+    what the model reads (read as an integer, ``00123`` would become ``123``)."""
+    import pandas as pd
+
+    header = list(frame.columns)
+    for column in dict.fromkeys(columns):
+        if column not in header or frame[column].dtype == object:  # texts already (or absent: said later)
+            continue
+        sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz", ".tab")) else ","
+        written = pd.read_csv(
+            path,
+            sep=sep,
+            quoting=3 if sep == "\t" else 0,
+            header=None if names is not None else "infer",
+            names=None if names is None else list(names),
+            skiprows=skipped,
+            usecols=[header.index(column)],
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+        )
+        frame[column] = written.iloc[:, 0].to_numpy(dtype=object)
     return frame
 
 
