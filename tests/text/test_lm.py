@@ -579,7 +579,7 @@ def test_fit_command_says_which_file_of_a_split_folder_does_what(tmp_path: Path)
             "--batch-size", "2", "--out", str(tmp_path / "my lm")]  # fmt: skip
     result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    said = f"{folder}: trains on ptb.train.txt.gz, validates on ptb.valid.txt; ptb.test.txt is kept out, for judging"
+    said = f"{folder}: trains on ptb.train.txt.gz, validates on ptb.valid.txt; ptb.test.txt is kept out, scored at the end"
     assert said in result.output
     # The hints are commands to paste: a directory with a space is quoted for the shell.
     assert f"trainwell report '{tmp_path / 'my lm'}' --data {folder / 'ptb.test.txt'}" in result.output
