@@ -150,8 +150,9 @@ def test_verdicts_add_the_paired_difference_on_shared_folds() -> None:
     elsewhere = CVResult(baseline.folds, fold_indices(np.arange(30) % 2, k=3, seed=1))
     (shared,) = verdicts(model, {"logistic": baseline})
     differences = np.array([0.02, 0.03, 0.01])
-    _, _, low, high = mean_ci(differences)
-    assert shared.outcome == "within"
+    # The folds share training rows: the interval's variance is corrected as the model's own (Nadeau-Bengio).
+    _, _, low, high = mean_ci(differences, test_share=model.test_share())
+    assert model.test_share() == pytest.approx(0.5) and shared.outcome == "within"
     assert shared.paired is not None and (shared.paired.low, shared.paired.high) == pytest.approx((low, high))
     assert shared.sentence().endswith(
         f": the paired difference over the same folds is +0.020 [{low:+.3f}, {high:+.3f}], an interval that "
@@ -230,7 +231,7 @@ def test_majority_class_whose_answer_changed_between_folds_has_the_t_interval_of
     note = row_interval_note(result)
     assert note is not None and note.startswith(
         "majority class gave one answer in 2 folds and another in 1 fold (whichever each fold's training rows "
-        "favoured), so its [low, high] is a 95% t interval over its 3 fold scores, not over rows: "
+        "favoured), so its [low, high] is a 95% t interval over its 3 fold scores (corrected for overlapping folds), not over rows: "
     )
     assert note.endswith(": f1 0.650 to 0.667 in 2 folds, 0.000 in 1 fold")  # accuracy: about 0.49 either way
 
@@ -293,7 +294,7 @@ def test_a_model_is_compared_with_the_majority_class_over_its_rows() -> None:
     # its answer changed between folds: a t interval over its fold scores, said (the comparison stays over rows)
     assert (
         "majority class gave one answer in 2 folds and another in 1 fold (whichever each fold's training rows "
-        "favoured), so its [low, high] is a 95% t interval over its 3 fold scores, not over rows: f1 0.650 to "
+        "favoured), so its [low, high] is a 95% t interval over its 3 fold scores (corrected for overlapping folds), not over rows: f1 0.650 to "
         "0.667 in 2 folds, 0.000 in 1 fold"
     ) in shown
     assert "warning:" not in shown

@@ -168,7 +168,7 @@ def test_a_constant_whose_answer_held_keeps_its_interval_over_rows() -> None:
     assert f1.mean == pytest.approx(1 / 15) and f1.low == 0.0 and f1.high == pytest.approx(0.2858, abs=1e-4)
     assert row_interval_note({"majority class": changed}) == (
         "majority class gave one answer in 9 folds and another in 1 fold (whichever each fold's training rows "
-        "favoured), so its [low, high] is a 95% t interval over its 10 fold scores, not over rows: f1 0.000 in 9 "
+        "favoured), so its [low, high] is a 95% t interval over its 10 fold scores (corrected for overlapping folds), not over rows: f1 0.000 in 9 "
         "folds, 0.667 in 1 fold"
     )
     held = baseline_result("majority class", folds[:9], splits[:9], out_of_fold[:9], "binary")

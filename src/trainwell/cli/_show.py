@@ -51,7 +51,8 @@ def _grouped(values: Any) -> bool:
 
 
 def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | None = None) -> None:
-    """The validation metrics, each with a 95% bootstrap interval and what it means for this data.
+    """The validation metrics, each with a 95% interval (Wilson's for a proportion, else a percentile bootstrap
+    over rows; "not estimable" where every resample scored alike) and what it means for this data.
 
     ``thresholds``: the run's :class:`~trainwell.learner.label_thresholds.ThresholdSummary` (multi-label),
     whose intervals the ``_tuned`` rows show.
@@ -112,7 +113,11 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
         bound for _, _, interval, _ in shown if isinstance(interval, tuple) for bound in interval
     )
     for name, value, interval, meaning in shown:
-        if isinstance(interval, tuple):
+        if isinstance(interval, tuple) and not all(math.isfinite(float(bound)) for bound in interval):
+            interval = (
+                "not estimable"  # every resample scored alike: no interval to give, not a zero-width one
+            )
+        elif isinstance(interval, tuple):
             interval = f"[{_number(interval[0], bounds)}, {_number(interval[1], bounds)}]"
         table.add_row(name, _number(value, values), interval, meaning)
     console.print(table)

@@ -322,5 +322,6 @@ def changed_answer_note(name: str, result: RowBootstrapCVResult, level: float = 
     listed = f": {'; '.join(by_metric)}" if by_metric else ""
     return (
         f"{name} gave {how} (whichever each fold's training rows favoured), so its [low, high] is a "
-        f"{round(level * 100)}% t interval over its {result.k} fold scores, not over rows{listed}"
+        f"{round(level * 100)}% t interval over its {result.k} fold scores (corrected for overlapping folds), "
+        f"not over rows{listed}"
     )

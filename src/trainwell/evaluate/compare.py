@@ -407,7 +407,8 @@ def verdicts(
                     paired = result.paired_difference(metric, model_predictions, level)
             elif _same_folds(model, result):
                 difference = model.values(metric) - result.values(metric)
-                mean, std, low, high = mean_ci(difference, level)
+                # The same folds: their training rows overlap, as the model's own interval allows for.
+                mean, std, low, high = mean_ci(difference, level, model.test_share())
                 # A t interval of few folds reaches past what a difference can be (-1.69 for an F1 over 2 folds).
                 floor, ceiling = metric_bounds(metric)
                 paired = MetricSummary(

@@ -520,7 +520,10 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
     model = evaluation.model.summary(evaluation.level)
     table = Table(
         title=f"{evaluation.model.k}-fold cross-validation ({evaluation.title_subject})",
-        caption=f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean",
+        caption=(
+            f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean, its variance corrected for "
+            "folds that share training rows (Nadeau-Bengio)"
+        ),
     )
     table.add_column("metric", no_wrap=True)
     table.add_column(f"{MODEL_NAME} mean ± std", justify="right")

@@ -80,6 +80,10 @@ class Interval(str):
 def interval(low: float, high: float) -> Interval:
     """A confidence interval as a cell: ``[0.8123, 1.0000]``, 4 decimals as the command line writes it (large
     bounds whole, ``[9,812, 10,240]``); trimmed, ``0.85 [0.7, 1]`` stood beside ``0.822 [0.7696, 0.8691]``."""
+    if not (math.isfinite(float(low)) and math.isfinite(float(high))):
+        cell = Interval("not estimable")  # every resample scored alike: no interval, not a zero-width one
+        cell.size = 0.0
+        return cell
     size = max(abs(float(low)), abs(float(high)))
     cell = Interval(f"[{figure(float(low), like=size)}, {figure(float(high), like=size)}]")
     cell.size = size

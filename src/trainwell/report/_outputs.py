@@ -118,8 +118,8 @@ def label_sections(
         )
     explanation = (
         f"Per label: {unit}s that have it, {unit}s the model gives it to, precision (share of the model's "
-        f"'yes' that are right), recall (share of the label's {unit}s found), F1, each with its 95% interval, a "
-        f"percentile bootstrap over {unit}s, and ROC AUC (how well the probability ranks {unit}s with the label "
+        f"'yes' that are right), recall (share of the label's {unit}s found), F1, each with its 95% interval "
+        f"(Wilson's for precision and recall, a percentile bootstrap over {unit}s for F1), and ROC AUC (how well the probability ranks {unit}s with the label "
         f"above {unit}s without; blank when every {unit} has it or none does). A figure with nothing to divide by "
         "is blank."
     )
@@ -424,8 +424,9 @@ def class_section(
         _html.paragraph(
             f"Per class, in the model's order: support ({unit}s of that class), {unit}s the model gives it to, precision "
             f"(share of the model's answers of that class that are right), recall (share of the class's {unit}s "
-            "found) and F1 (their harmonic mean), each with its 95% interval, a percentile bootstrap over "
-            f"{unit}s. A figure with nothing to divide by is blank; the macro average weighs each class alike "
+            "found) and F1 (their harmonic mean), each with its 95% interval: Wilson's for a class's precision "
+            f"and recall and for the weighted recall (the accuracy), a percentile bootstrap over {unit}s for F1 "
+            f'and the other averages, "not estimable" where every resample scored alike. A figure with nothing to divide by is blank; the macro average weighs each class alike '
             f"and the weighted one by its {unit}s, both over the classes present or predicted, a blank counted "
             f"as 0 (as scikit-learn's classification_report). A class of fewer than {MIN_JUDGED_ROWS} {unit}s is "
             "too small to judge: its intervals span much of the scale.",

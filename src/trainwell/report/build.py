@@ -625,8 +625,10 @@ def _metrics_section(
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     body = [
         _html.paragraph(
-            f"On {source if unit != 'row' else f'{n_rows:,} rows from {source}'}; the interval is a 95% "
-            f"percentile bootstrap over {unit}s.",
+            f"On {source if unit != 'row' else f'{n_rows:,} rows from {source}'}; the 95% interval is a Wilson "
+            "interval for proportions (accuracy, error rate, precision, recall, top10_precision: successes of "
+            f'trials), a percentile bootstrap over {unit}s otherwise; "not estimable" where every resample '
+            "scored the same.",
             note=True,
         ),
         _html.table(["metric", "value", "95% interval", "what it means here"], rows),
