@@ -13,6 +13,7 @@ import pytest
 from classify_tables import sentiment_frame
 from typer.testing import CliRunner
 
+from trainwell.core.errors import ConfigError
 from trainwell.text import text_classifier_learner, text_data
 from trainwell.text.lm_pipeline import fit_language_model
 from trainwell.text.tokenize import WordTokenizer
@@ -91,3 +92,14 @@ def test_cli_ulmfit_from_a_whitespace_lm_keeps_its_reading(ptb_lm: Path, tmp_pat
     recipe = json.loads((out / "trainwell.json").read_text())["recipe"]
     config = recipe["tokenizer"]["config"]
     assert (recipe["tokenizer"]["kind"], config["case"], config["add_bos"]) == ("word", "keep", False)
+
+
+def test_a_character_model_is_refused_in_words(tmp_path: Path) -> None:
+    # A character model's vocabulary read as words would make every word unknown: refused, not handed over.
+    out = tmp_path / "char_lm"
+    fit_language_model(["the cat sat on the mat ."] * 40, out=out, epochs=1, progress=False, batch_size=4, bptt=8,
+                       tokenizer="char", tune_cache=False, learner_kwargs=SIZES)  # fmt: skip
+    with pytest.raises(
+        ConfigError, match=r"reads characters \(a character-level model\), which a text classifier"
+    ):
+        lm_text_settings(out)

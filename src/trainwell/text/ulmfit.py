@@ -192,7 +192,7 @@ def lm_tokenizer(model_dir: str | Path) -> WordTokenizer | SubwordTokenizer:
         return whitespace_reader(tokenizer)
     if not isinstance(tokenizer, WordTokenizer | SubwordTokenizer):
         raise ConfigError(
-            f"the language model in '{model_dir}' reads {type(tokenizer).__name__} tokens, which a text "
+            f"the language model in '{model_dir}' reads characters (a character-level model), which a text "
             "classifier's data cannot read; start the classifier from a word, whitespace or subword language model"
         )
     return tokenizer
@@ -235,7 +235,7 @@ def lm_text_settings(model_dir: str | Path) -> dict[str, Any]:
     recipe = read_metadata(Path(model_dir)).get("recipe") or {}
     if recipe.get("tokenizer_name") == "subword":
         return {"tokenizer": lm_tokenizer(model_dir)}
-    if recipe.get("tokenizer_name") == "whitespace":
+    if recipe.get("tokenizer_name") in ("whitespace", "char"):  # a character model's is refused there
         return {"vocab": lm_vocab(model_dir), "tokenizer": lm_tokenizer(model_dir)}
     return {"vocab": lm_vocab(model_dir)}  # the word rules' defaults read as the model did
 
