@@ -91,3 +91,21 @@ def test_the_command_line_fits_a_column_of_codes(tmp_path: Path) -> None:
 
     predicted = trainwell.load(tmp_path / "m").predict(pd.DataFrame({"text": ["00864", "864"]}))
     assert predicted["prediction"].tolist() == ["zero", "plain"]
+    # predict, report and evaluate read the file's codes as written too (predict said "every text is empty").
+    new = tmp_path / "new.csv"
+    new.write_text("text,label\n00123,zero\n123,plain\n00864,zero\n864,plain\n0042,zero\n42,plain\n")
+    out = tmp_path / "pred.csv"
+    predicted_cli = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(new), "--out", str(out)])
+    assert predicted_cli.exit_code == 0, predicted_cli.output
+    written = pd.read_csv(out, dtype=str)
+    assert written["prediction"].tolist() == ["zero", "plain"] * 3
+    reported = CliRunner().invoke(
+        app, ["report", str(tmp_path / "m"), "--data", str(new), "--no-word-effects"]
+    )
+    assert reported.exit_code == 0, reported.output
+    page = (tmp_path / "m" / "report.html").read_text()
+    assert "accuracy" in page and "1.0000" in page
+    from trainwell.text.evaluation import evaluate_texts
+
+    evaluation = evaluate_texts(str(table), "label", text_col="text", cv=2, epochs=6)
+    assert min(evaluation.model.values("accuracy")) == 1.0  # only with 00123 told from 123 in every fold

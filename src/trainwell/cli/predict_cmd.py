@@ -1054,7 +1054,12 @@ def _predict_texts(
 
     # Read as fit read it: texts exactly ("NA" is a word), and a kept target '0,1' of labels (--label-delim ,)
     # as written, where read_table took it for a number with a decimal comma (0.1) in a TSV.
-    rows = read_text_table(data[0], str(data[0]), encoding=encoding, encoding_errors=errors, names=names)  # type: ignore[arg-type]
+    # The text columns as written too: codes such as 00123 are texts, not the number 123.
+    texts = [*predictor.input_names, *(renamed or {})]
+    errors_as: Any = errors
+    rows = read_text_table(
+        data[0], str(data[0]), encoding=encoding, encoding_errors=errors_as, names=names, as_written=texts
+    )
     if renamed:
         _check_input_columns(list(renamed), rows, data[0], can_allow=False)
         rows = rows.drop(

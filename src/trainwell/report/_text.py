@@ -242,12 +242,19 @@ def read_judged(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     names: Sequence[str] | None = None,
+    texts: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, str, TextPlaces | None]:
     """:func:`read_labelled`'s rows and name, and where each text sits in a folder of texts or a fastText file
-    (``None`` for a table, whose rows go by their number, and a DataFrame, by its index)."""
+    (``None`` for a table, whose rows go by their number, and a DataFrame, by its index); ``texts``: the text
+    columns, read as written (codes such as 00123 are texts)."""
     if isinstance(data, pd.DataFrame) or not Path(data).is_dir():
         frame, source = read_labelled(
-            data, columns=columns, encoding=encoding, encoding_errors=encoding_errors, names=names
+            data,
+            columns=columns,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            names=names,
+            texts=texts,
         )
         lines = fasttext_lines(data, encoding=encoding, encoding_errors=encoding_errors)
         places = None if lines is None else TextPlaces(pd.DataFrame({"line": lines}), _outputs.LINE_NUMBERS)
@@ -262,9 +269,10 @@ def read_labelled(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     names: Sequence[str] | None = None,
+    texts: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, str]:
     """The labelled rows and how to name them in the report (``encoding``: that of a CSV/TSV/JSON file;
-    ``names``: the columns of one without a header row).
+    ``names``: the columns of one without a header row; ``texts``: the text columns, read as written).
 
     A ``.txt`` file (one text a line, as ``predict`` reads it) has no labels: refused, naming the table
     ``columns`` (the text column and the targets) the report needs, rather than read as a CSV whose first text
@@ -291,7 +299,9 @@ def read_labelled(
     # Read as fit and evaluate read texts: cells as written ("NA" is a word), and a multi-label target of ids
     # '0,7' (--label-delim ,) kept as text, where read_table took it for a number with a decimal comma (0.7).
     errors_as: Any = encoding_errors
-    frame = read_text_table(data, str(data), encoding=encoding, encoding_errors=errors_as, names=names)
+    frame = read_text_table(
+        data, str(data), encoding=encoding, encoding_errors=errors_as, names=names, as_written=texts
+    )
     return frame.reset_index(drop=True), str(data)
 
 

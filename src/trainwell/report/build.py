@@ -192,7 +192,9 @@ def build_report(
             text = _page(Path(model_dir), predictor.metadata, intro, sections)
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
-        frame, source, places = read_judged(data, columns=needed, names=names, **read_as)
+        frame, source, places = read_judged(
+            data, columns=needed, names=names, texts=predictor.recipe.input_columns, **read_as
+        )
         if (
             places is None
             and not isinstance(data, pd.DataFrame)

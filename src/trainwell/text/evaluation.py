@@ -281,7 +281,10 @@ def _labelled_texts(
     elif target is None:
         raise ConfigError("evaluate_texts needs target=: the label column (--target NAME)")
     else:
-        frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
+        written = [text_col] if isinstance(text_col, str) else list(text_col)  # codes such as 00123 are texts
+        frame = read_text_table(
+            source, what, encoding=encoding, encoding_errors=encoding_errors, names=names, as_written=written
+        )
     from trainwell.data.targets import target_names
 
     targets = target_names(target)
