@@ -388,7 +388,7 @@ def fit(
             with command_time.setting_up():
                 keeping = set_up(kind)
             if seconds is not None:
-                from trainwell.cli._fit_callbacks import KeepCappedValidation
+                from trainwell.learner.kept_predictions import KeepCappedValidation
 
                 capped = KeepCappedValidation()  # the results scored on the rows a capped pass read
                 keeping.callbacks.append(capped)
@@ -1005,7 +1005,7 @@ def _test_count_of(data: Any) -> str:
 
 def say_time_limits(budget: Any, capped: Any = None, unit: str = "rows") -> None:
     """Under ``--time``, below the results: the line saying they were scored on the validation rows each pass
-    read within the budget (``capped``: :class:`~trainwell.cli._fit_callbacks.KeepCappedValidation`, ``unit``:
+    read within the budget (``capped``: :class:`~trainwell.learner.kept_predictions.KeepCappedValidation`, ``unit``:
     what the rows are), and the warning of a model the budget let train less than one epoch
     (:meth:`~trainwell.callbacks.TimeBudget.barely_trained`: how many batches, and the budget one epoch needs).
 
@@ -1047,7 +1047,7 @@ def say_command_time(command_time: CommandTime) -> None:
 
 def report_fit(result: Any, capped: Any = None) -> None:
     """The results of a fit: the validation table, the budget's line, the test set's scores, the model directory
-    (``capped``: ``fit --time``'s :class:`~trainwell.cli._fit_callbacks.KeepCappedValidation`)."""
+    (``capped``: ``fit --time``'s :class:`~trainwell.learner.kept_predictions.KeepCappedValidation`)."""
     import warnings
 
     from trainwell.cli._show import date_summary, say_budget, show_metrics, show_table_choice
