@@ -353,12 +353,12 @@ def test_generate_command(tmp_path: Path) -> None:
         app, [str(tmp_path / "lm"), "the cat", "--n-words", "5", "--seed", "0", "--top-k", "3"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_k=3, seed=0)
+    assert result.stdout.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_k=3, seed=0)
     nucleus = runner.invoke(
         app, [str(tmp_path / "lm"), "the cat", "--n-words", "5", "--seed", "0", "--top-p", "0.8"]
     )
     assert nucleus.exit_code == 0, nucleus.output
-    assert nucleus.output.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_p=0.8, seed=0)
+    assert nucleus.stdout.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_p=0.8, seed=0)
     missing = runner.invoke(app, [str(tmp_path / "nope"), "the cat"])
     assert missing.exit_code == 2 and "error:" in missing.output
     # Bad sampling settings are named as the options they came from (the errors said top_k, top_p).
