@@ -30,6 +30,11 @@ FRESH = os.environ.get("TRAINWELL_TEST_FRESH") == "1"
 SERVER_SCRIPT = Path(__file__).with_name("fork_server.py")
 # What an interpreter reads once, at start or at import: a command whose values differ needs another server.
 _IMPORT_TIME_PREFIXES = ("PYTHON", "MPL", "MKL_", "TORCH", "LC_", "LANG", "KMP_", "OPENBLAS")
+# scikit-learn and joblib set these two in os.environ when first imported (os.environ.setdefault), which a test
+# may do at any point: the commands run after it then had another environment and started a second server, seconds
+# of imports again in every test process. Set as they would be, before any server starts.
+os.environ.setdefault("KMP_DUPLICATE_LIB_OK", "True")
+os.environ.setdefault("KMP_INIT_AT_FORK", "FALSE")
 
 _servers: dict[tuple[tuple[str, str], ...], _Server] = {}
 _lock = threading.Lock()
