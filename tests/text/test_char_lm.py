@@ -98,3 +98,20 @@ def test_the_command_line_trains_a_char_model_and_n_tokens_counts_characters(
     assert by_tokens.stdout == by_words.stdout  # --n-words is the same option
     written = by_tokens.stdout[:-1]  # the line break print adds
     assert written.startswith("JULIET:") and len(written) == len("JULIET:") + 40
+
+
+def test_a_char_model_is_said_to_predict_characters(char_lm: Path) -> None:
+    """The report, the server's docs and the baseline warning said "word" of a character model."""
+    from trainwell.report._lm import _unit
+    from trainwell.serve.lm import _unknown_words_said
+    from trainwell.text.lm_callbacks import baseline_warning
+
+    predictor = load_lm(char_lm)
+    assert _unit(predictor.recipe.tokenizer_name) == "character" and _unit("subword") == "subword"
+    assert _unit("whitespace") == "word"
+    said = _unknown_words_said(predictor.recipe)
+    assert said["app"].startswith("Each character is a token; characters training never met")
+    warning = baseline_warning(
+        {"perplexity": 9.0, "perplexity_baseline": 8.5}, budgeted=False, unit="character"
+    )
+    assert warning is not None and "more than character counts" in str(warning)

@@ -80,7 +80,7 @@ def lm_report_sections(
     model = scores[0]
     intro: list[str] = [
         _html.facts(
-            f"language model predicting each next {'subword' if predictor.recipe.tokenizer_name == 'subword' else 'word'} "
+            f"language model predicting each next {_unit(predictor.recipe.tokenizer_name)} "
             f"({len(predictor.recipe.vocab):,} tokens in its vocabulary)",
             f"{held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
             f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training"
@@ -521,3 +521,8 @@ def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -
             _html.table(["opening", "the model's continuation", "the text's continuation"], rows),
         ]
     return _html.section("samples", "Continuations", body)
+
+
+def _unit(tokenizer_name: str | None) -> str:
+    """What the model predicts one of: a subword piece, a character (``--tokenizer char``) or a word."""
+    return {"subword": "subword", "char": "character"}.get(tokenizer_name or "", "word")

@@ -87,6 +87,13 @@ def _unknown_words_said(recipe: Any) -> dict[str, str]:
     from trainwell.text.lm_predictor import corpus_marker_sentence, read_as_unknown
 
     token = recipe.unknown_token
+    if recipe.tokenizer_name == "char":  # every character a token: only a character never met is unknown
+        unseen = f"characters training never met are {read_as_unknown(token, plural=True)}"
+        return {
+            "app": f"Each character is a token; {unseen} (/score counts them: unknown).",
+            "unknown_words": "The prompt's characters training never met (read as the unknown token).",
+            "unknown": f"Of those, characters: {unseen}.",
+        }
     if recipe.tokenizer_name == "subword":  # pieces spell every word: only an unseen character is unknown
         pieces = f"characters training never met are {read_as_unknown(token, plural=True)}"
         return {

@@ -168,7 +168,7 @@ class Perplexity(Callback):
         self._sum, self._tokens = 0.0, 0
 
 
-def baseline_warning(row: dict[str, Any], *, budgeted: bool) -> BaselineNotBeaten | None:
+def baseline_warning(row: dict[str, Any], *, budgeted: bool, unit: str = "word") -> BaselineNotBeaten | None:
     """The warning a fit whose last validation ``row`` has a ``perplexity`` not below its ``perplexity_baseline``
     gives, worded for Python and for the command line (``budgeted``: the fit had a time budget, so the fix is a
     longer one); ``None`` when the model beats the trigram or the row has no baseline. Every language-model fit
@@ -188,7 +188,7 @@ def baseline_warning(row: dict[str, Any], *, budgeted: bool) -> BaselineNotBeate
     def words(longer: str) -> str:
         return (
             f"the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {baseline:.1f}: it "
-            f"has not yet learned more than word counts; train longer ({longer}) or on more text"
+            f"has not yet learned more than {unit} counts; train longer ({longer}) or on more text"
         )
 
     return train_longer_warning(words, budgeted)
@@ -248,7 +248,9 @@ class NgramBaseline(Callback):
             return
         if any(type(callback).__name__ == "LRFinder" for callback in active):  # a sweep's rows judge no model
             return
-        warning = baseline_warning(learn.history[-1], budgeted=find_budget(active) is not None)
+        recipe = getattr(learn.data, "recipe", None)  # a character model counts characters, not words
+        unit = "character" if getattr(recipe, "tokenizer_name", None) == "char" else "word"
+        warning = baseline_warning(learn.history[-1], budgeted=find_budget(active) is not None, unit=unit)
         if warning is not None:
             warn(warning)
 
