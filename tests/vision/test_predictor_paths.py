@@ -44,8 +44,11 @@ def test_every_form_of_paths_gives_each_image_its_path_in_the_order_given(model:
     # files and folders mixed, as on the command line: a folder's images in its place, in numbered order
     mixed = predictor.predict([a, b, folder])
     assert list(mixed["path"]) == [str(a), str(b), *in_folder]
-    assert mixed.iloc[:2].equals(listed)
-    assert mixed.iloc[2:].reset_index(drop=True).equals(predictor.predict(folder))
+    # Predicted in one batch of 5 rather than batches of 2 and 3: the same answers, the probabilities alike to
+    # float rounding (a CPU kernel may sum in another order for another batch size: 0.516654 against 0.516655).
+    same = {"check_exact": False, "rtol": 1e-5, "atol": 1e-6}
+    pd.testing.assert_frame_equal(mixed.iloc[:2], listed, **same)
+    pd.testing.assert_frame_equal(mixed.iloc[2:].reset_index(drop=True), predictor.predict(folder), **same)
     # a table's column keeps its rows' labels, now beside each path
     series = predictor.predict(pd.Series([str(b), str(a)], index=[20, 10]))
     assert list(series.index) == [20, 10] and list(series["path"]) == [str(b), str(a)]
