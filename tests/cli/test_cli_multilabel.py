@@ -58,7 +58,9 @@ def test_fit_splits_a_delimited_table_target_and_reads_empty_cells_as_no_label(
     assert predictor.task.kind == "multilabel" and set(predictor.task.classes) == {"hot", "busy"}
     assert len(predictor.task.label_thresholds) == 2
     assert "f1_tuned" in said and "are right; at 0.5" in said
-    assert "Judge the model on a test set." in said  # no test set given: the thresholds' note says to judge on one
+    assert (
+        "Judge the model on a test set." in said
+    )  # no test set given: the thresholds' note says to judge on one
     info = _invoke("info", tmp_path / "model")
     assert "decision thresholds" in info and "(each label's, chosen on the validation rows)" in info
     answers = predictor.predict(pd.read_csv(tags_csv).head(50))["prediction"].fillna("").tolist()

@@ -158,5 +158,7 @@ def test_an_architecture_that_cannot_fit_the_table_stops_before_any_fold() -> No
         ConfigError, match=r"^arch='tabular_mlp' is not a recommender's architecture; use one of: collab_nn"
     ):
         evaluate_ratings(frame, cv=2, arch="tabular_mlp")
-    with pytest.raises(ConfigError, match=r"^arch='ease' ranks items from interactions .* pass implicit=True"):
+    with pytest.raises(
+        ConfigError, match=r"^arch='ease' ranks items from interactions .* pass implicit=True"
+    ):
         evaluate_ratings(frame, cv=2, arch="ease")

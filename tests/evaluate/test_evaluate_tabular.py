@@ -75,7 +75,9 @@ def test_command_prints_the_table_and_warnings(tmp_path: Path) -> None:
     # Three folds' t interval, its variance corrected for their shared training rows, is wide: the clear loss is
     # in ROC AUC (accuracy's difference, -0.38, spans zero over 3 folds).
     assert "warning: trainwell is worse than HistGradientBoosting on roc_auc -" in result.output
-    assert "(the differences trainwell minus HistGradientBoosting, paired over the same folds" in result.output
+    assert (
+        "(the differences trainwell minus HistGradientBoosting, paired over the same folds" in result.output
+    )
     assert "note: trainwell does not clearly beat logistic on accuracy " in result.output
 
 

@@ -128,7 +128,9 @@ def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
     reported = run_trainwell("report", str(tmp_path / "model"), "--data", str(folder), "--out", str(page))
     assert reported.returncode == 0, reported.stderr[-3000:]
     html = page.read_text(encoding="utf-8")
-    evaluated = f"<dt>Evaluated on</dt><dd>50 labelled images in {test_images} (the test split of {folder})</dd>"
+    evaluated = (
+        f"<dt>Evaluated on</dt><dd>50 labelled images in {test_images} (the test split of {folder})</dd>"
+    )
     assert evaluated in html
     assert "Test metrics" in html and "t10k-images-idx3-ubyte.gz[" in html  # top losses named by position
 
