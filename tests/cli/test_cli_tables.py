@@ -69,7 +69,7 @@ def test_positive_names_the_class_a_binary_tables_scores_are_of(tmp_path: Path) 
     ]
     done = CliRunner().invoke(app, [*args, "--positive", "fraud"], env={"COLUMNS": "200"})
     assert done.exit_code == 0, done.output
-    assert "for 'fraud' at threshold 0.5" in done.output
+    assert "for 'fraud': it finds " in done.output and "at threshold 0.5" in done.output
     predicted = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(tmp_path / "t.csv")])
     assert predicted.stdout.splitlines()[0] == "prediction,probability_fraud"
     refused = CliRunner().invoke(app, [*args, "--positive", "frau"])
