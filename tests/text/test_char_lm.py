@@ -6,6 +6,7 @@ character is a token, line breaks included, and generated text is the characters
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -92,6 +93,8 @@ def test_the_command_line_trains_a_char_model_and_n_tokens_counts_characters(
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert json.loads((out / "trainwell.json").read_text())["recipe"]["tokenizer_name"] == "char"
+    said = " ".join(done.output.split())
+    assert re.search(r"validation perplexity [\d.]+ per character \([\d.]+ bits per character\)", said), said
     by_tokens = runner.invoke(app, ["generate", str(char_lm), "JULIET:", "--n-tokens", "40", "--seed", "3"])
     by_words = runner.invoke(app, ["generate", str(char_lm), "JULIET:", "--n-words", "40", "--seed", "3"])
     assert by_tokens.exit_code == 0 and by_words.exit_code == 0, by_tokens.output + by_words.output

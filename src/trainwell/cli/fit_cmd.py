@@ -890,6 +890,11 @@ def _fit_language_model(
     row = run.metrics
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
+    tokenizer = getattr(getattr(learn.data, "recipe", None), "tokenizer_name", None)
+    if isinstance(perplexity, float) and tokenizer == "char":  # one token a character
+        from math import log2
+
+        shown += f" per character ({log2(perplexity):.2f} bits per character)"
     read, whole = row.get("valid_tokens"), row.get("valid_tokens_total")
     same = "text"
     if isinstance(perplexity, float) and isinstance(read, int) and isinstance(whole, int):

@@ -41,8 +41,25 @@ DEFAULT_MIN_FREQ = 2
 CLOSED_VOCABULARY_SHARE = 0.001
 
 
+class _OneTextAtATime:
+    """What the whitespace and character tokenizers share: called, they tokenize one text; ``tokenize_many``
+    checks a list of texts (as every tokenizer does) and tokenizes each in turn."""
+
+    def tokenize(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    def __call__(self, text: str) -> list[str]:
+        return self.tokenize(text)
+
+    def tokenize_many(
+        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> list[list[str]]:
+        kept, _ = validate_texts(texts, drop_empty=drop_empty)
+        return [self.tokenize(text) for text in kept]
+
+
 @dataclass(frozen=True)
-class WhitespaceTokenizer:
+class WhitespaceTokenizer(_OneTextAtATime):
     """Split on whitespace only: for corpora that are tokenized already, such as the Penn Treebank.
 
     Attributes:
@@ -63,14 +80,6 @@ class WhitespaceTokenizer:
             tokens.append(EOS)
         return tokens
 
-    __call__ = tokenize
-
-    def tokenize_many(
-        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
-    ) -> list[list[str]]:
-        kept, _ = validate_texts(texts, drop_empty=drop_empty)
-        return [self.tokenize(text) for text in kept]
-
     def detokenize(self, tokens: Sequence[str]) -> str:
         # The corpus's own marker comes back as the corpus wrote it (PTB's <unk>, never our xxunk).
         unk = self.unk_token if self.unk_token is not None else UNK
@@ -89,7 +98,7 @@ class WhitespaceTokenizer:
 
 
 @dataclass(frozen=True)
-class CharTokenizer:
+class CharTokenizer(_OneTextAtATime):
     """Every character a token, spaces and line breaks included: a character-level language model (Tiny
     Shakespeare's classic), whose perplexity is per character and whose generated text keeps its lines.
 
@@ -111,14 +120,6 @@ class CharTokenizer:
         if self.add_eos:
             tokens.append(EOS)
         return tokens
-
-    __call__ = tokenize
-
-    def tokenize_many(
-        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
-    ) -> list[list[str]]:
-        kept, _ = validate_texts(texts, drop_empty=drop_empty)
-        return [self.tokenize(text) for text in kept]
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         """The characters joined with nothing between; ``xxeos`` is a line break, an unknown character
