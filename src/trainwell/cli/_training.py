@@ -43,8 +43,9 @@ Precision = Annotated[
 Patience = Annotated[
     int | None,
     typer.Option(
-        min=1,
-        help="Stop when the validation loss has not improved for this many epochs, and keep the best epoch's "
+        min=0,
+        help="Stop when the validation loss has not improved for this many epochs (0 and 1 alike: the first "
+        "epoch without improvement stops, as Python's EarlyStopping(patience=0)), and keep the best epoch's "
         "weights (the learning-rate schedule is not shortened).",
     ),
 ]
@@ -79,7 +80,10 @@ class TrainingOptions:
             chosen.append(MixedPrecision(self.precision))
         if self.patience is not None:
             patience = self.patience
-            chosen += [NeedsValidation(patience), EarlyStopping(patience=patience), SaveBest("valid_loss")]
+            # 0 stops as 1 does (EarlyStopping reads them alike); kept as 1, so that what trainwell.json records
+            # and `trainwell info` shows ("had not improved for 1 epochs") stays true.
+            stop = EarlyStopping(patience=max(patience, 1))
+            chosen += [NeedsValidation(patience), stop, SaveBest("valid_loss")]
         return chosen
 
 
