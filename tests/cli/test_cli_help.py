@@ -86,4 +86,4 @@ def test_a_long_range_goes_to_the_description_not_the_type_column() -> None:
     assert "<int range>" in lines[seed]
     assert any("[0<=x<=4294967295]" in line for line in lines[seed : seed + 6])
     patience = next(number for number, line in enumerate(lines) if "--patience " in line)
-    assert "<int range>" in lines[patience] and "[x>=1]" in lines[patience + 1]  # short: under its type
+    assert "<int range>" in lines[patience] and "[x>=0]" in lines[patience + 1]  # short: under its type
