@@ -86,8 +86,10 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     for name in ("train_loss", "valid_loss"):
         if name in row and not (name == "train_loss" and getattr(learn.model, "closed_form", False)):
             shown.append((name, row[name], "", "mean loss the model minimises (lower is better)"))
+    caution = ""
     if validated:
-        lines = _explained(learn) + _ranking_lines(learn)
+        lines, caution = _explained(learn)
+        lines += _ranking_lines(learn)
         explained = {line.name for line in lines}
         for line in lines:
             # Text, not markup: a per-target name such as "rmse[price]" would read as a style tag; multi-label
@@ -121,6 +123,8 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
             interval = f"[{_number(interval[0], bounds)}, {_number(interval[1], bounds)}]"
         table.add_row(name, _number(value, values), interval, meaning)
     console.print(table)
+    if caution:  # a line of its own under the table: inside the first sentence it read as that metric's alone
+        console.print(caution, soft_wrap=True, markup=False, highlight=False)
     if validated:
         for line in [*_ranking_verdicts(learn), *_bias_verdict(row, _bias_gap(learn))]:
             console.print(line, soft_wrap=True)
@@ -308,7 +312,8 @@ def _callback_measure(name: str, value: Any) -> str | None:
     return None
 
 
-def _explained(learn: Any) -> list[Any]:
+def _explained(learn: Any) -> tuple[list[Any], str]:
+    """The explained lines of the validation metrics, and the caution to say under their table (``""``: none)."""
     from trainwell.learner.kept_predictions import validation_predictions
 
     if learn.task.kind == "tagging":
@@ -316,8 +321,8 @@ def _explained(learn: Any) -> list[Any]:
 
         preds, targets = validation_predictions(learn)
         counts = sentence_counts(preds, targets, learn.task.classes)
-        return explain_tagging(counts, [metric.name for metric in learn.metrics])
-    from trainwell.evaluate.explain import explain_validation
+        return explain_tagging(counts, [metric.name for metric in learn.metrics]), ""
+    from trainwell.evaluate.explain import explain_validation, small_sample_caution
 
     # The fit's last validation pass kept its predictions (fit_images): not scored again while the weights are
     # the same.
@@ -329,7 +334,11 @@ def _explained(learn: Any) -> list[Any]:
         # At 0.5, as every epoch's row: thresholds chosen on these very rows would flatter them (f1_tuned is
         # the honest figure at the thresholds).
         task = dataclasses.replace(task, label_thresholds=())
-    return explain_validation(task, probabilities, targets, names, unit=unit)
+    # Each class's share of the training rows (a table's data keeps them): the accuracy's constant answer is then
+    # the training rows' commoner class, not these rows' own.
+    shares = getattr(getattr(learn.data, "train", None), "class_shares", None)
+    lines = explain_validation(task, probabilities, targets, names, unit=unit, train_shares=shares)
+    return lines, small_sample_caution(len(targets), unit) if lines else ""
 
 
 def date_summary(recipe: Any) -> str:

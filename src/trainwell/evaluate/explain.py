@@ -68,7 +68,8 @@ def explain_validation(
     (what a model could know in advance) and the log-loss sentence scores always answering the training shares;
     without them both use these rows' own classes, and say so.
 
-    On fewer than :data:`FEW_ROWS` rows the first sentence carries a caution with the number of rows; a figure
+    On fewer than :data:`FEW_ROWS` rows every figure is rough: :func:`small_sample_caution` words the line a table
+    of these lines needs under it (the fit's table and the report say it there, not inside a sentence); a figure
     that rests on fewer than :data:`MIN_JUDGED_ROWS` rows (the top tenth, an F1 of few positives) says so in its
     own sentence.
     """
@@ -76,7 +77,6 @@ def explain_validation(
     if kind == "regression" and targets.dim() == 2 and targets.shape[1] > 1:
         return _explain_targets(task, probabilities, targets, metric_names, n_boot=n_boot, seed=seed)
     lines = []
-    cautioned = False  # an undefined figure says "judge on more rows" already
     functions = _functions(kind, task.decision_threshold)
     for name in [*metric_names, *(["top10_precision"] if kind == "binary" else [])]:
         metric = functions.get(name)
@@ -91,35 +91,38 @@ def explain_validation(
             if math.isfinite(value)
             else _undefined_sentence(name, targets)
         )
-        if not cautioned and len(targets) < FEW_ROWS and math.isfinite(value):  # once, on the first figure
-            sentence += f"; {small_sample_caution(len(targets))}"
-            cautioned = True
         if unit != "row":
             sentence = _with_unit(sentence, unit)
         lines.append(MetricLine(name, value, low, high, sentence))
     return lines
 
 
-#: Fewer rows than this and every figure of the table is rough: its first sentence says so.
+#: Fewer rows than this and every figure of the table is rough: a line under the table says so.
 FEW_ROWS = 50
 #: A figure that rests on fewer rows than this (the top tenth's, an F1's positives) says it is too few to judge,
 #: as the report's per-class table does.
 MIN_JUDGED_ROWS = 20
 
 
-def small_sample_caution(n_rows: int) -> str:
-    """The caution a table of metrics on ``n_rows`` (< :data:`FEW_ROWS`) rows needs: its report of 15 rows read
-    ``accuracy 0.7333 [0.4667, 0.9333]`` without a word of it."""
-    return (
-        f"caution: only {n_rows:,} row{'s' if n_rows != 1 else ''}, so every figure here is rough (see how wide "
-        f"the intervals are); judge on {FEW_ROWS} rows or more"
+def small_sample_caution(n_rows: int, unit: str = "row") -> str:
+    """The caution a table of metrics on ``n_rows`` rows needs, said on a line of its own under the table; ``""``
+    from :data:`FEW_ROWS` rows on. Its report of 15 rows read ``accuracy 0.7333 [0.4667, 0.9333]`` without a word
+    of it; said inside the first metric's sentence, it read as a remark on that metric alone. ``unit`` names one
+    example (``"image"``)."""
+    if n_rows >= FEW_ROWS:
+        return ""
+    caution = (
+        f"Caution: only {n_rows:,} row{'s' if n_rows != 1 else ''}, so every figure in the table is rough (see how "
+        f"wide the intervals are); judge on {FEW_ROWS} rows or more."
     )
+    return _with_unit(caution, unit) if unit != "row" else caution
 
 
 def _rests_on(count: int, what: str) -> str:
     """``"; it rests on 14 rows, too few to judge (under 20)"`` when ``count`` < :data:`MIN_JUDGED_ROWS`."""
     if count >= MIN_JUDGED_ROWS:
         return ""
+    what = what.removesuffix("s") if count == 1 else what  # "1 row", not "1 rows"
     return f"; it rests on {count:,} {what}, too few to judge (under {MIN_JUDGED_ROWS})"
 
 
@@ -346,7 +349,8 @@ def _sentence(
     counts = torch.bincount(targets.long().reshape(-1), minlength=probabilities.shape[-1]).double()
     class_rates = counts[counts > 0] / max(1, len(targets))
     return {
-        "accuracy": f"{percent} of rows get the right class",
+        "accuracy": f"{percent} of rows get the right class; "
+        + _commoner_class(task, targets, train_shares, probabilities.shape[-1]),
         "error_rate": f"{percent} of rows get a wrong class",
         "balanced_accuracy": f"the hit rate averaged over classes, rare ones counting fully: {percent}",
         "roc_auc": f"averaged over classes, a row of a class outranks a row of another {percent} of the time; "
@@ -374,17 +378,22 @@ def _rows(count: int) -> str:
     return f"{count:,} row{'' if count == 1 else 's'}"
 
 
-def _commoner_class(task: Task, targets: torch.Tensor, train_shares: Sequence[float] | None) -> str:
+def _commoner_class(
+    task: Task, targets: torch.Tensor, train_shares: Sequence[float] | None, n_classes: int = 2
+) -> str:
     """What always answering the commoner class scores on these rows: the training rows' commoner class when
-    ``train_shares`` are known (a model can know it in advance), else these rows' own, said as such."""
-    truth = targets.reshape(-1).float()
-    if train_shares is not None and len(train_shares) == 2:
-        chosen = int(max(range(2), key=lambda index: float(train_shares[index])))
-        whose = "the training rows' commoner class"
+    ``train_shares`` are known (a model can know it in advance), else these rows' own (which peeks at the answers
+    judged), said as such. Several classes: the commonest."""
+    truth = (targets.reshape(-1) > 0.5).long() if n_classes == 2 else targets.reshape(-1).long()
+    most = "commoner" if n_classes == 2 else "commonest"
+    if train_shares is not None and len(train_shares) == n_classes:
+        chosen = int(max(range(n_classes), key=lambda index: float(train_shares[index])))
+        whose = f"the training rows' {most} class"
     else:
-        rate = float(truth.mean()) if len(truth) else 0.5
-        chosen = int(rate > 0.5)
-        whose = "the commoner class of these rows"
+        counts = torch.bincount(truth, minlength=n_classes)
+        # A tie of a binary task's two classes keeps its first class, as a rate of 0.5 always did.
+        chosen = int(counts.argmax()) if len(truth) else 0
+        whose = f"the {most} class of these rows"
     scored = float((truth == chosen).float().mean()) if len(truth) else float("nan")
     return f"always answering '{task.classes[chosen]}', {whose}, would score {100 * scored:.0f}%"
 

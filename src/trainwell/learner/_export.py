@@ -31,6 +31,9 @@ def learner_metadata(learn: Learner, *, rebuildable: bool = True) -> dict[str, A
     ranges = getattr(learn.data.train, "input_ranges", None)
     if ranges:  # a table's continuous inputs, each one's smallest and largest training value: GET /metadata's
         extra["input_ranges"] = {name: [float(low), float(high)] for name, (low, high) in ranges.items()}
+    shares = getattr(learn.data.train, "class_shares", None)
+    if shares:  # each class's share of the training rows: what a report on other rows compares the model with
+        extra["class_shares"] = [float(value) for value in shares]
     header = getattr(learn.data.train, "header_names", None)
     if header:  # the names a file without a header row was read with (--names), for predict to read its like
         extra["header_names"] = list(header)

@@ -29,7 +29,7 @@ from trainwell.core.numbers import figure
 from trainwell.core.warn import warn
 from trainwell.data.io import read_table
 from trainwell.data.task import Task
-from trainwell.evaluate.explain import MetricLine, explain_validation, share
+from trainwell.evaluate.explain import MetricLine, explain_validation, share, small_sample_caution
 from trainwell.export.predictor import load, refuse_generic
 from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.interpret.regression import RegressionInterpretation
@@ -287,6 +287,7 @@ def build_report(
             if "(the test split of " in source  # a folder's test split, held out of every choice
             else "Metrics on held-out data",
             seed=seed,
+            metadata=predictor.metadata,
         ),
     ]
     if task.kind == "multilabel":
@@ -620,9 +621,22 @@ def _metrics_section(
     unit: str = "row",
     title: str = "Metrics on held-out data",
     seed: int = 0,
+    metadata: dict[str, Any] | None = None,
 ) -> str:
+    """The metrics table of a report on ``n_rows`` judged rows, with the small-sample caution under it when they are
+    few; ``metadata`` (the model directory's): its training rows' class shares, when it keeps them, are the
+    constant answer the accuracy is compared with (an older model directory: the judged rows' own commoner class,
+    said as such)."""
+    shares = ((metadata or {}).get("training") or {}).get("class_shares")
     lines = explain_validation(
-        task, probabilities, targets, task.metric_names, unit=unit, seed=seed, n_boot=RESAMPLES
+        task,
+        probabilities,
+        targets,
+        task.metric_names,
+        unit=unit,
+        seed=seed,
+        n_boot=RESAMPLES,
+        train_shares=shares if isinstance(shares, list) else None,
     )
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     body = [
@@ -635,6 +649,9 @@ def _metrics_section(
         ),
         _html.table(["metric", "value", "95% interval", "what it means here"], rows),
     ]
+    caution = small_sample_caution(len(targets), unit) if lines else ""
+    if caution:  # a line of its own under the table, as the fit's table says it
+        body.append(_html.paragraph(caution))
     worse = _worse_than_the_mean(lines, task.target_names, unit)
     if worse:
         body.insert(0, _html.paragraph(f"Warning: {worse}."))
@@ -692,7 +709,9 @@ def judged_sections(
     )
     count, where = judged
     sections = [
-        _metrics_section(task, probabilities, targets, count, where, unit=unit, title=title, seed=seed)
+        _metrics_section(
+            task, probabilities, targets, count, where, unit=unit, title=title, seed=seed, metadata=metadata
+        )
     ]
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit, seed=seed))

@@ -39,6 +39,7 @@ __all__ = [
     "entity_columns",
     "near_copies",
     "reading_folds",
+    "row_id_columns",
     "warn_copied_rows",
 ]
 
@@ -217,6 +218,37 @@ def _id_like(values: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_datetime64_any_dtype(
         values.dtype
     )
+
+
+#: Fewest training rows on which a column holding a different value in every row is taken for an ID, not chance.
+ID_MIN_ROWS = 10
+
+
+def row_id_columns(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """The ``columns`` of ``df`` (training rows) that name each row, with what makes each one an ID: ID-like
+    (:func:`_id_like`: text or whole numbers) with a different value in every row and none missing; text codes of one
+    word holding a digit (``p17``, ``A-0042``, not a name of several words, which may carry its words), whole
+    numbers only in a column named like an ID (``PassengerId``, ``user_id``: a count or a measurement may differ in
+    every row too). As an input such a column teaches the model the rows it trained on and nothing of new ones."""
+    from trainwell.tabular.recipe import _CAMEL_ID, _ID_NAME
+
+    found: dict[str, str] = {}
+    if len(df) < ID_MIN_ROWS:
+        return found
+    for name in columns:
+        values = df[name]
+        if values.isna().any() or not _id_like(values) or values.nunique() < len(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            if _ID_NAME.search(str(name)) or _CAMEL_ID.search(str(name)):
+                found[str(name)] = "named like an ID, with a different whole number in every training row"
+            continue
+        text = values.astype(str)
+        if text.str.contains(r"\s").any() or not text.str.contains(r"\d").all():
+            continue
+        shown = ", ".join(repr(value) for value in text.head(2))
+        found[str(name)] = f"a different code in every training row ({shown}, ...)"
+    return found
 
 
 def _target_codes(frame: pd.DataFrame, targets: Sequence[str]) -> np.ndarray:

@@ -27,11 +27,13 @@ from trainwell.data.text_cells import (
     refuse_text_in_number_columns,
     refuse_text_in_number_target,
 )
-from trainwell.tabular._leakage import warn_copied_rows
+from trainwell.tabular._leakage import row_id_columns, warn_copied_rows
 from trainwell.tabular.recipe import (
+    _ID_MIN_ROWS,
     MIN_CATEGORY_COUNT,
     TabularRecipe,
     _is_integer_id,
+    _is_text,
     check_min_category_count,
 )
 
@@ -206,6 +208,9 @@ def tabular_data(
             "Use more rows or a smaller validation share"
         )
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
+    if like is None and len(valid_df):
+        _say_unknown_labels(resolved, valid_df, "the validation rows", "the validation scores")
+    row_ids = _row_ids(train_df, excluded, cat_names, cont_names, date_formats) if like is None else {}
     recipe = (
         cast(TabularRecipe, like.recipe)
         if like is not None
@@ -214,13 +219,14 @@ def tabular_data(
             target=targets,
             cat_names=cat_names,
             cont_names=cont_names,
-            ignore=[c for c in excluded if c not in targets],
+            ignore=[*(c for c in excluded if c not in targets), *row_ids],
             source=name,
             date_formats=date_formats,
             min_category_count=min_category_count,
             read_rows=train_index,
         )
     )
+    recipe.dropped.update(row_ids)  # what `trainwell info` says of them: not "left out as asked"
     if like is not None:
         check_columns(df, recipe.columns, name, "like= (the columns its data was read from)")
     else:
@@ -264,6 +270,8 @@ def tabular_data(
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     train.rows_sketch = RowSketch.of(train_df, [*recipe.columns, *targets])  # type: ignore[attr-defined]
     train.input_ranges = _input_ranges(recipe, train_df)  # type: ignore[attr-defined]
+    if resolved.kind in ("binary", "multiclass"):  # the constant answer a model could know in advance
+        train.class_shares = class_shares(resolved, train.tensors[-1])  # type: ignore[attr-defined]
     if names is not None and not isinstance(source, pd.DataFrame):  # kept: predict reads files like it alike
         train.header_names = list(names)  # type: ignore[attr-defined]
     valid = (
@@ -278,6 +286,7 @@ def tabular_data(
         where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data {test}"
         kept = labelled_rows(test_df, targets, where, label_delim=label_delim, left_out_of="the test scores")
         test_df = test_df[kept.to_numpy()]
+        _say_unknown_labels(resolved, test_df, where, "the test scores")
         try:
             encoded = _encode(recipe, resolved, test_df, "the test table", np.flatnonzero(kept.to_numpy()))
         except DataError as error:  # which table holds the unknown labels: the training data is fine
@@ -347,6 +356,39 @@ def _check_target_and_inputs(
         return  # only the declared columns are read
     declared = {*excluded, *(cat_names or []), *(cont_names or []), *(date_formats or {})}
     refuse_text_in_number_columns(df, [c for c in df.columns if c not in declared], source)
+
+
+def _row_ids(
+    train_df: pd.DataFrame,
+    excluded: Sequence[str],
+    cat_names: Sequence[str] | None,
+    cont_names: Sequence[str] | None,
+    date_formats: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """The inferred input columns that name each training row (:func:`~trainwell.tabular._leakage.row_id_columns`:
+    ``p17, p18, ...``), each with the reason it is left out of the inputs, said in one line: as a category a model
+    memorises them (a table of 40 rows read its ``pid`` as an input). Those the recipe leaves out itself (text of a
+    different value in most of over 50 rows, a whole number named like an ID there) are left to it; a column the
+    user declared (``cat_names``, ``cont_names``) is kept."""
+    if cat_names is not None and cont_names is not None:
+        return {}
+    declared = {*excluded, *(cat_names or []), *(cont_names or []), *(date_formats or {})}
+    candidates = [
+        column
+        for column in train_df.columns
+        if column not in declared
+        and not (len(train_df) > _ID_MIN_ROWS and _is_text(train_df[column]))
+        and not _is_integer_id(train_df[column], str(column))
+    ]
+    found = {}
+    for column, what in row_id_columns(train_df, candidates).items():
+        flag = "cont-names" if pd.api.types.is_numeric_dtype(train_df[column].dtype) else "cat-names"
+        found[column] = (
+            f"{what}: an ID, which as an input only lets the model memorise the training rows; pass --{flag} {column} "
+            f"(Python: {flag.replace('-', '_')}=[{column!r}]) to keep it"
+        )
+        warn(f"column '{column}' left out of the inputs: {found[column]}", UserWarning)
+    return found
 
 
 def _read_held_out_words(recipe: TabularRecipe, df: pd.DataFrame, cont_names: Sequence[str] | None) -> None:
@@ -518,6 +560,43 @@ def _encode(
     names = list(task.target_names)
     values: Any = df[names[0]] if len(names) == 1 else df[names]
     return x_cat, x_cont, task.encode(values)
+
+
+def _say_unknown_labels(task: Task, frame: pd.DataFrame, where: str, scores: str) -> None:
+    """Say, in one line, which labels of a multi-label target held-out rows hold that no training row does, and on
+    how many rows: the model has no output for them, so they are dropped from ``scores``, which then count no miss
+    for them (a test file's label 'zebra' on 12 of 60 rows left its figures flattering, and nothing said so)."""
+    from trainwell.data.task import unknown_labels
+
+    if task.kind != "multilabel" or len(task.target_names) != 1 or not len(frame):
+        return
+    values = frame[task.target_names[0]]
+    unknown = unknown_labels(task, values)
+    if not unknown:
+        return
+    import re
+
+    # The rows holding one: checked one by one among those whose text names one (a few, not every row).
+    named = values.astype(str).str.contains("|".join(re.escape(label) for label in unknown), regex=True)
+    held = sum(bool(unknown_labels(task, values.iloc[[row]])) for row in np.flatnonzero(named.to_numpy()))
+    shown = ", ".join(f"'{label}' ({n} row{'' if n == 1 else 's'})" for label, n in list(unknown.items())[:5])
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    them = "it" if len(unknown) == 1 else "them"
+    warn(
+        f"{where}: {len(unknown)} label{'' if len(unknown) == 1 else 's'} no training row holds: {shown}{more}, on "
+        f"{held:,} of its {len(values):,} rows; the model has no output for {them}, so {scores} leave {them} out, "
+        f"counting no miss for {them}, and flatter the model on those rows: train on rows that hold {them} to "
+        f"judge {them}",
+        UserWarning,
+    )
+
+
+def class_shares(task: Task, codes: torch.Tensor) -> list[float]:
+    """Each class's share of the training rows' ``codes`` (encoded targets), in ``task.classes`` order: kept in
+    ``trainwell.json`` (``training.class_shares``), so that a report on other rows compares the model with always
+    answering the training rows' commoner class, not the judged rows' own (which peeks at their answers)."""
+    counts = torch.bincount(codes.reshape(-1).long(), minlength=len(task.classes)).double()
+    return [round(float(count), 6) for count in counts / max(1.0, float(counts.sum()))]
 
 
 def _input_ranges(recipe: TabularRecipe, train_df: pd.DataFrame) -> dict[str, list[float]]:

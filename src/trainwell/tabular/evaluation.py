@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
+from trainwell.core.warn import warn
+
 if TYPE_CHECKING:
     import numpy as np
     import torch
@@ -246,6 +248,33 @@ def _refuse_text_cells(
         refuse_text_in_number_columns(df, [c for c in df.columns if c not in skipped], name)
 
 
+def _group_column(
+    groups: Any,
+    df: pd.DataFrame,
+    ignore: Sequence[str],
+    cat_names: Sequence[str] | None,
+    cont_names: Sequence[str] | None,
+    date_formats: Mapping[str, str] | None,
+) -> list[str]:
+    """``[groups]`` when the folds are grouped by a column of ``df`` that no option names as an input: left out of
+    every model's inputs, said in one line (a group key as an input lets a model memorise the groups, and a
+    validation fold's groups are ones it never trained on); ``[]`` otherwise (no column, ignored already, or
+    named in ``cat_names``/``cont_names``/``date_formats``: kept as asked)."""
+    if not isinstance(groups, str) or groups not in df.columns or groups in ignore:
+        return []
+    if groups in {*(cat_names or []), *(cont_names or []), *(date_formats or {})}:
+        return []
+    numeric = pd.api.types.is_numeric_dtype(df[groups].dtype)
+    flag = "cont-names" if numeric and df[groups].nunique() > 20 else "cat-names"
+    warn(
+        f"folds grouped by '{groups}': '{groups}' is left out of the inputs of every model here (a group key as "
+        f"an input lets a model memorise the groups); pass --{flag} {groups} (Python: "
+        f"{flag.replace('-', '_')}=[{groups!r}]) to keep it as an input",
+        UserWarning,
+    )
+    return [groups]
+
+
 def evaluate_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],
@@ -297,8 +326,10 @@ def evaluate_table(
         groups: grouped folds: a column of the table (``"patient_id"``), or one value per row. The rows of a
             group are always validated together, never split across folds, so the scores say how the model
             does on groups it never trained on (new patients, not new visits of known ones); class shares are
-            kept as whole groups allow. The column stays an input, as ``fit_table`` would read it: put it in
-            ``ignore`` too when the model should not.
+            kept as whole groups allow. A column is left out of the inputs of every model (the model's and the
+            baselines'), said in one line: as an input it lets a model memorise the groups, each of whose values
+            in a validation fold it never trained on. Name it in ``cat_names`` (or ``cont_names``) to keep it
+            as an input.
         baselines: also cross-validate the baselines.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``).
         ignore: columns never used as inputs.
@@ -377,6 +408,7 @@ def evaluate_table(
     )
     targets = target_names(target)
     check_columns(df, targets, name, "--target")
+    ignore = [*ignore, *_group_column(groups, df, ignore, cat_names, cont_names, date_formats)]
     if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
         from trainwell.data.documented import warn_documented_leaks
 
