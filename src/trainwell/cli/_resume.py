@@ -40,6 +40,9 @@ EVERY_SECONDS = 120.0
 MAX_OVERHEAD = 0.02
 #: Options that do not describe the fit: where it goes, and whether it resumes.
 NOT_RECORDED = ("out", "resume", "track")  # where the fit is logged changes nothing of it
+#: Options a resume takes from the checkpoint when they are not given again: what the saved weights are fixed by
+#: (``--lm-size``: the model's size), so the fit goes on as it was started; given otherwise, they are refused.
+KEPT_ON_RESUME = ("lm_size",)
 #: Files up to this size are hashed whole to fingerprint the data; larger ones by their first and last part.
 HASHED_WHOLE = 256 * 2**20
 HASHED_PART = 16 * 2**20
@@ -61,6 +64,9 @@ class FitCheckpoint:
     path: Path
     callbacks: list[Callback] = field(default_factory=list)
     resume_from: Path | None = None
+    #: What a resume took from the checkpoint for options not given again (:data:`KEPT_ON_RESUME`), by name:
+    #: ``{"lm_size": "small"}``; empty for a fresh fit.
+    kept: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pipeline_kwargs(self) -> dict[str, Any]:
@@ -104,9 +110,11 @@ def plan_checkpoint(
     settings = fit_settings(context, time_seconds)
     if closed_form is not None and not resume:
         return FitCheckpoint(out, path)
-    resume_from = None
+    resume_from, kept = None, {}
     if resume:  # a checkpoint of a closed-form fit cannot exist: its --arch differs from this one's
         info = _read(path)
+        kept = _kept_settings(info, settings, out)
+        settings.update(kept)  # recorded again, so that a second resume needs them no more than this one
         _check_same_fit(info, settings, out)
         out_console.print(f"resuming the fit stopped {_position(info)} from '{path}'", soft_wrap=True)
         resume_from = path
@@ -117,7 +125,7 @@ def plan_checkpoint(
         save_on_interrupt=True,
         settings=settings,
     )
-    return FitCheckpoint(out, path, [checkpoint], resume_from)
+    return FitCheckpoint(out, path, [checkpoint], resume_from, kept)
 
 
 def fit_settings(context: typer.Context, time_seconds: float | None) -> dict[str, Any]:
@@ -213,6 +221,31 @@ def _position(info: CheckpointInfo) -> str:
     from trainwell.core.model_dir import position_words
 
     return position_words(info.epoch, info.next_batch, info.n_epochs, info.phase)
+
+
+def _kept_settings(info: CheckpointInfo, settings: dict[str, Any], out: Path) -> dict[str, Any]:
+    """The options of :data:`KEPT_ON_RESUME` the checkpoint records and this resume does not give, by name.
+
+    Raises:
+        ConfigError: One of them given with another value than the checkpoint's (its weights are of that one).
+    """
+    from trainwell.core.errors import ConfigError
+
+    recorded, kept = info.settings or {}, {}
+    for name in KEPT_ON_RESUME:
+        there, here = recorded.get(name), settings.get(name)
+        if there is None:  # not given to the fit that wrote it: compared as any other option
+            continue
+        if here is None:
+            kept[name] = there
+        elif here != there:
+            flag, was = _flag(name), _shown(name, there)
+            raise ConfigError(
+                f"--resume: the checkpoint in '{out}' was written by a fit with {flag} {was}, which its weights "
+                f"are fixed by, not {_shown(name, here)}: resume without {flag} (the checkpoint's {was} is kept), "
+                f"or delete '{info.path}' to start afresh"
+            )
+    return kept
 
 
 def _check_same_fit(info: CheckpointInfo, settings: dict[str, Any], out: Path) -> None:

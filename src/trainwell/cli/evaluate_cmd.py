@@ -25,6 +25,7 @@ from trainwell.cli._common import (
     refuse_encoding,
     unpacked_data,
 )
+from trainwell.cli.fit_cmd import LMSize
 
 if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
@@ -195,8 +196,8 @@ def evaluate(
     tokenizer: Annotated[
         str | None,
         typer.Option(
-            help="Language models: word (the default), subword or whitespace (the text's own tokens, as in PTB), "
-            "as fit takes it."
+            help="Language models: word (the default), subword, whitespace (the text's own tokens, as in PTB) or "
+            "char (every character a token: a character-level model), as fit takes it."
         ),
     ] = None,
     pretrained: Annotated[
@@ -206,6 +207,7 @@ def evaluate(
             "instead of training from scratch; its vocabulary is extended with the corpus's words."
         ),
     ] = None,
+    lm_size: LMSize = None,
     oof: Annotated[
         Path | None,
         typer.Option(
@@ -391,6 +393,9 @@ def evaluate(
             from trainwell.cli._fit_data import tokenizer_setting
 
             chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source=False)
+            from trainwell.cli.fit_cmd import lm_size_setting
+
+            sized = lm_size_setting(lm_size, pretrained)  # as fit takes it: the same names, the same refusals
             ready("corpus")
             from trainwell.cli._common import column_names
             from trainwell.cli._evaluate_lm import refuse_spread
@@ -409,10 +414,13 @@ def evaluate(
                     time_budget=seconds,
                     names=None if names is None else column_names(names),
                     **chosen_tokenizer,
+                    **sized,
                     **read_as,
                 )
             )
             return
+        if lm_size is not None:
+            raise ConfigError("--lm-size is for language models (--task language_model): drop it")
         if test is not None or pretrained is not None:
             option = "--test" if test is not None else "--pretrained"
             raise ConfigError(

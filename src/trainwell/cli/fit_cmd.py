@@ -61,6 +61,18 @@ from trainwell.cli._training import (
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
+#: ``--lm-size`` of fit and evaluate (``--task language_model``): the same names, meaning and checks
+#: (:func:`lm_size_setting`).
+LMSize = Annotated[
+    str | None,
+    typer.Option(
+        "--lm-size",
+        help="--task language_model: the AWD-LSTM's size: small (64 / 128 / 2 layers: embedding / inner "
+        "width / layers, for a CPU), medium (256 / 512 / 2) or large (400 / 1150 / 3, the paper's). Default: "
+        "medium on a CPU, large on a GPU; with --pretrained, that model's.",
+    ),
+]
+
 
 def table_roles(
     cat_names: str | None,
@@ -264,15 +276,7 @@ def fit(
             "ulmfit) and --task language_model: a language-model directory."
         ),
     ] = None,
-    lm_size: Annotated[
-        str | None,
-        typer.Option(
-            "--lm-size",
-            help="--task language_model: the AWD-LSTM's size: small (64 / 128 / 2 layers: embedding / inner "
-            "width / layers, for a CPU), medium (256 / 512 / 2) or large (400 / 1150 / 3, the paper's). Default: "
-            "medium on a CPU, large on a GPU; with --pretrained, that model's.",
-        ),
-    ] = None,
+    lm_size: LMSize = None,
     tag_col: Annotated[
         str | None,
         typer.Option(
@@ -531,6 +535,13 @@ def fit(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
         chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
+        if pretrained is not None and text is not None and model != "fast" and task != "language_model":
+            from trainwell.text.ulmfit import lm_text_settings
+
+            # What the classifier's data will read the language model with (as fit_texts asks it): a model
+            # it cannot read (a character-level one) is refused here, before the checkpoint, the trackers and
+            # the data's reading, not after them.
+            lm_text_settings(pretrained)
         if opt is not None and (text is not None or text_folder) and not image_source:
             raise ConfigError(
                 "--opt is for tables and images; a text model trains with the optimizer its embeddings need (the "
@@ -576,12 +587,14 @@ def fit(
             )
             return
         if task == "language_model":
+            lm_size_setting(lm_size, pretrained)  # a wrong --lm-size said before the checkpoint is read
             keeping = ready("corpus")
+            # --resume without --lm-size: the checkpoint's, which its weights are that size of
+            sized = lm_size_setting(keeping.kept.get("lm_size", lm_size), pretrained)
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, budget,
                 batch_size, {**keeping.pipeline_kwargs, **chosen_tokenizer, **headerless,
-                             **({"valid": valid_text} if valid_text is not None else {}),
-                             **_lm_size_setting(lm_size, pretrained)},
+                             **({"valid": valid_text} if valid_text is not None else {}), **sized},
             )  # fmt: skip
             return
         if lm_size is not None:
@@ -819,7 +832,7 @@ def _fit_ratings(
     )
 
 
-def _lm_size_setting(lm_size: str | None, pretrained: Path | None) -> dict[str, Any]:
+def lm_size_setting(lm_size: str | None, pretrained: Path | None) -> dict[str, Any]:
     """``{"learner_kwargs": sizes}`` for ``--lm-size`` (:data:`~trainwell.text.lm_pipeline.LM_SIZES`), ``{}``
     without it; refused in one line for a name it does not know, or with ``--pretrained`` (whose size is kept)."""
     if lm_size is None:
@@ -913,7 +926,10 @@ def _fit_language_model(
     # A model not below the trigram: the fit warned already (NgramBaseline, worded for the command line).
     cache = run.cache
     if cache is not None and learn.recipe.cache is not None:
-        out_console.print(cache_line(cache, learn.data.valid, perplexity), soft_wrap=True)
+        from trainwell.text.lm_recipe import predicted_unit
+
+        unit = predicted_unit(tokenizer)  # a character model reads each character after those before it
+        out_console.print(cache_line(cache, learn.data.valid, perplexity, unit), soft_wrap=True)
     elif cache is not None:
         out_console.print("cache pointer: no gain on the validation text, so none is kept", soft_wrap=True)
     if "test" in splits:  # as a tagger's and a classifier's fit score their test split, outside --time
@@ -939,11 +955,12 @@ def _fit_language_model(
     )
 
 
-def cache_line(cache: Any, valid: Any, perplexity: Any) -> str:
+def cache_line(cache: Any, valid: Any, perplexity: Any, unit: str = "word") -> str:
     """The cache pointer's line under a language model's fit, its uncached figure told apart from the fit's
     validation perplexity a line above: the fit reads the validation text in rows side by side, each starting
-    with no text before it, while the cache is tuned on one stream, every word read after those before it, so
-    the same model scores two figures (317.3 against 293.4 in tour T48)."""
+    with no text before it, while the cache is tuned on one stream, every token read after those before it, so
+    the same model scores two figures (317.3 against 293.4 in tour T48). ``unit``: what the model predicts
+    (:func:`~trainwell.text.lm_recipe.predicted_unit`: word, subword or character)."""
     tokens, whole = getattr(cache, "tokens", None), len(getattr(valid, "ids", ()))
     read = f"{tokens:,} validation tokens" if isinstance(tokens, int) else "the validation text"
     if isinstance(tokens, int) and 0 < tokens < whole:  # a --time budget's share, or the tuning's own cap
@@ -956,7 +973,7 @@ def cache_line(cache: Any, valid: Any, perplexity: Any) -> str:
             "before it, hence the different figure without the cache"
         )
     return (
-        f"cache pointer: on {read} read as one stream (each word after those before it{why}), perplexity "
+        f"cache pointer: on {read} read as one stream (each {unit} after those before it{why}), perplexity "
         f"{cache.valid_perplexity:.1f} without the cache -> {cache.valid_perplexity_cache:.1f} with it (theta "
         f"{cache.theta}, lambda {cache.lambda_}, chosen there: an optimistic figure); kept for scoring held-out "
         "text"

@@ -249,7 +249,9 @@ class NgramBaseline(Callback):
         if any(type(callback).__name__ == "LRFinder" for callback in active):  # a sweep's rows judge no model
             return
         recipe = getattr(learn.data, "recipe", None)  # a character model counts characters, not words
-        unit = "character" if getattr(recipe, "tokenizer_name", None) == "char" else "word"
+        from trainwell.text.lm_recipe import predicted_unit
+
+        unit = predicted_unit(getattr(recipe, "tokenizer_name", None))
         warning = baseline_warning(learn.history[-1], budgeted=find_budget(active) is not None, unit=unit)
         if warning is not None:
             warn(warning)

@@ -167,6 +167,8 @@ class LMEvaluation(Evaluation):
         n_models: how many of ``scores`` are forms of the trained model.
         seed: seeds the bootstrap intervals.
         timing: what the judging took beside training (``None`` when built by hand with :meth:`judge`).
+        predicts: what the model predicts one of, as the table names its accuracy: ``"word"``, ``"subword"`` or
+            ``"character"`` (:func:`~trainwell.text.lm_recipe.predicted_unit`).
     """
 
     scores: list[TokenScores] = field(repr=False)
@@ -176,6 +178,7 @@ class LMEvaluation(Evaluation):
     n_models: int = 1
     seed: int = 0
     timing: JudgingTime | None = None
+    predicts: str = "word"
 
     @classmethod
     def judge(
@@ -285,7 +288,7 @@ def render_lm(evaluation: LMEvaluation, console: Any) -> None:
         ("perplexity", "right"),
         (f"{level}% CI", "right"),
         ("bits per char", "right"),
-        ("next-word accuracy", "right"),
+        (f"next-{evaluation.predicts} accuracy", "right"),
     ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for score in evaluation.scores:
@@ -462,6 +465,7 @@ def evaluate_language_model(
     )
     budgeted = None if seconds is None else getattr(seconds, "total", float(seconds))
     ended = time.perf_counter()
+    evaluation.predicts = learn.recipe.unit  # a character model's accuracy is of the next character
     evaluation.timing = JudgingTime(
         scoring, judging.baseline_seconds, judging.foreseen, judging.reserved, ended - called, budgeted
     )

@@ -222,38 +222,46 @@ def unknown_prompt_words(recipe: LMRecipe, prompt: str) -> tuple[list[str], int]
     return list(dict.fromkeys(unknown)), len(dict.fromkeys(words))
 
 
-def unknown_words_warning(unknown: Sequence[str], n_words: int, token: str = UNK) -> str:
+def unknown_words_warning(unknown: Sequence[str], n_words: int, token: str = UNK, unit: str = "word") -> str:
     """One line naming the prompt's ``unknown`` words (the first :data:`NAMED_UNKNOWN`, then how many more) and
-    the model's unknown-word ``token`` they read as (:attr:`LMRecipe.unknown_token`: a PTB model's ``<unk>``).
+    the model's unknown-word ``token`` they read as (:attr:`LMRecipe.unknown_token`: a PTB model's ``<unk>``);
+    ``unit``: what the model reads them as (:attr:`LMRecipe.unit`: a character model's are characters).
 
     Example:
         >>> unknown_words_warning(["xyzzy", "quantum", "blockchain"], 3)
         "the prompt's words 'xyzzy', 'quantum', 'blockchain' (all 3 of its words) are not in the model's vocabulary: it reads them as the unknown-word token xxunk, so the continuation cannot follow them"
+        >>> unknown_words_warning(["é"], 5, unit="character")
+        "the prompt's character 'é' is not in the model's vocabulary: it reads it as the unknown-character token xxunk, so the continuation cannot follow it"
     """
     named = ", ".join(repr(word) for word in unknown[:NAMED_UNKNOWN])
     if len(unknown) > NAMED_UNKNOWN:
         named += f" and {len(unknown) - NAMED_UNKNOWN:,} more"
     share = (
-        f"all {n_words:,} of its words" if len(unknown) >= n_words else f"{len(unknown):,} of its {n_words:,}"
+        f"all {n_words:,} of its {unit}s"
+        if len(unknown) >= n_words
+        else f"{len(unknown):,} of its {n_words:,}"
     )
     if len(unknown) == 1:
-        return f"the prompt's word {named} is {read_as_unknown(token)}, so the continuation cannot follow it"
+        said = read_as_unknown(token, unit=unit)
+        return f"the prompt's {unit} {named} is {said}, so the continuation cannot follow it"
     return (
-        f"the prompt's words {named} ({share}) are {read_as_unknown(token, plural=True)}, so the continuation "
-        "cannot follow them"
+        f"the prompt's {unit}s {named} ({share}) are {read_as_unknown(token, plural=True, unit=unit)}, so the "
+        "continuation cannot follow them"
     )
 
 
-def read_as_unknown(token: str, *, plural: bool = False) -> str:
+def read_as_unknown(token: str, *, plural: bool = False, unit: str = "word") -> str:
     """What every message of a language model says of words the model does not know (generate's warning,
     ``trainwell predict``'s note, the server's schema): not in its vocabulary, read as its unknown-word ``token``
-    (:attr:`LMRecipe.unknown_token`: a PTB model's ``<unk>``, else ``xxunk``).
+    (:attr:`LMRecipe.unknown_token`: a PTB model's ``<unk>``, else ``xxunk``); ``unit``: a character model's
+    unknown token is of characters.
 
     Example:
         >>> read_as_unknown("<unk>", plural=True)
         "not in the model's vocabulary: it reads them as the unknown-word token <unk>"
     """
-    return f"not in the model's vocabulary: it reads {'them' if plural else 'it'} as the unknown-word token {token}"
+    them = "them" if plural else "it"
+    return f"not in the model's vocabulary: it reads {them} as the unknown-{unit} token {token}"
 
 
 def corpus_marker_sentence(recipe: LMRecipe, where: str, then: str = "not an unknown word") -> str:
@@ -429,7 +437,7 @@ class Generates:
         if unknown:
             from trainwell.core.warn import warn
 
-            warn(unknown_words_warning(unknown, n_prompt_words, self.recipe.unknown_token))
+            warn(unknown_words_warning(unknown, n_prompt_words, self.recipe.unknown_token, self.recipe.unit))
         return generate_text(
             self.model,
             self.recipe,

@@ -24,6 +24,7 @@ __all__ = [
     "WhitespaceTokenizer",
     "closed_vocabulary",
     "fit_lm_recipe",
+    "predicted_unit",
 ]
 
 TokenizerName = Literal["word", "subword", "whitespace", "char"]
@@ -39,6 +40,17 @@ DEFAULT_MIN_FREQ = 2
 #: already over a closed vocabulary (PTB's training text 5.1%, WikiText-103's about 0.4%): a text that mentions
 #: the marker in passing is not such a corpus.
 CLOSED_VOCABULARY_SHARE = 0.001
+
+
+def predicted_unit(tokenizer_name: str | None) -> str:
+    """What a language model with this tokenizer predicts one of, as its messages name it: ``"character"``
+    (``char``), ``"subword"`` (BPE pieces) or ``"word"`` (the word rules, and a corpus's own whitespace tokens).
+
+    Example:
+        >>> predicted_unit("char"), predicted_unit("subword"), predicted_unit("whitespace")
+        ('character', 'subword', 'word')
+    """
+    return {"char": "character", "subword": "subword"}.get(tokenizer_name or "", "word")
 
 
 class _OneTextAtATime:
@@ -176,6 +188,11 @@ class LMRecipe:
         self.cache = cache
         self.documents = documents
         self.text_col = text_col
+
+    @property
+    def unit(self) -> str:
+        """What the model predicts one of: ``"word"``, ``"subword"`` or ``"character"`` (:func:`predicted_unit`)."""
+        return predicted_unit(self.tokenizer_name)
 
     @property
     def unknown_token(self) -> str:

@@ -170,22 +170,27 @@ def pretrained_record(source: str | Path, config: dict[str, Any], new_itos: Sequ
     metadata = read_metadata(Path(source))
     network = (metadata.get("architecture") or {}).get("name")
     record = parent_record(source, metadata, network)
+    from trainwell.text.lm_recipe import predicted_unit
+
     old = set(((metadata.get("recipe") or {}).get("vocab") or {}).get("itos") or [])
+    unit = predicted_unit(
+        (metadata.get("recipe") or {}).get("tokenizer_name")
+    )  # a character model's: characters
     words = [token for token in new_itos if not token.startswith(_FILLER_PREFIX)]
     known = sum(token in old for token in words)
     new = len(words) - known
     n_layers = int(config.get("n_layers", 0))
     tied = bool(config.get("tie_weights", True))
-    decoder = "the decoder tied to the embedding" if tied else "the decoder's rows of the known words"
+    decoder = "the decoder tied to the embedding" if tied else f"the decoder's rows of the known {unit}s"
     layers = f"{n_layers} LSTM layer{'' if n_layers == 1 else 's'}"
     record["loaded"] = (
-        f"its weights loaded (the embedding rows of {known:,} known word{'' if known == 1 else 's'}, {layers}, "
+        f"its weights loaded (the embedding rows of {known:,} known {unit}{'' if known == 1 else 's'}, {layers}, "
         f"{decoder})"
     )
     record["new"] = (
-        f"{new:,} new word{'' if new == 1 else 's'}' rows set to the mean"
+        f"{new:,} new {unit}{'' if new == 1 else 's'}' rows set to the mean"
         if new
-        else "no new words (the vocabulary is the language model's)"
+        else f"no new {unit}s (the vocabulary is the language model's)"
     )
     record.update(known_words=known, new_words=new, lstm_layers=n_layers, tied=tied)
     return record

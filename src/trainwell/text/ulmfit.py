@@ -191,9 +191,17 @@ def lm_tokenizer(model_dir: str | Path) -> WordTokenizer | SubwordTokenizer:
     if isinstance(tokenizer, WhitespaceTokenizer):
         return whitespace_reader(tokenizer)
     if not isinstance(tokenizer, WordTokenizer | SubwordTokenizer):
-        raise ConfigError(
-            f"the language model in '{model_dir}' reads characters (a character-level model), which a text "
-            "classifier's data cannot read; start the classifier from a word, whitespace or subword language model"
+        raise ConfigError.worded(
+            lambda say: (
+                f"the language model in '{model_dir}' ({say('pretrained')}) reads characters (a character-level "
+                "model), which a text classifier's data cannot read; start the classifier from a word, whitespace "
+                "or subword language model"
+                + say.either(
+                    "",
+                    " (trainwell fit CORPUS --task language_model trains one: word by default, --tokenizer "
+                    "subword for pieces)",
+                )
+            )
         )
     return tokenizer
 
