@@ -8,6 +8,7 @@ counts it; other tags (parts of speech) optimise ``tag_accuracy``.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,16 @@ from trainwell.automl.search import (
 )
 from trainwell.automl.space import one_cycle_trial
 from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone
 from trainwell.learner.learner import Learner
+from trainwell.metrics.label_baselines import BaselineNotBeaten
 from trainwell.text.tagging.data import tagging_data
-from trainwell.text.tagging.learner import TAGGER_LR, TAGGER_WD, tagging_learner
+from trainwell.text.tagging.learner import TAGGER_LR, TAGGER_WD, tagging_baseline_warning, tagging_learner
 from trainwell.text.tagging.pipeline import TaggerRun, default_tagger_epochs
 
-__all__ = ["HIDDEN_CHOICES", "tune_tagger"]
+__all__ = ["HIDDEN_CHOICES", "kept_baseline_warning", "tune_tagger"]
 
 #: Widths of the BiLSTM's hidden state (each direction) tried.
 HIDDEN_CHOICES = (100, 200, 300)
@@ -84,7 +87,30 @@ def tune_tagger(
         raise ConfigError(f"tune_tagger needs tagged sentences, got a {data.task.kind} task")
     chosen = search_metric(data, metric, data.task.metric_names[0])
     space = Space(_default_params, TAGGER_RANGES, _train, TaggerRun).narrowed(search)
-    return run_search(data, space, chosen, settings)
+    with warnings.catch_warnings():
+        # Each trial is a candidate, and a refit trains an earlier run's trial again: neither is the model
+        # handed back, which is judged once, below (as a fit's tagger is).
+        warnings.filterwarnings("ignore", category=BaselineNotBeaten)
+        result = run_search(data, space, chosen, settings)
+    warning = kept_baseline_warning(result)
+    if warning is not None:
+        warn(warning)
+    return result
+
+
+def kept_baseline_warning(result: TuneResult) -> BaselineNotBeaten | None:
+    """:class:`BaselineNotBeaten` when the kept tagger's last validation row is not above tagging each word with
+    its most frequent tag, as ``trainwell fit`` warns of a tagger (:func:`tagging_baseline_warning`), its fix a
+    search of more epochs (or a longer timeout, when the timeout cut the kept trial); ``None`` when it clears
+    the baseline, or in a process of a ``torchrun`` job that does not hold the model."""
+    from trainwell.core.device import is_rank_zero
+
+    learn = result.run.learn if result.run is not None else None
+    history = getattr(learn, "history", None)
+    if not history or not is_rank_zero():
+        return None
+    kept = next((trial for trial in result.trials if trial.get("number") == result.kept_trial), {})
+    return tagging_baseline_warning(history[-1], budgeted=bool(kept.get("cut_by_time")), searched=True)
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:

@@ -49,12 +49,28 @@ class BaselineNotBeaten(UserWarning):
     command_line: str | None = None
 
 
-def train_longer_warning(words: Callable[[str], str], budgeted: bool) -> BaselineNotBeaten:
+def train_longer_warning(
+    words: Callable[[str], str], budgeted: bool, *, searched: bool = False
+) -> BaselineNotBeaten:
     """The warning ``words(fix)`` says, its fix in Python's words (a longer ``time_budget``, more epochs) and,
     as its :attr:`~BaselineNotBeaten.command_line`, in the command line's (a longer ``--time``, ``--epochs``);
-    ``budgeted``: the fit ran under a time budget."""
-    warning = BaselineNotBeaten(words("a longer time_budget" if budgeted else "more epochs"))
-    warning.command_line = words("a longer --time" if budgeted else "--epochs")
+    ``budgeted``: the fit ran under a time budget; ``searched``: the model is a search's kept trial, whose
+    epochs the search chose (``tune`` has no ``--epochs``: a search of more of them, ``--search epochs=``)."""
+    if searched:
+        python, command = (
+            ("a longer timeout", "a longer --time")
+            if budgeted
+            else (
+                "a search of more epochs, search={'epochs': (LOW, HIGH)}",
+                "a search of more epochs, --search epochs=LOW:HIGH",
+            )
+        )
+    else:
+        python, command = (
+            ("a longer time_budget", "a longer --time") if budgeted else ("more epochs", "--epochs")
+        )
+    warning = BaselineNotBeaten(words(python))
+    warning.command_line = words(command)
     return warning
 
 

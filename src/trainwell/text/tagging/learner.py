@@ -141,11 +141,14 @@ class MostFrequentTagScore(Callback):
             warn(warning)
 
 
-def tagging_baseline_warning(row: Mapping[str, Any], *, budgeted: bool) -> BaselineNotBeaten | None:
+def tagging_baseline_warning(
+    row: Mapping[str, Any], *, budgeted: bool, searched: bool = False
+) -> BaselineNotBeaten | None:
     """The warning a tagger whose last validation ``row`` is not above its most-frequent-tag baseline gives
     (entity F1 first, then tag accuracy: the first of them not above ``<metric>_baseline``), worded for Python
-    and for the command line (``budgeted``: the fit had a time budget, so the fix is a longer one); ``None`` when
-    the tagger clears it or the row has no baseline.
+    and for the command line (``budgeted``: the fit had a time budget, so the fix is a longer one; ``searched``:
+    the tagger is a search's kept model, ``tune``'s, whose fix is a search of more epochs); ``None`` when the
+    tagger clears it or the row has no baseline.
 
     Example:
         >>> row = {"entity_f1": 0.41, "entity_f1_baseline": 0.62, "tag_accuracy": 0.9, "tag_accuracy_baseline": 0.8}
@@ -164,7 +167,7 @@ def tagging_baseline_warning(row: Mapping[str, Any], *, budgeted: bool) -> Basel
                     f"not learned to read context yet; train longer ({longer}) or check the tags"
                 )
 
-            return train_longer_warning(words, budgeted)
+            return train_longer_warning(words, budgeted, searched=searched)
     return None
 
 
