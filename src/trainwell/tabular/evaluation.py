@@ -475,6 +475,7 @@ def evaluate_table(
         # Text columns the model reads as words (chosen per fold, by the target) the baselines leave out.
         import warnings
 
+        from trainwell.tabular.data import _row_ids
         from trainwell.tabular.recipe import TabularRecipe
 
         # The folds say what the recipe meets (an ID left out), once: not twice.
@@ -491,6 +492,8 @@ def evaluate_table(
                 date_formats=date_formats,
                 read_rows=fold.read_rows,
             )
+            # The ID columns each fold's data leaves out of a small table (tabular_data's), left out here too.
+            row_ids = list(_row_ids(df, [*targets, *ignore], cat_names, cont_names, date_formats))
 
         def run_baselines(some: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, CVResult]:
             return cross_validate_baselines(
@@ -499,7 +502,7 @@ def evaluate_table(
                 resolved,
                 some,
                 metric_names,
-                ignore=[*ignore, *layout.dropped, *layout.words],
+                ignore=[*ignore, *layout.dropped, *layout.words, *row_ids],
                 seed=seed,
                 dates=layout.dates,
             )
