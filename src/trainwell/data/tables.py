@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
+from trainwell.core.arrays import as_array
 from trainwell.core.errors import DataError
 from trainwell.data.task import Task
 
 if TYPE_CHECKING:
     import pandas as pd
+    import torch
 
 #: The key of a DataFrame's ``attrs`` that holds the path :func:`rows_frame` read it from.
 _READ_FROM = "trainwell_read_from"
@@ -116,7 +117,7 @@ def prediction_table(
     ``at_least_one``: as :meth:`Task.decode` takes it (multilabel: no row left without a label)."""
     import pandas as pd
 
-    array = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    array = as_array(values)
     result = pd.DataFrame(index=index)
     matrix = array.reshape(len(index), -1)
     _refuse_not_finite(matrix)
@@ -125,7 +126,7 @@ def prediction_table(
         for position, name in enumerate(names):
             result[f"{name}_predicted" if len(names) > 1 else "prediction"] = matrix[:, position]
         return result
-    decoded = task.decode(torch.from_numpy(np.ascontiguousarray(array)), at_least_one=at_least_one)
+    decoded = task.decode(array, at_least_one=at_least_one)
     result["prediction"] = (
         # Joined with the separator the labels came with in training (";" for 0/1 columns or lists).
         [(task.label_delim or ";").join(map(str, labels)) for labels in decoded]

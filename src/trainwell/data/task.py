@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
 
+from trainwell.core.arrays import as_array, is_tensor
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
     import pandas as pd
+    import torch
 
     from trainwell.core.label_names import LabelNames
 
@@ -198,6 +199,8 @@ class Task:
 
         Binary outputs of shape ``(N, 1)`` become ``(N,)``: the probability of ``classes[1]``.
         """
+        import torch  # here: the ONNX path activates in numpy (export._onnx_runtime.activate), torch-free
+
         if self.kind == "binary":
             return torch.sigmoid(output.float().reshape(-1))
         if self.kind in ("multiclass", "language_model", "tagging"):
@@ -208,8 +211,10 @@ class Task:
 
     def encode(self, values: Any) -> torch.Tensor:
         """Target values as given by the user -> the tensor the loss expects."""
-        if isinstance(values, torch.Tensor):
-            values = values.detach().cpu().numpy()
+        import torch  # here: predicting (decode) needs no torch, and an ONNX server never imports it
+
+        if is_tensor(values):
+            values = as_array(values)
         if (
             isinstance(values, np.ndarray)
             and values.ndim == 2
@@ -255,36 +260,44 @@ class Task:
         codes = torch.tensor([index[k] for k in keys], dtype=torch.long)
         return codes.float() if self.kind == "binary" else codes
 
-    def decode(self, probabilities: torch.Tensor, *, at_least_one: bool = False) -> list[Any]:
-        """Activated outputs -> labels (a list per row for multilabel, floats for regression).
+    def decode(self, probabilities: Any, *, at_least_one: bool = False) -> list[Any]:
+        """Activated outputs (a numpy array or a tensor) -> labels (a list per row for multilabel, floats for
+        regression).
+
+        Decoded in numpy, whichever engine ran the model: the PyTorch predictors and the ONNX one (which never
+        imports torch) give the same labels from the same numbers. Thresholds are compared in the outputs' own
+        type (float32 for a model's), as the probabilities are.
 
         ``at_least_one`` (multilabel only; off by default): a row whose every label falls short of its
         threshold gets its likeliest label instead of none, for a user who needs one answer a row; rows with a
         label over its threshold are decoded as without it. The likeliest is the highest probability, not the
         label nearest its threshold: on GoEmotions' test texts left without a label (6.7%, fast bag model, 30 s)
         it is one of the text's true labels in 31% of them; the highest probability divided by its threshold, in 28%.
+
+        Example:
+            >>> Task("binary", ("no", "yes"), threshold=0.5).decode(np.array([0.2, 0.5], dtype=np.float32))
+            ['no', 'yes']
         """
+        values = as_array(probabilities)
         if self.kind == "binary":
-            positive = (probabilities.reshape(-1) >= self.threshold).tolist()
+            positive = (values.reshape(-1) >= _same_type(self.threshold, values)).tolist()
             return [self.classes[1] if p else self.classes[0] for p in positive]
         if self.kind == "multiclass":
-            return [self.classes[i] for i in probabilities.argmax(dim=-1).tolist()]
+            return [self.classes[i] for i in values.argmax(axis=-1).tolist()]
         if self.kind == "language_model":
-            return probabilities.argmax(dim=-1).tolist()  # the likeliest next token ids
+            return values.argmax(axis=-1).tolist()  # the likeliest next token ids
         if self.kind == "tagging":  # (B, T, C) probabilities or (B, T) decoded ids, padding < 0
-            ids = probabilities.argmax(dim=-1) if probabilities.is_floating_point() else probabilities
+            ids = values.argmax(axis=-1) if values.dtype.kind == "f" else values
             return [[self.classes[i] for i in row if i >= 0] for row in ids.tolist()]
         if self.kind == "multilabel":
-            limits = torch.as_tensor(self.decision_threshold, dtype=probabilities.dtype)
-            over = probabilities >= limits  # (N, C)
+            over = values >= _same_type(self.decision_threshold, values)  # (N, C)
             if at_least_one:
-                likeliest = torch.zeros_like(over).scatter_(
-                    -1, probabilities.argmax(dim=-1, keepdim=True), True
-                )
-                over = over | (likeliest & ~over.any(dim=-1, keepdim=True))
+                likeliest = np.zeros_like(over)
+                np.put_along_axis(likeliest, values.argmax(axis=-1)[..., None], True, axis=-1)
+                over = over | (likeliest & ~over.any(axis=-1, keepdims=True))
             chosen = over.tolist()
             return [[c for c, on in zip(self.classes, row, strict=True) if on] for row in chosen]
-        return probabilities.tolist()
+        return values.tolist()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -865,8 +878,8 @@ def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
 
 def _numeric_matrix(targets: Any) -> np.ndarray | None:
     """``targets`` as a 2-D numpy array when it is a 2-D numeric array or tensor, else ``None``."""
-    if isinstance(targets, torch.Tensor):
-        targets = targets.detach().cpu().numpy()
+    if is_tensor(targets):
+        targets = as_array(targets)
     if isinstance(targets, np.ndarray) and targets.ndim == 2 and targets.dtype.kind in "biuf":
         return targets
     return None
@@ -965,12 +978,19 @@ def _numeric_array(values: Any) -> np.ndarray | None:
     return array if array.dtype.kind in "biuf" else None
 
 
+def _same_type(thresholds: Any, values: np.ndarray) -> np.ndarray:
+    """``thresholds`` in the type of the float ``values`` they are compared with (float32 for integers), as torch
+    compared a tensor with them: 0.3 as float32 is not 0.3 as float64, and a probability of exactly 0.3f must
+    reach it."""
+    return np.asarray(thresholds, dtype=values.dtype if values.dtype.kind == "f" else np.float32)
+
+
 def _as_list(values: Any) -> list[Any]:
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 
     if isinstance(values, pd.Series | pd.Index):
         return values.tolist()
-    if isinstance(values, np.ndarray | torch.Tensor):
+    if isinstance(values, np.ndarray) or is_tensor(values):
         return values.tolist()
     return list(values)
 

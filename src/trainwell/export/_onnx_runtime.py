@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
+from trainwell.core.arrays import as_array
 from trainwell.core.errors import ArtifactError, UserError
 from trainwell.data.task import Task
 
@@ -103,47 +103,44 @@ def open_session(ort: Any, path: Path, *, threads: int | None) -> Any:
         ) from error
 
 
-def run_onnx(session: Any, x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndarray:
-    """Raw outputs of the ONNX graph; inputs the graph does not declare (never read) are not fed."""
-    feeds = {"x_cat": x_cat.numpy(), "x_cont": x_cont.numpy()}
+def run_onnx(session: Any, x_cat: Any, x_cont: Any) -> np.ndarray:
+    """Raw outputs of the ONNX graph for encoded rows (arrays, or tensors); inputs the graph does not declare
+    (never read) are not fed."""
+    feeds = {"x_cat": as_array(x_cat), "x_cont": as_array(x_cont)}
     declared = [item.name for item in session.get_inputs()]
     return run_graph(session, {name: feeds[name] for name in declared})
 
 
-def unit_pixels(pixels: np.ndarray | torch.Tensor) -> np.ndarray:
+def unit_pixels(pixels: Any) -> np.ndarray:
     """``uint8`` pixels ``(N, C, H, W)`` -> the vision graph's input: float32 on the 0..1 scale.
 
     Divides exactly as :meth:`ImageClassifier.normalise` does (``float32 / 255``), so both engines see the
     same numbers.
     """
-    array = pixels.numpy() if isinstance(pixels, torch.Tensor) else np.asarray(pixels)
+    array = as_array(pixels)
     if array.dtype == np.uint8:
         return np.ascontiguousarray(array.astype(np.float32) / np.float32(255.0))
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def run_onnx_pixels(session: Any, pixels: np.ndarray | torch.Tensor) -> np.ndarray:
+def run_onnx_pixels(session: Any, pixels: Any) -> np.ndarray:
     """Raw outputs of a vision graph for ``uint8`` (or 0..1 float) pixels ``(N, C, H, W)``."""
     return run_graph(session, {PIXELS_NAME: unit_pixels(pixels)})
 
 
-def run_onnx_text(
-    session: Any, ids: np.ndarray | torch.Tensor, offsets: np.ndarray | torch.Tensor
-) -> np.ndarray:
-    """Raw outputs of a bag-of-n-grams text graph for flat ids and each text's start offset."""
+def run_onnx_text(session: Any, ids: Any, offsets: Any) -> np.ndarray:
+    """Raw outputs of a bag-of-n-grams text graph for flat ids and each text's start offset (arrays or
+    tensors)."""
     feeds = {
-        "ids": np.asarray(ids.numpy() if isinstance(ids, torch.Tensor) else ids, dtype=np.int64),
-        "offsets": np.asarray(
-            offsets.numpy() if isinstance(offsets, torch.Tensor) else offsets, dtype=np.int64
-        ),
+        "ids": as_array(ids).astype(np.int64, copy=False),
+        "offsets": as_array(offsets).astype(np.int64, copy=False),
     }
     return run_graph(session, feeds)
 
 
-def run_onnx_tokens(session: Any, tokens: np.ndarray | torch.Tensor) -> np.ndarray:
-    """Raw outputs of a sequence text graph for right-padded ids ``(batch, time)``."""
-    array = tokens.numpy() if isinstance(tokens, torch.Tensor) else tokens
-    return run_graph(session, {TOKENS_NAME: np.asarray(array, dtype=np.int64)})
+def run_onnx_tokens(session: Any, tokens: Any) -> np.ndarray:
+    """Raw outputs of a sequence text graph for right-padded ids ``(batch, time)`` (an array or a tensor)."""
+    return run_graph(session, {TOKENS_NAME: as_array(tokens).astype(np.int64, copy=False)})
 
 
 def activate(task: Task, output: np.ndarray) -> np.ndarray:

@@ -14,12 +14,12 @@ import importlib
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
 
+from trainwell.core.arrays import as_array
 from trainwell.core.artifact import metadata_entry, read_metadata
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.at_least_one import refuse_at_least_one
@@ -42,6 +42,9 @@ from trainwell.export._onnx_runtime import (
     run_onnx_text,
     run_onnx_tokens,
 )
+
+if TYPE_CHECKING:
+    import torch
 
 BATCH_ROWS = 8192
 #: numpy's type for each onnxruntime input type a model of your own may declare.
@@ -152,7 +155,7 @@ class OnnxPredictor:
         copied from another model): it loaded, and then every prediction failed inside onnxruntime."""
         expected: dict[str, list[int]]
         if self.application in ("tabular", "collab"):
-            x_cat, x_cont = self.recipe.transform(pd.DataFrame([{}]), allow_missing_columns=True)
+            x_cat, x_cont = self._encoded(pd.DataFrame([{}]), allow_missing_columns=True)
             expected, what = {"x_cat": [x_cat.shape[1]], "x_cont": [x_cont.shape[1]]}, "columns"
         elif self.application == "vision":
             expected = {name: [self.recipe.channels, *self.recipe.size] for name in self.onnx_input_names}
@@ -168,6 +171,14 @@ class OnnxPredictor:
                     f"{' x '.join(map(str, expected[item.name]))}; the file comes from another model: re-export "
                     f"it with `trainwell export {self.model_dir} --onnx`"
                 )
+
+    def _encoded(self, frame: pd.DataFrame, **options: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(x_cat, x_cont)`` of the rows ``frame``, as the recipe encodes them for the PyTorch model: a table's
+        in numpy (:meth:`~trainwell.tabular.recipe.TabularRecipe.transform_arrays`, which its ``transform``
+        reads too, so no torch is imported); a recommender's recipe gives tensors, read as arrays."""
+        encode = self.recipe.transform_arrays if self.application == "tabular" else self.recipe.transform
+        x_cat, x_cont = encode(frame, **options)
+        return as_array(x_cat), as_array(x_cont)
 
     @property
     def path_col(self) -> str | None:
@@ -213,7 +224,7 @@ class OnnxPredictor:
         numbered = self.application == "tabular"
         for start in range(0, len(frame), BATCH_ROWS):
             rows_here = range(start, min(start + BATCH_ROWS, len(frame)))
-            x_cat, x_cont = self.recipe.transform(
+            x_cat, x_cont = self._encoded(
                 frame.iloc[start : start + BATCH_ROWS],
                 allow_missing_columns=allow_missing_columns,
                 source=rows_source(frame),  # the file's path, where the rows were read from one
@@ -276,7 +287,7 @@ class OnnxPredictor:
             )
         arrays = {}
         for name, part in zip(names, parts, strict=True):
-            array = part.detach().cpu().numpy() if isinstance(part, torch.Tensor) else np.asarray(part)
+            array = as_array(part)
             if array.ndim == 0:
                 raise DataError(
                     f"{name} is a single number; inputs are batched (first dimension = rows): pass x[None]"
@@ -354,8 +365,10 @@ class OnnxPredictor:
             if augmentation is None:
                 chunks.append(activate(self.task, run_onnx_pixels(self.session, chunk)))
                 continue
+            import torch  # here: the views are made with torch (the PyTorch predictor's); plain answers need none
+
             blended = importlib.import_module(IMAGE_TTA).tta_probabilities(
-                _GraphModule(self.session), self.task.activate, torch.from_numpy(chunk), augmentation
+                _graph_module(self.session), self.task.activate, torch.from_numpy(chunk), augmentation
             )
             chunks.append(blended.numpy().astype(np.float32, copy=False))
         return np.concatenate(chunks)
@@ -374,13 +387,18 @@ class OnnxPredictor:
         return pixels
 
 
-class _GraphModule(torch.nn.Module):
+def _graph_module(session: Any) -> torch.nn.Module:
     """``model.onnx`` called as the PyTorch model is (a batch of 0..1 pixels in, raw outputs out), which is all
-    :func:`~trainwell.vision.transform.tta_probabilities` asks of its model."""
+    :func:`~trainwell.vision.transform.tta_probabilities` asks of its model. Built on first use: only
+    test-time augmentation needs torch, so an ONNX server that never gets a TTA request never imports it."""
+    import torch
 
-    def __init__(self, session: Any) -> None:
-        super().__init__()
-        self.session = session
+    class GraphModule(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.session = session
 
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(run_onnx_pixels(self.session, pixels.contiguous()))
+        def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+            return torch.from_numpy(run_onnx_pixels(self.session, pixels.contiguous()))
+
+    return GraphModule()

@@ -11,14 +11,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
-
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from trainwell.core.artifact import metadata_entry, read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.data.task import Task
-from trainwell.models.registry import list_models, model_from_artifact, models
+
+if TYPE_CHECKING:
+    import torch
+
+# torch (and the model registry, which imports it) is imported where a model is built, not here: the refusals
+# below are read by the ONNX server (serve.backends), which never imports torch.
 
 # application -> the module whose ``predictor_from_artifact`` serves it
 _PREDICTOR_MODULES = {
@@ -46,6 +49,8 @@ def load(path: str | Path, *, model: Callable[..., torch.nn.Module] | torch.nn.M
         >>> predictor.predict(new_rows)                      # doctest: +SKIP
         >>> trainwell.load("mine/", model=MyNet)             # your own nn.Module, not registered  # doctest: +SKIP
     """
+    from trainwell.models.registry import models
+
     metadata, state = read_artifact(path)
     source = f"model directory '{path}'"
     spec = metadata.get("architecture")
@@ -67,6 +72,8 @@ def _need_registered(metadata: dict[str, Any], path: str | Path) -> None:
     user's own that this process has not registered (``architecture.built_by``: ``module:QualifiedName`` of the
     class or function registered for it, recorded by ``export``; older directories name only the architecture).
     """
+    from trainwell.models.registry import list_models
+
     spec = metadata.get("architecture")
     name = spec.get("name") if isinstance(spec, dict) else None
     if not isinstance(name, str) or name in list_models():
@@ -97,6 +104,10 @@ def _builder(
     """What builds the model of ``load(path, model=...)``: the class or function itself, or for a module already
     built, that module (its keywords are its own). Refuses ``model=`` for one of trainwell's own architectures,
     which it would replace."""
+    import torch
+
+    from trainwell.models.registry import list_models, models
+
     if name in list_models() and _origin(models.get(name)).startswith("trainwell."):
         raise ConfigError(
             f"model= builds an architecture of your own; '{path}' holds trainwell's {name!r}, which trainwell "
@@ -181,6 +192,7 @@ class Predictor:
         """Rebuild from ``trainwell.json`` and the weights; a malformed entry is an :class:`ArtifactError`
         naming it."""
         from trainwell.export._checks import checked_recipe, checked_task
+        from trainwell.models.registry import model_from_artifact
 
         task = metadata_entry(metadata, "task", lambda entry: checked_task(Task.from_dict(entry)))
         recipe = metadata_entry(

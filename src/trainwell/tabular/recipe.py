@@ -37,16 +37,14 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
-from trainwell.data.bundle import is_valid_marker
 from trainwell.data.categories import category_counts, encode_categories, vocabulary_of
 from trainwell.data.dates import (
     DATE_CAT_PARTS,
@@ -64,6 +62,9 @@ from trainwell.data.dates import (
 from trainwell.data.io import check_column_roles, list_columns
 from trainwell.data.task import plain_value
 from trainwell.tabular.words import WORDS_OF_FREE_TEXT, WORDS_PER_COLUMN, telling_words, word_flags
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["TabularRecipe"]
 
@@ -514,7 +515,29 @@ class TabularRecipe:
         lenient: bool = False,
         read_rows: Sequence[int] | np.ndarray | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encode rows as model inputs.
+        """Encode rows as model inputs: :meth:`transform_arrays`' arrays as tensors (no copy), which it takes
+        and raises as."""
+        import torch  # here: the ONNX predictor encodes with transform_arrays and never imports torch
+
+        categorical, continuous = self.transform_arrays(
+            df,
+            allow_missing_columns=allow_missing_columns,
+            source=source,
+            lenient=lenient,
+            read_rows=read_rows,
+        )
+        return torch.from_numpy(categorical), torch.from_numpy(continuous)
+
+    def transform_arrays(
+        self,
+        df: pd.DataFrame,
+        *,
+        allow_missing_columns: bool = False,
+        source: str = "the data",
+        lenient: bool = False,
+        read_rows: Sequence[int] | np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encode rows as model inputs, in numpy (what :meth:`transform` and the ONNX predictor both read).
 
         Args:
             df: Rows holding the input columns; other columns are ignored.
@@ -526,8 +549,8 @@ class TabularRecipe:
                 0), so an error names the row's data row in that table (as :meth:`fit` takes it).
 
         Returns:
-            ``(categorical, continuous)``: an ``int64`` tensor of shape ``(N, n_cat)`` and a ``float32``
-            tensor of shape ``(N, n_cont)``.
+            ``(categorical, continuous)``: an ``int64`` array of shape ``(N, n_cat)`` and a ``float32``
+            array of shape ``(N, n_cont)``.
 
         Raises:
             DataError: An input column is absent (unless allowed), or a continuous column holds text.
@@ -589,7 +612,7 @@ class TabularRecipe:
         cat_columns += [indicators[name] for name in self.na_indicator_names]
         categorical = np.stack(cat_columns, axis=1) if cat_columns else np.zeros((rows, 0), np.int64)
         continuous = np.stack(cont_columns, axis=1) if cont_columns else np.zeros((rows, 0), np.float32)
-        return torch.from_numpy(categorical), torch.from_numpy(continuous)
+        return categorical, continuous
 
     def _check_fits_float32(
         self,
@@ -753,6 +776,8 @@ def _choose_columns(
     integers_to = (
         "max_card" if cat_names is None and cont_names is None else ("cont" if cont_names is None else "cat")
     )
+    from trainwell.data.bundle import is_valid_marker  # here: bundle imports torch, encoding rows does not
+
     taken = {*targets, *cats, *conts, *ignored, *dates}
     for name in df.columns:
         if name in taken:
