@@ -217,3 +217,32 @@ def test_labels_only_the_test_file_holds_are_said_with_their_rows(tmp_path: Path
         "those rows: train on rows that hold it to judge it"
     ], said
     assert "zebra" not in data.task.classes
+
+
+def test_a_report_on_rows_holding_labels_no_training_row_held_says_so(tmp_path: Path) -> None:
+    from trainwell.report.build import build_report
+
+    rng = np.random.default_rng(2)
+
+    def tags(n: int, extra: bool) -> pd.DataFrame:
+        x1, x2 = rng.normal(size=n), rng.normal(size=n)
+        labels = [
+            ";".join(
+                [name for name, value in (("red", x1[index]), ("blue", x2[index])) if value > 0]
+                + (["yak"] if extra and index % 4 == 0 else [])
+            )
+            for index in range(n)
+        ]
+        return pd.DataFrame({"x1": x1, "x2": x2, "tags": labels})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_table(tags(120, False), "tags", label_delim=";", out=tmp_path / "model", epochs=1, progress=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        page = build_report(tmp_path / "model", tags(20, True), tmp_path / "r.html").read_text(
+            encoding="utf-8"
+        )
+    said = [str(w.message) for w in caught if "no training row holds" in str(w.message)]
+    assert len(said) == 1 and "'yak' (5 rows), on 5 of its 20 rows" in said[0], said
+    assert "the report&#x27;s figures leave it out, counting no miss for it" in page

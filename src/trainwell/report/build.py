@@ -270,6 +270,13 @@ def build_report(
     # their data rows. The frame is read by position below, so its index is reset once its labels are kept.
     labels = frame.index if isinstance(data, pd.DataFrame) else None
     given, frame = frame, frame.reset_index(drop=True)
+    unknown = ""
+    if task.kind == "multilabel" and all(name in frame.columns for name in task.target_names):
+        from trainwell.tabular.data import say_unknown_labels
+
+        # Labels these rows hold that no training row did: the model has no output for them (said, on the
+        # terminal and the page, not dropped in silence as the encoding drops them).
+        unknown = say_unknown_labels(task, frame, source, "the report's figures")
     targets = labelled_targets(predictor, frame, source, "the report")
     probabilities = predictor.predict_proba(given)  # a bad value is named by its label too
     overlap = _training_overlap(predictor.metadata, frame)
@@ -321,6 +328,8 @@ def build_report(
     ]
     if overlap:
         intro.append(_html.paragraph(overlap))
+    if unknown:
+        intro.append(_html.paragraph(f"Warning: {unknown}."))
     text = _page(Path(model_dir), predictor.metadata, intro, sections)
     return write_text_atomic(destination, text)
 

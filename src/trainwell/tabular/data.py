@@ -209,7 +209,7 @@ def tabular_data(
         )
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     if like is None and len(valid_df):
-        _say_unknown_labels(resolved, valid_df, "the validation rows", "the validation scores")
+        say_unknown_labels(resolved, valid_df, "the validation rows", "the validation scores")
     row_ids = _row_ids(train_df, excluded, cat_names, cont_names, date_formats) if like is None else {}
     recipe = (
         cast(TabularRecipe, like.recipe)
@@ -286,7 +286,7 @@ def tabular_data(
         where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data {test}"
         kept = labelled_rows(test_df, targets, where, label_delim=label_delim, left_out_of="the test scores")
         test_df = test_df[kept.to_numpy()]
-        _say_unknown_labels(resolved, test_df, where, "the test scores")
+        say_unknown_labels(resolved, test_df, where, "the test scores")
         try:
             encoded = _encode(recipe, resolved, test_df, "the test table", np.flatnonzero(kept.to_numpy()))
         except DataError as error:  # which table holds the unknown labels: the training data is fine
@@ -562,18 +562,19 @@ def _encode(
     return x_cat, x_cont, task.encode(values)
 
 
-def _say_unknown_labels(task: Task, frame: pd.DataFrame, where: str, scores: str) -> None:
+def say_unknown_labels(task: Task, frame: pd.DataFrame, where: str, scores: str) -> str:
     """Say, in one line, which labels of a multi-label target held-out rows hold that no training row does, and on
     how many rows: the model has no output for them, so they are dropped from ``scores``, which then count no miss
-    for them (a test file's label 'zebra' on 12 of 60 rows left its figures flattering, and nothing said so)."""
+    for them (a test file's label 'zebra' on 12 of 60 rows left its figures flattering, and nothing said so).
+    Returns the line said (``""``: none)."""
     from trainwell.data.task import unknown_labels
 
     if task.kind != "multilabel" or len(task.target_names) != 1 or not len(frame):
-        return
+        return ""
     values = frame[task.target_names[0]]
     unknown = unknown_labels(task, values)
     if not unknown:
-        return
+        return ""
     import re
 
     # The rows holding one: checked one by one among those whose text names one (a few, not every row).
@@ -582,13 +583,14 @@ def _say_unknown_labels(task: Task, frame: pd.DataFrame, where: str, scores: str
     shown = ", ".join(f"'{label}' ({n} row{'' if n == 1 else 's'})" for label, n in list(unknown.items())[:5])
     more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
     them = "it" if len(unknown) == 1 else "them"
-    warn(
+    line = (
         f"{where}: {len(unknown)} label{'' if len(unknown) == 1 else 's'} no training row holds: {shown}{more}, on "
         f"{held:,} of its {len(values):,} rows; the model has no output for {them}, so {scores} leave {them} out, "
         f"counting no miss for {them}, and flatter the model on those rows: train on rows that hold {them} to "
-        f"judge {them}",
-        UserWarning,
+        f"judge {them}"
     )
+    warn(line, UserWarning)
+    return line
 
 
 def class_shares(task: Task, codes: torch.Tensor) -> list[float]:
