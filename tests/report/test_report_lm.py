@@ -198,7 +198,7 @@ def test_the_bands_write_accuracy_as_a_share_that_keeps_small_values(monkeypatch
         lm_eval.Band("the 100 most frequent words", 3189, 0.541, 0.51, 121.2, 0.0003136),
         lm_eval.Band("unknown words (xxunk)", 794, 0.135, 0.118, 86.05, 0.0),
     ]
-    monkeypatch.setattr(lm_eval, "loss_by_band", lambda scores, vocab: bands)
-    page = _bands_section(None, SimpleNamespace(recipe=SimpleNamespace(vocab=None)))  # type: ignore[arg-type]
+    monkeypatch.setattr(lm_eval, "loss_by_band", lambda scores, vocab, **named: bands)
+    page = _bands_section(None, SimpleNamespace(recipe=SimpleNamespace(vocab=None, tokenizer_name="word")))  # type: ignore[arg-type]
     cells = re.findall(r'<td class="number">([^<]*%)</td></tr>', page)
     assert cells == ["81.8%", "0.0314%", "0%"]

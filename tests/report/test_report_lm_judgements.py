@@ -44,7 +44,8 @@ def test_a_model_worse_than_the_trigram_is_a_warning_in_the_report() -> None:
     scores = token_scores(np.repeat([0.05, 0.35, 0.75], [400, 300, 300]), 0.2)
     history = [{"epoch": 0, "perplexity": 317.3, "perplexity_baseline": 42.2}]
     predictor = SimpleNamespace(
-        recipe=SimpleNamespace(vocab=["w"] * 1000, cache=None), metadata={"training": {"history": history}}
+        recipe=SimpleNamespace(vocab=["w"] * 1000, cache=None, tokenizer_name="word"),
+        metadata={"training": {"history": history}},
     )
     unknown = SimpleNamespace(sentence=lambda: "")
     page = _perplexity_section([scores], predictor, 0, unknown)  # type: ignore[arg-type]

@@ -105,9 +105,9 @@ def test_the_command_line_trains_a_char_model_and_n_tokens_counts_characters(
 
 def test_a_char_model_is_said_to_predict_characters(char_lm: Path) -> None:
     """The report, the server's docs and the baseline warning said "word" of a character model."""
-    from trainwell.report._lm import _unit
     from trainwell.serve.lm import _unknown_words_said
     from trainwell.text.lm_callbacks import baseline_warning
+    from trainwell.text.lm_recipe import predicted_unit as _unit
 
     predictor = load_lm(char_lm)
     assert _unit(predictor.recipe.tokenizer_name) == "character" and _unit("subword") == "subword"

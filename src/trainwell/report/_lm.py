@@ -1,6 +1,9 @@
 """The report's sections for a language model judged on held-out text: perplexity with intervals (with and
-without the cache pointer), next-word accuracy, where the loss comes from, calibration of the first guess, the
-hardest texts with their costliest words marked, and continuations sampled from the texts' openings."""
+without the cache pointer), next-token accuracy, where the loss comes from, calibration of the first guess, the
+hardest texts with their costliest tokens marked, and continuations sampled from the texts' openings.
+
+Every sentence names what the model predicts one of (:func:`~trainwell.text.lm_recipe.predicted_unit`): a word,
+a subword or, for a ``--tokenizer char`` model, a character."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import numpy as np
 from trainwell.core.errors import DataError
 from trainwell.core.paths import is_table_file
 from trainwell.report import _html
+from trainwell.text.lm_recipe import predicted_unit
 
 if TYPE_CHECKING:
     from trainwell.text.lm_eval import HeldOutText, TokenScores, UnknownWords
@@ -27,8 +31,8 @@ MIN_HARD_TOKENS = 5
 MARK_BELOW = 0.001
 #: The mark of a word's first subword piece (SentencePiece's convention, which the subword tokenizer keeps).
 WORD_START = "\u2581"
-#: Openings continued in the samples section, the prompt's length and the words sampled.
-N_SAMPLES, PROMPT_TOKENS, SAMPLED_WORDS = 3, 10, 20
+#: Openings continued in the samples section, the prompt's length and the tokens sampled.
+N_SAMPLES, PROMPT_TOKENS, SAMPLED_TOKENS = 3, 10, 20
 
 
 def lm_report_sections(
@@ -80,7 +84,7 @@ def lm_report_sections(
     model = scores[0]
     intro: list[str] = [
         _html.facts(
-            f"language model predicting each next {_unit(predictor.recipe.tokenizer_name)} "
+            f"language model predicting each next {predicted_unit(predictor.recipe.tokenizer_name)} "
             f"({len(predictor.recipe.vocab):,} tokens in its vocabulary)",
             f"{held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
             f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training"
@@ -125,6 +129,7 @@ def _perplexity_section(
 
     model = scores[0]
     held = model.held_out
+    unit = predicted_unit(predictor.recipe.tokenizer_name)
     rows: list[tuple[object, ...]] = []
     for score in scores:
         perplexity, low, high = score.perplexity_interval(seed=seed)
@@ -143,8 +148,8 @@ def _perplexity_section(
     accuracy, acc_low, acc_high = model.accuracy_interval(1, seed=seed)
     body = [
         _html.paragraph(
-            f"The 95% intervals are percentile bootstraps over {held.grouped_by} (the words of one text are not "
-            "independent, so they are resampled together). Perplexity counts tokens of this model's tokenizer; "
+            f"The 95% intervals are percentile bootstraps over {held.grouped_by} (the {unit}s of one text are "
+            "not independent, so they are resampled together). Perplexity counts tokens of this model's tokenizer; "
             "bits per character compare models whose tokens differ.",
             note=True,
         ),
@@ -154,16 +159,16 @@ def _perplexity_section(
                 "perplexity",
                 "95% interval",
                 "bits per character",
-                "next-word accuracy",
+                f"next-{unit} accuracy",
                 "top-5 accuracy",
             ],
             rows,
         ),
         _html.paragraph(
             f"Perplexity {perplexity:,.1f} [{low:,.1f}, {high:,.1f}]: "
-            + perplexity_meaning(perplexity, len(predictor.recipe.vocab))
-            + f" Its first guess of the next word is right {accuracy:.1%} [{acc_low:.1%}, {acc_high:.1%}] of the "
-            f"time, and the right word is among its first five guesses {model.accuracy(5):.1%} of the time."
+            + perplexity_meaning(perplexity, len(predictor.recipe.vocab), unit=unit)
+            + f" Its first guess of the next {unit} is right {accuracy:.1%} [{acc_low:.1%}, {acc_high:.1%}] of "
+            f"the time, and the right {unit} is among its first five guesses {model.accuracy(5):.1%} of the time."
         ),
     ]
     if unknown.sentence():
@@ -173,7 +178,7 @@ def _perplexity_section(
         ratio = compare(scores[1], model, seed=seed)
         body.append(
             _html.paragraph(
-                f"The cache pointer (the last {cache.window} hidden states and the words that followed them, "
+                f"The cache pointer (the last {cache.window} hidden states and the {unit}s that followed them, "
                 f"theta {cache.theta}, lambda {cache.lambda_}, chosen on the validation text at the end of "
                 f"training): {ratio.sentence()}."
             )
@@ -199,8 +204,8 @@ def _perplexity_section(
             _html.paragraph(
                 f"Warning: at the end of training its validation perplexity, {last['perplexity']:,.1f}, was "
                 f"{last['perplexity'] / trigram:.1f} times the {trigram:,.1f} of a Kneser-Ney trigram counted on "
-                "the training text: it has not yet learned more than word counts; train longer (a longer --time) "
-                "or on more text."
+                f"the training text: it has not yet learned more than {unit} counts; train longer (a longer "
+                "--time) or on more text."
             )
         )
     if isinstance(last.get("perplexity"), float):
@@ -221,24 +226,27 @@ def _perplexity_section(
     return _html.section("metrics", "Perplexity", body)
 
 
-def perplexity_meaning(perplexity: float, vocab_size: int) -> str:
-    """What a perplexity means, in a sentence: as unsure as a choice among that many equally likely words, which
-    past the vocabulary's size is no choice the model has: it then does worse than a uniform guess over its
-    vocabulary (a Tiny Shakespeare model trained for a minute: 9,582 "equally likely words" of 6,584).
+def perplexity_meaning(perplexity: float, vocab_size: int, *, unit: str = "word") -> str:
+    """What a perplexity means, in a sentence: as unsure as a choice among that many equally likely words (or
+    characters for a character model: ``unit``), which past the vocabulary's size is no choice the model has:
+    it then does worse than a uniform guess over its vocabulary (a Tiny Shakespeare model trained for a minute:
+    9,582 "equally likely words" of 6,584).
 
     Example:
         >>> perplexity_meaning(120.4, 10_000)
         'at each step the model is on average as unsure as a choice among 120 equally likely words (of 10,000 in its vocabulary).'
+        >>> perplexity_meaning(4.2, 65, unit="character")
+        'at each step the model is on average as unsure as a choice among 4 equally likely characters (of 65 in its vocabulary).'
     """
     if perplexity <= vocab_size:
         return (
             f"at each step the model is on average as unsure as a choice among {perplexity:,.0f} equally likely "
-            f"words (of {vocab_size:,} in its vocabulary)."
+            f"{unit}s (of {vocab_size:,} in its vocabulary)."
         )
     return (
-        f"more than the {vocab_size:,} words of its vocabulary, so the model does worse than a uniform guess over "
-        f"its vocabulary (whose perplexity is {vocab_size:,}): on average it gives the word that comes next less "
-        f"than the 1/{vocab_size:,} a uniform guess gives every word. It has not learned this text; train "
+        f"more than the {vocab_size:,} {unit}s of its vocabulary, so the model does worse than a uniform guess "
+        f"over its vocabulary (whose perplexity is {vocab_size:,}): on average it gives the {unit} that comes next "
+        f"less than the 1/{vocab_size:,} a uniform guess gives every {unit}. It has not learned this text; train "
         "longer, or on text like it."
     )
 
@@ -246,8 +254,9 @@ def perplexity_meaning(perplexity: float, vocab_size: int) -> str:
 def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownWords | None = None) -> str:
     from trainwell.text.lm_eval import loss_by_band
 
+    unit = predicted_unit(predictor.recipe.tokenizer_name)
     named = {"unknown_name": unknown.band_name()} if unknown is not None else {}
-    bands = loss_by_band(model, predictor.recipe.vocab, **named)
+    bands = loss_by_band(model, predictor.recipe.vocab, unit=unit, **named)
     rows = [
         (
             band.name,
@@ -262,12 +271,19 @@ def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownW
     ]
     body = [
         _html.paragraph(
-            "Words are ranked by how often they occurred in training (rank 1: the most frequent). Perplexity "
-            "within a band is exp of its tokens' mean loss.",
+            f"{unit.capitalize()}s are ranked by how often they occurred in training (rank 1: the most "
+            "frequent). Perplexity within a band is exp of its tokens' mean loss.",
             note=True,
         ),
         _html.table(
-            ["tokens", "count", "share of tokens", "share of the loss", "perplexity", "next-word accuracy"],
+            [
+                "tokens",
+                "count",
+                "share of tokens",
+                "share of the loss",
+                "perplexity",
+                f"next-{unit} accuracy",
+            ],
             rows,
         ),
     ]
@@ -365,6 +381,9 @@ def _hardest_section(
     order = eligible[np.argsort(-losses[eligible], kind="stable")][:top_k]
     itos = predictor.recipe.vocab.itos
     subword = predictor.recipe.tokenizer_name == "subword"
+    unit = predicted_unit(predictor.recipe.tokenizer_name)
+    # A capital is its own marker token (xxmaj) before a word or piece: a character model predicts the capital.
+    capital = ", their capital letter included" if unit != "character" else ""
     shown_unknown = unknown.token if unknown is not None else UNK
     rows: list[str] = []
     for text in order:
@@ -395,8 +414,8 @@ def _hardest_section(
             _html.paragraph(
                 f"{_the_texts(len(order))} with the highest perplexity (of those with at least {MIN_HARD_TOKENS} "
                 f"tokens), numbered as in the file; of a text longer than {SHOWN_TOKENS} tokens, its costliest "
-                f"{SHOWN_TOKENS} (… marks the cuts); marked: words the model gave less than {MARK_BELOW:g} "
-                f"probability (hover for it), their capital letter included; ¶ ends a text, {_unknown_is(unknown)}.",
+                f"{SHOWN_TOKENS} (… marks the cuts); marked: {unit}s the model gave less than {MARK_BELOW:g} "
+                f"probability (hover for it){capital}; ¶ ends a text, {_unknown_is(unknown, unit)}.",
                 note=True,
             ),
             table,
@@ -404,14 +423,14 @@ def _hardest_section(
     )
 
 
-def _unknown_is(unknown: UnknownWords | None) -> str:
-    """What the unknown-word token stands for in the hardest texts: a word the corpus replaced (PTB's <unk>
-    written in the text), a word outside the vocabulary, or either."""
+def _unknown_is(unknown: UnknownWords | None, unit: str = "word") -> str:
+    """What the unknown token stands for in the hardest texts: a word the corpus replaced (PTB's <unk> written in
+    the text), a word (a character, of a character model: ``unit``) outside the vocabulary, or either."""
     if unknown is None or not unknown.marked:
-        return f"{unknown.token if unknown is not None else 'xxunk'} is a word outside the vocabulary"
+        return f"{unknown.token if unknown is not None else 'xxunk'} is a {unit} outside the vocabulary"
     if not unknown.unseen:
-        return f"{unknown.token} is the corpus's own token for the words it replaced"
-    return f"{unknown.token} is a word the corpus replaced or one outside the vocabulary"
+        return f"{unknown.token} is the corpus's own token for the {unit}s it replaced"
+    return f"{unknown.token} is a {unit} the corpus replaced or one outside the vocabulary"
 
 
 def _the_texts(count: int) -> str:
@@ -485,7 +504,7 @@ def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -
     ids = held_out.ids
     # The first id of every text: text_of_token[j] is the text of ids[j + 1].
     starts = np.array([0, *(np.flatnonzero(np.diff(held_out.text_of_token)) + 2).tolist()])
-    starts = starts[starts + PROMPT_TOKENS + SAMPLED_WORDS <= len(ids)]
+    starts = starts[starts + PROMPT_TOKENS + SAMPLED_TOKENS <= len(ids)]
     # Spread out (neighbouring openings would overlap), with spares for prompts that cannot be continued.
     picked = np.unique(np.linspace(0, len(starts) - 1, min(len(starts), 3 * N_SAMPLES)).round().astype(int))
     order = [*picked[:: max(1, len(picked) // N_SAMPLES)], *picked]
@@ -496,12 +515,12 @@ def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -
             continue
         tried.add(int(index))
         start = int(starts[index])
-        stop = start + PROMPT_TOKENS + SAMPLED_WORDS
+        stop = start + PROMPT_TOKENS + SAMPLED_TOKENS
         prompt = predictor.recipe.decode(ids[start : start + PROMPT_TOKENS].tolist())
         real = _own_words(predictor, held_out, start + PROMPT_TOKENS, stop)
         try:
             sampled = predictor.generate(
-                prompt, SAMPLED_WORDS, temperature=0.8, top_k=40, seed=seed + len(rows)
+                prompt, SAMPLED_TOKENS, temperature=0.8, top_k=40, seed=seed + len(rows)
             )
         except DataError:  # a prompt of markers only
             continue
@@ -510,19 +529,21 @@ def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -
     if not rows:
         body = [_html.paragraph("The held-out texts are too short to continue.", note=True)]
     else:
+        unit = predicted_unit(predictor.recipe.tokenizer_name)
+        # Subword pieces spell every word: nothing of the text is marked.
+        marked = (
+            ""
+            if unit == "subword"
+            else f" Marked {unit}s of the text are not in the model's vocabulary: it read each as its "
+            f"unknown-{unit} token."
+        )
         body = [
             _html.paragraph(
                 f"The first {PROMPT_TOKENS} tokens of texts spread over the held-out text, continued by "
-                f"{SAMPLED_WORDS} sampled tokens (temperature 0.8, top 40), beside the text's own continuation. "
-                "Marked words of the text are not in the model's vocabulary: it read each as its unknown-word "
-                "token.",
+                f"{SAMPLED_TOKENS} sampled tokens (temperature 0.8, top 40), beside the text's own continuation."
+                + marked,
                 note=True,
             ),
             _html.table(["opening", "the model's continuation", "the text's continuation"], rows),
         ]
     return _html.section("samples", "Continuations", body)
-
-
-def _unit(tokenizer_name: str | None) -> str:
-    """What the model predicts one of: a subword piece, a character (``--tokenizer char``) or a word."""
-    return {"subword": "subword", "char": "character"}.get(tokenizer_name or "", "word")

@@ -139,12 +139,15 @@ class UnknownWords:
             corpus replaced, part of its closed vocabulary).
         unseen: Predicted tokens that are words outside the model's vocabulary.
         total: Predicted tokens in all.
+        unit: What the model predicts one of (:attr:`LMRecipe.unit`): a character model's unknown tokens are
+            characters outside its vocabulary, and its report says so.
     """
 
     token: str
     marked: int
     unseen: int
     total: int
+    unit: str = "word"
 
     @property
     def marker(self) -> str:
@@ -156,15 +159,18 @@ class UnknownWords:
         if self.marked and not self.unseen:
             return f"the corpus's own {self.marker} (words it replaced)"
         if self.marked:
-            return f"unknown words ({self.token}: the corpus's own {self.marker} and words outside the vocabulary)"
-        return f"unknown words ({self.token})"
+            return (
+                f"unknown {self.unit}s ({self.token}: the corpus's own {self.marker} and {self.unit}s outside the "
+                "vocabulary)"
+            )
+        return f"unknown {self.unit}s ({self.token})"
 
     def sentence(self) -> str:
         """What share of the tokens they are and what that means, for a report's note ('' when none)."""
         own = f"the corpus's own {self.marker} token (words the corpus itself replaced)" + (
             f", read as {self.token}" if self.token != self.marker else ""
         )
-        outside = f"words outside the vocabulary, predicted as one token ({self.token})"
+        outside = f"{self.unit}s outside the vocabulary, predicted as one token ({self.token})"
         shares = [
             f"{count / max(self.total, 1):.1%} of the tokens are {what}"
             for count, what in ((self.marked, own), (self.unseen, outside))
@@ -199,7 +205,7 @@ def unknown_words(recipe: LMRecipe, texts: Sequence[str], held_out: HeldOutText)
         else:  # the word tokenizer reads the marker anywhere, in any case
             marked = sum(text.lower().count(marker) for text in texts)
         marked = min(marked, unknown)  # the first token of the stream is never predicted
-    return UnknownWords(recipe.unknown_token, marked, unknown - marked, total)
+    return UnknownWords(recipe.unknown_token, marked, unknown - marked, total, recipe.unit)
 
 
 @dataclass
@@ -396,27 +402,38 @@ class Band:
 
 
 def loss_by_band(
-    scores: TokenScores, vocab: Vocab, *, unknown_name: str = f"unknown words ({UNK})"
+    scores: TokenScores, vocab: Vocab, *, unknown_name: str | None = None, unit: str = "word"
 ) -> list[Band]:
     """The held-out tokens by kind: the tokenizer's markers (capitals, ends of text...), the most frequent words
     in training (vocabulary ranks 1-100, 101-1,000, 1,001-10,000, beyond) and unknown words, named
-    ``unknown_name`` (:meth:`UnknownWords.band_name` names PTB's ``<unk>`` as the corpus's own).
+    ``unknown_name`` (:meth:`UnknownWords.band_name` names PTB's ``<unk>`` as the corpus's own), else
+    "unknown words (xxunk)".
 
-    Meant for word vocabularies, whose ids follow the training counts; a subword vocabulary's ids do not.
+    Meant for word and character vocabularies, whose ids follow the training counts; a subword vocabulary's ids
+    do not. ``unit`` (:attr:`LMRecipe.unit`) names the tokens: a character model's bands are "the 100 most
+    frequent characters", not words.
     """
+    if unknown_name is None:
+        unknown_name = f"unknown {unit}s ({UNK})"
     targets = scores.held_out.ids[1:]
     n_special = len(SPECIAL_TOKENS)
     unk = vocab.unk_id
     kinds: list[tuple[str, np.ndarray]] = [
         ("markers (xxmaj, xxeos...)", (targets < n_special) & (targets != unk))
     ]
-    rank = np.where(targets >= n_special, targets - n_special + 1, 0)  # 1: the most frequent word in training
+    rank = np.where(
+        targets >= n_special, targets - n_special + 1, 0
+    )  # 1: the most frequent token in training
     lower = 0
     for upper in BAND_EDGES:
-        name = f"the {upper:,} most frequent words" if lower == 0 else f"words ranked {lower + 1:,}-{upper:,}"
+        name = (
+            f"the {upper:,} most frequent {unit}s"
+            if lower == 0
+            else f"{unit}s ranked {lower + 1:,}-{upper:,}"
+        )
         kinds.append((name, (rank > lower) & (rank <= upper)))
         lower = upper
-    kinds.append((f"words ranked beyond {lower:,}", rank > lower))
+    kinds.append((f"{unit}s ranked beyond {lower:,}", rank > lower))
     kinds.append((unknown_name, targets == unk))
     total_loss = float(scores.nll.sum())
     bands = []
