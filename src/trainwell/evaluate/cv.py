@@ -12,8 +12,10 @@ through :func:`row_groups`, so each refuses a missing column or a row without a 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,62 @@ if TYPE_CHECKING:
 
 #: ``fit_fold(train_index, valid_index, fold) -> {metric name: value}``.
 FoldFn = Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class FoldVerdict:
+    """What a check of one fold's trained model found (a text classifier at chance), to be said once for all the
+    folds (``3 of 5 folds ...``) instead of once a fold: the check keeps it with :func:`keep_fold_verdict`, and
+    the cross-validation says the verdicts of its folds with :func:`say_fold_verdicts`.
+
+    Attributes:
+        summarise: turns every fold's verdicts of one kind (those with this ``summarise``) into the one warning
+            said, or ``None``; a module-level function, so that a verdict travels between processes
+            (``torchrun``) by pickle.
+        details: what ``summarise`` reads of this fold (plain values).
+    """
+
+    summarise: Callable[[list[FoldVerdict]], Warning | None]
+    details: dict[str, Any]
+
+
+#: The verdicts kept while a cross-validation's fold trains (:func:`judging_fold`); ``None`` outside one.
+_FOLD_VERDICTS: ContextVar[list[FoldVerdict] | None] = ContextVar("trainwell_fold_verdicts", default=None)
+
+
+@contextlib.contextmanager
+def judging_fold() -> Iterator[list[FoldVerdict]]:
+    """Inside, while one fold trains, the verdicts the checks of its model keep (:func:`keep_fold_verdict`)
+    gather in the list yielded, instead of being warned of then."""
+    verdicts: list[FoldVerdict] = []
+    token = _FOLD_VERDICTS.set(verdicts)
+    try:
+        yield verdicts
+    finally:
+        _FOLD_VERDICTS.reset(token)
+
+
+def keep_fold_verdict(verdict: FoldVerdict) -> bool:
+    """Keep ``verdict`` for the cross-validation whose fold is training, and say so (``True``); ``False`` outside
+    a fold, where the check warns as it always did."""
+    kept = _FOLD_VERDICTS.get()
+    if kept is None:
+        return False
+    kept.append(verdict)
+    return True
+
+
+def say_fold_verdicts(verdicts: Sequence[FoldVerdict]) -> None:
+    """Warn once per kind of verdict, of all the folds' verdicts of it (in fold order)."""
+    from trainwell.core.warn import warn
+
+    kinds: dict[Callable[[list[FoldVerdict]], Warning | None], list[FoldVerdict]] = {}
+    for verdict in verdicts:
+        kinds.setdefault(verdict.summarise, []).append(verdict)
+    for summarise, theirs in kinds.items():
+        said = summarise(theirs)
+        if said is not None:
+            warn(said)
 
 
 @dataclass(frozen=True)
@@ -571,7 +629,12 @@ def cross_validate(
         if len(labels) != n_rows:
             raise ConfigError(f"targets hold {len(labels)} values but n_rows is {n_rows}; pass one per row")
         splits = fold_indices(labels, k, seed, stratified)
-    folds = [dict(fit_fold(train, valid, i)) for i, (train, valid) in enumerate(splits)]
+    folds, verdicts = [], []
+    for i, (train, valid) in enumerate(splits):
+        with judging_fold() as kept:  # a check of each fold's model is said once, for every fold
+            folds.append(dict(fit_fold(train, valid, i)))
+        verdicts += kept
+    say_fold_verdicts(verdicts)
     return CVResult(folds, list(splits), seed, stratified)
 
 

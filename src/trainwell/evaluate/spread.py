@@ -17,6 +17,9 @@ pickle (plain Python, numpy arrays, tensors, dataclasses of them).
 
 Warnings: under several processes rank 0 alone speaks. A warning another process met in its folds (a column
 empty in its folds' training rows) is caught there, sent along with the scores, and warned again by rank 0.
+A check of each fold's trained model (a text classifier at chance) keeps a verdict instead
+(:class:`~trainwell.evaluate.cv.FoldVerdict`), sent along with the fold's scores: rank 0 says the verdicts of
+every fold at once, in one line (``3 of 5 folds ...``), not one warning a fold.
 
 With more processes than folds, the processes left without a fold only wait for the others' results.
 """
@@ -33,7 +36,14 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainwell.core.warn import warn
-from trainwell.evaluate.cv import CVResult, FoldBudget, join_folds
+from trainwell.evaluate.cv import (
+    CVResult,
+    FoldBudget,
+    FoldVerdict,
+    join_folds,
+    judging_fold,
+    say_fold_verdicts,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -148,16 +158,16 @@ def cross_validate_spread(
                     if isinstance(fold_seconds, FoldShare)
                     else fold_seconds
                 )
-                with _budgeted(seconds, number) as budget:
+                with _budgeted(seconds, number) as budget, judging_fold() as verdicts:
                     scores = dict(fold(train, valid, number))
-                runs.append((scores, _added(fold, marks), budget))
+                runs.append((scores, _added(fold, marks), budget, verdicts))
         if isinstance(fold_seconds, FoldShare):
             fold_seconds.mark("after folds")
         if not timed and baselines is not None and share:
             others = baselines([splits[number] for number in share])
     # The baselines travel whole: a constant one keeps its out-of-fold predictions (its intervals are over rows).
     mine = (share, runs, others, _distinct(held))
-    by_fold: dict[int, tuple[dict[str, float], dict[str, Any], list[FoldBudget]]] = {}
+    by_fold: dict[int, tuple[dict[str, float], dict[str, Any], list[FoldBudget], list[FoldVerdict]]] = {}
     baseline_parts: dict[str, list[tuple[list[int], CVResult]]] = {}
     for numbers, their_runs, their_baselines, their_warnings in processes.gather(mine):  # rank 0 holds fold 0
         if rank == 0:  # what only another process's folds met (a column empty in its folds' training rows)
@@ -170,6 +180,9 @@ def cross_validate_spread(
     assert sorted(by_fold) == list(order), f"folds {sorted(by_fold)} came back of {len(splits)}"
     _lay_back(fold, [by_fold[number][1] for number in order])
     budgets = [budget for number in order for budget in by_fold[number][2]]
+    # A check of each fold's model (a classifier at chance): said once, for every process's folds.
+    if rank == 0:
+        say_fold_verdicts([verdict for number in order for verdict in by_fold[number][3]])
     model = CVResult([by_fold[number][0] for number in order], list(splits), seed, stratified, budgets)
     results = {name: join_folds(parts, splits) for name, parts in baseline_parts.items()}
     return model, results

@@ -23,7 +23,13 @@ from trainwell.metrics.label_baselines import BaselineNotBeaten, train_longer_wa
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
-__all__ = ["MARGIN_LEVEL", "MajorityBaseline", "majority_accuracy", "majority_warning"]
+__all__ = [
+    "MARGIN_LEVEL",
+    "MajorityBaseline",
+    "folds_at_chance_warning",
+    "majority_accuracy",
+    "majority_warning",
+]
 
 #: Phases of a schedule of several fits whose end is not the end of training (fine_tune's head-only fit,
 #: gradual unfreezing's stages): the model is judged after the last one.
@@ -140,11 +146,63 @@ class MajorityBaseline(Callback):
         if not isinstance(accuracy, float) or not is_rank_zero():
             return
         from trainwell.callbacks.budget import find_budget
+        from trainwell.evaluate.cv import FoldVerdict, keep_fold_verdict
 
         budgeted = find_budget(getattr(learn, "_active", ())) is not None
         said = majority_warning(accuracy, self.value, str(self.majority), rows=self.rows, budgeted=budgeted)
+        # A cross-validation's fold: said once for all the folds (folds_at_chance_warning), not once a fold.
+        details = {
+            "majority": str(self.majority),
+            "accuracy": accuracy,
+            "baseline": self.value,
+            "budgeted": budgeted,
+            "beaten": said is None,
+        }
+        if keep_fold_verdict(FoldVerdict(folds_at_chance_warning, details)):
+            return
         if said is not None:
             warn(said)
+
+
+def folds_at_chance_warning(verdicts: list[Any]) -> BaselineNotBeaten | None:
+    """The one :class:`~trainwell.metrics.label_baselines.BaselineNotBeaten` a cross-validation says of its
+    folds' classifiers that do not beat always answering their training rows' most common class (each judged as
+    :func:`majority_warning` judges a fit: not above it, or above it by less than chance explains), from every
+    fold's :class:`~trainwell.evaluate.cv.FoldVerdict`; ``None`` when every fold beats it.
+
+    Example:
+        >>> from trainwell.evaluate.cv import FoldVerdict
+        >>> def fold(accuracy, beaten):
+        ...     details = {"majority": "neg", "accuracy": accuracy, "baseline": 0.5, "budgeted": False}
+        ...     return FoldVerdict(folds_at_chance_warning, {**details, "beaten": beaten})
+        >>> str(folds_at_chance_warning([fold(0.5, False), fold(0.9, True), fold(0.52, False)]))[:70]
+        "2 of 3 folds did not beat always answering the training rows' most com"
+    """
+    failed = [verdict.details for verdict in verdicts if not verdict.details["beaten"]]
+    if not failed:
+        return None
+    counts: dict[str, int] = {}
+    for details in failed:
+        counts[details["majority"]] = counts.get(details["majority"], 0) + 1
+    answer = (
+        f"{next(iter(counts))!r}"
+        if len(counts) == 1
+        else "by fold: " + ", ".join(f"{name!r} in {count}" for name, count in counts.items())
+    )
+
+    def span(name: str) -> str:
+        low, high = min(details[name] for details in failed), max(details[name] for details in failed)
+        return f"{low:.3f}" if f"{low:.3f}" == f"{high:.3f}" else f"{low:.3f} to {high:.3f}"
+
+    def words(longer: str) -> str:
+        return (
+            f"{len(failed)} of {len(verdicts)} folds did not beat always answering the training rows' most common "
+            f"class, {answer} (validation accuracy {span('accuracy')}, that answer right on {span('baseline')} of "
+            "the validation rows; not above it, or above it by less than chance allows): the model has learned "
+            f"nothing usable yet; train longer ({longer})"
+        )
+
+    return train_longer_warning(words, any(details["budgeted"] for details in failed))
 
 
 def _sweeping(learn: Learner) -> bool:
