@@ -41,8 +41,13 @@ MAX_OVERHEAD = 0.02
 #: Options that do not describe the fit: where it goes, and whether it resumes.
 NOT_RECORDED = ("out", "resume", "track")  # where the fit is logged changes nothing of it
 #: Options a resume takes from the checkpoint when they are not given again: what the saved weights are fixed by
-#: (``--lm-size``: the model's size), so the fit goes on as it was started; given otherwise, they are refused.
-KEPT_ON_RESUME = ("lm_size",)
+#: (``--lm-size``: the model's size; ``--tokenizer``: the vocabulary, one row of the embedding a token, and a
+#: character model's one a character), so the fit goes on as it was started; given otherwise, they are refused.
+#: By name, what each fixes, as the refusal says it.
+KEPT_ON_RESUME = {
+    "lm_size": "which its weights are fixed by",
+    "tokenizer": "which its vocabulary and so its weights are fixed by",
+}
 #: Files up to this size are hashed whole to fingerprint the data; larger ones by their first and last part.
 HASHED_WHOLE = 256 * 2**20
 HASHED_PART = 16 * 2**20
@@ -232,7 +237,7 @@ def _kept_settings(info: CheckpointInfo, settings: dict[str, Any], out: Path) ->
     from trainwell.core.errors import ConfigError
 
     recorded, kept = info.settings or {}, {}
-    for name in KEPT_ON_RESUME:
+    for name, fixing in KEPT_ON_RESUME.items():
         there, here = recorded.get(name), settings.get(name)
         if there is None:  # not given to the fit that wrote it: compared as any other option
             continue
@@ -241,9 +246,9 @@ def _kept_settings(info: CheckpointInfo, settings: dict[str, Any], out: Path) ->
         elif here != there:
             flag, was = _flag(name), _shown(name, there)
             raise ConfigError(
-                f"--resume: the checkpoint in '{out}' was written by a fit with {flag} {was}, which its weights "
-                f"are fixed by, not {_shown(name, here)}: resume without {flag} (the checkpoint's {was} is kept), "
-                f"or delete '{info.path}' to start afresh"
+                f"--resume: the checkpoint in '{out}' was written by a fit with {flag} {was}, {fixing}, not "
+                f"{_shown(name, here)}: resume without {flag} (the checkpoint's {was} is kept), or delete "
+                f"'{info.path}' to start afresh"
             )
     return kept
 

@@ -589,8 +589,9 @@ def fit(
         if task == "language_model":
             lm_size_setting(lm_size, pretrained)  # a wrong --lm-size said before the checkpoint is read
             keeping = ready("corpus")
-            # --resume without --lm-size: the checkpoint's, which its weights are that size of
+            # --resume without --lm-size or --tokenizer: the checkpoint's, which its weights are fixed by
             sized = lm_size_setting(keeping.kept.get("lm_size", lm_size), pretrained)
+            chosen_tokenizer = kept_tokenizer(keeping, chosen_tokenizer)
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, budget,
                 batch_size, {**keeping.pipeline_kwargs, **chosen_tokenizer, **headerless,
@@ -641,6 +642,7 @@ def fit(
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
         keeping = ready("corpus" if text_folder else "table")
+        chosen_tokenizer = kept_tokenizer(keeping, chosen_tokenizer)
 
         def fit_text_column(column: str) -> None:
             from trainwell.text.pipeline import fit_texts
@@ -830,6 +832,14 @@ def _fit_ratings(
     out_console.print(
         f"recommend with: trainwell recommend {shlex.quote(str(out))} USER_ID", soft_wrap=True, markup=False
     )
+
+
+def kept_tokenizer(keeping: FitCheckpoint, chosen: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline's ``{"tokenizer": name}``: a resume's checkpoint's when ``--tokenizer`` was not given again
+    (checked by :func:`~trainwell.cli._resume.plan_checkpoint` when it was), else ``chosen``."""
+    if "tokenizer" in keeping.kept:
+        return {"tokenizer": keeping.kept["tokenizer"]}
+    return chosen
 
 
 def lm_size_setting(lm_size: str | None, pretrained: Path | None) -> dict[str, Any]:
