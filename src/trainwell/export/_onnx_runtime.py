@@ -9,6 +9,8 @@ regression was exported to before that answer ``logits``: they are read all the 
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +74,11 @@ class OnnxDependencyError(UserError, ModuleNotFoundError):
 
 
 def import_onnxruntime() -> Any:
-    """onnxruntime, imported on first use; ``onnx`` is checked too (the exporter needs it)."""
+    """onnxruntime, imported on first use; ``onnx`` is checked too (the exporter needs it), but not imported:
+    predicting never reads it, and importing it (its ``ml_dtypes``) took about 2 s of an ONNX server's start."""
     try:
-        import onnx  # noqa: F401
+        if not _installed("onnx"):
+            raise ModuleNotFoundError("No module named 'onnx'", name="onnx")
         import onnxruntime
     except ModuleNotFoundError as error:
         missing = OnnxDependencyError(
@@ -84,6 +88,14 @@ def import_onnxruntime() -> Any:
         missing.name = error.name
         raise missing from error
     return onnxruntime
+
+
+def _installed(name: str) -> bool:
+    """Whether the top-level package ``name`` can be imported, found without importing it (one set to ``None``
+    in ``sys.modules``, as a test hides a package, is not)."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return importlib.util.find_spec(name) is not None
 
 
 def open_session(ort: Any, path: Path, *, threads: int | None) -> Any:
