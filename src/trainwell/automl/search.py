@@ -733,8 +733,9 @@ def _result(
         if trials.stored is not None:  # a study kept across runs: which trials this run trained
             record["earlier_run"] = number in trials.earlier
     default_values = _default_values(study, kinds)
-    # A multi-label model decides each label at its own threshold, as after trainwell fit.
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    # A multi-label model decides each label at its own threshold, as after trainwell fit (and is held to the
+    # trivial answers at 0.5 without them).
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
     # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
     learn.time_budget = None
     kept_kind, kept_params = kept

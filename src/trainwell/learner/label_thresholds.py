@@ -30,6 +30,7 @@ __all__ = [
     "say_threshold_note",
     "tune_label_thresholds",
     "warn_in_sample_thresholds",
+    "warn_label_baselines",
 ]
 
 #: Metrics whose value depends on the decision threshold (and so change when the thresholds do).
@@ -159,9 +160,16 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     )
 
 
-def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True) -> ThresholdSummary | None:
+def choose_label_thresholds(
+    learn: Any, *, seed: int = 0, progress: bool = True, tune: bool = True
+) -> ThresholdSummary | None:
     """:func:`tune_label_thresholds` at the end of a pipeline's fit, saying what it did on stderr (with
-    ``progress``) so that the F1 in the table that follows is read as what it is."""
+    ``progress``) so that the F1 in the table that follows is read as what it is. ``tune=False``
+    (``tune_thresholds=False``, ``--no-label-thresholds``): the thresholds stay at 0.5, and the decisions at 0.5
+    are held to the trivial answers all the same (:func:`warn_label_baselines`); ``None`` is returned."""
+    if not tune:
+        warn_label_baselines(learn)
+        return None
     summary = tune_label_thresholds(learn, seed=seed)
     if summary is not None and progress:
         say_threshold_note(summary, test_given=getattr(learn.data, "test", None) is not None)
@@ -170,22 +178,36 @@ def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True)
     return summary
 
 
-def warn_label_baselines(learn: Any, summary: ThresholdSummary) -> None:
+def warn_label_baselines(learn: Any, summary: ThresholdSummary | None = None) -> None:
     """Warn (:class:`~trainwell.metrics.label_baselines.BaselineNotBeaten`) when the last history row's threshold
     metrics, at 0.5 and ``_tuned``, do not beat answering no label anywhere or the training rows' most frequent
-    label set on the rows the thresholds were chosen on (:func:`~trainwell.metrics.label_baselines.label_baselines`)."""
+    label set on the rows the thresholds were chosen on (:func:`~trainwell.metrics.label_baselines.label_baselines`).
+    Without ``summary`` (no thresholds chosen: every label decided at 0.5), its metrics at 0.5 on the validation
+    rows, in the same words; nothing for another task or without validation rows."""
     from trainwell.core.warn import warn
     from trainwell.metrics.label_baselines import label_baseline_warning, label_baselines
 
-    if summary.truth is None or not learn.history:
+    if not learn.history:
+        return
+    if summary is not None:
+        truth = summary.truth
+    elif learn.task.kind == "multilabel" and learn.data.valid is not None:
+        from trainwell.learner.kept_predictions import validation_predictions
+
+        truth = validation_predictions(learn)[1]  # the fit's last pass's, when it kept them
+    else:
+        return
+    if truth is None or not len(truth):
         return
     train = getattr(learn.data.train, "targets", None)
     baselines = label_baselines(
-        summary.truth,
+        truth.float().cpu(),
         list(learn.task.classes or ()),
         train_targets=train if isinstance(train, torch.Tensor) and train.ndim == 2 else None,
     )
-    warning = label_baseline_warning(learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX)
+    warning = label_baseline_warning(
+        learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX, thresholds_tuned=summary is not None
+    )
     if warning is not None:
         warn(warning)
 

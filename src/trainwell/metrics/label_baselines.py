@@ -155,7 +155,11 @@ def label_baselines(
 
 
 def label_baseline_warning(
-    row: Mapping[str, Any], baselines: Sequence[LabelBaseline], *, tuned_suffix: str = "_tuned"
+    row: Mapping[str, Any],
+    baselines: Sequence[LabelBaseline],
+    *,
+    tuned_suffix: str = "_tuned",
+    thresholds_tuned: bool = True,
 ) -> BaselineNotBeaten | None:
     """The warning a multi-label fit whose last validation ``row`` does not beat the best of ``baselines`` on
     some threshold metric it reports (``accuracy``, ``accuracy_tuned``, ``f1``...) gives, worded for Python and
@@ -163,7 +167,8 @@ def label_baseline_warning(
 
     Two cases: the model beats them on no metric (it has learned nothing usable yet: train longer), or only on
     some: then it names the metrics that fall short and what to do (per-label thresholds chosen for F1 trade
-    accuracy for it: decide at 0.5 when accuracy matters).
+    accuracy for it: decide at 0.5 when accuracy matters; without them, ``thresholds_tuned=False``, every label
+    decided at 0.5: an F1 that falls short where accuracy does not is what they are for).
 
     Example:
         >>> truth = torch.tensor([[0.0, 1.0], [0.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
@@ -213,7 +218,15 @@ def label_baseline_warning(
         name == "accuracy" for name, _, _, _ in short
     )
     tuned_short = any(name.endswith(tuned_suffix) for name, _, _, _ in short)
-    if tuned_short and at_half_beats:
+    only_f1_short = all(name == "f1" for name, _, _, _ in short)
+    if not thresholds_tuned and only_f1_short and at_half_beats:
+        python_fix, cli_fix = (
+            "every label is decided at 0.5, which rare labels seldom reach; per-label thresholds chosen for F1 "
+            "(tune_thresholds=True) or training longer (more epochs) lift it",
+            "every label is decided at 0.5, which rare labels seldom reach; per-label thresholds chosen for F1 "
+            "(leave out --no-label-thresholds) or training longer (--epochs) lift it",
+        )
+    elif tuned_short and at_half_beats:
         python_fix, cli_fix = (
             "the per-label thresholds, chosen for F1, mark labels where there are none; where accuracy matters, "
             "decide at 0.5 (tune_thresholds=False)",
