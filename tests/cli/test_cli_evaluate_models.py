@@ -74,10 +74,11 @@ def test_groups_keep_each_groups_rows_in_one_fold_and_say_so(tmp_path: Path) -> 
     ).any()  # the data splits patients when nothing keeps them whole
     said = "folds grouped by 'patient_id': each group's rows are validated in one fold"
     assert said in grouped.stdout and said not in plain.stdout, grouped.explain()
-    # The group column stays an input of a table's models (as evaluate_table documents): said, with the option
-    # that leaves it out.
-    assert "'patient_id' is still an input of every model here" in grouped.stdout, grouped.explain()
-    assert "--ignore patient_id leaves it out" in grouped.stdout, grouped.explain()
+    # The group column is left out of a table's models' inputs (as evaluate_table documents): said, with the
+    # option that keeps it; nothing claims it is still an input.
+    assert "'patient_id' is left out of the inputs of every model here" in grouped.stderr, grouped.explain()
+    assert "--cat-names patient_id (Python: cat_names=['patient_id'])" in grouped.stderr, grouped.explain()
+    assert "is still an input" not in grouped.stdout, grouped.explain()
 
 
 def test_groups_naming_no_column_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -238,7 +238,8 @@ def evaluate(
         typer.Option(
             help="A column whose rows are validated together, never split across folds (a patient's visits, an "
             "author's reviews, a patient's images): the scores are then on groups never trained on. Tables (the "
-            "column stays an input unless --ignore names it too), texts (--text) and CSVs of images (--path-col).",
+            "column is left out of the inputs unless --cat-names or --cont-names names it), texts (--text) and "
+            "CSVs of images (--path-col).",
         ),
     ] = None,
 ) -> None:
@@ -343,15 +344,17 @@ def evaluate(
             if evaluation.groups is not None:
                 from trainwell.cli._common import column_names
 
-                # A table's group column is read as an input like any other (Python's evaluate_table says so):
-                # an ID whose every value, in each validation fold, is one its model never trained on.
-                still_input = evaluation.unit == "rows" and groups not in (column_names(ignore) or [])
+                # A table's group column is left out of the inputs (evaluate_table says so in a line of its own)
+                # unless --cat-names or --cont-names keeps it: an ID whose every value, in each validation fold,
+                # is one its model never trained on.
+                declared = [*(column_names(cat_names) or []), *(column_names(cont_names) or [])]
+                still_input = evaluation.unit == "rows" and groups in declared
                 out_console.print(
                     f"folds grouped by '{groups}': each group's {evaluation.unit} are validated in one fold, so "
                     "every score is on groups its model never trained on"
                     + (
                         f"; '{groups}' is still an input of every model here (its values in a validation fold are "
-                        f"ones never trained on): --ignore {groups} leaves it out"
+                        f"ones never trained on), as --cat-names or --cont-names asked"
                         if still_input
                         else ""
                     ),

@@ -264,12 +264,10 @@ def _group_column(
         return []
     if groups in {*(cat_names or []), *(cont_names or []), *(date_formats or {})}:
         return []
-    numeric = pd.api.types.is_numeric_dtype(df[groups].dtype)
-    flag = "cont-names" if numeric and df[groups].nunique() > 20 else "cat-names"
     warn(
         f"folds grouped by '{groups}': '{groups}' is left out of the inputs of every model here (a group key as "
-        f"an input lets a model memorise the groups); pass --{flag} {groups} (Python: "
-        f"{flag.replace('-', '_')}=[{groups!r}]) to keep it as an input",
+        f"an input lets a model memorise the groups); pass --cat-names {groups} (Python: "
+        f"cat_names=[{groups!r}]) to keep it as an input",
         UserWarning,
     )
     return [groups]
