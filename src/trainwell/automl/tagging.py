@@ -72,6 +72,11 @@ def tune_tagger(
             the default metric is ``entity_f1`` for entity tags and ``tag_accuracy`` for others (neither is
             resampled by rows, so ``keep`` keeps the best trial and ``kept_reason`` says the gain was not checked).
 
+    Warns:
+        BaselineNotBeaten: once, when the kept tagger is not above tagging each word with its most frequent tag
+            (:func:`kept_baseline_warning`), as :func:`~trainwell.text.tagging.fit_tagger` warns; the trials,
+            candidates the search compares, are not warned of.
+
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, no validation sentences, or a metric that does
             not score this task.
