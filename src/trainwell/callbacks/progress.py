@@ -29,6 +29,7 @@ from rich.progress import (
 from trainwell.callbacks.budget import format_duration
 from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.core.device import is_rank_zero
+from trainwell.core.errors import ConfigError
 from trainwell.core.numbers import figure, format_value, reaches_ten_thousand
 from trainwell.learner.events import Callback
 from trainwell.learner.plots import BOOKKEEPING_COLUMNS, baseline_of
@@ -64,6 +65,7 @@ class ProgressBar(Callback):
         self._widths: list[int] = []
         self._grouped: list[bool] = []
         self._phase = "train"
+        self._sized = False  # the phase's total read (at its first batch)
 
     def before_fit(self, learn: Learner) -> None:
         self._enabled = is_rank_zero()
@@ -90,10 +92,16 @@ class ProgressBar(Callback):
     def _start_phase(self, learn: Learner, phase: str) -> None:
         if self._progress is None:
             return
-        total = len(learn.loader) if hasattr(learn.loader, "__len__") else None  # type: ignore[arg-type]
         if self._task is not None:
             self._progress.remove_task(self._task)
         self._phase = phase
+        # The phase's loader is not learn.loader yet (before_train and before_validate come before the learner
+        # sets it: it is None in the first epoch, the other phase's later, which showed ``10/?`` and no time
+        # left): the fit's own loaders are those of learn.data, and the loader iterated is read again at the
+        # phase's first batch, as the bar is first updated.
+        data = getattr(learn, "data", None)
+        total = _batches(getattr(data, "train" if phase == "train" else "valid", None))
+        self._sized = False
         self._task = self._progress.add_task(
             _description(learn, phase),
             total=total,
@@ -113,6 +121,9 @@ class ProgressBar(Callback):
         if self._progress is None or now - self._last < REFRESH_SECONDS:
             return
         self._last = now
+        if not self._sized:  # the phase's batches, for the bar's total and the time left
+            self._sized = True
+            self._progress.update(self._task, total=_batches(learn.loader))
         status = ""
         smooth = learn.recorder.smooth_loss
         if learn.training and smooth is not None:
@@ -196,6 +207,14 @@ def say(learn: Learner, text: str) -> None:
             assert callback.console is not None
             callback.console.print(text, highlight=False, soft_wrap=True, markup=False)
             return
+
+
+def _batches(loader: object) -> int | None:
+    """The batches of a phase's loader, or ``None`` for a loader without a length (a stream)."""
+    try:
+        return len(loader)  # type: ignore[arg-type]
+    except (TypeError, ConfigError):  # the learner's device wrapper of a stream says why in a ConfigError
+        return None
 
 
 def _fitted_in_closed_form(learn: Learner) -> bool:
