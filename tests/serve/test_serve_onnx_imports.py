@@ -105,17 +105,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.mark.parametrize(
     "served",
     [
-        pytest.param(
-            "table",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="the encoding, the graph's run and the decoding are torch-free, but the server around "
-                "them is not: serve/app.py, serve/predictions.py, serve/texts.py and serve/tta.py import torch "
-                "at their top, export/__init__.py imports export/generic.py (torch), and core/artifact.py's "
-                "check_weights opens the weights with framework='pt' (which imports torch)",
-            ),
-        ),
+        "table",
         pytest.param(
             "images",
             marks=pytest.mark.xfail(

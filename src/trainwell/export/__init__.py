@@ -12,11 +12,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from trainwell.core.artifact import FORMAT_VERSION, read_artifact, read_metadata, save_artifact
-from trainwell.export.generic import GenericPredictor
 from trainwell.export.predictor import load
 
-#: Names loaded on first use -> the module that defines them.
+#: Names loaded on first use -> the module that defines them. ``GenericPredictor`` imports torch, which the
+#: ONNX predictor (and a server on it) never needs.
 _LAZY = {
+    "GenericPredictor": "trainwell.export.generic",
     "export_onnx": "trainwell.export.onnx",
     "OnnxReport": "trainwell.export.onnx",
     "OnnxPredictor": "trainwell.export.onnx_predictor",
@@ -44,5 +45,6 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
+    from trainwell.export.generic import GenericPredictor
     from trainwell.export.onnx import OnnxReport, export_onnx
     from trainwell.export.onnx_predictor import OnnxPredictor

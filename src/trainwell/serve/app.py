@@ -51,12 +51,12 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import torch
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -268,8 +268,16 @@ def server_batcher(run_batch: Callable[[list[Any]], Any], config: ServeConfig) -
         run_batch,
         max_batch=config.max_batch,
         max_wait_s=config.batch_wait_ms / 1000,
-        thread_initializer=partial(torch.set_num_threads, config.threads) if config.threads else None,
+        thread_initializer=partial(_torch_threads, config.threads) if config.threads else None,
     )
+
+
+def _torch_threads(count: int) -> None:
+    """torch's intra-op threads, where torch runs the model (imported by then); a server on the ONNX backend
+    never imports torch (onnxruntime's threads are set on its session)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(count)
 
 
 def _predictor_and_backend(

@@ -9,6 +9,9 @@
   export did not measure it slower than PyTorch on a server's batch (boosted trees, for one: PyTorch's walk
   leaves the rows at a leaf behind, the exported one walks every row to the deepest leaf), else ``"torch"``.
   Both give the same answers (the export checked it).
+
+The onnx backend runs on numpy and onnxruntime: nothing on its way imports torch (seconds of a server's start;
+:mod:`trainwell.export.predictor` imports it only where it builds a PyTorch model).
 """
 
 from __future__ import annotations

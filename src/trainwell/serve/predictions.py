@@ -6,9 +6,9 @@ import math
 from typing import Any, Protocol
 
 import numpy as np
-import torch
 
 import trainwell
+from trainwell.core.arrays import as_array
 from trainwell.data.dates import describe_date_format
 from trainwell.data.task import Task
 from trainwell.serve.config import ServeConfig
@@ -43,7 +43,7 @@ class ServablePredictor(Protocol):
 
     def predict_proba(
         self, rows: Any, *, allow_missing_columns: bool = False
-    ) -> torch.Tensor | np.ndarray: ...
+    ) -> Any: ...  # a torch.Tensor (PyTorch predictors) or a numpy array (ONNX)
 
 
 def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
@@ -63,9 +63,10 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
         has no code for, by column; ``{}`` when it knows them all); a recommender's add ``known_user`` and
         ``known_item`` instead (false: never seen in training, scored as the average known user or item).
     """
-    # One code path for both backends: a numpy result is viewed as a tensor (no copy), so labels, the
-    # finiteness check and the JSON floats come from the same operations whichever engine ran the model.
-    answers = answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(rows)), len(rows))
+    # One code path for both backends: a tensor result is viewed as an array (no copy), so labels, the
+    # finiteness check and the JSON floats come from the same operations whichever engine ran the model, and a
+    # server on the ONNX backend never imports torch.
+    answers = answers_for(predictor.task, predictor.predict_proba(rows), len(rows))
     if predictor.application == "collab":  # a user or item never seen is scored as the average one: say so
         import pandas as pd
 
@@ -112,7 +113,7 @@ def predict_images(
         values = tta_predict_proba(predictor, pixels)
     else:
         values = predictor.predict_proba(pixels)
-    return answers_for(predictor.task, torch.as_tensor(values), len(images))
+    return answers_for(predictor.task, values, len(images))
 
 
 def predict_image_items(
@@ -131,10 +132,12 @@ def predict_image_items(
     return answers
 
 
-def answers_for(task: Task, values: torch.Tensor, n_items: int) -> list[dict[str, Any] | None]:
-    """The JSON answers for the activated outputs ``values`` of ``n_items`` items (``None``: not finite)."""
+def answers_for(task: Task, values: Any, n_items: int) -> list[dict[str, Any] | None]:
+    """The JSON answers for the activated outputs ``values`` (an array or a tensor) of ``n_items`` items
+    (``None``: not finite)."""
+    values = as_array(values)
     matrix = values.reshape(n_items, -1)  # (N, outputs); binary: (N, 1), the positive class
-    finite = torch.isfinite(matrix).all(dim=1).tolist()
+    finite = np.isfinite(matrix).all(axis=1).tolist()
     table: list[list[float]] = matrix.tolist()
     answers: list[dict[str, Any] | None]
     if task.kind == "regression":
@@ -185,9 +188,9 @@ def with_likeliest_labels(task: Task, answers: list[dict[str, Any] | None]) -> l
         return answers
     labels = [str(label) for label in task.classes]
     # float32, as the predictors' outputs are: the numbers compared with the thresholds are the same ones.
-    probabilities = torch.tensor(
+    probabilities = np.array(
         [[answers[index]["probabilities"][label] for label in labels] for index in empty],  # type: ignore[index]
-        dtype=torch.float32,
+        dtype=np.float32,
     )
     filled = list(answers)
     for index, chosen in zip(empty, task.decode(probabilities, at_least_one=True), strict=True):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import torch
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -112,7 +111,7 @@ def texts_request_model(
 
 def predict_texts(predictor: ServablePredictor, texts: list[str]) -> list[dict[str, Any] | None]:
     """One model call for ``texts`` (validated); one answer per text, as rows get in :func:`predict_rows`."""
-    return answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(texts)), len(texts))
+    return answers_for(predictor.task, predictor.predict_proba(texts), len(texts))
 
 
 def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 from pydantic import BaseModel, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 
@@ -65,7 +64,7 @@ def with_tta(request_type: type[BaseModel], application: str | None) -> type[Bas
     return create_model(request_type.__name__, __base__=request_type, tta=field)
 
 
-def tta_predict_proba(predictor: Any, pixels: np.ndarray) -> torch.Tensor | np.ndarray:
+def tta_predict_proba(predictor: Any, pixels: np.ndarray) -> Any:
     """Activated outputs of ``uint8`` images ``(N, C, H, W)`` at the training size, blended over their views:
     the predictor's own ``predict_proba(tta=True)`` on both backends (the ONNX predictor runs the views through
     ``model.onnx``, :meth:`~trainwell.export.onnx_predictor.OnnxPredictor.predict_proba`)."""
