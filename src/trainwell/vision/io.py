@@ -801,13 +801,19 @@ def decode_error_reason(path: Path, error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
 
 
-#: Colour images among grayscale ones, at most this share of those looked at, are warned of: a stray file, or
-#: grey pictures saved in colour, that turn the whole model to colour.
+#: Colour images among grayscale ones, at most this share of those looked at, are read as grayscale: a stray
+#: file (a CMYK or RGBA picture, a JPEG named .png) or grey pictures saved in colour must not turn the whole model
+#: to colour, and with it the augmentation to the photo preset (flips and crops, which hurt digits).
 FEW_IN_COLOUR = 0.05
+
+#: How many of the stray colour files the warning names.
+_NAMED_IN_COLOUR = 3
 
 
 def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
-    """Median (height, width) and channel count (1 if every probed image is grayscale) of a sample of files."""
+    """Median (height, width) and channel count of a sample of files: 1 (grayscale) when the colour images
+    among them are at most :data:`FEW_IN_COLOUR` of them (the majority decides; the colour ones are converted,
+    named in one warning), else 3."""
 
     check_decodable(paths)
     step = max(1, len(paths) // limit)
@@ -825,15 +831,20 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
         widths.append(width)
     if not heights:
         raise DataError(f"none of the probed image files could be opened, e.g. '{paths[0]}'")
+    size = (int(np.median(heights)), int(np.median(widths)))
     if colour and len(colour) <= FEW_IN_COLOUR * len(heights):
+        named = ", ".join(f"'{path}'" for path in colour[:_NAMED_IN_COLOUR])
+        more = f" and {len(colour) - _NAMED_IN_COLOUR} more" if len(colour) > _NAMED_IN_COLOUR else ""
         warn(
             f"{len(colour)} of the {len(heights)} images looked at {'is' if len(colour) == 1 else 'are'} in colour "
-            f"(the first: '{colour[0]}'), the "
-            "others grayscale: the model reads every image in colour (3 channels); if those are grey pictures "
-            "saved in colour, convert them to grayscale for a grayscale model",
+            f"({named}{more}), the others grayscale: the majority decides, so every image is read as grayscale "
+            "(1 channel; the colour ones converted) and the augmentation is chosen for grayscale images; "
+            "if colour matters, convert the grey images to colour too, or pick the augmentation yourself "
+            "(--augment default / augmentation='default' flips and crops)",
             UserWarning,
         )
-    return (int(np.median(heights)), int(np.median(widths))), 3 if colour else 1
+        return size, 1
+    return size, 3 if colour else 1
 
 
 def pixel_rows(images: np.ndarray) -> Any:
