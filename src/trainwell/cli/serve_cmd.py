@@ -80,7 +80,8 @@ def serve(
         Backend,
         typer.Option(
             help="What runs the model: torch; onnx (needs model.onnx from `trainwell export MODEL --onnx`); "
-            "auto: onnx when model.onnx passed its parity check, else torch."
+            "auto: onnx when model.onnx passed its parity check, still matches the weights and was not measured "
+            "slower than torch by the export (and onnxruntime is installed), else torch."
         ),
     ] = Backend.auto,
     at_least_one: Annotated[
@@ -228,23 +229,57 @@ def _stopping_quietly_before_serving() -> Iterator[None]:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """One line when the port is taken (uvicorn would log "[Errno 98]" and exit 3 after loading the model)."""
+    """One line, exit 2, when the server could not listen on ``host``:``port`` (uvicorn would log a bare
+    "[Errno ...]" and exit 3 after loading the model): a host name that does not resolve, an address that is not
+    this machine's, a port taken, a port below 1024 without the rights. Port 0 is checked too (the host still
+    has to be one this machine can listen on)."""
+    import errno
     import socket
 
     from trainwell.core.errors import ConfigError
 
-    if port == 0:
-        return
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no clash
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise ConfigError(
-                f"cannot listen on {host}:{port} ({error.strerror or error}); another server may hold the port: "
-                "stop it, or pass another --port (0 picks a free one)"
-            ) from error
+    addresses = (
+        "pass 127.0.0.1 (this machine only), 0.0.0.0 (every network) or one of this machine's addresses"
+    )
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = error.strerror if isinstance(error, socket.gaierror) and error.strerror else str(error)
+        raise ConfigError(
+            f"--host '{host}' is not a host name or address this machine can resolve ({reason}); {addresses}"
+        ) from error
+    unavailable: OSError | None = None
+    for family, _, _, _, address in found:  # as asyncio binds each address a name has ("localhost": two)
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # as uvicorn binds: TIME_WAIT is no clash
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno != errno.EADDRNOTAVAIL:
+                    raise ConfigError(_bind_error(host, port, error)) from error
+                unavailable = unavailable or error  # asyncio skips it too (that address family is off here)
+                continue
+            return
+    if unavailable is not None:
+        raise ConfigError(
+            f"--host '{host}' is not an address of this machine ({unavailable.strerror or unavailable}); {addresses}"
+        ) from unavailable
+
+
+def _bind_error(host: str, port: int, error: OSError) -> str:
+    """The line for a bind of ``host``:``port`` that failed with ``error`` (other than "not this machine's")."""
+    import errno
+
+    where = f"cannot listen on {host}:{port} ({error.strerror or error})"
+    if error.errno == errno.EADDRINUSE:
+        return f"{where}; another server holds the port: stop it, or pass another --port (0 picks a free one)"
+    if error.errno in (errno.EACCES, errno.EPERM) and 0 < port < 1024:
+        return (
+            f"{where}: ports below 1024 need administrator rights; pass --port 8000 (or another port from 1024 up; "
+            "0 picks a free one), or put a reverse proxy on the low port"
+        )
+    return f"{where}; pass another --host or --port (0 picks a free one)"
 
 
 def main() -> None:
