@@ -297,7 +297,7 @@ def fit_table(
         learn.compared = compared  # kept in the model directory: what the choice was made on
     if rival is None or learn is not rival:  # the trees' results are of their whole pass
         say_capped_scoring(capped, "rows")
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
     model_dir = score_and_write(learn, out, finder, budget, beaten)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
@@ -385,7 +385,7 @@ def _trees_run(
 ) -> TableRun:
     """The run of fitted boosted trees: thresholds chosen, the test set scored, the model directory written."""
     began.count()
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
     model_dir = score_and_write(learn, out, None, began.budget)
     hand_over(
         callbacks, began.budget, learn

@@ -181,7 +181,7 @@ def fit_texts(
     else:
         learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     say_capped_scoring(capped, "texts")
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
     score_test_set(learn)  # test=, or a folder's test/ beside train/
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)

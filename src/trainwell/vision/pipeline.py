@@ -123,7 +123,7 @@ def fit_images(
     else:
         learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=fit_callbacks, resume_from=resume_from)
     say_capped_scoring(capped, "images")
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
     score_test_set(learn)  # a test/ folder beside train/ (or test=)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
