@@ -1,6 +1,6 @@
-"""Print the README's benchmark table (Markdown) from ``benchmarks/results/*.json``.
+"""Print docs/benchmarks.md's benchmark table (Markdown) from ``benchmarks/results/*.json``.
 
-The README table is this script's output, pasted: numbers come from recorded runs, never typed by hand.
+The table in docs/benchmarks.md is this script's output, pasted (it runs no benchmark): numbers come from recorded runs, never typed by hand.
 """
 
 from __future__ import annotations
