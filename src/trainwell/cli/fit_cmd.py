@@ -1105,11 +1105,16 @@ def warn_overfitting(learn: Any) -> None:
     """Every application's fit (tables, texts, images, ratings, taggers, language models) warns when its
     validation loss rose and stayed above its lowest while the training loss fell (``overfitting_note``), as
     the report says under its curves; not when the best epoch's weights were loaded back (--patience): the
-    model kept is not the one that overfitted."""
+    model kept is not the one that overfitted. Its inverse, a validation loss still falling at the end, is said
+    in one line naming --time or --epochs (:func:`~trainwell.cli._fit_advice.fit_undertrained_note`)."""
     import warnings
 
+    from trainwell.cli._fit_advice import fit_undertrained_note
     from trainwell.learner.run_files import overfitting_note
 
+    undertrained = fit_undertrained_note(learn)
+    if undertrained is not None:
+        out_console.print(undertrained, soft_wrap=True, markup=False, highlight=False)
     if getattr(learn, "weights_row", None) is not None:
         return
     note = overfitting_note(learn.history)
