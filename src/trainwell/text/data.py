@@ -20,6 +20,7 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split, warn_unused_valid_marker
+from trainwell.data.class_shares import class_shares
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_test_targets
 from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
@@ -257,6 +258,10 @@ def text_data(
     bundle = _bundle(resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers)
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [*columns, *targets])  # type: ignore[attr-defined]
+    # Each class's share of the training texts: the constant answer a report on other texts compares with.
+    shares = class_shares(resolved, bundle.train.targets)  # type: ignore[attr-defined]  # a TextLoader
+    if shares is not None:
+        bundle.train.class_shares = shares  # type: ignore[attr-defined]
     if names is not None and isinstance(source, str | Path):  # kept: predict reads files like it alike
         bundle.train.header_names = list(names)  # type: ignore[attr-defined]
     return bundle

@@ -21,6 +21,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
+from trainwell.data.class_shares import class_shares
 from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
@@ -302,6 +303,10 @@ def image_data(
     # Which images trained the model (digests of their pixels), sketched, so a report on them can say so.
     train_rows = pixel_rows(train_images)
     train.rows_sketch = RowSketch.of(train_rows, [PIXELS_COLUMN])  # type: ignore[attr-defined]
+    # Each class's share of the training images: the constant answer a report on other images compares with.
+    shares = class_shares(resolved, train.tensors[-1])
+    if shares is not None:
+        train.class_shares = shares  # type: ignore[attr-defined]
     loaders: dict[str, TensorLoader] = {}
     for key in ("valid", "test"):
         if key in decoded and len(decoded[key][0]):
