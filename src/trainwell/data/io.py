@@ -161,6 +161,7 @@ def read_table(
             "files without a header row: drop it"
         )
     if kind not in ("parquet", "excel"):
+        _refuse_misnamed(path, shown, kind)
         encoding = marked_encoding(path, encoding, shown)
     described = None if names is not None else _described(Path(shown), path, encoding)
     if described is not None:
@@ -1589,6 +1590,61 @@ def _semicolons_and_decimal_commas(lines: Sequence[str]) -> bool:
     fields = [field.strip().strip('"') for line in lines for field in line.rstrip("\r\n").split(";")]
     with_commas = [field for field in fields if "," in field]
     return bool(with_commas) and all(_DECIMAL_COMMA.fullmatch(field) for field in with_commas)
+
+
+#: The first bytes of an old Excel workbook (.xls): an OLE compound file, as Word's .doc and PowerPoint's .ppt.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _misnamed_as(path: Path) -> tuple[str, str] | None:
+    """What a text-named data file really is when its first bytes say so, and the ending to name it with: an
+    Excel workbook (zip with ``xl/``), an OpenDocument spreadsheet, another zip archive, an old ``.xls``, a
+    Parquet file; ``None`` for anything else (text, or a binary file of no kind known here)."""
+    import zipfile
+
+    try:
+        with _open_bytes(path) as stream:
+            head = bytes(stream.read(8))
+    except (OSError, EOFError, zlib.error):
+        return None
+    if head.startswith(b"PAR1"):
+        return "a Parquet file", ".parquet"
+    if head.startswith(_OLE_MAGIC):
+        return "an old Excel workbook (xls) or another Microsoft Office file", ".xls"
+    if not head.startswith(b"PK\x03\x04") or path.suffix.lower() == ".gz":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return "a zip archive (cut short or damaged)", ".zip"
+    if any(name.startswith("xl/") for name in names):
+        return "an Excel workbook (xlsx)", ".xlsx"
+    if mimetype.strip() == _ODS_MIME:
+        return "an OpenDocument spreadsheet (ods)", ".ods"
+    return "a zip archive", ".zip"
+
+
+def _refuse_misnamed(path: Path, shown: str, kind: str) -> None:
+    """Refuse, naming what it is and the name to give it, a workbook, zip archive or Parquet file named as text
+    (an Excel file renamed ``.csv`` was blamed on its NUL bytes, with ``--encoding utf-16`` as the fix)."""
+    found = _misnamed_as(path)
+    if found is None:
+        return
+    what, ending = found
+    label = {"tsv": "TSV", "json": "JSON", "jsonl": "JSON lines"}.get(kind, "CSV")
+    name = Path(shown).name
+    base = name[: -len(".gz")] if name.lower().endswith(".gz") else name
+    renamed = (base.rsplit(".", 1)[0] if "." in base else base) + ending
+    if ending == ".zip":
+        fix = f"rename it {renamed} (trainwell reads the one table inside an archive) or unzip it"
+    elif ending == ".parquet":
+        fix = f"rename it {renamed} (trainwell reads Parquet files)"
+    else:
+        fix = f"rename it {renamed} (trainwell reads its first sheet) or save the sheet as {label}"
+    raise DataError(f"'{shown}' is {what}, not {label} text: {fix}")
 
 
 def _refuse_binary(path: Path, encoding: str = "utf-8") -> None:
