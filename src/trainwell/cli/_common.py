@@ -18,9 +18,11 @@ from rich.text import Text
 
 from trainwell.core.text_encoding import file_lines
 
-#: Width of tables written to a file or a pipe: rich would assume 80 columns and cut wide tables (tune's
-#: trials, evaluate's comparisons) with "…"; a table is only as wide as it needs, up to this.
-PIPED_WIDTH = 200
+#: Width of tables written to a file or a pipe (COLUMNS unset): rich would assume 80 columns and cut wide tables
+#: (tune's trials, evaluate's comparisons) with "…"; at 200 a fit's table with its "what it means here" column
+#: was written about 190 columns wide, which logs and CI wrap badly. At help's width (100) the sentences wrap
+#: within their column and the wide tables fold their cells (:func:`fold_cells`), losing no figure.
+PIPED_WIDTH = 100
 
 
 def _width() -> int | None:
