@@ -291,7 +291,8 @@ def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) 
     result = trainwell_cli("recommend", model_dir, "--from-items", "4, 7", "--top", "5")
     assert result.exit_code == 0, result.explain()
     table = csv_table(result.stdout)
-    assert table.columns.tolist() == ["rank", "sku", "similarity"]  # pooled cosine, not a rating
+    # pooled cosine, not a rating; seen_by: how many users chose each (a neighbour of few says little)
+    assert table.columns.tolist() == ["rank", "sku", "similarity", "seen_by"]
     assert not {4, 7} & set(table["sku"])
     predictor = trainwell.load(model_dir)
     assert table["sku"].tolist() == predictor.recommend_from_items([4, 7], k=5)["sku"].tolist()

@@ -64,7 +64,7 @@ def test_report_breaks_the_error_down_by_what_the_model_knew(model_dir: Path, tm
         "Metrics on held-out data",
         "Predicted against actual",
         "Error by what the model knew",
-        "How each user&#x27;s rated items are ordered",
+        "How the model ranks items for each user",
         "Top losses",
         "Items liked or disliked whatever the user",
         "Nearest items",
@@ -146,7 +146,7 @@ def test_collab_report_renders_in_headless_chromium(model_dir: Path, tmp_path: P
     dom = dump_dom(build_report(model_dir, held_out(), tmp_path / "report.html"), tmp_path / "profile")
     for heading in (
         "Error by what the model knew",
-        "How each user's rated items are ordered",
+        "How the model ranks items for each user",
         "Nearest items",
     ):
         assert heading in dom

@@ -70,7 +70,8 @@ def recommend(
         int | None,
         typer.Option(
             help="--similar-to, --from-items: draw the neighbours from items at least this many users chose "
-            "(default 5; a film two people rated has factors those two alone shaped); 1 keeps every item.",
+            "(default: as many as the median item, at least 5; a film few people rated has factors those few "
+            "alone shaped); 1 keeps every item.",
             min=1,
         ),
     ] = None,
@@ -140,14 +141,14 @@ def recommend(
                 f"'{model}' is a {getattr(predictor, 'application', '?')} model; trainwell recommend needs a "
                 "recommender (trainwell fit ratings.csv --user USER_COL --item ITEM_COL)"
             )
-        from trainwell.collab.ranking import MIN_NEIGHBOUR_USERS
-
-        neighbours = {"min_users": MIN_NEIGHBOUR_USERS if min_users is None else min_users}
+        neighbours = {"min_users": min_users}
         if similar_to is not None:
             table = predictor.similar_items(similar_to, k=top, **neighbours)
+            _say_floor(table, min_users)
         elif from_items is not None:
             ids = [_item_id(part) for part in _basket(from_items)]
             table = predictor.recommend_from_items(ids, k=top, **neighbours)
+            _say_floor(table, min_users)
         else:
             if min_users is not None:
                 raise ConfigError(
@@ -195,6 +196,18 @@ def recommend(
         emit_table(table, out)
 
     guarded(run)
+
+
+def _say_floor(table: Any, min_users: int | None) -> None:
+    """Say the default floor on neighbours' users, which scales with the data (``--min-users`` sets it)."""
+    floor = table.attrs.get("min_users")
+    if min_users is None and floor is not None and floor > 1:
+        err_console.print(
+            f"neighbours drawn from items at least {floor:,} users chose (as many as the median item); "
+            "--min-users 1 keeps every item",
+            soft_wrap=True,
+            markup=False,
+        )
 
 
 def _refuse_unread(
@@ -294,6 +307,6 @@ def _named(table: Any, recipe: Any, lookup: dict[str, str]) -> Any:
 
     shown = "item" if "item" in table.columns else recipe.item_col
     keys = [category_key(item) for item in table[shown]]
-    table = table.copy()
+    table = table.drop(columns="name") if "name" in table.columns else table.copy()  # the predictor's own
     table.insert(list(table.columns).index(shown) + 1, "name", [lookup.get(key, "") for key in keys])
     return table

@@ -15,10 +15,10 @@ import pandas as pd
 import torch
 
 from trainwell.collab.ranking import (
-    MIN_NEIGHBOUR_USERS,
     check_k,
     id_list,
     item_id,
+    neighbour_floor,
     rank_items,
     refuse_missing_id,
     unknown_id_hint,
@@ -33,6 +33,8 @@ BATCH_ROWS = 65536
 
 
 def check_min_users(min_users: Any) -> None:
+    if min_users is None:
+        return
     if isinstance(min_users, bool) or not isinstance(min_users, int) or min_users < 1:
         raise ConfigError(f"min_users must be a whole number of at least 1, got {min_users!r}; pass e.g. 5")
 
@@ -58,6 +60,150 @@ class CollabPredictor(RowsPredictor):
     @property
     def input_names(self) -> list[str]:
         return self.recipe.input_names
+
+    @property
+    def item_names(self) -> dict[str, str] | None:
+        """Each item's name by its id's key, shown in a ``name`` column by :meth:`recommend`,
+        :meth:`similar_items`, :meth:`recommend_from_items` and the item tables, as ``trainwell recommend`` and
+        ``POST /recommend`` show them: the names ``fit`` kept from the ratings folder (MovieLens' ``u.item``
+        titles, ``item_names.csv`` of the model directory ``model_dir``); ``None`` when the model knows none.
+        Set it to name them yourself: ``predictor.item_names = trainwell.read_item_names("u.item", "item",
+        encoding="latin-1")``, or a dict of id -> name."""
+        if "_item_names" not in self.__dict__:
+            directory = getattr(self, "model_dir", None)
+            if directory is None:
+                return None
+            from trainwell.collab.names import stored_item_names
+
+            self._item_names = stored_item_names(directory)
+        return self._item_names
+
+    @item_names.setter
+    def item_names(self, names: Mapping[Any, Any] | None) -> None:
+        from trainwell.data.categories import category_key
+
+        if names is not None and not isinstance(names, Mapping):
+            raise ConfigError(
+                f"item_names takes a dict of item id -> name (or None), got {type(names).__name__}; read a table "
+                "of them with trainwell.read_item_names(path, item_col)"
+            )
+        self._item_names = (
+            None if names is None else {category_key(key): str(value) for key, value in names.items()}
+        )
+
+    def _named(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with a ``name`` column after its item ids when the model knows names (an empty cell for
+        an item without one)."""
+        from trainwell.data.categories import category_key
+
+        names = self.item_names
+        column = self.recipe.item_col
+        if not names or column not in table.columns or "name" in table.columns:
+            return table
+        table.insert(
+            list(table.columns).index(column) + 1,
+            "name",
+            [names.get(category_key(item), "") for item in table[column]],
+        )
+        return table
+
+    def evaluate_lists(
+        self,
+        rows: pd.DataFrame | str | Any,
+        k: int = 10,
+        *,
+        min_rating: float | None = None,
+        seed: int = 0,
+    ) -> Any:
+        """Judge the top-``k`` lists :meth:`recommend` gives on held-out ratings (``rows``: a DataFrame or a
+        ratings file, e.g. MovieLens' ``u1.test``), against the ``k`` most rated items each user has not rated
+        (popularity), on the same users: precision@k, hit@k and NDCG@k, with 95% intervals over users, and the
+        distinct items listed. A held-out rating counts as relevant from ``min_rating`` (default the top
+        quarter of the scale: 4 and 5 on 1-5). RMSE does not say whether the lists are any good: a model can
+        beat the biases on RMSE and still list worse items than popularity.
+
+        Returns:
+            A :class:`~trainwell.collab.top_n.TopNEvaluation` (print it; ``.beats_popularity``,
+            ``.to_dict()``), or ``None`` when no user of ``rows`` can be judged.
+
+        Example:
+            >>> result = trainwell.load("recs").evaluate_lists("ml-100k/u1.test")  # doctest: +SKIP
+            >>> result.model.precision, result.popularity.precision, result.beats_popularity  # doctest: +SKIP
+        """
+        from trainwell.collab.top_n import evaluate_top_n
+
+        if not isinstance(rows, pd.DataFrame):
+            from trainwell.collab.data import read_model_ratings
+
+            rows = read_model_ratings(rows, self.recipe)
+        target = self.task.target_names[0] if self.task.target_names else None
+        for name in (self.recipe.user_col, self.recipe.item_col, target):
+            if name is not None and name not in rows.columns:
+                raise DataError(
+                    f"column '{name}' not found in the rows to judge; the lists are judged on rated (user, item) "
+                    f"rows. Columns are: {', '.join(map(str, list(rows.columns)[:20]))}"
+                )
+        return evaluate_top_n(self, rows, k=k, min_rating=min_rating, seed=seed)
+
+    # ------------------------------------------------------------------ what the model learned
+    def item_embeddings(self, items: Iterable[Any] | None = None) -> pd.DataFrame:
+        """Each item's learned factors (fastai's ``weight(items, is_item=True)``): one row per item, indexed by
+        its id, one column per factor; ``items`` picks some (default every training item), in their order."""
+        return self._table("item", "factors", items)
+
+    def user_embeddings(self, users: Iterable[Any] | None = None) -> pd.DataFrame:
+        """Each user's learned factors, one row per user (indexed by id); ``users`` picks some."""
+        return self._table("user", "factors", users)
+
+    def item_biases(self, items: Iterable[Any] | None = None) -> pd.DataFrame:
+        """Each item's learned bias (fastai's ``bias(items, is_item=True)``): the part of its score that does not
+        depend on the user, indexed by id, with ``name`` when the model knows names and ``seen_by`` (how many
+        users chose it) when it keeps that record. ``item_biases().sort_values("bias")`` lists the least and
+        the most liked whatever the user."""
+        return self._table("item", "bias", items)
+
+    def user_biases(self, users: Iterable[Any] | None = None) -> pd.DataFrame:
+        """Each user's learned bias (how far above the average they rate), indexed by id."""
+        return self._table("user", "bias", users)
+
+    @torch.no_grad()
+    def _table(self, role: str, part: str, ids: Iterable[Any] | None) -> pd.DataFrame:
+        recipe = self.recipe
+        vocabulary = recipe.items if role == "item" else recipe.users
+        column = recipe.item_col if role == "item" else recipe.user_col
+        layer = getattr(self.model, f"{role}_{part}", None)
+        if not isinstance(layer, torch.nn.Embedding):
+            has = "biases" if part == "bias" else "factors"
+            raise ConfigError(f"the {type(self.model).__name__} model has no {role} {has} to read")
+        if ids is None:
+            codes = np.arange(1, len(vocabulary) + 1)
+        else:
+            wanted = id_list(ids)
+            codes = recipe.item_codes(wanted) if role == "item" else recipe.user_codes(wanted)
+            unknown = [one for one, code in zip(wanted, codes.tolist(), strict=True) if code == 0]
+            if unknown:
+                raise DataError(
+                    f"{role}s {unknown[:5]} were not in the training ratings "
+                    f"({unknown_id_hint(unknown[0], vocabulary, role + 's')}); the model learned nothing of them"
+                )
+        weights = layer.weight.detach().float().cpu().numpy()[codes]
+        index = pd.Index([item_id(vocabulary[code - 1]) for code in codes.tolist()], name=column)
+        if part == "bias":
+            table = pd.DataFrame({"bias": weights[:, 0]}, index=index)
+        else:
+            table = pd.DataFrame(
+                weights, index=index, columns=[f"factor{i}" for i in range(weights.shape[1])]
+            )
+        if role == "item" and part == "bias":
+            names = self.item_names
+            if names:
+                from trainwell.data.categories import category_key
+
+                table.insert(0, "name", [names.get(category_key(item), "") for item in index])
+            counts = users_per_item(self)
+            if counts is not None:
+                table["seen_by"] = counts[codes]
+        return table
 
     def predict_proba(self, rows: Any, *, allow_missing_columns: bool = False) -> torch.Tensor:
         """As :meth:`RowsPredictor.predict_proba`; ``rows`` may also be ``(user, item)`` pairs (a list of them,
@@ -185,17 +331,21 @@ class CollabPredictor(RowsPredictor):
                 "known_user": ranking.known_user,
             }
         )
+        table = self._named(table)
         table.attrs["seen_left_out"] = ranking.seen_left_out  # items left out as already chosen
         return table
 
     @torch.no_grad()
-    def similar_items(self, item: Any, k: int = 10, *, min_users: int = MIN_NEIGHBOUR_USERS) -> pd.DataFrame:
+    def similar_items(self, item: Any, k: int = 10, *, min_users: int | None = None) -> pd.DataFrame:
         """The ``k`` items whose factors point the most the same way as ``item``'s (cosine similarity), among
-        those at least ``min_users`` users chose (``seen_by`` says how many did).
+        those at least ``min_users`` users chose (``seen_by`` says how many did); with ``name`` when the model
+        knows the items' names.
 
         Two films liked by the same people end up with similar factors, whatever their genre labels say; a film
-        two people rated has factors those two alone shaped, and its cosine says little (``min_users=1`` keeps
-        it).
+        few people rated has factors those few alone shaped, and its cosine says little. By default
+        (``min_users=None``) an item must have been chosen as often as the median item (at least 5 users:
+        :func:`~trainwell.collab.ranking.neighbour_floor`; 22 on MovieLens 100k's u1.base);
+        ``attrs["min_users"]`` says the floor used, ``min_users=1`` keeps every item.
         """
         check_k(k)
         check_min_users(min_users)
@@ -213,8 +363,9 @@ class CollabPredictor(RowsPredictor):
         similarity = weights[1:] @ weights[code]
         similarity[code - 1] = -float("inf")  # not itself
         counts = users_per_item(self)
+        floor = neighbour_floor(counts) if min_users is None else min_users
         if counts is not None:
-            similarity[torch.from_numpy(counts[1:] < min_users)] = -float("inf")
+            similarity[torch.from_numpy(counts[1:] < floor)] = -float("inf")
         available = int(torch.isfinite(similarity).sum())
         top = torch.topk(similarity, min(k, available))
         found: dict[str, Any] = {
@@ -224,7 +375,9 @@ class CollabPredictor(RowsPredictor):
         }
         if counts is not None:
             found["seen_by"] = counts[1:][top.indices.numpy()]
-        return pd.DataFrame(found)
+        table = self._named(pd.DataFrame(found))
+        table.attrs["min_users"] = floor if counts is not None else None
+        return table
 
     @torch.no_grad()
     def recommend_from_items(
@@ -234,7 +387,7 @@ class CollabPredictor(RowsPredictor):
         *,
         exclude_given: bool = True,
         exclude: Iterable[Any] = (),
-        min_users: int = MIN_NEIGHBOUR_USERS,
+        min_users: int | None = None,
     ) -> pd.DataFrame:
         """The ``k`` best items for someone described only by items they chose: a new visitor's basket, a
         session, a user who joined after training.
@@ -251,7 +404,8 @@ class CollabPredictor(RowsPredictor):
             exclude_given: Leave the given items out of the answer.
             exclude: Other items to leave out; unknown ones are ignored.
             min_users: For a factor model, rank only items at least this many users chose (their cosine means
-                something; see :meth:`similar_items`).
+                something; default as the median item, at least 5: see :meth:`similar_items`;
+                ``attrs["min_users"]`` says the floor used).
 
         Returns:
             Columns ``rank``, the item column and ``score`` (``ease``) or ``similarity`` (factors).
@@ -281,6 +435,7 @@ class CollabPredictor(RowsPredictor):
             )
         from_items = getattr(self.model, "scores_from_items", None)
         measure = "score"
+        counts = None
         if from_items is not None:
             scores = self.task.activate(from_items(known)).double()
         else:
@@ -292,7 +447,8 @@ class CollabPredictor(RowsPredictor):
             scores = (weights @ weights[known].T).mean(1)
             counts = users_per_item(self)
             if counts is not None:
-                scores[torch.from_numpy(counts < min_users)] = -float("inf")
+                floor = neighbour_floor(counts) if min_users is None else min_users
+                scores[torch.from_numpy(counts < floor)] = -float("inf")
         scores[0] = -float("inf")  # the code of unknown items
         if exclude_given:
             scores[known] = -float("inf")
@@ -300,13 +456,16 @@ class CollabPredictor(RowsPredictor):
         values = scores.numpy()
         available = int(np.isfinite(values).sum())
         order = np.argsort(-values, kind="stable")[: min(int(k), available)]  # ties keep the training order
-        return pd.DataFrame(
-            {
-                "rank": np.arange(1, len(order) + 1),
-                self.recipe.item_col: [item_id(self.recipe.items[i - 1]) for i in order.tolist()],
-                measure: values[order].astype(np.float32),
-            }
-        )
+        found = {
+            "rank": np.arange(1, len(order) + 1),
+            self.recipe.item_col: [item_id(self.recipe.items[i - 1]) for i in order.tolist()],
+            measure: values[order].astype(np.float32),
+        }
+        if counts is not None and measure == "similarity":
+            found["seen_by"] = counts[order]  # how many users chose each: a neighbour of few says little
+        table = self._named(pd.DataFrame(found))
+        table.attrs["min_users"] = floor if counts is not None and measure == "similarity" else None
+        return table
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         """Predicted ratings (regression) or probabilities of the positive label."""

@@ -120,6 +120,20 @@ def _seen_keys(predictor: Any, user: Any) -> list[str]:
 MIN_NEIGHBOUR_USERS = 5
 
 
+def neighbour_floor(counts: np.ndarray | None) -> int:
+    """The fewest users an item must have been chosen by to be listed as a neighbour by default: as many as the
+    median item (of those chosen at all) and at least :data:`MIN_NEIGHBOUR_USERS`. It scales with the data: on
+    MovieLens 100k's u1.base the median film has 22 ratings, which keeps "Sum of Us" (9 ratings) from topping
+    Star Wars' neighbours at 0.75, while Star Wars' sequels (367, 507) stay. ``counts``: :func:`users_per_item`
+    (``None``: the model keeps no record; the floor is then not applied)."""
+    if counts is None:
+        return MIN_NEIGHBOUR_USERS
+    chosen = counts[1:][counts[1:] > 0]
+    if len(chosen) == 0:
+        return MIN_NEIGHBOUR_USERS
+    return max(MIN_NEIGHBOUR_USERS, int(np.median(chosen)))
+
+
 def users_per_item(predictor: Any) -> np.ndarray | None:
     """How many users chose each item (indexed by item code, 0 for unknown ids), from the model's record of the
     training and validation rows; ``None`` when the model keeps none."""

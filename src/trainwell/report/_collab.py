@@ -104,6 +104,11 @@ def collab_report_sections(
         from trainwell.report._ratings_ranking import ranking_section
 
         lowest = getattr(recipe, "rating_min", None)
+        lists = None
+        if not overlap:  # lists judged on training rows would be judged on items left out as already rated
+            from trainwell.collab.top_n import evaluate_top_n
+
+            lists = evaluate_top_n(predictor, frame, seed=seed)
         ranking = ranking_section(
             frame[recipe.user_col],
             frame[recipe.item_col],
@@ -111,6 +116,7 @@ def collab_report_sections(
             predictions.reshape(-1).double().numpy(),
             lowest=float(lowest) if lowest is not None else float(targets.min()),
             seed=seed,
+            lists=lists,
         )
         if ranking is not None:
             sections.append(ranking)
@@ -221,8 +227,10 @@ def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame, names: dict
     known = frame[recipe.item_col][recipe.item_codes(frame[recipe.item_col]) > 0]
     popular = known.value_counts().index[:NEIGHBOUR_ITEMS].tolist()
     rows = []
+    floor = None
     for item in popular:
         neighbours = predictor.similar_items(item, k=NEIGHBOURS)
+        floor = neighbours.attrs.get("min_users")
         listed_items = ", ".join(
             f"{shown(n)} ({s:.2f})"
             for n, s in zip(neighbours[recipe.item_col], neighbours["similarity"], strict=True)
@@ -236,7 +244,13 @@ def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame, names: dict
                 [
                     _html.paragraph(
                         f"For the {len(rows)} items rated most often here, the items whose learned factors point "
-                        "the same way (cosine similarity): liked by the same people, whatever their labels say.",
+                        "the same way (cosine similarity): liked by the same people, whatever their labels say."
+                        + (
+                            f" Drawn from items at least {floor:,} users chose (as many as the median item): a "
+                            "film few rated has factors those few alone shaped."
+                            if floor
+                            else ""
+                        ),
                         note=True,
                     ),
                     _html.table(["item", f"nearest {NEIGHBOURS} (similarity)"], rows),

@@ -1,5 +1,12 @@
-"""How well a ratings model orders each user's rated items: the question a recommender answers, which RMSE does
-not ask (a model can be off by a star everywhere and still put each user's favourites first).
+"""How a ratings model ranks items for each user, which RMSE does not ask.
+
+First what ``recommend`` gives: each user's top-10 list over every item the model knows, less the user's own,
+judged on the held-out ratings against the most popular items (:mod:`trainwell.collab.top_n`). Only lists
+that beat popularity say the model knows something of each user's taste.
+
+Then a narrower question, labelled as such: how the model orders the items each user rated in these rows
+(a model can be off by a star everywhere and still put each user's favourites first). It never asks the model
+to find those items among the ~all others, so it flatters a model whose lists lose to popularity.
 
 For every user with at least two different ratings among the rows judged, their items are ranked by the
 model's predicted rating and scored by NDCG at ``k`` with graded gains (a rating's height above the lowest
@@ -13,9 +20,13 @@ same users for both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from trainwell.collab.top_n import TopNEvaluation
 
 #: Places scored in each user's ranking.
 K = 10
@@ -115,6 +126,64 @@ def rank_users(
     )
 
 
+def lists_parts(found: TopNEvaluation) -> list[str]:
+    """The paragraph and table on the model's top-N lists against popularity's (:mod:`trainwell.collab.top_n`)."""
+    from trainwell.report import _html
+
+    k, model, popular = found.k, found.model, found.popularity
+    left = (
+        f" {found.users_left_out:,} users of these rows are left out: new to the model, or with no relevant item "
+        "it knows."
+        if found.users_left_out
+        else ""
+    )
+    return [
+        _html.paragraph(
+            f"What recommend gives: each user's top {k} over the {found.catalogue:,} items the model knows, less "
+            f"those the user rated in the data it was fitted on. A listed item is relevant when it is "
+            f"{found.rule} ({found.relevant:,} such pairs, {found.users:,} users). The model's precision@{k} is "
+            f"{model.precision:.3f} [{model.precision_low:.3f}, {model.precision_high:.3f}]; the {k} most "
+            f"rated items each user has not rated (popularity) score {popular.precision:.3f} "
+            f"[{popular.precision_low:.3f}, {popular.precision_high:.3f}]. The model minus popularity: "
+            f"{found.gain:+.3f} [{found.gain_low:+.3f}, {found.gain_high:+.3f}] (the same users resampled for "
+            f"both): {found.verdict()}.{left}"
+        ),
+        _html.table(
+            [
+                "top-" + str(k) + " lists",
+                f"precision@{k}",
+                "95% interval",
+                f"hit@{k}",
+                f"NDCG@{k}",
+                "items listed",
+            ],
+            [
+                [
+                    "the model's (recommend)",
+                    model.precision,
+                    _html.interval(model.precision_low, model.precision_high),
+                    model.hit,
+                    model.ndcg,
+                    model.coverage,
+                ],
+                [
+                    "popularity (most rated, not yet rated by the user)",
+                    popular.precision,
+                    _html.interval(popular.precision_low, popular.precision_high),
+                    popular.hit,
+                    popular.ndcg,
+                    popular.coverage,
+                ],
+            ],
+        ),
+        _html.paragraph(
+            f"hit@{k}: the share of users with at least one relevant item in their list; items listed: the "
+            "distinct items over all the lists (popularity lists few).",
+            note=True,
+        ),
+    ]
+
+
 def ranking_section(
     users: pd.Series,
     items: pd.Series,
@@ -123,19 +192,38 @@ def ranking_section(
     *,
     lowest: float,
     seed: int = 0,
+    lists: TopNEvaluation | None = None,
 ) -> str | None:
-    """The report's section on how the model orders each user's rated items (:func:`rank_users`), or ``None``
-    when no user has two different ratings among the rows."""
+    """The report's section on how the model ranks items for each user: its top-N ``lists`` against
+    popularity's when given (:func:`~trainwell.collab.top_n.evaluate_top_n`), then how it orders each user's
+    rated items (:func:`rank_users`); ``None`` when there is neither."""
     from trainwell.report import _html
 
     found = rank_users(users, items, ratings, predictions, lowest=lowest, seed=seed)
-    if found is None:
+    if found is None and lists is None:
         return None
+    body = []
+    if lists is not None:
+        body.append(f"<h3>Top-{lists.k} lists over all items</h3>")
+        body.extend(lists_parts(lists))
+    if found is not None:
+        if lists is not None:
+            body.append("<h3>Ordering the items each user rated</h3>")
+        body.extend(_ordering_parts(found, lowest, lists))
+    return _html.section("ranking", "How the model ranks items for each user", body)
+
+
+def _ordering_parts(found: UserRankings, lowest: float, lists: TopNEvaluation | None) -> list[str]:
+    from trainwell.report import _html
+
     k = found.k
     if found.gain_low > 0:
-        verdict = (
-            "the model's order for each user beats the items' reputation: it knows something of each user"
-        )
+        verdict = "the model's order of each user's rated items beats the items' reputation"
+        if lists is not None and not lists.beats_popularity:
+            verdict += (
+                f", yet its top-{lists.k} lists over all items do not beat popularity (above): ordering items a "
+                "user already picked is the easier task"
+            )
     elif found.gain_high < 0:
         verdict = (
             "the items' reputation orders them better than the model does: what it learned of each user does not "
@@ -148,17 +236,18 @@ def ranking_section(
         if found.users_left_out
         else ""
     )
-    body = [
+    return [
         _html.paragraph(
-            f"Each user's rated items ranked by predicted rating, scored by NDCG@{k} with graded gains (a rating's "
-            f"height above {lowest:g}, the lowest): 1.0 is the user's own order. Over {found.users:,} users the model "
-            f"scores {found.model:.3f} [{found.model_low:.3f}, {found.model_high:.3f}]; ranked by the items' "
-            f"reputation (their mean rating by the other users here) {found.reputation:.3f}, at random "
-            f"{found.random:.3f}. The model minus the reputation: {found.gain:+.3f} [{found.gain_low:+.3f}, "
-            f"{found.gain_high:+.3f}] (the same users resampled for both): {verdict}.{left}"
+            f"Only the items each user rated in these rows, ranked by predicted rating, scored by NDCG@{k} with "
+            f"graded gains (a rating's height above {lowest:g}, the lowest): 1.0 is the user's own order. Over "
+            f"{found.users:,} users the model scores {found.model:.3f} [{found.model_low:.3f}, "
+            f"{found.model_high:.3f}]; ranked by the items' reputation (their mean rating by the other users "
+            f"here) {found.reputation:.3f}, at random {found.random:.3f}. The model minus the reputation: "
+            f"{found.gain:+.3f} [{found.gain_low:+.3f}, {found.gain_high:+.3f}] (the same users resampled for "
+            f"both): {verdict}.{left}"
         ),
         _html.table(
-            ["ranking of each user's rated items", f"NDCG@{k}", "95% interval"],
+            ["ordering the items each user rated", f"NDCG@{k}", "95% interval"],
             [
                 [
                     "by the model's predicted ratings",
@@ -170,9 +259,8 @@ def ranking_section(
             ],
         ),
         _html.paragraph(
-            "A recommender is used to order items, and RMSE does not ask about order: a model off by a star everywhere "
-            "can still put each user's favourites first.",
+            "This ordering never asks the model to find these items among all the others, which is what recommend "
+            "does: a random order already scores high here. RMSE does not ask about order at all.",
             note=True,
         ),
     ]
-    return _html.section("ranking", "How each user's rated items are ordered", body)
