@@ -85,12 +85,19 @@ def test_the_directory_learns_the_new_ids_and_keeps_the_trained_weights(
         after.recipe.n_items == before.recipe.n_items + 4
         and after.recipe.n_users == before.recipe.n_users + 2
     )
+    # The known users who rated in newer.csv are updated from those ratings (their rows refitted); every other
+    # trained row is as it was.
+    updated = before.recipe.user_codes(newer.loc[~newer["user"].isin(NEWER_USERS), "user"].unique())
+    assert folded.updated_users and len(folded.updated_users) == len(updated)
+    others = np.setdiff1d(np.arange(before.recipe.n_users), updated)
     for name, old in before.model.state_dict().items():
         if name.startswith("seen_"):
             continue
-        assert torch.equal(after.model.state_dict()[name][: len(old)], old), (
-            name
-        )  # the trained rows as they were
+        kept = old[others] if name.startswith("user_") else old
+        now = after.model.state_dict()[name][: len(old)]
+        assert torch.equal(now[others] if name.startswith("user_") else now, kept), name
+        if name.startswith("user_"):
+            assert not torch.equal(now[updated], old[updated]), name  # moved by their newer ratings
     # What the directory recorded is kept (the fit's own fold-in, the history), and this fold-in appended.
     records = metadata(Path("recs"))["training"]["folded_in"]
     assert [record["data"] for record in records] == ["ratings.csv", "newer.csv"]
@@ -102,6 +109,7 @@ def test_the_directory_learns_the_new_ids_and_keeps_the_trained_weights(
         "data": "newer.csv",
         "part": None,
         "ratings_sha256": ratings_digest(newer, ["user", "item", "rating"]),
+        "updated_users": len(updated),
     }
     assert Path("recs/history.csv").read_bytes() == history and Path("recs/curves.png").is_file()
     # A new user's ratings of the films they rated are left out of their recommendations, as a training user's.
@@ -148,7 +156,10 @@ def test_out_writes_another_directory_and_leaves_the_model_as_it_was(run: Rating
     original = files_of(Path("recs"))
     result = CliRunner().invoke(app, ["fold-in", "recs", "newer.csv", "--out", "recs2"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("fitted 4 items and 2 users new to the model, on their ")
+    assert result.output.splitlines()[0].startswith(
+        "fitted 4 items and 2 users new to the model and updated 58 known users from their newer ratings (the "
+        "items rated are left out of their recommendations), on 263 rows of newer.csv"
+    )
     assert "model directory: recs2" in result.output
     assert files_of(Path("recs")) == original
     assert trainwell.load("recs2").recipe.n_items == trainwell.load("recs").recipe.n_items + 4
@@ -157,7 +168,8 @@ def test_out_writes_another_directory_and_leaves_the_model_as_it_was(run: Rating
     again = CliRunner().invoke(app, ["fold-in", "recs2", "newer.csv"])
     assert again.exit_code == 0, again.output
     assert again.output.startswith(
-        "nothing to fold in: every user and item of newer.csv is known to the model"
+        "nothing to fold in: every user and item of newer.csv is known to the model and every rating is of an "
+        "item its user already rated"
     )
     assert files_of(Path("recs2")) == written
 
@@ -170,7 +182,9 @@ def test_in_place_the_command_says_a_server_reads_it_on_restart(run: RatingsRun)
     lines = [" ".join(line.replace("│", " ").split()) for line in info.stdout.splitlines()]
     start = next(index for index, line in enumerate(lines) if line.startswith("folded in "))
     assert "(the validation rows of ratings.csv)" in lines[start]
-    assert lines[start + 1].endswith("4 items and 2 users, fitted on 263 ratings (newer.csv)")
+    assert lines[start + 1].endswith(
+        "4 items and 2 users, 58 known users updated, fitted on 263 ratings (newer.csv)"
+    )
 
 
 def test_the_recorded_report_lists_each_fold_in(run: RatingsRun) -> None:

@@ -90,7 +90,11 @@ def test_fold_ins_accumulate_in_order_and_info_shows_each(
     clock(monkeypatch, SECOND)
     folded = fold_in(run.learn, "newer.csv")
     assert folded is not None and folded.items == tuple(str(item) for item in NEWER_ITEMS)
-    assert folded.sentence() == f"fitted 4 items new to the model, on their {len(newer)} rows of newer.csv"
+    known = newer["user"].nunique()  # newer.csv's users are all known: their rows update them
+    assert folded.sentence() == (
+        f"fitted 4 items new to the model and updated {known} known users from their newer ratings (the items "
+        f"rated are left out of their recommendations), on {len(newer)} rows of newer.csv"
+    )
     run.learn.export("model")
     records = json.loads(Path("model/trainwell.json").read_text())["training"]["folded_in"]
     assert [record["data"] for record in records] == ["ratings.csv", "newer.csv"]
@@ -102,11 +106,14 @@ def test_fold_ins_accumulate_in_order_and_info_shows_each(
         "data": "newer.csv",
         "part": None,
         "ratings_sha256": ratings_digest(newer, ["user", "item", "rating"]),
+        "updated_users": known,
     }
     lines = info(Path("model"))
     start = next(index for index, line in enumerate(lines) if line.startswith("folded in "))
     assert lines[start].startswith("folded in 2026-12-06 19:52:03 UTC: 1 item, fitted on ")
-    assert lines[start + 1] == f"2026-12-06 20:00:00 UTC: 4 items, fitted on {len(newer)} ratings (newer.csv)"
+    assert lines[start + 1] == (
+        f"2026-12-06 20:00:00 UTC: 4 items, {known} known users updated, fitted on {len(newer)} ratings (newer.csv)"
+    )
     assert "inputs 60 users ('user'), 40 items ('item'); rating 'rating', 1 to 5" in lines
     # The same rows again add nothing, and record nothing.
     assert fold_in(run.learn, newer) is None
@@ -128,8 +135,10 @@ def test_only_rows_naming_a_new_id_are_fitted_and_counted(
         and folded.record["items"] == 4
         and folded.record["ratings"] == len(newer) + 1
     )
+    known = newer["user"].nunique()  # the rows of older.head(50) are in the model's record: not news
+    assert folded.updated_users and len(folded.updated_users) == known
     assert folded_in_words(folded.record).endswith(
-        f": 4 items and 1 user, fitted on {len(newer) + 1} ratings (the week's ratings)"
+        f": 4 items and 1 user, {known} known users updated, fitted on {len(newer) + 1} ratings (the week's ratings)"
     )
     assert run.learn.predict(pd.DataFrame({"user": [61], "item": [37]}))["prediction"].notna().all()
 

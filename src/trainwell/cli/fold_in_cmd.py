@@ -1,5 +1,7 @@
 """``trainwell fold-in MODEL RATINGS [--out DIR]``: fit the users and items first seen in newer ratings into a saved
-recommender, every trained weight left as it was (:func:`~trainwell.collab.directory_fold_in.fold_in_dir`).
+recommender, every trained weight left as it was, and update the users it knows from their newer ratings
+(their rows refitted, the items rated left out of their recommendations:
+:func:`~trainwell.collab.directory_fold_in.fold_in_dir`).
 
 Registered on the main command line by ``app.command("fold-in")(fold_in)``. The paths and the kind of model are
 checked from ``trainwell.json`` before torch is imported, so a mistake is said at once.
@@ -27,8 +29,9 @@ def fold_in(
         Path,
         typer.Argument(
             help="Newer ratings with the model's user, item and rating columns (CSV, TSV, Parquet; a file without "
-            "a header row is read as user, item, rating[, timestamp], as MovieLens' u.data). Only the rows "
-            "naming a user or an item the model does not know fit anything."
+            "a header row is read as user, item, rating[, timestamp], as MovieLens' u.data). Rows naming a user "
+            "or an item the model does not know fit those; a known user's ratings of items not yet in their "
+            "record update that user and leave those items out of their recommendations."
         ),
     ],
     out: Annotated[
@@ -40,7 +43,8 @@ def fold_in(
     ] = None,
 ) -> None:
     """Fit the users and items first seen in newer ratings into a saved recommender, the trained weights
-    unchanged; recorded in its trainwell.json (trainwell info shows each fold-in)."""
+    unchanged, and update the users it knows from their newer ratings; recorded in its trainwell.json
+    (trainwell info shows each fold-in)."""
 
     def run() -> None:
         from trainwell.cli._early import need_data, need_model_directory, peek_metadata
@@ -55,8 +59,9 @@ def fold_in(
         target = model if out is None else out
         if folded is None:
             out_console.print(
-                f"nothing to fold in: every user and item of {ratings} is known to the model; {model} is "
-                f"unchanged{'' if out is None else f' and {out} was not written'}",
+                f"nothing to fold in: every user and item of {ratings} is known to the model and every rating "
+                f"is of an item its user already rated in what the model was fitted on (or an earlier fold-in); "
+                f"{model} is unchanged{'' if out is None else f' and {out} was not written'}",
                 highlight=False,
                 markup=False,
             )

@@ -119,6 +119,7 @@ def fold_in_dir(
         arch=architecture["name"],
         prior=prior,
         source=source,
+        refit_known=task.kind == "regression",
     )
     if folded is None:
         return None

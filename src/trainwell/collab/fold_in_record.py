@@ -48,12 +48,13 @@ def fold_in_record(
     part: str | None,
     ratings_sha256: str,
     at: datetime | None = None,
+    updated_users: int = 0,
 ) -> dict[str, Any]:
     """One fold-in's record (JSON-able): ``at`` (UTC, ISO 8601 to the second; default now), the counts, ``data``
     (a path as given, ``None`` for a table given in Python), ``part`` (``"validation rows"`` for a fit's own
     fold-in, ``None`` for every row given) and the ratings' SHA-256."""
     when = (at or now()).astimezone(timezone.utc)
-    return {
+    record = {
         "at": when.isoformat(timespec="seconds"),
         "users": int(users),
         "items": int(items),
@@ -62,6 +63,9 @@ def fold_in_record(
         "part": part,
         "ratings_sha256": ratings_sha256,
     }
+    if updated_users:  # known users given newer ratings (older records have no such key)
+        record["updated_users"] = int(updated_users)
+    return record
 
 
 def now() -> datetime:
@@ -76,6 +80,9 @@ def folded_in_words(record: Mapping[str, Any]) -> str:
         _count(int(record.get(kind) or 0), kind[:-1], kind) for kind in ("items", "users") if record.get(kind)
     ]
     what = " and ".join(counts) or "no new id"
+    if record.get("updated_users"):  # known users given newer ratings
+        updated = _count(int(record["updated_users"]), "known user updated", "known users updated")
+        what = f"{what}, {updated}" if counts else updated
     where = str(record["data"]) if record.get("data") else "a table given in Python"
     if record.get("part"):
         where = f"the {record['part']} of {where}"
