@@ -70,6 +70,58 @@ def target_names(target: Any) -> list[str]:
     return names
 
 
+def column_names(value: Any, argument: str) -> list[Any] | None:
+    """A list of column names given to ``argument`` (``cat_names``, ``cont_names``, ``ignore``) as a list: one
+    name given as a string is that one column (``cat_names='Sex'`` was read letter by letter, "categorical
+    columns 'S', 'e', 'x' not found"); ``None`` stays ``None``. A pandas Series or an array of values, or a
+    value that is not a list of names, is refused naming the fix.
+
+    >>> column_names("Sex", "cat_names"), column_names(("a", "b"), "ignore"), column_names(None, "ignore")
+    (['Sex'], ['a', 'b'], None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    fix = f"pass {argument}=['NAME', ...], a list of column names"
+    if isinstance(value, (pd.Series, pd.DataFrame)) or (
+        hasattr(value, "shape") and not isinstance(value, pd.Index)
+    ):
+        raise ConfigError(f"{argument} must name columns, got {type(value).__name__} of values; {fix}")
+    if isinstance(value, (bytes, dict)) or not hasattr(value, "__iter__"):
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise ConfigError(f"{argument} must be a column name or a list of them, got {shown}; {fix}")
+    return list(value)
+
+
+def note_whole_number_regression(values: pd.Series, name: str) -> None:
+    """Say, as a note, that a target of whole numbers was read as a regression because it holds more than
+    :data:`~trainwell.data.task.MAX_INTEGER_CLASSES` different ones, with the override, when they could be class
+    codes: none negative, and as many different ones as at least a quarter of the numbers from 0 to the largest
+    (``row % 150``'s codes 0 to 149 became a regression with no word said; prices of 15,000 to 500,001 are no
+    codes and get no note). ``values``: the target's labelled cells."""
+    from trainwell.core.warn import Note, warn
+    from trainwell.data.task import MAX_INTEGER_CLASSES
+
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return
+    numbers = pd.to_numeric(values.dropna(), errors="coerce")
+    if not len(numbers) or bool(numbers.isna().any()):
+        return
+    array = numbers.to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)) or array.min() < 0:
+        return
+    distinct = len(np.unique(array))
+    if distinct <= MAX_INTEGER_CLASSES or array.max() + 1 > 4 * distinct:
+        return
+    warn(
+        f"target '{name}' read as a regression: it holds {distinct} different whole numbers ({array.min():g} to "
+        f"{array.max():g}), more than the {MAX_INTEGER_CLASSES} read as classes; if they are class codes, pass "
+        "--task multiclass (Python: task='multiclass')",
+        Note,
+    )
+
+
 def refuse_unusable_target_numbers(
     df: pd.DataFrame, targets: Sequence[str], labelled: np.ndarray, task: Task | None = None
 ) -> None:

@@ -20,7 +20,12 @@ from trainwell.data.dates import data_row
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
-from trainwell.data.targets import refuse_unusable_target_numbers, target_names
+from trainwell.data.targets import (
+    column_names,
+    note_whole_number_regression,
+    refuse_unusable_target_numbers,
+    target_names,
+)
 from trainwell.data.task import Task, infer_task, warn_single_row_classes
 from trainwell.data.text_cells import (
     held_out_missing_words,
@@ -79,8 +84,9 @@ def tabular_data(
         valid_col: a column marking validation rows (true/1/"valid"); it is not used as an input.
         splits: explicit ``(train_indices, valid_indices)`` (positions, not labels).
         test: an optional labelled held-out table (used only when asked for).
-        cat_names, cont_names: declare column types instead of inferring them.
-        ignore: columns never used as inputs (IDs, leaks).
+        cat_names, cont_names: declare column types instead of inferring them (a list of names; one name as a
+            string is that column).
+        ignore: columns never used as inputs (IDs, leaks); a list, or one name as a string.
         task: ``binary``, ``multiclass``, ``multilabel`` or ``regression`` to override inference.
         label_delim: for multi-label targets held as text, the separator between labels.
         label_names: names for the target's labels, shown and predicted in their place: a list naming the
@@ -112,6 +118,10 @@ def tabular_data(
         >>> tabular_data(df, target="y").task.kind
         'binary'
     """
+    # One name as a string is that column, as target= takes it (not its letters: 'S', 'e', 'x').
+    cat_names = column_names(cat_names, "cat_names")
+    cont_names = column_names(cont_names, "cont_names")
+    ignore = column_names(ignore, "ignore")
     _check_settings(valid_pct, valid_col, splits, batch_size)
     _check_like(like, cat_names=cat_names, cont_names=cont_names, task=task, label_names=label_names,
                 positive=positive, date_formats=date_formats)  # fmt: skip
@@ -196,6 +206,8 @@ def tabular_data(
         )
     )
     refuse_unusable_target_numbers(df, targets, labelled, resolved)
+    if like is None and task is None and resolved.kind == "regression" and len(targets) == 1:
+        note_whole_number_regression(df[targets[0]][labelled], targets[0])
     if like is None:
         _check_target_and_inputs(df, resolved, labelled, excluded, cat_names, cont_names, date_formats, name)
     train_index, valid_index = choose_split(
