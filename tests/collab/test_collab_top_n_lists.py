@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import trainwell
-from ratings_support import low_rank_ratings
+from ratings_support import liked_ratings, low_rank_ratings
 from trainwell.collab.pipeline import fit_ratings
 from trainwell.collab.predictor import CollabPredictor
 from trainwell.collab.top_n import default_min_rating, evaluate_top_n
@@ -150,3 +150,19 @@ def test_a_held_out_rating_below_the_rule_is_not_relevant_and_the_rule_can_be_se
     assert 0 < strict.relevant == int((test["rating"] >= 4.5).sum()) < loose.relevant
     assert loose.relevant == len(test) and loose.users == test["user"].nunique()
     assert strict.to_dict()["min_rating"] == 4.5
+
+
+def test_a_liked_or_disliked_model_is_judged_on_its_liked_rows(tmp_path: Path) -> None:
+    frame = liked_ratings()
+    train, test = _held_out(frame, seed=5)
+    fit_ratings(
+        train, "opinion", user="user", item="movie", out=tmp_path / "m", progress=False, valid_pct=0.0
+    )
+    predictor = trainwell.load(tmp_path / "m")
+    result = predictor.evaluate_lists(test)
+    assert result.min_rating is None and result.rule == "a held-out row labelled 'liked'"
+    known = test["movie"].isin(train["movie"]) & test["user"].isin(train["user"])
+    assert result.relevant == int(((test["opinion"] == "liked") & known).sum())
+    _, sections = collab_report_sections(predictor, test, "test.csv", top_k=3)
+    ranking = next(section for section in sections if 'id="ranking"' in section)
+    assert "labelled &#x27;liked&#x27;" in ranking or "labelled 'liked'" in ranking

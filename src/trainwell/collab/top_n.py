@@ -5,7 +5,8 @@ catalogue. Here each user's list is built as :meth:`~trainwell.collab.predictor.
 builds it: every item the model knows, less those the user chose in the data the model was fitted on (its
 record of them), ranked by the predicted rating, the first ``k`` kept. A held-out rating (a validation or a
 test row) is **relevant** when it is at least ``min_rating``: by default the top quarter of the training
-scale (4 and 5 on a 1-5 scale; 4, 4.5 and 5 on 0.5-5), for a liked/disliked model the liked rows. Per user
+scale (4 and 5 on a 1-5 scale; 4, 4.5 and 5 on 0.5-5), for a liked/disliked model the rows of its positive
+label. Per user
 with at least one relevant held-out item:
 
 * ``precision@k``: the share of the ``k`` listed items that are relevant;
@@ -79,6 +80,8 @@ class TopNEvaluation:
     gain: float
     gain_low: float
     gain_high: float
+    #: A liked/disliked model's label of the relevant rows (``None`` for ratings).
+    positive: str | None = None
 
     @property
     def beats_popularity(self) -> bool:
@@ -89,7 +92,7 @@ class TopNEvaluation:
     def rule(self) -> str:
         """Which held-out rows count as relevant, in words."""
         if self.min_rating is None:
-            return "a held-out row marked liked"
+            return f"a held-out row labelled '{self.positive or 1}'"
         return f"a held-out rating of {self.min_rating:g} or more"
 
     def verdict(self) -> str:
@@ -186,6 +189,7 @@ def evaluate_top_n(
     else:
         relevant = np.asarray(task.encode(rows[target]).reshape(-1).numpy()) == 1
         shown_rule = None
+    positive = str(task.classes[-1]) if task.kind != "regression" and task.classes else None
     n_items = recipe.n_items
     n_users_known = len(offsets) - 1
     # The held-out pairs, out of the record (and its counts) whatever they are relevant or not.
@@ -286,4 +290,5 @@ def evaluate_top_n(
         gain=float(difference.mean()),
         gain_low=gain_low,
         gain_high=gain_high,
+        positive=positive,
     )

@@ -120,6 +120,15 @@ def collab_report_sections(
         )
         if ranking is not None:
             sections.append(ranking)
+    elif task.kind == "binary" and not overlap:  # liked/disliked: the lists alone (no ratings to order by)
+        from trainwell.collab.top_n import evaluate_top_n
+        from trainwell.report._ratings_ranking import lists_parts
+
+        lists = evaluate_top_n(predictor, frame, seed=seed)
+        if lists is not None:
+            sections.append(
+                _html.section("ranking", "How the model ranks items for each user", lists_parts(lists))
+            )
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
     # the items by name too, as in the bias and neighbour tables below
     named_frame = (
