@@ -88,7 +88,18 @@ def format_duration(seconds: float) -> str:
 
 class BudgetSpent(ConfigError):
     """A :class:`TimeBudget` was spent before its first fit could train a batch: the model would be untrained.
-    A caller with a trained model in hand (``fit_table``'s boosted trees) keeps it instead."""
+    A caller with a trained model in hand (``fit_table``'s boosted trees) keeps it instead.
+
+    Attributes:
+        budget: the budget's seconds (under ``evaluate --time``: one fold's share, not the whole ``--time``).
+        prepared: the seconds that went to preparing the fit (reading the data, the learning-rate finder).
+        least: the smallest budget, in seconds, that leaves the model some training after such a preparation:
+            what the message advises, and what ``evaluate`` multiplies by its folds to advise a whole budget.
+    """
+
+    budget: float = 0.0
+    prepared: float = 0.0
+    least: float = 0.0
 
 
 class BarelyTrained(UserWarning):
@@ -425,8 +436,9 @@ class TimeBudget(Callback):
                 budget, took = format_duration(self.seconds), format_duration(used)
                 # At least the preparation again for the training, and its validation: the smallest budget that
                 # leaves a model some training (the speed of a batch is not known yet).
-                least = duration_text(max(2 * used, used + 10.0))
-                raise BudgetSpent.worded(
+                least_seconds = max(2 * used, used + 10.0)
+                least = duration_text(least_seconds)
+                spent = BudgetSpent.worded(
                     lambda say: (
                         f"the {say.either('time budget', '--time')} of {budget} was spent before training "
                         f"began ({took} went to preparing it: reading the data, choosing the learning rate); "
@@ -434,6 +446,9 @@ class TimeBudget(Callback):
                         "learning-rate finder"
                     )
                 )
+                # evaluate words its own advice from these: this budget is then one fold's share of --time.
+                spent.budget, spent.prepared, spent.least = self.seconds, used, least_seconds
+                raise spent
             raise CancelFit  # nothing left: the fit does not start
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:

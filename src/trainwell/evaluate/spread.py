@@ -137,7 +137,7 @@ def cross_validate_spread(
     share = processes.share(len(splits))
     if size > 1 and rank == 0:
         _say_spread(len(splits), size)
-    runs = []
+    runs: list[tuple[dict[str, float], dict[str, Any], list[FoldBudget], list[FoldVerdict]]] = []
     # Under a budget the baselines come first, so the time they take comes out of the folds' shares.
     timed = isinstance(fold_seconds, FoldShare)
     others: dict[str, CVResult] = {}
@@ -158,8 +158,15 @@ def cross_validate_spread(
                     if isinstance(fold_seconds, FoldShare)
                     else fold_seconds
                 )
-                with _budgeted(seconds, number) as budget, judging_fold() as verdicts:
-                    scores = dict(fold(train, valid, number))
+                try:
+                    with _budgeted(seconds, number) as budget, judging_fold() as verdicts:
+                        scores = dict(fold(train, valid, number))
+                except Exception as error:
+                    if seconds is None or not isinstance(fold_seconds, FoldShare):
+                        raise
+                    raise _fold_share_spent(
+                        error, fold_seconds, seconds, number, len(splits), size, runs
+                    ) from error
                 runs.append((scores, _added(fold, marks), budget, verdicts))
         if isinstance(fold_seconds, FoldShare):
             fold_seconds.mark("after folds")
@@ -234,6 +241,59 @@ class FoldShare(float):
         # Never more than an equal share side by side: a fold given the time another process's folds use would
         # train longer than they do, and the folds' scores would not be alike.
         return min(float(self), floored) if even else floored
+
+
+def _fold_share_spent(
+    error: Exception,
+    share: FoldShare,
+    seconds: float,
+    number: int,
+    n_folds: int,
+    size: int,
+    runs: Sequence[tuple[dict[str, float], Any, Any, Any]],
+) -> Exception:
+    """``error`` as the evaluation words it, when it is a fold's :class:`~trainwell.callbacks.budget.BudgetSpent`
+    (any other error as it is). The fold's message named its share as "the --time of 2.0s" and advised
+    "pass --time 20s or more": ``evaluate rt_polarity/ --cv 10 --time 40s`` ran 81 s and then told its user to
+    pass less than the 40 s given. It now names the whole budget, the folds and the fold's share, and advises a
+    budget for every fold (what came before the folds, the data and the baselines, plus each fold's least), a
+    number of folds the budget given can hold, or ``--lr``; the folds that had finished are named with their
+    first metric's scores, which a report of every fold cannot include."""
+    from trainwell.callbacks.budget import BudgetSpent, duration_text, format_duration
+
+    if not isinstance(error, BudgetSpent) or not error.least:
+        return error
+    before = share.marks.get("folds", share.start) - share.start  # reading the data, the baselines
+    # The folds run one after another (torchrun's processes run theirs side by side).
+    rounds = -(-n_folds // max(size, 1))
+    whole = duration_text(before + rounds * error.least)
+    holds = int((share.total - before) // error.least) * max(size, 1)
+    total, given, took = (
+        format_duration(share.total),
+        format_duration(seconds),
+        format_duration(error.prepared),
+    )
+    finished = ""
+    if runs:
+        metric = next(iter(runs[0][0]), None)
+        scores = ", ".join(f"{scores[metric]:.4g}" for scores, *_ in runs if metric in scores)
+        named = {1: "fold 1 had", 2: "folds 1 and 2 had"}.get(len(runs), f"folds 1 to {len(runs)} had")
+        finished = f"; {named} finished ({metric} {scores}), but a report needs every fold" if metric else ""
+
+    def words(say: Any) -> str:
+        fewer = f", fewer folds ({say('cv', holds)} within {total})" if 2 <= holds < n_folds else ""
+        return (
+            f"the {say.either('time budget', '--time')} of {total}, shared by {n_folds} folds after "
+            f"{format_duration(before)} of reading the data and scoring the baselines, left fold {number + 1} "
+            f"{given}, which was spent before it began training ({took} went to preparing it: the fold's data, "
+            f"choosing the learning rate); pass {say('time_budget', whole)} or more for "
+            f"{n_folds} folds (about {duration_text(error.least)} a fold){fewer}, or pass {say('lr')} to skip "
+            f"the learning-rate finder{finished}"
+        )
+
+    worded = BudgetSpent.worded(words)
+    worded.budget, worded.prepared, worded.least = seconds, error.prepared, error.least
+    return worded
 
 
 @contextlib.contextmanager
