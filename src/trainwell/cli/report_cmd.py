@@ -61,6 +61,16 @@ def report(
             "seconds; --no-word-effects leaves it out).",
         ),
     ] = True,
+    tta: Annotated[
+        bool | None,
+        typer.Option(
+            "--tta/--no-tta",
+            help="An image model: also score the images with test-time augmentation (what predict --tta and "
+            "serve's \"tta\" do) and say whether it helps or hurts. By default measured when the model's "
+            "augmentation allows it and the images are at most 2,000 on the CPU; --no-tta skips it.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report of a model: curves, metrics with intervals, errors, importance.
 
@@ -176,6 +186,7 @@ def report(
             item_names=item_names,
             data_name=data_name,
             word_effects=word_effects,
+            tta=tta,
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 
@@ -191,6 +202,7 @@ def report(
             "--encoding": encoding != "utf-8",
             "--encoding-errors": encoding_errors != "strict",
             "--no-word-effects": not word_effects,
+            "--tta": tta is True,
         }
         given = [name for name, was in reading.items() if was]
         if given:

@@ -44,10 +44,13 @@ def vision_report_sections(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     seed: int = 0,
+    tta: bool | None = None,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for an image model judged on labelled images: a folder of class folders,
     or a CSV of paths and labels (``path_col``/``label_col``, by default those the model was trained from; the
-    CSV read in ``encoding``)."""
+    CSV read in ``encoding``). ``tta``: score the images with test-time augmentation too, and say whether it
+    helps (``None``: when the model's augmentation allows it and the images are few enough to be cheap, at most
+    :data:`~trainwell.vision.tta_effect.TTA_AUTO_IMAGES` on the CPU; ``False``: never)."""
     import pandas as pd
 
     from trainwell.data.fingerprint import item_digests
@@ -87,8 +90,9 @@ def vision_report_sections(
             f"'{source}' has labels the model does not know: {unknown[:5]}; its classes are "
             f"{', '.join(sorted(map(str, task.classes)))}"
         )
+    measure, tta_words = _tta_plan(predictor, len(files), tta)
     # Unreadable files are skipped and named, as fit skips them; the rest are decoded once, a chunk at a time.
-    chunks, digests, readable = [], [], set()
+    chunks, tta_chunks, digests, readable = [], [], [], set()
     pieces = (
         readable_pixels(predictor, files.paths, chunk=CHUNK)
         if judged_set is None
@@ -98,7 +102,12 @@ def vision_report_sections(
         )
     )
     for pixels, part in pieces:
-        chunks.append(predictor.predict_proba(pixels))
+        if measure:  # the plain pass shared by the blend: 1 + 4 predictions an image, not 2 + 4
+            plain, blended = predictor.predict_proba_both(pixels)
+            chunks.append(plain)
+            tta_chunks.append(blended)
+        else:
+            chunks.append(predictor.predict_proba(pixels))
         digests.extend(item_digests(pixels.numpy()))
         readable.update(part)
     probabilities = torch.cat(chunks)
@@ -127,6 +136,12 @@ def vision_report_sections(
         seed=seed,
         metadata=predictor.metadata,
     )
+    if measure:
+        sections.insert(1, _tta_section(predictor, probabilities, torch.cat(tta_chunks), targets))
+    elif tta_words:
+        sections.insert(
+            1, _html.section("tta", "Test-time augmentation", [_html.paragraph(tta_words, note=True)])
+        )
     losses = row_losses(task, probabilities, targets)
 
     def pixels_of(chosen: list[int]) -> torch.Tensor:
@@ -151,6 +166,68 @@ def vision_report_sections(
     if overlap:
         intro.append(_html.paragraph(overlap))
     return intro, sections
+
+
+def _tta_plan(predictor: ImagePredictor, n_images: int, tta: bool | None) -> tuple[bool, str]:
+    """Whether to score the images with test-time augmentation too, and else what the report says instead
+    (``""``: nothing, the model cannot use it or ``tta`` is ``False``).
+
+    Raises:
+        ConfigError: ``tta=True`` for a model that cannot use TTA (several numbers an image).
+    """
+    from trainwell.data.tta import tta_refusal
+    from trainwell.vision.transform import tta_views_for
+    from trainwell.vision.tta_effect import TTA_AUTO_IMAGES
+
+    if tta is False:
+        return False, ""
+    refused = tta_refusal(predictor.task, "vision", option="--tta (tta=True)", fix="drop it")
+    if refused is not None:
+        if tta:
+            raise ConfigError(refused)
+        return False, ""
+    if tta_views_for(predictor.augmentation) is None:
+        return False, (
+            "Not measured: the model trained without augmentation, so --tta gives the plain predictions."
+            if tta
+            else ""
+        )
+    on_gpu = any(parameter.is_cuda for parameter in predictor.model.parameters())
+    if tta or on_gpu or n_images <= TTA_AUTO_IMAGES:
+        return True, ""
+    return False, (
+        f"Not measured: on the CPU, test-time augmentation predicts each of the {n_images:,} images 5 times "
+        f"(a report measures it by itself on up to {TTA_AUTO_IMAGES:,}); pass --tta (Python: tta=True) to "
+        "measure whether it helps before predicting or serving with --tta."
+    )
+
+
+def _tta_section(
+    predictor: ImagePredictor, plain: torch.Tensor, blended: torch.Tensor, targets: torch.Tensor
+) -> str:
+    """The images' headline metric plain and with test-time augmentation, and the verdict (said as a note too,
+    so that the command line prints it)."""
+    from trainwell.core.warn import Note, warn
+    from trainwell.vision.tta_effect import tta_effect
+
+    effect = tta_effect(predictor.task, plain, blended, targets, predictor.describe_tta())
+    rows: list[list[object]] = [[effect.metric, round(effect.plain, 4), round(effect.tta, 4)]]
+    if effect.fixed is not None and effect.broken is not None:
+        rows.append(["images right only this way", effect.broken, effect.fixed])
+    warn(effect.verdict(), Note)
+    return _html.section(
+        "tta",
+        "Test-time augmentation",
+        [
+            _html.paragraph(
+                f"The same images predicted plain and with --tta: {effect.views}. The other sections use the "
+                "plain predictions.",
+                note=True,
+            ),
+            _html.table(["", "plain", "with TTA"], rows),
+            _html.paragraph(effect.verdict()),
+        ],
+    )
 
 
 def _idx_set(source: Path) -> tuple[np.ndarray, list[object], Path, str] | None:

@@ -66,6 +66,7 @@ def build_report(
     item_names: str | Path | None = None,
     data_name: str | None = None,
     word_effects: bool = True,
+    tta: bool | None = None,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data`` (``None``: a
     report of what the model directory recorded: the training curves and history, the validation and test
@@ -97,6 +98,9 @@ def build_report(
             metrics test metrics.
         word_effects: for a text classifier, the section of the words behind a few predictions (occlusion,
             :mod:`trainwell.text._word_effects`; a few seconds); ``False`` leaves it out. Refused for other models.
+        tta: for an image model, also score the images with test-time augmentation and say whether it helps
+            (``--tta``): ``None`` does so when the model's augmentation allows it and the images are cheap to
+            view (at most 2,000 on the CPU), ``False`` never. ``True`` is refused for other models.
 
     Returns:
         The path of the written file.
@@ -119,6 +123,11 @@ def build_report(
                 "word_effects=False (--no-word-effects) leaves out a section of a report on labelled texts; no "
                 "data was given: drop it"
             )
+        if tta:
+            raise ConfigError(
+                "tta=True (--tta) scores labelled images with test-time augmentation; no data was given: pass "
+                "--data, or drop it"
+            )
         intro, sections = recorded_sections(Path(model_dir), metadata)
         return write_text_atomic(destination, _page(Path(model_dir), metadata, intro, sections))
     refuse_generic(metadata, model_dir, "a report")
@@ -134,6 +143,18 @@ def build_report(
         "multiclass",
         "multilabel",
     )
+    if tta and getattr(predictor, "application", None) != "vision":
+        from trainwell.data.tta import tta_refusal
+
+        raise ConfigError(
+            tta_refusal(
+                getattr(predictor, "task", None),
+                getattr(predictor, "application", None),
+                option="--tta (tta=True)",
+                fix="drop it",
+            )
+            or f"--tta (tta=True) is for an image model; '{model_dir}' is not one: drop it"
+        )
     if not word_effects and not text_classifier:
         raise ConfigError(
             "word_effects=False (--no-word-effects) leaves out a text classifier's section of the words behind its "
@@ -156,7 +177,14 @@ def build_report(
                 "of paths and labels"
             )
         intro, sections = vision_report_sections(
-            predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col, seed=seed, **read_as
+            predictor,
+            Path(data),
+            top_k=top_k,
+            path_col=path_col,
+            label_col=label_col,
+            seed=seed,
+            tta=tta,
+            **read_as,
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _page(Path(model_dir), predictor.metadata, intro, sections)

@@ -110,6 +110,32 @@ class ImagePredictor(Predictor):
                 outputs.append(self.task.activate(self.model(chunk)))
         return torch.cat(outputs)
 
+    @torch.no_grad()
+    def predict_proba_both(self, images: Images) -> tuple[torch.Tensor, torch.Tensor]:
+        """Activated outputs without and with test-time augmentation, the plain pass made once and shared by
+        the blend: what measuring TTA's effect on labelled images needs (:func:`~trainwell.vision.tta_effect.
+        measure_tta`)."""
+        refused = tta_refusal(self.task, "vision", option="tta (--tta)", fix="predict without tta")
+        if refused is not None:
+            raise ConfigError(refused)
+        pixels = self.pixels(images)
+        plain, blended = [], []
+        for start in range(0, len(pixels), BATCH_IMAGES):
+            chunk = pixels[start : start + BATCH_IMAGES]
+            outputs = self.task.activate(self.model(chunk))
+            plain.append(outputs)
+            blended.append(
+                tta_probabilities(self.model, self.task.activate, chunk, self.augmentation, plain=outputs)
+            )
+        return torch.cat(plain), torch.cat(blended)
+
+    def describe_tta(self) -> str:
+        """What ``predict --tta`` averages for this model, in words."""
+        from trainwell.vision.transform import describe_tta
+
+        what = "predicted numbers" if self.task.kind == "regression" else "probabilities"
+        return describe_tta(self.augmentation, what=what)
+
     @property
     def augmentation(self) -> Augmentation | None:
         """The training augmentation (recorded in the recipe), used for test-time augmentation."""
