@@ -44,10 +44,15 @@ def boundary(
         str | None, typer.Option(help="Label column (default: label/target/y/class, else the last column).")
     ] = None,
     models: Annotated[str, typer.Option(help="Comma-separated models to draw.")] = DEFAULT_MODELS,
-    out: Annotated[Path, typer.Option(help="PNG file with one panel per model.")] = Path("boundary.png"),
+    out: Annotated[
+        Path, typer.Option(help="PNG file with one panel per model (.png added to a name without one).")
+    ] = Path("boundary.png"),
     gif: Annotated[
         Path | None,
-        typer.Option(help="Animated GIF of the MLP's boundary (default: OUT_mlp.gif beside --out)."),
+        typer.Option(
+            help="Animated GIF of the MLP's boundary (default: OUT_mlp.gif beside --out; .gif added to a name "
+            "without one)."
+        ),
     ] = None,
     optimal: Annotated[
         str,
@@ -62,15 +67,20 @@ def boundary(
     encoding: option.Encoding = "utf-8",
     grid: Annotated[int, typer.Option(help="Grid points per side where the models are evaluated.")] = 200,
     valid_pct: Annotated[float, typer.Option(help="Share of points held out to measure accuracy.")] = 0.25,
-    frames: Annotated[int, typer.Option(help="Frames of the MLP GIF.")] = 30,
+    frames: Annotated[int, typer.Option(help="Frames of the MLP GIF (at least 2).")] = 30,
     generate: Annotated[
-        str | None, typer.Option(help="Write a synthetic dataset to DATA instead: gaussian or spirals.")
+        str | None,
+        typer.Option(
+            help="Write a synthetic dataset to DATA instead: gaussian or spirals (DATA must be new, or a file "
+            "--generate wrote)."
+        ),
     ] = None,
     n: Annotated[int, typer.Option(help="Number of points to generate (with --generate).")] = 600,
 ) -> None:
     """Draw each classifier's decision boundary on 2-D data (or generate such data with --generate)."""
 
     def run() -> None:
+        nonlocal out, gif  # .png and .gif added to a name without a suffix
         from trainwell.cli._fit_data import refuse_unread
 
         # Every option set away from its default, so that a mode that never reads one refuses it.
@@ -103,12 +113,23 @@ def boundary(
             refuse_unread(
                 given, ("--gif", "--frames", "--epochs"), "--models without mlp (they are the MLP's)"
             )
+        if frames < 2:
+            from trainwell.core.errors import ConfigError
+
+            raise ConfigError(
+                f"--frames must be at least 2 (the GIF's first and last), got {frames}; pass e.g. 30"
+            )
         check_text_options(encoding)
         need_data(data, "points")  # before the imports of scikit-learn and torch: a mistake is said at once
-        from trainwell.cli._outputs import check_out_file
+        from trainwell.cli._outputs import image_out_file
 
-        for drawing, flag in ((out, "--out"), (gif, "--gif")):  # never over the points it reads
-            check_out_file(drawing, [data], flag)
+        # An image named as one, never over the points it reads nor a file of another kind (`--out notes.csv`
+        # had become a PNG).
+        out = image_out_file(out, ".png", "--out", "the boundaries' drawing", [data])
+        if "mlp" in [part.strip() for part in models.split(",")]:
+            gif = image_out_file(
+                gif or out.with_name(f"{out.stem}_mlp.gif"), ".gif", "--gif", "the MLP's animation", [data]
+            )
         from trainwell.interpret.boundary import (
             check_models,
             fit_boundaries,
@@ -147,6 +168,7 @@ def _generate(name: str, n: int, seed: int, path: Path) -> None:
         raise ConfigError(f"--n must be at least 10 points, got {n}")
     from trainwell.datasets.generators import generate, sidecar_path, write_csv
 
+    _refuse_overwriting(path)
     dataset = generate(name, n, seed)
     write_csv(dataset, path)
     accuracy = float((dataset.optimal_decision() == dataset.y).mean())
@@ -154,6 +176,34 @@ def _generate(name: str, n: int, seed: int, path: Path) -> None:
         f"wrote {n} points from '{name}' (seed {seed}) to {path}, generator in {sidecar_path(path)}; "
         f"the optimal rule labels {accuracy:.3f} of them correctly",
         soft_wrap=True,
+    )
+
+
+def _refuse_overwriting(path: Path) -> None:
+    """Refuse a DATA for --generate that holds something it did not write: ``boundary mydata.csv --generate
+    spirals`` had replaced the user's 300 rows with 600 points. A missing or empty file, or one --generate wrote
+    (its sidecar beside it, its header ``x1,x2,label``), may be written again: generating anew is the usual
+    reuse of a name."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.datasets.generators import FEATURE_NAMES, LABEL_NAME, sidecar_path
+
+    if path.is_dir():
+        raise ConfigError(
+            f"'{path}' is a directory; --generate writes a CSV file: pass its name, e.g. {path / 'points.csv'}"
+        )
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+        return
+    header = ",".join((*FEATURE_NAMES, LABEL_NAME))
+    try:
+        with path.open(encoding="utf-8", errors="replace") as stream:
+            first = stream.readline().strip()
+    except OSError:
+        first = ""
+    if first == header and sidecar_path(path).is_file():
+        return
+    raise ConfigError(
+        f"'{path}' exists and is not a file --generate wrote; --generate writes new data there: choose another "
+        "name, or delete it"
     )
 
 

@@ -38,10 +38,24 @@ def cache(
     def run() -> None:
         from rich.table import Table
 
-        from trainwell.core.archives import readable_size
+        from trainwell.core.archives import cache_problem, readable_size, unusable_cache
         from trainwell.core.paths import cache_root
 
         root = cache_root()
+        problem = cache_problem(root)
+        if problem is not None:
+            if (
+                not root.is_dir()
+            ):  # a file, or nowhere: nothing to list or clear, and every command would fail
+                raise unusable_cache(problem)
+            from trainwell.core.warn import warn
+
+            named = "TRAINWELL_CACHE" if os.environ.get("TRAINWELL_CACHE") else "trainwell's cache folder"
+            warn(  # a folder that cannot be written in: what it holds is listed, and said to be stuck
+                f"{named} '{root}': {problem}; commands that unpack archives or decode images cannot "
+                "use it: point TRAINWELL_CACHE at a folder you may write",
+                UserWarning,
+            )
         table = Table(title=f"trainwell's cache: {root}")
         for heading in ("what", "entries", "size", "holds"):
             table.add_column(heading, justify="right" if heading in ("entries", "size") else "left")

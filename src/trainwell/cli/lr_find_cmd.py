@@ -30,7 +30,10 @@ def lr_find(
     ] = None,
     out: Annotated[
         Path,
-        typer.Option(help="PNG file for the loss-vs-learning-rate curve (.png added to a name without one)."),
+        typer.Option(
+            help="PNG file for the loss-vs-learning-rate curve (.png added to a name without one; another "
+            "suffix is refused)."
+        ),
     ] = Path("lr_find.png"),
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
@@ -94,11 +97,11 @@ def lr_find(
             raise ConfigError(
                 f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png"
             )
-        if not out.suffix:  # `--out lrf` wrote a PNG named lrf, which nothing opens as a picture
-            out = out.with_name(out.name + ".png")
-        from trainwell.cli._outputs import check_out_file
+        from trainwell.cli._outputs import image_out_file
 
-        check_out_file(out, [data])  # `--out rows.csv` had drawn the curve over the rows it read
+        # `--out lrf` wrote a PNG named lrf, which nothing opens as a picture: .png added. The rows it reads as
+        # --out are refused, and so is another file that is not a PNG (`--out notes.csv` had become a PNG).
+        out = image_out_file(out, ".png", "--out", "the learning-rate curve", [data])
         from trainwell.cli._tagging import is_tagging_source
 
         sequences = task

@@ -236,6 +236,11 @@ def tune(
             """Past the checks of the options: the data must be there (read as ``kind``, a key of
             ``_early.MISSING``)."""
             need_data(data, kind)
+            from trainwell.cli._outputs import check_fit_out
+
+            # A model of another application or target in --out is refused now, not replaced after the search.
+            ratings = user is not None or item is not None or implicit
+            check_fit_out(out, kind, target, ratings=ratings, command="this search")
             from trainwell.distributed import launched_by_torchrun
 
             if os.environ.get("RANK", "0") == "0":  # one search (or fit) writing --out at a time
@@ -524,6 +529,7 @@ def tune(
             if result is None:
                 result = searched["result"]
         show(result)
+        stopped.append(interrupted_line(result, trials))
 
     def run_and_log() -> None:
         from trainwell.cli._loggers import TrialLogs, parse_log
@@ -543,6 +549,8 @@ def tune(
                 raise
         logs.finish(succeeded=True)
 
+    stopped: list[str | None] = []  # Ctrl-C's line, when it cut the search short (the best trial kept)
+
     def held_while_running() -> None:
         from trainwell.core.out_lock import release_out_dir
 
@@ -552,6 +560,27 @@ def tune(
             release_out_dir(out)  # at once, not when the process ends: it may go on (a test, a notebook)
 
     guarded(held_while_running)
+    if stopped and stopped[-1] is not None:
+        # Exit 130 as fit does: a script (or `tune ... && deploy`) had read 0 for a search cut to a few trials.
+        from trainwell.cli._common import err_console
+
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
+            err_console.print(stopped[-1], soft_wrap=True, highlight=False, markup=False)
+        raise typer.Exit(130)
+
+
+def interrupted_line(result: Any, asked: int) -> str | None:
+    """The closing line of a search Ctrl-C stopped in this run (an earlier run's stored trials left out): how
+    many trials finished of those asked, and where the best one's model is; ``None`` when none was stopped."""
+    own = [record for record in getattr(result, "trials", None) or [] if not record.get("earlier_run")]
+    if not any(record.get("state") == "interrupted" for record in own):
+        return None
+    finished = sum(record.get("state") == "complete" for record in own)
+    where = f" in '{result.model_dir}'" if getattr(result, "model_dir", None) is not None else ""
+    return (
+        f"interrupted (Ctrl-C): {finished} of the {asked} trials asked finished, and the model kept{where} is "
+        "the best of them; exit code 130"
+    )
 
 
 def _reported(search: Callable[[], Any]) -> Any:

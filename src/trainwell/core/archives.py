@@ -14,7 +14,9 @@ Extraction is safe and whole or nothing:
 - macOS' ``__MACOSX/`` and ``._*`` companions are left out (they would read as a class of images);
 - the archive is unpacked into a hidden temporary folder and renamed when complete, so an interrupted or
   failed run leaves nothing half-written, and two processes unpacking at once (``torchrun``) keep one copy;
-- the room it needs is checked before the first byte is written.
+- the room it needs is checked before the first byte is written;
+- a cache folder that cannot be made (``TRAINWELL_CACHE`` naming a file, or a place nothing may be written) is
+  said in one line naming ``TRAINWELL_CACHE`` and what to do (:func:`make_cache_folder`), not as a traceback.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import os
 import re
 import shutil
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -31,18 +34,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import cache_root, file_state
 
 __all__ = [
     "ARCHIVE_ENDINGS",
     "Unpacked",
     "archive_kind",
+    "cache_problem",
+    "make_cache_folder",
     "member_names",
     "readable_size",
     "refuse_other_archive",
     "unpack",
     "unpacked",
+    "unusable_cache",
 ]
 
 S = TypeVar("S")
@@ -206,7 +212,7 @@ def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:
         raise _damaged(archive, kind, error) from None
     if not members:
         raise DataError(f"archive '{archive}' holds no files; check that it is the data set's archive")
-    root.mkdir(parents=True, exist_ok=True)
+    make_cache_folder(root)
     _check_room(archive, root, size)
     temp = root / f".{folder.name}.{os.getpid()}.partial"
     shutil.rmtree(temp, ignore_errors=True)
@@ -223,6 +229,70 @@ def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:
         shutil.rmtree(temp, ignore_errors=True)
     replaced = _replace_older_copies(archive, root, folder)
     return Unpacked(_what_to_read(folder), folder, True, files, size, replaced)
+
+
+def make_cache_folder(folder: Path) -> Path:
+    """Make ``folder`` (a part of the cache, with its parents) and return it.
+
+    Raises:
+        ConfigError: It cannot be made (``TRAINWELL_CACHE`` names a file, a folder that is not writable, or a
+            place no folder can be made): :func:`unusable_cache`'s line. ``TRAINWELL_CACHE=titanic.csv`` had
+            ended ``fit data.tgz`` in a ``NotADirectoryError`` traceback.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unusable_cache(_mkdir_reason(folder, error)) from None
+    return folder
+
+
+def cache_problem(root: Path | None = None) -> str | None:
+    """Why the cache folder ``root`` (default :func:`~trainwell.core.paths.cache_root`) cannot hold the cache,
+    in words (``"'x.csv' is a file, not a folder"``), or ``None`` when it can: the nearest existing path on the
+    way to it must be a folder in which a folder can be made (tried, and removed). Nothing is left behind."""
+    root = cache_root() if root is None else root
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        return f"'{existing}' is a file, not a folder"
+    try:
+        probe = tempfile.mkdtemp(prefix=".trainwell-probe-", dir=existing)
+    except OSError as error:
+        return f"no folder can be made in '{existing}' ({(error.strerror or type(error).__name__).lower()})"
+    os.rmdir(probe)
+    return None
+
+
+def unusable_cache(reason: str) -> ConfigError:
+    """The one-line error of a cache folder that cannot be used, ``reason`` saying why: it names
+    ``TRAINWELL_CACHE`` and its fix (or, when it is not set, how to set it)."""
+    named = os.environ.get("TRAINWELL_CACHE")
+    if named and reason.startswith(f"'{named}' "):  # TRAINWELL_CACHE 'x.csv' is a file, not a folder
+        return ConfigError(
+            f"TRAINWELL_CACHE {reason}; point TRAINWELL_CACHE at a folder you may write, or unset it (then "
+            "~/.cache/trainwell is used)"
+        )
+    if named:
+        return ConfigError(
+            f"TRAINWELL_CACHE '{named}' cannot hold trainwell's cache: {reason}; point TRAINWELL_CACHE at a folder "
+            "you may write, or unset it (then ~/.cache/trainwell is used)"
+        )
+    return ConfigError(
+        f"trainwell's cache folder '{cache_root()}' cannot be used: {reason}; set TRAINWELL_CACHE to a folder you "
+        "may write"
+    )
+
+
+def _mkdir_reason(folder: Path, error: OSError) -> str:
+    """Why ``folder`` could not be made: the file on its way, else the system's reason."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"'{parent}' is a file, not a folder"
+        if parent.exists():
+            break
+    where = error.filename or folder
+    return f"'{where}' cannot be made ({(error.strerror or type(error).__name__).lower()})"
 
 
 def _replace_older_copies(archive: Path, root: Path, folder: Path) -> int:
