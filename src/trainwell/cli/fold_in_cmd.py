@@ -64,9 +64,10 @@ def fold_in(
                 f"{model} is unchanged{'' if out is None else f' and {out} was not written'}",
                 highlight=False,
                 markup=False,
+                soft_wrap=True,
             )
             return
-        out_console.print(folded.sentence(), highlight=False, markup=False)
+        out_console.print(folded.sentence(), highlight=False, markup=False, soft_wrap=True)
         restart = " (a running trainwell serve reads it when restarted)" if out is None else ""
         out_console.print(f"model directory: {target}{restart}", highlight=False, markup=False)
 
