@@ -475,8 +475,14 @@ def test_command_line_predict_skips_an_unreadable_file_of_a_folder_by_name(
     broken = table[table.path.str.contains("broken")]
     assert len(table) == 31 and len(broken) == 1 and broken.prediction.isna().all()
     assert broken.error.str.contains("UnidentifiedImageError").all() and table.error.isna().sum() == 30
+    # Named on the command line beside a folder, it is skipped alike (it stopped the whole run, writing nothing);
+    # named alone, it stops with its name.
     named = runner.invoke(app, ["predict", str(model), str(folder / "broken.png"), str(image_folder)])
-    assert named.exit_code == 2 and "broken.png' could not be decoded as an image" in named.output
+    assert (
+        named.exit_code == 0 and "skipped 2 unreadable image file(s) of 62" in named.output
+    )  # also in the folder
+    alone = runner.invoke(app, ["predict", str(model), str(folder / "broken.png")])
+    assert alone.exit_code == 2 and "broken.png' could not be decoded as an image" in alone.output
     only_bad = tmp_path / "bad"
     only_bad.mkdir()
     (only_bad / "a.jpg").write_bytes(b"\xff\xd8 truncated")

@@ -666,8 +666,9 @@ def _predict_images(
     and folders give each image's path in a ``path`` column; one CSV gives its rows with a path, in order, after
     its own column of paths with the cells as written, and the ``kept`` columns of its rows in front, so the
     answers join back to it. An unreadable file found inside a folder or listed in a table is skipped with a
-    warning naming it, as ``fit`` skips it, and keeps its row, empty but for the reason in an ``error`` column; a
-    file named on the command line stops with its name."""
+    warning naming it, as ``fit`` skips it, and keeps its row, empty but for the reason in an ``error`` column; so
+    does a file named on the command line beside other inputs. A file named alone stops with its name, and so
+    does a run where no image could be decoded (exit 2)."""
     from trainwell.core.paths import is_idx_file
     from trainwell.vision.predictor import expand_image_paths, file_predictions, table_predictions
 
@@ -689,7 +690,10 @@ def _predict_images(
         predictions = _with_kept(predictions.drop(columns=column), rows, front, data[0])
     else:
         paths = expand_image_paths(data, column, f"'{model}'", given=path_col is not None)
-        named = {Path(item) for item in data if Path(item).is_file()}
+        # One file named alone stops with its name and reason (nothing else to predict); among other inputs a
+        # bad one is skipped as one inside a folder is: its row kept with the reason, the others predicted (it
+        # stopped the whole run, writing nothing).
+        named = {Path(item) for item in data if Path(item).is_file()} if len(paths) == 1 else set()
         predictions = file_predictions(predictor, paths, tta=tta, named=named)
         predictions.insert(0, "path", [str(p) for p in paths])
         _add_actual(predictions, predictor.task, data, paths, model)

@@ -819,18 +819,21 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     step = max(1, len(paths) // limit)
     heights, widths = [], []
     colour: list[Path] = []
-    for path in list(paths)[::step][:limit]:
+    probed = list(paths)[::step][:limit]
+    first_error: BaseException | None = None
+    for path in probed:
         try:
             with opened(path, Path(path)) as image:
                 width, height = image.size
                 if image.mode not in ("L", "1", "I;16", "I", "F"):
                     colour.append(Path(path))
-        except Exception:  # corrupt files are reported by decode_images
+        except Exception as error:  # corrupt files are reported by decode_images
+            first_error = first_error or error
             continue
         heights.append(height)
         widths.append(width)
     if not heights:
-        raise DataError(f"none of the probed image files could be opened, e.g. '{paths[0]}'")
+        raise DataError(_none_opened(probed, len(paths), first_error))
     size = (int(np.median(heights)), int(np.median(widths)))
     if colour and len(colour) <= FEW_IN_COLOUR * len(heights):
         named = ", ".join(f"'{path}'" for path in colour[:_NAMED_IN_COLOUR])
@@ -845,6 +848,26 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
         )
         return size, 1
     return size, 3 if colour else 1
+
+
+def _none_opened(probed: Sequence[Path], total: int, error: BaseException | None) -> str:
+    """The error when none of the ``probed`` files of ``total`` could be opened: why (empty files, the first
+    file's error) and what to do; it said only "could not be opened, e.g. 'a/0.png'"."""
+    first = Path(probed[0]) if probed else None
+    looked = f"{len(probed):,} image files looked at" if len(probed) < total else f"{total:,} image files"
+    if first is None:
+        return "no image files to open; pass a folder of JPEG or PNG files"
+    empty = [path for path in probed if Path(path).is_file() and Path(path).stat().st_size == 0]
+    if len(empty) == len(probed):
+        return (
+            f"none of the {looked} could be opened: every one is empty (0 bytes), e.g. '{first}'; the copy or "
+            "download that wrote them failed: copy or download them again"
+        )
+    why = decode_error_reason(first, error) if error is not None else "unknown error"
+    return (
+        f"none of the {looked} could be opened, e.g. '{first}' ({why}); they are not images Pillow reads, or "
+        "are damaged: pass JPEG or PNG files (a copy or download cut short: do it again)"
+    )
 
 
 def pixel_rows(images: np.ndarray) -> Any:
@@ -1065,6 +1088,17 @@ def _model_image(item: Any, index: int, size: tuple[int, int], channels: int, re
     try:
         return image_array(item, size, channels, resize)
     except DECODE_ERRORS as error:
-        raise DataError(
-            f"{shown} could not be decoded as an image ({type(error).__name__}); pass a JPEG or PNG file"
-        ) from error
+        reason, fix = _why(error)
+        raise DataError(f"{shown} could not be decoded as an image ({reason}); {fix}") from error
+
+
+def _why(error: BaseException) -> tuple[str, str]:
+    """Pillow's reason for a file it could not decode, and the fix: "image file is truncated" was dropped (only
+    "OSError" was said)."""
+    detail = str(error).splitlines()[0][:120] if str(error).strip() else ""
+    if detail.startswith("cannot identify image file"):  # Pillow's UnidentifiedImageError: the path again
+        detail = ""
+    reason = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    if "truncated" in detail.lower() or isinstance(error, EOFError):
+        return reason, "the file is cut short: copy or download it again"
+    return reason, "pass a JPEG or PNG file"
