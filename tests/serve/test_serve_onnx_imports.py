@@ -106,16 +106,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     "served",
     [
         "table",
-        pytest.param(
-            "images",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="the server describes an image model's test-time augmentation at start-up "
-                "(serve/tta.py: describe_server_tta), from the training augmentation's Augmentation and "
-                "describe_tta, whose modules (vision/augment.py, vision/transform.py) import torch at their top",
-            ),
-        ),
+        "images",
     ],
     indirect=True,
 )

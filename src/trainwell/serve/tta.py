@@ -72,8 +72,10 @@ def tta_predict_proba(predictor: Any, pixels: np.ndarray) -> Any:
 
 
 def describe_server_tta(predictor: Any) -> str:
-    """What ``"tta": true`` averages for this model, in the words ``trainwell predict --tta`` prints."""
-    from trainwell.vision.transform import describe_tta
+    """What ``"tta": true`` averages for this model, in the words ``trainwell predict --tta`` prints: from the
+    recorded augmentation's settings, without torch (an ONNX server imports it only for a TTA request)."""
+    from trainwell.vision.augment_config import AugmentationConfig, describe_tta
 
+    config = predictor.recipe.extra.get("augmentation")
     what = "predicted numbers" if predictor.task.kind == "regression" else "probabilities"
-    return describe_tta(predictor.augmentation, what=what)
+    return describe_tta(AugmentationConfig.from_dict(config) if config else None, what=what)

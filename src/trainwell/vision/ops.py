@@ -16,8 +16,8 @@ import torch
 from torch.nn import functional as F
 
 from trainwell.core.errors import ConfigError, DataError
-
-Size = int | tuple[int, int]
+from trainwell.vision.augment_config import Size as Size
+from trainwell.vision.augment_config import _pair as _pair
 
 
 # ------------------------------------------------------------------------------------------- randomness
@@ -66,20 +66,6 @@ def _check_batch(x: torch.Tensor, where: str, *, allow_uint8: bool = False) -> N
             f"{where} needs a float image batch (B, C, H, W) with values in [0, 1]{accepted}, "
             f"got {described}; convert with x.float() / 255"
         )
-
-
-def _pair(size: Size, name: str = "size") -> tuple[int, int]:
-    height, width = (size, size) if isinstance(size, int) else tuple(size)
-    if (
-        isinstance(height, bool)
-        or not isinstance(height, int)
-        or not isinstance(width, int)
-        or min(height, width) < 1
-    ):
-        raise ConfigError(
-            f"{name} must be a whole number >= 1 or (height, width), got {size!r}; pass e.g. {name}=64"
-        )
-    return height, width
 
 
 def _per_image(value: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -11,6 +11,9 @@ from torch.nn import functional as F
 
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
+from trainwell.vision.augment_config import TTA_VIEWS as TTA_VIEWS
+from trainwell.vision.augment_config import describe_tta as describe_tta
+from trainwell.vision.augment_config import tta_views_for as tta_views_for
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -145,41 +148,6 @@ class ProgressiveResize(Callback):
 
     def teardown(self, learn: Learner) -> None:
         self.after_fit(learn)
-
-
-#: What ``tta_probabilities(views=...)`` takes.
-TTA_VIEWS = ("auto", "augmented", "shifted")
-
-
-def tta_views_for(augmentation: Augmentation | None, views: str = "auto") -> str | None:
-    """The views ``views="auto"`` stands for with this training augmentation: ``"shifted"`` for a model trained
-    on whole-pixel shifts (the speedrun recipe), ``"augmented"`` for other augmentations, ``None`` (the plain
-    prediction alone) without augmentation."""
-    if views not in TTA_VIEWS:
-        raise ConfigError(f"TTA views must be one of {', '.join(TTA_VIEWS)}; got {views!r}")
-    if augmentation is None or not augmentation.changes_views():  # trained without (--augment none)
-        return None
-    if views != "auto":
-        return views
-    return "shifted" if augmentation.pixel_shift > 0 else "augmented"
-
-
-def describe_tta(
-    augmentation: Augmentation | None, views: str = "auto", n_views: int = 4, what: str = "probabilities"
-) -> str:
-    """What :func:`tta_probabilities` averages, in words (``trainwell predict --tta`` says it); ``what`` names
-    the outputs averaged (``"predicted numbers"`` for a regression)."""
-    kind = tta_views_for(augmentation, views)
-    if kind is None or n_views < 1:
-        return "the model trained without augmentation, so there are no views to average: these are the plain predictions"
-    assert augmentation is not None
-    mirrors = ", and the mirror images of all three" if augmentation.flip else ""
-    if kind == "shifted":
-        return (
-            f"each image's {what} average the image (half) and its shifts by one pixel up-left and "
-            f"down-right{mirrors}"
-        )
-    return f"each image's {what} blend its plain view (half) with {n_views} views augmented as in training"
 
 
 @torch.no_grad()
