@@ -13,6 +13,7 @@ from trainwell.core.lazy import lazy_attributes
 _EXPORTS: dict[str, str] = {
     "AugmentBatch": "trainwell.vision.transform",
     "Augmentation": "trainwell.vision.augment",
+    "AugmentationConfig": "trainwell.vision.augment_config",
     "CutMix": "trainwell.vision.mix",
     "ImageClassifier": "trainwell.vision.network",
     "ImageDataBundle": "trainwell.vision.data",
@@ -28,11 +29,13 @@ _EXPORTS: dict[str, str] = {
     "tta_views": "trainwell.vision.ops",
     "vision_learner": "trainwell.vision.learner",
     "evaluate_images": "trainwell.vision.evaluation",
+    "measure_tta": "trainwell.vision.tta_effect",
 }
 
 __all__ = [
     "AugmentBatch",
     "Augmentation",
+    "AugmentationConfig",
     "CutMix",
     "ImageClassifier",
     "ImageDataBundle",
@@ -45,6 +48,7 @@ __all__ = [
     "evaluate_images",
     "fit_images",
     "image_data",
+    "measure_tta",
     "read_idx",
     "tta_views",
     "vision_learner",
@@ -56,6 +60,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:
     from trainwell.vision.augment import Augmentation
+    from trainwell.vision.augment_config import AugmentationConfig
     from trainwell.vision.data import ImageDataBundle, image_data
     from trainwell.vision.evaluation import evaluate_images
     from trainwell.vision.io import read_idx
@@ -67,3 +72,4 @@ if TYPE_CHECKING:
     from trainwell.vision.predictor import ImagePredictor
     from trainwell.vision.recipe import ImageRecipe
     from trainwell.vision.transform import AugmentBatch
+    from trainwell.vision.tta_effect import measure_tta
