@@ -84,3 +84,15 @@ def test_the_folds_that_finished_are_named_with_their_scores(monkeypatch: pytest
     assert said is not None and "left fold 3 28s, which was spent" in said, said
     assert said.endswith("; folds 1 and 2 had finished (rmse 0.5, 0.51), but a report needs every fold"), said
     assert "fewer folds" not in said  # no number of folds fits a budget of 30 s at 200 s a fold
+
+
+def test_any_other_error_of_a_timed_fold_is_raised_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    on_a_clock_of_its_own(monkeypatch, lambda: 1000.0)
+    share = check_settings(cv=2, time_budget=10.0)
+
+    def fold(train: np.ndarray, valid: np.ndarray, number: int) -> dict[str, float]:
+        raise ValueError("a column is empty")
+
+    with pytest.raises(ValueError, match="a column is empty") as raised:
+        cross_validate_spread(fold, fold_indices(np.arange(20.0), 2, 0, False), fold_seconds=share)
+    assert raised.value.__cause__ is None

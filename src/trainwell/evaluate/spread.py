@@ -162,11 +162,14 @@ def cross_validate_spread(
                     with _budgeted(seconds, number) as budget, judging_fold() as verdicts:
                         scores = dict(fold(train, valid, number))
                 except Exception as error:
-                    if seconds is None or not isinstance(fold_seconds, FoldShare):
+                    worded = (
+                        _fold_share_spent(error, fold_seconds, seconds, number, len(splits), size, runs)
+                        if isinstance(fold_seconds, FoldShare) and seconds is not None
+                        else None
+                    )
+                    if worded is None:
                         raise
-                    raise _fold_share_spent(
-                        error, fold_seconds, seconds, number, len(splits), size, runs
-                    ) from error
+                    raise worded from error
                 runs.append((scores, _added(fold, marks), budget, verdicts))
         if isinstance(fold_seconds, FoldShare):
             fold_seconds.mark("after folds")
@@ -251,9 +254,9 @@ def _fold_share_spent(
     n_folds: int,
     size: int,
     runs: Sequence[tuple[dict[str, float], Any, Any, Any]],
-) -> Exception:
+) -> Exception | None:
     """``error`` as the evaluation words it, when it is a fold's :class:`~trainwell.callbacks.budget.BudgetSpent`
-    (any other error as it is). The fold's message named its share as "the --time of 2.0s" and advised
+    (``None`` for any other error, raised as it is). The fold's message named its share as "the --time of 2.0s" and advised
     "pass --time 20s or more": ``evaluate rt_polarity/ --cv 10 --time 40s`` ran 81 s and then told its user to
     pass less than the 40 s given. It now names the whole budget, the folds and the fold's share, and advises a
     budget for every fold (what came before the folds, the data and the baselines, plus each fold's least), a
@@ -262,7 +265,7 @@ def _fold_share_spent(
     from trainwell.callbacks.budget import BudgetSpent, duration_text, format_duration
 
     if not isinstance(error, BudgetSpent) or not error.least:
-        return error
+        return None
     before = share.marks.get("folds", share.start) - share.start  # reading the data, the baselines
     # The folds run one after another (torchrun's processes run theirs side by side).
     rounds = -(-n_folds // max(size, 1))
