@@ -367,7 +367,12 @@ def evaluate_table(
     """
     from trainwell.core.errors import ConfigError
     from trainwell.data.io import check_columns, labelled_rows, read_table
-    from trainwell.data.targets import refuse_unusable_target_numbers, target_names
+    from trainwell.data.targets import (
+        column_names,
+        note_whole_number_regression,
+        refuse_unusable_target_numbers,
+        target_names,
+    )
     from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
@@ -379,6 +384,9 @@ def evaluate_table(
 
     fold_seconds = check_settings(cv, epochs, time_budget)
     check_min_category_count(min_category_count)
+    # one column named as a string is that column (cat_names='Sex'), as tabular_data reads it
+    cat_names, cont_names = column_names(cat_names, "cat_names"), column_names(cont_names, "cont_names")
+    ignore = column_names(ignore, "ignore") or []
     if arch not in ARCHS:
         raise ConfigError.worded(
             lambda say: (
@@ -434,6 +442,8 @@ def evaluate_table(
     column: str | list[str] = targets[0] if len(targets) == 1 else targets
     resolved = infer_task(df[column], name=targets[0], kind=task, label_delim=label_delim)
     refuse_unusable_target_numbers(df if as_read is None else as_read, targets, labelled.to_numpy(), resolved)
+    if resolved.kind == "regression" and task is None and len(targets) == 1:
+        note_whole_number_regression(df[targets[0]], targets[0])
     if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError.worded(
             lambda say: (
