@@ -116,7 +116,9 @@ def made_once(
     if not done.is_file():
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+        from trainwell.core.archives import make_cache_folder
+
+        make_cache_folder(partial.parent).joinpath(partial.name).mkdir()  # a bad TRAINWELL_CACHE: one line
         try:
             counts = write(partial)
         except BaseException:

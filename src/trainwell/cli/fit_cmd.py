@@ -49,6 +49,7 @@ from trainwell.cli._fit_data import (
     tokenizer_setting,
 )
 from trainwell.cli._loggers import LOG_HELP
+from trainwell.cli._outputs import check_fit_out
 from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
 from trainwell.cli._training import (
     Clip,
@@ -389,6 +390,7 @@ def fit(
             trackers' set-up left out."""
             nonlocal budget, capped
             need_data(data, kind)
+            check_fit_out(out, kind, target, ratings=user is not None or item is not None or implicit)
             with command_time.setting_up():
                 keeping = set_up(kind)
             if seconds is not None:

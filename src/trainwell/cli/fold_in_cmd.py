@@ -53,6 +53,10 @@ def fold_in(
         need_model_directory(model)
         check_ratings_model(peek_metadata(model), model)
         need_data(ratings, "table")
+        from trainwell.cli._outputs import check_out_model
+
+        targets = peek_metadata(model).get("task", {}).get("target_names")
+        check_out_model(out, "collab", targets, command="this fold-in")  # before any work, not replaced after
         from trainwell.collab.directory_fold_in import fold_in_dir
 
         folded = fold_in_dir(model, ratings, out=out, source=str(ratings))

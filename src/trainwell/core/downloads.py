@@ -76,7 +76,9 @@ def fetch(source: str | os.PathLike[str], cache: Path | None = None) -> Fetched:
     target = folder / name
     if target.is_file():
         return Fetched(target, False, target.stat().st_size)
-    folder.mkdir(parents=True, exist_ok=True)
+    from trainwell.core.archives import make_cache_folder
+
+    make_cache_folder(folder)  # TRAINWELL_CACHE naming a file: one line, not a traceback
     temp = folder / f".{name}.{os.getpid()}.partial"
     try:
         size = _download(address, temp)

@@ -525,7 +525,9 @@ def _joined(
     record_source(target.parent, folder)
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from trainwell.core.archives import make_cache_folder
+
+    make_cache_folder(target.parent)  # TRAINWELL_CACHE naming a file: one line, not a traceback
     table = pd.concat(list(frames), ignore_index=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
