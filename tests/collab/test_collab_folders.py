@@ -48,6 +48,12 @@ def test_a_movielens_folder_or_its_archive_is_read_by_its_ratings_file(tmp_path:
     assert run.data.task.kind == "regression" and run.learn.final_row["rmse"] > 0
     names = (tmp_path / "model" / "item_names.csv").read_text(encoding="utf-8")
     assert "Film 3 (1993)" in names  # u.item's titles, kept for recommend and report
+    if not packed:  # and shown by the loaded model's rankings in Python, as trainwell recommend shows them
+        predictor = trainwell.load(tmp_path / "model")
+        top = predictor.recommend(1, 3)
+        similar = predictor.similar_items(3, 3, min_users=1)
+        for table in (top, similar):
+            assert "name" in table.columns and table["name"].str.startswith("Film ").all(), table
 
 
 def test_a_folder_without_ratings_is_refused_naming_it(tmp_path: Path) -> None:

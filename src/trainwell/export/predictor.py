@@ -58,13 +58,17 @@ def load(path: str | Path, *, model: Callable[..., torch.nn.Module] | torch.nn.M
     try:
         if model is None:
             _need_registered(metadata, path)
-            return predictor_from_parts(metadata, state, source)
-        with models.lent(str(name), _builder(model, name, path)):
-            return predictor_from_parts(metadata, state, source)
+            predictor = predictor_from_parts(metadata, state, source)
+        else:
+            with models.lent(str(name), _builder(model, name, path)):
+                predictor = predictor_from_parts(metadata, state, source)
     except ArtifactError as error:  # a damaged entry or weights: say which directory
         if str(error).startswith(source):
             raise
         raise ArtifactError(f"{source}: {error}") from error
+    if getattr(predictor, "application", None) == "collab":  # its item titles (item_names.csv) live beside it
+        predictor.model_dir = Path(path)
+    return predictor
 
 
 def _need_registered(metadata: dict[str, Any], path: str | Path) -> None:
