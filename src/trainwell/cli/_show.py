@@ -230,8 +230,9 @@ def _bias_verdict(row: dict[str, Any], gap: tuple[float, float, float, int] | No
         )
         if high < 0:
             return [
-                f"rmse {rmse:.4f} is below the {bar:.4f} of user + item biases alone ({paired}): the model found "
-                "personal taste"
+                f"rmse {rmse:.4f} is below the {bar:.4f} of user + item biases alone ({paired}): the model "
+                "predicts ratings beyond each user's and item's average (ratings only: trainwell report MODEL "
+                "--data HELD_OUT judges its top-10 lists against the most popular items)"
             ]
         train, valid = row.get("train_loss"), row.get("valid_loss")
         memorises = isinstance(train, float) and isinstance(valid, float) and train < 0.5 * valid
