@@ -16,6 +16,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.label_names import LabelNames
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, check_split_settings, choose_split
+from trainwell.data.class_shares import class_shares
 from trainwell.data.dates import data_row
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
@@ -282,8 +283,9 @@ def tabular_data(
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     train.rows_sketch = RowSketch.of(train_df, [*recipe.columns, *targets])  # type: ignore[attr-defined]
     train.input_ranges = _input_ranges(recipe, train_df)  # type: ignore[attr-defined]
-    if resolved.kind in ("binary", "multiclass"):  # the constant answer a model could know in advance
-        train.class_shares = class_shares(resolved, train.tensors[-1])  # type: ignore[attr-defined]
+    shares = class_shares(resolved, train.tensors[-1])  # the constant answer a model could know in advance
+    if shares is not None:
+        train.class_shares = shares  # type: ignore[attr-defined]
     if names is not None and not isinstance(source, pd.DataFrame):  # kept: predict reads files like it alike
         train.header_names = list(names)  # type: ignore[attr-defined]
     valid = (
@@ -603,14 +605,6 @@ def say_unknown_labels(task: Task, frame: pd.DataFrame, where: str, scores: str)
     )
     warn(line, UserWarning)
     return line
-
-
-def class_shares(task: Task, codes: torch.Tensor) -> list[float]:
-    """Each class's share of the training rows' ``codes`` (encoded targets), in ``task.classes`` order: kept in
-    ``trainwell.json`` (``training.class_shares``), so that a report on other rows compares the model with always
-    answering the training rows' commoner class, not the judged rows' own (which peeks at their answers)."""
-    counts = torch.bincount(codes.reshape(-1).long(), minlength=len(task.classes)).double()
-    return [round(float(count), 6) for count in counts / max(1.0, float(counts.sum()))]
 
 
 def _input_ranges(recipe: TabularRecipe, train_df: pd.DataFrame) -> dict[str, list[float]]:
