@@ -380,6 +380,8 @@ def test_transparent_pixels_become_white(tmp_path: Path) -> None:
     path = tmp_path / "clear.png"
     Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(path)
     assert image_array(path, (8, 8), 3, "crop").min() == 255
+    # read as grayscale (a stray among grey digits) alike
+    assert np.asarray(open_image(path, "L")).min() == 255
 
 
 def test_an_rgba_array_is_laid_on_white_as_its_file_is(tmp_path: Path) -> None:

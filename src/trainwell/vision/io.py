@@ -598,8 +598,9 @@ def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | No
     if image.mode.startswith("I") or image.mode == "F":
         image = _to_eight_bits(image)
     if image.mode != mode:
-        if image.mode in ("RGBA", "LA", "P") and mode == "RGB":
-            # Transparent areas become white, as a viewer shows them, rather than black.
+        if image.mode in ("RGBA", "LA", "P"):
+            # Transparent areas become white, as a viewer shows them, rather than black (in grayscale too: a
+            # transparent PNG among grey digits read as "L" turned black where a colour model saw white).
             background = Image.new("RGBA", image.size, (255, 255, 255, 255))
             background.alpha_composite(image.convert("RGBA"))
             image = background
