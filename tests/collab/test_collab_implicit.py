@@ -212,7 +212,7 @@ def test_dates_order_interactions_and_bad_times_are_named() -> None:
 
 def test_a_bad_time_never_sends_the_command_line_to_its_training_budget(tmp_path: Path) -> None:
     # "pass another column with --time" (and "Pass --time NAME"): the command line's --time is the training
-    # budget, so `--time played` failed as a duration; only Python names the time column (time=).
+    # budget, so `--time played` failed as a duration; the time column is --time-col (Python: time=).
     from ratings_support import run_trainwell
 
     frame = pd.DataFrame({"user": [1, 1, 2, 2], "song": ["a", "b", "a", "c"], "timestamp": [1, 2, 3, "soon"]})
@@ -222,7 +222,7 @@ def test_a_bad_time_never_sends_the_command_line_to_its_training_budget(tmp_path
     )
     assert done.returncode == 2
     assert "time column 'timestamp'" in done.stderr and "'soon'" in done.stderr
-    assert "with --time" not in done.stderr and "(Python: time=;" in done.stderr
+    assert "with --time " not in done.stderr and "(--time-col NAME; Python: time=)" in done.stderr
     # The example is the value to fix: it named '1', the first value that is no date, beside 'soon'.
     assert "e.g. '1'" not in done.stderr
     mixed = pd.DataFrame(
@@ -231,7 +231,8 @@ def test_a_bad_time_never_sends_the_command_line_to_its_training_budget(tmp_path
     with pytest.raises(DataError, match=r"mixes numbers and dates \(e.g. '7' among dates\)"):
         ratings_data(mixed)
     with pytest.raises(
-        DataError, match=r"not found .* Pass the column that orders the interactions .*time=\)"
+        DataError,
+        match=r"not found .* Pass the column that says when each rating or interaction was made: --time-col NAME \(Python: time=\)",
     ):
         ratings_data(grouped_interactions(), time="nope")
 

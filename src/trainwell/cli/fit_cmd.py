@@ -243,6 +243,15 @@ def fit(
             "only users, items and times."
         ),
     ] = False,
+    time_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Ratings: the column saying when each rating was made (numbers or dates): validation holds out "
+            "each user's latest --valid-pct of their ratings instead of a random --valid-pct of all. Interactions "
+            "(--implicit): the column ordering each user's interactions, the latest held out (default: one named "
+            "timestamp, time, date...). Not --time, the training budget."
+        ),
+    ] = None,
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
     label_delim: option.LabelDelim = None,
@@ -382,6 +391,11 @@ def fit(
                 from trainwell.collab.names import folder_item_names
 
                 folder_names = folder_item_names(folder, "item")
+        if time_col is not None and user is None and item is None and not implicit:
+            raise ConfigError(
+                "--time-col is for ratings (with --user and --item, or --implicit): it orders each user's ratings "
+                "to hold out the latest; drop it (--time is the training budget)"
+            )
 
         def ready(kind: str) -> FitCheckpoint:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of
@@ -582,6 +596,7 @@ def fit(
                 time_budget=budget,
                 item_names=folder_names,
                 capped=capped,
+                time_col=time_col,
                 **({"test": test} if test is not None else {}),
                 **({"wd": wd} if wd is not None else {}),
                 **headerless,
@@ -776,11 +791,16 @@ def _fit_ratings(
     time_budget: Any,
     item_names: dict[str, str] | None = None,
     capped: Any = None,
+    time_col: str | None = None,
     **resume: Any,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
-    the pipeline's ``callbacks`` and ``resume_from``; ``item_names``: the folder's names of the items, kept)."""
+    the pipeline's ``callbacks`` and ``resume_from``; ``item_names``: the folder's names of the items, kept;
+    ``time_col``: ``--time-col``, the pipeline's ``time``)."""
     from trainwell.collab.pipeline import fit_ratings
+
+    if time_col is not None:
+        resume["time"] = time_col
 
     result = fit_ratings(
         data,
@@ -819,6 +839,8 @@ def _fit_ratings(
             "the top)",
             soft_wrap=True,
         )
+    else:
+        out_console.print(held_out_line(result.data), soft_wrap=True, markup=False, highlight=False)
     report_fit(result, capped)
     fitted_task = result.data.task
     if fitted_task.kind == "binary" and not getattr(recipe, "implicit", False):
@@ -1003,8 +1025,31 @@ def recommender_arch(arch: str) -> str:
     return "dot_bias" if arch == "auto" else arch
 
 
+def held_out_line(data: Any) -> str:
+    """How a ratings fit chose its validation rows, in one line: a random share (and the time column it left
+    unused, with the option that uses it), each user's latest by ``--time-col``, a ``--valid-col``'s rows."""
+    valid = getattr(data, "valid", None)
+    count = int(valid.n_rows) if valid is not None and hasattr(valid, "n_rows") else 0
+    held_out = getattr(data, "held_out", None) or "a share of the ratings"
+    if valid is None or count == 0:
+        line = "validation: none; every rating trains the model"
+        if held_out.startswith("each user's latest"):
+            line += " (no user has enough ratings to hold out their latest)"
+    else:
+        line = f"validation: {count:,} rating{'' if count == 1 else 's'}, {held_out}"
+    time_col = getattr(data, "time_col", None)
+    if held_out.startswith("a random") and time_col is not None:
+        line += (
+            f"; the '{time_col}' column was not used: --time-col {shlex.quote(time_col)} holds out each user's "
+            "latest ratings instead"
+        )
+    return line
+
+
 def say_test_scores(result: Any) -> None:
-    """One line of the test set's scores (a folder's test/, or --test), when the run scored one."""
+    """One line of the test set's scores (a folder's test/, or --test), when the run scored one; for a model of
+    ratings, the RMSE of the training mean and of user + item biases on the same rows beside it, and its top-10
+    lists judged against the most popular items' on the test users (:meth:`RatingsRun.test_lists`)."""
     import math
 
     test = getattr(result.learn, "test_scores", None)
@@ -1014,8 +1059,18 @@ def say_test_scores(result: Any) -> None:
             for key, value in test.items()
             if key != "loss"
         )
+        baselines = result.test_baselines() if hasattr(result, "test_baselines") else {}
+        if baselines:
+            mean = getattr(result.data.recipe, "rating_mean", None)
+            shown += (
+                f"; on the same rows, the training mean ({mean:.3f}) alone: rmse {baselines['mean']:.4f}, user + "
+                f"item biases: rmse {baselines['biases']:.4f}"
+            )
         # markup off: a target's score is keyed "rmse[price]", which rich would read as a style and drop
         out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True, markup=False)
+        lists = result.test_lists() if hasattr(result, "test_lists") else None
+        if lists is not None:
+            out_console.print(f"test set {lists}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _test_count(result: Any) -> str:

@@ -28,7 +28,8 @@ class RatingsDataBundle(DataBundle):
     interactions) and the index they had in the table.
 
     It keeps them apart from :attr:`~trainwell.data.DataBundle.rows`, which holds whole held-out splits for top
-    losses and for a search's fingerprint of its validation rows.
+    losses and for a search's fingerprint of its validation rows; for ratings, ``rows["test"]``: the test table as
+    read (``test=``), for its baselines and top-N lists (:class:`~trainwell.collab.pipeline.RatingsRun`).
     """
 
     shown: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -41,6 +42,12 @@ class RatingsDataBundle(DataBundle):
     #: One record per fold-in made, oldest first (:mod:`trainwell.collab.fold_in_record`): written in the model
     #: directory as ``training.folded_in``, for ``trainwell info``.
     folded_in: list[dict[str, Any]] = field(default_factory=list)
+    #: How the validation rows were chosen, in words: ``"a random 20% of the ratings"``, ``"each user's latest
+    #: 20% of their ratings by 'timestamp'"`` (``time=``), ``"the rows 'is_valid' marks"``...
+    held_out: str | None = None
+    #: The table's time column: the one ``time=`` named, else one named like a time (``timestamp``, ``date``...)
+    #: that a random split of ratings left unused; ``None`` when it has none.
+    time_col: str | None = None
 
     def show_batch(self, n: int = 8, split: str = "train") -> pd.DataFrame:
         """The first ``n`` (user, item, rating) rows of ``split`` (``"train"``, ``"valid"`` or ``"test"``) as read

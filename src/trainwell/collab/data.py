@@ -321,8 +321,12 @@ def ratings_data(
         test: An optional labelled held-out table with the same columns.
         task: ``regression`` or ``binary`` to override inference.
         batch_size: Rows per training batch (default: about 200 batches an epoch, 64 to 4096).
-        time: Implicit feedback: the column ordering each user's interactions (found by name: timestamp,
-            time, date...); the latest is held out. Without one, a random interaction per user is.
+        time: The column saying when each row was made (numbers or dates). Ratings: validation holds out each
+            user's latest ``valid_pct`` of their ratings by it (rounded; at least one of each user's ratings
+            trains) instead of a random ``valid_pct`` of all; not used by default, whatever the table holds
+            (``data.held_out`` says how the validation rows were chosen). Implicit feedback: the column ordering
+            each user's interactions (found by name: timestamp, time, date...); the latest is held out. Without
+            one, a random interaction per user is.
         implicit: Read each row as an interaction, whatever other columns the table has.
         n_negatives: Implicit feedback: non-interactions drawn per interaction each epoch.
         seed: Controls the split, the shuffling and the drawn negatives.
@@ -367,7 +371,15 @@ def ratings_data(
     warn_repeated_pairs(df, user_col, item_col, rating_col, name)
     if resolved.kind == "regression":
         warn_off_scale(df[rating_col], rating_col, name)
-    train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed, name)
+    time_col = time if time is not None else find_time_column(df, [user_col, item_col, rating_col])
+    if time is not None:
+        train_index, valid_index = _split_by_time(
+            df, user_col, item_col, time, valid_pct, valid_col, splits, seed, name
+        )
+        held_out = f"each user's latest {valid_pct:.0%} of their ratings by '{time}'"
+    else:
+        train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed, name)
+        held_out = _split_words(valid_pct, valid_col, splits)
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     targets = resolved.encode(train_df[rating_col]).numpy()
     recipe = CollabRecipe.fit(
@@ -382,7 +394,7 @@ def ratings_data(
     valid = (
         TensorLoader(_encode(recipe, resolved, valid_df, name), max(4 * bs, 4096)) if len(valid_df) else None
     )
-    test_loader = None
+    test_loader, test_df = None, None
     if test is not None:
         test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
         test_df = (
@@ -428,6 +440,10 @@ def ratings_data(
         shown=shown,
         new_id_rows=new_id_rows,
         source=None if isinstance(source, pd.DataFrame) else name,
+        # The test rows as read (not copied): their baselines and top-N lists are judged on them after training.
+        rows={} if test_df is None else {"test": test_df},
+        held_out=held_out,
+        time_col=time_col,
     )
 
 
@@ -576,6 +592,22 @@ def checked_ratings(
     return df
 
 
+def check_time_column(df: pd.DataFrame, time: str, name: str) -> None:
+    """Refuse a ``time`` (``--time-col``) that is no column of ``df``, in one line naming it and the columns.
+
+    Not :func:`~trainwell.data.io.check_columns`' message: the command line's ``--time`` is the training budget."""
+    from trainwell.data.io import did_you_mean
+
+    columns = [str(column) for column in df.columns]
+    if time in columns:
+        return
+    raise DataError(
+        f"time column {time!r} not found in {name}{did_you_mean([time], columns)}; columns are: "
+        f"{list_columns(columns)}. Pass the column that says when each rating or interaction was made: "
+        "--time-col NAME (Python: time=)"
+    )
+
+
 def interaction_times(
     df: pd.DataFrame, user_col: str, item_col: str, time: str | None, name: str
 ) -> np.ndarray | None:
@@ -586,7 +618,7 @@ def interaction_times(
         DataError: ``time`` is not a column, or holds values that are neither numbers nor dates.
     """
     if time is not None:
-        check_columns(df, [time], name, "--time")
+        check_time_column(df, time, name)
     time_col = time or find_time_column(df, [user_col, item_col])
     if time_col is None:
         return None
@@ -605,9 +637,8 @@ def interaction_times(
             else f"mixes numbers and dates (e.g. {df[time_col][parsed.isna()].iloc[0]!r} among dates)"
         )
         raise DataError(
-            f"time column '{time_col}' of {name} {problem}; fix them, or order the interactions by another column "
-            "(Python: time=; the command line reads the column named timestamp, time, date..., and its --time "
-            "is the training budget)"
+            f"time column '{time_col}' of {name} {problem}; fix them, or order the rows by another column "
+            "(--time-col NAME; Python: time=)"
         )
     return parsed.to_numpy(dtype=np.float64)
 
@@ -712,11 +743,20 @@ def _interactions_data(
             valid.ranking = HeldOutRanking(held_users, held_items, seen, recipe.n_items, popularity)
     task = Task("binary", (0, 1), (recipe.target_names[0],))
     hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}
-    columns = [user_col, item_col, time or find_time_column(df, [user_col, item_col])]
+    time_col = time or find_time_column(df, [user_col, item_col])
+    columns = [user_col, item_col, time_col]
     shown = {"train": first_rows(train_df, columns)}
     if valid is not None:
         shown["valid"] = first_rows(valid_df, columns)
-    return RatingsDataBundle(task, train, valid, None, recipe, "collab", hints, shown=shown)
+    if given is not None:
+        held_out = _split_words(0.0, valid_col, splits)
+    elif times is not None:
+        held_out = f"each user's latest interaction by '{time_col}'"
+    else:
+        held_out = "a random interaction of each user (no time column)"
+    return RatingsDataBundle(
+        task, train, valid, None, recipe, "collab", hints, shown=shown, held_out=held_out, time_col=time_col
+    )
 
 
 def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
@@ -786,6 +826,75 @@ def _split(
     if valid_col is not None and splits is None:
         check_columns(df, [valid_col], source, "--valid-col")
     return choose_split(df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed)
+
+
+def _split_words(
+    valid_pct: float, valid_col: str | None, splits: tuple[Sequence[int], Sequence[int]] | None
+) -> str:
+    """How :func:`_split` chose the validation rows, in words (``a random 20% of the ratings``)."""
+    if splits is not None:
+        return "the rows splits= gives"
+    if valid_col is not None:
+        return f"the rows '{valid_col}' marks"
+    if valid_pct == 0:
+        return "none (valid_pct 0)"
+    return f"a random {valid_pct:.0%} of the ratings"
+
+
+def _split_by_time(
+    df: pd.DataFrame,
+    user_col: str,
+    item_col: str,
+    time: str,
+    valid_pct: float,
+    valid_col: str | None,
+    splits: tuple[Sequence[int], Sequence[int]] | None,
+    seed: int,
+    name: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ratings' train and valid positions with ``time=``: each user's latest ``valid_pct`` of their ratings
+    held out (:func:`latest_share_per_user`).
+
+    Raises:
+        ConfigError: ``valid_col`` or ``splits`` chooses the validation rows too, or ``valid_pct`` is 0.
+        DataError: ``time`` is not a column, or holds values that are neither numbers nor dates.
+    """
+    if valid_col is not None or splits is not None:
+        other = "--valid-col (valid_col=)" if splits is None else "splits="
+        raise ConfigError(
+            f"--time-col {time} (time=) holds out each user's latest ratings, and {other} chooses the validation "
+            "rows too: pass one of them"
+        )
+    if valid_pct == 0:
+        raise ConfigError(
+            f"--time-col {time} (time=) holds out each user's latest --valid-pct (valid_pct=) of their ratings, "
+            "and it is 0: drop --time-col, or pass --valid-pct 0.2"
+        )
+    times = interaction_times(df, user_col, item_col, time, name)
+    assert times is not None  # a time column was named: checked and read
+    return latest_share_per_user(df[user_col], times, valid_pct, seed)
+
+
+def latest_share_per_user(
+    users: pd.Series, times: np.ndarray, share: float, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted train and valid positions: each user's latest ``share`` of their rows by ``times`` held out,
+    rounded to whole rows (ties in a seeded random order); at least one row of each user trains, so no user of
+    validation is new to the model (a user with one rating holds out none)."""
+    from trainwell.data.categories import category_key
+
+    codes = pd.factorize(users.map(category_key).to_numpy())[0]
+    n = len(codes)
+    tiebreak = np.random.default_rng(seed).random(n)
+    order = np.lexsort((tiebreak, np.asarray(times, dtype=np.float64), codes))
+    ordered = codes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    held_counts = np.minimum(np.floor(lengths * share + 0.5), lengths - 1).astype(np.int64)
+    run = np.repeat(np.arange(len(starts)), lengths)
+    place = np.arange(n) - starts[run]  # 0: the user's earliest rating
+    held = place >= (lengths - held_counts)[run]
+    return np.sort(order[~held]), np.sort(order[held])
 
 
 def _encode(recipe: CollabRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:

@@ -47,6 +47,42 @@ class RatingsRun(FitRun):
 
     folded_in: FoldedIn | None = None
 
+    def test_baselines(self) -> dict[str, float]:
+        """The RMSE on the test rows (``test=``) of the answers with less to go on than the model, for a model of
+        ratings (regression): ``"mean"``, the training rows' mean rating alone (``recipe.rating_mean``), and
+        ``"biases"``, user + item biases fitted on the same training rows
+        (:class:`~trainwell.collab.baselines.BiasBaseline`); ``{}`` without a test set or for another task."""
+        import numpy as np
+
+        from trainwell.collab.baselines import BiasBaseline
+
+        data: Any = self.data
+        test: Any = getattr(data, "test", None)
+        train: Any = getattr(data, "train", None)
+        if data.task.kind != "regression" or test is None or not hasattr(train, "tensors"):
+            return {}
+        (x_test, _, y_test), (x_train, _, y_train) = test.tensors, train.tensors
+        actual = y_test.double().numpy().reshape(-1)
+        if not len(actual):
+            return {}
+        biases = BiasBaseline.fit(x_train[:, 0].tolist(), x_train[:, 1].tolist(), y_train.double().numpy())
+        predicted = biases.predict(x_test[:, 0].tolist(), x_test[:, 1].tolist())
+        return {
+            "mean": float(np.sqrt(np.mean((actual - data.recipe.rating_mean) ** 2))),
+            "biases": float(np.sqrt(np.mean((actual - predicted) ** 2))),
+        }
+
+    def test_lists(self, k: int = 10) -> Any:
+        """The model's top-``k`` lists judged on the test rows against popularity's
+        (:func:`~trainwell.collab.top_n.evaluate_top_n`: a :class:`~trainwell.collab.top_n.TopNEvaluation`);
+        ``None`` without a test set, for implicit feedback, or when no test user can be judged."""
+        from trainwell.collab.top_n import evaluate_top_n
+
+        rows = self.data.rows.get("test")
+        if rows is None or getattr(self.data.recipe, "implicit", False):
+            return None
+        return evaluate_top_n(self.learn.predictor(), rows, k=k)
+
 
 def fit_ratings(
     source: pd.DataFrame | str | Path,
