@@ -315,7 +315,8 @@ def ratings_data(
         user, item: The columns; found by name (also by position) when not given (the rating by name).
         target: Another name for ``rating`` (the column to predict), as ``tabular_data`` and the command line's
             ``--target`` call it.
-        valid_pct: Share of rows held out at random (seeded) when neither ``valid_col`` nor ``splits`` is given.
+        valid_pct: Share of rows held out at random (seeded) when neither ``valid_col`` nor ``splits`` is given;
+            with ``time``, each user's latest share of their ratings.
         valid_col: A column marking validation rows (true/1/"valid"), e.g. each user's latest ratings.
         splits: Explicit ``(train_positions, valid_positions)``.
         test: An optional labelled held-out table with the same columns.

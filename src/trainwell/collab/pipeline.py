@@ -43,7 +43,8 @@ def default_epochs(n_batches: int, implicit: bool = False) -> int:
 @dataclass
 class RatingsRun(FitRun):
     """What :func:`fit_ratings` produced; ``folded_in``: the users and items fitted after training, that only
-    validation rows had (:func:`~trainwell.collab.fold_in.fold_in`), or ``None``."""
+    validation rows had (:func:`~trainwell.collab.fold_in.fold_in`), or ``None``. With ``test=``,
+    :meth:`test_baselines` and :meth:`test_lists` judge the model on the test rows (``data.rows["test"]``)."""
 
     folded_in: FoldedIn | None = None
 
@@ -113,7 +114,7 @@ def fit_ratings(
     (``fit_ratings(df, "stars", user="user", item="movie")``; everything after it is given by keyword);
     ``target`` is another name for it, as the other pipelines and the command line's ``--target`` call it.
     ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``, ``valid_col``, ``task``,
-    ``batch_size``, ``implicit``...). The learning rate and weight decay default to values measured on
+    ``batch_size``, ``implicit``, ``time``: hold out each user's latest ratings...). The learning rate and weight decay default to values measured on
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut
