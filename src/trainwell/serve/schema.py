@@ -4,7 +4,8 @@ The request schema has one field per input column of the recipe, so ``/openapi.j
 tells a client exactly what to send:
 
 - a **categorical** input accepts text, a number, a boolean or ``null``. Values are matched by their text form
-  (``1`` and ``"1"`` are the same category); ``null`` is read as missing, and a value not seen in training as
+  (``1`` and ``"1"`` are the same category); ``null``, ``""`` and text of only spaces are read as missing (as a
+  CSV's empty cell is by ``trainwell predict``), and a value not seen in training as
   the column's rare values (those seen in fewer than ``min_category_count`` training rows), or as missing where
   the column had none. The description lists the known values.
 - a **date** input accepts text in the training format (its description names it) or ``null`` (missing).
@@ -245,11 +246,23 @@ _CATEGORICAL_SCHEMA = {
 CategoricalValue = Annotated[Any, PlainValidator(_categorical_value), WithJsonSchema(_CATEGORICAL_SCHEMA)]
 
 
+def _blank_as_missing(value: Any) -> Any:
+    """A table's category value ``""`` or only spaces is missing (``None``), as a CSV's empty cell is read by
+    ``trainwell predict`` and in training: it was scored as an unseen category, so the same row got another
+    answer over HTTP than in batch (0.261 against 0.451 on an Adult row)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def _category_value(spec: InputSpec) -> Any:
-    """:data:`CategoricalValue` for ``spec``; where its known values are not booleans, a JSON boolean is refused
-    (``"Pclass": true``, a client's bug, was scored and only flagged as unseen) and left out of the schema."""
+    """:data:`CategoricalValue` for ``spec``, reading ``""`` (or only spaces) as missing (:func:`_blank_as_missing`);
+    where its known values are not booleans, a JSON boolean is refused (``"Pclass": true``, a client's bug, was
+    scored and only flagged as unseen) and left out of the schema."""
     if {"True", "False"} & set(spec.values):  # trained on true/false: a boolean is a known value
-        return CategoricalValue
+        return Annotated[
+            Any,
+            PlainValidator(lambda value: _categorical_value(_blank_as_missing(value))),
+            WithJsonSchema(_CATEGORICAL_SCHEMA),
+        ]
     numbers = bool(spec.values) and all(_is_number(value) for value in spec.values)
     listed = ", ".join(value if numbers else repr(value) for value in spec.values[:5])
     context = {
@@ -266,7 +279,7 @@ def _category_value(spec: InputSpec) -> Any:
                 "them, or null for a missing value (GET /metadata lists them)",
                 {**context, "sent": str(value).lower()},
             )
-        return _categorical_value(value)
+        return _categorical_value(_blank_as_missing(value))
 
     no_boolean = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]}
     return Annotated[Any, PlainValidator(check), WithJsonSchema(no_boolean)]
@@ -346,11 +359,15 @@ def _describe(spec: InputSpec) -> str:
             if spec.rare
             else "an unseen value, like null, is read as missing"
         )
+        blank = ""
         if not spec.required_value:
             unseen += " (the answer's unseen names an unseen value)"
+            blank = (
+                ' "" (or only spaces) is missing, like null, as an empty CSV cell is in trainwell predict.'
+            )
         return (
             f'Categorical input. Known values: {listed}. Values are matched by their text form (1 and "1" '
-            f"are the same); {unseen}."
+            f"are the same); {unseen}.{blank}"
         )
     seen = (
         f"training values from {readable(spec.training_minimum)} to {readable(spec.training_maximum)}, mean "
