@@ -72,6 +72,27 @@ class RequestId:
         await self.app(scope, receive, send_with_id)
 
 
+class ModelVersion:
+    """Every answer carries ``X-Model-Version: <version>``: the model that answered (the first 12 hex digits of
+    the SHA-256 of its weights), so a client or a log can tell two models apart during a rolling deploy."""
+
+    def __init__(self, app: ASGIApp, version: str) -> None:
+        self.app = app
+        self.header = (b"x-model-version", version.encode("ascii"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), self.header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)
+
+
 class EncodedBody(HTTPException):
     """A body sent compressed (``Content-Encoding: gzip``), which the server does not decompress (415): it was
     read as the JSON itself and refused as "not UTF-8 text", which says nothing of the encoding."""

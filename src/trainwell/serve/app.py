@@ -65,7 +65,14 @@ import trainwell
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body, install_error_handlers
-from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit, RequestId, UnreadQuery
+from trainwell.serve._middleware import (
+    TICKET_KEY,
+    AnnouncePredictions,
+    BodySizeLimit,
+    ModelVersion,
+    RequestId,
+    UnreadQuery,
+)
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
@@ -99,7 +106,7 @@ from trainwell.serve.schema import (
 from trainwell.serve.texts import predict_texts, text_metadata, texts_request_model
 from trainwell.serve.tta import tta_problem, tta_refusal, with_tta
 
-__all__ = ["MODEL_ENV", "OPTIONS_ENV", "app_from_env", "create_app"]
+__all__ = ["MODEL_ENV", "MODEL_VERSION_HEADER", "OPTIONS_ENV", "app_from_env", "create_app", "model_identity"]
 
 #: Environment variables read by :func:`app_from_env` (the app factory of multi-worker servers).
 MODEL_ENV, OPTIONS_ENV = "TRAINWELL_SERVE_MODEL", "TRAINWELL_SERVE_OPTIONS"
@@ -210,10 +217,13 @@ def create_app(
         )
         if refusal is not None:
             raise ConfigError(refusal)
+    identity = model_identity(model, predictor)
     if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
         from trainwell.serve.lm import create_lm_app
 
-        return create_lm_app(predictor, config)
+        lm_app = create_lm_app(predictor, config)
+        _identify(lm_app, identity)
+        return lm_app
     _check_servable(predictor, model)
     runners: dict[str, Callable[..., list[dict[str, Any] | None]]] = {
         "vision": predict_image_items,
@@ -251,6 +261,7 @@ def create_app(
     )
     app.add_middleware(UnreadQuery)  # type: ignore[arg-type]
     app.add_middleware(RequestId)  # type: ignore[arg-type]  # outermost: every answer, a 413 too, carries it
+    _identify(app, identity)
     if predictor.application == "collab" and isinstance(model, str | os.PathLike):
         from trainwell.collab.names import stored_item_names
 
@@ -260,6 +271,37 @@ def create_app(
     add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
     return app
+
+
+def model_identity(model: str | os.PathLike[str] | ServablePredictor, predictor: Any) -> dict[str, Any]:
+    """Which model a server answers with: ``version``, the first 12 hex digits of the SHA-256 of its
+    ``model.safetensors`` (``None`` where the predictor has no directory or the directory no such file),
+    ``sha256`` (all 64) and ``created`` (``trainwell.json``'s, to the second). Read once at start-up."""
+    from trainwell.core.model_dir import WEIGHTS_FILE, file_digest
+
+    directory = model if isinstance(model, (str, os.PathLike)) else getattr(predictor, "model_dir", None)
+    weights = Path(directory) / WEIGHTS_FILE if directory is not None else None
+    digest = file_digest(weights) if weights is not None and weights.is_file() else None
+    created = (getattr(predictor, "metadata", None) or {}).get("created")
+    return {"version": digest[:12] if digest else None, "sha256": digest, "created": created}
+
+
+#: The response header naming the model that answered (:func:`model_identity`'s ``version``).
+MODEL_VERSION_HEADER = "X-Model-Version"
+
+
+def _identify(app: FastAPI, identity: dict[str, Any]) -> None:
+    """Every answer of ``app`` carries ``X-Model-Version`` (when the weights have a digest), ``/metadata`` the
+    identity (``versions.model_version``, ``versions.model_sha256``) and ``/docs`` names it: during a rolling
+    deploy a client or a log can tell which model answered, not only the server's trainwell version."""
+    app.state.model_identity = identity
+    if identity["version"] is None:
+        return
+    app.add_middleware(ModelVersion, version=identity["version"])  # type: ignore[arg-type]
+    app.description = (
+        f"{app.description} Model version {identity['version']} (the first 12 hex digits of the SHA-256 of "
+        f"model.safetensors; every answer's {MODEL_VERSION_HEADER} header), created {identity['created']}."
+    )
 
 
 def server_batcher(run_batch: Callable[[list[Any]], Any], config: ServeConfig) -> MicroBatcher[Any, Any]:
@@ -337,6 +379,10 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
     @app.get("/health", summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    identity = getattr(app.state, "model_identity", None)
+    if identity is not None and isinstance(metadata.get("versions"), dict):
+        metadata["versions"].update(model_version=identity["version"], model_sha256=identity["sha256"])
 
     @app.get("/metadata", summary=summary, response_model=schema)
     async def get_metadata() -> dict[str, Any]:

@@ -753,8 +753,15 @@ class Versions(BaseModel):
     trainwell: str | None = Field(None, description="The trainwell version that wrote the model.")
     torch: str | None = Field(None, description="The torch version that trained the model.")
     format_version: int | None = None
-    created: str | None = None
+    created: str | None = Field(None, description="When the model directory was written (trainwell.json's).")
     server_trainwell: str = Field(description="The trainwell version serving it.")
+    model_version: str | None = Field(
+        None,
+        description="Which model answers: the first 12 hex digits of the SHA-256 of model.safetensors, as every "
+        "answer's X-Model-Version header gives it (null without that file). With created, it tells two models "
+        "apart during a rolling deploy.",
+    )
+    model_sha256: str | None = Field(None, description="The whole SHA-256 of model.safetensors.")
 
 
 class Limits(BaseModel):
