@@ -156,18 +156,22 @@ def serve(
                 UserWarning,
                 stacklevel=1,
             )
-        app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
+        if workers == 1:
+            app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
+            chosen = app.state.backend
+        else:
+            # Checked (and "auto" resolved) in a process of its own that ends before the workers start: a
+            # supervisor holding the model too kept N+1 copies of it in memory for the server's life.
+            chosen = _checked_in_subprocess(model, config.to_dict())
         loaded = time.monotonic()
         reason = None
-        if backend.value == "auto" and app.state.backend == "torch":
-            from trainwell.serve.backends import auto_choice_reason
+        if backend.value == "auto":  # what auto chose on: the export's end-to-end timings, or why not onnx
+            from trainwell.serve.backends import auto_choice_words
 
-            reason = auto_choice_reason(model)
+            reason = auto_choice_words(model, chosen)
         said = ', answering with test-time augmentation unless a request sends "tta": false' if tta else ""
         typer.echo(
-            f"serving {model} with the {app.state.backend} backend"
-            + (f" ({reason})" if reason else "")
-            + said,
+            f"serving {model} with the {chosen} backend" + (f" ({reason})" if reason else "") + said,
             err=True,
         )
 
@@ -185,8 +189,7 @@ def serve(
             return
         # Each worker process builds its own app from the environment (an app object cannot be shared), on the
         # backend "auto" resolved to here, so every worker runs the same engine.
-        resolved = {**config.to_dict(), "backend": app.state.backend}
-        del app
+        resolved = {**config.to_dict(), "backend": chosen}
         os.environ[MODEL_ENV] = str(model.resolve())
         os.environ[OPTIONS_ENV] = json.dumps(resolved)
         run_server(
@@ -200,6 +203,54 @@ def serve(
 
     with _stopping_quietly_before_serving():
         guarded(run)
+
+
+def _checked_in_subprocess(model: Path, options: dict[str, object]) -> str:
+    """Build the app of ``model`` with ``options`` in a child process, as each worker will, and return the backend
+    it runs on (``"auto"`` resolved): what the model's loading raises there (a bad directory, an unusable
+    ``model.onnx``) is raised here, once, before any worker starts. The child ends before this returns, so the
+    supervisor of a multi-worker server holds no model (nor torch or onnxruntime)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of this one is copied
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_check_model, args=(str(model), options, sending), daemon=True)
+    child.start()
+    sending.close()
+    answer: object = None
+    try:
+        answer = receiving.recv()
+    except EOFError:  # it died without a word (killed, out of memory)
+        pass
+    finally:  # SIGTERM or Ctrl+C while it loads ends it too
+        child.join(timeout=10 if answer is not None else 0)
+        if child.is_alive():
+            child.terminate()
+            child.join()
+    if isinstance(answer, BaseException):
+        raise answer
+    if not isinstance(answer, str):
+        from trainwell.core.errors import ArtifactError
+
+        raise ArtifactError(
+            f"loading model directory '{model}' ended without an answer (exit code {child.exitcode}); run "
+            f"`trainwell serve {model}` with --workers 1 to see why"
+        )
+    return answer
+
+
+def _check_model(model: str, options: dict[str, object], sending: object) -> None:
+    """In the child of :func:`_checked_in_subprocess`: the backend the app runs on, or what stopped it."""
+    try:
+        from trainwell.serve.app import create_app
+
+        answer: object = create_app(Path(model), **options).state.backend  # type: ignore[arg-type]
+    except BaseException as error:  # sent whole, so the parent says it as it would have itself
+        answer = error
+    try:
+        sending.send(answer)  # type: ignore[attr-defined]
+    except Exception:  # an exception that does not pickle: its type and words
+        sending.send(RuntimeError(f"{type(answer).__name__}: {answer}"))  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager

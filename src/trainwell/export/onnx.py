@@ -94,8 +94,14 @@ SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
 #: Items timed through both runtimes at export: as many as a server merges into one call (its max_batch).
 SPEED_ITEMS = 64
-#: Seconds the timing may take before it stops at the rounds done (a large image model).
+#: Seconds the timing may take before it stops at the rounds done (a large image model); per batch size for the
+#: end-to-end timing.
 SPEED_SECONDS = 3.0
+#: Rows per request timed end to end for a table model: one (a client at a time), a server's merged batch, and
+#: the largest request a server takes by default.
+SPEED_ROWS = (1, 64, 1000)
+#: Images per request timed end to end for an image model.
+SPEED_IMAGES = (1, 64)
 #: Texts synthesised for the check of a text export, and texts per checked batch.
 SYNTHETIC_TEXTS, CHECK_BATCH_TEXTS = 256, 64
 #: Images synthesised for the check of a vision export, and images per checked batch.
@@ -124,10 +130,13 @@ class OnnxReport:
         seconds: Wall time of the export and the check.
         application: ``"tabular"``, ``"vision"``, ``"text"`` or ``"language_model"``: what
             :attr:`n_rows_checked` counts (rows, images, texts or tokens).
-        speed: One batch of the check (``items`` of them, as many as a server merges) through onnxruntime and
-            through PyTorch, in milliseconds (``onnxruntime_ms``, ``torch_ms``; medians): ``trainwell serve
-            --backend auto`` runs the model on onnxruntime unless it measured slower. ``None`` for a language
-            model (its graph is one step of a stream).
+        speed: Milliseconds through onnxruntime and through PyTorch (``onnxruntime_ms``, ``torch_ms``; medians).
+            Table and image models are timed end to end, as the server runs each backend (``"scope":
+            "end_to_end"``: the raw rows or pixels in, the recipe's encoding, the model and the activation), per
+            request size in ``batches`` (1, 64 and 1000 rows; 1 and 64 images), the 64's figures also at the top;
+            other models time the graph alone on one batch of the check (``items`` of them, as many as a server
+            merges). ``trainwell serve --backend auto`` reads them (:mod:`trainwell.serve.backends`). ``None``
+            for a language model (its graph is one step of a stream).
     """
 
     path: Path
@@ -179,6 +188,11 @@ class _Check:
     #: ``compare(model, session) -> (abs_diff, scaled_diff)`` for a graph that is not checked batch by batch
     #: on activated outputs (a language model carries its state from window to window).
     compare: Callable[[torch.nn.Module, Any], tuple[float, float]] | None = None
+    #: ``items(n)``: ``n`` raw inputs as the server hands them to a predictor's ``predict_proba`` (a table's rows
+    #: as JSON objects, images as ``uint8`` pixels), for the end-to-end timing; ``None``: the graph alone is timed.
+    items: Callable[[int], Any] | None = None
+    #: The batch sizes the end-to-end timing measures.
+    sizes: tuple[int, ...] = ()
 
     def part(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
         if self.select is not None:
@@ -302,12 +316,17 @@ def export_onnx(
                 f"{tolerance:g}; "
                 "nothing was written. Try another --opset, or report the model's architecture as a bug"
             )
-        speed = _speed(exported, session, check) if check.compare is None else None
+        end_to_end = check.compare is None and check.items is not None
+        speed = _speed(exported, session, check) if check.compare is None and not end_to_end else None
         _fsync_file(temp_path)
         make_readable(temp_path)
         os.replace(temp_path, directory / ONNX_FILE)
     finally:
         temp_path.unlink(missing_ok=True)
+    if end_to_end and check.items is not None:
+        # As the server runs each backend: the same inputs through both predictors, side by side.
+        onnx_predictor = OnnxPredictor(directory, threads=torch.get_num_threads())
+        speed = _end_to_end_speed(predictor, onnx_predictor, check.items, check.sizes)
     report = OnnxReport(
         path=directory / ONNX_FILE,
         max_abs_diff=abs_diff,
@@ -351,9 +370,22 @@ def _metadata_entry(report: OnnxReport, tolerance: float, runtime_version: str) 
 def _tabular_check(predictor: Any, inputs: pd.DataFrame | None) -> _Check:
     rows = _synthetic_rows(predictor.recipe) if inputs is None else rows_frame(inputs, "inputs")
     x_cat, x_cont = predictor.recipe.transform(rows, source="the rows to check the export on")
+    items = None
+    if getattr(predictor, "application", None) == "tabular":  # a recommender's graph alone is timed
+        records = json.loads(rows.to_json(orient="records", date_format="iso"))
+
+        def items(count: int) -> list[dict[str, Any]]:  # the rows as a server gets them, repeated to count
+            return [records[index % len(records)] for index in range(count)]
+
     # Looked up at call time (not bound here), so a test can replace ``run_onnx`` in this module.
     return _Check(
-        (x_cat, x_cont), INPUT_NAMES, lambda session, *x: run_onnx(session, *x), CHECK_BATCH_ROWS, len(rows)
+        (x_cat, x_cont),
+        INPUT_NAMES,
+        lambda session, *x: run_onnx(session, *x),
+        CHECK_BATCH_ROWS,
+        len(rows),
+        items=items,
+        sizes=SPEED_ROWS,
     )
 
 
@@ -387,6 +419,11 @@ def _vision_check(predictor: Any, inputs: Any) -> _Check:
     # trainwell's image model reads 0..1 floats as it reads uint8 pixels; a network of the user's own was trained
     # on the uint8 pixels alone, and is exported behind the graph's 0..1 input as what it took.
     model = None if architecture == IMAGE_MODEL else BytePixels(predictor.model)
+    raw = np.ascontiguousarray(np.asarray(pixels, dtype=np.uint8))
+
+    def items(count: int) -> np.ndarray:  # uint8 (count, C, H, W), as the server stacks decoded images
+        return raw[np.arange(count) % len(raw)]
+
     return _Check(
         (unit,),
         (PIXELS_NAME,),
@@ -394,6 +431,8 @@ def _vision_check(predictor: Any, inputs: Any) -> _Check:
         CHECK_BATCH_IMAGES,
         len(unit),
         model=model,
+        items=items,
+        sizes=SPEED_IMAGES,
     )
 
 
@@ -591,6 +630,44 @@ def _speed(model: torch.nn.Module, session: Any, check: _Check, rounds: int = 5)
         "items": int(part[0].shape[0]),
         **{name: float(np.median(times)) * 1000 for name, times in seconds.items()},
     }
+
+
+def _end_to_end_speed(
+    torch_predictor: Any,
+    onnx_predictor: Any,
+    items: Callable[[int], Any],
+    sizes: tuple[int, ...],
+    rounds: int = 5,
+) -> dict[str, Any]:
+    """Milliseconds for a request's inputs through each backend as the server runs it: ``predict_proba`` on the
+    rows as JSON objects (a table: the recipe's encoding, the model, the activation) or on the ``uint8`` pixels
+    (images), per batch size in ``sizes``. Each figure is the median of ``rounds`` calls, the two backends
+    called in turn in each round after one warm-up round (fewer rounds once a size has taken
+    :data:`SPEED_SECONDS`). The JSON answers a server builds from the probabilities are the same code for both.
+
+    Returns:
+        ``{"scope": "end_to_end", "batches": [{"items", "onnxruntime_ms", "torch_ms"}, ...], ...}``, with the
+        figures of the batch of :data:`SPEED_ITEMS` (else the largest) also at the top level (``items``,
+        ``onnxruntime_ms``, ``torch_ms``), as a graph-only timing recorded them.
+    """
+    from trainwell.core.arrays import as_array
+
+    batches: list[dict[str, Any]] = []
+    for size in sizes:
+        given = items(size)
+        seconds: dict[str, list[float]] = {"onnxruntime_ms": [], "torch_ms": []}
+        started_all = time.perf_counter()
+        for index in range(rounds + 1):
+            if index > 1 and time.perf_counter() - started_all > SPEED_SECONDS:
+                break
+            for name, predictor in (("onnxruntime_ms", onnx_predictor), ("torch_ms", torch_predictor)):
+                started = time.perf_counter()
+                as_array(predictor.predict_proba(given))
+                if index:  # the first round warms both up
+                    seconds[name].append(time.perf_counter() - started)
+        batches.append({"items": size, **{name: float(np.median(t)) * 1000 for name, t in seconds.items()}})
+    headline = next((batch for batch in batches if batch["items"] == SPEED_ITEMS), batches[-1])
+    return {**headline, "scope": "end_to_end", "batches": batches}
 
 
 @torch.no_grad()
