@@ -22,7 +22,7 @@ from trainwell.tabular.gbdt import GradientBoostedTrees, fit_trees, tree_inputs
 
 
 def mixed_table(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
-    """Categories (one with hundreds of values: split as a number), numbers with gaps, and three kinds of target."""
+    """Categories (one with hundreds of values: target-encoded or frequency-ranked for the trees), numbers with gaps, and three kinds of target."""
     rng = np.random.default_rng(seed)
     colour = rng.choice(["red", "green", "blue", "grey", "black"], n_rows)
     shop = rng.integers(0, 2000, n_rows).astype(str)
@@ -57,15 +57,31 @@ def test_the_trees_answer_as_scikit_learn_does(target: str) -> None:
 
     x_train, _, y = data.train.tensors  # type: ignore[attr-defined]
     cardinalities = data.model_hints["cardinalities"]
-    categorical = np.array([c - 1 <= 255 for c in cardinalities] + [False] * data.model_hints["n_cont"])
-    assert not categorical[1]  # "shop" (hundreds of values) is split as a number
+    assert cardinalities[1] - 1 > 255  # "shop": more categories than scikit-learn splits on
+    # scikit-learn is given "shop" as the trees read it: target-encoded (binary, a number), frequency-ranked codes
+    # (classes), fitted as fit_trees fits them
+    from trainwell.tabular.gbdt import frequency_codes, remap_codes, target_encoding
+
+    x_train = x_train.clone()
+    if target == "kind":
+        code_map = torch.from_numpy(frequency_codes(x_train[:, 1].numpy(), cardinalities[1]))[None]
+        x_train, x_cat = (remap_codes(x, [1], code_map) for x in (x_train, x_cat))
+    train_inputs, new_inputs = tree_inputs(x_train, data.train.tensors[1]), tree_inputs(x_cat, x_cont)  # type: ignore[attr-defined]
+    if target != "kind":
+        crossed, values = target_encoding(
+            x_train[:, 1].numpy(), y.reshape(len(y)).double().numpy(), cardinalities[1], target == "price", 0
+        )
+        train_inputs[:, 1], new_inputs[:, 1] = crossed, values[x_cat[:, 1].numpy()]
+    categorical = np.array(
+        [j != 1 or target == "kind" for j in range(len(cardinalities))] + [False] * data.model_hints["n_cont"]
+    )
     kind = HistGradientBoostingRegressor if target == "price" else HistGradientBoostingClassifier
     settings = {**model.settings}
     settings.pop("n_iter")
     reference = kind(categorical_features=categorical, random_state=0, **settings)
     labels = y.reshape(len(y)).double().numpy() if target == "price" else y.reshape(len(y)).long().numpy()
-    reference.fit(tree_inputs(x_train, data.train.tensors[1]), labels)  # type: ignore[attr-defined]
-    expected = reference._raw_predict(tree_inputs(x_cat, x_cont))
+    reference.fit(train_inputs, labels)
+    expected = reference._raw_predict(new_inputs)
     with torch.no_grad():
         got = model(x_cat, x_cont).numpy()
     assert got.shape == (200, data.task.n_outputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -72,7 +73,7 @@ def tabular_data(
     min_category_count: int = MIN_CATEGORY_COUNT,
     names: Sequence[str] | None = None,
     like: DataBundle | None = None,
-) -> DataBundle:
+) -> TableBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
     Args:
@@ -325,7 +326,7 @@ def tabular_data(
         shown["valid"] = valid_df
     if test_loader is not None and len(test_df) <= SHOWN_HELD_OUT_ROWS:
         shown["test"] = test_df
-    return DataBundle(
+    return TableBundle(
         resolved,
         train,
         valid,
@@ -335,7 +336,27 @@ def tabular_data(
         hints,
         leaks=tuple(dict.fromkeys(leaks)),
         rows=shown,
+        train_index=train_index,
+        valid_index=valid_index,
     )
+
+
+@dataclass(repr=False)
+class TableBundle(DataBundle):
+    """The DataBundle :func:`tabular_data` builds, with the rows of the table behind each split (as
+    :func:`~trainwell.data.tensor_data`'s bundle has them): to score another model on exactly the same split
+    (``df.iloc[data.valid_index]``), which before had to be rebuilt by hand with ``valid_col=``.
+
+    Attributes:
+        train_index: the positions (0 for the first row) in the table as read of the training rows, in the
+            training tensors' order.
+        valid_index: those of the validation rows, in the validation loader's order (empty without
+            validation rows): the validation loader's row ``i`` is ``df.iloc[data.valid_index[i]]``. Rows
+            without a target are in neither.
+    """
+
+    train_index: np.ndarray | None = None
+    valid_index: np.ndarray | None = None
 
 
 def _labels_as_written(target: Any, label_delim: str | None) -> list[str]:

@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GradientBoostedTrees", "fit_trees"]
 
-#: A categorical input with more codes than this is split as a number (scikit-learn's limit is 255 categories).
+#: scikit-learn splits at most this many categories of one input. An input with more keeps its
+#: ``MAX_CATEGORIES - 1`` most frequent categories in the training rows, the others read as one category, "other"
+#: (:func:`frequency_codes`), where before it was split as a number: an arbitrary order of its codes.
 MAX_CATEGORIES = 255
 #: Cells (rows x trees) each tensor of the walk holds at most: memory stays near 100 MB however many trees.
 WALK_CELLS = 1 << 20
@@ -77,6 +79,11 @@ class GradientBoostedTrees(nn.Module):
         settings: the boosting settings the trees were fitted with (kept in the recipe of the model).
         target_mean, target_std: accepted for a regression bundle's hints and unused (trees predict the
             target in its own units).
+        remapped: the categorical inputs of more than :data:`MAX_CATEGORIES` categories, whose codes the
+            ``code_map`` buffer (one row each, ``map_width`` wide) maps to frequency-ranked codes before the
+            walk (:func:`frequency_codes`); none for a model without them.
+        encoded: those read instead as a number, their target encoding: the ``code_value`` buffer (one row
+            each, ``map_width`` wide) holds each code's value (:func:`target_encoding`).
     """
 
     closed_form = True  # fitted by fit_trees, never by gradient: the training loop skips its batches
@@ -93,6 +100,8 @@ class GradientBoostedTrees(nn.Module):
     known_codes: torch.Tensor
     output: torch.Tensor
     baseline: torch.Tensor
+    code_map: torch.Tensor  # only with remapped inputs
+    code_value: torch.Tensor  # only with target-encoded inputs
 
     def __init__(
         self,
@@ -107,6 +116,9 @@ class GradientBoostedTrees(nn.Module):
         settings: dict[str, Any] | None = None,
         target_mean: Sequence[float] | None = None,
         target_std: Sequence[float] | None = None,
+        remapped: Sequence[int] | None = None,
+        map_width: int = 1,
+        encoded: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         self.cardinalities, self.n_cont, self.n_out = list(cardinalities), int(n_cont), int(n_out)
@@ -130,14 +142,26 @@ class GradientBoostedTrees(nn.Module):
             "output", torch.zeros(int(n_trees), dtype=torch.int64)
         )  # the output each tree adds to
         self.register_buffer("baseline", torch.zeros(self.n_out))
+        self.remapped = [int(j) for j in remapped or []]
+        if self.remapped:  # registered only when used: models saved before it load as they were
+            self.register_buffer(
+                "code_map", torch.zeros((len(self.remapped), int(map_width)), dtype=torch.int64)
+            )
+        self.encoded = [int(j) for j in encoded or []]
+        if self.encoded:
+            self.register_buffer("code_value", torch.zeros((len(self.encoded), int(map_width))))
         # The leaf values: a parameter that never trains, so the Learner has something to build an optimizer on.
         self.value = nn.Parameter(torch.zeros(shape), requires_grad=False)
         self._walk_tables: _WalkTables | None = None
         self._walk_tables_key: tuple[Any, ...] = ()
 
     def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor) -> torch.Tensor:
-        codes = x_cat.to(self.threshold.dtype)
-        inputs = torch.cat([codes.masked_fill(x_cat == 0, math.nan), x_cont.to(self.threshold.dtype)], dim=1)
+        if self.remapped:
+            x_cat = remap_codes(x_cat, self.remapped, self.code_map)
+        codes = x_cat.to(self.threshold.dtype).masked_fill(x_cat == 0, math.nan)
+        if self.encoded:
+            codes = encode_codes(x_cat, codes, self.encoded, self.code_value)
+        inputs = torch.cat([codes, x_cont.to(self.threshold.dtype)], dim=1)
         tables = self._tables(inputs.device)
         if torch.jit.is_tracing():  # an export traces one walk of fixed depth over the whole batch
             node = self._walk(inputs, tables, leave_leaves=False)
@@ -358,6 +382,82 @@ def _siblings_adjacent(left: np.ndarray, right: np.ndarray, is_leaf: np.ndarray)
     return order
 
 
+def frequency_codes(codes: np.ndarray, cardinality: int) -> np.ndarray:
+    """A map from an input's codes (``0``: missing) to at most :data:`MAX_CATEGORIES` codes: its
+    ``MAX_CATEGORIES - 1`` most frequent categories in ``codes`` (the training rows) as ``1, 2, ...`` by
+    frequency (ties by code), every other category, unseen ones too, as ``MAX_CATEGORIES`` ("other"), missing as 0.
+
+    Used for classes (a target encoding is one number per class); on a binary target it measured no better than
+    the arbitrary order (see :func:`target_encoding`)."""
+    counts = np.bincount(codes[(codes > 0) & (codes < cardinality)].astype(np.int64), minlength=cardinality)
+    counts[0] = -1  # missing keeps code 0
+    ranked = np.argsort(-counts, kind="stable")[: MAX_CATEGORIES - 1]
+    ranked = ranked[counts[ranked] > 0]
+    mapped = np.full(cardinality, MAX_CATEGORIES, dtype=np.int64)
+    mapped[0] = 0
+    mapped[ranked] = np.arange(1, len(ranked) + 1)
+    return mapped
+
+
+def remap_codes(x_cat: torch.Tensor, remapped: Sequence[int], code_map: torch.Tensor) -> torch.Tensor:
+    """``x_cat`` with the codes of each ``remapped`` input through its row of ``code_map``; a code past the
+    map (none the recipe gives) reads as missing."""
+    width = code_map.shape[1]
+    columns = list(x_cat.unbind(1))
+    for row, column in enumerate(remapped):
+        code = columns[column].long()
+        inside = (code >= 0) & (code < width)
+        mapped = code_map[row].index_select(0, code.clamp(0, width - 1))
+        columns[column] = torch.where(inside, mapped, torch.zeros_like(mapped)).to(x_cat.dtype)
+    return torch.stack(columns, dim=1)
+
+
+def target_encoding(
+    codes: np.ndarray, target: np.ndarray, cardinality: int, regression: bool, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """An input's codes as numbers, scikit-learn's ``TargetEncoder`` fitted on the training rows (``codes``,
+    0 -- missing -- a category of its own): the training rows' values cross-fitted (5 folds, each row encoded
+    by the others, so the trees do not learn its own target back), and each code's value from all the rows
+    (a code never seen: the target's mean), float32 as the walk reads them.
+
+    Measured on a tour's synthetic table (6,000 rows, a ``store`` of 1,500 levels with real effects): test ROC
+    AUC 0.679 split as a number, 0.679 by its 254 most frequent levels (:func:`frequency_codes`), 0.710
+    target-encoded."""
+    from sklearn.preprocessing import TargetEncoder
+
+    kind = "continuous" if regression else "binary"
+    try:  # scikit-learn 1.9 takes the folds as a splitter, and deprecates random_state
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        folds = (KFold if regression else StratifiedKFold)(5, shuffle=True, random_state=seed)
+        encoder = TargetEncoder(target_type=kind, cv=folds)
+        encoder._validate_params()
+    except (TypeError, ValueError):
+        encoder = TargetEncoder(target_type=kind, random_state=seed)
+    with sklearn_threads():
+        crossed = encoder.fit_transform(codes.reshape(-1, 1).astype(np.int64), target)[:, 0]
+    values = np.full(cardinality, float(np.asarray(encoder.target_mean_).reshape(-1)[0]), dtype=np.float64)
+    seen = np.asarray(encoder.categories_[0], dtype=np.int64)
+    inside = (seen >= 0) & (seen < cardinality)
+    values[seen[inside]] = np.asarray(encoder.encodings_[0], dtype=np.float64)[inside]
+    return crossed.astype(np.float32).astype(np.float64), values.astype(np.float32)
+
+
+def encode_codes(
+    x_cat: torch.Tensor, codes: torch.Tensor, encoded: Sequence[int], code_value: torch.Tensor
+) -> torch.Tensor:
+    """``codes`` (the walk's category inputs) with each ``encoded`` input's code read as its row of
+    ``code_value``; a code past the table (none the recipe gives) as missing."""
+    width = code_value.shape[1]
+    columns = list(codes.unbind(1))
+    for row, column in enumerate(encoded):
+        code = x_cat[:, column].long()
+        inside = (code >= 0) & (code < width)
+        value = code_value[row].index_select(0, code.clamp(0, width - 1)).to(codes.dtype)
+        columns[column] = torch.where(inside, value, torch.full_like(value, math.nan))
+    return torch.stack(columns, dim=1)
+
+
 def tree_inputs(x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndarray:
     """The rows as scikit-learn reads them: category codes (0, missing or unseen, as NaN), then the numbers."""
     codes = x_cat.double().numpy().copy()
@@ -386,7 +486,29 @@ def fit_trees(
     inputs = tree_inputs(x_cat, x_cont)
     hints = data.model_hints
     cardinalities = list(hints["cardinalities"])
-    categorical = [card - 1 <= MAX_CATEGORIES for card in cardinalities] + [False] * int(hints["n_cont"])
+    many = [j for j, card in enumerate(cardinalities) if card - 1 > MAX_CATEGORIES]
+    width = max([cardinalities[j] for j in many] or [1])
+    # Binary and regression targets: target-encoded; classes (one encoding per class): frequency-ranked codes
+    encoded = many if task.kind in ("binary", "regression") else []
+    remapped = [j for j in many if j not in encoded]
+    code_map = np.zeros((len(remapped), width), dtype=np.int64)
+    code_value = np.zeros((len(encoded), width), dtype=np.float32)
+    for row, column in enumerate(remapped):
+        code_map[row, : cardinalities[column]] = frequency_codes(
+            x_cat[:, column].numpy(), cardinalities[column]
+        )
+    if remapped:
+        x_cat = remap_codes(x_cat, remapped, torch.from_numpy(code_map))
+        inputs = tree_inputs(x_cat, x_cont)
+    y_flat = y.reshape(len(y)).double().numpy()
+    for row, column in enumerate(encoded):
+        crossed, code_value[row, : cardinalities[column]] = target_encoding(
+            x_cat[:, column].numpy(), y_flat, cardinalities[column], task.kind == "regression", seed
+        )
+        inputs[:, column] = crossed
+    if many:
+        _say_many_categories(data, remapped, encoded, cardinalities)
+    categorical = [j not in encoded for j in range(len(cardinalities))] + [False] * int(hints["n_cont"])
     estimator_class = (
         HistGradientBoostingRegressor if task.kind == "regression" else HistGradientBoostingClassifier
     )
@@ -413,9 +535,44 @@ def fit_trees(
     except ValueError as error:  # scikit-learn refuses a setting (InvalidParameterError is a ValueError)
         first = str(error).strip().splitlines()[0]
         raise ConfigError(f"boosted trees could not be fitted with these settings: {first}") from error
-    return trees_from_sklearn(
+    model, config = trees_from_sklearn(
         estimator, cardinalities, int(hints["n_cont"]), task.n_outputs, categorical, chosen
     )
+    if not many:
+        return model, config
+    # The maps are buffers of the model (model.safetensors), their inputs and width in the config (trainwell.json)
+    config = {**config, "remapped": remapped, "encoded": encoded, "map_width": width}
+    state = model.state_dict()
+    if remapped:
+        state["code_map"] = torch.from_numpy(code_map)
+    if encoded:
+        state["code_value"] = torch.from_numpy(code_value)
+    mapping = GradientBoostedTrees(**config)
+    mapping.load_state_dict(state)
+    return mapping, config
+
+
+def _say_many_categories(
+    data: DataBundle, remapped: Sequence[int], encoded: Sequence[int], cardinalities: Sequence[int]
+) -> None:
+    """One line per input of more categories than the trees split on, naming it and what was done."""
+    from trainwell.core.warn import warn
+
+    names = list(getattr(data.recipe, "cat_input_names", []))
+    for column in [*encoded, *remapped]:
+        name = names[column] if column < len(names) else f"categorical input {column}"
+        done = (
+            "they read it as a number instead, its target encoding (each category's mean target in the training "
+            "rows, cross-fitted on 5 folds; a new category: the overall mean)"
+            if column in encoded
+            else f"they split its {MAX_CATEGORIES - 1} most frequent in the training rows, the other "
+            f"{cardinalities[column] - MAX_CATEGORIES:,} (and any new one) as one category, 'other'"
+        )
+        warn(
+            f"column '{name}' has {cardinalities[column] - 1:,} categories, more than the {MAX_CATEGORIES} boosted "
+            f"trees split on: {done}",
+            UserWarning,
+        )
 
 
 def trees_from_sklearn(
