@@ -10,10 +10,12 @@ every runtime reads back (``InferenceSession(...).get_modelmeta().custom_metadat
 - ``output``: a sentence on turning the output into an answer (softmax, sigmoid, or values as they are),
   beginning with the output's name (``logits``; a regression's ``predictions``);
 - ``inputs``: a sentence on what the inputs hold; images add ``image_size`` (``HxW``), ``channels`` and
-  ``resize``.
+  ``resize``;
+- ``preprocessing`` (table models): JSON, the recipe's encoding of a row step by step
+  (:func:`tabular_preprocessing`), enough to make ``x_cat`` and ``x_cont`` with numpy alone.
 
-Vocabularies (a language model's, a tokenizer's) and table encodings stay in ``trainwell.json``: they are
-large, and the inputs of those graphs are codes only the recipe can make.
+Vocabularies (a language model's, a tokenizer's) stay in ``trainwell.json``: they are large, and the inputs of
+those graphs are codes only trainwell's tokenizer can make.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import torch
 
 from trainwell.data.task import Task
 
-__all__ = ["describe", "stamp"]
+__all__ = ["describe", "stamp", "tabular_preprocessing"]
 
 #: Classes kept in the card up to this many (a tagger's or classifier's); a vocabulary is never written.
 MAX_CARD_CLASSES = 10_000
@@ -34,7 +36,8 @@ MAX_CARD_CLASSES = 10_000
 _INPUTS = {
     "tabular": (
         "x_cat: int64 (batch, categorical columns) codes and x_cont: float32 (batch, numeric columns), the rows "
-        "as the recipe in trainwell.json encodes them (trainwell.export.OnnxPredictor does it)"
+        "encoded as the 'preprocessing' entry of this metadata says step by step (trainwell.export.OnnxPredictor "
+        "does it); an input the graph does not declare is not fed"
     ),
     "collab": (
         "x_cat: int64 (batch, 2) user and item codes: an id's place in trainwell.json's recipe users / items "
@@ -81,12 +84,75 @@ def describe(predictor: Any, application: str) -> dict[str, str]:
     card["inputs"] = _inputs(predictor, application)
     if task is not None and task.kind == "tagging":
         card.update(_tag_rules(predictor))
+    if application == "tabular":
+        card["preprocessing"] = json.dumps(tabular_preprocessing(predictor.recipe), ensure_ascii=False)
     if application == "vision":
         recipe = predictor.recipe
         card["image_size"] = f"{recipe.size[0]}x{recipe.size[1]}"
         card["channels"] = str(recipe.channels)
         card["resize"] = recipe.resize
     return card
+
+
+#: The steps of a table's encoding, as :meth:`trainwell.tabular.recipe.TabularRecipe.transform_arrays` takes them.
+TABULAR_STEPS = [
+    "A row is a JSON object (or a CSV row) of its input columns; a column absent from it is missing in that row. "
+    "Missing means null (JSON), NaN or an absent column; for a numeric column also blank text and the column's "
+    "missing_words. An empty string in a categorical column is a value like any other (not missing).",
+    "x_cat, int64 (batch, len(x_cat columns)), its columns in the order listed: first each categorical column, "
+    "then each missing indicator.",
+    "A categorical column's value is turned into its key (the text form): true/false -> 'True'/'False'; an "
+    "integer -> its decimal digits; a float with no fraction -> its integer digits (3.0 -> '3'); another float -> "
+    "Python's repr (0.5 -> '0.5'); text as it is ('3.0' stays '3.0'). The code is the key's position in "
+    "vocabulary plus 1; missing -> 0; a key not in vocabulary (never seen, or too rare in training) -> unseen_code "
+    "(len(vocabulary) + 1 where the column grouped rare values, else 0, as missing).",
+    "A missing indicator '<column>_na' is 1 where the numeric column has a value and 2 where it is missing.",
+    "x_cont, float32 (batch, len(x_cont columns)), its columns in the order listed: each numeric column's value "
+    "as a float64 (text holding a number is read as that number; missing -> fill, the training median), then (value - mean) / std computed in float64 and "
+    "rounded to float32. A value whose result is beyond float32's range is refused.",
+]
+
+
+def tabular_preprocessing(recipe: Any) -> dict[str, Any]:
+    """A table recipe's encoding as data and plain steps: what a program without trainwell needs to make the
+    graph's ``x_cat`` and ``x_cont`` from raw rows (``complete`` is false, naming what it leaves to trainwell,
+    where the recipe reads dates or words, whose parsing is trainwell's own)."""
+    categorical = [*recipe.cat_names, *recipe.date_cat_names]
+    numeric = recipe.cont_input_names
+    left = [
+        *(f"date column '{name}' (split into {', '.join(recipe.date_parts[name])})" for name in recipe.dates),
+        *(f"text column '{name}' (read as word flags)" for name in recipe.words),
+    ]
+    return {
+        "format": "trainwell tabular preprocessing 1",
+        "complete": not left,
+        **({"not_covered": left} if left else {}),
+        "inputs": [
+            {"name": "x_cat", "dtype": "int64", "columns": recipe.cat_input_names},
+            {"name": "x_cont", "dtype": "float32", "columns": numeric},
+        ],
+        "steps": TABULAR_STEPS,
+        "categorical": {
+            name: {"vocabulary": list(recipe.categories[name]), "unseen_code": recipe.unseen_code(name)}
+            for name in categorical
+        },
+        "missing_indicators": {
+            f"{name}_na": {"of": name, "present": 1, "missing": 2} for name in recipe.na_indicator_names
+        },
+        "numeric": {
+            name: {
+                "fill": float(recipe.fill_values[name]),
+                "mean": float(recipe.means[name]),
+                "std": float(recipe.stds[name]),
+                **(
+                    {"missing_words": list(recipe.missing_words[name])}
+                    if name in recipe.missing_words
+                    else {}
+                ),
+            }
+            for name in numeric
+        },
+    }
 
 
 def stamp(path: Path, card: dict[str, str]) -> None:
