@@ -86,7 +86,8 @@ def test_predict_is_404_pointing_at_score_and_generate(live_lm: LiveServer) -> N
     assert response.json()["message"] == (
         "POST /predict: a language model has no /predict; POST texts to /score for how likely the model finds "
         'each (what `trainwell predict` gives: {"texts": ["...", ...]}), or a prompt to /generate to continue '
-        "it; this server answers GET /health, GET /metadata, POST /generate, POST /score (GET /docs describes "
+        "it; this server answers GET /health, GET /metadata, POST /generate, POST /score, GET /ready (GET /docs "
+        "describes "
         "them)"
     )
     other = httpx.get(f"{live_lm.url}/nowhere", timeout=60)

@@ -58,6 +58,9 @@ class DrainingServer(uvicorn.Server):
             self.on_ready(_url(self.config.host, self.servers[0].sockets[0].getsockname()[1]))
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        from trainwell.serve._middleware import begin_draining
+
+        begin_draining(getattr(self.config, "loaded_app", None))  # GET /ready answers 503 from now on
         loop = asyncio.get_running_loop()
         await asyncio.sleep(0)  # one more turn of the loop accepts the connections the kernel has queued
         for server in self.servers:

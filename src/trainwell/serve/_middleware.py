@@ -72,6 +72,33 @@ class RequestId:
         await self.app(scope, receive, send_with_id)
 
 
+class Readiness:
+    """Whether a server takes new work: ``GET /ready`` answers 200 while it does, 503 once its shutdown has
+    begun (:func:`begin_draining`) while the requests under way are answered. The model is loaded before the
+    server listens, so a server that answers at all has it."""
+
+    def __init__(self) -> None:
+        self.draining = False
+
+    def begin_draining(self) -> None:
+        self.draining = True
+
+
+def begin_draining(app: Any) -> bool:
+    """Mark the server of ``app`` (a trainwell app, or the ASGI middleware uvicorn wraps around it) as draining,
+    so that ``GET /ready`` answers 503 from now on; ``False`` where no :class:`Readiness` was found. Called by
+    ``trainwell serve`` when SIGTERM begins its shutdown."""
+    for _ in range(8):  # uvicorn's wrappers (proxy headers, message logger) keep the app as .app
+        readiness = getattr(getattr(app, "state", None), "readiness", None)
+        if isinstance(readiness, Readiness):
+            readiness.begin_draining()
+            return True
+        app = getattr(app, "app", None)
+        if app is None:
+            break
+    return False
+
+
 class ModelVersion:
     """Every answer carries ``X-Model-Version: <version>``: the model that answered (the first 12 hex digits of
     the SHA-256 of its weights), so a client or a log can tell two models apart during a rolling deploy."""

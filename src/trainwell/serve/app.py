@@ -2,7 +2,9 @@
 
 Endpoints:
 
-- ``GET /health``: ``{"status": "ok"}`` once the model is loaded (``HEAD`` too, as ``/metadata``).
+- ``GET /health``: ``{"status": "ok"}`` once the model is loaded (``HEAD`` too, as ``/metadata``): liveness.
+- ``GET /ready``: readiness, 200 ``{"status": "ready"}``, or 503 ``{"status": "draining"}`` once the shutdown
+  has begun (:data:`READY_DOC`: the Kubernetes probes).
 - ``GET /metadata``: the task, the inputs a row needs (categorical ones with their known values, continuous
   ones with their training mean, standard deviation, smallest and largest value, and the range accepted), the
   final validation metrics, versions and limits.
@@ -70,6 +72,7 @@ from trainwell.serve._middleware import (
     AnnouncePredictions,
     BodySizeLimit,
     ModelVersion,
+    Readiness,
     RequestId,
     UnreadQuery,
 )
@@ -223,6 +226,7 @@ def create_app(
 
         lm_app = create_lm_app(predictor, config)
         _identify(lm_app, identity)
+        _add_ready(lm_app)
         return lm_app
     _check_servable(predictor, model)
     runners: dict[str, Callable[..., list[dict[str, Any] | None]]] = {
@@ -304,6 +308,31 @@ def _identify(app: FastAPI, identity: dict[str, Any]) -> None:
     )
 
 
+#: ``GET /ready``'s description: what an orchestrator does with it and with ``/health``.
+READY_DOC = (
+    'Readiness: 200 {"status": "ready"} while the server takes requests (its model is loaded before it '
+    'listens), 503 {"status": "draining"} once its shutdown has begun (SIGTERM) while the requests under '
+    "way are answered; after that the server refuses new connections, which a probe reads as not ready too. "
+    "Kubernetes: readinessProbe httpGet /ready, livenessProbe httpGet /health, a preStop hook that sleeps a few "
+    "seconds (so the pod leaves the Service's endpoints before SIGTERM), and terminationGracePeriodSeconds over "
+    "that sleep plus trainwell serve --shutdown-grace."
+)
+
+
+def _add_ready(app: FastAPI) -> None:
+    """``GET /ready`` (and ``HEAD``), from ``app.state.readiness`` (:class:`Readiness`)."""
+    readiness = Readiness()
+    app.state.readiness = readiness
+
+    @app.get("/ready", summary="Readiness: taking requests (503 while draining)", description=READY_DOC)
+    async def ready() -> JSONResponse:
+        if readiness.draining:
+            return JSONResponse({"status": "draining"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    answer_head(app, "/ready", ready)
+
+
 def server_batcher(run_batch: Callable[[list[Any]], Any], config: ServeConfig) -> MicroBatcher[Any, Any]:
     """The batcher of a server's model calls, set as ``config`` says (batch size, wait, model threads)."""
     return MicroBatcher(
@@ -376,7 +405,12 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
     """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model;
     ``HEAD`` too (:func:`answer_head`)."""
 
-    @app.get("/health", summary="Liveness: the model is loaded")
+    @app.get(
+        "/health",
+        summary="Liveness: the model is loaded",
+        description="Liveness: 200 while the process serves, draining too (a Kubernetes livenessProbe); "
+        "readiness is GET /ready.",
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -390,6 +424,7 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
 
     answer_head(app, "/health", health)
     answer_head(app, "/metadata", get_metadata)
+    _add_ready(app)
 
 
 def answer_head(app: FastAPI, path: str, endpoint: Callable[..., Any]) -> None:
