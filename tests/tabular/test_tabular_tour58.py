@@ -105,3 +105,17 @@ def test_a_table_split_keeps_the_rows_of_each_split() -> None:
     by_column = tabular_data(marked, "y", ignore=["band"], valid_col="is_valid")
     assert list(by_column.valid_index) == [i for i in range(500) if i % 4 == 0 and i not in (3, 7)]  # type: ignore[arg-type]
     assert len(tabular_data(frame, "y", ignore=["band"], valid_pct=0).valid_index) == 0  # type: ignore[arg-type]
+
+
+def test_the_command_line_says_in_one_line_that_trees_on_every_row_scored_nothing(tmp_path: Path) -> None:
+    """``fit --valid-pct 0`` with the trees printed an empty "Training results" table (trees have no training
+    loss to show); now one line says nothing was scored before the test set."""
+    from process_support import run_trainwell
+
+    stores_table(300, n_stores=10).drop(columns=["band"]).to_csv(tmp_path / "t.csv", index=False)
+    done = run_trainwell(
+        "fit", tmp_path / "t.csv", "--target", "y", "--valid-pct", "0", "--out", tmp_path / "m"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no validation rows: nothing scored before the test set (binary)" in done.stdout, done.stdout
+    assert "Training results" not in done.stdout, done.stdout

@@ -110,6 +110,14 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
             sentence = _callback_measure(name, value)
             if sentence is not None and name not in explained:
                 shown.append((name, value, tuned.get(name, ""), sentence))
+    if not shown:  # boosted trees on every row (--valid-pct 0): no loss of theirs to show, no validation rows
+        console.print(
+            f"no validation rows: nothing scored before the test set ({learn.task.kind}{trained})",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+        return
     values = _grouped(value for _, value, _, _ in shown)
     bounds = _grouped(
         bound for _, _, interval, _ in shown if isinstance(interval, tuple) for bound in interval
