@@ -205,6 +205,7 @@ def run_server(
         workers=workers,
         factory=workers > 1,
         log_level=log_level,
+        access_log=False,  # the app writes its own line, with the request id and the latency
         timeout_graceful_shutdown=grace_s,
     )
     if workers == 1:

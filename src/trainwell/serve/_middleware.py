@@ -7,6 +7,8 @@ buffers the body) so they add nothing measurable to a request.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 from typing import Any
 
@@ -70,6 +72,61 @@ class RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+#: The logger of the access log (:class:`AccessLog`): a child of uvicorn's ``uvicorn.error``, so a server run
+#: by uvicorn writes it to stderr with uvicorn's other lines, at uvicorn's ``--log-level`` (INFO: shown).
+access_logger = logging.getLogger("uvicorn.error.trainwell.access")
+
+
+class AccessLog:
+    """One line per request, at INFO, once its answer is sent (or the request failed):
+    ``127.0.0.1:53870 "POST /predict" 200 6.1 ms request_id=3f2a... model=3f2a9c1b7d4e``: the client, the method
+    and path, the status, the latency in milliseconds from the request's arrival to the end of its answer, and
+    the ``X-Request-ID`` the answer carries (the client's own, or the one made up), so that the server's log and
+    the client's can be joined. uvicorn's own access line (without the id or the latency) is to be turned off
+    where this one is on (``trainwell serve`` does). Outside :class:`RequestId`, it reads the id from the answer.
+    """
+
+    def __init__(self, app: ASGIApp, model_version: str | None = None) -> None:
+        self.app = app
+        self.model = f" model={model_version}" if model_version else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not access_logger.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: int | str = "-"
+        request_id = "-"
+
+        async def watching_send(message: Message) -> None:
+            nonlocal status, request_id
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for key, value in message.get("headers", []):
+                    if key.lower() == b"x-request-id":
+                        request_id = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except BaseException:
+            status = status if status != "-" else 500
+            raise
+        finally:
+            client = scope.get("client")
+            address = f"{client[0]}:{client[1]}" if client else "-"
+            access_logger.info(
+                '%s "%s %s" %s %.1f ms request_id=%s%s',
+                address,
+                scope.get("method", "-"),
+                scope.get("path", "-"),
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+                self.model,
+            )
 
 
 class Readiness:

@@ -69,6 +69,7 @@ from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body, install_error_handlers
 from trainwell.serve._middleware import (
     TICKET_KEY,
+    AccessLog,
     AnnouncePredictions,
     BodySizeLimit,
     ModelVersion,
@@ -299,6 +300,8 @@ def _identify(app: FastAPI, identity: dict[str, Any]) -> None:
     identity (``versions.model_version``, ``versions.model_sha256``) and ``/docs`` names it: during a rolling
     deploy a client or a log can tell which model answered, not only the server's trainwell version."""
     app.state.model_identity = identity
+    # Outermost: it times the whole request and reads the X-Request-ID the answer leaves with.
+    app.add_middleware(AccessLog, model_version=identity["version"])  # type: ignore[arg-type]
     if identity["version"] is None:
         return
     app.add_middleware(ModelVersion, version=identity["version"])  # type: ignore[arg-type]
