@@ -1052,10 +1052,12 @@ def say_test_scores(result: Any) -> None:
     lists judged against the most popular items' on the test users (:meth:`RatingsRun.test_lists`)."""
     import math
 
+    from trainwell.core.numbers import figure
+
     test = getattr(result.learn, "test_scores", None)
     if test:
-        shown = ", ".join(
-            f"{key} {value:.4f}" if not math.isnan(value) else f"{key} undefined on these rows"
+        shown = ", ".join(  # a price's RMSE whole with separators (46,197), as the tables write it
+            f"{key} {figure(value)}" if not math.isnan(value) else f"{key} undefined on these rows"
             for key, value in test.items()
             if key != "loss"
         )
