@@ -54,7 +54,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,7 @@ def create_app(
     backend: str = "auto",
     at_least_one: bool = False,
     tta: bool = False,
+    cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """The FastAPI application serving ``model``.
 
@@ -181,6 +182,8 @@ def create_app(
             label unless the request says ``"at_least_one": false`` (default: only when it says ``true``).
         tta: Image models only: answer each image with test-time augmentation (:mod:`trainwell.serve.tta`)
             unless the request says ``"tta": false`` (default: only when it says ``true``).
+        cors_origins: Origins a browser page may call the server from (``"*"``: any): CORS headers and
+            preflights for them (default: none, no CORS headers).
 
     Returns:
         The application; serve it with any ASGI server (``trainwell serve`` uses uvicorn). ``app.state``
@@ -209,6 +212,7 @@ def create_app(
         backend=backend,
         at_least_one=at_least_one,
         tta=tta,
+        cors_origins=tuple(cors_origins),
     )
     predictor, used_backend = _predictor_and_backend(model, config)
     _check_at_least_one(predictor, config)
@@ -228,6 +232,7 @@ def create_app(
         lm_app = create_lm_app(predictor, config)
         _identify(lm_app, identity)
         _add_ready(lm_app)
+        _add_cors(lm_app, config)
         return lm_app
     _check_servable(predictor, model)
     runners: dict[str, Callable[..., list[dict[str, Any] | None]]] = {
@@ -275,7 +280,24 @@ def create_app(
     routes = {"vision": _add_image_routes, "text": _add_text_routes, "collab": _add_collab_routes}
     add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
+    _add_cors(app, config)
     return app
+
+
+def _add_cors(app: FastAPI, config: ServeConfig) -> None:
+    """CORS for ``config.cors_origins`` (none: nothing added): outermost, so a preflight (``OPTIONS``) is
+    answered before any route; the answers' ``X-Request-ID`` and ``X-Model-Version`` are readable by the page."""
+    if not config.cors_origins:
+        return
+    from starlette.middleware.cors import CORSMiddleware
+
+    app.add_middleware(
+        CORSMiddleware,  # type: ignore[arg-type]
+        allow_origins=list(config.cors_origins),
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", MODEL_VERSION_HEADER],
+    )
 
 
 def model_identity(model: str | os.PathLike[str] | ServablePredictor, predictor: Any) -> dict[str, Any]:

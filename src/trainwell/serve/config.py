@@ -39,6 +39,9 @@ class ServeConfig:
         tta: Image models only (refused for others when the app is created): each image is answered with
             test-time augmentation (:mod:`trainwell.serve.tta`) unless the request says ``"tta": false``; off by
             default, when a request's ``"tta": true`` asks it.
+        cors_origins: Origins a browser page may call the server from (``https://dash.example.com``; ``"*"``:
+            any), answered with CORS headers and preflights (Starlette's ``CORSMiddleware``); none by default,
+            when a browser refuses a page's calls from another origin.
     """
 
     max_batch: int = 64
@@ -51,8 +54,10 @@ class ServeConfig:
     backend: str = "auto"
     at_least_one: bool = False
     tta: bool = False
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        _check_origins(self)
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
         _check_count("max_rows", self.max_rows, "e.g. --max-rows 1000")
         _check_count("max_images", self.max_images, "e.g. --max-images 64")
@@ -96,3 +101,22 @@ class ServeConfig:
 def _check_count(name: str, value: Any, example: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}; pass {example}")
+
+
+def _check_origins(config: ServeConfig) -> None:
+    """``cors_origins`` as a tuple of origins (a list from JSON too): ``scheme://host[:port]`` or ``*``."""
+    origins = config.cors_origins
+    if isinstance(origins, str) or not isinstance(origins, (list, tuple)):
+        raise ConfigError(
+            f"cors_origins must be a list of origins, got {origins!r}; pass e.g. --cors-origin URL"
+        )
+    for origin in origins:
+        if not isinstance(origin, str) or not (
+            origin == "*"
+            or (origin.startswith(("http://", "https://")) and "/" not in origin.split("://", 1)[1])
+        ):
+            raise ConfigError(
+                f"--cors-origin must be an origin such as https://dash.example.com (a scheme and a host, an "
+                f"optional port, no path) or *, got {origin!r}"
+            )
+    object.__setattr__(config, "cors_origins", tuple(origins))
