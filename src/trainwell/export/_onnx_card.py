@@ -98,7 +98,8 @@ def describe(predictor: Any, application: str) -> dict[str, str]:
 TABULAR_STEPS = [
     "A row is a JSON object (or a CSV row) of its input columns; a column absent from it is missing in that row. "
     "Missing means null (JSON), NaN or an absent column; for a numeric column also blank text and the column's "
-    "missing_words. An empty string in a categorical column is a value like any other (not missing).",
+    "missing_words. An empty or blank string in a categorical column is missing too, as trainwell's server and a "
+    "CSV's empty cell read it: make it null before encoding (the encoding itself would look it up as a key).",
     "x_cat, int64 (batch, len(x_cat columns)), its columns in the order listed: first each categorical column, "
     "then each missing indicator.",
     "A categorical column's value is turned into its key (the text form): true/false -> 'True'/'False'; an "
