@@ -100,6 +100,20 @@ def serve(
             'when a request\'s "tta": true asks it.'
         ),
     ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An origin a browser page may call the server from (https://dash.example.com, or * for any), "
+            "answered with CORS headers and preflights; repeat it for several. None by default."
+        ),
+    ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option(
+            help="The server log's level: debug, info (one access line a request: method, path, status, "
+            "latency, request id, model version), warning (no access lines), error or critical."
+        ),
+    ] = "info",
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
 
@@ -117,6 +131,11 @@ def serve(
             raise ConfigError(f"--port must be between 0 and 65535, got {port}; pass e.g. --port 8000")
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {workers}; pass e.g. --workers 2")
+        if log_level.lower() not in ("critical", "error", "warning", "info", "debug", "trace"):
+            raise ConfigError(
+                f"--log-level must be debug, info, warning, error or critical, got {log_level!r}; pass e.g. "
+                "--log-level warning"
+            )
         need_model_directory(model)
         _check_port_free(
             host, port
@@ -148,6 +167,7 @@ def serve(
             backend=backend.value,
             at_least_one=at_least_one,
             tta=tta,
+            cors_origins=tuple(cors_origin or ()),
         )
         if host not in LOOPBACK_HOSTS:
             warnings.warn(
@@ -185,7 +205,15 @@ def serve(
             )
 
         if workers == 1:
-            run_server(app, host=host, port=port, workers=1, grace_s=shutdown_grace, on_ready=ready)
+            run_server(
+                app,
+                host=host,
+                port=port,
+                workers=1,
+                grace_s=shutdown_grace,
+                log_level=log_level.lower(),
+                on_ready=ready,
+            )
             return
         # Each worker process builds its own app from the environment (an app object cannot be shared), on the
         # backend "auto" resolved to here, so every worker runs the same engine.
@@ -198,6 +226,7 @@ def serve(
             port=port,
             workers=workers,
             grace_s=shutdown_grace,
+            log_level=log_level.lower(),
             on_ready=ready,  # once, when every worker serves
         )
 
