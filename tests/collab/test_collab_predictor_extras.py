@@ -66,8 +66,10 @@ def test_rankings_and_neighbours_carry_the_names_the_model_keeps(predictor: Coll
     assert "name" not in predictor.recommend(1, k=2).columns
 
 
-def test_a_model_without_names_or_directory_ranks_without_a_name_column(folder: Path) -> None:
-    assert "name" not in trainwell.load(folder).recommend(1, k=2).columns  # no directory said
+def test_a_loaded_model_names_its_items_from_its_directory(folder: Path) -> None:
+    # trainwell.load() keeps the directory, so its rankings carry the titles the CLI shows, once
+    ranked = trainwell.load(folder).recommend(1, k=2)
+    assert list(ranked.columns).count("name") == 1 and ranked["name"].notna().all(), ranked
 
 
 def test_the_command_line_shows_one_name_column(folder: Path) -> None:

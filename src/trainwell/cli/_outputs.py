@@ -162,11 +162,19 @@ def check_out_model(
 
 
 def check_fit_out(
-    out: Path | None, kind: str, target: Any = None, *, ratings: bool = False, command: str = "this fit"
+    out: Path | None,
+    kind: str,
+    target: Any = None,
+    *,
+    ratings: bool = False,
+    command: str = "this fit",
+    data: Path | None = None,
 ) -> None:
     """:func:`check_out_model` for ``trainwell fit``, from what its ``ready(kind)`` knows before training: the
     kind of data read (a key of ``_early.MISSING``), whether it is ratings (--user/--item/--implicit) and the
-    target columns (comma-separated, or a list) when given."""
+    target columns (comma-separated, or a list) when given. A text table ``data`` whose first line does not
+    even hold a target's name is left to the reading, which names the missing column and the columns there
+    (a misspelt --target is the mistake to fix first, not the --out its model would go to)."""
     if ratings:
         applications: Collection[str] = ("collab",)
     else:
@@ -179,7 +187,25 @@ def check_fit_out(
         targets = [str(name) for name in target] or None
     else:
         targets = None
+    if kind == "table" and targets and data is not None and _lacks_any(data, targets):
+        return
     check_out_model(out, applications, targets if kind == "table" else None, command=command)
+
+
+def _lacks_any(data: Path, names: list[str]) -> bool:
+    """Whether ``data`` is a plain text file whose first line lacks one of ``names`` (``False`` for anything
+    else: a folder, a compressed or binary file, one that cannot be read)."""
+    try:
+        if not data.is_file():
+            return False
+        with data.open("rb") as stream:
+            head = stream.read(65_536)
+    except OSError:
+        return False
+    if b"\0" in head or head[:2] == b"\x1f\x8b" or head[:4] in (b"PK\x03\x04", b"PAR1"):
+        return False
+    first = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
+    return bool(first) and any(name not in first[0] for name in names)
 
 
 def replaced_note(out: Path) -> str:

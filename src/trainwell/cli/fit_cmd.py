@@ -404,7 +404,9 @@ def fit(
             trackers' set-up left out."""
             nonlocal budget, capped
             need_data(data, kind)
-            check_fit_out(out, kind, target, ratings=user is not None or item is not None or implicit)
+            check_fit_out(
+                out, kind, target, ratings=user is not None or item is not None or implicit, data=data
+            )
             with command_time.setting_up():
                 keeping = set_up(kind)
             if seconds is not None:
