@@ -20,6 +20,7 @@ from cli_support import CliResult, cli_env, run_cli, run_cli_many
 from typer.testing import CliRunner
 
 from process_support import run_python
+from resume_support import STOPPING
 from text_samples import reviews, stories
 from trainwell.text.lm_pipeline import LM_SIZES
 
@@ -27,36 +28,6 @@ pytestmark = pytest.mark.slow
 
 CHECKPOINT = "fit-checkpoint.pt"
 TINY = ["--epochs", "1", "--batch-size", "8"]
-
-#: ``trainwell ARGS`` stopped as Ctrl-C stops it, at the first training batch of the second epoch of the fit the
-#: command checkpoints.
-STOPPING = """
-import os, signal
-from trainwell.callbacks import Checkpoint
-from trainwell.cli.app import main
-from trainwell.learner import Callback, Learner
-
-
-class CtrlC(Callback):
-    order = 50  # before the checkpoint sees the batch: it finishes it, writes, and stops
-
-    def after_batch(self, learn):
-        if learn.training and (learn.epoch, learn.batch_index) == (1, 0):
-            os.kill(os.getpid(), signal.SIGINT)
-
-
-plain_fit = Learner._fit
-
-
-def fit_stopped(self, n_epochs, callbacks, resume_from):
-    if any(isinstance(callback, Checkpoint) for callback in callbacks):
-        callbacks = [*callbacks, CtrlC()]
-    return plain_fit(self, n_epochs, callbacks, resume_from)
-
-
-Learner._fit = fit_stopped
-main()
-"""
 
 
 def one_line(result: CliResult) -> str:

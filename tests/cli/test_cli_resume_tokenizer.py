@@ -11,41 +11,12 @@ import pytest
 from cli_support import cli_env, run_cli
 
 from process_support import run_python
+from resume_support import STOPPING
 from text_samples import stories
 
 pytestmark = pytest.mark.slow
 
 CHECKPOINT = "fit-checkpoint.pt"
-
-#: ``trainwell ARGS`` stopped as Ctrl-C stops it, at the first training batch of the second epoch of the fit the
-#: command checkpoints.
-STOPPING = """
-import os, signal
-from trainwell.callbacks import Checkpoint
-from trainwell.cli.app import main
-from trainwell.learner import Callback, Learner
-
-
-class CtrlC(Callback):
-    order = 50  # before the checkpoint sees the batch: it finishes it, writes, and stops
-
-    def after_batch(self, learn):
-        if learn.training and (learn.epoch, learn.batch_index) == (1, 0):
-            os.kill(os.getpid(), signal.SIGINT)
-
-
-plain_fit = Learner._fit
-
-
-def fit_stopped(self, n_epochs, callbacks, resume_from):
-    if any(isinstance(callback, Checkpoint) for callback in callbacks):
-        callbacks = [*callbacks, CtrlC()]
-    return plain_fit(self, n_epochs, callbacks, resume_from)
-
-
-Learner._fit = fit_stopped
-main()
-"""
 
 
 def test_resume_keeps_the_checkpoints_tokenizer_and_refuses_another(tmp_path: Path) -> None:
