@@ -409,7 +409,10 @@ def missing_target(
         else:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
     if data.name.lower().removesuffix(".gz").endswith(".txt"):
-        hint += "; for sentences tagged word by word (CoNLL), pass --task tagging"
+        hint += (
+            "; for running text to learn a language model from, pass --task language_model; for sentences "
+            "tagged word by word (CoNLL), pass --task tagging"
+        )
     return ConfigError(f"--target is required for the table '{data}': {hint}")
 
 
