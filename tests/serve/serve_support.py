@@ -1,5 +1,5 @@
-"""Helpers of the serve tests (a live uvicorn server, small limits, image files, a crafted pickle, a bounded
-fuzz, one torch thread while training); fixtures live in conftest.py.
+"""Helpers of the serve tests (a live uvicorn server, a ``trainwell serve`` process, small limits, image files,
+a crafted pickle, a bounded fuzz, one torch thread while training); fixtures live in conftest.py.
 
 Test modules import these from here, never from ``conftest``: that module name is shared by several test folders.
 """
@@ -9,9 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 import pickle
+import queue
+import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -199,3 +205,101 @@ def fuzz(
         case.call_and_validate(**validate)
 
     check()
+
+
+#: ``trainwell serve``'s line once it listens (with several workers: once every worker serves).
+READY = re.compile(
+    r"ready on (http://127\.0\.0\.1:\d+) after \d+\.\d s \(imports \d+\.\d s, model \d+\.\d s\)"
+)
+
+
+def serve_command(*args: str | Path) -> list[str]:
+    """``trainwell serve ARGS`` as a user runs it on its own (``python -m trainwell.cli.serve_cmd``)."""
+    return [sys.executable, "-m", "trainwell.cli.serve_cmd", *(str(arg) for arg in args)]
+
+
+def serve_env() -> dict[str, str]:
+    """The tests' environment for a server process: one torch thread, a wide terminal (one-line messages)."""
+    return {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+
+
+class ServeProcess:
+    """``trainwell serve MODEL --port 0 --threads 1 OPTIONS`` as a real process on loopback, its stderr read
+    line by line on a thread into :attr:`log` (what an operator reads). A context manager: leaving it kills the
+    process if it still runs and closes its stderr.
+
+    Example:
+        >>> with ServeProcess(model_dir, "--workers", "2") as served:    # doctest: +SKIP
+        ...     url = served.wait_ready()
+        ...     code = served.stop()
+    """
+
+    def __init__(self, model_dir: Path, *options: str) -> None:
+        self.process = subprocess.Popen(
+            serve_command(model_dir, "--port", "0", "--threads", "1", *options),
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env=serve_env(),
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.log: list[str] = []
+        self.url = ""
+        self._reader = threading.Thread(target=self._read_lines, daemon=True)
+        self._reader.start()
+
+    def _read_lines(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+        self.lines.put(None)  # the process closed its stderr: it has exited (its workers too)
+
+    @property
+    def said(self) -> str:
+        """The log so far, as one text."""
+        return "".join(self.log)
+
+    def wait_for(self, pattern: str | re.Pattern[str], count: int = 1, timeout: float = 180) -> None:
+        """Reads the log until ``pattern`` (a text, or a regular expression searched) is in ``count`` lines."""
+        found = pattern.search if isinstance(pattern, re.Pattern) else lambda line: pattern in line
+        while sum(bool(found(line)) for line in self.log) < count:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no {pattern!r} in the server's log:\n{self.said}") from None
+            if line is None:
+                raise AssertionError(f"the server exited before it logged {pattern!r}:\n{self.said}")
+            self.log.append(line)
+
+    def wait_ready(self) -> str:
+        """Waits for the "ready on URL" line, and returns the URL (also in :attr:`url`)."""
+        self.wait_for(READY)
+        self.url = next(found.group(1) for line in self.log if (found := READY.search(line)))
+        return self.url
+
+    def read_rest(self, timeout: float = 60) -> None:
+        """Reads the log to its end (the process has ended, or is ending)."""
+        while (line := self.lines.get(timeout=timeout)) is not None:
+            self.log.append(line)
+
+    def stop(self, stop_signal: int = signal.SIGTERM, timeout: float = 120) -> int:
+        """Stops the server with ``stop_signal`` (SIGTERM as ``docker stop``, SIGINT as Ctrl+C), reads the rest
+        of its log and returns its exit status."""
+        self.process.send_signal(stop_signal)
+        code = self.process.wait(timeout=timeout)
+        self.read_rest()
+        return code
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(timeout=60)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -6,84 +6,28 @@ process on loopback, its stderr read as an operator reads it."""
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
+from serve_support import ServeProcess
 
-READY = re.compile(r"(http://127\.0\.0\.1:\d+)")
 ACCESS = re.compile(r'"(GET|POST) (/\S*)" (\d{3}) (\d+\.\d) ms request_id=(\S+) model=([0-9a-f]{12})')
-
-
-def serve(
-    model_dir: Path, *options: str
-) -> tuple[subprocess.Popen[str], queue.Queue[str | None], str, list[str]]:
-    """``trainwell serve MODEL --port 0 OPTIONS``: the process, its stderr's lines, its URL and the lines so far."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "trainwell.cli.serve_cmd",
-            str(model_dir),
-            "--port",
-            "0",
-            "--threads",
-            "1",
-            *options,
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"},
-    )
-    assert process.stderr is not None
-    stderr = process.stderr
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read_lines() -> None:
-        for line in stderr:
-            lines.put(line)
-        lines.put(None)  # the process closed its stderr: it has exited
-
-    threading.Thread(target=read_lines, daemon=True).start()
-    seen: list[str] = []
-    while not any(READY.search(line) for line in seen):  # "ready on URL", once it listens
-        line = lines.get(timeout=120)
-        if line is None:
-            process.wait(timeout=60)
-            raise AssertionError("the server exited before it was ready:\n" + "".join(seen))
-        seen.append(line)
-    url = next(found.group(1) for line in seen if (found := READY.search(line)))
-    return process, lines, url, seen
-
-
-def stop(process: subprocess.Popen[str], lines: queue.Queue[str | None], seen: list[str]) -> None:
-    """SIGTERM, then every line the process wrote to stderr into ``seen``."""
-    process.terminate()
-    process.wait(timeout=60)
-    while (line := lines.get(timeout=60)) is not None:
-        seen.append(line)
 
 
 def test_access_lines_carry_the_request_id_and_latency(
     model_dir: Path, new_rows: list[dict[str, Any]]
 ) -> None:
-    process, lines, url, seen = serve(model_dir)
-    try:
-        with httpx.Client(base_url=url, timeout=60) as client:
+    with ServeProcess(model_dir) as served:
+        with httpx.Client(base_url=served.wait_ready(), timeout=60) as client:
             answered = client.post(
                 "/predict", json={"rows": new_rows[:2]}, headers={"X-Request-ID": "tour-59"}
             )
             refused = client.post("/predict", json={"rows": []})
             client.get("/health")
-    finally:
-        stop(process, lines, seen)
+        served.stop()
+    seen = served.log
     assert answered.status_code == 200 and refused.status_code == 422
     access = [found.groups() for line in seen if (found := ACCESS.search(line))]
     assert [(method, path, status, rid) for method, path, status, _, rid, _ in access] == [
@@ -98,14 +42,14 @@ def test_access_lines_carry_the_request_id_and_latency(
 
 def test_cors_origin_and_log_level_options(model_dir: Path) -> None:
     dash = "http://dash.example.com"
-    process, lines, url, seen = serve(model_dir, "--cors-origin", dash, "--log-level", "warning")
-    try:
+    with ServeProcess(model_dir, "--cors-origin", dash, "--log-level", "warning") as served:
+        url = served.wait_ready()
         preflight = httpx.options(
             f"{url}/predict", headers={"Origin": dash, "Access-Control-Request-Method": "POST"}, timeout=60
         )
         health = httpx.get(f"{url}/health", timeout=60)
-    finally:
-        stop(process, lines, seen)
+        served.stop()
+    seen = served.log
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == dash
     assert health.status_code == 200
     assert not any(ACCESS.search(line) for line in seen), "".join(seen)  # warning: no access lines

@@ -3,69 +3,28 @@
 from __future__ import annotations
 
 import json
-import os
-import queue
-import re
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from serve_support import ServeProcess, serve_command, serve_env
 
 from trainwell.core.errors import ConfigError
 from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, app_from_env
 
 WORKERS = 2
-RUNNING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
-
-
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "trainwell.cli.serve_cmd", *(str(arg) for arg in args)]
-
-
-def env() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 
 @pytest.fixture
 def served(model_dir: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``serve MODEL --port 0 --workers 2``: the URL it printed, and the process (stopped afterwards)."""
-    process = subprocess.Popen(
-        command(model_dir, "--port", "0", "--workers", str(WORKERS), "--threads", "1", "--max-rows", "3"),
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env(),
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    assert process.stderr is not None
-    stderr = process.stderr
-
-    def read_lines() -> None:
-        for line in stderr:
-            lines.put(line)
-        lines.put(None)  # the process closed its stderr: it has exited
-
-    reader = threading.Thread(target=read_lines, daemon=True)
-    reader.start()
-    seen: list[str] = []
-    try:
-        # The parent prints the address once bound; each worker listens after its own startup.
-        while sum("Application startup complete" in line for line in seen) < WORKERS:
-            line = lines.get(timeout=120)
-            assert line is not None, "the server exited before it was ready:\n" + "".join(seen)
-            seen.append(line)
-        match = next(found for line in seen if (found := RUNNING.search(line)))
-        yield match.group(1), process
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        reader.join(timeout=60)  # EOF once the workers are gone too
-        stderr.close()
+    """``serve MODEL --port 0 --workers 2``: the URL it printed once both workers serve, and the process
+    (stopped afterwards)."""
+    with ServeProcess(model_dir, "--workers", str(WORKERS), "--max-rows", "3") as server:
+        yield server.wait_ready(), server.process
+        server.stop()
 
 
 def test_serve_command_with_two_workers(
@@ -86,10 +45,10 @@ def test_serve_command_with_two_workers(
 
 def test_bad_option_is_one_line_and_exit_2(model_dir: Path) -> None:
     done = subprocess.run(
-        command(model_dir, "--port", "70000"),
+        serve_command(model_dir, "--port", "70000"),
         capture_output=True,
         text=True,
-        env=env(),
+        env=serve_env(),
         timeout=120,
         check=False,
     )
@@ -135,10 +94,10 @@ def test_a_port_in_use_is_one_line_and_exit_2(model_dir: Path) -> None:
         holder.listen()
         port = holder.getsockname()[1]
         done = subprocess.run(
-            command(model_dir, "--port", str(port)),
+            serve_command(model_dir, "--port", str(port)),
             capture_output=True,
             text=True,
-            env=env(),
+            env=serve_env(),
             timeout=120,
             check=False,
         )

@@ -9,70 +9,33 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import re
 import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from serve_support import READY, ServeProcess
 
 WORKERS = 2
 CONNECTIONS = 6
 RUNNING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 WORKER_STARTED = re.compile(r"Started server process \[(\d+)\]")
 HEALTH = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
-READY = re.compile(
-    r"^ready on (http://127\.0\.0\.1:\d+) after [\d.]+ s \(imports [\d.]+ s, model [\d.]+ s\)$"
-)
 
 
-class Served:
-    """``serve MODEL --port 0 --workers 2``, its port, and its log read line by line."""
+class Served(ServeProcess):
+    """``serve MODEL --port 0 --workers 2`` once both workers have started, with its port."""
 
     def __init__(self, model_dir: Path) -> None:
-        options = ["--port", "0", "--workers", str(WORKERS), "--threads", "1"]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "trainwell.cli.serve_cmd", str(model_dir), *options],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, "OMP_NUM_THREADS": "1"},
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.log: list[str] = []
-        threading.Thread(target=self._read_lines, daemon=True).start()
+        super().__init__(model_dir, "--workers", str(WORKERS))
         self.wait_for("Application startup complete", WORKERS)
         self.port = next(int(found.group(1)) for line in self.log if (found := RUNNING.search(line)))
 
-    def _read_lines(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.put(line)
-        self.lines.put(None)  # the process closed its stderr: it has exited
-
-    def wait_for(self, text: str, count: int) -> None:
-        """Reads the log until ``text`` has appeared ``count`` times in all."""
-        while sum(text in line for line in self.log) < count:
-            try:
-                line = self.lines.get(timeout=120)
-            except queue.Empty:
-                raise AssertionError(f"no {text!r} in the server's log:\n" + "".join(self.log)) from None
-            assert line is not None, f"the server exited before it logged {text!r}:\n" + "".join(self.log)
-            self.log.append(line)
-
     def worker_pids(self) -> list[int]:
         return [int(found.group(1)) for line in self.log if (found := WORKER_STARTED.search(line))]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 def wait_until_refused(port: int) -> None:
@@ -108,8 +71,8 @@ def check_sigterm_drains(served: Served) -> None:
             client.sendall(HEALTH)
     answers = [answer(client) for client in clients]
     returncode = served.process.wait(timeout=30)
-    served.log.extend(line for line in iter(served.lines.get, None))
-    log = "".join(served.log)
+    served.read_rest()
+    log = served.said
     unanswered = [reply for reply in answers if not reply.startswith(b"HTTP/1.1 200 OK\r\n")]
     assert not unanswered, (
         f"{len(unanswered)} of {CONNECTIONS} connections got no answer: {unanswered}\n{log}"
@@ -123,7 +86,7 @@ def test_sigterm_answers_requests_on_connections_each_worker_accepted_before_it(
     try:
         check_sigterm_drains(served)
     finally:
-        served.stop()
+        served.close()
 
 
 def test_two_workers_say_ready_once_when_both_serve(model_dir: Path) -> None:
@@ -131,19 +94,17 @@ def test_two_workers_say_ready_once_when_both_serve(model_dir: Path) -> None:
     served = Served(model_dir)
     try:
         served.wait_for("ready on ", 1)
-        ready = [index for index, line in enumerate(served.log) if READY.match(line.strip())]
+        ready = [index for index, line in enumerate(served.log) if READY.fullmatch(line.strip())]
         assert len(ready) == 1, "".join(served.log)
         started = [index for index, line in enumerate(served.log) if "Application startup complete" in line]
         assert len(started) == WORKERS and max(started) < ready[0]  # said once both serve, not before
-        url = READY.match(served.log[ready[0]].strip()).group(1)  # type: ignore[union-attr]
+        url = READY.fullmatch(served.log[ready[0]].strip()).group(1)  # type: ignore[union-attr]
         assert url == f"http://127.0.0.1:{served.port}"
         assert httpx.get(f"{url}/health", timeout=60).json() == {"status": "ok"}
-        served.process.send_signal(signal.SIGTERM)
-        assert served.process.wait(timeout=30) == 0
-        served.log.extend(line for line in iter(served.lines.get, None))
-        assert sum(bool(READY.match(line.strip())) for line in served.log) == 1, "".join(served.log)
+        assert served.stop(timeout=30) == 0
+        assert sum(bool(READY.fullmatch(line.strip())) for line in served.log) == 1, "".join(served.log)
     finally:
-        served.stop()
+        served.close()
 
 
 @pytest.mark.slow  # two workers start twice: about 20 s on two busy cores
@@ -156,7 +117,7 @@ def test_a_worker_started_in_place_of_one_that_died_drains_too(model_dir: Path) 
         assert len(set(served.worker_pids())) == 2 * WORKERS
         check_sigterm_drains(served)
     finally:
-        served.stop()
+        served.close()
 
 
 def test_the_installed_uvicorn_is_one_whose_workers_drain() -> None:

@@ -8,13 +8,7 @@ command.
 
 from __future__ import annotations
 
-import os
-import queue
-import re
 import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +16,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from serve_support import LIMITS, LiveServer, encoded, start_server
+from serve_support import LIMITS, LiveServer, ServeProcess, encoded, start_server
 
 from image_files import shape_image
 from trainwell.export import load
@@ -172,48 +166,12 @@ def test_an_image_answer_says_when_the_image_was_resized_or_converted(vision_mod
     assert {"resized_from", "converted_from"} <= set(documented)
 
 
-READY = re.compile(
-    r"ready on (http://127\.0\.0\.1:\d+) after \d+\.\d s \(imports \d+\.\d s, model \d+\.\d s\)"
-)
-
-
 def test_serve_stopped_by_ctrl_c_exits_0_after_saying_it_was_ready(model_dir: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trainwell.cli.serve_cmd", str(model_dir), "--port", "0", "--threads", "1"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"},
-    )
-    assert process.stderr is not None
-    stderr = process.stderr
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read_lines() -> None:
-        for line in stderr:
-            lines.put(line)
-        lines.put(None)
-
-    reader = threading.Thread(target=read_lines, daemon=True)
-    reader.start()
-    seen: list[str] = []
-    try:
-        while not any(READY.search(line) for line in seen):
-            line = lines.get(timeout=180)
-            assert line is not None, "the server exited before it was ready:\n" + "".join(seen)
-            seen.append(line)
-        url = next(found for line in seen if (found := READY.search(line))).group(1)
+    with ServeProcess(model_dir) as served:
+        url = served.wait_ready()
         assert httpx.get(f"{url}/health", timeout=60).json() == {"status": "ok"}
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    reader.join(timeout=60)
-    while (line := lines.get(timeout=10)) is not None:
-        seen.append(line)
-    said = "".join(seen)
+        code = served.stop(signal.SIGINT)
+    said = served.said
     assert code == 0, said
     assert "interrupted" not in said and "unfinished run" not in said and "Traceback" not in said
     assert "Application shutdown complete" in said

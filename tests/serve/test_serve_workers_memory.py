@@ -4,24 +4,13 @@ torch and the weights for the server's life, as much memory as a worker)."""
 
 from __future__ import annotations
 
-import os
-import queue
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
+from serve_support import ServeProcess, serve_command, serve_env
 
 WORKERS = 2
-
-
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "trainwell.cli.serve_cmd", *(str(arg) for arg in args)]
-
-
-def env() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 
 def children(pid: int) -> list[int]:
@@ -37,49 +26,22 @@ def loads_torch(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="reads /proc")
 def test_the_supervisor_of_several_workers_holds_no_model(model_dir: Path) -> None:
-    process = subprocess.Popen(
-        command(model_dir, "--port", "0", "--workers", str(WORKERS), "--threads", "1", "--backend", "torch"),
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env(),
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    assert process.stderr is not None
-    stderr = process.stderr
-
-    def read_lines() -> None:
-        for line in stderr:
-            lines.put(line)
-        lines.put(None)
-
-    reader = threading.Thread(target=read_lines, daemon=True)
-    reader.start()
-    seen: list[str] = []
-    try:
-        while not any("ready on" in line for line in seen):
-            line = lines.get(timeout=180)
-            assert line is not None, "the server exited before it was ready:\n" + "".join(seen)
-            seen.append(line)
-        assert any("serving" in line and "with the torch backend" in line for line in seen), "".join(seen)
-        workers = [pid for pid in children(process.pid) if loads_torch(pid)]
+    with ServeProcess(model_dir, "--workers", str(WORKERS), "--backend", "torch") as served:
+        served.wait_ready()
+        assert any("serving" in line and "with the torch backend" in line for line in served.log), served.said
+        workers = [pid for pid in children(served.process.pid) if loads_torch(pid)]
         assert len(workers) == WORKERS  # each worker its own copy (the one that checked it has ended)
-        assert not loads_torch(process.pid)  # and the supervisor none
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        reader.join(timeout=60)
-        stderr.close()
-    assert process.returncode == 0
+        assert not loads_torch(served.process.pid)  # and the supervisor none
+        assert served.stop() == 0
 
 
 def test_a_model_that_cannot_be_served_is_said_once_before_the_workers_start(model_dir: Path) -> None:
     # No model.onnx: the check in its own process raises, and the supervisor says it as one worker would.
     done = subprocess.run(
-        command(model_dir, "--port", "0", "--workers", str(WORKERS), "--backend", "onnx"),
+        serve_command(model_dir, "--port", "0", "--workers", str(WORKERS), "--backend", "onnx"),
         capture_output=True,
         text=True,
-        env=env(),
+        env=serve_env(),
         timeout=180,
     )
     assert done.returncode == 2, done.stderr
