@@ -6,6 +6,10 @@ normalisation statistics are measured on that fold's training images only (no le
 :func:`~trainwell.vision.pipeline.fit_images` does. The baselines (majority class, logistic regression,
 HistGradientBoosting; for a regression the mean, ridge and HistGradientBoosting) see each image as the pixels of
 an 8x8 thumbnail: what a model with no notion of images can get.
+
+With ``tta=True`` (``trainwell evaluate --tta``) each fold's model is scored on its validation images with
+test-time augmentation, as ``predict --tta`` would answer them; the plain answers are kept beside them, and one line
+says both, pooled over the folds' held-out images (:class:`ImageEvaluation`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ if TYPE_CHECKING:
     import torch
 
     from trainwell.data.task import Task
-    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.vision.tta_effect import TTAEffect
+
+from trainwell.evaluate.evaluation import MODEL_NAME, Evaluation, render_folds
 
 THUMBNAIL = 8
 
@@ -39,12 +45,18 @@ class ImageFold:
     epochs: int | None = None
     lr: float | None = None
     seed: int = 0
+    #: Score each fold's validation images with test-time augmentation (the plain answers kept beside).
+    tta: bool = False
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("means", "lrs", "predictions")
+    per_fold: ClassVar[tuple[str, ...]] = ("means", "lrs", "predictions", "plain_predictions", "tta_views")
     #: Per fold: the normalisation statistics measured on that fold's training images.
     means: list[tuple[float, ...]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+    #: With ``tta``: per fold, the plain answers (``predictions`` then holds the answers with TTA).
+    plain_predictions: list[torch.Tensor] = field(default_factory=list)
+    #: With ``tta``: per fold, what its TTA averaged, in words.
+    tta_views: list[str] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.callbacks.budget import start_budget
@@ -73,10 +85,27 @@ class ImageFold:
         keeper = KeepValidationPredictions()
         learn.fit_one_cycle(n_epochs, lr, callbacks=[*([budget] if budget else []), keeper])
         preds, targets = validation_predictions(learn)
+        if self.tta:
+            preds = self._with_tta(learn, preds, targets)
         self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
         return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
+
+    def _with_tta(self, learn: Any, plain: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The fold's validation answers with test-time augmentation, as ``predict --tta`` gives them; ``plain``
+        (the answers scored without) is kept in :attr:`plain_predictions`."""
+        import torch
+
+        from trainwell.vision.transform import describe_tta
+
+        blended, tta_targets = learn.tta()
+        # Both passes read the validation loader in its order: the same images, the same targets.
+        assert torch.equal(tta_targets.reshape(targets.shape).to(targets.dtype), targets.cpu())
+        self.plain_predictions.append(plain.detach().cpu())
+        what = "predicted numbers" if self.task.kind == "regression" else "probabilities"
+        self.tta_views.append(describe_tta(learn.data.augmentation, what=what))
+        return blended
 
 
 def read_labelled_images(
@@ -213,7 +242,8 @@ def evaluate_images(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     metrics: Sequence[str] | None = None,
-) -> Evaluation:
+    tta: bool = False,
+) -> ImageEvaluation:
     """Cross-validate the image model and the thumbnail baselines on the same ``cv`` folds.
 
     Each fold measures its normalisation on its own training images and trains as :func:`~trainwell.fit_images`
@@ -254,9 +284,15 @@ def evaluate_images(
             instead of stopping.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's), among
             :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
+        tta: score each fold's validation images with test-time augmentation (``--tta``), as ``predict --tta``
+            answers: the model's figures (and its verdicts against the baselines) are then with TTA, and one
+            line under the table says the headline metric plain and with TTA over all the held-out images, with
+            how many answers TTA fixes and breaks (:attr:`ImageEvaluation.tta`). Refused for a model predicting
+            several numbers an image (a point), as ``predict --tta`` refuses it.
 
     Returns:
-        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+        An :class:`ImageEvaluation` (an :class:`~trainwell.evaluate.Evaluation`): print it for the table
+        ``trainwell evaluate`` prints.
 
     Example:
         >>> result = evaluate_images("pets/", cv=3, epochs=2)                          # doctest: +SKIP
@@ -267,7 +303,7 @@ def evaluate_images(
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.cv import grouped_by
-    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
+    from trainwell.evaluate.evaluation import check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.vision.data import _is_quantity, _task, numeric_labels
 
@@ -322,12 +358,18 @@ def evaluate_images(
         labels = numeric_labels(labels, name, label_col, label_delim)
         task = "regression"
     resolved = _task(labels, task, label_delim, name, label_col or "label")
+    if tta:  # a point's x and y: said before any fold trains
+        from trainwell.data.tta import tta_refusal
+
+        refused = tta_refusal(resolved, "vision", option="tta (--tta)", fix="evaluate without it")
+        if refused is not None:
+            raise ConfigError(refused)
     stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(
         np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv", groups=group_of_row
     )
     metric_names = evaluation_metrics(metrics, resolved)
-    fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
+    fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed, tta=tta)
     run_baselines = None
     if baselines:
         table = thumbnails(images)
@@ -351,7 +393,7 @@ def evaluate_images(
         processes=spread_processes(),
         fold_seconds=fold_seconds,
     )
-    return Evaluation(
+    return ImageEvaluation(
         resolved,
         len(images),
         model,
@@ -361,7 +403,66 @@ def evaluate_images(
         unit="images",
         groups=grouped_by(groups, group_of_row),
         spent=time_spent(fold_seconds),
+        tta=pooled_tta_effect(fold) if tta else None,
     )
+
+
+@dataclass(repr=False)
+class ImageEvaluation(Evaluation):
+    """An :class:`~trainwell.evaluate.Evaluation` of images; with ``evaluate_images(tta=True)`` the model's
+    figures are with test-time augmentation, and :attr:`tta` holds both ways pooled over the held-out images."""
+
+    #: With ``tta=True``: the headline metric of every fold's held-out images plain and with TTA, and the answers
+    #: TTA fixes and breaks; ``None``: scored plain.
+    tta: TTAEffect | None = None
+
+    def tta_line(self) -> str | None:
+        """The line under the table on TTA (``None`` without ``tta=True``): which figures the table holds, then
+        the verdict (:meth:`~trainwell.vision.tta_effect.TTAEffect.verdict`)."""
+        if self.tta is None:
+            return None
+        return (
+            f"{MODEL_NAME}'s figures here are with TTA ({self.tta.views}); on the {self.k} folds' held-out "
+            f"images, {self.tta.verdict()}"
+        )
+
+    def _render(self, console: Any) -> None:
+        from rich.text import Text
+
+        render_folds(self, console)
+        line = self.tta_line()
+        if line is not None:
+            console.print(Text(line), soft_wrap=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`Evaluation.to_dict <trainwell.evaluate.Evaluation.to_dict>`, with ``"tta"`` (both ways, the
+        answers fixed and broken, the verdict) when the model was scored with TTA."""
+        record = super().to_dict()
+        if self.tta is not None:
+            effect = self.tta
+            record["tta"] = {
+                "metric": effect.metric,
+                "plain": effect.plain,
+                "tta": effect.tta,
+                "images": effect.n_images,
+                **({"fixed": effect.fixed, "broken": effect.broken} if effect.fixed is not None else {}),
+                "views": effect.views,
+                "verdict": self.tta_line(),
+            }
+        return record
+
+
+def pooled_tta_effect(fold: ImageFold) -> TTAEffect:
+    """TTA's effect on every fold's held-out images at once: the plain answers against those with TTA."""
+    import torch
+
+    from trainwell.vision.tta_effect import tta_effect
+
+    plain = torch.cat(fold.plain_predictions)
+    blended = torch.cat([preds.detach().cpu() for _, preds, _ in fold.predictions])
+    targets = torch.cat([encoded.detach().cpu() for _, _, encoded in fold.predictions])
+    views = "; ".join(dict.fromkeys(fold.tta_views))  # one wording, unless folds chose differently
+    return tta_effect(fold.task, plain, blended, targets, views)
 
 
 def _array_groups(
