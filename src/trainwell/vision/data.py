@@ -80,6 +80,7 @@ def image_data(
     valid_pct: float = 0.2,
     size: Size | None = None,
     resize: str | None = None,
+    channels: int | None = None,
     task: str | Task | None = None,
     augmentation: Augmentation | str | None = "auto",
     batch_size: int | None = None,
@@ -112,6 +113,10 @@ def image_data(
             (<= 64 px), else 128.
         resize: ``crop`` (centre), ``squish`` or ``pad``; default ``crop``, and ``squish`` for several numbers an
             image (a point's ``x,y``: each stays at the same fraction of the width and height).
+        channels: read every image as grayscale (``1``) or colour (``3``; grey images repeated into the three
+            channels) instead of as the majority of the files are (a few colour strays among grey images
+            are read as grey): the model, ``trainwell.json`` and so ``predict``, ``serve`` and the ONNX file take
+            that many channels. An array is converted likewise.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``), or a
             whole :class:`~trainwell.data.task.Task` whose classes to keep. Labels that are numbers, some of
             them not whole (an age of 3.7), are inferred as a regression; whole numbers are classes (digits)
@@ -143,8 +148,9 @@ def image_data(
         'binary'
     """
     _check_settings(valid_pct, batch_size, size)
+    _check_channels(channels)
     _check_augmentation(augmentation)
-    check_like(like, resize=resize, task=task, label_names=label_names)
+    check_like(like, resize=resize, task=task, label_names=label_names, channels=channels)
     given: ImageRecipe | None = None  # like='s recipe, taken as it is (at another size when size= says so)
     if like is not None:
         given = cast(ImageRecipe, like.recipe)
@@ -185,7 +191,11 @@ def image_data(
                 for key, files in splits.items()
             }
         # once: the size and the channels (200 files opened); like= gives both
-        probed = probe_images(train_files.paths) if given is None else (given.size, given.channels)
+        probed = (
+            probe_images(train_files.paths, channels=channels)
+            if given is None
+            else (given.size, given.channels)
+        )
         chosen = _chosen_size(size, train_files.paths, probed)
         channels = probed[1]
         cache_dir = _cache_dir(cache, sum(len(files) for files in splits.values()), channels, chosen)
@@ -210,9 +220,12 @@ def image_data(
         decoded = {
             key: (_fit_array(images, size, resize), values) for key, (images, values) in decoded.items()
         }
-        if given is not None:  # colour or grey as like='s images, as a file is decoded to them
+        chosen_channels = given.channels if given is not None else channels
+        if (
+            chosen_channels is not None
+        ):  # colour or grey as asked (or as like='s), as a file is decoded to them
             decoded = {
-                key: (with_channels(images, given.channels), values)
+                key: (with_channels(images, chosen_channels), values)
                 for key, (images, values) in decoded.items()
             }
         if quantity:
@@ -753,6 +766,20 @@ def _photo_default(recipe: ImageRecipe) -> Augmentation:
         return preset
     return dataclasses.replace(
         preset, min_scale=0.75, max_rotate=0.0, brightness=0.1, contrast=0.1, saturation=0.1
+    )
+
+
+def _check_channels(channels: Any) -> None:
+    """Refuse ``channels`` other than 1 (grayscale), 3 (colour) or ``None`` (as the files are), in words."""
+    if channels is None or (
+        isinstance(channels, numbers.Integral) and not isinstance(channels, bool) and channels in (1, 3)
+    ):
+        return
+    raise ConfigError.worded(
+        lambda say: (
+            f"{say('channels')} must be 1 (read every image as grayscale) or 3 (as colour, RGB), got {channels!r}; "
+            "leave it out to read them as most of the images are"
+        )
     )
 
 

@@ -811,10 +811,13 @@ FEW_IN_COLOUR = 0.05
 _NAMED_IN_COLOUR = 3
 
 
-def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
+def probe_images(
+    paths: Sequence[Path], limit: int = 200, *, channels: int | None = None
+) -> tuple[tuple[int, int], int]:
     """Median (height, width) and channel count of a sample of files: 1 (grayscale) when the colour images
     among them are at most :data:`FEW_IN_COLOUR` of them (the majority decides; the colour ones are converted,
-    named in one warning), else 3."""
+    named in one warning), else 3. ``channels`` (1 or 3, ``image_data(channels=)``) is the count given instead:
+    every image read so, nothing decided and nothing warned."""
 
     check_decodable(paths)
     step = max(1, len(paths) // limit)
@@ -836,6 +839,8 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     if not heights:
         raise DataError(_none_opened(probed, len(paths), first_error))
     size = (int(np.median(heights)), int(np.median(widths)))
+    if channels is not None:
+        return size, channels
     if colour and len(colour) <= FEW_IN_COLOUR * len(heights):
         named = ", ".join(f"'{path}'" for path in colour[:_NAMED_IN_COLOUR])
         more = f" and {len(colour) - _NAMED_IN_COLOUR} more" if len(colour) > _NAMED_IN_COLOUR else ""
@@ -844,7 +849,8 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
             f"({named}{more}), the others grayscale: the majority decides, so every image is read as grayscale "
             "(1 channel; the colour ones converted) and the augmentation is chosen for grayscale images; "
             "if colour matters, convert the grey images to colour too, or pick the augmentation yourself "
-            "(--augment default / augmentation='default' flips and crops)",
+            "(--augment default / augmentation='default' flips and crops), or read them all in colour "
+            "(--channels 3 / channels=3)",
             UserWarning,
         )
         return size, 1
