@@ -378,10 +378,31 @@ def ratings_folder(
     """MovieLens' ``ml-100k/`` (``u.data``, ratings without a header row, beside ``u.item``, ``u.user``... and no
     images or tables), given with none of ``--user``, ``--item``, ``--target`` (or ``--target rating``), read as
     its ratings file: ``(file, "user", "item", "rating")``, the columns the ratings reader names a headerless
-    file's, said in one line (with ``implicit``, no target: the rows are interactions); anything else as it
-    is."""
+    file's, said in one line (with ``implicit``, no target: the rows are interactions); so is such a file given
+    itself (``ml-100k/u.data``, ``u1.base``: 4 tab-separated whole numbers a line, no header row); anything else
+    as it is."""
     unchanged = data, user, item, target
-    if user is not None or item is not None or target not in (None, "rating") or not data.is_dir():
+    if user is not None or item is not None or target not in (None, "rating"):
+        return unchanged
+    read_as = "--implicit" if implicit else "--target rating"
+    if data.is_file():
+        from trainwell.collab.names import is_ratings_file
+
+        if not is_ratings_file(data):
+            return unchanged
+        if os.environ.get("RANK", "0") == "0":
+            from trainwell.cli._common import err_console
+
+            err_console.print(
+                f"'{data}' has no header row and 4 whole numbers a line, as MovieLens' u.data: {command} reads "
+                f"its columns as user, item, rating, timestamp (--user user --item item {read_as}); pass --names "
+                "to name them otherwise",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
+        return data, "user", "item", None if implicit else "rating"
+    if not data.is_dir():
         return unchanged
     from trainwell.vision.io import holds_idx_images, looks_like_image_folder
 
@@ -392,7 +413,6 @@ def ratings_folder(
     ratings = ratings_file_in(data)
     if ratings is None:
         return unchanged
-    read_as = "--implicit" if implicit else "--target rating"
     if os.environ.get("RANK", "0") == "0":
         from trainwell.cli._common import err_console
 

@@ -34,12 +34,12 @@ if TYPE_CHECKING:
 #: The options of evaluate that a language model never reads (--text is its column; --target said apart).
 UNREAD_BY_LM = (
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
-    "--arch", "--lr",
+    "--arch", "--lr", "--time-col",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch", "--tokenizer", "--lr",
+    "--arch", "--tokenizer", "--lr", "--time-col",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images;
 #: --arch and --lr are its own, as fit_ratings reads them).
@@ -57,6 +57,7 @@ NOT_FOR_IMAGES = {
     "--user": "ratings",
     "--item": "ratings",
     "--implicit": "ratings",
+    "--time-col": "ratings (with --user and --item, or --implicit)",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
 }
@@ -65,6 +66,7 @@ NOT_FOR_IMAGES = {
 NOT_FOR_TABLES = {
     "--label-col": "images (a CSV of image paths, with --path-col)",
     "--size": "images",
+    "--time-col": "ratings (with --user and --item, or --implicit)",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
 }
@@ -183,6 +185,15 @@ def evaluate(
             "users; automatic for a table of only users, items and times."
         ),
     ] = False,
+    time_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Ratings: the column saying when each rating was made (numbers or dates): the folds hold out each "
+            "user's latest 20% of their ratings, the users dealt into the --cv folds, instead of random folds of "
+            "all ratings. Interactions (--implicit): the column ordering each user's interactions, the latest held "
+            "out. Not --time, the evaluation's budget."
+        ),
+    ] = None,
     tag_col: option.TagColumn = None,
     encoding: option.DataEncoding = "utf-8",
     encoding_errors: option.EncodingErrors = "strict",
@@ -328,6 +339,7 @@ def evaluate(
             "--user": user is not None,
             "--item": item is not None,
             "--implicit": implicit,
+            "--time-col": time_col is not None,
             "--tag-col": tag_col is not None,
             "--arch": arch != "auto",
             "--lr": lr is not None,
@@ -560,6 +572,7 @@ def evaluate(
                     item=item,
                     rating=target,
                     implicit=implicit,
+                    time=time_col,
                     metrics=metric or None,
                     **model_settings,
                     **read_as,

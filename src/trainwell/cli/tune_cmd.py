@@ -71,6 +71,15 @@ def tune(
     implicit: Annotated[
         bool, typer.Option("--implicit", help="Recommenders: rows are interactions, with no rating.")
     ] = False,
+    time_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Recommenders: the column saying when each rating was made (numbers or dates): every trial is "
+            "scored on each user's latest --valid-pct of their ratings, as fit --time-col validates, instead of a "
+            "random --valid-pct of all. Interactions (--implicit): the column ordering each user's interactions. "
+            "Not --time, the search's budget."
+        ),
+    ] = None,
     trials: Annotated[
         int,
         typer.Option(
@@ -285,6 +294,7 @@ def tune(
         # The options that some kinds of model never read, so that each kind refuses those instead of ignoring them.
         given = {
             "--implicit": implicit,
+            "--time-col": time_col is not None,
             "--valid-col": valid_col is not None,
             "--label-delim": label_delim is not None,
             "--label-names": label_names is not None,
@@ -309,7 +319,8 @@ def tune(
             refuse_unread(
                 {**given, "--target": target is not None, "--text": text is not None, "--user": user is not None,
                  "--item": item is not None},
-                ("--target", "--text", "--user", "--item", "--implicit", "--tag-col", "--valid-col", "--names"),
+                ("--target", "--text", "--user", "--item", "--implicit", "--time-col", "--tag-col", "--valid-col",
+                 "--names"),
                 what,
             )  # fmt: skip
             _check_image_arch(arch)
@@ -344,6 +355,7 @@ def tune(
             )  # fmt: skip
             unread_by_tagger = (
                 "--implicit",
+                "--time-col",
                 "--valid-col",
                 "--label-delim",
                 "--label-names",
@@ -383,7 +395,7 @@ def tune(
             refuse_image_settings(what)
             refuse_unread(
                 {**given, "--user": user is not None, "--item": item is not None},
-                ("--implicit", "--tag-col", "--user", "--item"),
+                ("--implicit", "--time-col", "--tag-col", "--user", "--item"),
                 what,
             )
             if arch not in ("auto", "fast", "ngram_bag"):
@@ -434,11 +446,23 @@ def tune(
 
             # auto: the recommender tune searches (dot_bias); tune_ratings refuses any other by name.
             chosen = "dot_bias" if arch == "auto" else arch
+            timed: dict[str, Any] = {"time": time_col} if time_col is not None else {}
             result = _reported(
                 lambda: tune_ratings(
-                    data, user=user, item=item, rating=target, implicit=implicit, arch=chosen, **common
+                    data,
+                    user=user,
+                    item=item,
+                    rating=target,
+                    implicit=implicit,
+                    arch=chosen,
+                    **common,
+                    **timed,
                 )
             )
+            # How the trials' validation rows were chosen (a random share, each user's latest by --time-col...)
+            split = getattr(getattr(getattr(result, "run", None), "data", None), "held_out", None)
+            if split:
+                out_console.print(f"every trial was scored on {split}", soft_wrap=True, markup=False)
         elif data.is_dir() and user is None and item is None and not implicit:
             what = f"a folder of class folders of images ('{data}')"
             from trainwell.cli._fit_data import is_image_source
@@ -447,7 +471,15 @@ def tune(
             refuse_unread(table_options, TABLE_ONLY, what)
             refuse_unread(
                 {**given, "--target": target is not None},
-                ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim", "--names"),
+                (
+                    "--target",
+                    "--implicit",
+                    "--time-col",
+                    "--tag-col",
+                    "--valid-col",
+                    "--label-delim",
+                    "--names",
+                ),
                 what,
             )
             _check_image_arch(arch)
@@ -481,7 +513,14 @@ def tune(
             from trainwell.cli._unread import refuse_for
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
-            refuse_for(given, {"--tag-col": "tagged sentences (CoNLL files)"}, "tables")
+            refuse_for(
+                given,
+                {
+                    "--tag-col": "tagged sentences (CoNLL files)",
+                    "--time-col": "recommenders (with --user and --item, or --implicit)",
+                },
+                "tables",
+            )
             refuse_image_settings("a table")
             roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
             ready("table")

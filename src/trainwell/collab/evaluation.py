@@ -86,11 +86,14 @@ class RatingsFold:
     #: The model and its settings, as :func:`~trainwell.collab.fit_ratings` takes them.
     settings: FitSettings = field(default_factory=FitSettings)
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions", "archs")
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions", "archs", "lists")
     lrs: list[float] = field(default_factory=list)
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
     #: The architecture each fold's learner built.
     archs: list[str] = field(default_factory=list)
+    #: Each fold's top-N lists of the model and of popularity on its validation rows (:func:`fold_lists`), in
+    #: fold order; ``None`` for a fold where no user could be judged.
+    lists: list[dict[str, Any] | None] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.collab.pipeline import fit_ratings
@@ -117,6 +120,9 @@ class RatingsFold:
         self.lrs.append(float(run.lr))
         self.predictions.append((valid, preds, targets))
         self.archs.append(built_arch(run.learn, self.settings.arch))
+        from trainwell.collab.evaluation_lists import fold_lists
+
+        self.lists.append(fold_lists(run.learn.predictor(), self.frame.iloc[valid], self.seed + fold))
         return score(preds, targets, self.task.kind, self.metric_names)
 
 
@@ -332,9 +338,11 @@ def evaluate_ratings(
     names: Sequence[str] | None = None,
     time_budget: float | str | None = None,
     metrics: Sequence[str] | None = None,
+    time: str | None = None,
 ) -> Evaluation:
-    """Cross-validate the recommender and the rating baselines on the same ``cv`` random folds; a table
-    without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`).
+    """Cross-validate the recommender and the rating baselines on the same ``cv`` folds (random, or with
+    ``time`` each user's latest ratings held out), and the model's top-10 lists against popularity's on them; a
+    table without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`).
 
     Args:
         source: the ratings: a DataFrame, or a CSV / TSV / Parquet file (MovieLens' ``u.data`` too).
@@ -365,11 +373,17 @@ def evaluate_ratings(
             it, each fold given its share of what is left (at least half an equal share). What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
+        time: the column saying when each rating was made (numbers or dates; ``--time-col``): the folds hold out
+            each user's latest 20% of their ratings, the users dealt into the folds
+            (:func:`~trainwell.collab.evaluation_lists.time_folds`), as ``fit_ratings(time=)`` validates; interactions:
+            each user's latest is the one held out. Default: random folds (interactions: the column named like a time).
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's; not for interactions, ranked by their own), among
             :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
     Returns:
-        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints. For
+        ratings, a :class:`~trainwell.collab.evaluation_lists.RatingsEvaluation`, whose ``lists`` holds the
+        top-10 lists of the model and of popularity fold by fold.
 
     Example:
         >>> result = evaluate_ratings("ratings.csv", user="user", item="movie", rating="stars")  # doctest: +SKIP
@@ -377,17 +391,20 @@ def evaluate_ratings(
     """
     from trainwell.collab.data import (
         find_rating_columns,
+        find_time_column,
+        interaction_times,
         rating_or_target,
         ratings_data,
         ratings_source,
         read_ratings_named,
     )
+    from trainwell.collab.evaluation_lists import RatingsEvaluation, lists_evaluation, split_line, time_folds
     from trainwell.core.errors import ConfigError
     from trainwell.core.positional import refuse_extra_positional
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
-    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
+    from trainwell.evaluate.evaluation import check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.learner.run_files import check_fit_settings
 
@@ -427,13 +444,20 @@ def evaluate_ratings(
             epochs=epochs,
             baselines=baselines,
             source=name,
+            time=time,
             fold_seconds=fold_seconds,
             settings=settings,
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
     resolved = ratings_data(frame, user=user_col, item=item_col, rating=rating_col, task=task).task
-    splits = fold_indices(np.zeros(len(frame)), cv, seed, False, keyword="cv")
+    if time is None:
+        splits = fold_indices(np.zeros(len(frame)), cv, seed, False, keyword="cv")
+    else:
+        times = interaction_times(frame, user_col, item_col, time, name)
+        assert times is not None  # a time column was named: checked and read
+        splits = time_folds(frame[user_col], times, cv, seed)
+    found_time = None if time is not None else find_time_column(frame, list(columns))
     metric_names = evaluation_metrics(metrics, resolved)
     fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed, settings=settings)
     model, others = cross_validate_spread(
@@ -446,7 +470,8 @@ def evaluate_ratings(
         processes=spread_processes(),
         fold_seconds=fold_seconds,
     )
-    return Evaluation(
+    lists, precision = lists_evaluation(fold.lists, splits, seed)
+    return RatingsEvaluation(
         resolved,
         len(frame),
         model,
@@ -455,4 +480,7 @@ def evaluate_ratings(
         predictions=fold.predictions,
         archs=fold.archs,
         spent=time_spent(fold_seconds),
+        lists=lists,
+        split=split_line(time, cv, found_time),
+        list_precision=precision,
     )

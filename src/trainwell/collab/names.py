@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from warnings import warn
 
 __all__ = [
     "ITEM_NAMES_FILE",
@@ -50,7 +51,24 @@ def read_item_names(
 
     path = Path(path)
     reading: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
-    table = read_table(path, na_values=(), pandas_na=False, **reading)
+    try:
+        table = read_table(path, na_values=(), pandas_na=False, **reading)
+    except DataError as error:
+        # A list of names in Latin-1 (MovieLens 100k's u.item) read by default: Latin-1 reads any byte, and a name
+        # with an odd accent is better than none after the ranking is done.
+        said = str(error)
+        if encoding.replace("_", "-").lower() not in ("utf-8", "utf8") or encoding_errors != "strict":
+            raise
+        if not said.startswith(f"'{path}' is not utf-8 text"):
+            raise
+        where = said.partition("(")[2].partition(")")[0]
+        warn(
+            f"item names: '{path}' is not UTF-8 ({where}): read as Latin-1 (pass --encoding to choose another)",
+            UserWarning,
+            stacklevel=2,
+        )
+        reading["encoding"] = "latin-1"
+        table = read_table(path, na_values=(), pandas_na=False, **reading)
     if looks_like_data(table.columns):  # no header row: its first line was read as the names
         headerless = [f"column{i + 1}" for i in range(len(table.columns))]
         table = read_table(path, names=headerless, na_values=(), pandas_na=False, **reading)
@@ -141,3 +159,23 @@ def ratings_file_in(folder: Path) -> Path | None:
         if first is not None and 3 <= len(first.fields) <= 4 and all(f.isdigit() for f in first.fields):
             return path
     return None
+
+
+def is_ratings_file(path: Path) -> bool:
+    """Whether ``path`` is a file laid out as MovieLens' ``u.data`` (``u1.base``, ``u1.test``...): no header row,
+    and its first lines each 4 whole numbers separated by tabs: a user, an item, a rating and a time."""
+    import csv
+
+    from trainwell.core.paths import is_idx_file
+    from trainwell.data.io import head_lines
+
+    if not path.is_file() or is_idx_file(path):
+        return False
+    try:
+        lines = [line for line in head_lines(path, "utf-8") if line.strip()]
+    except (OSError, EOFError, csv.Error):  # not text (an archive): no ratings
+        return False
+    return bool(lines) and all(
+        len(fields := line.split("\t")) == 4 and all(field.strip().isdigit() for field in fields)
+        for line in lines
+    )

@@ -1,0 +1,198 @@
+"""What ``trainwell evaluate`` adds for a model of ratings beside the rating error: each fold's top-10 lists
+against popularity's, and folds that respect time.
+
+RMSE asks how close each predicted rating is; ``recommend`` picks 10 items out of the catalogue. Each fold's model
+is therefore also judged as :func:`~trainwell.collab.top_n.evaluate_top_n` judges ``fit --test``'s: every user of
+the fold's validation rows gets the list ``recommend`` would give (the items the model knows, less the user's own
+training ratings), and so does the most-popular list on the same users; a validation rating in the top quarter of
+the scale is relevant. The per-fold NDCG@10 and hit@10 of both come out as a second table, with the same
+intervals and verdicts as the rating table (the folds paired).
+
+With a time column (``evaluate_ratings(time=)``, ``--time-col``), the folds hold out what ``fit --time-col``
+holds out: each user's latest share of their ratings (:func:`~trainwell.collab.data.latest_share_per_user`); the
+users are dealt into the folds, so every held-out rating is validated once, and no user's later ratings train the
+model that scores their earlier ones. Random folds would let a user's future ratings explain their past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainwell.evaluate.evaluation import Evaluation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["LIST_METRICS", "RatingsEvaluation", "fold_lists", "lists_evaluation", "time_folds"]
+
+#: The top-N measures each fold of ratings is judged by, for the model and popularity, in the table (precision@10
+#: is kept in the JSON and said in a line: the verdicts know a measure's direction by the metrics' registry, whose
+#: ranking measures are ``hit@`` and ``ndcg@``).
+LIST_METRICS = ("ndcg@10", "hit@10")
+#: The share of each user's ratings, the latest, that folds by time hold out (``fit --time-col``'s default).
+TIME_SHARE = 0.2
+
+
+@dataclass(repr=False)
+class RatingsEvaluation(Evaluation):
+    """The cross-validation of a model of ratings: the rating table (:class:`~trainwell.evaluate.Evaluation`),
+    then :attr:`lists`, the top-10 lists of the model and of popularity on the same folds.
+
+    Example:
+        >>> result = trainwell.evaluate_ratings("u.data", time="timestamp")     # doctest: +SKIP
+        >>> result.lists.mean("ndcg@10"), result.lists.mean("ndcg@10", "popularity")  # doctest: +SKIP
+    """
+
+    #: The model's and popularity's top-10 lists fold by fold (``None``: a fold where no user could be judged).
+    lists: Evaluation | None = None
+    #: How the folds were drawn, in one line.
+    split: str | None = None
+    #: The mean precision@10 over the folds of ``"model"`` and ``"popularity"`` (said in a line under the lists).
+    list_precision: dict[str, float] = field(default_factory=dict)
+
+    def _render(self, console: Any) -> None:
+        from trainwell.evaluate.evaluation import render_folds
+
+        if self.split:
+            console.print(self.split, markup=False, highlight=False, soft_wrap=True)
+        render_folds(self, console)
+        if self.lists is None:
+            return
+        console.print("")
+        render_folds(self.lists, console)
+        lines = []
+        if self.list_precision:
+            model, popular = self.list_precision["model"], self.list_precision["popularity"]
+            lines.append(
+                f"precision@10, mean over the folds: trainwell {model:.3f}, popularity {popular:.3f}"
+            )
+        if any(v.metric == LIST_METRICS[0] and v.outcome == "worse" for v in self.lists.verdicts()):
+            lines.append(
+                "for top-10 lists the most popular items do better than the model: recommend popular items, or fit "
+                "for lists (trainwell fit --implicit, trained and judged on ranking)"
+            )
+        for line in lines:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        found = super().to_dict()
+        if self.split:
+            found["split"] = self.split
+        if self.lists is not None:
+            found["top_n"] = {**self.lists.to_dict(), "precision@10": self.list_precision}
+        return found
+
+
+def fold_lists(predictor: Any, rows: pd.DataFrame, seed: int) -> dict[str, Any] | None:
+    """A fold's model's top-10 lists and popularity's, judged on its validation ``rows`` as ``fit --test`` judges
+    a test set (:func:`~trainwell.collab.top_n.evaluate_top_n`): plain numbers by list (``None``: no user of the
+    fold could be judged)."""
+    from trainwell.collab.top_n import evaluate_top_n
+
+    found = evaluate_top_n(predictor, rows, n_boot=1, seed=seed)  # the intervals come from the folds
+    if found is None:
+        return None
+    return {
+        **{
+            name: {"ndcg@10": scores.ndcg, "hit@10": scores.hit, "precision@10": scores.precision}
+            for name, scores in (("model", found.model), ("popularity", found.popularity))
+        },
+        "users": found.users,
+        "relevant": found.relevant,
+        "rule": found.rule,
+    }
+
+
+def lists_evaluation(
+    folds: Sequence[dict[str, Any] | None], splits: Sequence[tuple[np.ndarray, np.ndarray]], seed: int
+) -> tuple[Evaluation | None, dict[str, float]]:
+    """The model's and popularity's top-10 lists as an :class:`~trainwell.evaluate.Evaluation` over the folds
+    (``None`` when a fold judged no user: its lists have no score), and each one's mean precision@10."""
+    from trainwell.data.task import Task
+    from trainwell.evaluate import CVResult
+
+    kept = [fold for fold in folds if fold is not None]
+    if not kept or len(kept) != len(splits):
+        return None, {}
+
+    def result(name: str) -> CVResult:
+        scores = [{metric: float(fold[name][metric]) for metric in LIST_METRICS} for fold in kept]
+        return CVResult(scores, list(splits), seed=seed)
+
+    users = sum(int(fold["users"]) for fold in kept)
+    subject = f"top-10 lists, {users:,} judged over the folds, against the most popular items; relevant: {kept[0]['rule']}"
+    evaluation = Evaluation(
+        Task("binary", (0, 1), ("relevant",)),
+        users,
+        result("model"),
+        {"popularity": result("popularity")},
+        [],
+        subject=subject,
+        unit="users",
+    )
+    precision = {
+        name: float(np.mean([fold[name]["precision@10"] for fold in kept]))
+        for name in ("model", "popularity")
+    }
+    return evaluation, precision
+
+
+def time_folds(
+    users: pd.Series, times: np.ndarray, k: int, seed: int, share: float = TIME_SHARE
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` folds that respect time: each user's latest ``share`` of their ratings is held out (at least one
+    rating of each user trains), the users dealt into the folds at random; fold ``f`` trains on every rating but
+    its users' held-out ones.
+
+    Raises:
+        DataError: Fewer users with a rating to hold out than folds.
+    """
+    from trainwell.collab.data import latest_share_per_user
+    from trainwell.core.errors import DataError
+    from trainwell.data.categories import category_key
+
+    _, held = latest_share_per_user(users, times, share, seed)
+    codes = pd_codes(users.map(category_key).to_numpy())
+    owners = np.unique(codes[held])
+    if len(owners) < k:
+        raise DataError.worded(
+            lambda say: (
+                f"only {len(owners):,} users have enough ratings to hold their latest out, fewer than the {k} "
+                f"folds; pass {say('cv', max(2, len(owners)))} or less"
+            )
+        )
+    dealt = np.full(codes.max() + 1, -1)
+    dealt[owners] = np.random.default_rng(seed).permutation(len(owners)) % k
+    everything = np.arange(len(users))
+    folds = []
+    for fold in range(k):
+        valid = np.sort(held[dealt[codes[held]] == fold])
+        folds.append((np.setdiff1d(everything, valid, assume_unique=True), valid))
+    return folds
+
+
+def pd_codes(values: np.ndarray) -> np.ndarray:
+    """Each value's number among the distinct values (0, 1, ... in order of first appearance)."""
+    import pandas as pd
+
+    return np.asarray(pd.factorize(values)[0], dtype=np.int64)
+
+
+def split_line(time: str | None, k: int, found_time: str | None) -> str:
+    """The line saying how the folds of ratings were drawn."""
+    if time is not None:
+        return (
+            f"folds by time ('{time}'): each user's latest {TIME_SHARE:.0%} of their ratings held out, the users "
+            f"dealt into {k} folds, so a user's later ratings never train the model that scores them"
+        )
+    line = f"folds: {k} random folds of the ratings, each validated once"
+    if found_time is not None:
+        line += (
+            f"; the '{found_time}' column was not used: --time-col {found_time} (Python: time=) holds out each "
+            "user's latest ratings instead"
+        )
+    return line
