@@ -96,8 +96,18 @@ def collab_report_sections(
     biases = fit_baselines_note(
         predictor.metadata, {"rmse": "rmse_biases"}, "user + item biases alone", "ratings"
     )
+    baseline_parts = []
+    if task.kind == "regression":  # the training mean is kept in the model: scored on these very rows
+        baseline_parts = mean_baseline_parts(
+            predictions.reshape(-1).double().numpy(),
+            targets.reshape(-1).double().numpy(),
+            float(recipe.rating_mean),
+            seed,
+        )
     if biases is not None:
-        sections.append(_html.section("baseline", "Baseline", [_html.paragraph(biases, note=True)]))
+        baseline_parts.append(_html.paragraph(biases, note=True))
+    if baseline_parts:
+        sections.append(_html.section("baseline", "Baseline", baseline_parts))
     if task.kind == "regression":
         sections.append(_regression_section(predictions, targets, unit="ratings"))
     if task.kind == "regression":  # ratings as numbers: how each user's are ordered, which RMSE does not ask
@@ -152,6 +162,45 @@ def collab_report_sections(
     if overlap:
         intro.append(_html.paragraph(overlap))
     return intro, sections
+
+
+#: Resamples of the rows for the interval of the model's RMSE minus the training mean's.
+MEAN_BOOTSTRAPS = 500
+
+
+def mean_baseline_parts(predicted: np.ndarray, actual: np.ndarray, mean: float, seed: int) -> list[str]:
+    """The model's RMSE and MAE on the report's rows beside the training mean rating's (kept in the model as
+    ``recipe.rating_mean``) on the same rows, with a 95% bootstrap interval over the rows of the RMSE difference."""
+    from trainwell.core.numbers import figure
+
+    def rmse(error: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(error**2)))
+
+    ours, theirs = predicted - actual, mean - actual
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(actual), size=(MEAN_BOOTSTRAPS, len(actual)))
+    differences = np.sqrt((ours[draws] ** 2).mean(axis=1)) - np.sqrt((theirs[draws] ** 2).mean(axis=1))
+    low, high = (float(np.quantile(differences, q)) for q in (0.025, 0.975))
+    gap = rmse(ours) - rmse(theirs)
+    verdict = (
+        "the model is clearly closer than the mean alone"
+        if high < 0
+        else "the model is no better than the mean alone here: it has learnt nothing of these users and items"
+    )
+    rows = [
+        ("trainwell", rmse(ours), float(np.mean(np.abs(ours)))),
+        (
+            f"the training mean rating ({mean:.3f}) for every pair",
+            rmse(theirs),
+            float(np.mean(np.abs(theirs))),
+        ),
+    ]
+    note = (
+        f"On the same {len(actual):,} rows, the answer with no information at all: the mean rating of the "
+        f"training rows, kept in the model. RMSE of the model minus the mean's: {figure(gap)} "
+        f"[{figure(low, like=gap)}, {figure(high, like=gap)}] (95% bootstrap over the rows): {verdict}."
+    )
+    return [_html.paragraph(note, note=True), _html.table(["answer", "rmse", "mae"], rows)]
 
 
 def _cold_start_section(
