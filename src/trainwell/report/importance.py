@@ -1,13 +1,19 @@
-"""Permutation feature importance: how much the main metric drops when one input column is shuffled.
+"""Permutation feature importance: how much a metric drops when one input column is shuffled.
 
 Shuffling a column keeps its distribution but breaks its link with the target, so the drop measures how much
 the model relies on that column *on these rows*. Each column is shuffled ``n_repeats`` times with permutations
 drawn from one seeded generator, so the same call gives the same numbers. Shuffling the raw column also
 shuffles everything the recipe derives from it (its missing-value indicator, its category code).
+
+Each column's drops over the repeats give a mean, a sample standard deviation (ddof 1), a Student-t interval
+of the mean and a one-sided p-value against "no drop" (AutoGluon's ``feature_importance`` reports the same
+figures). The interval measures how much the shuffles vary on these rows; it does not say what other rows would
+give, and with few repeats it is wide. A column whose interval holds 0 did not measurably help.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +29,9 @@ from trainwell.data.task import Task
 from trainwell.metrics import functional
 
 MetricFunction = Callable[[torch.Tensor, torch.Tensor], float]
+
+#: The tasks whose models a metric can rank the columns of.
+SUPPORTED_TASKS = ("binary", "multiclass", "multilabel", "regression")
 
 
 class ProbabilityModel(Protocol):
@@ -52,11 +61,43 @@ class MainMetric:
 
 @dataclass(frozen=True)
 class FeatureImportance:
-    """One input column's importance: mean and standard deviation of the metric drop over the repeats."""
+    """One input column's importance over the repeats: the mean loss of quality when it is shuffled, the sample
+    standard deviation of the losses (ddof 1; ``nan`` with one repeat), the bounds of a Student-t interval of the
+    mean at the asked confidence (``low``, ``high``), the one-sided p-value of "shuffling it costs nothing", and
+    the number of repeats ``n``. The last four are ``nan``/0 when not measured (an item built by hand)."""
 
     column: str
     importance: float
     std: float
+    low: float = math.nan
+    high: float = math.nan
+    p_value: float = math.nan
+    n: int = 0
+
+    @property
+    def reading(self) -> str:
+        """``"helps"`` (the interval lies above 0), ``"hurts"`` (below 0: the shuffled column scores better),
+        ``"no measurable effect"`` (it holds 0), or ``"not measured"`` (no interval: one repeat)."""
+        if math.isnan(self.low) or math.isnan(self.high):
+            return "not measured"
+        if self.low > 0:
+            return "helps"
+        if self.high < 0:
+            return "hurts"
+        return "no measurable effect"
+
+
+@dataclass(frozen=True)
+class ImportanceRun:
+    """What :func:`measure_importance` measured: the metric, its value on the unshuffled rows, how many rows and
+    repeats, and each column's :class:`FeatureImportance`, most important first."""
+
+    metric: MainMetric
+    base_score: float
+    n_rows: int
+    n_repeats: int
+    confidence: float
+    importances: list[FeatureImportance]
 
 
 def main_metric(task: Task) -> MainMetric:
@@ -75,6 +116,46 @@ def main_metric(task: Task) -> MainMetric:
         f"permutation importance supports binary, multiclass, multi-label and regression models, got a "
         f"{task.kind} model"
     )
+
+
+def importance_metric(task: Task, name: str | None = None) -> MainMetric:
+    """The metric to rank the columns of a ``task`` model by: :func:`main_metric` when ``name`` is ``None``, else
+    the registered metric ``name`` (or an alias: ``auc``, ``pr_auc``), scored at the model's decision threshold.
+
+    Raises:
+        ConfigError: a task no metric ranks columns of, or a name that is no metric of the task's kind, listing
+            those that are.
+    """
+    default = main_metric(task)  # refuses the tasks without one
+    if name is None:
+        return default
+    from trainwell.core.metric_names import ALIASES
+    from trainwell.metrics.registry import get_metric, list_metrics, metrics
+
+    fitting = list_metrics(task=task.kind)
+    canonical = ALIASES.get(name, name)
+    if canonical not in fitting:
+        if canonical in metrics:
+            problem = f"metric {name!r} does not score a {task.kind} model (it scores: "
+            problem += f"{', '.join(metrics.entry(canonical).metadata['tasks'])})"
+        else:
+            import difflib
+
+            close = difflib.get_close_matches(name, [*fitting, *ALIASES], n=1)
+            problem = f"unknown metric {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        aliases = ", ".join(f"{alias} = {target}" for alias, target in ALIASES.items() if target in fitting)
+        raise ConfigError(
+            f"{problem}; metrics for a {task.kind} model: {', '.join(fitting)} (aliases: {aliases}; default: "
+            f"{default.name})"
+        )
+    threshold = task.decision_threshold
+
+    def score(preds: torch.Tensor, targets: torch.Tensor) -> float:
+        metric = get_metric(canonical, task.kind, threshold=threshold, classes=task.classes)
+        metric.update(preds, targets)
+        return float(metric.compute())
+
+    return MainMetric(canonical, score, bool(metrics.entry(canonical).metadata["higher_is_better"]))
 
 
 def labelled_targets(
@@ -110,20 +191,35 @@ def labelled_targets(
     return model.task.encode(frame[names[0]] if len(names) == 1 else frame[names])
 
 
+def sample_positions(n_rows: int, subsample: int | None, seed: int) -> np.ndarray | None:
+    """The positions of ``subsample`` rows of ``n_rows``, drawn without replacement and seeded (in their order in
+    the data); ``None`` when every row is kept (``subsample`` ``None`` or at least ``n_rows``)."""
+    if subsample is None or subsample >= n_rows:
+        return None
+    if subsample < 2:
+        raise ConfigError(f"subsample must be at least 2 rows (or None for all of them), got {subsample}")
+    # Its own stream: the permutations of a call on every row stay those of a call without subsample.
+    return np.sort(np.random.default_rng((seed, 1)).choice(n_rows, size=subsample, replace=False))
+
+
 def permutation_importance(
     model: ProbabilityModel | str | Path,
     rows: pd.DataFrame | str | Path,
     targets: torch.Tensor | None = None,
     *,
     columns: Sequence[str] | None = None,
+    metric: str | None = None,
     n_repeats: int = 3,
+    subsample: int | None = None,
+    confidence: float = 0.95,
     seed: int = 0,
 ) -> list[FeatureImportance]:
     """Importance of each input column, most important first.
 
-    Importance is the drop in quality of the main metric (see :func:`main_metric`): ``base - shuffled`` for
-    a higher-is-better metric, ``shuffled - base`` for ``rmse``. Near zero or negative means the model does
-    not use the column on these rows.
+    Importance is the loss of quality in the metric: ``base - shuffled`` for a higher-is-better metric,
+    ``shuffled - base`` for an error (``rmse``). Near zero or negative means the model does not use the column
+    on these rows. Each item also holds a Student-t interval of the mean over the repeats (``low``, ``high``),
+    its ``p_value`` and its ``reading`` ("helps", "no measurable effect", "hurts").
 
     Args:
         model: a table model's directory, or a predictor with ``task``, ``input_names`` and
@@ -132,15 +228,21 @@ def permutation_importance(
         targets: the encoded targets of ``rows`` (``task.encode``); ``None`` reads them from the rows' target
             column(s), the ones the model was trained to predict.
         columns: columns to shuffle; ``None`` means every input column of the model.
-        n_repeats: shuffles per column (averaged).
-        seed: seeds the permutations.
+        metric: a metric of the model's task by name (``"average_precision"``, ``"f1"``, ``"mae"``; see
+            ``trainwell.metrics.list_metrics(task=...)``); ``None`` is :func:`main_metric`'s.
+        n_repeats: shuffles per column (averaged); the interval needs at least 2.
+        subsample: score a seeded sample of this many rows, for speed (``None``: every row).
+        confidence: coverage of the interval.
+        seed: seeds the permutations and the sample.
 
     Example:
-        >>> for item in trainwell.permutation_importance("model/", "test.csv")[:3]:    # doctest: +SKIP
-        ...     print(item.column, round(item.importance, 3))
+        >>> for item in trainwell.permutation_importance("model/", "test.csv", n_repeats=5)[:3]:  # doctest: +SKIP
+        ...     print(item.column, round(item.importance, 3), round(item.low, 3), round(item.high, 3))
     """
     if n_repeats < 1:
         raise ConfigError(f"n_repeats must be a positive integer, got {n_repeats}")
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence must lie strictly between 0 and 1 (0.95 for 95%), got {confidence}")
     if isinstance(model, str | Path):
         from trainwell.export.predictor import load
 
@@ -160,6 +262,7 @@ def permutation_importance(
             f"permutation_importance shuffles the input columns of a table model; {type(predictor).__name__} has "
             "none: pass a table model's directory or trainwell.load(directory)"
         )
+    chosen = importance_metric(predictor.task, metric)
     if targets is None:
         targets = labelled_targets(predictor, rows, source, "permutation_importance")
     unknown = [column for column in columns or () if column not in rows.columns]
@@ -168,7 +271,35 @@ def permutation_importance(
             f"columns {', '.join(map(repr, unknown))} not found in {source}; "
             f"its columns: {list_columns([str(c) for c in rows.columns])}"
         )
-    metric = main_metric(predictor.task)
+    positions = sample_positions(len(rows), subsample, seed)
+    if positions is not None:
+        rows, targets = rows.iloc[positions], targets[torch.as_tensor(positions)]
+    run = measure_importance(
+        predictor,
+        rows,
+        targets,
+        chosen,
+        columns=columns,
+        n_repeats=n_repeats,
+        confidence=confidence,
+        seed=seed,
+    )
+    return run.importances
+
+
+def measure_importance(
+    predictor: ProbabilityModel,
+    rows: pd.DataFrame,
+    targets: torch.Tensor,
+    metric: MainMetric,
+    *,
+    columns: Sequence[str] | None = None,
+    n_repeats: int = 3,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> ImportanceRun:
+    """The shuffles themselves, on rows already checked (:func:`labelled_targets`) and sampled: each column of
+    ``columns`` (every input column when ``None``) shuffled ``n_repeats`` times and ``metric`` recomputed."""
     sign = 1.0 if metric.higher_is_better else -1.0
     base = metric.function(predictor.predict_proba(rows), targets)
     generator = np.random.default_rng(seed)
@@ -180,8 +311,26 @@ def permutation_importance(
             shuffled[column] = _permuted(rows[column], generator)
             score = metric.function(predictor.predict_proba(shuffled), targets)
             drops.append(sign * (base - score))
-        results.append(FeatureImportance(str(column), float(np.mean(drops)), float(np.std(drops))))
-    return sorted(results, key=lambda item: -item.importance)  # stable: ties keep column order
+        results.append(_summary(str(column), drops, confidence))
+    ranked = sorted(results, key=lambda item: -item.importance)  # stable: ties keep column order
+    return ImportanceRun(metric, float(base), len(rows), n_repeats, confidence, ranked)
+
+
+def _summary(column: str, drops: Sequence[float], confidence: float) -> FeatureImportance:
+    """One column's mean drop, its sample std, its t interval and the one-sided p-value of "no drop"."""
+    from trainwell.evaluate.intervals import mean_ci
+
+    mean, std, low, high = mean_ci(drops, level=confidence)
+    n = sum(not math.isnan(drop) for drop in drops)
+    if n < 2:
+        p_value = math.nan
+    elif std == 0:  # every shuffle cost exactly the same (0 for a column the model never reads)
+        p_value = 0.0 if mean > 0 else 1.0
+    else:
+        from scipy import stats
+
+        p_value = float(stats.t.sf(mean / (std / math.sqrt(n)), df=n - 1))
+    return FeatureImportance(column, float(mean), float(std), float(low), float(high), p_value, n)
 
 
 def _permuted(values: pd.Series, generator: np.random.Generator) -> Any:
