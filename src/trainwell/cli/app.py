@@ -26,6 +26,7 @@ from trainwell.cli.export_cmd import export
 from trainwell.cli.fit_cmd import fit, report_fit
 from trainwell.cli.fold_in_cmd import fold_in
 from trainwell.cli.generate_cmd import generate
+from trainwell.cli.importance_cmd import importance
 from trainwell.cli.lr_find_cmd import lr_find
 from trainwell.cli.predict_cmd import predict
 from trainwell.cli.recommend_cmd import recommend
@@ -111,6 +112,7 @@ app.command("evaluate", cls=HelpCommand)(evaluate)
 app.command("export", cls=HelpCommand)(export)
 app.command("fold-in", cls=HelpCommand)(fold_in)
 app.command("generate", cls=HelpCommand)(generate)
+app.command("importance", cls=HelpCommand)(importance)
 app.command("recommend", cls=HelpCommand)(recommend)
 app.command("report", cls=HelpCommand)(report)
 app.command("serve", cls=HelpCommand)(serve)
