@@ -100,6 +100,13 @@ def predict(
             "an empty prediction. Off by default: such rows stay empty, and a line on standard error counts them."
         ),
     ] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Binary classifiers: call a row positive where its probability reaches this, e.g. 0.3, in place "
+            "of the model's own threshold (0.5, or the one fit --decision-threshold chose; trainwell info shows it)."
+        ),
+    ] = None,
 ) -> None:
     """Predict labels and probabilities (values, scores, tags) for new rows, images, texts, ratings or sentences,
     with the training preprocessing.
@@ -142,6 +149,7 @@ def predict(
         )
         _refuse_names(metadata, names)
         _refuse_at_least_one(metadata, at_least_one)
+        _refuse_threshold(metadata, threshold)
         _refuse_label_only(metadata, label_only, keep)
         images = model_kind(metadata) == "vision"
         for source in data:
@@ -173,6 +181,8 @@ def predict(
         else:
             predictor = load(model)
         kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
+        if threshold is not None:  # every application's predictor (and the ONNX one) decodes with its task
+            predictor.task = predictor.task.with_threshold(threshold, option="--threshold")
         task = getattr(predictor, "task", None)
         if label_only and getattr(task, "kind", None) not in (
             "binary",
@@ -407,6 +417,32 @@ def _refuse_at_least_one(metadata: dict[str, Any], at_least_one: bool) -> None:
 
     task = SimpleNamespace(**{"classes": None, "target_names": None, **(metadata.get("task") or {})})
     raise ConfigError(refusal_for(task, metadata.get("application"), option="--at-least-one"))
+
+
+def _refuse_threshold(metadata: dict[str, Any], threshold: float | None) -> None:
+    """Refuse --threshold, before the model is loaded, for a model that is not a binary classifier or a
+    threshold outside (0, 1) (:meth:`~trainwell.data.task.Task.with_threshold` says it again once loaded)."""
+    if threshold is None:
+        return
+    from trainwell.core.errors import ConfigError
+
+    kind = (metadata.get("task") or {}).get("kind") if metadata else None
+    if kind not in (None, "binary"):
+        per_label = (
+            ": a multi-label model decides each label at its own threshold, chosen at fit on the validation rows "
+            "(trainwell info lists them)"
+            if kind == "multilabel"
+            else ""
+        )
+        raise ConfigError(
+            f"--threshold is the decision threshold of a binary classifier; this model is {kind}{per_label}; "
+            "drop --threshold"
+        )
+    if not 0 < threshold < 1:  # NaN fails too
+        raise ConfigError(
+            f"--threshold {threshold:g}: a threshold must lie strictly between 0 and 1 (a row is called positive "
+            "where its probability reaches it), e.g. --threshold 0.3"
+        )
 
 
 def _without_empty(predictions: Any, task: Any, at_least_one: bool) -> Any:

@@ -141,6 +141,22 @@ def prediction_table(
     return result
 
 
+def probability_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.Index) -> pd.DataFrame:
+    """Activated outputs as a table with one row per input row (``index``) and one column per class, named by
+    the class: a binary model's two columns (``1 - p`` and ``p``, summing to 1), a multi-class model's
+    probabilities, a multi-label model's each label's own; a regression's values, a column per target. What
+    ``predict_proba(rows, as_frame=True)`` gives, as AutoGluon's ``predict_proba`` does."""
+    import pandas as pd
+
+    matrix = as_array(values).reshape(len(index), -1)
+    _refuse_not_finite(matrix)
+    if task.kind == "binary":
+        positive = matrix[:, 0]
+        return pd.DataFrame({task.classes[0]: 1 - positive, task.classes[1]: positive}, index=index)
+    names = list(task.classes) if task.is_classification else (list(task.target_names) or ["prediction"])
+    return pd.DataFrame({name: matrix[:, position] for position, name in enumerate(names)}, index=index)
+
+
 def _refuse_not_finite(matrix: np.ndarray) -> None:
     """A row whose output is NaN or infinite has no answer: a NaN probability decoded as the first class (and
     a regression as NaN), which a table of predictions would pass on as if it were one."""

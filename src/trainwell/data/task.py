@@ -75,7 +75,9 @@ class Task:
         classes: class labels in output order (binary: ``[negative, positive]``; multilabel: label names).
         target_names: the target column(s) it was inferred from.
         threshold: decision threshold for binary and multilabel decoding (multilabel: of every label that has
-            no threshold of its own in ``label_thresholds``).
+            no threshold of its own in ``label_thresholds``): a row is ``classes[1]`` where its probability
+            reaches it. 0.5 unless the fit chose or was given another (binary: ``decision_threshold=``,
+            ``--decision-threshold``); kept in the model directory (older ones, without it, decide at 0.5).
         label_delim: for multilabel targets held as text, the separator between labels (``encode`` needs it).
         extra: more settings; ``language_model`` keeps its ``vocab_size`` here, ``tagging`` its ``scheme``
             (``"iob2"`` when the tags mark entity spans, ``"none"`` otherwise) and the ``source_scheme`` the
@@ -142,6 +144,38 @@ class Task:
         """What a positive decision compares with: ``label_thresholds`` where set, else ``threshold``
         (pass it as a metric's ``threshold``)."""
         return self.label_thresholds or self.threshold
+
+    def with_threshold(self, threshold: float | None, *, option: str = "threshold") -> Task:
+        """This task deciding at ``threshold`` (``None``: itself): a prediction's own threshold for a binary
+        model (``predict(rows, threshold=0.3)``, ``trainwell predict --threshold 0.3``).
+
+        Raises:
+            ConfigError: for a task that is not binary, or a threshold not strictly between 0 and 1 (``option``
+                names it as the caller wrote it).
+
+        Example:
+            >>> Task("binary", ("no", "yes")).with_threshold(0.3).decode(np.array([0.25, 0.3], dtype=np.float32))
+            ['no', 'yes']
+        """
+        if threshold is None:
+            return self
+        if self.kind != "binary":
+            per_label = (
+                ": a multi-label model decides each label at its own threshold, chosen at fit on the validation "
+                "rows (trainwell info lists them)"
+                if self.kind == "multilabel"
+                else ""
+            )
+            raise ConfigError(
+                f"{option} is the decision threshold of a binary model; this model is {self.kind}{per_label}; "
+                f"drop {option}"
+            )
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold < 1:
+            raise ConfigError(
+                f"{option} {threshold!r}: a threshold must lie strictly between 0 and 1 (a row is "
+                f"{self.classes[1]!r} where its probability reaches it), e.g. 0.3"
+            )
+        return dataclasses.replace(self, threshold=float(threshold))
 
     @property
     def n_outputs(self) -> int:

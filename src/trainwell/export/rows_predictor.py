@@ -23,14 +23,14 @@ class RowsPredictor(Predictor):
 
     @torch.no_grad()
     def predict_proba(self, rows: Rows, *, allow_missing_columns: bool = False) -> torch.Tensor:
-        """Activated outputs, one per input row: probabilities for classification, values (such as predicted
-        ratings) for regression. ``allow_missing_columns`` reads absent input columns as missing in every row
+        """Activated outputs, one per input row: probabilities for classification (a binary model's of its
+        positive class, ``(N,)``; others' ``(N, C)``), values (such as predicted ratings) for regression. ``allow_missing_columns`` reads absent input columns as missing in every row
         instead of refusing them."""
         return self._outputs(rows_frame(rows, task=self.task), allow_missing_columns)
 
     def predict(self, rows: Rows, *, allow_missing_columns: bool = False) -> pd.DataFrame:
-        """A table with one row per input row (its index kept): the prediction, and one probability column
-        per class for a classifier."""
+        """A table with one row per input row (its index kept): the prediction, then the probabilities (a binary
+        model's of its positive class alone, others' one column per class), or a regression's value(s)."""
         frame = rows_frame(rows, task=self.task)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index)

@@ -161,12 +161,26 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
 
 
 def choose_label_thresholds(
-    learn: Any, *, seed: int = 0, progress: bool = True, tune: bool = True
+    learn: Any,
+    *,
+    seed: int = 0,
+    progress: bool = True,
+    tune: bool = True,
+    decision: str | float | None = None,
 ) -> ThresholdSummary | None:
     """:func:`tune_label_thresholds` at the end of a pipeline's fit, saying what it did on stderr (with
     ``progress``) so that the F1 in the table that follows is read as what it is. ``tune=False``
     (``tune_thresholds=False``, ``--no-label-thresholds``): the thresholds stay at 0.5, and the decisions at 0.5
-    are held to the trivial answers all the same (:func:`warn_label_baselines`); ``None`` is returned."""
+    are held to the trivial answers all the same (:func:`warn_label_baselines`); ``None`` is returned.
+
+    ``decision`` (binary targets: ``decision_threshold=``, ``--decision-threshold``): the metric to choose the
+    one decision threshold for on the validation rows (``"f1"``...), or the threshold itself
+    (:func:`~trainwell.learner.decision_threshold.choose_decision_threshold`; ``learn.decision_threshold``
+    says what it did)."""
+    if decision is not None:
+        from trainwell.learner.decision_threshold import choose_decision_threshold
+
+        choose_decision_threshold(learn, decision, seed=seed, progress=progress)
     if not tune:
         warn_label_baselines(learn)
         return None
@@ -236,9 +250,16 @@ def warn_in_sample_thresholds(learn: Any, results: dict[str, float]) -> None:
         for name, value in figures.items()
         if name.endswith(AT_HALF_SUFFIX)
     )
-    honest = f"read the fit's cross-fitted {tuned} (learn.history[-1]; at 0.5: {half}), or " if tuned else ""
+    binary = getattr(getattr(learn, "task", None), "kind", None) == "binary"
+    where = "learn.decision_threshold" if binary else "learn.history[-1]"
+    honest = f"read the fit's cross-fitted {tuned} ({where}; at 0.5: {half}), or " if tuned else ""
+    chosen = (
+        "the decision threshold was chosen on, at that threshold"
+        if binary
+        else ("the label thresholds were chosen on, at those thresholds")
+    )
     warn(
-        f"learn.validate() scored the rows the label thresholds were chosen on, at those thresholds, so its "
+        f"learn.validate() scored the rows {chosen}, so its "
         f"{flattered} flatter the model: {honest}validate on new labelled rows, learn.validate(new_rows)",
         UserWarning,
     )

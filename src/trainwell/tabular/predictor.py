@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 import torch
 
 from trainwell.data.at_least_one import refuse_at_least_one
-from trainwell.data.tables import prediction_table, rows_frame, rows_source
+from trainwell.data.tables import prediction_table, probability_table, rows_frame, rows_source
 from trainwell.export.rows_predictor import Rows, RowsPredictor
 from trainwell.tabular.recipe import TabularRecipe
 
@@ -34,21 +34,64 @@ class TabularPredictor(RowsPredictor):
     def input_names(self) -> list[str]:
         return self.recipe.columns
 
-    def predict(
-        self, rows: Rows, *, allow_missing_columns: bool = False, at_least_one: bool = False
-    ) -> pd.DataFrame:
-        """A table with one row per input row (its index kept): the prediction, and one probability column per
-        class for a classifier (:meth:`RowsPredictor.predict`). ``at_least_one`` (multi-label models; refused
-        for others): a row with no label over its threshold gets its likeliest label instead of an empty
-        prediction (off by default: :meth:`~trainwell.data.task.Task.decode`).
+    @overload
+    def predict_proba(
+        self, rows: Rows, *, allow_missing_columns: bool = False, as_frame: Literal[False] = False
+    ) -> torch.Tensor: ...
+
+    @overload
+    def predict_proba(
+        self, rows: Rows, *, allow_missing_columns: bool = False, as_frame: Literal[True]
+    ) -> pd.DataFrame: ...
+
+    @torch.no_grad()
+    def predict_proba(
+        self, rows: Rows, *, allow_missing_columns: bool = False, as_frame: bool = False
+    ) -> torch.Tensor | pd.DataFrame:
+        """The model's probabilities for each input row.
+
+        ``as_frame=False`` (the default): a tensor, as the metrics take it: a binary model's ``(N,)``
+        probabilities of its positive class (``task.classes[1]``), a multi-class or multi-label model's
+        ``(N, C)``, a regression's values. ``as_frame=True``: a DataFrame with the rows' index and one column per
+        class, named by it (a binary model's two, summing to 1), as AutoGluon's ``predict_proba`` gives it.
 
         Example:
+            >>> trainwell.load("bank-model").predict_proba(rows, as_frame=True)  # doctest: +SKIP
+                     no     yes
+            0    0.9972  0.0028
+        """
+        frame = rows_frame(rows, task=self.task)
+        values = self._outputs(frame, allow_missing_columns)  # a warning of it names the caller's line
+        return probability_table(self.task, values, frame.index) if as_frame else values
+
+    def predict(
+        self,
+        rows: Rows,
+        *,
+        allow_missing_columns: bool = False,
+        at_least_one: bool = False,
+        threshold: float | None = None,
+    ) -> pd.DataFrame:
+        """A table with one row per input row (its index kept): the prediction, then the probabilities: a
+        binary model's of its positive class alone (``probability_yes``), a multi-class or multi-label model's
+        of each class (``probability_<class>``); a regression's predicted value(s). ``predict_proba(rows,
+        as_frame=True)`` gives every class's probability alone.
+
+        ``threshold`` (binary models; refused for others): decide at this probability of the positive class
+        for these rows, in place of the model's own (``task.threshold``: 0.5, or the one the fit chose with
+        ``decision_threshold=``). ``at_least_one`` (multi-label models; refused for others): a row with no
+        label over its threshold gets its likeliest label instead of an empty prediction (off by default:
+        :meth:`~trainwell.data.task.Task.decode`).
+
+        Example:
+            >>> trainwell.load("bank-model").predict(new_rows, threshold=0.3)  # doctest: +SKIP
             >>> trainwell.load("tags-model").predict(new_rows, at_least_one=True)  # doctest: +SKIP
         """
-        refuse_at_least_one(self.task, at_least_one, application=self.application)
-        frame = rows_frame(rows, task=self.task)
+        task = self.task.with_threshold(threshold)
+        refuse_at_least_one(task, at_least_one, application=self.application)
+        frame = rows_frame(rows, task=task)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
-        return prediction_table(self.task, values, frame.index, at_least_one=at_least_one)
+        return prediction_table(task, values, frame.index, at_least_one=at_least_one)
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         source = rows_source(frame)  # the file's path, where the rows were read from one
