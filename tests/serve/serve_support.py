@@ -225,8 +225,8 @@ def serve_env() -> dict[str, str]:
 
 class ServeProcess:
     """``trainwell serve MODEL --port 0 --threads 1 OPTIONS`` as a real process on loopback, its stderr read
-    line by line on a thread into :attr:`log` (what an operator reads). A context manager: leaving it kills the
-    process if it still runs and closes its stderr.
+    line by line on a thread into :attr:`log` (what an operator reads); its stdout goes to the file ``stdout``
+    (nowhere by default). A context manager: leaving it kills the process if it still runs and closes its stderr.
 
     Example:
         >>> with ServeProcess(model_dir, "--workers", "2") as served:    # doctest: +SKIP
@@ -234,14 +234,16 @@ class ServeProcess:
         ...     code = served.stop()
     """
 
-    def __init__(self, model_dir: Path, *options: str) -> None:
-        self.process = subprocess.Popen(
-            serve_command(model_dir, "--port", "0", "--threads", "1", *options),
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-            env=serve_env(),
-        )
+    def __init__(self, model_dir: Path, *options: str, stdout: Path | None = None) -> None:
+        with contextlib.ExitStack() as files:
+            out = files.enter_context(stdout.open("w")) if stdout is not None else subprocess.DEVNULL
+            self.process = subprocess.Popen(
+                serve_command(model_dir, "--port", "0", "--threads", "1", *options),
+                stderr=subprocess.PIPE,
+                stdout=out,
+                text=True,
+                env=serve_env(),
+            )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.log: list[str] = []
         self.url = ""

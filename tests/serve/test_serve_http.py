@@ -391,8 +391,8 @@ def test_an_unknown_path_is_404_listing_the_endpoints(client: httpx.Client) -> N
     response = client.post("/recommend", json={"user": 1})
     assert response.status_code == 404
     assert response.json()["message"] == (
-        "no endpoint POST /recommend; this server answers GET /health, GET /metadata, GET /ready, POST /predict "
-        "(GET /docs describes them)"
+        "no endpoint POST /recommend; this server answers GET /health, GET /metadata, GET /ready, POST /predict, "
+        "GET /metrics (GET /docs describes them)"
     )
 
 
@@ -456,7 +456,7 @@ def test_concurrent_requests_are_answered_and_merged(
 
 def test_openapi_is_served(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
-    assert set(schema["paths"]) == {"/health", "/metadata", "/predict", "/ready"}
+    assert set(schema["paths"]) == {"/health", "/metadata", "/predict", "/ready", "/metrics"}
     assert set(schema["paths"]["/predict"]["post"]["responses"]) == {"200", "400", "413", "415", "422"}
     assert json.dumps(schema)  # plain JSON
 

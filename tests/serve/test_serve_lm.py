@@ -86,7 +86,8 @@ def test_predict_is_404_pointing_at_score_and_generate(live_lm: LiveServer) -> N
     assert response.json()["message"] == (
         "POST /predict: a language model has no /predict; POST texts to /score for how likely the model finds "
         'each (what `trainwell predict` gives: {"texts": ["...", ...]}), or a prompt to /generate to continue '
-        "it; this server answers GET /health, GET /metadata, POST /generate, POST /score, GET /ready (GET /docs "
+        "it; this server answers GET /health, GET /metadata, POST /generate, POST /score, GET /ready, GET /metrics "
+        "(GET /docs "
         "describes "
         "them)"
     )
@@ -162,3 +163,13 @@ def test_concurrent_scores_share_model_calls_and_answer_as_alone(live_lm: LiveSe
     assert stats.requests - requests_before == len(requests)
     assert stats.calls - calls_before < len(requests)  # merged: fewer model calls than requests
     assert stats.largest_batch >= 2
+
+
+def test_metadata_names_the_model_version_every_answer_carries(live_lm: LiveServer) -> None:
+    # A language model's /metadata had no model_version, which every other model's has.
+    response = httpx.get(f"{live_lm.url}/metadata", timeout=60)
+    versions = response.json()["versions"]
+    assert versions["model_version"] == response.headers["x-model-version"]
+    assert len(versions["model_sha256"]) == 64 and versions["model_sha256"].startswith(
+        versions["model_version"]
+    )

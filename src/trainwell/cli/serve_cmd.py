@@ -107,6 +107,14 @@ def serve(
             "answered with CORS headers and preflights; repeat it for several. None by default."
         ),
     ] = None,
+    access_log: Annotated[
+        str,
+        typer.Option(
+            help="The access log's format: text (a line a request on standard error, with the server's other "
+            "lines) or json (one JSON object a line on standard output: time, method, path, status, duration_ms, "
+            "request_id, rows, model_version, client)."
+        ),
+    ] = "text",
     log_level: Annotated[
         str,
         typer.Option(
@@ -115,7 +123,8 @@ def serve(
         ),
     ] = "info",
 ) -> None:
-    """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
+    """Serve a model over HTTP: POST /predict, GET /metadata, GET /health, GET /ready, GET /metrics
+    (Prometheus); the API is documented at /docs.
 
     Tabular models take JSON rows; vision models take images as base64 in JSON or as multipart file uploads.
     SIGTERM or Ctrl+C stops it gracefully: the requests under way are answered (see --shutdown-grace).
@@ -135,6 +144,10 @@ def serve(
             raise ConfigError(
                 f"--log-level must be debug, info, warning, error or critical, got {log_level!r}; pass e.g. "
                 "--log-level warning"
+            )
+        if access_log not in ("text", "json"):
+            raise ConfigError(
+                f"--access-log must be text or json, got {access_log!r}; pass e.g. --access-log json"
             )
         need_model_directory(model)
         _check_port_free(
@@ -168,6 +181,7 @@ def serve(
             at_least_one=at_least_one,
             tta=tta,
             cors_origins=tuple(cors_origin or ()),
+            access_log=access_log,
         )
         if host not in LOOPBACK_HOSTS:
             warnings.warn(

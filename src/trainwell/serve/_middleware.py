@@ -10,12 +10,14 @@ import json
 import logging
 import time
 import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trainwell.serve.batching import MicroBatcher
+from trainwell.serve.metrics import ITEMS_KEY
 
 #: Scope key holding the :class:`~trainwell.serve.batching.Ticket` of a ``POST /predict`` request.
 TICKET_KEY = "trainwell.batch_ticket"
@@ -79,18 +81,55 @@ class RequestId:
 access_logger = logging.getLogger("uvicorn.error.trainwell.access")
 
 
+#: The logger of the JSON access log (``--access-log json``): its own handler writes each record's message
+#: alone, one JSON object a line, to standard output (:func:`json_access_logger`).
+json_access_logger = logging.getLogger("trainwell.serve.access")
+
+#: ``--access-log``'s formats.
+ACCESS_LOG_FORMATS = ("text", "json")
+
+
+def _json_access_logger() -> logging.Logger:
+    """:data:`json_access_logger`, given its handler the first time: the message alone, to ``sys.stdout`` (the
+    stream a container's log collector reads; the server's other lines stay on standard error)."""
+    if not json_access_logger.handlers:
+        import sys
+
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        json_access_logger.addHandler(handler)
+        json_access_logger.setLevel(logging.INFO)
+        json_access_logger.propagate = False
+    return json_access_logger
+
+
 class AccessLog:
-    """One line per request, at INFO, once its answer is sent (or the request failed):
+    """One line per request, once its answer is sent (or the request failed), while the server's log level
+    shows INFO (``--log-level warning`` leaves them out).
+
+    ``text`` (the default), at INFO among uvicorn's lines on standard error:
     ``127.0.0.1:53870 "POST /predict" 200 6.1 ms request_id=3f2a... model=3f2a9c1b7d4e``: the client, the method
     and path, the status, the latency in milliseconds from the request's arrival to the end of its answer, and
     the ``X-Request-ID`` the answer carries (the client's own, or the one made up), so that the server's log and
-    the client's can be joined. uvicorn's own access line (without the id or the latency) is to be turned off
-    where this one is on (``trainwell serve`` does). Outside :class:`RequestId`, it reads the id from the answer.
+    the client's can be joined.
+
+    ``json``: one JSON object a line on standard output, for a log collector: ``{"time":
+    "2026-12-07T08:41:02.123Z", "method": "POST", "path": "/predict", "status": 200, "duration_ms": 6.12,
+    "request_id": "...", "rows": 2, "model_version": "3f2a9c1b7d4e", "client": "127.0.0.1:53870"}`` (``rows``:
+    the items the request held, rows, texts, images or users; null where it holds none, or was refused before
+    they were read).
+
+    uvicorn's own access line (without the id or the latency) is to be turned off where this one is on
+    (``trainwell serve`` does). Outside :class:`RequestId`, it reads the id from the answer.
     """
 
-    def __init__(self, app: ASGIApp, model_version: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, model_version: str | None = None, format: str = "text") -> None:
         self.app = app
+        self.version = model_version
         self.model = f" model={model_version}" if model_version else ""
+        self.json = format == "json"
+        if self.json:
+            _json_access_logger()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not access_logger.isEnabledFor(logging.INFO):
@@ -117,16 +156,40 @@ class AccessLog:
         finally:
             client = scope.get("client")
             address = f"{client[0]}:{client[1]}" if client else "-"
-            access_logger.info(
-                '%s "%s %s" %s %.1f ms request_id=%s%s',
-                address,
-                scope.get("method", "-"),
-                scope.get("path", "-"),
-                status,
-                (time.perf_counter() - started) * 1000,
-                request_id,
-                self.model,
-            )
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            if self.json:
+                json_access_logger.info(
+                    json.dumps(
+                        {
+                            "time": _utc_now(),
+                            "method": scope.get("method"),
+                            "path": scope.get("path"),
+                            "status": status if isinstance(status, int) else None,
+                            "duration_ms": round(elapsed_ms, 3),
+                            "request_id": request_id if request_id != "-" else None,
+                            "rows": scope.get(ITEMS_KEY),
+                            "model_version": self.version,
+                            "client": address if client else None,
+                        },
+                        separators=(",", ":"),
+                    )
+                )
+            else:
+                access_logger.info(
+                    '%s "%s %s" %s %.1f ms request_id=%s%s',
+                    address,
+                    scope.get("method", "-"),
+                    scope.get("path", "-"),
+                    status,
+                    elapsed_ms,
+                    request_id,
+                    self.model,
+                )
+
+
+def _utc_now() -> str:
+    """Now, in UTC, ISO 8601 to the millisecond: ``2026-12-07T08:41:02.123Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Readiness:

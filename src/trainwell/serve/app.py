@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 import trainwell
@@ -89,6 +89,8 @@ from trainwell.serve.images import (
     images_request_model,
     pixel_count,
 )
+from trainwell.serve.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from trainwell.serve.metrics import Metrics, RequestMetrics, note_items
 from trainwell.serve.predictions import (
     ServablePredictor,
     at_least_one_problem,
@@ -161,6 +163,7 @@ def create_app(
     at_least_one: bool = False,
     tta: bool = False,
     cors_origins: Sequence[str] = (),
+    access_log: str = "text",
 ) -> FastAPI:
     """The FastAPI application serving ``model``.
 
@@ -184,6 +187,8 @@ def create_app(
             unless the request says ``"tta": false`` (default: only when it says ``true``).
         cors_origins: Origins a browser page may call the server from (``"*"``: any): CORS headers and
             preflights for them (default: none, no CORS headers).
+        access_log: The access log's format: ``"text"`` (a line on standard error among the server's) or
+            ``"json"`` (one JSON object a line on standard output).
 
     Returns:
         The application; serve it with any ASGI server (``trainwell serve`` uses uvicorn). ``app.state``
@@ -213,6 +218,7 @@ def create_app(
         at_least_one=at_least_one,
         tta=tta,
         cors_origins=tuple(cors_origins),
+        access_log=access_log,
     )
     predictor, used_backend = _predictor_and_backend(model, config)
     _check_at_least_one(predictor, config)
@@ -230,8 +236,10 @@ def create_app(
         from trainwell.serve.lm import create_lm_app
 
         lm_app = create_lm_app(predictor, config)
-        _identify(lm_app, identity)
+        _identify(lm_app, identity, config)
+        _with_identity(lm_app.state.metadata, identity)
         _add_ready(lm_app)
+        _add_metrics_route(lm_app)
         _add_cors(lm_app, config)
         return lm_app
     _check_servable(predictor, model)
@@ -271,7 +279,7 @@ def create_app(
     )
     app.add_middleware(UnreadQuery)  # type: ignore[arg-type]
     app.add_middleware(RequestId)  # type: ignore[arg-type]  # outermost: every answer, a 413 too, carries it
-    _identify(app, identity)
+    _identify(app, identity, config)
     if predictor.application == "collab" and isinstance(model, str | os.PathLike):
         from trainwell.collab.names import stored_item_names
 
@@ -280,6 +288,7 @@ def create_app(
     routes = {"vision": _add_image_routes, "text": _add_text_routes, "collab": _add_collab_routes}
     add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
+    _add_metrics_route(app)
     _add_cors(app, config)
     return app
 
@@ -317,13 +326,15 @@ def model_identity(model: str | os.PathLike[str] | ServablePredictor, predictor:
 MODEL_VERSION_HEADER = "X-Model-Version"
 
 
-def _identify(app: FastAPI, identity: dict[str, Any]) -> None:
+def _identify(app: FastAPI, identity: dict[str, Any], config: ServeConfig) -> None:
     """Every answer of ``app`` carries ``X-Model-Version`` (when the weights have a digest), ``/metadata`` the
     identity (``versions.model_version``, ``versions.model_sha256``) and ``/docs`` names it: during a rolling
-    deploy a client or a log can tell which model answered, not only the server's trainwell version."""
+    deploy a client or a log can tell which model answered, not only the server's trainwell version. The
+    access log and ``GET /metrics`` name it too."""
     app.state.model_identity = identity
+    _add_metrics(app, identity)
     # Outermost: it times the whole request and reads the X-Request-ID the answer leaves with.
-    app.add_middleware(AccessLog, model_version=identity["version"])  # type: ignore[arg-type]
+    app.add_middleware(AccessLog, model_version=identity["version"], format=config.access_log)  # type: ignore[arg-type]
     if identity["version"] is None:
         return
     app.add_middleware(ModelVersion, version=identity["version"])  # type: ignore[arg-type]
@@ -331,6 +342,42 @@ def _identify(app: FastAPI, identity: dict[str, Any]) -> None:
         f"{app.description} Model version {identity['version']} (the first 12 hex digits of the SHA-256 of "
         f"model.safetensors; every answer's {MODEL_VERSION_HEADER} header), created {identity['created']}."
     )
+
+
+def _add_metrics(app: FastAPI, identity: dict[str, Any]) -> None:
+    """The middleware that counts every request for ``GET /metrics`` (:mod:`trainwell.serve.metrics`), whose
+    route :func:`_add_metrics_route` adds after the others (the 404's list of endpoints names it last)."""
+    predictor = app.state.predictor
+    info = {
+        "model_version": identity["version"] or "",
+        "backend": str(app.state.backend),
+        "application": str(getattr(predictor, "application", None) or "text"),
+        "trainwell_version": trainwell.__version__,
+    }
+    metrics = Metrics(
+        info,
+        lambda: [path for route in app.routes if isinstance(path := getattr(route, "path", None), str)],
+        getattr(app.state, "batch_stats", None),
+    )
+    app.state.metrics = metrics
+    app.add_middleware(RequestMetrics, metrics=metrics)  # type: ignore[arg-type]
+
+
+def _add_metrics_route(app: FastAPI) -> None:
+    """``GET /metrics``: ``app.state.metrics`` (:func:`_add_metrics`) in Prometheus' text format."""
+    metrics: Metrics = app.state.metrics
+
+    @app.get(
+        "/metrics",
+        summary="Counters in Prometheus' text format",
+        description="Requests by route, method and status, a latency histogram per route, requests in flight, "
+        "items predicted, the micro-batcher's batch sizes and the model's version, in Prometheus' text "
+        "exposition format. With --workers N each worker counts its own (trainwell_process_info's pid says "
+        "which answered).",
+        response_class=PlainTextResponse,
+    )
+    async def get_metrics() -> Response:
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
 #: ``GET /ready``'s description: what an orchestrator does with it and with ``/health``.
@@ -439,9 +486,7 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    identity = getattr(app.state, "model_identity", None)
-    if identity is not None and isinstance(metadata.get("versions"), dict):
-        metadata["versions"].update(model_version=identity["version"], model_sha256=identity["sha256"])
+    _with_identity(metadata, getattr(app.state, "model_identity", None))
 
     @app.get("/metadata", summary=summary, response_model=schema)
     async def get_metadata() -> dict[str, Any]:
@@ -450,6 +495,13 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
     answer_head(app, "/health", health)
     answer_head(app, "/metadata", get_metadata)
     _add_ready(app)
+
+
+def _with_identity(metadata: dict[str, Any], identity: dict[str, Any] | None) -> None:
+    """``/metadata``'s ``versions`` with the model's identity (:func:`model_identity`): ``model_version`` (as
+    every answer's ``X-Model-Version``) and ``model_sha256``."""
+    if identity is not None and isinstance(metadata.get("versions"), dict):
+        metadata["versions"].update(model_version=identity["version"], model_sha256=identity["sha256"])
 
 
 def answer_head(app: FastAPI, path: str, endpoint: Callable[..., Any]) -> None:
@@ -485,6 +537,7 @@ def _json_predict_route(
             return JSONResponse(error_body([refused]), 422)
         field = next(name for name in fields if getattr(body, name) is not None)
         items: list[Any] = getattr(body, field)
+        note_items(request.scope, len(items))
         try:
             answers = await batcher.submit(items, request.scope.get(TICKET_KEY))
         except UserError as error:  # the predictor refused these items (the schema should have caught it)
@@ -602,6 +655,7 @@ def _add_image_routes(
         content_type = request.headers.get("content-type", "")
         try:
             items, asked = parse(body, content_type)  # JSON or multipart, base64: cheap
+            note_items(request.scope, len(items))
             refused = at_least_one_problem(predictor.task, asked.at_least_one, "vision") or tta_problem(
                 predictor.task, asked.tta, "vision"
             )

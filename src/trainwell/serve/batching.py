@@ -46,6 +46,7 @@ class BatchStats:
         items: Items (rows) passed to the batch function in merged batches.
         largest_batch: The most requests merged into one call.
         recent: ``(requests, items)`` of the latest merged batches, oldest first.
+        sizes: How many merged batches held each number of items (``GET /metrics``' histogram).
     """
 
     calls: int = 0
@@ -53,6 +54,7 @@ class BatchStats:
     items: int = 0
     largest_batch: int = 0
     recent: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=RECENT_BATCHES))
+    sizes: dict[int, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -275,6 +277,7 @@ class MicroBatcher(Generic[ItemT, ResultT]):
         self.stats.items += items
         self.stats.largest_batch = max(self.stats.largest_batch, requests)
         self.stats.recent.append((requests, items))
+        self.stats.sizes[items] = self.stats.sizes.get(items, 0) + 1
 
     def _answer(
         self,

@@ -42,6 +42,8 @@ class ServeConfig:
         cors_origins: Origins a browser page may call the server from (``https://dash.example.com``; ``"*"``:
             any), answered with CORS headers and preflights (Starlette's ``CORSMiddleware``); none by default,
             when a browser refuses a page's calls from another origin.
+        access_log: The access log's format: ``"text"`` (a line among the server's on standard error) or
+            ``"json"`` (one JSON object a line on standard output); see :class:`~trainwell.serve._middleware.AccessLog`.
     """
 
     max_batch: int = 64
@@ -55,6 +57,7 @@ class ServeConfig:
     at_least_one: bool = False
     tta: bool = False
     cors_origins: tuple[str, ...] = ()
+    access_log: str = "text"
 
     def __post_init__(self) -> None:
         _check_origins(self)
@@ -84,6 +87,10 @@ class ServeConfig:
             raise ConfigError(f"forbid_extra_fields must be True or False, got {self.forbid_extra_fields!r}")
         if not isinstance(self.at_least_one, bool):
             raise ConfigError(f"at_least_one must be True or False, got {self.at_least_one!r}")
+        if self.access_log not in ("text", "json"):
+            raise ConfigError(
+                f"access_log must be text or json, got {self.access_log!r}; pass e.g. --access-log json"
+            )
         if not isinstance(self.tta, bool):
             raise ConfigError(f"tta must be True or False, got {self.tta!r}")
 

@@ -33,6 +33,7 @@ from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySiz
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.docs_page import install_docs
+from trainwell.serve.metrics import note_items
 from trainwell.serve.schema import ErrorResponse
 from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
 
@@ -187,6 +188,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     app.add_middleware(UnreadQuery)  # type: ignore[arg-type]
     app.add_middleware(RequestId)  # type: ignore[arg-type]
     metadata = lm_metadata(predictor, config)
+    app.state.metadata = metadata  # create_app adds the model's identity to its versions
 
     @app.get("/health", summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
@@ -240,6 +242,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     )
 
     async def score(request: Request, body: Any) -> Response:
+        note_items(request.scope, len(body.texts))
         scores = await batcher.submit(list(body.texts), request.scope.get(TICKET_KEY))
         content = json.dumps({"scores": scores}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
