@@ -127,11 +127,12 @@ class EarlyStopping(TrackerCallback):
         monitor: a column of ``learn.history`` (``"valid_loss"``, ``"train_loss"`` or a metric name).
         mode: ``"min"``, ``"max"`` or ``"auto"`` (losses down, metrics as their ``higher_is_better``).
         patience: epochs without improvement before stopping. ``0`` and ``1`` both stop after the first epoch
-            without improvement, as Keras' and Lightning's ``patience=0`` does.
+            without improvement, as Keras' and Lightning's ``patience=0`` does. An epoch without a ``monitor``
+            value (its validation skipped by ``CancelValidate`` or ``CancelEpoch``) is not counted.
         min_delta: the smallest change that counts as an improvement.
 
     Attributes:
-        wait: epochs since the last improvement.
+        wait: epochs with a value since the last improvement.
         stopped_epoch: the epoch after which the fit was stopped (from 0 in the fit, as ``learn.epoch``), or
             ``None``; ``stopped_epoch_shown`` is the number the message says (from 1 over every fit), as
             ``best_epoch_shown`` is :attr:`best_epoch`'s.
@@ -164,6 +165,10 @@ class EarlyStopping(TrackerCallback):
         return None if self.stopped_epoch is None else self._earlier_epochs + self.stopped_epoch + 1
 
     def _observe(self, value: float | None, epoch: int) -> None:
+        # An epoch with no value (validation skipped by CancelValidate, CancelEpoch) says nothing either way:
+        # counted as "no improvement", a fit validating every other epoch stopped after its first, unvalidated.
+        if value is None:
+            return
         self.wait = 0 if self._update(value, epoch) else self.wait + 1
 
     def after_epoch(self, learn: Learner) -> None:
