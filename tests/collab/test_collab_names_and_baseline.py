@@ -12,7 +12,7 @@ import pytest
 
 import trainwell
 from ratings_support import low_rank_ratings, rmse
-from trainwell.collab.names import is_ratings_file, read_item_names
+from trainwell.collab.names import is_ratings_file, read_item_names, stored_item_names
 from trainwell.report import build_report
 
 
@@ -43,6 +43,21 @@ def test_a_headerless_file_of_four_whole_numbers_a_line_is_a_ratings_file(tmp_pa
     fractions.write_text("196\t242\t3.5\t881250949\n")
     assert is_ratings_file(ratings)
     assert not any(is_ratings_file(path) for path in (headed, three, fractions, tmp_path))
+
+
+def test_a_bare_ratings_file_keeps_the_names_of_the_file_beside_it_in_silence(tmp_path: Path) -> None:
+    frame = low_rank_ratings(0).frame
+    frame["rating"] = frame["rating"].round().astype(int)
+    frame["timestamp"] = np.arange(len(frame)) + 880_000_000
+    frame.to_csv(tmp_path / "u1.base", sep="\t", header=False, index=False)
+    items = sorted(frame["item"].unique())
+    (tmp_path / "u.item").write_bytes(
+        "".join(f"{item}|Café {item} (1995)|01-Jan-1995\n" for item in items).encode("latin-1")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # the folder's own list: Latin-1 is expected, not noted
+        trainwell.fit_ratings(tmp_path / "u1.base", out=tmp_path / "m", epochs=1, progress=False)
+    assert stored_item_names(tmp_path / "m") == {str(item): f"Café {item} (1995)" for item in items}
 
 
 def test_the_report_scores_the_training_mean_on_its_own_rows(tmp_path: Path) -> None:

@@ -373,14 +373,20 @@ def _shard_siblings(table: Path, tables: list[Path]) -> list[Path]:
 
 
 def ratings_folder(
-    data: Path, user: str | None, item: str | None, target: str | None, command: str, implicit: bool = False
+    data: Path,
+    user: str | None,
+    item: str | None,
+    target: str | None,
+    command: str,
+    implicit: bool = False,
+    names: Any = None,
 ) -> tuple[Path, str | None, str | None, str | None]:
     """MovieLens' ``ml-100k/`` (``u.data``, ratings without a header row, beside ``u.item``, ``u.user``... and no
     images or tables), given with none of ``--user``, ``--item``, ``--target`` (or ``--target rating``), read as
     its ratings file: ``(file, "user", "item", "rating")``, the columns the ratings reader names a headerless
     file's, said in one line (with ``implicit``, no target: the rows are interactions); so is such a file given
-    itself (``ml-100k/u.data``, ``u1.base``: 4 tab-separated whole numbers a line, no header row); anything else
-    as it is."""
+    itself (``ml-100k/u.data``, ``u1.base``: 4 tab-separated whole numbers a line, no header row) unless
+    ``names`` (``--names``) names its columns; anything else as it is."""
     unchanged = data, user, item, target
     if user is not None or item is not None or target not in (None, "rating"):
         return unchanged
@@ -388,15 +394,18 @@ def ratings_folder(
     if data.is_file():
         from trainwell.collab.names import is_ratings_file
 
-        if not is_ratings_file(data):
+        if names is not None or not is_ratings_file(data):
             return unchanged
         if os.environ.get("RANK", "0") == "0":
             from trainwell.cli._common import err_console
+            from trainwell.collab.names import FOLDER_NAME_FILES
 
+            beside = next((name for name in FOLDER_NAME_FILES if (data.parent / name).is_file()), None)
+            named = f"; the items' names from {beside} beside it" if beside and command == "fit" else ""
             err_console.print(
                 f"'{data}' has no header row and 4 whole numbers a line, as MovieLens' u.data: {command} reads "
-                f"its columns as user, item, rating, timestamp (--user user --item item {read_as}); pass --names "
-                "to name them otherwise",
+                f"its columns as user, item, rating, timestamp (--user user --item item {read_as}){named}; pass "
+                "--names to name them otherwise",
                 soft_wrap=True,
                 markup=False,
                 highlight=False,

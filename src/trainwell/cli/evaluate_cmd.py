@@ -298,7 +298,7 @@ def evaluate(
 
             text, target = fasttext_columns(data, text, target)
             data, user, item, target = ratings_folder(
-                data, user, item, target, "evaluate", implicit
+                data, user, item, target, "evaluate", implicit, names
             )  # MovieLens' ml-100k/
         read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.

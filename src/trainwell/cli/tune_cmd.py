@@ -238,7 +238,7 @@ def tune(
 
         text, target = fasttext_columns(data, text, target)  # __label__pos a great film: text and label
         data, user, item, target = ratings_folder(
-            data, user, item, target, "tune", implicit
+            data, user, item, target, "tune", implicit, names
         )  # MovieLens' ml-100k/
 
         def ready(kind: str) -> None:

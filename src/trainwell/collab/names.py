@@ -40,19 +40,17 @@ def read_item_names(
     items), from the table ``path``: its ``item_col`` column (else its first) holds the ids, and the names are in
     a column named as names are (``title``, ``name``...), else in the first column of distinct texts. A file
     without a header row (MovieLens' ``u.item``: ``1|Toy Story (1995)|01-Jan-1995|...``, in Latin-1) is read by
-    position.
+    position. A file that is not UTF-8, read as UTF-8 (the default), is read as Latin-1 (which reads any byte),
+    said in a warning.
 
     Raises:
         DataError: The file cannot be read, or holds no column of names.
     """
     from trainwell.core.errors import DataError
-    from trainwell.data.categories import category_key
-    from trainwell.data.io import list_columns, looks_like_data, read_table
 
     path = Path(path)
-    reading: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
     try:
-        table = read_table(path, na_values=(), pandas_na=False, **reading)
+        return _read_names(path, item_col, encoding, encoding_errors)
     except DataError as error:
         # A list of names in Latin-1 (MovieLens 100k's u.item) read by default: Latin-1 reads any byte, and a name
         # with an odd accent is better than none after the ranking is done.
@@ -67,8 +65,17 @@ def read_item_names(
             UserWarning,
             stacklevel=2,
         )
-        reading["encoding"] = "latin-1"
-        table = read_table(path, na_values=(), pandas_na=False, **reading)
+        return _read_names(path, item_col, "latin-1", encoding_errors)
+
+
+def _read_names(path: Path, item_col: str, encoding: str, encoding_errors: str) -> dict[str, str]:
+    """:func:`read_item_names` in ``encoding``, no other tried."""
+    from trainwell.core.errors import DataError
+    from trainwell.data.categories import category_key
+    from trainwell.data.io import list_columns, looks_like_data, read_table
+
+    reading: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
+    table = read_table(path, na_values=(), pandas_na=False, **reading)
     if looks_like_data(table.columns):  # no header row: its first line was read as the names
         headerless = [f"column{i + 1}" for i in range(len(table.columns))]
         table = read_table(path, names=headerless, na_values=(), pandas_na=False, **reading)
@@ -103,7 +110,7 @@ def folder_item_names(folder: Path, item_col: str) -> dict[str, str] | None:
             continue
         for encoding in ("utf-8", "latin-1"):
             try:
-                return read_item_names(path, item_col, encoding=encoding)
+                return _read_names(path, item_col, encoding, "strict")
             except (DataError, UnicodeDecodeError):
                 continue
     return None

@@ -126,7 +126,8 @@ def fit_ratings(
     :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in the same call,
     which training continues from exactly (``ease`` has no training to resume). ``item_names`` (id -> name)
     are kept in the model directory (``item_names.csv``), for ``recommend`` and ``report`` to show; a ratings
-    folder's own list is read when not given (MovieLens' ``ml-100k/`` or its archive: ``u.item``'s titles).
+    folder's own list is read when not given (MovieLens' ``ml-100k/`` or its archive: ``u.item``'s titles; a
+    header-less ratings file such as ``ml-100k/u1.base``: its folder's).
     ``fold_in``: after training, fit the users and items that only validation rows have on those rows, every
     trained weight frozen (:func:`~trainwell.collab.fold_in.fold_in`), so the model returned and written knows
     every id of the data; validation still scored them as new ids. ``run.folded_in`` says what was added;
@@ -140,10 +141,12 @@ def fit_ratings(
     began = OneStepStart(budget)
     seed_everything(seed)
     if item_names is None and isinstance(source, str | Path):  # MovieLens' folder: its u.item names the films
-        from trainwell.collab.names import folder_item_names
+        from trainwell.collab.names import folder_item_names, is_ratings_file
         from trainwell.core.archives import unpacked
 
         folder = Path(unpacked(source))
+        if folder.is_file() and is_ratings_file(folder):  # ml-100k/u1.base: u.item beside it
+            folder = folder.parent
         item_names = folder_item_names(folder, "item") if folder.is_dir() else None
     from trainwell.core.keywords import check_passed_keywords
 
