@@ -96,6 +96,11 @@ def test_the_table_the_reading_and_the_files_hold_the_python_figures(fitted: Pat
         100,
         4,
     )
+    assert (document["target_names"], document["seed"], document["model"]) == (
+        ["big"],
+        0,
+        str(fitted / "model"),
+    )
     assert document["columns"][0]["importance"] == pytest.approx(expected[0].importance)
     # The table in plain words: the top column's cost with its interval, then what did not measurably help.
     top = expected[0]
@@ -110,7 +115,7 @@ def test_the_table_the_reading_and_the_files_hold_the_python_figures(fitted: Pat
     # --rows: a seeded sample, said in one line, and scored alone.
     assert "scoring a seeded sample of 60 of the 100 rows" in sampled.stdout
     found = json.loads((fitted / "s.json").read_text())
-    assert (found["rows"], found["rows_in_data"]) == (60, 100)
+    assert (found["rows"], found["rows_in_data"], found["seed"]) == (60, 100, 2)
     assert found["columns"][0]["importance"] == pytest.approx(
         trainwell.permutation_importance(
             fitted / "model", fitted / "test.csv", n_repeats=5, subsample=60, seed=2

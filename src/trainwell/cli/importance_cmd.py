@@ -150,7 +150,14 @@ def importance(
         found = measure_importance(
             predictor, frame, targets, chosen, n_repeats=repeats, confidence=CONFIDENCE, seed=seed
         )
-        return {"run": found, "task": task, "total_rows": total}
+        return {
+            "run": found,
+            "task": task,
+            "total_rows": total,
+            "model": str(model),
+            "data": str(data),
+            "seed": seed,
+        }
 
     def show(found: dict[str, Any]) -> None:
         from rich.table import Table
@@ -333,6 +340,9 @@ def write(found: dict[str, Any], out: Path) -> None:
     run = found["run"]
     if out.suffix.lower() == ".json":
         document = {
+            "model": found["model"],
+            "data": found["data"],
+            "target_names": list(found["task"].target_names),
             "metric": run.metric.name,
             "higher_is_better": run.metric.higher_is_better,
             "importance_is": run.metric.loss_of_quality,
@@ -341,6 +351,7 @@ def write(found: dict[str, Any], out: Path) -> None:
             "rows_in_data": found["total_rows"],
             "repeats": run.n_repeats,
             "confidence": run.confidence,
+            "seed": found["seed"],
             "columns": [
                 {
                     key: (None if isinstance(value, float) and math.isnan(value) else value)
