@@ -27,12 +27,22 @@ from trainwell.evaluate.evaluation import Evaluation
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LIST_METRICS", "RatingsEvaluation", "fold_lists", "lists_evaluation", "time_folds"]
+__all__ = ["MEASURED", "RatingsEvaluation", "fold_lists", "list_metrics", "lists_evaluation", "time_folds"]
 
-#: The top-N measures each fold of ratings is judged by, for the model and popularity, in the table (precision@10
-#: is kept in the JSON and said in a line: the verdicts know a measure's direction by the metrics' registry, whose
-#: ranking measures are ``hit@`` and ``ndcg@``).
-LIST_METRICS = ("ndcg@10", "hit@10")
+#: The top-N measures each fold of ratings is judged by, for the model and popularity, in the table: those of
+#: :data:`MEASURED` the verdicts can compare (they know a measure's direction from the metrics' registry, whose
+#: ranking measures are named by ``RANKING_PREFIXES``); precision@10, when not among them, is said in a line under
+#: the table and kept in the JSON.
+MEASURED = ("ndcg@10", "hit@10", "precision@10")
+
+
+def list_metrics() -> tuple[str, ...]:
+    """The measures of :data:`MEASURED` shown in the lists' table (see there)."""
+    from trainwell.metrics.registry import RANKING_PREFIXES
+
+    return tuple(metric for metric in MEASURED if metric.startswith(RANKING_PREFIXES))
+
+
 #: The share of each user's ratings, the latest, that folds by time hold out (``fit --time-col``'s default).
 TIME_SHARE = 0.2
 
@@ -65,12 +75,12 @@ class RatingsEvaluation(Evaluation):
         console.print("")
         render_folds(self.lists, console)
         lines = []
-        if self.list_precision:
+        if self.list_precision and "precision@10" not in self.lists.metrics:
             model, popular = self.list_precision["model"], self.list_precision["popularity"]
             lines.append(
                 f"precision@10, mean over the folds: trainwell {model:.3f}, popularity {popular:.3f}"
             )
-        if any(v.metric == LIST_METRICS[0] and v.outcome == "worse" for v in self.lists.verdicts()):
+        if any(v.metric == MEASURED[0] and v.outcome == "worse" for v in self.lists.verdicts()):
             lines.append(
                 "for top-10 lists the most popular items do better than the model: recommend popular items, or fit "
                 "for lists (trainwell fit --implicit, trained and judged on ranking)"
@@ -120,7 +130,8 @@ def lists_evaluation(
         return None, {}
 
     def result(name: str) -> CVResult:
-        scores = [{metric: float(fold[name][metric]) for metric in LIST_METRICS} for fold in kept]
+        shown = list_metrics()
+        scores = [{metric: float(fold[name][metric]) for metric in shown} for fold in kept]
         return CVResult(scores, list(splits), seed=seed)
 
     users = sum(int(fold["users"]) for fold in kept)
