@@ -228,9 +228,12 @@ class SaveBest(TrackerCallback):
     def after_epoch(self, learn: Learner) -> None:
         if not self._update(self._current(learn), learn.epoch):
             return
+        from trainwell.learner._checkpoint import plain_model
+
+        # A torch.compile'd model's own module: its keys are those learn.save, learn.load and export use.
         self.best_state = {
             key: value.detach().to("cpu", copy=True).contiguous()
-            for key, value in learn.model.state_dict().items()
+            for key, value in plain_model(learn.model).state_dict().items()
         }
         if self.path is not None and is_rank_zero():
             from safetensors.torch import save
@@ -243,8 +246,10 @@ class SaveBest(TrackerCallback):
         return {"best_value": self.best_value, "best_epoch": self.best_epoch, "best_state": self.best_state}
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        from trainwell.learner._checkpoint import plain_keys
+
         self.best_value, self.best_epoch = state["best_value"], state["best_epoch"]
-        self.best_state = dict(state["best_state"])
+        self.best_state = plain_keys(state["best_state"])
 
     def _metadata(self) -> dict[str, str]:
         return {
@@ -255,7 +260,9 @@ class SaveBest(TrackerCallback):
 
     def after_fit(self, learn: Learner) -> None:
         if self.restore and self.best_state is not None:
-            learn.model.load_state_dict(self.best_state)
+            from trainwell.learner._checkpoint import plain_model
+
+            plain_model(learn.model).load_state_dict(self.best_state)
             # The model now holds that epoch's weights: what it reports (exports, summaries) is that row.
             fit = learn.recorder.fit_count
             rows = [

@@ -22,6 +22,32 @@ if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
 CHECKPOINT_FORMAT = 1
+COMPILED_PREFIX = "_orig_mod."  # what torch.compile's wrapper puts before its module's state dict keys
+
+
+def plain_model(model: torch.nn.Module) -> torch.nn.Module:
+    """The module a ``torch.compile`` wrapper holds, or ``model`` itself: whose state dict keys :meth:`Learner.save`,
+    :meth:`Learner.load`, checkpoints and ``export`` read and write, so that each reads the others' files
+    whether the model was compiled or not (the wrapper's keys start with ``_orig_mod.``)."""
+    inner = getattr(model, "_orig_mod", model)
+    return inner if isinstance(inner, torch.nn.Module) else model
+
+
+def plain_keys(state: Mapping[str, Any]) -> dict[str, Any]:
+    """``state`` with the leading ``_orig_mod.`` of a compiled model's keys removed (files written from the
+    wrapper before :func:`plain_model`)."""
+    return {key.removeprefix(COMPILED_PREFIX): value for key, value in state.items()}
+
+
+def compile_hint(*keys: Sequence[str]) -> str:
+    """A clause naming torch.compile when keys on either side still hold its prefix (a compiled submodule),
+    ``""`` otherwise."""
+    if any("_orig_mod" in key for group in keys for key in group):
+        return (
+            " (some keys hold '_orig_mod.', a torch.compile'd part: compile the model the same way on both sides, "
+            "or save and load before compiling)"
+        )
+    return ""
 
 
 def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:
@@ -47,7 +73,7 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
         return path  # rank 0 writes the file
     state: dict[str, Any] = {
         "format": CHECKPOINT_FORMAT,
-        "model": learn.model.state_dict(),
+        "model": plain_model(learn.model).state_dict(),
         "optimizer": learn.opt.state_dict(),
         "optimizer_class": type(learn.opt).__name__,
         "epoch": epoch,
@@ -85,7 +111,7 @@ def held_grads(learn: Learner) -> dict[str, torch.Tensor]:
     distributed fit every process holds the same ones (the wrapper averages them in each backward pass)."""
     return {
         name: parameter.grad.detach()
-        for name, parameter in learn.model.named_parameters()
+        for name, parameter in plain_model(learn.model).named_parameters()
         if parameter.grad is not None
     }
 
@@ -93,7 +119,8 @@ def held_grads(learn: Learner) -> dict[str, torch.Tensor]:
 def _restore_grads(learn: Learner, grads: Mapping[str, torch.Tensor], path: str | Path) -> None:
     """Give every parameter the gradient ``grads`` holds for it (:func:`held_grads`), and ``None`` to the others,
     on the parameter's device and in its dtype."""
-    parameters = dict(learn.model.named_parameters())
+    parameters = dict(plain_model(learn.model).named_parameters())
+    grads = plain_keys(grads)
     unknown = sorted(set(grads) - set(parameters))
     if unknown:
         raise ConfigError(
@@ -212,12 +239,15 @@ def restore(learn: Learner, path: str | Path) -> None:
             )
     _check_same_call(state.get("call"), describe_call(learn), path)  # checkpoints before it hold none
     learn.n_iterations = state["n_iterations"]
+    model = plain_model(learn.model)
+    weights = plain_keys(state["model"])
     try:
-        learn.model.load_state_dict(state["model"])
+        model.load_state_dict(weights)
     except RuntimeError as error:
         first = str(error).strip().splitlines()[0].rstrip(":. ")
+        hint = compile_hint(list(weights), list(model.state_dict()))
         raise ConfigError(
-            f"checkpoint '{path}' holds the weights of another model than {type(learn.model).__name__} ({first}); "
+            f"checkpoint '{path}' holds the weights of another model than {type(model).__name__} ({first}){hint}; "
             "resume with the model the checkpoint was written from"
         ) from error
     opt = learn.opt or learn.create_opt()

@@ -1108,12 +1108,17 @@ class Learner:
         from trainwell.core.atomic import write_bytes_atomic
 
         target = _weights_path(self.path, path)
-        state = {key: value.detach().to("cpu").contiguous() for key, value in self.model.state_dict().items()}
-        return write_bytes_atomic(target, save(state, metadata={"model": type(self.model).__name__}))
+        # a torch.compile'd model's own module: its keys, as export writes them
+        model = _checkpoint.plain_model(self.model)
+        state = {key: value.detach().to("cpu").contiguous() for key, value in model.state_dict().items()}
+        return write_bytes_atomic(target, save(state, metadata={"model": type(model).__name__}))
 
     def load(self, path: str | Path) -> Learner:
         """Put back weights :meth:`save` wrote (or a model directory's, or any ``.safetensors`` of this model's
-        layers); every layer must match by name and shape, or nothing is loaded. Returns the learner."""
+        layers); every layer must match by name and shape, or nothing is loaded. Returns the learner.
+
+        A ``torch.compile``'d model saves and loads its original module's weights, as :meth:`export` does, so
+        files pass between the compiled model and the plain one either way."""
         from safetensors.torch import load_file
 
         source = Path(path)
@@ -1125,8 +1130,10 @@ class Learner:
             raise ConfigError(
                 f"no weights at '{source}'; pass the file learn.save wrote, or a model directory"
             )
-        state = load_file(str(source))
-        own = self.model.state_dict()
+        model = _checkpoint.plain_model(self.model)
+        # files saved from a compiled model's wrapper ('_orig_mod.' keys) too
+        state = _checkpoint.plain_keys(load_file(str(source)))
+        own = model.state_dict()
         missing = [key for key in own if key not in state]
         unexpected = [key for key in state if key not in own]
         reshaped = [key for key in own if key in state and state[key].shape != own[key].shape]
@@ -1140,11 +1147,12 @@ class Learner:
                 )
                 if keys
             )
+            hint = _checkpoint.compile_hint(missing, unexpected)
             raise ConfigError(
-                f"'{source}' holds the weights of another model ({said}); load weights saved from this architecture "
-                "and data (the same classes, vocabulary, columns)"
+                f"'{source}' holds the weights of another model ({said}){hint}; load weights saved from this "
+                "architecture and data (the same classes, vocabulary, columns)"
             )
-        self.model.load_state_dict({key: state[key].to(own[key].device) for key in own})
+        model.load_state_dict({key: state[key].to(own[key].device) for key in own})
         return self
 
     def predict(self, inputs: Any, **options: Any) -> Any:
