@@ -96,3 +96,24 @@ ImageRecipe = Annotated[
     ),
 ]
 TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
+#: fit's class weights and refit of a table's model (tables only).
+ClassWeight = Annotated[
+    str | None,
+    typer.Option(
+        metavar="balanced",
+        help="Tables with a binary or single-label target: balanced weighs each class by the inverse of its share "
+        "of the training rows, in the MLP's loss and the boosted trees' (sample weights); the validation loss is "
+        "then the weighted one. It raises the recall and F1 of a rare class (at threshold 0.5) and worsens the "
+        "calibration of the probabilities (a higher log loss): leave it out when the probabilities matter.",
+    ),
+]
+RefitFull = Annotated[
+    bool,
+    typer.Option(
+        "--refit-full",
+        help="Tables: once the architecture is chosen, train it again on the training and validation rows "
+        "together, with the epochs it kept or its boosting rounds, and write that model; the validation figures "
+        "stay those of the model that did not train on them, and --test scores the refit one. About as long "
+        "again as the first training, beyond --time.",
+    ),
+]

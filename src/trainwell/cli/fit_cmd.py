@@ -61,6 +61,8 @@ from trainwell.cli._training import (
 )
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
+#: fit's options that only a table's own models (the MLP, boosted trees) read: every other kind of data refuses them.
+TABLE_MODEL_ONLY = ("--class-weight", "--refit-full")
 
 #: ``--lm-size`` of fit and evaluate (``--task language_model``): the same names, meaning and checks
 #: (:func:`lm_size_setting`).
@@ -265,6 +267,8 @@ def fit(
         ),
     ] = None,
     label_thresholds: option.LabelThresholds = True,
+    class_weight: option.ClassWeight = None,
+    refit_full: option.RefitFull = False,
     arch: Annotated[
         str,
         typer.Option(
@@ -360,6 +364,12 @@ def fit(
 
             optimizers.entry(opt)  # a misspelt name said at once, with the names known
         training = training_options(clip, precision, patience)
+        # A misspelt --class-weight is said at once, not after the data is read.
+        if class_weight is not None and class_weight != "balanced":
+            raise ConfigError(
+                f"--class-weight {class_weight} is not known: --class-weight balanced weighs each class by the "
+                "inverse of its share of the training rows (or leave it out)"
+            )
         chosen_learner = {name: value for name, value in (("wd", wd), ("opt", opt)) if value is not None}
         if chosen_learner:
             named["learner_kwargs"] = chosen_learner
@@ -485,6 +495,8 @@ def fit(
             "--names": names is not None,
             "--wd": wd is not None,
             "--opt": opt is not None,
+            "--class-weight": class_weight is not None,
+            "--refit-full": refit_full,
             **training.given,
         }
         headerless: dict[str, Any] = (
@@ -493,13 +505,17 @@ def fit(
         if test is not None:
             need_data(test, "image files" if test.is_dir() else "table")
         if task == "language_model":
-            refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
+            refuse_unread(
+                given, (*UNREAD_BY_LM, *TABLE_MODEL_ONLY), "a language model (--task language_model)"
+            )
         if lm_size is not None and task not in (None, "language_model"):
             raise ConfigError("--lm-size is for language models (--task language_model): drop it")
         if is_tagging_source(data, task, text, target):
             if lm_size is not None:
                 raise ConfigError("--lm-size is for language models (--task language_model): drop it")
-            refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
+            refuse_unread(
+                given, (*UNREAD_BY_TAGGER, *TABLE_MODEL_ONLY), "a tagger (tagged sentences, CoNLL files)"
+            )
             settings: dict[str, Any] = {
                 "out": out,
                 "epochs": epochs,
@@ -542,9 +558,12 @@ def fit(
                 markup=False,
                 highlight=False,
             )
-            refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
+            refuse_unread(
+                given, (*UNREAD_BY_LM, *TABLE_MODEL_ONLY), "a language model (--task language_model)"
+            )
         image_source = not text_folder and task != "language_model" and is_image_source(data, path_col)
         if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
+            refuse_unread(given, TABLE_MODEL_ONLY, f"images ('{data}')")
             refuse_for_images(
                 data, {**given, "--encoding-errors": given["--encoding-errors"] and path_col is None}
             )
@@ -568,7 +587,7 @@ def fit(
         ratings = user is not None or item is not None or implicit
         if (ratings or text is not None) and task != "language_model" and not image_source:
             what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
-            refuse_unread(given, TABLE_ONLY, what)
+            refuse_unread(given, (*TABLE_ONLY, *TABLE_MODEL_ONLY), what)
         if ratings:
             refuse_unread(  # a table of ratings held out is scored once; interactions hold out each user's latest
                 given,
@@ -666,7 +685,7 @@ def fit(
         def fit_text_column(column: str) -> None:
             from trainwell.text.pipeline import fit_texts
 
-            refuse_unread(given, ("--positive",), "a text classifier")
+            refuse_unread(given, ("--positive", *TABLE_MODEL_ONLY), "a text classifier")
 
             result = fit_texts(
                 data,
@@ -732,6 +751,8 @@ def fit(
                 **named,
                 **chosen_positive,
                 **keeping.pipeline_kwargs,
+                class_weight=class_weight,
+                refit_full=refit_full,
             ),
             fit_text_column,
             data,
@@ -1149,6 +1170,9 @@ def report_fit(result: Any, capped: Any = None) -> None:
     warn_overfitting(result.learn)
     say_budget(getattr(result, "budget", None), out_console)
     say_time_limits(getattr(result, "budget", None), capped, _unit_of(getattr(result, "data", None)))
+    refit = getattr(result, "refit", None)
+    if refit is not None:  # a table's --refit-full: the model written is not the one validated above
+        out_console.print(refit.line(), soft_wrap=True, markup=False, highlight=False)
     say_test_scores(result)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):

@@ -16,6 +16,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.losses import several_targets_loss
 from trainwell.models.registry import create_model
+from trainwell.tabular.class_weights import balanced_loss, check_class_weight
 from trainwell.tabular.threads import OneThread, one_thread
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def tabular_learner(
     numeric_embedding: str = "periodic",
     lr: float = 3e-3,
     wd: float = 0.01,
+    class_weight: str | None = None,
     **learner_kwargs: Any,
 ) -> Learner:
     """A Learner with an embeddings + MLP model sized from ``data``.
@@ -48,6 +50,11 @@ def tabular_learner(
             ``--search layers=`` write them.
         lr: default peak learning rate when none is given to ``fit_one_cycle`` (``lr_find`` can choose one).
         wd: decoupled weight decay.
+        class_weight: ``"balanced"`` weighs each training row by the inverse of its class's share (a binary or
+            single-label target only: :mod:`trainwell.tabular.class_weights`): the MLP's loss becomes
+            :class:`~trainwell.tabular.class_weights.BalancedCrossEntropy`, boosted trees get scikit-learn's
+            ``class_weight="balanced"``, and both are validated with the weighted loss. Rare classes gain recall
+            and F1; the probabilities lose their calibration.
         **learner_kwargs: passed to :class:`Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``, ``device``...).
             The default loss of several regression targets is the MSE of each target's error divided by its
             training standard deviation, so a target in large units does not drown the others.
@@ -59,8 +66,19 @@ def tabular_learner(
     if data.application != "tabular":
         raise ConfigError(f"tabular_learner needs data from tabular_data, got a {data.application!r} bundle")
     _refuse_tree_settings(learner_kwargs)
+    if check_class_weight(class_weight) is not None:
+        if learner_kwargs.get("loss") is not None:
+            raise ConfigError(
+                "class_weight='balanced' sets the loss (a cross-entropy weighted by class): pass it or loss=, not both"
+            )
+        learner_kwargs["loss"] = balanced_loss(data)
+        if arch in GBDT_NAMES:
+            settings = learner_kwargs.get("gbdt_settings") or {}
+            learner_kwargs["gbdt_settings"] = {**settings, "class_weight": "balanced"}
     if arch in GBDT_NAMES:
-        return _trees_learner(data, learner_kwargs)
+        trees = _trees_learner(data, learner_kwargs)
+        trees.class_weight = class_weight  # type: ignore[attr-defined]
+        return trees
     arch = MLP_NAMES.get(arch, arch)
     config: dict[str, Any] = dict(data.model_hints)
     if "loss" not in learner_kwargs:  # several targets: each one's error in its own standard deviations
@@ -71,6 +89,7 @@ def tabular_learner(
     threads = [] if any(isinstance(callback, OneThread) for callback in given) else [OneThread()]
     learn = TabularLearner(model, data, lr=lr, wd=wd, callbacks=[*given, *threads], **learner_kwargs)
     learn.model_spec = {"name": arch, "config": config}
+    learn.class_weight = class_weight  # type: ignore[attr-defined]  # what trainwell.json records of it
     return learn
 
 

@@ -30,8 +30,11 @@ from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
 from trainwell.learner.run_files import FitRun, check_fit_settings, meaningful_row, run_files
 from trainwell.metrics.function import MetricLike
+from trainwell.tabular.best_epoch import best_epoch_callbacks
+from trainwell.tabular.class_weights import check_class_weight, check_task_takes_weights
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
+from trainwell.tabular.refit import Refit, RefitPlan
 
 #: lr_find's suggestion is kept inside this range: outside it the sweep was most likely misread.
 LR_BOUNDS = (1e-4, 1e-2)
@@ -41,11 +44,13 @@ DEFAULT_LR = 3e-3
 @dataclass
 class TableRun(FitRun):
     """What :func:`fit_table` produced, with the learning-rate finder's sweep when it chose the rate, and with
-    ``arch="auto"`` each architecture's final validation row (``compared``, by name) and the one kept."""
+    ``arch="auto"`` each architecture's final validation row (``compared``, by name) and the one kept; with
+    ``refit_full=True``, what was trained again on every row (``refit``: its ``learn`` is the model written)."""
 
     lr_find: LRFindResult | None = None
     compared: dict[str, dict[str, Any]] | None = None
     arch: str = "tabular_mlp"
+    refit: Refit | None = None
 
 
 #: The validation loss of boosted trees must be below the MLP's by this share for ``arch="auto"`` to keep them
@@ -171,6 +176,9 @@ def fit_table(
     learner_kwargs: dict[str, Any] | None = None,
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
+    keep_best: bool = True,
+    class_weight: str | None = None,
+    refit_full: bool = False,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
@@ -208,8 +216,26 @@ def fit_table(
     wrote in the same call: the MLP continues from it exactly, at the learning rate it was training at (no new
     sweep: the checkpoint keeps the first one, so ``lr_find.png`` is written as by a fit never stopped);
     ``auto`` fits the trees again (seconds, the same trees).
+
+    ``keep_best`` (on by default): with validation rows, the MLP ends with the weights of its epoch of lowest
+    validation loss (:class:`~trainwell.tabular.best_epoch.KeepBestEpoch`, in memory), said in one line when that is
+    not the last epoch; that epoch's figures are what ``auto`` compares with the trees and what the model directory
+    and ``run.metrics`` report. A :class:`~trainwell.callbacks.SaveBest` among ``callbacks`` (``--patience``) does it
+    instead. ``keep_best=False`` keeps the last epoch.
+
+    ``class_weight="balanced"`` (binary or single-label classes): each class weighs the same in the loss of the
+    MLP and of the trees (:mod:`trainwell.tabular.class_weights`); F1 and recall of a rare class rise, and the
+    probabilities lose their calibration (the log loss worsens). The validation loss is the weighted one.
+
+    ``refit_full=True``: once the architecture is chosen, it is trained again on the training and validation rows
+    together, for the chosen number of epochs (the kept one) or boosting rounds, and that model is the one written
+    and scored on ``test``; ``run.learn`` stays the validated model (the validation figures are its), and
+    ``run.refit`` says what was refitted (:class:`~trainwell.tabular.refit.Refit`, its ``learn`` the model written).
     """
     check_fit_settings(epochs, lr, out)
+    check_class_weight(class_weight)
+    refit_plan = RefitPlan(refit_full, seed)
+    refit_plan.check()
     if arch not in ("auto", *GBDT_NAMES, *MLP_NAMES):
         raise ConfigError(f"arch (--arch) {arch!r} is not an architecture for tables: auto, mlp or gbdt")
     trees = arch in GBDT_NAMES
@@ -241,6 +267,9 @@ def fit_table(
     seed_everything(seed)
     source, data_kwargs = folder_source(source, target, data_kwargs, command="fit", say=progress)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
+    if class_weight is not None:
+        check_task_takes_weights(data.task)  # said before anything trains
+        learner_kwargs = {**(learner_kwargs or {}), "class_weight": class_weight}
     if (
         arch == "auto"
         and epochs is None
@@ -265,7 +294,7 @@ def fit_table(
         # Fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut); its
         # predictions are kept for the results' table, which scored the validation rows again (3.5 s on adult).
         learn.fit(1, callbacks=[KeepValidationPredictions()])
-        return _trees_run(learn, data, out, seed, progress, tune_thresholds, began, callbacks)
+        return _trees_run(learn, data, out, seed, progress, tune_thresholds, began, callbacks, refit_plan)
     rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
     if arch == "auto" and epochs is None and lr is None and not trees_apply(data):
         _say_no_trees_under_torchrun(data)
@@ -284,7 +313,9 @@ def fit_table(
         # Nothing left for the MLP (a short --time on a large table, or a choice inside evaluate's fold share): the
         # trees are a trained model, kept, where the MLP's fit would refuse as spent before training began.
         if budget is not None and budget.remaining <= 0:
-            return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
+            return _trees_kept(
+                rival, data, out, seed, progress, tune_thresholds, began, callbacks, refit_plan
+            )
         seed_everything(seed)  # the MLP starts where it would have without the trees
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
                                              progress=progress, **(learner_kwargs or {})))  # fmt: skip
@@ -305,7 +336,7 @@ def fit_table(
         # Under time_budget, a validation pass the budget cut to its first batches is kept too (its rows, not all).
         capped = keep_capped_validation(time_budget, budget, callbacks)
         fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *([capped] if capped else []),
-                         *callbacks, sweep]  # fmt: skip
+                         *callbacks, sweep, *best_epoch_callbacks(keep_best, data.valid is not None, callbacks)]  # fmt: skip
         if rival is not None:
             fit_callbacks.append(_SayRival(rival.final_row.get("valid_loss")))
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
@@ -314,7 +345,7 @@ def fit_table(
         # --time 60s on California housing: a fold's choice had 3 s): the trees are kept, as above.
         if rival is None or budget is None:
             raise
-        return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
+        return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks, refit_plan)
     finder = sweep.result
     compared = None
     beaten: dict[str, bytes] | None = None
@@ -336,10 +367,13 @@ def fit_table(
     if rival is None or learn is not rival:  # the trees' results are of their whole pass
         say_capped_scoring(capped, "rows")
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
-    model_dir = score_and_write(learn, out, finder, budget, beaten)
+    refit = refit_plan.refit(learn, lr, learner_kwargs)
+    model_dir = score_and_write(refit.learn if refit else learn, out, finder, budget, beaten)
+    if refit is not None:
+        refit.hand_back_test_scores(learn)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
-                    compared=compared, arch=chosen)  # fmt: skip
+                    compared=compared, arch=chosen, refit=refit)  # fmt: skip
 
 
 def folder_source(
@@ -399,6 +433,7 @@ def _trees_kept(
     tune_thresholds: bool,
     began: OneStepStart,
     callbacks: Sequence[Callback],
+    plan: RefitPlan,
 ) -> TableRun:
     """The run of ``arch="auto"``'s boosted trees when the budget was spent before the MLP could train, said in a
     warning: they are a trained model, where the MLP's fit would refuse as spent before training began."""
@@ -408,7 +443,7 @@ def _trees_kept(
         "boosted trees before the MLP could train, so the trees are kept without being compared with it; "
         "give more time (--time, Python: time_budget=) to compare them"
     )
-    return _trees_run(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
+    return _trees_run(rival, data, out, seed, progress, tune_thresholds, began, callbacks, plan)
 
 
 def _trees_run(
@@ -420,16 +455,23 @@ def _trees_run(
     tune_thresholds: bool,
     began: OneStepStart,
     callbacks: Sequence[Callback],
+    plan: RefitPlan,
 ) -> TableRun:
-    """The run of fitted boosted trees: thresholds chosen, the test set scored, the model directory written."""
+    """The run of fitted boosted trees: thresholds chosen, refitted on every row when asked, the test set scored,
+    the model directory written."""
     began.count()
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
-    model_dir = score_and_write(learn, out, None, began.budget)
+    refit = plan.refit(learn, None, None)
+    model_dir = score_and_write(refit.learn if refit else learn, out, None, began.budget)
+    if refit is not None:
+        refit.hand_back_test_scores(learn)
     hand_over(
         callbacks, began.budget, learn
     )  # the command's closing line on its whole time (no fit handed it)
     rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
-    return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=began.budget, arch="gbdt")
+    return TableRun(
+        learn, data, rate, model_dir, thresholds=thresholds, budget=began.budget, arch="gbdt", refit=refit
+    )
 
 
 def _resumed_lr(checkpoint: str | Path) -> float | None:
