@@ -186,4 +186,9 @@ def test_a_model_without_table_columns_is_refused_before_the_imports(
 
 def test_help_lists_the_command(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
-    assert result.returncode == 0 and "importance" in result.stdout
+    assert result.returncode == 0, result.explain()
+    # report's summary says "importance" too: the command's own line is looked for.
+    assert any(
+        line.split()[1:2] == ["importance"] and "Rank a table model" in line
+        for line in result.stdout.splitlines()
+    )
