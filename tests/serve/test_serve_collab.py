@@ -80,12 +80,25 @@ def test_served_predictions_equal_the_predictor(
     assert "unseen" not in documented["Prediction"]["properties"]
 
 
-def test_metadata_lists_users_and_items(servers: dict[str, LiveServer]) -> None:
-    document = httpx.get(f"{servers['torch'].url}/metadata", timeout=30).json()
+def test_metadata_counts_users_and_items_and_lists_them_when_asked(servers: dict[str, LiveServer]) -> None:
+    # Every id was listed in every answer: megabytes for a large catalogue. Counted now; listed with ?ids=true.
+    url = f"{servers['torch'].url}/metadata"
+    document = httpx.get(url, timeout=30).json()
     assert document["application"] == "collab"
     inputs = {entry["name"]: entry for entry in document["inputs"]}
+    recipe = trainwell.load(servers["torch"].app.state.predictor.model_dir).recipe
     assert set(inputs) == {"user", "movie"}
-    assert "100" in inputs["user"]["values"] and "m0" in inputs["movie"]["values"]
+    assert inputs["user"]["count"] == len(recipe.users) and inputs["movie"]["count"] == len(recipe.items)
+    assert inputs["user"]["values"] is None and inputs["movie"]["values"] is None
+    listed = {
+        entry["name"]: entry for entry in httpx.get(url, params={"ids": "true"}, timeout=30).json()["inputs"]
+    }
+    assert "100" in listed["user"]["values"] and "m0" in listed["movie"]["values"]
+    assert len(listed["user"]["values"]) == inputs["user"]["count"]
+    assert httpx.get(url, params={"ids": "maybe"}, timeout=30).status_code == 422
+    assert len(httpx.get(url, timeout=30).content) < len(
+        httpx.get(url, params={"ids": "1"}, timeout=30).content
+    )
 
 
 def test_a_row_without_the_item_is_refused_by_name(servers: dict[str, LiveServer]) -> None:
@@ -119,6 +132,25 @@ def test_recommend_ranks_as_the_predictor_does(
     assert [entry["item"] for entry in answer["items"]] == expected["movie"].tolist()
     np.testing.assert_allclose([e["score"] for e in answer["items"]], expected["score"], rtol=1e-5, atol=1e-5)
     assert not {"m0", "m1"} & {entry["item"] for entry in answer["items"]}
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_recommend_for_several_users_answers_each_as_one_user_would(
+    servers: dict[str, LiveServer], backend: str
+) -> None:
+    url = f"{servers[backend].url}/recommend"
+    users = [100, "107", 99999, 100]
+    options = {"k": 4, "exclude": ["m0"]}
+    one_by_one = [httpx.post(url, json={"user": user, **options}, timeout=30).json() for user in users]
+    batch = httpx.post(url, json={"users": users, **options}, timeout=30)
+    assert batch.status_code == 200, batch.text
+    assert batch.json() == {"recommendations": one_by_one}
+    assert [answer["known_user"] for answer in one_by_one] == [True, True, False, True]
+    refused = httpx.post(url, json={"users": [100, " "], "k": 3}, timeout=30)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "users.1", refused.text
+    both = httpx.post(url, json={"users": [100], "user": 100}, timeout=30)
+    assert both.status_code == 422 and "not both user and users" in both.json()["message"]
+    assert httpx.post(url, json={"users": []}, timeout=30).status_code == 422
 
 
 def test_recommend_refuses_bad_requests_by_field(servers: dict[str, LiveServer]) -> None:
@@ -155,7 +187,10 @@ def test_recommend_from_items_answers_like_the_predictor_on_either_backend(
     url = f"{servers[backend].url}/recommend"
     for bad, words in (
         ({"user": 100, "from_items": ["m2"]}, "not both user and from_items"),
-        ({"k": 3}, "send a user id, or from_items: a list of items, or similar_to: an item"),
+        (
+            {"k": 3},
+            "send a user id, or users: a list of user ids, or from_items: a list of items, or similar_to",
+        ),
         ({"from_items": ["nope"]}, "none of the items"),
         ({"from_items": ["m2"], "candidates": ["m4"]}, "candidates work with a user"),
     ):

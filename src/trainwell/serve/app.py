@@ -59,7 +59,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -488,13 +488,51 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
 
     _with_identity(metadata, getattr(app.state, "model_identity", None))
 
-    @app.get("/metadata", summary=summary, response_model=schema)
-    async def get_metadata() -> dict[str, Any]:
-        return metadata
+    if metadata.get("application") == "collab":
+        get_metadata = _recommender_metadata_route(app, metadata, summary, schema)
+    else:
+
+        @app.get("/metadata", summary=summary, response_model=schema)
+        async def get_metadata() -> dict[str, Any]:
+            return metadata
 
     answer_head(app, "/health", health)
     answer_head(app, "/metadata", get_metadata)
     _add_ready(app)
+
+
+def _recommender_metadata_route(
+    app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any
+) -> Callable[..., Any]:
+    """A recommender's ``GET /metadata``: its users and items counted (``count``), not listed, unless
+    ``?ids=true`` asks for the lists (``values``): MovieLens' 943 users and 1,682 items were 40 kB of ids in
+    every answer, and a catalogue of a million items would be megabytes."""
+    compact = {
+        **metadata,
+        "inputs": [
+            {**{key: value for key, value in entry.items() if key != "values"}, "count": len(entry["values"])}
+            if entry.get("kind") == "categorical"
+            else entry
+            for entry in metadata["inputs"]
+        ],
+    }
+    listed = {
+        **metadata,
+        "inputs": [
+            {**entry, "count": len(entry["values"])} if entry.get("kind") == "categorical" else entry
+            for entry in metadata["inputs"]
+        ],
+    }
+
+    @app.get("/metadata", summary=summary, response_model=schema)
+    async def get_metadata(
+        ids: bool = Query(
+            False, description="List every user and item id (values) besides their count: a long answer."
+        ),
+    ) -> dict[str, Any]:
+        return listed if ids else compact
+
+    return get_metadata
 
 
 def _with_identity(metadata: dict[str, Any], identity: dict[str, Any] | None) -> None:

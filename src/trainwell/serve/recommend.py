@@ -11,7 +11,10 @@ they chose (a new visitor's basket), as ``CollabPredictor.recommend_from_items``
 ``from_items`` and ``known_items`` (how many of them the model knows) instead of ``user``, and each item's
 ``similarity`` to the basket (a factor model's pooled cosine) or ``score`` (EASE's probability). And
 ``{"similar_to": 50, "k": 10}`` lists an item's nearest neighbours, as ``CollabPredictor.similar_items`` does:
-``{"similar_to": 50, "items": [{"item": 181, "similarity": 0.83}, ...]}``. Exactly one of ``user``,
+``{"similar_to": 50, "items": [{"item": 181, "similarity": 0.83}, ...]}``. And ``{"users": [196, 186], "k":
+10}`` ranks for several users in one request (at most the server's ``max_rows``), each as ``user`` would, with
+the same ``k``, ``exclude``, ``candidates`` and ``include_seen``: ``{"recommendations": [{"user": 196,
+"known_user": true, "items": [...]}, ...]}``, in the order sent. Exactly one of ``user``, ``users``,
 ``from_items`` and ``similar_to`` is sent.
 
 Those two read the model's item weights (factors, or EASE's item-to-item weights), which ``model.onnx`` does not
@@ -28,7 +31,7 @@ import json
 import threading
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +41,7 @@ from trainwell.core.errors import ConfigError, UserError
 from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body
 from trainwell.serve.config import ServeConfig
+from trainwell.serve.metrics import note_items
 from trainwell.serve.schema import CategoricalValue, ErrorResponse
 
 #: Most items one answer may hold, and most ids a request may list to exclude or rank.
@@ -45,22 +49,35 @@ MAX_K = 1000
 MAX_IDS = 100_000
 
 
-def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
-    """The body of ``POST /recommend``."""
+#: What a request may rank for: exactly one of these.
+SUBJECTS = ("user", "users", "from_items", "similar_to")
+
+
+def recommend_request_model(*, forbid_extra_fields: bool, max_users: int = 1000) -> type[BaseModel]:
+    """The body of ``POST /recommend``; ``max_users``: most ids in ``users``."""
     return create_model(
         "RecommendRequest",
         __config__=ConfigDict(
             extra="forbid" if forbid_extra_fields else "ignore",
-            json_schema_extra={
-                "oneOf": [{"required": [name]} for name in ("user", "from_items", "similar_to")]
-            },
+            json_schema_extra={"oneOf": [{"required": [name]} for name in SUBJECTS]},
         ),
         user=(
             CategoricalValue,
             Field(
                 None,
-                description="A user id as in the training ratings (or send from_items, or similar_to).",
+                description="A user id as in the training ratings (or send users, from_items, or similar_to).",
                 examples=[196],
+            ),
+        ),
+        users=(
+            list[CategoricalValue] | None,
+            Field(
+                None,
+                min_length=1,
+                max_length=max_users,
+                description=f"Instead of a user: several users (at most {max_users}), each ranked as user is, "
+                "with the same k, exclude, candidates and include_seen; answered as recommendations, in order.",
+                examples=[[196, 186]],
             ),
         ),
         from_items=(
@@ -104,7 +121,9 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
 
 def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> None:
     """Register ``POST /recommend`` on ``app`` for the ratings model ``predictor``."""
-    request_type = recommend_request_model(forbid_extra_fields=config.forbid_extra_fields)
+    request_type = recommend_request_model(
+        forbid_extra_fields=config.forbid_extra_fields, max_users=config.max_rows
+    )
     # A /predict row that leaves its user or item out gets the advice null gets (send both), not a table
     # model's "send null for a missing value" (trainwell.serve._errors).
     app.state.id_inputs = (predictor.recipe.user_col, predictor.recipe.item_col)
@@ -112,44 +131,9 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
     names: dict[str, str] | None = getattr(app.state, "item_names", None)
     companion.names = names
 
-    async def recommend(body: Any) -> Response:
-        request: Any = body
-        sent = [name for name in ("user", "from_items", "similar_to") if getattr(request, name) is not None]
-        if not sent:
-            problem = {
-                "loc": ["user"],
-                "msg": "send a user id, or from_items: a list of items, or similar_to: an item",
-                "type": "missing",
-            }
-            return JSONResponse(error_body([problem]), status_code=422)
-        if len(sent) > 1:
-            sent_ones = "both " + " and ".join(sent) if len(sent) == 2 else "user, from_items and similar_to"
-            message = f"send one of user, from_items and similar_to, not {sent_ones}"
-            problem = {"loc": [sent[-1]], "msg": message, "type": "conflict"}
-            return JSONResponse(error_body([problem]), status_code=422)
-        if request.from_items is not None:
-            return await _from_items(companion, request)
-        if request.similar_to is not None:
-            return await _similar_to(companion, request)
-        try:  # an empty user id is the user field's mistake; any other refusal below is the candidates'
-            refuse_missing_id(request.user, "user", "recommend", list(predictor.recipe.users))
-        except UserError as error:
-            return _refuse("user", str(error), "missing")
-        try:
-            ranking = await run_in_threadpool(
-                rank_items,
-                predictor,
-                request.user,
-                request.k,
-                exclude=request.exclude,
-                candidates=request.candidates,
-                include_seen=request.include_seen,
-            )
-        except UserError as error:
-            problem = {"loc": ["candidates"], "msg": str(error), "type": "unknown_items"}
-            return JSONResponse(error_body([problem]), status_code=422)
-        answer = {
-            "user": request.user,
+    def answer_for(user: Any, ranking: Any) -> dict[str, Any]:
+        return {
+            "user": user,
             "known_user": ranking.known_user,
             "seen_left_out": ranking.seen_left_out,
             "items": [
@@ -157,18 +141,67 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
                 for item, score in zip(ranking.items, ranking.scores, strict=True)
             ],
         }
-        return _json(answer)
+
+    def rank_all(users: list[Any], request: Any) -> list[Any]:
+        options = {
+            "exclude": request.exclude,
+            "candidates": request.candidates,
+            "include_seen": request.include_seen,
+        }
+        return [rank_items(predictor, user, request.k, **options) for user in users]
+
+    async def recommend(body: Any, http: Request) -> Response:
+        request: Any = body
+        sent = [name for name in SUBJECTS if getattr(request, name) is not None]
+        if not sent:
+            problem = {
+                "loc": ["user"],
+                "msg": "send a user id, or users: a list of user ids, or from_items: a list of items, or "
+                "similar_to: an item",
+                "type": "missing",
+            }
+            return JSONResponse(error_body([problem]), status_code=422)
+        if len(sent) > 1:
+            sent_ones = ("both " if len(sent) == 2 else "") + ", ".join(sent[:-1]) + " and " + sent[-1]
+            message = f"send one of user, users, from_items and similar_to, not {sent_ones}"
+            problem = {"loc": [sent[-1]], "msg": message, "type": "conflict"}
+            return JSONResponse(error_body([problem]), status_code=422)
+        if request.from_items is not None:
+            return await _from_items(companion, request)
+        if request.similar_to is not None:
+            return await _similar_to(companion, request)
+        batch = request.users is not None
+        users = list(request.users) if batch else [request.user]
+        note_items(http.scope, len(users))
+        known = list(predictor.recipe.users)
+        for index, user in enumerate(users):
+            # An empty user id is the user field's mistake; any other refusal below is the candidates'.
+            try:
+                refuse_missing_id(user, "user", "recommend", known)
+            except UserError as error:
+                return _refuse_at(["users", index] if batch else ["user"], str(error), "missing")
+        try:
+            rankings = await run_in_threadpool(rank_all, users, request)
+        except UserError as error:
+            problem = {"loc": ["candidates"], "msg": str(error), "type": "unknown_items"}
+            return JSONResponse(error_body([problem]), status_code=422)
+        answers = [answer_for(user, ranking) for user, ranking in zip(users, rankings, strict=True)]
+        return _json({"recommendations": answers} if batch else answers[0])
 
     # The body type is built at run time; FastAPI reads it from the signature.
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=request_type)],
+        [
+            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=request_type),
+            inspect.Parameter("http", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        ],
         return_annotation=Response,
     )
     app.post(
         "/recommend",
         summary="Rank items for a user or a basket of items, or list an item's neighbours",
         description=(
-            "The k items with the highest predicted score for the user, best first, leaving out `exclude`. "
+            "The k items with the highest predicted score for the user, best first, leaving out `exclude`. With "
+            "`users` instead of `user`: the same for each of them, as `recommendations`, in order. "
             "A user the model never saw gets the average user's ranking (known_user: false). With `from_items` "
             "instead of `user`: the items that go best with those (each with its `similarity` to them, the cosine of "
             "learned weights pooled; EASE: its `score`, a probability). With `similar_to`: the k items most similar "
@@ -234,7 +267,11 @@ def _json(answer: dict[str, Any]) -> Response:
 
 
 def _refuse(field: str, message: str, kind: str, status: int = 422) -> Response:
-    return JSONResponse(error_body([{"loc": [field], "msg": message, "type": kind}]), status_code=status)
+    return _refuse_at([field], message, kind, status)
+
+
+def _refuse_at(loc: list[Any], message: str, kind: str, status: int = 422) -> Response:
+    return JSONResponse(error_body([{"loc": loc, "msg": message, "type": kind}]), status_code=status)
 
 
 async def _torch_predictor(companion: TorchCompanion, field: str) -> Any:

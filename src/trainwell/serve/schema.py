@@ -724,6 +724,11 @@ class InputInfo(BaseModel):
     values: list[str] | None = Field(
         None, description="A categorical input's values; the words a text input is read as."
     )
+    count: int | None = Field(
+        None,
+        description="A recommender's number of known users or items; its GET /metadata lists them (values) only "
+        "with ?ids=true.",
+    )
     mean: float | None = None
     std: float | None = None
     median: float | None = None
