@@ -476,3 +476,11 @@ def test_without_data_the_report_shows_what_the_model_directory_recorded(
         and "--names reads the labelled rows of --data, and none was given" in refused.output
     )
     assert not (tmp_path / "x.html").exists()
+
+
+def test_report_importance_has_intervals_and_readings(report_html: Path) -> None:
+    text = report_html.read_text(encoding="utf-8")
+    section = text[text.index("<h2>Permutation feature importance</h2>") :]
+    assert "shuffled 5 times" in section and "95% interval" in section
+    assert re.search(r"\[-?\d[\d.e-]*, -?\d[\d.e-]*\]", section)
+    assert "helps" in section or "no measurable effect" in section

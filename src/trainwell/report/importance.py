@@ -209,7 +209,7 @@ def permutation_importance(
     *,
     columns: Sequence[str] | None = None,
     metric: str | None = None,
-    n_repeats: int = 3,
+    n_repeats: int = 5,
     subsample: int | None = None,
     confidence: float = 0.95,
     seed: int = 0,
@@ -294,7 +294,7 @@ def measure_importance(
     metric: MainMetric,
     *,
     columns: Sequence[str] | None = None,
-    n_repeats: int = 3,
+    n_repeats: int = 5,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> ImportanceRun:
