@@ -86,7 +86,8 @@ class Learner:
             set's activated predictions, named by ``__name__``; see :mod:`trainwell.metrics.function`) or
             :class:`Metric` objects; ``None`` uses the task's defaults, ``[]`` computes none.
         callbacks: extra callbacks kept for every fit.
-        lr: default learning rate (``fit_one_cycle`` uses it as the peak).
+        lr: default learning rate (``fit_one_cycle`` uses it as the peak), for fits given none; an optimizer set by
+            hand or a factory's own rates come first (see :meth:`fit`).
         wd: weight decay, never applied to biases or normalisation layers; decoupled from the gradient (AdamW's
             way) with ``"adamw"`` (the default) and ``"adabelief"``, an L2 term in the gradient with ``"sgd"`` and
             ``"adam"`` and with an optimizer class of your own (``trainwell.optim`` lists each one's). Change it
@@ -187,7 +188,10 @@ class Learner:
         #: The optimizer as built and what it was built with (``opt``, ``wd``): a fit builds it again when they
         #: changed. The last fit's peak learning rates and weight decay, as :meth:`summary` shows them.
         self._opt_made: tuple[torch.optim.Optimizer, Any, float] | None = None
-        self._own_top_lr: float | None = None  # the largest of a factory's own group rates, when they differ
+        # The largest of the optimizer's own group rates, where it has its own: a factory's that set rates other than
+        # the lr it was given, or one set by hand (_hand_set_opt); a fit given no lr trains at them.
+        self._own_top_lr: float | None = None
+        self._hand_set_opt: torch.optim.Optimizer | None = None
         self._told_own_rates = False
         self._told_loss_parameters = False
         self._last_fit: dict[str, Any] | None = None
@@ -380,10 +384,33 @@ class Learner:
         else:
             self.opt = create_optimizer(self.opt_name, groups, lr=self.lr)
         top = _keep_own_lr_ratios(self.opt)
-        own = any(group["lr_ratio"] != 1.0 for group in self.opt.param_groups)
+        # A factory that set rates of its own (per group, or one it chose over the lr it was given)
+        own = any(group["lr_ratio"] != 1.0 for group in self.opt.param_groups) or not math.isclose(
+            top, self.lr, rel_tol=1e-9
+        )
         self._own_top_lr = top if own else None
         self._opt_made = (self.opt, self.opt_name, self.wd)
         return self.opt
+
+    def _adopt_hand_set_opt(self, opt: torch.optim.Optimizer) -> None:
+        """Read the learning rates of an optimizer set by hand (``learn.opt = SGD(params, lr=0.1)``) as its own,
+        as a factory's: kept in each group (``"own_lr"``, the rate it was given, which fits then overwrite), so
+        that a fit without ``lr`` trains at them and one with ``lr`` scales them (their ratios kept) and says so."""
+        if self._hand_set_opt is not opt:
+            self._hand_set_opt, self._told_own_rates = opt, False
+        for group in opt.param_groups:
+            group.setdefault("own_lr", float(group["lr"]))
+        rates = [float(group["own_lr"]) for group in opt.param_groups]
+        top = max(rates)
+        for group, rate in zip(opt.param_groups, rates, strict=True):
+            group["lr_ratio"] = rate / top if top > 0 and rate > 0 else 1.0
+        self._own_top_lr = top if top > 0 else None
+
+    def _default_lr(self) -> float:
+        """The learning rate of a fit given none: the optimizer's own (one set by hand, or a factory's that chose
+        its own rates), else :attr:`lr`."""
+        self._current_opt()
+        return self.lr if self._own_top_lr is None else self._own_top_lr
 
     def _say_own_rates_scaled(self) -> None:
         """Say once per learner that the groups' own learning rates (an optimizer factory's) were scaled to this
@@ -396,6 +423,15 @@ class Learner:
         if math.isclose(peak, top, rel_tol=1e-9):
             return
         self._told_own_rates = True
+        if all(group["lr_ratio"] == 1.0 for group in opt.param_groups):
+            whose = "learn.opt, set by hand," if opt is self._hand_set_opt else "the opt factory's optimizer"
+            warn(
+                f"{whose} has a learning rate of its own, {top:g}, and this fit's lr={peak:g} replaces it (a "
+                f"rate given to fit wins, as in fastai); call fit without lr, or with lr={top:g}, to train at "
+                f"{top:g}",
+                UserWarning,
+            )
+            return
         named = [
             f"{group.get('name', f'group {index}')} {group['lr_ratio'] * top:.3g} -> {group['max_lr']:.3g}"
             for index, group in enumerate(opt.param_groups)
@@ -440,7 +476,10 @@ class Learner:
         carry over as between any two fits. Both were read once, at the first fit, and changes went unheeded."""
         made = self._opt_made
         if self.opt is None or made is None or made[0] is not self.opt:
-            return self.opt or self.create_opt()  # an optimizer set by hand is used as it is
+            if self.opt is None:
+                return self.create_opt()
+            self._adopt_hand_set_opt(self.opt)  # used as it is, its learning rates read as its own
+            return self.opt
         _, name, wd = made
         if not _same_opt(name, self.opt_name):
             return self.create_opt()
@@ -539,6 +578,11 @@ class Learner:
     ) -> None:
         """Train for ``n_epochs`` at a constant learning rate (``lr`` or the Learner's default).
 
+        ``lr=None`` trains at the optimizer's own rate where it has one: an optimizer set by hand
+        (``learn.opt = torch.optim.SGD(params, lr=0.1)``), or an ``opt=`` factory that set rates other than the
+        ``lr`` it was given; otherwise at :attr:`lr`. A rate given to ``fit`` wins over the optimizer's own, as in
+        fastai (their ratios between groups kept), and a warning says so once when they differ.
+
         ``resume_from`` names a checkpoint written by :class:`~trainwell.callbacks.Checkpoint` during the same
         call: training continues from the batch after it, with the same result as an uninterrupted run. A
         relative name is looked for under :attr:`path`, where ``Checkpoint`` writes, then in the working
@@ -563,7 +607,7 @@ class Learner:
                 "with other settings",
                 UserWarning,
             )
-        self.set_lrs(self.lr if lr is None else lr)
+        self.set_lrs(self._default_lr() if lr is None else lr)
         self._say_own_rates_scaled()
         self._say_loss_parameters_untrained()
         run_callbacks = list(callbacks)
@@ -623,7 +667,7 @@ class Learner:
                 f"{type(self.model).__name__} is fitted in closed form when the learner is built: there is nothing "
                 "to fine-tune (no layers to freeze, no gradient steps); build the learner on the new data instead"
             )
-        base_lr = base_lr or self.lr
+        base_lr = base_lr or self._default_lr()
         callbacks = list(callbacks)
         if self.pretrained is False and freeze_epochs > 0 and resume_from is None:
             warn(
