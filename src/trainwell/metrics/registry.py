@@ -180,9 +180,10 @@ def default_metrics(task: str) -> list[str]:
     return list(_DEFAULTS[check_task(task)])
 
 
-#: Ranking measures written by callbacks rather than registered metrics (``hit@10``, ``ndcg@10``): in [0, 1],
+#: Ranking measures written by callbacks or the top-N evaluation rather than registered metrics (``hit@10``,
+#: ``ndcg@10``, ``precision@10``): in [0, 1],
 #: higher is better.
-RANKING_PREFIXES = ("hit@", "ndcg@")
+RANKING_PREFIXES = ("hit@", "ndcg@", "precision@")
 
 
 def metric_bounds(name: str) -> tuple[float, float]:
