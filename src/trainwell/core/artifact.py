@@ -429,17 +429,38 @@ def _check_writable_target(target: Path, shown: str) -> None:
 
 
 def _metadata_document(metadata: Mapping[str, Any], extra_names: Iterable[str] = ()) -> str:
-    """The text of ``trainwell.json``: the caller's metadata plus the format and version stamps, and the
+    """The text of ``trainwell.json``: the caller's metadata plus the format and version stamps, the
+    environment it was written in (``environment``: python, numpy, pandas, torch, onnxruntime where installed,
+    and the platform, so a model that answers differently elsewhere can be traced to what differed), and the
     extra files written beside it (so that a later save replacing the directory knows them as its own)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
     import torch
 
     document = to_jsonable(metadata)
     if not isinstance(document, dict):
         raise ArtifactError(f"metadata must be a dict, got {_type_name(metadata)}")
+    environment: dict[str, str] = {"python": platform.python_version()}
+    # Read from the installed packages' metadata, not imported; onnxruntime is optional (left out where absent).
+    for key, names in (
+        ("numpy", ("numpy",)),
+        ("pandas", ("pandas",)),
+        ("onnxruntime", ("onnxruntime", "onnxruntime-gpu")),
+    ):
+        for name in names:
+            try:
+                environment[key] = version(name)
+                break
+            except PackageNotFoundError:
+                continue
+    environment["torch"] = str(torch.__version__)  # the one running, as torch_version
+    environment["platform"] = platform.platform()
     document.update(
         format_version=FORMAT_VERSION,
         trainwell_version=str(trainwell.__version__),
         torch_version=str(torch.__version__),
+        environment=environment,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         extra_files=sorted(extra_names),
     )

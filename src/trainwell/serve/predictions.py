@@ -350,6 +350,8 @@ def _versions(metadata: dict[str, Any]) -> dict[str, Any]:
         "format_version": metadata.get("format_version"),
         "created": metadata.get("created"),
         "server_trainwell": trainwell.__version__,
+        # Where the model was written (python, numpy, pandas, torch, onnxruntime, platform); null before it was kept.
+        "environment": metadata.get("environment"),
     }
 
 

@@ -767,6 +767,12 @@ class Versions(BaseModel):
         "apart during a rolling deploy.",
     )
     model_sha256: str | None = Field(None, description="The whole SHA-256 of model.safetensors.")
+    environment: dict[str, str] | None = Field(
+        None,
+        description="Where the model was written: the versions of python, numpy, pandas, torch and onnxruntime "
+        "(where installed) and the platform, as trainwell.json keeps them; null for a model written before "
+        "trainwell kept them.",
+    )
 
 
 class Limits(BaseModel):
