@@ -17,6 +17,7 @@ from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.renamed import renamed_keyword
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.decision_threshold import check_decision_threshold, decision_threshold_setting
 from trainwell.learner.kept_predictions import (
     KeepValidationPredictions,
     keep_capped_validation,
@@ -82,6 +83,7 @@ def fit_texts(
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
+    decision_threshold: str | float | None = None,
     time_budget: float | str | TimeBudget | None = None,
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
@@ -112,6 +114,9 @@ def fit_texts(
         tune_thresholds: for multilabel targets with validation rows, choose each label's decision threshold
             on those rows after training (:func:`~trainwell.learner.label_thresholds.tune_label_thresholds`); the
             model directory keeps them and decodes with them. ``False`` keeps 0.5 for every label.
+        decision_threshold: binary targets: a metric to choose the decision threshold for on the validation
+            rows (``"f1"``, ``"balanced_accuracy"``, ``"mcc"``, ``"accuracy"``), or the threshold itself (``0.3``);
+            ``None`` keeps 0.5 (:mod:`~trainwell.learner.decision_threshold`).
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
             that time of the call (writing ``out`` and scoring a test set come after), the epochs cut and the schedule fitted to what fits.
         callbacks: run in the training fits only, e.g. a :class:`~trainwell.callbacks.Checkpoint`.
@@ -123,6 +128,7 @@ def fit_texts(
     refuse_extra_positional("fit_texts", extra, ("source", "target"), ("text_col",))
     arch = renamed_keyword(data_kwargs, "model", "arch", arch, "fast", "fit_texts")
     check_fit_settings(epochs, lr, out)
+    decision = decision_threshold_setting(decision_threshold)
     budget = start_budget(time_budget)
     arch = resolve_arch(arch)
     seed_everything(seed)
@@ -146,6 +152,7 @@ def fit_texts(
         batch_format=batch_format,
         **data_kwargs,
     )
+    check_decision_threshold(decision, data.task, has_validation=data.valid is not None)
     options = dict(learner_kwargs or {})
     if arch_config is not None:
         if "arch_config" in options:
@@ -181,7 +188,9 @@ def fit_texts(
     else:
         learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     say_capped_scoring(capped, "texts")
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
+    thresholds = choose_label_thresholds(
+        learn, seed=seed, progress=progress, tune=tune_thresholds, decision=decision
+    )
     score_test_set(learn)  # test=, or a folder's test/ beside train/
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)

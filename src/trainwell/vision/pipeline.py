@@ -15,6 +15,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.decision_threshold import check_decision_threshold, decision_threshold_setting
 from trainwell.learner.events import Callback
 from trainwell.learner.kept_predictions import (
     KeepValidationPredictions,
@@ -56,6 +57,7 @@ def fit_images(
     recipe: str | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
+    decision_threshold: str | float | None = None,
     time_budget: float | str | TimeBudget | None = None,
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
@@ -72,7 +74,9 @@ def fit_images(
     ``labels`` (one per image) go with an array ``source``, as for :func:`image_data`; ``data_kwargs`` go to
     it too (``valid``, ``size``, ``batch_size``...).
     Multi-label targets get a decision threshold per label chosen on the validation rows
-    (``tune_thresholds=False``: 0.5 for every label). A test set (``test=``, or a ``test/`` folder beside
+    (``tune_thresholds=False``: 0.5 for every label); binary ones decide at 0.5 unless ``decision_threshold`` is a
+    metric to choose it for on the validation rows (``"f1"``...) or the threshold itself, as for
+    :func:`~trainwell.tabular.fit_table`. A test set (``test=``, or a ``test/`` folder beside
     ``train/``) is scored once, after training and the thresholds: ``run.learn.test_scores``, kept in the model
     directory (``trainwell info`` shows it). With ``time_budget`` (seconds, or ``"10m"``...:
     :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call (writing ``out`` and
@@ -84,6 +88,7 @@ def fit_images(
     fine-tuning, at the phase it was written in).
     """
     check_fit_settings(epochs, lr, out)
+    decision = decision_threshold_setting(decision_threshold)
     budget = start_budget(time_budget)
     data, learner, n_epochs, schedule = image_learner(
         source,
@@ -98,6 +103,7 @@ def fit_images(
         learner_kwargs=learner_kwargs,
         **data_kwargs,
     )
+    check_decision_threshold(decision, data.task, has_validation=data.valid is not None)
     asked = "pretrained" if pretrained is not None else "speedrun" if recipe == "speedrun" else arch
     _say_choices(
         learner, learner.data, asked, data_kwargs, progress
@@ -123,7 +129,9 @@ def fit_images(
     else:
         learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=fit_callbacks, resume_from=resume_from)
     say_capped_scoring(capped, "images")
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
+    thresholds = choose_label_thresholds(
+        learn, seed=seed, progress=progress, tune=tune_thresholds, decision=decision
+    )
     score_test_set(learn)  # a test/ folder beside train/ (or test=)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
