@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, app_from_env
 
 WORKERS = 2
+PROCESS_INFO = re.compile(r'^trainwell_process_info\{pid="(\d+)"\} 1$', re.MULTILINE)
 
 
 @pytest.fixture
@@ -41,6 +43,12 @@ def test_serve_command_with_two_workers(
         assert [item["prediction"] for item in answer["predictions"]] == expected
     assert too_many.status_code == 422  # the options reached the workers
     assert process.poll() is None
+    # Each worker counts its own requests: a scrape says which one answered (a child of the supervisor).
+    scraped = [httpx.get(f"{url}/metrics", timeout=60).text for _ in range(4)]  # a connection each
+    pids = {int(found.group(1)) for text in scraped if (found := PROCESS_INFO.search(text))}
+    assert len(pids) >= 1 and process.pid not in pids
+    if Path("/proc").is_dir():
+        assert all(f"PPid:\t{process.pid}\n" in Path(f"/proc/{pid}/status").read_text() for pid in pids)
 
 
 def test_bad_option_is_one_line_and_exit_2(model_dir: Path) -> None:

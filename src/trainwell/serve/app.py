@@ -24,8 +24,11 @@ Endpoints:
   the server's default being ``create_app(tta=)`` (``trainwell serve --tta``); any other model refuses ``true``
   with a 422.
 - ``POST /recommend`` (ratings models): ``{"user": 196, "k": 10, "exclude": [...]}`` in, the user's best items
-  out; or ``{"from_items": [...]}`` (a basket) or ``{"similar_to": 50}`` (an item's neighbours), answered by
-  PyTorch on either backend (:mod:`trainwell.serve.recommend`).
+  out; ``{"users": [196, 186], ...}`` for several users at once; or ``{"from_items": [...]}`` (a basket) or
+  ``{"similar_to": 50}`` (an item's neighbours), answered by PyTorch on either backend
+  (:mod:`trainwell.serve.recommend`). A recommender's ``/metadata`` counts its users and items (``count``);
+  ``?ids=true`` lists them.
+- ``GET /metrics``: counters in Prometheus' text format (:mod:`trainwell.serve.metrics`).
 - ``GET /docs`` and ``GET /openapi.json``: the API, with the request schema generated from the recipe.
 
 Bad requests get a 4xx whose JSON names the field (``rows.0.age: Input should be a valid number``): a wrong
