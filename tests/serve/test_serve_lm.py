@@ -173,3 +173,17 @@ def test_metadata_names_the_model_version_every_answer_carries(live_lm: LiveServ
     assert len(versions["model_sha256"]) == 64 and versions["model_sha256"].startswith(
         versions["model_version"]
     )
+
+
+def test_metrics_count_the_texts_scored(lm_dir: Path) -> None:
+    server = start_server(create_app(lm_dir, **LIMITS))  # its own: the counts are this test's alone
+    try:
+        scored = httpx.post(f"{server.url}/score", json={"texts": ["the cat", "a dog ."]}, timeout=60)
+        scrape = httpx.get(f"{server.url}/metrics", timeout=60).text
+    finally:
+        server.stop()
+    assert scored.status_code == 200
+    assert 'trainwell_requests_total{route="/score",method="POST",status="200"} 1' in scrape
+    assert 'trainwell_items_predicted_total{route="/score"} 2' in scrape
+    assert "trainwell_batch_items_sum 2" in scrape  # /score's batcher
+    assert f'model_version="{scored.headers["x-model-version"]}",backend="torch",application="text"' in scrape
