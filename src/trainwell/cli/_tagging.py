@@ -14,6 +14,16 @@ TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
 CONLL_OUT_SUFFIXES = (".conll", ".conllu", ".txt", ".bio", ".iob")
 #: Tables, which a tagger does not read (``.tsv`` is left out: CoNLL files are often so named).
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".xls", ".ods")
+#: Tables when a column of theirs is named (``--text``, ``--keep``), else CoNLL: SST-2's and GoEmotions' TSVs
+#: are tables, many CoNLL files are named ``.tsv`` too.
+TAB_SUFFIXES = (".tsv", ".tab")
+
+
+def is_sentence_table(path: Path, text: str | None = None, kept: list[str] | None = None) -> bool:
+    """Whether ``predict`` reads ``path`` as a table of sentences: a CSV, Parquet, JSON or workbook file, or a
+    TSV given with a column to read (``--text``) or copy (``--keep``)."""
+    suffix = _stem_suffix(path)
+    return suffix in TABLE_SUFFIXES or (suffix in TAB_SUFFIXES and (text is not None or bool(kept)))
 
 
 def _stem_suffix(path: Path) -> str:
@@ -174,7 +184,7 @@ def predict_tags(
 
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
-    if str(data[0]) != "-" and _stem_suffix(data[0]) in TABLE_SUFFIXES:
+    if str(data[0]) != "-" and is_sentence_table(data[0], text, kept):
         _tag_table(predictor, data[0], out, encoding, encoding_errors, text, kept or [])
         return
     if text is not None:
@@ -184,10 +194,17 @@ def predict_tags(
     if str(data[0]) == "-" or holds_raw_sentences(data[0]):
         _tag_raw_sentences(predictor, data[0], out, encoding, encoding_errors)
         return
+    from trainwell.core.errors import DataError
     from trainwell.text.tagging.conll import gold_column, read_conll
     from trainwell.text.tagging.scheme import from_iob2
 
-    corpus = read_conll(data[0], encoding=encoding, encoding_errors=encoding_errors)
+    try:
+        corpus = read_conll(data[0], encoding=encoding, encoding_errors=encoding_errors)
+    except DataError as error:
+        hint = _table_hint(data[0])
+        if hint is None:
+            raise
+        raise DataError(f"{str(error).rstrip('.')}; {hint}") from error
     words = corpus.tokens()
     if (
         len(corpus.column_names) == 1
@@ -241,6 +258,33 @@ def predict_tags(
         rows[tag_col] = [tag for sentence in gold for tag in sentence]
     rows["prediction"] = [tag for sentence in predicted for tag in sentence]
     emit_table(pd.DataFrame(rows), out, "predictions")
+
+
+def _table_hint(path: Path) -> str | None:
+    """How to tag ``path`` as a table, when its first lines read as one (a header of names, then a row of as many
+    TAB-separated fields holding more words: ``id sentence`` above ``1 EU rejects German call``), for the error
+    of its reading as CoNLL; ``None`` when they do not."""
+    import re
+
+    lines = [line for line in _first_lines(path, 2) if line.strip()]
+    if len(lines) < 2:
+        return None
+    header, row = lines[0].split("\t"), lines[1].split("\t")
+    named = all(re.fullmatch(r"[A-Za-z_][\w.-]{0,63}", field.strip()) for field in header)
+    if len(header) < 2 or not named or len(row) != len(header) or len(lines[1].split()) <= len(row):
+        return None
+    from trainwell.core.errors import ConfigError
+    from trainwell.text.tagging.predictor import sentence_column
+
+    names = [field.strip() for field in header]
+    try:
+        column = sentence_column(names, None)
+    except ConfigError:  # none named text or sentence: the user names it
+        column = "COLUMN"
+    return (
+        f"its first line reads as a table's header ({', '.join(names[:6])}): to tag a column of sentences, "
+        f"pass --text {column}"
+    )
 
 
 def _tag_table(
