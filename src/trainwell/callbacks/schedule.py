@@ -30,6 +30,8 @@ class ParamScheduler(Callback):
     """
 
     order = -10
+    #: What made it, for messages: ``"fit_one_cycle"`` for the schedule that method adds; ``None`` for one of yours.
+    made_by: str | None = None
 
     def __init__(
         self, lr: Schedule | None = None, momentum: Schedule | None = None, **others: Schedule
@@ -38,7 +40,20 @@ class ParamScheduler(Callback):
         self.momentum = momentum
         self.others = others
 
+    @property
+    def scheduled(self) -> list[str]:
+        """The optimizer settings it sets: ``lr``, ``momentum`` and the others it was given."""
+        return [name for name, given in (("lr", self.lr), ("momentum", self.momentum)) if given] + list(
+            self.others
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.made_by}'s schedule" if self.made_by else f"ParamScheduler({', '.join(self.scheduled)})"
+        )
+
     def before_fit(self, learn: Learner) -> None:
+        _say_overlapping_schedules(self, learn)
         if not self.others or learn.opt is None:
             return
         groups = learn.opt.param_groups
@@ -69,3 +84,26 @@ class ParamScheduler(Callback):
                 set_momentum(group, momentum)
             for name, mult in others.items():
                 group[name] = group[f"initial_{name}"] * mult
+
+
+def _say_overlapping_schedules(scheduler: ParamScheduler, learn: Learner) -> None:
+    """Warn, once per fit (from the first scheduler), when two schedulers set the same optimizer setting: the one
+    that runs later overwrites the other at every batch (``fit_one_cycle`` with a ``ParamScheduler(lr=...)``
+    trained at the constant rate and the one-cycle was dropped without a word)."""
+    schedulers = [cb for cb in getattr(learn, "_active", []) if isinstance(cb, ParamScheduler)]
+    if len(schedulers) < 2 or schedulers[0] is not scheduler:
+        return
+    from trainwell.core.warn import warn
+
+    for index, earlier in enumerate(schedulers):
+        for later in schedulers[index + 1 :]:
+            shared = [name for name in earlier.scheduled if name in later.scheduled]
+            if shared:
+                said = ", ".join(shared)
+                warn(
+                    f"two schedules set {said} in this fit, {earlier!r} and {later!r}: {later!r} runs after it and "
+                    f"sets {said} at every batch, so {earlier!r} has no effect on {said}; pass one schedule "
+                    "(fit with callbacks=[ParamScheduler(...)] instead of fit_one_cycle, or schedule other settings)",
+                    UserWarning,
+                )
+                return

@@ -55,6 +55,15 @@ class DataBundle:
     leaks: tuple[str, ...] = ()
     rows: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.task, str):
+            self.task = _task_from_name(self.task)
+        elif not isinstance(self.task, Task):
+            raise ConfigError(
+                f"DataBundle task must be a Task or a task name, got {type(self.task).__name__}: pass e.g. "
+                "task=Task('multiclass', classes=[0, 1, 2]) (from trainwell.data import Task) or task='regression'"
+            )
+
     def show_batch(self, n: int = 8, split: str = "train") -> Any:
         """The first ``n`` rows of ``split`` as read, beside their target (a table's: a look at what was read before
         training on it); images, texts and tagged sentences have their own (a PNG grid, the tokens the model
@@ -95,6 +104,33 @@ class DataBundle:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={_rows(loader)}" for name, loader in self.loaders().items())
         return f"DataBundle(task={self.task.kind}, {sizes}, application={self.application!r})"
+
+
+def _task_from_name(name: str) -> Task:
+    """``DataBundle(task="regression")``: the task a name alone describes. ``"binary"`` is over the targets 0 and 1
+    (what a loader of your own gives a binary loss); the kinds whose classes the name cannot say are refused in one
+    line naming ``Task(kind, classes=...)`` (it failed with "'str' object has no attribute 'loss_name'")."""
+    from trainwell.data.task import TASK_KINDS
+
+    if name == "regression":
+        return Task("regression")
+    if name == "binary":
+        return Task("binary", classes=(0, 1))
+    if name == "language_model":
+        raise ConfigError(
+            "DataBundle(task='language_model'): a language model's task needs its vocabulary size, which a name "
+            "cannot say: pass task=Task('language_model', extra={'vocab_size': N}) (from trainwell.data import Task)"
+        )
+    if name in TASK_KINDS:
+        needs = {"multilabel": "labels", "tagging": "tags"}.get(name, "classes")
+        raise ConfigError(
+            f"DataBundle(task={name!r}): a {name} task needs its {needs} in output order, which a name cannot "
+            f"say: pass task=Task({name!r}, classes=[...]) (from trainwell.data import Task)"
+        )
+    raise ConfigError(
+        f"DataBundle(task={name!r}): not a task kind; use one of: {', '.join(TASK_KINDS)}, or a Task (from "
+        "trainwell.data import Task)"
+    )
 
 
 def refuse_a_path(n: Any, what: str, *, method: str = "show_batch", subject: str = "this data") -> None:

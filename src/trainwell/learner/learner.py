@@ -220,16 +220,22 @@ class Learner:
         self.loader: Iterable[Any] | None = None
         self._start_batch = 0
         self._pending_callback_states: dict[str, Any] = {}
-        self._cancel_origin = ("", "")  # the callback and event that raised the last Cancel exception
+        # the callback and event that raised the last Cancel exception, and whether a training batch was running
+        self._cancel_origin: tuple[str, str, bool] = ("", "", False)
         self._epoch_rng: dict[str, Any] | None = None  # random state at the start of the training epoch
         self._loss_checked = False  # whether this fit's first training loss was checked for broadcasting
 
     @property
     def pct_train(self) -> float:
         """Progress through the current fit, from 0 to 1 (what schedules are functions of): batches done over
-        batches planned, or :attr:`progress` where a callback that re-plans the fit keeps it."""
+        batches planned, or :attr:`progress` where a callback that re-plans the fit keeps it. The plan's last
+        training batch reads 1 either way, so a one-cycle fit takes its last step annealed, at
+        ``lr / div_final``, as PyTorch's ``OneCycleLR`` does (read as ``(n - 1) / n``, a fit of 4 batches took
+        its last step at a quarter of the peak, one of 12 at 3%)."""
         if self.progress is not None:
             return min(1.0, self.progress)
+        if self.training and self.iteration + 1 >= self.n_iterations:
+            return 1.0
         return min(1.0, self.iteration / max(1, self.n_iterations))
 
     @property
@@ -329,7 +335,7 @@ class Learner:
                 handler(self)
             except _CANCELS as raised:
                 if cancel is None:
-                    self._cancel_origin = (callback.name, event.value)
+                    self._cancel_origin = (callback.name, event.value, self.training)
                     cancel = raised
                 if event not in _SEEN_BY_EVERY_CALLBACK:
                     raise
@@ -642,6 +648,7 @@ class Learner:
             lr=one_cycle_lr(div=div, div_final=div_final, pct_start=pct_start, anneal=anneal),
             momentum=one_cycle_momentum(high=moms[0], low=moms[1], pct_start=pct_start),
         )
+        schedule.made_by = "fit_one_cycle"
         self.fit(n_epochs, lr_max, callbacks=[schedule, *callbacks], resume_from=resume_from, wd=wd)
 
     def fine_tune(
@@ -759,11 +766,12 @@ class Learner:
                 lambda: self._run_epochs(train_loader, valid_loader),
             )
         except _CANCELS as stray:  # raised in an event that has nothing of its kind to cancel
-            raiser, event = self._cancel_origin
+            raiser, event, training = self._cancel_origin
             kind = type(stray).__name__
             raise ConfigError(
                 f"{kind} raised in callback {raiser} during event {event} cancels nothing there: it works only "
-                f"{_CANCEL_EVENTS[kind]} (see docs/training-loop.md, 'Steering the loop')"
+                f"{_CANCEL_EVENTS[kind]}{_misplaced_because(kind, event, training)} (see docs/training-loop.md, "
+                "'Steering the loop')"
             ) from stray
         finally:
             for callback in self._active:
@@ -867,6 +875,8 @@ class Learner:
         self.loss = self.loss_grad = _NO_LOSS
         try:
             self._call(Event.before_batch)
+            if not isinstance(self.xb, tuple):
+                self.xb = _inputs_tuple(self.xb)
             with self.forward_context():
                 # Validation runs the plain model: a wrapper's collectives (DDP's buffer broadcast) would hang
                 # when processes hold different numbers of validation batches.
@@ -880,6 +890,7 @@ class Learner:
                             "fit must be told of: distribute(learn, find_unused_parameters=True), or freeze them"
                         ) from error
                     _explain_raw_pixels(self, error)
+                    _explain_input_dtype(self, error)
                     raise
                 self._call(Event.after_pred)
                 if self.training and not self._loss_checked:
@@ -896,6 +907,9 @@ class Learner:
             _check_one_number(self)
             self.loss_grad = self.loss
             self._call(Event.after_loss)
+            # What is logged, detached: float(learn.loss) in a later event gave torch's requires_grad warning on
+            # every batch. loss_grad, what backward() is called on, keeps the graph.
+            self.loss = self.loss.detach()
             if self.training:
                 self._backward_and_step()
         except CancelBatch:
@@ -1476,11 +1490,56 @@ _SEEN_BY_EVERY_CALLBACK = frozenset({Event.after_epoch})
 #: Where each Cancel exception is caught: raised anywhere else, it would end the fit with nothing cancelled.
 _CANCEL_EVENTS = {
     "CancelBatch": "in a batch's events from before_batch to after_step (not after_batch)",
-    "CancelStep": "in after_backward or before_step: by after_step the optimizer has stepped",
+    "CancelStep": "in after_backward or before_step",
     "CancelTrain": "during the training phase, from before_train to the last training batch's after_batch",
     "CancelValidate": "during validation, from before_validate to the last validation batch's after_batch",
     "CancelEpoch": "during an epoch, from before_epoch to after_validate",
     "CancelFit": "before after_fit, from before_fit to after_epoch",
+}
+
+
+def _inputs_tuple(xb: Any) -> tuple[Any, ...]:
+    """``learn.xb`` that a callback set to something other than a tuple of inputs: a list is taken as one, anything
+    else refused (the loop calls ``model(*learn.xb)``, which spread a tensor of 32 rows into 32 arguments:
+    "forward() takes 2 positional arguments but 33 were given")."""
+    if isinstance(xb, list):
+        return tuple(xb)
+    raise ConfigError(
+        f"learn.xb must be a tuple of inputs (got a {type(xb).__name__}): write learn.xb = (x,)"
+    )
+
+
+def _misplaced_because(kind: str, event: str, training: bool) -> str:
+    """Why a ``CancelStep`` raised in ``event`` cancels nothing, said for that event (the reason for after_step
+    alone was given for every one: "by after_step the optimizer has stepped" for a raise in after_loss)."""
+    if kind != "CancelStep":
+        return ""
+    if event == Event.after_step.value:
+        return ": by after_step the optimizer has stepped"
+    if event in _BATCH_EVENTS and not training:
+        return ": validation takes no optimizer step (CancelBatch skips a validation batch)"
+    if event == Event.after_batch.value:
+        return ": by after_batch the batch's step is done"
+    if event in _BATCH_EVENTS:
+        return (
+            f": in {event} the batch has no gradient yet, so its step is still to come (CancelBatch skips the "
+            "whole batch)"
+        )
+    return f": {event} is outside a batch's step, so there is no step to cancel"
+
+
+_BATCH_EVENTS = {
+    event.value
+    for event in (
+        Event.before_batch,
+        Event.after_pred,
+        Event.after_loss,
+        Event.before_backward,
+        Event.after_backward,
+        Event.before_step,
+        Event.after_step,
+        Event.after_batch,
+    )
 }
 
 #: ``learn.loss`` of a batch that has computed none yet (cancelled in ``before_batch``, say): empty, so callbacks
@@ -1598,6 +1657,33 @@ def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
     raise ConfigError(
         f"the model's output has {pred.shape[-1]} columns but the {task.kind} task needs {expected} "
         f"(shape {tuple(pred.shape)}): {hint}"
+    ) from error
+
+
+def _explain_input_dtype(learn: Learner, error: RuntimeError) -> None:
+    """Raise a one-line error when the model failed on floating inputs of another dtype than its weights: a
+    loader of your own over NumPy arrays gives float64 ("mat1 and mat2 must have the same dtype, but got Double
+    and Float"), which :func:`~trainwell.data.tensor_data` casts and a torch ``DataLoader`` does not. Returns
+    otherwise, leaving ``error`` to propagate."""
+    said = str(error)
+    if "dtype" not in said and "type" not in said:
+        return
+    weights = next((p.dtype for p in learn.model.parameters() if p.is_floating_point()), None)
+    given = next(
+        (
+            x.dtype
+            for x in learn.xb
+            if isinstance(x, torch.Tensor) and x.is_floating_point() and x.dtype != weights
+        ),
+        None,
+    )
+    if weights is None or given is None:
+        return
+    raise ConfigError(
+        f"the model's weights are {str(weights).removeprefix('torch.')} but the batch's inputs are "
+        f"{str(given).removeprefix('torch.')} (NumPy's default float is float64): cast them where your loader "
+        "reads them (torch.as_tensor(x, dtype=torch.float32), x.astype('float32')), or build the data with "
+        "tensor_data, which casts"
     ) from error
 
 
