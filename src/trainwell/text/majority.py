@@ -37,20 +37,22 @@ _EARLY_PHASES = ("frozen", "stage ")
 
 
 def majority_accuracy(
-    kind: str, train_targets: torch.Tensor, valid_targets: torch.Tensor
+    kind: str, train_targets: torch.Tensor, valid_targets: torch.Tensor, majority: int | None = None
 ) -> tuple[int, float]:
     """The training set's most common class (its index; for ``binary``, 0 or 1) and the validation accuracy of
-    answering it for every row.
+    answering it for every row; ``majority``: that index, known already (``train_targets`` is then not read).
 
     Example:
         >>> majority_accuracy("binary", torch.tensor([0.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 1.0, 1.0]))
         (0, 0.25)
     """
     if kind == "binary":
-        majority = int(train_targets.float().mean() > 0.5)
+        if majority is None:
+            majority = int(train_targets.float().mean() > 0.5)
         answers = valid_targets.reshape(len(valid_targets), -1)[:, 0].round().long()
     else:
-        majority = int(torch.bincount(train_targets.long().reshape(-1)).argmax())
+        if majority is None:
+            majority = int(torch.bincount(train_targets.long().reshape(-1)).argmax())
         answers = valid_targets.long().reshape(-1)
     return majority, float((answers == majority).double().mean()) if len(answers) else float("nan")
 
@@ -68,12 +70,14 @@ def majority_warning(
     *,
     rows: int | None = None,
     budgeted: bool = False,
+    of_all: int | None = None,
 ) -> BaselineNotBeaten | None:
     """The :class:`~trainwell.metrics.label_baselines.BaselineNotBeaten` said when validation ``accuracy`` on
     ``rows`` does not beat always answering ``majority`` (right on ``baseline`` of them): not above it, or above
     it by less than chance explains (the lower end of accuracy's :data:`MARGIN_LEVEL` Wilson interval is not);
     ``None`` when it does. Worded for Python and, as its ``command_line``, for the command line; ``budgeted``:
-    the fit had a time budget, so the fix is a longer one.
+    the fit had a time budget, so the fix is a longer one; ``of_all``: the validation rows in all, when the
+    budget's passes read only ``rows`` of them (the accuracy and the baseline are then both those rows').
 
     Example:
         >>> str(majority_warning(0.47, 0.465, "pos", rows=600))[:60]
@@ -96,10 +100,14 @@ def majority_warning(
         else f" by more than chance allows on {rows} rows (its {MARGIN_LEVEL:.0%} interval starts at {low:.3f})"
     )
 
+    which = "the validation rows"
+    if rows and of_all and rows < of_all:
+        which = f"the {rows:,} of the {of_all:,} validation rows each pass read within the time budget"
+
     def words(longer: str) -> str:
         return (
             f"validation accuracy {accuracy:.3f} does not beat always answering the training rows' most common "
-            f"class, {majority!r} (right on {baseline:.3f} of the validation rows){margin}: the model has learned "
+            f"class, {majority!r} (right on {baseline:.3f} of {which}){margin}: the model has learned "
             f"nothing usable yet; train longer ({longer})"
         )
 
@@ -111,9 +119,15 @@ class MajorityBaseline(Callback):
     of training when a single-label classifier's validation ``accuracy`` is no better than always answering the
     training set's most common class, or better by less than chance explains.
 
+    The baseline is that of the rows the last validation pass read, as the history's accuracy is: under a time
+    budget whose passes read only their first batches (:attr:`~trainwell.callbacks.TimeBudget.valid_batches`),
+    those rows', and the warning says how many of how many (it once quoted all 600 validation texts' majority
+    share, 0.558, beside an accuracy and a results table of the first 256 texts, 0.586).
+
     Attributes:
         value: That answer's validation accuracy, or ``None`` (no validation rows, another task, or before a
             fit).
+        rows: The validation rows ``value`` is a share of; ``of_all``: the validation rows in all.
     """
 
     order = 50  # after the Recorder wrote the epoch's row
@@ -122,6 +136,11 @@ class MajorityBaseline(Callback):
         self.value: float | None = None
         self.majority: Any = None
         self.rows = 0  # validation rows the accuracy is a share of
+        self.of_all = 0
+        self._index = 0  # the training majority's output index
+        self._kind = ""
+        self._whole = 0.0  # the answer's accuracy on every validation row
+        self._read: list[torch.Tensor] = []  # the targets of the validation pass under way
 
     def before_fit(self, learn: Learner) -> None:
         kind = learn.task.kind
@@ -132,9 +151,31 @@ class MajorityBaseline(Callback):
         if not isinstance(train, torch.Tensor) or not isinstance(valid, torch.Tensor) or not len(train):
             return
         index, self.value = majority_accuracy(kind, train, valid)
-        self.rows = len(valid)
+        self.rows = self.of_all = len(valid)
+        self._whole = self.value
+        self._index, self._kind = index, kind
         classes = tuple(learn.task.classes or ())
         self.majority = classes[index] if index < len(classes) else index
+
+    def before_validate(self, learn: Learner) -> None:
+        self._read = []
+
+    def after_loss(self, learn: Learner) -> None:
+        if not learn.training and self.value is not None:
+            self._read.append(learn.yb.detach().reshape(len(learn.yb), -1)[:, 0].cpu())
+
+    def after_validate(self, learn: Learner) -> None:
+        """The baseline of the rows this pass read, when it read only some (a time budget's cap): the history's
+        accuracy is theirs. One process's share of a distributed pass says nothing of the others'."""
+        read, self._read = self._read, []
+        if self.value is None or not read or getattr(learn.data.valid, "world_size", 1) > 1:
+            return
+        targets = torch.cat(read)
+        if len(targets) >= self.of_all:
+            self.rows, self.value = self.of_all, self._whole
+            return
+        self.rows = len(targets)
+        self.value = majority_accuracy(self._kind, targets[:0], targets, self._index)[1]
 
     def after_fit(self, learn: Learner) -> None:
         if self.value is None or not learn.history or _sweeping(learn):
@@ -149,7 +190,9 @@ class MajorityBaseline(Callback):
         from trainwell.evaluate.cv import FoldVerdict, keep_fold_verdict
 
         budgeted = find_budget(getattr(learn, "_active", ())) is not None
-        said = majority_warning(accuracy, self.value, str(self.majority), rows=self.rows, budgeted=budgeted)
+        said = majority_warning(
+            accuracy, self.value, str(self.majority), rows=self.rows, budgeted=budgeted, of_all=self.of_all
+        )
         # A cross-validation's fold: said once for all the folds (folds_at_chance_warning), not once a fold.
         details = {
             "majority": str(self.majority),
