@@ -461,7 +461,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         )
     elif metadata.get("application") == "text" and recipe:
         tokenizer = (recipe.get("tokenizer") or {}).get("kind", "word")
-        vocab = len(recipe.get("vocab") or [])
+        vocab = f", vocabulary {len(recipe.get('vocab') or []):,}"
+        if tokenizer == "subword":  # its pieces are its vocabulary: the recipe keeps no words
+            vocab = _subword_pieces((recipe.get("tokenizer") or {}).get("config") or {})
         grams = f", n-grams up to {recipe['ngrams']}" if recipe.get("ngrams") else ""
         fields = recipe.get("fields") or []
         columns = (
@@ -470,7 +472,7 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             if fields
             else f"text column '{recipe.get('text_col')}'"
         )
-        table.add_row("inputs", f"{columns}; {tokenizer} tokens, vocabulary {vocab:,}{grams}")
+        table.add_row("inputs", f"{columns}; {tokenizer} tokens{vocab}{grams}")
         table.add_row("architecture", str(arch.get("name")))
     elif metadata.get("application") == "collab" and recipe:
         rating = recipe.get("rating_col")
@@ -595,6 +597,17 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     )
     table.add_row("created", str(metadata.get("created")))
     console.print(table)
+
+
+def _subword_pieces(config: dict[str, Any]) -> str:
+    """A subword model's vocabulary as ``info`` says it: its kind and its pieces (``(BPE), vocabulary 4,659
+    pieces``), special tokens included."""
+    from trainwell.text.subword import stored_piece_count
+
+    pieces = stored_piece_count(config)
+    kind = {"bpe": "BPE", "unigram": "unigram"}.get(str(config.get("kind")), "")
+    counted = f"vocabulary {pieces:,} pieces" if pieces is not None else "vocabulary of pieces not readable"
+    return f"{f' ({kind})' if kind else ''}, {counted}"
 
 
 def milliseconds(value: float) -> str:

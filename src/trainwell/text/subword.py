@@ -243,3 +243,27 @@ class SubwordTokenizer:
             word_tokenizer=WordTokenizer.from_dict(data["word_tokenizer"]),
             pad_to_multiple_of=data["pad_to_multiple_of"],
         )
+
+
+def stored_piece_count(config: dict[str, Any]) -> int | None:
+    """The pieces (special tokens included) of a subword tokenizer as :meth:`SubwordTokenizer.to_dict` stored it,
+    read from its JSON without building it (``trainwell info`` said "vocabulary 0" for a subword model, whose
+    recipe keeps no word vocabulary); ``None`` when the stored text is not one this reads.
+
+    Example:
+        >>> texts = ["a cat sat", "a dog sat", "the cat ran"] * 5
+        >>> tokenizer = SubwordTokenizer.train(texts, kind="bpe", vocab_size=60)
+        >>> stored_piece_count(tokenizer.to_dict()) == tokenizer.n_pieces
+        True
+    """
+    import json
+
+    try:
+        stored = json.loads(config["tokenizer"])
+        vocab = stored["model"]["vocab"]
+        # BPE and WordPiece keep {piece: id}, Unigram [[piece, score], ...]
+        pieces = set(vocab) if isinstance(vocab, dict) else {str(entry[0]) for entry in vocab}
+        pieces |= {str(token["content"]) for token in stored.get("added_tokens") or []}
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return len(pieces)
