@@ -95,3 +95,14 @@ def test_refit_without_validation_rows_says_there_is_nothing_to_add() -> None:
 
 def test_off_by_default() -> None:
     assert trainwell.fit_table(table(300), "y", arch="gbdt", progress=False).refit is None
+
+
+def test_a_refit_keeps_the_class_weights_and_its_time_is_counted_after_the_training() -> None:
+    run = trainwell.fit_table(table(), "y", arch="gbdt", class_weight="balanced", refit_full=True, time_budget=60,
+                              progress=False)  # fmt: skip
+    assert run.refit is not None
+    assert run.refit.learn.model.settings["class_weight"] == "balanced"
+    assert type(run.refit.learn.loss_func).__name__ == "BalancedCrossEntropy"
+    assert (
+        run.budget is not None and run.budget.after["refitting on every row"] > 0
+    )  # named in fit's closing line

@@ -270,6 +270,7 @@ def fit_table(
     if class_weight is not None:
         check_task_takes_weights(data.task)  # said before anything trains
         learner_kwargs = {**(learner_kwargs or {}), "class_weight": class_weight}
+    refit_plan.learner_kwargs = dict(learner_kwargs or {})
     if (
         arch == "auto"
         and epochs is None
@@ -367,7 +368,7 @@ def fit_table(
     if rival is None or learn is not rival:  # the trees' results are of their whole pass
         say_capped_scoring(capped, "rows")
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
-    refit = refit_plan.refit(learn, lr, learner_kwargs)
+    refit = refit_plan.refit(learn, lr, budget)
     model_dir = score_and_write(refit.learn if refit else learn, out, finder, budget, beaten)
     if refit is not None:
         refit.hand_back_test_scores(learn)
@@ -461,7 +462,7 @@ def _trees_run(
     the model directory written."""
     began.count()
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
-    refit = plan.refit(learn, None, None)
+    refit = plan.refit(learn, None, began.budget)
     model_dir = score_and_write(refit.learn if refit else learn, out, None, began.budget)
     if refit is not None:
         refit.hand_back_test_scores(learn)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -86,6 +87,8 @@ class RefitPlan:
             raise ConfigError(f"refit_full must be True or False, got {asked!r}")
         self.asked = asked
         self.seed = seed
+        #: The learners' keywords (``learner_kwargs``, with ``class_weight``): the refit model is built as they were.
+        self.learner_kwargs: dict[str, Any] = {}
 
     def check(self) -> None:
         """Refuse what refitting cannot do, before anything trains: under torchrun each process would refit."""
@@ -99,9 +102,10 @@ class RefitPlan:
                 )
             )
 
-    def refit(self, learn: Learner, lr: float | None, learner_kwargs: dict[str, Any] | None) -> Refit | None:
+    def refit(self, learn: Learner, lr: float | None, budget: Any = None) -> Refit | None:
         """The chosen model trained again on every row of ``learn.data``; ``None`` when not asked, or with no
-        validation rows to add (said in a warning)."""
+        validation rows to add (said in a warning). Its seconds are counted after ``budget``'s training (a
+        :class:`~trainwell.callbacks.TimeBudget`: the command's closing line names them)."""
         if not self.asked:
             return None
         data = learn.data
@@ -114,8 +118,9 @@ class RefitPlan:
             return None
         from trainwell.tabular.learner import tabular_learner
 
+        started = monotonic()
         every_row = all_rows(data)
-        kwargs = dict(learner_kwargs or {})
+        kwargs = dict(self.learner_kwargs)
         seed_everything(self.seed)
         if getattr(learn.model, "closed_form", False):
             settings = dict(getattr(learn.model, "settings", {}))
@@ -137,6 +142,10 @@ class RefitPlan:
         validated: Any = data.train
         refit = Refit(refitted, len(trained.tensors[0]), len(validated.tensors[0]), epochs, rounds)
         refitted.refit_record = refit.record(learn)  # type: ignore[attr-defined]  # for trainwell.json
+        if budget is not None:
+            from trainwell.learner.one_step import count_after
+
+            count_after(budget, "refitting on every row", started)
         return refit
 
 
