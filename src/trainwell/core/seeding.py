@@ -12,6 +12,10 @@ import torch
 def seed_everything(seed: int) -> None:
     """Seed Python's, NumPy's and torch's generators (CPU and every CUDA device).
 
+    The data's split and batch order have seeds of their own (``tensor_data(seed=0)``, ``--seed`` of the
+    command line): this one leaves them as they are, unless the data is built with ``tensor_data(seed=None)``,
+    which takes this seed.
+
     Raises:
         ConfigError: ``seed`` is not a whole number from 0 to 2**32 - 1 (what every generator takes).
     """

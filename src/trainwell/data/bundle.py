@@ -351,7 +351,7 @@ def tensor_data(
     valid_pct: float = 0.2,
     splits: tuple[Sequence[int], Sequence[int]] | None = None,
     batch_size: int = 64,
-    seed: int = 0,
+    seed: int | None = 0,
 ) -> TensorDataBundle:
     """A bundle over in-memory arrays: the simplest way to give any model to a Learner.
 
@@ -371,10 +371,17 @@ def tensor_data(
         valid_pct: share of rows held out when ``splits`` is not given (0 for none).
         splits: explicit ``(train_indices, valid_indices)``.
         batch_size: rows per training batch (validation uses twice as many).
-        seed: controls the split and the shuffling.
+        seed: controls the split and the shuffling; ``0`` fixes them whatever :func:`~trainwell.seed_everything`
+            set, so that a study over several seeds varies only the initial weights and dropout. ``None`` takes
+            the seed ``seed_everything`` (or ``torch.manual_seed``) last set, so the split and the batch order
+            change with it, as Lightning's ``seed_everything`` does.
 
     The bundle keeps which rows of ``x`` each split holds (``data.valid_index``, ``data.train_index``).
     """
+    if seed is None:
+        seed = (
+            torch.initial_seed() % 2**32
+        )  # what seed_everything set, read without drawing from the generator
     inputs = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     if inputs.is_floating_point():
         inputs = inputs.float()
