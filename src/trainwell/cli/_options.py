@@ -74,6 +74,15 @@ LabelThresholds = Annotated[
         "0.5 for every label)."
     ),
 ]
+DecisionThreshold = Annotated[
+    str | None,
+    typer.Option(
+        metavar="METRIC|NUMBER",
+        help="Binary targets: the probability from which a row is called positive. A metric (f1, "
+        "balanced_accuracy, mcc, accuracy) chooses it on the validation rows for the best value; a number (e.g. "
+        "0.3) sets it. Kept in the model: predict, serve and the test set decide with it (default 0.5).",
+    ),
+]
 DateFormat = Annotated[
     list[str] | None,
     typer.Option(

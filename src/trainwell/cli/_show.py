@@ -375,6 +375,12 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         if any("," in name or name != name.strip() or not name for name in classes):
             classes = [repr(name) for name in classes]  # 'avión, grand' is one class, not two
         table.add_row("classes", ", ".join(classes))
+    if task.get("kind") == "binary" and task.get("classes"):  # 0.5, or what fit --decision-threshold chose
+        threshold = float(task.get("threshold", 0.5))
+        table.add_row(
+            "decision threshold",
+            f"{threshold:g}: a row is {task['classes'][1]!r} from this probability (predict --threshold overrides it)",
+        )
     codes = task.get("label_codes") or []
     if codes and len(codes) == len(task.get("classes") or []):
         shown = ", ".join(

@@ -267,6 +267,7 @@ def fit(
         ),
     ] = None,
     label_thresholds: option.LabelThresholds = True,
+    decision_threshold: option.DecisionThreshold = None,
     class_weight: option.ClassWeight = None,
     refit_full: option.RefitFull = False,
     arch: Annotated[
@@ -395,8 +396,8 @@ def fit(
             text, target = fasttext_columns(data, text, target)
             folder = data
             data, user, item, target = ratings_folder(
-                data, user, item, target, "fit", implicit
-            )  # MovieLens' ml-100k/
+                data, user, item, target, "fit", implicit, names
+            )  # MovieLens' ml-100k/ (and a bare u.data, unless --names names its columns)
             if data != folder:  # its u.item names the films: kept in the model, for recommend and report
                 from trainwell.collab.names import folder_item_names
 
@@ -484,6 +485,7 @@ def fit(
             "--label-names": label_names is not None,
             "--positive": positive is not None,
             "--no-label-thresholds": not label_thresholds,
+            "--decision-threshold": decision_threshold is not None,
             "--arch": arch != "auto",
             "--size": size is not None,
             "--augment": augment != "auto",
@@ -506,7 +508,9 @@ def fit(
             need_data(test, "image files" if test.is_dir() else "table")
         if task == "language_model":
             refuse_unread(
-                given, (*UNREAD_BY_LM, *TABLE_MODEL_ONLY), "a language model (--task language_model)"
+                given,
+                (*UNREAD_BY_LM, *TABLE_MODEL_ONLY, "--decision-threshold"),
+                "a language model (--task language_model)",
             )
         if lm_size is not None and task not in (None, "language_model"):
             raise ConfigError("--lm-size is for language models (--task language_model): drop it")
@@ -514,7 +518,9 @@ def fit(
             if lm_size is not None:
                 raise ConfigError("--lm-size is for language models (--task language_model): drop it")
             refuse_unread(
-                given, (*UNREAD_BY_TAGGER, *TABLE_MODEL_ONLY), "a tagger (tagged sentences, CoNLL files)"
+                given,
+                (*UNREAD_BY_TAGGER, *TABLE_MODEL_ONLY, "--decision-threshold"),
+                "a tagger (tagged sentences, CoNLL files)",
             )
             settings: dict[str, Any] = {
                 "out": out,
@@ -559,7 +565,9 @@ def fit(
                 highlight=False,
             )
             refuse_unread(
-                given, (*UNREAD_BY_LM, *TABLE_MODEL_ONLY), "a language model (--task language_model)"
+                given,
+                (*UNREAD_BY_LM, *TABLE_MODEL_ONLY, "--decision-threshold"),
+                "a language model (--task language_model)",
             )
         image_source = not text_folder and task != "language_model" and is_image_source(data, path_col)
         if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
@@ -591,7 +599,9 @@ def fit(
         if ratings:
             refuse_unread(  # a table of ratings held out is scored once; interactions hold out each user's latest
                 given,
-                ("--test", "--label-names", "--opt") if implicit else ("--label-names", "--opt"),
+                ("--test", "--label-names", "--opt", "--decision-threshold")
+                if implicit
+                else ("--label-names", "--opt", "--decision-threshold"),
                 recommender_words(user, item, implicit),
             )
             recommender = recommender_arch(arch)
@@ -662,6 +672,7 @@ def fit(
                 label_col=label_col,
                 label_delim=label_delim,
                 tune_thresholds=label_thresholds,
+                decision_threshold=decision_threshold,
                 size=size,
                 task=task,
                 augmentation=augment,
@@ -703,6 +714,7 @@ def fit(
                 metrics=metric,
                 label_delim=label_delim,
                 tune_thresholds=label_thresholds,
+                decision_threshold=decision_threshold,
                 drop_empty=drop_empty,
                 pretrained=pretrained,
                 encoding=encoding,
@@ -741,6 +753,7 @@ def fit(
                 task=task,
                 label_delim=label_delim,
                 tune_thresholds=label_thresholds,
+                decision_threshold=decision_threshold,
                 **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
                 encoding=encoding,
                 encoding_errors=encoding_errors,
@@ -1084,6 +1097,9 @@ def say_test_scores(result: Any) -> None:
             for key, value in test.items()
             if key != "loss"
         )
+        chosen = getattr(result.learn, "decision_threshold", None)  # fit --decision-threshold
+        if chosen is not None:
+            shown += f" (deciding at threshold {chosen.threshold:g})"
         baselines = result.test_baselines() if hasattr(result, "test_baselines") else {}
         if baselines:
             mean = getattr(result.data.recipe, "rating_mean", None)

@@ -19,6 +19,7 @@ from trainwell.core.seeding import seed_everything
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
+from trainwell.learner.decision_threshold import check_decision_threshold, decision_threshold_setting
 from trainwell.learner.events import Callback
 from trainwell.learner.kept_predictions import (
     KeepValidationPredictions,
@@ -170,6 +171,7 @@ def fit_table(
     seed: int = 0,
     progress: bool = True,
     tune_thresholds: bool = True,
+    decision_threshold: str | float | None = None,
     time_budget: float | str | TimeBudget | None = None,
     arch: str = "auto",
     gbdt_settings: dict[str, Any] | None = None,
@@ -205,6 +207,10 @@ def fit_table(
     directory (``trainwell info`` shows them).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
     targets get a decision threshold per label chosen on the validation rows (``tune_thresholds=False``: 0.5).
+    Binary targets decide at 0.5 unless ``decision_threshold`` says otherwise: a metric to choose the threshold
+    for on the validation rows (``"f1"``, ``"balanced_accuracy"``, ``"mcc"``, ``"accuracy"``) or the threshold
+    itself (``0.3``); the model directory keeps it, and the test set is scored at it
+    (:mod:`trainwell.learner.decision_threshold`).
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs
     cut and the schedule fitted to what fits. ``metrics`` (names,
@@ -233,6 +239,7 @@ def fit_table(
     ``run.refit`` says what was refitted (:class:`~trainwell.tabular.refit.Refit`, its ``learn`` the model written).
     """
     check_fit_settings(epochs, lr, out)
+    decision = decision_threshold_setting(decision_threshold)
     check_class_weight(class_weight)
     refit_plan = RefitPlan(refit_full, seed)
     refit_plan.check()
@@ -267,6 +274,7 @@ def fit_table(
     seed_everything(seed)
     source, data_kwargs = folder_source(source, target, data_kwargs, command="fit", say=progress)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
+    check_decision_threshold(decision, data.task, has_validation=data.valid is not None)
     if class_weight is not None:
         check_task_takes_weights(data.task)  # said before anything trains
         learner_kwargs = {**(learner_kwargs or {}), "class_weight": class_weight}
@@ -295,7 +303,9 @@ def fit_table(
         # Fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut); its
         # predictions are kept for the results' table, which scored the validation rows again (3.5 s on adult).
         learn.fit(1, callbacks=[KeepValidationPredictions()])
-        return _trees_run(learn, data, out, seed, progress, tune_thresholds, began, callbacks, refit_plan)
+        return _trees_run(
+            learn, data, out, seed, progress, (tune_thresholds, decision), began, callbacks, refit_plan
+        )
     rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
     if arch == "auto" and epochs is None and lr is None and not trees_apply(data):
         _say_no_trees_under_torchrun(data)
@@ -315,7 +325,7 @@ def fit_table(
         # trees are a trained model, kept, where the MLP's fit would refuse as spent before training began.
         if budget is not None and budget.remaining <= 0:
             return _trees_kept(
-                rival, data, out, seed, progress, tune_thresholds, began, callbacks, refit_plan
+                rival, data, out, seed, progress, (tune_thresholds, decision), began, callbacks, refit_plan
             )
         seed_everything(seed)  # the MLP starts where it would have without the trees
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
@@ -346,7 +356,9 @@ def fit_table(
         # --time 60s on California housing: a fold's choice had 3 s): the trees are kept, as above.
         if rival is None or budget is None:
             raise
-        return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks, refit_plan)
+        return _trees_kept(
+            rival, data, out, seed, progress, (tune_thresholds, decision), began, callbacks, refit_plan
+        )
     finder = sweep.result
     compared = None
     beaten: dict[str, bytes] | None = None
@@ -367,7 +379,9 @@ def fit_table(
         learn.compared = compared  # kept in the model directory: what the choice was made on
     if rival is None or learn is not rival:  # the trees' results are of their whole pass
         say_capped_scoring(capped, "rows")
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
+    thresholds = choose_label_thresholds(
+        learn, seed=seed, progress=progress, tune=tune_thresholds, decision=decision
+    )
     refit = refit_plan.refit(learn, lr, budget)
     model_dir = score_and_write(refit.learn if refit else learn, out, finder, budget, beaten)
     if refit is not None:
@@ -431,7 +445,7 @@ def _trees_kept(
     out: str | Path | None,
     seed: int,
     progress: bool,
-    tune_thresholds: bool,
+    tune_thresholds: tuple[bool, str | float | None],
     began: OneStepStart,
     callbacks: Sequence[Callback],
     plan: RefitPlan,
@@ -453,7 +467,7 @@ def _trees_run(
     out: str | Path | None,
     seed: int,
     progress: bool,
-    tune_thresholds: bool,
+    tune_thresholds: tuple[bool, str | float | None],
     began: OneStepStart,
     callbacks: Sequence[Callback],
     plan: RefitPlan,
@@ -461,7 +475,8 @@ def _trees_run(
     """The run of fitted boosted trees: thresholds chosen, refitted on every row when asked, the test set scored,
     the model directory written."""
     began.count()
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
+    tune, decision = tune_thresholds  # the label thresholds' choice, and the binary decision threshold's
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune, decision=decision)
     refit = plan.refit(learn, None, began.budget)
     model_dir = score_and_write(refit.learn if refit else learn, out, None, began.budget)
     if refit is not None:
