@@ -71,10 +71,16 @@ def conll_tree(folder: Path, splits: dict[str, list[Path]], say: Callable[[str],
 
     paths = [path for split in sorted(splits) for path in splits[split]]
     root, counts = made_once(folder, "conll", paths, f"{words}|{tags}|{sorted(splits)}", write)
+    from trainwell.data.splits import _listed
+
     shown = "; ".join(f"{split} {count:,}" for split, count in counts.items())
+    roles = {"train": "training", "valid": "validation", "test": "test (scored after the fit)"}
+    sources = "; ".join(
+        f"{roles[split]} from {_listed(splits[split])}" for split in counts
+    )  # which file is which
     say(
         f"'{folder}': tagged sentences in Parquet (words '{words}', tags {', '.join(tags)}; the last is tagged "
-        f"unless --tag-col names another), written once as CoNLL files ({shown} sentences) in '{root}'"
+        f"unless --tag-col names another), written once as CoNLL files ({shown} sentences) in '{root}': {sources}"
     )
     return root
 

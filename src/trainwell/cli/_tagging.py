@@ -105,9 +105,39 @@ def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:
     """Train and write a tagger, then print its validation (and test) scores beside the baseline."""
     from trainwell.text.tagging.pipeline import fit_tagger
 
+    if data.is_dir():
+        _say_split_files(data, settings.get("valid_pct"))
     result = fit_tagger(data, **settings)
     _show_tagging(result)
     return result
+
+
+def _say_split_files(folder: Path, valid_pct: float | None) -> None:
+    """Say which of ``folder``'s files trains, validates and tests a tagger, as a folder of tables or of a corpus
+    says its splits (``ud_english_ewt/`` named none). Said by the Parquet reading already for its CoNLL files, and
+    left to the reader's own error when the folder holds no training file."""
+    import os
+
+    from trainwell.cli._common import err_console
+    from trainwell.core.errors import DataError
+    from trainwell.data.splits import JOINED
+    from trainwell.text.tagging.conll import find_split_files
+
+    if JOINED in folder.parts or os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 says it for all
+        return
+    try:
+        found = find_split_files(folder)
+    except DataError:
+        return
+    parts = [f"training sentences from {found['train'].name}"]
+    if "valid" in found:
+        parts.append(f"validation sentences from {found['valid'].name}")
+    elif valid_pct:
+        parts.append(f"validation on a random {valid_pct:.0%} of them (--valid-pct; no dev or valid file)")
+    if "test" in found:
+        parts.append(f"test sentences from {found['test'].name} (scored after the fit)")
+    line = f"'{folder}': tagged sentences in splits: {'; '.join(parts)}"
+    err_console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def _rate(value: float, undefined: str) -> str:

@@ -395,6 +395,8 @@ def _read_splits(
         )
         splits["valid"] = (valid_words, valid_tags)
     elif valid_pct:
+        if valid is None and isinstance(source, str | Path) and Path(source).is_file():
+            _note_split_files_beside(Path(source), valid_pct, len(words), test is not None)
         train_index, valid_index = random_split(len(words), valid_pct, seed)
         train_words, train_tags = [words[i] for i in train_index], [tags[i] for i in train_index]
         splits["valid"] = ([words[i] for i in valid_index], [tags[i] for i in valid_index])
@@ -407,6 +409,39 @@ def _read_splits(
         )
         splits["test"] = (test_words, test_tags)
     return splits, tag_name
+
+
+def _note_split_files_beside(source: Path, valid_pct: float, n_sentences: int, test_given: bool) -> None:
+    """Say that a training file validates on drawn sentences while the validation file beside it goes unread
+    (``en_ewt-ud-train.conllu.gz`` fitted alone beside ``en_ewt-ud-dev.conllu.gz``: 2,509 random training sentences
+    scored, silently; tour60 #12), and how to read it: the folder, or ``valid=``."""
+    from trainwell.core.errors import Spelling
+    from trainwell.core.warn import Note, warn
+    from trainwell.text.tagging.conll import find_split_files
+
+    try:
+        found = find_split_files(source.parent)
+    except DataError:  # no train file named so, or two of a split: nothing beside it to point at
+        return
+    if "valid" not in found or found["train"].resolve() != source.resolve():
+        return
+    beside = [found["valid"].name, *([found["test"].name] if "test" in found and not test_given else [])]
+    unused = f"{' and '.join(beside)} beside it {'is' if len(beside) == 1 else 'are'} not used"
+    held = max(1, round(n_sentences * valid_pct))
+
+    def words(say: Spelling) -> str:
+        fix = say.either(
+            f"pass the folder '{source.parent}' (its files are the splits), or valid='{found['valid']}'",
+            f"fit the folder '{source.parent}' (its files are the splits)",
+        )
+        return (
+            f"'{source.name}': validating on a random {valid_pct:.0%} of the training sentences ({held:,} of "
+            f"{n_sentences:,}, {say('valid_pct')}); {unused}: {fix}"
+        )
+
+    note = Note(words(Spelling(command_line=False)))
+    note.command_line = words(Spelling(command_line=True))  # type: ignore[attr-defined]
+    warn(note)
 
 
 def _tagging_task(
