@@ -33,6 +33,8 @@ ONE_SHOT: dict[str, Callable[..., float]] = {
     "balanced_accuracy": functional.balanced_accuracy,
     "roc_auc": functional.roc_auc,
     "f1": functional.f1,
+    "f1_micro": functional.f1_micro,
+    "f1_samples": functional.f1_samples,
     "precision": functional.precision,
     "recall": functional.recall,
     "log_loss": functional.log_loss,
@@ -82,7 +84,7 @@ TAGGING = {"tag_accuracy", "entity_f1", "entity_precision", "entity_recall"}
 def test_every_metric_is_covered() -> None:
     assert set(list_metrics()) == set(ONE_SHOT) | TAGGING
     assert set(list_metrics(task="tagging")) == TAGGING
-    assert len(CASES) == 35
+    assert len(CASES) == 37  # f1_micro and f1_samples: multilabel only
 
 
 @pytest.mark.parametrize(("name", "task"), CASES)
@@ -192,7 +194,8 @@ def test_unknown_metric_lists_known_names() -> None:
         get_metric("acuracy", "binary")
     assert str(caught.value) == (
         "unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, average_precision, "
-        "balanced_accuracy, brier, entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, mcc, "
+        "balanced_accuracy, brier, entity_f1, entity_precision, entity_recall, error_rate, f1, f1_micro, f1_samples, "
+        "log_loss, mae, mcc, "
         "precision, r2, recall, rmse, roc_auc, tag_accuracy (aliases: auc = roc_auc, acc = accuracy, "
         "pr_auc = average_precision)"
     )

@@ -12,8 +12,8 @@ from trainwell.core.errors import ConfigError
 #: Every metric trainwell registers, by name.
 BUILTIN_METRICS: tuple[str, ...] = (
     "accuracy", "average_precision", "balanced_accuracy", "brier", "entity_f1", "entity_precision",
-    "entity_recall", "error_rate", "f1", "log_loss", "mae", "mcc", "precision", "r2", "recall", "rmse", "roc_auc",
-    "tag_accuracy",
+    "entity_recall", "error_rate", "f1", "f1_micro", "f1_samples", "log_loss", "mae", "mcc", "precision", "r2",
+    "recall", "rmse", "roc_auc", "tag_accuracy",
 )  # fmt: skip
 #: Other spellings of them.
 ALIASES: dict[str, str] = {

@@ -111,6 +111,33 @@ def f1_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: T
     }
 
 
+def row_f1_stats(preds: torch.Tensor, targets: torch.Tensor, threshold: Threshold) -> Stats:
+    """The sum of each row's F1 between its labels and the multi-label decisions, and the rows: a row with no
+    label and none given scores 0, as scikit-learn's ``f1_score(average="samples")`` does by default."""
+    dtype = accumulation_dtype(preds.device)
+    decisions, truth = _decisions(preds, "multilabel", threshold), _truth(targets, "multilabel")
+    shape = (preds.shape[0], preds.shape[1] if preds.dim() == 2 else 1)
+    decisions, truth = decisions.reshape(shape), truth.reshape(shape)
+    hits = (decisions & truth).sum(dim=1, dtype=dtype)
+    denominator = decisions.sum(dim=1, dtype=dtype) + truth.sum(dim=1, dtype=dtype)
+    per_row = torch.where(denominator > 0, 2 * hits / denominator.clamp(min=1), 0.0)
+    return {"f1_sum": per_row.sum(dtype=dtype), "rows": _count(preds, preds.shape[0])}
+
+
+def row_f1_value(stats: Stats) -> float:
+    rows = float(stats["rows"])
+    return float(stats["f1_sum"]) / rows if rows else _NAN
+
+
+def micro_f1_value(stats: Stats) -> float:
+    """Micro-averaged F1 from :func:`f1_stats`' counts: every label decision pooled."""
+    if float(stats["rows"]) == 0:
+        return _NAN
+    hits = float(stats["true_positive"].sum())
+    wrong = float(stats["false_positive"].sum() + stats["false_negative"].sum())
+    return 2 * hits / (2 * hits + wrong) if hits or wrong else 0.0
+
+
 def f1_value(stats: Stats, task: str) -> float:
     if float(stats["rows"]) == 0:
         return _NAN

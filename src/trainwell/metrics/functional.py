@@ -192,6 +192,24 @@ def f1(
     return _stats.f1_value(_stats.f1_stats(preds, targets, task, check_threshold(threshold, task)), task)
 
 
+def f1_micro(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
+    """Micro-averaged F1 of multi-label decisions: every (row, label) decision pooled into one count of hits,
+    false alarms and misses (scikit-learn's ``f1_score(average="micro")``)."""
+    preds, targets = _prepare(preds, targets, task, "f1_micro", ("multilabel",))
+    return _stats.micro_f1_value(_stats.f1_stats(preds, targets, task, check_threshold(threshold, task)))
+
+
+def f1_samples(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
+    """Sample-averaged F1 of multi-label decisions: each row's F1 between its labels and the model's, averaged
+    over rows (scikit-learn's ``f1_score(average="samples")``; a row with no label given none scores 0)."""
+    preds, targets = _prepare(preds, targets, task, "f1_samples", ("multilabel",))
+    return _stats.row_f1_value(_stats.row_f1_stats(preds, targets, check_threshold(threshold, task)))
+
+
 def precision(
     preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
 ) -> float:

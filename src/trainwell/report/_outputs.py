@@ -107,7 +107,7 @@ def label_sections(
         f"{actual.sum(axis=1).mean():.2f} labels on average; the model gives {predicted.sum(axis=1).mean():.2f}."
     )
     never = [row[0] for row in rows if row[1] > 0 and row[2] == 0]
-    notes = [_html.paragraph(summary)]
+    notes = [_html.paragraph(summary), _html.paragraph(f1_averages(actual, predicted, unit))]
     if never:
         shown = ", ".join(never[:10]) + (f" and {len(never) - 10} more" if len(never) > 10 else "")
         notes.append(
@@ -168,6 +168,26 @@ def label_sections(
         ],
     )
     return [per_label, calibration]
+
+
+def f1_averages(actual: np.ndarray, predicted: np.ndarray, unit: str = "row") -> str:
+    """The three F1 figures multi-label work quotes, in one sentence: micro (every label decision pooled, as
+    Hugging Face's and scikit-learn's ``average="micro"``), macro (each label's F1 averaged: the fit's ``f1``) and
+    sample-averaged (each ``unit``'s set of labels against the model's), from ``(N, L)`` yes/no arrays."""
+    if not len(actual):
+        return ""
+    hits = float((actual & predicted).sum())
+    wrong = float((actual ^ predicted).sum())
+    micro = 2 * hits / (2 * hits + wrong) if hits or wrong else 0.0
+    per_label = (
+        2 * (actual & predicted).sum(axis=0) / np.maximum(actual.sum(axis=0) + predicted.sum(axis=0), 1)
+    )
+    per_row = 2 * (actual & predicted).sum(axis=1) / np.maximum(actual.sum(axis=1) + predicted.sum(axis=1), 1)
+    return (
+        f"F1 over all labels: micro {micro:.4f} (every label decision pooled: frequent labels weigh more), macro "
+        f"{float(per_label.mean()):.4f} (each label's F1 averaged: a rare label counts as much as a common one), "
+        f"sample-averaged {float(per_row.mean()):.4f} (each {unit}'s labels against the model's, averaged)."
+    )
 
 
 def targets_section(

@@ -44,6 +44,9 @@ BATCH_ROWS = 512
 
 #: Stripped from a word's ends before words are counted together ("great," is "great").
 PUNCTUATION = "\"'.,;:!?()[]{}<>*_-`‘’“”…"
+#: Apostrophes read as the plain one before words are counted together, as the word tokenizer reads the curly
+#: one: "i’m" and "i'm" were two rows of GoEmotions' word-effects table, though the model read one word.
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 
 
 @dataclass(frozen=True)
@@ -250,8 +253,8 @@ def word_summary(
     against: int = 0,
 ) -> list[tuple[Any, str, int, int, float]]:
     """The words that mattered most across texts, per explained class: ``(class, word, texts, changed, mean)``
-    rows, where ``texts`` counts the texts explained as that class holding the word (lower-cased, stripped of the
-    punctuation around it), ``changed`` those where replacing it changed the decision, and ``mean`` is its mean
+    rows, where ``texts`` counts the texts explained as that class holding the word (lower-cased, curly apostrophes
+    read as plain ones, stripped of the punctuation around it), ``changed`` those where replacing it changed the decision, and ``mean`` is its mean
     effect there (a word twice in a text counts its effect of the larger size).
 
     Ranked by mean effect, among the words seen in at least ``min_texts`` of the class's texts: per class, the
@@ -273,7 +276,7 @@ def word_summary(
     for text in effects:
         strongest: dict[str, tuple[bool, float]] = {}
         for word, effect, flip in zip(text.words, text.effects.tolist(), text.flips.tolist(), strict=True):
-            key = word.lower().strip(PUNCTUATION)
+            key = word.lower().translate(APOSTROPHES).strip(PUNCTUATION)
             if not key:
                 continue
             flipped, before = strongest.get(key, (False, 0.0))
