@@ -15,6 +15,7 @@ from serve_support import LiveServer, fuzz, start_server
 from text_samples import reviews
 from trainwell.export import load
 from trainwell.serve import create_app
+from trainwell.serve.texts import EMPTY_TEXT_NOTE, NON_BLANK_PATTERN
 from trainwell.text import fit_texts
 
 LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 250.0}
@@ -50,17 +51,14 @@ def test_texts_get_the_python_predictors_answers(live_text: LiveServer, text_mod
 @pytest.mark.parametrize(
     ("body", "where"),
     [
-        ({"texts": ["fine", "   "]}, ["texts", 1]),
-        (
-            {"texts": ["fine", "\x1f\x1c"]},
-            ["texts", 1],
-        ),  # whitespace to Python's str.isspace, as to the predictor
+        ({"texts": ["\x85", "   "]}, ["texts"]),  # every text blank: nothing to score
+        ({"texts": ["\x1f\x1c"]}, ["texts"]),  # whitespace to Python's str.isspace, as to the predictor
         ({"texts": []}, ["texts"]),
         ({"texts": ["ok", 3]}, ["texts", 1]),
         ({"texts": ["a"] * 6}, ["texts"]),
         ({"texts": ["fine"], "extra": 1}, ["extra"]),
         ({"text": ["fine"]}, ["text"]),
-        ({"rows": [{"review": "fine"}, {"review": " "}]}, ["rows", 1, "review"]),
+        ({"rows": [{"review": ""}, {"review": " "}]}, ["body"]),
         ({"rows": [{"text": "fine"}]}, ["body"]),  # not the column the model reads
         ({"texts": ["fine"], "rows": [{"review": "fine"}]}, ["body"]),
     ],
@@ -164,39 +162,47 @@ def test_rows_as_a_table_model_takes_them_are_read_by_their_text_column(
     )
 
 
-def test_an_empty_text_refuses_the_batch_naming_its_index_and_the_fix(
+def test_an_empty_text_gets_a_note_and_the_others_are_scored(
     live_text: LiveServer, text_model_dir: Path
 ) -> None:
-    # A user's batch with one empty text: refused as a whole, as an empty image or a row without a recommender's
-    # user is (and as the Python predictor raises), with a 422 that names the text, its kind and the way out.
-    texts = ["a wonderful film", "", "awful and boring plot", "  "]
+    # One empty text refused the whole batch (422 "none of its texts was scored"), while the tagger's server
+    # answers it with a note and `trainwell predict` skips a blank line: now a classifier answers it with a note
+    # and no prediction, and scores the others as the Python predictor does.
+    texts = ["a wonderful film", "", "awful and boring plot", "  \x1f"]
     response = httpx.post(f"{live_text.url}/predict", json={"texts": texts}, timeout=60)
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
-    assert [(problem["field"], problem["type"]) for problem in detail] == [
-        ("texts.1", "text_empty"),
-        ("texts.3", "text_empty"),
-    ]
-    assert detail[0]["msg"] == (
-        "Text is empty or only spaces: a text model has nothing to read there. The request is refused as a whole "
-        "(none of its texts was scored): send some words here, or leave this text out"
-    )
-    assert response.json()["message"].startswith("texts.1: Text is empty or only spaces")
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    noted = {"prediction": None, "probabilities": None, "note": EMPTY_TEXT_NOTE}
+    assert [answers[1], answers[3]] == [noted, noted]
+    expected = load(text_model_dir).predict([texts[0], texts[2]])
+    assert [answers[0]["prediction"], answers[2]["prediction"]] == list(expected["prediction"])
+    for answer, probability in zip([answers[0], answers[2]], expected["probability_pos"], strict=True):
+        assert abs(answer["probabilities"]["pos"] - probability) < 1e-6 and "note" not in answer
     # The same of a text sent in a row.
     rows = httpx.post(
-        f"{live_text.url}/predict", json={"rows": [{"review": "fine"}, {"review": ""}]}, timeout=60
+        f"{live_text.url}/predict", json={"rows": [{"review": texts[0]}, {"review": ""}]}, timeout=60
     )
-    assert [(p["field"], p["type"]) for p in rows.json()["detail"]] == [("rows.1.review", "text_empty")]
-    # Following the advice works: the other texts get the Python predictor's answers.
-    kept = [text for text in texts if text.strip()]
-    again = httpx.post(f"{live_text.url}/predict", json={"texts": kept}, timeout=60)
-    assert again.status_code == 200, again.text
-    expected = load(text_model_dir).predict(kept)["prediction"].tolist()
-    assert [answer["prediction"] for answer in again.json()["predictions"]] == expected
-    # The API says so where a client reads it.
-    refused = httpx.get(f"{live_text.url}/openapi.json", timeout=60).json()["paths"]["/predict"]["post"]
-    assert "text_empty" in refused["responses"]["422"]["description"]
-    assert "refused as a whole" in refused["responses"]["422"]["description"]
+    assert rows.status_code == 200, rows.text
+    assert rows.json()["predictions"] == [answers[0], noted]
+    # Only a request of blank texts alone is refused: it holds nothing to classify.
+    blank = httpx.post(f"{live_text.url}/predict", json={"texts": ["", " "]}, timeout=60)
+    assert blank.status_code == 422, blank.text
+    assert [(p["field"], p["type"]) for p in blank.json()["detail"]] == [("texts", "texts_all_empty")]
+    assert blank.json()["message"] == (
+        "texts: every text is empty or only spaces (2 in all): the request holds nothing to classify; "
+        "send at least one text with words in it"
+    )
+    # The API says so where a client reads it: the answer's note and null prediction, the request's "contains".
+    document = httpx.get(f"{live_text.url}/openapi.json", timeout=60).json()
+    operation = document["paths"]["/predict"]["post"]
+    assert "texts_all_empty" in operation["responses"]["422"]["description"]
+    prediction = document["components"]["schemas"]["Prediction"]
+    assert "note" in prediction["properties"]
+    assert {"type": "null"} in prediction["properties"]["prediction"]["anyOf"]
+    request = document["components"]["schemas"][
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    ]
+    assert request["properties"]["texts"]["contains"]["pattern"] == NON_BLANK_PATTERN
 
 
 def test_a_form_body_is_415_naming_the_json_type(live_text: LiveServer) -> None:

@@ -13,6 +13,7 @@ from text_samples import pair_model as fit_pair_model
 from text_samples import sentence_pairs
 from trainwell.export import load
 from trainwell.serve import create_app
+from trainwell.serve.texts import EMPTY_TEXT_NOTE
 
 LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 50.0}
 
@@ -55,10 +56,19 @@ def test_pairs_get_the_python_predictors_answers_and_bad_ones_are_422(
         rows = frame[["sentence1", "sentence2"]].assign(id=range(4)).to_dict("records")
         as_rows = httpx.post(f"{server.url}/predict", json={"rows": rows}, timeout=60)
         assert as_rows.status_code == 200 and as_rows.json()["predictions"] == answers, as_rows.text
+        # A pair with an empty text is answered with a note, the others scored (one policy for every text).
+        noted = httpx.post(
+            f"{server.url}/predict", json={"texts": [pairs[0], [pairs[1][0], " "]]}, timeout=60
+        )
+        assert noted.status_code == 200, noted.text
+        assert noted.json()["predictions"] == [
+            answers[0],
+            {"prediction": None, "probabilities": None, "note": EMPTY_TEXT_NOTE},
+        ]
         for body, where in (
             ({"texts": ["one string"]}, ["texts", 0]),
             ({"texts": [["a", "b", "c"]]}, ["texts", 0]),
-            ({"texts": [["a", "b"], ["a", " "]]}, ["texts", 1, 1]),
+            ({"texts": [["a", " "], ["", "b"]]}, ["texts"]),  # every pair has an empty text: nothing to score
         ):
             bad = httpx.post(f"{server.url}/predict", json=body, timeout=60)
             assert bad.status_code == 422, bad.text

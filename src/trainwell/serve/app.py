@@ -36,11 +36,12 @@ type, a missing or unknown field, too many or no rows are 422, a body that is no
 the size limit is 413, and a body sent without ``Content-Type: application/json`` (curl's ``-d`` alone) is 415
 on every endpoint (:mod:`trainwell.serve._content_type`). For images: invalid base64, an undecodable or
 oversized image (named by its index and file name), no images or too many are 422; malformed multipart is 400.
-An item the server cannot read (a row's invalid value, a text empty or only spaces, an undecodable image, a
-recommender's row without a user) refuses the whole request, with a 422 naming it by its index, as
-``trainwell.load(dir).predict`` raises for it; an item it reads but the model knows nothing of (a category
-value never seen in training, a recommender's unknown user) is scored and flagged in its answer (``unseen``,
-``known_user``).
+An item the server cannot read (a row's invalid value, an undecodable image, a recommender's row without a user)
+refuses the whole request, with a 422 naming it by its index, as ``trainwell.load(dir).predict`` raises for it;
+an item it reads but the model knows nothing of (a category value never seen in training, a recommender's unknown
+user) is scored and flagged in its answer (``unseen``, ``known_user``). A text empty or only spaces is answered
+with a ``note`` and no prediction, the request's other texts scored, as the tagger answers it and ``trainwell
+predict`` skips a blank line; a request of blank texts alone is a 422 (``texts_all_empty``).
 An unknown path is a 404 listing the endpoints, a method the path does not take a 405 naming the ones it takes. A 5xx
 is a bug: its JSON names the exception, and the server's log has the traceback.
 
@@ -129,9 +130,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     },
     422: {
         "model": ErrorResponse,
-        "description": "A row, a text or a field is invalid (a text empty or only spaces: type text_empty); the "
-        "message names each by its index (rows.3.age, texts.1). The request is refused as a whole (nothing in "
-        "it is scored): mend or leave out the items named and send it again.",
+        "description": "A row, a text or a field is invalid; the message names each by its index (rows.3.age, "
+        "texts.1). The request is refused as a whole (nothing in it is scored): mend or leave out the items named "
+        "and send it again. A text that is empty or only spaces is not refused: it is answered with a note (no "
+        "prediction) and the others are scored; only a request whose texts are all empty is (type "
+        "texts_all_empty).",
     },
 }
 _IMAGE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -628,8 +631,9 @@ def _add_text_routes(
         forbid_extra_fields=config.forbid_extra_fields,
         fields=getattr(predictor.recipe, "fields", ()),
         text_col=getattr(predictor.recipe, "text_col", None),
+        blank_notes=True,
     )
-    schema, noun = None, "text"
+    schema, noun = response_model(predictor.task, blank_notes=True), "text"
     fields: tuple[str, ...] = ("texts",)
     if predictor.task.kind == "tagging":
         from trainwell.serve.tagging import tagging_metadata, tagging_request_model, tagging_response_model

@@ -183,7 +183,10 @@ def with_likeliest_labels(task: Task, answers: list[dict[str, Any] | None]) -> l
     threshold) given its likeliest label, as :meth:`Task.decode` gives it with ``at_least_one``; the other answers
     as they were. Applied per request after the batch's model call, so requests that ask it and requests that
     do not can share one batch."""
-    empty = [index for index, answer in enumerate(answers) if answer is not None and not answer["prediction"]]
+    # An empty list of labels, not a blank text's null prediction (answered with a note, not scored).
+    empty = [
+        index for index, answer in enumerate(answers) if answer is not None and answer["prediction"] == []
+    ]
     if task.kind != "multilabel" or not empty:
         return answers
     labels = [str(label) for label in task.classes]

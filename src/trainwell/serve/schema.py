@@ -616,8 +616,26 @@ IMAGE_NOTE_FIELDS: dict[str, Any] = {
 }
 
 
+#: The ``note`` of a text classifier's answer to an empty text (:func:`trainwell.serve.texts.predict_texts`).
+BLANK_NOTE_FIELD: dict[str, Any] = {
+    "note": (
+        str | None,
+        Field(
+            None,
+            description="Sent only for a text that is empty or only spaces: it was not scored (prediction and "
+            "probabilities are null); the request's other texts were.",
+        ),
+    )
+}
+
+
 def response_model(
-    task: Task, *, recommender: bool = False, unseen: bool = False, image_notes: bool = False
+    task: Task,
+    *,
+    recommender: bool = False,
+    unseen: bool = False,
+    image_notes: bool = False,
+    blank_notes: bool = False,
 ) -> type[BaseModel]:
     """The body of a successful ``POST /predict``: ``{"predictions": [...]}``, one entry per row, in order.
 
@@ -626,7 +644,9 @@ def response_model(
     ``{"prediction": value}``, or ``{"prediction": {target: value, ...}}`` for several targets; a
     ``recommender``'s add ``known_user`` and ``known_item``; with ``unseen`` (a table model's), each adds
     ``unseen``: the categorical values the model has no code for, by column; with ``image_notes`` (an image
-    model's), each may add ``resized_from`` and ``converted_from`` (:data:`IMAGE_NOTE_FIELDS`).
+    model's), each may add ``resized_from`` and ``converted_from`` (:data:`IMAGE_NOTE_FIELDS`); with
+    ``blank_notes`` (a text classifier's), a blank text's entry has a ``note``, and null ``prediction`` and
+    ``probabilities``.
     """
     flags = {
         **(KNOWN_FIELDS if recommender else {}),
@@ -647,7 +667,8 @@ def response_model(
             f"c{i}": (float, Field(alias=str(label), ge=0.0, le=1.0)) for i, label in enumerate(task.classes)
         }
         probabilities = create_model("Probabilities", **classes)
-        enum: Any = {"enum": list(task.classes)}
+        # null too where a blank text's answer has no prediction (the enum sits beside the anyOf of types)
+        enum: Any = {"enum": [*task.classes, *([None] if blank_notes else [])]}
         if task.kind == "multilabel":
             label_field: Any = (
                 list[Scalar],
@@ -658,12 +679,13 @@ def response_model(
             )
         else:
             label_field = (Scalar, Field(description="The most likely class.", json_schema_extra=enum))
-        item = create_model(
-            "Prediction",
-            prediction=label_field,
-            probabilities=(probabilities, Field(description="The probability of each class.")),
-            **flags,
-        )
+        probabilities_field: Any = (probabilities, Field(description="The probability of each class."))
+        if blank_notes:  # null for a blank text, which is answered with a note instead
+            label_field = (label_field[0] | None, label_field[1])
+            label_field[1].description += " Null for an empty text (see note)."
+            probabilities_field = (probabilities | None, probabilities_field[1])
+            flags = {**flags, **BLANK_NOTE_FIELD}
+        item = create_model("Prediction", prediction=label_field, probabilities=probabilities_field, **flags)
     answers = Field(description="One answer per item sent (row, image or text), in the order sent.")
     return create_model("PredictResponse", predictions=(list[item], answers))  # type: ignore[valid-type]
 

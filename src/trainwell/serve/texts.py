@@ -1,11 +1,25 @@
-"""Serving text classifiers: the request body ``{"texts": [...]}``, one model call per batch, ``GET /metadata``."""
+"""Serving text classifiers: the request body ``{"texts": [...]}``, one model call per batch, ``GET /metadata``.
+
+A text that is empty or only spaces (an example of a pair with such a text) is answered with a ``note`` and no
+prediction (``prediction`` and ``probabilities`` null), and the request's other texts are scored, as the tagger
+answers such a text and ``trainwell predict`` skips a blank line: one policy for every model of texts. Only a
+request with nothing but blank texts is refused (422, ``texts_all_empty``): it holds nothing to score.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from trainwell.serve.config import ServeConfig
@@ -16,34 +30,86 @@ from trainwell.serve.predictions import ServablePredictor, answers_for
 #: validator's regex engine, which leaves out the four separators U+001C to U+001F, so a text of them alone
 #: passed the schema and was refused by the predictor after it (a fuzzed request found it).
 NonBlankText = Annotated[str, StringConstraints(pattern=r"[^\s\x1c-\x1f]", strict=True)]
+#: The same in a JSON Schema, for ``contains`` (at least one text holds a non-space character); U+0085 too, which
+#: Python reads as a space and ECMA-262's ``\s`` does not.
+NON_BLANK_PATTERN = r"[^\s\x1c-\x1f\x85]"
+#: Any text (blank ones are answered with :data:`EMPTY_TEXT_NOTE`).
+AnyText = Annotated[str, StringConstraints(strict=True)]
+
+#: The note on the answer to a text with nothing in it but spaces (no prediction).
+EMPTY_TEXT_NOTE = "the text is empty or only spaces: nothing to classify (no prediction)"
+
+
+def is_blank(item: str | Sequence[str]) -> bool:
+    """Whether a text (an example of a pair: any of its texts) is empty or only spaces, as the predictor reads
+    them (``str.isspace``)."""
+    texts = [item] if isinstance(item, str) else item
+    return any(not text.strip() for text in texts)
 
 
 def texts_request_model(
-    *, max_texts: int, forbid_extra_fields: bool, fields: Sequence[str] = (), text_col: str | None = None
+    *,
+    max_texts: int,
+    forbid_extra_fields: bool,
+    fields: Sequence[str] = (),
+    text_col: str | None = None,
+    blank_notes: bool = False,
 ) -> type[BaseModel]:
-    """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` non-blank strings (a 422 names ``texts.N`` otherwise);
-    for a model of several text columns (``fields``, a pair), each item is a list of one text a field:
-    ``{"texts": [["first", "second"], ...]}``. With ``text_col`` (the column the model was trained on), rows as a
-    table model takes them are read too, ``{"rows": [{"review": "...", "id": 7}, ...]}``: each row's text
-    column(s), its other keys ignored, as ``trainwell predict`` reads a table."""
-    item: Any = NonBlankText
-    description = f"The texts to classify, 1 to {max_texts}; each must hold a non-space character."
+    """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` strings; for a model of several text columns
+    (``fields``, a pair), each item is a list of one text a field: ``{"texts": [["first", "second"], ...]}``. With
+    ``text_col`` (the column the model was trained on), rows as a table model takes them are read too,
+    ``{"rows": [{"review": "...", "id": 7}, ...]}``: each row's text column(s), its other keys ignored, as
+    ``trainwell predict`` reads a table.
+
+    With ``blank_notes`` (a classifier's), a blank text is let through, to be answered with a note
+    (:func:`predict_texts`), and only a request of blank texts alone is a 422 (``texts_all_empty``); without it
+    (a language model's ``/score``), every text must hold a non-space character (a 422 names ``texts.N``)."""
+    text: Any = AnyText if blank_notes else NonBlankText
+    item: Any = text
+    each = (
+        "any string (an empty one is answered with a note)" if blank_notes else "each must hold a non-space"
+    )
+    description = f"The texts to classify, 1 to {max_texts}; {each}" + (
+        "; at least one must hold a non-space character." if blank_notes else " character."
+    )
     example: list[Any] = ["A wonderful film, a joy from start to finish."]
+    # JSON Schema's way to say "at least one text is not blank" (documented; enforced by not_all_blank).
+    one_not_blank: dict[str, Any] = {"type": "string", "pattern": NON_BLANK_PATTERN}
     if fields:
-        item = Annotated[list[NonBlankText], Field(min_length=len(fields), max_length=len(fields))]
+        item = Annotated[list[text], Field(min_length=len(fields), max_length=len(fields))]
         description = (
             f"The examples to classify, 1 to {max_texts}; each a list of {len(fields)} texts ({', '.join(fields)}, "
-            "in that order), each holding a non-space character."
+            "in that order)"
+            + (
+                "; an example with an empty text is answered with a note, and at least one example must have "
+                "none."
+                if blank_notes
+                else ", each holding a non-space character."
+            )
         )
         example = [["A man is playing a guitar.", "Someone plays an instrument."][: len(fields)]]
+        one_not_blank = {"type": "array", "items": one_not_blank}
 
     def texts_field(default: Any = ...) -> Any:
-        return Field(default, min_length=1, max_length=max_texts, description=description, examples=[example])
+        extra: Any = {"contains": one_not_blank} if blank_notes else None
+        return Field(
+            default,
+            min_length=1,
+            max_length=max_texts,
+            description=description,
+            examples=[example],
+            json_schema_extra=extra,
+        )
+
+    validators: dict[str, Any] = {}
+    if blank_notes:
+        validators["not_all_blank"] = field_validator("texts")(_texts_not_all_blank)
 
     if text_col is None:
         return create_model(
             "TextsRequest",
             __config__=ConfigDict(extra="forbid" if forbid_extra_fields else "ignore"),
+            __validators__=validators,
             texts=(list[item], texts_field()),  # type: ignore[valid-type]
         )
     columns = list(fields) or [text_col]
@@ -57,8 +123,7 @@ def texts_request_model(
             extra="ignore", populate_by_name=True, json_schema_extra={"required": required}
         ),
         **{  # type: ignore[call-overload]
-            f"column_{index}": (NonBlankText, Field(default=None, alias=name))
-            for index, name in enumerate(columns)
+            f"column_{index}": (text, Field(default=None, alias=name)) for index, name in enumerate(columns)
         },
     )
 
@@ -83,16 +148,24 @@ def texts_request_model(
                         f"rows.{number} has no text in column '{absent[0]}': the model reads "
                         f"{', '.join(columns)} (other keys are ignored)",
                     )
+            if blank_notes:
+                _not_all_blank(cells, "rows")
             request.texts, request.rows = [row if fields else row[0] for row in cells], None
         return request
 
+    # At least one row whose text(s) hold a non-space character.
+    row_not_blank: Any = {
+        "type": "object",
+        "properties": {name: {"type": "string", "pattern": NON_BLANK_PATTERN} for name in columns},
+        "required": columns,
+    }
     return create_model(
         "TextsRequest",
         __config__=ConfigDict(
             extra="forbid" if forbid_extra_fields else "ignore",
             json_schema_extra={"oneOf": [{"required": ["texts"]}, {"required": ["rows"]}]},
         ),
-        __validators__={"rows_to_texts": model_validator(mode="after")(rows_to_texts)},  # type: ignore[dict-item]
+        __validators__={**validators, "rows_to_texts": model_validator(mode="after")(rows_to_texts)},  # type: ignore[dict-item]
         # Either may be left out (a default of None, never validated), but neither is null: a union with None would
         # put its members in every error's place ("texts.list[...].0") and null in the documented body.
         texts=(list[item], texts_field(None)),  # type: ignore[valid-type]
@@ -103,15 +176,42 @@ def texts_request_model(
                 min_length=1,
                 max_length=max_texts,
                 description=f"Instead of texts (send one of the two): rows as for a table model, each holding "
-                f"{', '.join(columns)} (other keys are ignored).",
+                f"{', '.join(columns)} (other keys are ignored)"
+                + ("; rows whose text is empty are answered with a note." if blank_notes else "."),
+                json_schema_extra={"contains": row_not_blank} if blank_notes else None,
             ),
         ),
     )
 
 
-def predict_texts(predictor: ServablePredictor, texts: list[str]) -> list[dict[str, Any] | None]:
-    """One model call for ``texts`` (validated); one answer per text, as rows get in :func:`predict_rows`."""
-    return answers_for(predictor.task, predictor.predict_proba(texts), len(texts))
+def _texts_not_all_blank(texts: list[Any] | None) -> list[Any] | None:
+    return _not_all_blank(texts, "texts")
+
+
+def _not_all_blank(items: list[Any] | None, name: str = "texts") -> list[Any] | None:
+    """``items`` as they are, unless every one is blank (:func:`is_blank`): nothing in the request to score."""
+    if items and all(is_blank(item) for item in items):
+        raise PydanticCustomError(
+            "texts_all_empty",
+            f"{'every text' if name == 'texts' else 'the text of every row'} is empty or only spaces ({len(items)} in "
+            "all): "
+            "the request holds nothing to classify; send at least one text with words in it",
+        )
+    return items
+
+
+def predict_texts(predictor: ServablePredictor, texts: list[Any]) -> list[dict[str, Any] | None]:
+    """One model call for the non-blank ``texts`` (validated); one answer per text, as rows get in
+    :func:`predict_rows`, a blank text's a :data:`EMPTY_TEXT_NOTE` with no prediction."""
+    kept = [index for index, text in enumerate(texts) if not is_blank(text)]
+    answers: list[dict[str, Any] | None] = [
+        {"prediction": None, "probabilities": None, "note": EMPTY_TEXT_NOTE} for _ in texts
+    ]
+    if kept:
+        values = predictor.predict_proba([texts[index] for index in kept])
+        for index, answer in zip(kept, answers_for(predictor.task, values, len(kept)), strict=True):
+            answers[index] = answer
+    return answers
 
 
 def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend: str) -> dict[str, Any]:
