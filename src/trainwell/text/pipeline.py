@@ -25,6 +25,7 @@ from trainwell.learner.kept_predictions import (
 )
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
+from trainwell.losses.class_weights import check_class_weight, check_task_takes_weights, weighted_loss
 from trainwell.models.registry import models
 from trainwell.text.data import text_data
 from trainwell.text.learner import resolve_arch, text_classifier_learner
@@ -84,6 +85,7 @@ def fit_texts(
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
     decision_threshold: str | float | None = None,
+    class_weight: str | None = None,
     time_budget: float | str | TimeBudget | None = None,
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
@@ -117,6 +119,10 @@ def fit_texts(
         decision_threshold: binary targets: a metric to choose the decision threshold for on the validation
             rows (``"f1"``, ``"balanced_accuracy"``, ``"mcc"``, ``"accuracy"``), or the threshold itself (``0.3``);
             ``None`` keeps 0.5 (:mod:`~trainwell.learner.decision_threshold`).
+        class_weight: ``"balanced"`` (binary or single-label classes): each training text weighs the inverse of
+            its class's share in the loss (:mod:`~trainwell.losses.class_weights`, as ``fit_table``'s), so a rare
+            class's recall and F1 at 0.5 rise and the probabilities are no longer calibrated; ``None`` weighs
+            every text alike.
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
             that time of the call (writing ``out`` and scoring a test set come after), the epochs cut and the schedule fitted to what fits.
         callbacks: run in the training fits only, e.g. a :class:`~trainwell.callbacks.Checkpoint`.
@@ -129,6 +135,7 @@ def fit_texts(
     arch = renamed_keyword(data_kwargs, "model", "arch", arch, "fast", "fit_texts")
     check_fit_settings(epochs, lr, out)
     decision = decision_threshold_setting(decision_threshold)
+    check_class_weight(class_weight)
     budget = start_budget(time_budget)
     arch = resolve_arch(arch)
     seed_everything(seed)
@@ -154,6 +161,8 @@ def fit_texts(
     )
     check_decision_threshold(decision, data.task, has_validation=data.valid is not None)
     options = dict(learner_kwargs or {})
+    if class_weight is not None:
+        _weigh_classes(options, data)
     if arch_config is not None:
         if "arch_config" in options:
             raise ConfigError(
@@ -200,6 +209,19 @@ def fit_texts(
     score_test_set(learn)  # test=, or a folder's test/ beside train/
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)
+
+
+def _weigh_classes(options: dict[str, Any], data: Any) -> None:
+    """``class_weight="balanced"``: the balanced cross-entropy of the training texts' classes as the learner's
+    loss (refused for numbers and several labels a text, and beside a loss of the caller's own)."""
+    if options.get("loss") is not None:
+        raise ConfigError(
+            "class_weight='balanced' sets the loss, and learner_kwargs holds a loss of its own: pass one of them"
+        )
+    targets = getattr(data.train, "targets", None)
+    check_task_takes_weights(data.task)
+    assert targets is not None  # a text classifier's loader holds its encoded targets
+    options["loss"] = weighted_loss(data.task, targets)
 
 
 #: Added to a multi-label model's default metrics: the macro ``f1`` (each label's F1, averaged) weighs a label
