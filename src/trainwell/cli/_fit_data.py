@@ -551,7 +551,7 @@ _UNREAD_BY_TEXT_STREAMS = (
     "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
     "--cont-names", "--ignore", "--date-format", "--min-category-count", "--positive", "--path-col", "--label-col",
     "--label-delim",
-    "--label-names", "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test", "--wd", "--opt",
+    "--label-names", "--no-label-thresholds", "--arch", "--size", "--augment", "--channels", "--recipe", "--test", "--wd", "--opt",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
 UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer", "--names")

@@ -95,6 +95,13 @@ DateFormat = Annotated[
 ImageSize = Annotated[
     int | None, typer.Option(help="Images: side in pixels (default: their own when <= 64, else 128).")
 ]
+Channels = Annotated[
+    int | None,
+    typer.Option(
+        help="Images: read every image as grayscale (1) or colour (3) instead of as most of them are; kept with "
+        "the model, so predict, serve and its ONNX file read images so too."
+    ),
+]
 Augment = Annotated[
     str, typer.Option(help="Images: augmentation preset: auto, default, digits, documents, none.")
 ]

@@ -33,17 +33,20 @@ if TYPE_CHECKING:
 
 #: The options of evaluate that a language model never reads (--text is its column; --target said apart).
 UNREAD_BY_LM = (
+    "--tta",
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
     "--arch", "--lr", "--time-col",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
+    "--tta",
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
     "--arch", "--tokenizer", "--lr", "--time-col",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images;
 #: --arch and --lr are its own, as fit_ratings reads them).
 UNREAD_BY_RECOMMENDER = (
+    "--tta",
     "--label-delim",
     "--label-col",
     "--size",
@@ -64,6 +67,7 @@ NOT_FOR_IMAGES = {
 #: The options of evaluate that tables and texts never read: what each is for, as the refusal names it (--arch and
 #: --lr are a text model's too, as fit_texts reads them; --groups is a table's, a text table's and an image CSV's).
 NOT_FOR_TABLES = {
+    "--tta": "images",
     "--label-col": "images (a CSV of image paths, with --path-col)",
     "--size": "images",
     "--time-col": "ratings (with --user and --item, or --implicit)",
@@ -253,6 +257,14 @@ def evaluate(
             "CSVs of images (--path-col).",
         ),
     ] = None,
+    tta: Annotated[
+        bool,
+        typer.Option(
+            "--tta",
+            help="Images: score each fold's held-out images with test-time augmentation, as predict --tta answers "
+            "them; a line under the table gives the headline metric plain and with TTA, and whether to use it.",
+        ),
+    ] = False,
 ) -> None:
     """Cross-validate a model against baselines on the same folds, with confidence intervals and verdicts.
 
@@ -349,6 +361,7 @@ def evaluate(
             "--names": names is not None,
             "--metric": bool(metric),
             "--oof": oof is not None,
+            "--tta": tta,
         }
 
         def finish(evaluation: Evaluation) -> None:
@@ -553,6 +566,7 @@ def evaluate(
                     groups=groups,  # a folder's refused in one line: it has no column to group by
                     time_budget=seconds,
                     metrics=metric or None,
+                    tta=tta,
                     **read_as,
                 )
             )

@@ -283,6 +283,7 @@ def fit(
     ] = "auto",
     size: option.ImageSize = None,
     augment: option.Augment = "auto",
+    channels: option.Channels = None,
     recipe: option.ImageRecipe = None,
     pretrained: Annotated[
         Path | None,
@@ -489,6 +490,7 @@ def fit(
             "--arch": arch != "auto",
             "--size": size is not None,
             "--augment": augment != "auto",
+            "--channels": channels is not None,
             "--recipe": recipe is not None,
             "--metric": bool(metric),
             "--pretrained": pretrained is not None,
@@ -575,6 +577,8 @@ def fit(
             refuse_for_images(
                 data, {**given, "--encoding-errors": given["--encoding-errors"] and path_col is None}
             )
+        if channels is not None and not image_source:
+            raise ConfigError("--channels is for images (a folder of class folders or --path-col); drop it")
         if recipe is not None and not image_source:
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
@@ -676,6 +680,7 @@ def fit(
                 size=size,
                 task=task,
                 augmentation=augment,
+                channels=channels,
                 batch_size=batch_size,
                 encoding=encoding,
                 encoding_errors=encoding_errors,
