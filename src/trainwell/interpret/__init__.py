@@ -4,7 +4,7 @@ prediction rests on."""
 
 from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.interpret.multilabel import MultiLabelInterpretation
-from trainwell.interpret.occlusion import OcclusionMap, occlusion_map, plot_occlusion
+from trainwell.interpret.occlusion import OcclusionMap, occlusion_map, occlusion_maps, plot_occlusion
 from trainwell.interpret.regression import RegressionInterpretation
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "OcclusionMap",
     "RegressionInterpretation",
     "occlusion_map",
+    "occlusion_maps",
     "plot_occlusion",
 ]
