@@ -6,6 +6,7 @@ text recipe (no training code); torch is imported inside the command so ``trainw
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,12 +79,23 @@ def generate(
         from trainwell.text.lm_predictor import load_lm
 
         predictor = load_lm(model)
-        text = predictor.generate(
+        pieces = predictor.stream(
             prompt, n_words, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed
         )
-        out_console.print(text, markup=False, highlight=False, soft_wrap=True)
+        write_as_they_come(pieces)
 
     guarded(run)
+
+
+def write_as_they_come(pieces: Iterable[str]) -> None:
+    """Write each piece of text to standard output as it comes, then a line end: the words of a long generation
+    appear as they are sampled (it printed nothing until the last of them), and piped output still reads whole."""
+    stream = out_console.file  # standard output, as the console's other lines
+    for piece in pieces:
+        stream.write(piece)
+        stream.flush()
+    stream.write("\n")
+    stream.flush()
 
 
 def below_baseline(metadata: dict[str, Any]) -> str | None:

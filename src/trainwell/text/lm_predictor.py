@@ -7,7 +7,7 @@ serving process or ``trainwell generate`` never loads the Learner.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,9 +16,11 @@ import torch
 from torch import nn
 
 from trainwell.core.artifact import read_artifact
-from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.core.errors import ArtifactError, DataError
 from trainwell.models.registry import create_model
 from trainwell.text.lm_recipe import LMRecipe, WhitespaceTokenizer
+from trainwell.text.lm_sampling import generate_ids, sample_ids, stream_text
+from trainwell.text.lm_sampling import nucleus as nucleus  # where it was first written
 from trainwell.text.specials import BOS, FAKE_PREFIX, MAJ, PAD, SPECIAL_TOKENS, UNK, UP
 from trainwell.text.tokenize import WordTokenizer
 
@@ -41,115 +43,18 @@ __all__ = [
     "unknown_texts_note",
 ]
 
-_PROMPT_CHUNK = 256  # prompt tokens fed per forward call
+#: Seconds a generation may be foreseen to take before a warning says how long (:func:`pace_warning`).
+LONG_GENERATION_SECONDS = 60.0
 #: Unknown prompt words a warning names before it counts the rest.
 NAMED_UNKNOWN = 5
 #: Tokens read per model call when texts are scored one by one (rows x window).
 SCORE_TOKENS = 4096
 
 
-def _check_sampling(n_words: int, temperature: float, top_k: int | None, top_p: float | None = None) -> None:
-    if isinstance(n_words, bool) or not isinstance(n_words, int) or n_words < 1:
-        raise ConfigError(f"n_words must be a whole number >= 1; got {n_words!r}")
-    if not (isinstance(temperature, (int, float)) and temperature >= 0):
-        raise ConfigError(
-            f"temperature must be a number >= 0 (0 = always the likeliest word); got {temperature!r}"
-        )
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-        raise ConfigError(
-            f"top_k must be a whole number >= 1, or None to sample from every word; got {top_k!r}"
-        )
-    if top_p is not None and not (
-        isinstance(top_p, (int, float)) and not isinstance(top_p, bool) and 0 < top_p <= 1
-    ):
-        raise ConfigError(
-            f"top_p must be a number in (0, 1], e.g. 0.9 (sample among the likeliest words that hold 90% of the "
-            f"probability), or None for all; got {top_p!r}"
-        )
-
-
 def banned_ids(itos: list[str]) -> list[int]:
     """Ids a sampler must never produce: padding, start-of-text, unknown word and the vocabulary fillers."""
     banned = {PAD, BOS, UNK}
     return [i for i, token in enumerate(itos) if token in banned or token.startswith(FAKE_PREFIX)]
-
-
-@torch.no_grad()
-def generate_ids(
-    model: nn.Module,
-    prompt_ids: list[int],
-    n_words: int,
-    *,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    seed: int | None = None,
-    banned: list[int] | None = None,
-    marks: list[int] | None = None,
-) -> list[int]:
-    """Sample ``n_words`` ids after ``prompt_ids`` from a stateful language model (``ids (1, T)`` -> logits).
-
-    The prompt is fed once (in chunks, carrying the hidden state), then each sampled id is fed back alone.
-    ``temperature`` 0 takes the likeliest id; ``top_k`` samples among the ``k`` likeliest only; ``top_p``
-    among the likeliest ids whose probabilities (after the temperature) add up to ``top_p`` (nucleus sampling,
-    Holtzman et al. 2019: the shortlist is long where the model is unsure, short where it is sure). ``marks``
-    (case tokens such as ``xxmaj``) mark the word after them: one never follows another, nor ends the text.
-    """
-    _check_sampling(n_words, temperature, top_k, top_p)
-    if not prompt_ids:
-        raise DataError("the prompt encodes to no tokens; pass some text")
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    was_training = model.training
-    model.eval()
-    reset = getattr(model, "reset", None)
-    if callable(reset):
-        reset()
-    device = next(model.parameters()).device
-    ids = torch.tensor(prompt_ids, dtype=torch.long, device=device)[None]
-    for start in range(0, ids.size(1), _PROMPT_CHUNK):
-        logits = model(ids[:, start : start + _PROMPT_CHUNK])
-    out: list[int] = []
-    marks = list(marks or [])
-    previous = prompt_ids[-1]
-    for step in range(n_words):
-        last = logits[0, -1].float().cpu()
-        if banned:
-            last[banned] = float("-inf")
-        if marks and (previous in marks or step == n_words - 1):
-            last[marks] = float("-inf")
-        if temperature == 0:
-            next_id = int(last.argmax())
-        else:
-            if top_k is not None and top_k < last.numel():
-                threshold = torch.topk(last, top_k).values[-1]
-                last = last.masked_fill(last < threshold, float("-inf"))
-            probs = torch.softmax(last / temperature, dim=-1)
-            if top_p is not None and top_p < 1:
-                probs = nucleus(probs, top_p)
-            next_id = int(torch.multinomial(probs, 1, generator=generator))
-        out.append(next_id)
-        previous = next_id
-        logits = model(torch.tensor([[next_id]], device=device))
-    if callable(reset):
-        reset()
-    model.train(was_training)
-    return out
-
-
-def nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
-    """``probs`` (1-d) kept on the fewest likeliest ids whose probabilities add up to ``top_p`` (the likeliest
-    always), renormalised; the rest 0.
-
-    Example:
-        >>> nucleus(torch.tensor([0.1, 0.6, 0.3]), 0.8).tolist()
-        [0.0, 0.6666666865348816, 0.3333333432674408]
-    """
-    ordered, order = torch.sort(probs, descending=True)
-    before = torch.cumsum(ordered, 0) - ordered  # the mass of the likelier ids
-    keep = torch.zeros_like(probs, dtype=torch.bool)
-    keep[order] = before < top_p
-    kept = probs * keep
-    return kept / kept.sum()
 
 
 def generate_text(
@@ -182,6 +87,78 @@ def generate_text(
         marks=[i for i, token in enumerate(itos) if token in (MAJ, UP)],
     )
     return continue_prompt(prompt, recipe.decode(prompt_ids), recipe.decode(prompt_ids + new_ids))
+
+
+def stream_generated_text(
+    model: nn.Module,
+    recipe: LMRecipe,
+    prompt: str,
+    n_words: int = 50,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    on_pace: Callable[[int, float], None] | None = None,
+) -> Iterator[str]:
+    """:func:`generate_text`'s text in pieces, each yielded as its tokens are sampled (the first after a second,
+    then a few a second: :func:`~trainwell.text.lm_sampling.stream_text`); joined, they are the text
+    :func:`generate_text` returns for the same settings and seed. The settings are checked at the call.
+    ``on_pace(tokens drawn, seconds)`` hears the pace before the first piece."""
+    prompt_ids = _prompt_ids(recipe, prompt)
+    itos = recipe.vocab.itos
+    new_ids = sample_ids(
+        model,
+        prompt_ids,
+        n_words,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed,
+        banned=banned_ids(itos),
+        marks=[i for i, token in enumerate(itos) if token in (MAJ, UP)],
+    )
+    decoded_prompt = recipe.decode(prompt_ids)
+    return stream_text(
+        new_ids,
+        prompt_ids,
+        n_words,
+        lambda ids: continue_prompt(prompt, decoded_prompt, recipe.decode(ids)),
+        lambda token_id: itos[token_id] not in SPECIAL_TOKENS,
+        on_pace=on_pace,
+    )
+
+
+def pace_warning(n_words: int, drawn: int, seconds: float, unit: str) -> Warning | None:
+    """The warning a long generation deserves before its text: ``n_words`` tokens at the pace of the first
+    ``drawn`` in ``seconds``, when that comes to more than a minute (``--n-words 100000`` of a PTB model: 45
+    minutes, said nowhere); ``None`` below it.
+
+    Example:
+        >>> str(pace_warning(100_000, 36, 1.0, "word"))
+        'generating 100,000 words at about 36 a second here takes about 46m 18s; the text is written as it comes (Ctrl-C stops it; n_words asks for fewer)'
+        >>> pace_warning(500, 36, 1.0, "word") is None
+        True
+    """
+    if drawn < 1 or seconds <= 0:
+        return None
+    rate = drawn / seconds
+    expected = n_words / rate
+    if expected <= LONG_GENERATION_SECONDS:
+        return None
+    from trainwell.callbacks.budget import format_duration
+    from trainwell.core.errors import Spelling
+
+    def words(say: Spelling) -> str:
+        return (
+            f"generating {n_words:,} {unit}s at about {rate:,.0f} a second here takes about "
+            f"{format_duration(expected)}; the text is written as it comes (Ctrl-C stops it; {say('n_words')} asks "
+            "for fewer)"
+        )
+
+    warning = UserWarning(words(Spelling(command_line=False)))
+    warning.command_line = words(Spelling(command_line=True))  # type: ignore[attr-defined]
+    return warning
 
 
 def continue_prompt(prompt: str, decoded_prompt: str, decoded_all: str) -> str:
@@ -433,11 +410,7 @@ class Generates:
 
         Warns, naming them, when words of the prompt are outside the vocabulary: the model reads them as the
         unknown-word token, and a continuation of "xyzzy quantum blockchain" follows none of them."""
-        unknown, n_prompt_words = unknown_prompt_words(self.recipe, prompt)
-        if unknown:
-            from trainwell.core.warn import warn
-
-            warn(unknown_words_warning(unknown, n_prompt_words, self.recipe.unknown_token, self.recipe.unit))
+        self._warn_unknown(prompt)
         return generate_text(
             self.model,
             self.recipe,
@@ -448,6 +421,54 @@ class Generates:
             top_p=top_p,
             seed=seed,
         )
+
+    def stream(
+        self,
+        prompt: str,
+        n_words: int = 50,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """:meth:`generate`'s text in pieces as the tokens are sampled, to print as they come; joined, they are
+        what :meth:`generate` returns for the same settings and seed. A run foreseen, at the pace of its first
+        second, to take more than a minute is said in a warning before the first piece.
+
+        Example:
+            >>> for piece in predictor.stream("the market", n_words=200, seed=0):  # doctest: +SKIP
+            ...     print(piece, end="", flush=True)
+        """
+        self._warn_unknown(prompt)
+        unit = self.recipe.unit
+
+        def on_pace(drawn: int, seconds: float) -> None:
+            warning = pace_warning(n_words, drawn, seconds, unit)
+            if warning is not None:
+                from trainwell.core.warn import warn
+
+                warn(warning)
+
+        return stream_generated_text(
+            self.model,
+            self.recipe,
+            prompt,
+            n_words,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+            on_pace=on_pace,
+        )
+
+    def _warn_unknown(self, prompt: str) -> None:
+        """Warn, naming them, of the prompt's words outside the vocabulary (read as the unknown-word token)."""
+        unknown, n_prompt_words = unknown_prompt_words(self.recipe, prompt)
+        if unknown:
+            from trainwell.core.warn import warn
+
+            warn(unknown_words_warning(unknown, n_prompt_words, self.recipe.unknown_token, self.recipe.unit))
 
 
 class LMPredictor(Generates):
