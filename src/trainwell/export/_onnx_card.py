@@ -15,7 +15,9 @@ every runtime reads back (``InferenceSession(...).get_modelmeta().custom_metadat
   (:func:`tabular_preprocessing`), enough to make ``x_cat`` and ``x_cont`` with numpy alone.
 
 Vocabularies (a language model's, a tokenizer's) stay in ``trainwell.json``: they are large, and the inputs of
-those graphs are codes only trainwell's tokenizer can make.
+those graphs are codes only trainwell's tokenizer can make. A text classifier's ``inputs`` entry names the
+function that makes them from raw texts and the model directory
+(:func:`trainwell.export.text_inputs.text_onnx_inputs`).
 """
 
 from __future__ import annotations
@@ -45,12 +47,17 @@ _INPUTS = {
     ),
     "text": (
         "the n-gram bag's ids: int64 (n_ids), every text's token and n-gram ids one text after another, and "
-        "offsets: int64 (batch), where each text's ids begin (an EmbeddingBag's layout); the ids as the tokenizer "
-        "and vocabulary in trainwell.json make them (trainwell.export.OnnxPredictor does it)"
+        "offsets: int64 (batch), where each text's ids begin (an EmbeddingBag's layout). The ids come from "
+        "trainwell's own word rules or subword tokenizer, vocabulary and salted n-gram hashing, which no spec "
+        "reproduces: make them with trainwell.export.text_inputs.text_onnx_inputs(model_dir, texts) (numpy "
+        "arrays named as these inputs, from trainwell.json; no PyTorch model), as trainwell.export.OnnxPredictor "
+        "does"
     ),
     "text_tokens": (
-        "tokens: int64 (batch, time), each text's token ids right-padded with the recipe's pad id, as the "
-        "tokenizer and vocabulary in trainwell.json make them (trainwell.export.OnnxPredictor does it)"
+        "tokens: int64 (batch, time), each text's token ids right-padded with the recipe's pad id. The ids come "
+        "from trainwell's own word rules or subword tokenizer and vocabulary: make them with "
+        "trainwell.export.text_inputs.text_onnx_inputs(model_dir, texts) (numpy arrays named as these inputs, "
+        "from trainwell.json; no PyTorch model), as trainwell.export.OnnxPredictor does"
     ),
     "language_model": (
         "tokens: int64 (batch, time) ids from the vocabulary in trainwell.json, and each layer's state "
