@@ -36,6 +36,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainwell.core.warn import warn
+from trainwell.evaluate._progress import FoldProgress
 from trainwell.evaluate.cv import (
     CVResult,
     FoldBudget,
@@ -104,6 +105,7 @@ def cross_validate_spread(
     baselines: BaselinesFn | None = None,
     processes: Processes | None = None,
     fold_seconds: float | None = None,
+    progress: bool = False,
 ) -> tuple[CVResult, dict[str, CVResult]]:
     """Run ``fold`` on every split, and ``baselines`` on the same splits, over ``processes`` if several.
 
@@ -120,6 +122,8 @@ def cross_validate_spread(
             the model's :attr:`~trainwell.evaluate.CVResult.budgets`. A :class:`FoldShare` (what
             :func:`~trainwell.evaluate.evaluation.check_settings` returns) also keeps the call's deadline: the
             baselines run first, and each fold is given what is left, shared among the folds still to run.
+        progress: say on standard error as each fold ends its time, the time so far and about how long the rest
+            will take (:class:`~trainwell.evaluate._progress.FoldProgress`; the first process's folds alone).
 
     Returns:
         The model's per-fold scores and each baseline's, in fold order, in every process.
@@ -149,6 +153,7 @@ def cross_validate_spread(
             others = baselines([splits[number] for number in share])
         if isinstance(fold_seconds, FoldShare):
             fold_seconds.mark("folds")
+        said = FoldProgress(len(share), len(splits)) if progress and rank == 0 and share else None
         with processes.alone():
             for position, number in enumerate(share):
                 marks = _marks(fold)
@@ -171,6 +176,8 @@ def cross_validate_spread(
                         raise
                     raise worded from error
                 runs.append((scores, _added(fold, marks), budget, verdicts))
+                if said is not None:
+                    said.done(number)
         if isinstance(fold_seconds, FoldShare):
             fold_seconds.mark("after folds")
         if not timed and baselines is not None and share:

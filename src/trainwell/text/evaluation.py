@@ -334,6 +334,7 @@ def evaluate_texts(
     time_budget: float | str | None = None,
     names: Sequence[str] | None = None,
     metrics: Sequence[str] | None = None,
+    progress: bool = True,
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -382,6 +383,8 @@ def evaluate_texts(
             says how many folds it cut short.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's), among
             :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
+        progress: say on standard error as each fold ends (``fold 2 of 5 done in 41s (1m 20s so far, about 2m
+            left)``); ``False`` keeps the cross-validation quiet.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -474,6 +477,7 @@ def evaluate_texts(
         else None,
         processes=spread_processes(),
         fold_seconds=fold_seconds,
+        progress=progress,
     )
     return Evaluation(
         resolved,
