@@ -59,7 +59,12 @@ class TextPredictor(Predictor):
         """Activated outputs: class probabilities (binary: of the positive class), one row per text (one row for
         a string alone); ``text_col`` as for :meth:`texts`."""
         texts = self.texts(inputs, text_col)
-        ids, offsets = self.recipe.encode(texts)
+        ids, offsets, lengths = self.recipe.encode_counted(texts)
+        note = cut_texts_note(lengths, self.recipe.max_len)
+        if note is not None:
+            from trainwell.core.warn import Note, warn
+
+            warn(note, Note)
         outputs = []
         for start in range(0, len(texts), BATCH_TEXTS):
             rows = np.arange(start, min(start + BATCH_TEXTS, len(texts)))
@@ -96,6 +101,37 @@ class TextPredictor(Predictor):
         probabilities = self.predict_proba(inputs, text_col=text_col)
         index = inputs.index if isinstance(inputs, pd.DataFrame | pd.Series) else range(len(probabilities))
         return prediction_table(self.task, probabilities, pd.Index(index), at_least_one=at_least_one)
+
+
+def cut_texts_note(lengths: np.ndarray, max_len: int | None) -> str | None:
+    """What a prediction says of texts longer than the ``max_len`` tokens the model reads (``lengths``: each
+    text's tokens before the cut): that each was read up to its first ``max_len``, as in training; ``None`` when
+    none was cut. A 30,000-word line was read whole by a sequence model, a minute of work said nowhere.
+
+    Example:
+        >>> cut_texts_note(np.array([12, 30_012, 2_000]), 1440)
+        '2 of 3 texts are longer than the 1,440 tokens the model reads (the longest 30,012): each is read up to its first 1,440, as in training (a model fitted with a larger max_len reads more)'
+        >>> cut_texts_note(np.array([12]), 1440) is None
+        True
+        >>> cut_texts_note(np.array([2_000]), 1440)
+        'the text has 2,000 tokens, more than the 1,440 the model reads: it is read up to its first 1,440, as in training (a model fitted with a larger max_len reads more)'
+
+    """
+    if max_len is None or not len(lengths):
+        return None
+    n_cut = int((lengths > max_len).sum())
+    if not n_cut:
+        return None
+    fix = ", as in training (a model fitted with a larger max_len reads more)"
+    if len(lengths) == 1:
+        return (
+            f"the text has {int(lengths[0]):,} tokens, more than the {max_len:,} the model reads: it is read up to "
+            f"its first {max_len:,}{fix}"
+        )
+    return (
+        f"{n_cut:,} of {len(lengths):,} texts are longer than the {max_len:,} tokens the model reads (the longest "
+        f"{int(lengths.max()):,}): each is read up to its first {max_len:,}{fix}"
+    )
 
 
 def _named_as_in_training(inputs: Any, text_col: str | Sequence[str], columns: Sequence[str]) -> pd.DataFrame:

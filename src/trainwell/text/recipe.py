@@ -30,10 +30,14 @@ from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer
 from trainwell.text.vocab import Vocab
 
-__all__ = ["BATCH_FORMATS", "TextRecipe", "add_ngrams", "bag_batch", "padded_batch"]
+__all__ = ["BATCH_FORMATS", "SEQUENCE_MAX_LEN", "TextRecipe", "add_ngrams", "bag_batch", "padded_batch"]
 
 #: How a model wants its batches: ``bag`` = flat ids + offsets (EmbeddingBag), ``padded`` = (B, T) ids.
 BATCH_FORMATS = ("bag", "padded")
+
+#: The tokens of a text a sequence model (``batch_format="padded"``: AWD-LSTM, ULMFiT) reads unless told otherwise:
+#: fastai's pooled classifier's ``max_len`` (72 * 20). Its time grows with the text, a bag's hardly.
+SEQUENCE_MAX_LEN = 72 * 20
 
 # Odd multipliers of a polynomial hash over token ids; sums stay far below 2**63 for any realistic vocabulary
 # (ids < 2**24, intermediate hashes < 2**31), so numpy's int64 arithmetic never overflows.
@@ -145,12 +149,22 @@ class TextRecipe:
     def encode(self, texts: Sequence[str], *, n_workers: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of validated texts as flat ``int64`` ids and offsets (text ``i`` is
         ``ids[offsets[i]:offsets[i + 1]]``), truncated to ``max_len``; bag format adds n-grams."""
+        ids, offsets, _ = self.encode_counted(texts, n_workers=n_workers)
+        return ids, offsets
+
+    def encode_counted(
+        self, texts: Sequence[str], *, n_workers: int | None = 1
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`encode`'s ids and offsets, and each text's number of tokens before the cut at ``max_len`` (of
+        its longest field, for several): a text longer than ``max_len`` was cut, which a predictor says."""
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         if self.fields:
-            parts = [self._token_ids(part, n_workers) for part in field_parts(texts, len(self.fields))]
+            counted = [self._token_ids(part, n_workers) for part in field_parts(texts, len(self.fields))]
+            parts = [(ids, offsets) for ids, offsets, _ in counted]
+            lengths = np.max(np.stack([written for _, _, written in counted]), axis=0)
             ids, offsets = rows_joined(parts, FLD_ID)
         else:
-            ids, offsets = self._token_ids(texts, n_workers)
+            ids, offsets, lengths = self._token_ids(texts, n_workers)
         if self.batch_format == "bag":
             ids, offsets = add_ngrams(
                 ids, offsets, self.ngrams, self.n_tokens, self.n_buckets, binary=self.binary
@@ -167,10 +181,13 @@ class TextRecipe:
                     for index, (side_ids, side_offsets) in enumerate(sides)
                 ]
                 ids, offsets = rows_joined([(ids, offsets), crossed, *shifted])
-        return ids, offsets
+        return ids, offsets, lengths
 
-    def _token_ids(self, texts: Sequence[str], n_workers: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids of ``texts`` as flat ids and offsets, truncated to ``max_len``."""
+    def _token_ids(
+        self, texts: Sequence[str], n_workers: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token ids of ``texts`` as flat ids and offsets, truncated to ``max_len``, and each text's number of
+        tokens before that."""
         tokenizer = self.text_tokenizer
         if isinstance(tokenizer, WordTokenizer):
             assert self.word_vocab is not None
@@ -180,9 +197,10 @@ class TextRecipe:
         else:
             ids_t, offsets_t = tokenizer.encode_many(texts, n_workers=n_workers)
         ids, offsets = ids_t.numpy(), offsets_t.numpy()
+        lengths = lengths_of(offsets)
         if self.max_len is not None:
             ids, offsets = truncate(ids, offsets, self.max_len)
-        return ids, offsets
+        return ids, offsets, lengths
 
     # -------------------------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
