@@ -74,6 +74,8 @@ def read_splits(
     encoding: str,
     encoding_errors: str,
     say: Callable[[str], None],
+    label_delim: str | None = None,
+    text_columns: Sequence[str] = (),
 ) -> Splits | None:
     """:func:`trainwell.data.splits.read_splits` in the command line's words: ``--test`` given is kept, and a
     table's own description names the target (:func:`~trainwell.cli._common.declared_target`). What reading the
@@ -93,6 +95,8 @@ def read_splits(
         holds_images=_holds_images,
         declare=declared_target,
         hold=True,
+        label_delim=label_delim,
+        text_columns=text_columns,
     )
     if found is not None and test is not None:
         found.test = test
@@ -152,10 +156,13 @@ def command_splits(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     task: str | None = None,
+    label_delim: str | None = None,
+    text: str | None = None,
 ) -> Read:
     """What ``command`` reads given these options (``--target a,b``, ``--names ...``): for a folder of splits,
     :func:`read_splits`' files, said on standard error (``--names`` then spent on joining them); else the options
-    as given, with a note when ``data`` is one shard of several."""
+    as given, with a note when ``data`` is one shard of several. Every split is read as the single file is: the
+    ``text`` columns, and with ``label_delim`` the target's, as written (``1,4``: two labels, not a number)."""
     import os
 
     from trainwell.cli._common import column_names, err_console
@@ -199,6 +206,8 @@ def command_splits(
         encoding=encoding,
         encoding_errors=encoding_errors,
         say=say,
+        label_delim=label_delim,
+        text_columns=column_names(text) or [],
     )
     if found is None:
         return given

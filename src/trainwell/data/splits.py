@@ -191,6 +191,8 @@ def read_splits(
     holds_images: Callable[[Path], bool] | None = None,
     declare: Callable[[Path, str], tuple[str, str] | None] | None = None,
     hold: bool = False,
+    label_delim: str | None = None,
+    text_columns: Sequence[str] = (),
 ) -> Splits | None:
     """The files ``command`` reads for a folder of splits (:func:`split_tables`), said with ``say``; ``None`` when
     ``folder`` is not one. A test table or ``valid_col`` given keep theirs (the folder's split is then left out:
@@ -206,7 +208,11 @@ def read_splits(
     the splits (training, validation, test), not in the order they are read here (the test split first, to see
     whether it is labelled; the training file alone later, by the caller): a folder of UCI's files said
     adult.test's notes before the line naming it the test split. With ``hold``, they are left in
-    :attr:`Splits.held` for the caller to say (:meth:`Splits.say_held`) after lines of its own."""
+    :attr:`Splits.held` for the caller to say (:meth:`Splits.say_held`) after lines of its own.
+
+    Every split is read as the single file would be: ``text_columns`` (``--text``) and, with ``label_delim``
+    (``--label-delim``), the target columns are kept as written, so that no reading of numbers takes them (a
+    TSV's multi-label cell ``1,4`` is two labels, not the number 1.4 written with a decimal comma)."""
     groups = split_tables(folder, holds_images=holds_images)
     if groups is None:
         return None
@@ -219,6 +225,7 @@ def read_splits(
         if declared is None and tests:  # Kaggle's train.csv and test.csv: the column the test table lacks
             declared = _competition_target(train[0], tests[0], encoding)
         targets = [declared[0]] if declared is not None else []
+    written = [*text_columns, *(targets if label_delim is not None else ())]
     notes = []
     if valid and (valid_col is not None or valid_given or command not in ("fit", "tune")):
         why = (
@@ -242,15 +249,15 @@ def read_splits(
     with warnings.catch_warnings(record=True) as held:
         warnings.simplefilter("always")  # every one held: the filters in force decide when each is said
         if joined:
-            frames = [_read(path, names, encoding, encoding_errors) for path in train]
+            frames = [_read(path, names, encoding, encoding_errors, written) for path in train]
             counts["train"] = f" ({sum(len(frame) for frame in frames):,} rows)"
             if valid:
-                valid_frames = [_read(path, names, encoding, encoding_errors) for path in valid]
+                valid_frames = [_read(path, names, encoding, encoding_errors, written) for path in valid]
                 counts["valid"] = f"{sum(len(frame) for frame in valid_frames):,} rows, "
                 mark = VALID_MARK if VALID_MARK not in frames[0].columns else f"{VALID_MARK}_split"
                 frames = [frame.assign(**{mark: False}) for frame in frames]
                 frames += [frame.assign(**{mark: True}) for frame in valid_frames]
-            data = _joined(folder, "train", train + valid, frames, names, encoding)
+            data = _joined(folder, "train", train + valid, frames, names, encoding, written)
         else:
             data = train[0]  # read by the caller, after this: what its reading says of its header is said now
             if names is None:  # in its reader's words: the command line says them once
@@ -258,7 +265,7 @@ def read_splits(
 
                 _described(data, data, encoding)
         test_file, left_out = _test_split(
-            folder, tests, targets, names, encoding, encoding_errors, joined, option
+            folder, tests, targets, names, encoding, encoding_errors, joined, option, written
         )
         notes += [left_out] if left_out else []
     parts = [f"training rows from {_listed(train)}{counts['train']}"]
@@ -318,6 +325,8 @@ def table_source(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     say: Callable[[str], None] | None = None,
+    label_delim: str | None = None,
+    text_columns: Sequence[str] = (),
 ) -> TableSource | None:
     """What a table's reader takes for ``source`` when it is a folder of splits (``titanic/``: ``train.csv.gz``
     beside ``test.csv.gz``; the Hub's shards; a dataset repository's one folder of them, ``data/``), as ``trainwell
@@ -358,6 +367,8 @@ def table_source(
         encoding_errors=encoding_errors,
         say=said,
         python=True,
+        label_delim=label_delim,
+        text_columns=text_columns,
     )
     if found is None:
         return None
@@ -389,13 +400,14 @@ def _test_split(
     encoding_errors: str,
     joined: bool,
     option: dict[str, str],
+    written: Sequence[str] = (),
 ) -> tuple[Path | None, str | None]:
     """The labelled test table of :func:`read_splits` (``tests`` joined when several), or ``None`` and why the
     test split is left out: it lacks one of ``targets``, or holds no label in it (the Hub's test splits of GLUE:
     every label -1, "none")."""
     if not tests:
         return None, None
-    test_frames = [_read(path, names, encoding, encoding_errors) for path in tests]
+    test_frames = [_read(path, names, encoding, encoding_errors, written) for path in tests]
     absent = [name for name in targets if name not in test_frames[0].columns]
     unlabelled = [
         name for name in targets if name not in absent and all(f[name].isna().all() for f in test_frames)
@@ -410,7 +422,7 @@ def _test_split(
         )
         return None, f"{_listed(tests)} left out ({what}: predict it with {option['predict']})"
     if joined:
-        return _joined(folder, "test", tests, test_frames, names, encoding), None
+        return _joined(folder, "test", tests, test_frames, names, encoding, written), None
     return tests[0], None
 
 
@@ -423,10 +435,15 @@ def _listed(paths: Sequence[Path]) -> str:
     return ", ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]} ({len(names)} files)"
 
 
-def _read(path: Path, names: list[str] | None, encoding: str, encoding_errors: str) -> Any:
+def _read(
+    path: Path, names: list[str] | None, encoding: str, encoding_errors: str, written: Sequence[str] = ()
+) -> Any:
+    """One split's table, the columns ``written`` kept as the text written (:func:`read_splits`)."""
     from trainwell.data.io import read_table
 
-    return read_table(path, names=names, encoding=encoding, encoding_errors=encoding_errors)
+    return read_table(
+        path, names=names, encoding=encoding, encoding_errors=encoding_errors, as_written=list(written)
+    )
 
 
 def _competition_target(train: Path, test: Path, encoding: str) -> tuple[str, str] | None:
@@ -485,9 +502,11 @@ def _joined(
     frames: Sequence[Any],
     names: list[str] | None,
     encoding: str,
+    written: Sequence[str] = (),
 ) -> Path:
     """``frames`` (read from ``paths``) as one Parquet file under the cache, written once per state of the
-    files; a table whose columns differ from the first's is refused by name."""
+    files and of the columns kept ``written`` as text (a folder read before with its labels as numbers is joined
+    again); a table whose columns differ from the first's is refused by name."""
     import pandas as pd
 
     from trainwell.core.errors import DataError
@@ -519,6 +538,8 @@ def _joined(
                 f"({', '.join(map(str, first))}): the splits of '{folder}' must share their columns"
             )
     settings = f"{names}|{encoding}|{[list(frame.columns) for frame in frames]}|{[len(f) for f in frames]}"
+    if written:  # as before for a folder read without them: its joined file stays the same
+        settings += f"|written={sorted(set(written))}"
     target = (
         cache_root() / JOINED / f"{folder.resolve().name}-{state_key(paths, settings)}" / f"{split}.parquet"
     )

@@ -46,7 +46,7 @@ from trainwell.text.fitting import fit_recipe
 from trainwell.text.loader import POOL_BATCHES as POOL_BATCHES
 from trainwell.text.loader import EpochBatches as EpochBatches
 from trainwell.text.loader import TextLoader, bucketed_order, epoch_batches
-from trainwell.text.recipe import TextRecipe
+from trainwell.text.recipe import SEQUENCE_MAX_LEN, TextRecipe
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.table import read_text_table
 from trainwell.text.tokenize import WordTokenizer
@@ -138,7 +138,10 @@ def text_data(
             small table and a small artifact).
         vocab: a fixed vocabulary (e.g. a language model's, ``lm_vocab(lm_dir)``) instead of one built from the
             training texts; word tokenizer only.
-        max_len: keep the first ``max_len`` tokens of each text.
+        max_len: keep the first ``max_len`` tokens of each text, in training and in every prediction after it
+            (kept in the model). ``None``: every token for a bag, the first :data:`SEQUENCE_MAX_LEN` (1,440, as
+            fastai's pooled classifier reads) for a sequence model (``batch_format="padded"``), whose time grows
+            with the text: a 30,000-word line took a minute to classify.
         batch_format: ``"bag"`` (for ``ngram_bag``) or ``"padded"`` (sequence models).
         batch_size: texts per training batch (default 64, fewer for small sets).
         drop_empty: drop rows whose text is blank instead of raising.
@@ -241,7 +244,7 @@ def text_data(
         kind=resolved.kind,
         n_buckets=n_buckets,
         binary=binary,
-        max_len=max_len,
+        max_len=SEQUENCE_MAX_LEN if max_len is None and batch_format == "padded" else max_len,
         batch_format=batch_format,
         n_workers=n_workers,
         fields=columns if len(columns) > 1 else (),
@@ -492,6 +495,8 @@ def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: st
     classes, numbers some not whole a regression (:func:`_is_quantity`), one class refused; ``kind`` overrides."""
     import pandas as pd
 
+    if label_delim is not None and isinstance(labels, pd.Series):
+        _refuse_labels_read_as_decimals(labels, label_delim, name)
     if label_delim is None and _is_quantity(labels, kind):
         return infer_task(labels, name=name, kind="regression")
     if (
@@ -511,6 +516,29 @@ def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: st
             kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
             warn_whole_number_classes(present, name, "texts")
     return infer_task(labels, name=name, kind=kind, label_delim=label_delim)
+
+
+def _refuse_labels_read_as_decimals(labels: Any, label_delim: str, name: str) -> None:
+    """Refuse ``labels`` of numbered classes (``27``, ``1,3,25``) some of which read as decimals (``4.27``): a
+    reader took the cells ``4,27`` for numbers written with a decimal comma before ``label_delim`` split them
+    (GoEmotions' folder fitted without the delimiter reaching its reader: 351 labels such as 0.1 and 11.26, and
+    exit 0, tour60 #1)."""
+    import re
+
+    if label_delim not in (",", ";"):  # the decimal marks a reader may take the delimiter for
+        return
+    texts = [str(value) for value in labels.dropna() if isinstance(value, str | float | int)]
+    numbered = re.compile(rf"[\d.]+(?:{re.escape(label_delim)}[\d.]+)*")
+    if not texts or not all(numbered.fullmatch(text) for text in texts):
+        return
+    decimal = next((text for text in texts if re.fullmatch(r"\d+\.\d+", text)), None)
+    if decimal is not None:
+        raise DataError(
+            f"target '{name}' numbers its labels, and some were read as numbers with a decimal comma "
+            f"({decimal.replace('.', ',')!r} as {decimal}) before --label-delim {label_delim!r} split them: read "
+            f"the file with the delimiter (trainwell fit FILE-OR-FOLDER --label-delim {label_delim!r}; Python: "
+            "label_delim=) so that its cells stay labels"
+        )
 
 
 def _encode(task: Task, labels: Any, split: str) -> torch.Tensor:
