@@ -52,6 +52,12 @@ def learner_metadata(learn: Learner, *, rebuildable: bool = True) -> dict[str, A
     compared = getattr(learn, "compared", None)
     if compared:  # the architectures a pipeline chose between, each one's final validation row
         extra["compared"] = {name: _clean(row) for name, row in compared.items()}
+    class_weight = getattr(learn, "class_weight", None)
+    if class_weight:  # a table's class weights ("balanced"): its loss and probabilities are weighted
+        extra["class_weight"] = str(class_weight)
+    refit = getattr(learn, "refit_record", None)
+    if refit:  # fit_table(refit_full=True): the rows and count it was trained again with, and the validated row
+        extra["refit"] = {**refit, "validated": _clean(dict(refit.get("validated", {})))}
     pretrained = getattr(learn, "pretrained_record", None)
     if pretrained:  # what the model was fine-tuned from (trainwell.core.lineage), for `trainwell info`
         extra["pretrained"] = _clean(pretrained)
