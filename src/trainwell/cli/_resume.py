@@ -20,7 +20,7 @@ import hashlib
 import os
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,6 +118,7 @@ def plan_checkpoint(
     resume_from, kept = None, {}
     if resume:  # a checkpoint of a closed-form fit cannot exist: its --arch differs from this one's
         info = _read(path)
+        _check_same_processes(info)
         kept = _kept_settings(info, settings, out)
         settings.update(kept)  # recorded again, so that a second resume needs them no more than this one
         _check_same_fit(info, settings, out)
@@ -206,12 +207,24 @@ def tell_how_to_resume(run: Callable[[], None], out: Path) -> None:
         raise typer.Exit(code) from None
 
 
-def resume_command(argv: list[str]) -> str:
-    """The command that resumes the one in ``argv``: the same arguments after ``fit``, and ``--resume``."""
+def resume_command(argv: list[str], environ: Mapping[str, str] | None = None) -> str:
+    """The command that resumes the one in ``argv``: the same arguments after ``fit``, and ``--resume``; under
+    torchrun (``environ``'s ``WORLD_SIZE`` over 1) after ``torchrun --nproc_per_node N -m trainwell``, as a
+    checkpoint of N processes resumes only in N (``--nnodes`` too when the job spanned several machines)."""
     arguments = list(argv[1:])
     start = arguments.index("fit") + 1 if "fit" in arguments else 0
     kept = [argument for argument in arguments[start:] if argument != "--resume"]
-    return "trainwell fit " + shlex.join([*kept, "--resume"])
+    return _launcher(os.environ if environ is None else environ) + "fit " + shlex.join([*kept, "--resume"])
+
+
+def _launcher(environ: Mapping[str, str]) -> str:
+    """``"trainwell "``, or under torchrun the torchrun command that starts as many processes."""
+    size = int(environ.get("WORLD_SIZE", "1") or 1)
+    if size <= 1:
+        return "trainwell "
+    per_node = int(environ.get("LOCAL_WORLD_SIZE", "0") or 0) or size
+    nodes = f" --nnodes {size // per_node}" if size // per_node > 1 else ""
+    return f"torchrun{nodes} --nproc_per_node {per_node} -m trainwell "
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -226,6 +239,16 @@ def _position(info: CheckpointInfo) -> str:
     from trainwell.core.model_dir import position_words
 
     return position_words(info.epoch, info.next_batch, info.n_epochs, info.phase)
+
+
+def _check_same_processes(info: CheckpointInfo) -> None:
+    """Refuse, before the data is read, a resume by another number of processes than wrote the checkpoint."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.learner._checkpoint import processes_mismatch
+
+    message = processes_mismatch(info.processes, int(os.environ.get("WORLD_SIZE", "1") or 1), info.path)
+    if message is not None:
+        raise ConfigError(f"--resume: {message}")
 
 
 def _kept_settings(info: CheckpointInfo, settings: dict[str, Any], out: Path) -> dict[str, Any]:

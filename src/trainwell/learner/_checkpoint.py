@@ -89,6 +89,9 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
         "epoch_rng": own["epoch_rng"],
         "recorder": own["recorder"],
         "callbacks": {**callback_states(learn), **own["callbacks"]},
+        # How many processes trained: a resume in another number is refused naming it (its batches an epoch
+        # differ too, and that refusal blamed the batch size or the data).
+        "world_size": len(ranks) if ranks is not None else 1,
     }
     if ranks is not None:
         state["ranks"] = ranks
@@ -209,6 +212,7 @@ def restore(learn: Learner, path: str | Path) -> None:
             f"checkpoint '{path}' was written in {_phase_name(phase)} and this is {_phase_name(learn.fit_phase)}; "
             "resume with the same call (fine_tune(..., resume_from=...) picks the phase itself)"
         )
+    _check_same_processes(state, path)
     # The batches the call asked for (a TimeBudget may have planned fewer, which the fit then continues with).
     planned = state.get("planned_iterations", state["n_iterations"])
     if state["n_epochs"] == learn.n_epochs and planned != learn.planned_iterations:
@@ -273,6 +277,43 @@ def restore(learn: Learner, path: str | Path) -> None:
     set_rng_states(own["rng"])
     learn._epoch_rng = own.get("epoch_rng")
     learn._pending_callback_states = {**(state.get("callbacks") or {}), **(own.get("callbacks") or {})}
+
+
+def written_processes(state: Mapping[str, Any]) -> int | None:
+    """How many processes wrote the checkpoint ``state``: its ``world_size``, else the number of per-process
+    parts of a distributed fit's checkpoint; ``None`` for a single process's checkpoint from before the count
+    was kept (it cannot be told from a distributed one that lost its parts)."""
+    if "world_size" in state:
+        return int(state["world_size"])
+    ranks = state.get("ranks")
+    return len(ranks) if ranks else None
+
+
+def processes_mismatch(written: int | None, running: int, path: str | Path) -> str | None:
+    """The refusal of a resume by ``running`` processes of a checkpoint ``written`` by another number (what
+    to run instead), or ``None`` when they agree or the checkpoint does not say."""
+    if written is None or written == running:
+        return None
+    if written > 1:
+        here = f"this fit runs in {running}" if running > 1 else "this fit runs in one process"
+        return (
+            f"checkpoint '{path}' was written by {written} processes (torchrun) and {here}: each process's "
+            f"share of the batches and its random streams are in it; resume under "
+            f"`torchrun --nproc_per_node {written}`"
+        )
+    return (
+        f"checkpoint '{path}' was written by one process and this fit runs in {running} (torchrun); resume "
+        "without torchrun"
+    )
+
+
+def _check_same_processes(state: Mapping[str, Any], path: str | Path) -> None:
+    import torch.distributed as dist
+
+    running = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+    message = processes_mismatch(written_processes(state), running, path)
+    if message is not None:
+        raise ConfigError(message)
 
 
 #: Where a call's schedules are sampled to tell one schedule from another (both ends, the warm-up's usual ends).
@@ -376,6 +417,7 @@ class CheckpointInfo:
         settings: what the run recorded about itself (``Checkpoint(settings=...)``; ``trainwell fit`` keeps
             its options there).
         peak_lrs: each parameter group's peak learning rate (``max_lr``) when the checkpoint was written.
+        processes: how many processes wrote it (:func:`written_processes`).
     """
 
     path: Path
@@ -387,6 +429,8 @@ class CheckpointInfo:
     phase: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     peak_lrs: tuple[float, ...] = ()
+    #: The processes that trained (torchrun's world size), ``None`` in a checkpoint from before it was kept.
+    processes: int | None = None
 
     def phase_index(self, phases: Sequence[str], call: str) -> int:
         """The position of this checkpoint's phase in ``phases``, the phases of the schedule ``call`` runs.
@@ -420,6 +464,7 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
         phase=str(state.get("phase", "")),
         settings=dict(state.get("settings") or {}),
         peak_lrs=tuple(_call_lrs(state) or (float(group["max_lr"]) for group in groups if "max_lr" in group)),
+        processes=written_processes(state),
     )
 
 
