@@ -168,7 +168,40 @@ def distribute(learn: Learner, *, find_unused_parameters: bool = False) -> Learn
     if not any(isinstance(callback, DistributedTraining) for callback in learn.callbacks):
         learn.add_callbacks(DistributedTraining(find_unused_parameters))
         _own_random_streams(rank)
+        _say_global_batch(learn, rank, size)
     return learn
+
+
+def global_batch_line(size: int, backend: str, batch_size: int | None) -> str:
+    """What a distributed fit changes of the fit the same settings make in one process, in one line: every
+    step averages the gradients of ``size`` batches, so the batch a step sees is ``size`` times larger and an
+    epoch has ``size`` times fewer steps, at the learning rate given (nothing rescales it).
+
+    >>> global_batch_line(2, "gloo", 32)
+    '2 processes (DDP, gloo): global batch 64 = 2 x 32; learning rate as given, not scaled'
+    """
+    batch = (
+        f"global batch {size * batch_size} = {size} x {batch_size}"
+        if batch_size
+        else f"{size} batches a step"
+    )
+    return f"{size} processes (DDP, {backend}): {batch}; learning rate as given, not scaled"
+
+
+def _say_global_batch(learn: Learner, rank: int, size: int) -> None:
+    """Rank 0 says :func:`global_batch_line` on standard error, where the fit shows its progress (a fit under
+    torchrun doubled its batch and halved its steps without a word: tour62 #9)."""
+    import torch.distributed as dist
+
+    from trainwell.callbacks.progress import ProgressBar
+
+    if rank != 0 or not any(isinstance(callback, ProgressBar) for callback in learn.callbacks):
+        return
+    from rich.console import Console
+
+    batch_size = getattr(learn.data.train, "batch_size", None)
+    line = global_batch_line(size, dist.get_backend(), batch_size if isinstance(batch_size, int) else None)
+    Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _is_torch_loader(loader: Any) -> bool:
