@@ -1,6 +1,7 @@
 """``refit_full=True`` (``--refit-full``): the chosen model trained again on the training and validation rows
 with the epochs or boosting rounds it validated (tour58 #2). Before, the model written never saw its validation
-rows (and the trees, stopping on an inner tenth, trained on 72% of the table)."""
+rows (and the trees, stopping on an inner tenth, trained on 72% of the table; with validation rows they now stop on
+those and train on the other 80%)."""
 
 from __future__ import annotations
 
@@ -106,3 +107,20 @@ def test_a_refit_keeps_the_class_weights_and_its_time_is_counted_after_the_train
     assert (
         run.budget is not None and run.budget.after["refitting on every row"] > 0
     )  # named in fit's closing line
+
+
+def test_a_python_fit_says_the_refit_line_with_its_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    """fit_table(refit_full=True) refitted in silence: only run.refit told a Python caller that the model written
+    is not the one validated. With progress the line is said on stderr, as the pipeline's other notes; the command
+    line, which says it under its own table, asks it not to be said twice."""
+    from trainwell.tabular.refit import refit_said_by_caller
+
+    run = trainwell.fit_table(table(), "y", arch="gbdt", refit_full=True, progress=True)
+    said = capsys.readouterr().err
+    assert run.refit is not None
+    assert [line for line in said.splitlines() if line.startswith("refit on all")] == [run.refit.line()]
+    with refit_said_by_caller():
+        trainwell.fit_table(table(), "y", arch="gbdt", refit_full=True, progress=True)
+    assert "refit on all" not in capsys.readouterr().err
+    trainwell.fit_table(table(), "y", arch="gbdt", refit_full=True, progress=False)
+    assert "refit on all" not in capsys.readouterr().err

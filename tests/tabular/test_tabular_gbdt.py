@@ -46,7 +46,9 @@ def test_the_trees_answer_as_scikit_learn_does(target: str) -> None:
     data = tabular_data(
         frame, target, ignore=others, cat_names=["colour", "shop"], seed=0, min_category_count=1
     )
-    model, config = fit_trees(data, {"max_iter": 40})
+    # The trees' early stopping on an inner tenth, as scikit-learn's reference below stops (the validation rows'
+    # early stopping: test_trees_train_on_every_training_row_and_stop_at_their_best_round_on_the_validation_rows)
+    model, config = fit_trees(data, {"max_iter": 40}, stop_on_validation=False)
     assert json.dumps(config)  # the model spec is plain JSON; the trees are buffers
     # Rows it never saw, with an unseen category and missing numbers
     rows = mixed_table(200, seed=1)
@@ -190,9 +192,11 @@ def test_auto_keeps_the_architecture_with_the_lower_validation_loss(tmp_path: Pa
     assert isinstance(run.learn.model, GradientBoostedTrees) and run.lr_find is None
     training = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
     assert training["compared"]["gbdt"]["valid_loss"] == pytest.approx(losses["gbdt"])
-    # The MLP the trees beat keeps its epochs and curves beside them (the trees' own history is one row).
+    # The MLP the trees beat keeps its epochs and curves beside them (the trees' own history is one row); it was
+    # compared at the epoch it keeps, that of its lowest validation loss, as the trees at their best round.
     beaten = pd.read_csv(tmp_path / "m" / "mlp_history.csv")
-    assert beaten["valid_loss"].iloc[-1] == pytest.approx(losses["tabular_mlp"], rel=1e-4)
+    assert beaten["valid_loss"].min() == pytest.approx(losses["tabular_mlp"], rel=1e-4)
+    assert run.learn.model.settings["stopped_on"] == "validation"
     assert len(beaten) > 1 and (tmp_path / "m" / "mlp_curves.png").read_bytes()[:4] == b"\x89PNG"
     assert not (tmp_path / "m" / "curves.png").exists()
     # Setting the MLP's epochs or learning rate means the MLP; several targets too
@@ -273,22 +277,50 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
     assert " epochs " not in f" {info} " and "final train_loss" not in info
 
 
-def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score() -> None:
+def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trainwell.tabular import pipeline
     from trainwell.tabular.evaluation import evaluate_table
 
+    # What each fold's choice compared (real fits, only watched): the validation losses and the rows it read
+    compared: list[tuple[float, float]] = []
+    better = pipeline._better_trees
+    monkeypatch.setattr(
+        pipeline, "_better_trees",
+        lambda trees, mlp: compared.append((trees["valid_loss"], mlp["valid_loss"])) or better(trees, mlp),
+    )  # fmt: skip
+    choices: list[tuple[list[int], list[int]]] = []
+    fit_table = pipeline.fit_table
+
+    def watched(*args: object, **kwargs: object) -> object:
+        choices.append(kwargs["splits"])  # type: ignore[arg-type]
+        return fit_table(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "fit_table", watched)
     evaluation = evaluate_table(threshold_table(600), "y", cv=3, baselines=False)
-    assert evaluation.archs == ["gbdt"] * 3  # chosen on an inner fifth of each fold's training rows
-    assert evaluation.to_dict()["trainwell"]["archs"] == ["gbdt"] * 3
+    # Each fold kept the architecture of lower validation loss on an inner fifth of its training rows, where the
+    # trees stop at their best round as the MLP keeps its best epoch (on this table of 320 + 80 rows a fold: the
+    # trees won 1 fold of 3, as when they stopped on a tenth of the other rows)
+    assert len(compared) == 3
+    assert evaluation.archs == ["gbdt" if trees < mlp else "tabular_mlp" for trees, mlp in compared]
+    assert evaluation.to_dict()["trainwell"]["archs"] == evaluation.archs
+    for (inner_train, inner_valid), (scored, _, _) in zip(choices, evaluation.predictions, strict=True):
+        assert len(inner_valid) == 80 and not set(inner_train + inner_valid) & set(scored.tolist())
     assert evaluation.model.summary(0.95)["roc_auc"].mean > 0.9
 
 
 def test_the_command_line_evaluates_the_auto_choice_by_default(tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     threshold_table(600).to_csv(table, index=False)
-    done = CliRunner().invoke(app, ["evaluate", str(table), "--target", "y", "--cv", "3", "--no-baselines"],
-                              env={"COLUMNS": "200"})  # fmt: skip
+    done = CliRunner().invoke(app, ["evaluate", str(table), "--target", "y", "--cv", "3", "--no-baselines",
+                                    "--json", str(tmp_path / "e.json")], env={"COLUMNS": "200"})  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert "trainwell here is boosted trees in 3 of 3 folds" in " ".join(done.output.split())
+    archs = json.loads((tmp_path / "e.json").read_text())["trainwell"]["archs"]
+    assert len(archs) == 3 and set(archs) <= {"gbdt", "tabular_mlp"}
+    # The line says what the folds chose (in the order first chosen), whichever won them
+    names = {"gbdt": "boosted trees", "tabular_mlp": "the MLP"}
+    chose = ", ".join(f"{names[name]} in {archs.count(name)} of 3 folds" for name in dict.fromkeys(archs))
+    said = " ".join(done.output.split())
+    assert (f"trainwell here is {chose}" in said) if "gbdt" in archs else ("trainwell here is" not in said)
 
 
 def test_classes_the_training_rows_lack_do_not_shift_the_others() -> None:
@@ -310,14 +342,26 @@ def test_classes_the_training_rows_lack_do_not_shift_the_others() -> None:
     two = frame[frame["y"] != "mid"].copy()
     two.loc[two.index[two["is_valid"]][5:8], "y"] = "mid"
     run = trainwell.fit_table(two, "y", valid_col="is_valid", arch="gbdt", progress=False)
-    assert run.metrics["accuracy"] > 0.9
+    # Scored on the validation rows of the two classes trained on (the 8 others are wrong whatever the trees do;
+    # read from the wrong column, these would be too). The trees stop at their round of lowest validation loss,
+    # which leaves 3 rows at the threshold on the wrong side.
+    probabilities, targets = run.learn.get_preds()
+    classes = run.learn.task.classes
+    known = torch.tensor([classes[int(code)] in ("high", "low") for code in targets])
+    assert int(known.sum()) > 90
+    assert float((probabilities.argmax(1) == targets)[known].float().mean()) > 0.95
 
 
 def test_a_class_of_one_training_row_fits_trees_without_early_stopping() -> None:
     frame = threshold_table(400)
     frame.loc[0, "y"] = "once"
-    run = trainwell.fit_table(frame, "y", arch="gbdt", valid_pct=0.2, seed=0, progress=False)
+    # No validation rows: the inner split cannot hold out a tenth of a class of one row
+    run = trainwell.fit_table(frame, "y", arch="gbdt", valid_pct=0, seed=0, progress=False)
     assert run.learn.model.settings["early_stopping"] is False and run.learn.model.settings["n_iter"] <= 100
+    # Validation rows: the trees stop on them, and a class of one training row splits nothing there
+    run = trainwell.fit_table(frame, "y", arch="gbdt", valid_pct=0.2, seed=0, progress=False)
+    assert run.learn.model.settings["early_stopping"] is True
+    assert run.learn.model.settings["stopped_on"] == "validation"
     assert trainwell.fit_table(frame, "y", seed=0, progress=False).compared is not None  # auto still compares
 
 
@@ -325,8 +369,67 @@ def test_a_table_of_a_few_rows_fits_trees_without_early_stopping() -> None:
     # 5 rows: early stopping's tenth is 1 row for 2 classes; scikit-learn's "test_size = 1 should be greater or
     # equal to the number of classes = 2" stopped the fit.
     frame = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 3, 1, 5, 5], "y": ["yes", "no", "yes", "no", "yes"]})
-    run = trainwell.fit_table(frame, "y", arch="gbdt", seed=0, progress=False)
+    run = trainwell.fit_table(frame, "y", arch="gbdt", valid_pct=0, seed=0, progress=False)
     assert run.learn.model.settings["early_stopping"] is False
+
+
+def test_trees_train_on_every_training_row_and_stop_at_their_best_round_on_the_validation_rows() -> None:
+    """The trees stopped on an inner tenth of the training rows (trained on the other 90%), while the MLP kept its
+    epoch of lowest loss on the validation rows the two were compared on: arch='auto' favoured the MLP. They now
+    train on every training row and keep the round of lowest validation loss, as scikit-learn fits them given
+    X_val; evaluate's folds (their validation rows are the scored ones) keep the inner tenth."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    data = tabular_data(threshold_table(), "y", seed=0)
+    model, config = fit_trees(data)
+    settings = config["settings"]
+    assert settings["stopped_on"] == "validation" and settings["early_stopping"] is True
+    (x_cat, x_cont, y), (v_cat, v_cont, v_y) = data.train.tensors, data.valid.tensors  # type: ignore[attr-defined,union-attr]
+    mine = {k: v for k, v in settings.items() if k not in ("n_iter", "stopped_on")}
+    reference = HistGradientBoostingClassifier(
+        categorical_features=np.array([False] * 3), random_state=0, **mine
+    ).fit(tree_inputs(x_cat, x_cont), y.reshape(-1).long().numpy(),
+          X_val=tree_inputs(v_cat, v_cont), y_val=v_y.reshape(-1).long().numpy())  # fmt: skip
+    scores = np.asarray(reference.validation_score_)  # minus the validation log loss, before any round first
+    best = int(np.argmax(scores))
+    assert settings["n_iter"] == best < reference.n_iter_  # the rounds past the best are dropped
+    with torch.no_grad():
+        logits = model(v_cat, v_cont).double().reshape(-1)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, v_y.reshape(-1).double())
+    assert float(loss) == pytest.approx(-scores[best], rel=1e-4)
+    # Without validation rows, or asked not to read them: the inner tenth, as before
+    _, inner = fit_trees(data, stop_on_validation=False)
+    assert "stopped_on" not in inner["settings"] and inner["settings"]["n_iter"] != settings["n_iter"]
+    # evaluate's fold trees never stop on the rows the fold scores
+    from trainwell.tabular.evaluation import TabularFold
+
+    frame = threshold_table(300)
+    fold = TabularFold(frame, "y", data.task, ["roc_auc"], arch="gbdt")
+    fold(np.arange(200), np.arange(200, 300), 0)
+    assert "stopped_on" not in fold.specs[0]["config"]["settings"]
+
+
+def test_balanced_trees_stop_on_the_weighted_validation_loss() -> None:
+    """Under class_weight='balanced' the validation rows are weighed as the training rows are (scikit-learn
+    weighs only the training rows it is given): the rounds are chosen on the weighted loss auto compares."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    frame = threshold_table(1000)
+    frame["y"] = np.where((frame["a"] > 8) & (frame["b"] > 3), "yes", "no")  # about 14% yes
+    data = tabular_data(frame, "y", seed=0)
+    _, config = fit_trees(data, {"class_weight": "balanced"})
+    settings = config["settings"]
+    (x_cat, x_cont, y), (v_cat, v_cont, v_y) = data.train.tensors, data.valid.tensors  # type: ignore[attr-defined,union-attr]
+    labels, valid_labels = y.reshape(-1).long().numpy(), v_y.reshape(-1).long().numpy()
+    counts = np.bincount(labels)
+    weights = (len(labels) / (2 * counts))[valid_labels]
+    mine = {k: v for k, v in settings.items() if k not in ("n_iter", "stopped_on")}
+    reference = HistGradientBoostingClassifier(
+        categorical_features=np.array([False] * 3), random_state=0, **mine
+    )
+    reference.fit(tree_inputs(x_cat, x_cont), labels, X_val=tree_inputs(v_cat, v_cont), y_val=valid_labels,
+                  sample_weight_val=weights)  # fmt: skip
+    assert settings["n_iter"] == int(np.argmax(reference.validation_score_))
 
 
 def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:

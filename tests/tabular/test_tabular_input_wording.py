@@ -32,13 +32,13 @@ def test_trees_refuse_only_the_mlp_options_given_in_the_callers_words() -> None:
     with pytest.raises(ConfigError) as refused:
         fit_table(table(), "y", arch="gbdt", epochs=1)
     assert str(refused.value) == (
-        "epochs is for the MLP; boosted trees (arch='gbdt') stop on their own (early stopping on an inner tenth of "
-        "the training rows): leave it out, or set the trees' own settings with gbdt_settings (e.g. "
+        "epochs is for the MLP; boosted trees (arch='gbdt') stop on their own (early stopping on the validation "
+        "rows, or an inner tenth of the training rows without them): leave it out, or set the trees' own settings with gbdt_settings (e.g. "
         "{'max_iter': 200})"
     )
     assert refused.value.command_line == (
-        "--epochs is for the MLP; boosted trees (--arch gbdt) stop on their own (early stopping on an inner tenth of "
-        "the training rows): leave it out, or pass --arch mlp to train the MLP"
+        "--epochs is for the MLP; boosted trees (--arch gbdt) stop on their own (early stopping on the validation "
+        "rows, or an inner tenth of the training rows without them): leave it out, or pass --arch mlp to train the MLP"
     )
     with pytest.raises(ConfigError, match=r"^epochs and lr are for the MLP; .*: leave them out, or set"):
         fit_table(table(), "y", arch="gbdt", epochs=1, lr=1e-3)

@@ -114,7 +114,11 @@ class TabularFold:
         data = self._data(train, valid)
         options = dict(self.learner_kwargs or {})
         if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
-            learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold, **options)
+            # The fold's validation rows are the ones it is scored on: the trees stop on an inner tenth of its
+            # training rows, never on them (its choice above stopped them on the inner fifth, as fit does)
+            learn = tabular_learner(
+                data, arch=arch, progress=False, seed=self.seed + fold, stop_on_validation=False, **options
+            )
             learn.fit(1)  # fitted when built: nothing for a budget to cut
             lr = float("nan")
             if began.budget is not None:

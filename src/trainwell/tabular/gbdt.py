@@ -51,8 +51,14 @@ COMPACT_SHARE = 0.7
 FIXED_ROUNDS = 100
 #: The logit of a class the training rows lack: the trees never predict it.
 ABSENT_LOGIT = -30.0
-#: Boosting settings: scikit-learn's defaults, with early stopping on an inner 10% of the training rows always
-#: on (its default turns it on only above 10,000 rows, and 100 rounds overfit a small table).
+#: What the settings record of trees that early-stopped on the validation rows (``settings["stopped_on"]``); trees
+#: that stopped on an inner split of their training rows (no validation rows) record nothing, as before.
+STOPPED_ON_VALIDATION = "validation"
+#: Settings trainwell records beside scikit-learn's, never passed to it: the rounds kept, where they were chosen.
+RECORDED_ONLY = ("n_iter", "stopped_on")
+#: Boosting settings: scikit-learn's defaults, with early stopping always on (its default turns it on only above
+#: 10,000 rows, and 100 rounds overfit a small table): on the validation rows where there are some (see
+#: :func:`fit_trees`), else on an inner 10% of the training rows.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "learning_rate": 0.1,
     "max_iter": 500,
@@ -466,9 +472,18 @@ def tree_inputs(x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndarray:
 
 
 def fit_trees(
-    data: DataBundle, settings: dict[str, Any] | None = None, seed: int = 0
+    data: DataBundle, settings: dict[str, Any] | None = None, seed: int = 0, stop_on_validation: bool = True
 ) -> tuple[GradientBoostedTrees, dict[str, Any]]:
     """Fit boosted trees on ``data``'s training rows; returns the model and its ``model_spec`` config.
+
+    With early stopping (the default) and validation rows, the trees train on every training row and choose their
+    rounds on the validation rows (scikit-learn's ``X_val``, 1.7 and later), keeping the rounds up to the one of
+    lowest validation loss: the rows on which the MLP keeps its best epoch, so that ``arch="auto"`` compares two
+    models stopped alike (AutoGluon stops its trees and its network on the same validation rows). Before, the trees
+    trained on 90% of the training rows and stopped on the other tenth while the MLP chose its epoch on the
+    validation rows the two were then compared on, which favoured the MLP. ``settings["stopped_on"]`` then reads
+    ``"validation"``. Without validation rows, with ``stop_on_validation=False`` (``evaluate``'s folds, whose
+    validation rows are the ones scored), or on an older scikit-learn, an inner tenth of the training rows.
 
     Raises:
         ConfigError: A task trees do not take here (several regression targets, multi-label targets).
@@ -481,8 +496,13 @@ def fit_trees(
             f"--arch gbdt fits one target (binary, classes or one number), not a {task.kind} task of "
             f"{task.n_outputs} outputs; use the MLP (--arch mlp) for it"
         )
-    chosen = {**DEFAULT_SETTINGS, **(settings or {})}
+    chosen = {
+        name: value
+        for name, value in {**DEFAULT_SETTINGS, **(settings or {})}.items()
+        if name not in RECORDED_ONLY
+    }
     x_cat, x_cont, y = data.train.tensors  # type: ignore[attr-defined]
+    raw_cat = x_cat
     inputs = tree_inputs(x_cat, x_cont)
     hints = data.model_hints
     cardinalities = list(hints["cardinalities"])
@@ -518,23 +538,36 @@ def fit_trees(
     estimator = estimator_class(
         categorical_features=np.array(categorical, dtype=bool), random_state=seed, **chosen
     )
+    validation = (
+        _validation_rows(
+            data, estimator_class, raw_cat, target, remapped, code_map, encoded, code_value, chosen
+        )
+        if stop_on_validation and chosen.get("early_stopping")
+        else None
+    )
     if task.kind != "regression":
         _, counts = np.unique(target, return_counts=True)
         if len(counts) < 2:
             raise ConfigError("the training rows hold one class only: trees need two or more to split on")
         held = math.ceil(float(chosen.get("validation_fraction") or 0.1) * len(target))
         too_few = counts.min() < 2 or held < len(counts) or len(target) - held < len(counts)
-        if too_few and chosen.get("early_stopping"):
+        if too_few and chosen.get("early_stopping") and validation is None:
             # Early stopping holds out a stratified tenth, impossible for a class of one row or a tenth smaller
             # than the classes (5 rows): a fixed number of rounds instead (scikit-learn's default).
             estimator.set_params(early_stopping=False, max_iter=min(int(chosen["max_iter"]), FIXED_ROUNDS))
             chosen = {**chosen, "early_stopping": False, "max_iter": estimator.max_iter}
     try:
         with sklearn_threads():  # the cores left free: boosting's threads crawl beside other work
-            estimator.fit(inputs, target)
+            if validation is None:
+                estimator.fit(inputs, target)
+            else:
+                estimator.fit(inputs, target, **validation)
     except ValueError as error:  # scikit-learn refuses a setting (InvalidParameterError is a ValueError)
         first = str(error).strip().splitlines()[0]
         raise ConfigError(f"boosted trees could not be fitted with these settings: {first}") from error
+    if validation is not None:
+        keep_best_rounds(estimator)
+        chosen = {**chosen, "stopped_on": STOPPED_ON_VALIDATION}
     model, config = trees_from_sklearn(
         estimator, cardinalities, int(hints["n_cont"]), task.n_outputs, categorical, chosen
     )
@@ -550,6 +583,70 @@ def fit_trees(
     mapping = GradientBoostedTrees(**config)
     mapping.load_state_dict(state)
     return mapping, config
+
+
+def _validation_rows(
+    data: DataBundle,
+    estimator_class: Any,
+    x_cat: torch.Tensor,
+    target: np.ndarray,
+    remapped: Sequence[int],
+    code_map: np.ndarray,
+    encoded: Sequence[int],
+    code_value: np.ndarray,
+    settings: dict[str, Any],
+) -> dict[str, Any] | None:
+    """``data``'s validation rows as scikit-learn's ``fit`` takes them to early-stop on (``X_val``, ``y_val`` and,
+    under ``class_weight="balanced"``, ``sample_weight_val``: the training rows' class weights, so that the rounds
+    are chosen on the weighted loss the comparison reads), read as the walk reads new rows: a remapped input through
+    its map, a target-encoded one as its code's value. Rows of a class the training rows lack are left out
+    (scikit-learn knows no such class). ``None`` without validation rows or such a row left, or on a scikit-learn
+    older than 1.7 (no ``X_val``): the trees then stop on an inner tenth of their training rows."""
+    import inspect
+
+    valid = getattr(data, "valid", None)
+    tensors = getattr(valid, "tensors", None)
+    if tensors is None or "X_val" not in inspect.signature(estimator_class.fit).parameters:
+        return None
+    v_cat, v_cont, v_y = tensors
+    if len(v_y) == 0:
+        return None
+    if remapped:
+        v_cat_read = remap_codes(v_cat, remapped, torch.from_numpy(code_map))
+    else:
+        v_cat_read = v_cat
+    inputs = tree_inputs(v_cat_read, v_cont)
+    for row, column in enumerate(encoded):
+        codes = v_cat[:, column].long().numpy()
+        inside = (codes >= 0) & (codes < code_value.shape[1])
+        inputs[:, column] = np.where(inside, code_value[row][codes.clip(0, code_value.shape[1] - 1)], np.nan)
+    regression = data.task.kind == "regression"
+    wanted = v_y.double().reshape(len(v_y)).numpy() if regression else v_y.reshape(len(v_y)).long().numpy()
+    weights = None
+    if not regression:
+        present, counts = np.unique(target, return_counts=True)
+        known = np.isin(wanted, present)
+        if not known.any():
+            return None
+        inputs, wanted = inputs[known], wanted[known]
+        if settings.get("class_weight") == "balanced":  # scikit-learn's own weights of the training rows
+            share = dict(zip(present.tolist(), (len(target) / (len(present) * counts)).tolist(), strict=True))
+            weights = np.array([share[int(label)] for label in wanted], dtype=np.float64)
+    found: dict[str, Any] = {"X_val": inputs, "y_val": wanted}
+    if weights is not None:
+        found["sample_weight_val"] = weights
+    return found
+
+
+def keep_best_rounds(estimator: Any) -> None:
+    """Drop the rounds after the one of best validation score (scikit-learn stops ``n_iter_no_change`` rounds past
+    it and keeps them): the trees end at their best round on the validation rows, as the MLP ends at its best
+    epoch. At least one round is kept. ``n_iter_`` (the predictors' count) then gives the rounds kept."""
+    scores = np.asarray(getattr(estimator, "validation_score_", []), dtype=np.float64)
+    if len(scores) < 2 or not np.isfinite(scores).all():
+        return
+    best = max(1, int(np.argmax(scores)))  # scores[0]: before any round
+    del estimator._predictors[best:]
 
 
 def _say_many_categories(

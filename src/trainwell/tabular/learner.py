@@ -43,8 +43,9 @@ def tabular_learner(
         data: a bundle from :func:`tabular_data`.
         arch: ``"tabular_mlp"`` (or ``"mlp"``: embeddings + MLP, trained by gradient), ``"gbdt"`` (boosted
             trees, fitted here and now by scikit-learn and held as tensors: see :mod:`trainwell.tabular.gbdt`;
-            ``learner_kwargs["gbdt_settings"]`` overrides its boosting settings) or another registered tabular
-            architecture.
+            ``learner_kwargs["gbdt_settings"]`` overrides its boosting settings; they early-stop on ``data``'s
+            validation rows, or with ``learner_kwargs["stop_on_validation"] = False`` on an inner tenth of the
+            training rows) or another registered tabular architecture.
         layers, dropout, numeric_embedding: model settings (see :class:`TabularMLP`). ``layers`` is the hidden
             layers' widths, ``[256, 128]``, or the same as text, ``"256-128"``, as a search's ``best_params`` and
             ``--search layers=`` write them.
@@ -204,7 +205,9 @@ def _trees_learner(data: DataBundle, learner_kwargs: dict[str, Any]) -> Learner:
 
     settings = learner_kwargs.pop("gbdt_settings", None)
     seed = int(learner_kwargs.pop("seed", 0))
-    model, config = fit_trees(data, settings, seed=seed)
+    # False where the validation rows are the ones scored (evaluate's folds): the trees stop on an inner tenth
+    stop_on_validation = bool(learner_kwargs.pop("stop_on_validation", True))
+    model, config = fit_trees(data, settings, seed=seed, stop_on_validation=stop_on_validation)
     callbacks = [*learner_kwargs.pop("callbacks", ()), ClosedForm()]
     learn = Learner(model, data, callbacks=callbacks, **learner_kwargs)
     learn.model_spec = {"name": "gbdt", "config": config}

@@ -35,7 +35,7 @@ from trainwell.tabular.best_epoch import best_epoch_callbacks
 from trainwell.tabular.class_weights import check_class_weight, check_task_takes_weights
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
-from trainwell.tabular.refit import Refit, RefitPlan
+from trainwell.tabular.refit import Refit, RefitPlan, caller_says_refit
 
 #: lr_find's suggestion is kept inside this range: outside it the sweep was most likely misread.
 LR_BOUNDS = (1e-4, 1e-2)
@@ -191,7 +191,9 @@ def fit_table(
 
     ``arch``: ``"auto"`` (the default) fits boosted trees (seconds) and the MLP on the same training rows and
     keeps the one with the lower validation loss (``run.compared`` holds both final rows; the model directory
-    keeps them too); ``"tabular_mlp"`` (``"mlp"``) or ``"gbdt"`` fit one. Trees are scikit-learn's
+    keeps them too). Both stop on the validation rows: the MLP keeps its epoch of lowest validation loss
+    (``keep_best``), the trees train on every training row and keep their round of lowest validation loss
+    (early stopping on the validation rows, :func:`~trainwell.tabular.gbdt.fit_trees`); ``"tabular_mlp"`` (``"mlp"``) or ``"gbdt"`` fit one. Trees are scikit-learn's
     HistGradientBoosting held as tensors (:mod:`trainwell.tabular.gbdt`; ``gbdt_settings`` overrides its
     boosting settings); ``epochs`` and ``lr`` are the MLP's, and giving either means the MLP. ``auto`` also
     keeps the MLP for several targets, multi-label targets, and under torchrun. Without validation rows
@@ -236,7 +238,8 @@ def fit_table(
     ``refit_full=True``: once the architecture is chosen, it is trained again on the training and validation rows
     together, for the chosen number of epochs (the kept one) or boosting rounds, and that model is the one written
     and scored on ``test``; ``run.learn`` stays the validated model (the validation figures are its), and
-    ``run.refit`` says what was refitted (:class:`~trainwell.tabular.refit.Refit`, its ``learn`` the model written).
+    ``run.refit`` says what was refitted (:class:`~trainwell.tabular.refit.Refit`, its ``learn`` the model written);
+    with ``progress`` its one line is said on standard error (``refit on all 800 rows with 52 boosting rounds; ...``).
     """
     check_fit_settings(epochs, lr, out)
     decision = decision_threshold_setting(decision_threshold)
@@ -251,8 +254,8 @@ def fit_table(
         raise ConfigError.worded(
             lambda say: (
                 f"{' and '.join(say(name) for name in given)} {'is' if len(given) == 1 else 'are'} for the MLP; "
-                f"boosted trees ({say('arch', 'gbdt')}) stop on their own (early stopping on an inner tenth of the "
-                f"training rows): leave {'it' if len(given) == 1 else 'them'} out, or "
+                f"boosted trees ({say('arch', 'gbdt')}) stop on their own (early stopping on the validation rows, "
+                f"or an inner tenth of the training rows without them): leave {'it' if len(given) == 1 else 'them'} out, or "
                 + say.either(
                     "set the trees' own settings with gbdt_settings (e.g. {'max_iter': 200})",
                     "pass --arch mlp to train the MLP",
@@ -386,6 +389,7 @@ def fit_table(
     model_dir = score_and_write(refit.learn if refit else learn, out, finder, budget, beaten)
     if refit is not None:
         refit.hand_back_test_scores(learn)
+        say_refit(refit, progress)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen, refit=refit)  # fmt: skip
@@ -439,6 +443,15 @@ def _say_on_stderr(line: str) -> None:
         Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+def say_refit(refit: Refit, progress: bool) -> None:
+    """With ``progress``, the refit's one line (:meth:`Refit.line`) on standard error, as the pipeline says its
+    other notes: ``fit_table(refit_full=True)`` refitted in silence, and only ``run.refit`` told a Python caller
+    that the model written is not the one validated. Not said where the caller says it itself (the command line,
+    under its table of validation figures: :func:`~trainwell.tabular.refit.refit_said_by_caller`)."""
+    if progress and not caller_says_refit():
+        _say_on_stderr(refit.line())
+
+
 def _trees_kept(
     rival: Any,
     data: DataBundle,
@@ -481,6 +494,7 @@ def _trees_run(
     model_dir = score_and_write(refit.learn if refit else learn, out, None, began.budget)
     if refit is not None:
         refit.hand_back_test_scores(learn)
+        say_refit(refit, progress)
     hand_over(
         callbacks, began.budget, learn
     )  # the command's closing line on its whole time (no fit handed it)

@@ -13,7 +13,10 @@ the test rows.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,26 @@ if TYPE_CHECKING:
 #: Attributes of the validated learner that say how its answers are decided (multi-label thresholds, a binary
 #: decision threshold) and what ``arch="auto"`` compared, carried to the refit model with its task and metrics.
 DECISION_ATTRIBUTES = ("decision_threshold", "thresholds_chosen_on", "threshold_figures", "compared")
+
+
+#: Whether the caller of ``fit_table`` says the refit's line itself (:func:`refit_said_by_caller`).
+_CALLER_SAYS = ContextVar("trainwell_refit_said_by_caller", default=False)
+
+
+@contextlib.contextmanager
+def refit_said_by_caller() -> Iterator[None]:
+    """Inside, ``fit_table(refit_full=True, progress=True)`` does not say the refit's line on standard error: the
+    caller says it where it shows the validation figures (``trainwell fit``, under its table)."""
+    token = _CALLER_SAYS.set(True)
+    try:
+        yield
+    finally:
+        _CALLER_SAYS.reset(token)
+
+
+def caller_says_refit() -> bool:
+    """Whether the call runs inside :func:`refit_said_by_caller`."""
+    return _CALLER_SAYS.get()
 
 
 @dataclass
@@ -124,7 +147,9 @@ class RefitPlan:
         seed_everything(self.seed)
         if getattr(learn.model, "closed_form", False):
             settings = dict(getattr(learn.model, "settings", {}))
+            # The rounds kept (those chosen on the validation rows, or on an inner tenth without them), fixed
             rounds = int(settings.pop("n_iter", settings.get("max_iter", 100)))
+            settings.pop("stopped_on", None)
             settings.update(early_stopping=False, max_iter=rounds)
             refitted = tabular_learner(
                 every_row, arch="gbdt", metrics=learn.metrics, progress=False, gbdt_settings=settings,
