@@ -9,8 +9,10 @@ import warnings
 from pathlib import Path
 
 from classify_tables import sentiment_frame
+from typer.testing import CliRunner
 
 import trainwell
+from trainwell.cli.app import app
 from trainwell.core.warn import Note
 from trainwell.text import text_classifier_learner, text_data
 from trainwell.text.recipe import SEQUENCE_MAX_LEN
@@ -36,6 +38,8 @@ def test_a_prediction_says_which_texts_were_cut(lm_dir: Path, tmp_path: Path) ->
     learn.fit(1)
     learn.export(tmp_path / "clf")
     assert json.loads((tmp_path / "clf" / "trainwell.json").read_text())["recipe"]["max_len"] == 1440
+    shown = CliRunner().invoke(app, ["info", str(tmp_path / "clf")], env={"COLUMNS": "250"})
+    assert "at most 1,440 tokens a text" in shown.output, shown.output
     predictor = trainwell.load(tmp_path / "clf")
     long_text = " ".join(["the movie was great"] * 600)  # 2,400 words
     with warnings.catch_warnings(record=True) as caught:

@@ -478,7 +478,8 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             if fields
             else f"text column '{recipe.get('text_col')}'"
         )
-        table.add_row("inputs", f"{columns}; {tokenizer} tokens{vocab}{grams}")
+        cut = f", at most {recipe['max_len']:,} tokens a text" if recipe.get("max_len") else ""
+        table.add_row("inputs", f"{columns}; {tokenizer} tokens{vocab}{grams}{cut}")
         table.add_row("architecture", str(arch.get("name")))
     elif metadata.get("application") == "collab" and recipe:
         rating = recipe.get("rating_col")
