@@ -264,7 +264,7 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
     said_first = said.index("boosted trees fitted first: validation loss")
     assert (
         said_first < said.index("epoch train_loss")
-        and "is kept if its validation loss ends no higher" in said
+        and "is kept if the epoch it keeps has a validation loss no higher" in said
     )
     info = " ".join(
         runner.invoke(app, ["info", str(tmp_path / "m")], env={"COLUMNS": "250"})

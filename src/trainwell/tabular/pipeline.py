@@ -529,7 +529,7 @@ class _SayRival(Callback):
             say(
                 learn,
                 f"boosted trees fitted first: validation loss {figure(self.loss)}; the MLP trains below and is kept "
-                "if its validation loss ends no higher",
+                "if the epoch it keeps has a validation loss no higher",
             )
 
 
