@@ -93,6 +93,20 @@ def test_access_log_json_is_one_object_a_line_on_stdout_and_metrics_answer(
     assert not any(ACCESS.search(line) for line in served.log), served.said  # no text lines besides
 
 
+def test_help_shows_the_access_log_formats_as_a_choice() -> None:
+    # --help said "--access-log <str>": the two formats were in the prose alone, unlike --backend's choice.
+    done = subprocess.run(
+        serve_command("--help"),
+        capture_output=True,
+        text=True,
+        env={**serve_env(), "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if "--access-log" in line)
+    assert "<text|json>" in line and "<str>" not in line
+
+
 def test_an_unknown_access_log_format_is_one_line_and_exit_2(model_dir: Path) -> None:
     done = subprocess.run(
         serve_command(model_dir, "--access-log", "xml"),

@@ -346,6 +346,15 @@ def test_head_probes_of_health_and_metadata_are_answered(client: httpx.Client) -
     assert list(operations) == ["get"]
 
 
+def test_a_head_probe_of_metrics_is_answered(client: httpx.Client) -> None:
+    """A scraper's or checker's HEAD /metrics got 405 (GET only), while /health and /metadata answered it."""
+    response = client.head("/metrics")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert list(client.get("/openapi.json").json()["paths"]["/metrics"]) == ["get"]
+
+
 def test_a_wrong_method_is_405_naming_the_one_taken(client: httpx.Client) -> None:
     """It was {"message": "Method Not Allowed"}: no word of what the endpoint takes."""
     response = client.get("/predict")

@@ -115,7 +115,7 @@ def test_metadata_and_concurrent_requests(live_lm: LiveServer) -> None:
     metadata = httpx.get(f"{live_lm.url}/metadata", timeout=60).json()
     assert metadata["task"] == {"kind": "language_model"} and metadata["text"]["vocabulary"] > 40
     assert set(metadata["request_format"]) == {"/generate", "/score"}
-    for path in ("/health", "/metadata"):  # probes that send HEAD got 405
+    for path in ("/health", "/metadata", "/metrics"):  # probes that send HEAD got 405
         assert httpx.head(f"{live_lm.url}{path}", timeout=60).status_code == 200
 
     async def burst() -> list[httpx.Response]:

@@ -110,9 +110,11 @@ def serve(
     access_log: Annotated[
         str,
         typer.Option(
+            # A choice shown as one (as --backend's), refused in one line by run() below, not by click's box.
+            metavar="<text|json>",
             help="The access log's format: text (a line a request on standard error, with the server's other "
             "lines) or json (one JSON object a line on standard output: time, method, path, status, duration_ms, "
-            "request_id, rows, model_version, client)."
+            "request_id, rows, model_version, client).",
         ),
     ] = "text",
     log_level: Annotated[

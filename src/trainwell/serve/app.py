@@ -370,7 +370,8 @@ def _add_metrics(app: FastAPI, identity: dict[str, Any]) -> None:
 
 
 def _add_metrics_route(app: FastAPI) -> None:
-    """``GET /metrics``: ``app.state.metrics`` (:func:`_add_metrics`) in Prometheus' text format."""
+    """``GET /metrics``: ``app.state.metrics`` (:func:`_add_metrics`) in Prometheus' text format; ``HEAD`` too
+    (:func:`answer_head`), as /health and /metadata answer it."""
     metrics: Metrics = app.state.metrics
 
     @app.get(
@@ -384,6 +385,8 @@ def _add_metrics_route(app: FastAPI) -> None:
     )
     async def get_metrics() -> Response:
         return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    answer_head(app, "/metrics", get_metrics)
 
 
 #: ``GET /ready``'s description: what an orchestrator does with it and with ``/health``.
