@@ -637,7 +637,9 @@ class _Trials:
                 if self.stored is not None:  # for the table of a later run
                     trial.set_user_attr("pruned_at", list(pruning.pruned_at))
             raise import_optuna().TrialPruned()
-        value = float(learn.history[-1][self.chosen])
+        # The row of the weights the model holds: the last epoch's, or the one a callback kept (a table's MLP
+        # keeps its epoch of lowest validation loss, as fit_table(**result.fit_kwargs()) will)
+        value = float(learn.final_row[self.chosen])
         if trial.number < len(self.space.kinds) and value == value:
             self.defaults[trial.number] = learn  # kept in place of the best when its gain is within the noise
         if value == value and of_rows(self):

@@ -129,17 +129,25 @@ class Space:
                 for name, value in defaults.items()}  # fmt: skip
 
 
-def one_cycle_trial(learner: Callable[[DataBundle, dict[str, Any], bool], Learner]) -> TrainTrial:
+def one_cycle_trial(
+    learner: Callable[[DataBundle, dict[str, Any], bool], Learner],
+    kept: Callable[[DataBundle], list[Callback]] | None = None,
+) -> TrainTrial:
     """A :class:`Space`'s ``train`` for a model fitted by gradient steps: seeded, the learner that
     ``learner(data, params, progress)`` builds for a trial's settings, fitted one cycle of ``params["epochs"]``
-    epochs at ``params["lr"]`` with the trial's callbacks (pruning, the search's time budget)."""
+    epochs at ``params["lr"]`` with the trial's callbacks (pruning, the search's time budget).
+
+    ``kept(data)``: callbacks that decide which epoch's weights the model ends with, as the application's
+    one-call fit decides it (a table's MLP: its epoch of lowest validation loss), so that a trial is scored on
+    the model ``fit_*(**result.fit_kwargs())`` will keep (the search reads ``learn.final_row``)."""
 
     def train(
         data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
     ) -> Learner:
         seed_everything(seed)
         learn = learner(data, params, progress)
-        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+        extra = kept(data) if kept is not None else []
+        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=[*callbacks, *extra])
         return learn
 
     return train

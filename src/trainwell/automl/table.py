@@ -240,7 +240,16 @@ def _mlp_learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Le
     )
 
 
-_train = one_cycle_trial(_mlp_learner)
+def _kept_epoch(data: DataBundle) -> list[Callback]:
+    """An MLP trial ends with its epoch of lowest validation loss, as ``fit_table`` keeps it (``keep_best``):
+    the trial is scored on that epoch's row. Scoring the last epoch ranked the trials by a model ``fit_table(
+    **result.fit_kwargs())`` would not keep."""
+    from trainwell.tabular.best_epoch import best_epoch_callbacks
+
+    return best_epoch_callbacks(True, data.valid is not None, [])
+
+
+_train = one_cycle_trial(_mlp_learner, kept=_kept_epoch)
 
 
 def mlp_fit_kwargs(params: dict[str, Any]) -> dict[str, Any]:
