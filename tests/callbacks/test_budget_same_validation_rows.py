@@ -62,3 +62,21 @@ def test_a_first_pass_the_budget_cut_fixes_the_batches_of_every_later_fit() -> N
     learn.fit_one_cycle(1, 0.05, callbacks=callbacks)  # the rest: a cap of some 15 s, yet the same 4 batches
     assert budget.valid_batches is not None and budget.valid_batches[0] == 4
     assert counted.passes == [4, 4], counted.passes
+
+
+def test_a_resumed_fit_keeps_the_validation_rows_of_the_epochs_before_its_checkpoint() -> None:
+    clock = FakeClock()
+    learn = linear_learner(regression_data(400, batch_size=15, valid_pct=0.75))
+    budget, counted = TimeBudget(200, clock=clock), CountValidation()
+    learn.fit_one_cycle(1, 0.05, callbacks=[budget, Ticks(clock, train=1.0, valid=1.0), counted])
+    assert counted.passes == [10]
+    resumed = TimeBudget(200, clock=clock)  # what a checkpoint carries to the resumed fit's budget
+    resumed.load_checkpoint_state(budget.checkpoint_state())
+    resumed.share_next_fit(0.2)
+    learn.fit_one_cycle(1, 0.05, callbacks=[resumed, Ticks(clock, train=1.0, valid=1.0), counted])
+    assert counted.passes == [10, 10] and resumed.valid_batches is None
+    cut = TimeBudget(100, clock=clock)
+    cut.valid_batches = (4, 10)
+    again = TimeBudget(100, clock=clock)
+    again.load_checkpoint_state(cut.checkpoint_state())
+    assert again.valid_batches == (4, 10)

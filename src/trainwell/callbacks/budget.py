@@ -471,6 +471,11 @@ class TimeBudget(Callback):
         if "epochs_timed" in state:
             self._outside = float(state["outside"])
             self._epochs_timed = int(state["epochs_timed"])
+        # The validation batches the epochs before the checkpoint read: a resumed fit's read the same ones.
+        if state.get("valid_batches") is not None:
+            read, total = state["valid_batches"]
+            self.valid_batches = (int(read), int(total))
+        self._read_whole.update(int(total) for total in state.get("read_whole", ()))
 
     def checkpoint_state(self) -> dict[str, Any] | None:
         return {
@@ -484,6 +489,8 @@ class TimeBudget(Callback):
             # rather than with a guess from the validation set's length.
             "outside": self._outside,
             "epochs_timed": self._epochs_timed,
+            "valid_batches": None if self.valid_batches is None else list(self.valid_batches),
+            "read_whole": sorted(self._read_whole),
         }
 
     def before_epoch(self, learn: Learner) -> None:
