@@ -533,3 +533,24 @@ def test_auto_under_torchrun_says_it_trains_the_mlp_alone(monkeypatch: pytest.Mo
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _say_no_trees_under_torchrun(data)  # one process compares them: nothing to say
+
+
+def test_a_scikit_learn_without_x_val_stops_the_trees_on_an_inner_tenth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """scikit-learn takes X_val from 1.7 and trainwell asks for 1.3: an older fit stops on an inner tenth, as
+    before, rather than failing on an unknown keyword."""
+    import sklearn.ensemble
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    class Older(HistGradientBoostingClassifier):
+        def fit(self, X: object, y: object, sample_weight: object = None) -> Older:  # 1.6 and before
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    data = tabular_data(threshold_table(), "y", seed=0)
+    _, inner = fit_trees(data, stop_on_validation=False)
+    monkeypatch.setattr(sklearn.ensemble, "HistGradientBoostingClassifier", Older)
+    _, older = fit_trees(data)
+    assert (
+        "stopped_on" not in older["settings"] and older["settings"]["n_iter"] == inner["settings"]["n_iter"]
+    )
