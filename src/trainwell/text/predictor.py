@@ -64,7 +64,9 @@ class TextPredictor(Predictor):
         if note is not None:
             from trainwell.core.warn import Note, warn
 
-            warn(note, Note)
+            said = Note(note)
+            said.command_line = note.replace(" max_len ", " --max-len ")  # type: ignore[attr-defined]
+            warn(said)
         outputs = []
         for start in range(0, len(texts), BATCH_TEXTS):
             rows = np.arange(start, min(start + BATCH_TEXTS, len(texts)))
