@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from logged_process import LoggedProcess
 from trainwell.cli._server import DrainingServer, WorkerSupervisor
 
 BODY = b'{"rows": [1, 2, 3]}'
@@ -166,25 +167,12 @@ SERVE_AND_WAIT = textwrap.dedent(
 )
 
 
-def test_sigterm_ends_the_process_with_status_0() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_AND_WAIT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert process.stderr is not None
-    try:
-        for line in process.stderr:
-            if "Uvicorn running on" in line:
-                break
-        else:
-            pytest.fail(f"the server did not start: {process.communicate()}")
-        process.send_signal(signal.SIGTERM)
-        stdout, _ = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0  # not -15: uvicorn re-raises the signal once it has drained
-    assert stdout == "returned\n"
+def test_sigterm_ends_the_process_with_status_0(tmp_path: Path) -> None:
+    with LoggedProcess([sys.executable, "-c", SERVE_AND_WAIT], stdout=tmp_path / "stdout") as started:
+        started.wait_for("Uvicorn running on", timeout=60)
+        code = started.stop(signal.SIGTERM, timeout=10)
+    assert code == 0  # not -15: uvicorn re-raises the signal once it has drained
+    assert (tmp_path / "stdout").read_text() == "returned\n"
 
 
 STOPPED_WHILE_LOADING = textwrap.dedent(

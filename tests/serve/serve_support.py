@@ -11,12 +11,9 @@ import contextlib
 import io
 import os
 import pickle
-import queue
 import re
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import warnings
@@ -32,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from PIL import Image
 
 from image_files import make_image_folder as make_shapes_folder
+from logged_process import LoggedProcess
 
 
 @dataclass
@@ -223,10 +221,11 @@ def serve_env() -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 
-class ServeProcess:
+class ServeProcess(LoggedProcess):
     """``trainwell serve MODEL --port 0 --threads 1 OPTIONS`` as a real process on loopback, its stderr read
     line by line on a thread into :attr:`log` (what an operator reads); its stdout goes to the file ``stdout``
-    (nowhere by default). A context manager: leaving it kills the process if it still runs and closes its stderr.
+    (nowhere by default). A context manager: leaving it kills the process if it still runs and closes its stderr
+    (:class:`~logged_process.LoggedProcess`, which a bare ``run_server`` in ``tests/cli`` is started with too).
 
     Example:
         >>> with ServeProcess(model_dir, "--workers", "2") as served:    # doctest: +SKIP
@@ -235,43 +234,12 @@ class ServeProcess:
     """
 
     def __init__(self, model_dir: Path, *options: str, stdout: Path | None = None) -> None:
-        with contextlib.ExitStack() as files:
-            out = files.enter_context(stdout.open("w")) if stdout is not None else subprocess.DEVNULL
-            self.process = subprocess.Popen(
-                serve_command(model_dir, "--port", "0", "--threads", "1", *options),
-                stderr=subprocess.PIPE,
-                stdout=out,
-                text=True,
-                env=serve_env(),
-            )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.log: list[str] = []
+        super().__init__(
+            serve_command(model_dir, "--port", "0", "--threads", "1", *options),
+            stdout=stdout,
+            env=serve_env(),
+        )
         self.url = ""
-        self._reader = threading.Thread(target=self._read_lines, daemon=True)
-        self._reader.start()
-
-    def _read_lines(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.put(line)
-        self.lines.put(None)  # the process closed its stderr: it has exited (its workers too)
-
-    @property
-    def said(self) -> str:
-        """The log so far, as one text."""
-        return "".join(self.log)
-
-    def wait_for(self, pattern: str | re.Pattern[str], count: int = 1, timeout: float = 180) -> None:
-        """Reads the log until ``pattern`` (a text, or a regular expression searched) is in ``count`` lines."""
-        found = pattern.search if isinstance(pattern, re.Pattern) else lambda line: pattern in line
-        while sum(bool(found(line)) for line in self.log) < count:
-            try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no {pattern!r} in the server's log:\n{self.said}") from None
-            if line is None:
-                raise AssertionError(f"the server exited before it logged {pattern!r}:\n{self.said}")
-            self.log.append(line)
 
     def wait_ready(self) -> str:
         """Waits for the "ready on URL" line, and returns the URL (also in :attr:`url`)."""
@@ -279,29 +247,5 @@ class ServeProcess:
         self.url = next(found.group(1) for line in self.log if (found := READY.search(line)))
         return self.url
 
-    def read_rest(self, timeout: float = 60) -> None:
-        """Reads the log to its end (the process has ended, or is ending)."""
-        while (line := self.lines.get(timeout=timeout)) is not None:
-            self.log.append(line)
-
-    def stop(self, stop_signal: int = signal.SIGTERM, timeout: float = 120) -> int:
-        """Stops the server with ``stop_signal`` (SIGTERM as ``docker stop``, SIGINT as Ctrl+C), reads the rest
-        of its log and returns its exit status."""
-        self.process.send_signal(stop_signal)
-        code = self.process.wait(timeout=timeout)
-        self.read_rest()
-        return code
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(timeout=60)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
-
     def __enter__(self) -> ServeProcess:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
