@@ -124,6 +124,8 @@ def resolve_storage(storage: str | Path | None, study_name: str | None) -> Store
     if not name:
         raise ConfigError("--study-name (study_name=) is empty; pass a name such as --study-name adult")
     if "://" in text:
+        if text.startswith("sqlite:///") and text != "sqlite:///:memory:":
+            _need_folder(text, Path(text.removeprefix("sqlite:///")).expanduser())
         return StoredStudy(text, name, url=text)
     path = Path(text).expanduser()
     if path.is_dir():
@@ -131,10 +133,23 @@ def resolve_storage(storage: str | Path | None, study_name: str | None) -> Store
             f"--storage {text} is a folder; name a file in it: {path / 'tune.db'} (SQLite) or {path / 'tune.log'} "
             "(an Optuna journal)"
         )
+    _need_folder(text, path)
     path = path.resolve()
     if path.suffix.lower() in SQLITE_SUFFIXES:
         return StoredStudy(text, name, url=f"sqlite:///{path}")
     return StoredStudy(text, name, journal=path)
+
+
+def _need_folder(text: str, path: Path) -> None:
+    """Refuse a storage file whose folder is missing: ``--storage /nonexist/dir/t.db`` made the folders without a
+    word, and a mistyped path went unnoticed."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(
+            f"--storage {text}: its folder {folder} {what}; make it first (mkdir -p {folder}) or name a file in "
+            "an existing folder"
+        )
 
 
 @contextmanager
@@ -212,12 +227,9 @@ def open_study(
         if where.journal is not None:
             from optuna.storages.journal import JournalFileBackend
 
-            where.journal.parent.mkdir(parents=True, exist_ok=True)
             storage: Any = optuna.storages.JournalStorage(JournalFileBackend(str(where.journal)))
         else:
             assert where.url is not None
-            if where.url.startswith("sqlite:///"):
-                Path(where.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             storage = where.url
         names = optuna.get_all_study_names(storage)
         study = optuna.create_study(

@@ -79,7 +79,9 @@ class TuneResult:
         startup_seconds: The seconds from the search's start to its first trial (reading the data, choosing the
             defaults, loading the training code), counted in no trial's ``seconds``; ``None`` where not timed.
         fit_settings: The best trial's settings as the keywords of the one-call fit that trains them (tables:
-            :func:`~trainwell.fit_table`), or ``None`` where not offered: :meth:`fit_kwargs`.
+            :func:`~trainwell.fit_table`), or ``None`` where not offered: :meth:`best_fit_kwargs`.
+        kept_fit_settings: The same of the kept trial, when it is not the best (the defaults' kept in its place):
+            :meth:`fit_kwargs`; ``None`` when the best was kept (then :attr:`fit_settings` are the kept trial's).
     """
 
     metric: str
@@ -108,14 +110,19 @@ class TuneResult:
     fit_settings: dict[str, Any] | None = None
     not_started: dict[str, Any] | None = None
     startup_seconds: float | None = None
+    kept_fit_settings: dict[str, Any] | None = None
 
     def fit_kwargs(self) -> dict[str, Any]:
-        """The best trial's settings as keywords of the one-call fit, to train them again on these or other rows:
-        ``fit_table(source, target, **result.fit_kwargs())``. The MLP's: ``arch="mlp"``, ``lr``, ``epochs`` (for a
-        trial that the timeout cut, the whole epochs nearest those it trained, which its score is of) and
-        ``learner_kwargs`` (``wd``, ``layers`` as a list, ``dropout``, ``numeric_embedding``); boosted trees':
-        ``arch="gbdt"`` and ``gbdt_settings``. :attr:`best_params` holds the same settings as the search names
-        them (``layers`` as text, ``"256-128"``). Also in ``tuning.json`` as ``fit_kwargs``.
+        """The kept trial's settings (:attr:`kept_trial`: the model written) as keywords of the one-call fit, to
+        train them again on these or other rows: ``fit_table(source, target, **result.fit_kwargs())``. When the
+        defaults' trial was kept in place of the best (its gain within the noise), these are the defaults'
+        settings; the best trial's are :meth:`best_fit_kwargs`. (They were the best trial's always: a user
+        following the verdict "kept the defaults' model" retrained the settings it had just rejected.)
+
+        The MLP's: ``arch="mlp"``, ``lr``, ``epochs`` (for a trial that the timeout cut, the whole epochs nearest
+        those it trained, which its score is of) and ``learner_kwargs`` (``wd``, ``layers`` as a list,
+        ``dropout``, ``numeric_embedding``); boosted trees': ``arch="gbdt"`` and ``gbdt_settings``. Also in
+        ``tuning.json`` as ``fit_kwargs`` (the best trial's as ``best_fit_kwargs``).
 
         Raises:
             ConfigError: The search is not of a table (its settings are in :attr:`best_params`).
@@ -125,14 +132,82 @@ class TuneResult:
             result = tune_table("adult.csv", "income", n_trials=20)
             run = trainwell.fit_table("adult.csv", "income", out="model", **result.fit_kwargs())
         """
-        if self.fit_settings is None:
+        if self.kept_differs and self.kept_fit_settings is None and self.fit_settings is not None:
             from trainwell.core.errors import ConfigError
 
             raise ConfigError(
-                "fit_kwargs() gives a table search's best settings as fit_table's keywords; this search's are in "
-                f"best_params: {self.best_params}"
+                f"the kept trial {self.kept_trial}'s settings were not recorded as fit_table's keywords; "
+                f"best_fit_kwargs() gives the best trial {self.best_trial}'s"
             )
-        return copy.deepcopy(self.fit_settings)
+        kept = self.kept_fit_settings if self.kept_differs else self.fit_settings
+        return self._settings(
+            kept, "fit_kwargs() gives a table search's best settings (or the defaults' kept in their place)"
+        )
+
+    def best_fit_kwargs(self) -> dict[str, Any]:
+        """The best trial's settings (:attr:`best_trial`) as keywords of the one-call fit, as :meth:`fit_kwargs`
+        gives the kept trial's; the same when the best was kept. Also in ``tuning.json`` as ``best_fit_kwargs``.
+
+        Raises:
+            ConfigError: The search is not of a table (its settings are in :attr:`best_params`).
+        """
+        return self._settings(self.fit_settings, "best_fit_kwargs() gives a table search's best settings")
+
+    @property
+    def kept_differs(self) -> bool:
+        """Whether the model kept is another trial's than the best's (the defaults', or a fallback)."""
+        return self.kept_trial is not None and self.kept_trial != self.best_trial
+
+    def _settings(self, settings: dict[str, Any] | None, what: str) -> dict[str, Any]:
+        if settings is None:
+            from trainwell.core.errors import ConfigError
+
+            raise ConfigError(
+                f"{what} as fit_table's keywords; this search's are in best_params: {self.best_params}"
+            )
+        return copy.deepcopy(settings)
+
+    def _fit_records(self) -> dict[str, Any]:
+        """``tuning.json``'s ``fit_kwargs`` (the kept trial's, the model written) and ``best_fit_kwargs`` (the
+        best trial's), each with the trial it is of; empty where not offered."""
+        if self.fit_settings is None:
+            return {}
+        best = {"best_fit_kwargs": self.fit_settings, "best_fit_kwargs_trial": self.best_trial}
+        if not self.kept_differs:
+            return {"fit_kwargs": self.fit_settings, "fit_kwargs_trial": self.best_trial, **best}
+        if self.kept_fit_settings is None:  # the kept trial's are not known: never the best's in their place
+            return best
+        return {"fit_kwargs": self.kept_fit_settings, "fit_kwargs_trial": self.kept_trial, **best}
+
+    def no_search_line(self) -> str | None:
+        """Under a timeout, when this run trained the defaults' trials alone (they used the whole budget, or
+        the rest was too short for another trial): that no search ran, and the ``--time`` a search needs (the
+        start-up and the defaults' trials, each for all its epochs, about three times over: the defaults and two
+        more trials of each kind); ``None`` otherwise. An image search under ``--time 50s`` of one cut run of the
+        defaults said "no trial beat the defaults' 0.9350: keep them", as if it had searched."""
+        own = [t for t in self.trials if not t.get("earlier_run")]
+        if self.timeout is None or self.not_started is None or not own or not all(t["defaults"] for t in own):
+            return None
+        from trainwell.callbacks.budget import format_duration
+        from trainwell.core.numbers import format_epochs
+
+        whole, cut = 0.0, ""
+        for trial in own:
+            seconds, planned = float(trial.get("seconds") or 0.0), trial["params"].get("epochs")
+            trained = trial.get("epochs_trained")
+            if trial.get("cut_by_time") and isinstance(trained, (int, float)) and trained > 0 and planned:
+                seconds *= float(planned) / float(trained)  # all its epochs, at the pace of those it trained
+                cut = f" (cut at {format_epochs(trained)} of its {planned} epochs)"
+            whole += seconds
+        needs = (self.startup_seconds or 0.0) + 3 * whole
+        step = 60.0 if needs >= 60 else 10.0
+        needs = step * -(-needs // step)  # rounded up: a round figure to pass
+        trials = "trial" if len(own) == 1 else "trials"
+        fewer = " or fewer epochs (--search epochs=LOW:HIGH)" if cut else ""
+        return (
+            f"the defaults' {trials}{cut} used the whole --time of {format_duration(self.timeout)}: no search ran; "
+            f"pass --time {format_duration(needs)} or more{fewer}"
+        )
 
     def stored(self) -> dict[str, Any]:
         """The study kept across runs, as the records say it (empty in memory)."""
@@ -194,7 +269,7 @@ class TuneResult:
             "kept_reason": self.kept_reason,
             **self.stored(),
             **({"refitted": self.refitted} if self.refitted is not None else {}),
-            **({"fit_kwargs": self.fit_settings} if self.fit_settings is not None else {}),
+            **self._fit_records(),
             **({"not_started": self.not_started} if self.not_started is not None else {}),
             **({"startup_seconds": self.startup_seconds} if self.startup_seconds is not None else {}),
             "trials": self.trials,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +19,11 @@ from trainwell.cli import _options as option
 from trainwell.cli._common import MAX_SEED, described_target, fold_cells, guarded, out_console, unpacked_data
 
 SHOWN_TRIALS = 8
+#: What every trial's fit also runs besides pruning and the budget, set by :func:`tune` for :func:`_reported`:
+#: the keeper of the search's budget (the closing "the command took" line), and --track's loggers.
+_TRIAL_EXTRAS: ContextVar[list[Callable[[int, dict[str, Any]], list[Any]]] | None] = ContextVar(
+    "trainwell_tune_trial_extras", default=None
+)
 #: Table headings for settings whose name is long.
 COLUMN_NAMES = {
     "numeric_embedding": "numbers",
@@ -569,24 +576,37 @@ def tune(
                 result = searched["result"]
         show(result)
         stopped.append(interrupted_line(result, trials))
+        said = command_time_line(command_time)
+        if said is not None and os.environ.get("RANK", "0") == "0":
+            out_console.print(said, soft_wrap=True, markup=False, highlight=False)
+
+    from trainwell.cli._training import CommandTime
+
+    # --time bounds the search: the whole command's time is said beside it, as fit says its own.
+    command_time = CommandTime()
 
     def run_and_log() -> None:
         from trainwell.cli._loggers import TrialLogs, parse_log
 
-        targets = parse_log(track)
-        if not targets:
-            run()
-            return
-        from trainwell.automl.search import trial_callbacks
-
-        logs = TrialLogs(targets, out)
-        with trial_callbacks(logs.loggers_for):
+        extras: list[Callable[[int, dict[str, Any]], list[Any]]] = [
+            lambda number, params: [command_time.callback()]
+        ]
+        token = _TRIAL_EXTRAS.set(extras)
+        try:
+            targets = parse_log(track)
+            if not targets:
+                run()
+                return
+            logs = TrialLogs(targets, out)
+            extras.append(logs.loggers_for)
             try:
                 run()
             except BaseException:
                 logs.finish(succeeded=False)
                 raise
-        logs.finish(succeeded=True)
+            logs.finish(succeeded=True)
+        finally:
+            _TRIAL_EXTRAS.reset(token)
 
     stopped: list[str | None] = []  # Ctrl-C's line, when it cut the search short (the best trial kept)
 
@@ -623,16 +643,41 @@ def interrupted_line(result: Any, asked: int) -> str | None:
 
 
 def _reported(search: Callable[[], Any]) -> Any:
-    """Run ``search`` saying each trial as it ends (a search of image trials can run for minutes a trial)."""
-    from trainwell.automl.search import trial_reports
+    """Run ``search`` saying each trial as it ends (a search of image trials can run for minutes a trial), every
+    trial's fit also running the callbacks :func:`tune` set (:data:`_TRIAL_EXTRAS`)."""
+    from trainwell.automl.search import trial_callbacks, trial_reports
 
-    with trial_reports(lambda line: out_console.print(line, soft_wrap=True, highlight=False)):
+    makers = _TRIAL_EXTRAS.get() or []
+
+    def extras(number: int, params: dict[str, Any]) -> list[Any]:
+        return [callback for make in makers for callback in make(number, params)]
+
+    with (
+        trial_reports(lambda line: out_console.print(line, soft_wrap=True, highlight=False)),
+        trial_callbacks(extras) if makers else nullcontext(),
+    ):
         return search()
+
+
+def command_time_line(command_time: Any) -> str | None:
+    """``the command took 1m 22s: 58s of trials (--time), 14s before --time's clock (...), 9.6s after the trials
+    (checking the gain, the test set, writing the model)`` when a ``tune --time`` ran clearly past its budget,
+    in fit's words (:meth:`~trainwell.cli._training.CommandTime.line`, the search's budget kept from its
+    trials' fits); ``None`` otherwise, or when no trial was trained by epochs (trees alone). ``tune --time 60s``
+    took 82 s and said nothing of it."""
+    said = command_time.line()
+    if said is None:
+        return None
+    return said.replace(" training (--time)", " of trials (--time)").replace(
+        "after the training (validation results, plots, thresholds)",
+        "after the trials (checking the gain, thresholds, the test set, writing the model)",
+    )
 
 
 def parse_search(items: list[str]) -> dict[str, Any]:
     """``--search`` options as ``search=``: ``NAME=LOW:HIGH`` a (low, high) tuple, ``NAME=A,B`` a list,
-    ``NAME=VALUE`` one value; numbers are read as numbers."""
+    ``NAME=VALUE`` one value; numbers are read as numbers, and each value is checked against what its setting
+    takes (:func:`~trainwell.automl._search_values.check_search_values`), in one line naming it."""
     from trainwell.core.errors import ConfigError
 
     search: dict[str, Any] = {}
@@ -652,7 +697,10 @@ def parse_search(items: list[str]) -> dict[str, Any]:
             search[name.strip()] = [_number(part) for part in text.split(",")]
         else:
             search[name.strip()] = _number(text)
-    return search
+    from trainwell.automl._search_values import check_search_values
+
+    # Each value against what its setting takes, before any data is read (epochs=abc failed in a trial).
+    return check_search_values(search, cli=True)
 
 
 def _number(text: str) -> Any:
@@ -780,6 +828,11 @@ def time_line(result: Any) -> str | None:
                 f" ({pruned} stopped early)" if pruned else ""
             )  # "0 trials within it" said of 2 pruned ones
             parts.append(f"{plural(finished + pruned)}{by_epochs} within it{stopped}, none cut short")
+        elif len(stepped) == 1:  # "1 of the 1 trials ... fewer epochs than the others'", of no others
+            parts.append(
+                f"the one trial{by_epochs} cut short, its schedule fitted to the time left (its score is of fewer "
+                "epochs than it asked)"
+            )
         else:
             parts.append(
                 f"{cut} of the {len(stepped)} trials{by_epochs} cut short, each one's schedule fitted to the time "
@@ -923,6 +976,9 @@ def verdict(result: Any) -> str:
     rows = _examples(result)
     several = len(result.default_values) > 1
     best = f"best {result.metric} {figure(result.best_value)}"
+    alone = result.no_search_line()
+    if alone is not None:  # the defaults alone ran: there was no search to beat them
+        return f"{best}, of the defaults; {alone}"
     if several:
         best += f" ({_kind(result.arch)})"
     if result.improvement is None:
