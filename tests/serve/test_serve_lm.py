@@ -61,6 +61,32 @@ def test_score_answers_each_text_in_order(live_lm: LiveServer, lm_dir: Path) -> 
     assert scores[2]["unknown"] >= 1
 
 
+def test_a_blank_text_is_scored_as_nothing_with_a_note(live_lm: LiveServer) -> None:
+    # One policy for every model of texts: a blank text refused the whole /score request (422 text_empty), as a
+    # classifier's /predict did; now it gets 0 tokens and a note, and the others are scored as when sent alone.
+    texts = ["name1 saw the cat .", "", "zebra", " \x1f"]
+    response = httpx.post(f"{live_lm.url}/score", json={"texts": texts}, timeout=60)
+    assert response.status_code == 200, response.text
+    scores = response.json()["scores"]
+    alone = httpx.post(f"{live_lm.url}/score", json={"texts": [texts[0], texts[2]]}, timeout=60).json()[
+        "scores"
+    ]
+    assert [scores[0], scores[2]] == alone
+    empty = {
+        "tokens": 0,
+        "unknown": 0,
+        "log_prob": 0.0,
+        "perplexity": None,
+        "note": "the text is empty or only spaces: nothing to score",
+    }
+    assert [scores[1], scores[3]] == [empty, empty]
+    refused = httpx.post(f"{live_lm.url}/score", json={"texts": ["", " "]}, timeout=60)
+    assert refused.json()["message"] == (
+        "texts: every text is empty or only spaces (2 in all): the request holds nothing to score; send at least "
+        "one text with words in it"
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
@@ -70,7 +96,7 @@ def test_score_answers_each_text_in_order(live_lm: LiveServer, lm_dir: Path) -> 
         ("/generate", {"prompt": "the", "colour": "red"}, "colour"),
         ("/generate", {"prompt": "the", "top_p": 0}, "top_p"),
         ("/score", {"texts": []}, "texts"),
-        ("/score", {"texts": ["fine", " "]}, "texts.1"),
+        ("/score", {"texts": ["", " "]}, "texts"),  # blank texts alone: nothing to score
     ],
 )
 def test_bad_requests_are_422_naming_the_field(live_lm: LiveServer, path: str, body: Any, field: str) -> None:

@@ -28,8 +28,9 @@ from trainwell.serve.schema import ID_MISSING, MAX_STANDARD_DEVIATIONS
 #: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
 
-#: An empty text sent to a language model's /score: refused with the request. (A classifier answers it with a
-#: note instead, :mod:`trainwell.serve.texts`, and a tagger with no words.)
+#: A blank text where one is required (a language model's /generate prompt): refused with the request. (In a
+#: batch, a classifier's /predict and a language model's /score answer it with a note instead,
+#: :mod:`trainwell.serve.texts`, and a tagger with no words.)
 EMPTY_TEXT = (
     "Text is empty or only spaces: a text model has nothing to read there. The request is refused as a whole "
     "(none of its texts was scored): send some words here, or leave this text out"

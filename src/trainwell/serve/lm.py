@@ -35,7 +35,7 @@ from trainwell.serve.config import ServeConfig
 from trainwell.serve.docs_page import install_docs
 from trainwell.serve.metrics import note_items
 from trainwell.serve.schema import ErrorResponse
-from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
+from trainwell.serve.texts import NonBlankText, is_blank, text_limits, texts_request_model
 
 #: Most tokens one ``/generate`` request may ask for.
 MAX_WORDS = 1000
@@ -118,6 +118,16 @@ def _unknown_words_said(recipe: Any) -> dict[str, str]:
     }
 
 
+#: ``/score``'s answer to a text empty or only spaces: nothing predicted (the sum of no log-probabilities is 0).
+EMPTY_SCORE: dict[str, Any] = {
+    "tokens": 0,
+    "unknown": 0,
+    "log_prob": 0.0,
+    "perplexity": None,
+    "note": "the text is empty or only spaces: nothing to score",
+}
+
+
 def _response_models(said: dict[str, str]) -> tuple[type[BaseModel], type[BaseModel]]:
     """``/generate``'s and ``/score``'s answers, their unknown-word fields described as ``said``
     (:func:`_unknown_words_said`)."""
@@ -133,7 +143,15 @@ def _response_models(said: dict[str, str]) -> tuple[type[BaseModel], type[BaseMo
         log_prob=(float, Field(description="Their total natural log-probability.")),
         perplexity=(
             float | None,
-            Field(description="exp(-log_prob / tokens); null for a text of one token."),
+            Field(description="exp(-log_prob / tokens); null for a text of one token (or an empty one)."),
+        ),
+        note=(
+            str | None,
+            Field(
+                None,
+                description="Sent only for a text that is empty or only spaces: nothing was scored (0 tokens); "
+                "the request's other texts were.",
+            ),
         ),
     )
     score_response = create_model("ScoreResponse", scores=(list[text_score], ...))  # type: ignore[valid-type]
@@ -141,18 +159,21 @@ def _response_models(said: dict[str, str]) -> tuple[type[BaseModel], type[BaseMo
 
 
 def score_rows(predictor: Any, lock: threading.Lock, texts: Sequence[str]) -> list[dict[str, Any]]:
-    """One ``/score`` answer per text (the batch function of the server's batcher), with the model's lock."""
-    with lock:
-        table = predictor.score_texts(list(texts))
-    return [
-        {
-            "tokens": int(row.tokens),
-            "unknown": int(row.unknown),
-            "log_prob": float(row.log_prob),
-            "perplexity": None if math.isnan(row.perplexity) else float(row.perplexity),
-        }
-        for row in table.itertuples()
-    ]
+    """One ``/score`` answer per text (the batch function of the server's batcher), with the model's lock; a
+    blank text's is :data:`EMPTY_SCORE` (no token to predict), as a classifier answers it with a note."""
+    kept = [index for index, text in enumerate(texts) if not is_blank(text)]
+    answers: list[dict[str, Any]] = [dict(EMPTY_SCORE) for _ in texts]
+    if kept:
+        with lock:
+            table = predictor.score_texts([texts[index] for index in kept])
+        for index, row in zip(kept, table.itertuples(), strict=True):
+            answers[index] = {
+                "tokens": int(row.tokens),
+                "unknown": int(row.unknown),
+                "log_prob": float(row.log_prob),
+                "perplexity": None if math.isnan(row.perplexity) else float(row.perplexity),
+            }
+    return answers
 
 
 def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
@@ -238,7 +259,10 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     )(generate)
 
     score_request = texts_request_model(
-        max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+        max_texts=config.max_rows,
+        forbid_extra_fields=config.forbid_extra_fields,
+        blank_notes=True,
+        verb="score",
     )
 
     async def score(request: Request, body: Any) -> Response:

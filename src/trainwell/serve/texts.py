@@ -54,6 +54,7 @@ def texts_request_model(
     fields: Sequence[str] = (),
     text_col: str | None = None,
     blank_notes: bool = False,
+    verb: str = "classify",
 ) -> type[BaseModel]:
     """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` strings; for a model of several text columns
     (``fields``, a pair), each item is a list of one text a field: ``{"texts": [["first", "second"], ...]}``. With
@@ -62,14 +63,15 @@ def texts_request_model(
     ``trainwell predict`` reads a table.
 
     With ``blank_notes`` (a classifier's), a blank text is let through, to be answered with a note
-    (:func:`predict_texts`), and only a request of blank texts alone is a 422 (``texts_all_empty``); without it
-    (a language model's ``/score``), every text must hold a non-space character (a 422 names ``texts.N``)."""
+    (:func:`predict_texts`; a language model's ``/score``: :func:`~trainwell.serve.lm.score_rows`), and only a
+    request of blank texts alone is a 422 (``texts_all_empty``); without it, every text must hold a non-space
+    character (a 422 names ``texts.N``). ``verb``: what the model does with the texts, in the descriptions."""
     text: Any = AnyText if blank_notes else NonBlankText
     item: Any = text
     each = (
         "any string (an empty one is answered with a note)" if blank_notes else "each must hold a non-space"
     )
-    description = f"The texts to classify, 1 to {max_texts}; {each}" + (
+    description = f"The texts to {verb}, 1 to {max_texts}; {each}" + (
         "; at least one must hold a non-space character." if blank_notes else " character."
     )
     example: list[Any] = ["A wonderful film, a joy from start to finish."]
@@ -78,7 +80,7 @@ def texts_request_model(
     if fields:
         item = Annotated[list[text], Field(min_length=len(fields), max_length=len(fields))]
         description = (
-            f"The examples to classify, 1 to {max_texts}; each a list of {len(fields)} texts ({', '.join(fields)}, "
+            f"The examples to {verb}, 1 to {max_texts}; each a list of {len(fields)} texts ({', '.join(fields)}, "
             "in that order)"
             + (
                 "; an example with an empty text is answered with a note, and at least one example must have "
@@ -103,7 +105,11 @@ def texts_request_model(
 
     validators: dict[str, Any] = {}
     if blank_notes:
-        validators["not_all_blank"] = field_validator("texts")(_texts_not_all_blank)
+
+        def texts_not_all_blank(texts: list[Any] | None) -> list[Any] | None:
+            return _not_all_blank(texts, "texts", verb)
+
+        validators["not_all_blank"] = field_validator("texts")(texts_not_all_blank)
 
     if text_col is None:
         return create_model(
@@ -149,7 +155,7 @@ def texts_request_model(
                         f"{', '.join(columns)} (other keys are ignored)",
                     )
             if blank_notes:
-                _not_all_blank(cells, "rows")
+                _not_all_blank(cells, "rows", verb)
             request.texts, request.rows = [row if fields else row[0] for row in cells], None
         return request
 
@@ -184,18 +190,14 @@ def texts_request_model(
     )
 
 
-def _texts_not_all_blank(texts: list[Any] | None) -> list[Any] | None:
-    return _not_all_blank(texts, "texts")
-
-
-def _not_all_blank(items: list[Any] | None, name: str = "texts") -> list[Any] | None:
+def _not_all_blank(items: list[Any] | None, name: str, verb: str) -> list[Any] | None:
     """``items`` as they are, unless every one is blank (:func:`is_blank`): nothing in the request to score."""
     if items and all(is_blank(item) for item in items):
         raise PydanticCustomError(
             "texts_all_empty",
             f"{'every text' if name == 'texts' else 'the text of every row'} is empty or only spaces ({len(items)} in "
             "all): "
-            "the request holds nothing to classify; send at least one text with words in it",
+            f"the request holds nothing to {verb}; send at least one text with words in it",
         )
     return items
 
