@@ -38,9 +38,15 @@ importance of the papers (trainwell's before it normalised), where EWC wants a s
 and MAS about 1.
 
 Weight penalties keep the weights an old task needs, not its outputs: when a task brings new classes into one
-head (MNIST digits 0-4, then 5-9), the network learns never to answer the old classes, and EWC and MAS keep as
-little of them as fine-tuning does (none, ``benchmarks/continual.py``). Rehearse a few old examples there
-(:class:`~trainwell.continual.Replay`), alone or with a penalty.
+head (MNIST digits 0-4, then 5-9), the network can learn never to answer the old classes, and how much of them
+a penalty keeps depends on the setup. In ``benchmarks/continual.py`` (an MLP 784-256-256-10, 6,000 digits a
+task, ``fit_one_cycle`` of 2 epochs at 3e-3 a task, strength 1, the mean of 2 seeds, scored on the test digits)
+EWC and MAS kept as little of digits 0-4 as fine-tuning (0.000); a user's run of a smaller MLP (784-256-10,
+3,000 digits a task, otherwise alike) kept 0.477 with EWC and 0.827 with MAS, against 0.000 for fine-tuning and
+0.835 for replaying 200 digits, at some cost on digits 5-9 (0.883 and 0.730, against 0.900). Do not count on a
+penalty alone there: score the old task while training the new one (:class:`~trainwell.continual.AlsoValidate`)
+and rehearse a few old examples if it falls (:class:`~trainwell.continual.Replay`, alone or with a penalty;
+0.83 of digits 0-4 in both setups).
 
 After each task, :meth:`Consolidation.consolidate` adds that task's importance to what earlier tasks left and
 moves the anchors to the current weights; pass the same object as a callback when fitting the next task.
@@ -52,7 +58,7 @@ moves the anchors to the current weights; pass the same object as a callback whe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -78,7 +84,9 @@ class Consolidation(Callback):
         strength: How strongly to hold the important weights: with ``normalize``, the pull on an average
             weight, for either method (1 suits most problems; more keeps the old tasks better and learns the
             new one less); without it, the lambda of the papers on their raw importance.
-        samples: Examples read to estimate importance after each task.
+        samples: Examples read to estimate importance after each task. Each costs its own gradient, taken
+            many at a time (:func:`importance`): 512 took about two thirds of one training epoch of 3,000 rows
+            (3 s against 4.6 s, a 200k-weight MLP); fewer cost proportionally less and give a noisier estimate.
         normalize: Divide each task's importance by its mean over the weights (see the module docstring), so
             ``strength`` means the same for EWC and MAS; ``False`` keeps the raw importance.
 
@@ -189,15 +197,27 @@ class Consolidation(Callback):
 
 
 def importance(
-    learn: Learner, method: str, loader: Iterable[Any] | None = None, samples: int = DEFAULT_SAMPLES
+    learn: Learner,
+    method: str,
+    loader: Iterable[Any] | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    batched: bool = True,
 ) -> dict[str, torch.Tensor]:
     """Per trainable parameter, how much it matters to the data of ``loader`` (default: ``learn``'s training
     data), by ``method`` (``"ewc"``: mean squared loss gradient; ``"mas"``: mean absolute gradient of the
-    squared output norm), one example at a time over up to ``samples`` examples, in eval mode.
+    squared output norm), from each example's own gradient over up to ``samples`` examples, in eval mode.
 
     ``loader`` yields batches like the training data's, ``(inputs..., target)``, or is a ``DataBundle`` (its
     training loader is read). MAS reads no target, so its batches may also hold the inputs alone: a tensor,
     or one element fewer than the training batches.
+
+    With ``batched`` (the default) the examples' gradients are taken many at a time (``torch.func``: ``vmap`` of
+    ``grad`` over a ``functional_call`` of the model), the same numbers as one backward pass per example, and
+    about 4 to 6 times faster: 512 MNIST digits on a 784-256-10 MLP (203,530 weights) took 2.6-3.2 s against
+    11-17 s (three runs, EWC and MAS alike, on 2 CPU cores shared with other work). A
+    model or loss that ``torch.func`` cannot run (``.item()`` or a branch on the data's values inside forward,
+    in-place updates of buffers) is measured one example at a time instead, as with ``batched=False``; the
+    cost is then about one training epoch of ``samples`` rows, done one row at a time.
     """
     if method not in METHODS:
         raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -217,23 +237,14 @@ def importance(
     try:
         for batch in loader if loader is not None else learn.data.train:
             inputs, target = _split_batch(batch, n_inputs, method, learn.device)
-            for row in range(len(inputs[0])):
-                if seen >= samples:
-                    break
-                one = [x[row : row + 1] for x in inputs]
-                model.zero_grad(set_to_none=True)
-                with learn.forward_context():
-                    output = model(*one)
-                if target is not None:  # EWC
-                    loss = learn.compute_loss(output, target[row : row + 1])
-                else:
-                    loss = output.float().pow(2).sum()
-                loss.backward()
-                for name, param in params.items():
-                    if param.grad is not None:
-                        grad = param.grad.detach()
-                        sums[name] += grad.pow(2) if method == "ewc" else grad.abs()
-                seen += 1
+            take = min(len(inputs[0]), samples - seen)
+            inputs = [x[:take] for x in inputs]
+            target = None if target is None else target[:take]
+            if batched:
+                batched = _add_batched(learn, params, inputs, target, method, sums)
+            if not batched:  # this batch too, when its batched pass failed (it then added nothing)
+                _add_one_by_one(learn, params, inputs, target, method, sums)
+            seen += take
             if seen >= samples:
                 break
     finally:
@@ -242,6 +253,82 @@ def importance(
     if seen == 0:
         raise ConfigError("no examples to measure importance on; pass a loader with data")
     return {name: value / seen for name, value in sums.items()}
+
+
+#: The most per-example gradient values one batched pass holds at once (floats): 128 MB.
+_BATCHED_VALUES = 2**25
+
+
+def _add_batched(
+    learn: Learner,
+    params: Mapping[str, torch.nn.Parameter],
+    inputs: list[torch.Tensor],
+    target: torch.Tensor | None,
+    method: str,
+    sums: dict[str, torch.Tensor],
+) -> bool:
+    """Add the examples' squared (EWC) or absolute (MAS) gradients to ``sums``, many examples per pass; ``False``
+    (and nothing added) when ``torch.func`` cannot run the model or its loss."""
+    from torch.func import functional_call, grad, vmap
+
+    model = learn.model
+    trainable = {name: param.detach() for name, param in params.items()}
+    rest = {name: param.detach() for name, param in model.named_parameters() if name not in trainable}
+    rest.update({name: buffer for name, buffer in model.named_buffers()})
+    n_inputs = len(inputs)
+
+    def row_loss(weights: dict[str, torch.Tensor], *row: torch.Tensor) -> torch.Tensor:
+        one = tuple(x.unsqueeze(0) for x in row[:n_inputs])  # a batch of one row, as the model expects
+        output = functional_call(model, (weights, rest), one)
+        if target is not None:  # EWC
+            return learn.compute_loss(output, row[n_inputs].unsqueeze(0))
+        return output.float().pow(2).sum()
+
+    per_row = vmap(grad(row_loss), in_dims=(None, *([0] * (n_inputs + (target is not None)))))
+    values_per_row = max(1, sum(param.numel() for param in trainable.values()))
+    chunk = max(1, _BATCHED_VALUES // values_per_row)
+    added = {name: torch.zeros_like(value) for name, value in sums.items()}
+    try:
+        for start in range(0, len(inputs[0]), chunk):
+            rows = [x[start : start + chunk] for x in inputs]
+            if target is not None:
+                rows.append(target[start : start + chunk])
+            with learn.forward_context():
+                grads = per_row(trainable, *rows)  # name -> (rows, *parameter shape)
+            for name, value in grads.items():
+                value = value.detach()
+                added[name] += (value.pow(2) if method == "ewc" else value.abs()).sum(0).to(added[name].dtype)
+    except Exception:  # what torch.func cannot trace: the loop below measures the same, one row at a time
+        return False
+    for name, value in added.items():
+        sums[name] += value
+    return True
+
+
+def _add_one_by_one(
+    learn: Learner,
+    params: Mapping[str, torch.nn.Parameter],
+    inputs: list[torch.Tensor],
+    target: torch.Tensor | None,
+    method: str,
+    sums: dict[str, torch.Tensor],
+) -> None:
+    """Add the examples' squared (EWC) or absolute (MAS) gradients to ``sums``, one backward pass each."""
+    model = learn.model
+    for row in range(len(inputs[0])):
+        one = [x[row : row + 1] for x in inputs]
+        model.zero_grad(set_to_none=True)
+        with learn.forward_context():
+            output = model(*one)
+        if target is not None:  # EWC
+            loss = learn.compute_loss(output, target[row : row + 1])
+        else:
+            loss = output.float().pow(2).sum()
+        loss.backward()
+        for name, param in params.items():
+            if param.grad is not None:
+                grad = param.grad.detach()
+                sums[name] += grad.pow(2) if method == "ewc" else grad.abs()
 
 
 def _inputs_per_batch(learn: Learner) -> int | None:

@@ -2,8 +2,10 @@
 
 Weight penalties (:class:`~trainwell.continual.Consolidation`) keep the weights an old task needs, but when
 the tasks bring new classes into one head (digits 0-4, then 5-9), nothing keeps the old classes' outputs
-competitive: trained on 5-9 alone, the network learns never to answer 0-4, whatever its weights remember
-(``benchmarks/continual.py``: EWC and MAS keep about none of the first task there, as plain fine-tuning).
+competitive: trained on 5-9 alone, the network can learn never to answer 0-4, whatever its weights remember
+(``benchmarks/continual.py``, an MLP 784-256-256-10 with 6,000 digits a task and 2 epochs at 3e-3 each: EWC and
+MAS kept none of digits 0-4 there, as plain fine-tuning; a smaller MLP on 3,000 digits a task kept 0.48 and
+0.83 of them, so measure it: :class:`~trainwell.continual.AlsoValidate`).
 Replaying a few stored examples of the old classes is the simple remedy that works (experience replay; Chaudhry
 et al. 2019, "On Tiny Episodic Memories in Continual Learning").
 
