@@ -1,5 +1,6 @@
 """What next, after a fit: one line when the validation loss was still falling as the fit ended, so that the
-model looks under-trained and more time (``--time``) or more epochs (``--epochs``) would likely help.
+model looks under-trained and more time (``--time``) or more epochs (``--epochs``) would likely help; not for a
+language model not below its Kneser-Ney trigram, which a warning tells to train longer already.
 
 Its inverse, the validation loss rising for the last epochs while the training loss falls (overfitting), is said
 by :func:`~trainwell.learner.run_files.overfitting_note` (every fit warns it, and the report). The two never
@@ -68,7 +69,12 @@ def undertrained_note(
 
 def fit_undertrained_note(learn: Any) -> str | None:
     """:func:`undertrained_note` for a fit's learner: a longer ``--time`` when its :class:`TimeBudget` cut the
-    fit's plan, else twice its epochs."""
+    fit's plan, else twice its epochs; ``None`` for a language model not below its Kneser-Ney trigram, whose
+    warning (:func:`~trainwell.text.lm_callbacks.baseline_warning`) already says to train longer: one message,
+    not two lines a screen apart saying the same."""
+    history = getattr(learn, "history", None) or []
+    if history and _trigram_not_beaten(history[-1]):
+        return None
     budget = getattr(learn, "time_budget", None)
     fits = getattr(budget, "fits", None) or []
     cut = any(fit.get("shortened") for fit in fits)
@@ -77,6 +83,18 @@ def fit_undertrained_note(learn: Any) -> str | None:
         time_seconds=float(getattr(budget, "seconds", 0.0)) if cut else None,
         epochs=getattr(learn, "n_epochs", None),
     )
+
+
+def _trigram_not_beaten(row: dict[str, Any]) -> bool:
+    """Whether a language model's last validation ``row`` is not below its Kneser-Ney trigram's perplexity, as
+    :func:`~trainwell.text.lm_callbacks.baseline_warning` judges it (and then warns).
+
+    Example:
+        >>> _trigram_not_beaten({"perplexity": 44.9, "perplexity_baseline": 8.2}), _trigram_not_beaten({"valid_loss": 1.0})
+        (True, False)
+    """
+    perplexity, baseline = row.get("perplexity"), row.get("perplexity_baseline")
+    return isinstance(perplexity, float) and isinstance(baseline, float) and perplexity >= baseline
 
 
 def _duration(seconds: float) -> str:

@@ -31,7 +31,7 @@ distribution is ever built.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -89,6 +89,9 @@ class CacheReport:
     test_perplexity_cache: float | None = None
     #: Validation tokens read (a fit's tuning may read fewer than the validation text holds).
     tokens: int | None = None
+    #: Seconds of a time budget the tuning was held to, when that is why it read fewer tokens (``None``: it was
+    #: not cut by a budget).
+    budget_seconds: float | None = None
 
     def to_dict(self) -> dict[str, float | int | None]:
         return {
@@ -179,9 +182,10 @@ def stream_probabilities(
     chunk: int = 256,
     rows: int | None = None,
     context: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> StreamProbabilities:
     """Run ``model`` over the 1-d stream ``ids`` and score the cache for every ``θ`` (``thetas=()``: the model
-    alone).
+    alone); ``progress``, when given, is called after each step with the share of the read done (0 to 1).
 
     The stream is cut into ``rows`` contiguous rows read side by side (a batch of ``rows``), each carrying its
     hidden state and its own cache from one window of ``chunk // rows`` tokens (:data:`MIN_STEP` at least) to the next, as one row of a
@@ -241,20 +245,23 @@ def stream_probabilities(
         p_model_parts.append(true_log_prob[..., 0].exp())
         rank_parts.append((log_probs > true_log_prob).sum(2))
         top_parts.append(log_probs.max(2).values.exp())
-        if not thetas:
-            continue
-        keys = torch.cat([history_h, h], 1) if history_h.numel() else h  # (R, M + T, E)
-        key_y = torch.cat([history_y, y], 1)  # the word that followed each key state
-        t_len, m_len = h.size(1), history_y.size(1)
-        key_pos = torch.arange(-m_len, t_len, device=device)
-        query_pos = torch.arange(t_len, device=device)
-        visible = (key_pos[None, :] < query_pos[:, None]) & (key_pos[None, :] >= query_pos[:, None] - window)
-        scores = h @ keys.transpose(1, 2)  # (R, T, M + T)
-        logits = (theta_column * scores[None]).masked_fill(~visible, float("-inf"))  # (θ, R, T, M + T)
-        weights = torch.softmax(logits, dim=-1).nan_to_num(0.0)  # a row with nothing visible -> zeros
-        match = (key_y[:, None, :] == y[:, :, None]).float()  # (R, T, M + T)
-        p_cache_parts.append((weights * match[None]).sum(-1))  # (θ, R, T)
-        history_h, history_y = keys[:, -window:], key_y[:, -window:]
+        if thetas:
+            keys = torch.cat([history_h, h], 1) if history_h.numel() else h  # (R, M + T, E)
+            key_y = torch.cat([history_y, y], 1)  # the word that followed each key state
+            t_len, m_len = h.size(1), history_y.size(1)
+            key_pos = torch.arange(-m_len, t_len, device=device)
+            query_pos = torch.arange(t_len, device=device)
+            visible = (key_pos[None, :] < query_pos[:, None]) & (
+                key_pos[None, :] >= query_pos[:, None] - window
+            )
+            scores = h @ keys.transpose(1, 2)  # (R, T, M + T)
+            logits = (theta_column * scores[None]).masked_fill(~visible, float("-inf"))  # (θ, R, T, M + T)
+            weights = torch.softmax(logits, dim=-1).nan_to_num(0.0)  # a row with nothing visible -> zeros
+            match = (key_y[:, None, :] == y[:, :, None]).float()  # (R, T, M + T)
+            p_cache_parts.append((weights * match[None]).sum(-1))  # (θ, R, T)
+            history_h, history_y = keys[:, -window:], key_y[:, -window:]
+        if progress is not None:
+            progress(min(1.0, (offset + step) / length))
     model.reset()  # type: ignore[operator]
     model.train(was_training)
     # A row's cache holds what the row read before: nothing at its first position (the stream's first token, or a

@@ -20,7 +20,7 @@ these pieces.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from trainwell.core.errors import DataError
 from trainwell.evaluate.intervals import grouped_mean_ci
 from trainwell.text.cache import cache_mixture, stream_probabilities
 from trainwell.text.lm_recipe import CacheSettings, LMRecipe, SubwordTokenizer
+from trainwell.text.specials import FAKE_PREFIX
 from trainwell.text.tokenize import UNK
 from trainwell.text.vocab import SPECIAL_TOKENS, Vocab
 
@@ -295,14 +296,22 @@ def score_model(
     cache: CacheSettings | None = None,
     chunk: int = 256,
     rows: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> list[TokenScores]:
     """The model's scores on ``held_out`` (read as one history: in up to ``rows`` rows side by side, each warmed
     up on the text before it, :func:`~trainwell.text.cache.stream_probabilities`; ``rows=1``: one row, exactly),
-    and with ``cache`` its scores with the cache pointer as well (named ``"<name> + cache"``)."""
+    and with ``cache`` its scores with the cache pointer as well (named ``"<name> + cache"``). ``progress``: called
+    with the share of the read done, after each step."""
     thetas = (cache.theta,) if cache is not None else ()
     window = cache.window if cache is not None else 1
     probabilities = stream_probabilities(
-        model, torch.from_numpy(held_out.ids), window=window, thetas=thetas, chunk=chunk, rows=rows
+        model,
+        torch.from_numpy(held_out.ids),
+        window=window,
+        thetas=thetas,
+        chunk=chunk,
+        rows=rows,
+        progress=progress,
     )
     p_model = probabilities.p_model.double().numpy()
     scores = [
@@ -410,8 +419,9 @@ def loss_by_band(
     "unknown words (xxunk)".
 
     Meant for word and character vocabularies, whose ids follow the training counts; a subword vocabulary's ids
-    do not. ``unit`` (:attr:`LMRecipe.unit`) names the tokens: a character model's bands are "the 100 most
-    frequent characters", not words.
+    do not. ``unit`` (:attr:`LMRecipe.unit`) names the tokens: a character model's bands are characters, not words,
+    and a band past the vocabulary's size is not named (a vocabulary of 65 characters has one band, "all 65
+    characters of the vocabulary", never "the 100 most frequent characters").
     """
     if unknown_name is None:
         unknown_name = f"unknown {unit}s ({UNK})"
@@ -424,16 +434,22 @@ def loss_by_band(
     rank = np.where(
         targets >= n_special, targets - n_special + 1, 0
     )  # 1: the most frequent token in training
+    # The vocabulary's own tokens (a character model's are some 65, not 100): no band is named past them.
+    ranked = sum(1 for token in vocab.itos[n_special:] if not token.startswith(FAKE_PREFIX))
     lower = 0
     for upper in BAND_EDGES:
-        name = (
-            f"the {upper:,} most frequent {unit}s"
-            if lower == 0
-            else f"{unit}s ranked {lower + 1:,}-{upper:,}"
-        )
+        if lower >= ranked:
+            break
+        if upper >= ranked and lower == 0:
+            name = f"all {ranked:,} {unit}s of the vocabulary"
+        elif lower == 0:
+            name = f"the {upper:,} most frequent {unit}s"
+        else:
+            name = f"{unit}s ranked {lower + 1:,}-{min(upper, ranked):,}"
         kinds.append((name, (rank > lower) & (rank <= upper)))
         lower = upper
-    kinds.append((f"{unit}s ranked beyond {lower:,}", rank > lower))
+    if lower < ranked:
+        kinds.append((f"{unit}s ranked beyond {lower:,}", rank > lower))
     kinds.append((unknown_name, targets == unk))
     total_loss = float(scores.nll.sum())
     bands = []

@@ -14,10 +14,10 @@ and the paired comparisons resample whole test texts, or passages of a short tes
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import numpy as np
 
@@ -39,7 +39,14 @@ if TYPE_CHECKING:
     from trainwell.callbacks.budget import TimeBudget
     from trainwell.data.task import Task
 
-__all__ = ["JudgingTime", "LMEvaluation", "TestPerplexity", "evaluate_language_model", "score_test_texts"]
+__all__ = [
+    "JudgingTime",
+    "LMEvaluation",
+    "ScoringProgress",
+    "TestPerplexity",
+    "evaluate_language_model",
+    "score_test_texts",
+]
 
 
 @dataclass(frozen=True)
@@ -73,20 +80,28 @@ class TestPerplexity:
         return said + (f" ({'; '.join(extra)})" if extra else "")
 
 
-def score_test_texts(learn: Any, texts: Sequence[str]) -> TestPerplexity:
+def score_test_texts(learn: Any, texts: Sequence[str], *, progress: bool = True) -> TestPerplexity:
     """``learn``'s language model (a fitted :class:`~trainwell.text.lm_learner.LanguageModelLearner`) judged on
     the test ``texts``, read as one stream as ``trainwell report`` reads them, with its tuned cache pointer, and
-    a Kneser-Ney trigram counted on its training tokens scored on the same tokens.
+    a Kneser-Ney trigram counted on its training tokens scored on the same tokens. Every test token is scored,
+    whatever time budget trained the model; with ``progress``, lines on standard error say how far it got
+    (:class:`ScoringProgress`).
 
     Raises:
         DataError: The texts hold fewer than 2 tokens.
     """
+    from trainwell.callbacks.threads import pass_threads
+    from trainwell.core.device import is_rank_zero
     from trainwell.text.lm_stream import LMStreamLoader
     from trainwell.text.ngram import KneserNey
 
     recipe = learn.recipe
     held_out = encode_held_out(recipe, list(texts))
-    scores = score_model(learn.model, held_out, cache=recipe.cache)
+    said = ScoringProgress(held_out.n_tokens) if progress and is_rank_zero() else None
+    with pass_threads(learn):  # one thread when the fit kept to one (a short budget on a CPU)
+        scores = score_model(learn.model, held_out, cache=recipe.cache, progress=said)
+    if said is not None:
+        said.end()
     perplexity, low, high = scores[0].perplexity_interval()
     trigram = math.nan
     train = getattr(learn.data, "train", None)
@@ -95,6 +110,65 @@ def score_test_texts(learn: Any, texts: Sequence[str]) -> TestPerplexity:
         trigram = score_ngram(counted, held_out, "Kneser-Ney trigram").perplexity
     cached = scores[1].perplexity if len(scores) > 1 else None
     return TestPerplexity(perplexity, low, high, held_out.n_tokens, trigram, cached)
+
+
+class ScoringProgress:
+    """Lines on standard error while a model scores a test text, which a budget does not bound (every token is
+    scored): ``"scoring the test text: 20,480 of 82,430 tokens in 12s, about 36s left"`` every
+    :attr:`EVERY_SECONDS`, and the time it took at the end. PTB's test text took 52 s after ``fit --time 60s``
+    with nothing on the screen (tour60 #8). Called with the share of the read done
+    (:func:`~trainwell.text.cache.stream_probabilities`' ``progress``).
+
+    Example:
+        >>> import io
+        >>> times, out = iter([0.0, 5.0, 12.0, 30.0, 40.0]), io.StringIO()
+        >>> said = ScoringProgress(82_430, clock=lambda: next(times), stream=out)
+        >>> said(0.1); said(0.25); said(0.75); said.end()
+        >>> print(out.getvalue(), end="")
+        scoring the test text: 20,608 of 82,430 tokens in 12s, about 36s left
+        scoring the test text: 61,822 of 82,430 tokens in 30s, about 10s left
+        scoring the test text: 82,430 tokens in 40s
+    """
+
+    #: Seconds between two lines.
+    EVERY_SECONDS = 10.0
+
+    def __init__(
+        self, tokens: int, *, clock: Callable[[], float] | None = None, stream: TextIO | None = None
+    ) -> None:
+        import time
+
+        self.tokens = tokens
+        self._clock = clock or time.monotonic
+        self._stream = stream
+        self._started = self._clock()
+        self._last = self._started
+
+    def __call__(self, done: float) -> None:
+        now = self._clock()
+        if now - self._last < self.EVERY_SECONDS or done <= 0 or done >= 1:
+            return
+        from trainwell.callbacks.budget import format_duration
+
+        self._last = now
+        took = now - self._started
+        self._say(
+            f"scoring the test text: {round(done * self.tokens):,} of {self.tokens:,} tokens in "
+            f"{format_duration(took)}, about {format_duration(took / done * (1 - done))} left"
+        )
+
+    def end(self) -> None:
+        """Say the time the whole scoring took, when it took long enough for a line before."""
+        from trainwell.callbacks.budget import format_duration
+
+        took = self._clock() - self._started
+        if took >= self.EVERY_SECONDS:
+            self._say(f"scoring the test text: {self.tokens:,} tokens in {format_duration(took)}")
+
+    def _say(self, line: str) -> None:
+        import sys
+
+        print(line, file=self._stream if self._stream is not None else sys.stderr, flush=True)
 
 
 #: Share of the texts held out as test text when none is given (the last ones, in the corpus's order).
