@@ -129,7 +129,7 @@ def test_a_search_of_the_defaults_alone_says_no_search_ran_and_the_time_one_need
     )
     assert "no trial beat" not in said
     assert time_line(result) == (
-        "--time 50s: the one trial cut short, its schedule fitted to the time left (its score is of fewer epochs "
+        "--time 50s: the one trial was cut short, its schedule fitted to the time left (its score is of fewer epochs "
         "than it asked)"
     )
     searched = _result(timeout=50.0, not_started={"asked": 4, "started": 2, "left": 0.0})

@@ -197,7 +197,7 @@ class TuneResult:
             trained = trial.get("epochs_trained")
             if trial.get("cut_by_time") and isinstance(trained, (int, float)) and trained > 0 and planned:
                 seconds *= float(planned) / float(trained)  # all its epochs, at the pace of those it trained
-                cut = f" (cut at {format_epochs(trained)} of its {planned} epochs)"
+                cut = f" ({'cut' if len(own) == 1 else 'one cut'} at {format_epochs(trained)} of its {planned} epochs)"
             whole += seconds
         needs = (self.startup_seconds or 0.0) + 3 * whole
         step = 60.0 if needs >= 60 else 10.0

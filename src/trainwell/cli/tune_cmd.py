@@ -830,7 +830,7 @@ def time_line(result: Any) -> str | None:
             parts.append(f"{plural(finished + pruned)}{by_epochs} within it{stopped}, none cut short")
         elif len(stepped) == 1:  # "1 of the 1 trials ... fewer epochs than the others'", of no others
             parts.append(
-                f"the one trial{by_epochs} cut short, its schedule fitted to the time left (its score is of fewer "
+                f"the one trial{by_epochs} was cut short, its schedule fitted to the time left (its score is of fewer "
                 "epochs than it asked)"
             )
         else:
