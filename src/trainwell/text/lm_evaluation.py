@@ -452,6 +452,7 @@ def evaluate_language_model(
     import time
 
     from trainwell.callbacks.budget import TimeBudget
+    from trainwell.callbacks.threads import pass_threads
     from trainwell.evaluate.evaluation import check_settings
     from trainwell.text._lm_judging import JudgingReserve
     from trainwell.text.corpus import corpus_splits
@@ -522,7 +523,8 @@ def evaluate_language_model(
     seconds_trained = time.perf_counter() - started - judging.baseline_seconds - judging.probe_seconds
     assert judging.held_out is not None
     scoring_started = time.perf_counter()
-    scores = score_model(learn.model, judging.held_out, name=MODEL_NAME, cache=learn.recipe.cache)
+    with pass_threads(learn):  # on the threads its probe was timed on, inside the fit
+        scores = score_model(learn.model, judging.held_out, name=MODEL_NAME, cache=learn.recipe.cache)
     scoring = time.perf_counter() - scoring_started
     n_models = len(scores)
     scores += judging.baseline_scores
