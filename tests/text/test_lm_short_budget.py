@@ -107,6 +107,22 @@ def test_the_line_is_said_on_standard_error(capsys: pytest.CaptureFixture[str]) 
     assert "a 2m budget on a CPU: batch 32 x bptt 64, peak lr 0.01, dropouts x0.1, one thread (" in err
 
 
+def test_a_large_vocabulary_trains_with_the_sampled_softmax(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(lm_pipeline, "SHORT_BUDGET_SAMPLED_ABOVE", 20)  # as PTB's 10,000 words are to 4,096
+    run: Any = fit_language_model(stories(300), valid=stories(40, seed=7), epochs=1, time_budget=120, min_freq=1,
+                                  tune_cache=False, learner_kwargs={**TINY, "n_samples": 16, "device": "cpu"})  # fmt: skip
+    vocab = len(run.learn.recipe.vocab)
+    assert vocab > 20 and run.learn.model.decode_in_training is False
+    assert f"sampled softmax (16 of its {vocab:,} tokens a batch)" in capsys.readouterr().err
+    assert isinstance(run.metrics.get("perplexity"), float)  # validated exactly, over the whole vocabulary
+    chosen = fit_language_model(stories(300), valid=stories(40, seed=7), epochs=1, time_budget=120, min_freq=1,
+                                tune_cache=False, progress=False,
+                                learner_kwargs={**TINY, "train_softmax": "full", "device": "cpu"})  # fmt: skip
+    assert chosen.learn.model.decode_in_training is not False  # the call's own choice is kept
+
+
 def test_a_short_budget_fit_resumes_to_the_same_model(tmp_path: Path) -> None:
     settings: dict[str, Any] = {"valid": stories(40, seed=7), "epochs": 2, "time_budget": 300, "progress": False,
                                 "min_freq": 1, "tune_cache": False, "batch_size": 4,
