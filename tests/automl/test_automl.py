@@ -51,7 +51,8 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
     assert result.best_value == max(values) and result.default_value == values[0]
     assert result.improvement == pytest.approx(result.best_value - values[0])
     # Trained again with the best settings and the same seed: the best trial's model, number for number.
-    assert result.run.learn.history[-1]["roc_auc"] == result.best_value
+    # (its row: the epoch of lowest validation loss the trial kept, as fit_table keeps it)
+    assert result.run.learn.final_row["roc_auc"] == result.best_value
     assert (result.kept, result.kept_trial) == ("best", result.best_trial)
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     assert record["best_params"] == result.best_params and len(record["trials"]) == 3

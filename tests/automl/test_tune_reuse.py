@@ -59,7 +59,7 @@ def test_fit_kwargs_train_the_best_trees_again(table: pd.DataFrame, tmp_path: Pa
         "max_leaf_nodes",
     }
     run = trainwell.fit_table(table, "income", progress=False, **keywords)
-    assert run.learn.history[-1]["roc_auc"] == pytest.approx(result.best_value, abs=1e-9)
+    assert run.learn.final_row["roc_auc"] == pytest.approx(result.best_value, abs=1e-9)
     assert json.loads((tmp_path / "m" / TUNING_FILE).read_text())["fit_kwargs"] == keywords
 
 
@@ -69,13 +69,13 @@ def test_fit_kwargs_train_the_best_mlp_again(table: pd.DataFrame) -> None:
     assert keywords["arch"] == "mlp" and keywords["epochs"] == 2
     assert keywords["learner_kwargs"]["layers"] == [128, 64] and result.best_params["layers"] == "128-64"
     run = trainwell.fit_table(table, "income", progress=False, **keywords)
-    assert run.learn.history[-1]["roc_auc"] == pytest.approx(result.best_value, abs=1e-6)
+    assert run.learn.final_row["roc_auc"] == pytest.approx(result.best_value, abs=1e-6)
     # The search's own names reach fit_table too: layers as text is read.
     again = trainwell.fit_table(
         table, "income", arch="mlp", lr=keywords["lr"], epochs=2, progress=False,
         learner_kwargs={**keywords["learner_kwargs"], "layers": "128-64"},
     )  # fmt: skip
-    assert again.learn.history[-1]["roc_auc"] == pytest.approx(result.best_value, abs=1e-6)
+    assert again.learn.final_row["roc_auc"] == pytest.approx(result.best_value, abs=1e-6)
 
 
 def test_fit_kwargs_of_a_search_that_is_not_a_tables_is_refused() -> None:

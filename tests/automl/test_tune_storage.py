@@ -85,7 +85,7 @@ def test_an_earlier_runs_best_trial_is_trained_again_and_said_so(table: pd.DataF
     assert second.refitted["stored_value"] == first.best_value
     assert second.refitted["refit_value"] == pytest.approx(first.best_value, abs=1e-6)
     assert second.run is not None
-    assert second.run.learn.history[-1]["roc_auc"] == pytest.approx(first.best_value, abs=1e-6)
+    assert second.run.learn.final_row["roc_auc"] == pytest.approx(first.best_value, abs=1e-6)
     assert json.loads((tmp_path / "m" / TUNING_FILE).read_text())["refitted"]["trial"] == first.best_trial
     assert first.refitted is None  # the first run kept a model it trained
 

@@ -29,6 +29,8 @@ def test_class_weights_refit_and_the_kept_epoch_are_said_and_recorded(tmp_path: 
     said = mlp.stdout + mlp.stderr
     refit = [line for line in mlp.stdout.splitlines() if line.startswith("refit on all")]
     assert len(refit) == 1 and refit[0].startswith("refit on all 400 rows with ")
+    # said once, under the validation table (fit_table says it on stderr for a Python caller)
+    assert not [line for line in mlp.stderr.splitlines() if line.startswith("refit on all")]
     assert refit[0].endswith(
         "; its validation figures above are from the model trained on 320 rows; the test figures are the refit "
         "model's"

@@ -77,7 +77,9 @@ def test_a_trees_report_shows_their_settings_not_an_optimizers(trees_dir: Path, 
         assert gradient_only not in settings, settings
     assert settings["architecture"] == "gbdt"
     assert settings["loss the trees minimise"] == "log loss"
-    assert settings["boosting rounds"].startswith(f"{kept['n_iter']} (early stopping on an inner tenth")
+    # fit with validation rows: the trees stopped on them (an inner tenth of the training rows without them)
+    assert settings["boosting rounds"].startswith(f"{kept['n_iter']} (early stopping on the validation rows")
+    assert "stopped_on" not in settings  # said in the rounds' row, not as a row of its own
     assert settings["boosting rounds"].endswith(f"at most {kept['max_iter']})")
     assert settings["learning rate"] == format_value(kept["learning_rate"])
     assert settings["leaves a tree, at most"] == str(kept["max_leaf_nodes"])

@@ -443,7 +443,7 @@ def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:
     )
     assert "Chosen over the MLP (fit --arch auto) by validation loss" in page
     # It said "stopped early ... when early stopping was on (True)": the setting, in words.
-    assert "leaves a tree, stopped early on an inner tenth of the training rows." in page
+    assert "leaves a tree, stopped at the round of lowest loss on the validation rows." in page
     assert "early stopping was on" not in page
 
 

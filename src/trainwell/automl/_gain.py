@@ -303,5 +303,5 @@ def _gain_checks(
 def default_scores(trials: _Trials) -> dict[int, float]:
     """Each finished defaults' trial of ``trials`` (those this process trained), by number: its score."""
     return {
-        number: float(learn.history[-1][trials.chosen]) for number, learn in sorted(trials.defaults.items())
+        number: float(learn.final_row[trials.chosen]) for number, learn in sorted(trials.defaults.items())
     }

@@ -190,7 +190,8 @@ def train_again(trials: _Trials, trial: Any, params: dict[str, Any]) -> tuple[Le
     started = clock()
     learn = trials.kinds[number].train(trials.data, params, trials.seed, callbacks, trials.progress)
     seconds = clock() - started
-    value = float(learn.history[-1][trials.chosen]) if learn.history else math.nan
+    # The row of the weights kept (a table's MLP: its epoch of lowest validation loss), as the trial was scored
+    value = float(learn.final_row[trials.chosen]) if learn.history else math.nan
     record.update(refit_value=value, seconds=round(seconds, 3))
     if epochs is not None:
         record["epochs_trained"] = epochs
@@ -240,7 +241,7 @@ def _best_in_hand(trials: _Trials) -> _InHand | None:
         held.append(_InHand(trials.kept["number"], float(trials.kept["value"]), trials.kept["learn"]))
     for number, learn in trials.defaults.items():
         if learn.history and number not in {model.number for model in held}:
-            held.append(_InHand(number, float(learn.history[-1][trials.chosen]), learn))
+            held.append(_InHand(number, float(learn.final_row[trials.chosen]), learn))
     held = [model for model in held if model.value == model.value]
     if not held:
         return None

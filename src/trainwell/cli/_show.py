@@ -478,8 +478,8 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             if fields
             else f"text column '{recipe.get('text_col')}'"
         )
-        cut = f", at most {recipe['max_len']:,} tokens a text" if recipe.get("max_len") else ""
-        table.add_row("inputs", f"{columns}; {tokenizer} tokens{vocab}{grams}{cut}")
+        capped = f", at most {recipe['max_len']:,} tokens a text" if recipe.get("max_len") else ""
+        table.add_row("inputs", f"{columns}; {tokenizer} tokens{vocab}{grams}{capped}")
         table.add_row("architecture", str(arch.get("name")))
     elif metadata.get("application") == "collab" and recipe:
         rating = recipe.get("rating_col")
@@ -668,8 +668,13 @@ def say_budget(budget: Any, console: Console) -> None:
 
 def trees_summary(settings: dict[str, Any]) -> str:
     """Boosted trees' fit in words (``settings`` as the model keeps them)."""
+    where = (
+        "the validation rows (the round of lowest loss kept)"
+        if settings.get("stopped_on") == "validation"
+        else "an inner tenth of the training rows"
+    )
     stopping = (
-        f"early stopping on an inner tenth of the training rows, at most {settings.get('max_iter')}"
+        f"early stopping on {where}, at most {settings.get('max_iter')}"
         if settings.get("early_stopping", True)
         else "a fixed number: a class has a single training row, too few for early stopping"
     )

@@ -743,40 +743,44 @@ def fit(
         warn_ratings_as_table(data, target_columns(target), encoding, headerless.get("names"))
         chosen_positive: dict[str, Any] = {"positive": positive} if positive is not None else {}
         # A table of texts and their labels, fitted without --text: its one free-text column is the input.
-        result = table_else_text(
-            lambda: fit_table(
+        from trainwell.tabular.refit import refit_said_by_caller
+
+        # --refit-full's line is said by report_fit, under the validation table, not by fit_table on stderr
+        with refit_said_by_caller():
+            result = table_else_text(
+                lambda: fit_table(
+                    data,
+                    target_columns(target),
+                    out=out,
+                    epochs=epochs,
+                    lr=lr,
+                    metrics=metric,
+                    seed=seed,
+                    batch_size=batch_size,
+                    valid_pct=valid_pct,
+                    valid_col=valid_col,
+                    task=task,
+                    label_delim=label_delim,
+                    tune_thresholds=label_thresholds,
+                    decision_threshold=decision_threshold,
+                    **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
+                    encoding=encoding,
+                    encoding_errors=encoding_errors,
+                    time_budget=budget,
+                    arch=arch,
+                    test=test,
+                    **headerless,
+                    **named,
+                    **chosen_positive,
+                    **keeping.pipeline_kwargs,
+                    class_weight=class_weight,
+                    refit_full=refit_full,
+                ),
+                fit_text_column,
                 data,
-                target_columns(target),
-                out=out,
-                epochs=epochs,
-                lr=lr,
-                metrics=metric,
-                seed=seed,
-                batch_size=batch_size,
-                valid_pct=valid_pct,
-                valid_col=valid_col,
-                task=task,
-                label_delim=label_delim,
-                tune_thresholds=label_thresholds,
-                decision_threshold=decision_threshold,
-                **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
-                encoding=encoding,
-                encoding_errors=encoding_errors,
-                time_budget=budget,
                 arch=arch,
-                test=test,
-                **headerless,
-                **named,
-                **chosen_positive,
-                **keeping.pipeline_kwargs,
-                class_weight=class_weight,
-                refit_full=refit_full,
-            ),
-            fit_text_column,
-            data,
-            arch=arch,
-            given=given,
-        )
+                given=given,
+            )
         if result is None:
             return
         command_time.keep_trees(result)  # boosted trees' budget, which no fit's callback saw

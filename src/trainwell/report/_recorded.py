@@ -193,7 +193,7 @@ _TREE_SETTINGS = (
     ("min_samples_leaf", "training rows a leaf, at least"),
     ("l2_regularization", "L2 regularisation of the leaf values"),
 )
-_ROUNDS = ("n_iter", "max_iter", "early_stopping", "validation_fraction", "n_iter_no_change")
+_ROUNDS = ("n_iter", "max_iter", "early_stopping", "validation_fraction", "n_iter_no_change", "stopped_on")
 
 
 def _one_step_rows(metadata: dict[str, Any]) -> list[list[Any]]:
@@ -234,10 +234,12 @@ def _rounds(settings: dict[str, Any]) -> str:
     stopping = settings.get("early_stopping", True)
     if stopping is False:
         return f"{rounds} (a fixed number: no early stopping)"
-    fraction = settings.get("validation_fraction") or 0.1
-    inner = "an inner tenth" if fraction == 0.1 else f"an inner {float(fraction):.0%}"
     patience = settings.get("n_iter_no_change")
     after = f", after {patience} rounds without improvement" if patience else ""
+    if settings.get("stopped_on") == "validation":  # trees fitted with validation rows stop on them
+        return f"{rounds} (early stopping on the validation rows{after}, the round of lowest loss kept, at most {most})"
+    fraction = settings.get("validation_fraction") or 0.1
+    inner = "an inner tenth" if fraction == 0.1 else f"an inner {float(fraction):.0%}"
     when = "" if stopping is True else f" ({stopping!r}: scikit-learn's, on when there are over 10,000 rows)"
     return f"{rounds} (early stopping{when} on {inner} of the training rows{after}, at most {most})"
 

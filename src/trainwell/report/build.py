@@ -580,14 +580,17 @@ def _fitted_without_batches(metadata: dict[str, Any]) -> str:
         return (
             f"Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors): "
             f"{settings.get('n_iter')} boosting rounds at learning rate {settings.get('learning_rate')}, up to "
-            f"{settings.get('max_leaf_nodes')} leaves a tree{_early_stopping(settings.get('early_stopping'))}. Trees "
+            f"{settings.get('max_leaf_nodes')} leaves a tree{_early_stopping(settings.get('early_stopping'), settings.get('stopped_on'))}. Trees "
             f"are grown, not trained by gradient steps, so there are no training curves.{against}"
         )
     return "No training batches were run (the history has no training loss), so there are no training curves."
 
 
-def _early_stopping(setting: object) -> str:
-    """How the rounds were chosen, in words: scikit-learn's ``early_stopping`` is True, False or "auto"."""
+def _early_stopping(setting: object, stopped_on: object = None) -> str:
+    """How the rounds were chosen, in words: scikit-learn's ``early_stopping`` is True, False or "auto";
+    ``stopped_on`` ``"validation"``: on the validation rows (trees fitted with them), else an inner tenth."""
+    if setting is True and stopped_on == "validation":
+        return ", stopped at the round of lowest loss on the validation rows"
     if setting is True:
         return ", stopped early on an inner tenth of the training rows"
     if setting is False:
