@@ -91,7 +91,8 @@ def test_an_earlier_runs_best_trial_is_trained_again_and_said_so(table: pd.DataF
 
 
 def test_a_journal_file_keeps_the_study_too(table: pd.DataFrame, tmp_path: Path) -> None:
-    journal = tmp_path / "runs" / "tune.log"  # a folder that does not exist yet is made
+    (tmp_path / "runs").mkdir()  # a folder that does not exist is refused, not made (tour62 #13)
+    journal = tmp_path / "runs" / "tune.log"
     tune_table(table, "income", n_trials=2, storage=journal, **TREES)
     second = tune_table(table, "income", n_trials=1, storage=journal, **TREES)
     assert second.trials_before == 2 and len(second.trials) == 3
@@ -285,6 +286,7 @@ def test_the_command_line_says_a_broken_storage_in_one_line(table: pd.DataFrame,
 
 def _resumed_twice(search: Any, tmp_path: Path) -> Any:
     """``search(storage=...)`` run twice on one SQLite file: the second run's result."""
+    tmp_path.mkdir()  # a storage's folder must exist (tour62 #13)
     db = tmp_path / "tune.db"
     first = search(storage=db)
     second = search(storage=db)

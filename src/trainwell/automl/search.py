@@ -64,7 +64,7 @@ from trainwell.automl._gain import (
     of_rows,
 )
 from trainwell.automl._refit import ProgressRecord, refit_reserve, train_again
-from trainwell.automl.pruning import OptunaPruning
+from trainwell.automl.pruning import OptunaPruning, pruned_outcome
 from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, load_training_imports, parse_duration
@@ -289,7 +289,7 @@ def _run_search(
             gc_after_trial=False,
             callbacks=[
                 trials.stop_when_time_is_short,
-                *([_trial_reporter(report, chosen, settings.n_trials)] if report else []),
+                *([_trial_reporter(report, chosen, settings.n_trials, trials.cut)] if report else []),
             ],
         )
     finished = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
@@ -353,7 +353,9 @@ def trial_reports(say: Callable[[str], None]) -> Iterator[None]:
         _TRIAL_REPORT.reset(token)
 
 
-def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> Callable[..., None]:
+def _trial_reporter(
+    say: Callable[[str], None], metric: str, n_trials: int, cut: set[int] | None = None
+) -> Callable[..., None]:
     """An Optuna callback saying one finished trial: its score, or that it was pruned or failed, and which of
     this run's ``n_trials`` it is (a resumed study's trials are numbered after its earlier runs'; under torchrun,
     ``position`` is the ticket the trial was handed out with, of all the processes')."""
@@ -367,10 +369,10 @@ def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> C
             outcome = "interrupted (Ctrl-C): the search stops here"
         elif state == "COMPLETE":
             outcome = f"{metric} {float(trial.value):.4f}"
+            if cut is not None and trial.number in cut:  # as the table marks it: "(cut)"
+                outcome += ", cut short by --time"
         elif state == "PRUNED":
-            # OptunaPruning reports the share of the schedule done, in tenths: 40 is 40% of the epochs.
-            at = f" at {int(trial.last_step)}% of its epochs" if trial.last_step is not None else ""
-            outcome = f"pruned{at}"
+            outcome = pruned_outcome(trial, metric)
         else:
             outcome = state.lower()
         said = f" ({settings})" if settings else ""
@@ -452,6 +454,8 @@ def finish_search(
                      best=best, kept=kept_as)  # fmt: skip
     result.improvement_interval, result.selection = interval, selection
     result.keep, result.kept_trial, result.kept_reason = settings.keep, kept.number, kept.reason
+    if kept.number != best.number:  # the model written is another trial's: fit_kwargs() trains that one
+        result.kept_fit_settings = _fit_settings(trials, kept.number, kept_as[1])
     if trials.stored is not None:
         result.study_name, result.storage = trials.stored.name, trials.stored.shown
         result.trials_before = trials.before
@@ -663,9 +667,10 @@ class _Trials:
 
     def stop_when_time_is_short(self, study: Any, trial: Any) -> None:
         reserve = refit_reserve(self, study)
-        if self.time_is_short(reserve):
+        queued = _queued_kind(self.space, study)  # a defaults' trial waiting: its kind's time is what counts
+        if self.shortfall(reserve, queued) is not None:
             # Kept for the --time line: a search that stops before --trials says why the rest never started.
-            self.short = self.shortfall(reserve)
+            self.short = self.shortfall(reserve, queued)
             study.stop()
 
     def time_is_short(self, reserve: float = 0.0) -> bool:
@@ -673,17 +678,17 @@ class _Trials:
         training an earlier run's best trial again, :func:`~trainwell.automl._refit.refit_reserve`)."""
         return self.shortfall(reserve) is not None
 
-    def shortfall(self, reserve: float = 0.0) -> dict[str, Any] | None:
+    def shortfall(self, reserve: float = 0.0, kind: Space | None = None) -> dict[str, Any] | None:
         """Why no further trial may start (``None``: one may): ``left``, the seconds left after ``reserve``;
         ``needs``, the seconds a trial takes, which it must start with (:func:`_time_needed`); ``estimate``,
         what they are of (``"shortest"``, ``"median"`` or ``"pruned"``: the longest of the trials the pruner
         stopped, where none finished); ``cut``, whether the budget cuts that kind's trials to the time left (a
         one-step fit, such as boosted trees', it cannot); ``arch``, that kind's name; ``reserve``, the seconds
-        kept for a refit."""
+        kept for a refit. ``kind``: the next trial's kind when known (a defaults' trial queued), else whichever
+        kind it picks must have its time: the most any kind needs."""
         if self.budget is None:
             return None
-        # Whichever kind the next trial picks must have its time: the most any kind needs.
-        needs = [(_time_needed(kind, self), kind) for kind in self.space.kinds]
+        needs = [(_time_needed(each, self), each) for each in ((kind,) if kind else self.space.kinds)]
         (need, estimate), kind = max(needs, key=lambda pair: pair[0][0])
         left = self.budget.remaining
         cut = any(number in self.budgeted for number in self.spent if self.kinds.get(number) is kind)
@@ -726,7 +731,7 @@ def _result(
     direction, seed, progress = trials.direction, trials.seed, trials.progress
     kinds = trials.space.kinds
     records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut,
-                             trials.processes, trials.pruned_at) for t in study.trials]  # fmt: skip
+                             trials.processes, trials.pruned_at) for t in _begun(study)]  # fmt: skip
     for record in records:
         number = record["number"]
         if number in trials.trained:  # the epochs a cut trial trained, which its score is of
@@ -770,12 +775,34 @@ def _fit_settings(trials: _Trials, number: int, params: dict[str, Any]) -> dict[
 def _not_started(study: Any, trials: _Trials, asked: int) -> dict[str, Any] | None:
     """How many of the ``asked`` trials this run did not start, and why (:meth:`_Trials.shortfall`, or
     ``{"left": 0.0}`` when the time ran out); ``None`` when every one started."""
-    started = len(study.trials) - trials.before
+    started = len(_begun(study)) - trials.before
     if started >= asked or trials.interrupted is not None or trials.budget is None:  # Ctrl-C says its own
         return None
     # The stop's own record, else (processes taking turns stop on their own check) the same check now.
-    why = trials.short or trials.shortfall() or {"left": max(0.0, trials.budget.remaining)}
+    queued = _queued_kind(trials.space, study)
+    why = trials.short or trials.shortfall(0.0, queued) or {"left": max(0.0, trials.budget.remaining)}
     return {"asked": asked, "started": started, **why}
+
+
+def _begun(study: Any) -> list[Any]:
+    """The study's trials that began: a defaults' trial queued but never started (``--time`` ran out first)
+    is none of them (it was counted: "2 trials" of a search that ran one)."""
+    from optuna.trial import TrialState
+
+    return [t for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING]
+
+
+def _queued_kind(space: Space | MixedSpace, study: Any) -> Space | None:
+    """The kind of the next trial when it is known: a defaults' trial queued (``None``: the sampler picks)."""
+    from optuna.trial import TrialState
+
+    waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    if not waiting:
+        return None
+    if len(space.kinds) == 1:
+        return space.kinds[0]
+    queued = {**waiting[0].system_attrs.get("fixed_params", {}), **waiting[0].params}  # enqueue_trial's
+    return next((kind for kind in space.kinds if kind.arch == queued.get(ARCH_PARAM)), None)
 
 
 def _time_needed(kind: Space, trials: _Trials) -> tuple[float, str]:

@@ -207,11 +207,14 @@ def _search_dict(search: Any) -> dict[str, Any]:
 
 
 def _user_range(name: str, spec: Any, library: Range) -> Range:
-    """Read one setting's range from ``search=``, on the scale and kind of the library's range."""
+    """Read one setting's range from ``search=``, on the scale and kind of the library's range; each value
+    checked against what the setting takes (``{"epochs": "abc"}`` failed inside a trial, after others ran)."""
+    from trainwell.automl._search_values import check_search_value as checked
+
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(f"search[{name!r}] is an empty list; give the values to try")
-        return Range(choices=tuple(spec))
+        return Range(choices=tuple(checked(name, spec)))
     if isinstance(spec, tuple):
         if len(spec) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in spec):
             raise ConfigError(
@@ -225,5 +228,6 @@ def _user_range(name: str, spec: Any, library: Range) -> Range:
         if not low <= high or (library.log and low <= 0):
             need = "0 < low <= high (a log scale)" if library.log else "low <= high"
             raise ConfigError(f"search[{name!r}] = {spec!r}: the range needs {need}")
+        low, high = checked(name, spec)
         return Range(low, high, log=library.log, whole=library.whole)
-    return Range(fixed=spec)
+    return Range(fixed=checked(name, spec))
