@@ -1044,6 +1044,11 @@ def cache_line(cache: Any, valid: Any, perplexity: Any, unit: str = "word") -> s
     read = f"{tokens:,} validation tokens" if isinstance(tokens, int) else "the validation text"
     if isinstance(tokens, int) and 0 < tokens < whole:  # a --time budget's share, or the tuning's own cap
         read = f"the first {tokens:,} of the {whole:,} validation tokens"
+        held = getattr(cache, "budget_seconds", None)
+        if isinstance(held, float):  # what --time had left for it, once training was done
+            from trainwell.callbacks.budget import format_duration
+
+            read += f" (as many as fit in the {format_duration(held)} of --time left for the tuning)"
     rows = getattr(valid, "batch_size", None)
     why = ""
     if isinstance(perplexity, float) and isinstance(rows, int) and rows > 1:

@@ -21,6 +21,7 @@ _LAZY = {
     "export_onnx": "trainwell.export.onnx",
     "OnnxReport": "trainwell.export.onnx",
     "OnnxPredictor": "trainwell.export.onnx_predictor",
+    "text_onnx_inputs": "trainwell.export.text_inputs",
 }
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "read_artifact",
     "read_metadata",
     "save_artifact",
+    "text_onnx_inputs",
 ]
 
 
@@ -48,3 +50,4 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.export.generic import GenericPredictor
     from trainwell.export.onnx import OnnxReport, export_onnx
     from trainwell.export.onnx_predictor import OnnxPredictor
+    from trainwell.export.text_inputs import text_onnx_inputs
