@@ -599,7 +599,8 @@ def fit(
         ratings = user is not None or item is not None or implicit
         if (ratings or text is not None) and task != "language_model" and not image_source:
             what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
-            refuse_unread(given, (*TABLE_ONLY, *TABLE_MODEL_ONLY), what)
+            # A text classifier weighs its classes (--class-weight, fit_texts' class_weight=); it refits nothing.
+            refuse_unread(given, (*TABLE_ONLY, *(TABLE_MODEL_ONLY if ratings else ("--refit-full",))), what)
         if ratings:
             refuse_unread(  # a table of ratings held out is scored once; interactions hold out each user's latest
                 given,
@@ -701,7 +702,7 @@ def fit(
         def fit_text_column(column: str) -> None:
             from trainwell.text.pipeline import fit_texts
 
-            refuse_unread(given, ("--positive", *TABLE_MODEL_ONLY), "a text classifier")
+            refuse_unread(given, ("--positive", "--refit-full"), "a text classifier")
 
             result = fit_texts(
                 data,
@@ -720,6 +721,7 @@ def fit(
                 label_delim=label_delim,
                 tune_thresholds=label_thresholds,
                 decision_threshold=decision_threshold,
+                class_weight=class_weight,
                 drop_empty=drop_empty,
                 pretrained=pretrained,
                 encoding=encoding,
