@@ -36,8 +36,8 @@ import re
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +221,7 @@ def export_onnx(
     inputs: pd.DataFrame | Any | None = None,
     tolerance: float = 1e-4,
     model: Any = None,
+    dynamic_axes: dict[str, dict[int, str] | Sequence[int]] | None = None,
 ) -> OnnxReport:
     """Export a model directory to ``model.onnx`` and check it against PyTorch with onnxruntime.
 
@@ -241,16 +242,22 @@ def export_onnx(
             ``(N, C, H, W)`` at the recipe's size. ``None`` synthesises them (see the module docstring). A
             model on your own architecture (application ``"generic"``) needs them: tensors or arrays shaped as
             in training, batch first (a tuple of them for a model called as ``model(a, b)``); its graph takes
-            ``input`` (or ``input_0``, ``input_1``...) and the batch axis is dynamic.
+            ``input`` (or ``input_0``, ``input_1``...) and the batch axis is dynamic (the others are fixed at
+            their sizes in ``inputs`` unless ``dynamic_axes`` names them).
         tolerance: Largest accepted (scaled) difference; ``1e-4`` suits float32 models.
         model: For a model on your own ``nn.Module`` that this process has not registered: its class, as
             ``trainwell.load(model_dir, model=...)`` takes it (the graph, once written, needs no class).
+        dynamic_axes: A model on your own architecture only: more axes of its inputs left free in the graph, as
+            ``torch.onnx.export`` takes them, by input name: ``{"input": {1: "length"}}`` (or ``{"input": [1]}``)
+            for token ids of any length. Axis 0 is always the batch. The check runs on ``inputs``' sizes; without
+            it, :class:`OnnxPredictor` refuses other sizes in one line naming this option.
 
     Returns:
         The report, with the largest differences found.
 
     Raises:
-        ConfigError: ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (a model
+        ConfigError: ``dynamic_axes`` is given for a model not of your own architecture, names an input the
+            graph lacks, or an axis the inputs lack (or axis 0); ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (a model
             declares it as ``min_opset``: boosted trees, an MLP embedding numeric columns and the ULMFiT classifier
             need 12, the n-gram bag 13, or 11 with ``norm="sum"``), or the model is on your own architecture
             and no ``inputs`` were given.
@@ -288,7 +295,14 @@ def export_onnx(
         # Imported by name: this package sits below the applications.
         module, name = TAGGING_CHECK if kind == "tagging" else LANGUAGE_MODEL_CHECK
         checks["text"] = getattr(importlib.import_module(module), name)
+    if dynamic_axes is not None and not generic:
+        raise ConfigError(
+            f"dynamic_axes is for models on your own architecture; model directory '{directory}' is a "
+            f"{predictor.application} model, whose graph's axes trainwell sets: leave dynamic_axes out"
+        )
     check = checks.get(predictor.application, _tabular_check)(predictor, inputs)
+    if generic:
+        check = _with_dynamic_axes(check, dynamic_axes)
     exported = check.model if check.model is not None else predictor.model
     traceable = getattr(exported, "onnx_module", None)
     if callable(traceable):  # a model whose traceable form differs (ease: a dense history, not a lookup)
@@ -341,6 +355,8 @@ def export_onnx(
         speed=speed,
     )
     entry = _metadata_entry(report, tolerance, str(ort.__version__))
+    if generic and dynamic_axes:
+        entry["dynamic_axes"] = _dynamic_entry(check)
     # What the check ran against, so that a server can tell an export from other weights (model.safetensors
     # replaced by hand beside it) and not serve the old graph as the new model.
     from trainwell.core.model_dir import WEIGHTS_FILE, file_digest
@@ -364,6 +380,15 @@ def _metadata_entry(report: OnnxReport, tolerance: float, runtime_version: str) 
         "checked_on": f"synthetic {unit}" if report.synthetic else f"given {unit}",
         "onnxruntime_version": runtime_version,
         **({"speed": report.speed} if report.speed else {}),
+    }
+
+
+def _dynamic_entry(check: _Check) -> dict[str, dict[str, str]]:
+    """The axes other than the batch left free in the graph (``dynamic_axes``), as JSON keys."""
+    return {
+        name: {str(axis): label for axis, label in axes.items() if axis}
+        for name, axes in (check.axes or {}).items()
+        if any(axes)
     }
 
 
@@ -404,6 +429,34 @@ def _generic_check(predictor: Any, inputs: Any) -> _Check:
         return run_graph(session, feeds)
 
     return _Check(tensors, names, run, CHECK_BATCH_ROWS, len(tensors[0]))
+
+
+def _with_dynamic_axes(check: _Check, given: dict[str, Any] | None) -> _Check:
+    """``check`` with the batch axis of every input dynamic, and the axes ``given`` (``dynamic_axes``) too.
+
+    Raises:
+        ConfigError: ``given`` names an input the graph lacks, axis 0, or an axis its tensor lacks.
+    """
+    axes: dict[str, dict[int, str]] = {name: {0: "batch"} for name in check.input_names}
+    shapes = dict(zip(check.input_names, (tensor.shape for tensor in check.inputs), strict=True))
+    for name, chosen in (given or {}).items():
+        if name not in shapes:
+            raise ConfigError(
+                f"dynamic_axes names input {name!r}; the graph's inputs are {', '.join(check.input_names)}: pass "
+                f"e.g. dynamic_axes={{{check.input_names[0]!r}: {{1: 'length'}}}}"
+            )
+        named = (
+            dict(chosen) if isinstance(chosen, Mapping) else {axis: f"{name}_axis{axis}" for axis in chosen}
+        )
+        for axis, label in named.items():
+            rank = len(shapes[name])
+            if isinstance(axis, bool) or not isinstance(axis, int) or not 1 <= axis < rank:
+                raise ConfigError(
+                    f"dynamic_axes[{name!r}] names axis {axis!r}; {name} has {rank} axes, of which 1 to "
+                    f"{rank - 1} can be made dynamic (axis 0, the batch, always is)"
+                )
+            axes[name][axis] = str(label)
+    return replace(check, axes=axes)
 
 
 def _vision_check(predictor: Any, inputs: Any) -> _Check:

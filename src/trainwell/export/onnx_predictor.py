@@ -294,6 +294,7 @@ class OnnxPredictor:
                 )
             if name in declared:  # an input the model never read is not in its graph
                 arrays[name] = array.astype(ONNX_TYPES.get(declared[name], array.dtype), copy=False)
+        self._refuse_fixed_sizes(arrays)
         rows = {len(array) for array in arrays.values()}
         if len(rows) > 1:
             shapes = ", ".join(str(array.shape) for array in arrays.values())
@@ -313,6 +314,32 @@ class OnnxPredictor:
             for start in range(0, count, BATCH_ROWS)
         ]
         return np.concatenate(chunks)
+
+    def _refuse_fixed_sizes(self, arrays: dict[str, np.ndarray]) -> None:
+        """Refuse, in one line, an input whose size differs on an axis the graph fixed at export (every axis but
+        the batch, unless ``export_onnx(dynamic_axes=...)`` freed it), which onnxruntime refuses in a paragraph.
+
+        Raises:
+            DataError: An input of other axes than the graph's, or of another size on a fixed axis.
+        """
+        for item in self.session.get_inputs():
+            array = arrays.get(item.name)
+            shape = list(item.shape or [])
+            if array is None or not shape:
+                continue
+            if array.ndim != len(shape):
+                raise DataError(
+                    f"{item.name} has {array.ndim} axes {tuple(array.shape)}; {self.model_dir / ONNX_FILE} takes "
+                    f"{len(shape)} ({', '.join(str(size) for size in shape)}): pass it shaped as in training"
+                )
+            for axis, (fixed, given) in enumerate(zip(shape, array.shape, strict=True)):
+                if axis and isinstance(fixed, int) and fixed != given:
+                    raise DataError(
+                        f"{item.name} has size {given} on axis {axis}, but {self.model_dir / ONNX_FILE} was "
+                        f"exported with that axis fixed at {fixed}: pass size {fixed}, or export again with it "
+                        f"free: export_onnx('{self.model_dir}', inputs=..., "
+                        f"dynamic_axes={{'{item.name}': {{{axis}: 'length'}}}})"
+                    )
 
     # ------------------------------------------------------------------------------------------- texts
     def _predict_texts(self, inputs: Any) -> np.ndarray:
