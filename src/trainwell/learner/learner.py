@@ -72,6 +72,25 @@ class _ValidationSet:
 VALIDATION_SET: Any = _ValidationSet()
 
 
+class ValidationScores(dict[str, float]):
+    """What :meth:`Learner.validate` returns: a plain ``{"loss": ..., metric: value}`` dict (printed, iterated,
+    compared and saved as one), whose loss is also readable as ``"valid_loss"``, the name ``learn.history`` and
+    ``EarlyStopping(monitor=)`` give it (``scores["valid_loss"]``, ``scores.get("valid_loss")``)."""
+
+    def __missing__(self, key: str) -> float:
+        if key == "valid_loss" and "loss" in self:
+            return self["loss"]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or (key == "valid_loss" and super().__contains__("loss"))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key == "valid_loss" and not super().__contains__(key):
+            key = "loss"
+        return super().get(key, default)
+
+
 class Learner:
     """Train ``model`` on ``data`` with ``loss`` and an optimizer.
 
@@ -989,8 +1008,10 @@ class Learner:
         them, which flatters it: ``validate()`` on them warns, and names the cross-fitted figures of the fit
         (``f1_tuned`` in ``learn.history[-1]``) to read instead; new rows give an honest figure, with no warning.
 
-        Returns ``{"loss": ..., metric name: value}``. A regression model of several targets also gets each
-        target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
+        Returns ``{"loss": ..., metric name: value}``, whose loss also reads as ``"valid_loss"``
+        (``learn.validate()["valid_loss"]``), the name ``learn.history`` and ``EarlyStopping(monitor=)`` use; it
+        is listed once, as ``"loss"`` (:class:`ValidationScores`). A regression model of several targets also gets
+        each target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
         the targets (r2 averaged over targets, rmse and mae in each target's standard deviations, averaged):
         see :mod:`trainwell.metrics.targets`. ``learn.history`` rows hold the same metric keys, the loss as
         ``valid_loss`` beside ``train_loss`` (``validate`` may be given any loader, so its loss is ``loss``).
@@ -1005,10 +1026,18 @@ class Learner:
         from trainwell.learner.label_thresholds import warn_in_sample_thresholds
 
         chosen = self._chosen_loader(loader, "learn.validate")
-        results = evaluate(self, chosen)
+        results = ValidationScores(evaluate(self, chosen))
         if chosen is not None and chosen is self.thresholds_chosen_on:
             warn_in_sample_thresholds(self, results)
         return results
+
+    def tta(self, *args: Any, **kwargs: Any) -> Any:
+        """Test-time augmentation: for image learners only. This Learner has no images to view, so it refuses in
+        one line (a :class:`ConfigError`) naming where TTA lives, rather than failing with an AttributeError."""
+        raise ConfigError(
+            f"learn.tta() is for image learners: this {type(self).__name__} has no images to view; use "
+            "trainwell.vision.vision_learner(...).tta(), or trainwell.load(image_model_dir).predict(images, tta=True)"
+        )
 
     def get_preds(
         self,
