@@ -87,3 +87,30 @@ def test_dynamic_axes_naming_what_the_graph_lacks_is_refused(model_dir: tuple[Pa
         export_onnx(path, inputs=tokens[:8], dynamic_axes={"tokens": {1: "length"}})
     with pytest.raises(ConfigError, match=r"names axis 2; input has 2 axes, of which 1 to 1"):
         export_onnx(path, inputs=tokens[:8], dynamic_axes={"input": [2]})
+
+
+class LengthBaked(TinyGru):
+    """Reads the last step at a position the tracer records as a constant: right at the length traced only."""
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        states, _ = self.gru(self.embed(tokens))
+        return self.out(states[:, int(tokens.shape[1]) - 1])
+
+
+def test_a_graph_that_baked_the_length_in_is_refused_not_shipped(
+    model_dir: tuple[Path, torch.Tensor],
+) -> None:
+    from trainwell.core.errors import ArtifactError
+    from trainwell.export import export_onnx
+    from trainwell.export.onnx import ONNX_FILE
+
+    path, tokens = model_dir
+    models._entries.pop(NAME, None)
+    register_model(NAME)(LengthBaked)  # the same weights, read by a forward that fixes the length when traced
+    with pytest.raises(ArtifactError) as raised:
+        export_onnx(path, inputs=tokens[:32], dynamic_axes={"input": {1: "length"}})
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "with the dynamic_axes (input axis 1) one shorter than in inputs, onnxruntime fails" in message
+    assert "nothing was written" in message
+    assert not (path / ONNX_FILE).exists()

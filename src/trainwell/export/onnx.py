@@ -323,6 +323,11 @@ def export_onnx(
             abs_diff, scaled_diff = check.compare(exported, session)
         else:
             abs_diff, scaled_diff = _compare(exported, predictor.task, session, check)
+            shorter = _shorter_check(exported, check) if generic and dynamic_axes else None
+            if (
+                shorter is not None
+            ):  # the freed axes one shorter: a size traced as a constant would differ there
+                _check_shorter(exported, predictor.task, session, shorter, directory, tolerance)
         if not scaled_diff <= tolerance:
             raise ArtifactError(
                 f"ONNX export of '{directory}' refused: onnxruntime differs from PyTorch by up to {abs_diff:.3g} "
@@ -457,6 +462,59 @@ def _with_dynamic_axes(check: _Check, given: dict[str, Any] | None) -> _Check:
                 )
             axes[name][axis] = str(label)
     return replace(check, axes=axes)
+
+
+#: Items checked again with the freed axes (``dynamic_axes``) one shorter.
+SHORTER_ITEMS = 64
+
+
+def _shorter_check(model: torch.nn.Module, check: _Check) -> _Check | None:
+    """``check`` on its first :data:`SHORTER_ITEMS` items with each axis freed by ``dynamic_axes`` one shorter, so
+    that a graph which traced that size as a constant is refused rather than shipped; ``None`` where no freed axis
+    can be shortened, or where the PyTorch model itself refuses the shorter inputs (a size it needs)."""
+    count = min(SHORTER_ITEMS, check.n_items)
+    sliced, shortened = [], False
+    for name, tensor in zip(check.input_names, check.inputs, strict=True):
+        index: list[slice] = [slice(0, count)] + [slice(None)] * (tensor.ndim - 1)
+        for axis in (check.axes or {}).get(name, {}):
+            if axis and tensor.shape[axis] > 1:
+                index[axis], shortened = slice(0, tensor.shape[axis] - 1), True
+        sliced.append(tensor[tuple(index)])
+    if not shortened:
+        return None
+    try:
+        with torch.no_grad():
+            model(*(tensor[:2] for tensor in sliced))
+    except Exception:  # the model's own limit, not the export's: the full check stands
+        return None
+    return replace(check, inputs=tuple(sliced), n_items=count, select=None)
+
+
+def _check_shorter(
+    model: torch.nn.Module, task: Task, session: Any, shorter: _Check, directory: Path, tolerance: float
+) -> None:
+    """Refuse an export whose graph fails or differs from PyTorch once the freed axes are shorter than traced.
+
+    Raises:
+        ArtifactError: It does: the model turned a size on a freed axis into a constant when traced.
+    """
+    freed = "; ".join(
+        f"{name} axis {', '.join(str(axis) for axis in axes if axis)}"
+        for name, axes in (shorter.axes or {}).items()
+    )
+    why = None
+    try:
+        _, scaled = _compare(model, task, session, shorter)
+        if not scaled <= tolerance:
+            why = f"differs from PyTorch by up to {scaled:.3g} (scaled), above the tolerance {tolerance:g}"
+    except ArtifactError as error:
+        why = f"fails ({str(error).split('(', 1)[-1].split(')', 1)[0]})"
+    if why is not None:
+        raise ArtifactError(
+            f"ONNX export of '{directory}' refused: with the dynamic_axes ({freed}) one shorter than in inputs, "
+            f"onnxruntime {why}; the model fixes that size when traced (a Python int of x.shape, say): leave "
+            "dynamic_axes out, or compute from the tensor's sizes; nothing was written"
+        )
 
 
 def _vision_check(predictor: Any, inputs: Any) -> _Check:
