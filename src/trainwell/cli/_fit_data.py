@@ -22,6 +22,7 @@ TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
 NOT_FOR_IMAGES = {
     "--text": "texts",
     "--tokenizer": "texts and language models",
+    "--max-len": "texts",
     "--model": "texts",
     "--drop-empty": "texts",
     "--user": "ratings",
@@ -468,6 +469,65 @@ def table_else_text(
     return None
 
 
+def free_text_input(
+    data: Path,
+    targets: str | list[str] | None,
+    flags: list[str],
+    *,
+    given: dict[str, bool],
+    arch: str,
+    table_settings: dict[str, Any],
+) -> str:
+    """The free-text column(s) of the table ``data`` (joined by commas) that fit trains a text model on when
+    they are its only inputs (:func:`table_else_text`), found before the fit for the text options ``flags``
+    (``--tokenizer``, ``--max-len``) given without ``--text``: ``fit sst.tsv --target label --tokenizer word`` was
+    refused ("--tokenizer is for texts (--text)") though ``fit sst.tsv --target label`` trains a text model on its
+    column 'sentence'. Said in one line, as :func:`table_else_text` says it; refused in one line when the table
+    is read as a table. ``table_settings``: what the table's reading takes (``valid_col``, ``names``,
+    ``ignore``...)."""
+    import warnings
+
+    from trainwell.cli._common import out_console, shown_paths
+    from trainwell.core.errors import ConfigError
+    from trainwell.tabular.recipe import NoInputColumns
+
+    several = len(flags) > 1
+    what = (
+        "texts (--text) and language models (--task language_model)"
+        if flags == ["--tokenizer"]
+        else "texts (--text)"
+    )
+    refused = ConfigError(
+        f"{' and '.join(flags)} {'are' if several else 'is'} for {what}; '{data}' is read as a table, not as free "
+        f"text alone: drop {'them' if several else 'it'}, or name its column of texts with --text COLUMN"
+    )
+    table_options = any(given.get(flag) for flag in TABLE_ONLY if flag != "--ignore")
+    if not targets or not data.is_file() or arch != "auto" or table_options:
+        raise refused
+    from trainwell.tabular.data import tabular_data
+
+    try:
+        with warnings.catch_warnings():  # a probe: the text model's fit says what it reads
+            warnings.simplefilter("ignore")
+            tabular_data(data, targets, **table_settings)
+    except NoInputColumns as error:
+        if not error.free_text:
+            raise
+        columns = list(error.free_text)
+    else:
+        raise refused
+    said = (
+        f"column '{columns[0]}' is free text and the table's only input: training a text model on it"
+        if len(columns) == 1
+        else f"columns {' and '.join(repr(c) for c in columns)} are free text and the table's only inputs: "
+        f"training a text model on each row's {len(columns)} texts as one example"
+    )
+    out_console.print(
+        shown_paths(f"{data}: {said} (as --text {','.join(columns)})"), markup=False, soft_wrap=True
+    )
+    return ",".join(columns)
+
+
 def refuse_idx(data: Path) -> Any:
     """The one-line error for one IDX file (MNIST's ``train-images-idx3-ubyte.gz``) given as the data: its
     folder is what fit reads; ``None`` for any other file."""
@@ -552,6 +612,7 @@ _UNREAD_BY_TEXT_STREAMS = (
     "--cont-names", "--ignore", "--date-format", "--min-category-count", "--positive", "--path-col", "--label-col",
     "--label-delim",
     "--label-names", "--no-label-thresholds", "--arch", "--size", "--augment", "--channels", "--recipe", "--test", "--wd", "--opt",
+    "--max-len",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
 UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer", "--names")
@@ -631,7 +692,8 @@ def tokenizer_setting(
     language_model = task == "language_model"
     if not language_model and text is None:
         raise ConfigError(
-            f"--tokenizer is for texts (--text) and language models (--task language_model), not '{data}': drop it"
+            f"--tokenizer is for texts (--text) and language models (--task language_model), not '{data}': drop it, "
+            "or name its column of texts with --text COLUMN"
         )
     names = LM_TOKENIZERS if language_model else TEXT_TOKENIZERS
     if tokenizer not in names:

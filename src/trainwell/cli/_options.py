@@ -67,6 +67,16 @@ LabelDelim = Annotated[
     str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
 ]
 LabelNames = Annotated[str | None, typer.Option(metavar="FILE|NAMES", help=LABEL_NAMES_HELP)]
+MaxLen = Annotated[
+    int | None,
+    typer.Option(
+        "--max-len",
+        help="Texts: read at most this many tokens of each text, in training and in every prediction (kept in the "
+        "model). Default: every token for the fast model, the first 1440 for ulmfit/awd_lstm, whose time grows "
+        "with the text.",
+        min=1,
+    ),
+]
 LabelThresholds = Annotated[
     bool,
     typer.Option(

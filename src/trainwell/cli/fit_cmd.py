@@ -257,6 +257,7 @@ def fit(
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
     label_delim: option.LabelDelim = None,
+    max_len: option.MaxLen = None,
     label_names: option.LabelNames = None,
     positive: Annotated[
         str | None,
@@ -385,7 +386,7 @@ def fit(
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
         data, test, valid_col, names, target, valid_text = command_splits(
             data, "fit", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding,
-            encoding_errors=encoding_errors, task=task,
+            encoding_errors=encoding_errors, task=task, label_delim=label_delim, text=text,
         )  # fmt: skip
         seconds = duration_option(time_budget, "--time")
         budget: Any = None  # --time's TimeBudget, made by ready() and counting from the command's start
@@ -483,6 +484,7 @@ def fit(
             "--path-col": path_col is not None,
             "--label-col": label_col is not None,
             "--label-delim": label_delim is not None,
+            "--max-len": max_len is not None,
             "--label-names": label_names is not None,
             "--positive": positive is not None,
             "--no-label-thresholds": not label_thresholds,
@@ -583,6 +585,27 @@ def fit(
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
+        text_flags = [flag for flag in ("--tokenizer", "--max-len") if given[flag]]
+        if text_flags and text is None and task != "language_model" and not image_source:
+            # A text model's options without --text: a table of free text alone is one (SST-2's sentence)
+            from trainwell.cli._fit_data import free_text_input
+
+            text = free_text_input(
+                data,
+                target_columns(target) if target is not None else None,
+                text_flags,
+                given=given,
+                arch=arch,
+                table_settings={
+                    "valid_col": valid_col,
+                    "encoding": encoding,
+                    "encoding_errors": encoding_errors,
+                    "ignore": column_names(ignore) or [],
+                    **headerless,
+                },
+            )
+        if max_len is not None and (image_source or task == "language_model"):
+            raise ConfigError("--max-len is for text classifiers (--text, a folder of texts): drop it")
         chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
         if pretrained is not None and text is not None and model != "fast" and task != "language_model":
             from trainwell.text.ulmfit import lm_text_settings
@@ -699,6 +722,8 @@ def fit(
         keeping = ready("corpus" if text_folder else "table")
         chosen_tokenizer = kept_tokenizer(keeping, chosen_tokenizer)
 
+        text_sized: dict[str, Any] = {"max_len": max_len} if max_len is not None else {}
+
         def fit_text_column(column: str) -> None:
             from trainwell.text.pipeline import fit_texts
 
@@ -730,6 +755,7 @@ def fit(
                 test=test,
                 **headerless,
                 **chosen_tokenizer,
+                **text_sized,
                 **folder_classes,
                 **named,
                 **keeping.pipeline_kwargs,
