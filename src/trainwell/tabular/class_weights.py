@@ -9,90 +9,34 @@ Measured on a tour's bank marketing rows (11% ``yes``): the trees' validation F1
 their log loss worsened from 0.186 to 0.244. Weights move the predicted probabilities towards the rare class:
 recall and F1 of that class at 0.5 go up, and the probabilities stop being calibrated (a 0.5 no longer means one
 chance in two).
+
+The weights and the loss are :mod:`trainwell.losses.class_weights`' (texts weigh their classes with them too);
+this module adds what a table's bundle needs.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
-from trainwell.core.errors import ConfigError
+from trainwell.losses.class_weights import (
+    CLASS_WEIGHTS,
+    BalancedCrossEntropy,
+    balanced_weights,
+    check_class_weight,
+    check_task_takes_weights,
+)
 
 if TYPE_CHECKING:
     from trainwell.data.bundle import DataBundle
-    from trainwell.data.task import Task
 
-#: The class weights a table takes by name.
-CLASS_WEIGHTS = ("balanced",)
-
-
-def check_class_weight(value: Any) -> str | None:
-    """``class_weight`` as given: ``None`` or ``"balanced"`` (checked before any data is read)."""
-    if value is None or value in CLASS_WEIGHTS:
-        return value  # type: ignore[no-any-return]
-    raise ConfigError.worded(
-        lambda say: (
-            f"{say('class_weight')} {value!r} is not known: {say('class_weight', 'balanced')} weighs each "
-            "class by the inverse of its share of the training rows (or leave it out)"
-        )
-    )
-
-
-def check_task_takes_weights(task: Task) -> None:
-    """Refuse class weights for a target that has no single class per row (a number, several labels)."""
-    if task.kind in ("binary", "multiclass") and task.n_outputs <= max(1, len(task.classes)):
-        return
-    what = {"regression": "numbers", "multilabel": "several labels a row"}.get(task.kind, task.kind)
-    raise ConfigError.worded(
-        lambda say: (
-            f"{say('class_weight', 'balanced')} weighs the classes of a target with one class a row "
-            f"(binary or classes), and {', '.join(repr(name) for name in task.target_names)} holds {what}: drop "
-            f"{say('class_weight')}"
-        )
-    )
-
-
-def balanced_weights(targets: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Each class's weight ``n_rows / (n_classes * count)`` from the training ``targets`` (class ids, or 0/1);
-    a class the rows lack weighs 0 (no row has it to weigh)."""
-    ids = targets.reshape(-1).long()
-    counts = torch.bincount(ids, minlength=n_classes).double()
-    weights = torch.where(counts > 0, len(ids) / (n_classes * counts.clamp_min(1)), torch.zeros_like(counts))
-    return weights.float()
-
-
-class BalancedCrossEntropy(nn.Module):
-    """The task's cross-entropy (binary on one logit, or softmax over classes), each row weighted by its class's
-    weight, averaged over the rows: scikit-learn's sample weights, so that the loss keeps its scale.
-
-    Args:
-        weights: one weight per class (:func:`balanced_weights`), for a binary target ``[negative, positive]``.
-        binary: one logit per row (binary) rather than one per class.
-    """
-
-    def __init__(self, weights: torch.Tensor, binary: bool) -> None:
-        super().__init__()
-        self.weights = weights.detach().float().cpu()
-        self.binary = binary
-
-    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        weights = self.weights.to(output.device)  # the Learner moves the model, not the loss
-        if self.binary:
-            target = target.float()
-            output = (
-                output.float().reshape(target.shape) if output.numel() == target.numel() else output.float()
-            )
-            per_row = F.binary_cross_entropy_with_logits(output, target, reduction="none")
-            return (per_row * weights[target.long()]).mean()
-        ids = target.long()
-        per_row = F.cross_entropy(output.float(), ids, reduction="none")
-        return (per_row * weights[ids]).mean()
-
-    def extra_repr(self) -> str:
-        return f"weights={[round(float(value), 4) for value in self.weights]}"
+__all__ = [
+    "CLASS_WEIGHTS",
+    "BalancedCrossEntropy",
+    "balanced_loss",
+    "balanced_weights",
+    "check_class_weight",
+    "check_task_takes_weights",
+]
 
 
 def balanced_loss(data: DataBundle) -> BalancedCrossEntropy:
