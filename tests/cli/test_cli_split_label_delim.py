@@ -86,3 +86,23 @@ def test_labels_read_as_decimal_commas_are_refused_with_the_delimiter() -> None:
     assert (
         labels_task(pd.Series(["v1.5", "v2,v1.5"]), None, ",", "tags").kind == "multilabel"
     )  # names, not ids
+
+
+def test_evaluate_of_the_folder_reads_the_labels_as_fit_does(tmp_path: Path) -> None:
+    folder = _goemotions_like(tmp_path / "ge")
+    options = ["--names", "text,labels,id", "--text", "text", "--target", "labels", "--label-delim", ","]
+    result = run_cli(
+        "evaluate",
+        folder,
+        *options,
+        "--cv",
+        "2",
+        "--epochs",
+        "1",
+        "--no-baselines",
+        "--json",
+        tmp_path / "e.json",
+    )
+    assert result.returncode == 0, result.explain()
+    assert "decimal comma" not in result.stderr, result.explain()
+    assert json.loads((tmp_path / "e.json").read_text())["task"] == "multilabel"

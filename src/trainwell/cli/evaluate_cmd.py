@@ -303,7 +303,7 @@ def evaluate(
         nonlocal names  # a folder of splits: the training split's rows, joined
         data, _, _, names, target, _ = command_splits(
             data, "evaluate", target=target, test=test, names=names, encoding=encoding,
-            encoding_errors=encoding_errors,
+            encoding_errors=encoding_errors, label_delim=label_delim, text=text,
         )  # fmt: skip
         if task != "language_model":  # __label__pos a great film: the columns text and label
             from trainwell.cli._fit_data import fasttext_columns, ratings_folder

@@ -87,7 +87,7 @@ def lr_find(
 
         nonlocal names  # a folder of splits: the training split's rows, joined
         data, _, _, names, target, _ = command_splits(
-            data, "lr-find", target=target, names=names, encoding=encoding
+            data, "lr-find", target=target, names=names, encoding=encoding, label_delim=label_delim, text=text
         )
         if task not in ("language_model", "tagging"):  # __label__pos a great film: the columns text and label
             from trainwell.cli._fit_data import fasttext_columns

@@ -239,7 +239,8 @@ def tune(
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
         data, test, valid_col, names, target, _ = command_splits(
-            data, "tune", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding
+            data, "tune", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding,
+            label_delim=label_delim, text=text,
         )
         from trainwell.cli._fit_data import fasttext_columns, ratings_folder
 
