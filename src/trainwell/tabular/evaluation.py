@@ -3,8 +3,10 @@
 
 :class:`TabularFold` trains one fold exactly as :func:`~trainwell.tabular.pipeline.fit_table` would (learning-rate
 finder, one-cycle, default epochs; with ``arch="auto"`` the choice between boosted trees and the MLP), with the
-recipe fitted on that fold's training rows only. The baselines (:func:`trainwell.evaluate.cross_validate_baselines`)
-read the columns the model reads.
+recipe fitted on that fold's training rows only. The MLP keeps its epoch of lowest validation loss as fit keeps it
+(:class:`~trainwell.tabular.best_epoch.KeepBestEpoch`), on an inner fifth of the fold's training rows held out
+(those the choice reads), never on the rows the fold is scored on: the cross-validation scores the model fit keeps.
+The baselines (:func:`trainwell.evaluate.cross_validate_baselines`) read the columns the model reads.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ class TabularFold:
         from trainwell.evaluate import score
         from trainwell.evaluate.evaluation import OneStepFold
         from trainwell.learner.one_step import OneStepStart
+        from trainwell.tabular.best_epoch import best_epoch_callbacks
         from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
         from trainwell.tabular.pipeline import choose_lr, default_epochs
 
@@ -111,9 +114,9 @@ class TabularFold:
         budget = start_budget(None)  # evaluate --time: this fold's share (the choice above took none of it)
         began = OneStepStart(budget)  # boosted trees: their one step counted on it, reading the rows included
         seed_everything(self.seed + fold)
-        data = self._data(train, valid)
         options = dict(self.learner_kwargs or {})
-        if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
+        if arch in GBDT_NAMES:
+            data = self._data(train, valid)  # boosted trees: fitted when built, no learning rate or epochs
             # The fold's validation rows are the ones it is scored on: the trees stop on an inner tenth of its
             # training rows, never on them (its choice above stopped them on the inner fifth, as fit does)
             learn = tabular_learner(
@@ -126,16 +129,20 @@ class TabularFold:
                 self.one_step.append(OneStepFold(fold, began.budget.used, began.budget.seconds, "gbdt"))
         else:
             options.pop("gbdt_settings", None)  # the trees' own, as fit_table keeps them from the MLP
-            learn = tabular_learner(data, arch=arch, progress=False, **options)
-            n_batches = len(data.train)  # type: ignore[arg-type]
+            # As fit keeps it: the epoch of lowest validation loss, here on an inner fifth of the fold's training
+            # rows (the choice's split), never on the rows it is scored on; `data` then holds those as validation.
+            trained, data = self._mlp_data(train, valid, fold)
+            learn = tabular_learner(trained, arch=arch, progress=False, **options)
+            n_batches = len(trained.train)
             n_epochs = self.epochs or default_epochs(n_batches)
             # As fit's: a tenth of the fold's share, or what its training's batches plainly leave of it.
             sweep = sweep_time(budget, n_epochs * n_batches)
             lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep))
-            learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
-        preds, targets = learn.get_preds()
+            kept = best_epoch_callbacks(True, trained is not data and trained.valid is not None, [])
+            learn.fit_one_cycle(n_epochs, lr, callbacks=[*([budget] if budget else []), *kept])
+        preds, targets = learn.get_preds(data.valid)
         assert targets is not None  # the validation rows carry their targets
-        self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
+        self.recipes.append(learn.data.recipe)  # type: ignore[arg-type]  # tabular_data sets a TabularRecipe
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
         self.specs.append(dict(learn.model_spec or {"name": arch}))
@@ -157,6 +164,56 @@ class TabularFold:
                 **self._reading(),
             )
 
+    def _mlp_data(self, train: np.ndarray, valid: np.ndarray, fold: int) -> tuple[Any, Any]:
+        """The MLP's bundle of the fold's inner split (its training rows less an inner fifth, which validate: the
+        best epoch is kept on them, as fit keeps it on its validation rows) and the bundle whose validation rows
+        are the scored ones, read with that recipe (``like=``). Without inner validation rows (a fold of fewer than
+        3 training rows) the fold's bundle twice (:meth:`_data`): the last epoch is kept, as before."""
+        from trainwell.tabular._leakage import reading_folds
+        from trainwell.tabular.data import tabular_data
+
+        order, n_inner = self._inner_split(train, fold)
+        if len(order) - n_inner < 2:
+            data = self._data(train, valid)
+            return data, data
+        table, rows = self._as_read()
+        reading = self._reading()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=LEFT_OUT)  # said once, before the folds
+            # Copies across the inner split are not what the fold is scored on: those across its split are said
+            # below, as before; the recipe's own warnings (an ID left out) are said here.
+            warnings.filterwarnings("ignore", message=r".* are exact copies of training rows")
+            with reading_folds(grouped=True):
+                inner = tabular_data(
+                    table,
+                    self.target,
+                    splits=(rows[order[n_inner:]].tolist(), rows[order[:n_inner]].tolist()),
+                    task=self.task.kind,
+                    seed=self.seed,
+                    **reading,
+                )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=LEFT_OUT)
+            scored = tabular_data(
+                table,
+                self.target,
+                # the fold's training rows (unused) beside the scored ones: copies across them are said, as before
+                splits=(rows[train].tolist(), rows[valid].tolist()),
+                like=inner,
+                seed=self.seed,
+                ignore=reading["ignore"],
+                label_delim=reading["label_delim"],
+            )
+        return inner, scored
+
+    def _inner_split(self, train: np.ndarray, fold: int) -> tuple[np.ndarray, int]:
+        """The fold's training rows shuffled, and how many of the first validate inside it (a fifth): the choice
+        with ``arch="auto"`` and the MLP's kept epoch read the same rows."""
+        import numpy as np
+
+        order = np.random.default_rng(self.seed + fold).permutation(train)
+        return order, max(1, round(len(order) * INNER_SHARE))
+
     def _as_read(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The table the folds read rows from, and the position in it of each of ``df``'s rows."""
         import numpy as np
@@ -168,15 +225,12 @@ class TabularFold:
     def _choose(self, train: np.ndarray, fold: int) -> str:
         """What ``trainwell fit --arch auto`` would keep, decided as fit decides it but on a fifth of the fold's
         training rows held out, never on the rows the fold is scored on (which would flatter the choice)."""
-        import numpy as np
-
         from trainwell.callbacks.budget import outside_call_budgets
 
         if self.epochs is not None or self.lr is not None or not self._trees_may_apply():
             self.chosen.append("tabular_mlp")  # the MLP's settings given, or a target trees do not take
             return "tabular_mlp"
-        order = np.random.default_rng(self.seed + fold).permutation(train)
-        n_inner = max(1, round(len(order) * INNER_SHARE))
+        order, n_inner = self._inner_split(train, fold)
         # Not a fold: --time's count and shares stay the folds'. The choice's own time running out keeps the trees,
         # and "trainwell here is boosted trees in N of K folds" says what each fold chose, where the choice's warning
         # named a budget no option set.
