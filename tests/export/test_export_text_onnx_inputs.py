@@ -96,3 +96,25 @@ def test_a_sequence_models_tokens(tmp_path: Path) -> None:
     expected = trainwell.load(tmp_path / "lstm").predict_proba(TEXTS).numpy()
     assert np.ptp(expected) > 1e-3  # the texts' answers differ: tokens made otherwise would show
     assert np.abs(sigmoid(logits) - expected).max() < 1e-5
+
+
+#: Makes a model's inputs in a fresh interpreter and predicts with the ONNX predictor, then says whether torch was
+#: imported.
+TORCH_FREE = (
+    "import sys; from trainwell.export.text_inputs import text_onnx_inputs; "
+    "inputs = text_onnx_inputs(sys.argv[1], ['a wonderful film', 'awful']); "
+    "from trainwell.export import OnnxPredictor; OnnxPredictor(sys.argv[1]).predict_proba(['a wonderful film']); "
+    "print(sorted(inputs), 'torch' in sys.modules)"
+)
+
+
+def test_it_needs_no_torch(bag_model: Path) -> None:
+    # A runtime without PyTorch (a slim ONNX service) can make the inputs, and the ONNX predictor (the server's
+    # onnx backend) runs a text model without it: the text preprocessing is numpy alone.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", TORCH_FREE, str(bag_model)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["['ids',", "'offsets']", "False"], done.stdout + done.stderr

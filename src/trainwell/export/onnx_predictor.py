@@ -353,12 +353,14 @@ class OnnxPredictor:
         chunks = []
         for start in range(0, len(texts), step):
             rows = np.arange(start, min(start + step, len(texts)))
+            # numpy batches (padded_ids, rows_of), not the PyTorch model's tensors: a server on ONNX needs no torch
             if padded:
                 output = run_onnx_tokens(
-                    self.session, recipes.padded_batch(ids, offsets, rows, self.recipe.pad_id)
+                    self.session, recipes.padded_ids(ids, offsets, rows, self.recipe.pad_id)
                 )
             else:
-                output = run_onnx_text(self.session, *recipes.bag_batch(ids, offsets, rows))
+                flat, starts = recipes.rows_of(ids, offsets, rows)
+                output = run_onnx_text(self.session, flat, starts[:-1])
             chunks.append(activate(self.task, output))
         return np.concatenate(chunks)
 

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainwell.core.arrays import as_array
 from trainwell.core.artifact import metadata_entry, read_metadata
 from trainwell.core.errors import ArtifactError
 from trainwell.export._onnx_runtime import RECIPES
@@ -84,5 +83,4 @@ def text_onnx_inputs(
     if recipe.batch_format == "bag":
         return {"ids": ids.astype(np.int64, copy=False), "offsets": offsets[:-1].astype(np.int64, copy=True)}
     rows = np.arange(len(checked))
-    tokens = as_array(recipes.padded_batch(ids, offsets, rows, recipe.pad_id))
-    return {"tokens": tokens.astype(np.int64, copy=False)}
+    return {"tokens": recipes.padded_ids(ids, offsets, rows, recipe.pad_id)}

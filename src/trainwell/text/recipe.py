@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.text.fields import FLD_ID, check_fields, field_parts, pair_features
@@ -30,7 +29,18 @@ from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer
 from trainwell.text.vocab import Vocab
 
-__all__ = ["BATCH_FORMATS", "SEQUENCE_MAX_LEN", "TextRecipe", "add_ngrams", "bag_batch", "padded_batch"]
+if TYPE_CHECKING:  # torch only for the batches a PyTorch model takes: encoding texts needs numpy alone
+    import torch
+
+__all__ = [
+    "BATCH_FORMATS",
+    "SEQUENCE_MAX_LEN",
+    "TextRecipe",
+    "add_ngrams",
+    "bag_batch",
+    "padded_batch",
+    "padded_ids",
+]
 
 #: How a model wants its batches: ``bag`` = flat ids + offsets (EmbeddingBag), ``padded`` = (B, T) ids.
 BATCH_FORMATS = ("bag", "padded")
@@ -191,12 +201,9 @@ class TextRecipe:
         tokenizer = self.text_tokenizer
         if isinstance(tokenizer, WordTokenizer):
             assert self.word_vocab is not None
-            ids_t, offsets_t = self.word_vocab.encode_many(
-                tokenizer.tokenize_many(texts, n_workers=n_workers)
-            )
+            ids, offsets = self.word_vocab.encode_arrays(tokenizer.tokenize_many(texts, n_workers=n_workers))
         else:
-            ids_t, offsets_t = tokenizer.encode_many(texts, n_workers=n_workers)
-        ids, offsets = ids_t.numpy(), offsets_t.numpy()
+            ids, offsets = tokenizer.encode_arrays(texts, n_workers=n_workers)
         lengths = lengths_of(offsets)
         if self.max_len is not None:
             ids, offsets = truncate(ids, offsets, self.max_len)
@@ -355,12 +362,21 @@ def rows_of(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.
 
 def bag_batch(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """``(flat ids, start offsets)`` of texts ``rows`` for :class:`torch.nn.EmbeddingBag`."""
+    import torch
+
     flat, new_offsets = rows_of(ids, offsets, rows)
     return torch.from_numpy(flat), torch.from_numpy(new_offsets[:-1].copy())
 
 
 def padded_batch(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray, pad_id: int) -> torch.Tensor:
     """``(B, T)`` ids of texts ``rows`` right-padded with ``pad_id`` to the longest of them."""
+    import torch
+
+    return torch.from_numpy(padded_ids(ids, offsets, rows, pad_id))
+
+
+def padded_ids(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray, pad_id: int) -> np.ndarray:
+    """:func:`padded_batch` as a numpy ``int64`` array (what an ONNX sequence graph takes as ``tokens``)."""
     flat, new_offsets = rows_of(ids, offsets, rows)
     lengths = lengths_of(new_offsets)
     width = max(int(lengths.max(initial=0)), 1)
@@ -368,4 +384,4 @@ def padded_batch(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray, pad_id:
     row_index = np.repeat(np.arange(len(rows)), lengths)
     column = np.arange(len(flat)) - new_offsets[:-1][row_index]
     out[row_index, column] = flat
-    return torch.from_numpy(out)
+    return out

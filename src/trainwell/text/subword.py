@@ -16,6 +16,7 @@ from trainwell.text.specials import FAKE_PREFIX, SPECIAL_TOKENS, UNK, _check_mul
 from trainwell.text.tokenize import WordTokenizer, detokenize
 
 if TYPE_CHECKING:
+    import numpy as np
     import tokenizers
     import torch
 
@@ -156,14 +157,23 @@ class SubwordTokenizer:
         self, texts: Iterable[object], *, n_workers: int | None = 1, drop_empty: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """All texts as one flat int64 tensor of ids and int64 ``offsets`` (text ``i`` is
-        ``ids[offsets[i]:offsets[i + 1]]``), equal to :meth:`encode` on each text.
+        ``ids[offsets[i]:offsets[i + 1]]``), equal to :meth:`encode` on each text (:meth:`encode_arrays` as
+        tensors)."""
+        import torch
+
+        ids, offsets = self.encode_arrays(texts, n_workers=n_workers, drop_empty=drop_empty)
+        return torch.from_numpy(ids), torch.from_numpy(offsets)
+
+    def encode_arrays(
+        self, texts: Iterable[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`encode_many` as numpy ``int64`` arrays (no torch: what the ONNX inputs of a text model need).
 
         Each distinct word is split into pieces once (words are split independently of their neighbours),
         then texts are assembled by lookups: a corpus has far fewer distinct words than tokens, and this is
         several times faster than encoding every text through ``tokenizers``.
         """
         import numpy as np
-        import torch
 
         word_lists = self.word_tokenizer.tokenize_many(texts, n_workers=n_workers, drop_empty=drop_empty)
         distinct = list(dict.fromkeys(chain.from_iterable(word_lists)))
@@ -182,7 +192,7 @@ class SubwordTokenizer:
             dtype=np.int64,
             count=int(offsets[-1]),
         )
-        return torch.from_numpy(ids), torch.from_numpy(offsets)
+        return ids, offsets
 
     def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
         """Readable text of piece ids: pieces join into words, then :func:`detokenize` undoes the word rules.

@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain, repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.text.specials import (
@@ -34,6 +33,11 @@ from trainwell.text.specials import (
     _check_multiple,
     _round_up,
 )
+
+if (
+    TYPE_CHECKING
+):  # encoding needs numpy alone (a server on ONNX never imports torch); encode_many makes tensors
+    import torch
 
 __all__ = ["Vocab", "vocab_difference"]
 
@@ -211,6 +215,13 @@ class Vocab:
         Text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``. One flat tensor, not a list of small ones: language
         models read the corpus as one stream, and classifiers slice and pad batches from it cheaply.
         """
+        import torch
+
+        ids, offsets = self.encode_arrays(token_lists)
+        return torch.from_numpy(ids), torch.from_numpy(offsets)
+
+    def encode_arrays(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`encode_many` as numpy ``int64`` arrays (no torch: what the ONNX inputs of a text model need)."""
         if isinstance(token_lists, str) or (len(token_lists) > 0 and isinstance(token_lists[0], str)):
             raise DataError(
                 "encode_many takes a list of token lists, not texts; tokenize first "
@@ -225,7 +236,7 @@ class Vocab:
             dtype=np.int64,
             count=int(offsets[-1]),
         )
-        return torch.from_numpy(ids), torch.from_numpy(offsets)
+        return ids, offsets
 
     def decode(self, ids: Sequence[int] | torch.Tensor | np.ndarray) -> list[str]:
         """Tokens of ``ids`` (a list, a 1-d tensor or array); :func:`~trainwell.text.detokenize` makes text.
@@ -233,7 +244,7 @@ class Vocab:
         Raises:
             DataError: An id is negative or not below ``len(self)``.
         """
-        values = ids.tolist() if isinstance(ids, (torch.Tensor, np.ndarray)) else list(ids)
+        values = ids.tolist() if hasattr(ids, "tolist") else list(ids)  # a tensor or an array
         size = len(self.itos)
         for value in values:
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not 0 <= value < size:
