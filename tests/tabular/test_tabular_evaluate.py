@@ -316,5 +316,6 @@ def test_a_folds_finder_may_take_what_its_training_plainly_leaves(monkeypatch: p
 
     monkeypatch.setattr(budget_module, "sweep_time", recording)
     trainwell.evaluate_table(_table(), target="y", arch="mlp", cv=2, epochs=2, time_budget="10m")
-    # 75 training rows a fold at the default batch size of 64: 2 batches an epoch, 2 epochs.
-    assert asked == [4, 4]
+    # 75 training rows a fold, 60 once the inner fifth its best epoch is kept on is held out: at the default
+    # batch size of 64, 1 batch an epoch, 2 epochs.
+    assert asked == [2, 2]

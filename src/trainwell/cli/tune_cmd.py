@@ -1013,7 +1013,7 @@ def verdict(result: Any) -> str:
             f"{gain}, on the {rows} the trials were chosen on; the gain could not be checked against their noise "
             f"({result.metric} is not resampled by {rows}): kept the best; {confirm}"
         )
-    from trainwell.automl._gain import chance_said
+    from trainwell.automl._gain import DECIDE_ON_MORE_ROWS, chance_said
 
     low, high = result.improvement_interval
     check = result.selection
@@ -1027,7 +1027,7 @@ def verdict(result: Any) -> str:
         return (
             f"{gain}, on the {rows} the trials were chosen on; resampling them puts the gain at {span}, within "
             f"their noise: kept the defaults' model (trial {result.kept_trial}{kind}), which may do as well on new "
-            f"{rows} (--keep best keeps trial {result.best_trial})"
+            f"{rows} (--keep best keeps trial {result.best_trial}); {DECIDE_ON_MORE_ROWS}"
         )
     if not clear:
         refit = getattr(result, "refitted", None)
