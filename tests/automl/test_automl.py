@@ -96,9 +96,10 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
         "the best (--keep best)" in verdict(noisy)
     )
     noisy.kept, noisy.kept_trial = "defaults", 0  # keep clear, the default
-    assert verdict(noisy).endswith(
+    assert (
         "resampling them puts the gain at [-0.0234, +0.0410], 90%, within their noise: kept the defaults' model "
-        "(trial 0), which may do as well on new rows (--keep best keeps trial 4)"
+        "(trial 0), which may do as well on new rows (--keep best keeps trial 4); to decide on more rows: "
+        "trainwell evaluate --cv 5" in verdict(noisy)
     )
     noisy.improvement_interval, noisy.kept, noisy.kept_trial = (0.01, 0.03), "best", 4
     assert "clear of their noise): kept the best; confirm it on held-out data" in verdict(noisy)
