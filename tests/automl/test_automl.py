@@ -90,7 +90,7 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
     noisy = SimpleNamespace(metric="roc_auc", best_value=0.90, default_values={}, arch=None, improvement=0.006,
                             default_value=0.894, direction="maximize", improvement_interval=(-0.0234, 0.041),
                             best_trial=4, kept="best", kept_trial=4, kept_arch=None,
-                            selection=None)  # fmt: skip
+                            selection=None, no_search_line=lambda: None)  # fmt: skip
     assert (
         "the gain at [-0.0234, +0.0410], 90%: within their noise: the defaults may do as well on new rows): kept "
         "the best (--keep best)" in verdict(noisy)
@@ -108,10 +108,10 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
     # The best trial's own interval clears 0, but the best of 7 trials gains as much by chance.
     noisy.improvement_interval, noisy.kept, noisy.kept_trial = (0.002, 0.03), "defaults", 0
     noisy.selection = SelectionCheck(p_value=0.12, low=-0.003, trials=7, resamples=200)
-    assert verdict(noisy).endswith(
+    assert (
         "resampling them puts the gain at [+0.0020, +0.0300], 90%, but p = 0.120 that the best of 7 trials gains "
         "as much by chance, within their noise: kept the defaults' model (trial 0), which may do as well on new "
-        "rows (--keep best keeps trial 4)"
+        "rows (--keep best keeps trial 4); to decide on more rows" in verdict(noisy)
     )
     assert verdict(noisy).count(" but ") == 1  # "but resampling ... but p = ..." read as two objections
     noisy.improvement_interval = (0.00002, 0.0017)
