@@ -154,7 +154,12 @@ def test_numbers_and_text_name_the_same_category(client: httpx.Client, new_rows:
     as_text = {**row, "education-num": "13"}
     as_float = {**row, "education-num": 13.0}
     answers = client.post("/predict", json={"rows": [row, as_text, as_float]}).json()["predictions"]
-    assert answers[0] == answers[1] == answers[2]
+    # The same encoded row three times in one batch: the same answer, up to the last bits a batched matrix product
+    # may give one row and not another.
+    assert answers[0]["prediction"] == answers[1]["prediction"] == answers[2]["prediction"]
+    assert answers[0]["unseen"] == answers[1]["unseen"] == answers[2]["unseen"]
+    for other in answers[1:]:
+        assert other["probabilities"] == pytest.approx(answers[0]["probabilities"], abs=1e-6)
 
 
 def post_row_change(client: httpx.Client, row: dict, **change: Any) -> httpx.Response:
