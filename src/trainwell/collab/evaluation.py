@@ -85,6 +85,9 @@ class RatingsFold:
     seed: int = 0
     #: The model and its settings, as :func:`~trainwell.collab.fit_ratings` takes them.
     settings: FitSettings = field(default_factory=FitSettings)
+    #: Whether each fold also ranks every user's unseen items for its top-N lists (:func:`fold_lists`): a pass
+    #: over users x items of its own, beside the validation ratings' one an epoch.
+    top_n: bool = True
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions", "archs", "lists")
     lrs: list[float] = field(default_factory=list)
@@ -122,7 +125,8 @@ class RatingsFold:
         self.archs.append(built_arch(run.learn, self.settings.arch))
         from trainwell.collab.evaluation_lists import fold_lists
 
-        self.lists.append(fold_lists(run.learn.predictor(), self.frame.iloc[valid], self.seed + fold))
+        if self.top_n:
+            self.lists.append(fold_lists(run.learn.predictor(), self.frame.iloc[valid], self.seed + fold))
         return score(preds, targets, self.task.kind, self.metric_names)
 
 
@@ -173,6 +177,9 @@ class ImplicitFold:
     seed: int = 0
     #: The model and its settings, as :func:`~trainwell.collab.fit_ratings` takes them.
     settings: FitSettings = field(default_factory=FitSettings)
+    #: Whether each fold also ranks every user's unseen items for its top-N lists (:func:`fold_lists`): a pass
+    #: over users x items of its own, beside the validation ratings' one an epoch.
+    top_n: bool = True
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked", "archs", "one_step")
     lrs: list[float] = field(default_factory=list)
