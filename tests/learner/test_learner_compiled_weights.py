@@ -7,6 +7,7 @@ one's save ("holds the weights of another model") and a compiled learner refused
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,20 @@ from trainwell.callbacks import Checkpoint, SaveBest
 from trainwell.core.errors import ConfigError
 from trainwell.data import tensor_data
 from trainwell.learner import Learner
-from trainwell.models import create_model, register_model
+from trainwell.models import create_model, models, register_model
 
 
-@register_model("compiled_weights_net")
 def compiled_weights_net(width: int = 4) -> nn.Module:
     return nn.Sequential(nn.Linear(3, width), nn.ReLU(), nn.Linear(width, 1))
+
+
+@pytest.fixture(autouse=True)
+def registered() -> Iterator[None]:
+    """The architecture registered for these tests alone: registered at import, it joined the architecture
+    contract's parameters wherever this module was collected first (the registry has no public removal)."""
+    register_model("compiled_weights_net")(compiled_weights_net)
+    yield
+    models._entries.pop("compiled_weights_net", None)
 
 
 def _data():
