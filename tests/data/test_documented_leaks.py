@@ -70,3 +70,14 @@ def test_only_descriptions_that_warn_of_a_leak_and_name_an_input_count(tmp_path:
     assert [(column, path.name) for column, path, _ in documented_leaks(data, ["age", "duration"])] == [
         ("duration", "README.md")
     ]
+
+
+def test_a_leak_named_in_one_clause_does_not_taint_the_columns_of_the_others(tmp_path: Path) -> None:
+    # A report beside the data: one long sentence of findings joined by semicolons, one of them about a leak.
+    (tmp_path / "report.md").write_text(
+        "**What worked**: reading the file; the `duration` leak warning taken from SOURCE.md; missing values "
+        "(housing `total_bedrooms`, Titanic Age) handled.\n",
+        encoding="utf-8",
+    )
+    found = documented_leaks(tmp_path / "bank.csv", ["age", "housing", "duration"])
+    assert [column for column, _, _ in found] == ["duration"]
