@@ -327,8 +327,14 @@ _TRIAL_CALLBACKS: ContextVar[Callable[[int, dict[str, Any]], list[Callback]] | N
 def trial_callbacks(make: Callable[[int, dict[str, Any]], list[Callback]]) -> Iterator[None]:
     """Within this block every trial's fit also runs ``make(trial number, its settings)``'s callbacks, such as
     a :class:`~trainwell.callbacks.TensorBoardLogger` per trial (``trainwell tune --track``). Trials run in one
-    process; under torchrun they are not logged."""
-    token = _TRIAL_CALLBACKS.set(make)
+    process; under torchrun they are not logged. A block within another adds its callbacks to the outer one's
+    (``trainwell tune``'s own, inside a caller's, keeps the caller's)."""
+    outer = _TRIAL_CALLBACKS.get()
+
+    def both(number: int, params: dict[str, Any]) -> list[Callback]:
+        return [*(outer(number, params) if outer is not None else []), *make(number, params)]
+
+    token = _TRIAL_CALLBACKS.set(both)
     try:
         yield
     finally:
