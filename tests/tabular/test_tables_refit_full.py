@@ -124,3 +124,16 @@ def test_a_python_fit_says_the_refit_line_with_its_progress(capsys: pytest.Captu
     assert "refit on all" not in capsys.readouterr().err
     trainwell.fit_table(table(), "y", arch="gbdt", refit_full=True, progress=False)
     assert "refit on all" not in capsys.readouterr().err
+
+
+def test_the_report_says_the_trees_were_refit_not_grown_without_stopping(tmp_path: Path) -> None:
+    from trainwell.report import build_report
+
+    frame, test = table(), table(300, seed=1)
+    trainwell.fit_table(frame, "y", arch="gbdt", refit_full=True, out=tmp_path / "m", progress=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    page = build_report(tmp_path / "m", tmp_path / "test.csv", tmp_path / "r.html").read_text(
+        encoding="utf-8"
+    )
+    assert "then refit on all 800 training and validation rows" in page
+    assert "no early stopping" not in page

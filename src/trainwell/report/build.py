@@ -577,10 +577,19 @@ def _fitted_without_batches(metadata: dict[str, Any]) -> str:
                     else "."
                 )
             )
+        refit = (metadata.get("training") or {}).get("refit")
+        if isinstance(refit, dict) and isinstance(refit.get("rows"), int):  # fit --refit-full
+            stopping = (
+                f", the number early stopping chose on the validation rows, then refit on all {refit['rows']:,} "
+                f"training and validation rows (validation losses here are the model's before the refit, trained on "
+                f"{refit.get('validated_rows', 0):,})"
+            )
+        else:
+            stopping = _early_stopping(settings.get("early_stopping"), settings.get("stopped_on"))
         return (
             f"Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors): "
             f"{settings.get('n_iter')} boosting rounds at learning rate {settings.get('learning_rate')}, up to "
-            f"{settings.get('max_leaf_nodes')} leaves a tree{_early_stopping(settings.get('early_stopping'), settings.get('stopped_on'))}. Trees "
+            f"{settings.get('max_leaf_nodes')} leaves a tree{stopping}. Trees "
             f"are grown, not trained by gradient steps, so there are no training curves.{against}"
         )
     return "No training batches were run (the history has no training loss), so there are no training curves."
