@@ -304,3 +304,55 @@ def say_capped_scoring(capped: KeepCappedValidation | None, unit: str) -> None:
         f"validation results: scored on the first {read:,} of the {total:,} validation {unit}, those each "
         "pass read within time_budget (give more time to score them all)"
     )
+
+
+@dataclass(frozen=True)
+class PassPredictions:
+    """What the validation pass just made kept of its rows, with the weights the model holds at the epoch's end,
+    for a callback that loads those weights back after the fit (the best epoch's) to keep its predictions too
+    (:func:`keep_for_restored_weights`) instead of the results scoring the validation rows again."""
+
+    parts: list[Any]
+    targets: list[torch.Tensor]
+    loader: Any
+    #: ``(rows read, rows in all)`` when the budget cut the pass to its first batches; ``None`` for a whole pass.
+    scored: tuple[int, int] | None
+
+
+def this_pass_predictions(learn: Learner) -> PassPredictions | None:
+    """The predictions the epoch's validation pass kept (:class:`KeepValidationPredictions`'s whole pass, or
+    :class:`KeepCappedValidation`'s pass cut by the budget), when they were made with exactly the weights the model
+    holds now; ``None`` otherwise (no pass kept, other weights, or a keeper that activates only after the fit)."""
+    weights = weights_state(learn.model)
+    if weights is None:
+        return None
+    active = getattr(learn, "_active", learn.callbacks)
+    for callback in active:
+        last = getattr(callback, "_last", None) if isinstance(callback, KeepCappedValidation) else None
+        if last is None or callback._keeper is None or callback._keeper.activate_after_fit:
+            continue
+        parts, targets, loader, made_with, rows, total = last
+        if made_with == weights and loader is learn.data.valid:
+            return PassPredictions(parts, targets, loader, (rows, total))
+    kept: KeptPredictions | None = getattr(learn, "kept_predictions", None)
+    if kept is not None and kept.weights == weights and kept.loader is learn.data.valid:
+        return PassPredictions([kept.predictions], [kept.targets], kept.loader, None)
+    return None
+
+
+def keep_for_restored_weights(learn: Learner, held: PassPredictions) -> None:
+    """Keep ``held`` (:func:`this_pass_predictions`, taken when the weights were copied) as the validation
+    predictions of the weights just loaded back into the model: they are the same weights, so the same outputs,
+    and the results after the fit read them instead of a pass over the validation rows again. A budget's capped
+    pass says its rows (:attr:`KeepCappedValidation.scored`) as that epoch's, a whole pass says none."""
+    weights = weights_state(learn.model)
+    if weights is None:
+        return
+    from trainwell.learner._evaluate import _cat
+
+    learn.kept_predictions = KeptPredictions(  # type: ignore[attr-defined]
+        _cat(held.parts), _cat(held.targets), held.loader, weights
+    )
+    for callback in getattr(learn, "_active", learn.callbacks):
+        if isinstance(callback, KeepCappedValidation):
+            callback.scored = held.scored

@@ -5,7 +5,8 @@ training loss fell to 0.36, and the last epoch's 0.700 (worse than a constant an
 figure ``arch="auto"`` compared the trees with. AutoGluon's network keeps its best epoch; fastai users add
 ``SaveModelCallback``. :class:`KeepBestEpoch` is :class:`~trainwell.callbacks.SaveBest` on ``valid_loss``, the
 copy in memory (no file), which says what it kept in one line, beside the last epoch's loss, only when the two
-differ.
+differ. It keeps the kept epoch's validation predictions too, so the results after the fit read them rather than
+score the validation rows again with the weights loaded back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.tracker import SaveBest
+from trainwell.learner.kept_predictions import (
+    PassPredictions,
+    keep_for_restored_weights,
+    this_pass_predictions,
+)
 
 if TYPE_CHECKING:
     from trainwell.learner.events import Callback
@@ -28,6 +34,21 @@ class KeepBestEpoch(SaveBest):
 
     def __init__(self) -> None:
         super().__init__("valid_loss", restore=False)  # restored below, said in the pipeline's words
+        # The best epoch's validation predictions, kept when its weights are copied: (epoch, predictions).
+        self._predictions: tuple[int, PassPredictions] | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        super().before_fit(learn)
+        self._predictions = None
+
+    def after_epoch(self, learn: Learner) -> None:
+        copied = self.best_state
+        super().after_epoch(learn)
+        if (
+            self.best_state is not copied
+        ):  # a new best: its pass's predictions are those of the weights copied
+            held = this_pass_predictions(learn)
+            self._predictions = None if held is None else (learn.epoch, held)
 
     def after_fit(self, learn: Learner) -> None:
         if self.best_state is None or self.best_epoch is None or self.best_epoch == learn.epoch:
@@ -39,6 +60,10 @@ class KeepBestEpoch(SaveBest):
             _quietly(super().after_fit, learn)
         finally:
             self.restore = False
+        if self._predictions is not None and self._predictions[0] == self.best_epoch:
+            # The epoch's own pass scored these weights: the results read it, not another pass over the rows
+            keep_for_restored_weights(learn, self._predictions[1])
+        self._predictions = None
         from trainwell.callbacks.progress import say
         from trainwell.core.numbers import figure
 
