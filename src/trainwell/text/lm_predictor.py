@@ -73,20 +73,12 @@ def generate_text(
     The prompt is echoed verbatim: its encoding may lower-case it or read a rare word as unknown, which is
     what the model conditions on, not what the user should read back.
     """
-    prompt_ids = _prompt_ids(recipe, prompt)
-    itos = recipe.vocab.itos
-    new_ids = generate_ids(
-        model,
-        prompt_ids,
-        n_words,
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        seed=seed,
-        banned=banned_ids(itos),
-        marks=[i for i, token in enumerate(itos) if token in (MAJ, UP)],
+    # The stream's pieces, joined: one sampling path for generate and stream (tested equal piece for piece).
+    return "".join(
+        stream_generated_text(
+            model, recipe, prompt, n_words, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed
+        )
     )
-    return continue_prompt(prompt, recipe.decode(prompt_ids), recipe.decode(prompt_ids + new_ids))
 
 
 def stream_generated_text(
