@@ -4,6 +4,8 @@ budget, which then trained 3 batches), reads the same tokens every epoch, and th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
@@ -54,7 +56,8 @@ def test_a_budgeted_validation_reads_its_share_and_the_same_tokens_each_epoch() 
     limit = VALID_SHARE * budget.seconds
     assert len(ticks.valid_batches) == 2 and ticks.valid_batches[0] == ticks.valid_batches[1]
     read = ticks.valid_batches[0]
-    assert read == math.floor(limit) + 1 < len(valid)  # type: ignore[arg-type]  # the window past the share ends it
+    # the pass stops before the window that would take it past the share
+    assert read == math.floor(limit) < len(valid)  # type: ignore[arg-type]
     rows, length = valid.batch_size, valid.row_length  # type: ignore[union-attr]
     columns = min(length, read * valid.bptt)  # type: ignore[union-attr]
     for row in learn.history:
@@ -74,3 +77,66 @@ def test_without_a_budget_every_token_is_read() -> None:
     assert "valid_tokens" not in learn.history[-1]
     tokens = learn.validate()
     assert learn.history[-1]["perplexity"] == pytest.approx(tokens["perplexity"], rel=1e-5)
+
+
+class Forwards:
+    """A forward hook moving the budget's clock by the model's own calls: ``train`` seconds a training batch,
+    ``valid(epoch)`` seconds an evaluation-mode one (a validation window, and the one the budget times as the fit
+    begins); it counts each epoch's validation windows."""
+
+    def __init__(self, learn: Learner, clock: FakeClock, train: float, valid: Callable[[int], float]) -> None:
+        self.learn, self.clock, self.train, self.valid = learn, clock, train, valid
+        self.windows: dict[int, int] = {}
+        self.in_validation = False
+        learn.model.register_forward_hook(self)
+
+    def __call__(self, model: Any, inputs: Any, output: Any) -> None:
+        if model.training:
+            self.clock.now += self.train
+            return
+        self.clock.now += self.valid(self.learn.epoch)
+        if getattr(self.learn, "in_validation", False):
+            self.windows[self.learn.epoch] = self.windows.get(self.learn.epoch, 0) + 1
+
+
+class InValidation(Callback):
+    """``learn.in_validation``: whether the loop is in a validation pass (not the budget's timing before it)."""
+
+    def before_fit(self, learn: Learner) -> None:
+        learn.in_validation = False  # type: ignore[attr-defined]
+
+    def before_validate(self, learn: Learner) -> None:
+        learn.in_validation = True  # type: ignore[attr-defined]
+
+    def after_validate(self, learn: Learner) -> None:
+        learn.in_validation = False  # type: ignore[attr-defined]
+
+
+def test_the_plan_keeps_the_time_a_validation_window_takes_and_the_fit_ends_within_the_budget() -> None:
+    # PTB under --time 60: a validation window (the full softmax) took 2.5 training batches (a sampled softmax);
+    # the plan guessed a pass at a third of a training batch a window, kept 3.6 s for a pass of 12 s, and the fit
+    # ended past the budget. Here a window takes 4 training batches: 20 of them, 40 s, against a plan's 3.3 s.
+    learn = _learner()
+    clock = FakeClock()
+    forwards = Forwards(learn, clock, train=0.5, valid=lambda epoch: 2.0)
+    budget = TimeBudget(60, clock=clock)  # one epoch of training alone would take 89 s
+    learn.fit_one_cycle(3, 1e-2, callbacks=[budget, InValidation()])
+    assert budget.used <= budget.seconds, budget.summary()
+    read = forwards.windows[0]
+    assert read * 2.0 <= VALID_SHARE * budget.seconds and read >= 5  # the share, and no window past it
+    assert learn.iteration >= 90  # the rest went to training: 60 s less the pass and the window timed first
+    assert learn.history[-1]["valid_tokens"] < learn.history[-1]["valid_tokens_total"]
+
+
+def test_a_first_pass_read_whole_is_read_whole_in_every_later_epoch() -> None:
+    # Its first pass read every window inside the share; the machine then slowed down 25 times: the later pass,
+    # which a fifth of the budget no longer held, read every window too (it read 5 of 20 before), so that the two
+    # epochs' perplexities are of the same tokens.
+    learn = _learner()
+    clock = FakeClock()
+    forwards = Forwards(learn, clock, train=0.05, valid=lambda epoch: 0.2 if epoch == 0 else 5.0)
+    budget = TimeBudget(100, clock=clock)
+    learn.fit_one_cycle(2, 1e-2, callbacks=[budget, InValidation()])
+    total = len(learn.data.valid)  # type: ignore[arg-type]
+    assert forwards.windows == {0: total, 1: total}
+    assert len(learn.history) == 2 and not any("valid_tokens" in row for row in learn.history)

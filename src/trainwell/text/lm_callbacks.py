@@ -273,18 +273,30 @@ VALID_SHARE = 0.2
 
 class BudgetedValidation(Callback):
     """Under a :class:`~trainwell.callbacks.TimeBudget`, read no more of the validation text in one pass than
-    :data:`VALID_SHARE` of the budget allows: the first pass stops there, and every later pass reads the same
-    windows (the first tokens of every row the stream is read in), so that the epochs' perplexities stay
-    comparable. The row then says how much was read, ``valid_tokens`` of ``valid_tokens_total``, and its
-    ``perplexity_baseline`` is the trigram's over the same tokens. Without a budget, or in a distributed fit,
-    nothing changes.
+    :data:`VALID_SHARE` of the budget allows, and the same windows in every pass: the first pass decides, for every
+    later pass under that budget (the fits sharing it, and a fit resumed from a checkpoint). A first pass that
+    would go past the share stops before the window that would take it there, and every later pass reads that
+    many windows (the first tokens of every row the stream is read in); a first pass read whole is read whole
+    again (the budget then plans with its measured time), never cut by a later pass's share on a slower machine:
+    the epochs' perplexities are scored on the same tokens, as every other model's epochs are on the same
+    validation rows under ``--time``. The row then says how much was read, ``valid_tokens`` of
+    ``valid_tokens_total``, and its ``perplexity_baseline`` is the trigram's over the same tokens.
+
+    Before the first pass, the budget's plan keeps the time one validation window takes (timed on the first,
+    once, as the fit begins) times the windows a pass will read, up to the share: a guess from training batches
+    (a third of one each) was 7 times too short for PTB, whose validation reads the full softmax where training
+    samples 1,024 words, and ``--time 60`` overran by 3 s, leaving nothing for the cache's tuning. Without a
+    budget, or in a distributed fit, nothing changes.
     """
 
     order = 0  # after the writers of the row it amends (NgramBaseline, -18), before the progress bar reads it
 
     def __init__(self) -> None:
         self._budget: Any = None
-        self._windows: int | None = None  # the windows every pass reads, fixed by the first one that was cut
+        self._decided_for: Any = None  # the budget whose first pass decided the windows, kept across its fits
+        #: ``(windows, total)``: every pass over a validation stream of ``total`` windows reads the first
+        #: ``windows`` (``windows == total``: whole), fixed by the first pass; ``None`` until it ended.
+        self._windows: tuple[int, int] | None = None
         self._read = self._columns = self._tokens = 0
         self._start = 0.0
 
@@ -292,19 +304,70 @@ class BudgetedValidation(Callback):
         from trainwell.callbacks.budget import cpu_group, find_budget
         from trainwell.text.lm_stream import LMStreamLoader
 
-        self._budget, self._windows = None, None
+        self._budget = None
         active = getattr(learn, "_active", ())
         if any(type(callback).__name__ == "LRFinder" for callback in active) or cpu_group() is not False:
             return
         if isinstance(learn.data.valid, LMStreamLoader):
             self._budget = find_budget(active)
-        if self._budget is not None:  # the plan keeps time for the share a pass reads, not for the whole text
-            self._budget.bound_validation(VALID_SHARE * self._budget.seconds)
+        if self._budget is None:
+            return
+        if self._budget is not self._decided_for:  # another budget: its own first pass decides
+            self._decided_for, self._windows = self._budget, None
+        total = len(learn.data.valid)  # type: ignore[arg-type]
+        fixed = self._windows[0] if self._windows is not None and self._windows[1] == total else None
+        window = self._window_seconds(learn)
+        # The plan keeps time for what this fit's passes will read: the share at most, or the windows fixed.
+        expected = window * (fixed or total) if window > 0 else None
+        share = VALID_SHARE * self._budget.seconds
+        most = share if fixed is None else max(share, expected or 0.0)  # passes fixed whole: the whole pass
+        self._budget.bound_validation(most, expected=expected if expected is None else max(expected, 1e-3))
+
+    def _window_seconds(self, learn: Learner) -> float:
+        """The budget's seconds one validation window takes: the first, read once as a pass reads it (the model in
+        evaluation mode, from a zeroed state, its loss computed); 0 when the stream has none. The model's state and
+        mode are as they were after it."""
+        loader: Any = learn._on_device(learn.data.valid)  # type: ignore[arg-type]
+        batch = next(iter(loader), None)
+        if batch is None:
+            return 0.0
+        *inputs, target = batch
+        model = learn.model
+        was_training = model.training
+        reset = getattr(model, "reset", None)
+        started = self._budget.clock()
+        try:
+            with torch.no_grad(), learn.forward_context():
+                model.eval()
+                if callable(reset):
+                    reset()
+                learn.compute_loss(model(*inputs), target)
+        finally:
+            model.train(was_training)
+            if callable(reset):
+                reset()
+        return float(self._budget.clock() - started)
 
     def before_validate(self, learn: Learner) -> None:
         self._read = self._columns = self._tokens = 0
         if self._budget is not None:
             self._start = self._budget.clock()
+
+    def before_batch(self, learn: Learner) -> None:
+        """Before a validation window: stop the pass when the windows every pass reads are read, or, in the
+        first pass, when this window at the pass's pace so far would take it past the share."""
+        if learn.training or self._budget is None:
+            return
+        total = len(learn.data.valid)  # type: ignore[arg-type]
+        if self._windows is not None and self._windows[1] == total:
+            if self._read >= self._windows[0]:
+                raise CancelValidate
+            return
+        if self._read:
+            spent = self._budget.clock() - self._start
+            if spent + spent / self._read > VALID_SHARE * self._budget.seconds:
+                self._windows = (self._read, total)
+                raise CancelValidate
 
     def after_batch(self, learn: Learner) -> None:
         if learn.training or self._budget is None:
@@ -312,18 +375,29 @@ class BudgetedValidation(Callback):
         self._read += 1
         self._columns += int(learn.yb.shape[1])
         self._tokens += int(learn.yb.numel())
-        total = len(learn.data.valid)  # type: ignore[arg-type]
-        if self._windows is None and self._read < total:
-            spent = self._budget.clock() - self._start
-            if spent > VALID_SHARE * self._budget.seconds:
-                self._windows = self._read
-        if self._windows is not None and self._read >= self._windows and self._read < total:
-            raise CancelValidate
+
+    def after_validate(self, learn: Learner) -> None:
+        if self._budget is not None and self._windows is None and self._read:
+            total = len(learn.data.valid)  # type: ignore[arg-type]
+            if self._read >= total:  # read whole: every later pass is read whole too
+                self._windows = (total, total)
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return None if self._windows is None else {"windows": list(self._windows)}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        # The windows the passes before the checkpoint read: the resumed fit's passes read the same ones. The budget
+        # is the resumed fit's (the checkpoint's continued), so the decision is kept for it.
+        read, total = state["windows"]
+        self._windows = (int(read), int(total))
+        self._decided_for = self._budget
 
     def after_epoch(self, learn: Learner) -> None:
         if self._budget is None or not learn.history or self._windows is None or not self._read:
             return
         valid: Any = learn.data.valid
+        if self._read >= len(valid):
+            return  # read whole: the row's figures are the whole text's
         row = learn.history[-1]
         row.update(valid_tokens=self._tokens, valid_tokens_total=valid.row_length * valid.batch_size)
         for callback in getattr(learn, "_active", ()):
