@@ -96,6 +96,7 @@ def run_spread_search(
         study = optuna.load_study(study_name=STUDY_NAME, storage=_journal_storage(optuna, Path(path)),
                                   **sampler_and_pruner(optuna, seed + rank, settings.pruner))  # fmt: skip
         trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
+        trials.decision = settings.decision_threshold
         started_at = settings.started_at if settings.started_at is not None else trials.clock()()
         _refuse_a_spent_budget(budget)
         # Rank 0 alone speaks (the command line quiets the others): what the processes do, and its own trials.

@@ -77,6 +77,7 @@ def tune_images(
     storage: str | Path | None = None,
     study_name: str | None = None,
     tune_thresholds: bool = True,
+    decision_threshold: str | float | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search an image model's learning rate, weight decay, epochs and (single-label classes) label smoothing.
@@ -94,6 +95,12 @@ def tune_images(
             regression.
         tune_thresholds: a multi-label model decides each label at a threshold chosen on the validation images
             (``False``: 0.5 for every label), as after ``fit_images``.
+        decision_threshold: binary targets, as :func:`~trainwell.fit_images` takes it: a metric (``"f1"``,
+            ``"balanced_accuracy"``, ``"mcc"``, ``"accuracy"``) for which each trial's model chooses its threshold
+            on the validation images, or a threshold for every trial (``0.3``). A search ``metric`` of decisions
+            (``f1``, ``accuracy``...) scores each trial at its threshold (a chosen one on the images it was
+            chosen on: flattered alike for every trial); each trial's threshold is in ``tuning.json``, and the
+            kept model decides at its own, as after ``fit_images(decision_threshold=)``.
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, no validation images, a ``search`` name not
@@ -112,6 +119,7 @@ def tune_images(
         tune_thresholds,
         storage=storage,
         study_name=study_name,
+        decision_threshold=decision_threshold,
     )
 
     def learner(bundle: DataBundle, params: dict[str, Any], progress: bool) -> Learner:

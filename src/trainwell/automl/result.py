@@ -111,6 +111,10 @@ class TuneResult:
     not_started: dict[str, Any] | None = None
     startup_seconds: float | None = None
     kept_fit_settings: dict[str, Any] | None = None
+    #: ``decision_threshold=`` (binary targets): the setting every trial decided by, and the threshold the kept
+    #: model decides at (in its directory, as after ``fit --decision-threshold``); ``None`` without it.
+    decision_threshold: str | float | None = None
+    decided_at: float | None = None
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The kept trial's settings (:attr:`kept_trial`: the model written) as keywords of the one-call fit, to
@@ -272,6 +276,11 @@ class TuneResult:
             **self._fit_records(),
             **({"not_started": self.not_started} if self.not_started is not None else {}),
             **({"startup_seconds": self.startup_seconds} if self.startup_seconds is not None else {}),
+            **(
+                {"decision_threshold": {"setting": self.decision_threshold, "kept_model": self.decided_at}}
+                if self.decision_threshold is not None
+                else {}
+            ),
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }

@@ -73,6 +73,7 @@ from trainwell.core.seeding import seed_everything
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
+from trainwell.evaluate.evaluation import decided_at, of_decisions
 from trainwell.learner.events import Callback
 from trainwell.learner.kept_predictions import KeepValidationPredictions, validation_predictions
 from trainwell.learner.label_thresholds import choose_label_thresholds
@@ -187,6 +188,9 @@ class SearchSettings:
     #: When the search began (:func:`start_search`), on the budget's clock (else ``time.perf_counter``'s): the
     #: start-up before the first trial is counted from it; ``None``: from :func:`run_search`'s call.
     started_at: float | None = None
+    #: Binary targets (``decision_threshold=``, ``--decision-threshold``), as ``fit_*`` take it: the metric each
+    #: trial's model chooses its threshold for on the validation rows, or the threshold itself; ``None``: 0.5.
+    decision_threshold: str | float | None = None
 
 
 def start_search(
@@ -201,15 +205,20 @@ def start_search(
     *,
     storage: str | Path | None = None,
     study_name: str | None = None,
+    decision_threshold: str | float | None = None,
 ) -> SearchSettings:
     """A search's settings, refused in one line before any data is read (:func:`check_search_settings`), with
     its time budget started and every generator seeded with ``seed``; ``storage`` and ``study_name``: the study
-    kept across runs (:mod:`trainwell.automl._storage`)."""
+    kept across runs (:mod:`trainwell.automl._storage`); ``decision_threshold``: as ``fit_*`` take it (its value
+    checked here, its task in :func:`run_search`)."""
+    from trainwell.learner.decision_threshold import decision_threshold_setting
+
+    decision = decision_threshold_setting(decision_threshold)
     study = check_search_settings(n_trials, timeout, out, keep, storage, study_name)
     budget = search_budget(timeout)
     started_at = budget.clock() if budget is not None else time.perf_counter()
     settings = SearchSettings(
-        n_trials, budget, out, seed, pruner, progress, tune_thresholds, keep, study, started_at
+        n_trials, budget, out, seed, pruner, progress, tune_thresholds, keep, study, started_at, decision
     )
     seed_everything(seed)
     return settings
@@ -247,8 +256,10 @@ def run_search(
     noise, the choice of the best counted (see the module docstring); a multi-label model then decides each
     label at its own threshold unless ``tune_thresholds`` is false. The ``settings``' budget is shared by the
     trials."""
+    from trainwell.learner.decision_threshold import check_decision_threshold
     from trainwell.learner.learner import scoring_also
 
+    check_decision_threshold(settings.decision_threshold, data.task, has_validation=data.valid is not None)
     with scoring_also([chosen]):  # a metric the task does not score by default: every trial's learner does
         return _run_search(data, space, chosen, settings)
 
@@ -266,6 +277,7 @@ def _run_search(
     seed, budget, keep = settings.seed, settings.budget, settings.keep
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
+    trials.decision = settings.decision_threshold
     started_at = settings.started_at if settings.started_at is not None else trials.clock()()
     said: AbstractContextManager[None] = nullcontext()  # a stored study's database errors, in one line
     if settings.study is None:
@@ -575,6 +587,36 @@ class _Trials:
         # those it stopped: the epochs trained of those planned.
         self.unfinished: set[int] = set()
         self.pruned_at: dict[int, tuple[int, int]] = {}
+        # Binary targets: the setting of each trial's decision threshold (decision_threshold=), and the threshold
+        # each finished trial's model decides at.
+        self.decision: str | float | None = None
+        self.thresholds: dict[int, float] = {}
+
+    def decide(self, trial: Any, learn: Learner) -> float | None:
+        """Set the decision threshold of a finished trial's model as ``fit_*(decision_threshold=)`` sets it (a
+        metric's: chosen on the validation rows; a number: given), kept in its record; ``None`` without
+        :attr:`decision`. The trials share their data: its task is left as it was, each model deciding alone."""
+        if self.decision is None or not learn.history:
+            return None
+        from trainwell.learner.decision_threshold import choose_decision_threshold
+
+        shared = self.data.task
+        try:
+            summary = choose_decision_threshold(learn, self.decision, seed=self.seed, progress=False)
+        finally:
+            self.data.task = shared
+        assert summary is not None
+        self.thresholds[trial.number] = summary.threshold
+        trial.set_user_attr("decision_threshold", summary.threshold)
+        return summary.threshold
+
+    def decided_value(self, learn: Learner, threshold: float) -> float:
+        """The search's metric, one of decisions (``f1``...), of ``learn``'s validation predictions at
+        ``threshold``."""
+        from trainwell.metrics import functional
+
+        preds, targets = validation_predictions(learn)
+        return float(getattr(functional, self.chosen)(preds, targets, self.data.task.kind, threshold))
 
     def start_up(self, started_at: float, report: Callable[[str], None] | None) -> None:
         """Load the training code now (:func:`~trainwell.callbacks.budget.load_training_imports`: the first
@@ -650,10 +692,17 @@ class _Trials:
         # The row of the weights the model holds: the last epoch's, or the one a callback kept (a table's MLP
         # keeps its epoch of lowest validation loss, as fit_table(**result.fit_kwargs()) will)
         value = float(learn.final_row[self.chosen])
+        threshold = self.decide(trial, learn)
+        if threshold is not None and value == value and of_decisions(self.chosen):
+            value = self.decided_value(learn, threshold)  # scored as it decides, as fit's test set is
         if trial.number < len(self.space.kinds) and value == value:
             self.defaults[trial.number] = learn  # kept in place of the best when its gain is within the noise
         if value == value and of_rows(self):
             preds, targets = validation_predictions(learn)  # the trial's last validation pass's, when kept
+            if threshold is not None and of_decisions(
+                self.chosen
+            ):  # the gain's checks resample its decisions
+                preds = decided_at(preds, threshold)
             self.predictions[trial.number], self.targets = (value, preds), targets
             if self.stored is not None:  # the gain's check of a later run compares this trial too
                 from trainwell.automl._storage import kept_predictions
@@ -749,6 +798,17 @@ def _result(
     # A multi-label model decides each label at its own threshold, as after trainwell fit (and is held to the
     # trivial answers at 0.5 without them).
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress, tune=tune_thresholds)
+    decided = None
+    if (
+        trials.decision is not None
+    ):  # decision_threshold=: the kept trial's model decides as it did in its trial
+        from trainwell.learner.decision_threshold import choose_decision_threshold, set_decision_threshold
+
+        decided = getattr(learn, "decision_threshold", None)
+        if decided is None:  # an earlier run's trial, trained again: chosen as its trial chose it
+            decided = choose_decision_threshold(learn, trials.decision, seed=seed, progress=False)
+        else:
+            set_decision_threshold(learn, decided.threshold)  # its data's task too, which the trials shared
     # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
     learn.time_budget = None
     kept_kind, kept_params = kept
@@ -762,7 +822,9 @@ def _result(
     return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
                       study=study, arch=trials.kinds[best.number].arch, best_trial=best.number,
                       default_values=named, thresholds=thresholds,
-                      fit_settings=_fit_settings(trials, best.number, best_params))  # fmt: skip
+                      fit_settings=_fit_settings(trials, best.number, best_params),
+                      decision_threshold=trials.decision,
+                      decided_at=None if decided is None else decided.threshold)  # fmt: skip
 
 
 def _fit_settings(trials: _Trials, number: int, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -775,7 +837,8 @@ def _fit_settings(trials: _Trials, number: int, params: dict[str, Any]) -> dict[
     if number in trials.trained and "epochs" in params:
         batches, per_epoch = trials.trained[number]
         params = {**params, "epochs": max(1, round(batches / max(1, per_epoch)))}
-    return make(params)
+    decision = {"decision_threshold": trials.decision} if trials.decision is not None else {}
+    return {**make(params), **decision}
 
 
 def _not_started(study: Any, trials: _Trials, asked: int) -> dict[str, Any] | None:
@@ -856,6 +919,11 @@ def _trial_record(
         "defaults": trial.number < n_defaults,
         "cut_by_time": trial.number in cut,
         **({"process": processes[trial.number]} if processes and trial.number in processes else {}),
+        **(
+            {"decision_threshold": trial.user_attrs["decision_threshold"]}
+            if "decision_threshold" in trial.user_attrs
+            else {}
+        ),
         **(_where_pruned(trial, pruned_at or {}) if state == "pruned" else {}),
     }
 

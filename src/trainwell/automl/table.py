@@ -67,6 +67,7 @@ def tune_table(
     pruner: Any = None,
     progress: bool = False,
     tune_thresholds: bool = True,
+    decision_threshold: str | float | None = None,
     search: dict[str, Any] | None = None,
     keep: str = "clear",
     storage: str | Path | None = None,
@@ -126,6 +127,12 @@ def tune_table(
             ``result.refitted`` says which, see :mod:`trainwell.automl._refit`); a study made for other data,
             metric, seed or ranges is refused (see :mod:`trainwell.automl._storage`). ``result.fit_kwargs()``
             gives the best trial's settings as :func:`~trainwell.fit_table`'s keywords.
+        decision_threshold: binary targets, as :func:`~trainwell.fit_table` takes it: a metric (``"f1"``,
+            ``"balanced_accuracy"``, ``"mcc"``, ``"accuracy"``) for which each trial's model chooses its threshold
+            on the validation rows, or a threshold for every trial (``0.3``). A search ``metric`` of decisions
+            (``f1``, ``accuracy``...) scores each trial at its threshold (a chosen one on the rows it was
+            chosen on: flattered alike for every trial); each trial's threshold is in ``tuning.json``, and the
+            kept model decides at its own, as after ``fit_table(decision_threshold=)``.
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, an ``arch`` not searched, a ``search`` setting
@@ -151,6 +158,7 @@ def tune_table(
         tune_thresholds,
         storage=storage,
         study_name=study_name,
+        decision_threshold=decision_threshold,
     )
     if arch not in ("auto", *MLP_NAMES, *GBDT_NAMES):
         raise ConfigError(

@@ -69,6 +69,7 @@ def tune_texts(
     storage: str | Path | None = None,
     study_name: str | None = None,
     tune_thresholds: bool = True,
+    decision_threshold: str | float | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search the fast text classifier's learning rate, weight decay, epochs, embedding width and dropouts.
@@ -85,6 +86,12 @@ def tune_texts(
             ``roc_auc`` for binary and multi-label targets, ``accuracy`` for several classes.
         tune_thresholds: a multi-label model decides each label at a threshold chosen on the validation texts
             (``False``: 0.5 for every label), as after ``fit_texts``.
+        decision_threshold: binary targets, as :func:`~trainwell.fit_texts` takes it: a metric (``"f1"``,
+            ``"balanced_accuracy"``, ``"mcc"``, ``"accuracy"``) for which each trial's model chooses its threshold
+            on the validation texts, or a threshold for every trial (``0.3``). A search ``metric`` of decisions
+            (``f1``, ``accuracy``...) scores each trial at its threshold (a chosen one on the texts it was
+            chosen on: flattered alike for every trial); each trial's threshold is in ``tuning.json``, and the
+            kept model decides at its own, as after ``fit_texts(decision_threshold=)``.
 
     Raises:
         ConfigError: Another ``arch``, ``n_trials`` below 1, a bad ``timeout``, no validation texts, or a
@@ -114,6 +121,7 @@ def tune_texts(
         tune_thresholds,
         storage=storage,
         study_name=study_name,
+        decision_threshold=decision_threshold,
     )
     data = text_data(source, target, text_col=text_col, seed=seed, batch_format="bag", **data_kwargs)
     if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):

@@ -35,13 +35,13 @@ if TYPE_CHECKING:
 UNREAD_BY_LM = (
     "--tta",
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
-    "--arch", "--lr", "--time-col",
+    "--arch", "--lr", "--time-col", "--decision-threshold",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--tta",
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch", "--tokenizer", "--lr", "--time-col",
+    "--arch", "--tokenizer", "--lr", "--time-col", "--decision-threshold",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images;
 #: --arch and --lr are its own, as fit_ratings reads them).
@@ -53,6 +53,7 @@ UNREAD_BY_RECOMMENDER = (
     "--text",
     "--tag-col",
     "--tokenizer",
+    "--decision-threshold",
 )
 #: What each option of evaluate that images never read is for, as the refusal names it.
 NOT_FOR_IMAGES = {
@@ -257,6 +258,17 @@ def evaluate(
             "CSVs of images (--path-col).",
         ),
     ] = None,
+    decision_threshold: Annotated[
+        str | None,
+        typer.Option(
+            metavar="METRIC|NUMBER",
+            help="Binary targets (tables, texts, images), as fit takes it: a metric (f1, balanced_accuracy, mcc, "
+            "accuracy) for which each fold chooses its model's threshold on a fifth of its own training rows held "
+            "out from a fit on the rest, never on the rows it is scored on; or a number (e.g. 0.3) for every fold. "
+            "The metrics of decisions (accuracy, f1...) are then at it; the baselines stay at 0.5, and a line says "
+            "each fold's threshold and their mean.",
+        ),
+    ] = None,
     tta: Annotated[
         bool,
         typer.Option(
@@ -362,6 +374,7 @@ def evaluate(
             "--metric": bool(metric),
             "--oof": oof is not None,
             "--tta": tta,
+            "--decision-threshold": decision_threshold is not None,
         }
 
         def finish(evaluation: Evaluation) -> None:
@@ -509,6 +522,7 @@ def evaluate(
                     label_delim=label_delim,
                     groups=groups,  # refused in one line: a folder has no column to group by
                     metrics=metric or None,
+                    decision_threshold=decision_threshold,
                     **model_settings,
                     **read_as,
                     **common,
@@ -567,6 +581,7 @@ def evaluate(
                     time_budget=seconds,
                     metrics=metric or None,
                     tta=tta,
+                    decision_threshold=decision_threshold,
                     **read_as,
                 )
             )
@@ -617,6 +632,7 @@ def evaluate(
                     label_delim=label_delim,
                     groups=groups,
                     metrics=metric or None,
+                    decision_threshold=decision_threshold,
                     **model_settings,
                     **read_as,
                     **common,
@@ -645,6 +661,7 @@ def evaluate(
                 **read_as,
                 **headerless,
                 metrics=metric or None,
+                decision_threshold=decision_threshold,
             )
 
         # Grouped folds too: a table of free text alone is read as texts, grouped by the same column.

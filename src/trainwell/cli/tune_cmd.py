@@ -135,6 +135,16 @@ def tune(
     label_delim: option.LabelDelim = None,
     label_names: option.LabelNames = None,
     label_thresholds: option.LabelThresholds = True,
+    decision_threshold: Annotated[
+        str | None,
+        typer.Option(
+            metavar="METRIC|NUMBER",
+            help="Binary targets (tables, texts, images), as fit takes it: a metric (f1, balanced_accuracy, mcc, "
+            "accuracy) for which each trial's model chooses its threshold on the validation rows, or a number "
+            "(e.g. 0.3) for every trial. A --metric of decisions (f1, accuracy...) scores each trial at its "
+            "threshold; tuning.json keeps each trial's, and the kept model decides at its own (predict, serve).",
+        ),
+    ] = None,
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
     tag_col: option.TagColumn = None,
@@ -239,8 +249,15 @@ def tune(
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
         data, test, valid_col, names, target, _ = command_splits(
-            data, "tune", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding,
-            label_delim=label_delim, text=text,
+            data,
+            "tune",
+            target=target,
+            test=test,
+            valid_col=valid_col,
+            names=names,
+            encoding=encoding,
+            label_delim=label_delim,
+            text=text,
         )
         from trainwell.cli._fit_data import fasttext_columns, ratings_folder
 
@@ -310,6 +327,7 @@ def tune(
             "--tag-col": tag_col is not None,
             "--test": test is not None,
             "--names": names is not None,
+            "--decision-threshold": decision_threshold is not None,
         }
         if test is not None:
             need_data(test, "image files" if test.is_dir() else "table")
@@ -348,6 +366,7 @@ def tune(
                     augmentation=augment,
                     test=test,
                     tune_thresholds=label_thresholds,
+                    decision_threshold=decision_threshold,
                     **named,
                 )
             )
@@ -370,6 +389,7 @@ def tune(
                 "--no-label-thresholds",
                 "--test",
                 "--names",
+                "--decision-threshold",
             )
             refuse_unread(given, unread_by_tagger, "a tagger (tagged sentences, CoNLL files)")
             if arch not in ("auto", "bilstm_crf"):
@@ -438,6 +458,7 @@ def tune(
                     **named,
                     label_delim=label_delim,
                     tune_thresholds=label_thresholds,
+                    decision_threshold=decision_threshold,
                 )
             )
         elif user is not None or item is not None or implicit:
@@ -446,7 +467,14 @@ def tune(
             refuse_image_settings(recommender)
             refuse_unread(
                 given,
-                ("--label-delim", "--label-names", "--no-label-thresholds", "--tag-col", "--test"),
+                (
+                    "--label-delim",
+                    "--label-names",
+                    "--no-label-thresholds",
+                    "--tag-col",
+                    "--test",
+                    "--decision-threshold",
+                ),
                 recommender,
             )
             ready("table")
@@ -508,6 +536,7 @@ def tune(
                     augmentation=augment,
                     test=test,  # a folder of class folders or a CSV of paths no trial sees (else test/ beside)
                     tune_thresholds=label_thresholds,
+                    decision_threshold=decision_threshold,
                     **named,
                 )
             )
@@ -550,6 +579,7 @@ def tune(
                         **common,
                         label_delim=label_delim,
                         tune_thresholds=label_thresholds,
+                        decision_threshold=decision_threshold,
                         **named,
                     )
                 )
@@ -563,6 +593,7 @@ def tune(
                         **roles,
                         label_delim=label_delim,
                         tune_thresholds=label_thresholds,
+                        decision_threshold=decision_threshold,
                         **named,
                         arch=arch,
                         test=test,
@@ -720,6 +751,41 @@ def _number(text: str) -> Any:
 KIND_NAMES = {"tabular_mlp": "MLP", "gbdt": "trees"}
 
 
+def decision_line(result: Any) -> str | None:
+    """What ``--decision-threshold`` did (``None`` without it): each trial's threshold and what the table's
+    scores are at, and the one the kept model decides at."""
+    setting = getattr(result, "decision_threshold", None)
+    if setting is None:
+        return None
+    from trainwell.evaluate.evaluation import of_decisions
+
+    kept = result.decided_at
+    where = f"the kept model (trial {result.kept_trial}) decides at {kept:g}" if kept is not None else ""
+    where += ": predict, serve and a test set decide with it" if kept is not None else ""
+    if not isinstance(setting, str):
+        scored = f"; the {result.metric} above is at it" if of_decisions(result.metric) else ""
+        return f"decision threshold {setting:g} (given) in every trial{scored}; {where}"
+    chosen = sorted(t["decision_threshold"] for t in result.trials if "decision_threshold" in t)
+    span = (
+        ""
+        if not chosen
+        else f" ({chosen[0]:g})"
+        if len(chosen) == 1
+        else f" ({chosen[0]:g} to {chosen[-1]:g})"
+    )
+    scored = (
+        f"; the {result.metric} above is each trial's at its threshold, measured on the rows it was chosen on "
+        "(flattering every trial alike: judge the kept model on held-out data, trainwell evaluate "
+        "--decision-threshold)"
+        if of_decisions(result.metric)
+        else ""
+    )
+    return (
+        f"decision threshold: each trial's model chose its own for the best {setting} on the validation rows"
+        f"{span}{scored}; {where}"
+    )
+
+
 def show(result: Any) -> None:
     """The best trials as a table (with each one's kind of model when several were searched), then one
     sentence against the defaults."""
@@ -733,6 +799,9 @@ def show(result: Any) -> None:
         from trainwell.learner.label_thresholds import say_threshold_note
 
         say_threshold_note(result.thresholds)
+    decided = decision_line(result)
+    if decided is not None:
+        out_console.print(decided, soft_wrap=True, markup=False, highlight=False)
     said = time_line(result)
     if said is not None:
         out_console.print(said, soft_wrap=True)

@@ -221,6 +221,15 @@ class Evaluation:
     #: What sets the model apart from a baseline of the same kind, said after the line on the architectures (the
     #: boosted trees' early stopping against the HistGradientBoosting baseline's defaults); ``None``: nothing.
     model_note: str | None = None
+    #: ``decision_threshold=`` (``evaluate --decision-threshold``), binary targets: the metric each fold chose its
+    #: threshold for (``"f1"``...), or the threshold given (a number); ``None``: the model decided at 0.5.
+    decision: str | float | None = None
+    #: With :attr:`decision`: the threshold each fold's model decided at, in fold order (chosen on rows of the
+    #: fold's training rows held out, never on the rows it was scored on).
+    decision_thresholds: list[float] = field(default_factory=list)
+    #: :attr:`predictions` as decided at :attr:`decision_thresholds` (:meth:`_decided`), made once: the verdicts'
+    #: bootstrap is cached by the predictions' identity.
+    _decided_predictions: list[Any] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The baselines are scored on the model's folds: they were drawn with its seed and stratification,
@@ -293,7 +302,36 @@ class Evaluation:
         ``"worse"`` or ``"undefined"``, with a sentence each: :meth:`~trainwell.evaluate.Verdict.sentence`)."""
         from trainwell.evaluate.compare import verdicts
 
-        return verdicts(self.model, self.baselines, self.level, self.predictions)
+        found = verdicts(self.model, self.baselines, self.level, self.predictions)
+        decided = self._decided()
+        if decided is None:
+            return found
+        # The metrics of decisions (accuracy, f1...) compared as the table scores them: at each fold's threshold.
+        at_threshold = {
+            (verdict.metric, verdict.baseline): verdict
+            for verdict in verdicts(self.model, self.baselines, self.level, decided)
+            if of_decisions(verdict.metric)
+        }
+        return [at_threshold.get((verdict.metric, verdict.baseline), verdict) for verdict in found]
+
+    def _decided(self) -> list[Any] | None:
+        """:attr:`predictions` with each fold's probabilities moved so that 0.5 falls where its threshold is
+        (``p / 2t`` below it, ``0.5 + (p - t) / 2(1 - t)`` from it: the same order, the same decisions at 0.5 as
+        at ``t``), for the paired comparisons of the metrics of decisions; ``None`` without thresholds."""
+        if (
+            self.decision is None
+            or len(self.decision_thresholds) != len(self.predictions)
+            or not self.predictions
+        ):
+            return None
+        if self._decided_predictions is None:
+            self._decided_predictions = [
+                (index, decided_at(preds, threshold), targets)
+                for threshold, (index, preds, targets) in zip(
+                    self.decision_thresholds, self.predictions, strict=True
+                )
+            ]
+        return self._decided_predictions
 
     def beats_baselines(self, metric: str | None = None) -> bool:
         """Whether the model clearly beats every baseline on ``metric`` (default: on every headline metric,
@@ -345,6 +383,11 @@ class Evaluation:
             **({"time_budget_one_step": [fold.to_dict() for fold in self.one_step]} if self.one_step else {}),
             **({"time_spent": self.spent.to_dict()} if self.spent is not None else {}),
             **({"model_note": self.model_note} if self.model_note else {}),
+            **(
+                {"decision_threshold": self.decision_dict()}
+                if self.decision is not None and self.decision_thresholds
+                else {}
+            ),
             "verdicts": [
                 {
                     "metric": v.metric,
@@ -355,6 +398,35 @@ class Evaluation:
                 for v in self.verdicts()
             ],
         }
+
+    def decision_dict(self) -> dict[str, Any]:
+        """The decision thresholds as :meth:`to_dict` keeps them: ``setting`` (the metric or the number given),
+        ``per_fold`` and their ``mean``."""
+        thresholds = self.decision_thresholds
+        return {"setting": self.decision, "per_fold": thresholds, "mean": sum(thresholds) / len(thresholds)}
+
+    def decision_line(self) -> str | None:
+        """The line under the table on the model's decision threshold (``None`` without ``decision_threshold=``):
+        ``"trainwell decides at 0.24, 0.31 and 0.27 (mean 0.273), each fold's threshold chosen for the best f1 on a
+        fifth of its training rows held out, never on the rows it is scored on; the baselines decide at 0.5"``."""
+        if self.decision is None or not self.decision_thresholds:
+            return None
+        thresholds = self.decision_thresholds
+        if not isinstance(self.decision, str):
+            return (
+                f"{MODEL_NAME} decides at {self.decision:g} in every fold (--decision-threshold), the baselines at "
+                "0.5: accuracy, f1 and the other metrics of decisions are at those; roc_auc and log_loss do not "
+                "depend on them"
+            )
+        shown = [f"{threshold:g}" for threshold in thresholds]
+        listed = ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else shown[0]
+        mean = sum(thresholds) / len(thresholds)
+        return (
+            f"{MODEL_NAME} decides at {listed} in folds 1 to {len(thresholds)} (mean {mean:.3g}), each fold's "
+            f"threshold chosen for the best {self.decision} on a fifth of its training {self.unit}, held out from a "
+            f"fit on the other four fifths (as fit chooses it on its validation {self.unit}), never on the "
+            f"{self.unit} it is scored on; the baselines decide at 0.5"
+        )
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` to ``path`` as JSON, atomically; a value that is not a finite number (a metric
@@ -397,7 +469,19 @@ class Evaluation:
         actual = _actual(self.task, targets)
         for name, column in actual.items():
             table[name] = column
-        predicted = prediction_table(self.task, values, pd.RangeIndex(len(order)))
+        if self.decision is not None and len(self.decision_thresholds) == self.k:  # each fold's own threshold
+            import dataclasses
+
+            predicted = pd.concat(
+                [
+                    prediction_table(dataclasses.replace(self.task, threshold=threshold), preds.detach().float()
+                                     .cpu(), pd.RangeIndex(len(index)))
+                    for threshold, (index, preds, _) in zip(self.decision_thresholds, self.predictions, strict=True)
+                ],
+                ignore_index=True,
+            )  # fmt: skip
+        else:
+            predicted = prediction_table(self.task, values, pd.RangeIndex(len(order)))
         table = pd.concat([table, predicted], axis=1)
         return table.sort_values(self.row_name, kind="stable").reset_index(drop=True)
 
@@ -504,6 +588,75 @@ def check_settings(
     return FoldShare.of(seconds, cv if cv is not None else 1)
 
 
+def decided_at(preds: torch.Tensor, threshold: float) -> torch.Tensor:
+    """Binary probabilities moved so that 0.5 falls where ``threshold`` is (``p / 2t`` below it, ``0.5 + (p - t) /
+    2(1 - t)`` from it): the same order, and at 0.5 the decisions made at ``threshold``, for the functions that
+    score decisions at 0.5 (the paired bootstraps of the verdicts, a search's gain check)."""
+    import torch
+
+    p = preds.detach().double()
+    under = float(
+        torch.nextafter(torch.tensor(0.5, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64))
+    )
+    below = torch.clamp(p * (0.5 / threshold), max=under)
+    above = torch.clamp(0.5 + (p - threshold) * (0.5 / (1 - threshold)), min=0.5)
+    return torch.where(p >= threshold, above, below)
+
+
+def of_decisions(metric: str) -> bool:
+    """Whether ``metric`` (``"f1"``; ``"rmse[price]"``) is one of decisions, whose function takes a threshold."""
+    import inspect
+
+    from trainwell.metrics import functional
+    from trainwell.metrics.targets import split_target_key
+
+    function = getattr(functional, split_target_key(metric)[0], None)
+    return function is not None and "threshold" in inspect.signature(function).parameters
+
+
+def decided_scores(
+    preds: torch.Tensor,
+    targets: torch.Tensor,
+    task: Task,
+    metric_names: Sequence[str],
+    threshold: float | None = None,
+) -> dict[str, float]:
+    """:func:`~trainwell.evaluate.score` of one fold's model, its metrics of decisions (accuracy, f1, mcc...: those
+    whose function takes a ``threshold``) at ``threshold`` (``None``: 0.5, as :func:`score`)."""
+
+    from trainwell.evaluate import score
+    from trainwell.metrics import functional
+
+    values = score(preds, targets, task.kind, metric_names, task.target_names)
+    if threshold is None:
+        return values
+    for name in metric_names:
+        if of_decisions(name):
+            values[name] = float(getattr(functional, name)(preds, targets, task.kind, threshold))
+    return values
+
+
+def held_out_threshold(preds: torch.Tensor, targets: torch.Tensor, metric: str) -> float:
+    """The threshold of best ``metric`` on a fold model's predictions ``preds`` for training rows it held out, as
+    ``fit --decision-threshold`` chooses it on its validation rows (to 3 significant digits); 0.5 where those rows
+    hold one class."""
+    from trainwell.learner.decision_threshold import best_threshold
+
+    return float(
+        f"{best_threshold(preds.detach().float().cpu().reshape(-1), targets.detach().float().cpu().reshape(-1), metric)[0]:.3g}"
+    )
+
+
+def inner_rows(train: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fold's training rows split as a fit splits its rows, four fifths to train on and a fifth held out
+    (shuffled with ``seed``), on which a fold's decision threshold is chosen."""
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(train)
+    n_inner = max(1, round(len(order) * 0.2))
+    return order[n_inner:], order[:n_inner]
+
+
 def render(evaluation: Evaluation, console: Any) -> None:
     """Print what :meth:`Evaluation.show` prints: the comparison table, then a warning line for each baseline the
     model does not clearly beat."""
@@ -571,6 +724,9 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
             + (f"; its trees are {evaluation.model_note}" if evaluation.model_note else ""),
             soft_wrap=True,
         )
+    decided = evaluation.decision_line()
+    if decided is not None:
+        console.print(decided, soft_wrap=True, markup=False, highlight=False)
     if evaluation.budgets or evaluation.one_step:
         console.print(
             budget_line(

@@ -78,7 +78,16 @@ class TabularFold:
     #: across a fold's split (:mod:`trainwell.tabular._leakage`), the user named them.
     grouped: bool = False
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions", "specs", "one_step")
+    per_fold: ClassVar[tuple[str, ...]] = (
+        "recipes", "chosen", "lrs", "predictions", "specs", "one_step", "thresholds",
+    )  # fmt: skip
+    #: Binary targets (``decision_threshold=``): the metric each fold chooses its decision threshold for, on the
+    #: inner fifth of its training rows its model did not train on, or the threshold itself; ``None``: 0.5.
+    decision: str | float | None = None
+    #: With ``decision``: the threshold each fold's model decided at.
+    thresholds: list[float] = field(default_factory=list)
+    #: With ``arch="auto"``: the fold's choice's run (its model fitted on the inner split), while the fold runs.
+    _choice: Any = field(default=None, repr=False)
     recipes: list[TabularRecipe] = field(default_factory=list)
     #: With ``arch="auto"``, the architecture each fold chose (on an inner split of its training rows).
     chosen: list[str] = field(default_factory=list)
@@ -103,8 +112,7 @@ class TabularFold:
         """Fit and score one fold (with ``arch="auto"``, the choice made on its training rows first)."""
         from trainwell.callbacks.budget import start_budget, sweep_time
         from trainwell.core.seeding import seed_everything
-        from trainwell.evaluate import score
-        from trainwell.evaluate.evaluation import OneStepFold
+        from trainwell.evaluate.evaluation import OneStepFold, decided_scores
         from trainwell.learner.one_step import OneStepStart
         from trainwell.tabular.best_epoch import best_epoch_callbacks
         from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
@@ -142,11 +150,42 @@ class TabularFold:
             learn.fit_one_cycle(n_epochs, lr, callbacks=[*([budget] if budget else []), *kept])
         preds, targets = learn.get_preds(data.valid)
         assert targets is not None  # the validation rows carry their targets
+        threshold = self._threshold(learn, arch, data, train, valid, fold)
         self.recipes.append(learn.data.recipe)  # type: ignore[arg-type]  # tabular_data sets a TabularRecipe
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
         self.specs.append(dict(learn.model_spec or {"name": arch}))
-        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
+        if threshold is not None:
+            self.thresholds.append(threshold)
+        return decided_scores(preds, targets, self.task, self.metric_names, threshold)
+
+    def _threshold(
+        self, learn: Any, arch: str, data: Any, train: np.ndarray, valid: np.ndarray, fold: int
+    ) -> float | None:
+        """The fold's decision threshold (``None`` without ``decision``): the number given, or the one of best
+        ``decision`` on the inner fifth of the fold's training rows, predicted by a model fitted on the other four
+        fifths, never on the rows the fold is scored on: the MLP's own (it trains on that split); the trees of the
+        fold's choice (``arch="auto"``), else trees fitted on that split as fit fits them."""
+        from trainwell.evaluate.evaluation import held_out_threshold
+        from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
+
+        choice, self._choice = self._choice, None
+        if self.decision is None or not isinstance(self.decision, str):
+            return self.decision
+        if arch not in GBDT_NAMES and learn.data is not data and learn.data.valid is not None:
+            held, truth = learn.get_preds(learn.data.valid)  # the inner fifth, which the MLP never trained on
+        elif arch in GBDT_NAMES and choice is not None and choice.arch in GBDT_NAMES:
+            held, truth = choice.learn.get_preds(choice.learn.data.valid)
+        else:
+            inner, _ = self._mlp_data(train, valid, fold)
+            if inner.valid is None or inner is data:
+                return 0.5  # a fold of too few training rows to hold any out: decided at 0.5
+            options = dict(self.learner_kwargs or {})  # trees here: the MLP's own split is its learn.data
+            trees = tabular_learner(inner, arch=arch, progress=False, seed=self.seed + fold, **options)
+            trees.fit(1)
+            held, truth = trees.get_preds(inner.valid)
+        assert truth is not None
+        return held_out_threshold(held, truth, self.decision)
 
     def _data(self, train: np.ndarray, valid: np.ndarray) -> Any:
         """The fold's bundle of ``df``'s rows at ``train`` and ``valid``, read from the table as read."""
@@ -241,6 +280,7 @@ class TabularFold:
             # Under --time the choice gets a quarter of a fold's share on top of it (fit makes it within its own)
             run = self._inner_fit(order, n_inner, fold, None if seconds is None else CHOICE_SHARE * seconds)
         self.chosen.append(run.arch)
+        self._choice = run  # its trees, fitted on the inner split, choose the fold's decision threshold
         return run.arch
 
     def _trees_may_apply(self) -> bool:
@@ -355,6 +395,7 @@ def evaluate_table(
     time_budget: float | str | None = None,
     names: Sequence[str] | None = None,
     metrics: Sequence[str] | None = None,
+    decision_threshold: str | float | None = None,
 ) -> Evaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``cv`` folds.
 
@@ -405,6 +446,12 @@ def evaluate_table(
             says how many folds it cut short.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's: accuracy,
             ROC AUC, F1; RMSE, MAE, R²), among :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
+        decision_threshold: binary targets, as ``fit_table`` takes it: a metric (``"f1"``, ``"balanced_accuracy"``,
+            ``"mcc"``, ``"accuracy"``) for which each fold chooses its model's threshold on the inner fifth of its
+            training rows, predicted by a model fitted on the other four fifths (never on the rows it is scored
+            on, so the estimate stays honest), or a threshold for every fold (``0.3``). The metrics of decisions
+            (accuracy, F1...) are then the model's at its threshold; the baselines stay at 0.5. Each fold's
+            threshold is in :attr:`Evaluation.decision_thresholds <trainwell.evaluate.Evaluation.decision_thresholds>`.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -438,9 +485,11 @@ def evaluate_table(
     from trainwell.evaluate.cv import grouped_by, row_groups
     from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
+    from trainwell.learner.decision_threshold import check_decision_threshold, decision_threshold_setting
     from trainwell.tabular.recipe import check_min_category_count
 
     fold_seconds = check_settings(cv, epochs, time_budget)
+    decision = decision_threshold_setting(decision_threshold)
     check_min_category_count(min_category_count)
     # one column named as a string is that column (cat_names='Sex'), as tabular_data reads it
     cat_names, cont_names = column_names(cat_names, "cat_names"), column_names(cont_names, "cont_names")
@@ -509,6 +558,7 @@ def evaluate_table(
                 f"'{', '.join(targets)}' is {resolved.kind}. Pass {say('task')} to override the inferred task"
             )
         )
+    check_decision_threshold(decision, resolved)  # before any fold: binary targets only
     # Folds keep each class's share for single-label targets; label sets are split at random.
     stratified = resolved.kind in ("binary", "multiclass")
     group_of_row = row_groups(groups, df, labelled, name)
@@ -533,6 +583,7 @@ def evaluate_table(
         as_read=as_read,
         read_rows=None if source_rows is None else source_rows - 1,
         grouped=group_of_row is not None,
+        decision=decision,
     )
     run_baselines = None
     if baselines:
@@ -595,6 +646,8 @@ def evaluate_table(
         groups=grouped_by(groups, group_of_row),
         one_step=fold.one_step,
         spent=time_spent(fold_seconds),
+        decision=decision,
+        decision_thresholds=fold.thresholds,
         model_note=trees_against_baseline(
             [spec.get("config", {}).get("settings", {}) for spec in fold.specs if spec.get("name") == "gbdt"],
             [

@@ -54,7 +54,12 @@ class TextFold:
     #: More :func:`~trainwell.text.text_classifier_learner` settings, as ``fit_texts(learner_kwargs=)`` takes them.
     learner_kwargs: dict[str, Any] | None = None
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("vocabularies", "lrs", "predictions", "archs")
+    per_fold: ClassVar[tuple[str, ...]] = ("vocabularies", "lrs", "predictions", "archs", "thresholds")
+    #: Binary targets (``decision_threshold=``): the metric each fold chooses its decision threshold for, on a
+    #: fifth of its training texts held out from a fit on the rest, or the threshold itself; ``None``: 0.5.
+    decision: str | float | None = None
+    #: With ``decision``: the threshold each fold's model decided at.
+    thresholds: list[float] = field(default_factory=list)
     #: Per fold: the vocabulary fitted on that fold's training texts (proof of no leakage across folds).
     vocabularies: list[frozenset[str]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
@@ -63,11 +68,41 @@ class TextFold:
     archs: list[str] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
-        from trainwell.evaluate import score
+        from trainwell.evaluate.evaluation import decided_scores
         from trainwell.learner.kept_predictions import validation_predictions
+
+        threshold = self._threshold(train, fold)
+        run = self._fit(train, valid, fold)
+        preds, targets = validation_predictions(
+            run.learn
+        )  # the fold's last validation pass's, not a new pass
+        self.vocabularies.append(frozenset(run.data.recipe.vocab))  # type: ignore[union-attr]
+        self.lrs.append(float(run.lr))
+        self.predictions.append((valid, preds, targets))
+        self.archs.append(str((run.learn.model_spec or {}).get("name", self.arch)))
+        if threshold is not None:
+            self.thresholds.append(threshold)
+        return decided_scores(preds, targets, self.task, self.metric_names, threshold)
+
+    def _threshold(self, train: np.ndarray, fold: int) -> float | None:
+        """The fold's decision threshold (``None`` without ``decision``): the number given, or the one of best
+        ``decision`` on a fifth of the fold's training texts, answered by a model fitted on the other four fifths
+        as the fold's is fitted: never on the texts the fold is scored on."""
+        from trainwell.evaluate.evaluation import held_out_threshold, inner_rows
+        from trainwell.learner.kept_predictions import validation_predictions
+
+        if not isinstance(self.decision, str):
+            return self.decision
+        inner_train, inner_valid = inner_rows(train, self.seed + fold)
+        preds, targets = validation_predictions(self._fit(inner_train, inner_valid, fold).learn)
+        assert targets is not None
+        return held_out_threshold(preds, targets, self.decision)
+
+    def _fit(self, train: np.ndarray, valid: np.ndarray, fold: int) -> Any:
+        """``fit_texts`` on the texts at ``train``, validated on those at ``valid``."""
         from trainwell.text.pipeline import fit_texts
 
-        run = fit_texts(
+        return fit_texts(
             self.frame,
             text_col=self.text_col,
             target=self.target,
@@ -84,14 +119,6 @@ class TextFold:
             tune_thresholds=False,
             progress=False,
         )
-        preds, targets = validation_predictions(
-            run.learn
-        )  # the fold's last validation pass's, not a new pass
-        self.vocabularies.append(frozenset(run.data.recipe.vocab))  # type: ignore[union-attr]
-        self.lrs.append(float(run.lr))
-        self.predictions.append((valid, preds, targets))
-        self.archs.append(str((run.learn.model_spec or {}).get("name", self.arch)))
-        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
 
 def text_baselines(
@@ -335,6 +362,7 @@ def evaluate_texts(
     names: Sequence[str] | None = None,
     metrics: Sequence[str] | None = None,
     progress: bool = True,
+    decision_threshold: str | float | None = None,
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -385,6 +413,10 @@ def evaluate_texts(
             :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
         progress: say on standard error as each fold ends (``fold 2 of 5 done in 41s (1m 20s so far, about 2m
             left)``); ``False`` keeps the cross-validation quiet.
+        decision_threshold: binary targets, as ``fit_texts`` takes it: a metric (``"f1"``...) for which each fold
+            chooses its model's threshold on a fifth of its training texts, answered by a model fitted on the
+            other four fifths (never on the texts it is scored on), or a threshold for every fold (``0.3``). The
+            metrics of decisions are then at it; the baselines stay at 0.5.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -406,6 +438,9 @@ def evaluate_texts(
 
     refuse_extra_positional("evaluate_texts", extra, ("source", "target"), ("text_col",))
     fold_seconds = check_settings(cv, epochs, time_budget)
+    from trainwell.learner.decision_threshold import check_decision_threshold, decision_threshold_setting
+
+    decision = decision_threshold_setting(decision_threshold)
     check_fit_settings(
         epochs, lr, None
     )  # a bad lr or architecture stops here, before the baselines and the folds
@@ -422,6 +457,7 @@ def evaluate_texts(
     frame, targets, labels, resolved, columns = _labelled_texts(
         source, text_col, target, task, label_delim, encoding, encoding_errors, names
     )
+    check_decision_threshold(decision, resolved)  # before any fold: binary targets only
     stratified = resolved.kind in ("binary", "multiclass")
     keys = (
         frame[targets].astype(str).agg("|".join, axis=1)
@@ -465,6 +501,7 @@ def evaluate_texts(
         lr=lr,
         arch_config=arch_config,
         learner_kwargs=learner_kwargs,
+        decision=decision,
     )
     texts = texts_of.astype(str).tolist()
     model, others = cross_validate_spread(
@@ -491,6 +528,8 @@ def evaluate_texts(
         **_fasttext_rows(source, len(frame), encoding, encoding_errors),
         groups=grouped,
         spent=time_spent(fold_seconds),
+        decision=decision,
+        decision_thresholds=fold.thresholds,
     )
 
 

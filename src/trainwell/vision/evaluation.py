@@ -48,7 +48,9 @@ class ImageFold:
     #: Score each fold's validation images with test-time augmentation (the plain answers kept beside).
     tta: bool = False
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("means", "lrs", "predictions", "plain_predictions", "tta_views")
+    per_fold: ClassVar[tuple[str, ...]] = (
+        "means", "lrs", "predictions", "plain_predictions", "tta_views", "thresholds",
+    )  # fmt: skip
     #: Per fold: the normalisation statistics measured on that fold's training images.
     means: list[tuple[float, ...]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
@@ -57,17 +59,49 @@ class ImageFold:
     plain_predictions: list[torch.Tensor] = field(default_factory=list)
     #: With ``tta``: per fold, what its TTA averaged, in words.
     tta_views: list[str] = field(default_factory=list)
+    #: Binary targets (``decision_threshold=``): the metric each fold chooses its decision threshold for, on a
+    #: fifth of its training images held out from a fit on the rest, or the threshold itself; ``None``: 0.5.
+    decision: str | float | None = None
+    #: With ``decision``: the threshold each fold's model decided at.
+    thresholds: list[float] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.callbacks.budget import start_budget
+        from trainwell.evaluate.evaluation import decided_scores
+
+        threshold = self._threshold(train, fold)
+        budget = start_budget(None)  # evaluate --time: this fold's share
+        learn, data, lr, preds, targets = self._fit(train, valid, fold, budget)
+        if self.tta:
+            preds = self._with_tta(learn, preds, targets)
+        self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]
+        self.lrs.append(float(lr))
+        self.predictions.append((valid, preds, targets))
+        if threshold is not None:
+            self.thresholds.append(threshold)
+        return decided_scores(preds, targets, self.task, self.metric_names, threshold)
+
+    def _threshold(self, train: np.ndarray, fold: int) -> float | None:
+        """The fold's decision threshold (``None`` without ``decision``): the number given, or the one of best
+        ``decision`` on a fifth of the fold's training images, answered by a model fitted on the other four fifths
+        as the fold's is fitted: never on the images the fold is scored on."""
+        from trainwell.evaluate.evaluation import held_out_threshold, inner_rows
+
+        if not isinstance(self.decision, str):
+            return self.decision
+        inner_train, inner_valid = inner_rows(train, self.seed + fold)
+        _, _, _, preds, targets = self._fit(inner_train, inner_valid, fold, None)
+        return held_out_threshold(preds, targets, self.decision)
+
+    def _fit(self, train: np.ndarray, valid: np.ndarray, fold: int, budget: Any) -> tuple[Any, ...]:
+        """A model fitted on the images at ``train`` (within ``budget``), and its answers for those at ``valid``:
+        ``(learner, data, lr, predictions, targets)``."""
         from trainwell.core.seeding import seed_everything
-        from trainwell.evaluate import score
         from trainwell.learner.kept_predictions import KeepValidationPredictions, validation_predictions
         from trainwell.vision.data import COPIES_OF_TRAINING, image_data
         from trainwell.vision.learner import vision_learner
         from trainwell.vision.pipeline import default_epochs
 
-        budget = start_budget(None)  # evaluate --time: this fold's share
         seed_everything(self.seed + fold)
         with warnings.catch_warnings():  # copies across folds were said once, for the whole set
             warnings.filterwarnings("ignore", message=COPIES_OF_TRAINING)
@@ -85,12 +119,7 @@ class ImageFold:
         keeper = KeepValidationPredictions()
         learn.fit_one_cycle(n_epochs, lr, callbacks=[*([budget] if budget else []), keeper])
         preds, targets = validation_predictions(learn)
-        if self.tta:
-            preds = self._with_tta(learn, preds, targets)
-        self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]
-        self.lrs.append(float(lr))
-        self.predictions.append((valid, preds, targets))
-        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
+        return learn, data, lr, preds, targets
 
     def _with_tta(self, learn: Any, plain: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """The fold's validation answers with test-time augmentation, as ``predict --tta`` gives them; ``plain``
@@ -243,6 +272,7 @@ def evaluate_images(
     encoding_errors: str = "strict",
     metrics: Sequence[str] | None = None,
     tta: bool = False,
+    decision_threshold: str | float | None = None,
 ) -> ImageEvaluation:
     """Cross-validate the image model and the thumbnail baselines on the same ``cv`` folds.
 
@@ -289,6 +319,10 @@ def evaluate_images(
             line under the table says the headline metric plain and with TTA over all the held-out images, with
             how many answers TTA fixes and breaks (:attr:`ImageEvaluation.tta`). Refused for a model predicting
             several numbers an image (a point), as ``predict --tta`` refuses it.
+        decision_threshold: binary targets, as ``fit_images`` takes it: a metric (``"f1"``...) for which each fold
+            chooses its model's threshold on a fifth of its training images, answered by a model fitted on the
+            other four fifths (never on the images it is scored on: a second fit per fold), or a threshold for
+            every fold (``0.3``). The metrics of decisions are then at it; the baselines stay at 0.5.
 
     Returns:
         An :class:`ImageEvaluation` (an :class:`~trainwell.evaluate.Evaluation`): print it for the table
@@ -308,6 +342,9 @@ def evaluate_images(
     from trainwell.vision.data import _is_quantity, _task, numeric_labels
 
     fold_seconds = check_settings(cv, epochs, time_budget)
+    from trainwell.learner.decision_threshold import decision_threshold_setting
+
+    decision = decision_threshold_setting(decision_threshold)
     if arch != "auto":  # an unknown name is said before any image is read
         from trainwell.vision.learner import _resolve_arch
 
@@ -364,12 +401,17 @@ def evaluate_images(
         refused = tta_refusal(resolved, "vision", option="tta (--tta)", fix="evaluate without it")
         if refused is not None:
             raise ConfigError(refused)
+    from trainwell.learner.decision_threshold import check_decision_threshold
+
+    check_decision_threshold(decision, resolved)  # before any fold: binary targets only
     stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(
         np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv", groups=group_of_row
     )
     metric_names = evaluation_metrics(metrics, resolved)
-    fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed, tta=tta)
+    fold = ImageFold(
+        images, labels, resolved, metric_names, arch, epochs, lr, seed, tta=tta, decision=decision
+    )
     run_baselines = None
     if baselines:
         table = thumbnails(images)
@@ -404,6 +446,8 @@ def evaluate_images(
         groups=grouped_by(groups, group_of_row),
         spent=time_spent(fold_seconds),
         tta=pooled_tta_effect(fold) if tta else None,
+        decision=decision,
+        decision_thresholds=fold.thresholds,
     )
 
 
