@@ -87,12 +87,15 @@ def test_each_map_says_in_words_what_covering_its_deepest_colour_does(
     assert axes[0].get_title() == f"p('bright') = {result.probability:.2f}"
     title = axes[1].get_title().replace("\n", " ")
     assert title == f"covering the deepest colour moves p('bright') by {strongest:.2g}"
-    # What the colours mean is said once, above the grid: three lines of it over every map ran into the row above.
-    legend = drawn[0].get_suptitle().replace("\n", " ")  # type: ignore[attr-defined]
-    assert legend.startswith(
+    # One line above the map says what red and blue mean; the detail (what covered the image) is the caption
+    # under it: five lines of it above a single map took a quarter of the figure.
+    headline = drawn[0].get_suptitle()  # type: ignore[attr-defined]
+    assert headline == "Occlusion map: red = evidence for the label, blue = against"
+    caption = drawn[0]._supxlabel.get_text().replace("\n", " ")  # type: ignore[attr-defined]
+    assert caption.startswith(
         "Occlusion maps: red where covering the image lowers p, the probability of the label"
     )
-    assert "blue where it raises it" in legend
+    assert "blue where it raises it" in caption and "own mean colour" in caption
 
 
 @pytest.mark.parametrize("n_maps", [1, 2, 7])
@@ -110,16 +113,72 @@ def test_the_legend_and_titles_fit_inside_the_figure(
     figure: Any = drawn[0]
     renderer = figure.canvas.get_renderer()
     frame = figure.bbox
-    texts = [figure._suptitle, *(axis.title for axis in figure.axes if axis.get_title())]
+    texts = [figure._suptitle, figure._supxlabel, *(axis.title for axis in figure.axes if axis.get_title())]
     for text in texts:
         box = text.get_window_extent(renderer)
         assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1, text.get_text()
+        assert box.y0 >= frame.y0, text.get_text()
     # No title runs into the images of the row above it: boxes of titles and images do not overlap.
     images = [axis.get_window_extent(renderer) for axis in figure.axes if axis.images]
     for axis in figure.axes:
         if axis.get_title():
             box = axis.title.get_window_extent(renderer)
             assert not any(box.overlaps(image) for image in images), axis.get_title()
+
+
+class Faint(TopLeftDetector):
+    """The detector with a fortieth of its steepness: covering the corner moves p by another amount."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(0.5))
+
+
+def _heat_limits(figure: Any) -> list[float]:
+    return [axis.images[-1].norm.vmax for axis in figure.axes if len(axis.images) == 2]
+
+
+@pytest.mark.parametrize("scale", ["shared", "each"])
+def test_maps_side_by_side_share_one_colour_scale_unless_asked_for_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scale: str
+) -> None:
+    # A change of 0.11 and one of 0.25 were both drawn full red in maps placed side by side, each on its own
+    # scale with its own bar: by default they now share one scale and one colour bar, and the caption says so.
+    import matplotlib.pyplot as plt
+
+    image = torch.full((3, 16, 16), 0.3)
+    image[:, :8, :8] = 0.7  # p('bright') about 0.98 for the detector, 0.52 for the faint one
+    strong = occlusion_map(Holder(), image, patch=4)
+    faint_holder = Holder()
+    faint_holder.model = Faint()
+    faint = occlusion_map(faint_holder, image, patch=4)
+    strengths = [float(strong.heat.abs().max()), float(faint.heat.abs().max())]
+    assert max(strengths) > 2 * min(strengths) and strong.label == faint.label == "bright"
+    largest = max(strengths)
+    drawn: list[Any] = []
+    monkeypatch.setattr(plt, "close", drawn.append)
+    if scale == "shared":  # the default
+        plot_occlusion([strong, faint, strong], tmp_path / "occlusion.png")
+    else:
+        plot_occlusion([strong, faint, strong], tmp_path / "occlusion.png", scale="each")
+    figure = drawn[0]
+    bars = [axis for axis in figure.axes if axis.get_ylabel().startswith("fall of")]
+    caption = figure._supxlabel.get_text().replace("\n", " ")
+    if scale == "shared":
+        assert _heat_limits(figure) == pytest.approx([largest] * 3)
+        (bar,) = bars
+        assert bar.get_ylabel() == "fall of p('bright') when covered"
+        assert f"All 3 maps share one colour scale (the bar: -{largest:.2g} to +{largest:.2g})" in caption
+    else:
+        assert _heat_limits(figure) == pytest.approx([strengths[0], strengths[1], strengths[0]])
+        assert len(bars) == 3
+        assert "Each map has its own colour scale" in caption and "do not compare" in caption
+
+
+def test_an_unknown_scale_is_refused() -> None:
+    result = occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4)
+    with pytest.raises(ConfigError, match="scale must be 'shared' or 'each', got 'own'"):
+        plot_occlusion([result], scale="own")
 
 
 def test_a_map_prints_as_one_line() -> None:

@@ -470,10 +470,9 @@ def _check_shape(recipe: Any, image: torch.Tensor) -> None:
 PAIRS_PER_ROW = 2
 #: Characters a line of a panel's title holds (a panel is about two inches wide, the title 9 points).
 TITLE_CHARS = 30
-#: Pixels a character of the 10-point legend takes on average at 100 dpi, with a margin: what its wrapping
-#: width is measured in.
-LEGEND_CHAR_PX = 8.0
-#: Height added to the figure for each line of the legend past the first.
+#: Pixels a character of the 8.5-point caption takes on average at 100 dpi, with a margin.
+CAPTION_CHAR_PX = 6.6
+#: Height added to the figure for each line of the caption.
 LEGEND_LINE_INCHES = 0.18
 #: Height of a row of pairs: the images and their titles of two lines (less, and a row's titles ran into the
 #: images above).
@@ -501,8 +500,8 @@ def _quantity_name(label: str) -> str:
 
 
 def _legend(quantity: bool, fills: set[float | str]) -> str:
-    """What the colours mean and what covered the image (``fills``: the patches' fills), said once above every
-    map."""
+    """What the colours mean and what covered the image (``fills``: the patches' fills): the figure's caption,
+    under the maps (above them it was five lines over a single map, a quarter of the figure)."""
     ways = []
     if IMAGE_MEAN in fills:
         ways.append(
@@ -526,32 +525,74 @@ def _legend(quantity: bool, fills: set[float | str]) -> str:
     )
 
 
-def _colour_bar(figure: Any, image: Any, axis: Any, limit: float, result: OcclusionMap) -> None:
-    """A signed scale beside a map: +x (red) is how much covering lowers p (or the number), -x (blue) raises it."""
-    bar = figure.colorbar(image, ax=axis, fraction=0.08, pad=0.03, ticks=[-limit, 0.0, limit])
-    bar.ax.set_yticklabels([f"{-limit:+.2g}", "0", f"{limit:+.2g}"], fontsize=9)
-    what = (
-        f"fall of the {_quantity_name(result.label)}" if result.quantity else f"fall of p('{result.label}')"
+#: ``scale`` of :func:`plot_occlusion`: every map on one colour scale (maps side by side compare), or each on
+#: its own (a weak map's pattern shows, but a fall of 0.11 is drawn as deep as one of 0.25).
+SHARED, EACH = "shared", "each"
+
+
+def _headline(maps: list[OcclusionMap]) -> str:
+    """The figure's one-line title: what red and blue mean (the detail is in the caption under the maps)."""
+    what = "the predicted number" if maps[0].quantity else "the label"
+    return f"Occlusion map{'s' if len(maps) > 1 else ''}: red = evidence for {what}, blue = against"
+
+
+def _scale_sentence(maps: list[OcclusionMap], scale: str, limit: float) -> str:
+    """The caption's sentence saying which colour scale the maps are drawn on."""
+    if len(maps) == 1:
+        return ""
+    if scale == SHARED:
+        return f" All {len(maps)} maps share one colour scale (the bar: -{limit:.2g} to +{limit:.2g}), so their colours compare."
+    return (
+        " Each map has its own colour scale (its bar), so colours do not compare between maps: read each "
+        "map's title for how much its deepest colour moves."
     )
-    bar.set_label(f"{what} when covered", fontsize=9)
+
+
+def _bar_label(maps: list[OcclusionMap]) -> str:
+    """What a colour bar measures: the fall of the probability (or number) when an area is covered."""
+    if maps[0].quantity:
+        labels = {m.label for m in maps}
+        what = _quantity_name(maps[0].label) if len(labels) == 1 else "the predicted number"
+        return f"fall of {'the ' if len(labels) == 1 else ''}{what} when covered"
+    labels = {m.label for m in maps}
+    what = f"p('{maps[0].label}')" if len(labels) == 1 else "p(the label in each map's title)"
+    return f"fall of {what} when covered"
+
+
+def _colour_bar(figure: Any, image: Any, axes: Any, limit: float, maps: list[OcclusionMap]) -> None:
+    """A signed scale beside a map (or, shared, beside all of them): +x (red) is how much covering lowers p (or
+    the number), -x (blue) raises it."""
+    bar = figure.colorbar(
+        image, ax=axes, fraction=0.08 if len(maps) == 1 else 0.03, pad=0.03, ticks=[-limit, 0.0, limit]
+    )
+    bar.ax.set_yticklabels([f"{-limit:+.2g}", "0", f"{limit:+.2g}"], fontsize=9)
+    bar.set_label(_bar_label(maps), fontsize=9)
 
 
 @overload
 def plot_occlusion(
-    maps: list[OcclusionMap], path: None = None, *, titles: list[str] | None = None
+    maps: list[OcclusionMap], path: None = None, *, titles: list[str] | None = None, scale: str = SHARED
 ) -> bytes: ...
 @overload
 def plot_occlusion(
-    maps: list[OcclusionMap], path: str | Path, *, titles: list[str] | None = None
+    maps: list[OcclusionMap], path: str | Path, *, titles: list[str] | None = None, scale: str = SHARED
 ) -> PlotFile: ...
 def plot_occlusion(
-    maps: list[OcclusionMap], path: str | Path | None = None, *, titles: list[str] | None = None
+    maps: list[OcclusionMap],
+    path: str | Path | None = None,
+    *,
+    titles: list[str] | None = None,
+    scale: str = SHARED,
 ) -> PlotFile | bytes:
     """Each map as a pair: the image, then the heat map over it (red: evidence for the class, or for a higher
-    number in a regression; blue: against; each map on its own scale, its title saying in words how much covering
-    its deepest-coloured patch moves the probability or the number). One pair a row for one or two maps, three
-    pairs a row for more (ten maps in one column were a page-long strip); the legend above them is wrapped to the
-    figure's width.
+    number in a regression; blue: against), each map's title saying in words how much covering its
+    deepest-coloured patch moves the probability or the number. One pair a row for one or two maps, two pairs
+    a row for more; a one-line title above, and the caption under the maps says what covered the image.
+
+    ``scale``: ``"shared"`` (the default) draws every map on one colour scale, the largest change of any map,
+    with one colour bar, so that maps side by side compare (a fall of 0.11 and one of 0.25 were both full red);
+    ``"each"`` scales each map to its own strongest patch, with its own bar (a weak map's pattern shows), and
+    the caption says the colours do not compare.
 
     Given a ``path``, the PNG is written there and returned as a ``Path`` that Jupyter shows inline (its ``png``
     holds the bytes); ``occlusion.png`` in the current folder holding other maps written by this process is
@@ -564,6 +605,9 @@ def plot_occlusion(
 
     if not maps:
         raise ConfigError("plot_occlusion needs at least one occlusion map")
+    if scale not in (SHARED, EACH):
+        raise ConfigError(f"plot_occlusion: scale must be 'shared' or 'each', got {scale!r}")
+    shared_limit = max(float(m.heat.abs().max()) for m in maps) or 1.0
     per_row = 1 if len(maps) <= 2 else PAIRS_PER_ROW
     rows = -(-len(maps) // per_row)
     # An empty column between pairs, so that each map is read beside its own image, not the next one.
@@ -579,6 +623,7 @@ def plot_occlusion(
     )
     for axis in grid.ravel():
         axis.axis("off")
+    heat_axes, heat = [], None
     for index, result in enumerate(maps):
         pair = grid[index // per_row][3 * (index % per_row) : 3 * (index % per_row) + 2]
         picture = result.image.permute(1, 2, 0).clamp(0, 1).numpy()
@@ -586,9 +631,9 @@ def plot_occlusion(
         shown = picture[..., 0] if gray else picture
         for axis in pair:
             axis.imshow(shown, cmap="gray" if gray else None, vmin=0, vmax=1)
-        # Each map on its own scale: a label decided at p=0.02 moves far less than one at 0.9, yet both show.
+        # One scale for all (maps side by side compare), or each its own (a weak map's pattern shows).
         strongest = float(result.heat.abs().max())
-        limit = strongest or 1.0
+        limit = shared_limit if scale == SHARED else (strongest or 1.0)
         heat = pair[1].imshow(
             F.interpolate(result.heat[None, None], size=tuple(result.image.shape[1:]), mode="nearest")[
                 0, 0
@@ -598,7 +643,9 @@ def plot_occlusion(
             vmax=limit,
             alpha=0.55,
         )
-        _colour_bar(figure, heat, pair[1], limit, result)
+        heat_axes.append(pair[1])
+        if scale == EACH or len(maps) == 1:
+            _colour_bar(figure, heat, pair[1], limit, [result])
         title = titles[index] if titles and index < len(titles) else _image_title(result)
         # Line breaks the caller put in are kept (a report's "actual 9 -> predicted 3" above its loss).
         lines = [textwrap.fill(line, TITLE_CHARS) for line in title.split("\n")]
@@ -607,15 +654,19 @@ def plot_occlusion(
         # The colours' meaning is said once above the grid: three lines of it over every map ran into the
         # images of the row above.
         pair[1].set_title(textwrap.fill(_map_title(result, strongest), TITLE_CHARS), fontsize=9)
-    # Wrapped to the figure's width: on one or two maps (a figure 4.4 inches wide) one line of it was cut off
-    # at both ends.
-    legend = textwrap.fill(
-        _legend(maps[0].quantity, {m.fill for m in maps}), max(30, int(width * 100 / LEGEND_CHAR_PX))
+    if scale == SHARED and len(maps) > 1:
+        _colour_bar(figure, heat, list(heat_axes), shared_limit, maps)
+    # The detail under the maps, wrapped to the figure's width; above them, one line (five lines of it over a
+    # single map took a quarter of the figure).
+    caption = (
+        _legend(maps[0].quantity, {m.fill for m in maps}) + "." + _scale_sentence(maps, scale, shared_limit)
     )
-    figure.set_size_inches(width, height + LEGEND_LINE_INCHES * legend.count("\n"))
-    # Laid out by matplotlib's constrained layout, which keeps each row's titles clear of the images above and
-    # of the legend's lines (tight_layout let them overlap on one or two maps).
-    figure.suptitle(legend, fontsize=10)
+    caption = textwrap.fill(caption, max(30, int(width * 100 / CAPTION_CHAR_PX)))
+    figure.set_size_inches(width, height + LEGEND_LINE_INCHES * (caption.count("\n") + 1))
+    # Laid out by matplotlib's constrained layout, which keeps each row's titles clear of the images above, of
+    # the title and of the caption's lines.
+    figure.suptitle(_headline(maps), fontsize=10)
+    figure.supxlabel(caption, fontsize=8.5, color="0.25")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
