@@ -232,12 +232,35 @@ def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend:
             "tokenizer": tokenizer,
             "vocabulary": len(recipe.vocab),
             "max_len": recipe.max_len,
+            "reads": text_reading(recipe),
+            "longest_trained_tokens": getattr(recipe, "longest_trained", None),
         },
         "request_format": _request_format(recipe),
         "metrics": _metrics(predictor.metadata),
         "versions": _versions(predictor.metadata),
         "limits": text_limits(config),
     }
+
+
+def text_reading(recipe: Any) -> str:
+    """How much of a text the model reads, for ``GET /metadata``: a sequence model its first ``max_len`` tokens,
+    as in training; a bag of words every token (``max_len`` null), a request's size capped by the body limit
+    (``limits.max_body_bytes``, ``--max-body-bytes``: 413 over it).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> text_reading(SimpleNamespace(max_len=None, batch_format="bag"))
+        "every token of a text (a bag of words): a longer text takes longer and is never cut; a request's size is capped by limits.max_body_bytes (--max-body-bytes)"
+        >>> text_reading(SimpleNamespace(max_len=1440, batch_format="padded"))
+        'the first 1,440 tokens of a text, as in training (the rest is not read)'
+    """
+    if recipe.max_len is None:
+        kind = " (a bag of words)" if recipe.batch_format == "bag" else ""
+        return (
+            f"every token of a text{kind}: a longer text takes longer and is never cut; a request's size is capped "
+            "by limits.max_body_bytes (--max-body-bytes)"
+        )
+    return f"the first {recipe.max_len:,} tokens of a text, as in training (the rest is not read)"
 
 
 def text_limits(config: ServeConfig) -> dict[str, Any]:

@@ -46,7 +46,7 @@ from trainwell.text.fitting import fit_recipe
 from trainwell.text.loader import POOL_BATCHES as POOL_BATCHES
 from trainwell.text.loader import EpochBatches as EpochBatches
 from trainwell.text.loader import TextLoader, bucketed_order, epoch_batches
-from trainwell.text.recipe import SEQUENCE_MAX_LEN, TextRecipe
+from trainwell.text.recipe import LONGEST_TRAINED, SEQUENCE_MAX_LEN, TextRecipe
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.table import read_text_table
 from trainwell.text.tokenize import WordTokenizer
@@ -412,8 +412,13 @@ def _loader(
     seed: int,
     n_workers: int | None,
 ) -> TextLoader:
-    """The loader of one split: shuffled training batches of ``batch_size``, four times larger ones elsewhere."""
-    ids, offsets = recipe.encode(texts, n_workers=n_workers)
+    """The loader of one split: shuffled training batches of ``batch_size``, four times larger ones elsewhere.
+    The training split's longest text, in the tokens the model reads of it, is kept in the recipe
+    (:data:`~trainwell.text.recipe.LONGEST_TRAINED`): a prediction says when a text is far longer."""
+    ids, offsets, lengths = recipe.encode_counted(texts, n_workers=n_workers)
+    if split == "train" and len(lengths):
+        read = lengths if recipe.max_len is None else np.minimum(lengths, recipe.max_len)
+        recipe.extra[LONGEST_TRAINED] = int(read.max())
     encoded = _encode(task, labels, split)
     training = split == "train"
     return TextLoader(

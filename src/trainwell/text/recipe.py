@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # torch only for the batches a PyTorch model takes: encoding 
 
 __all__ = [
     "BATCH_FORMATS",
+    "LONGEST_TRAINED",
     "SEQUENCE_MAX_LEN",
     "TextRecipe",
     "add_ngrams",
@@ -48,6 +49,10 @@ BATCH_FORMATS = ("bag", "padded")
 #: The tokens of a text a sequence model (``batch_format="padded"``: AWD-LSTM, ULMFiT) reads unless told otherwise:
 #: fastai's pooled classifier's ``max_len`` (72 * 20). Its time grows with the text, a bag's hardly.
 SEQUENCE_MAX_LEN = 72 * 20
+
+#: The key of ``TextRecipe.extra`` that keeps the longest training text, in the tokens the model read of it (up to
+#: ``max_len``): a prediction says when a text it reads is far longer (models fitted before it keep none).
+LONGEST_TRAINED = "longest_trained_tokens"
 
 # Odd multipliers of a polynomial hash over token ids; sums stay far below 2**63 for any realistic vocabulary
 # (ids < 2**24, intermediate hashes < 2**31), so numpy's int64 arithmetic never overflows.
@@ -124,6 +129,12 @@ class TextRecipe:
     @cached_property
     def word_vocab(self) -> Vocab | None:
         return Vocab(list(self.vocab)) if self.vocab else None
+
+    @property
+    def longest_trained(self) -> int | None:
+        """The tokens the model read of its longest training text (:data:`LONGEST_TRAINED`); ``None`` when not kept."""
+        value = self.extra.get(LONGEST_TRAINED)
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
     @property
     def n_tokens(self) -> int:
