@@ -584,6 +584,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
                 for name, row in compared.items()
             ),
         )
+    board = training.get("leaderboard")
+    if isinstance(board, dict) and board.get("candidates"):  # the same choice, with intervals and times
+        table.add_row("leaderboard", Text(leaderboard_summary(board)))
     header = training.get("header_names")
     if isinstance(header, list) and header:  # fitted on a file without a header row (--names)
         table.add_row(
@@ -685,13 +688,119 @@ def trees_summary(settings: dict[str, Any]) -> str:
 
 
 def show_table_choice(run: Any, console: Console) -> None:
-    """After a table's fit (``trainwell fit``, ``trainwell demo``): what ``--arch auto`` compared, and how the trees
-    were grown when trees were kept."""
+    """After a table's fit (``trainwell fit``, ``trainwell demo``): what ``--arch auto`` compared (its leaderboard,
+    then the choice in one line and how sure it is), and how the trees were grown when trees were kept."""
+    board = getattr(run, "leaderboard", None)
+    if board is not None:
+        console.print(leaderboard_table(board.to_dict()))
     if run.compared:
         console.print(compared_line(run), soft_wrap=True)
+    if board is not None:
+        console.print(board.note, soft_wrap=True, markup=False, highlight=False)
     trees = run.learn.model
     if getattr(trees, "closed_form", False):
         console.print(f"gbdt: {trees_summary(getattr(trees, 'settings', {}))}", soft_wrap=True)
+
+
+def _interval_text(bounds: Any, grouped: bool) -> str:
+    """``[0.7511, 0.8648]``, or ``not estimable`` where a bound is missing (every resample scored alike)."""
+    if not isinstance(bounds, list | tuple) or len(bounds) != 2 or any(bound is None for bound in bounds):
+        return "not estimable"
+    return f"[{_number(bounds[0], grouped)}, {_number(bounds[1], grouped)}]"
+
+
+def _seconds(value: Any) -> str:
+    return (
+        "-" if not isinstance(value, int | float) else f"{value:.1f} s" if value >= 0.1 else f"{value:.2f} s"
+    )
+
+
+def _milliseconds(value: Any) -> str:
+    return (
+        "-"
+        if not isinstance(value, int | float)
+        else f"{value:,.1f} ms"
+        if value >= 0.1
+        else f"{value:.3f} ms"
+    )
+
+
+def leaderboard_table(board: dict[str, Any]) -> Table:
+    """``--arch auto``'s leaderboard (:meth:`trainwell.tabular.pipeline.Leaderboard.to_dict`, as ``trainwell.json``
+    keeps it): one row per candidate, best validation loss first, each loss and metric with its 95% interval."""
+    names = {"tabular_mlp": "MLP", "gbdt": "boosted trees", "constant": "constant"}
+    metric = str(board.get("metric") or "metric")
+    rows = [row for row in board.get("candidates") or [] if isinstance(row, dict)]
+    from rich import box
+
+    table = Table(
+        title=f"--arch auto leaderboard on the same {board.get('rows_validated', 0):,} validation rows (95% "
+        "intervals, paired; predict: per 1,000 rows)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    losses = _grouped(
+        value
+        for row in rows
+        for value in (row.get("valid_loss"), *(row.get("valid_loss_interval") or []))
+        if value is not None
+    )
+    metrics = _grouped(
+        value
+        for row in rows
+        for value in (row.get("metric"), *(row.get("metric_interval") or []))
+        if value is not None
+    )
+    cells = [
+        (
+            names.get(str(row.get("name")), str(row.get("name"))) + (" (kept)" if row.get("kept") else ""),
+            _number(row.get("valid_loss"), losses),
+            _interval_text(row.get("valid_loss_interval"), losses),
+            _number(row.get("metric"), metrics),
+            _interval_text(row.get("metric_interval"), metrics),
+            _seconds(row.get("fit_seconds")),
+            _milliseconds(row.get("predict_ms_per_1000_rows")),
+        )
+        for row in rows
+    ]
+    table.add_column("model", no_wrap=True)
+    for at, column in enumerate(("valid_loss", "95% CI", metric, "95% CI ", "fit", "predict"), start=1):
+        # An interval may wrap after its comma when its figures are long (a price's squared error): each half whole
+        halves = [len(half) + 1 for cell in cells for half in cell[at].split(" ")] if "CI" in column else []
+        table.add_column(
+            column, justify="right", no_wrap="CI" not in column, min_width=max(halves, default=None)
+        )
+    for cell in cells:
+        table.add_row(*cell)
+    return table
+
+
+def leaderboard_summary(board: dict[str, Any]) -> str:
+    """The leaderboard in one line for ``trainwell info``: each candidate's loss and metric with intervals, its
+    times, the one kept, and the certainty of the choice."""
+    names = {"tabular_mlp": "MLP", "gbdt": "boosted trees", "constant": "constant baseline"}
+    metric = str(board.get("metric") or "metric")
+    parts = []
+    for row in board.get("candidates") or []:
+        if not isinstance(row, dict):
+            continue
+        times = ""
+        if isinstance(row.get("fit_seconds"), int | float):
+            times = f", fit {_seconds(row['fit_seconds'])}, predict {_milliseconds(row.get('predict_ms_per_1000_rows'))}"
+            times += " per 1,000 rows"
+        parts.append(
+            f"{names.get(str(row.get('name')), str(row.get('name')))} valid_loss {_number(row.get('valid_loss'))} "
+            f"{_interval_text(row.get('valid_loss_interval'), False)}, {metric} {_number(row.get('metric'))} "
+            f"{_interval_text(row.get('metric_interval'), False)}{times}"
+            + (" (kept)" if row.get("kept") else "")
+        )
+    return (
+        f"on {board.get('rows_validated', 0):,} validation rows, 95% intervals: "
+        + "; ".join(parts)
+        + ". "
+        + ("The choice is uncertain." if board.get("uncertain") else "The choice holds on these rows.")
+    )
 
 
 def compared_line(run: Any) -> str:

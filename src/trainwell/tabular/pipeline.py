@@ -6,6 +6,7 @@ The command line (``trainwell fit`` and ``trainwell demo``) is a thin layer over
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +46,16 @@ DEFAULT_LR = 3e-3
 @dataclass
 class TableRun(FitRun):
     """What :func:`fit_table` produced, with the learning-rate finder's sweep when it chose the rate, and with
-    ``arch="auto"`` each architecture's final validation row (``compared``, by name) and the one kept; with
-    ``refit_full=True``, what was trained again on every row (``refit``: its ``learn`` is the model written)."""
+    ``arch="auto"`` each architecture's final validation row (``compared``, by name) and the one kept, and their
+    :class:`Leaderboard` beside the constant baseline (``leaderboard``: losses and main metric with paired 95%
+    intervals, fit and prediction times, whether the choice is uncertain); with ``refit_full=True``, what was
+    trained again on every row (``refit``: its ``learn`` is the model written)."""
 
     lr_find: LRFindResult | None = None
     compared: dict[str, dict[str, Any]] | None = None
     arch: str = "tabular_mlp"
     refit: Refit | None = None
+    leaderboard: Leaderboard | None = None
 
 
 #: The validation loss of boosted trees must be below the MLP's by this share for ``arch="auto"`` to keep them
@@ -113,6 +117,24 @@ def _say_no_trees_under_torchrun(data: DataBundle) -> None:
             "not compared here; run trainwell fit without torchrun to compare them (or --arch gbdt there)"
         )
         warn(said)
+
+
+#: Added to a multi-label table's default metrics after the macro ``f1``, as texts add them
+#: (``trainwell.text.pipeline.MULTILABEL_EXTRA_METRICS``; applications do not import each other): the macro ``f1``
+#: (each label's F1, averaged) weighs a label seen twice as much as one seen in every row; micro-F1 pools every
+#: label decision and sample-averaged F1 judges each row's set of labels against the model's.
+MULTILABEL_EXTRA_METRICS = ("f1_micro", "f1_samples")
+
+
+def metrics_for(task: Any, metrics: Sequence[MetricLike] | None) -> Sequence[MetricLike] | None:
+    """The metrics of a table's model: those asked for, else the task's defaults (``None``), and for a multi-label
+    task micro-F1 and sample-averaged F1 after the macro ``f1`` (:data:`MULTILABEL_EXTRA_METRICS`): a multi-label
+    table recorded the macro F1 alone, where the same labels as texts recorded all three."""
+    if metrics is not None or task.kind != "multilabel":
+        return metrics
+    names = list(task.metric_names)
+    at = names.index("f1") + 1 if "f1" in names else len(names)
+    return [*names[:at], *MULTILABEL_EXTRA_METRICS, *names[at:]]
 
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 300
@@ -275,8 +297,10 @@ def fit_table(
     budget = start_budget(time_budget)
     began = OneStepStart(budget)
     seed_everything(seed)
+    source_given = source
     source, data_kwargs = folder_source(source, target, data_kwargs, command="fit", say=progress)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
+    metrics = metrics_for(data.task, metrics)
     check_decision_threshold(decision, data.task, has_validation=data.valid is not None)
     if class_weight is not None:
         check_task_takes_weights(data.task)  # said before anything trains
@@ -312,7 +336,10 @@ def fit_table(
     rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
     if arch == "auto" and epochs is None and lr is None and not trees_apply(data):
         _say_no_trees_under_torchrun(data)
+    fit_seconds: dict[str, float] = {}
     if arch == "auto" and epochs is None and lr is None and trees_apply(data):  # epochs, lr: the MLP's
+        _import_before_timing()
+        started = time.perf_counter()
         rival = tabular_learner(
             data,
             arch="gbdt",
@@ -324,6 +351,7 @@ def fit_table(
         )
         # The budget is the MLP's to plan by; the trees took their seconds from it already
         rival.fit(1, callbacks=[KeepValidationPredictions()])
+        fit_seconds["gbdt"] = time.perf_counter() - started
         # Nothing left for the MLP (a short --time on a large table, or a choice inside evaluate's fold share): the
         # trees are a trained model, kept, where the MLP's fit would refuse as spent before training began.
         if budget is not None and budget.remaining <= 0:
@@ -331,6 +359,7 @@ def fit_table(
                 rival, data, out, seed, progress, (tune_thresholds, decision), began, callbacks, refit_plan
             )
         seed_everything(seed)  # the MLP starts where it would have without the trees
+    started = time.perf_counter()
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
                                              progress=progress, **(learner_kwargs or {})))  # fmt: skip
     finder = None
@@ -354,6 +383,7 @@ def fit_table(
         if rival is not None:
             fit_callbacks.append(_SayRival(rival.final_row.get("valid_loss")))
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
+        fit_seconds["tabular_mlp"] = time.perf_counter() - started  # with its learning-rate sweep
     except BudgetSpent:
         # The trees left a little time, which the learning-rate finder or the MLP's preparation spent (evaluate
         # --time 60s on California housing: a fold's choice had 3 s): the trees are kept, as above.
@@ -364,13 +394,22 @@ def fit_table(
         )
     finder = sweep.result
     compared = None
+    leaderboard = None
     beaten: dict[str, bytes] | None = None
     if rival is not None:
         compared = {
             "tabular_mlp": dict(learn.final_row),
             "gbdt": meaningful_row(rival.final_row, rival.model),
         }
-        if _better_trees(rival.final_row, learn.final_row):
+        kept_trees = _better_trees(rival.final_row, learn.final_row)
+        leaderboard = table_leaderboard(
+            learn,
+            rival,
+            kept_trees=kept_trees,
+            fit_seconds=fit_seconds,
+            evaluate_hint=evaluate_hint(source_given, target),
+        )
+        if kept_trees:
             # The trees' model directory keeps the epochs of the MLP they beat (mlp_history.csv, mlp_curves.png):
             # what the choice was made against, which the trees' one-step history cannot show.
             beaten = run_files(learn, finder, prefix="mlp_") if out is not None else None
@@ -387,12 +426,14 @@ def fit_table(
     )
     refit = refit_plan.refit(learn, lr, budget)
     model_dir = score_and_write(refit.learn if refit else learn, out, finder, budget, beaten)
+    if model_dir is not None and leaderboard is not None:
+        record_leaderboard(model_dir, leaderboard)
     if refit is not None:
         refit.hand_back_test_scores(learn)
         say_refit(refit, progress)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
-                    compared=compared, arch=chosen, refit=refit)  # fmt: skip
+                    compared=compared, arch=chosen, refit=refit, leaderboard=leaderboard)  # fmt: skip
 
 
 def folder_source(
@@ -543,3 +584,370 @@ def _better_trees(trees: dict[str, Any], mlp: dict[str, Any]) -> bool:
     if not isinstance(theirs, float):
         return True  # an MLP that trained no epoch has no loss to compare: it would be kept untrained
     return theirs != theirs or ours < theirs * (1 - TREES_MARGIN)
+
+
+#: How ``arch="auto"``'s candidates are named in its leaderboard.
+CANDIDATE_NAMES = {"tabular_mlp": "MLP", "gbdt": "boosted trees", "constant": "constant"}
+#: Resamples of the validation rows behind the leaderboard's intervals (the same draws for every candidate).
+LEADERBOARD_RESAMPLES = 1000
+#: At most this many training rows are predicted again to time each candidate's predictions.
+TIMED_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One candidate of ``arch="auto"`` on the validation rows: its loss and main metric, each with its 95%
+    interval (a bootstrap over rows, the same resamples for every candidate; Wilson's for a share of rows such as
+    accuracy), its fit seconds and its prediction time per 1,000 rows (``None`` for the constant baseline).
+
+    Attributes:
+        name: ``"tabular_mlp"``, ``"gbdt"`` or ``"constant"`` (the training rows' class shares, or their mean).
+        loss, loss_interval: the validation loss (the fit's loss: log loss, weighted with ``class_weight``, or
+            squared error) and its interval.
+        metric, metric_interval: the main metric (:attr:`Leaderboard.metric`) and its interval.
+        fit_seconds: seconds to build and fit the candidate (the MLP's with its learning-rate sweep).
+        predict_ms: milliseconds to predict 1,000 rows (timed on up to :data:`TIMED_ROWS` training rows).
+        kept: whether it is the model kept.
+    """
+
+    name: str
+    loss: float
+    loss_interval: tuple[float, float]
+    metric: float
+    metric_interval: tuple[float, float]
+    fit_seconds: float | None = None
+    predict_ms: float | None = None
+    kept: bool = False
+
+    @property
+    def label(self) -> str:
+        """The candidate as people read it: ``"MLP"``, ``"boosted trees"``, ``"constant"``."""
+        return CANDIDATE_NAMES.get(self.name, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "valid_loss": _finite(self.loss),
+            "valid_loss_interval": [_finite(bound) for bound in self.loss_interval],
+            "metric": _finite(self.metric),
+            "metric_interval": [_finite(bound) for bound in self.metric_interval],
+            "fit_seconds": None if self.fit_seconds is None else round(self.fit_seconds, 3),
+            "predict_ms_per_1000_rows": None if self.predict_ms is None else round(self.predict_ms, 3),
+            "kept": self.kept,
+        }
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """``arch="auto"``'s candidates on the same validation rows, best validation loss first, and how sure the choice
+    is (``run.leaderboard``; the model directory's ``trainwell.json`` keeps it under ``training.leaderboard``).
+
+    Attributes:
+        rows: one :class:`LeaderboardRow` per candidate (the MLP, the boosted trees, the constant baseline).
+        metric: the main metric's name (the first of the fit's metrics, as ``trainwell evaluate`` heads its table).
+        n_rows: validation rows every figure is taken on.
+        difference: ``(point, low, high)``: the validation loss of the architecture set aside minus the kept one's,
+            with its paired 95% interval (the same resampled rows for both).
+        uncertain: the choice could well go the other way: under :data:`~trainwell.evaluate.explain.FEW_ROWS`
+            validation rows, or the difference's interval holds 0.
+        reason: why the kept one was kept, in words.
+        note: the choice's certainty in plain words, with the command that compares the two on folds.
+    """
+
+    rows: tuple[LeaderboardRow, ...]
+    metric: str
+    n_rows: int
+    difference: tuple[float, float, float]
+    uncertain: bool
+    reason: str
+    note: str
+    level: float = 0.95
+
+    @property
+    def kept(self) -> LeaderboardRow:
+        return next(row for row in self.rows if row.kept)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "rows_validated": self.n_rows,
+            "level": self.level,
+            "candidates": [row.to_dict() for row in self.rows],
+            "loss_difference": _finite(self.difference[0]),
+            "loss_difference_interval": [_finite(bound) for bound in self.difference[1:]],
+            "uncertain": self.uncertain,
+            "reason": self.reason,
+            "note": self.note,
+        }
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or ``None`` where it is no number (JSON has no NaN)."""
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _row_losses(task: Any, preds: Any, targets: Any, weights: Any) -> Any:
+    """``(N,)`` float64: each validation row's loss as the fit computes it from the activated ``preds``: the log
+    loss of a class (times its class weight under ``class_weight``), or the squared error of a number."""
+    import torch
+
+    from trainwell.metrics.functional import LOG_LOSS_EPS
+
+    if task.kind == "regression":
+        return (preds.reshape(-1).double() - targets.reshape(-1).double()) ** 2
+    if task.kind == "binary":
+        truth = targets.reshape(-1).double()
+        chance = preds.reshape(-1).double().clamp(LOG_LOSS_EPS, 1 - LOG_LOSS_EPS)
+        losses = -(truth * torch.log(chance) + (1 - truth) * torch.log(1 - chance))
+    else:
+        truth = targets.reshape(-1).long()
+        losses = -torch.log(preds.double().gather(1, truth[:, None]).reshape(-1).clamp_min(LOG_LOSS_EPS))
+    if weights is not None:
+        losses = losses * weights.double()[truth.long()]
+    return losses
+
+
+def _mean_interval(values: Any) -> tuple[float, float, float]:
+    """The mean of per-row ``values`` with its percentile bootstrap interval
+    (:func:`~trainwell.evaluate.intervals.bootstrap_ci`): seeded alike for every candidate, so that each resample
+    draws the same rows for all of them. ``values`` (N,) or (N, 2): the second column minus the first."""
+    import numpy as np
+
+    from trainwell.evaluate._resampled import GATHER_BLOCK
+    from trainwell.evaluate.intervals import bootstrap_ci
+
+    def mean(rows: Any) -> Any:
+        return rows.mean(-1) if rows.ndim == 2 else (rows[..., 1] - rows[..., 0]).mean(-1)
+
+    def resampled(rows: Any, _targets: Any, draws: Any) -> np.ndarray:
+        step = max(1, GATHER_BLOCK // max(1, rows.numel()))  # resamples gathered at once: ~32 MB
+        return np.concatenate(
+            [mean(rows[draws[at : at + step]]).numpy() for at in range(0, len(draws), step)]
+        )
+
+    return bootstrap_ci(
+        lambda rows, _targets: float(mean(rows[None])[0]),
+        values,
+        values,
+        n_boot=LEADERBOARD_RESAMPLES,
+        seed=0,
+        resampled_fn=resampled,
+    )
+
+
+def _main_metric(learn: Any) -> str:
+    """The leaderboard's metric: the first of the fit's metrics that the functional metrics score (as
+    ``trainwell evaluate`` heads its table with the first), else the task's first default."""
+    from trainwell.metrics import functional
+    from trainwell.metrics.registry import default_metrics, list_metrics
+
+    scored = set(list_metrics(task=learn.task.kind))
+    for metric in learn.metrics:
+        if metric.name in scored and hasattr(functional, metric.name):
+            return str(metric.name)
+    return default_metrics(learn.task.kind)[0]
+
+
+def _metric_interval(name: str, task: Any, preds: Any, targets: Any) -> tuple[float, float, float]:
+    """Metric ``name`` at 0.5 with its interval, as the fit's table of results gives it (Wilson's for a share of
+    rows, else the bootstrap seeded as :func:`_mean_interval`'s)."""
+    from trainwell.evaluate._resampled import resampled_metric
+    from trainwell.evaluate.intervals import bootstrap_ci
+    from trainwell.evaluate.paired import metric_fn
+
+    return bootstrap_ci(
+        metric_fn(name, task.kind),
+        preds,
+        targets,
+        n_boot=LEADERBOARD_RESAMPLES,
+        seed=0,
+        resampled_fn=resampled_metric(name, task.kind, 0.5),
+    )
+
+
+def _predict_ms(learn: Any) -> float | None:
+    """Milliseconds to predict 1,000 rows: the model's forward pass over up to :data:`TIMED_ROWS` training rows
+    (already read into tensors; the 9 validation rows of a Titanic fit with ``valid_pct=0.01`` timed mostly the
+    call itself), the fastest of three after one row to warm it up; ``None`` where the rows are not held as
+    tensors."""
+    import time
+
+    import torch
+
+    tensors = getattr(learn.data.train, "tensors", None)
+    if not tensors or len(tensors) < 2 or not len(tensors[-1]):
+        return None
+    model = learn.model
+    held = next(iter([*model.parameters(), *model.buffers()]), None)
+    device = held.device if held is not None else torch.device("cpu")
+    n = min(len(tensors[-1]), TIMED_ROWS)
+    inputs = [tensor[:n].to(device) for tensor in tensors[:-1]]
+    training = model.training
+    model.eval()
+    from trainwell.callbacks.threads import pass_threads
+
+    elapsed = math.inf
+    try:
+        with torch.no_grad(), pass_threads(learn):  # the threads its own predictions take (the MLP's: one)
+            model(*[tensor[:1] for tensor in inputs])
+            for _ in range(3):  # the fastest of three: other work on the machine only ever slows one down
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                started = time.perf_counter()
+                model(*inputs)
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                elapsed = min(elapsed, time.perf_counter() - started)
+    finally:
+        model.train(training)
+    return elapsed * 1000 * 1000 / n
+
+
+def _constant_predictions(learn: Any, n: int) -> Any:
+    """What the constant baseline answers for ``n`` rows: the training rows' class shares, or their mean target;
+    ``None`` where the training rows do not tell (several targets)."""
+    import torch
+
+    task = learn.task
+    train = learn.data.train
+    if task.kind in ("binary", "multiclass"):
+        shares = getattr(train, "class_shares", None)
+        if not shares:
+            return None
+        shares_t = torch.tensor([float(share) for share in shares], dtype=torch.float32)
+        return shares_t[-1].repeat(n) if task.kind == "binary" else shares_t.repeat(n, 1)
+    tensors = getattr(train, "tensors", None)
+    if task.kind == "regression" and tensors and tensors[-1].ndim == 1:
+        return torch.full((n,), float(tensors[-1].double().mean()), dtype=torch.float32)
+    return None
+
+
+def table_leaderboard(
+    mlp: Any,
+    trees: Any,
+    *,
+    kept_trees: bool,
+    fit_seconds: dict[str, float],
+    evaluate_hint: str = "",
+) -> Leaderboard | None:
+    """``arch="auto"``'s leaderboard: the MLP, the boosted trees and the constant baseline on the same validation
+    rows (their kept predictions), each one's validation loss and main metric with paired 95% intervals, fit
+    seconds and prediction time; which was kept and why; and whether the choice is uncertain (few rows, or the
+    paired difference of the two losses holds 0), said with the command that compares them on folds
+    (``evaluate_hint``: the data and target as ``trainwell evaluate`` takes them). ``None`` where the two were
+    not validated on the same rows."""
+    import torch
+
+    from trainwell.core.numbers import figure
+    from trainwell.evaluate.explain import FEW_ROWS
+    from trainwell.learner.kept_predictions import validation_predictions
+    from trainwell.losses.class_weights import BalancedCrossEntropy
+
+    preds_m, targets = validation_predictions(mlp)
+    preds_t, targets_t = validation_predictions(trees)
+    n = min(len(preds_m), len(preds_t))  # a time budget may have cut the MLP's last pass to its first rows
+    if n == 0 or not torch.equal(targets[:n].float().cpu(), targets_t[:n].float().cpu()):
+        return None
+    targets = targets[:n].cpu()
+    candidates = {"tabular_mlp": preds_m[:n].float().cpu(), "gbdt": preds_t[:n].float().cpu()}
+    constant = _constant_predictions(mlp, n)
+    if constant is not None:
+        candidates["constant"] = constant
+    loss_func = getattr(mlp, "loss_func", None)
+    weights = loss_func.weights if isinstance(loss_func, BalancedCrossEntropy) else None
+    task, metric = mlp.task, _main_metric(mlp)
+    losses = {name: _row_losses(task, preds, targets, weights) for name, preds in candidates.items()}
+    kept_name, other_name = ("gbdt", "tabular_mlp") if kept_trees else ("tabular_mlp", "gbdt")
+    learners = {"tabular_mlp": mlp, "gbdt": trees}
+    rows = []
+    for name, preds in candidates.items():
+        loss, loss_low, loss_high = _mean_interval(losses[name])
+        value, low, high = _metric_interval(metric, task, preds, targets)
+        rows.append(
+            LeaderboardRow(
+                name,
+                loss,
+                (loss_low, loss_high),
+                value,
+                (low, high),
+                fit_seconds.get(name),
+                _predict_ms(learners[name]) if name in learners else None,
+                kept=name == kept_name,
+            )
+        )
+    rows.sort(key=lambda row: (not math.isfinite(row.loss), row.loss, not row.kept))
+    difference = _mean_interval(torch.stack([losses[kept_name], losses[other_name]], dim=1))
+    kept, other = CANDIDATE_NAMES[kept_name], CANDIDATE_NAMES[other_name]
+    mlp_loss, trees_loss = (learner.final_row.get("valid_loss") for learner in (mlp, trees))
+    if kept_trees:
+        reason = "lower validation loss"
+    elif isinstance(mlp_loss, float) and isinstance(trees_loss, float) and mlp_loss == trees_loss:
+        reason = "the same validation loss as the trees (a tie keeps the MLP)"
+    else:
+        reason = (
+            "lower validation loss" if isinstance(trees_loss, float) else "the trees have no validation loss"
+        )
+    point, low, high = difference
+    spread = (
+        f"{_possessive(other)} validation loss is {figure(point, signed=True, like=high)} against {_possessive(kept)} on the same "
+        f"rows (95% interval [{figure(low, signed=True, like=high)}, {figure(high, signed=True, like=high)}])"
+    )
+    few = n < FEW_ROWS
+    holds_zero = not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high
+    uncertain = few or holds_zero
+    compare = (
+        f"compare them on folds before trusting it: trainwell evaluate {evaluate_hint or 'DATA --target TARGET'} "
+        "--arch mlp, then --arch gbdt"
+    )
+    if few:
+        certainty = (
+            f"The choice is uncertain: it rests on only {n:,} validation rows, and {spread}; {compare}."
+        )
+    elif holds_zero:
+        certainty = f"The choice is uncertain: {spread}, an interval that holds 0; {compare}."
+    else:
+        certainty = f"The choice holds on these rows: {spread}, all of it above 0."
+    note = f"Kept the {kept}: {reason}. {certainty}"
+    return Leaderboard(tuple(rows), metric, n, difference, uncertain, reason, note)
+
+
+def _import_before_timing() -> None:
+    """Import what both of ``arch="auto"``'s candidates need before either is timed: scikit-learn's boosting and
+    torch's optimizer machinery (its first optimizer imports torch._dynamo). Whichever was fitted first paid them,
+    ~5 s of a Titanic fit whose trees took 0.3 s, and the leaderboard's fit time blamed them on the trees."""
+    import torch
+    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401
+
+    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+
+
+def _possessive(name: str) -> str:
+    """``"the MLP's"``, ``"the boosted trees'"``."""
+    return f"the {name}'" if name.endswith("s") else f"the {name}'s"
+
+
+def evaluate_hint(source: Any, target: str | Sequence[str]) -> str:
+    """The data and target of ``fit_table(source, target)`` as ``trainwell evaluate`` takes them (``""`` for a
+    DataFrame: the leaderboard's note names them as ``DATA --target TARGET``)."""
+    import shlex
+
+    if not isinstance(source, str | Path):
+        return ""
+    names = target if isinstance(target, str) else ",".join(target)
+    return f"{shlex.quote(str(source))} --target {shlex.quote(names)}"
+
+
+def record_leaderboard(model_dir: Path, leaderboard: Leaderboard) -> None:
+    """Add ``leaderboard`` to the model directory's ``trainwell.json``, under ``training.leaderboard`` (by rank 0;
+    the file rewritten atomically)."""
+    import json
+
+    from trainwell.core.atomic import write_text_atomic
+    from trainwell.core.device import is_rank_zero
+
+    path = Path(model_dir) / "trainwell.json"
+    if not is_rank_zero() or not path.is_file():
+        return
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document.setdefault("training", {})["leaderboard"] = leaderboard.to_dict()
+    write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
