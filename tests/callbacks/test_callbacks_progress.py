@@ -42,7 +42,7 @@ def test_fine_tuning_counts_epochs_from_1_across_its_phases_as_the_curves_do(
         model, regression_data(), progress=False, device="cpu", lr=0.05, callbacks=[ProgressBar(console)]
     )
     learn.fine_tune(2, freeze_epochs=1)  # a frozen epoch, then two with everything training
-    assert [(row["fit"], row["epoch"]) for row in learn.history] == [(1, 0), (2, 0), (2, 1)]  # stored 0-based
+    assert [(row["fit"], row["epoch"]) for row in learn.history] == [(1, 1), (2, 2), (2, 3)]  # as shown
     assert _printed_epochs(console) == [1, 2, 3]
     drawn: list[Any] = []  # the figure of curves.png, kept instead of written
 
@@ -87,7 +87,7 @@ def test_a_resumed_fit_numbers_its_epochs_as_the_uninterrupted_one(tmp_path: Pat
     console = Console(record=True, width=200, force_terminal=False)
     resumed = learner()
     resumed.fit(3, callbacks=[ProgressBar(console)], resume_from=tmp_path / "checkpoint.pt")
-    assert [row["epoch"] for row in resumed.history] == [0, 1, 2]  # the history's own numbering is unchanged
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]  # as the uninterrupted fit's
     assert _printed_epochs(console) == [2, 3]
 
 

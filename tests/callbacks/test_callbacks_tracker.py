@@ -44,7 +44,7 @@ def test_stops_after_patience_epochs_without_improvement() -> None:
     stop = EarlyStopping(patience=3)
     learn = linear_learner()
     learn.fit(8, callbacks=[Scripted("valid_loss", values), stop])
-    assert [row["epoch"] for row in learn.history] == [0, 1, 2, 3, 4]  # epochs 2, 3, 4 did not beat 4.0
+    assert [row["epoch"] for row in learn.history] == [1, 2, 3, 4, 5]  # epochs 3, 4, 5 did not beat 4.0
     assert stop.stopped_epoch == 4 and stop.best_epoch == 1 and stop.best_value == 4.0
 
 
@@ -56,12 +56,8 @@ def test_patience_0_stops_at_the_first_epoch_without_improvement_as_keras_does(p
     stop = EarlyStopping(patience=patience)
     learn = linear_learner()
     learn.fit(6, callbacks=[Scripted("valid_loss", values), stop])
-    assert [row["epoch"] for row in learn.history] == [
-        0,
-        1,
-        2,
-        3,
-    ]  # epoch 3 (3.5) is the first not to improve
+    # Epoch 4 (3.5) is the first not to improve.
+    assert [row["epoch"] for row in learn.history] == [1, 2, 3, 4]
     assert stop.stopped_epoch == 3 and stop.best_epoch == 2 and stop.best_value == 3.0
 
 
@@ -81,7 +77,7 @@ def test_min_delta_and_an_improvement_resetting_the_wait() -> None:
     assert len(learn.history) == 7 and stop.best_epoch == 3
     never = EarlyStopping(patience=3)  # without min_delta every epoch improves
     learn.fit(8, callbacks=[Scripted("valid_loss", values), never])
-    assert never.stopped_epoch is None and learn.history[-1]["fit"] == 2 and learn.history[-1]["epoch"] == 7
+    assert never.stopped_epoch is None and learn.history[-1]["fit"] == 2 and learn.history[-1]["epoch"] == 15
 
 
 def classification_learner() -> Learner:
@@ -185,7 +181,7 @@ def test_an_export_after_a_restore_reports_the_restored_epoch(tmp_path: Path) ->
     learn = tabular_learner(tabular_data(frame, "y"), progress=False)
     learn.fit(4, 0.01, callbacks=[Scripted("valid_loss", [3.0, 1.0, 2.0, 4.0]), SaveBest()])
     training = json.loads((learn.export(tmp_path / "m") / "trainwell.json").read_text())["training"]
-    assert training["final"]["valid_loss"] == 1.0 and training["final"]["epoch"] == 1
+    assert training["final"]["valid_loss"] == 1.0 and training["final"]["epoch"] == 2  # counted from 1
     assert training["weights_from_epoch"] == 2 and training["epochs"] == 4
     learn.fit(1, 0.01)  # a later fit's weights are its own last epoch's again
     assert learn.final_row is learn.history[-1]
@@ -248,7 +244,7 @@ def test_early_stopping_replays_the_history_of_a_resumed_fit(tmp_path: Path) -> 
     resumed = linear_learner(path=tmp_path)
     stop = EarlyStopping(patience=3)
     resumed.fit(6, callbacks=[Scripted("valid_loss", values), stop], resume_from=tmp_path / "checkpoint.pt")
-    assert [row["epoch"] for row in resumed.history] == [0, 1, 2, 3, 4]
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3, 4, 5]
     assert stop.stopped_epoch == 4 and stop.best_epoch == 1
 
 
@@ -288,5 +284,5 @@ def test_the_shown_epochs_are_the_ones_the_messages_say(capsys: pytest.CaptureFi
     assert "has not improved on 1 (epoch 4) for 2 epochs: stopping after epoch 6" in said
     assert "SaveBest: the model holds epoch 4's weights" in said
     assert learn.history_table()["epoch"].tolist()[best.best_epoch_shown - 1] == 4
-    assert learn.final_row["epoch"] == best.best_epoch and learn.final_row["fit"] == 2
+    assert learn.final_row["epoch"] == best.best_epoch_shown and learn.final_row["fit"] == 2
     assert EarlyStopping().best_epoch_shown is None and EarlyStopping().stopped_epoch_shown is None

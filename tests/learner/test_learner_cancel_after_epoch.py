@@ -76,7 +76,7 @@ def test_the_epoch_that_stops_the_fit_is_printed_and_recorded(
     assert learn.history[-1]["valid_loss"] < threshold <= learn.history[-2]["valid_loss"]
     # the table ends on the row below the threshold, and that row is learn.history's last entry
     assert len(rows) == len(learn.history)
-    assert int(rows[-1][0]) == learn.history[-1]["epoch"] + 1
+    assert int(rows[-1][0]) == learn.history[-1]["epoch"]
     assert float(rows[-1][column]) == pytest.approx(learn.history[-1]["valid_loss"], abs=1e-4)
     assert float(rows[-1][column]) < threshold
     # so is history.csv's, and a callback ordered after all of them saw that epoch, then after_fit once

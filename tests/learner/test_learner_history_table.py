@@ -1,5 +1,5 @@
-"""``learn.history_table()``: the history with epochs counted from 1 over every fit, as ``history.csv`` has them,
-while ``learn.history`` keeps each fit's 0-based records."""
+"""``learn.history_table()``: the history with epochs counted from 1 over every fit, as ``history.csv`` has them
+and as ``learn.history``'s rows count them."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ def test_history_table_counts_epochs_from_one_over_every_fit_as_history_csv_does
     assert learn.history_table().empty
     learn.fit(2, lr=1e-2)
     learn.fit(1, lr=1e-3)
-    assert [row["epoch"] for row in learn.history] == [0, 1, 0]  # the records: each fit's own count
+    assert [(row["fit"], row["epoch"]) for row in learn.history] == [(1, 1), (1, 2), (2, 3)]
     table = learn.history_table()
     assert table["epoch"].tolist() == [1, 2, 3]
     assert table["valid_loss"].tolist() == [row["valid_loss"] for row in learn.history]
     from_csv = pd.read_csv(io.StringIO(history_csv(learn.history)))
     pd.testing.assert_frame_equal(table, from_csv, check_dtype=False)
-    assert [row["epoch"] for row in learn.history] == [0, 1, 0]  # left as they were
+    assert [row["epoch"] for row in learn.history] == [1, 2, 3]  # left as they were

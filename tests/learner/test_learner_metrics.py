@@ -77,7 +77,7 @@ def test_save_best_and_early_stopping_follow_a_function_by_name_and_direction(
     stop = EarlyStopping("score", patience=2)
     learn.fit(3, lr=0.01, callbacks=[SaveBest("score"), stop])
     assert [row["score"] for row in learn.history] == [3.0, 1.0, 2.0]
-    assert learn.final_row["epoch"] == best_epoch  # the weights SaveBest loaded back
+    assert learn.final_row["epoch"] == best_epoch + 1  # the weights SaveBest loaded back (counted from 1)
     assert stop.best_epoch == best_epoch
 
 

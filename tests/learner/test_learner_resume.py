@@ -165,7 +165,7 @@ def test_resume_from_an_epoch_boundary_is_exact(tmp_path: Path, valid_pct: float
     ):
         assert torch.equal(value, expected), key
     assert without_time(resumed.history) == without_time(reference.history)
-    assert [row["epoch"] for row in resumed.history] == [0, 1, 2]
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
 
 
 def test_a_corrupted_checkpoint_is_an_artifact_error(tmp_path: Path) -> None:

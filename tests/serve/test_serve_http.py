@@ -91,10 +91,10 @@ def test_metadata_describes_task_inputs_metrics_and_versions(
         assert inputs[name]["accepted_minimum"] == pytest.approx(recipe.means[name] - reach)
         assert inputs[name]["accepted_maximum"] == pytest.approx(recipe.means[name] + reach)
     final = metadata["training"]["final"]
-    # The figures of the last epoch, that epoch counted from 1 as history.csv and the screen count it (the stored
-    # row: its fit's 0-based one); not the row's bookkeeping (fit, lr, time).
+    # The figures of the last epoch, that epoch counted from 1 as history.csv, the screen and the stored row count
+    # it; not the row's bookkeeping (fit, lr, time).
     figures = {name: value for name, value in final.items() if name not in ("fit", "lr", "time")}
-    assert body["metrics"] == {**figures, "epoch": metadata["training"]["epochs"]} and final["epoch"] == 0
+    assert body["metrics"] == {**figures, "epoch": metadata["training"]["epochs"]} and final["epoch"] == 1
     assert set(body["metrics"]) == {"epoch", "train_loss", "valid_loss", "accuracy", "roc_auc", "f1"}
     assert body["metrics"]["roc_auc"] > 0.5
     versions = body["versions"]

@@ -20,8 +20,8 @@ class CSVLogger(Callback):
 
     The rows are those of :meth:`Learner.history_table` and of the ``history.csv`` that ``trainwell fit``
     writes: ``epoch`` counts from 1 over every fit of the learner (fine-tuning's unfrozen phase goes on from
-    its frozen one: 1; 2, 3), as the screen and ``curves.png`` count, with ``fit`` telling the fits apart
-    (:attr:`Learner.history` keeps each fit's own 0-based ``epoch``, which resuming reads).
+    its frozen one: 1; 2, 3), as :attr:`Learner.history`, the screen and ``curves.png`` count, with ``fit``
+    telling the fits apart.
 
     The columns are those of the first row written (or of the existing file's header when appending); a
     missing value is written empty and a column that appears later is left out with a warning. With
@@ -60,12 +60,12 @@ class CSVLogger(Callback):
         if fresh:
             for row in learn.history:  # rows of a resumed fit written before the interruption
                 if row.get("fit") == learn.recorder.fit_count:
-                    self._write(_shown(learn, row))
+                    self._write(row)
         self._started = True
 
     def after_epoch(self, learn: Learner) -> None:
         if self._stream is not None and learn.history:
-            self._write(_shown(learn, learn.history[-1]))
+            self._write(learn.history[-1])
 
     def _write(self, row: dict[str, Any]) -> None:
         assert self._stream is not None
@@ -96,13 +96,6 @@ class CSVLogger(Callback):
 
     def __repr__(self) -> str:
         return f"CSVLogger(path='{self.path}', append={self.append})"
-
-
-def _shown(learn: Learner, row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` of this fit with its ``epoch`` as people see it: counted from 1 over every fit of the history."""
-    if "epoch" not in row:
-        return row
-    return {**row, "epoch": learn.recorder.shown_epoch(int(row["epoch"]))}
 
 
 def _existing_header(path: Path) -> list[str] | None:

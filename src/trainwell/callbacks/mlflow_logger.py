@@ -174,7 +174,7 @@ class MLflowLogger(Callback):
         if not is_rank_zero() or not learn.history:
             return
         row = learn.history[-1]
-        self._queue({**epoch_scalars(row), "epoch": float(learn.recorder.shown_epoch(int(row["epoch"])))})
+        self._queue({**epoch_scalars(row), "epoch": float(row["epoch"])})  # counted from 1 over every fit
         self._flush()
 
     def after_fit(self, learn: Learner) -> None:

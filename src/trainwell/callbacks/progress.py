@@ -153,10 +153,9 @@ class ProgressBar(Callback):
                 f"{name:>{width}}" for name, width in zip(self._columns, self._widths, strict=True)
             )
             self.console.print(header, highlight=False, soft_wrap=True)
-        # The history keeps the fit's 0-based epoch (resuming relies on it); people read 1, 2... as curves.png.
-        shown = {**row, "epoch": learn.recorder.shown_epoch(int(row["epoch"]))} if "epoch" in row else row
+        # The row's epoch counts from 1 over every fit, as curves.png and history.csv count it.
         cells = (
-            _cell(shown.get(name), name, grouped)
+            _cell(row.get(name), name, grouped)
             for name, grouped in zip(self._columns, self._grouped, strict=True)
         )
         self.console.print(

@@ -4,6 +4,13 @@ It accumulates on the device (no ``.item()`` per batch, so no synchronisation on
 numbers once per epoch. Every Learner has one; ``learn.history`` is its table: a row per epoch with the
 losses, each metric under its name and, for a model of several regression targets, each target's value
 under ``"metric[target]"`` (``"rmse[price]"``).
+
+A row's ``epoch`` counts from 1 over every fit of the history, as the screen, ``history.csv``, ``curves.png`` and
+a server's ``/metadata`` count it (fine-tuning's frozen epoch 1, then 2, 3, 4); its ``fit`` says which fit wrote
+it. Rows written before (checkpoints, ``trainwell.json``) counted from 0 within each fit: a checkpoint's are
+renumbered as it is read, and every reader of a model directory's rows numbers them by position
+(:func:`~trainwell.learner.run_files.epochs_from_one`). ``learn.history[-1]["epoch"]`` after ``fit(3)`` read 2
+while the table above it said 3.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ class Recorder(Callback):
         self.resumed = False
         self.earlier_epochs = 0
         self._model: Any = None  # the model of the fits it recorded (a weak reference), to see it change
+        self._learn: Any = None  # the Learner of those fits (a weak reference): which epoch its weights are
         self._weights_when_removed: Any = None
         #: Whether the model changed while the Recorder was out of the Learner's callbacks: epochs not recorded.
         self.missed_training = False
@@ -73,6 +81,7 @@ class Recorder(Callback):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_model"] = None  # a weak reference does not pickle; the weights state alone is compared
+        state["_learn"] = None
         return state
 
     @property
@@ -114,7 +123,9 @@ class Recorder(Callback):
     def plot(self, path: str | Path = "curves.png") -> Path:
         """Write the training curves as ``curves.png`` in a model directory shows them: the batch losses with each
         epoch's train and validation loss, the validation metrics, the learning rate (fastai's
-        ``recorder.plot_loss`` and more, in one PNG). A relative ``path`` is under the current folder."""
+        ``recorder.plot_loss`` and more, in one PNG), and the epoch whose weights the model holds when a best
+        epoch was loaded back. A relative ``path`` is under the current folder."""
+        from trainwell.learner._export import kept_epoch
         from trainwell.learner.plots import plot_history
 
         self._flush_losses()
@@ -125,6 +136,7 @@ class Recorder(Callback):
                 "nothing to plot: no training batch has run (call fit first; a model fitted in closed form, as "
                 "boosted trees, trains none: its scores are in learn.history)"
             )
+        learn = self._learn() if self._learn is not None else None
         return plot_history(
             self.history,
             self.lrs,
@@ -132,6 +144,7 @@ class Recorder(Callback):
             Path(path),
             epoch_ends=self.epoch_ends,
             group_lrs=self.aligned_group_lrs(),
+            kept_epoch=None if learn is None else kept_epoch(learn),
         )
 
     def aligned_group_lrs(self) -> list[tuple[float, ...]]:
@@ -144,6 +157,7 @@ class Recorder(Callback):
     # --------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
         self._model = weakref.ref(learn.model)
+        self._learn = weakref.ref(learn)
         if not self.resumed:
             self.fit_count += 1
             self.smooth_loss = None
@@ -152,10 +166,15 @@ class Recorder(Callback):
         self.earlier_epochs = sum(row.get("fit") != self.fit_count for row in self.history)
 
     def shown_epoch(self, epoch: int) -> int:
-        """The number people see for this fit's ``epoch`` (0-based, as ``learn.epoch`` and the history's
-        ``"epoch"`` hold it): counted from 1 over every fit of the history, as the rows of ``curves.png`` are,
-        so that fine-tuning's unfrozen phase goes on from its frozen one (1; 2, 3, 4)."""
+        """The number people see for this fit's ``epoch`` (0-based, as ``learn.epoch`` counts): counted from 1
+        over every fit of the history, as the history's ``"epoch"`` and the rows of ``curves.png`` are, so that
+        fine-tuning's unfrozen phase goes on from its frozen one (1; 2, 3, 4)."""
         return self.earlier_epochs + epoch + 1
+
+    def fit_epoch(self, row: dict[str, Any]) -> int:
+        """The 0-based epoch of the current fit (``learn.epoch``'s count) that ``row``, one of this fit's, records:
+        :meth:`shown_epoch` undone."""
+        return int(row["epoch"]) - self.earlier_epochs - 1
 
     def before_epoch(self, learn: Learner) -> None:
         self._epoch_start = time.perf_counter()
@@ -200,7 +219,7 @@ class Recorder(Callback):
 
     def after_epoch(self, learn: Learner) -> None:
         self._flush_losses()
-        row: dict[str, Any] = {"fit": self.fit_count, "epoch": learn.epoch}
+        row: dict[str, Any] = {"fit": self.fit_count, "epoch": self.shown_epoch(learn.epoch)}
         row["train_loss"] = _mean(self._train_sum, self._train_rows)
         if learn.data.valid is not None and self._valid_rows:
             row["valid_loss"] = _mean(self._valid_sum, self._valid_rows)
@@ -247,6 +266,7 @@ class Recorder(Callback):
             "losses": list(self.losses),
             "epoch_ends": list(self.epoch_ends),
             "fit_count": self.fit_count,
+            "epochs_from_one": True,  # the rows' epochs counted from 1 over every fit (older: from 0 a fit)
             "train_sum": float(self._train_sum),
             "train_rows": self._train_rows,
             "smooth_loss": None if self.smooth_loss is None else self.smooth_loss.detach().cpu().clone(),
@@ -254,6 +274,11 @@ class Recorder(Callback):
 
     def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
         self.history = [dict(row) for row in state["history"]]
+        if not state.get("epochs_from_one", False):  # an older checkpoint: each fit's rows counted from 0
+            self.history = [
+                {**row, "epoch": number} if "epoch" in row else row
+                for number, row in enumerate(self.history, start=1)
+            ]
         self.lrs = list(state["lrs"])
         # Older checkpoints hold no group rates: their batches show the last group's (aligned_group_lrs).
         self.group_lrs = [tuple(rates) for rates in state.get("group_lrs", [])]

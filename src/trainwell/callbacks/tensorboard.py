@@ -120,7 +120,7 @@ class TensorBoardLogger(Callback):
         row = learn.history[-1]
         for tag, value in epoch_scalars(row).items():
             writer.add_scalar(tag, value, self.step)
-        writer.add_scalar("epoch", learn.recorder.shown_epoch(int(row["epoch"])), self.step)
+        writer.add_scalar("epoch", int(row["epoch"]), self.step)  # counted from 1 over every fit
         writer.flush()
 
     def teardown(self, learn: Learner) -> None:

@@ -35,9 +35,9 @@ class TrackerCallback(Callback):
 
     Attributes:
         best_value: the best value seen in the current fit (``None`` before the first epoch).
-        best_epoch: the epoch where it was seen, as ``learn.epoch`` and the ``"epoch"`` of its row in
-            ``learn.history`` count it (from 0 in each fit), which a resume reads.
-        best_epoch_shown: the same epoch as the messages, the screen, ``history.csv`` and
+        best_epoch: the epoch where it was seen, as ``learn.epoch`` counts it (from 0 in the fit), which a
+            resume reads.
+        best_epoch_shown: the same epoch as ``learn.history``, the messages, the screen, ``history.csv`` and
             ``learn.history_table()`` number it (from 1 over every fit): ``"(epoch 6)"`` is ``best_epoch_shown``
             6 and ``best_epoch`` 5.
     """
@@ -157,7 +157,7 @@ class EarlyStopping(TrackerCallback):
         # A resumed fit already has some of its rows: replay them (a fresh fit has none).
         for row in learn.history:
             if row.get("fit") == learn.recorder.fit_count:
-                self._observe(_finite(row.get(self.monitor)), int(row["epoch"]))
+                self._observe(_finite(row.get(self.monitor)), learn.recorder.fit_epoch(row))
 
     @property
     def stopped_epoch_shown(self) -> int | None:
@@ -268,7 +268,7 @@ class SaveBest(TrackerCallback):
             rows = [
                 i
                 for i, row in enumerate(learn.history)
-                if row.get("fit") == fit and row.get("epoch") == self.best_epoch
+                if row.get("fit") == fit and row.get("epoch") == self.best_epoch_shown
             ]
             if rows:
                 learn.weights_row = rows[-1]

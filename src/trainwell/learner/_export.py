@@ -56,7 +56,8 @@ def learner_metadata(learn: Learner, *, rebuildable: bool = True) -> dict[str, A
     if class_weight:  # a table's class weights ("balanced"): its loss and probabilities are weighted
         extra["class_weight"] = str(class_weight)
     refit = getattr(learn, "refit_record", None)
-    if refit:  # fit_table(refit_full=True): the rows and count it was trained again with, and the validated row
+    # fit_table(refit_full=True): the rows and count it was trained again with, and the validated row
+    if refit:
         extra["refit"] = {**refit, "validated": _clean(dict(refit.get("validated", {})))}
     pretrained = getattr(learn, "pretrained_record", None)
     if pretrained:  # what the model was fine-tuned from (trainwell.core.lineage), for `trainwell info`
@@ -187,13 +188,22 @@ def _epochs_recorded(learn: Learner, rows: int) -> int | str:
     return f"{rows} recorded, the rest {EPOCHS_NOT_RECORDED}"
 
 
-def _weights_epoch(learn: Learner) -> dict[str, int]:
-    """``{"weights_from_epoch": n}`` (counted from 1 over every fit) when the weights are an earlier epoch's
-    than the last (:class:`~trainwell.callbacks.SaveBest` loaded them back); else nothing."""
+def kept_epoch(learn: Learner) -> int | None:
+    """The epoch (counted from 1 over every fit, as the history's rows) whose weights the model holds when it is
+    an earlier one than the last (:class:`~trainwell.callbacks.SaveBest`, a table's ``KeepBestEpoch``, loaded
+    them back); ``None`` when the model holds the last epoch's. What ``trainwell.json`` records as
+    ``weights_from_epoch`` and ``curves.png`` marks."""
     row = getattr(learn, "weights_row", None)
-    if row is None or row == len(learn.history) - 1:
-        return {}
-    return {"weights_from_epoch": int(row) + 1}
+    if row is None or not 0 <= row < len(learn.history) - 1:
+        return None
+    return int(row) + 1
+
+
+def _weights_epoch(learn: Learner) -> dict[str, int]:
+    """``{"weights_from_epoch": n}`` (:func:`kept_epoch`) when the weights are an earlier epoch's than the last;
+    else nothing."""
+    kept = kept_epoch(learn)
+    return {} if kept is None else {"weights_from_epoch": kept}
 
 
 def _steering(learn: Learner) -> dict[str, Any]:

@@ -262,16 +262,16 @@ class Learner:
         """One row per finished epoch: losses, metrics (with several regression targets, each target's too:
         ``"rmse[price]"``), learning rate and time.
 
-        Each row's ``epoch`` is its fit's own and counts from 0 (a second ``fit`` starts again at 0, its rows
-        told apart by ``fit``): these are the records resuming reads, as ``trainwell.json`` keeps them. The screen,
-        ``curves.png``, ``history.csv`` and the report count epochs from 1 over every fit instead;
-        :meth:`history_table` gives the rows that way.
+        Each row's ``epoch`` counts from 1 over every fit, as the screen, ``curves.png``, ``history.csv``, the
+        report and ``/metadata`` count it (``fit(3)`` then ``fit(2)``: epochs 1 to 5, told apart by ``fit``);
+        :meth:`history_table` gives the rows as a table. (Before, each fit's rows counted from 0: a checkpoint
+        of then is renumbered as it is read.)
         """
         return self.recorder.history
 
     def history_table(self) -> pd.DataFrame:
         """The history as a table, one row per finished epoch, with ``epoch`` counted from 1 over every fit as
-        the screen and ``history.csv`` count it (:attr:`history` keeps each fit's 0-based records).
+        the screen and ``history.csv`` count it (as :attr:`history` does).
 
         Example:
             >>> learn.fit(3); learn.fit(2)                      # doctest: +SKIP

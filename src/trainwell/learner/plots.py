@@ -215,6 +215,7 @@ def plot_history(
     path: Path,
     epoch_ends: Sequence[int] | None = None,
     group_lrs: Sequence[Sequence[float]] | None = None,
+    kept_epoch: int | None = None,
 ) -> PlotFile:
     """Panels side by side: batch losses with train/valid epoch losses, the validation metrics per epoch (a
     panel per group of comparable scale, see ``metric_panels``; a baseline's score dashed in its metric's
@@ -226,6 +227,11 @@ def plot_history(
 
     ``epoch_ends`` (the recorder's) places each epoch's losses at the batch where it ended; without it, or
     when it does not match the history, epochs are spaced evenly.
+
+    ``kept_epoch`` (counted from 1, as the history's rows are): the epoch whose weights the model holds when it
+    is not the last (a best epoch loaded back, :func:`~trainwell.learner._export.kept_epoch`), marked by a
+    dash-dotted line labelled ``kept: epoch N`` on the loss panel (at the batch where it ended) and on each
+    metric panel, as the fit said it ("kept epoch 3's weights"); ``None``: the last epoch's, nothing marked.
 
     Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``curves.png`` in
     the current folder, it warns when that file held the curves of another learner (another ``history``)
@@ -263,6 +269,9 @@ def plot_history(
                 loss_axis.plot(
                     ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key
                 )
+        kept = kept_epoch if kept_epoch is not None and 1 <= kept_epoch <= len(history) else None
+        if kept is not None:
+            _mark_kept(loss_axis, ends[kept - 1], kept)
         loss_axis.set_xlabel("batch")
         loss_axis.set_ylabel("loss")
         loss_axis.set_title("Loss")
@@ -282,6 +291,8 @@ def plot_history(
                     seen = sum(baseline_of(other, names) == of for other in names[: names.index(name)])
                     style = BASELINE_STYLES[seen % len(BASELINE_STYLES)]
                     axis.plot(epochs, values, style, color=colors[of], linewidth=1.2, label=name)
+            if kept is not None and names:
+                _mark_kept(axis, kept, kept)
             axis.set_xlabel("epoch")
             _epoch_ticks(axis, len(epochs))
             # Named by the model's own metrics: the baselines' are in the legend, and listing them all ran the title
@@ -308,6 +319,18 @@ def plot_history(
             compact_ticks(axis, sides="y", place=False)
     warn_if_replacing(path, owner=history, default_name="curves.png", what="training curves", of="learner")
     return _save(figure, path)
+
+
+#: The label of the line that marks the epoch whose weights the model kept (``plot_history``'s ``kept_epoch``).
+KEPT_LABEL = "kept: epoch {epoch}"
+
+
+def _mark_kept(axis: Any, x: float, epoch: int) -> None:
+    """A dash-dotted vertical line at ``x`` on ``axis``, in the legend as ``kept: epoch N``."""
+    # Black dash-dots: no metric's colour (the cycle's), nor a baseline's dashes in it.
+    axis.axvline(
+        x, color="black", linestyle="-.", linewidth=1.4, alpha=0.8, label=KEPT_LABEL.format(epoch=epoch)
+    )
 
 
 def _lr_groups(group_lrs: Sequence[Sequence[float]] | None, batches: int) -> list[list[float]] | None:

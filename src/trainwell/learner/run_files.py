@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainwell.core.artifact import METADATA_FILE, holds_only_a_fit_checkpoint
 from trainwell.core.errors import ConfigError
+from trainwell.learner._export import kept_epoch
 from trainwell.learner.plots import plot_history
 
 if TYPE_CHECKING:
@@ -187,6 +188,7 @@ def run_files(learn: Learner, finder: LRFindResult | None, prefix: str = "") -> 
                 staging / "curves.png",
                 epoch_ends=learn.recorder.epoch_ends,
                 group_lrs=learn.recorder.aligned_group_lrs(),  # one line a layer group when their rates differ
+                kept_epoch=kept_epoch(learn),  # a best epoch loaded back: marked, as the fit said it
             )
             extra[f"{prefix}curves.png"] = curves.read_bytes()
         if finder is not None and not finder.stopped_for_time:  # a sweep stopped for time plots a stub of it
@@ -199,8 +201,7 @@ def run_files(learn: Learner, finder: LRFindResult | None, prefix: str = "") -> 
 
 def history_csv(history: Sequence[dict[str, Any]]) -> str:
     """The history as ``history.csv``: one row per epoch, epochs counted from 1 over every fit, as the screen
-    and ``curves.png`` count them (``trainwell.json`` keeps each fit's own 0-based ``epoch``, which resuming
-    reads)."""
+    and ``curves.png`` count them (an older history's rows, counted from 0 within each fit, renumbered)."""
     import pandas as pd
 
     buffer = io.StringIO()
@@ -256,7 +257,8 @@ def _finite(value: Any) -> bool:
 
 def epochs_from_one(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The history's rows with ``epoch`` counted from 1 over every fit (one row per epoch, in order), as the
-    screen, ``curves.png``, ``history.csv`` and the report show it."""
+    screen, ``curves.png``, ``history.csv`` and the report show it: the rows as the Recorder writes them, and
+    those of an older ``trainwell.json``, whose rows counted from 0 within each fit, renumbered."""
     return [
         {**row, "epoch": number} if "epoch" in row else row for number, row in enumerate(history, start=1)
     ]

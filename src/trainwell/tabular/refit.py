@@ -158,7 +158,8 @@ class RefitPlan:
             refitted.fit(1)
             epochs = None
         else:
-            epochs = int(learn.final_row.get("epoch", len(learn.history) - 1)) + 1
+            # The epochs the kept weights trained: their row's epoch counts from 1.
+            epochs = int(learn.final_row.get("epoch", len(learn.history)))
             refitted = tabular_learner(every_row, metrics=learn.metrics, progress=False, **kwargs)
             refitted.fit_one_cycle(epochs, lr)
             rounds = None
