@@ -308,6 +308,7 @@ class TabularFold:
             time_budget=seconds,
             gbdt_settings=gbdt_settings,
             learner_kwargs=options,
+            leaderboard=False,  # the folds are scored their own way
             **self._reading(),
         )
 

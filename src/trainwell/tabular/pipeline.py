@@ -203,6 +203,7 @@ def fit_table(
     keep_best: bool = True,
     class_weight: str | None = None,
     refit_full: bool = False,
+    leaderboard: bool = True,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
@@ -256,6 +257,9 @@ def fit_table(
     ``class_weight="balanced"`` (binary or single-label classes): each class weighs the same in the loss of the
     MLP and of the trees (:mod:`trainwell.tabular.class_weights`); F1 and recall of a rare class rise, and the
     probabilities lose their calibration (the log loss worsens). The validation loss is the weighted one.
+
+    ``leaderboard=False`` skips ``auto``'s leaderboard (``run.leaderboard`` is ``None``): its intervals and timings
+    cost a few seconds on large tables, which ``trainwell evaluate``'s folds, scored their own way, do not spend.
 
     ``refit_full=True``: once the architecture is chosen, it is trained again on the training and validation rows
     together, for the chosen number of epochs (the kept one) or boosting rounds, and that model is the one written
@@ -394,7 +398,7 @@ def fit_table(
         )
     finder = sweep.result
     compared = None
-    leaderboard = None
+    board = None
     beaten: dict[str, bytes] | None = None
     if rival is not None:
         compared = {
@@ -402,13 +406,14 @@ def fit_table(
             "gbdt": meaningful_row(rival.final_row, rival.model),
         }
         kept_trees = _better_trees(rival.final_row, learn.final_row)
-        leaderboard = table_leaderboard(
-            learn,
-            rival,
-            kept_trees=kept_trees,
-            fit_seconds=fit_seconds,
-            evaluate_hint=evaluate_hint(source_given, target),
-        )
+        if leaderboard:
+            board = table_leaderboard(
+                learn,
+                rival,
+                kept_trees=kept_trees,
+                fit_seconds=fit_seconds,
+                evaluate_hint=evaluate_hint(source_given, target),
+            )
         if kept_trees:
             # The trees' model directory keeps the epochs of the MLP they beat (mlp_history.csv, mlp_curves.png):
             # what the choice was made against, which the trees' one-step history cannot show.
@@ -426,14 +431,14 @@ def fit_table(
     )
     refit = refit_plan.refit(learn, lr, budget)
     model_dir = score_and_write(refit.learn if refit else learn, out, finder, budget, beaten)
-    if model_dir is not None and leaderboard is not None:
-        record_leaderboard(model_dir, leaderboard)
+    if model_dir is not None and board is not None:
+        record_leaderboard(model_dir, board)
     if refit is not None:
         refit.hand_back_test_scores(learn)
         say_refit(refit, progress)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
-                    compared=compared, arch=chosen, refit=refit, leaderboard=leaderboard)  # fmt: skip
+                    compared=compared, arch=chosen, refit=refit, leaderboard=board)  # fmt: skip
 
 
 def folder_source(
