@@ -207,13 +207,14 @@ def test_the_picture_says_which_colour_is_which_class(
     assert png.read_bytes()[:8] == PNG_SIGNATURE
     (legend,) = drawn[0].legends
     assert [text.get_text() for text in legend.get_texts()] == [
-        "ant",
-        "bee",
-        "cat",
+        "species = ant",
+        "species = bee",
+        "species = cat",
         "training point",
         "held-out point",
     ]
-    assert legend.get_title().get_text() == "species"
+    # No legend title: "species" sat centred under the grid, where an x axis's label goes.
+    assert legend.get_title().get_text() == ""
     assert "all 120 points drawn, accuracy on the 30 held out" in drawn[0]._suptitle.get_text()
 
 
@@ -271,10 +272,10 @@ def test_the_gif_says_which_colour_is_which_class_and_what_the_lines_are(
         def __getattr__(self, name: str) -> object:
             return getattr(real(), name)
 
-        def subplots(self, *args: object, **kwargs: object) -> object:
-            figure, axis = real().subplots(*args, **kwargs)
+        def figure(self, *args: object, **kwargs: object) -> object:
+            figure = real().figure(*args, **kwargs)
             figures.append(figure)
-            return figure, axis
+            return figure
 
         def close(self, figure: object) -> None:
             pass
@@ -286,15 +287,22 @@ def test_the_gif_says_which_colour_is_which_class_and_what_the_lines_are(
     gif = write_training_gif(result, tmp_path / "mlp.gif")
     (legend,) = figures[0].legends
     assert [text.get_text() for text in legend.get_texts()] == [
-        "0",
-        "1",
+        "label = 0",
+        "label = 1",
         "held out",
         "mlp boundary",
         "optimal (gaussian)",
     ]
-    assert legend.get_title().get_text() == "label"
+    assert legend.get_title().get_text() == ""
+    # The GIF names its axes and has the colour bar of the probability the PNG has (it had neither), and is
+    # large enough to read at 100% (it was 320x350 pixels, with 7-point text at 80 dpi).
+    (panel,) = [axis for axis in figures[0].axes if axis.get_title().startswith("mlp, epoch")]
+    assert (panel.get_xlabel(), panel.get_ylabel()) == ("x1", "x2")
+    assert [axis.get_ylabel() for axis in figures[0].axes if "shading" in axis.get_ylabel()] == [
+        "shading: predicted P(label = 1)"
+    ]
     with Image.open(gif) as image:
-        assert image.height > image.width  # the legend's strip under the square panel
+        assert image.width >= 600 and image.height >= 560
         palette = np.array(image.getpalette()[:192]).reshape(-1, 3)
     for color in CLASS_COLORS[:2]:
         assert (np.abs(palette - np.round(255 * color)).max(axis=1) == 0).any()

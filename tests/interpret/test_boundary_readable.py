@@ -84,3 +84,78 @@ def test_the_png_has_tick_values_a_colour_bar_a_baseline_and_tells_held_out_poin
 
 def test_whole_epochs_are_written_whole() -> None:
     assert [_epoch_text(value) for value in (40.0, 2.5, 0.0, 3.9999999)] == ["40", "2.5", "0", "4"]
+
+
+def test_the_outer_panels_name_their_axes_and_a_clipped_axis_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The columns' names were only in the title ("Age across, Fare up"): the lowest panel of each column names
+    # the x axis, the leftmost of each row the y axis, as sklearn's DecisionBoundaryDisplay does.
+    figures = _drawn(monkeypatch)
+    result = fit_boundaries(_fares(), ["logistic", "qda", "knn", "tree", "forest"], grid_size=20)
+    written = plot_boundaries(result, tmp_path / "boundary.png")
+    (figure,) = figures
+    panels = {
+        axis.get_title().split(":")[0]: axis for axis in figure.axes if "held-out acc" in axis.get_title()
+    }
+    assert list(panels) == ["logistic", "qda", "knn", "tree", "forest"]
+    # Four a row: forest alone on the second row; qda, knn and tree are the lowest of their columns.
+    named_x = [name for name, axis in panels.items() if axis.get_xlabel()]
+    named_y = [name for name, axis in panels.items() if axis.get_ylabel()]
+    assert named_x == ["qda", "knn", "tree", "forest"] and named_y == ["logistic", "forest"]
+    assert panels["forest"].get_xlabel() == "Age"  # every age in view
+    assert panels["forest"].get_ylabel() == "Fare (1st-99th percentile shown)"  # the fare of 512 is not
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)  # the figure is closed once written: drawn again to measure it
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for axis in panels.values():  # readable at 100%: 9-point ticks, not 7
+        assert min(label.get_fontsize() for label in axis.get_xticklabels()) >= 9
+    # The labels, the legend and the caption do not run into each other.
+    boxes = [
+        *(axis.xaxis.label.get_window_extent(renderer) for axis in panels.values() if axis.get_xlabel()),
+        figure.legends[0].get_window_extent(renderer),
+        figure.texts[-1].get_window_extent(renderer),
+    ]
+    for i, box in enumerate(boxes):
+        assert box.y0 >= 0
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :])
+    from PIL import Image
+
+    with Image.open(written) as image:
+        assert image.width >= 1600  # 4 panels of 4 inches at 110 dpi (it was 3.2 inches)
+
+
+def test_three_classes_have_a_shading_key_a_class_and_a_caption_line_on_blends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three classes' shading blended into brown and olive, explained by one rotated sentence: a key a class
+    # (its shade from the even mix to probability 1) and one caption line now say what a blend means.
+    figures = _drawn(monkeypatch)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(150, 2))
+    sizes = np.array(["small", "mid", "large"])[np.digitize(x[:, 0], [-0.4, 0.4])]
+    result = fit_boundaries(Points2D.from_arrays(x, sizes, ("width", "height")), ["logistic"], grid_size=20)
+    plot_boundaries(result, tmp_path / "boundary.png")
+    (figure,) = figures
+    (key,) = [axis for axis in figure.axes if axis.get_xlabel().startswith("shading")]
+    assert [label.get_text() for label in key.get_yticklabels()] == list(result.points.classes)
+    assert [label.get_text() for label in key.get_xticklabels()] == ["0.33", "1"]
+    # Each class's bar runs from the even mix of the three colours to that class's own washed colour.
+    from trainwell.interpret.boundary import CLASS_COLORS
+
+    for row, image in enumerate(key.images):
+        pixels = image.get_array()
+        assert np.allclose(pixels[0, -1], 0.55 * CLASS_COLORS[row] + 0.45)
+        assert np.allclose(pixels[0, 0], 0.55 * CLASS_COLORS[:3].mean(axis=0) + 0.45)
+    caption = figure.texts[-1].get_text()
+    assert (
+        "\n" not in caption
+        and "a blend of two colours" in caption
+        and "unsure between those classes" in caption
+    )
+    (legend,) = figure.legends
+    assert [text.get_text() for text in legend.get_texts()][:3] == [
+        f"label = {name}" for name in result.points.classes
+    ]

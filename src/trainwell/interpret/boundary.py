@@ -13,6 +13,7 @@ inside the functions that need them.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -633,10 +634,32 @@ def _margins(values: np.ndarray) -> list[np.ndarray]:
     return [values[..., k] - np.delete(values, k, axis=-1).max(axis=-1) for k in chosen]
 
 
-def _draw_panel(axis: Any, result: BoundaryResult, probs: np.ndarray, title: str) -> None:
+#: How much of a class colour the shading keeps; the rest is white, so that points and lines stay visible.
+SHADE = 0.55
+
+
+def _shade(colors: np.ndarray) -> np.ndarray:
+    """Class colours (or their mix) washed towards white as the panels shade their regions."""
+    return SHADE * colors + (1 - SHADE)
+
+
+#: Inches of one panel of the PNG (3.2 drew 7-point ticks that were hard to read at 100%), and its font sizes.
+PANEL_INCHES = 4.0
+TICK_POINTS, LABEL_POINTS, TITLE_POINTS = 9, 10, 11
+
+
+def _draw_panel(
+    axis: Any,
+    result: BoundaryResult,
+    probs: np.ndarray,
+    title: str,
+    *,
+    xlabel: bool = True,
+    ylabel: bool = True,
+) -> None:
     colors = CLASS_COLORS[: probs.shape[-1]]
     # Mix the class colours by probability, then wash towards white so points and lines stay visible.
-    image = 0.55 * (probs @ colors) + 0.45
+    image = _shade(probs @ colors)
     extent = (result.grid_x[0], result.grid_x[-1], result.grid_y[0], result.grid_y[-1])
     axis.imshow(np.clip(image, 0, 1), origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
     for margin in _margins(probs):
@@ -664,23 +687,74 @@ def _draw_panel(axis: Any, result: BoundaryResult, probs: np.ndarray, title: str
         axis.scatter(points.x[index, 0], points.x[index, 1], c=colors[points.codes[index]], **style)
     axis.set_xlim(extent[0], extent[1])
     axis.set_ylim(extent[2], extent[3])
-    axis.set_title(title, fontsize=10)
+    axis.set_title(title, fontsize=TITLE_POINTS)
     compact_ticks(axis)  # where a boundary sits: at what age, at what fare
-    axis.tick_params(labelsize=7, length=2, pad=1)
+    axis.tick_params(labelsize=TICK_POINTS, length=3, pad=2)
+    # The columns' names on the axes (they were only in the title: "duration across, euribor3m up").
+    across, up = axis_labels(result)
+    if xlabel:
+        axis.set_xlabel(across, fontsize=LABEL_POINTS)
+    if ylabel:
+        axis.set_ylabel(up, fontsize=LABEL_POINTS)
+
+
+def axis_labels(result: BoundaryResult) -> tuple[str, str]:
+    """The labels of the x and y axes: each column's name, with "(1st-99th percentile shown)" where its skew
+    clipped the view (the title says how many points lie beyond)."""
+    x = result.points.x
+    labels = []
+    for column, grid in ((0, result.grid_x), (1, result.grid_y)):
+        name = str(result.points.feature_names[column])
+        clipped = bool((x[:, column] > grid[-1]).any() or (x[:, column] < grid[0]).any())
+        labels.append(f"{name} (1st-99th percentile shown)" if clipped else name)
+    return labels[0], labels[1]
+
+
+def shading_caption(result: BoundaryResult) -> str:
+    """One line under the figure saying what the shading and its blends mean."""
+    classes = result.points.classes
+    if len(classes) == 2:
+        return (
+            f"Shading: the predicted P({result.points.target_name} = {classes[1]}), on the colour bar; "
+            "solid line: where the model's answer changes."
+        )
+    return (
+        "Shading: each class's colour mixed by its predicted probability, so a blend of two colours (e.g. "
+        "brown, olive) is where the model is unsure between those classes; solid lines: where its answer changes."
+    )
 
 
 def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
-    """A grid of panels, one per model, titled with its held-out accuracy; written atomically as PNG."""
+    """A grid of panels, one per model, titled with its held-out accuracy, the columns' names on the outer
+    panels' axes, a key of the shading at the right and the classes under the grid; written atomically as
+    PNG."""
     from trainwell.learner.plots import _pyplot, _save
 
     plt = _pyplot()
     n = len(result.panels)
     columns = min(4, n)
     rows = -(-n // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.3 * rows + 0.5), squeeze=False)
-    for axis, panel in zip(axes.ravel(), result.panels, strict=False):
-        _draw_panel(axis, result, panel.probs, f"{panel.name}: held-out acc {panel.accuracy:.3f}")
-    for axis in axes.ravel()[n:]:
+    binary = len(result.points.classes) == 2
+    # Many classes: a column at the right for the shading's key (two: a colour bar beside the panels).
+    key_ratio = 0.0 if binary else 0.3
+    figure = plt.figure(
+        figsize=(PANEL_INCHES * (columns + key_ratio) + 1.2, (PANEL_INCHES + 0.1) * rows + 1.9),
+        layout="constrained",
+    )
+    outer = figure.add_gridspec(
+        rows, columns + (0 if binary else 1), width_ratios=[1.0] * columns + ([] if binary else [key_ratio])
+    )
+    axes = [figure.add_subplot(outer[row, column]) for row in range(rows) for column in range(columns)]
+    for index, (axis, panel) in enumerate(zip(axes, result.panels, strict=False)):
+        _draw_panel(
+            axis,
+            result,
+            panel.probs,
+            f"{panel.name}: held-out acc {panel.accuracy:.3f}",
+            xlabel=index + columns >= n,  # the lowest panel of its column
+            ylabel=index % columns == 0,
+        )
+    for axis in axes[n:]:
         axis.axis("off")
     names = result.points.feature_names
     title = (
@@ -699,24 +773,33 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
     hidden = _outside_view(result)
     if hidden:
         title += f"\n{hidden}"
-    figure.suptitle(title, fontsize=11)
-    # Which colour is which class: without it the panels show regions but never say of what.
-    handles, labels = _class_legend_entries(plt, result.points.classes)
+    figure.suptitle(title, fontsize=12)
+    if binary:
+        _shading_key(figure, None, result, beside=axes)
+    else:
+        _shading_key(figure, figure.add_subplot(outer[:, -1].subgridspec(3, 1)[1]), result)
+    # Which colour is which class (its region's shade and its points), with no title: the target's name sat
+    # centred under the grid, where an x axis's label goes; each entry names it instead ("cls = high").
+    handles, labels = _class_legend_entries(plt, result.points.classes, result.points.target_name)
     handles, labels = [*handles, *_split_entries(plt)[0]], [*labels, *_split_entries(plt)[1]]
+    # The legend, then the caption's line, under the grid, in room kept free of the panels (inches).
+    height = figure.get_figheight()
+    legend_in, caption_in = 0.45, 0.3
     figure.legend(
         handles,
         labels,
-        title=result.points.target_name,
         loc="lower center",
+        bbox_to_anchor=(0.5, caption_in / height),
         ncol=min(len(labels), 8),
         frameon=False,
-        fontsize=10,
-        bbox_to_anchor=(0.5, 0.0),
+        fontsize=LABEL_POINTS,
     )
-    height = 3.3 * rows + 0.5
-    right = 1 - 0.9 / (3.2 * columns)  # room for the colour bar (about 0.9 in)
-    figure.tight_layout(rect=(0, 0.45 / height, right, 1))  # room for the legend (about 0.45 in)
-    _shading_bar(figure, result, (right + 0.15 / (3.2 * columns), 0.2, 0.12 / (3.2 * columns), 0.6))
+    figure.text(
+        0.5, 0.08 / height, shading_caption(result), ha="center", va="bottom", fontsize=9, color="0.25"
+    )
+    # rect is (left, bottom, width, height) of the figure the panels and titles are laid out in.
+    bottom = (legend_in + caption_in) / height
+    figure.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
     return _save(figure, Path(path))
 
 
@@ -729,32 +812,56 @@ def _split_entries(plt: Any) -> tuple[list[Any], list[str]]:
     ], ["training point", "held-out point"]
 
 
-def _shading_bar(figure: Any, result: BoundaryResult, where: tuple[float, float, float, float]) -> None:
-    """What the shading means, at ``where`` (figure fractions): for two classes a colour bar of the predicted
-    probability of the second, in the washed colours the panels mix (exactly: the mix is linear in it); for
-    more, one line saying the class colours are mixed by probability."""
+#: Steps of probability a row of the many-class shading key shows.
+KEY_STEPS = 64
+
+
+def _shading_key(figure: Any, axis: Any, result: BoundaryResult, *, beside: Sequence[Any] = ()) -> None:
+    """What the shading means: for two classes a colour bar ``beside`` the panels of the predicted probability
+    of the second, in the washed colours the panels mix (exactly: the mix is linear in it); for more, drawn in
+    ``axis``, a colour bar a class: its row runs from the even mix (each class 1/K) to that class alone (probability 1), the other
+    classes sharing the rest evenly, so a region's depth of colour reads as a probability."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import LinearSegmentedColormap, Normalize
 
     classes = result.points.classes
-    if len(classes) != 2:
-        figure.text(
-            where[0] + where[2] / 2,
-            0.5,
-            "shading: the class colours\nmixed by predicted probability\n(a mixed shade: unsure)",
-            rotation=90,
-            ha="center",
-            va="center",
-            fontsize=9,
+    target = result.points.target_name
+    if len(classes) == 2:
+        washed = _shade(CLASS_COLORS[:2])
+        scale = LinearSegmentedColormap.from_list("boundary", [tuple(washed[0]), tuple(washed[1])])
+        bar = figure.colorbar(
+            ScalarMappable(Normalize(0.0, 1.0), scale),
+            ax=list(beside),
+            ticks=[0, 0.25, 0.5, 0.75, 1],
+            shrink=0.7,
+            aspect=25,
         )
+        bar.set_label(f"shading: predicted P({target} = {classes[1]})", fontsize=LABEL_POINTS)
+        bar.ax.tick_params(labelsize=TICK_POINTS)
         return
-    washed = 0.55 * CLASS_COLORS[:2] + 0.45
-    scale = LinearSegmentedColormap.from_list("boundary", [tuple(washed[0]), tuple(washed[1])])
-    bar = figure.colorbar(
-        ScalarMappable(Normalize(0.0, 1.0), scale), cax=figure.add_axes(where), ticks=[0, 0.25, 0.5, 0.75, 1]
-    )
-    bar.set_label(f"shading: predicted P({result.points.target_name} = {classes[1]})", fontsize=9)
-    bar.ax.tick_params(labelsize=8)
+    k = len(classes)
+    colors = CLASS_COLORS[:k]
+    even = 1.0 / k
+    steps = np.linspace(even, 1.0, KEY_STEPS)
+    key = np.empty((k, KEY_STEPS, 3))
+    for row in range(k):
+        others = (colors.sum(axis=0) - colors[row]) / (k - 1)
+        key[row] = _shade(steps[:, None] * colors[row] + (1 - steps[:, None]) * others)
+    for row in range(k):  # a bar a class, apart (drawn as one image, neighbouring rows blurred together)
+        axis.imshow(
+            key[row : row + 1],
+            aspect="auto",
+            interpolation="nearest",
+            extent=(even, 1.0, row + 0.35, row - 0.35),
+        )
+    axis.set_xlim(even, 1.0)
+    axis.set_ylim(k - 0.5, -0.5)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+    axis.set_yticks(range(k), [str(name) for name in classes], fontsize=TICK_POINTS)
+    axis.yaxis.tick_right()
+    axis.set_xticks([even, 1.0], [f"{even:.2g}", "1"], fontsize=TICK_POINTS)
+    axis.set_xlabel(f"shading: P({target} = row)\n(the others share the rest)", fontsize=TICK_POINTS)
 
 
 def _outside_view(result: BoundaryResult) -> str:
@@ -779,13 +886,22 @@ def _outside_view(result: BoundaryResult) -> str:
     return "; ".join(clipped) + ("; they are still fitted and scored" if clipped else "")
 
 
-def _class_legend_entries(plt: Any, classes: Sequence[Any]) -> tuple[list[Any], list[str]]:
-    """A coloured dot per class, for a legend that says which colour is which class."""
+def _class_legend_entries(
+    plt: Any, classes: Sequence[Any], target_name: str | None = None
+) -> tuple[list[Any], list[str]]:
+    """An entry per class, its region's washed shade with its points' dot over it, named ``target = class``
+    (the class alone without ``target_name``): the legend says which colour is which class, as a region and
+    as a point."""
+    from matplotlib.patches import Patch
+
     handles = [
-        plt.Line2D([], [], marker="o", linestyle="", markersize=7, color=color, markeredgecolor="white")
+        (
+            Patch(facecolor=tuple(_shade(color)), edgecolor="0.6", linewidth=0.5),
+            plt.Line2D([], [], marker="o", linestyle="", markersize=7, color=color, markeredgecolor="white"),
+        )
         for color in CLASS_COLORS[: len(classes)]
     ]
-    return handles, [str(name) for name in classes]
+    return handles, [f"{target_name} = {name}" if target_name else str(name) for name in classes]
 
 
 #: Colours in the GIF's shared palette.
@@ -812,16 +928,21 @@ def _gif_palette(image: Any, class_colors: np.ndarray) -> Any:
 
 
 #: Legend entries that fit one row under the GIF's panel, and the pixels each legend row takes.
-GIF_LEGEND_COLUMNS, GIF_LEGEND_ROW_PX = 5, 15
+GIF_LEGEND_COLUMNS, GIF_LEGEND_ROW_PX = 4, 20
+#: Pixels of the GIF's panel side by default: at 320, with 7-point text at 80 dpi, it was not readable at 100%.
+GIF_SIZE_PX = 520
 
 
 def write_training_gif(
-    result: BoundaryResult, path: str | Path, *, duration_ms: int = 150, size_px: int = 320
+    result: BoundaryResult, path: str | Path, *, duration_ms: int = 150, size_px: int = GIF_SIZE_PX
 ) -> Path:
-    """The MLP's boundary over training as an animated GIF (Pillow), written atomically.
+    """The MLP's boundary over training as an animated GIF (Pillow), written atomically: the panel with its
+    axes named, the shading's key at its right, and under it the legend and one line saying what the shading
+    means (the GIF is often shown alone, without the PNG).
 
-    Each frame is rendered once with matplotlib into memory and quantised to a shared 64-colour palette (the class colours in it exactly),
-    which keeps a 30-frame GIF to a few hundred kilobytes.
+    Each frame is rendered once with matplotlib into memory and quantised to a shared 64-colour palette (the
+    class colours in it exactly), which keeps a 30-frame GIF to a few hundred kilobytes. ``size_px``: about the
+    panel's side in pixels (the key and the legend are added to it).
     """
     from PIL import Image
 
@@ -831,10 +952,9 @@ def write_training_gif(
     if len(result.frames) < 2:
         raise ConfigError("no MLP training frames were recorded; include 'mlp' in --models to write a GIF")
     plt = _pyplot()
-    dpi = 80
-    # The legend under the panel: which colour is which class, and what the lines are (the GIF is often
-    # shown alone, without the PNG whose title explains them).
-    handles, labels = _class_legend_entries(plt, result.points.classes)
+    dpi = 100
+    # The legend under the panel: which colour is which class, and what the lines are.
+    handles, labels = _class_legend_entries(plt, result.points.classes, result.points.target_name)
     handles.append(_split_entries(plt)[0][1])
     labels.append("held out")
     handles.append(plt.Line2D([], [], color="black", linewidth=1.4))
@@ -844,30 +964,47 @@ def write_training_gif(
         labels.append(f"optimal ({result.optimal_name})" if result.optimal_name else "optimal")
     # One row when it fits, else rows of equal length (a legend fills column by column).
     columns = len(labels) if len(labels) <= GIF_LEGEND_COLUMNS else -(-len(labels) // 2)
-    legend_px = GIF_LEGEND_ROW_PX * (-(-len(labels) // columns) + 1)  # its rows and its title
-    figure, axis = plt.subplots(figsize=(size_px / dpi, (size_px + legend_px) / dpi), dpi=dpi)
+    binary = len(result.points.classes) == 2
+    key_px = 120 if binary else 190
+    width_px = size_px + key_px
+    # Under the panel (pixels): the legend's rows, then the caption's lines.
+    caption = textwrap.fill(shading_caption(result), int(width_px / 6.0))
+    caption_px = 13 * (caption.count("\n") + 1) + 6
+    legend_px = GIF_LEGEND_ROW_PX * (-(-len(labels) // columns)) + 6
+    height_px = size_px + legend_px + caption_px
+    figure = plt.figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+    if binary:
+        axis = figure.add_subplot()
+        _shading_key(figure, None, result, beside=[axis])
+    else:
+        outer = figure.add_gridspec(1, 2, width_ratios=[size_px, key_px])
+        axis = figure.add_subplot(outer[0])
+        _shading_key(figure, figure.add_subplot(outer[1].subgridspec(3, 1)[1]), result)
     figure.legend(
         handles,
         labels,
-        title=result.points.target_name,
         loc="lower center",
+        bbox_to_anchor=(0.5, caption_px / height_px),
         ncol=columns,
         frameon=False,
-        fontsize=7.5,
-        title_fontsize=7.5,
+        fontsize=TICK_POINTS,
         handlelength=1.6,
         handletextpad=0.4,
         columnspacing=0.9,
-        borderaxespad=0.2,
+        borderaxespad=0.1,
     )
+    figure.text(0.5, 3 / height_px, caption, ha="center", va="bottom", fontsize=8, color="0.25")
+    bottom = (legend_px + caption_px) / height_px
+    figure.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))  # left, bottom, width, height
     images = []
     try:
-        for frame in result.frames:
+        for number, frame in enumerate(result.frames):
             axis.clear()
             accuracy = "" if frame.accuracy is None else f", held-out acc {frame.accuracy:.3f}"
             _draw_panel(axis, result, frame.probs, f"mlp, epoch {_epoch_text(frame.epoch)}{accuracy}")
-            figure.tight_layout(pad=0.5, rect=(0, legend_px / (size_px + legend_px), 1, 1))
             figure.canvas.draw()
+            if number == 0:  # laid out once: a layout per frame would shift the panel as its title changes
+                figure.set_layout_engine("none")
             rgba = np.asarray(figure.canvas.buffer_rgba())
             images.append(Image.fromarray(rgba[..., :3].copy()))
     finally:
