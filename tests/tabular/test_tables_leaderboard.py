@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 import trainwell
 from trainwell.cli.app import app
 from trainwell.metrics import functional
-from trainwell.tabular.pipeline import _mean_interval, metrics_for
+from trainwell.metrics.registry import with_multilabel_f1
+from trainwell.tabular.pipeline import _mean_interval
 
 
 def threshold_table(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -143,8 +144,8 @@ def test_a_multi_label_table_records_micro_f1_beside_the_macro_one(tmp_path: Pat
         functional.f1_micro(probabilities, targets, "multilabel", 0.5), abs=1e-6
     )
     # Asked-for metrics are kept as asked; other tasks keep their defaults.
-    assert metrics_for(run.learn.task, ["accuracy"]) == ["accuracy"]
-    assert metrics_for(SimpleNamespace(kind="binary"), None) is None
+    assert with_multilabel_f1(run.learn.task, ["accuracy"]) == ["accuracy"]
+    assert with_multilabel_f1(SimpleNamespace(kind="binary"), None) is None
 
 
 def test_under_class_weights_the_leaderboard_losses_are_the_weighted_ones_the_choice_read() -> None:

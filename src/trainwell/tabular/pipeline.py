@@ -32,6 +32,7 @@ from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
 from trainwell.learner.run_files import FitRun, check_fit_settings, meaningful_row, run_files
 from trainwell.metrics.function import MetricLike
+from trainwell.metrics.registry import with_multilabel_f1
 from trainwell.tabular.best_epoch import best_epoch_callbacks
 from trainwell.tabular.class_weights import check_class_weight, check_task_takes_weights
 from trainwell.tabular.data import tabular_data
@@ -117,24 +118,6 @@ def _say_no_trees_under_torchrun(data: DataBundle) -> None:
             "not compared here; run trainwell fit without torchrun to compare them (or --arch gbdt there)"
         )
         warn(said)
-
-
-#: Added to a multi-label table's default metrics after the macro ``f1``, as texts add them
-#: (``trainwell.text.pipeline.MULTILABEL_EXTRA_METRICS``; applications do not import each other): the macro ``f1``
-#: (each label's F1, averaged) weighs a label seen twice as much as one seen in every row; micro-F1 pools every
-#: label decision and sample-averaged F1 judges each row's set of labels against the model's.
-MULTILABEL_EXTRA_METRICS = ("f1_micro", "f1_samples")
-
-
-def metrics_for(task: Any, metrics: Sequence[MetricLike] | None) -> Sequence[MetricLike] | None:
-    """The metrics of a table's model: those asked for, else the task's defaults (``None``), and for a multi-label
-    task micro-F1 and sample-averaged F1 after the macro ``f1`` (:data:`MULTILABEL_EXTRA_METRICS`): a multi-label
-    table recorded the macro F1 alone, where the same labels as texts recorded all three."""
-    if metrics is not None or task.kind != "multilabel":
-        return metrics
-    names = list(task.metric_names)
-    at = names.index("f1") + 1 if "f1" in names else len(names)
-    return [*names[:at], *MULTILABEL_EXTRA_METRICS, *names[at:]]
 
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 300
@@ -304,7 +287,7 @@ def fit_table(
     source_given = source
     source, data_kwargs = folder_source(source, target, data_kwargs, command="fit", say=progress)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
-    metrics = metrics_for(data.task, metrics)
+    metrics = with_multilabel_f1(data.task, metrics)
     check_decision_threshold(decision, data.task, has_validation=data.valid is not None)
     if class_weight is not None:
         check_task_takes_weights(data.task)  # said before anything trains

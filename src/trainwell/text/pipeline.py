@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from trainwell.learner.events import Callback
     from trainwell.metrics.function import MetricLike
+from trainwell.metrics.registry import with_multilabel_f1
 
 __all__ = ["TextRun", "default_epochs", "fit_texts"]
 
@@ -174,7 +175,7 @@ def fit_texts(
         arch,
         pretrained=pretrained,
         lr=lr,
-        metrics=_metrics_for(data.task, metrics),
+        metrics=with_multilabel_f1(data.task, metrics),
         progress=progress,
         **options,
     )
@@ -222,22 +223,6 @@ def _weigh_classes(options: dict[str, Any], data: Any) -> None:
     check_task_takes_weights(data.task)
     assert targets is not None  # a text classifier's loader holds its encoded targets
     options["loss"] = weighted_loss(data.task, targets)
-
-
-#: Added to a multi-label model's default metrics: the macro ``f1`` (each label's F1, averaged) weighs a label
-#: seen twice as much as one seen thousands of times; GoEmotions' and Hugging Face's figures quote micro-F1 (every
-#: label decision pooled) and sample-averaged F1 (each text's set of labels against the model's) beside it.
-MULTILABEL_EXTRA_METRICS = ("f1_micro", "f1_samples")
-
-
-def _metrics_for(task: Any, metrics: Sequence[MetricLike] | None) -> Sequence[MetricLike] | None:
-    """The metrics of a text model: those asked for, else the task's defaults, and for a multi-label task
-    micro-F1 and sample-averaged F1 after the macro ``f1`` (:data:`MULTILABEL_EXTRA_METRICS`)."""
-    if metrics is not None or task.kind != "multilabel":
-        return metrics
-    names = list(task.metric_names)
-    at = names.index("f1") + 1 if "f1" in names else len(names)
-    return [*names[:at], *MULTILABEL_EXTRA_METRICS, *names[at:]]
 
 
 def _refuse_bag_pretrained(batch_format: str, pretrained: object) -> None:
