@@ -3,6 +3,7 @@ regression model errs (predicted against actual, residuals, error by range), and
 prediction rests on."""
 
 from trainwell.interpret.classification import ClassificationInterpretation
+from trainwell.interpret.importance import PermutationImportances
 from trainwell.interpret.multilabel import MultiLabelInterpretation
 from trainwell.interpret.occlusion import OcclusionMap, occlusion_map, occlusion_maps, plot_occlusion
 from trainwell.interpret.regression import RegressionInterpretation
@@ -11,6 +12,7 @@ __all__ = [
     "ClassificationInterpretation",
     "MultiLabelInterpretation",
     "OcclusionMap",
+    "PermutationImportances",
     "RegressionInterpretation",
     "occlusion_map",
     "occlusion_maps",

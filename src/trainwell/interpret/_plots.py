@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: Columns of ``rows`` shown beside each top loss (more would not fit a readable table).
 MAX_ROW_COLUMNS = 4
+#: Characters of a value shown in one of four columns ("professional.course" was cut at 18).
+ROW_COLUMN_CHARS = 22
 #: The columns of a classifier's top losses that are its figures, not the row as read.
 TOP_LOSS_FIGURES = ("loss", "actual", "predicted", "probability")
 #: Past this many classes a confusion matrix's cells are too small for their numbers (and writing C x C labels
@@ -149,16 +151,24 @@ def plot_top_losses(
     *,
     owner: object | None = None,
     loss_is_nll: bool | None = None,
+    reference: pd.DataFrame | None = None,
+    columns: Any = None,
 ) -> PlotFile:
     """A table of ``top`` (:meth:`ClassificationInterpretation.top_losses`): the row's label, actual, predicted,
-    probability, loss, and the first columns of the row as read; the title says what the loss is
-    (``loss_is_nll``: -log of the actual class's probability, or ``False``: not only that, ``None``: not known)."""
+    probability, loss, and at most :data:`MAX_ROW_COLUMNS` columns of the row as read: ``columns`` (names, or
+    ``permutation_importance``'s result), else those whose values stand out most from ``reference`` (every row
+    interpreted; see :mod:`trainwell.interpret._row_columns`), the rule said under the title; the title says what
+    the loss is (``loss_is_nll``: -log of the actual class's probability, or ``False``: not only that, ``None``:
+    not known)."""
+    from trainwell.interpret._row_columns import shown_columns
+
     plt = _pyplot()
     # Whose probability it is, said in the header: the table is often read without the docstring.
     header = [_label_header(top), "actual", "predicted", "p(predicted)", "loss"]
-    shown = [c for c in top.columns if c not in TOP_LOSS_FIGURES][:MAX_ROW_COLUMNS]
+    candidates = [c for c in top.columns if c not in TOP_LOSS_FIGURES]
+    shown, rule = shown_columns(top, candidates, MAX_ROW_COLUMNS, reference=reference, columns=columns)
     # Fewer columns, more of each: a text model's one column of texts gets the room of four.
-    limit = {1: 72, 2: 36}.get(len(shown), 18)
+    limit = {1: 72, 2: 36}.get(len(shown), ROW_COLUMN_CHARS)
     cells = []
     for position, label in enumerate(top.index):
         line = [
@@ -171,13 +181,15 @@ def plot_top_losses(
         line.extend(_short(top[column].iloc[position], limit) for column in shown)
         cells.append(line)
     inches = [1.2] * len(header) + [0.095 * limit] * len(shown)  # about a character of 9-point text each
-    figure, axis = table_figure(plt, cells, header + [str(c) for c in shown], inches, below=0.4)
+    figure, axis = table_figure(
+        plt, cells, header + [str(c) for c in shown], inches, below=0.4 + (0.2 if rule else 0.0)
+    )
     meaning = {
         True: "-log of the probability given to the actual class",
         False: "the training loss of the row, which label smoothing or class weights make more than -log p",
         None: "the training loss of the row",
     }[loss_is_nll]
-    axis.set_title(f"Top {len(cells)} losses (loss: {meaning})")
+    axis.set_title(f"Top {len(cells)} losses (loss: {meaning})" + (f"\n{rule}" if rule else ""))
     if owner is not None:
         warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
     return _save(figure, path)

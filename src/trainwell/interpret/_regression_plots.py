@@ -21,7 +21,14 @@ import numpy as np
 
 from trainwell.core.plot_file import PlotFile, warn_if_replacing
 from trainwell.core.ticks import compact_ticks
-from trainwell.interpret._plots import MAX_ROW_COLUMNS, _label_header, _short, number_text, table_figure
+from trainwell.interpret._plots import (
+    MAX_ROW_COLUMNS,
+    ROW_COLUMN_CHARS,
+    _label_header,
+    _short,
+    number_text,
+    table_figure,
+)
 from trainwell.learner.plots import _pyplot, _save
 
 if TYPE_CHECKING:
@@ -203,21 +210,35 @@ def error_by_range_figure(
     return figure
 
 
-def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None = None) -> PlotFile:
+def plot_top_loss_table(
+    top: pd.DataFrame,
+    path: Path,
+    *,
+    owner: object | None = None,
+    reference: pd.DataFrame | None = None,
+    columns: Any = None,
+) -> PlotFile:
     """:func:`top_loss_table_figure` saved to ``path``."""
-    figure = top_loss_table_figure(top)
+    figure = top_loss_table_figure(top, reference=reference, columns=columns)
     if owner is not None:
         warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
     return _save(figure, path)
 
 
-def top_loss_table_figure(top: pd.DataFrame) -> Any:
-    """The table of :meth:`RegressionInterpretation.top_losses`: the row's label, its numbers, then the first
-    columns of what the row is (its file, its text, its columns as read)."""
+def top_loss_table_figure(
+    top: pd.DataFrame, *, reference: pd.DataFrame | None = None, columns: Any = None
+) -> Any:
+    """The table of :meth:`RegressionInterpretation.top_losses`: the row's label, its numbers, then at most
+    :data:`MAX_ROW_COLUMNS` columns of what the row is (its file, its text, its columns as read): ``columns``, or
+    those that stand out most from ``reference``, as :func:`~trainwell.interpret._plots.plot_top_losses` chooses
+    them, the rule said under the title."""
+    from trainwell.interpret._row_columns import shown_columns
+
     plt = _pyplot()
     numeric = [c for c in top.columns if _is_figure(c)]
-    shown = [c for c in top.columns if c not in numeric][:MAX_ROW_COLUMNS]
-    limit = {1: 72, 2: 36}.get(len(shown), 18)
+    candidates = [c for c in top.columns if c not in numeric]
+    shown, rule = shown_columns(top, candidates, MAX_ROW_COLUMNS, reference=reference, columns=columns)
+    limit = {1: 72, 2: 36}.get(len(shown), ROW_COLUMN_CHARS)
     header = [_label_header(top), *map(str, numeric), *map(str, shown)]
     # By position: a caller's index may repeat a label.
     cells = [
@@ -229,9 +250,10 @@ def top_loss_table_figure(top: pd.DataFrame) -> Any:
         for position, label in enumerate(top.index)
     ]
     inches = [0.7] + [max(0.9, 0.085 * len(str(c)) + 0.25) for c in numeric] + [0.095 * limit] * len(shown)
-    figure, axis = table_figure(plt, cells, header, inches, below=0.5)
+    figure, axis = table_figure(plt, cells, header, inches, below=0.5 + (0.2 if rule else 0.0))
     ranked = "the loss (all targets)" if "loss" in top.columns else "absolute error"
-    axis.set_title(f"Top {len(cells)} errors by {ranked} (residual = actual - predicted)")
+    title = f"Top {len(cells)} errors by {ranked} (residual = actual - predicted)"
+    axis.set_title(title + (f"\n{rule}" if rule else ""))
     return figure
 
 

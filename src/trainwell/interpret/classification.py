@@ -229,12 +229,21 @@ class ClassificationInterpretation:
         )
 
     def plot_top_losses(
-        self, path: str | Path | int = "top_losses.png", k: int = 9, rows: pd.DataFrame | None = None
+        self,
+        path: str | Path | int = "top_losses.png",
+        k: int = 9,
+        rows: pd.DataFrame | None = None,
+        *,
+        columns: Any = None,
     ) -> PlotFile:
         """Write a PNG of the top ``k`` losses (``top_losses.png`` by default): the images themselves, titled (an
-        image model's validation or test set), else a table of :meth:`top_losses` with the first few columns of each
+        image model's validation or test set), else a table of :meth:`top_losses` with four columns of each
         row: ``rows`` (one per loader row, same order; its index labels the rows), or the rows :meth:`from_learner`
         kept (a table's as read, a text per row). A number first is ``k``, as fastai's ``plot_top_losses(9)`` reads.
+
+        The four columns are ``columns`` (names, or ``trainwell.permutation_importance(...)``: the most important
+        first), else those whose values in the top rows stand out most from every interpreted row (mean ``|z|``;
+        a category: how rare its value is); the title says which rule chose them.
 
         Returns the file as a ``Path`` that Jupyter shows inline; ``top_losses.png`` holding another model's
         (or other data's) top losses written by this process is replaced with a ``UserWarning``, as by
@@ -257,8 +266,11 @@ class ClassificationInterpretation:
             chosen = self._top_positions(k)
             top = top_frame(self._top_figures(chosen), chosen, None, self.paths)
             return plot_top_loss_images(top, self.images[chosen], Path(path), owner=owner)
-        top = self._top_frame(k, rows if rows is not None else self.rows)
-        return plot_top_losses(top, Path(path), owner=owner, loss_is_nll=self.loss_is_nll)
+        source = rows if rows is not None else self.rows
+        top = self._top_frame(k, source)
+        return plot_top_losses(
+            top, Path(path), owner=owner, loss_is_nll=self.loss_is_nll, reference=source, columns=columns
+        )
 
     def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> PlotFile:
         """Write a reliability diagram (see :meth:`calibration`; ``calibration.png`` by default) with the

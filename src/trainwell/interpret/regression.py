@@ -378,11 +378,18 @@ class RegressionInterpretation:
         )
 
     def plot_top_losses(
-        self, path: str | Path | int = "top_losses.png", k: int = 9, target: str | int | None = None
+        self,
+        path: str | Path | int = "top_losses.png",
+        k: int = 9,
+        target: str | int | None = None,
+        *,
+        columns: Any = None,
     ) -> PlotFile:
         """Write a PNG of the ``k`` largest errors (see :meth:`top_losses`; ``top_losses.png`` by default): the
         images themselves, each titled with its actual and predicted values and its file, or else a table with
-        the first columns of each row as read. A number first is ``k``, as in
+        four columns of each row as read: ``columns`` (names, or ``trainwell.permutation_importance(...)``), else
+        those that stand out most from every interpreted row, as
+        :meth:`ClassificationInterpretation.plot_top_losses` chooses them. A number first is ``k``, as in
         :meth:`ClassificationInterpretation.plot_top_losses`. Returns the file as a ``Path`` that Jupyter shows
         inline."""
         if isinstance(path, int) and not isinstance(path, bool):
@@ -393,7 +400,13 @@ class RegressionInterpretation:
             chosen, figures = self._top(k, target)
             top = top_frame(figures, chosen, None, self.paths)
             return plot_top_loss_images(top, self.images[chosen], _png_path(path), owner=self._plot_owner)
-        return plot_top_loss_table(self.top_losses(k, target), _png_path(path), owner=self._plot_owner)
+        return plot_top_loss_table(
+            self.top_losses(k, target),
+            _png_path(path),
+            owner=self._plot_owner,
+            reference=self.rows,
+            columns=columns,
+        )
 
     def __repr__(self) -> str:
         return f"RegressionInterpretation(targets={list(self.targets)}, rows={self.n_rows})"
