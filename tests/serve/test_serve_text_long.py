@@ -82,3 +82,16 @@ def test_the_server_reads_a_long_text_whole_and_caps_the_request_at_its_body_lim
     problem = refused.json()["detail"][0]
     assert problem["type"] == "body_too_large"
     assert f"over the limit of {BODY_BYTES} bytes" in problem["msg"] and "--max-body-bytes" in problem["msg"]
+
+
+def test_info_says_a_bag_reads_every_token_and_its_longest_training_text(bag_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    shown = CliRunner().invoke(app, ["info", str(bag_dir)], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "every token of a text (a bag of words, never cut; its longest training text 8 tokens)"
+        in shown.output
+    )

@@ -478,7 +478,14 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             if fields
             else f"text column '{recipe.get('text_col')}'"
         )
-        capped = f", at most {recipe['max_len']:,} tokens a text" if recipe.get("max_len") else ""
+        longest = (recipe.get("extra") or {}).get("longest_trained_tokens")
+        trained = f"; its longest training text {longest:,} tokens" if isinstance(longest, int) else ""
+        if recipe.get("max_len"):
+            capped = f", at most {recipe['max_len']:,} tokens a text{trained}"
+        elif recipe.get("batch_format", "bag") == "bag":  # a bag reads every word: a long text is read whole
+            capped = f", every token of a text (a bag of words, never cut{trained})"
+        else:
+            capped = ""
         table.add_row("inputs", f"{columns}; {tokenizer} tokens{vocab}{grams}{capped}")
         table.add_row("architecture", str(arch.get("name")))
     elif metadata.get("application") == "collab" and recipe:
