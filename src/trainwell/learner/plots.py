@@ -2,7 +2,10 @@
 backend).
 
 Each returns the file it wrote as a :class:`~trainwell.core.plot_file.PlotFile`: a ``Path`` that Jupyter shows
-inline. matplotlib is imported inside the functions so that ``import trainwell`` stays fast.
+inline. matplotlib is imported inside the functions so that ``import trainwell`` stays fast, and these figures
+are drawn with matplotlib's object API (:func:`figure`: a ``Figure`` on an Agg canvas), never ``pyplot``:
+importing pyplot (its backend machinery and figure manager) took 2-5 s at the end of every fit, more than
+drawing and saving the curves, and a figure pyplot never saw needs no closing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
 
 
 def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend, for the plots drawn elsewhere with it (interpretation); this
+    module's own draw on :func:`figure` instead."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -31,16 +36,30 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(figure: Any, path: Path) -> PlotFile:
+def figure(**options: Any) -> Any:
+    """A matplotlib ``Figure`` (``options`` as ``Figure`` takes them: ``figsize``, ``layout``...) on its own Agg
+    canvas, without importing pyplot: nothing to close, no global figure list, the same PNG when saved."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    drawn = Figure(**options)
+    FigureCanvasAgg(drawn)
+    return drawn
+
+
+def _save(drawn: Any, path: Path) -> PlotFile:
     """Save atomically (a reader never sees half a PNG), readable by others like every file trainwell writes;
-    the figure is closed. A plot under a default name calls ``warn_if_replacing`` first."""
+    a figure that pyplot manages is closed. A plot under a default name calls ``warn_if_replacing`` first."""
     import io
+    import sys
 
     buffer = io.BytesIO()
     try:
-        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        drawn.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     finally:
-        _pyplot().close(figure)
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None and getattr(drawn.canvas, "manager", None) is not None:
+            pyplot.close(drawn)
     return save_png(path, buffer.getvalue())
 
 
@@ -59,8 +78,8 @@ def plot_lr_find(
 
     Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``lr_find.png`` in
     the current folder, it warns when that file held the plot of another sweep written by this process."""
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(6, 4))
+    drawn = figure(figsize=(6, 4))
+    axis = drawn.subplots()
     points = [(lr, loss) for lr, loss in zip(result.lrs, result.losses, strict=True) if math.isfinite(loss)]
     if points:
         axis.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue", label="smoothed loss")
@@ -114,7 +133,7 @@ def plot_lr_find(
     axis.grid(alpha=0.3)
     owner = getattr(result, "plot_owner", None) or result
     warn_if_replacing(path, owner=owner, default_name="lr_find.png", what="learning-rate plot", of="sweep")
-    return _save(figure, path)
+    return _save(drawn, path)
 
 
 # Metrics share a panel only when their largest values lie within this factor of each other: a regression's
@@ -236,7 +255,8 @@ def plot_history(
     Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``curves.png`` in
     the current folder, it warns when that file held the curves of another learner (another ``history``)
     written by this process."""
-    plt = _pyplot()
+    import matplotlib
+
     panels = metric_panels(history)
     n_axes = 2 + max(1, len(panels))
     # Constrained layout: long tick labels (0.00175) push panels apart instead of running into the next one.
@@ -245,10 +265,9 @@ def plot_history(
     rows = -(-n_axes // columns)
     # The figure is 15 inches wide and pages show it at about 1,000 pixels: at matplotlib's 10 points its ticks and
     # legend read 6-7 pixels high there, so this figure's text is set larger.
-    with plt.rc_context(CURVES_TEXT):
-        figure, grid = plt.subplots(
-            rows, columns, figsize=(5 * columns, 4.4 * rows), layout="constrained", squeeze=False
-        )
+    with matplotlib.rc_context(dict(CURVES_TEXT)):  # type: ignore[arg-type]
+        drawn = figure(figsize=(5 * columns, 4.4 * rows), layout="constrained")
+        grid = drawn.subplots(rows, columns, squeeze=False)
         axes = list(grid.ravel())
         for spare in axes[n_axes:]:  # an odd number of panels in two rows: the last cell stays empty
             spare.set_visible(False)
@@ -318,7 +337,7 @@ def plot_history(
         ]:  # a house price's loss and RMSE: 20G and 60k, not a 1e10 offset
             compact_ticks(axis, sides="y", place=False)
     warn_if_replacing(path, owner=history, default_name="curves.png", what="training curves", of="learner")
-    return _save(figure, path)
+    return _save(drawn, path)
 
 
 #: The label of the line that marks the epoch whose weights the model kept (``plot_history``'s ``kept_epoch``).
@@ -381,19 +400,13 @@ def image_grid(
 ) -> PlotFile:
     """A PNG grid of ``images`` (float (N, C, H, W) in 0..1), each titled in its colour (a batch, validation
     results, top losses), written atomically to ``path`` and returned as a ``Path`` that Jupyter shows inline."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     n = len(images)
     cols = min(8, max(1, math.ceil(math.sqrt(n))))
     rows = math.ceil(n / cols)
     titles = [_wrapped(text) for text in titles]
     title_lines = max((text.count("\n") + 1 for text in titles), default=1)
-    figure, axes = plt.subplots(
-        rows, cols, figsize=(cols * 1.6, rows * (1.6 + 0.15 * title_lines) + 0.4), squeeze=False
-    )
+    drawn = figure(figsize=(cols * 1.6, rows * (1.6 + 0.15 * title_lines) + 0.4))
+    axes = drawn.subplots(rows, cols, squeeze=False)
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index >= n:
@@ -404,11 +417,10 @@ def image_grid(
         else:
             axis.imshow(image.permute(1, 2, 0).numpy())
         axis.set_title(titles[index], fontsize=8, color=colours[index])
-    figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
+    drawn.suptitle(title, fontsize=10)
+    drawn.tight_layout()
     import io
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
+    drawn.savefig(buffer, format="png", dpi=100)
     return save_png(path, buffer.getvalue())
