@@ -75,7 +75,8 @@ def small_image_model(root: Path) -> Path:
 def exported_predictions_match(learn: Any, folder: Path, model_dir: Path) -> tuple[Any, Any]:
     """Export ``learn`` to ``model_dir``, load it, and check its predictions on ``folder/valid`` equal the learner's.
 
-    Returns the predictor and its table. The valid loader holds the same files in the same (sorted) order.
+    Returns the predictor and its table, in the files' sorted order. The valid loader holds the same files in
+    a fair order (``learn.data.paths["valid"]``), put back in the sorted order to compare.
     """
     import torch
 
@@ -86,6 +87,8 @@ def exported_predictions_match(learn: Any, folder: Path, model_dir: Path) -> tup
     files = sorted((folder / "valid").rglob("*.png"))
     table = predictor.predict(files)
     expected, _ = learn.get_preds(learn.data.valid)
+    held = learn.data.paths["valid"]
+    expected = expected[sorted(range(len(held)), key=lambda index: held[index])]
     assert torch.allclose(
         torch.tensor(table["probability_vertical"].to_numpy()), expected.reshape(-1), atol=1e-5
     )

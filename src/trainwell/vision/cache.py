@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +49,10 @@ def cached_decode(
     *,
     cache_dir: Path,
     n_workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`decode_images`, through the disk cache: ``(memory-mapped images, kept indices)``."""
+    """Like :func:`decode_images`, through the disk cache: ``(memory-mapped images, kept indices)``; ``progress``
+    as there, called only when the files are decoded (an entry found says nothing)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = cache_key(paths, size, channels, method)
     pixels_path, kept_path = cache_dir / f"{key}.npy", cache_dir / f"{key}.json"
@@ -63,7 +65,9 @@ def cached_decode(
         target = np.lib.format.open_memmap(
             temp, mode="w+", dtype=np.uint8, shape=(len(paths), channels, *size)
         )
-        images, kept = decode_images(paths, size, channels, method, n_workers=n_workers, out=target)
+        images, kept = decode_images(
+            paths, size, channels, method, n_workers=n_workers, out=target, progress=progress
+        )
         target.flush()
         del target, images
         os.replace(temp, pixels_path)

@@ -28,6 +28,8 @@ from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labe
 from trainwell.models.layers import target_statistics
 from trainwell.vision import _choices
 from trainwell.vision._like import check_classes, check_like, with_channels
+from trainwell.vision._order import fair_order
+from trainwell.vision._reading import ReadingProgress
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
@@ -57,6 +59,8 @@ class ImageDataBundle(DataBundle):
     """A DataBundle of images, with ``show_batch`` and the file paths behind each split (when from files)."""
 
     paths: dict[str, list[Path]] | None = None
+    #: Seconds reading the files took (``None``: none read: arrays).
+    read_seconds: float | None = None
 
     def show_batch(  # type: ignore[override]  # a PNG of the images, where a table gives rows
         self, path: str | Path = "batch.png", n: int = 16, augmented: bool = True
@@ -90,6 +94,7 @@ def image_data(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     like: DataBundle | None = None,
+    progress: bool = True,
 ) -> ImageDataBundle:
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
@@ -141,6 +146,8 @@ def image_data(
             images for a Learner trained on the first (``learn.data = image_data(folder, like=learn.data)``),
             read by the model as it read those; a label that is not among its classes is refused (see
             :mod:`trainwell.vision._like`).
+        progress: when decoding the files takes more than 2 s, say how it goes on standard error (one line
+            rewritten in a terminal, a few plain lines elsewhere; :mod:`trainwell.vision._reading`).
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -169,6 +176,7 @@ def image_data(
         if test is None and "test" in idx:
             test = idx["test"]
     paths: dict[str, list[Path]] | None = None
+    read_seconds: float | None = None
     if isinstance(source, str | Path) or is_table(source) or is_path_list(source):
         if not isinstance(source, str | Path):
             name = "the DataFrame" if is_table(source) else "the image paths"
@@ -199,13 +207,22 @@ def image_data(
         chosen = _chosen_size(size, train_files.paths, probed)
         channels = probed[1]
         cache_dir = _cache_dir(cache, sum(len(files) for files in splits.values()), channels, chosen)
+        reading = _reading_progress(splits, progress)
         arrays = {
-            key: _decode(files, chosen, channels, resize, n_workers, cache_dir, reuse=cache is None)
+            key: _decode(
+                files, chosen, channels, resize, n_workers, cache_dir, reuse=cache is None, reading=reading
+            )
             for key, files in splits.items()
         }
+        read_seconds = reading.close()
         if paths is not None:
             paths = {key: [files.paths[i] for i in arrays[key][2]] for key, files in splits.items()}
         decoded = {key: (images, values) for key, (images, values, _kept) in arrays.items()}
+        if "valid" in decoded:
+            # A valid/ folder (or CSV) sorted by class: kept in a fair order, as a share drawn at random is.
+            decoded["valid"], order = _in_fair_order(*decoded["valid"], seed, quantity)
+            if paths is not None and order is not None:
+                paths["valid"] = [paths["valid"][i] for i in order]
     else:
         if labels is None:
             raise ConfigError("image_data from an array needs labels=: one label per image")
@@ -255,6 +272,11 @@ def image_data(
                 and not any(isinstance(v, list | tuple) for v in values)
             ):
                 train_index, valid_index = keep_classes_in_train(train_index, valid_index, values, name)
+            # The validation images in a fair order (every prefix holds each class in proportion): a budget's
+            # capped pass reads the first batches, which in the files' order were one class or two.
+            valid_index = valid_index[
+                fair_order([values[i] for i in valid_index], seed, classes=not quantity)
+            ]
             decoded["train"] = (images[train_index], [values[i] for i in train_index])
             decoded["valid"] = (images[valid_index], [values[i] for i in valid_index])
             if paths is not None:
@@ -343,6 +365,7 @@ def image_data(
         hints,
         chosen_augmentation,
         paths=paths,
+        read_seconds=read_seconds,
     )
 
 
@@ -355,16 +378,21 @@ def _decode(
     cache_dir: Path | None,
     *,
     reuse: bool = False,
+    reading: ReadingProgress | None = None,
 ) -> tuple[np.ndarray, list[Any], np.ndarray]:
     """The files decoded: through the disk cache when ``cache_dir`` is given; else into memory, from the default
     cache folder's entry for these very files and settings when ``reuse`` and an earlier run left one
     (``cache=True``, or a set once too big for memory): decoding 60,000 small PNGs again would take longer than
-    a short ``--time`` budget's training, and the decoding is inside the budget."""
+    a short ``--time`` budget's training, and the decoding is inside the budget. ``reading`` is told of each
+    chunk decoded (a cache entry found is read in a moment and counted at once)."""
     from trainwell.vision.cache import cached_decode, cached_entry, default_cache_dir
+
+    done_before = reading.done if reading is not None else 0
+    advance = reading.advance if reading is not None else None
 
     if cache_dir is not None:
         images, kept = cached_decode(
-            files.paths, size, channels, resize, cache_dir=cache_dir, n_workers=n_workers
+            files.paths, size, channels, resize, cache_dir=cache_dir, n_workers=n_workers, progress=advance
         )
     else:
         found = (
@@ -375,8 +403,32 @@ def _decode(
         if found is not None:
             images, kept = np.array(found[0]), found[1]  # read into memory, as decoding would have left them
         else:
-            images, kept = decode_images(files.paths, size, channels, resize, n_workers=n_workers)
+            images, kept = decode_images(
+                files.paths, size, channels, resize, n_workers=n_workers, progress=advance
+            )
+    if reading is not None:
+        reading.advance(len(files) - (reading.done - done_before))  # a cache entry's files, read at once
     return images, [files.labels[i] for i in kept], kept
+
+
+def _in_fair_order(
+    images: np.ndarray, values: list[Any], seed: int, quantity: bool
+) -> tuple[tuple[np.ndarray, list[Any]], np.ndarray | None]:
+    """A held-out split's images and labels in :func:`~trainwell.vision._order.fair_order`, and that order
+    (``None``: kept as they were, a memory-mapped split too large to copy into memory in another order)."""
+    if isinstance(images, np.memmap) and not _fits_in_memory(len(images), images.shape[1], images.shape[2:]):
+        return (images, values), None
+    order = fair_order(values, seed, classes=not quantity)
+    return (images[order], [values[i] for i in order]), order
+
+
+def _reading_progress(splits: dict[str, LabelledFiles], progress: bool) -> ReadingProgress:
+    """The progress line of decoding every split's files (said on the first process of ``torchrun`` alone)."""
+    from trainwell.core.device import is_rank_zero
+
+    every = [path for files in splits.values() for path in files.paths[:1000]]
+    total = sum(len(files) for files in splits.values())
+    return ReadingProgress(total, every, enabled=progress and is_rank_zero())
 
 
 def _cache_dir(

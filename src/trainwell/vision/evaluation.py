@@ -229,7 +229,12 @@ def read_image_rows(
         row_groups(groups, table, np.ones(len(table), dtype=bool), str(source))
     chosen = _chosen_size(size, paths)
     resize = _default_resize(labels, _is_quantity(labels, None))  # a point's x,y: squished, as fit does
-    images, kept = decode_images(paths, chosen, probe_images(paths)[1], resize)
+    from trainwell.core.device import is_rank_zero
+    from trainwell.vision._reading import ReadingProgress
+
+    reading = ReadingProgress(len(paths), paths, enabled=is_rank_zero())  # a line when it takes over 2 s
+    images, kept = decode_images(paths, chosen, probe_images(paths)[1], resize, progress=reading.advance)
+    reading.close()
     warn_repeated_images(images, [paths[i] for i in kept], str(source))
     group_of_row = None
     if groups is not None:

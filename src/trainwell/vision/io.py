@@ -16,7 +16,7 @@ import re
 import struct
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -705,6 +705,7 @@ def decode_images(
     method: str = "crop",
     n_workers: int | None = None,
     out: np.ndarray | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode every path; returns ``(images uint8 (N', C, H, W), kept indices)`` with unreadable files skipped.
 
@@ -712,6 +713,8 @@ def decode_images(
     ``uint8``, e.g. a memory-mapped file) receives the pixels instead of a new array; skipped files are
     compacted away in place and the result is a view of its first ``N'`` rows. Workers decode chunks of at
     most :data:`CHUNK_IMAGES`, a bounded number at a time, so memory stays flat however many files there are.
+    ``progress`` is called with the count of each chunk's files once they are decoded
+    (:class:`~trainwell.vision._reading.ReadingProgress`'s ``advance``).
     """
     if method not in RESIZE_METHODS:
         raise ConfigError(f"resize method must be one of {', '.join(RESIZE_METHODS)}, got {method!r}")
@@ -725,6 +728,8 @@ def decode_images(
             part, part_failed = _decode_chunk(paths[start : start + CHUNK_IMAGES], size, channels, method)
             images[start : start + len(part)] = part
             failed.extend((start + i, message) for i, message in part_failed)
+            if progress is not None:
+                progress(len(paths[start : start + CHUNK_IMAGES]))
     else:
         chunk = max(1, min(CHUNK_IMAGES, -(-n // (workers * 4))))
         starts = list(range(0, n, chunk))
@@ -739,6 +744,8 @@ def decode_images(
                         part, part_failed = pending.pop(begin).result()
                         images[begin : begin + len(part)] = part
                         failed.extend((begin + i, message) for i, message in part_failed)
+                        if progress is not None:
+                            progress(min(chunk, n - begin))
     bad = {index for index, _ in failed}
     if bad:
         warn_skipped([message for _, message in sorted(failed)], n)
