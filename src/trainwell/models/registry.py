@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -16,33 +16,80 @@ from torch import nn
 
 from trainwell.core.artifact import metadata_entry
 from trainwell.core.errors import ArtifactError
-from trainwell.core.registry import Registry
+from trainwell.core.registry import Entry, Registry
 
-models: Registry[Callable[..., nn.Module]] = Registry("architecture")
+#: Each of trainwell's own architectures and the module that registers it, imported when the name is first
+#: looked up: ``create_model("tabular_mlp")`` works without importing the application first (and without this
+#: low layer importing the applications at load time), and loading a table model imports the tabular models
+#: alone, not every application's (text, vision, collab, tagging: 12 modules, growing with each application).
+#: ``tests/models/test_registry_builtin_map.py`` imports every module below and checks this map against what
+#: they register.
+BUILTIN_ARCHITECTURES: dict[str, str] = {
+    "tabular_mlp": "trainwell.tabular.models",
+    "gbdt": "trainwell.tabular.gbdt",
+    "collab_nn": "trainwell.collab.models",
+    "dot_bias": "trainwell.collab.models",
+    "ease": "trainwell.collab.ease",
+    "simple_cnn": "trainwell.vision.models",
+    "xresnet18": "trainwell.vision.models",
+    "xresnet18_small": "trainwell.vision.models",
+    "xresnet34": "trainwell.vision.models",
+    "xresnet50": "trainwell.vision.models",
+    "image_classifier": "trainwell.vision.network",
+    "timm_model": "trainwell.vision.external",
+    "torchvision_model": "trainwell.vision.external",
+    "whitened_cnn": "trainwell.vision.speedrun",
+    "awd_lstm_lm": "trainwell.text.awd_lstm",
+    "ngram_bag": "trainwell.text.models",
+    "awd_lstm": "trainwell.text.ulmfit",
+    "bilstm_crf": "trainwell.text.tagging.models",
+}
 
-# Modules that register trainwell's own architectures. They are imported by name on the first lookup, so
-# ``create_model("tabular_mlp")`` works without importing the application first (and without this low layer
-# importing the applications at load time).
-BUILTIN_MODULES = (
-    "trainwell.tabular.models",
-    "trainwell.tabular.gbdt",
-    "trainwell.collab.models",
-    "trainwell.collab.ease",
-    "trainwell.vision.models",
-    "trainwell.vision.network",
-    "trainwell.vision.external",
-    "trainwell.vision.speedrun",
-    "trainwell.text.awd_lstm",
-    "trainwell.text.models",
-    "trainwell.text.ulmfit",
-    "trainwell.text.tagging.models",
-)
+#: The modules that register trainwell's own architectures, each once: all are imported by whatever needs the
+#: whole table (:func:`list_models`, iterating :data:`models`, an unknown name's error listing the known ones).
+BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_ARCHITECTURES.values()))
 
 
 @functools.cache
 def _load_builtins() -> None:
     for module in BUILTIN_MODULES:
         importlib.import_module(module)
+
+
+class _Architectures(Registry[Callable[..., nn.Module]]):
+    """The architecture table, filled on demand: looking up one of trainwell's own names imports the module that
+    registers it (:data:`BUILTIN_ARCHITECTURES`); listing the names, iterating, or a name that no module of
+    trainwell registers imports them all (a user's own name then gets the full list of known ones)."""
+
+    def _import_for(self, name: object) -> None:
+        module = BUILTIN_ARCHITECTURES.get(name) if isinstance(name, str) else None
+        if module is not None and name not in self._entries:
+            importlib.import_module(module)
+
+    def entry(self, name: str) -> Entry[Callable[..., nn.Module]]:
+        self._import_for(name)
+        if name not in self._entries:
+            _load_builtins()
+        return super().entry(name)
+
+    def names(self, pattern: str = "*") -> list[str]:
+        _load_builtins()
+        return super().names(pattern)
+
+    def __contains__(self, name: object) -> bool:
+        self._import_for(name)
+        return super().__contains__(name)
+
+    def __iter__(self) -> Iterator[Entry[Callable[..., nn.Module]]]:
+        _load_builtins()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        _load_builtins()
+        return super().__len__()
+
+
+models: Registry[Callable[..., nn.Module]] = _Architectures("architecture")
 
 
 def register_model(
@@ -62,7 +109,6 @@ def create_model(name: str, **config: Any) -> nn.Module:
 
     The module remembers how it was built (``{"name": name, "config": config}``): a Learner given it can
     ``export`` it without setting ``learn.model_spec`` by hand."""
-    _load_builtins()
     module = models.get(name)(**config)
     with contextlib.suppress(AttributeError, TypeError):  # a builder's object without attributes of its own
         object.__setattr__(module, SPEC_ATTRIBUTE, {"name": name, "config": dict(config)})
@@ -73,7 +119,6 @@ def accepts_option(name: str, option: str) -> bool:
     """Whether the registered architecture ``name`` takes the keyword ``option`` (read from its signature)."""
     import inspect
 
-    _load_builtins()
     try:
         return option in inspect.signature(models.get(name)).parameters
     except (TypeError, ValueError):  # a builder without a readable signature: build it as it asks
@@ -82,7 +127,6 @@ def accepts_option(name: str, option: str) -> bool:
 
 def list_models(pattern: str = "*") -> list[str]:
     """Registered architecture names matching a shell-style ``pattern``."""
-    _load_builtins()
     return models.names(pattern)
 
 
@@ -98,7 +142,6 @@ def model_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tens
         raise ArtifactError(
             f"trainwell.json has a malformed architecture entry {spec!r}; expected {{'name': str, 'config': {{...}}}}"
         )
-    _load_builtins()
     if name not in models:
         # A user's own architecture: registered by their module, which this process has not imported.
         raise ArtifactError(
