@@ -50,7 +50,7 @@ def test_a_rare_class_is_too_small_to_judge_and_the_weakest_is_named_with_its_in
     assert weakest is not None, text
     assert weakest.group(1) in ("sun", "rain")
     assert float(weakest.group(3)) <= float(weakest.group(2)) <= float(weakest.group(4))
-    assert f"Too few rows to judge (under {MIN_JUDGED_ROWS}): 'fog' (8 rows, F1 0)." in text
+    assert f"Too few rows to judge (under {MIN_JUDGED_ROWS}): 'fog' (8 rows, F1 0.0000)." in text
     fog = text.split("<td>fog</td>", 1)[1].split("</tr>", 1)[0]
     assert "too few rows to judge" in fog
     # Never given: its precision and that interval are blank; its recall 0 of 8, whose Wilson interval reaches

@@ -80,8 +80,10 @@ def _check_intervals(row: list[str], averages: bool = False) -> None:
         if value == "":
             assert interval == "", row
             continue
-        if interval == "":
-            assert (averages or column == 2) and float(value) in (0.0, 1.0), row
+        if interval in ("", "not estimable"):  # written, never a blank that reads as certain
+            assert interval == "not estimable" and (averages or column == 2) and float(value) in (0.0, 1.0), (
+                row
+            )
             continue
         low, high = (float(bound) for bound in interval.strip("[]").split(", "))
         assert 0 <= low <= float(value) + 5e-4 and float(value) - 5e-4 <= high <= 1, row

@@ -14,6 +14,7 @@ from report_browser import dump_dom
 import trainwell
 from ratings_support import low_rank_ratings
 from trainwell.core.errors import DataError
+from trainwell.core.numbers import figure
 from trainwell.report import build_report
 
 
@@ -112,7 +113,7 @@ def test_an_implicit_model_is_reported_on_its_own_validation_with_both_baselines
     # The same table as the fit's: the same held-out interactions, so the fit's own numbers.
     row = run.learn.history[-1]
     for name in ("hit@10", "ndcg@10", "hit@10_popularity", "hit@10_ease"):
-        assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{row[name]:.4g}</td>", html), name
+        assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{figure(row[name])}</td>", html), name
     assert "60 users ranked" in html
     # Knowing the group is everything here: the model and EASE tie, both far above popularity.
     assert re.search(r"<td>popularity</td><td[^>]*>0\.\d+</td><td>[^<]*</td><td>better</td>", html)
@@ -158,7 +159,7 @@ def test_an_ease_model_is_reported_without_itself_as_a_bar(tmp_path: Path) -> No
     html = build_report(tmp_path / "m", clicks, tmp_path / "report.html").read_text(encoding="utf-8")
     row = run.learn.history[-1]
     for name in ("hit@10", "ndcg@10", "hit@10_popularity"):
-        assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{row[name]:.4g}</td>", html), name
+        assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{figure(row[name])}</td>", html), name
     assert "The model is EASE itself" in html and "<td>ease</td>" not in html
     assert "None" not in html
     # Fitted in closed form: one sentence on how, instead of curves of nothing (one validation dot).

@@ -393,7 +393,7 @@ def test_top_losses_number_rows_as_the_file_does_and_align_numbers(tmp_path: Pat
         task, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 5.0, 3.0]), frame, ["x"], 3
     )
     # The worst row (y 5, predicted 2) is the file's second data row, its third line: row 2, as predict counts.
-    assert '<tr><td class="number">2</td><td class="number">5</td><td class="number">2</td>' in section
+    assert '<tr><td class="number">2</td><td class="number">5</td><td class="number">2.0000</td>' in section
     assert path.read_text().splitlines()[2] == "2.0,5"
     assert "counted from 1 (the first row after the header)" in section
 

@@ -212,3 +212,15 @@ def test_a_folder_of_splits_is_judged_on_its_test_split_and_says_which(
         in page
     )
     assert ">Metrics on held-out data<" in page and ">Test metrics<" not in page
+
+
+def test_top_loss_images_give_the_probability_of_the_predicted_class(report_html: Path) -> None:
+    # docs/python.md promises "actual -> predicted, p(predicted), loss"; the table had no probability column.
+    section = report_html.read_text(encoding="utf-8").split('<section id="top-losses">', 1)[1]
+    header = re.findall(r"<th>(.*?)</th>", section)
+    assert header == ["image", "file", "actual", "predicted", "p(predicted)", "loss"], header
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", section)[1:]]
+    for row in rows:
+        probability = float(row[4])  # of 3 classes, the predicted one has at least a third
+        assert 1 / 3 - 1e-4 <= probability <= 1 and len(row[4].split(".")[1]) == 4, row
+    assert "p (the probability of the predicted class)" in section

@@ -29,7 +29,7 @@ def test_a_metric_and_its_interval_read_to_four_decimals() -> None:
         "9,900",
         "[9,812, 10,240]",
     ]  # decimals of a price are noise, as on the command line
-    assert cells[3][1] == "12" and cells[3][3] == "0.5"  # a row without an interval keeps the report's rule
+    assert cells[3][1] == "12" and cells[3][3] == "0.5000"  # a row without an interval: 4 decimals too
     assert '<td class="number">[0.7000, 1.0000]</td>' in table(["i"], [(interval(0.7, 1.0),)])  # one line
 
 

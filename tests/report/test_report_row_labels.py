@@ -89,7 +89,7 @@ def test_a_dataframe_with_integer_labels_is_named_by_them_not_by_position() -> N
         task, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 5.0, 3.0]), frame, ["x"], 3, frame.index
     )
     # The worst row (y 5) is the frame's row labelled 10, its second row: it was "2".
-    assert '<tr><td class="number">10</td><td class="number">5</td>' in section
+    assert '<tr><td class="number">10</td><td class="number">5.0000</td>' in section
     assert "df.loc[row] is the row" in section
 
 

@@ -3,6 +3,7 @@ error kinds, confused tags and the worst sentences with their mistakes marked; r
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,12 +72,16 @@ def test_a_mistake_is_never_broken_across_lines_and_the_cut_is_marked() -> None:
     gold = ["B-MISC", "I-MISC", "O", *["O"] * SENTENCE_CHARS]
     predicted = ["B-PER", "I-MISC", "B-ORG", *["O"] * SENTENCE_CHARS]
     section = _worst_sentences([words], [gold], [predicted], k=3)
-    assert '<span class="nowrap">[Zimbabwe B-MISC→B-PER]</span> Open' in section
-    assert '<span class="nowrap">[&lt;b&gt; O→B-ORG]</span>' in section and "<b>" not in section
-    cell = section.split('<td class="prose">')[1].split("</td>")[0]
-    assert cell.endswith(" …") and len(cell.replace('<span class="nowrap">', "").replace("</span>", "")) < (
-        SENTENCE_CHARS + 40
+    assert (
+        '<mark class="miss">Zimbabwe</mark><sub class="tags">B-MISC→B-PER</sub></span> Open' in section
+        and section.count('<span class="nowrap"') == 2
     )
+    assert (
+        '<mark class="miss">&lt;b&gt;</mark><sub class="tags">O→B-ORG</sub>' in section
+        and "<b>" not in section
+    )
+    cell = section.split('<td class="prose">')[1].split("</td>")[0]
+    assert cell.endswith(" …") and len(re.sub(r"<[^>]+>", "", cell)) < SENTENCE_CHARS + 40
 
 
 def test_worst_sentences_are_numbered_from_1_as_predict_numbers_them() -> None:
@@ -88,7 +93,10 @@ def test_worst_sentences_are_numbered_from_1_as_predict_numbers_them() -> None:
     predicted = [["B-PER", "O"], ["B-PER", "O"], ["B-PER", "O"]]  # only the second sentence is wrong
     section = _worst_sentences(words, gold, predicted, k=3)
     assert '<tr><td class="number">2</td><td class="number">1</td>' in section and "counted from 1" in section
-    assert "[Paris B-LOC→B-PER]" in section and "Mary" not in section
+    assert (
+        '<mark class="miss">Paris</mark><sub class="tags">B-LOC→B-PER</sub>' in section
+        and "Mary" not in section
+    )
 
 
 def test_tags_no_word_of_the_file_has_are_left_blank_not_scored_0(tagger_dir: Path, tmp_path: Path) -> None:

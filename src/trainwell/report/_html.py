@@ -7,6 +7,7 @@ nothing refers to anything outside the file: the page must open the same way off
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import math
 import numbers
@@ -15,7 +16,7 @@ from functools import partial
 from typing import Any
 
 # One rule for a number in a table, the command line's alike (trainwell.cli._show): kept in core.
-from trainwell.core.numbers import figure, format_value, grouped_columns
+from trainwell.core.numbers import amount, figure, format_value, grouped_columns, reaches_ten_thousand
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -33,6 +34,28 @@ td.prose { min-width: min(24em, 60vw); max-width: 48em; }
 .scroll tr > :first-child { position: sticky; left: 0; z-index: 1; background: #fff;
                             box-shadow: inset -1px 0 #ccc; }
 .scroll tr > th:first-child { background: #f3f3f3; }
+p.banner { background: #fde8e8; border: 1px solid #d33; border-left: 6px solid #d33; padding: 0.6em 0.9em;
+           color: #7a1010; font-weight: 600; }
+mark.miss { background: #ffd9a8; padding: 0 0.1em; border-radius: 2px; }
+sub.tags { font-size: 0.7em; color: #8a4b00; margin-left: 0.15em; }
+.narrow-only { display: none; }
+@media (max-width: 700px) {
+  body { padding: 0 0.5em; }
+  /* Panels drawn side by side (the training curves) are stacked, each at a readable size. */
+  .wide-only { display: none; }
+  .narrow-only { display: block; }
+  /* A narrow window: a table's text wraps to the window, its plain words no longer cut off behind a scroll. */
+  td.prose { min-width: 0; }
+  th, td { padding: 0.2em 0.35em; }
+  table { font-size: 0.85em; }
+  /* Tables with a column of plain words stack: one block a row, each cell under its column's name. */
+  table.stacks thead { display: none; }
+  table.stacks, table.stacks tbody, table.stacks tr, table.stacks td { display: block; width: auto; }
+  table.stacks tr { border: 1px solid #ccc; margin: 0 0 0.6em; }
+  table.stacks td { border: none; border-bottom: 1px solid #eee; text-align: left; white-space: normal; }
+  table.stacks td::before { font-weight: 600; color: #555; }
+  .scroll table.stacks tr > :first-child { position: static; box-shadow: none; }
+}
 .nowrap { white-space: nowrap; }
 img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
 p.note { color: #555; font-size: 0.9em; }
@@ -77,31 +100,56 @@ class Interval(str):
     size: float = 0.0
 
 
-def interval(low: float, high: float) -> Interval:
+def interval(low: float, high: float, like: float | None = None) -> Interval:
     """A confidence interval as a cell: ``[0.8123, 1.0000]``, 4 decimals as the command line writes it (large
-    bounds whole, ``[9,812, 10,240]``); trimmed, ``0.85 [0.7, 1]`` stood beside ``0.822 [0.7696, 0.8691]``."""
+    bounds whole, ``[9,812, 10,240]``); trimmed, ``0.85 [0.7, 1]`` stood beside ``0.822 [0.7696, 0.8691]``.
+    ``like``: the size of the figures the interval stands among (a column's largest), which sets its decimals
+    as :func:`~trainwell.core.numbers.figure` does: ``[0, 1]`` beside a figure of ``51,690`` is whole too.
+    A bound that is not a number (every resample scored alike, or nothing to resample) writes "not
+    estimable", never a blank cell that reads as certain."""
     if not (math.isfinite(float(low)) and math.isfinite(float(high))):
         cell = Interval("not estimable")  # every resample scored alike: no interval, not a zero-width one
-        cell.size = 0.0
+        cell.size = 0.0 if like is None or not math.isfinite(like) else abs(like)
         return cell
-    size = max(abs(float(low)), abs(float(high)))
+    size = max(
+        abs(float(low)), abs(float(high)), *([abs(like)] if like is not None and math.isfinite(like) else [])
+    )
     cell = Interval(f"[{figure(float(low), like=size)}, {figure(float(high), like=size)}]")
     cell.size = size
     return cell
 
 
-def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
-    """An HTML table; numeric cells are right-aligned, every cell is escaped. A column holding a number from
-    10,000 up writes all its numbers from 1,000 up with thousands separators (support 12,435 above 3,846)."""
-    head = "".join(f"<th>{escape(name)}</th>" for name in header)
+def datum(value: Any) -> Any:
+    """A value read from the data (an input column's cell among the top losses): a fractional number as the
+    data has it, to 4 significant digits (``4.857``, ``1.1``), not padded to a figure's 4 decimals; anything
+    else as it is."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or isinstance(value, numbers.Integral):
+        return value
+    if not math.isfinite(float(value)) or reaches_ten_thousand(value):
+        return value
+    return Written(amount(float(value)))
+
+
+def table(header: Sequence[Any], rows: Iterable[Sequence[Any]], stack: bool | None = None) -> str:
+    """An HTML table; numeric cells are right-aligned, every cell is escaped. Numbers are written as the command
+    line's tables write them (:func:`~trainwell.core.numbers.figure`): 4 decimals (``0.9020``, not ``0.902``
+    beside ``0.9143``), whole with thousands separators from 10,000 up; a column holding a number from 10,000 up
+    writes all its numbers from 1,000 up so (support 12,435 above 3,846). A figure in a row with an
+    :class:`Interval` takes the interval's decimals. ``stack``: in a narrow window (under 700 px) each row is
+    shown as a block of its cells, each under its column's name, so that no cell hides behind a scroll;
+    ``None``: when the table has a cell of plain words or an interval (a top-losses table of many data columns
+    scrolls instead, its first column kept in view)."""
+    names = [str(name) for name in header]
+    head = "".join(f"<th>{escape(name)}</th>" for name in names)
     rows = [list(row) for row in rows]
     grouped = grouped_columns(rows)
     lines = []
+    stacks = False
     for row in rows:
         cells = []
         # A figure beside its interval (a metric's row) is written as the interval is: 4 decimals.
         beside = [value for value in row if isinstance(value, Interval)]
-        real = partial(figure, like=beside[0].size) if beside else None
+        real = partial(figure, like=beside[0].size) if beside else figure
         for column, value in enumerate(row):
             text = format_value(value, grouped=column in grouped, real=real)
             # A share written as "13.7%" lines up with the numbers, right-aligned, not with the words.
@@ -111,10 +159,34 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
                 or isinstance(value, Interval | Written)
             )
             # Texts wrap where the table is too wide (a long one at a reading width); numbers stay on one line.
-            css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
+            prose = not numeric and len(text) > PROSE
+            stacks = stacks or prose or isinstance(value, Interval)
+            css = ' class="number"' if numeric else (' class="prose"' if prose else "")
             cells.append(f"<td{css}>{text if isinstance(value, Markup) else escape(text)}</td>")
         lines.append(f"<tr>{''.join(cells)}</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+    opening, style = stacked_table(names) if (stacks if stack is None else stack) else ("<table>", "")
+    return (
+        f'<div class="scroll">{style}{opening}<thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody>'
+        "</table></div>"
+    )
+
+
+def stacked_table(names: Sequence[str]) -> tuple[str, str]:
+    """The opening tag of a table that stacks in a narrow window (CSS ``table.stacks``) and the style naming
+    each of its cells there by its column (``metric: accuracy``), keyed by the table's columns: the cells stay
+    plain ``<td>``."""
+    key = "t" + hashlib.sha1("\x00".join(names).encode("utf-8")).hexdigest()[:10]
+    rules = "".join(
+        f'table.{key} td:nth-child({index})::before {{ content: "{_css_text(name)}: "; }}'
+        for index, name in enumerate(names, start=1)
+        if name
+    )
+    return f'<table class="stacks {key}">', f"<style>@media (max-width: 700px) {{ {rules} }}</style>"
+
+
+def _css_text(text: str) -> str:
+    """``text`` inside a CSS string: its quotes, backslashes and any ``<`` (which could close the style) escaped."""
+    return "".join(f"\\{ord(char):x} " if char in '"\\<>&' or ord(char) < 32 else char for char in str(text))
 
 
 def _is_percent(text: str) -> bool:
@@ -130,6 +202,21 @@ def image(png: bytes, alt: str) -> str:
     phone the whole picture shows and zooms, where a minimum width cropped it to one panel of a scrolling box."""
     encoded = base64.b64encode(png).decode("ascii")
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
+
+
+def banner(text: str) -> str:
+    """A warning the page opens with (:func:`page` puts it under the header): in red, in plain words."""
+    return f'<p class="banner">{escape(text)}</p>'
+
+
+def panels_image(png: bytes, panels: Sequence[bytes], alt: str) -> str:
+    """A picture of panels side by side (``curves.png``) that a narrow window (under 700 px) shows as its
+    ``panels`` stacked, each at a readable size, where the whole picture shrunk to the window had text of
+    about 5 pt; the whole picture elsewhere. No panels: the picture alone, as :func:`image`."""
+    if len(panels) < 2:
+        return image(png, alt)
+    stacked = "".join(image(panel, f"{alt}, panel {index}") for index, panel in enumerate(panels, start=1))
+    return f'<div class="wide-only">{image(png, alt)}</div><div class="narrow-only">{stacked}</div>'
 
 
 def paragraph(text: str, note: bool = False) -> str:

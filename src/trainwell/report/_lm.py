@@ -7,14 +7,16 @@ a subword or, for a ``--tokenizer char`` model, a character."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from trainwell.core.errors import DataError
+from trainwell.core.numbers import figure
 from trainwell.core.paths import is_table_file
 from trainwell.report import _html
 from trainwell.text.lm_recipe import predicted_unit
@@ -257,6 +259,24 @@ def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownW
     unit = predicted_unit(predictor.recipe.tokenizer_name)
     named = {"unknown_name": unknown.band_name()} if unknown is not None else {}
     bands = loss_by_band(model, predictor.recipe.vocab, unit=unit, **named)
+    # The markers the text holds, by name: a character model writes capitals as characters, so "markers
+    # (xxmaj, xxeos...)" named one it never predicts.
+    from trainwell.text.specials import SPECIAL_TOKENS
+
+    held = getattr(model, "held_out", None)
+    vocab = predictor.recipe.vocab
+    targets = np.asarray(held.ids[1:]) if held is not None and vocab is not None else np.array([], dtype=int)
+    found = sorted(
+        {vocab.itos[int(index)] for index in np.unique(targets[targets < len(SPECIAL_TOKENS)])}
+        - ({vocab.itos[vocab.unk_id]} if vocab is not None else set())
+    )
+    if found:
+        bands = [
+            dataclasses.replace(band, name=f"markers ({', '.join(found)})")
+            if band.name.startswith("markers (")
+            else band
+            for band in bands
+        ]
     rows = [
         (
             band.name,
@@ -287,8 +307,8 @@ def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownW
             rows,
         ),
     ]
-    costly = max(bands, key=lambda band: band.loss_share - band.share, default=None)
-    if costly is not None and costly.loss_share > costly.share:
+    costly = concentrated_band(bands)
+    if costly is not None:
         body.append(
             _html.paragraph(
                 f"{costly.name.capitalize()} are {costly.share:.0%} of the tokens but {costly.loss_share:.0%} of "
@@ -296,6 +316,23 @@ def _bands_section(model: TokenScores, predictor: LMPredictor, unknown: UnknownW
             )
         )
     return _html.section("bands", "Where the loss comes from", body)
+
+
+#: Tokens a band must hold for the report to say the loss concentrates in it: one token of perplexity 2,784,425
+#: made "0% of the tokens but 0% of the loss" a finding.
+MIN_BAND_TOKENS = 50
+
+
+def concentrated_band(bands: Sequence[Any]) -> Any | None:
+    """The band whose share of the loss most exceeds its share of the tokens, when the two differ as the
+    sentence writes them (whole percentages: "0% of the tokens but 0% of the loss" said nothing) and it holds
+    at least :data:`MIN_BAND_TOKENS` tokens; ``None`` otherwise."""
+    said = [
+        band
+        for band in bands
+        if band.tokens >= MIN_BAND_TOKENS and round(100 * band.loss_share) > round(100 * band.share)
+    ]
+    return max(said, key=lambda band: band.loss_share - band.share, default=None)
 
 
 #: Bins of the calibration figure (tenths of probability) that must hold :data:`CALIBRATION_BIN_TOKENS` tokens
@@ -367,25 +404,83 @@ def _calibration_section(model: TokenScores) -> str:
     )
 
 
+#: A character model's hardest passages: its held-out text cut into passages of this many characters, ranked by
+#: perplexity (a file read as one stream is one "text": the whole file was the one hardest text).
+CHAR_PASSAGE = 200
+
+
+def _passages(text_of_token: np.ndarray, length: int) -> list[tuple[int, int, int]]:
+    """The predicted tokens cut into passages of ``length`` within each text: ``(text, start, stop)``, positions
+    into the scores; a text's last passage shorter than half ``length`` joins the one before it."""
+    found: list[tuple[int, int, int]] = []
+    bounds = np.flatnonzero(np.diff(text_of_token)) + 1
+    for first, last in zip([0, *bounds.tolist()], [*bounds.tolist(), len(text_of_token)], strict=True):
+        cuts = list(range(first, last, length))
+        if len(cuts) > 1 and last - cuts[-1] < length // 2:
+            cuts.pop()
+        for index, begin in enumerate(cuts):
+            found.append(
+                (int(text_of_token[first]), begin, cuts[index + 1] if index + 1 < len(cuts) else last)
+            )
+    return found
+
+
 def _hardest_section(
     model: TokenScores, predictor: LMPredictor, top_k: int, unknown: UnknownWords | None = None
 ) -> str:
     from trainwell.text.specials import UNK
 
     held = model.held_out
-    losses = model.text_losses()
-    counts = np.bincount(held.text_of_token, minlength=held.n_texts)
-    eligible = np.flatnonzero((counts >= MIN_HARD_TOKENS) & ~np.isnan(losses))
-    if not len(eligible):
-        eligible = np.flatnonzero(~np.isnan(losses))
-    order = eligible[np.argsort(-losses[eligible], kind="stable")][:top_k]
     itos = predictor.recipe.vocab.itos
     subword = predictor.recipe.tokenizer_name == "subword"
     unit = predicted_unit(predictor.recipe.tokenizer_name)
     # A capital is its own marker token (xxmaj) before a word or piece: a character model predicts the capital.
     capital = ", their capital letter included" if unit != "character" else ""
     shown_unknown = unknown.token if unknown is not None else UNK
+    characters = unit == "character"
     rows: list[str] = []
+    if characters:
+        # Characters joined as they are written, ranked by passages of CHAR_PASSAGE characters.
+        passages = [
+            passage
+            for passage in _passages(held.text_of_token, CHAR_PASSAGE)
+            if passage[2] - passage[1] >= MIN_HARD_TOKENS
+        ]
+        losses = np.array([float(np.mean(model.nll[begin:stop])) for _, begin, stop in passages])
+        order = np.argsort(-losses, kind="stable")[:top_k]
+        for index in order.tolist():
+            text, begin, stop = passages[index]
+            positions = np.arange(begin, stop)
+            tokens = [itos[int(held.ids[position + 1])] for position in positions]
+            tokens = [shown_unknown if token == UNK else token for token in tokens]
+            words = readable_tokens(tokens, np.exp(-model.nll[positions]), characters=True)
+            first = begin - int(np.searchsorted(held.text_of_token, text)) + 1
+            rows.append(
+                f'<tr><td class="number">{text + 1}</td><td class="number">'
+                f"{first:,}–{first + len(positions) - 1:,}</td>"
+                f'<td class="number">{figure(math.exp(losses[index]))}</td>'
+                f'<td class="prose">{"".join(words)}</td></tr>'
+            )
+        names = ["text", "characters", "perplexity", "the passage as the model reads it"]
+        opening, style = _html.stacked_table(names)
+        head = "".join(f"<th>{name}</th>" for name in names)
+        table = (
+            f'<div class="scroll">{style}{opening}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            "</table></div>"
+        )
+        note = (
+            f"The {len(rows)} passages of {CHAR_PASSAGE} characters (a text's last one up to half as long again) with "
+            "the highest perplexity, by their text, numbered as in the file, and where they sit in it; marked: "
+            f"characters the model gave less than {MARK_BELOW:g} probability (hover for it; ␣ a marked space, ↵ a "
+            f"line break); ¶ ends a text, {_unknown_is(unknown, unit)}."
+        )
+        return _html.section("hardest", "Hardest passages", [_html.paragraph(note, note=True), table])
+    losses = model.text_losses()
+    counts = np.bincount(held.text_of_token, minlength=held.n_texts)
+    eligible = np.flatnonzero((counts >= MIN_HARD_TOKENS) & ~np.isnan(losses))
+    if not len(eligible):
+        eligible = np.flatnonzero(~np.isnan(losses))
+    order = eligible[np.argsort(-losses[eligible], kind="stable")][:top_k]
     for text in order:
         positions = np.flatnonzero(held.text_of_token == text)
         before = after = ""
@@ -400,12 +495,17 @@ def _hardest_section(
         words = readable_tokens(tokens, np.exp(-model.nll[positions]), subword=subword)
         shown = before + ("" if subword else " ").join(words).strip() + after
         rows.append(
-            f'<tr><td class="number">{int(text) + 1}</td><td class="number">{_html.format_value(math.exp(losses[text]))}'
-            f'</td><td class="number">{int(counts[text])}</td><td class="prose">{shown}</td></tr>'
+            f'<tr><td class="number">{int(text) + 1}</td><td class="number">'
+            f"{figure(math.exp(losses[text]))}</td>"
+            f'<td class="number">{int(counts[text])}</td><td class="prose">'
+            f"{shown}</td></tr>"
         )
+    names = ["text", "perplexity", "tokens", "the text as the model reads it"]
+    opening, style = _html.stacked_table(names)
+    head = "".join(f"<th>{name}</th>" for name in names)
     table = (
-        '<div class="scroll"><table><thead><tr><th>text</th><th>perplexity</th><th>tokens</th>'
-        f"<th>the text as the model reads it</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f'<div class="scroll">{style}{opening}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        "</table></div>"
     )
     return _html.section(
         "hardest",
@@ -437,11 +537,15 @@ def _the_texts(count: int) -> str:
     return "The text" if count == 1 else f"The {count} texts"
 
 
-def readable_tokens(tokens: list[str], probability: np.ndarray, *, subword: bool = False) -> list[str]:
+def readable_tokens(
+    tokens: list[str], probability: np.ndarray, *, subword: bool = False, characters: bool = False
+) -> list[str]:
     """The tokens as HTML words: a case mark (xxmaj, xxup) applied to the word after it rather than shown, the
     start of a text left out and its end shown as ¶; a word is marked (its probability on hover) when the model
     gave it, or the case mark before it, less than :data:`MARK_BELOW`. With ``subword``, pieces: a word-start
-    piece ("▁the") gets a leading space instead of its mark, so the pieces join with "" into words."""
+    piece ("▁the") gets a leading space instead of its mark, so the pieces join with "" into words. With
+    ``characters``, a character model's tokens, which join with "" as written: a line break shown as ↵ and a
+    space, a marked space as ␣ (a marked blank is invisible)."""
     from trainwell.text.tokenize import BOS, EOS, MAJ, UP
 
     words: list[str] = []
@@ -467,6 +571,12 @@ def readable_tokens(tokens: list[str], probability: np.ndarray, *, subword: bool
         elif subword and shown == "¶":
             space = " "
         least = min(p, case_p)
+        if characters and shown == "\n":
+            shown = "↵ "
+        elif characters and shown == " " and least < MARK_BELOW:
+            shown = "␣"
+        elif characters and shown == "¶":
+            shown = "¶ "
         text = _html.escape(shown)
         words.append(space + (f'<mark title="p={least:.2g}">{text}</mark>' if least < MARK_BELOW else text))
         case, case_p = "", 1.0

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.core.numbers import amount
+from trainwell.core.numbers import amount, figure
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import share
 from trainwell.metrics import functional
@@ -95,8 +95,11 @@ def label_sections(
             else float("nan")
         )
         rows.append((str(label), int(truth.sum()), int(guess.sum()), precision, recall, f1, auc))
+        values = {"precision": precision, "recall": recall, "f1": f1}
         intervals[str(label)] = [
-            _interval_cell(bounds.low[name][column], bounds.high[name][column]) if bounds else ""
+            _interval_cell(bounds.low[name][column], bounds.high[name][column])
+            if bounds and math.isfinite(values.get(name, 0.0))
+            else ""
             for name in FIGURES
         ]
     rows.sort(key=lambda row: -row[1])  # most frequent label first (stable: ties keep the model's order)
@@ -119,7 +122,7 @@ def label_sections(
     explanation = (
         f"Per label: {unit}s that have it, {unit}s the model gives it to, precision (share of the model's "
         f"'yes' that are right), recall (share of the label's {unit}s found), F1, each with its 95% interval "
-        f"(Wilson's for precision and recall, a percentile bootstrap over {unit}s for F1), and ROC AUC (how well the probability ranks {unit}s with the label "
+        f"(Wilson's for precision and recall, a percentile bootstrap over {unit}s for F1; 'not estimable' where every resample scored alike), and ROC AUC (how well the probability ranks {unit}s with the label "
         f"above {unit}s without; blank when every {unit} has it or none does). A figure with nothing to divide by "
         "is blank."
     )
@@ -427,7 +430,10 @@ def class_section(
         line: list[Any] = []
         for name in FIGURES:
             low, high = (bounds.low[name][position], bounds.high[name][position]) if bounds else (np.nan,) * 2
-            line += [float(figures[name][position]), _interval_cell(low, high)]
+            value = float(figures[name][position])
+            # A figure with nothing to divide by is blank, and so is its interval; a figure's interval no
+            # resample defines says so ("not estimable").
+            line += [value, _interval_cell(low, high) if math.isfinite(value) else ""]
         return line
 
     rows: list[tuple[Any, ...]] = []
@@ -466,7 +472,9 @@ def counted(number: int, unit: str) -> str:
 
 
 def _interval_cell(low: float, high: float) -> str:
-    return _html.interval(low, high) if math.isfinite(low) and math.isfinite(high) else ""
+    """A per-class figure's interval; "not estimable" where no resample defines it or every one scored alike
+    (the table's note promises it: a blank beside F1 1.0000 on 20 images read as certain)."""
+    return _html.interval(low, high)
 
 
 def _weakest_class(
@@ -497,9 +505,9 @@ def _weakest_class(
         )
     low, high = (bounds.low["f1"][index], bounds.high["f1"][index]) if bounds else (math.nan, math.nan)
     spread = (
-        f" (95% interval {_html.format_value(float(low))} to {_html.format_value(float(high))})"
+        f" (95% interval {figure(float(low))} to {figure(float(high))})"
         if math.isfinite(low) and math.isfinite(high)
-        else ""
+        else " (95% interval not estimable)"
     )
     found = f"it finds {share(float(figures['recall'][index]))} of its {counted(int(support[index]), unit)}"
     if given[index] == 0:
@@ -512,12 +520,64 @@ def _weakest_class(
             if calls == 1
             else f"and {precision} of the {calls:,} {unit}s it calls '{name}' are right"
         )
-    sentence = f"{lead}: F1 {_html.format_value(f1)}{spread}; {found} {right}."
+    sentence = f"{lead}: F1 {figure(f1)}{spread}; {found} {right}."
     if judged and small:
         listed = ", ".join(
-            f"'{classes[i]}' ({counted(int(support[i]), unit)}, F1 {_html.format_value(float(figures['f1'][i]))})"
+            f"'{classes[i]}' ({counted(int(support[i]), unit)}, F1 {figure(float(figures['f1'][i]))})"
             for i in small[:10]
         )
         more = f" and {len(small) - 10} more" if len(small) > 10 else ""
         sentence += f" Too few {unit}s to judge (under {MIN_JUDGED_ROWS}): {listed}{more}."
     return sentence
+
+
+#: The decision thresholds the binary classifier's threshold table lists, beside the model's own.
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def threshold_section(task: Task, score: np.ndarray, truth: np.ndarray, unit: str = "row") -> str:
+    """A binary classifier's ROC and precision-recall curves, its decision threshold marked on both, and what
+    other thresholds would give (precision, recall, F1 and the share of ``unit``s called positive at each):
+    accuracy and F1 at one threshold left a colleague unable to see what 0.3 would do (``fit
+    --decision-threshold`` sets it)."""
+    from trainwell.report._plots import roc_pr_png
+
+    score, truth = np.asarray(score, dtype=np.float64).reshape(-1), np.asarray(truth).reshape(-1) > 0.5
+    positive = str(task.classes[1])
+    if not (0 < int(truth.sum()) < len(truth)):
+        return _html.section(
+            "thresholds",
+            "ROC and precision-recall curves",
+            [_html.paragraph(f"Every {unit} here is of one class: there is no curve to draw.", note=True)],
+        )
+    tensor_score, tensor_truth = torch.from_numpy(score), torch.from_numpy(truth.astype(np.float32))
+    auc = functional.roc_auc(tensor_score, tensor_truth, "binary")
+    average = functional.average_precision(tensor_score, tensor_truth, "binary")
+    png = roc_pr_png(score, truth, float(task.threshold), positive, auc, average)
+    rows = []
+    for threshold in sorted({*THRESHOLDS, float(task.threshold)}):
+        called = score >= threshold
+        hits = int((called & truth).sum())
+        precision = hits / int(called.sum()) if called.any() else float("nan")
+        recall = hits / int(truth.sum())
+        f1 = 2 * hits / (int(called.sum()) + int(truth.sum()))
+        mine = "the model's" if math.isclose(threshold, float(task.threshold)) else ""
+        rows.append((f"{threshold:g}", precision, recall, f1, f"{called.mean():.1%}", mine))
+    note = (
+        f"Left, the share of '{positive}' {unit}s found (recall) against the share of the others wrongly called "
+        f"'{positive}', as the decision threshold falls; right, the share of the calls that are right "
+        f"(precision) against recall. The red dot is the model's threshold, {float(task.threshold):g} (fit "
+        "--decision-threshold sets it). The table says what other thresholds would give on these "
+        f"{unit}s; a threshold chosen on them is judged too kindly here, so choose it on validation {unit}s."
+    )
+    return _html.section(
+        "thresholds",
+        "ROC and precision-recall curves",
+        [
+            _html.paragraph(note, note=True),
+            _html.image(png, "ROC and precision-recall curves with the decision threshold marked"),
+            _html.table(
+                ["threshold", "precision", "recall", "F1", f"{unit}s called '{positive}'", "used by"], rows
+            ),
+        ],
+    )

@@ -132,3 +132,123 @@ def figure_png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def threshold_curves(score: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
+    """The ROC and precision-recall curves of ``score`` (the probability of the positive class) against
+    ``truth`` (1 for a positive row), one point per distinct score from the highest down (a row is called
+    positive at a threshold its score reaches): ``threshold``, ``tpr`` (recall), ``fpr`` and ``precision``,
+    each starting with the point where nothing is called positive (threshold +inf, precision 1)."""
+    score, truth = np.asarray(score, dtype=np.float64), np.asarray(truth).astype(bool)
+    order = np.argsort(-score, kind="stable")
+    score, truth = score[order], truth[order]
+    last = np.r_[np.flatnonzero(np.diff(score)), len(score) - 1] if len(score) else np.array([], dtype=int)
+    tp, fp = np.cumsum(truth)[last], np.cumsum(~truth)[last]
+    positives, negatives = max(int(truth.sum()), 1), max(int((~truth).sum()), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 1.0)
+    return {
+        "threshold": np.r_[np.inf, score[last]],
+        "tpr": np.r_[0.0, tp / positives],
+        "fpr": np.r_[0.0, fp / negatives],
+        "precision": np.r_[1.0, precision],
+    }
+
+
+def roc_pr_png(
+    score: np.ndarray,
+    truth: np.ndarray,
+    threshold: float,
+    positive: str,
+    auc: float,
+    average_precision: float,
+) -> bytes:
+    """The ROC curve and the precision-recall curve side by side, the model's decision ``threshold`` marked on
+    both (its recall, false-positive rate and precision), the chance line on each (the diagonal; the base
+    rate)."""
+    from matplotlib.figure import Figure
+
+    curves = threshold_curves(score, truth)
+    truth = np.asarray(truth).astype(bool)
+    called = np.asarray(score) >= threshold
+    tp, fp = int((called & truth).sum()), int((called & ~truth).sum())
+    recall = tp / max(int(truth.sum()), 1)
+    fpr = fp / max(int((~truth).sum()), 1)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    base = float(truth.mean()) if len(truth) else 0.0
+    figure = Figure(figsize=(10, 4.3))
+    roc, pr = figure.subplots(1, 2)
+    roc.plot(curves["fpr"], curves["tpr"], color="tab:blue", label=f"model (ROC AUC {auc:.4f})")
+    roc.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8, label="chance")
+    roc.set_xlabel("false-positive rate (share of negatives called positive)")
+    roc.set_ylabel(f"recall (share of '{positive}' found)")
+    roc.set_title("ROC curve")
+    pr.plot(
+        curves["tpr"],
+        curves["precision"],
+        color="tab:blue",
+        label=f"model (average precision {average_precision:.4f})",
+    )
+    pr.axhline(base, color="grey", linestyle="--", linewidth=0.8, label=f"base rate {base:.4f}")
+    pr.set_xlabel(f"recall (share of '{positive}' found)")
+    pr.set_ylabel("precision (share of calls right)")
+    pr.set_title("Precision-recall curve")
+    mark = f"threshold {threshold:g}"
+    roc.plot([fpr], [recall], "o", color="tab:red", markersize=7, label=mark)
+    pr.plot([recall], [precision], "o", color="tab:red", markersize=7, label=mark)
+    for axis in (roc, pr):
+        axis.set_xlim(-0.02, 1.02)
+        axis.set_ylim(-0.02, 1.02)
+        axis.grid(alpha=0.3)
+        axis.legend(loc="lower right" if axis is roc else "upper right", fontsize=8)
+    figure.tight_layout()
+    return figure_png(figure)
+
+
+def side_by_side_panels(png: bytes) -> list[bytes]:
+    """The panels of a figure drawn side by side (``curves.png``: loss, validation metrics, learning rate), cut
+    apart as PNGs so that a narrow window can stack them, each at a readable size (shrunk whole to 600 px, the
+    three panels' text was about 5 pt); ``[]`` when fewer than two framed panels are found (their frames: the
+    long dark columns of the axes' spines).
+
+    A panel runs from just past the frame before it (its own tick labels included) to just past its own frame,
+    or to the end of its legend where the legend runs past the frame; that overrun is blanked from the next
+    panel's picture."""
+    from PIL import Image
+
+    try:
+        picture = Image.open(io.BytesIO(png)).convert("RGB")
+    except (OSError, ValueError):  # not a picture PIL reads: shown whole, as it is
+        return []
+    grey = np.asarray(picture.convert("L"))
+    if grey.ndim != 2 or grey.shape[0] < 50:
+        return []
+    dark = grey < 110
+    columns = np.flatnonzero(dark.mean(axis=0) > 0.3)
+    spines = [int(run[0]) for run in np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1) if len(run)]
+    if len(spines) < 4 or len(spines) % 2:
+        return []
+    bottom = (
+        int(np.flatnonzero(dark[:, spines[0]]).max()) + 1
+    )  # the frames' lower edge: below it, labels and legends
+    blank_below: np.ndarray = np.asarray((grey[bottom:] > 245).all(axis=0))
+    lefts, rights = spines[0::2], spines[1::2]
+    starts = [0, *(right + 3 for right in rights[:-1])]
+    ends: list[int] = []
+    for index, right in enumerate(rights):
+        end = right + 3
+        limit = lefts[index + 1] if index + 1 < len(lefts) else grey.shape[1]
+        while end < limit and not blank_below[end : end + 3].all():  # a legend running past the frame
+            end += 1
+        ends.append(min(end + 2, grey.shape[1]) if index + 1 < len(rights) else grey.shape[1])
+    panels = []
+    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        crop = picture.crop((start, 0, end, grey.shape[0]))
+        if index:  # the previous panel's legend overrun, blanked from this one's picture
+            overrun = ends[index - 1] - start
+            if overrun > 0:
+                crop.paste((255, 255, 255), (0, bottom, overrun, grey.shape[0]))
+        buffer = io.BytesIO()
+        crop.save(buffer, format="PNG")
+        panels.append(buffer.getvalue())
+    return panels

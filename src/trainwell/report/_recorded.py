@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from trainwell.core.numbers import figure
 from trainwell.report import _html
 
 #: History columns that are not measurements of the model.
@@ -155,8 +156,48 @@ def _settings_section(metadata: dict[str, Any]) -> str:
             for name, row in compared.items()
         )
         rows.append(["architectures compared", f"{chosen}; kept: {architecture.get('name', '')}"])
+    board = training.get("leaderboard")
+    if isinstance(board, dict) and board.get("candidates"):  # fit --arch auto's leaderboard, with intervals
+        rows.append(["leaderboard (same validation rows, 95% intervals)", _leaderboard_words(board)])
     title = "How it was fitted: settings" if one_step else "How it was trained"
-    return _html.section("settings", title, [_html.table(["setting", "value"], rows)])
+    # A setting as it was given (learning rate 0.1, dropout 0.25), not padded to a figure's 4 decimals.
+    shown = [[name, _html.datum(value)] for name, value in rows]
+    return _html.section("settings", title, [_html.table(["setting", "value"], shown)])
+
+
+def _leaderboard_words(board: dict[str, Any]) -> str:
+    """``fit --arch auto``'s leaderboard (``training.leaderboard``) in one cell: each candidate's validation loss
+    and main metric with their 95% intervals, fit seconds and prediction time, the one kept, and how sure the
+    choice is (its note, with the command that compares the two on folds)."""
+    names = {"tabular_mlp": "MLP", "gbdt": "boosted trees", "constant": "constant"}
+    metric = str(board.get("metric") or "metric")
+
+    def bounds(pair: Any, like: Any) -> str:
+        if not isinstance(pair, list) or len(pair) != 2 or None in pair:
+            return "[not estimable]"
+        return str(_html.interval(float(pair[0]), float(pair[1]), like=size(like)))
+
+    def size(value: Any) -> float | None:
+        return abs(float(value)) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def number(value: Any) -> str:
+        return figure(float(value)) if size(value) is not None else _html.format_value(value)
+
+    parts = []
+    for row in board.get("candidates") or []:
+        if not isinstance(row, dict):
+            continue
+        said = (
+            f"{names.get(str(row.get('name')), row.get('name'))}{' (kept)' if row.get('kept') else ''}: valid_loss "
+            f"{number(row.get('valid_loss'))} {bounds(row.get('valid_loss_interval'), row.get('valid_loss'))}, "
+            f"{metric} {number(row.get('metric'))} {bounds(row.get('metric_interval'), row.get('metric'))}"
+        )
+        if isinstance(row.get("fit_seconds"), int | float):
+            said += f", fit {row['fit_seconds']:.1f} s"
+        if isinstance(row.get("predict_ms_per_1000_rows"), int | float):
+            said += f", predict {row['predict_ms_per_1000_rows']:.1f} ms per 1,000 rows"
+        parts.append(said)
+    return f"on {board.get('rows_validated', 0):,} rows: " + "; ".join(parts) + f". {board.get('note', '')}"
 
 
 def _gradient_rows(training: dict[str, Any]) -> list[list[Any]]:

@@ -4,6 +4,7 @@ the most mistakes, each mistake marked."""
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -78,13 +79,37 @@ def tagging_report_sections(
     ]
     if counts.types:
         per_type = per_type_scores(counts)
-        type_rows = [(k, v["precision"], v["recall"], v["f1"], v["support"]) for k, v in per_type.items()]
+        bounds = type_intervals(counts, seed=seed)
+        type_rows = [
+            (
+                kind,
+                *(
+                    cell
+                    for name in ("precision", "recall", "f1")
+                    for cell in (
+                        figures[name],
+                        _html.interval(*bounds[kind][name]) if math.isfinite(figures[name]) else "",
+                    )
+                ),
+                figures["support"],
+            )
+            for kind, figures in per_type.items()
+        ]
+        header = ["type"]
+        for name in ("precision", "recall", "F1"):
+            header += [name, "95% interval"]
         sections.append(
             _html.section(
                 "entity-types",
                 "Entities by type",
                 [
-                    _html.table(["type", "precision", "recall", "F1", "entities"], type_rows),
+                    _html.paragraph(
+                        "Each entity type's precision, recall and F1 (exact spans, as seqeval counts them), each "
+                        'with its 95% percentile bootstrap interval over sentences; "not estimable" where no '
+                        "resample defines it, a blank where there is nothing to divide by.",
+                        note=True,
+                    ),
+                    _html.table([*header, "entities"], type_rows),
                     _entity_errors(gold, predicted),
                 ],
             )
@@ -99,6 +124,42 @@ def tagging_report_sections(
         )
     ]
     return intro, sections
+
+
+#: Resamples of the sentences behind each entity type's intervals.
+TYPE_RESAMPLES = 300
+
+
+def type_intervals(
+    counts: Any, seed: int = 0, n_boot: int = TYPE_RESAMPLES
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Each entity type's 95% percentile bootstrap interval of precision, recall and F1 over sentences (the
+    entities of one sentence are resampled together, as the metrics' intervals are); ``nan`` bounds where fewer
+    than half the resamples define the figure (a type no resample predicts has no precision)."""
+    n = len(counts.words)
+    types = list(counts.types)
+    if not n or not types:
+        return {kind: {name: (float("nan"),) * 2 for name in ("precision", "recall", "f1")} for kind in types}
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)  # (B, n)
+    correct, guessed, actual = (
+        weights @ np.asarray(m, dtype=np.float64) for m in (counts.correct, counts.predicted, counts.actual)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(guessed > 0, correct / np.maximum(guessed, 1), np.nan)
+        recall = np.where(actual > 0, correct / np.maximum(actual, 1), np.nan)
+        f1 = np.where(guessed + actual > 0, 2 * correct / np.maximum(guessed + actual, 1), np.nan)
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    for column, kind in enumerate(types):
+        found[kind] = {}
+        for name, values in (("precision", precision), ("recall", recall), ("f1", f1)):
+            defined = values[:, column][~np.isnan(values[:, column])]
+            if 2 * len(defined) < n_boot:
+                found[kind][name] = (float("nan"), float("nan"))
+            else:
+                low, high = np.percentile(defined, [2.5, 97.5])
+                found[kind][name] = (float(low), float(high))
+    return found
 
 
 def _baseline_note(predictor: Any) -> list[str]:
@@ -189,15 +250,24 @@ def _absent_tags(absent: list[str], drawn: bool) -> str:
 
 
 def _marked(words: list[str], gold: list[str], predicted: list[str]) -> _html.Markup:
-    """The sentence with each mistake as ``[word actual→predicted]``, cut after about :data:`SENTENCE_CHARS`
-    characters; a mistake is never broken across lines (a browser broke 'B-MISC' after its hyphen)."""
+    """The sentence with each mistaken word highlighted and its tags after it in small type (``England``
+    then ``O→I-LOC``, both on hover too), cut after about :data:`SENTENCE_CHARS` characters. Brackets around a
+    mistake ("[( O→B-ORG]") collided with the sentence's own punctuation; a mistake is never broken across lines
+    (a browser broke 'B-MISC' after its hyphen)."""
     parts, length = [], 0
     for word, g, p in zip(words, gold, predicted, strict=True):
-        text = f"[{word} {g}→{p}]" if g != p else word
+        text = f"{word} {g}→{p}" if g != p else word
         if length + len(text) > SENTENCE_CHARS:
             parts.append("…")
             break
-        parts.append(f'<span class="nowrap">{_html.escape(text)}</span>' if g != p else _html.escape(text))
+        if g != p:
+            tags = _html.escape(f"{g}→{p}")
+            parts.append(
+                f'<span class="nowrap" title="actual {_html.escape(g)}, predicted {_html.escape(p)}">'
+                f'<mark class="miss">{_html.escape(word)}</mark><sub class="tags">{tags}</sub></span>'
+            )
+        else:
+            parts.append(_html.escape(text))
         length += len(text) + 1
     return _html.Markup(" ".join(parts))
 
@@ -213,7 +283,8 @@ def _worst_sentences(
             break
         rows.append((i + 1, mistakes[i], _marked(words[i], gold[i], predicted[i])))
     note = (
-        "Sentences with the most mistaken words; each mistake shows as [word actual→predicted]. sentence: its "
+        "Sentences with the most mistaken words; each mistaken word is highlighted, its actual→predicted tags "
+        "after it in small type (and on hover). sentence: its "
         "number in the file, counted from 1, as trainwell predict numbers them."
     )
     return _html.section(

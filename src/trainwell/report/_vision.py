@@ -331,6 +331,15 @@ def _top_images_section(
         actual = (
             task.decode(targets) if multilabel else [task.classes[int(value)] for value in targets.tolist()]
         )
+    # The probability of the predicted class, on each caption and in the table (docs: "captioned actual ->
+    # predicted, p(predicted), loss"), as interp.plot_top_losses and the table reports give it.
+    confidence: np.ndarray | None = None
+    if task.kind in ("binary", "multiclass"):
+        scores = probabilities.float()
+        if task.kind == "binary":
+            positive = scores.reshape(len(scores), -1)[:, -1]
+            scores = torch.stack([1 - positive, positive], 1)
+        confidence = scores.max(dim=-1).values.numpy()
     pixels = pixels_of(order.tolist())
     holder = _Holder(predictor)
     explained: list[int | None] = []  # the target each image's map explains (None: its predicted class)
@@ -355,7 +364,13 @@ def _top_images_section(
                 titles.append(f"{actual[index]} -> {predicted[index]} ({task.target_names[worst]} worst)")
             else:
                 explained.append(None)
-                error = f"squared error {losses[index]:.3g}" if regression else f"loss {losses[index]:.2f}"
+                error = (
+                    f"squared error {losses[index]:.3g}"
+                    if regression
+                    else f"p={float(confidence[index]):.2f}, loss {losses[index]:.2f}"
+                    if confidence is not None
+                    else f"loss {losses[index]:.2f}"
+                )
                 # Named sides: a bare "9 -> 3" read as a riddle.
                 titles.append(f"actual {actual[index]} -> predicted {predicted[index]}\n({error})")
             rows.append(
@@ -364,6 +379,7 @@ def _top_images_section(
                     names[index],
                     actual[index],
                     predicted[index],
+                    *([float(confidence[index])] if confidence is not None else []),
                     float(losses[index]),
                 ]
             )
@@ -394,11 +410,19 @@ def _top_images_section(
     else:
         what = (
             f"The {len(maps)} images with the highest loss (-log of the probability given to the true class), "
-            "each titled actual -> predicted class and beside its occlusion map: red areas are where covering "
+            "each titled actual -> predicted class, p (the probability of the predicted class) and loss, beside "
+            "its occlusion map: red areas are where covering "
             "the image lowers the probability of the predicted class, i.e. what the model relied on; blue, "
-            "where covering raises it. Each map has its own colour bar."
+            "where covering raises it. All maps share one colour scale (the bar on the right), so their colours compare."
         )
-        header = ["image", "file", "actual", "predicted", "loss"]
+        header = [
+            "image",
+            "file",
+            "actual",
+            "predicted",
+            *(["p(predicted)"] if confidence is not None else []),
+            "loss",
+        ]
     # What covered the image, said in the caption as in the figure's legend: a grey patch on a dark image (MNIST's
     # black background) is a bright mark of its own, so each patch takes the image's own mean colour.
     what += (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,7 +39,7 @@ from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
 from trainwell.report._class_intervals import RESAMPLES
 from trainwell.report._outputs import has_several_outputs, trained_range, training_range_sentence
-from trainwell.report._plots import importance_png, predicted_vs_actual_png
+from trainwell.report._plots import importance_png, predicted_vs_actual_png, side_by_side_panels
 from trainwell.report.importance import labelled_targets, main_metric, permutation_importance
 from trainwell.tabular.predictor import TabularPredictor
 
@@ -419,7 +420,18 @@ def _page(model_dir: Path, metadata: dict[str, Any], intro: list[str], sections:
         given.evaluated if given is not None else "described below",
         trainwell.__version__,
     )
-    return _html.page(f"{REPORT_TITLE}: {model_dir.name}", [head, *rest], sections)
+    # A banner (the model does not beat its trivial answer) opens the page, under the header, before the
+    # sections it puts in doubt; it is moved out of the section that found it.
+    banners: list[str] = []
+    kept = []
+    for part in sections:
+        found = _BANNER.findall(part)
+        banners.extend(found)
+        kept.append(_BANNER.sub("", part) if found else part)
+    return _html.page(f"{REPORT_TITLE}: {model_dir.name}", [head, *banners, *rest], kept)
+
+
+_BANNER = re.compile(r'<p class="banner">.*?</p>\n?', re.DOTALL)
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -502,7 +514,11 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     body = []
     for name, alt in (("curves.png", "training curves"), ("lr_find.png", "learning-rate finder")):
         if (model_dir / name).is_file():
-            body.append(_html.image((model_dir / name).read_bytes(), alt))
+            png = (model_dir / name).read_bytes()
+            # The curves' panels side by side, stacked in a narrow window.
+            body.append(
+                _html.panels_image(png, side_by_side_panels(png) if name == "curves.png" else [], alt)
+            )
         if name == "curves.png" and not (metadata.get("training") or {}).get("weights_from_epoch"):
             # Under the curves, as fit said it (a report is what gets shared); not when the best epoch was kept.
             overfits = overfitting_note(history)
@@ -510,15 +526,29 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
                 body.append(_html.paragraph(f"Warning: {overfits[0].upper()}{overfits[1:]}."))
     if history:
         columns = list(dict.fromkeys(key for row in history for key in row))
-        # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
-        # keeps each fit's 0-based epoch, which resuming relies on).
+        # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them, by the rows'
+        # place: a directory written before kept each fit's 0-based epoch in its rows.
         shown = epochs_from_one(history)
+        weights = (metadata.get("training") or {}).get("weights_from_epoch")
+        kept = (
+            weights
+            if isinstance(weights, int) and any(row.get("epoch") == weights for row in shown)
+            else None
+        )
         body.append(
             _html.table(
-                [HISTORY_HEADERS.get(key, key) for key in columns],
-                ([_history_cell(key, row.get(key, "")) for key in columns] for row in shown),
+                [HISTORY_HEADERS.get(key, key) for key in columns]
+                + (["weights"] if kept is not None else []),
+                (
+                    [_history_cell(key, row.get(key, "")) for key in columns]
+                    + (["kept" if row.get("epoch") == kept else ""] if kept is not None else [])
+                    for row in shown
+                ),
+                stack=False,
             )
         )
+        if kept is not None:
+            body.append(_html.paragraph(kept_epoch_words(kept, len(shown))))
     budget = (metadata.get("training") or {}).get("time_budget")
     if isinstance(budget, dict) and budget.get("summary"):
         summary = str(budget["summary"])
@@ -528,13 +558,39 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     return _html.section("training", "Training curves", body)
 
 
+def kept_epoch_words(epoch: int, epochs: int) -> str:
+    """Which epoch's weights the model holds, and so the report judges, as fit said it ("kept epoch 4's
+    weights") and the report without data heads its column: the best epoch by validation loss, loaded back."""
+    after = epochs - epoch
+    later = (
+        f"; the {after} later epoch{' was' if after == 1 else 's were'} trained but not kept"
+        if after > 0
+        else ""
+    )
+    return (
+        f"The model holds epoch {epoch}'s weights, the best by validation loss, loaded back at the end of fit: "
+        f"every figure in this report judges them{later}."
+    )
+
+
 #: The history's columns that need a unit or what they measure said in the report's table: seconds an epoch took,
 #: the learning rate of its last batch (a one-cycle schedule's rate changes every batch).
 HISTORY_HEADERS = {"time": "time (s)", "lr": "lr (at epoch end)"}
 
 
 def _history_cell(key: str, value: Any) -> Any:
-    """A cell of the training history: the learning rate in scientific notation (``3.0e-03``) in every row."""
+    """A cell of the training history: the learning rate in scientific notation (``3.0e-03``) in every row, an
+    epoch's seconds to one decimal (``4.5``: its milliseconds are noise), the figures to 4 decimals."""
+    if (
+        key == "time"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
+        # Under a tenth of a second (a tiny table's epoch), its first digits: "0.04", not "0.0".
+        return _html.Written(
+            f"{float(value):.1f}" if abs(value) >= 0.095 or value == 0 else f"{float(value):.1g}"
+        )
     return _html.scientific(value) if key == "lr" else value
 
 
@@ -704,7 +760,90 @@ def _metrics_section(
     worse = _worse_than_the_mean(lines, task.target_names, unit)
     if worse:
         body.insert(0, _html.paragraph(f"Warning: {worse}."))
+    trivial = baseline_not_beaten(
+        task, probabilities, targets, lines, shares if isinstance(shares, list) else None, unit
+    )
+    if trivial:  # at the top of the page (_page puts a banner under the header), before anything it explains
+        body.insert(0, _html.banner(f"Warning: {trivial}."))
     return _html.section("metrics", title, body)
+
+
+#: The confidence of the interval an accuracy above the trivial answer's share must clear it by, as fit's warning
+#: (trainwell.text.majority.MARGIN_LEVEL): the 90% Wilson interval's lower bound, a one-sided test at 5%.
+BASELINE_MARGIN_LEVEL = 0.90
+
+
+def baseline_not_beaten(
+    task: Task,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    lines: Sequence[MetricLine],
+    train_shares: Sequence[float] | None,
+    unit: str = "row",
+) -> str:
+    """A warning when the model's decisions on these ``unit``s do not beat the trivial answer, as fit warns on
+    its validation rows (:class:`~trainwell.metrics.label_baselines.BaselineNotBeaten`): a classifier's accuracy
+    not above always answering the training rows' commonest class (these rows' own, for a model directory that
+    does not keep its training shares), or above it by less than chance allows (the lower end of its 90% Wilson
+    interval is not); a multi-label model's accuracy over label decisions not above answering no to every
+    label. "" when it does beat it, or for another kind of model."""
+    from trainwell.evaluate.intervals import wilson_interval
+
+    count = len(targets)
+    if not count or task.kind not in ("binary", "multiclass", "multilabel"):
+        return ""
+    if task.kind == "multilabel":
+        found = [line for line in lines if line.name == "accuracy"]
+        if not found or not math.isfinite(found[0].value):
+            return ""
+        accuracy, all_no = found[0].value, 1.0 - float(targets.float().mean())
+        if accuracy > all_no + 1e-9:
+            return ""
+        return (
+            f"the model's label decisions on these {count:,} {unit}s do not beat answering no to every label: "
+            f"accuracy {figure(accuracy)} against {figure(all_no)}. The sections below explain a model no "
+            "better than that trivial answer (fit warns so when its validation rows show it): train longer or "
+            "check the labels before relying on it"
+        )
+    scores = probabilities.reshape(count, -1)
+    if task.kind == "binary":
+        decided = (scores[:, -1] >= task.threshold).long().numpy()
+        truth = (targets.reshape(-1) > 0.5).long().numpy()
+    else:
+        decided = scores.argmax(dim=-1).numpy()
+        truth = targets.reshape(-1).long().numpy()
+    n_classes = len(task.classes)
+    if train_shares is not None and len(train_shares) == n_classes:
+        chosen = int(max(range(n_classes), key=lambda index: float(train_shares[index])))
+        whose = "the training rows' commonest class"
+    else:
+        chosen = int(np.bincount(truth, minlength=n_classes).argmax())
+        whose = f"the commonest class of these {unit}s"
+    baseline = float((truth == chosen).mean())
+    hits = int((decided == truth).sum())
+    accuracy = hits / count
+    margin = ""
+    if accuracy > baseline + 1e-9:
+        low = wilson_interval(hits, count, BASELINE_MARGIN_LEVEL)[0]
+        if low > baseline:
+            return ""
+        margin = (
+            f", above it by less than chance allows on {count:,} {unit}s (its {BASELINE_MARGIN_LEVEL:.0%} "
+            f"interval starts at {figure(low)})"
+        )
+    answers = np.unique(decided)
+    one = (
+        f" It answers '{task.classes[int(answers[0])]}' for every {unit}, so the sections below explain a model "
+        "that answers one class."
+        if len(answers) == 1
+        else " The sections below explain a model no better than that constant answer."
+    )
+    return (
+        f"the model does not beat always answering '{task.classes[chosen]}' ({whose}) on these {count:,} "
+        f"{unit}s: accuracy {figure(accuracy)} against {figure(baseline)}{margin}.{one} It has learned nothing "
+        "usable yet (fit warns so when its validation rows show it): train longer (a longer --time or more "
+        "epochs) before relying on it"
+    )
 
 
 def _worse_than_the_mean(lines: Sequence[MetricLine], target_names: Sequence[str], unit: str) -> str:
@@ -826,6 +965,23 @@ def _classification_sections(
         ),
         _outputs.class_section(
             interpretation.task.classes, interpretation.actual, interpretation.predicted, unit=unit, seed=seed
+        ),
+        *(
+            # The probability of the positive class, read back from the decisions and their confidence.
+            [
+                _outputs.threshold_section(
+                    interpretation.task,
+                    np.where(
+                        interpretation.predicted == 1,
+                        interpretation.confidence,
+                        1.0 - interpretation.confidence,
+                    ),
+                    interpretation.actual,
+                    unit=unit,
+                )
+            ]
+            if interpretation.task.kind == "binary"
+            else []
         ),
         _html.section(
             "calibration",
@@ -961,7 +1117,7 @@ def _top_losses_section(
             if task.is_classification:
                 row.append(float(confidence[index]))
         row.append(float(losses[index]) if several or task.is_classification else math.sqrt(losses[index]))
-        row.extend(_cell(frame[name].iloc[index]) for name in input_names)
+        row.extend(_html.datum(_cell(frame[name].iloc[index])) for name in input_names)
         rows.append(row)
     if several:
         what = _outputs.loss_words(task)
@@ -1043,8 +1199,22 @@ def _importance_section(
     note = (
         f"Each input column is shuffled {IMPORTANCE_REPEATS} times (seed {seed}){on_rows} and {metric.name} "
         f"recomputed; importance is the average loss of quality, the {metric.loss_of_quality}, with a 95% "
-        "interval over the shuffles (an interval that includes zero: the model does not measurably rely on the "
-        "column here; it speaks of these rows only)."
+        f"interval over the {IMPORTANCE_REPEATS} shuffles of these same rows. It says how steady each figure is "
+        "under shuffling, not what other rows would give: an interval that includes zero, the model does not "
+        'measurably rely on the column here; one below zero ("no help"), it scored better with the column '
+        "shuffled and gains nothing from it on these rows, which is not evidence that the column harms it "
+        "elsewhere."
+    )
+    # One size for the column's figures and intervals, as the command line writes them: 0.0001 beside 0.1380,
+    # not 6.835e-05; [50,010, 53,370] beside 51,690, not [5.001e+04, 5.337e+04].
+    largest = max(
+        (
+            abs(value)
+            for item in importances
+            for value in (item.importance, item.low, item.high)
+            if math.isfinite(value)
+        ),
+        default=0.0,
     )
     return _html.section(
         "importance",
@@ -1057,7 +1227,12 @@ def _importance_section(
             _html.table(
                 ["column", metric.loss_of_quality, "95% interval", "reading"],
                 [
-                    (item.column, item.importance, f"[{item.low:.4g}, {item.high:.4g}]", item.reading)
+                    (
+                        item.column,
+                        item.importance,
+                        _html.interval(item.low, item.high, like=largest),
+                        item.said,
+                    )
                     for item in importances
                 ],
             ),

@@ -26,6 +26,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.io import did_you_mean, list_columns, read_table
 from trainwell.data.task import Task
+from trainwell.interpret.importance import PermutationImportances
 from trainwell.metrics import functional
 
 MetricFunction = Callable[[torch.Tensor, torch.Tensor], float]
@@ -85,6 +86,15 @@ class FeatureImportance:
         if self.high < 0:
             return "hurts"
         return "no measurable effect"
+
+    @property
+    def said(self) -> str:
+        """:attr:`reading` in the words the report's table uses: ``"hurts"`` says only what five shuffles of the
+        same rows support, ``"no help (scored better shuffled)"``: the interval is over the shuffles, not over
+        other rows, so a column just below zero is one the model gains nothing from here, not one to drop (the
+        command line says it so: "it gains nothing from them on these rows")."""
+        reading = self.reading
+        return "no help (scored better shuffled)" if reading == "hurts" else reading
 
 
 @dataclass(frozen=True)
@@ -213,8 +223,10 @@ def permutation_importance(
     subsample: int | None = None,
     confidence: float = 0.95,
     seed: int = 0,
-) -> list[FeatureImportance]:
-    """Importance of each input column, most important first.
+) -> PermutationImportances:
+    """Importance of each input column, most important first: a list of :class:`FeatureImportance` (as before)
+    that also has ``to_frame()`` (a DataFrame of column, importance, std, low, high, p_value, reading) and
+    ``plot(path)`` (the bar chart with the intervals), see :class:`trainwell.interpret.PermutationImportances`.
 
     Importance is the loss of quality in the metric: ``base - shuffled`` for a higher-is-better metric,
     ``shuffled - base`` for an error (``rmse``). Near zero or negative means the model does not use the column
@@ -284,7 +296,15 @@ def permutation_importance(
         confidence=confidence,
         seed=seed,
     )
-    return run.importances
+    return PermutationImportances(
+        run.importances,
+        metric=chosen.name,
+        higher_is_better=chosen.higher_is_better,
+        base_score=run.base_score,
+        n_rows=run.n_rows,
+        n_repeats=run.n_repeats,
+        confidence=run.confidence,
+    )
 
 
 def measure_importance(
