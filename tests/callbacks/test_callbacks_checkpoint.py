@@ -135,13 +135,15 @@ def test_max_overhead_estimates_a_first_write_from_its_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Linear(3, 1) and AdamW's two moments and step counters: 56 bytes, which at 8 bytes a second "take" 7 s:
-    # at max_overhead=1 the first epoch's end (5 s into the fit) is too soon, the second's (10 s) is not.
+    # at max_overhead=1 a write after each batch (one second each) waits for the seventh; the writes after it
+    # are measured (free here).
     monkeypatch.setattr(checkpoint_module, "ASSUMED_WRITE_SPEED", 8.0)
     clock = Clock()
     learn = linear_learner(regression_data(80, batch_size=12), path=tmp_path)
     calls = spy_saves(learn)
-    learn.fit(2, callbacks=[Tick(clock), Checkpoint(max_overhead=1.0, clock=clock)])
-    assert calls == [(1, 10, False)]
+    checkpoint = Checkpoint(every_n_batches=1, every_epoch=False, max_overhead=1.0, clock=clock)
+    learn.fit(2, callbacks=[Tick(clock), checkpoint])
+    assert calls == [(1, 7, True), (1, 8, True), (1, 9, True), (1, 10, True)]
 
 
 class CtrlC(Callback):
