@@ -272,3 +272,13 @@ def test_a_character_models_marker_band_names_the_markers_its_text_holds(
     predictor = SimpleNamespace(recipe=SimpleNamespace(vocab=vocab, tokenizer_name="char"))
     page = _bands_section(SimpleNamespace(held_out=held), predictor)  # type: ignore[arg-type]
     assert "<td>markers (xxeos)</td>" in page and "xxmaj" not in page
+
+
+def test_the_ranking_sentences_write_the_figures_as_the_tables_beside_them() -> None:
+    # "precision@10 is 0.166 [0.147, 0.185]" above a table reading 0.1658 [0.1467, 0.1846].
+    import inspect
+
+    from trainwell.report import _ratings_ranking
+
+    source = inspect.getsource(_ratings_ranking)
+    assert ":.3f}" not in source and ":+.3f}" not in source

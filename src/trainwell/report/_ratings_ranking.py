@@ -142,10 +142,10 @@ def lists_parts(found: TopNEvaluation) -> list[str]:
             f"What recommend gives: each user's top {k} over the {found.catalogue:,} items the model knows, less "
             f"those the user rated in the data it was fitted on. A listed item is relevant when it is "
             f"{found.rule} ({found.relevant:,} such pairs, {found.users:,} users). The model's precision@{k} is "
-            f"{model.precision:.3f} [{model.precision_low:.3f}, {model.precision_high:.3f}]; the {k} most "
-            f"rated items each user has not rated (popularity) score {popular.precision:.3f} "
-            f"[{popular.precision_low:.3f}, {popular.precision_high:.3f}]. The model minus popularity: "
-            f"{found.gain:+.3f} [{found.gain_low:+.3f}, {found.gain_high:+.3f}] (the same users resampled for "
+            f"{model.precision:.4f} [{model.precision_low:.4f}, {model.precision_high:.4f}]; the {k} most "
+            f"rated items each user has not rated (popularity) score {popular.precision:.4f} "
+            f"[{popular.precision_low:.4f}, {popular.precision_high:.4f}]. The model minus popularity: "
+            f"{found.gain:+.4f} [{found.gain_low:+.4f}, {found.gain_high:+.4f}] (the same users resampled for "
             f"both): {found.verdict()}.{left}"
         ),
         _html.table(
@@ -240,10 +240,10 @@ def _ordering_parts(found: UserRankings, lowest: float, lists: TopNEvaluation | 
         _html.paragraph(
             f"Only the items each user rated in these rows, ranked by predicted rating, scored by NDCG@{k} with "
             f"graded gains (a rating's height above {lowest:g}, the lowest): 1.0 is the user's own order. Over "
-            f"{found.users:,} users the model scores {found.model:.3f} [{found.model_low:.3f}, "
-            f"{found.model_high:.3f}]; ranked by the items' reputation (their mean rating by the other users "
-            f"here) {found.reputation:.3f}, at random {found.random:.3f}. The model minus the reputation: "
-            f"{found.gain:+.3f} [{found.gain_low:+.3f}, {found.gain_high:+.3f}] (the same users resampled for "
+            f"{found.users:,} users the model scores {found.model:.4f} [{found.model_low:.4f}, "
+            f"{found.model_high:.4f}]; ranked by the items' reputation (their mean rating by the other users "
+            f"here) {found.reputation:.4f}, at random {found.random:.4f}. The model minus the reputation: "
+            f"{found.gain:+.4f} [{found.gain_low:+.4f}, {found.gain_high:+.4f}] (the same users resampled for "
             f"both): {verdict}.{left}"
         ),
         _html.table(
