@@ -202,3 +202,4 @@ def test_a_budget_mostly_spent_reading_is_warned_of_before_training() -> None:
         warnings.simplefilter("error")
         _warn_reading_share(budget, 30.0)
         _warn_reading_share(None, 79.0)
+        _warn_reading_share(TimeBudget(60).start(ago=61), 60.0)  # spent: the fit's own error says so

@@ -148,6 +148,10 @@ def _warn_reading_share(budget: TimeBudget | None, read_seconds: float | None) -
     batches in the rest, and only the scores' 'trained less than one epoch' said why, at the end."""
     if budget is None or read_seconds is None or read_seconds <= READING_SHARE * budget.seconds:
         return
+    if (
+        budget.remaining <= 0
+    ):  # the fit refuses to start with an error of its own (BudgetSpent), which says it
+        return
     from trainwell.callbacks.budget import format_duration
     from trainwell.core.warn import warn
 
