@@ -33,3 +33,8 @@ def test_a_spread_or_a_difference_takes_the_decimals_of_the_number_beside_it() -
     assert figure(296.177, 3, signed=True, like=37879.5881) == "+296"
     assert figure(0.0134, like=0.8436) == "0.0134"
     assert figure(5.0, like=math.nan) == "5.0000"
+
+
+def test_a_value_rounded_to_zero_beside_a_large_number_has_no_sign() -> None:
+    assert figure(-0.4, like=51690) == "0"  # an importance interval's low end beside 51,690: not "-0"
+    assert figure(-3.4, like=51690) == "-3"

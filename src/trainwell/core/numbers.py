@@ -32,6 +32,8 @@ def figure(value: float, decimals: int = 4, signed: bool = False, like: float | 
         # -0.00001 (a constant's R² in one fold) is written as zero, not -0.0000: a zero has no sign
         value = 0.0
     if math.isfinite(value) and size >= 1e4:
+        if round(value) == 0:  # -0.4 beside 51,690 is written 0, not -0 (a zero has no sign)
+            value = 0.0
         return f"{value:{sign},.0f}" if abs(value) < 1e12 else f"{value:{sign}.4g}"
     return f"{value:{sign}.{decimals}f}"
 
