@@ -56,6 +56,14 @@ class CollabPredictor(RowsPredictor):
     application = "collab"
     recipe_class = CollabRecipe
     recipe: CollabRecipe
+    #: torch's intra-op threads of :meth:`predict`'s answers (:func:`~trainwell.callbacks.threads.predictor_threads`):
+    #: one for a model trained by gradient, which trained on one; ``None`` (the process's own setting) for EASE,
+    #: whose scoring is one large product, or to give a large batch every thread torch takes.
+    threads: int | None
+
+    def __init__(self, model: torch.nn.Module, task: Any, recipe: Any, metadata: dict[str, Any]) -> None:
+        super().__init__(model, task, recipe, metadata)
+        self.threads = None if getattr(model, "closed_form", False) else 1
 
     @property
     def input_names(self) -> list[str]:
@@ -469,6 +477,7 @@ class CollabPredictor(RowsPredictor):
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         """Predicted ratings (regression) or probabilities of the positive label."""
+        from trainwell.callbacks.threads import predictor_threads
         from trainwell.data.tables import rows_source
 
         # the file's path, where the rows were read from one (predictor.predict("ratings.csv")); else "the input
@@ -477,10 +486,11 @@ class CollabPredictor(RowsPredictor):
             frame, allow_missing_columns=allow_missing_columns, source=rows_source(frame)
         )
         empty = torch.zeros((0, 0), dtype=torch.float32)
-        outputs = [
-            self.task.activate(self.model(x_cat[start : start + BATCH_ROWS], empty))
-            for start in range(0, len(x_cat), BATCH_ROWS)
-        ]
+        with predictor_threads(self):  # a network's: one, as it trained
+            outputs = [
+                self.task.activate(self.model(x_cat[start : start + BATCH_ROWS], empty))
+                for start in range(0, len(x_cat), BATCH_ROWS)
+            ]
         return torch.cat(outputs).reshape(-1) if outputs else torch.zeros(0)
 
 

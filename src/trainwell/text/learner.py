@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from trainwell.callbacks.threads import pass_threads, with_one_thread
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
-from trainwell.learner.learner import Learner
+from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.losses import several_targets_loss
 from trainwell.models.layers import set_prior_bias
 from trainwell.models.registry import create_model, list_models, models
@@ -47,10 +48,22 @@ REGRESSION_BAG_HIDDEN = 128
 
 
 class TextClassifierLearner(Learner):
-    """A Learner for text classifiers: ``fine_tune`` is ULMFiT's gradual unfreezing for sequence encoders."""
+    """A Learner for text classifiers: ``fine_tune`` is ULMFiT's gradual unfreezing for sequence encoders;
+    ``validate`` and ``get_preds`` keep to one thread while its fits do (a bag model's:
+    :func:`~trainwell.callbacks.threads.pass_threads`)."""
 
     #: What the classifier was started from (a language model, ``pretrained=``), for ``trainwell.json``.
     pretrained_record: dict[str, Any] | None = None
+
+    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
+        with pass_threads(self):
+            return super().validate(loader)
+
+    def get_preds(
+        self, loader: Any = VALIDATION_SET, *, activate: bool = True, with_targets: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        with pass_threads(self):
+            return super().get_preds(loader, activate=activate, with_targets=with_targets)
 
     def check_new_data(self, data: DataBundle) -> None:
         """Refuse data that reads texts otherwise than :attr:`data` did (another vocabulary, tokenizer or n-gram
@@ -150,6 +163,13 @@ def text_classifier_learner(
 
     The model's sparse embedding gradients are handled by :class:`~trainwell.text.optim.LazyAdamW` (the default
     ``opt`` here); pass ``opt=`` and ``arch_config={"sparse": False}`` to use another optimizer.
+
+    A bag model trains and is evaluated on one CPU thread (:class:`~trainwell.callbacks.threads.OneThread`, in
+    ``learn.callbacks``), as a table's network does: its batches are an embedding bag and a small head, whose
+    parallel regions cost more than they save (an SST-2 epoch of 15,000 sentences took 12 to 37 times longer on
+    two busy cores' two threads: :mod:`trainwell.callbacks.threads`); ``learn.remove_callback(OneThread)`` gives
+    it every thread torch takes. An AWD-LSTM keeps the process's threads (its matrix products are the work
+    threads speed up on idle cores).
     """
     if "model" in learner_kwargs:  # the command line's --model; fit_texts' model= until it became arch=
         raise ConfigError(
@@ -213,6 +233,8 @@ def text_classifier_learner(
         learner_kwargs["loss"] = several_targets_loss(data.task, data.model_hints)
     # Warns at the end of training when the accuracy is no better than answering the most common class.
     learner_kwargs["callbacks"] = [MajorityBaseline(), *learner_kwargs.get("callbacks", ())]
+    if bag:  # an embedding bag and a small head, whose parallel regions cost more than they save
+        learner_kwargs["callbacks"] = with_one_thread(learner_kwargs["callbacks"])
     learn = TextClassifierLearner(
         model, data, lr=lr or default_lr, wd=default_wd if wd is None else wd, **learner_kwargs
     )
