@@ -41,6 +41,7 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
     result = tune_table(
         table, "income", n_trials=3, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner(),
         keep="best",  # whatever its gain's noise (keep="clear" may keep the defaults: test_tune_keep.py)
+        search={"epochs": (2, 4)},  # for time: the defaults' 20 epochs moved to 4, the other defaults as they are
     )  # fmt: skip
     first = result.trials[0]
     assert first["defaults"] and first["state"] == "complete"
@@ -70,8 +71,9 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
     from trainwell.cli.tune_cmd import verdict
 
     result = tune_table(
-        table, "income", n_trials=5, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner(), seed=3
-    )
+        table, "income", n_trials=5, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner(), seed=3,
+        search={"epochs": (2, 4)},  # for time (a later trial still beats the defaults: the else branch runs)
+    )  # fmt: skip
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     if result.best_trial == 0:  # the defaults won: no gain to resample
         assert result.improvement_interval is None and record["improvement_interval"] is None
@@ -127,8 +129,9 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
 
 def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
     result = tune_table(
-        table, "income", n_trials=3, arch="mlp", pruner=PruneAllButTheFirst(), timeout="10m"
-    )  # a duration
+        table, "income", n_trials=3, arch="mlp", pruner=PruneAllButTheFirst(), timeout="10m",  # a duration
+        search={"epochs": (2, 3)},  # for time: trial 0's epochs moved to 3
+    )  # fmt: skip
     states = [t["state"] for t in result.trials]
     assert states == ["complete", "pruned", "pruned"]
     for trial in result.study.trials[1:]:
@@ -159,7 +162,8 @@ def test_ctrl_c_in_a_trial_ends_the_search_and_keeps_the_trials_finished_before(
             r"best of the 2 finished trials is kept",
         ),  # fmt: skip
     ):
-        result = tune_table(table, "income", n_trials=5, arch="mlp", out=tmp_path / "m", keep="best")
+        result = tune_table(table, "income", n_trials=5, arch="mlp", out=tmp_path / "m", keep="best",
+                            search={"epochs": (2, 3)})  # fmt: skip
     assert [t["state"] for t in result.trials] == ["complete", "complete", "interrupted"]
     assert result.best_trial in (0, 1) and (tmp_path / "m" / TUNING_FILE).exists()
     with (
@@ -233,6 +237,8 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
         "2",
         "--time",
         "10m",
+        "--search",
+        "epochs=2:3",  # for time: the MLP's defaults trial trains 3 epochs, not 20
         "--out",
         str(tmp_path / "m"),
     ]
