@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -160,7 +161,7 @@ def serve(
         typer.echo(f"loading {model} ...", err=True)
         try:
             from trainwell.cli._server import run_server
-            from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
+            from trainwell.serve.app import METRICS_DIR_ENV, MODEL_ENV, OPTIONS_ENV, create_app
             from trainwell.serve.config import ServeConfig
         except ModuleNotFoundError as error:
             if error.name not in SERVE_EXTRA:
@@ -236,15 +237,20 @@ def serve(
         resolved = {**config.to_dict(), "backend": chosen}
         os.environ[MODEL_ENV] = str(model.resolve())
         os.environ[OPTIONS_ENV] = json.dumps(resolved)
-        run_server(
-            "trainwell.serve.app:app_from_env",
-            host=host,
-            port=port,
-            workers=workers,
-            grace_s=shutdown_grace,
-            log_level=log_level.lower(),
-            on_ready=ready,  # once, when every worker serves
-        )
+        # Each worker keeps its request counts in a file here, and the one a scrape reaches answers GET /metrics
+        # with their sums: a scrape reported one worker's share, so the totals jumped between scrapes. Removed
+        # when the server stops.
+        with tempfile.TemporaryDirectory(prefix="trainwell-serve-metrics-") as shared:
+            os.environ[METRICS_DIR_ENV] = shared
+            run_server(
+                "trainwell.serve.app:app_from_env",
+                host=host,
+                port=port,
+                workers=workers,
+                grace_s=shutdown_grace,
+                log_level=log_level.lower(),
+                on_ready=ready,  # once, when every worker serves
+            )
 
     with _stopping_quietly_before_serving():
         guarded(run)

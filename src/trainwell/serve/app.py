@@ -116,10 +116,21 @@ from trainwell.serve.schema import (
 from trainwell.serve.texts import predict_texts, text_metadata, texts_request_model
 from trainwell.serve.tta import tta_problem, tta_refusal, with_tta
 
-__all__ = ["MODEL_ENV", "MODEL_VERSION_HEADER", "OPTIONS_ENV", "app_from_env", "create_app", "model_identity"]
+__all__ = [
+    "METRICS_DIR_ENV",
+    "MODEL_ENV",
+    "MODEL_VERSION_HEADER",
+    "OPTIONS_ENV",
+    "app_from_env",
+    "create_app",
+    "model_identity",
+]
 
 #: Environment variables read by :func:`app_from_env` (the app factory of multi-worker servers).
 MODEL_ENV, OPTIONS_ENV = "TRAINWELL_SERVE_MODEL", "TRAINWELL_SERVE_OPTIONS"
+#: Read by :func:`app_from_env` too: an empty folder of the server's where each worker keeps its counts, so that
+#: ``GET /metrics`` answers with the whole server's (:meth:`~trainwell.serve.metrics.Metrics.share`).
+METRICS_DIR_ENV = "TRAINWELL_SERVE_METRICS_DIR"
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
@@ -379,8 +390,9 @@ def _add_metrics_route(app: FastAPI) -> None:
         summary="Counters in Prometheus' text format",
         description="Requests by route, method and status, a latency histogram per route, requests in flight, "
         "items predicted, the micro-batcher's batch sizes and the model's version, in Prometheus' text "
-        "exposition format. With --workers N each worker counts its own (trainwell_process_info's pid says "
-        "which answered).",
+        "exposition format. With --workers N the figures are the sums over the workers, whichever answers the "
+        "scrape (trainwell_process_info's pid says which did; trainwell_worker_requests_total and "
+        "trainwell_worker_up{worker} are each worker's own).",
         response_class=PlainTextResponse,
     )
     async def get_metrics() -> Response:
@@ -822,7 +834,8 @@ def _description(predictor: ServablePredictor) -> str:
 
 def app_from_env() -> FastAPI:
     """App factory for multi-worker servers: the model from ``$TRAINWELL_SERVE_MODEL`` and the settings
-    (:meth:`ServeConfig.to_dict` as JSON) from ``$TRAINWELL_SERVE_OPTIONS``.
+    (:meth:`ServeConfig.to_dict` as JSON) from ``$TRAINWELL_SERVE_OPTIONS``; with ``$TRAINWELL_SERVE_METRICS_DIR``
+    (an empty folder, the same for every worker) ``GET /metrics`` answers with the sums over the workers.
 
     Example:
         ``TRAINWELL_SERVE_MODEL=model/ uvicorn --factory trainwell.serve.app:app_from_env --workers 2``
@@ -840,4 +853,10 @@ def app_from_env() -> FastAPI:
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(f"${OPTIONS_ENV} has unknown settings {unknown}; known: {', '.join(sorted(known))}")
-    return create_app(Path(model), **options)
+    app = create_app(Path(model), **options)
+    shared = os.environ.get(METRICS_DIR_ENV)
+    if shared:
+        if not Path(shared).is_dir():
+            raise ConfigError(f"${METRICS_DIR_ENV} is '{shared}', not a folder; unset it or make the folder")
+        app.state.metrics.share(Path(shared))
+    return app
