@@ -76,7 +76,8 @@ def test_oversized_body_is_413(live_text: LiveServer) -> None:
     problem = response.json()["detail"][0]
     assert problem["loc"] == ["body"] and problem["type"] == "body_too_large"
     assert (
-        "send fewer texts per request (or start the server with a larger --max-body-bytes)" in problem["msg"]
+        "send fewer texts per request, or shorter ones (or start the server with a larger --max-body-bytes)"
+        in problem["msg"]
     )
 
 

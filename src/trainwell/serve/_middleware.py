@@ -31,6 +31,8 @@ class BodyTooLarge(HTTPException):
         fewer = (
             "send fewer images per request, or smaller ones (the model reads them at its own size)"
             if items == "images"
+            else "send fewer texts per request, or shorter ones"
+            if items == "texts"
             else f"send fewer {items} per request"
         )
         super().__init__(

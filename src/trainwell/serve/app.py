@@ -448,7 +448,11 @@ def _predictor_and_backend(
     model: str | os.PathLike[str] | ServablePredictor, config: ServeConfig
 ) -> tuple[Any, str]:
     if isinstance(model, (str, os.PathLike)):
-        return load_predictor(Path(model), config.backend, threads=config.threads)
+        predictor, used = load_predictor(Path(model), config.backend, threads=config.threads)
+        if config.threads is not None and hasattr(predictor, "threads"):
+            # torch's table, ratings and bag predictors answer on one thread (predictor_threads): --threads wins
+            predictor.threads = config.threads
+        return predictor, used
     used = backend_of(model)
     if config.backend not in ("auto", used):
         raise ConfigError(

@@ -335,13 +335,17 @@ BOOKKEEPING = ("fit", "lr", "time")
 
 
 def _metrics(metadata: dict[str, Any]) -> dict[str, Any]:
-    """``GET /metadata``'s ``metrics``: the last history row's losses and metrics, and its epoch counted from 1;
-    without the bookkeeping (:data:`BOOKKEEPING`) and without figures the fit did not record (null, or not
-    finite: a boosted-trees model's training loss)."""
+    """``GET /metadata``'s ``metrics``: the losses and metrics of the history row of the weights served (the
+    last epoch's, or the best epoch's a fit loaded back), and that epoch counted from 1; without the
+    bookkeeping (:data:`BOOKKEEPING`) and without figures the fit did not record (null, or not finite: a
+    boosted-trees model's training loss)."""
     training = metadata.get("training") or {}
     final = {name: value for name, value in (training.get("final") or {}).items() if name not in BOOKKEEPING}
     if "epoch" in final and isinstance(training.get("epochs"), int):
-        final["epoch"] = training["epochs"]  # counted from 1 over every fit, as history.csv and the screen
+        # Counted from 1 over every fit, as history.csv and the screen count it, by the row's place: a directory
+        # written before kept each fit's 0-based epoch in the row. A best epoch loaded back (SaveBest, a table's
+        # MLP) is the row's: its figures are that epoch's, not the last's.
+        final["epoch"] = training.get("weights_from_epoch") or training["epochs"]
     figures = {name: _scalar(value) for name, value in final.items()}
     return {name: value for name, value in figures.items() if value is not None}
 
