@@ -303,18 +303,21 @@ def test_texts_and_recommenders_resume_a_stored_study_too(tmp_path: Path) -> Non
     from trainwell.automl import tune_ratings, tune_texts
 
     nop = optuna.pruners.NopPruner()
+    few = {"epochs": (2, 3)}  # for time: the defaults' epochs moved to 3 (resuming does not depend on them)
     frame = reviews(160)
     texts = _resumed_twice(
         lambda **stored: tune_texts(frame, text_col="review", target="sentiment", n_trials=2, pruner=nop,
-                                    **stored),
+                                    search=few, **stored),
         tmp_path / "texts",
     )  # fmt: skip
     assert texts.best_value == max(t["value"] for t in texts.trials)
     ratings = low_rank_ratings(0).frame
     rated = _resumed_twice(
-        lambda **stored: tune_ratings(ratings, rating="rating", n_trials=2, pruner=nop, **stored),
+        lambda **stored: tune_ratings(ratings, rating="rating", n_trials=2, pruner=nop, search=few, **stored),
         tmp_path / "r",
     )
     assert rated.direction == "minimize" and rated.best_value == min(t["value"] for t in rated.trials)
     # Implicit feedback is ranked (ndcg@10, not resampled by rows): no predictions kept, the study resumes all the same.
-    _resumed_twice(lambda **stored: tune_ratings(clicks(), n_trials=1, pruner=nop, **stored), tmp_path / "i")
+    _resumed_twice(
+        lambda **stored: tune_ratings(clicks(), n_trials=1, pruner=nop, search=few, **stored), tmp_path / "i"
+    )
