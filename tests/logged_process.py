@@ -40,6 +40,7 @@ class LoggedProcess:
                 stdout=out,
                 text=True,
                 env=dict(env) if env is not None else dict(os.environ),
+                start_new_session=True,  # its own process group: close() ends the workers it started too
             )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.log: list[str] = []
@@ -83,9 +84,13 @@ class LoggedProcess:
         return code
 
     def close(self) -> None:
+        """Kills what is left of the process's group (a server's workers hold its stderr open: a test that failed
+        with them running waited forever on the reader thread), then closes its stderr."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
+        self.process.wait()
         self._reader.join(timeout=60)
         if self.process.stderr is not None:
             self.process.stderr.close()
