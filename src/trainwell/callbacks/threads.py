@@ -22,7 +22,7 @@ took 7.6 to 50 s on two threads against 0.54 to 3.8 s on one (12 to 37 times, ni
 same to the last digit; ``trainwell.load(dir).predict`` of 1,000 Adult rows by a table's MLP 17 to 349 ms against
 7.3 to 35 ms (1.7 to 18 times, nine pairs), of 1,000 SST-2 sentences by a bag model 14 to 162 ms against 15 to 78
 ms (0.95 to 4.1 times, seven pairs: at best for two threads, the same). So the predictors ``trainwell.load``
-returns for these networks answer on one thread too (their ``threads``: :func:`predictor_threads`).
+returns for these networks answer on one thread too (their ``threads``: :func:`~trainwell.core.threads.predictor_threads`).
 
 Networks of large operators keep the process's setting. At the same loads an epoch of 1,000 SST-2 sentences by the
 AWD-LSTM classifier (1,150 hidden units) took 22 to 72 s on two threads against 2.9 to 9.8 s on one (3.3 to 21
@@ -44,18 +44,18 @@ AWD-LSTM's validation loss moved in the fourth digit.)
 :func:`~trainwell.text.text_classifier_learner` (bag models) add :class:`OneThread` to the networks they build
 (not to models fitted in closed form: boosted trees, EASE); their Learners' ``validate`` and ``get_preds`` keep to
 one thread while it is there (:func:`pass_threads`), and so do the predictors ``trainwell.load`` rebuilds for them
-(:func:`predictor_threads`: ``TabularPredictor``, ``CollabPredictor`` and ``TextPredictor`` hold ``threads = 1``;
+(:func:`~trainwell.core.threads.predictor_threads`: ``TabularPredictor``, ``CollabPredictor`` and ``TextPredictor`` hold ``threads = 1``;
 ``None``, the process's own setting, for trees, EASE and sequence models, or set by hand).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 
+from trainwell.core.threads import threads_set
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -66,21 +66,6 @@ def one_thread(device: torch.device | str) -> contextlib.AbstractContextManager[
     """Inside, on the CPU, torch's intra-op threads are one; the process's own setting is restored on leaving
     (however the block ends). On another device, or with one thread already, nothing changes."""
     return threads_set(1, device)
-
-
-@contextlib.contextmanager
-def threads_set(count: int | None, device: torch.device | str) -> Iterator[None]:
-    """Inside, on the CPU, torch's intra-op threads are ``count``; the process's own setting is restored on
-    leaving (however the block ends). ``None``, another device, or the count already set: nothing changes."""
-    threads = torch.get_num_threads()
-    if count is None or torch.device(device).type != "cpu" or threads == count:
-        yield
-        return
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 class OneThread(Callback):
@@ -124,20 +109,3 @@ def with_one_thread(callbacks: list[Callback]) -> list[Callback]:
     if any(isinstance(callback, OneThread) for callback in callbacks):
         return callbacks
     return [*callbacks, OneThread()]
-
-
-def predictor_threads(predictor: Any) -> contextlib.AbstractContextManager[None]:
-    """The threads a predictor's answers run on: its ``threads`` attribute (``1`` for a network whose fits keep
-    to one thread, so ``trainwell.load(dir).predict`` sums as the fit's validation did; ``None``: the process's
-    own setting, as ``torch.set_num_threads`` or ``trainwell serve --threads`` left it). The model's device
-    decides as for a fit: on a GPU nothing changes."""
-    count = getattr(predictor, "threads", None)
-    if count is None:
-        return contextlib.nullcontext()
-    model = getattr(predictor, "model", None)
-    tensor = (
-        next(iter([*model.parameters(), *model.buffers()]), None)
-        if isinstance(model, torch.nn.Module)
-        else None
-    )
-    return threads_set(count, tensor.device if tensor is not None else "cpu")

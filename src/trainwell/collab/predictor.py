@@ -56,7 +56,7 @@ class CollabPredictor(RowsPredictor):
     application = "collab"
     recipe_class = CollabRecipe
     recipe: CollabRecipe
-    #: torch's intra-op threads of :meth:`predict`'s answers (:func:`~trainwell.callbacks.threads.predictor_threads`):
+    #: torch's intra-op threads of :meth:`predict`'s answers (:func:`~trainwell.core.threads.predictor_threads`):
     #: one for a model trained by gradient, which trained on one; ``None`` (the process's own setting) for EASE,
     #: whose scoring is one large product, or to give a large batch every thread torch takes.
     threads: int | None
@@ -477,7 +477,7 @@ class CollabPredictor(RowsPredictor):
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         """Predicted ratings (regression) or probabilities of the positive label."""
-        from trainwell.callbacks.threads import predictor_threads
+        from trainwell.core.threads import predictor_threads
         from trainwell.data.tables import rows_source
 
         # the file's path, where the rows were read from one (predictor.predict("ratings.csv")); else "the input

@@ -13,6 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
 
 
 def free_cores() -> int:
@@ -38,3 +42,39 @@ def sklearn_threads() -> Iterator[int]:
     threads = free_cores()
     with threadpool_limits(limits=threads):
         yield threads
+
+
+@contextlib.contextmanager
+def threads_set(count: int | None, device: torch.device | str) -> Iterator[None]:
+    """Inside, on the CPU, torch's intra-op threads are ``count``; the process's own setting is restored on
+    leaving (however the block ends). ``None``, another device, or the count already set: nothing changes."""
+    import torch
+
+    threads = torch.get_num_threads()
+    if count is None or torch.device(device).type != "cpu" or threads == count:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def predictor_threads(predictor: Any) -> contextlib.AbstractContextManager[None]:
+    """The threads a predictor's answers run on: its ``threads`` attribute (``1`` for a network whose fits keep
+    to one thread, so ``trainwell.load(dir).predict`` sums as the fit's validation did; ``None``: the process's
+    own setting, as ``torch.set_num_threads`` or ``trainwell serve --threads`` left it). The model's device
+    decides as for a fit: on a GPU nothing changes."""
+    import torch
+
+    count = getattr(predictor, "threads", None)
+    if count is None:
+        return contextlib.nullcontext()
+    model = getattr(predictor, "model", None)
+    tensor = (
+        next(iter([*model.parameters(), *model.buffers()]), None)
+        if isinstance(model, torch.nn.Module)
+        else None
+    )
+    return threads_set(count, tensor.device if tensor is not None else "cpu")

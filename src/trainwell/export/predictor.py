@@ -76,11 +76,12 @@ def _need_registered(metadata: dict[str, Any], path: str | Path) -> None:
     user's own that this process has not registered (``architecture.built_by``: ``module:QualifiedName`` of the
     class or function registered for it, recorded by ``export``; older directories name only the architecture).
     """
-    from trainwell.models.registry import list_models
+    from trainwell.models.registry import models
 
     spec = metadata.get("architecture")
     name = spec.get("name") if isinstance(spec, dict) else None
-    if not isinstance(name, str) or name in list_models():
+    # ``in models`` imports the one module that registers a name of trainwell's; list_models() imported them all
+    if not isinstance(name, str) or name in models:
         return  # registered, or a malformed entry that the loading says as such
     origin = spec.get("built_by") if isinstance(spec, dict) else None
     if isinstance(origin, str) and ":" in origin:  # module:qualified name, as entry points write them
@@ -110,9 +111,9 @@ def _builder(
     which it would replace."""
     import torch
 
-    from trainwell.models.registry import list_models, models
+    from trainwell.models.registry import models
 
-    if name in list_models() and _origin(models.get(name)).startswith("trainwell."):
+    if name in models and _origin(models.get(name)).startswith("trainwell."):
         raise ConfigError(
             f"model= builds an architecture of your own; '{path}' holds trainwell's {name!r}, which trainwell "
             "builds itself: drop model="

@@ -29,7 +29,7 @@ class TabularPredictor(RowsPredictor):
     application = "tabular"
     recipe_class = TabularRecipe
     recipe: TabularRecipe
-    #: torch's intra-op threads of the answers (:func:`~trainwell.callbacks.threads.predictor_threads`): one for
+    #: torch's intra-op threads of the answers (:func:`~trainwell.core.threads.predictor_threads`): one for
     #: the MLP, which trained on one (1,000 Adult rows: 1.7 to 18 times faster than on 2 busy cores' two
     #: threads); ``None`` for boosted trees, whose walk takes the free cores, or to keep the process's own
     #: setting (``torch.set_num_threads``) for a large batch on an idle machine of many cores.
@@ -103,7 +103,7 @@ class TabularPredictor(RowsPredictor):
         return prediction_table(task, values, frame.index, at_least_one=at_least_one)
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
-        from trainwell.callbacks.threads import predictor_threads  # the training side's package, on first use
+        from trainwell.core.threads import predictor_threads
 
         source = rows_source(frame)  # the file's path, where the rows were read from one
         if allow_missing_columns:

@@ -30,7 +30,7 @@ class TextPredictor(Predictor):
     application = "text"
     recipe_class = TextRecipe
     recipe: TextRecipe
-    #: torch's intra-op threads of the answers (:func:`~trainwell.callbacks.threads.predictor_threads`): one for a
+    #: torch's intra-op threads of the answers (:func:`~trainwell.core.threads.predictor_threads`): one for a
     #: bag model, which trained on one (1,000 SST-2 sentences: up to 4.1 times faster than on 2 busy cores' two
     #: threads); ``None`` (the process's own setting, ``torch.set_num_threads``) for a sequence model, or to give
     #: a large batch every thread torch takes.
@@ -83,7 +83,7 @@ class TextPredictor(Predictor):
             from trainwell.core.warn import Note, warn
 
             warn(Note(far))
-        from trainwell.callbacks.threads import predictor_threads  # the training side's package, on first use
+        from trainwell.core.threads import predictor_threads
 
         outputs = []
         for start in range(0, len(texts), BATCH_TEXTS):
