@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,11 @@ def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
-def store(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+def store(empty: Path, tmp_path: Path, name: str = "mlflow.db") -> str:
+    """A store of its own for a test: a copy of the module's empty store (MLflow takes seconds to make the tables
+    of a new sqlite store; test_mlflow_run_holds_the_settings_and_every_epoch has it make one)."""
+    shutil.copyfile(empty, tmp_path / name)
+    return f"sqlite:///{tmp_path / name}"
 
 
 class Interrupt(Callback):
@@ -171,6 +175,14 @@ def test_tensorboard_bad_settings_and_a_missing_package(monkeypatch: pytest.Monk
 
 
 # ------------------------------------------------------------------------------------------- MLflow
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty sqlite store, its tables made by MLflow itself, that each test copies (never written to)."""
+    path = tmp_path_factory.mktemp("mlflow") / "empty.db"
+    MlflowClient(f"sqlite:///{path}").search_experiments()
+    return path
+
+
 def run_of(uri: str, logger: MLflowLogger) -> Any:
     assert logger.run_id is not None
     return MlflowClient(uri).get_run(logger.run_id)
@@ -181,7 +193,7 @@ def history_of(uri: str, logger: MLflowLogger, key: str) -> list[tuple[int, floa
 
 
 def test_mlflow_run_holds_the_settings_and_every_epoch(tmp_path: Path) -> None:
-    uri = store(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"  # a new file: the logger's first run makes the store
     learn = linear_learner(path=tmp_path)
     logger = MLflowLogger("tests", run_name="linear", tracking_uri=uri, tags={"team": "a"}, every_n_batches=2)
     learn.fit_one_cycle(3, 0.05, callbacks=[logger])
@@ -198,8 +210,10 @@ def test_mlflow_run_holds_the_settings_and_every_epoch(tmp_path: Path) -> None:
     assert [value for _, value in history_of(uri, logger, "epoch")] == [1, 2, 3]
 
 
-def test_mlflow_later_fits_log_into_the_same_run_and_errors_fail_it(tmp_path: Path) -> None:
-    uri = store(tmp_path)
+def test_mlflow_later_fits_log_into_the_same_run_and_errors_fail_it(
+    tmp_path: Path, empty_store: Path
+) -> None:
+    uri = store(empty_store, tmp_path)
     learn = linear_learner(path=tmp_path)
     logger = MLflowLogger(tracking_uri=uri)
     learn.fit(1, callbacks=[logger])
@@ -222,11 +236,11 @@ def test_mlflow_later_fits_log_into_the_same_run_and_errors_fail_it(tmp_path: Pa
 
 
 def test_mlflow_logs_into_the_callers_active_run_and_leaves_it_open(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path
 ) -> None:
     import mlflow
 
-    uri = store(tmp_path)
+    uri = store(empty_store, tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     with mlflow.start_run(run_name="mine") as active:
         logger = MLflowLogger()
@@ -237,8 +251,8 @@ def test_mlflow_logs_into_the_callers_active_run_and_leaves_it_open(
     assert run_of(uri, logger).data.params["epochs"] == "1"
 
 
-def test_mlflow_resume_goes_on_in_the_interrupted_run(tmp_path: Path) -> None:
-    uri = store(tmp_path)
+def test_mlflow_resume_goes_on_in_the_interrupted_run(tmp_path: Path, empty_store: Path) -> None:
+    uri = store(empty_store, tmp_path)
     learn = linear_learner(path=tmp_path)
     first = MLflowLogger(tracking_uri=uri, every_n_batches=1)
     with pytest.raises(KeyboardInterrupt):
@@ -255,14 +269,14 @@ def test_mlflow_resume_goes_on_in_the_interrupted_run(tmp_path: Path) -> None:
 
 
 def test_mlflow_a_store_that_cannot_be_reached_stops_before_training_and_a_later_failure_only_warns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path
 ) -> None:
     learn = linear_learner(path=tmp_path)
     before = [p.detach().clone() for p in learn.model.parameters()]
     with pytest.raises(UserError, match="MLflowLogger could not start a run in 'nosuchstore://x'"):
         learn.fit(1, callbacks=[MLflowLogger(tracking_uri="nosuchstore://x")])
     assert all(torch.equal(a, b) for a, b in zip(before, learn.model.parameters(), strict=True))
-    uri = store(tmp_path)
+    uri = store(empty_store, tmp_path)
     logger = MLflowLogger(tracking_uri=uri)
 
     class BreakStore(Callback):
@@ -286,12 +300,14 @@ def test_mlflow_bad_settings() -> None:
         MLflowLogger(every_n_batches=-1)
 
 
-def test_mlflow_resumed_against_another_store_goes_on_in_a_new_run_there(tmp_path: Path) -> None:
+def test_mlflow_resumed_against_another_store_goes_on_in_a_new_run_there(
+    tmp_path: Path, empty_store: Path
+) -> None:
     learn = linear_learner(path=tmp_path)
-    first = MLflowLogger(tracking_uri=store(tmp_path), every_n_batches=1)
+    first = MLflowLogger(tracking_uri=store(empty_store, tmp_path), every_n_batches=1)
     with pytest.raises(KeyboardInterrupt):
         learn.fit(3, callbacks=[first, Checkpoint(), Interrupt()])
-    other = f"sqlite:///{tmp_path / 'other.db'}"
+    other = store(empty_store, tmp_path, "other.db")
     again = MLflowLogger(tracking_uri=other, every_n_batches=1)
     with pytest.warns(RuntimeWarning, match="is not in .*other.db.*logs to a new run there"):
         linear_learner(path=tmp_path).fit(
@@ -317,10 +333,10 @@ def test_the_loggers_see_the_epoch_a_pruner_ends_the_fit_at() -> None:
 
 
 def test_mlflow_started_early_under_torchrun_starts_a_run_on_rank_0_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path
 ) -> None:
     # fit --track starts the run before the processes join their group, when each reads as rank 0.
-    uri = store(tmp_path)
+    uri = store(empty_store, tmp_path)
     monkeypatch.setenv("RANK", "1")
     assert MLflowLogger(tracking_uri=uri).start().run_id is None
     monkeypatch.setenv("RANK", "0")
