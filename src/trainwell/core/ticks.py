@@ -31,10 +31,26 @@ def compact_ticks(axis: Any, sides: str = "xy", place: bool = True) -> None:
         if place:
             side.set_major_locator(MaxNLocator(nbins=MAX_TICKS))
         # Each label is written knowing the axis' other ticks: the decimals that tell neighbours apart.
-        formatter = FuncFormatter(
-            lambda value, _, ticks=side: compact_labels([*ticks.get_ticklocs(), value])[-1]
-        )
-        side.set_major_formatter(formatter)
+        side.set_major_formatter(FuncFormatter(_Labeller(side)))
+
+
+class _Labeller:
+    """``compact_labels`` of one axis' tick, the whole set's labels computed once per set of tick locations:
+    matplotlib asks for every label at every draw (twice with a tight bounding box), and computing them afresh
+    for each took 0.7 s of the 3.2 s that drawing a fit's curves took."""
+
+    def __init__(self, side: Any) -> None:
+        self.side = side
+        self.locations: tuple[float, ...] | None = None
+        self.labels: dict[float, str] = {}
+
+    def __call__(self, value: float, _position: Any = None) -> str:
+        locations = tuple(float(tick) for tick in self.side.get_ticklocs())
+        if locations != self.locations:
+            self.locations = locations
+            self.labels = dict(zip(locations, compact_labels(locations), strict=True))
+        label = self.labels.get(float(value))
+        return label if label is not None else compact_labels([*locations, value])[-1]
 
 
 def compact_labels(ticks: Sequence[float]) -> list[str]:
