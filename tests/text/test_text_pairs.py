@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import trainwell
-from text_samples import pair_model as fit_pair_model
 from text_samples import sentence_pairs
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.text import fit_texts, text_data
@@ -20,8 +20,18 @@ from trainwell.text.recipe import TextRecipe, rows_joined
 
 
 @pytest.fixture(scope="module")
-def pair_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fit_pair_model(tmp_path_factory.mktemp("pairs") / "model", 1200)
+def pair_fit(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A pair model of :func:`sentence_pairs` (1,200 rows) written to a model directory, fitted once for the
+    tests that read it: one validates its learner, the others load (or copy) its directory."""
+    out = tmp_path_factory.mktemp("pairs") / "model"
+    return fit_texts(
+        sentence_pairs(1200), text_col=["sentence1", "sentence2"], target="label", out=out, progress=False
+    )
+
+
+@pytest.fixture(scope="module")
+def pair_model(pair_fit: Any) -> Path:
+    return Path(pair_fit.model_dir)
 
 
 def test_text_columns_are_read_from_a_list_or_names_joined_by_commas() -> None:
@@ -91,9 +101,9 @@ def test_text_data_joins_the_fields_and_the_recipe_reads_each_alone() -> None:
         recipe.encode(["no separator here"])
 
 
-def test_a_pair_model_reads_what_the_two_sides_share_which_one_bag_of_both_cannot() -> None:
+def test_a_pair_model_reads_what_the_two_sides_share_which_one_bag_of_both_cannot(pair_fit: Any) -> None:
     frame = sentence_pairs(1200)
-    pair = fit_texts(frame, text_col=["sentence1", "sentence2"], target="label", progress=False)
+    pair = pair_fit  # fit_texts(frame, text_col=["sentence1", "sentence2"], target="label")
     both = frame.assign(both=frame["sentence1"] + " " + frame["sentence2"])
     one_bag = fit_texts(both, text_col="both", target="label", progress=False)
     pair_accuracy = pair.learn.validate()["accuracy"]
