@@ -267,22 +267,40 @@ def test_a_sampled_softmax_language_model_trains_under_torchrun(jobs: Launched) 
     assert json.loads((folder / "history.json").read_text())["history"][-1]["perplexity"] > 1
 
 
+UNUSED_JOB = HERE / "ddp_unused_job.py"
+
+
 @pytest.fixture(scope="module")
-def resumed(jobs: Launched) -> dict[str, dict]:
-    """For each model: the checkpoint the interrupted fit left (read before the resume replaces it), whether
-    that fit wrote its final weights, and the folders of the whole fit and of the resumed one. The resumed fits
-    run in a launch of their own: fresh processes, as after a real stop."""
+def second_launch(jobs: Launched) -> tuple[dict[str, dict], Launched, int]:
+    """The launch after ``jobs``: the resumes of its interrupted fits, then the two fits of a model with an unused
+    layer (the one that asks DDP to find it ends, then the one that does not is refused, which ends the launch).
+
+    For each model resumed: the checkpoint the interrupted fit left (read before the resume replaces it),
+    whether that fit wrote its final weights, and the folders of the whole fit and of the resumed one. The
+    resumed fits run in a launch of their own: fresh processes, as after a real stop. Also the launch (its
+    folder for the unused-layer jobs, its stderr) and its exit code."""
     models = {}
     for model in ("table", "lm"):
         folder = jobs.out / f"resumed-{model}"
         saved = torch.load(folder / "checkpoint.pt", weights_only=True)
         models[model] = {"saved": saved, "finished": (folder / "weights.pt").exists(), "resumed": folder}
         models[model]["whole"] = jobs.out / f"whole-{model}"
+    out = jobs.out / "unused"
     done = torchrun(
         SEVERAL, RESUME_JOB, models["table"]["resumed"], "resume",
         "+", RESUME_JOB, models["lm"]["resumed"], "resume", "lm",
+        "+", UNUSED_JOB, out / "asked", "find",
+        "+", UNUSED_JOB, out / "refused",
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    return models, Launched(out, done.stderr), done.returncode
+
+
+@pytest.fixture(scope="module")
+def resumed(second_launch: tuple[dict[str, dict], Launched, int]) -> dict[str, dict]:
+    models, launched, _ = second_launch
+    for model, extra in (("table", ""), ("lm", " lm")):  # both resumes ended before the unused-layer jobs
+        finished = f"several_jobs: done {RESUME_JOB.name} {models[model]['resumed']} resume{extra}"
+        assert launched.stderr.count(finished) == 2, launched.stderr[-3000:]  # in both processes
     return models
 
 
@@ -307,16 +325,18 @@ def test_a_distributed_fit_resumed_from_its_checkpoint_ends_like_an_uninterrupte
         assert torch.equal(torch.load(folder / "weights.pt")[key], value), key
 
 
-def test_a_model_with_unused_parameters_is_told_how_to_train(tmp_path: Path) -> None:
-    # One launch: the fit that asks DDP to find them ends, then the one that does not is refused (and ends it).
-    job = HERE / "ddp_unused_job.py"
-    done = torchrun(SEVERAL, job, tmp_path / "asked", "find", "+", job, tmp_path / "refused")
-    asked = tmp_path / "asked" / "done.json"
-    assert asked.exists(), done.stderr[-3000:]
+def test_a_model_with_unused_parameters_is_told_how_to_train(
+    second_launch: tuple[dict[str, dict], Launched, int],
+) -> None:
+    # One launch (after the resumes): the fit that asks DDP to find them ends, then the one that does not is
+    # refused (and ends it).
+    _, launched, returncode = second_launch
+    asked = launched.out / "asked" / "done.json"
+    assert asked.exists(), launched.stderr[-3000:]
     assert json.loads(asked.read_text()) == {"epochs": 2}
-    assert done.returncode != 0
-    assert "distribute(learn, find_unused_parameters=True)" in done.stderr
-    assert not (tmp_path / "refused").exists()
+    assert returncode != 0
+    assert "distribute(learn, find_unused_parameters=True)" in launched.stderr
+    assert not (launched.out / "refused").exists()
 
 
 def test_torch_dataloaders_are_sharded_by_their_sampler(jobs: Launched) -> None:
