@@ -96,7 +96,7 @@ def test_fit_prints_the_leaderboard_and_info_shows_it(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     said = " ".join(done.output.split())
-    assert "--arch auto leaderboard on the same 120 validation rows" in said
+    assert "--arch auto leaderboard: 120 validation rows, paired 95% intervals" in said
     kept = [
         line.split() for line in done.output.splitlines() if line.strip().startswith("boosted trees (kept)")
     ]
