@@ -198,8 +198,9 @@ def test_tuning_searches_a_regression_by_rmse(tmp_path: Path) -> None:
     from trainwell.automl import tune_texts
 
     result = tune_texts(
-        scored_reviews(300), text_col="review", target="score", n_trials=2, progress=False, out=tmp_path / "m"
-    )
+        scored_reviews(300), text_col="review", target="score", n_trials=2, progress=False, out=tmp_path / "m",
+        search={"epochs": (2, 3)},  # for time: what is checked is the metric and the task, not the fit
+    )  # fmt: skip
     assert result.metric == "rmse"
     assert load(tmp_path / "m").task.kind == "regression"
 
