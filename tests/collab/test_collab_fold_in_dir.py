@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as html_text
 import json
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -36,10 +37,7 @@ NEWER_ITEMS, NEWER_USERS, VALIDATION_ITEM = (37, 38, 39, 40), (59, 60), 30
 AT = datetime(2026, 12, 6, 21, 5, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture()
-def files() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ratings.csv (neither the newer items nor the newer users) and newer.csv (every rating of either), in the
-    test's own folder."""
+def _write_files() -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = low_rank_ratings(seed=0).frame
     newer = frame["item"].isin(NEWER_ITEMS) | frame["user"].isin(NEWER_USERS)
     older, later = frame[~newer].reset_index(drop=True), frame[newer].reset_index(drop=True)
@@ -48,9 +46,7 @@ def files() -> tuple[pd.DataFrame, pd.DataFrame]:
     return older, later
 
 
-@pytest.fixture()
-def run(files: tuple[pd.DataFrame, pd.DataFrame]) -> RatingsRun:
-    older = files[0]
+def _fit(older: pd.DataFrame) -> RatingsRun:
     valid = (older["item"] == VALIDATION_ITEM).to_numpy() | (np.arange(len(older)) % 5 == 0)
     return fit_ratings(
         "ratings.csv",
@@ -59,6 +55,39 @@ def run(files: tuple[pd.DataFrame, pd.DataFrame]) -> RatingsRun:
         epochs=2,
         progress=False,
     )
+
+
+@pytest.fixture()
+def files() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ratings.csv (neither the newer items nor the newer users) and newer.csv (every rating of either), in the
+    test's own folder."""
+    return _write_files()
+
+
+@pytest.fixture()
+def run(files: tuple[pd.DataFrame, pd.DataFrame]) -> RatingsRun:
+    """recs/ fitted on ratings.csv in the test's own folder, and its learner (for the tests that fold into it)."""
+    return _fit(files[0])
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder where :func:`run`'s fit ran once, as it runs in a test's folder (same files, same seed)."""
+    from trainwell.core.seeding import seed_everything
+
+    folder = tmp_path_factory.mktemp("fitted")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        seed_everything(0)  # what each test starts from (tests/conftest.py)
+        _fit(_write_files()[0])
+    return folder
+
+
+@pytest.fixture()
+def recs(files: tuple[pd.DataFrame, pd.DataFrame], fitted: Path) -> Path:
+    """recs/ as :func:`run` writes it, copied into the test's folder from the one fit of :func:`fitted`, for the
+    tests that read or fold into the model directory alone (not into the learner): each gets its own copy."""
+    return Path(shutil.copytree(fitted / "recs", "recs"))
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -70,7 +99,7 @@ def metadata(folder: Path) -> dict:
 
 
 def test_the_directory_learns_the_new_ids_and_keeps_the_trained_weights(
-    run: RatingsRun, files: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+    recs: Path, files: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     newer = files[1]
     before = trainwell.load("recs")
@@ -135,7 +164,7 @@ def test_it_fits_the_same_rows_as_a_fold_in_of_the_learner(
 
 
 def test_folded_in_items_are_scored_better_than_as_the_average_item(
-    run: RatingsRun, files: tuple[pd.DataFrame, pd.DataFrame]
+    recs: Path, files: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     """Each newer item folded in on the first half of its ratings (by known users), scored on the rest."""
     newer = files[1]
@@ -152,7 +181,7 @@ def test_folded_in_items_are_scored_better_than_as_the_average_item(
     assert rmse(folded, actual) < 0.95 * rmse(average, actual)  # 1.08 against 1.19 (a short fit: 2 epochs)
 
 
-def test_out_writes_another_directory_and_leaves_the_model_as_it_was(run: RatingsRun) -> None:
+def test_out_writes_another_directory_and_leaves_the_model_as_it_was(recs: Path) -> None:
     original = files_of(Path("recs"))
     result = CliRunner().invoke(app, ["fold-in", "recs", "newer.csv", "--out", "recs2"])
     assert result.exit_code == 0, result.output
@@ -174,7 +203,7 @@ def test_out_writes_another_directory_and_leaves_the_model_as_it_was(run: Rating
     assert files_of(Path("recs2")) == written
 
 
-def test_in_place_the_command_says_a_server_reads_it_on_restart(run: RatingsRun) -> None:
+def test_in_place_the_command_says_a_server_reads_it_on_restart(recs: Path) -> None:
     result = CliRunner().invoke(app, ["fold-in", "recs", "newer.csv"])
     assert result.exit_code == 0, result.output
     assert "model directory: recs (a running trainwell serve reads it when restarted)" in result.output
@@ -187,7 +216,7 @@ def test_in_place_the_command_says_a_server_reads_it_on_restart(run: RatingsRun)
     )
 
 
-def test_the_recorded_report_lists_each_fold_in(run: RatingsRun) -> None:
+def test_the_recorded_report_lists_each_fold_in(recs: Path) -> None:
     from trainwell.report import build_report
 
     fold_in_dir("recs", "newer.csv")
@@ -214,7 +243,7 @@ def test_the_recorded_report_lists_each_fold_in(run: RatingsRun) -> None:
     ],
 )
 def test_bad_ratings_are_one_line_and_leave_the_model_untouched(
-    run: RatingsRun, content: str, expected: str
+    recs: Path, content: str, expected: str
 ) -> None:
     original = files_of(Path("recs"))
     Path("newer.csv").write_text(content, encoding="utf-8")
@@ -225,7 +254,7 @@ def test_bad_ratings_are_one_line_and_leave_the_model_untouched(
     assert files_of(Path("recs")) == original
 
 
-def test_an_empty_table_is_refused_from_python(run: RatingsRun) -> None:
+def test_an_empty_table_is_refused_from_python(recs: Path) -> None:
     empty = pd.DataFrame({"user": [], "item": [], "rating": []})
     with pytest.raises(
         DataError, match=r"^fold_in: the rows given holds no ratings; give the rows of the users"
