@@ -168,7 +168,9 @@ def _rows(loader: Iterable[Any]) -> str:
 
 
 def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffled train and valid row indices, ``valid_pct`` of rows to valid (at least one row each)."""
+    """Shuffled train and valid row indices, ``valid_pct`` of rows to valid (at least one row each), each sorted
+    (the file's order: a class-sorted file's first validation batches are then one class, so images, texts and
+    tables put the validation rows in :func:`~trainwell.data.fair_order.fair_order` after the split)."""
     if not 0.0 < valid_pct < 1.0:
         raise ConfigError(f"--valid-pct must be between 0 and 1 (exclusive), got {valid_pct}")
     if n_rows < 2:

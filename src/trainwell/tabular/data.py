@@ -19,6 +19,7 @@ from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, check_split_settings, choose_split
 from trainwell.data.class_shares import class_shares
 from trainwell.data.dates import data_row
+from trainwell.data.fair_order import in_fair_order
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
@@ -221,6 +222,13 @@ def tabular_data(
             f"{name} leaves {len(train_index)} training row(s) after the validation split; at least 2 are needed. "
             "Use more rows or a smaller validation share"
         )
+    if splits is None:
+        # The validation rows in a fair order (every prefix holds each class in proportion; numbers and label
+        # sets shuffled): a budget's capped pass reads the first batches, which in the file's order could be one
+        # class. valid_index and the rows kept follow it, so each prediction still names its row; rows placed by
+        # splits= (cross-validation's folds) keep the order given.
+        classes = len(targets) == 1 and resolved.kind in ("binary", "multiclass")
+        valid_index = in_fair_order(valid_index, df[targets[0]].tolist() if classes else None, seed)
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     if like is None and len(valid_df):
         say_unknown_labels(resolved, valid_df, "the validation rows", "the validation scores")
@@ -352,7 +360,9 @@ class TableBundle(DataBundle):
             training tensors' order.
         valid_index: those of the validation rows, in the validation loader's order (empty without
             validation rows): the validation loader's row ``i`` is ``df.iloc[data.valid_index[i]]``. Rows
-            without a target are in neither.
+            without a target are in neither. A drawn or marked validation set is in a fair order (each class
+            in proportion in every prefix, :func:`~trainwell.data.fair_order.fair_order`), not the table's;
+            one placed by ``splits=`` in the order given.
     """
 
     train_index: np.ndarray | None = None

@@ -22,13 +22,13 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
 from trainwell.data.class_shares import class_shares
+from trainwell.data.fair_order import fair_order
 from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
 from trainwell.vision import _choices
 from trainwell.vision._like import check_classes, check_like, with_channels
-from trainwell.vision._order import fair_order
 from trainwell.vision._reading import ReadingProgress
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
@@ -414,7 +414,7 @@ def _decode(
 def _in_fair_order(
     images: np.ndarray, values: list[Any], seed: int, quantity: bool
 ) -> tuple[tuple[np.ndarray, list[Any]], np.ndarray | None]:
-    """A held-out split's images and labels in :func:`~trainwell.vision._order.fair_order`, and that order
+    """A held-out split's images and labels in :func:`~trainwell.data.fair_order.fair_order`, and that order
     (``None``: kept as they were, a memory-mapped split too large to copy into memory in another order)."""
     if isinstance(images, np.memmap) and not _fits_in_memory(len(images), images.shape[1], images.shape[2:]):
         return (images, values), None
