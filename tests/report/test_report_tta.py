@@ -54,9 +54,11 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _report(model: Path, judged: Path, out: Path, **kwargs: object) -> tuple[str, list[str]]:
+    """The page and its TTA notes. One top-loss image (top_k=1), for time: its occlusion maps took most of a
+    report's time, and no test here reads the top losses (test_report_images.py does)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        page = build_report(model, judged, out, **kwargs).read_text(encoding="utf-8")  # type: ignore[arg-type]
+        page = build_report(model, judged, out, top_k=1, **kwargs).read_text(encoding="utf-8")  # type: ignore[arg-type]
     return page, [str(w.message) for w in caught if issubclass(w.category, Note) and "TTA" in str(w.message)]
 
 
