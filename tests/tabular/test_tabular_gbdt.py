@@ -7,6 +7,7 @@ import json
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -184,21 +185,29 @@ def threshold_table(n_rows: int = 800, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"a": a, "b": b, "c": rng.normal(size=n_rows), "y": np.where(label, "yes", "no")})
 
 
-def test_auto_keeps_the_architecture_with_the_lower_validation_loss(tmp_path: Path) -> None:
-    run = trainwell.fit_table(threshold_table(), "y", out=tmp_path / "m", progress=False)
+@pytest.fixture(scope="module")
+def auto_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """``fit_table(threshold_table(), "y", out=...)`` with arch='auto' (the default), fitted once for the tests
+    that read it (none changes the run or its model directory): its run and its model directory."""
+    out = tmp_path_factory.mktemp("auto") / "m"
+    return trainwell.fit_table(threshold_table(), "y", out=out, progress=False), out
+
+
+def test_auto_keeps_the_architecture_with_the_lower_validation_loss(auto_fit: tuple[Any, Path]) -> None:
+    run, model_dir = auto_fit
     assert run.compared is not None and set(run.compared) == {"tabular_mlp", "gbdt"}
     losses = {name: row["valid_loss"] for name, row in run.compared.items()}
     assert run.arch == min(losses, key=losses.get) == "gbdt"  # trees split at the thresholds
     assert isinstance(run.learn.model, GradientBoostedTrees) and run.lr_find is None
-    training = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
+    training = json.loads((model_dir / "trainwell.json").read_text())["training"]
     assert training["compared"]["gbdt"]["valid_loss"] == pytest.approx(losses["gbdt"])
     # The MLP the trees beat keeps its epochs and curves beside them (the trees' own history is one row); it was
     # compared at the epoch it keeps, that of its lowest validation loss, as the trees at their best round.
-    beaten = pd.read_csv(tmp_path / "m" / "mlp_history.csv")
+    beaten = pd.read_csv(model_dir / "mlp_history.csv")
     assert beaten["valid_loss"].min() == pytest.approx(losses["tabular_mlp"], rel=1e-4)
     assert run.learn.model.settings["stopped_on"] == "validation"
-    assert len(beaten) > 1 and (tmp_path / "m" / "mlp_curves.png").read_bytes()[:4] == b"\x89PNG"
-    assert not (tmp_path / "m" / "curves.png").exists()
+    assert len(beaten) > 1 and (model_dir / "mlp_curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (model_dir / "curves.png").exists()
     # Setting the MLP's epochs or learning rate means the MLP; several targets too
     assert trainwell.fit_table(threshold_table(), "y", epochs=2, progress=False).arch == "tabular_mlp"
     frame = mixed_table()
@@ -277,11 +286,18 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
     assert " epochs " not in f" {info} " and "final train_loss" not in info
 
 
-def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score_and_the_command_line_says_what(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One ``trainwell evaluate --cv 3`` of the auto choice (the default), its fits real and only watched (it was
+    two tests running the same evaluation, once in Python and once on the command line). It guards:
+    (1) each fold chose the architecture of lower validation loss on an inner fifth of its training rows, never
+    on the rows it scores, and the evaluation records each fold's choice; (2) the command line's JSON records the
+    folds' choices and its line says what they chose."""
+    from trainwell.tabular import evaluation as evaluation_module
     from trainwell.tabular import pipeline
-    from trainwell.tabular.evaluation import evaluate_table
 
-    # What each fold's choice compared (real fits, only watched): the validation losses and the rows it read
+    # What each fold's choice compared: the validation losses and the rows it read
     compared: list[tuple[float, float]] = []
     better = pipeline._better_trees
     monkeypatch.setattr(
@@ -296,25 +312,32 @@ def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score(monkeypatch: py
         return fit_table(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "fit_table", watched)
-    evaluation = evaluate_table(threshold_table(600), "y", cv=3, baselines=False)
-    # Each fold kept the architecture of lower validation loss on an inner fifth of its training rows, where the
-    # trees stop at their best round as the MLP keeps its best epoch (on this table of 320 + 80 rows a fold: the
-    # trees won 1 fold of 3, as when they stopped on a tenth of the other rows)
+    evaluations: list[Any] = []
+    evaluate_table = evaluation_module.evaluate_table
+
+    def kept(*args: object, **kwargs: object) -> object:
+        evaluations.append(evaluate_table(*args, **kwargs))  # type: ignore[arg-type]
+        return evaluations[-1]
+
+    monkeypatch.setattr(evaluation_module, "evaluate_table", kept)
+    table = tmp_path / "t.csv"
+    threshold_table(600).to_csv(table, index=False)
+    done = CliRunner().invoke(app, ["evaluate", str(table), "--target", "y", "--cv", "3", "--no-baselines",
+                                    "--json", str(tmp_path / "e.json")], env={"COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 0, done.output
+    # (1) Each fold kept the architecture of lower validation loss on an inner fifth of its training rows, where
+    # the trees stop at their best round as the MLP keeps its best epoch (on this table of 320 + 80 rows a fold:
+    # the trees won 1 fold of 3, as when they stopped on a tenth of the other rows)
+    (evaluation,) = evaluations
     assert len(compared) == 3
     assert evaluation.archs == ["gbdt" if trees < mlp else "tabular_mlp" for trees, mlp in compared]
     assert evaluation.to_dict()["trainwell"]["archs"] == evaluation.archs
     for (inner_train, inner_valid), (scored, _, _) in zip(choices, evaluation.predictions, strict=True):
         assert len(inner_valid) == 80 and not set(inner_train + inner_valid) & set(scored.tolist())
     assert evaluation.model.summary(0.95)["roc_auc"].mean > 0.9
-
-
-def test_the_command_line_evaluates_the_auto_choice_by_default(tmp_path: Path) -> None:
-    table = tmp_path / "t.csv"
-    threshold_table(600).to_csv(table, index=False)
-    done = CliRunner().invoke(app, ["evaluate", str(table), "--target", "y", "--cv", "3", "--no-baselines",
-                                    "--json", str(tmp_path / "e.json")], env={"COLUMNS": "200"})  # fmt: skip
-    assert done.exit_code == 0, done.output
+    # (2) The command line's record and line
     archs = json.loads((tmp_path / "e.json").read_text())["trainwell"]["archs"]
+    assert archs == evaluation.archs
     assert len(archs) == 3 and set(archs) <= {"gbdt", "tabular_mlp"}
     # The line says what the folds chose (in the order first chosen), whichever won them
     names = {"gbdt": "boosted trees", "tabular_mlp": "the MLP"}
@@ -432,12 +455,14 @@ def test_balanced_trees_stop_on_the_weighted_validation_loss() -> None:
     assert settings["n_iter"] == int(np.argmax(reference.validation_score_))
 
 
-def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:
+def test_the_report_on_trees_says_how_they_were_grown(auto_fit: tuple[Any, Path], tmp_path: Path) -> None:
     from trainwell.report import build_report
 
-    frame = threshold_table()
-    trainwell.fit_table(frame, "y", out=tmp_path / "m", progress=False)  # auto keeps the trees here
-    page = build_report(tmp_path / "m", frame.tail(200), tmp_path / "r.html").read_text(encoding="utf-8")
+    run, model_dir = auto_fit  # fit_table(threshold_table(), "y"): auto keeps the trees here
+    assert run.arch == "gbdt"
+    page = build_report(model_dir, threshold_table().tail(200), tmp_path / "r.html").read_text(
+        encoding="utf-8"
+    )
     assert "Gradient-boosted trees (scikit-learn&#x27;s HistGradientBoosting, held as tensors)" in page or (
         "Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors)" in page
     )
