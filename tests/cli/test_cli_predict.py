@@ -136,7 +136,10 @@ def test_cli_predictions_on_validation_rows_equal_the_learners(
     run = fit_table(binary_csv, "y", epochs=2, seed=0, progress=False)
     probabilities, targets = run.learn.get_preds()
     frame = pd.read_csv(binary_csv)
-    _, valid_index = random_split(len(frame), 0.2, seed=0)
+    # The drawn rows, kept in a fair order (each class in proportion in every prefix): data.valid_index names them.
+    _, drawn = random_split(len(frame), 0.2, seed=0)
+    valid_index = run.learn.data.valid_index
+    assert sorted(valid_index.tolist()) == drawn.tolist()
     assert targets is not None
     assert targets.tolist() == (frame["y"].iloc[valid_index] == "yes").astype(float).tolist()
     cli_probabilities = pd.read_csv(io.StringIO(result.stdout))["probability_yes"].to_numpy()[valid_index]

@@ -91,6 +91,9 @@ def test_valid_pct_holds_out_the_seeded_random_rows() -> None:
     data = tabular_data(frame, "expensive", valid_pct=0.25, seed=3)
     train_index, valid_index = random_split(len(frame), 0.25, seed=3)
     assert len(valid_index) == 50
+    # The drawn rows, kept in a fair order (each class in proportion in every prefix), named by data.valid_index.
+    assert sorted(data.valid_index.tolist()) == valid_index.tolist()  # type: ignore[union-attr]
+    valid_index = data.valid_index
     assert data.train.n_rows == 150 and data.valid.n_rows == 50  # type: ignore[union-attr]
     recipe = data.recipe
     assert isinstance(recipe, TabularRecipe)
@@ -121,7 +124,8 @@ def test_valid_col_marks_validation_rows_and_is_not_an_input() -> None:
     assert data.valid.n_rows == 50 and data.train.n_rows == 150  # type: ignore[union-attr]
     assert "split" not in data.recipe.input_names  # type: ignore[union-attr]
     _, x_cont, _ = loader_rows(data.valid)
-    expected = data.recipe.transform(frame[frame["split"] == "valid"])[1]  # type: ignore[union-attr]
+    assert sorted(data.valid_index.tolist()) == np.flatnonzero(frame["split"] == "valid").tolist()  # type: ignore[union-attr]
+    expected = data.recipe.transform(frame.iloc[data.valid_index])[1]  # type: ignore[union-attr]
     assert torch.equal(x_cont, expected)
 
 
@@ -201,7 +205,7 @@ def test_recipe_is_fitted_on_training_rows_only() -> None:
     assert recipe.categories["city"] == ["paris", "rome"]
     assert set(loader_rows(data.valid)[0][:, 0].tolist()) == {0}
     # Validation rows are filled and standardised with the training statistics, so they land far from 0.
-    valid_drift = frame.loc[is_valid, "drift"].to_numpy()
+    valid_drift = frame["drift"].iloc[data.valid_index].to_numpy()  # the loader's order
     expected = (np.where(np.isnan(valid_drift), median, valid_drift) - filled.mean()) / filled.std()
     np.testing.assert_allclose(loader_rows(data.valid)[1][:, 0].numpy(), expected, rtol=1e-5)
     assert expected.mean() > 50

@@ -43,7 +43,10 @@ def test_adult_sample_reaches_good_accuracy_and_the_artifact_predicts_the_same(t
     assert final["accuracy"] == pytest.approx(accuracy_score(targets.numpy(), probabilities.numpy() >= 0.5))
 
     # Round trip: the exported model, loaded back, gives the Learner's probabilities on the raw validation rows.
-    _, valid_index = random_split(len(frame), 0.2, seed=0)
+    # The drawn rows, kept in a fair order (each class in proportion in every prefix): data.valid_index names them.
+    _, drawn = random_split(len(frame), 0.2, seed=0)
+    valid_index = run.learn.data.valid_index
+    assert sorted(valid_index.tolist()) == drawn.tolist()
     predictor = trainwell.load(tmp_path / "adult")
     positive = predictor.task.classes[1]
     table = predictor.predict(frame.iloc[valid_index].drop(columns=[ADULT_TARGET]))

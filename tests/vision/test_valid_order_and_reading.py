@@ -179,7 +179,8 @@ def test_decode_images_reports_every_file_once_in_one_process_and_in_a_pool(
 def test_image_data_says_its_reading_on_standard_error_when_it_takes_a_while(
     image_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_reading, "QUIET_SECONDS", 0.0)  # any read is long: the line is said
+    # any read is long: the line is said
+    monkeypatch.setattr("trainwell.data.reading_progress.QUIET_SECONDS", 0.0)
     monkeypatch.setattr("trainwell.vision.io.CHUNK_IMAGES", 8)
     data = image_data(image_folder, progress=True)
     err = capsys.readouterr().err
