@@ -118,13 +118,20 @@ def assert_same_model(resumed: Path, reference: Path) -> None:
     assert not [entry.name for entry in resumed.iterdir() if entry.name.startswith(".")]
 
 
-def write_sources(folder: Path) -> None:
-    binary_table().to_csv(folder / "table.csv", index=False)
-    reviews(300).to_csv(folder / "reviews.csv", index=False)
-    low_rank_ratings().frame.to_csv(folder / "ratings.csv", index=False)
-    write_conll_file(folder / "tags.txt", pos_sentences(200))
-    (folder / "corpus.txt").write_text("\n".join(stories(300)) + "\n", encoding="utf-8")
-    make_image_folder(folder / "images", per_class=30)
+def write_source(folder: Path, data: str) -> None:
+    """Write the data named ``data`` (the first argument after ``fit``) into ``folder``."""
+    if data == "table.csv":
+        binary_table().to_csv(folder / data, index=False)
+    elif data == "reviews.csv":
+        reviews(300).to_csv(folder / data, index=False)
+    elif data == "ratings.csv":
+        low_rank_ratings().frame.to_csv(folder / data, index=False)
+    elif data == "tags.txt":
+        write_conll_file(folder / data, pos_sentences(200))
+    elif data == "corpus.txt":
+        (folder / data).write_text("\n".join(stories(300)) + "\n", encoding="utf-8")
+    else:
+        make_image_folder(folder / data, per_class=30)
 
 
 APPLICATIONS = {
@@ -140,7 +147,7 @@ APPLICATIONS = {
 
 @pytest.mark.parametrize("application", APPLICATIONS)
 def test_ctrl_c_then_resume_writes_the_model_of_a_fit_never_stopped(tmp_path: Path, application: str) -> None:
-    write_sources(tmp_path)
+    write_source(tmp_path, APPLICATIONS[application][0])
     args = ["fit", *APPLICATIONS[application], "--epochs", "3"]
     reference, stopped = side_by_side(tmp_path, [*args, "--out", "full"], [*args, "--out", "run"])
     assert reference.returncode == 0, reference.explain()
@@ -162,38 +169,51 @@ def test_ctrl_c_then_resume_writes_the_model_of_a_fit_never_stopped(tmp_path: Pa
         assert "--time: the 10m budget was not reached: all " in resumed.stdout, resumed.explain()
 
 
-def test_sigterm_writes_the_checkpoint_as_ctrl_c_does_then_resumes(tmp_path: Path) -> None:
+MLP_FIT = ["fit", "table.csv", "--target", "y", "--arch", "mlp", "--epochs", "3"]
+
+
+@pytest.fixture(scope="module")
+def mlp_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model ``MLP_FIT`` writes never stopped: what the SIGTERM and SIGKILL tests' resumed fits must
+    write (each reads a table of the same contents in a folder of its own)."""
+    folder = tmp_path_factory.mktemp("mlp-reference")
+    binary_table().to_csv(folder / "table.csv", index=False)
+    reference = run_cli(*MLP_FIT, "--out", "full", cwd=folder)
+    assert reference.returncode == 0, reference.explain()
+    return folder / "full"
+
+
+def test_sigterm_writes_the_checkpoint_as_ctrl_c_does_then_resumes(
+    tmp_path: Path, mlp_reference: Path
+) -> None:
     """kill, docker stop or a job scheduler's SIGTERM ended the fit at once (exit 143, nothing said): the batch
     under way ends, the checkpoint is written and the command to continue printed, as for Ctrl-C."""
     binary_table().to_csv(tmp_path / "table.csv", index=False)
-    args = ["fit", "table.csv", "--target", "y", "--arch", "mlp", "--epochs", "3"]
-    reference, stopped = side_by_side(
-        tmp_path, [*args, "--out", "full"], [*args, "--out", "run"], kind="TERM"
-    )
-    assert reference.returncode == 0, reference.explain()
+    args = MLP_FIT
+    stopped = run_stopped(tmp_path, [*args, "--out", "run"], kind="TERM")
     assert stopped.returncode == 143, stopped.explain()  # as a shell reports a process SIGTERM ended
     assert stopped.stderr_lines[-1].startswith(
         "stopped by SIGTERM: the fit's checkpoint (in epoch 2 of 3, after 1 of its batches) is in 'run/"
     ), stopped.explain()
     resumed = run_cli(*args, "--out", "run", "--resume", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.explain()
-    assert_same_model(tmp_path / "run", tmp_path / "full")
+    assert_same_model(tmp_path / "run", mlp_reference)
 
 
-def test_a_process_killed_outright_resumes_from_its_last_checkpoint(tmp_path: Path) -> None:
+def test_a_process_killed_outright_resumes_from_its_last_checkpoint(
+    tmp_path: Path, mlp_reference: Path
+) -> None:
     """SIGKILL leaves no chance to write: the fit goes on from the last checkpoint, wherever the time-based
-    policy put it, and still ends as one never stopped."""
+    policy put it, and still ends as one never stopped. The kill comes at the first batch of the second epoch
+    after a write (the end of the first epoch, or a time-based write before it): 3 epochs leave 2 to resume."""
     binary_table().to_csv(tmp_path / "table.csv", index=False)
-    args = ["fit", "table.csv", "--target", "y", "--arch", "mlp", "--epochs", "40"]
-    reference, killed = side_by_side(
-        tmp_path, [*args, "--out", "full"], [*args, "--out", "run"], kind="KILL", epoch=1
-    )
-    assert reference.returncode == 0, reference.explain()
+    args = MLP_FIT
+    killed = run_stopped(tmp_path, [*args, "--out", "run"], kind="KILL", epoch=1)
     assert killed.returncode == -signal.SIGKILL, killed.explain()
     assert (tmp_path / "run" / CHECKPOINT).is_file() and not (tmp_path / "run" / "model.safetensors").exists()
     resumed = run_cli(*args, "--out", "run", "--resume", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.explain()
-    assert_same_model(tmp_path / "run", tmp_path / "full")
+    assert_same_model(tmp_path / "run", mlp_reference)
 
 
 def test_fine_tuning_resumes_in_its_unfrozen_phase(tmp_path: Path) -> None:
