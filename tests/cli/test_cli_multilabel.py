@@ -110,16 +110,25 @@ def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
     assert "f1_tuned is higher" not in said and "is often higher, not always" in said
 
 
-def test_label_only_gives_labels_learnt_from_flag_columns_back_as_those_columns(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def flags_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A text model fitted on :func:`_flags`'s two 0/1 columns (written beside it as ``flags.csv``), read by the
+    tests below and never changed by them."""
+    folder = tmp_path_factory.mktemp("flags")
+    _flags().to_csv(folder / "flags.csv", index=False)
+    _invoke("fit", folder / "flags.csv", "--text", "text", "--target", "hot,busy", "--epochs", "2",
+            "--out", folder / "m")  # fmt: skip
+    return folder / "m"
+
+
+def test_label_only_gives_labels_learnt_from_flag_columns_back_as_those_columns(flags_model: Path) -> None:
     frame = _flags()
-    path = tmp_path / "flags.csv"
-    frame.to_csv(path, index=False)
-    _invoke("fit", path, "--text", "text", "--target", "hot,busy", "--epochs", "2", "--out", tmp_path / "m")
-    result = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(path), "--label-only"])
+    path = flags_model.parent / "flags.csv"
+    result = CliRunner().invoke(app, ["predict", str(flags_model), str(path), "--label-only"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == ["hot", "busy"] and set(table.stack()) <= {0, 1}
-    joined = trainwell.load(tmp_path / "m").predict(frame.head(len(table)))["prediction"].fillna("")
+    joined = trainwell.load(flags_model).predict(frame.head(len(table)))["prediction"].fillna("")
     assert table["hot"].tolist() == [int("hot" in labels.split(";")) for labels in joined]
     assert (table["hot"] == frame["hot"]).mean() > 0.8  # the words give the labels away
 
@@ -138,13 +147,10 @@ def test_a_report_on_texts_refuses_labels_the_model_does_not_know(tags_csv: Path
     build_report(tmp_path / "model", rows, tmp_path / "r.html")
 
 
-def test_a_text_report_on_several_flag_columns(tmp_path: Path) -> None:
+def test_a_text_report_on_several_flag_columns(flags_model: Path, tmp_path: Path) -> None:
     from trainwell.report import build_report
 
-    frame = _flags(200)
-    _invoke("fit", _write(frame, tmp_path / "flags.csv"), "--text", "text", "--target", "hot,busy",
-            "--epochs", "2", "--out", tmp_path / "model")  # fmt: skip
-    page = build_report(tmp_path / "model", _flags(60, seed=9), tmp_path / "r.html")
+    page = build_report(flags_model, _flags(60, seed=9), tmp_path / "r.html")
     text = page.read_text(encoding="utf-8")
     assert "<h2>Per-label quality</h2>" in text and "predicting &#x27;hot&#x27;, &#x27;busy&#x27;" in text
 
