@@ -113,7 +113,7 @@ def _builder(
 
     from trainwell.models.registry import models
 
-    if name in models and _origin(models.get(name)).startswith("trainwell."):
+    if name is not None and name in models and _origin(models.get(name)).startswith("trainwell."):
         raise ConfigError(
             f"model= builds an architecture of your own; '{path}' holds trainwell's {name!r}, which trainwell "
             "builds itself: drop model="
