@@ -741,8 +741,8 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
     from rich import box
 
     table = Table(
-        title=f"--arch auto leaderboard: {board.get('rows_validated', 0):,} validation rows, paired 95% intervals, "
-        "predict per 1,000 rows",
+        title=f"--arch auto leaderboard: {board.get('rows_validated', 0):,} validation rows, paired 95% intervals",
+        caption="fit: seconds; predict: time per 1,000 rows",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
