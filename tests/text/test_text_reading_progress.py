@@ -68,7 +68,7 @@ def test_a_long_tokenizing_says_a_line_and_a_closing_one(monkeypatch: pytest.Mon
 
 def test_the_reading_writes_durations_as_the_budget_does() -> None:
     from trainwell.callbacks.budget import format_duration
-    from trainwell.data.reading_progress import _duration
+    from trainwell.data import reading_progress
 
     for seconds in (0.0, 0.001, 0.4, 9.96, 45.2, 59.6, 592, 3599.6, 5400, 7261):
-        assert _duration(seconds) == format_duration(seconds), seconds
+        assert reading_progress.format_duration(seconds) == format_duration(seconds), seconds

@@ -25,6 +25,7 @@ import torch
 
 from trainwell.callbacks._validate import positive_number
 from trainwell.core.duration import DURATION_EXAMPLES as DURATION_EXAMPLES
+from trainwell.core.duration import format_duration as format_duration
 from trainwell.core.duration import parse_duration
 from trainwell.core.errors import ConfigError, Spelling
 from trainwell.core.numbers import format_epochs
@@ -67,25 +68,6 @@ VALID_SHARE = 0.2
 ASKED_MARGIN = 1.5
 #: A budget is said to be overrun when the fits took this share of it, and at least this many seconds, more.
 OVERRUN_SLACK, OVERRUN_SLACK_S = 0.1, 2.0
-
-
-def format_duration(seconds: float) -> str:
-    """``seconds`` for people: ``"45s"``, ``"9m 52s"``, ``"1h 30m"``; under 0.05 s in milliseconds (``"1ms"``).
-
-    Example:
-        >>> format_duration(45.2), format_duration(592), format_duration(5400), format_duration(0.001)
-        ('45s', '9m 52s', '1h 30m', '1ms')
-    """
-    seconds = max(0.0, seconds)
-    if 0 < seconds < 0.05:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
 
 
 class BudgetSpent(ConfigError):

@@ -50,3 +50,22 @@ def parse_duration(value: Any, name: str = "time budget") -> float:
             "(a bare number is seconds)"
         )
     return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` for people: ``"45s"``, ``"9m 52s"``, ``"1h 30m"``; under 0.05 s in milliseconds (``"1ms"``).
+
+    Example:
+        >>> format_duration(45.2), format_duration(592), format_duration(5400), format_duration(0.001)
+        ('45s', '9m 52s', '1h 30m', '1ms')
+    """
+    seconds = max(0.0, seconds)
+    if 0 < seconds < 0.05:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if minutes else f"{hours}h"

@@ -19,6 +19,8 @@ from pathlib import Path
 from time import monotonic
 from typing import Any, TextIO
 
+from trainwell.core.duration import format_duration
+
 __all__ = ["ReadingProgress"]
 
 #: Seconds of reading before anything is said.
@@ -131,7 +133,7 @@ class ReadingProgress:
         25,000 (tokenizing, 600/s, about 28s left)``."""
         rate = self.done / elapsed if elapsed > 0 else 0.0
         what = f"{self._doing}, " if self._doing else ""
-        left = f", about {_duration((self.total - self.done) / rate)} left" if rate > 0 else ""
+        left = f", about {format_duration((self.total - self.done) / rate)} left" if rate > 0 else ""
         return f"reading {self.noun}: {self.done:,} / {self.total:,} ({what}{rate:,.0f}/s{left})"
 
     def close(self) -> float:
@@ -145,7 +147,7 @@ class ReadingProgress:
         if not said:
             return elapsed
         rate = f" ({self.done / elapsed:,.0f}/s)" if elapsed > 0 else ""
-        line = f"read {self.done:,} {self.noun} in {_duration(elapsed)}{rate}"
+        line = f"read {self.done:,} {self.noun} in {format_duration(elapsed)}{rate}"
         try:
             self._out().write(f"\r{line}\x1b[K\n" if self._open else f"{line}\n")
             self._out().flush()
@@ -166,18 +168,3 @@ def _format_of(paths: Sequence[Path]) -> str:
         return ""
     suffix = counts.most_common(1)[0][0]
     return _FORMATS.get(suffix, suffix.lstrip(".").upper())
-
-
-def _duration(seconds: float) -> str:
-    """``seconds`` as :func:`trainwell.callbacks.budget.format_duration` writes them (``"45s"``, ``"9m 52s"``,
-    ``"1h 30m"``), which this layer cannot import (the callbacks sit above the data)."""
-    seconds = max(0.0, seconds)
-    if 0 < seconds < 0.05:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
