@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.closed_form import ClosedForm
-from trainwell.callbacks.threads import pass_threads, with_one_thread
+from trainwell.callbacks.threads import with_one_thread
 from trainwell.collab.data import chosen_items
 from trainwell.collab.models import fill_seen, register_seen
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.kept_predictions import weights_state
-from trainwell.learner.learner import VALIDATION_SET, Learner
+from trainwell.learner.learner import Learner
+from trainwell.learner.one_thread import OneThreadPasses
 from trainwell.models.registry import accepts_option, create_model
 
 if TYPE_CHECKING:
@@ -142,19 +143,9 @@ def collab_learner(
     return learn
 
 
-class CollabLearner(Learner):
+class CollabLearner(OneThreadPasses):
     """A Learner of a ratings or implicit-feedback model whose evaluation passes keep to one thread while its fits
-    do (:func:`~trainwell.callbacks.threads.pass_threads`)."""
-
-    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
-        with pass_threads(self):
-            return super().validate(loader)
-
-    def get_preds(
-        self, loader: Any = VALIDATION_SET, *, activate: bool = True, with_targets: bool = True
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        with pass_threads(self):
-            return super().get_preds(loader, activate=activate, with_targets=with_targets)
+    do (:class:`~trainwell.learner.one_thread.OneThreadPasses`)."""
 
 
 def _fit_ease(data: DataBundle, lam: float | None) -> tuple[Any, dict[str, Any]]:

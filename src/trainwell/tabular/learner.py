@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import os
 from collections.abc import Sequence
@@ -13,11 +12,12 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
-from trainwell.learner.learner import VALIDATION_SET, Learner
+from trainwell.learner.learner import Learner
+from trainwell.learner.one_thread import OneThreadPasses
 from trainwell.losses import several_targets_loss
 from trainwell.models.registry import create_model
 from trainwell.tabular.class_weights import balanced_loss, check_class_weight
-from trainwell.tabular.threads import OneThread, one_thread
+from trainwell.tabular.threads import OneThread
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,7 +94,7 @@ def tabular_learner(
     return learn
 
 
-class TabularLearner(Learner):
+class TabularLearner(OneThreadPasses):
     """A Learner of a table's network: data set in place of :attr:`data` (the next task of continual learning)
     must read the columns as the first did. ``validate``, ``get_preds`` and ``loader_for`` take new rows as well as
     loaders (a DataFrame or a table file, read with the fitted recipe: :func:`new_examples_loader`), as every
@@ -118,23 +118,6 @@ class TabularLearner(Learner):
             "otherwise, numbers scaled by other means), which the model would read as the old data's in silence; "
             "build it with the Learner's: tabular_data(rows, target, like=learn.data)"
         )
-
-    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
-        with self._threads():
-            return super().validate(loader)
-
-    def get_preds(
-        self, loader: Any = VALIDATION_SET, *, activate: bool = True, with_targets: bool = True
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        with self._threads():
-            return super().get_preds(loader, activate=activate, with_targets=with_targets)
-
-    def _threads(self) -> contextlib.AbstractContextManager[None]:
-        """One thread for an evaluation pass while the fits keep to one (:class:`OneThread` is in the callbacks),
-        so that its scores are summed as the fit's validation summed them."""
-        if self.get_callback(OneThread) is None:
-            return contextlib.nullcontext()
-        return one_thread(self.device)
 
 
 def hidden_layers(layers: Any) -> list[int]:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from trainwell.callbacks.threads import pass_threads, with_one_thread
+from trainwell.callbacks.threads import with_one_thread
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
-from trainwell.learner.learner import VALIDATION_SET, Learner
+from trainwell.learner.learner import Learner
+from trainwell.learner.one_thread import OneThreadPasses
 from trainwell.losses import several_targets_loss
 from trainwell.models.layers import set_prior_bias
 from trainwell.models.registry import create_model, list_models, models
@@ -47,23 +48,13 @@ MULTILABEL_BAG_WD = 0.01
 REGRESSION_BAG_HIDDEN = 128
 
 
-class TextClassifierLearner(Learner):
+class TextClassifierLearner(OneThreadPasses):
     """A Learner for text classifiers: ``fine_tune`` is ULMFiT's gradual unfreezing for sequence encoders;
     ``validate`` and ``get_preds`` keep to one thread while its fits do (a bag model's:
-    :func:`~trainwell.callbacks.threads.pass_threads`)."""
+    :class:`~trainwell.learner.one_thread.OneThreadPasses`)."""
 
     #: What the classifier was started from (a language model, ``pretrained=``), for ``trainwell.json``.
     pretrained_record: dict[str, Any] | None = None
-
-    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
-        with pass_threads(self):
-            return super().validate(loader)
-
-    def get_preds(
-        self, loader: Any = VALIDATION_SET, *, activate: bool = True, with_targets: bool = True
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        with pass_threads(self):
-            return super().get_preds(loader, activate=activate, with_targets=with_targets)
 
     def check_new_data(self, data: DataBundle) -> None:
         """Refuse data that reads texts otherwise than :attr:`data` did (another vocabulary, tokenizer or n-gram
