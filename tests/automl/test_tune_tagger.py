@@ -20,7 +20,7 @@ from trainwell.text.tagging.learner import TAGGER_LR, TAGGER_WD
 
 
 def test_entity_search_maximises_entity_f1_from_the_defaults(tmp_path: Path) -> None:
-    source = write_conll_file(tmp_path / "ner.conll", entity_sentences(50))
+    source = write_conll_file(tmp_path / "ner.conll", entity_sentences(30))
     result = tune_tagger(source, n_trials=2, out=tmp_path / "m", pruner=optuna.pruners.NopPruner())
     assert result.metric == "entity_f1" and result.direction == "maximize"
     first = result.trials[0]
@@ -43,7 +43,7 @@ def test_other_tags_optimise_tag_accuracy_and_bad_metrics_are_refused(tmp_path: 
 
 
 def test_the_command_line_searches_a_tagger(tmp_path: Path) -> None:
-    source = write_conll_file(tmp_path / "ner.conll", entity_sentences(40))
+    source = write_conll_file(tmp_path / "ner.conll", entity_sentences(30))
     out = tmp_path / "tuned"
     result = CliRunner().invoke(
         app, ["tune", str(source), "--trials", "2", "--out", str(out)], env={"COLUMNS": "200"}
