@@ -729,7 +729,7 @@ def parse_search(items: list[str]) -> dict[str, Any]:
             search[name.strip()] = [_number(part) for part in text.split(",")]
         else:
             search[name.strip()] = _number(text)
-    if not search:  # importing trainwell.automl loads torch: a command's early errors come before it
+    if not search:
         return search
     from trainwell.automl._search_values import check_search_values
 
