@@ -12,14 +12,18 @@ from torchrun_support import torchrun
 
 import trainwell
 
+# Said once by rank 0 before training (test_distributed_global_batch.py): each step averages the gradients of
+# every process's batch, so --batch-size 32 on 2 processes steps on 64 rows at the learning rate given.
+GLOBAL_BATCH = "2 processes (DDP, gloo): global batch 64 = 2 x 32; learning rate as given, not scaled"
 
-def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) -> None:
+
+def test_the_command_line_trains_under_torchrun_says_its_global_batch_and_writes_once(tmp_path: Path) -> None:
     frame = trainwell.datasets.adult_sample().head(1200)
     frame.insert(0, "row_id", range(len(frame)))  # left out with a warning, said once (by rank 0)
     frame.to_csv(tmp_path / "adult.csv", index=False)
     done = torchrun(
         "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--epochs", "2",
-        "--time", "10m", "--out", tmp_path / "model",
+        "--batch-size", "32", "--time", "10m", "--out", tmp_path / "model",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("Validation results") == 1  # rank 0 reports; rank 1 trains silently
@@ -27,6 +31,7 @@ def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) 
     # rank 0 alone says what it allowed.
     assert done.stdout.count("--time: the 10m budget was not reached: all ") == 1, done.stdout
     assert done.stderr.count("column 'row_id' left out") == 1, done.stderr
+    assert done.stderr.count(GLOBAL_BATCH) == 1, done.stderr[-3000:]
     predictions = trainwell.load(tmp_path / "model").predict(frame.head(20))
     assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
     assert (

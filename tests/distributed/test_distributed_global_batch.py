@@ -1,14 +1,10 @@
 """Under torchrun, rank 0 says once, before training, how the processes change the batch: each step averages
 the gradients of every process's batch, so ``fit --batch-size 32`` on 2 processes steps on 64 rows at the
-learning rate given (tour62 #9: the batch doubled and the steps halved without a word)."""
+learning rate given (tour62 #9: the batch doubled and the steps halved without a word). That a fit under the
+real torchrun says it once is checked by the command line's own launch, in test_distributed_cli.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from torchrun_support import torchrun
-
-import trainwell
 from trainwell.distributed.training import global_batch_line
 
 LINE = "2 processes (DDP, gloo): global batch 64 = 2 x 32; learning rate as given, not scaled"
@@ -22,13 +18,3 @@ def test_the_line_names_the_processes_the_backend_and_the_global_batch() -> None
     assert global_batch_line(3, "gloo", None) == (
         "3 processes (DDP, gloo): 3 batches a step; learning rate as given, not scaled"
     )
-
-
-def test_a_fit_under_torchrun_says_its_global_batch_once(tmp_path: Path) -> None:
-    trainwell.datasets.adult_sample().head(300).to_csv(tmp_path / "adult.csv", index=False)
-    done = torchrun(
-        "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--arch", "mlp",
-        "--epochs", "1", "--batch-size", "32", "--out", tmp_path / "model",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stderr.count(LINE) == 1, done.stderr[-3000:]
