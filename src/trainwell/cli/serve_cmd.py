@@ -159,17 +159,14 @@ def serve(
         # Said before the imports of torch and the server's stack and the model's loading, which take seconds
         # (over 20 on a loaded machine, with nothing printed and /health not yet answering).
         typer.echo(f"loading {model} ...", err=True)
-        try:
+        # With several workers this process only supervises them: it imports the settings and uvicorn, never the
+        # app's stack (fastapi, pandas, numpy, torch), which held ~90 MB here for the server's life.
+        with _serve_extra_needed():
             from trainwell.cli._server import run_server
-            from trainwell.serve.app import METRICS_DIR_ENV, MODEL_ENV, OPTIONS_ENV, create_app
-            from trainwell.serve.config import ServeConfig
-        except ModuleNotFoundError as error:
-            if error.name not in SERVE_EXTRA:
-                raise
-            raise ConfigError(
-                f"`trainwell serve` needs the serve extra ({error.name} is not installed): "
-                "pip install 'trainwell[serve]'"
-            ) from error
+            from trainwell.serve.config import METRICS_DIR_ENV, MODEL_ENV, OPTIONS_ENV, ServeConfig
+
+            if workers == 1:
+                from trainwell.serve.app import create_app
         imported = time.monotonic()
 
         config = ServeConfig(
@@ -193,19 +190,21 @@ def serve(
                 UserWarning,
                 stacklevel=1,
             )
+        reason = None
         if workers == 1:
             app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
             chosen = app.state.backend
-        else:
-            # Checked (and "auto" resolved) in a process of its own that ends before the workers start: a
-            # supervisor holding the model too kept N+1 copies of it in memory for the server's life.
-            chosen = _checked_in_subprocess(model, config.to_dict())
-        loaded = time.monotonic()
-        reason = None
-        if backend.value == "auto":  # what auto chose on: the export's end-to-end timings, or why not onnx
-            from trainwell.serve.backends import auto_choice_words
+            if backend.value == "auto":  # what auto chose on: the export's timings, or why not onnx
+                from trainwell.serve.backends import auto_choice_words
 
-            reason = auto_choice_words(model, chosen)
+                reason = auto_choice_words(model, chosen)
+        else:
+            # Checked (and "auto" resolved, and its reason found) in a process of its own that ends before the
+            # workers start: a supervisor holding the model too kept N+1 copies of it in memory for the server's
+            # life.
+            with _serve_extra_needed():
+                chosen, reason = _checked_in_subprocess(model, config.to_dict())
+        loaded = time.monotonic()
         said = ', answering with test-time augmentation unless a request sends "tta": false' if tta else ""
         typer.echo(
             f"serving {model} with the {chosen} backend" + (f" ({reason})" if reason else "") + said,
@@ -256,11 +255,29 @@ def serve(
         guarded(run)
 
 
-def _checked_in_subprocess(model: Path, options: dict[str, object]) -> str:
+@contextlib.contextmanager
+def _serve_extra_needed() -> Iterator[None]:
+    """Inside, a package of the serve extra found missing is said in one line with the install command."""
+    from trainwell.core.errors import ConfigError
+
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        if error.name not in SERVE_EXTRA:
+            raise
+        raise ConfigError(
+            f"`trainwell serve` needs the serve extra ({error.name} is not installed): "
+            "pip install 'trainwell[serve]'"
+        ) from error
+
+
+def _checked_in_subprocess(model: Path, options: dict[str, object]) -> tuple[str, str | None]:
     """Build the app of ``model`` with ``options`` in a child process, as each worker will, and return the backend
-    it runs on (``"auto"`` resolved): what the model's loading raises there (a bad directory, an unusable
-    ``model.onnx``) is raised here, once, before any worker starts. The child ends before this returns, so the
-    supervisor of a multi-worker server holds no model (nor torch or onnxruntime)."""
+    it runs on (``"auto"`` resolved) and, when ``"auto"`` chose it, what it chose on (the words of
+    :func:`~trainwell.serve.backends.auto_choice_words`): what the model's loading raises there (a bad directory,
+    an unusable ``model.onnx``) is raised here, once, before any worker starts. The child ends before this
+    returns, so the supervisor of a multi-worker server holds no model, nor what loads it (torch, onnxruntime,
+    pandas, numpy, fastapi)."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of this one is copied
@@ -280,22 +297,28 @@ def _checked_in_subprocess(model: Path, options: dict[str, object]) -> str:
             child.join()
     if isinstance(answer, BaseException):
         raise answer
-    if not isinstance(answer, str):
+    if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str)):
         from trainwell.core.errors import ArtifactError
 
         raise ArtifactError(
             f"loading model directory '{model}' ended without an answer (exit code {child.exitcode}); run "
             f"`trainwell serve {model}` with --workers 1 to see why"
         )
-    return answer
+    return answer[0], answer[1]
 
 
 def _check_model(model: str, options: dict[str, object], sending: object) -> None:
-    """In the child of :func:`_checked_in_subprocess`: the backend the app runs on, or what stopped it."""
+    """In the child of :func:`_checked_in_subprocess`: the backend the app runs on and the words on what
+    ``"auto"`` chose (``None`` for a backend asked), or what stopped it."""
     try:
         from trainwell.serve.app import create_app
+        from trainwell.serve.backends import auto_choice_words
 
-        answer: object = create_app(Path(model), **options).state.backend  # type: ignore[arg-type]
+        chosen = create_app(Path(model), **options).state.backend  # type: ignore[arg-type]
+        answer: object = (
+            chosen,
+            auto_choice_words(model, chosen) if options.get("backend") == "auto" else None,
+        )
     except BaseException as error:  # sent whole, so the parent says it as it would have itself
         answer = error
     try:

@@ -83,7 +83,7 @@ from trainwell.serve._middleware import (
 )
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
-from trainwell.serve.config import ServeConfig
+from trainwell.serve.config import METRICS_DIR_ENV, MODEL_ENV, OPTIONS_ENV, ServeConfig
 from trainwell.serve.docs_page import install_docs
 from trainwell.serve.images import (
     ImageRequestError,
@@ -126,11 +126,8 @@ __all__ = [
     "model_identity",
 ]
 
-#: Environment variables read by :func:`app_from_env` (the app factory of multi-worker servers).
-MODEL_ENV, OPTIONS_ENV = "TRAINWELL_SERVE_MODEL", "TRAINWELL_SERVE_OPTIONS"
-#: Read by :func:`app_from_env` too: an empty folder of the server's where each worker keeps its counts, so that
-#: ``GET /metrics`` answers with the whole server's (:meth:`~trainwell.serve.metrics.Metrics.share`).
-METRICS_DIR_ENV = "TRAINWELL_SERVE_METRICS_DIR"
+# MODEL_ENV, OPTIONS_ENV and METRICS_DIR_ENV (in __all__ above) are defined in trainwell.serve.config, which the
+# supervisor of a multi-worker server reads without importing this module's stack.
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},

@@ -34,6 +34,7 @@ from typing import Any
 from trainwell.core.artifact import check_weights, read_metadata
 from trainwell.core.errors import ConfigError
 from trainwell.export.predictor import load, refuse_generic
+from trainwell.serve.config import BACKENDS
 
 __all__ = [
     "BACKENDS",
@@ -45,8 +46,6 @@ __all__ = [
     "resolve_backend",
 ]
 
-#: The settings accepted for ``backend``; ``"auto"`` resolves to one of the other two.
-BACKENDS = ("auto", "torch", "onnx")
 #: The file :func:`trainwell.export.onnx.export_onnx` writes (named here to keep onnx imports lazy).
 ONNX_FILE = "model.onnx"
 #: ``"auto"`` keeps PyTorch when the export measured onnxruntime slower than this many times its time (timings

@@ -1,4 +1,8 @@
-"""The server's settings, validated in one place before any model is loaded."""
+"""The server's settings, validated in one place before any model is loaded, and the environment variables that
+carry them to the workers of a multi-worker server.
+
+Light on purpose: the supervisor of ``trainwell serve --workers N`` imports this module and not the app's stack
+(fastapi, pandas, numpy, torch), which only its workers need."""
 
 from __future__ import annotations
 
@@ -7,7 +11,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from trainwell.core.errors import ConfigError
-from trainwell.serve.backends import BACKENDS
+
+#: The settings accepted for ``backend``; ``"auto"`` resolves to one of the other two
+#: (:mod:`trainwell.serve.backends`).
+BACKENDS = ("auto", "torch", "onnx")
+#: Environment variables read by :func:`~trainwell.serve.app.app_from_env` (the app factory of multi-worker
+#: servers): the model directory, and the settings as a JSON object.
+MODEL_ENV, OPTIONS_ENV = "TRAINWELL_SERVE_MODEL", "TRAINWELL_SERVE_OPTIONS"
+#: Read by :func:`~trainwell.serve.app.app_from_env` too: an empty folder of the server's where each worker keeps
+#: its counts, so that ``GET /metrics`` answers with the whole server's
+#: (:meth:`~trainwell.serve.metrics.Metrics.share`).
+METRICS_DIR_ENV = "TRAINWELL_SERVE_METRICS_DIR"
 
 #: The largest request body by default: rows and texts (1 MB), and images (32 MB: a few phone photos of 3 to
 #: 8 MB each; the pixel limit guards what decoding them costs).
