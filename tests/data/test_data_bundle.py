@@ -136,11 +136,26 @@ def test_tensor_data_end_to_end_classification() -> None:
     assert (data.valid.batch_size, data.valid.shuffle) == (16, False)
     x_valid, y_valid = data.valid.tensors
     assert x_valid.dtype == torch.float32
-    np.testing.assert_allclose(x_valid.numpy(), x[valid].astype(np.float32))
-    assert data.task.decode(y_valid) == y[valid].tolist()
+    # The drawn rows, in a fair order (data.fair_order), each still named by valid_index.
+    assert sorted(data.valid_index.tolist()) == sorted(valid.tolist())
+    np.testing.assert_allclose(x_valid.numpy(), x[data.valid_index].astype(np.float32))
+    assert data.task.decode(y_valid) == y[data.valid_index].tolist()
     assert sorted(data.train.tensors[0][:, 0].tolist()) == sorted(x[train, 0].astype(np.float32).tolist())
     assert data.test is None and list(data.loaders()) == ["train", "valid"]
     assert repr(data) == "DataBundle(task=binary, train=40 rows, valid=10 rows, application='generic')"
+
+
+def test_drawn_validation_arrays_come_in_a_fair_order() -> None:
+    # Arrays sorted by class: a capped validation pass reads the first batches, which in the arrays' order held
+    # the first class alone. Each class now comes in proportion from the first rows on.
+    x = np.arange(400, dtype=np.float32).reshape(200, 2)
+    y = np.array(["a"] * 100 + ["b"] * 100)
+    data = tensor_data(x, y, valid_pct=0.5, seed=0)
+    first = data.task.decode(data.valid.tensors[1][:10])
+    assert {"a", "b"} <= set(first), first
+    assert sorted(data.valid_index.tolist()) == sorted(random_split(200, 0.5, seed=0)[1].tolist())
+    splits = ([0, 1, 2], [199, 3, 198])  # rows placed by the caller keep the order given
+    assert tensor_data(x, y, splits=splits).valid_index.tolist() == [199, 3, 198]
 
 
 def test_tensor_data_with_explicit_splits_and_task_override() -> None:

@@ -26,6 +26,7 @@ from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.dates import data_row
+from trainwell.data.fair_order import in_fair_order
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, is_number, list_columns, read_table
 from trainwell.data.loader import TensorLoader
@@ -381,6 +382,11 @@ def ratings_data(
     else:
         train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed, name)
         held_out = _split_words(valid_pct, valid_col, splits)
+    if (
+        splits is None
+    ):  # in a fair order, as a table's (a capped pass reads the first batches): data.fair_order
+        liked = df[rating_col].tolist() if resolved.kind == "binary" else None
+        valid_index = in_fair_order(valid_index, liked, seed)
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     targets = resolved.encode(train_df[rating_col]).numpy()
     recipe = CollabRecipe.fit(

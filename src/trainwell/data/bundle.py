@@ -391,7 +391,14 @@ def tensor_data(
     targets = resolved.encode(y)
     chosen: tuple[Sequence[int] | np.ndarray, Sequence[int] | np.ndarray] | None = splits
     if chosen is None and valid_pct:
-        chosen = random_split(len(inputs), valid_pct, seed)
+        drawn_train, drawn_valid = random_split(len(inputs), valid_pct, seed)
+        # In a fair order (every prefix holds each class in proportion), as images, texts and tables keep theirs:
+        # a time budget's capped pass reads the first batches, which in the arrays' order could be one class.
+        from trainwell.data.fair_order import in_fair_order
+
+        one_class = resolved.kind in ("binary", "multiclass") and targets.numel() == len(targets)
+        classes_of = targets.reshape(-1).tolist() if one_class else None
+        chosen = drawn_train, in_fair_order(drawn_valid, classes_of, seed)
     if chosen is None:
         train = TensorLoader((inputs, targets), batch_size, shuffle=True, seed=seed)
         every = np.arange(len(inputs), dtype=np.int64)

@@ -9,8 +9,9 @@ Kept in :func:`fair_order`, each class comes in proportion from the first batch 
 rows, so its results do not change, and the rows' own names are kept in the same order (an image's path, a
 table's ``valid_index`` and row labels, a text's position), so each prediction still names its row.
 
-Images (``vision.data``), texts (``text.data``) and tables (``tabular.data``) use it for a validation split
-they drew or a validation set marked or given as a file; rows the caller placed by position (``splits=``,
+Images (``vision.data``), texts (``text.data``), tables (``tabular.data``), ratings (``collab.data``) and arrays
+(:func:`~trainwell.data.tensor_data`) use it for a validation split they drew or a validation set marked or given
+as a file; rows the caller placed by position (``splits=``,
 cross-validation's folds, arrays given as validation) keep the order given, and test rows keep the file's.
 """
 
