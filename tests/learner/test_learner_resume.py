@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,29 +65,21 @@ record = {"history": learn.history, "losses": learn.recorder.losses, "lrs": lear
 """
 
 
-def start_script(
+def run_script(
     folder: Path, mode: str, every: int = 4, kill_epoch: int = 1, kill_batch: int = 5, loader: str = "tensor"
-) -> subprocess.Popen:
+) -> int:
+    """The training run in a process of its own (forked from the preloaded interpreter of
+    :mod:`process_support`: its own pid, so SIGKILL ends it alone); its exit code, 0 or -SIGKILL."""
+    from process_support import run_python
+
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "train_script.py"
     script.write_text(SCRIPT)
-    args = [
-        sys.executable,
-        str(script),
-        str(folder),
-        mode,
-        str(every),
-        str(kill_epoch),
-        str(kill_batch),
-        loader,
-    ]
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish(process: subprocess.Popen) -> int:
-    _, stderr = process.communicate(timeout=300)
-    assert process.returncode in (0, -signal.SIGKILL), stderr
-    return process.returncode
+    done = run_python(
+        [script, folder, mode, str(every), str(kill_epoch), str(kill_batch), loader], cwd=folder, timeout=300
+    )
+    assert done.returncode in (0, -signal.SIGKILL), done.stderr
+    return done.returncode
 
 
 def load_record(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -105,16 +95,13 @@ def test_resume_after_sigkill_mid_epoch_is_exact(tmp_path: Path, loader: str) ->
     """trainwell's loaders start mid-epoch themselves; a torch DataLoader (shuffle=True) is reshuffled from the
     random state its epoch started with, which the checkpoint keeps, and the batches already run are skipped."""
     folder = tmp_path / "run"
-    # The uninterrupted run and the run that gets killed are independent: run them side by side.
-    full = start_script(tmp_path / "full", "full", loader=loader)
-    killed = start_script(folder, "kill", every=4, kill_epoch=1, kill_batch=5, loader=loader)
-    assert finish(killed) == -signal.SIGKILL
+    assert run_script(tmp_path / "full", "full", loader=loader) == 0
+    assert run_script(folder, "kill", every=4, kill_epoch=1, kill_batch=5, loader=loader) == -signal.SIGKILL
     state = torch.load(folder / "checkpoint.pt", weights_only=True)
     assert (state["epoch"], state["next_batch"], state["iteration"]) == (1, 6, 16)
     assert not (folder / "final.safetensors").exists()
 
-    assert finish(start_script(folder, "resume", every=4, loader=loader)) == 0
-    assert finish(full) == 0
+    assert run_script(folder, "resume", every=4, loader=loader) == 0
     weights, record = load_record(folder)
     reference_weights, reference = load_record(tmp_path / "full")
     assert weights.keys() == reference_weights.keys()
@@ -387,9 +374,12 @@ print(status("VmHWM:") - before, path.stat().st_size)
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="reads Linux's peak resident size")
 def test_a_checkpoint_is_streamed_to_disk_not_built_in_memory_first(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True
-    )
+    from process_support import run_python
+
+    script = tmp_path / "memory_script.py"
+    script.write_text(MEMORY_SCRIPT)
+    result = run_python([script, tmp_path], cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
     extra, size = map(int, result.stdout.split())
     assert size > 96 * 2**20
     assert extra < size / 4, (
