@@ -53,12 +53,28 @@ def _in_read_only(folder: Path, *commands: list[str]) -> list[subprocess.Complet
     return results
 
 
-def test_a_read_only_folder_is_named_in_one_line(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A table of 300 adult rows and a model fitted on it once (the learning rate given: the sweep is no part of
+    these tests); each test copies them into its own folder."""
+    folder = tmp_path_factory.mktemp("adult")
     table = folder / "adult.csv"
     trainwell.datasets.adult_sample().head(300).to_csv(table, index=False)
-    trainwell.fit_table(table, "income", out=folder / "model", epochs=1, progress=False)
+    trainwell.fit_table(table, "income", out=folder / "model", epochs=1, lr=1e-2, progress=False)
+    return table, folder / "model"
+
+
+def _copied(fitted: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
+    """The table and the model of ``fitted`` copied into ``folder``, as ``adult.csv`` and ``model``."""
+    folder.mkdir(exist_ok=True)
+    shutil.copy(fitted[0], folder / "adult.csv")
+    shutil.copytree(fitted[1], folder / "model")
+    return folder / "adult.csv", folder / "model"
+
+
+def test_a_read_only_folder_is_named_in_one_line(tmp_path: Path, fitted: tuple[Path, Path]) -> None:
+    folder = tmp_path / "ro"
+    table, _ = _copied(fitted, folder)
     cli = [sys.executable, "-m", "trainwell"]
     fit, export = _in_read_only(
         folder,
@@ -76,12 +92,11 @@ def test_a_read_only_folder_is_named_in_one_line(tmp_path: Path) -> None:
     )
 
 
-def test_an_existing_read_only_model_directory_is_refused_before_training(tmp_path: Path) -> None:
+def test_an_existing_read_only_model_directory_is_refused_before_training(
+    tmp_path: Path, fitted: tuple[Path, Path]
+) -> None:
     # The model directory itself mounted read-only (its parent writable): the fit trained, then failed to save.
-    table = tmp_path / "adult.csv"
-    trainwell.datasets.adult_sample().head(300).to_csv(table, index=False)
-    model = tmp_path / "model"
-    trainwell.fit_table(table, "income", out=model, epochs=1, progress=False)
+    table, model = _copied(fitted, tmp_path)
     (fit,) = _in_read_only(
         model,
         [sys.executable, "-m", "trainwell", "fit", str(table), "--target", "income", "--out", str(model)],
