@@ -15,6 +15,10 @@ from ratings_support import low_rank_ratings
 pytestmark = pytest.mark.slow  # every test starts the real command (seconds each on 2 shared cores)
 
 
+# The learning rate given: the table's sweep (and its plot) is no part of what these tests ask.
+LR = ["--lr", "1e-2"]
+
+
 def folder_digest(folder: Path) -> dict[str, str]:
     return {entry.name: hashlib.sha256(entry.read_bytes()).hexdigest() for entry in sorted(folder.iterdir())}
 
@@ -29,7 +33,7 @@ def test_fit_and_fold_in_refuse_an_out_holding_another_model_before_training(tmp
     newer.to_csv(tmp_path / "newer.csv", index=False)
     table, recommender = run_cli_many(
         [
-            ["fit", "yes_no.csv", "--target", "y", "--out", "m", *EPOCHS],
+            ["fit", "yes_no.csv", "--target", "y", "--out", "m", *EPOCHS, *LR],
             [
                 "fit",
                 "ratings.csv",
@@ -68,5 +72,5 @@ def test_fit_and_fold_in_refuse_an_out_holding_another_model_before_training(tmp
         assert replacing in result.stderr and "pass another --out, or delete 'm' first" in result.stderr
         assert "epoch" not in result.stdout, result.explain()  # refused before training
     assert folder_digest(tmp_path / "m") == before
-    again = run_cli("fit", "yes_no.csv", "--target", "y", "--out", "m", *EPOCHS, cwd=tmp_path)
+    again = run_cli("fit", "yes_no.csv", "--target", "y", "--out", "m", *EPOCHS, *LR, cwd=tmp_path)
     assert again.returncode == 0 and "replaced" not in again.stderr, again.explain()  # the usual re-fit
