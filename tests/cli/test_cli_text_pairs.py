@@ -20,7 +20,8 @@ def test_a_table_of_two_sentences_trains_one_model_of_each_pair(tmp_path: Path) 
     data = tmp_path / "pairs.csv"
     sentence_pairs(1200).to_csv(data, index=False)
     out = tmp_path / "model"
-    fit = run_cli("fit", data, "--target", "label", "--out", out)
+    # 3 epochs: the pairs' rule is learnt in them (its default, chosen from the size, was many more)
+    fit = run_cli("fit", data, "--target", "label", "--epochs", "3", "--out", out)
     assert fit.returncode == 0, fit.explain()
     said = " ".join(fit.stdout.split())
     assert "columns 'sentence1' and 'sentence2' are free text" in said, said
@@ -49,7 +50,9 @@ def test_a_table_of_two_sentences_trains_one_model_of_each_pair(tmp_path: Path) 
 def test_text_names_both_columns_and_evaluate_reads_them_alike(tmp_path: Path) -> None:
     data = tmp_path / "pairs.csv"
     sentence_pairs(600).assign(other=1).to_csv(data, index=False)
-    evaluated = run_cli("evaluate", data, "--text", "sentence1,sentence2", "--target", "label", "--cv", "2")
+    evaluated = run_cli(
+        "evaluate", data, "--text", "sentence1,sentence2", "--target", "label", "--cv", "2", "--epochs", "2"
+    )
     assert evaluated.returncode == 0, evaluated.explain()
     assert "tf-idf + logistic" in evaluated.stdout
     pairs_only = tmp_path / "pairs_only.csv"
@@ -60,7 +63,9 @@ def test_text_names_both_columns_and_evaluate_reads_them_alike(tmp_path: Path) -
     assert swept.returncode == 0, swept.explain()
     assert "columns 'sentence1' and 'sentence2' are free text" in " ".join(swept.stdout.split())
     assert "suggested learning rate" in swept.stdout and "fit trains this model at" in swept.stdout
-    tuned = run_cli("tune", pairs_only, "--target", "label", "--trials", "2", "--out", tmp_path / "tuned")
+    tuned = run_cli(  # trials of 1 or 2 epochs (the defaults' trial alone was 30)
+        "tune", pairs_only, "--target", "label", "--trials", "2", "--search", "epochs=1:2", "--out", tmp_path / "tuned",
+    )  # fmt: skip
     assert tuned.returncode == 0, tuned.explain()  # tune searched a table model and stopped: no input columns
     assert "columns 'sentence1' and 'sentence2' are free text" in " ".join(tuned.stdout.split())
     assert trainwell.load(tmp_path / "tuned").recipe.fields == ("sentence1", "sentence2")
