@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 import trainwell
 from trainwell.cli.app import app
 
+# The table's fits are given a learning rate: its sweep (and the sweep's plot) is no part of what is read here.
+LR = ("--lr", "1e-2")
+
 
 def _tags(n: int = 300, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
@@ -52,7 +55,7 @@ def test_fit_splits_a_delimited_table_target_and_reads_empty_cells_as_no_label(
     tags_csv: Path, tmp_path: Path
 ) -> None:
     assert pd.read_csv(tags_csv)["tags"].isna().sum() > 30  # rows with neither label: empty cells
-    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|",
+    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|", *LR,
                    "--epochs", "2", "--out", tmp_path / "model")  # fmt: skip
     predictor = trainwell.load(tmp_path / "model")
     assert predictor.task.kind == "multilabel" and set(predictor.task.classes) == {"hot", "busy"}
@@ -73,14 +76,14 @@ def test_with_a_test_set_the_thresholds_note_does_not_ask_for_one(tags_csv: Path
     the test set's scores followed it."""
     test = tmp_path / "test.csv"
     _tags(120, seed=1).to_csv(test, index=False)
-    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|",
+    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|", *LR,
                    "--epochs", "1", "--test", test, "--out", tmp_path / "model")  # fmt: skip
     assert "the _tuned figures are cross-fitted" in said and "Judge the model on a test set" not in said
     assert "test" in said.lower()
 
 
 def test_no_label_thresholds_keeps_one_half(tags_csv: Path, tmp_path: Path) -> None:
-    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|",
+    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|", *LR,
                    "--epochs", "1", "--no-label-thresholds", "--out", tmp_path / "model")  # fmt: skip
     assert trainwell.load(tmp_path / "model").task.label_thresholds == () and "f1_tuned" not in said
 
