@@ -83,7 +83,7 @@ def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifie
     ), mlp.explain()
     assert not (tmp_path / "mlp").exists()
     # evaluate reads such a table the same way: the text classifier's folds against TF-IDF.
-    folds = run_cli("evaluate", data, "--target", "sentiment", "--cv", "2")
+    folds = run_cli("evaluate", data, "--target", "sentiment", "--cv", "2", "--epochs", "2")
     assert folds.returncode == 0, folds.explain()
     assert f"{said} (as --text review)" in folds.stdout.replace("\n", " ")
     assert "tf-idf" in folds.stdout
@@ -122,7 +122,7 @@ def test_leaks_are_named_again_under_the_scores_and_ignoring_them_leaves_a_text_
         "--ignore",
         "rating,file",
         "--epochs",
-        "8",
+        "1",
         "--out",
         tmp_path / "t",
     )
