@@ -153,7 +153,8 @@ def test_an_unreadable_image_is_skipped_by_name_as_fit_skips_it(report_html: Pat
     folder = _folder(tmp_path / "valid", 3, 5)
     (folder / "red" / "broken.png").write_bytes(b"not an image")
     with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 10: .*broken\.png"):
-        page = build_report(model, folder, tmp_path / "r.html").read_text(encoding="utf-8")
+        # top_k=1: the top losses' occlusion maps (most of a report's time) are not what is checked here
+        page = build_report(model, folder, tmp_path / "r.html", top_k=1).read_text(encoding="utf-8")
     assert "9 labelled images in" in page and "broken.png" not in page
     only_bad = tmp_path / "bad"
     (only_bad / "red").mkdir(parents=True)
