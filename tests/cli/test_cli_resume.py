@@ -129,7 +129,7 @@ def write_source(folder: Path, data: str) -> None:
     elif data == "tags.txt":
         write_conll_file(folder / data, pos_sentences(200))
     elif data == "corpus.txt":
-        (folder / data).write_text("\n".join(stories(300)) + "\n", encoding="utf-8")
+        (folder / data).write_text("\n".join(stories(150)) + "\n", encoding="utf-8")
     else:
         make_image_folder(folder / data, per_class=30)
 
