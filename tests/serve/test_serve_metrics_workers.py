@@ -124,69 +124,79 @@ def shared_folder(worker: int) -> Path:
     return Path(environ["TRAINWELL_SERVE_METRICS_DIR"])
 
 
+def check_every_scrape_counts_the_requests_of_both_workers(
+    served: ServeProcess, url: str, rows: list[dict[str, Any]], sent: int
+) -> None:
+    workers = workers_of(served.process.pid)
+    folder = shared_folder(workers[0])
+    predict(url, rows, sent)
+    scrapes = scrape(url, 8)
+    answered_by = {one.answered_by for one in scrapes}
+    for _ in range(10):  # the kernel picks a worker per connection: until each has answered a scrape
+        if len(answered_by) == WORKERS:
+            break
+        scrapes += scrape(url, 4)
+        answered_by = {one.answered_by for one in scrapes}
+    assert answered_by == {
+        str(pid) for pid in workers
+    }  # so a worker's own share could not pass for the total
+    for one in scrapes:
+        assert (one.predicted, one.items, one.latency_count) == (sent, len(rows) * sent, sent), one.text
+        assert set(one.up.items()) == {(str(pid), 1) for pid in workers}
+        assert sum(one.workers.values()) == sum(one.requests.values())
+    last = scrapes[-1].workers
+    assert all(last[str(pid)] > 0 for pid in workers)  # both answered: each count is a sum of two
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        f"{pid}{COUNTS_SUFFIX}" for pid in workers
+    )
+
+
+def check_a_worker_that_died_keeps_its_counts_once(
+    served: ServeProcess, url: str, rows: list[dict[str, Any]], earlier: int
+) -> None:
+    """As above, after ``earlier`` predictions already counted."""
+    before, after = 8, 6
+    predict(url, rows, before)
+    (first,) = scrape(url, 1)
+    assert first.predicted == earlier + before
+    # The worker that answered the most of them dies as an out-of-memory kill would end it.
+    victim, its_share = max(first.workers.items(), key=lambda worker: worker[1])
+    assert its_share > 0
+    its_share += first.answered_by == victim  # the scrape itself, counted once answered
+    os.kill(int(victim), signal.SIGKILL)
+    served.wait_for("ended; starting another")
+    replacement = None
+    for _ in range(600):  # until the new worker answers a scrape: it loads the model first
+        started = {str(pid) for pid in workers_of(served.process.pid)} - set(first.workers)
+        if started and any(one.answered_by in started for one in scrape(url, 2)):
+            (replacement,) = started
+            break
+        time.sleep(0.5)
+    assert replacement is not None, served.said
+    predict(url, rows, after)
+    scrapes = scrape(url, 8)
+    for one in scrapes:
+        # the dead worker's not lost, nor counted twice
+        assert one.predicted == earlier + before + after, one.text
+        assert one.up[victim] == 0 and one.workers[victim] == its_share
+        assert one.up[replacement] == 1
+        assert sum(one.workers.values()) == sum(one.requests.values())
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers in /proc")
-def test_every_scrape_counts_the_requests_of_both_workers(
+def test_every_scrape_counts_the_requests_of_both_workers_and_a_worker_that_died_keeps_its_counts_once(
     model_dir: Path, new_rows: list[dict[str, Any]]
 ) -> None:
+    # One server (two workers start in seconds each): first both workers' counts in every scrape, then one
+    # worker killed and replaced.
     sent = 12
     with serving(model_dir) as served:
         url = served.wait_ready()
-        workers = workers_of(served.process.pid)
-        folder = shared_folder(workers[0])
-        predict(url, new_rows[:2], sent)
-        scrapes = scrape(url, 8)
-        answered_by = {one.answered_by for one in scrapes}
-        for _ in range(10):  # the kernel picks a worker per connection: until each has answered a scrape
-            if len(answered_by) == WORKERS:
-                break
-            scrapes += scrape(url, 4)
-            answered_by = {one.answered_by for one in scrapes}
-        assert answered_by == {
-            str(pid) for pid in workers
-        }  # so a worker's own share could not pass for the total
-        for one in scrapes:
-            assert (one.predicted, one.items, one.latency_count) == (sent, 2 * sent, sent), one.text
-            assert set(one.up.items()) == {(str(pid), 1) for pid in workers}
-            assert sum(one.workers.values()) == sum(one.requests.values())
-        last = scrapes[-1].workers
-        assert all(last[str(pid)] > 0 for pid in workers)  # both answered: each count is a sum of two
-        assert sorted(path.name for path in folder.iterdir()) == sorted(
-            f"{pid}{COUNTS_SUFFIX}" for pid in workers
-        )
+        folder = shared_folder(workers_of(served.process.pid)[0])
+        check_every_scrape_counts_the_requests_of_both_workers(served, url, new_rows[:2], sent)
+        check_a_worker_that_died_keeps_its_counts_once(served, url, new_rows[:2], sent)
         assert served.stop() == 0
     assert not folder.exists()  # removed with the server
-
-
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers in /proc")
-def test_a_worker_that_died_keeps_its_counts_once(model_dir: Path, new_rows: list[dict[str, Any]]) -> None:
-    before, after = 8, 6
-    with serving(model_dir) as served:
-        url = served.wait_ready()
-        predict(url, new_rows[:1], before)
-        (first,) = scrape(url, 1)
-        assert first.predicted == before
-        # The worker that answered the most of them dies as an out-of-memory kill would end it.
-        victim, its_share = max(first.workers.items(), key=lambda worker: worker[1])
-        assert its_share > 0
-        its_share += first.answered_by == victim  # the scrape itself, counted once answered
-        os.kill(int(victim), signal.SIGKILL)
-        served.wait_for("ended; starting another")
-        replacement = None
-        for _ in range(600):  # until the new worker answers a scrape: it loads the model first
-            started = {str(pid) for pid in workers_of(served.process.pid)} - set(first.workers)
-            if started and any(one.answered_by in started for one in scrape(url, 2)):
-                (replacement,) = started
-                break
-            time.sleep(0.5)
-        assert replacement is not None, served.said
-        predict(url, new_rows[:1], after)
-        scrapes = scrape(url, 8)
-        for one in scrapes:
-            assert one.predicted == before + after, one.text  # the dead worker's not lost, nor counted twice
-            assert one.up[victim] == 0 and one.workers[victim] == its_share
-            assert one.up[replacement] == 1
-            assert sum(one.workers.values()) == sum(one.requests.values())
-        assert served.stop() == 0
 
 
 def test_an_ended_process_counts_its_requests_but_not_those_it_had_under_way(tmp_path: Path) -> None:
