@@ -209,8 +209,8 @@ def test_a_pair_model_reads_whether_two_sides_agree_which_shared_words_cannot_te
     # apart (InferSent's [w, u * v, |u - v|]), the pair model scored 0.57 here.
     from text_samples import reviews
 
-    first = reviews(3000, 0, shuffle=True, filler=None)
-    second = reviews(3000, 1, shuffle=True, filler=None).sample(frac=1, random_state=1).reset_index(drop=True)
+    first = reviews(2000, 0, shuffle=True, filler=None)
+    second = reviews(2000, 1, shuffle=True, filler=None).sample(frac=1, random_state=1).reset_index(drop=True)
     frame = pd.DataFrame(
         {
             "first": first["review"],
