@@ -24,6 +24,9 @@ import trainwell
 from trainwell.cli._tagging import is_tagging_source
 from trainwell.core.errors import DataError
 
+# The models' fits and the evaluation give a learning rate: the table's sweep (and its plot) is no part of what
+# these tests read.
+
 
 def number_id_tags(n_rows: int = 200, seed: int = 0) -> pd.DataFrame:
     """Label '0' when x1 > 0, '1' when x2 > 0, '2' when neither, joined with commas ('0,1')."""
@@ -42,14 +45,14 @@ def table_rows(n_rows: int = 50, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def tags_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("number_ids") / "model"
-    trainwell.fit_table(number_id_tags(), "tags", label_delim=",", out=out, epochs=1, progress=False)
+    trainwell.fit_table(number_id_tags(), "tags", label_delim=",", out=out, epochs=1, lr=1e-2, progress=False)
     return out
 
 
 @pytest.fixture(scope="module")
 def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("space_table") / "model"
-    trainwell.fit_table(table_rows(200), "y", out=out, epochs=1, progress=False)
+    trainwell.fit_table(table_rows(200), "y", out=out, epochs=1, lr=1e-2, progress=False)
     return out
 
 
@@ -131,8 +134,9 @@ def test_evaluate_reads_number_id_labels_of_a_tsv_as_labels(tmp_path: Path) -> N
     path = tmp_path / "tags.tsv"
     number_id_tags().to_csv(path, sep="\t", index=False)
     done = run_cli(
-        "evaluate", path, "--target", "tags", "--label-delim", ",", "--epochs", "1", "--cv", "2", timeout=300
-    )
+        "evaluate", path, "--target", "tags", "--label-delim", ",", "--epochs", "1", "--lr", "1e-2", "--cv", "2",
+        timeout=300,
+    )  # fmt: skip
     assert done.returncode == 0, done.explain()
     assert "decimal comma" not in done.stderr and "holds numbers" not in done.stderr, done.explain()
 
