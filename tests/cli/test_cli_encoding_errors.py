@@ -125,8 +125,9 @@ def test_evaluate_reads_tables_ratings_and_conll_files_with_encoding_errors(tmp_
     shops = ("caf\xe9", "bar")
     rows = [f"{x:.3f},{shops[i % 2]},{int(x > 0)}" for i, x in enumerate(rng.normal(size=60))]
     table.write_bytes(("x,shop,y\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    # --lr: no learning-rate sweep in each fold (no part of what is read here)
     evaluate = ("evaluate", table, "--target", "y", "--cv", "2", "--epochs", "1", "--arch", "mlp",
-                "--no-baselines")  # fmt: skip
+                "--lr", "1e-2", "--no-baselines")  # fmt: skip
     code, _, err = invoke(*evaluate)
     assert code == 2 and not_utf8_line(err, table, 2), err
     code, out, err = invoke(*evaluate, "--encoding-errors", "replace")
