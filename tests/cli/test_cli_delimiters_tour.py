@@ -36,7 +36,7 @@ def european(frame: pd.DataFrame, path: Path) -> Path:
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("delimiters") / "model"
-    trainwell.fit_table(rows(), "y", out=out, epochs=1, progress=False)
+    trainwell.fit_table(rows(), "y", out=out, epochs=1, lr=1e-2, progress=False)  # no sweep: lr given
     return out
 
 
@@ -66,8 +66,8 @@ def test_a_headerless_european_csv_reads_on_semicolons_with_decimal_commas(tmp_p
 def test_fit_and_predict_read_a_headerless_european_csv_with_names(model_dir: Path, tmp_path: Path) -> None:
     path = european(rows(), tmp_path / "euro.csv")
     fit = run_cli(
-        "fit", path, "--names", "x1,x2,y", "--target", "y", "--epochs", "1", "--out", tmp_path / "m"
-    )
+        "fit", path, "--names", "x1,x2,y", "--target", "y", "--epochs", "1", "--lr", "1e-2", "--out", tmp_path / "m"
+    )  # fmt: skip
     assert fit.returncode == 0, fit.explain()
     predictor = trainwell.load(tmp_path / "m")
     assert predictor.task.kind == "binary" and predictor.recipe.cont_names == ["x1", "x2"]
