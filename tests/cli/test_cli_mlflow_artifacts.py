@@ -27,7 +27,8 @@ def test_the_model_directory_lands_beside_the_database_not_in_the_working_folder
     uri = f"sqlite:///{store / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     result = run_cli(
-        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS, "--track", "mlflow", cwd=work
+        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS, "--lr", "1e-2", "--track", "mlflow",
+        cwd=work,
     )  # fmt: skip
     assert result.returncode == 0, result.explain()
     client = MlflowClient(uri)
