@@ -31,7 +31,7 @@ def small_table(n_rows: int = 300, seed: int = 0) -> pd.DataFrame:
 @pytest.mark.slow
 def test_adult_sample_reaches_good_accuracy_and_the_artifact_predicts_the_same(tmp_path: Path) -> None:
     frame = adult_sample()
-    run = fit_table(frame, ADULT_TARGET, out=tmp_path / "adult", epochs=3, seed=0, progress=False)
+    run = fit_table(frame, ADULT_TARGET, out=tmp_path / "adult", epochs=2, seed=0, progress=False)
     final = run.metrics
     assert final["accuracy"] >= 0.80
     assert final["roc_auc"] >= 0.85
