@@ -127,7 +127,7 @@ def write_source(folder: Path, data: str) -> None:
     elif data == "ratings.csv":
         low_rank_ratings().frame.to_csv(folder / data, index=False)
     elif data == "tags.txt":
-        write_conll_file(folder / data, pos_sentences(200))
+        write_conll_file(folder / data, pos_sentences(100))
     elif data == "corpus.txt":
         (folder / data).write_text("\n".join(stories(150)) + "\n", encoding="utf-8")
     else:
