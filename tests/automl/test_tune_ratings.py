@@ -37,7 +37,7 @@ def clicks() -> pd.DataFrame:
 def test_ratings_search_minimises_rmse_from_the_defaults(tmp_path: Path) -> None:
     frame = low_rank_ratings(0).frame
     result = tune_ratings(
-        frame, rating="rating", n_trials=3, out=tmp_path / "m", pruner=optuna.pruners.NopPruner()
+        frame, rating="rating", n_trials=2, out=tmp_path / "m", pruner=optuna.pruners.NopPruner()
     )
     assert result.metric == "rmse" and result.direction == "minimize"
     first = result.trials[0]
@@ -53,7 +53,7 @@ def test_ratings_search_minimises_rmse_from_the_defaults(tmp_path: Path) -> None
 
 
 def test_implicit_search_maximises_the_ranking() -> None:
-    result = tune_ratings(clicks(), n_trials=3, pruner=optuna.pruners.NopPruner())
+    result = tune_ratings(clicks(), n_trials=2, pruner=optuna.pruners.NopPruner())
     assert result.metric == "ndcg@10" and result.direction == "maximize"
     first = result.trials[0]["params"]
     assert first["lr"] == IMPLICIT_LR and first["wd"] == IMPLICIT_WD
