@@ -12,6 +12,7 @@ from torchrun_support import torchrun
 
 import trainwell
 
+HERE = Path(__file__).parent
 # Said once by rank 0 before training (test_distributed_global_batch.py): each step averages the gradients of
 # every process's batch, so --batch-size 32 on 2 processes steps on 64 rows at the learning rate given.
 GLOBAL_BATCH = "2 processes (DDP, gloo): global batch 64 = 2 x 32; learning rate as given, not scaled"
@@ -39,38 +40,34 @@ def test_the_command_line_trains_under_torchrun_says_its_global_batch_and_writes
     )  # trainwell info shows it
 
 
-def test_a_text_classifier_trains_under_torchrun(tmp_path: Path) -> None:
+def test_a_text_classifier_and_a_tagger_train_under_torchrun(tmp_path: Path) -> None:
+    # Both fits run one after the other in the same two processes (several_commands.py): a launch costs seconds
+    # of imports in each process, either fit a fraction of that.
+    from tagging_samples import entity_sentences, write_conll_file
     from text_samples import reviews
 
     reviews(240, 0).to_csv(tmp_path / "reviews.csv", index=False)
-    done = torchrun(
-        "-m", "trainwell", "fit", tmp_path / "reviews.csv", "--text", "review", "--target", "sentiment",
-        "--epochs", "2", "--out", tmp_path / "model",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("Validation results") == 1
-    assert trainwell.load(tmp_path / "model").predict(["a wonderful film", "dull and boring"]).shape[0] == 2
-
-
-def test_a_tagger_trains_under_torchrun(tmp_path: Path) -> None:
-    # The CRF's transitions get their gradients from the loss, not the forward pass: DDP must still average them.
-    from tagging_samples import entity_sentences, write_conll_file
-
     data = write_conll_file(tmp_path / "train.conll", entity_sentences(160, seed=1))
     done = torchrun(
-        "-m", "trainwell", "fit", data, "--epochs", "2", "--batch-size", "16", "--out", tmp_path / "model",
+        HERE / "several_commands.py",
+        "fit", tmp_path / "reviews.csv", "--text", "review", "--target", "sentiment", "--epochs", "2",
+        "--out", tmp_path / "text",
+        "+", "fit", data, "--epochs", "2", "--batch-size", "16", "--out", tmp_path / "tagger",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    assert (
-        done.stdout.count("Validation results") == 1 and done.stdout.count("Validation entities by type") == 1
-    )
-    assert trainwell.load(tmp_path / "model").tag(["Tom lives in Oslo."])[0].words == [
+    text, tagger, rest = done.stdout.split("several_commands: done")
+    assert text.count("Validation results") == 1  # rank 0 reports; rank 1 trains silently
+    assert trainwell.load(tmp_path / "text").predict(["a wonderful film", "dull and boring"]).shape[0] == 2
+    # The CRF's transitions get their gradients from the loss, not the forward pass: DDP must still average them.
+    assert tagger.count("Validation results") == 1 and tagger.count("Validation entities by type") == 1
+    assert trainwell.load(tmp_path / "tagger").tag(["Tom lives in Oslo."])[0].words == [
         "Tom",
         "lives",
         "in",
         "Oslo",
         ".",
     ]
+    assert rest.strip() == "1"
 
 
 def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path) -> None:
