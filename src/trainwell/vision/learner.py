@@ -209,6 +209,8 @@ def vision_learner(
         config = {"n_out": data.task.n_outputs, "in_channels": recipe.channels}
         config.update(_size_hints(name, recipe.size))
     config.update(arch_config or {})
+    if name == "whitened_cnn":
+        _refuse_too_small(recipe.size, config)
     from trainwell.core.device import bf16_supported, resolve_device
 
     on_cuda = resolve_device(learner_kwargs.get("device")).type == "cuda"
@@ -435,6 +437,20 @@ def _vision_archs() -> list[str]:
         if models.entry(name).metadata.get("application") == "vision"
         and name not in ("image_classifier", "timm_model", "torchvision_model")  # wrappers, not networks
     ]
+
+
+def _refuse_too_small(size: tuple[int, int], config: Mapping[str, Any]) -> None:
+    """Refuse images too small for ``whitened_cnn`` (its pooling halves them to nothing), in one line naming the
+    size that fits, before training: it failed on the first batch with torch's "Output size is too small"."""
+    from trainwell.vision.speedrun import smallest_side
+
+    keys = ("widths", "whitening_kernel")
+    smallest = smallest_side(**{key: config[key] for key in keys if key in config})
+    if min(size) < smallest:
+        raise ConfigError(
+            f"images of {size[0]}x{size[1]} pixels are too small for whitened_cnn: its whitening and pooling "
+            f"shrink a side below one pixel; pass size={smallest} or more (--size {smallest}), or arch='simple_cnn'"
+        )
 
 
 def _size_hints(name: str, size: tuple[int, int]) -> dict[str, Any]:

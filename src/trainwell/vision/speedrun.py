@@ -234,6 +234,18 @@ class WhitenedCNN(_BodyHeadModel):
             self.whiten.fit(images, eps)
 
 
+def smallest_side(widths: Sequence[int] = (64, 256, 256), whitening_kernel: int = 2) -> int:
+    """The fewest pixels a side of an image :class:`WhitenedCNN` can read: its whitening (no padding) takes
+    ``whitening_kernel - 1`` off each side, then each conv group halves it, and a side pooled to nothing fails in
+    torch's words on the first batch. 9 for the defaults.
+
+    Example:
+        >>> smallest_side(), smallest_side((64, 128))
+        (9, 5)
+    """
+    return 2 ** len(list(widths)) + int(whitening_kernel) - 1
+
+
 def speedrun_batch_size(n_images: int) -> int:
     """The recipe's batch (1024), halved until an epoch of ``n_images`` has ``MIN_STEPS_PER_EPOCH`` steps (>= 32).
 
