@@ -88,6 +88,10 @@ def run_fresh(*args: str, cwd: Path) -> tuple[int, list[str], str]:
             ("recommend", "table.csv", "1"),
             "error: 'table.csv' is a file, not a model directory; pass the folder written by `trainwell fit --out`",
         ),
+        (  # checking a --search value imported every search, and torch, through trainwell.automl
+            ("tune", "table.csv", "--target", "y", "--search", "lr=abc"),
+            "error: --search lr=abc: lr takes a number above 0; e.g. --search lr=1e-4:1e-2",
+        ),
         (
             ("tune", "table.csv", "--target", "y", "--encoding", "cp9999"),
             "error: unknown encoding 'cp9999'; pass a text encoding Python knows",
