@@ -158,6 +158,7 @@ def test_a_pair_of_texts_can_predict_a_number() -> None:
         text_col="sentence1,sentence2",
         target="similarity",
         test=frame.iloc[600:],
+        epochs=10,  # the default's 30 for 600 rows: 10 score r2 0.97 here as well (30: 0.96)
         progress=False,
     )
     assert run.data.task.kind == "regression"
@@ -176,7 +177,7 @@ def test_several_scores_train_as_one_regression_each_in_its_own_units() -> None:
     scores = run.learn.validate()
     assert scores["r2[score]"] > 0.5 and scores["r2[points]"] > 0.5
     result = evaluate_texts(
-        frame, text_col="review", target=["score", "points"], cv=2, epochs=5, baselines=True
+        frame, text_col="review", target=["score", "points"], cv=2, epochs=2, baselines=True
     )
     assert "rmse[points]" in result.model.metric_names
     assert "rmse[points]" in result.baselines["mean"].metric_names
