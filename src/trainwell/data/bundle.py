@@ -344,7 +344,7 @@ SHOWN_LABELS = 5
 
 
 def tensor_data(
-    x: torch.Tensor | np.ndarray,
+    x: torch.Tensor | np.ndarray | tuple[torch.Tensor | np.ndarray, ...],
     y: Any,
     *,
     task: str | Task | None = None,
@@ -358,7 +358,8 @@ def tensor_data(
     """A bundle over in-memory arrays: the simplest way to give any model to a Learner.
 
     Args:
-        x: inputs, first dimension = rows.
+        x: inputs, first dimension = rows; a tuple ``(a, b)`` for a model called as ``model(a, b)`` (each split
+            alike, batches ``(a, b, y)``). Missing (NaN) or infinite numbers are refused: fill or drop them first.
         y: targets (labels or numbers; a 2-D array holds one target per column, as scikit-learn's ``y``); the
             task is inferred from them unless ``task``, ``classes`` or ``like`` is given.
         task: a task kind name or a :class:`Task` to override inference.
@@ -384,14 +385,22 @@ def tensor_data(
         seed = (
             torch.initial_seed() % 2**32
         )  # what seed_everything set, read without drawing from the generator
-    inputs = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
-    if inputs.is_floating_point():
-        inputs = inputs.float()
-    resolved = _tensor_task(y, inputs, task=task, classes=classes, like=like)
+    parts = _input_tensors(x)
+    n_rows = len(parts[0])
+    _refuse_other_lengths(x, parts, y)
+    for position, part in enumerate(parts):
+        _refuse_non_finite(
+            part,
+            _input_name(position, len(parts)),
+            "fill them (e.g. torch.nan_to_num(x), or each column's mean) or drop those rows: arrays are used "
+            "as given (only tabular_data fills a table's missing numbers)",
+        )
+    _refuse_non_finite(_float_targets(y), "y", "drop those rows from x and y, or fill in their true targets")
+    resolved = _tensor_task(y, parts, task=task, classes=classes, like=like)
     targets = resolved.encode(y)
     chosen: tuple[Sequence[int] | np.ndarray, Sequence[int] | np.ndarray] | None = splits
     if chosen is None and valid_pct:
-        drawn_train, drawn_valid = random_split(len(inputs), valid_pct, seed)
+        drawn_train, drawn_valid = random_split(n_rows, valid_pct, seed)
         # In a fair order (every prefix holds each class in proportion), as images, texts and tables keep theirs:
         # a time budget's capped pass reads the first batches, which in the arrays' order could be one class.
         from trainwell.data.fair_order import in_fair_order
@@ -400,12 +409,14 @@ def tensor_data(
         classes_of = targets.reshape(-1).tolist() if one_class else None
         chosen = drawn_train, in_fair_order(drawn_valid, classes_of, seed)
     if chosen is None:
-        train = TensorLoader((inputs, targets), batch_size, shuffle=True, seed=seed)
-        every = np.arange(len(inputs), dtype=np.int64)
+        train = TensorLoader((*parts, targets), batch_size, shuffle=True, seed=seed)
+        every = np.arange(n_rows, dtype=np.int64)
         return TensorDataBundle(resolved, train, None, application="generic", train_index=every)
     train_index, valid_index = (torch.as_tensor(np.asarray(s), dtype=torch.long) for s in chosen)
-    train = TensorLoader((inputs[train_index], targets[train_index]), batch_size, shuffle=True, seed=seed)
-    valid = TensorLoader((inputs[valid_index], targets[valid_index]), batch_size * 2)
+    train = TensorLoader(
+        (*(part[train_index] for part in parts), targets[train_index]), batch_size, shuffle=True, seed=seed
+    )
+    valid = TensorLoader((*(part[valid_index] for part in parts), targets[valid_index]), batch_size * 2)
     return TensorDataBundle(
         resolved,
         train,
@@ -418,7 +429,7 @@ def tensor_data(
 
 def _tensor_task(
     y: Any,
-    inputs: torch.Tensor,
+    inputs: tuple[torch.Tensor, ...],
     *,
     task: str | Task | None,
     classes: Iterable[Any] | None,
@@ -493,7 +504,7 @@ def _refuse_unknown_labels(task: Task, y: Any, whose: str, advice: str) -> None:
     )
 
 
-def _check_tensor_like(like: Any, inputs: torch.Tensor, **given: Any) -> None:
+def _check_tensor_like(like: Any, inputs: tuple[torch.Tensor, ...], **given: Any) -> None:
     """Refuse ``like=`` that is no bundle of tensors, beside settings it fixes, or of rows of another shape."""
     if not isinstance(like, DataBundle) or like.application != "generic":
         got = f"a bundle of {like.application} data" if isinstance(like, DataBundle) else type(like).__name__
@@ -505,8 +516,118 @@ def _check_tensor_like(like: Any, inputs: torch.Tensor, **given: Any) -> None:
             f"{', '.join(f'{name}=' for name in set_too)}"
         )
     tensors = getattr(like.train, "tensors", None)
-    if tensors and len(tensors) == 2 and tuple(tensors[0].shape[1:]) != tuple(inputs.shape[1:]):
+    if not tensors:
+        return
+    before = [tuple(tensor.shape[1:]) for tensor in tensors[:-1]]
+    now = [tuple(tensor.shape[1:]) for tensor in inputs]
+    if len(before) != len(now):
         raise DataError(
-            f"tensor_data: x's rows have shape {tuple(inputs.shape[1:])} but like='s have "
-            f"{tuple(tensors[0].shape[1:])}, which the model reads; reshape x as the first data's"
+            f"tensor_data: x holds {_count_inputs(len(now))} but like='s data held {_count_inputs(len(before))}, "
+            "which the model reads; pass x as the first data's"
         )
+    if before != now:
+        shown, then = (", ".join(map(str, shapes)) for shapes in (now, before))
+        raise DataError(
+            f"tensor_data: x's rows have shape {shown} but like='s have {then}, which the model reads; reshape x "
+            "as the first data's"
+        )
+
+
+def _count_inputs(count: int) -> str:
+    return "one input" if count == 1 else f"{count} inputs (a tuple)"
+
+
+def _input_tensors(x: Any) -> tuple[torch.Tensor, ...]:
+    """The model's inputs as tensors (floating point ones as float32): ``x`` itself, or each array of a tuple ``x``
+    for a model called as ``model(a, b)`` (numpy's "setting an array element with a sequence" before)."""
+    if isinstance(x, tuple) and not x:
+        raise DataError("tensor_data: x is an empty tuple; pass the inputs, or a tuple (a, b) of several")
+    parts = x if isinstance(x, tuple) else (x,)
+    tensors: list[torch.Tensor] = []
+    for part in parts:
+        tensor = part if isinstance(part, torch.Tensor) else torch.as_tensor(np.asarray(part))
+        if tensor.dim() == 0:
+            raise DataError(
+                f"tensor_data: {_input_name(len(tensors), len(parts))} is one value, not rows; pass an array "
+                "whose first dimension is the rows"
+            )
+        tensors.append(tensor.float() if tensor.is_floating_point() else tensor)
+    return tuple(tensors)
+
+
+def _input_name(position: int, count: int) -> str:
+    return "x" if count == 1 else f"x[{position}]"
+
+
+def _n_targets(y: Any) -> int | None:
+    """How many rows of targets ``y`` holds (its first dimension), or ``None`` when it has no length."""
+    shape = getattr(y, "shape", None)
+    if shape is not None:
+        return int(shape[0]) if len(shape) else None
+    try:
+        return len(y)
+    except TypeError:
+        return None
+
+
+def _refuse_other_lengths(x: Any, parts: tuple[torch.Tensor, ...], y: Any) -> None:
+    """Refuse inputs and targets of different numbers of rows in one line naming both, before the split
+    (an IndexError from the validation order, or a loader's "tensor 1 has 150 rows", before)."""
+    rows = [len(part) for part in parts]
+    if len(set(rows)) > 1:
+        shapes = ", ".join(str(tuple(part.shape)) for part in parts)
+        raise DataError(
+            f"tensor_data: the inputs of x have different numbers of rows ({shapes}); each input needs one row "
+            "per example, in the same order"
+        )
+    n_targets = _n_targets(y)
+    if n_targets is None or n_targets == rows[0]:
+        return
+    hint = ""
+    if (
+        isinstance(x, list)
+        and x
+        and all(
+            isinstance(item, torch.Tensor | np.ndarray) and item.ndim and len(item) == n_targets for item in x
+        )
+    ):
+        hint = (
+            f" (x is a list of {len(x)} arrays of {n_targets} rows: pass several inputs as a tuple, (a, b))"
+        )
+    raise DataError(
+        f"tensor_data: x has {rows[0]} rows but y has {n_targets}{hint}; give one target per row of x, in the "
+        "same order (cut both to the same rows)"
+    )
+
+
+def _float_targets(y: Any) -> torch.Tensor | None:
+    """``y`` as a float tensor when it holds floating point numbers (where NaN and infinity can hide), else
+    ``None`` (labels, whole numbers, text: the task's inference and encoding check those)."""
+    if isinstance(y, torch.Tensor):
+        return y.detach() if y.is_floating_point() else None
+    try:
+        values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(values, np.ndarray) or values.dtype.kind != "f" or values.ndim == 0:
+        return None
+    return torch.tensor(values)  # a copy: a frame's values may be read-only
+
+
+def _refuse_non_finite(values: torch.Tensor | None, name: str, fix: str) -> None:
+    """Refuse missing (NaN) or infinite numbers in ``values`` (first dimension = rows) in one line naming
+    ``name``, how many rows hold one, the first of them, and ``fix``. Unrefused, a NaN in a training row stopped
+    the fit as "loss became nan ... lower the learning rate", and one in a validation row gave ``valid_loss: nan``
+    beside metrics that read as valid."""
+    if values is None or not values.is_floating_point() or values.numel() == 0:
+        return
+    finite = torch.isfinite(values)
+    if bool(finite.all()):
+        return
+    bad_rows = torch.nonzero(~finite.reshape(len(values), -1).all(dim=1)).reshape(-1)
+    has_nan, has_inf = bool(torch.isnan(values).any()), bool(torch.isinf(values).any())
+    what = " or ".join(word for word, found in (("missing (NaN)", has_nan), ("infinite", has_inf)) if found)
+    raise DataError(
+        f"tensor_data: {name} holds {what} values in {len(bad_rows)} of {len(values)} rows (the first: row "
+        f"{int(bad_rows[0])}), which a model cannot learn from; {fix}"
+    )
