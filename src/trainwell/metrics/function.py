@@ -3,10 +3,23 @@
 The function is called once per validation pass, on every batch's predictions and targets joined along the
 first axis, so it may compute anything over the whole validation set (a median, a rank statistic, a score
 from scikit-learn). ``preds`` are what the built-in metrics receive: activated by the task (probabilities for
-classification, values for regression; a tagger's decoded tag ids), in the shapes of
-:mod:`trainwell.metrics.functional` (binary ``(N,)``, multiclass ``(N, C)`` with targets ``(N,)``, multilabel
-``(N, L)``, regression ``(N, K)``); for a tagger, the tag ids and targets of the labelled words, flattened to
-``(W,)``. Both are tensors on the Learner's device.
+classification, values for regression; a tagger's decoded tag ids), in these shapes (``N``: validation rows):
+
+======================  ======================  ==================
+task                    ``preds``               ``targets``
+======================  ======================  ==================
+binary                  ``(N,)`` probabilities  ``(N,)`` 0/1
+multiclass              ``(N, C)``              ``(N,)`` class ids
+multilabel              ``(N, L)``              ``(N, L)`` 0/1
+regression, one target  ``(N,)``                ``(N,)``
+regression, K targets   ``(N, K)``              ``(N, K)``
+tagging                 ``(W,)`` tag ids        ``(W,)`` tag ids
+======================  ======================  ==================
+
+so that ``(preds - targets).abs().mean()`` is right for one target, as for a binary task: a single-target
+regression's values came as ``(N, 1)``, where a natural ``preds.squeeze() - targets`` broadcast to ``N x N`` and
+gave a wrong number in silence (fastai flattens one target likewise). A tagger's are the labelled words'
+(``W`` of them). Both are tensors on the Learner's device.
 
 The metric is named by the function's ``__name__``; :func:`metric_function` names it explicitly (a lambda or
 a ``functools.partial`` has no name of its own) and says whether smaller is better. When nobody says, the name
@@ -257,6 +270,9 @@ class FunctionMetric(Metric):
         preds, targets = states["preds"], states["targets"]
         if preds.numel() == 0:
             return float("nan")
+        if self.task == "regression" and preds.dim() == 2 and preds.shape[1] == 1:
+            # One target: (N,) and (N,), as a binary task's (see the module's docstring).
+            preds, targets = preds[:, 0], targets[:, 0]
         try:
             value = self.function(preds, targets)
         except Exception as error:
