@@ -98,7 +98,11 @@ class GenericPredictor(Predictor):
     @torch.no_grad()
     def predict_proba(self, inputs: GenericInputs, *, batch_size: int = BATCH_ROWS) -> torch.Tensor:
         """Activated outputs on the CPU, by the artifact's task: probabilities for classification (binary: the
-        positive class's, shape ``(N,)``), values for regression; the same as ``learn.get_preds()`` gave."""
+        positive class's, shape ``(N,)``), values for regression; the same as ``learn.get_preds()`` gave.
+
+        A ``torch.Tensor``, as every PyTorch predictor's ``predict_proba`` (tables, images, texts, ratings);
+        :class:`~trainwell.export.OnnxPredictor`, which runs without torch, gives a numpy array of the same
+        values (``.numpy()`` turns this one into it)."""
         if batch_size < 1:
             raise DataError(f"batch_size must be at least 1, got {batch_size}")
         tensors = self.tensors(inputs)

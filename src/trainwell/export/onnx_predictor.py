@@ -202,7 +202,9 @@ class OnnxPredictor:
     def predict_proba(
         self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False
     ) -> np.ndarray:
-        """Activated outputs as float32: probabilities for classification, values for regression.
+        """Activated outputs as a float32 numpy array (onnxruntime's, with no torch needed; the PyTorch
+        predictors give the same values as a ``torch.Tensor``): probabilities for classification, values for
+        regression.
 
         Args:
             rows: Rows (a DataFrame, a list of dicts, or one row as a dict or a Series); for a vision model, images (see the class docstring).
