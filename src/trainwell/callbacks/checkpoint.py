@@ -47,7 +47,9 @@ class Checkpoint(Callback):
     Args:
         path: the checkpoint file.
         every_n_batches: also write after every this many training batches of the fit (``None``: never).
-        every_epoch: write after every epoch (after validation).
+        every_epoch: write after every epoch (after validation). When a callback ends the fit for good
+            (:class:`EarlyStopping`; ``learn.stopped_by`` names it), the file is written once more, saying so: a
+            resume of the same call then trains no more, as one of a fit that ran all its epochs.
         every_seconds: also write after the first training batch that ends this many seconds after the last
             write (or the fit's start), so that a long epoch is not lost whole.
         max_overhead: skip a mid-epoch write (``every_n_batches``, ``every_seconds``) that would come sooner
@@ -139,6 +141,8 @@ class Checkpoint(Callback):
         self._write_cost: float | None = None
         self._mid_epoch_write: int | None = None  # the epoch of the last write made between its batches
         self._interrupted = False
+        self._fit_writes = 0  # the writes of the fit in progress
+        self._resumed_stopped = False
         self._signal = "SIGINT"  # the signal that asked the fit to stop
         self._previous_handlers: dict[int, Any] = {}
 
@@ -148,6 +152,9 @@ class Checkpoint(Callback):
         self._write_cost = None
         self._mid_epoch_write = None
         self._interrupted = False
+        self._fit_writes = 0
+        # A resume of a fit that had stopped: the file already says so, and nothing trains.
+        self._resumed_stopped = bool(learn.stopped_by)
         if self.save_on_interrupt:
             self._catch_interrupts()
 
@@ -178,6 +185,10 @@ class Checkpoint(Callback):
     def after_fit(self, learn: Learner) -> None:
         if self._interrupted:  # Ctrl-C after the last epoch's end: stop before what follows the fit
             raise self._stop()
+        if learn.stopped_by and not self._resumed_stopped and (self.every_epoch or self._fit_writes):
+            # A callback ended the fit (EarlyStopping, after this epoch's write): the file says so, or a resume
+            # of the same call went on to train the epochs after the stop.
+            self._save(learn)
 
     def teardown(self, learn: Learner) -> None:
         for number, handler in self._previous_handlers.items():
@@ -196,6 +207,7 @@ class Checkpoint(Callback):
         self._last_write = self._clock()
         self._write_cost = self._last_write - start
         self.writes += 1
+        self._fit_writes += 1
         self.seconds_writing += self._write_cost
         if is_rank_zero():
             self.last_path = path

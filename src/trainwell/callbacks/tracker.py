@@ -158,6 +158,8 @@ class EarlyStopping(TrackerCallback):
         for row in learn.history:
             if row.get("fit") == learn.recorder.fit_count:
                 self._observe(_finite(row.get(self.monitor)), learn.recorder.fit_epoch(row))
+                if learn.stopped_by == self.name and self.wait >= max(self.patience, 1):
+                    self.stopped_epoch = learn.recorder.fit_epoch(row)  # a resume of the fit this stopped
 
     @property
     def stopped_epoch_shown(self) -> int | None:
@@ -187,6 +189,7 @@ class EarlyStopping(TrackerCallback):
                 f"EarlyStopping: {self.monitor} has not improved {best} for {self.wait} epochs: stopping after "
                 f"epoch {self.stopped_epoch_shown}",
             )
+            learn.stopped_by = self.name  # checkpoints say so: a resume of the same call trains no more
             raise CancelFit
 
 

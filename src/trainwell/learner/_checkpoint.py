@@ -83,6 +83,9 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
         "n_iterations": learn.n_iterations,
         "planned_iterations": learn.planned_iterations,
         "phase": learn.fit_phase,
+        # The callback that stopped the fit (EarlyStopping's CancelFit), None while it runs on: a resume of a
+        # stopped fit trains no more, as one of a fit that ran all its epochs does.
+        "stopped": getattr(learn, "stopped_by", None),
         "call": getattr(learn, "_asked", None) or describe_call(learn),
         "settings": dict(settings or {}),
         "rng": own["rng"],
@@ -167,6 +170,13 @@ def resolve(base: Path, path: str | Path) -> Path:
             )
         return found[0]
     tried = " nor ".join(str(candidate.resolve()) for candidate in candidates)
+    near = _near_names(candidates)
+    if near:
+        name = near[0].name if not Path(path).parent.parts else str(Path(path).with_name(near[0].name))
+        raise ArtifactError(
+            f"checkpoint '{path}' (there is no {tried}) does not exist, but {near[0].resolve()} does: pass "
+            f"resume_from='{name}' (the name as the Checkpoint callback wrote it, its suffix included)"
+        )
     where = (
         " (a relative name is looked for under learn.path, where Checkpoint writes, then in the working "
         + ("directory)" if len(candidates) > 1 else "directory, here the same)")
@@ -175,6 +185,21 @@ def resolve(base: Path, path: str | Path) -> Path:
         f"checkpoint '{path}' (there is no {tried}) does not exist; pass the file written by the Checkpoint "
         f"callback{where if not given.is_absolute() else ''}"
     )
+
+
+#: The suffixes a checkpoint's name is given with (``Checkpoint``'s default is ``checkpoint.pt``).
+_CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+
+
+def _near_names(candidates: Sequence[Path]) -> list[Path]:
+    """The files that the paths looked for name but for a checkpoint suffix (``checkpoint`` for
+    ``checkpoint.pt``), in the order looked for."""
+    return [
+        candidate.with_name(candidate.name + suffix)
+        for candidate in candidates
+        for suffix in _CHECKPOINT_SUFFIXES
+        if not candidate.suffix and candidate.name and candidate.with_name(candidate.name + suffix).is_file()
+    ]
 
 
 def load_state(path: str | Path, mmap: bool = False) -> dict[str, Any]:
@@ -277,6 +302,7 @@ def restore(learn: Learner, path: str | Path) -> None:
     set_rng_states(own["rng"])
     learn._epoch_rng = own.get("epoch_rng")
     learn._pending_callback_states = {**(state.get("callbacks") or {}), **(own.get("callbacks") or {})}
+    learn.stopped_by = state.get("stopped")  # checkpoints before it hold none
 
 
 def written_processes(state: Mapping[str, Any]) -> int | None:

@@ -253,6 +253,10 @@ def learner_predictor(learn: Learner) -> Any:
         # A model of your own on tensors: its predictor reads tensors as the model does and needs no recipe, so
         # in memory it holds a copy of the model itself; only export (and trainwell.load) must rebuild it by name.
         metadata = json.loads(json.dumps(learner_metadata(learn, rebuildable=False)))
+        if not metadata.get("architecture"):
+            # Not registered, so no name to rebuild it by: its class names it in the predictor's messages (they
+            # said "predicting with '?'").
+            metadata["architecture"] = {"name": type(model).__name__}
         generic = importlib.import_module("trainwell.export.generic")
         own = copy.deepcopy(model).to("cpu")
         return generic.GenericPredictor(own, learn.task, metadata.get("recipe"), metadata)

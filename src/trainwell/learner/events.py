@@ -34,6 +34,13 @@ A callback steers the loop by raising one of these exceptions; the loop catches 
 
 Any other exception raised in a callback propagates with its traceback intact and a note naming the callback
 and the event.
+
+``learn.loss`` is what is logged: in ``after_loss`` it still holds the graph (``learn.loss_grad``, what
+``backward()`` is called on, is the same tensor there), so read it with ``learn.loss.item()`` (``float()`` on it
+gives torch's "Converting a tensor with requires_grad=True to a scalar" warning); from ``before_backward`` on it
+is detached and ``float(learn.loss)`` reads it. A callback that stops a fit for good on its own rule sets
+``learn.stopped_by = self.name`` before raising ``CancelFit``, so that a checkpoint's resume trains no more (a
+bare ``CancelFit`` reads as an interruption, which a resume continues).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import math
 import os
 import warnings
@@ -25,7 +26,7 @@ from trainwell.callbacks.progress import ProgressBar
 from trainwell.callbacks.recorder import RECORDER_REMOVED, Recorder
 from trainwell.callbacks.schedule import ParamScheduler
 from trainwell.core.device import resolve_device
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, add_note
 from trainwell.core.seeding import get_rng_states, set_rng_states
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
@@ -104,7 +105,7 @@ class Learner:
         metrics: metric names, functions ``fn(preds, targets) -> float`` (called on the whole validation
             set's activated predictions, named by ``__name__``; see :mod:`trainwell.metrics.function`) or
             :class:`Metric` objects; ``None`` uses the task's defaults, ``[]`` computes none.
-        callbacks: extra callbacks kept for every fit.
+        callbacks: extra callbacks kept for every fit (one alone is taken as a list of one, as ``fit``'s).
         lr: default learning rate (``fit_one_cycle`` uses it as the peak), for fits given none; an optimizer set by
             hand or a factory's own rates come first (see :meth:`fit`).
         wd: weight decay, never applied to biases or normalisation layers; decoupled from the gradient (AdamW's
@@ -158,6 +159,8 @@ class Learner:
         self.data = data
         self.task = data.task
         self.loss_func: LossLike = loss if loss is not None else loss_for_task(self.task)
+        if loss is not None and type(self).compute_loss is Learner.compute_loss:
+            _refuse_loss_signature(loss)
         if isinstance(opt, str):
             from trainwell.optim.factory import optimizers
 
@@ -172,7 +175,7 @@ class Learner:
         self.callbacks: list[Callback] = [self.recorder]
         if progress:
             self.callbacks.append(ProgressBar())
-        self.callbacks.extend(callbacks)
+        self.callbacks.extend(_callback_list(callbacks))
         if not any(isinstance(cb, NanGuard) for cb in self.callbacks):
             self.callbacks.append(NanGuard(action="stop"))  # a diverging run stops with a clear message
         _warn_unaugmented_images(data, self.callbacks)
@@ -243,6 +246,13 @@ class Learner:
         self._cancel_origin: tuple[str, str, bool] = ("", "", False)
         self._epoch_rng: dict[str, Any] | None = None  # random state at the start of the training epoch
         self._loss_checked = False  # whether this fit's first training loss was checked for broadcasting
+        self._loss_checked_grad = False  # whether it was checked to hold the model's graph
+        #: The name of the callback that ended the fit for good (:class:`~trainwell.callbacks.EarlyStopping`
+        #: sets it before its ``CancelFit``), ``None`` while the fit runs on. Checkpoints record it, and a resume
+        #: of the same call then trains no more; a callback of your own that stops a fit on its own rule sets it
+        #: too (a bare ``CancelFit`` reads as an interruption, which a resume continues). Set from the checkpoint
+        #: when a resumed fit had stopped.
+        self.stopped_by: str | None = None
 
     @property
     def pct_train(self) -> float:
@@ -367,7 +377,7 @@ class Learner:
     def show_training_loop(self, callbacks: Iterable[Callback] = ()) -> None:
         """Print which callbacks run at each event, in order (``callbacks``: those a fit would be given too).
         Printed once and returned as ``None``, as :meth:`summary` is: a returned text showed twice in a notebook."""
-        self._build_handlers(_with_fit_callbacks(self.callbacks, callbacks))
+        self._build_handlers(_with_fit_callbacks(self.callbacks, _callback_list(callbacks)))
         lines = []
         for event in Event:
             names = [cb.name for cb, _ in self._handlers[event]]
@@ -611,7 +621,10 @@ class Learner:
         ``resume_from`` names a checkpoint written by :class:`~trainwell.callbacks.Checkpoint` during the same
         call: training continues from the batch after it, with the same result as an uninterrupted run. A
         relative name is looked for under :attr:`path`, where ``Checkpoint`` writes, then in the working
-        directory.
+        directory. A checkpoint of a fit that ended, having run all its epochs or been stopped by a callback
+        (:class:`~trainwell.callbacks.EarlyStopping`; :attr:`stopped_by` names it), resumes as a no-op: nothing
+        trains, and the learner holds the fit's final weights and history, so a job's script can run the same
+        call again after it finished.
 
         ``wd`` sets the weight decay from this fit on (it is :attr:`wd`'s new value; fastai's ``fit(wd=...)``).
         Setting ``learn.wd`` or ``learn.opt_name`` between fits works as well: a fit builds the optimizer again
@@ -635,7 +648,7 @@ class Learner:
         self.set_lrs(self._default_lr() if lr is None else lr)
         self._say_own_rates_scaled()
         self._say_loss_parameters_untrained()
-        run_callbacks = list(callbacks)
+        run_callbacks = _callback_list(callbacks)
         assert self.opt is not None
         self._last_fit = {
             "lrs": [float(group["max_lr"]) for group in self.opt.param_groups],
@@ -668,7 +681,9 @@ class Learner:
             momentum=one_cycle_momentum(high=moms[0], low=moms[1], pct_start=pct_start),
         )
         schedule.made_by = "fit_one_cycle"
-        self.fit(n_epochs, lr_max, callbacks=[schedule, *callbacks], resume_from=resume_from, wd=wd)
+        self.fit(
+            n_epochs, lr_max, callbacks=[schedule, *_callback_list(callbacks)], resume_from=resume_from, wd=wd
+        )
 
     def fine_tune(
         self,
@@ -694,7 +709,7 @@ class Learner:
                 "to fine-tune (no layers to freeze, no gradient steps); build the learner on the new data instead"
             )
         base_lr = base_lr or self._default_lr()
-        callbacks = list(callbacks)
+        callbacks = _callback_list(callbacks)
         if self.pretrained is False and freeze_epochs > 0 and resume_from is None:
             warn(
                 "fine_tune trains the head alone first, the body frozen, so as to keep what pretrained weights know; "
@@ -802,6 +817,10 @@ class Learner:
     def _run_epochs(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
         if self._pending_callback_states:  # a resumed fit: callbacks continue from the checkpoint
             _checkpoint.load_callback_states(self)
+        if self.stopped_by:
+            # A checkpoint of a fit that a callback stopped (EarlyStopping): resumed, it stops there as well, as
+            # one of a fit that ran all its epochs does, rather than train the epochs after the stop.
+            return
         for epoch in range(self.epoch, self.n_epochs):
             self.epoch = epoch
             self._with_events(
@@ -910,6 +929,12 @@ class Learner:
                         ) from error
                     _explain_raw_pixels(self, error)
                     _explain_input_dtype(self, error)
+                    _note_forward_error(self, error)
+                    raise
+                except _CANCELS:
+                    raise
+                except Exception as error:
+                    _note_forward_error(self, error)
                     raise
                 self._call(Event.after_pred)
                 if self.training and not self._loss_checked:
@@ -922,7 +947,10 @@ class Learner:
                         self.loss = self.compute_loss(self.pred, self.yb)
                 except (ValueError, RuntimeError, AttributeError, TypeError, IndexError) as error:
                     _explain_output_mismatch(self, error)
+                    if isinstance(error, TypeError):
+                        _note_loss_call(self, error)
                     raise
+            _check_loss_tensor(self)
             _check_one_number(self)
             self.loss_grad = self.loss
             self._call(Event.after_loss)
@@ -1213,13 +1241,29 @@ class Learner:
             source = source / "model.safetensors"
         else:
             source = _weights_path(self.path, path)
+            if not source.is_file():
+                # a file named otherwise ('weights.pt'): read as safetensors if it is one, refused below if not
+                given = Path(path)
+                source = next(
+                    (f for f in dict.fromkeys([self.path / given, given]) if f.is_file()),
+                    source,
+                )
         if not source.is_file():
             raise ConfigError(
                 f"no weights at '{source}'; pass the file learn.save wrote, or a model directory"
             )
         model = _checkpoint.plain_model(self.model)
+        try:
+            loaded = load_file(str(source))
+        except Exception as error:  # safetensors' SafetensorError, an OSError: not a safetensors file
+            raise ConfigError(
+                f"'{source}' exists but is not a safetensors file (what learn.save writes and learn.load reads; "
+                "a torch.save'd state dict is a pickle): load a state dict with "
+                f"learn.model.load_state_dict(torch.load('{source}', weights_only=True)), then learn.save(name) "
+                "writes it as safetensors"
+            ) from error
         # files saved from a compiled model's wrapper ('_orig_mod.' keys) too
-        state = _checkpoint.plain_keys(load_file(str(source)))
+        state = _checkpoint.plain_keys(loaded)
         own = model.state_dict()
         missing = [key for key in own if key not in state]
         unexpected = [key for key in state if key not in own]
@@ -1373,6 +1417,9 @@ def _build_metrics(task: Any, metrics: Sequence[MetricLike] | None) -> list[Metr
         chosen = [*task.metric_names, *(name for name in _ALSO_SCORED.get() if name not in task.metric_names)]
     else:
         chosen = list(metrics)
+        for metric in chosen:
+            if callable(metric) and not isinstance(metric, str | Metric | type):
+                _refuse_metric_signature(metric)  # said now, not after a whole training epoch
     built = [
         m
         if isinstance(m, Metric)
@@ -1662,6 +1709,125 @@ def _check_one_number(learn: Learner) -> None:
             "number, which backward() and the logs need: keep the loss's default reduction='mean', or reduce it "
             "in an override of Learner.compute_loss (e.g. loss.mean(), or a weighted mean over the rows)"
         )
+
+
+def _shapes(tensors: Iterable[Any]) -> str:
+    """``(64, 6) float32, (64,) int64``: each tensor's shape and dtype (another object's type)."""
+    return ", ".join(
+        f"{tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}"
+        if isinstance(t, torch.Tensor)
+        else type(t).__name__
+        for t in tensors
+    )
+
+
+#: How a loss of one's own is fixed when it gives no tensor, or one without the model's graph.
+_LOSS_FIX = (
+    "return a tensor computed from pred with torch operations, keeping its graph (e.g. "
+    "return ((pred - target) ** 2).mean(), not float(...) or .item()), or pass loss=None for the task's default loss"
+)
+
+
+def _check_loss_tensor(learn: Learner) -> None:
+    """Refuse, naming the loss, a loss that gave no tensor (``return 0.5``: NanGuard's ``'float' object has no
+    attribute 'detach'`` followed) or, on a fit's first training batch, a tensor cut from the model's output
+    (``torch.tensor(loss.item())``: torch's "element 0 of tensors does not require grad" at ``backward()``)."""
+    loss = learn.loss
+    if not isinstance(loss, torch.Tensor):
+        raise ConfigError(
+            f"the loss ({_name(learn.loss_func)}) returned a {type(loss).__name__}, not a tensor, so there is "
+            f"nothing to call backward() on: {_LOSS_FIX}"
+        )
+    if (
+        learn.training
+        and not learn._loss_checked_grad
+        and torch.is_grad_enabled()
+        and not getattr(learn.model, "closed_form", False)
+    ):
+        learn._loss_checked_grad = True
+        if not loss.requires_grad:
+            raise ConfigError(
+                f"the loss ({_name(learn.loss_func)}) returned a tensor that does not come from the model's "
+                "output (no gradient: it was made with .item(), .detach(), torch.tensor(...) or NumPy), so "
+                f"backward() cannot train the model: {_LOSS_FIX}"
+            )
+
+
+def _note_loss_call(learn: Learner, error: TypeError) -> None:
+    """Say how trainwell called the loss when it raised a ``TypeError`` (``my_loss() takes 1 positional
+    argument but 2 were given``)."""
+    add_note(
+        error,
+        f"trainwell: raised by the loss ({_name(learn.loss_func)}), called as loss(pred, target) with pred "
+        f"{_shapes([learn.pred])} (the model's output) and target {_shapes([learn.yb])}; a loss takes those two "
+        "and returns one tensor computed from pred",
+    )
+
+
+def _note_forward_error(learn: Learner, error: Exception) -> None:
+    """Say which model failed on which batch, once (a note on the error as it passes)."""
+    model = type(learn.model).__name__
+    phase = "training" if learn.training else "validation"
+    add_note(
+        error,
+        f"trainwell: raised in {model}.forward during fit, on {phase} batch {learn.batch_index} of epoch "
+        f"{learn.epoch + 1} with inputs {_shapes(learn.xb)} (target {_shapes([learn.yb])}); the model is called "
+        "as model(*inputs), the batch's tensors but the last",
+    )
+
+
+def _signature_refused(function: Any, n_args: int) -> str | None:
+    """``function``'s signature when inspect can tell it cannot be called with ``n_args`` positional arguments,
+    ``None`` otherwise (it can, or inspect cannot tell: a builtin, an object of an odd kind)."""
+    target = function.forward if isinstance(function, nn.Module) else function
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*([None] * n_args))
+    except TypeError:
+        empty = inspect.Parameter.empty
+        plain = [parameter.replace(annotation=empty) for parameter in signature.parameters.values()]
+        return str(signature.replace(parameters=plain, return_annotation=empty))  # "(pred)", not its types
+    return None
+
+
+def _refuse_loss_signature(loss: Any) -> None:
+    shown = _signature_refused(loss, 2)
+    if shown is not None:
+        name = _name(loss)
+        raise ConfigError(
+            f"the loss {name}{shown} cannot be called as loss(pred, target), which is how a fit calls it (pred: "
+            f"the model's output, target: the batch's last tensor); define it as def {name}(pred, target) "
+            "returning one tensor computed from pred"
+        )
+
+
+def _refuse_metric_signature(metric: Any) -> None:
+    from trainwell.metrics.function import MetricFunction
+
+    function = metric.function if isinstance(metric, MetricFunction) else metric
+    shown = _signature_refused(function, 2)
+    if shown is not None:
+        name = _name(function)
+        raise ConfigError(
+            f"the metric function {name}{shown} cannot be called as fn(preds, targets), which is how it is "
+            "scored (once per validation pass, on the whole set's predictions and targets); define it as "
+            f"def {name}(preds, targets) -> float"
+        )
+
+
+def _callback_list(callbacks: Any) -> list[Callback]:
+    """``callbacks`` as a list: one callback object given alone (``callbacks=GradientClip(1.0)``) is a list of
+    one, as fastai's ``cbs=`` takes it (it raised ``'GradientClip' object is not iterable``)."""
+    if isinstance(callbacks, Callback) or (isinstance(callbacks, type) and issubclass(callbacks, Callback)):
+        return [callbacks]  # type: ignore[list-item]  # a class is refused in one line by _check_callback
+    try:
+        return list(callbacks)
+    except TypeError:
+        _check_callback(callbacks)  # a Keras or Lightning callback, a function: refused naming what it is
+        raise
 
 
 def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
