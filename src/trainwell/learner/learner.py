@@ -1779,7 +1779,9 @@ def _note_forward_error(learn: Learner, error: Exception) -> None:
 def _signature_refused(function: Any, n_args: int) -> str | None:
     """``function``'s signature when inspect can tell it cannot be called with ``n_args`` positional arguments,
     ``None`` otherwise (it can, or inspect cannot tell: a builtin, an object of an odd kind)."""
-    target = function.forward if isinstance(function, nn.Module) else function
+    # a module is called through its forward, unless its class defines __call__ itself (TaggingLoss)
+    own_call = isinstance(function, nn.Module) and type(function).__call__ is not nn.Module.__call__
+    target = function.forward if isinstance(function, nn.Module) and not own_call else function
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):
