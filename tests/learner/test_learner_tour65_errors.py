@@ -135,6 +135,8 @@ def test_loading_a_torch_save_state_dict_says_it_is_not_safetensors(tmp_path: Pa
     message = str(raised.value)
     assert f"'{tmp_path / 'plain_state.pt'}' exists but is not a safetensors file" in message
     assert "learn.model.load_state_dict(torch.load(" in message
+    with pytest.raises(ConfigError, match=r"\('.*plain_state\.pt' exists: pass its whole name\)"):
+        learn.load("plain_state")
     # a safetensors file under another name is read as it is
     learn.save(tmp_path / "weights.bin")
     (tmp_path / "weights.bin.safetensors").rename(tmp_path / "weights.bin")

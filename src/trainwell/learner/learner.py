@@ -1249,8 +1249,16 @@ class Learner:
                     source,
                 )
         if not source.is_file():
+            given = Path(path)
+            near = [
+                f.with_name(f.name + suffix)
+                for f in dict.fromkeys([self.path / given, given])
+                for suffix in (".pt", ".pth", ".bin")
+                if not given.suffix and f.with_name(f.name + suffix).is_file()
+            ]
+            beside = f" ('{near[0]}' exists: pass its whole name)" if near else ""
             raise ConfigError(
-                f"no weights at '{source}'; pass the file learn.save wrote, or a model directory"
+                f"no weights at '{source}'{beside}; pass the file learn.save wrote, or a model directory"
             )
         model = _checkpoint.plain_model(self.model)
         try:
