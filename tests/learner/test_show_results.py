@@ -17,6 +17,7 @@ from ratings_support import low_rank_ratings
 from tagging_samples import entity_sentences
 from text_samples import reviews
 from trainwell.core.errors import ConfigError
+from trainwell.data.fair_order import in_fair_order
 
 
 def _table(n: int = 80, seed: int = 0) -> pd.DataFrame:
@@ -135,7 +136,8 @@ def test_a_ratings_model_shows_user_item_actual_and_predicted_rating() -> None:
     shown = learn.show_results(6)
 
     assert list(shown.columns) == ["user", "item", "actual", "predicted"]
-    held_out = frame[frame["is_valid"]].head(6)
+    # The marked rows in the data's fair order (data.fair_order: ratings shuffled by the seed, 0).
+    held_out = frame.iloc[in_fair_order(np.flatnonzero(is_valid), None, 0)].head(6)
     # An id training never saw is said to be one; every other is the id as read.
     seen_users, seen_items = (
         set(frame.loc[~frame["is_valid"], "user"]),
