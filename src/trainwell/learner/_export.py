@@ -12,7 +12,7 @@ import torch
 from trainwell.core.artifact import save_artifact
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
-from trainwell.models.registry import list_models, models
+from trainwell.models.registry import list_models, models, registered_name, unexportable_config
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -105,6 +105,14 @@ def _check_model_spec(learn: Learner) -> None:
     model = getattr(learn.model, "_orig_mod", learn.model)
     if spec is None:
         cls = type(model).__name__
+        registered = registered_name(type(model))
+        if registered is not None:  # @register_model on the class, built with keywords it could not record
+            raise ConfigError(
+                f"export needs to know how to rebuild the model ({cls}), which is registered as {registered!r} "
+                f"but was built with arguments it cannot record: build it with trainwell.create_model("
+                f"{registered!r}, ...its keyword arguments), or set learn.model_spec = {{'name': {registered!r}, "
+                "'config': {...its keyword arguments}}"
+            )
         if type(model).__module__.startswith("torch.nn"):
             # nn.Sequential(**config) cannot rebuild a Sequential: the layers are what a function must build
             suggested, builds = (
@@ -133,6 +141,9 @@ def _check_model_spec(learn: Learner) -> None:
             f"learn.model_spec names the architecture {name!r}, which is not registered: decorate the function "
             f"that builds your module with @register_model({name!r}) (from trainwell.models), or fix the name"
         )
+    problem = unexportable_config(spec["config"])
+    if problem is not None:  # said before anything is written, and in words the user's call used
+        raise ConfigError(f"export cannot record how to rebuild the model ({name!r}): {problem}")
     if not type(model).__module__.startswith("trainwell."):  # a model of the user's own: its spec is theirs
         _check_rebuilt(model, name, spec["config"])
 
@@ -249,10 +260,16 @@ def learner_predictor(learn: Learner) -> Any:
     import json
 
     model = getattr(learn.model, "_orig_mod", learn.model)
-    if learn.model_spec is None and learn.data.application == "generic":
+    spec = learn.model_spec
+    # a config JSON cannot hold (create_model("net", act=nn.GELU)): the model trains, and predicts in memory
+    unstorable = isinstance(spec, dict) and unexportable_config(spec.get("config") or {}) is not None
+    if (spec is None or unstorable) and learn.data.application == "generic":
         # A model of your own on tensors: its predictor reads tensors as the model does and needs no recipe, so
         # in memory it holds a copy of the model itself; only export (and trainwell.load) must rebuild it by name.
-        metadata = json.loads(json.dumps(learner_metadata(learn, rebuildable=False)))
+        raw = learner_metadata(learn, rebuildable=False)
+        if unstorable:
+            raw["architecture"] = {"name": spec["name"]}  # type: ignore[index]
+        metadata = json.loads(json.dumps(raw))
         if not metadata.get("architecture"):
             # Not registered, so no name to rebuild it by: its class names it in the predictor's messages (they
             # said "predicting with '?'").
