@@ -1,7 +1,7 @@
 """A cross-validated text classifier whose folds are at chance is said so once, for every fold ("5 of 5 folds did
 not beat always answering ... 'neg'"): each fold warned on its own (BaselineNotBeaten), the gist of the warnings
 only dedupes the same words, so 'not above it' and 'above it by less than chance allows' folds made two lines
-of one fold's numbers each. (Under torchrun: tests/distributed/test_distributed_folds_at_chance.py.)"""
+of one fold's numbers each. (Under torchrun: tests/distributed/test_distributed_evaluate.py.)"""
 
 from __future__ import annotations
 
