@@ -55,7 +55,10 @@ def _save(drawn: Any, path: Path) -> PlotFile:
 
     buffer = io.BytesIO()
     try:
-        drawn.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        # A figure laid out by its constrained layout is saved as drawn; "tight" drew it a second time to crop it
+        # (0.07 s of a curves.png's 0.43, 0.12 s of the learning-rate plot's 0.30, on every fit).
+        laid_out = drawn.get_layout_engine() is not None
+        drawn.savefig(buffer, format="png", dpi=110, **({} if laid_out else {"bbox_inches": "tight"}))
     finally:
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None and getattr(drawn.canvas, "manager", None) is not None:
@@ -78,7 +81,7 @@ def plot_lr_find(
 
     Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``lr_find.png`` in
     the current folder, it warns when that file held the plot of another sweep written by this process."""
-    drawn = figure(figsize=(6, 4))
+    drawn = figure(figsize=(6, 4.3), layout="constrained")
     axis = drawn.subplots()
     points = [(lr, loss) for lr, loss in zip(result.lrs, result.losses, strict=True) if math.isfinite(loss)]
     if points:
