@@ -3,34 +3,67 @@
 Each process trains whole trials alone, in one Optuna study; ``--trials`` counts the trials of both; the
 defaults' trials come first; the kept trial's model (the best's, or the defaults' when the best's gain is
 within the noise) is written once, by the process that trained it, with the record of every trial; rank 0
-alone prints, and no journal is left behind.
+alone prints, and no journal is left behind. The four searches run in one launch, one after another (each with
+its own keys in the job's store: a search run after another in the same job once read the first's study).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from torchrun_support import torchrun
+from torchrun_support import launch
 
 import trainwell
 
 pytestmark = pytest.mark.slow
 
-JOB = Path(__file__).with_name("tune_spread_job.py")
-KEEP_JOB = Path(__file__).with_name("tune_spread_keep_job.py")
+HERE = Path(__file__).parent
+JOB = HERE / "tune_spread_job.py"
+KEEP_JOB = HERE / "tune_spread_keep_job.py"
+DONE = "several_commands: done"  # rank 0's mark after each command
 
 
-def torchrun_tune(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """``trainwell tune`` on ``folder/table.csv`` under two processes; ``--tee 3`` prefixes every line a
-    process prints with its rank (``[default0]:``, ``[default1]:``)."""
-    return torchrun(
-        "-m", "trainwell", "tune", "table.csv", "--target", "y", "--out", "model", *options,
-        options=("--tee", "3"), cwd=folder,
+@dataclass(frozen=True)
+class Launched:
+    out: Path  # each search's folder is out / its name
+    ranks: list[tuple[str, str]]  # each process's (stdout, stderr), every search's
+
+
+@pytest.fixture(scope="module")
+def searches(tmp_path_factory: pytest.TempPathFactory) -> Launched:
+    """The four searches below, one after another in the same two processes (``several_jobs.py``; the two
+    ``trainwell tune`` commands through ``several_commands.py``, as ``torchrun -m trainwell tune`` runs each):
+    a launch costs seconds of imports in each process, these searches a few seconds each. Each search's keys in
+    the job's store are its own, so that a search does not read the one before's study."""
+    from tune_spread_keep_job import rare_table
+
+    out = tmp_path_factory.mktemp("tune")
+    for name in ("shared", "one-trial", "rank-one", "keep"):
+        (out / name).mkdir()
+    for name in ("shared", "one-trial", "rank-one"):
+        write_table(out / name)
+    rare_table().to_csv(out / "keep" / "table.csv", index=False)
+    code, ranks = launch(
+        out, HERE / "several_jobs.py",
+        *tune_command(out / "shared", "--trials", "6", "--search", "epochs=2:6"),
+        "+", *tune_command(out / "one-trial", "--trials", "1", "--arch", "gbdt"),
+        "+", JOB, out / "rank-one" / "table.csv", out / "rank-one",
+        "+", KEEP_JOB, out / "keep" / "table.csv", out / "keep",
+    )  # fmt: skip
+    assert code == 0, "\n".join(stderr[-3000:] for _, stderr in ranks)
+    return Launched(out, ranks)
+
+
+def tune_command(folder: Path, *options: str) -> tuple[str | Path, ...]:
+    """``trainwell tune`` on ``folder/table.csv``, its model in ``folder/model``, as one job of the launch."""
+    return (
+        HERE / "several_commands.py", "tune", folder / "table.csv", "--target", "y", "--out", folder / "model",
+        *options,
     )  # fmt: skip
 
 
@@ -45,10 +78,9 @@ def write_table(folder: Path, rows: int = 400) -> pd.DataFrame:
     return table
 
 
-def test_two_processes_share_one_search_and_write_the_best_model_once(tmp_path: Path) -> None:
-    table = write_table(tmp_path)
-    done = torchrun_tune(tmp_path, "--trials", "6", "--search", "epochs=2:6")
-    assert done.returncode == 0, done.stderr[-3000:]
+def test_two_processes_share_one_search_and_write_the_best_model_once(searches: Launched) -> None:
+    tmp_path = searches.out / "shared"
+    table = pd.read_csv(tmp_path / "table.csv")
     record = json.loads((tmp_path / "model" / "tuning.json").read_text())
     trials = record["trials"]
     assert [t["number"] for t in trials] == [0, 1, 2, 3, 4, 5]  # --trials counts both processes' trials
@@ -67,31 +99,30 @@ def test_two_processes_share_one_search_and_write_the_best_model_once(tmp_path: 
     assert metadata["training"]["final"]["roc_auc"] == pytest.approx(kept["value"])
     predictor = trainwell.load(tmp_path / "model")
     assert len(predictor.predict(table.drop(columns="y").head(7))) == 7
-    # Rank 0 reports once; rank 1 prints nothing at all.
-    lines = (done.stdout + done.stderr).splitlines()
-    assert not [line for line in lines if line.startswith("[default1]")], done.stderr[-3000:]
-    assert sum(f"best roc_auc {best['value']:.4f}" in line for line in lines) == 1, done.stdout[-3000:]
+    # Rank 0 reports once; rank 1 prints nothing at all (before its mark that the command is done).
+    (out, err), (out_1, err_1) = searches.ranks
+    said = out.split(DONE)[0] + err.split(DONE)[0]
+    assert out_1 == "" and err_1.split("several_jobs: done")[0] == "", err_1[-3000:]
+    lines = said.splitlines()
+    assert sum(f"best roc_auc {best['value']:.4f}" in line for line in lines) == 1, said[-3000:]
     assert sum("model directory:" in line for line in lines) == 1
     # The shared study's journal is gone; the folder holds the table and the model alone.
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "table.csv"]
 
 
-def test_fewer_trials_than_processes_run_exactly_that_many(tmp_path: Path) -> None:
-    # Every process asks for a trial as soon as it starts: the store's counter lets only --trials of them run.
-    write_table(tmp_path)
-    done = torchrun_tune(tmp_path, "--trials", "1", "--arch", "gbdt")
-    assert done.returncode == 0, done.stderr[-3000:]
+def test_fewer_trials_than_processes_run_exactly_that_many(searches: Launched) -> None:
+    # Every process asks for a trial as soon as it starts: the store's counter lets only --trials of them run
+    # (this search's counter: the search before it in the launch handed out 6).
+    tmp_path = searches.out / "one-trial"
     trials = json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"]
     assert [(t["number"], t["state"], t["defaults"]) for t in trials] == [(0, "complete", True)]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "table.csv"]
 
 
-def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tmp_path: Path) -> None:
+def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(searches: Launched) -> None:
     # Rank 0's trials barely learn (tune_spread_job.py), so the best model is rank 1's to write: rank 0 holds
     # no learner of it, and must still return (and could print) the same record.
-    write_table(tmp_path)
-    done = torchrun(JOB, tmp_path / "table.csv", tmp_path, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
+    tmp_path = searches.out / "rank-one"
     zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
     best = zero["trials"][zero["best_trial"]]
     assert best["process"] == 1 and {t["process"] for t in zero["trials"]} == {0, 1}
@@ -107,16 +138,14 @@ def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tm
 
 
 def test_the_defaults_kept_for_a_gain_within_the_noise_are_written_by_the_process_that_trained_them(
-    tmp_path: Path,
+    searches: Launched,
 ) -> None:
     # The best trial's gain is within the noise and its process did not train the defaults' trial
     # (tune_spread_keep_job.py): the defaults' model must still be the one written, by its own process.
     from tune_spread_keep_job import rare_table
 
+    tmp_path = searches.out / "keep"
     table = rare_table()
-    table.to_csv(tmp_path / "table.csv", index=False)
-    done = torchrun(KEEP_JOB, tmp_path / "table.csv", tmp_path, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
     zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
     trials = zero["trials"]
     assert [(t["number"], t["defaults"]) for t in trials] == [(0, True), (1, False)]

@@ -7,7 +7,8 @@ beside the model directory, so that the sampler and the median pruner see every 
 
 1. Rank 0 works out the defaults (the MLP's learning-rate finder), creates the study, queues the defaults'
    trials (0, 1...) and publishes the journal's path through ``torchrun``'s store
-   (:func:`~trainwell.distributed.spread.job_store`); the others wait for it, then load the study.
+   (:func:`~trainwell.distributed.spread.job_store`, under keys of this search's own, so that a job may run
+   several); the others wait for it, then load the study.
 2. Each process asks the study for a trial whenever it has none: a counter in the store hands out exactly
    ``n_trials`` of them over all processes, and each process stops early when the shared time budget is short
    (the budget is each process's own, started when it began, as in one process). Each trial trains with the
@@ -79,7 +80,7 @@ def run_spread_search(
     optuna = import_optuna()
     rank, processes = spread_position()
     seed, budget = settings.seed, settings.budget
-    store = job_store("tune")
+    store = _search_store()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     # Rank 0 owns the journal, and removes it however the search ends (see _study_journal).
     with _study_journal(settings.out) if rank == 0 else contextlib.nullcontext() as journal:
@@ -113,6 +114,23 @@ def run_spread_search(
         # the processes gather after their last trial.
         result = _kept_written_once(study, trials, starts, store, settings)
     return result
+
+
+#: The spread searches this process has run: each search's keys in the job's store are numbered by it.
+_searches = 0
+
+
+def _search_store() -> Any:
+    """This search's keys in the job's store (:func:`~trainwell.distributed.spread.job_store`), apart from
+    every other search's in the same job: numbered per process, the same number in every process, since every
+    process runs the same searches in the same order (as :func:`~trainwell.distributed.spread.gather_results`
+    numbers its calls). Under one fixed key a second search in the job found the first's study (its journal
+    removed) and its trials all handed out."""
+    import torch.distributed as dist
+
+    global _searches
+    _searches += 1
+    return dist.PrefixStore(f"search_{_searches}/", job_store("tune"))
 
 
 @contextlib.contextmanager
