@@ -15,9 +15,10 @@ Training, the predictor and the server all build inputs with :meth:`TaggingRecip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -64,7 +65,7 @@ def casing_class(word: str) -> int:
     >>> [CASING_CLASSES[casing_class(w)] for w in ["the", "Paris", "EU", "iPhone", "1996", "3.50", "B2B", ","]]
     ['lower', 'capitalised', 'upper', 'mixed', 'numeric', 'mostly_numeric', 'has_digit', 'punctuation']
     """
-    digits = sum(ch.isdigit() for ch in word)
+    digits = sum(map(str.isdigit, word))
     if word.isdigit():
         return _CASING["numeric"]
     if digits and digits / len(word) > 0.5:
@@ -75,13 +76,11 @@ def casing_class(word: str) -> int:
         return _CASING["lower"]
     if word.isupper():
         return _CASING["upper"]
-    if word[:1].isupper() and (
-        len(word) == 1 or word[1:].islower() or not any(c.isalpha() for c in word[1:])
-    ):
+    if word[:1].isupper() and (len(word) == 1 or word[1:].islower() or not any(map(str.isalpha, word[1:]))):
         return _CASING["capitalised"]
-    if any(ch.isalpha() for ch in word):
+    if any(map(str.isalpha, word)):
         return _CASING["mixed"]
-    if all(not ch.isalnum() for ch in word):
+    if not any(map(str.isalnum, word)):
         return _CASING["punctuation"]
     return _CASING["other"]
 
@@ -154,12 +153,13 @@ class TaggingRecipe:
         pretrained vectors) join the vocabulary after them, whatever ``min_freq`` and ``max_vocab`` say."""
         from collections import Counter
 
+        # Each distinct word is keyed once (a corpus repeats its words ~10 times), and the characters are counted
+        # in one pass over the words joined; both keep the order in which keys and characters first appear.
+        form_counts = Counter(chain.from_iterable(sentences))
         word_counts: Counter[str] = Counter()
-        char_counts: Counter[str] = Counter()
-        for sentence in sentences:
-            word_counts.update(word_key(word, lowercase) for word in sentence)
-            for word in sentence:
-                char_counts.update(word)
+        for form, count in form_counts.items():
+            word_counts[word_key(form, lowercase)] += count
+        char_counts = Counter("".join(form * count for form, count in form_counts.items()))
         if not word_counts:
             raise DataError("the training sentences hold no words; check the file and its tag column")
         counts = dict(word_counts)
@@ -176,21 +176,36 @@ class TaggingRecipe:
         lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=len(sentences))
         offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        flat = [word for sentence in sentences for word in sentence]
+        flat = list(chain.from_iterable(sentences))
+        # Each distinct word is encoded once (a corpus repeats its words ~10 times), then gathered by position.
+        distinct = {word: row for row, word in enumerate(dict.fromkeys(flat))}
+        where = np.fromiter(map(distinct.__getitem__, flat), dtype=np.int64, count=len(flat))
         stoi, unk = self.word_vocab.stoi, self.unk_id
         lowercase = self.lowercase
         words = np.fromiter(
-            (stoi.get(word_key(w, lowercase), unk) for w in flat), dtype=np.int64, count=len(flat)
+            (stoi.get(word_key(w, lowercase), unk) for w in distinct), dtype=np.int64, count=len(distinct)
         )
-        casing = np.fromiter((casing_class(w) for w in flat), dtype=np.int64, count=len(flat))
-        chars = np.full((len(flat), self.max_word_chars), Vocab.pad_id, dtype=np.int32)
-        char_stoi = self.char_vocab.stoi
-        half = self.max_word_chars // 2
-        for row, word in enumerate(flat):
-            if len(word) > self.max_word_chars:
-                word = word[:half] + word[len(word) - (self.max_word_chars - half) :]
-            chars[row, : len(word)] = [char_stoi.get(ch, unk) for ch in word]
-        return EncodedSentences(words, casing, chars, offsets)
+        casing = np.fromiter(map(casing_class, distinct), dtype=np.int64, count=len(distinct))
+        return EncodedSentences(words[where], casing[where], self._char_rows(distinct)[where], offsets)
+
+    def _char_rows(self, words: Iterable[str]) -> np.ndarray:
+        """Character ids of each word, one row each ``(len(words), max_word_chars)``: a longer word keeps its
+        first half and last half of ``max_word_chars``, the rest of a row is padding."""
+        width, half = self.max_word_chars, self.max_word_chars // 2
+        char_get, unk = self.char_vocab.stoi.get, self.unk_id
+        ids: list[int] = []
+        lengths: list[int] = []
+        for word in words:
+            if len(word) > width:
+                word = word[:half] + word[len(word) - (width - half) :]
+            ids.extend([char_get(ch, unk) for ch in word])
+            lengths.append(len(word))
+        counts = np.asarray(lengths, dtype=np.int64)
+        rows = np.full((len(counts), width), Vocab.pad_id, dtype=np.int32)
+        starts = np.cumsum(counts) - counts
+        column = np.arange(len(ids), dtype=np.int64) - np.repeat(starts, counts)
+        rows[np.repeat(np.arange(len(counts)), counts), column] = ids
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
         return {
