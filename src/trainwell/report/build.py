@@ -508,9 +508,17 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     if fitted_without_batches(metadata):
         # Nothing was trained by gradient (EASE is fitted in closed form): a curves.png written before shows
         # one validation dot on an empty batch axis, and the history a blank train_loss. Say how it was fitted.
-        return _html.section(
-            "training", "How the model was fitted", [_html.paragraph(_fitted_without_batches(metadata))]
-        )
+        body = [_html.paragraph(_fitted_without_batches(metadata))]
+        beaten = model_dir / "mlp_curves.png"
+        if beaten.is_file():  # fit --arch auto kept the trees: the MLP they beat trained as these curves show
+            png = beaten.read_bytes()
+            body.append(
+                _html.paragraph("The MLP the trees were compared with trained as follows (mlp_curves.png):")
+            )
+            body.append(
+                _html.panels_image(png, side_by_side_panels(png), "training curves of the MLP compared")
+            )
+        return _html.section("training", "How the model was fitted", body)
     body = []
     for name, alt in (("curves.png", "training curves"), ("lr_find.png", "learning-rate finder")):
         if (model_dir / name).is_file():
