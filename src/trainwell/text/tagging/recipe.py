@@ -153,13 +153,15 @@ class TaggingRecipe:
         pretrained vectors) join the vocabulary after them, whatever ``min_freq`` and ``max_vocab`` say."""
         from collections import Counter
 
-        # Each distinct word is keyed once (a corpus repeats its words ~10 times), and the characters are counted
-        # in one pass over the words joined; both keep the order in which keys and characters first appear.
+        # Each distinct word is keyed and its characters counted once (a corpus repeats its words ~10 times), in
+        # the order the words first appear, so keys and characters keep the order in which they first appear.
         form_counts = Counter(chain.from_iterable(sentences))
         word_counts: Counter[str] = Counter()
+        char_counts: Counter[str] = Counter()
         for form, count in form_counts.items():
             word_counts[word_key(form, lowercase)] += count
-        char_counts = Counter("".join(form * count for form, count in form_counts.items()))
+            for char in form:
+                char_counts[char] += count
         if not word_counts:
             raise DataError("the training sentences hold no words; check the file and its tag column")
         counts = dict(word_counts)
