@@ -46,7 +46,14 @@ def test_a_character_models_report_never_says_words(char_report: str) -> None:
     assert "Its first guess of the next character is right" in char_report
     assert "next-character accuracy" in char_report
     # a vocabulary of some 40 characters: one band, named by its size, never "the 100 most frequent characters"
-    assert re.search(r"all \d+ characters of the vocabulary", char_report)
+    band = re.search(r"all (\d+) characters of the vocabulary", char_report)
+    assert band
+    # The header's size splits as the band counts: it said "72 tokens in its vocabulary" beside "all 62 characters".
+    header = re.search(r"([\d,]+) tokens in its vocabulary: (\d+) characters and (\d+) markers", char_report)
+    assert header and header.group(2) == band.group(1), header
+    fillers = re.search(r"and (\d+) unused rows rounding the table up", char_report)
+    total = int(header.group(2)) + int(header.group(3)) + (int(fillers.group(1)) if fillers else 0)
+    assert int(header.group(1).replace(",", "")) == total
     assert "most frequent characters" not in char_report
     assert "unknown characters (xxunk)" in char_report and "characters outside the vocabulary" in char_report
     assert "marked: characters the model gave less than" in char_report

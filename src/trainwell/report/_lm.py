@@ -87,7 +87,7 @@ def lm_report_sections(
     intro: list[str] = [
         _html.facts(
             f"language model predicting each next {predicted_unit(predictor.recipe.tokenizer_name)} "
-            f"({len(predictor.recipe.vocab):,} tokens in its vocabulary)",
+            f"({_vocabulary_words(predictor.recipe)})",
             f"{held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
             f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training"
             + (
@@ -657,3 +657,20 @@ def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -
             _html.table(["opening", "the model's continuation", "the text's continuation"], rows),
         ]
     return _html.section("samples", "Continuations", body)
+
+
+def _vocabulary_words(recipe: Any) -> str:
+    """``72 tokens in its vocabulary: 62 characters and 10 markers (xxbos, xxeos...)``: the size, split as the
+    loss bands count it (:func:`~trainwell.text.lm_eval.loss_by_band`), so a band of "all 62 characters of the
+    vocabulary" does not read against a header of 72; filler rows rounding the table up are named too."""
+    from trainwell.text.specials import FAKE_PREFIX, SPECIAL_TOKENS
+
+    itos = list(recipe.vocab.itos)
+    markers = sum(1 for token in itos[: len(SPECIAL_TOKENS)])
+    fillers = sum(1 for token in itos[len(SPECIAL_TOKENS) :] if token.startswith(FAKE_PREFIX))
+    own = len(itos) - markers - fillers
+    unit = predicted_unit(recipe.tokenizer_name)
+    words = f"{len(itos):,} tokens in its vocabulary: {own:,} {unit}{'' if own == 1 else 's'} and {markers} markers (xxbos, xxeos...)"
+    if fillers:
+        words += f", and {fillers} unused rows rounding the table up to a multiple of 8"
+    return words
