@@ -78,6 +78,8 @@ IMAGE_TTA = "trainwell.vision.transform"
 IMAGE_AUGMENTATION = "trainwell.vision.augment"
 #: The texts a text model reads (a column, or the fields of a pair), imported by name likewise.
 TEXT_FIELDS = "trainwell.text.fields"
+#: What a text model's predictions say of the texts' lengths (cut at max_len, far longer than trained on).
+TEXT_LENGTH_NOTES = "trainwell.text.length_notes"
 
 
 class OnnxPredictor:
@@ -349,7 +351,9 @@ class OnnxPredictor:
         fields = importlib.import_module(TEXT_FIELDS)
         recipes = importlib.import_module(RECIPES["text"][0])
         texts = fields.model_texts(inputs, self.recipe.input_columns)
-        ids, offsets = self.recipe.encode(texts)
+        ids, offsets, lengths = self.recipe.encode_counted(texts)
+        # Texts cut at max_len, or far longer than any trained on, said as the PyTorch predictor says them.
+        importlib.import_module(TEXT_LENGTH_NOTES).say_length_notes(self.recipe, lengths)
         padded = TOKENS_NAME in self.onnx_input_names  # a sequence model (right-padded ids), else a bag model
         step = BATCH_IMAGES if padded else BATCH_ROWS
         chunks = []
