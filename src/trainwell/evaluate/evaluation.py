@@ -647,13 +647,41 @@ def held_out_threshold(preds: torch.Tensor, targets: torch.Tensor, metric: str) 
     )
 
 
-def inner_rows(train: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A fold's training rows split as a fit splits its rows, four fifths to train on and a fifth held out
-    (shuffled with ``seed``), on which a fold's decision threshold is chosen."""
+def inner_order(
+    train: np.ndarray, seed: int, groups: np.ndarray | None = None, share: float = 0.2
+) -> tuple[np.ndarray, int]:
+    """A fold's training rows ``train`` shuffled with ``seed``, and how many of the first are held out inside it
+    (``share`` of them, at least one): the rows a fold chooses its decision threshold, its kept epoch or its
+    architecture on. With ``groups`` (each row's group, indexed as ``train`` indexes rows: grouped folds) the held-out
+    rows are whole groups, as the outer folds are, their count nearest ``share`` of the rows with at least one group
+    on each side: rows of one group on both sides would flatter what is chosen on them. Training rows of a single
+    group cannot be split so: they are split row by row."""
     import numpy as np
 
     order = np.random.default_rng(seed).permutation(train)
-    n_inner = max(1, round(len(order) * 0.2))
+    n_inner = max(1, round(len(order) * share))
+    if groups is None or len(order) < 2:
+        return order, n_inner
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(np.asarray(groups, dtype=object)[order]), use_na_sentinel=False)
+    if len(uniques) < 2:
+        return order, n_inner
+    # The groups in the order their first row was shuffled to (a seeded shuffle of the groups), held out first
+    # until their rows come nearest the share, one group at least left to train on.
+    held_rows = np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1]
+    n_groups = int(np.argmin(np.abs(held_rows - n_inner))) + 1
+    held = codes < n_groups
+    return np.concatenate([order[held], order[~held]]), int(held.sum())
+
+
+def inner_rows(
+    train: np.ndarray, seed: int, groups: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A fold's training rows split as a fit splits its rows, four fifths to train on and a fifth held out
+    (shuffled with ``seed``; with ``groups``, whole groups: :func:`inner_order`), on which a fold's decision
+    threshold is chosen."""
+    order, n_inner = inner_order(train, seed, groups)
     return order[n_inner:], order[:n_inner]
 
 

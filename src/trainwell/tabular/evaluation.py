@@ -77,6 +77,9 @@ class TabularFold:
     #: Whether the folds are grouped (``groups=``): no column is then looked for that names entities recurring
     #: across a fold's split (:mod:`trainwell.tabular._leakage`), the user named them.
     grouped: bool = False
+    #: With grouped folds: each of ``df``'s rows' group. The inner fifth of a fold's training rows (its decision
+    #: threshold, kept epoch and ``arch="auto"`` choice are read on it) then holds whole groups, as the folds do.
+    groups: np.ndarray | None = field(default=None, repr=False)
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = (
         "recipes", "chosen", "lrs", "predictions", "specs", "one_step", "thresholds",
@@ -248,10 +251,9 @@ class TabularFold:
     def _inner_split(self, train: np.ndarray, fold: int) -> tuple[np.ndarray, int]:
         """The fold's training rows shuffled, and how many of the first validate inside it (a fifth): the choice
         with ``arch="auto"`` and the MLP's kept epoch read the same rows."""
-        import numpy as np
+        from trainwell.evaluate.evaluation import inner_order
 
-        order = np.random.default_rng(self.seed + fold).permutation(train)
-        return order, max(1, round(len(order) * INNER_SHARE))
+        return inner_order(train, self.seed + fold, self.groups, INNER_SHARE)
 
     def _as_read(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The table the folds read rows from, and the position in it of each of ``df``'s rows."""
@@ -584,6 +586,7 @@ def evaluate_table(
         as_read=as_read,
         read_rows=None if source_rows is None else source_rows - 1,
         grouped=group_of_row is not None,
+        groups=group_of_row,
         decision=decision,
     )
     run_baselines = None

@@ -64,6 +64,8 @@ class ImageFold:
     decision: str | float | None = None
     #: With ``decision``: the threshold each fold's model decided at.
     thresholds: list[float] = field(default_factory=list)
+    #: With grouped folds: each image's group; the fifth a fold's threshold is chosen on then holds whole groups.
+    groups: np.ndarray | None = field(default=None, repr=False)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.callbacks.budget import start_budget
@@ -89,7 +91,7 @@ class ImageFold:
 
         if not isinstance(self.decision, str):
             return self.decision
-        inner_train, inner_valid = inner_rows(train, self.seed + fold)
+        inner_train, inner_valid = inner_rows(train, self.seed + fold, self.groups)
         _, _, _, preds, targets = self._fit(inner_train, inner_valid, fold, None)
         return held_out_threshold(preds, targets, self.decision)
 
@@ -415,7 +417,17 @@ def evaluate_images(
     )
     metric_names = evaluation_metrics(metrics, resolved)
     fold = ImageFold(
-        images, labels, resolved, metric_names, arch, epochs, lr, seed, tta=tta, decision=decision
+        images,
+        labels,
+        resolved,
+        metric_names,
+        arch,
+        epochs,
+        lr,
+        seed,
+        tta=tta,
+        decision=decision,
+        groups=group_of_row,
     )
     run_baselines = None
     if baselines:
