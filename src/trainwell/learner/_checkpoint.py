@@ -54,7 +54,9 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
     """Write the learner's state at the current point (call it from ``after_batch`` or ``after_epoch``), with
     ``settings`` (plain values describing the run, e.g. the command line's options) kept beside it."""
     path = Path(path)
-    assert learn.opt is not None, "a checkpoint is only meaningful once training has started"
+    # A model fitted in closed form (boosted trees, EASE) takes no step: its fit builds no optimizer, and keeps none
+    closed_form = bool(getattr(learn.model, "closed_form", False))
+    assert learn.opt is not None or closed_form, "a checkpoint is only meaningful once training has started"
     # Position = the next batch to run. After validation (or at the end of a training epoch with no
     # validation set) the next thing to run is the following epoch.
     if learn.training:
@@ -74,8 +76,8 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
     state: dict[str, Any] = {
         "format": CHECKPOINT_FORMAT,
         "model": plain_model(learn.model).state_dict(),
-        "optimizer": learn.opt.state_dict(),
-        "optimizer_class": type(learn.opt).__name__,
+        "optimizer": None if learn.opt is None else learn.opt.state_dict(),
+        "optimizer_class": None if learn.opt is None else type(learn.opt).__name__,
         "epoch": epoch,
         "next_batch": next_batch,
         "iteration": learn.iteration,
@@ -120,6 +122,29 @@ def held_grads(learn: Learner) -> dict[str, torch.Tensor]:
         for name, parameter in plain_model(learn.model).named_parameters()
         if parameter.grad is not None
     }
+
+
+def _restore_optimizer(learn: Learner, state: Mapping[str, Any], path: str | Path) -> None:
+    """Load the checkpoint's optimizer state into :attr:`~Learner.opt` (built when the learner has none)."""
+    opt = learn.opt or learn.create_opt()
+    written_by = state.get("optimizer_class")  # checkpoints before it hold none
+    if written_by is not None and written_by != type(opt).__name__:
+        raise ConfigError(
+            f"checkpoint '{path}' was written by a fit with the {written_by} optimizer and this one uses "
+            f"{type(opt).__name__}; resume with the same opt="
+        )
+    if state.get("optimizer") is None:
+        raise ConfigError(
+            f"checkpoint '{path}' holds no optimizer state (it comes from a model fitted in closed form); resume "
+            "with the model the checkpoint was written from"
+        )
+    try:
+        opt.load_state_dict(state["optimizer"])
+    except (ValueError, KeyError) as error:
+        raise ConfigError(
+            f"checkpoint '{path}' holds an optimizer of other parameter groups ({error}); resume with the same "
+            "model, layer groups and opt="
+        ) from error
 
 
 def _restore_grads(learn: Learner, grads: Mapping[str, torch.Tensor], path: str | Path) -> None:
@@ -279,20 +304,8 @@ def restore(learn: Learner, path: str | Path) -> None:
             f"checkpoint '{path}' holds the weights of another model than {type(model).__name__} ({first}){hint}; "
             "resume with the model the checkpoint was written from"
         ) from error
-    opt = learn.opt or learn.create_opt()
-    written_by = state.get("optimizer_class")  # checkpoints before it hold none
-    if written_by is not None and written_by != type(opt).__name__:
-        raise ConfigError(
-            f"checkpoint '{path}' was written by a fit with the {written_by} optimizer and this one uses "
-            f"{type(opt).__name__}; resume with the same opt="
-        )
-    try:
-        opt.load_state_dict(state["optimizer"])
-    except (ValueError, KeyError) as error:
-        raise ConfigError(
-            f"checkpoint '{path}' holds an optimizer of other parameter groups ({error}); resume with the same "
-            "model, layer groups and opt="
-        ) from error
+    if not getattr(learn.model, "closed_form", False):  # one fitted in closed form took no step to resume
+        _restore_optimizer(learn, state, path)
     _restore_grads(learn, state.get("grads") or {}, path)
     learn.epoch = state["epoch"]
     learn._start_batch = state["next_batch"]

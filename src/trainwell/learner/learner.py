@@ -637,7 +637,8 @@ class Learner:
                 raise ConfigError(f"wd (weight decay) must be a number >= 0, got {wd!r}; pass e.g. wd=0.01")
             self.wd = float(wd)
         resume_from = None if resume_from is None else _checkpoint.resolve(self.path, resume_from)
-        if getattr(self.model, "closed_form", False) and (n_epochs > 1 or lr is not None):
+        closed_form = bool(getattr(self.model, "closed_form", False))
+        if closed_form and (n_epochs > 1 or lr is not None):
             warn(
                 f"{type(self.model).__name__} was fitted in closed form when the learner was built (no gradient "
                 f"steps): a fit only validates it, so {n_epochs} epoch{'s' if n_epochs > 1 else ''} give the same "
@@ -645,13 +646,17 @@ class Learner:
                 "with other settings",
                 UserWarning,
             )
-        self.set_lrs(self._default_lr() if lr is None else lr)
-        self._say_own_rates_scaled()
-        self._say_loss_parameters_untrained()
+        if not closed_form:
+            self.set_lrs(self._default_lr() if lr is None else lr)
+            self._say_own_rates_scaled()
+            self._say_loss_parameters_untrained()
+        # A model fitted in closed form takes no gradient step, so its fit builds no optimizer: learn.opt stays
+        # None (the first optimizer's add_param_group imports torch._dynamo, a second of CPU a process, which a
+        # search of boosted trees paid for every trial's fit); a step asked for all the same builds it then.
         run_callbacks = _callback_list(callbacks)
-        assert self.opt is not None
+        opt = None if closed_form else self.opt
         self._last_fit = {
-            "lrs": [float(group["max_lr"]) for group in self.opt.param_groups],
+            "lrs": [] if opt is None else [float(group["max_lr"]) for group in opt.param_groups],
             "scheduled": any(isinstance(cb, ParamScheduler) for cb in [*self.callbacks, *run_callbacks]),
             "wd": float(self.wd),
         }
@@ -988,6 +993,9 @@ class Learner:
         return self.task.activate(output)
 
     def _backward_and_step(self) -> None:
+        # A closed-form model's fit builds no optimizer; a training batch run all the same needs one
+        if self.opt is None:
+            self.set_lrs(self._default_lr())
         assert self.opt is not None
         self._call(Event.before_backward)
         self.loss_grad.backward()
