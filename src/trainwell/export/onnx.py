@@ -97,6 +97,11 @@ SPEED_ITEMS = 64
 #: Seconds the timing may take before it stops at the rounds done (a large image model); per batch size for the
 #: end-to-end timing.
 SPEED_SECONDS = 3.0
+#: Timed rounds after which a batch size's timing stops when every round so far found one runtime at most
+#: :data:`CLEAR_RATIO` times the other's time (a table model's onnxruntime often takes a tenth of PyTorch's):
+#: more rounds would not move the medians across the 1.25x a server's ``--backend auto`` decides by.
+CLEAR_ROUNDS = 2
+CLEAR_RATIO = 0.5
 #: Rows per request timed end to end for a table model: one (a client at a time), a server's merged batch, and
 #: the largest request a server takes by default.
 SPEED_ROWS = (1, 64, 1000)
@@ -718,16 +723,28 @@ def _opset_needed(error: Exception, opset: int) -> tuple[str, int] | None:
     return found["operator"], int(found["version"])
 
 
+def _settled(seconds: dict[str, list[float]]) -> bool:
+    """Whether the timed rounds so far (``{"onnxruntime_ms": [...], "torch_ms": [...]}``, in seconds) leave no doubt
+    which runtime is faster: at least :data:`CLEAR_ROUNDS` of them, each finding the same one at most
+    :data:`CLEAR_RATIO` times the other's time."""
+    onnx, torch_times = seconds["onnxruntime_ms"], seconds["torch_ms"]
+    if len(onnx) < CLEAR_ROUNDS or len(torch_times) < CLEAR_ROUNDS:
+        return False
+    pairs = list(zip(onnx, torch_times, strict=False))
+    return all(a <= CLEAR_RATIO * b for a, b in pairs) or all(b <= CLEAR_RATIO * a for a, b in pairs)
+
+
 def _speed(model: torch.nn.Module, session: Any, check: _Check, rounds: int = 5) -> dict[str, float]:
     """Milliseconds for one batch of the check (up to :data:`SPEED_ITEMS` items, as a server merges them)
     through onnxruntime and through PyTorch: the median of ``rounds`` alternating calls, after one of each
-    (fewer rounds for a model slow enough that they would take over :data:`SPEED_SECONDS`)."""
+    (fewer rounds for a model slow enough that they would take over :data:`SPEED_SECONDS`, or once the rounds
+    leave no doubt which is faster: :func:`_settled`)."""
     part = check.part(0, min(SPEED_ITEMS, check.n_items))
     seconds: dict[str, list[float]] = {"onnxruntime_ms": [], "torch_ms": []}
     started_all = time.perf_counter()
     with torch.no_grad():
         for index in range(rounds + 1):
-            if index > 1 and time.perf_counter() - started_all > SPEED_SECONDS:
+            if index > 1 and (time.perf_counter() - started_all > SPEED_SECONDS or _settled(seconds)):
                 break
             for name, call in (
                 ("onnxruntime_ms", lambda: check.run(session, *part)),
@@ -754,7 +771,7 @@ def _end_to_end_speed(
     rows as JSON objects (a table: the recipe's encoding, the model, the activation) or on the ``uint8`` pixels
     (images), per batch size in ``sizes``. Each figure is the median of ``rounds`` calls, the two backends
     called in turn in each round after one warm-up round (fewer rounds once a size has taken
-    :data:`SPEED_SECONDS`). The JSON answers a server builds from the probabilities are the same code for both.
+    :data:`SPEED_SECONDS`, or once its rounds leave no doubt which is faster: :func:`_settled`). The JSON answers a server builds from the probabilities are the same code for both.
 
     Returns:
         ``{"scope": "end_to_end", "batches": [{"items", "onnxruntime_ms", "torch_ms"}, ...], ...}``, with the
@@ -769,7 +786,7 @@ def _end_to_end_speed(
         seconds: dict[str, list[float]] = {"onnxruntime_ms": [], "torch_ms": []}
         started_all = time.perf_counter()
         for index in range(rounds + 1):
-            if index > 1 and time.perf_counter() - started_all > SPEED_SECONDS:
+            if index > 1 and (time.perf_counter() - started_all > SPEED_SECONDS or _settled(seconds)):
                 break
             for name, predictor in (("onnxruntime_ms", onnx_predictor), ("torch_ms", torch_predictor)):
                 started = time.perf_counter()
