@@ -1,7 +1,7 @@
 """The epoch table a fit prints: numbers as the final results table writes them (a loss in squared dollars
-whole, 2,628,295,116, not 5.585e+09), the time as a duration (5.2s, not 5.2260), each baseline beside its
-metric and before lr and time, bookkeeping (valid_tokens) left out, and no empty line after a fit or a sweep
-when the output is not a terminal."""
+in 4 digits, 2.628e9, neither 5.585e+09 nor 2,628,295,116), the time as a duration (5.2s, not 5.2260), each
+baseline beside its metric and before lr and time, bookkeeping (valid_tokens) left out, and no empty line after
+a fit or a sweep when the output is not a terminal."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _priced_learner() -> Learner:
     return Learner(nn.Linear(3, 1), data, progress=False, device="cpu", lr=0.05)
 
 
-def test_a_loss_in_billions_is_written_whole_as_the_results_table_writes_it_and_the_time_as_a_duration() -> (
+def test_a_loss_in_billions_is_written_compact_as_the_results_table_writes_it_and_the_time_as_a_duration() -> (
     None
 ):
     console = _recording()
@@ -62,7 +62,8 @@ def test_a_loss_in_billions_is_written_whole_as_the_results_table_writes_it_and_
         cells = re.split(r"\s{2,}", line.strip())
         assert len(cells) == len(names) and len(line) == len(header)  # aligned under the header
         loss = float(row["train_loss"])
-        assert loss > 1e10 and cells[1] == format_value(loss, real=figure) == f"{loss:,.0f}"
+        assert loss > 1e10 and cells[1] == format_value(loss, real=figure) == figure(loss)
+        assert re.fullmatch(r"\d\.\d{3}e1\d", cells[1]), cells[1]  # 1.234e10: 4 digits, not 11
         assert "e+" not in line
         assert DURATION.match(cells[-1]), cells[-1]
 
@@ -71,7 +72,7 @@ def test_cells_write_numbers_as_the_results_table_and_seconds_as_a_duration() ->
     assert [_cell(value) for value in (0.8238, 64_659.3, 2_628_295_116.4, 2.05e-6, float("nan"))] == [
         "0.8238",
         "64,659",
-        "2,628,295,116",  # 5.585e+09 before: the results table below wrote it whole
+        "2.628e9",  # 5.585e+09, then 2,628,295,116 before: the results table below writes it so
         "2.05e-06",  # a learning rate below a thousandth: 4 decimals would read 0.0000
         "-",
     ]

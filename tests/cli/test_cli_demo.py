@@ -20,14 +20,12 @@ def test_the_compared_line_names_both_losses_and_the_one_kept() -> None:
         "--arch auto: validation loss the MLP 0.4123, boosted trees 0.3877 on the same rows; kept boosted trees "
         "(--arch mlp fits the other; trainwell evaluate compares them on folds)"
     )
-    prices = SimpleNamespace(  # squared errors of prices: in full, not in scientific notation
+    prices = SimpleNamespace(  # squared errors of prices: 4 digits as the tables write them, not 2.5e+09
         compared={"tabular_mlp": {"valid_loss": 2.5e9}, "gbdt": {"valid_loss": float("nan")}},
         arch="tabular_mlp",
     )
     said = compared_line(prices)
-    assert said.startswith(
-        "--arch auto: validation loss the MLP 2,500,000,000, boosted trees nan on the same rows"
-    )
+    assert said.startswith("--arch auto: validation loss the MLP 2.500e9, boosted trees nan on the same rows")
     assert "kept the MLP (--arch gbdt fits the other;" in said
 
 

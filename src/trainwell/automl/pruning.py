@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from trainwell.core.numbers import figure
 from trainwell.learner.events import Callback, CancelFit
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def pruned_outcome(trial: Any, metric: str) -> str:
     (stopped before it reported) says the share of its schedule Optuna last heard of, or nothing."""
     where = trial.user_attrs.get("pruned_at")
     value = trial.user_attrs.get("pruned_value")
-    then = f" ({metric} {float(value):.4f} then)" if isinstance(value, (int, float)) else ""
+    # as the trials' table writes it: 0.8436, 44,211, 5.468e7 (not 54681978.9672)
+    then = f" ({metric} {figure(float(value))} then)" if isinstance(value, (int, float)) else ""
     if where is not None:
         return f"pruned at epoch {int(where[0])} of {int(where[1])}{then}"
     if trial.last_step is not None:

@@ -13,6 +13,7 @@ from trainwell.callbacks._validate import choice, file_path, flag, non_negative_
 from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
+from trainwell.core.numbers import amount
 from trainwell.core.warn import warn
 from trainwell.learner.events import Callback, CancelFit
 from trainwell.metrics.targets import split_target_key, target_keys
@@ -281,7 +282,7 @@ class SaveBest(TrackerCallback):
                 say(
                     learn,
                     f"SaveBest: the model holds epoch {self.best_epoch_shown}'s weights, its "
-                    f"best {self.monitor} ({self.best_value:.4g})",
+                    f"best {self.monitor} ({amount(self.best_value)})",  # 1.955e9, 44,211: not 4.421e+04
                 )
 
 

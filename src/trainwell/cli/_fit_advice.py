@@ -39,6 +39,8 @@ def undertrained_note(
     Example:
         >>> undertrained_note([{"valid_loss": v} for v in (0.9, 0.7, 0.6, 0.52)], epochs=4)
         "the validation loss fell in each of the last 3 epochs (0.9 -> 0.52), its lowest at the last: the model looks under-trained; more epochs would likely help (--epochs 8, twice this fit's 4)"
+        >>> undertrained_note([{"valid_loss": v} for v in (3.9e9, 3.3e9, 2.8e9)], epochs=3)[:74]
+        'the validation loss fell in each of the last 2 epochs (3.900e9 -> 2.800e9)'
     """
     losses = [
         float(row["valid_loss"])
@@ -61,8 +63,11 @@ def undertrained_note(
         more = f"more epochs would likely help (--epochs {2 * epochs}, twice this fit's {epochs})"
     else:
         more = "more epochs (--epochs) or time (--time) would likely help"
+    from trainwell.core.numbers import amount  # a price's squared error: 2.826e9 -> 2.374e9, not 2.826e+09
+
+    fell = f"{amount(last[0], like=last[-1])} -> {amount(last[-1], like=last[0])}"
     return (
-        f"the validation loss fell in each of the last {falls} epochs ({last[0]:.4g} -> {last[-1]:.4g}), its "
+        f"the validation loss fell in each of the last {falls} epochs ({fell}), its "
         f"lowest at the last: the model looks under-trained; {more}"
     )
 

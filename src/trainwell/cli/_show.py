@@ -31,16 +31,31 @@ def _steering(training: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _number(value: Any, grouped: bool = False) -> str:
+def _number(value: Any, grouped: bool = False, like: float | None = None) -> str:
     """A number in a printed table, by the HTML report's rule (:func:`trainwell.core.numbers.format_value`):
     whole numbers from 10,000 up with separators (``12,435``; ``12435`` beside the report's ``12,435``), other
-    numbers to 4 decimals, whole from 10,000 up (a price, ``500,001``); ``grouped``: the number's column reaches
-    10,000 (:func:`_grouped`), so from 1,000 up too (``3,846`` under ``12,435``). A missing one is ``-``."""
+    numbers to 4 decimals, whole from 10,000 up (a price, ``500,001``), compact from 10 million up (a loss in
+    squared dollars, ``1.955e9``); ``grouped``: the number's column reaches 10,000 (:func:`_grouped`), so from
+    1,000 up too (``3,846`` under ``12,435``); ``like``: the size of the figures it stands with (a value and its
+    interval's bounds, :func:`_size`), which share its form. A missing one is ``-``."""
     from trainwell.core.numbers import figure, format_value
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return format_value(value, grouped, real=figure) or "-"
+    real = figure if like is None else (lambda number: figure(number, like=like))
+    return format_value(value, grouped, real=real) or "-"
+
+
+def _size(*values: Any) -> float | None:
+    """The largest size of ``values``' finite numbers (a value and its interval's bounds), which sets the form of
+    each (:func:`~trainwell.core.numbers.figure`'s ``like``: ``[9.812e6, 1.024e7]`` is ``[0.981e7, 1.024e7]``,
+    not one bound whole and one compact); ``None`` where none is a number."""
+    sizes = [
+        abs(float(value))
+        for value in values
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    ]
+    return max(sizes, default=None)
 
 
 def _grouped(values: Any) -> bool:
@@ -123,13 +138,14 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
         bound for _, _, interval, _ in shown if isinstance(interval, tuple) for bound in interval
     )
     for name, value, interval, meaning in shown:
+        like = _size(value, *interval) if isinstance(interval, tuple) else None
         if isinstance(interval, tuple) and not all(math.isfinite(float(bound)) for bound in interval):
             interval = (
                 "not estimable"  # every resample scored alike: no interval to give, not a zero-width one
             )
         elif isinstance(interval, tuple):
-            interval = f"[{_number(interval[0], bounds)}, {_number(interval[1], bounds)}]"
-        table.add_row(name, _number(value, values), interval, meaning)
+            interval = f"[{_number(interval[0], bounds, like)}, {_number(interval[1], bounds, like)}]"
+        table.add_row(name, _number(value, values, like), interval, meaning)
     console.print(table)
     if caution:  # a line of its own under the table: inside the first sentence it read as that metric's alone
         console.print(caution, soft_wrap=True, markup=False, highlight=False)
@@ -404,10 +420,13 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     if task.get("kind") == "regression" and kept_within:  # a text or image model's TargetScale
         names = task.get("target_names") or ["prediction"]
         lows, highs = kept_within
+        from trainwell.core.numbers import amount  # a price's range: 14,999 to 500,001, not 1.5e+04 to 5e+05
+
         table.add_row(
             "answers kept within",
             "; ".join(
-                f"{name} {low:.4g} to {high:.4g}" if len(names) > 1 else f"{low:.4g} to {high:.4g}"
+                (f"{name} " if len(names) > 1 else "")
+                + f"{amount(low, like=high)} to {amount(high, like=low)}"
                 for name, low, high in zip(names, lows, highs, strict=False)
             )
             + " (the training targets' range)",
@@ -709,11 +728,18 @@ def show_table_choice(run: Any, console: Console) -> None:
         console.print(f"gbdt: {trees_summary(getattr(trees, 'settings', {}))}", soft_wrap=True)
 
 
-def _interval_text(bounds: Any, grouped: bool) -> str:
-    """``[0.7511, 0.8648]``, or ``not estimable`` where a bound is missing (every resample scored alike)."""
+def _interval_text(bounds: Any, grouped: bool, value: Any = None) -> str:
+    """``[0.7511, 0.8648]``, or ``not estimable`` where a bound is missing (every resample scored alike);
+    ``value``: the figure the interval stands beside, whose form the bounds share (:func:`_beside`)."""
     if not isinstance(bounds, list | tuple) or len(bounds) != 2 or any(bound is None for bound in bounds):
         return "not estimable"
-    return f"[{_number(bounds[0], grouped)}, {_number(bounds[1], grouped)}]"
+    like = _size(value, *bounds)  # both bounds in one form, and the figure's: 1.955e9 [1.795e9, 2.118e9]
+    return f"[{_number(bounds[0], grouped, like)}, {_number(bounds[1], grouped, like)}]"
+
+
+def _beside(value: Any, bounds: Any, grouped: bool) -> str:
+    """A figure beside its interval (``bounds``) in the interval's form: ``1.955e9`` by ``[1.795e9, 2.118e9]``."""
+    return _number(value, grouped, _size(value, *(bounds if isinstance(bounds, list | tuple) else ())))
 
 
 def _seconds(value: Any) -> str:
@@ -746,6 +772,7 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
+        show_edge=False,  # 2 columns more: a constant's [1.308e10, 1.434e10] stays on one line at 100 columns
     )
     losses = _grouped(
         value
@@ -762,10 +789,10 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
     cells = [
         (
             names.get(str(row.get("name")), str(row.get("name"))) + (" (kept)" if row.get("kept") else ""),
-            _number(row.get("valid_loss"), losses),
-            _interval_text(row.get("valid_loss_interval"), losses),
-            _number(row.get("metric"), metrics),
-            _interval_text(row.get("metric_interval"), metrics),
+            _beside(row.get("valid_loss"), row.get("valid_loss_interval"), losses),
+            _interval_text(row.get("valid_loss_interval"), losses, row.get("valid_loss")),
+            _beside(row.get("metric"), row.get("metric_interval"), metrics),
+            _interval_text(row.get("metric_interval"), metrics, row.get("metric")),
             _seconds(row.get("fit_seconds")),
             _milliseconds(row.get("predict_ms_per_1000_rows")),
         )
@@ -797,9 +824,11 @@ def leaderboard_summary(board: dict[str, Any]) -> str:
             times = f", fit {_seconds(row['fit_seconds'])}, predict {_milliseconds(row.get('predict_ms_per_1000_rows'))}"
             times += " per 1,000 rows"
         parts.append(
-            f"{names.get(str(row.get('name')), str(row.get('name')))} valid_loss {_number(row.get('valid_loss'))} "
-            f"{_interval_text(row.get('valid_loss_interval'), False)}, {metric} {_number(row.get('metric'))} "
-            f"{_interval_text(row.get('metric_interval'), False)}{times}"
+            f"{names.get(str(row.get('name')), str(row.get('name')))} valid_loss "
+            f"{_beside(row.get('valid_loss'), row.get('valid_loss_interval'), False)} "
+            f"{_interval_text(row.get('valid_loss_interval'), False, row.get('valid_loss'))}, {metric} "
+            f"{_beside(row.get('metric'), row.get('metric_interval'), False)} "
+            f"{_interval_text(row.get('metric_interval'), False, row.get('metric'))}{times}"
             + (" (kept)" if row.get("kept") else "")
         )
     return (

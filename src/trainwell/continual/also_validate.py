@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.numbers import figure
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -139,9 +140,12 @@ class AlsoValidate(Callback):
             lost = self.forgetting[name].get(key, math.nan)
             worst, epoch = self.worst[name][key]
             word = "lowest" if self._directions.get(key, True) else "highest"
+            # One form for the four, set by the largest: 0.812, 44,211 or 1.955e9 (a price's squared error)
+            start, like = self.start[name][key], _largest(self.start[name][key], now[key], worst)
+            said = [figure(value, 3, like=like) for value in (start, now[key], lost, worst)]
             lines.append(
-                f"{name}: {shown} {self.start[name][key]:.3f} when the fit started, {now[key]:.3f} now "
-                f"(forgot {lost:.3f}; {word} {worst:.3f} at epoch {epoch} of {self._epochs})"
+                f"{name}: {shown} {said[0]} when the fit started, {said[1]} now "
+                f"(forgot {said[2]}; {word} {said[3]} at epoch {epoch} of {self._epochs})"
             )
         return "\n".join(lines)
 
@@ -160,3 +164,8 @@ class AlsoValidate(Callback):
             for name, values in state["worst"].items()
         }
         self._epochs = int(state["epochs"])
+
+
+def _largest(*values: float) -> float:
+    """The largest size of ``values``' finite numbers, which sets the form of each (0 where none is finite)."""
+    return max((abs(value) for value in values if math.isfinite(value)), default=0.0)

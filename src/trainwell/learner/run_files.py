@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainwell.core.artifact import METADATA_FILE, holds_only_a_fit_checkpoint
 from trainwell.core.errors import ConfigError
+from trainwell.core.numbers import amount
 from trainwell.learner._export import kept_epoch
 from trainwell.learner.plots import plot_history
 
@@ -243,9 +244,12 @@ def overfitting_note(history: Sequence[dict[str, Any]]) -> str | None:
     then, now = float(train_then), float(train_end)  # type: ignore[arg-type]
     if now > OVERFIT_TRAIN_FALL * then:
         return None  # the training loss did not fall clearly: drift, or a training problem (too high a rate)
+    # a price's squared error as the tables write it: 1.955e9, not 1.955e+09
+    rose = f"{amount(low, like=end)} at epoch {best['epoch']} to {amount(end, like=low)}"
+    fell = f"{amount(then, like=now)} to {amount(now, like=then)}"
     return (
-        f"the validation loss rose from {low:.4g} at epoch {best['epoch']} to {end:.4g} at epoch {last['epoch']} "
-        f"({end / low - 1:.0%} up) while the training loss fell from {then:.4g} to {now:.4g}: the model overfits "
+        f"the validation loss rose from {rose} at epoch {last['epoch']} "
+        f"({end / low - 1:.0%} up) while the training loss fell from {fell}: the model overfits "
         f"its training rows; train fewer epochs (--epochs {best['epoch']}), stop early with the best epoch kept "
         "(--patience 2), or gather more rows"
     )

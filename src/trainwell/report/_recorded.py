@@ -7,6 +7,7 @@ adds. Every kind of model directory has these records, so it works for all of th
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -180,8 +181,11 @@ def _leaderboard_words(board: dict[str, Any]) -> str:
     def size(value: Any) -> float | None:
         return abs(float(value)) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
-    def number(value: Any) -> str:
-        return figure(float(value)) if size(value) is not None else _html.format_value(value)
+    def number(value: Any, pair: Any) -> str:
+        # in its interval's form: 1.955e9 [1.795e9, 2.118e9], not one whole and one compact
+        bounds = [size(bound) for bound in pair] if isinstance(pair, list) else []
+        like = max((bound for bound in bounds if bound is not None and math.isfinite(bound)), default=None)
+        return figure(float(value), like=like) if size(value) is not None else _html.format_value(value)
 
     parts = []
     for row in board.get("candidates") or []:
@@ -189,8 +193,9 @@ def _leaderboard_words(board: dict[str, Any]) -> str:
             continue
         said = (
             f"{names.get(str(row.get('name')), row.get('name'))}{' (kept)' if row.get('kept') else ''}: valid_loss "
-            f"{number(row.get('valid_loss'))} {bounds(row.get('valid_loss_interval'), row.get('valid_loss'))}, "
-            f"{metric} {number(row.get('metric'))} {bounds(row.get('metric_interval'), row.get('metric'))}"
+            f"{number(row.get('valid_loss'), row.get('valid_loss_interval'))} "
+            f"{bounds(row.get('valid_loss_interval'), row.get('valid_loss'))}, {metric} "
+            f"{number(row.get('metric'), row.get('metric_interval'))} {bounds(row.get('metric_interval'), row.get('metric'))}"
         )
         if isinstance(row.get("fit_seconds"), int | float):
             said += f", fit {row['fit_seconds']:.1f} s"

@@ -881,9 +881,11 @@ def table_leaderboard(
             "lower validation loss" if isinstance(trees_loss, float) else "the trees have no validation loss"
         )
     point, low, high = difference
+    # One form for the three, set by the largest: +4.194e8 [+3.247e8, +5.154e8], never one whole and one compact
+    like = max((abs(bound) for bound in (low, high) if math.isfinite(bound)), default=high)
     spread = (
-        f"{_possessive(other)} validation loss is {figure(point, signed=True, like=high)} against {_possessive(kept)} on the same "
-        f"rows (95% interval [{figure(low, signed=True, like=high)}, {figure(high, signed=True, like=high)}])"
+        f"{_possessive(other)} validation loss is {figure(point, signed=True, like=like)} against {_possessive(kept)} on the same "
+        f"rows (95% interval [{figure(low, signed=True, like=like)}, {figure(high, signed=True, like=like)}])"
     )
     few = n < FEW_ROWS
     holds_zero = not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high
