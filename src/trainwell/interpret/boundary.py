@@ -80,7 +80,25 @@ class Points2D:
                 f"the label has {len(classes)} distinct values; boundaries are drawn for at most "
                 f"{MAX_CLASSES} classes (is it a number to predict rather than a class?)"
             )
-        return cls(x, codes.astype(np.int64), tuple(classes.tolist()), feature_names)
+        # In trainwell's order of the labels (a fit's report and confusion matrix, --positive aside): numbers as
+        # numbers ("2" before "10"), a binary target's positive class second ("churn" of "no churn"/"churn"), so
+        # that class i has the same colour, legend place and shaded P(...) as the report's row i.
+        order = class_order(classes.tolist())
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return cls(x, rank[codes], tuple(classes[order].tolist()), feature_names)
+
+
+def class_order(labels: Sequence[Any]) -> list[int]:
+    """The positions of distinct ``labels`` in the order trainwell's task gives its classes
+    (:func:`~trainwell.data.task.infer_task`): sorted with numbers as numbers, and of two, the positive one last
+    (:func:`~trainwell.data.task.positive_last`)."""
+    from trainwell.data.task import _sort_key, positive_last
+
+    order = sorted(range(len(labels)), key=lambda index: _sort_key(labels[index]))
+    if len(order) == 2 and positive_last(tuple(labels[i] for i in order)) != tuple(labels[i] for i in order):
+        order.reverse()
+    return order
 
 
 def read_points(path: str | Path, target: str | None = None, *, encoding: str = "utf-8") -> Points2D:
@@ -219,12 +237,17 @@ def _own_proba(name: str, model: Any, classes: Sequence[Any]) -> Proba:
     if not callable(function):
         raise ConfigError(f"fit_boundaries: model {name!r} is a {type(model).__name__}; pass {OWN_MODEL}")
     n_classes = len(classes)
+    columns = None if learner_proba else _label_columns(getattr(model, "classes_", None), classes)
 
     def proba(points: np.ndarray) -> np.ndarray:
         values = np.asarray(function(np.asarray(points, dtype=np.float64)), dtype=np.float64)
         if n_classes == 2 and (values.ndim == 1 or values.shape[1:] == (1,)):
             values = values.reshape(-1)
             values = np.stack([1 - values, values], axis=1)
+        elif columns is not None and values.shape == (len(points), n_classes):
+            values = values[
+                :, columns
+            ]  # an estimator fitted on the labels: its columns in its classes_ order
         if values.shape != (len(points), n_classes):
             raise ConfigError(
                 f"fit_boundaries: model {name!r} gave probabilities of shape {values.shape} for {len(points)} "
@@ -238,6 +261,19 @@ def _own_proba(name: str, model: Any, classes: Sequence[Any]) -> Proba:
         return values
 
     return proba
+
+
+def _label_columns(fitted: Any, classes: Sequence[Any]) -> list[int] | None:
+    """For an estimator fitted on the labels themselves (its ``classes_`` those of ``classes``, in its own sorted
+    order): the column of its ``predict_proba`` for each of ``classes`` in turn. ``None`` where the columns are
+    already in ``classes`` order, or the estimator was fitted on the class codes (``points.codes``)."""
+    if fitted is None:
+        return None
+    own = [str(label) for label in np.asarray(fitted).tolist()]
+    wanted = [str(label) for label in classes]
+    if own == wanted or sorted(own) != sorted(wanted) or len(set(own)) != len(own):
+        return None
+    return [own.index(label) for label in wanted]
 
 
 def _learner_proba(name: str, learn: Any, classes: Sequence[Any]) -> Proba | None:
