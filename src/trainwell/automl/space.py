@@ -77,6 +77,8 @@ class Space:
         finish: ``learn -> anything``: what the application's one-call fit does to its model after training,
             done to the kept trial's model before it is written (a recommender's fold-in of the ids only
             validation rows have); ``None``: nothing.
+        steps: Whether a trial trains by gradient steps (an optimizer's): a search none of whose kinds does
+            (boosted trees alone, fitted in one step) does not load the training code before its first trial.
     """
 
     defaults: Callable[[DataBundle, int], dict[str, Any]]
@@ -86,6 +88,7 @@ class Space:
     arch: str | None = None
     fit_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     finish: Callable[[Learner], Any] | None = None
+    steps: bool = True
 
     @property
     def kinds(self) -> tuple[Space, ...]:

@@ -190,7 +190,13 @@ def table_space(
     defaults = functools.partial(_default_params, budget=budget)
     mlp = Space(defaults, TABLE_RANGES, _train, TableRun, arch="tabular_mlp", fit_kwargs=mlp_fit_kwargs)
     trees = Space(
-        _gbdt_defaults, GBDT_RANGES, _train_trees, TableRun, arch="gbdt", fit_kwargs=gbdt_fit_kwargs
+        _gbdt_defaults,
+        GBDT_RANGES,
+        _train_trees,
+        TableRun,
+        arch="gbdt",
+        fit_kwargs=gbdt_fit_kwargs,
+        steps=False,
     )
     if arch in GBDT_NAMES:
         return trees.narrowed(search)

@@ -233,7 +233,7 @@ class TimeBudget(Callback):
         )
         self._bounded_elsewhere = True
 
-    def start(self, *, ago: float = 0.0) -> TimeBudget:
+    def start(self, *, ago: float = 0.0, imports: bool = True) -> TimeBudget:
         """Count from now, the time between fits included: the fits then end within ``seconds`` of this call;
         ``ago``: from that many seconds before now (``trainwell fit --time`` counts from the command's start, the
         look at the data and the unpacking of an archive included, though it makes its budget later).
@@ -243,16 +243,28 @@ class TimeBudget(Callback):
         already started keeps counting from its start: a pipeline given one (the command's, or one shared with
         earlier work) does not start it again, which once left the command's own look at the data uncounted. The
         process's one-off imports for training (:func:`load_training_imports`) come before: they are not the
-        fit's time. ``started_at``: when the count began, on :func:`time.monotonic`'s clock."""
+        fit's time. ``started_at``: when the count began, on :func:`time.monotonic`'s clock.
+
+        ``imports=False`` leaves the imports to whoever knows whether anything will train by steps (a search of
+        boosted trees alone builds no optimizer: a second of CPU a process saved), which then makes them and
+        leaves their seconds out with :meth:`set_aside`."""
         if self.started_at is not None:
             return self
-        load_training_imports()
+        if imports:
+            load_training_imports()
         ago = max(0.0, ago)
         self._idle_since = self._clock() - ago
         self.started_at = (
             time.monotonic() - ago
         )  # for a command's line on where its time went (cli._training)
         return self
+
+    def set_aside(self, seconds: float) -> None:
+        """Leave ``seconds`` just spent between fits out of a started budget, as :meth:`start` leaves out the
+        one-off imports it makes: those of a budget started with ``imports=False``, made later. Nothing for a
+        budget not started or during a fit."""
+        if self._idle_since is not None and not self._running and seconds > 0:
+            self._idle_since = min(self._clock(), self._idle_since + seconds)
 
     def share_next_fit(self, fraction: float) -> None:
         """Let the next fit use at most ``fraction`` of what is left, keeping the rest for the fits after it
