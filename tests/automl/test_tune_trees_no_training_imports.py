@@ -68,3 +68,21 @@ def test_a_budget_without_the_imports_sets_their_seconds_aside(monkeypatch: pyte
     budget.set_aside(5.0)  # never more than the time since the count began
     assert budget.remaining == pytest.approx(10.0)
     TimeBudget(10, clock=clock).set_aside(1.0)  # not started: nothing to set aside
+
+
+@pytest.mark.parametrize("timeout", [None, 600])
+def test_a_trees_search_neither_loads_nor_names_the_training_code(
+    monkeypatch: pytest.MonkeyPatch, timeout: int | None
+) -> None:
+    from table_samples import yes_no_rows
+    from trainwell.automl.search import trial_reports
+    from trainwell.automl.table import tune_table
+
+    loaded: list[str] = []
+    monkeypatch.setattr(search_module, "load_training_imports", lambda: loaded.append("search"))
+    monkeypatch.setattr("trainwell.callbacks.budget.load_training_imports", lambda: loaded.append("budget"))
+    said: list[str] = []
+    with trial_reports(said.append):
+        result = tune_table(yes_no_rows(300, 0), "y", arch="gbdt", n_trials=2, timeout=timeout)
+    assert len(result.trials) == 2 and loaded == []
+    assert said[0].startswith("start-up ") and "(reading the data, choosing the defaults)" in said[0]

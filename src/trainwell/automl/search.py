@@ -403,12 +403,14 @@ def _trial_reporter(
     return reported
 
 
-def startup_line(seconds: float) -> str:
+def startup_line(seconds: float, *, imports: bool = True) -> str:
     """The search's start-up, said before its first trial: a first trial's seconds once held seconds of one-off
-    work (the import of ``torch._dynamo`` by its first optimizer), which looked like its training's."""
+    work (the import of ``torch._dynamo`` by its first optimizer), which looked like its training's. ``imports``:
+    whether it loaded the training code (a search of boosted trees alone does not)."""
+    loading = ", loading the training code" if imports else ""
     return (
-        f"start-up {format_duration(seconds)} (reading the data, choosing the defaults, loading the training "
-        "code), before the first trial: not counted in any trial's seconds"
+        f"start-up {format_duration(seconds)} (reading the data, choosing the defaults{loading}), before the "
+        "first trial: not counted in any trial's seconds"
     )
 
 
@@ -626,14 +628,15 @@ class _Trials:
         keep the start-up's seconds, from ``started_at`` (on :meth:`clock`) to the first trial, apart from every
         trial's; said in one line to ``report``. A search of kinds fitted in one step alone (boosted trees) builds
         no optimizer, and loads none of it (1 s of CPU a process)."""
-        if any(kind.steps for kind in self.space.kinds):
+        steps = any(kind.steps for kind in self.space.kinds)
+        if steps:
             began = self.clock()()
             load_training_imports()
             if self.budget is not None:  # started without them (search_budget): not the search's time
                 self.budget.set_aside(self.clock()() - began)
         self.startup = max(0.0, self.clock()() - started_at)
         if report is not None:
-            report(startup_line(self.startup))
+            report(startup_line(self.startup, imports=steps))
 
     def objective(self, trial: Any) -> float:
         """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
