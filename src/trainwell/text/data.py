@@ -246,6 +246,9 @@ def text_data(
         valid_rows = in_fair_order(valid_rows, label_frame.tolist() if by_class else None, seed)
     split_texts = {"train": texts.iloc[train_rows].tolist()}
     split_labels: dict[str, Any] = {"train": train_labels}
+    # Reading the training texts for the vocabulary comes before their encoding's progress line, and took IMDB's
+    # 20,000 training reviews 12 s (47 s on a busy machine) in silence: it says how it goes too, after 2 s.
+    counting = _vocabulary_reading(len(train_rows), vocab is not None, progress)
     recipe = fit_recipe(
         split_texts["train"],
         columns[0],
@@ -261,7 +264,9 @@ def text_data(
         batch_format=batch_format,
         n_workers=n_workers,
         fields=columns if len(columns) > 1 else (),
+        progress=counting.advance,
     )
+    counting.close()
     if valid_rows is not None and len(valid_rows):
         split_texts["valid"] = texts.iloc[valid_rows].tolist()
         split_labels["valid"] = label_frame.iloc[valid_rows]
@@ -281,6 +286,17 @@ def text_data(
     if names is not None and isinstance(source, str | Path):  # kept: predict reads files like it alike
         bundle.train.header_names = list(names)  # type: ignore[attr-defined]
     return bundle
+
+
+def _vocabulary_reading(n_texts: int, fixed_vocab: bool, progress: bool) -> ReadingProgress:
+    """The progress line of the training texts' first reading, by :func:`fit_recipe` (``reading training texts:
+    8,192 / 20,000 (building the vocabulary, 700/s, about 16s left)``; ``counting words`` when the vocabulary
+    is given): said after 2 s, then ``read 20,000 training texts in 28s``, on standard error."""
+    from trainwell.core.device import is_rank_zero
+    from trainwell.data.reading_progress import ReadingProgress
+
+    doing = "counting words" if fixed_vocab else "building the vocabulary"
+    return ReadingProgress(n_texts, noun="training texts", doing=doing, enabled=progress and is_rank_zero())
 
 
 def _bundle(

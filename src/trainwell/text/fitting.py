@@ -4,7 +4,7 @@ the n-gram settings of a bag, with the defaults chosen by the task and the corpu
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from trainwell.core.errors import ConfigError
 from trainwell.text.fields import field_parts
@@ -56,12 +56,16 @@ def fit_recipe(
     batch_format: str = "bag",
     n_workers: int | None = None,
     fields: Sequence[str] = (),
+    progress: Callable[[int], object] | None = None,
 ) -> TextRecipe:
     """Fit the tokenizer (subword) and the vocabulary (word) on training ``texts``; ``ngrams=None`` chooses
     the bag's longest n-gram from the task's ``kind`` and the training token count (:func:`default_ngrams`).
-    With ``fields`` (several text columns), each text is those fields joined, and each field is read alone."""
+    With ``fields`` (several text columns), each text is those fields joined, and each field is read alone.
+    ``progress`` is called with the number of texts the word tokenizer has just read
+    (:meth:`~trainwell.text.tokenize.WordTokenizer.tokenize_many`)."""
     if fields:  # the words of each field, not the joined string with its separators
         texts = [piece for part in field_parts(texts, len(fields)) for piece in part]
+        progress = _per_text(progress, len(fields)) if progress is not None else None
     workers = n_workers if n_workers is not None else (None if len(texts) >= 20_000 else 1)
     if vocab is not None and not (tokenizer == "word" or isinstance(tokenizer, WordTokenizer)):
         raise ConfigError("vocab= fixes a word vocabulary; a subword tokenizer carries its own pieces")
@@ -69,7 +73,7 @@ def fit_recipe(
     n_tokens = sum(len(text) for text in texts) // 5  # a word is about 5 characters: a first estimate
     if tokenizer == "word" or isinstance(tokenizer, WordTokenizer):
         word = tokenizer if isinstance(tokenizer, WordTokenizer) else WordTokenizer()
-        token_lists = word.tokenize_many(texts, n_workers=workers)
+        token_lists = word.tokenize_many(texts, n_workers=workers, progress=progress)
         n_tokens = sum(map(len, token_lists))
         built = Vocab.build(token_lists, min_freq=min_freq, max_size=max_vocab) if vocab is None else None
         words = tuple(vocab) if vocab is not None else tuple(built.itos)  # type: ignore[union-attr]
@@ -94,6 +98,19 @@ def fit_recipe(
         max_len=max_len,
         fields=tuple(fields),
     )
+
+
+def _per_text(progress: Callable[[int], object], n_fields: int) -> Callable[[int], object]:
+    """``progress`` told of whole texts when each is read as its ``n_fields`` fields, one after the other."""
+    pieces = 0
+
+    def advance(count: int) -> None:
+        nonlocal pieces
+        before = pieces // n_fields
+        pieces += count
+        progress(pieces // n_fields - before)
+
+    return advance
 
 
 def default_ngrams(kind: str, n_tokens: int = TRIGRAM_TOKENS) -> int:

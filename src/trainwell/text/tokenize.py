@@ -35,7 +35,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from itertools import repeat
@@ -182,7 +182,12 @@ class WordTokenizer:
 
     # -------------------------------------------------------------------------------- many texts
     def tokenize_many(
-        self, texts: Iterable[object], *, n_workers: int | None = 1, drop_empty: bool = False
+        self,
+        texts: Iterable[object],
+        *,
+        n_workers: int | None = 1,
+        drop_empty: bool = False,
+        progress: Callable[[int], object] | None = None,
     ) -> list[list[str]]:
         """Tokens of every text, after :func:`validate_texts` (blank texts raise unless ``drop_empty``).
 
@@ -192,11 +197,20 @@ class WordTokenizer:
                 from tens of thousands of texts on: starting workers and shipping tokens back costs about
                 a second.
             drop_empty: Drop blank texts instead of raising (use :func:`validate_texts` to learn which).
+            progress: called with the number of texts just tokenized, every :data:`_PROGRESS_EVERY` texts here
+                and as each worker's chunk comes back (e.g. a
+                :class:`~trainwell.data.reading_progress.ReadingProgress`'s ``advance``).
         """
         kept, _ = validate_texts(texts, drop_empty=drop_empty)
         workers = min(_check_n_workers(n_workers), max(1, len(kept) // 1000))
         if workers == 1:
-            return [self.tokenize(text) for text in kept]
+            if progress is None:
+                return [self.tokenize(text) for text in kept]
+            tokens: list[list[str]] = []
+            for start in range(0, len(kept), _PROGRESS_EVERY):
+                tokens.extend(self.tokenize(text) for text in kept[start : start + _PROGRESS_EVERY])
+                progress(min(_PROGRESS_EVERY, len(kept) - start))
+            return tokens
         n_chunks = workers * 4  # several chunks per worker even out uneven text lengths
         size = -(-len(kept) // n_chunks)
         chunks = [kept[start : start + size] for start in range(0, len(kept), size)]
@@ -204,7 +218,13 @@ class WordTokenizer:
             warnings.filterwarnings(
                 "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
             )
-            joined_chunks = list(pool.map(_tokenize_joined, repeat(self.to_dict()), chunks))
+            joined_chunks = []
+            for chunk, joined in zip(
+                chunks, pool.map(_tokenize_joined, repeat(self.to_dict()), chunks), strict=True
+            ):
+                joined_chunks.append(joined)
+                if progress is not None:
+                    progress(len(chunk))
         # Tokens never hold a space, so each text travels back as one string: far cheaper to pickle than lists.
         return [line.split(" ") for chunk in joined_chunks for line in chunk]
 
@@ -244,6 +264,10 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if sys.platform == "linux":
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
+
+
+#: Texts tokenized in this process between two calls of :meth:`WordTokenizer.tokenize_many`'s ``progress``.
+_PROGRESS_EVERY = 1024
 
 
 def _tokenize_joined(config: dict[str, Any], texts: list[str]) -> list[str]:
