@@ -141,6 +141,28 @@ def test_missing_columns_error_and_allow_missing_columns() -> None:
     np.testing.assert_allclose(continuous[:, 2].numpy(), expected_area, rtol=1e-6)
 
 
+def test_a_missing_column_is_not_told_to_be_another_input_of_the_model() -> None:
+    # education missing beside the input education-num: renaming education-num would lose an input, so no hint;
+    # a column the model does not read, spelt like the missing one, is still offered
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "education": rng.choice(["HS-grad", "Bachelors", "Masters"], 60),
+            "education-num": rng.integers(1, 16, 60),
+            "y": rng.normal(size=60),
+        }
+    )
+    recipe = _fit(frame)
+    with pytest.raises(DataError) as caught:
+        recipe.transform(frame.drop(columns=["education", "y"]), source="new.csv")
+    assert str(caught.value).startswith("input column missing from new.csv: education; the recipe needs")
+    renamed = frame.drop(columns=["y"]).rename(columns={"education": "Education"})
+    with pytest.raises(
+        DataError, match=r"^input column missing from new.csv: education \(did you mean 'Education'"
+    ):
+        recipe.transform(renamed, source="new.csv")
+
+
 def test_text_in_a_continuous_column_names_column_row_and_value() -> None:
     recipe = _fit(_frame())
     rows = _frame(rows=30, seed=2)

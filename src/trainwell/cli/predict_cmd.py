@@ -1303,6 +1303,6 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
         raise DataError(
             f"input {noun} {', '.join(repr(name) for name in absent)} missing from "
             f"{'standard input' if str(source) == '-' else source}"
-            f"{did_you_mean(absent, [str(column) for column in rows.columns])}; the model was trained "
+            f"{did_you_mean(absent, [str(column) for column in rows.columns], needed)}; the model was trained "
             f"on: {list_columns(needed)}. Add the {noun}{way_out}"
         )

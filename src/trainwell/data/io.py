@@ -371,14 +371,17 @@ def one_column_error(columns: Sequence[str], missing: Sequence[str], source: str
     )
 
 
-def did_you_mean(missing: Sequence[str], columns: Sequence[str]) -> str:
+def did_you_mean(missing: Sequence[str], columns: Sequence[str], needed: Collection[str] = ()) -> str:
     """``" (did you mean 'Income'?)"`` for a missing name that is a column's but for case, spaces, ``-`` or ``_``,
-    or close to one column's spelling; else nothing."""
+    or close to one column's spelling; else nothing. ``needed``: the names read as themselves (the model's other
+    inputs), never offered for the missing one: ``education`` missing beside the input ``education-num`` is not
+    told to rename it."""
     import difflib
 
     def plain(name: str) -> str:
         return "".join(char for char in name.casefold() if char.isalnum())
 
+    columns = [column for column in columns if column not in needed]
     name = missing[0]
     alike = [column for column in columns if plain(column) == plain(name)]
     close = alike or difflib.get_close_matches(name, columns, n=1, cutoff=0.8)

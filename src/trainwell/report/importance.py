@@ -183,10 +183,10 @@ def labelled_targets(
         )
     absent = [name for name in model.input_names if name not in frame.columns]
     if absent:
+        hint = did_you_mean(absent, [str(column) for column in frame.columns], needed=model.input_names)
         raise DataError(
             f"input column{'s' if len(absent) > 1 else ''} {', '.join(repr(name) for name in absent)} missing from "
-            f"{source}"
-            f"{did_you_mean(absent, [str(column) for column in frame.columns])}; the model was "
+            f"{source}{hint}; the model was "
             f"trained on: {list_columns(model.input_names)}. Pass rows with the training columns"
         )
     for name in names if model.task.label_delim is None else ():  # delimited labels: empty = none

@@ -563,9 +563,10 @@ class TabularRecipe:
             if read_as_one is not None:  # space-delimited: 'x1 x2 color' read as one column
                 raise DataError(read_as_one)
 
+            hint = did_you_mean(absent, [str(column) for column in df.columns], needed=self.columns)
             raise DataError(
                 f"input column{'s' if len(absent) > 1 else ''} missing from {source}: {', '.join(absent)}"
-                f"{did_you_mean(absent, [str(column) for column in df.columns])}; the recipe needs "
+                f"{hint}; the recipe needs "
                 f"{list_columns(self.columns)}. Add them, or pass "
                 "allow_missing_columns=True to treat them as missing"
             )
