@@ -809,7 +809,14 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
     hidden = _outside_view(result)
     if hidden:
         title += f"\n{hidden}"
-    figure.suptitle(title, fontsize=12)
+    # One to three panels leave a narrow figure: its title and legend are fitted to its width, not cut.
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    width_px = 0.96 * figure.get_figwidth() * figure.dpi
+    renderer = RendererAgg(
+        int(figure.get_figwidth() * figure.dpi), int(figure.get_figheight() * figure.dpi), figure.dpi
+    )
+    figure.suptitle(_wrapped(title, width_px, 12, renderer), fontsize=12)
     if binary:
         _shading_key(figure, None, result, beside=axes)
     else:
@@ -820,23 +827,51 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
     handles, labels = [*handles, *_split_entries(plt)[0]], [*labels, *_split_entries(plt)[1]]
     # The legend, then the caption's line, under the grid, in room kept free of the panels (inches).
     height = figure.get_figheight()
-    legend_in, caption_in = 0.45, 0.3
-    figure.legend(
-        handles,
-        labels,
-        loc="lower center",
-        bbox_to_anchor=(0.5, caption_in / height),
-        ncol=min(len(labels), 8),
-        frameon=False,
-        fontsize=LABEL_POINTS,
-    )
-    figure.text(
-        0.5, 0.08 / height, shading_caption(result), ha="center", va="bottom", fontsize=9, color="0.25"
-    )
+    caption, caption_in = shading_caption(result), 0.3
+    columns_of_legend = min(len(labels), 8)
+    while True:  # as many entries a row as the width holds
+        legend = figure.legend(
+            handles,
+            labels,
+            loc="lower center",
+            bbox_to_anchor=(0.5, caption_in / height),
+            ncol=columns_of_legend,
+            frameon=False,
+            fontsize=LABEL_POINTS,
+        )
+        if columns_of_legend == 1 or legend.get_window_extent(renderer).width <= width_px:
+            break
+        legend.remove()
+        columns_of_legend -= 1
+    legend_in = 0.45 + 0.27 * (-(-len(labels) // columns_of_legend) - 1)
+    figure.text(0.5, 0.08 / height, caption, ha="center", va="bottom", fontsize=9, color="0.25")
     # rect is (left, bottom, width, height) of the figure the panels and titles are laid out in.
     bottom = (legend_in + caption_in) / height
     figure.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
     return _save(figure, Path(path))
+
+
+def _wrapped(text: str, width_px: float, fontsize: float, renderer: Any) -> str:
+    """``text`` with each of its lines broken between words where it would be wider than ``width_px`` at
+    ``fontsize`` points (measured by ``renderer``); lines that fit are left as they are."""
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(size=fontsize)
+
+    def fits(line: str) -> bool:
+        return bool(renderer.get_text_width_height_descent(line, font, ismath=False)[0] <= width_px)
+
+    lines: list[str] = []
+    for given in text.split("\n"):
+        line = ""
+        for word in given.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and not fits(candidate):
+                lines.append(line)
+                candidate = word
+            line = candidate
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _split_entries(plt: Any) -> tuple[list[Any], list[str]]:
