@@ -13,13 +13,14 @@ import pytest
 import trainwell
 from ratings_support import low_rank_ratings, rmse
 from trainwell.collab.names import is_ratings_file, read_item_names, stored_item_names
+from trainwell.core.warn import Note
 from trainwell.report import build_report
 
 
 def test_item_names_not_in_utf8_are_read_as_latin1_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "u.item"
     path.write_bytes("1|Café Society (1995)|01-Jan-1995\n2|Toy Story (1995)|01-Jan-1995\n".encode("latin-1"))
-    with pytest.warns(UserWarning, match=r"not UTF-8 \(byte 0xe9 on line 1\): read as Latin-1"):
+    with pytest.warns(Note, match=r"not UTF-8 \(byte 0xe9 on line 1\): read as Latin-1"):
         names = read_item_names(path, "item")
     assert names == {"1": "Café Society (1995)", "2": "Toy Story (1995)"}
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 from warnings import warn
 
+from trainwell.core.warn import Note
+
 __all__ = [
     "ITEM_NAMES_FILE",
     "folder_item_names",
@@ -62,7 +64,7 @@ def read_item_names(
         where = said.partition("(")[2].partition(")")[0]
         warn(
             f"item names: '{path}' is not UTF-8 ({where}): read as Latin-1 (pass --encoding to choose another)",
-            UserWarning,
+            Note,
             stacklevel=2,
         )
         return _read_names(path, item_col, "latin-1", encoding_errors)
