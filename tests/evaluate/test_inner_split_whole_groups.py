@@ -108,3 +108,28 @@ def test_an_image_folds_threshold_is_chosen_on_whole_groups(monkeypatch: pytest.
     assert len(fitted) == 2
     for inner_train, inner_valid in fitted:
         assert len(inner_valid) and not _straddling(group, inner_valid, inner_train)
+
+
+def test_the_threshold_line_says_the_fifth_held_whole_groups() -> None:
+    from trainwell.data.task import Task
+    from trainwell.evaluate.cv import CVResult
+    from trainwell.evaluate.evaluation import Evaluation
+
+    def evaluation(groups: tuple[str, int] | None) -> Evaluation:
+        folds = CVResult([{"f1": 0.7}, {"f1": 0.8}])
+        return Evaluation(
+            Task("binary", classes=(0, 1)), 40, folds, {}, [1e-3, 1e-3], groups=groups,
+            decision="f1", decision_thresholds=[0.4, 0.45],
+        )  # fmt: skip
+
+    grouped = evaluation(("'patient'", 10)).decision_line()
+    assert (
+        grouped is not None
+        and "a fifth of its training rows (whole groups, as the folds keep them)" in grouped
+    )
+    plain = evaluation(None).decision_line()
+    assert (
+        plain is not None
+        and "whole groups" not in plain
+        and "a fifth of its training rows, held out" in plain
+    )

@@ -264,7 +264,8 @@ def evaluate(
             metavar="METRIC|NUMBER",
             help="Binary targets (tables, texts, images), as fit takes it: a metric (f1, balanced_accuracy, mcc, "
             "accuracy) for which each fold chooses its model's threshold on a fifth of its own training rows held "
-            "out from a fit on the rest, never on the rows it is scored on; or a number (e.g. 0.3) for every fold. "
+            "out from a fit on the rest (whole groups with --groups), never on the rows it is scored on; or a "
+            "number (e.g. 0.3) for every fold. "
             "The metrics of decisions (accuracy, f1...) are then at it; the baselines stay at 0.5, and a line says "
             "each fold's threshold and their mean.",
         ),

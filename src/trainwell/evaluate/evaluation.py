@@ -421,10 +421,11 @@ class Evaluation:
         shown = [f"{threshold:g}" for threshold in thresholds]
         listed = ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else shown[0]
         mean = sum(thresholds) / len(thresholds)
+        whole = " (whole groups, as the folds keep them)" if self.groups else ""
         return (
             f"{MODEL_NAME} decides at {listed} in folds 1 to {len(thresholds)} (mean {mean:.3g}), each fold's "
-            f"threshold chosen for the best {self.decision} on a fifth of its training {self.unit}, held out from a "
-            f"fit on the other four fifths (as fit chooses it on its validation {self.unit}), never on the "
+            f"threshold chosen for the best {self.decision} on a fifth of its training {self.unit}{whole}, held out "
+            f"from a fit on the other four fifths (as fit chooses it on its validation {self.unit}), never on the "
             f"{self.unit} it is scored on; the baselines decide at 0.5"
         )
 
