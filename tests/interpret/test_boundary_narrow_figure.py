@@ -1,6 +1,6 @@
-"""A decision-boundary picture of one or two panels is as narrow as they are: its title and its legend are fitted
-to that width (broken between words, the legend's entries on more rows), where they ran past both edges and were
-cut ('ries (tenure across...', 'el = churn')."""
+"""A decision-boundary picture of one or two panels is as narrow as they are: its title, its legend and its
+caption are fitted to that width (broken between words, the legend's entries on more rows), where they ran past
+both edges and were cut ('ries (tenure across...', 'el = churn')."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_the_words_of_a_narrow_picture_stay_inside_it(
     renderer = canvas.get_renderer()
     width = figure.bbox.width
     (legend,) = figure.legends
-    words = [figure._suptitle, legend]
+    words = [figure._suptitle, legend, *figure.texts]
     for artist in words:
         extent = artist.get_window_extent(renderer)
         assert extent.x0 >= 0 and extent.x1 <= width, artist

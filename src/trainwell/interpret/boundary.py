@@ -809,7 +809,7 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
     hidden = _outside_view(result)
     if hidden:
         title += f"\n{hidden}"
-    # One to three panels leave a narrow figure: its title and legend are fitted to its width, not cut.
+    # One to three panels leave a narrow figure: its title, legend and caption are fitted to its width, not cut.
     from matplotlib.backends.backend_agg import RendererAgg
 
     width_px = 0.96 * figure.get_figwidth() * figure.dpi
@@ -827,7 +827,8 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
     handles, labels = [*handles, *_split_entries(plt)[0]], [*labels, *_split_entries(plt)[1]]
     # The legend, then the caption's line, under the grid, in room kept free of the panels (inches).
     height = figure.get_figheight()
-    caption, caption_in = shading_caption(result), 0.3
+    caption = _wrapped(shading_caption(result), width_px, 9, renderer)
+    caption_in = 0.3 + 0.16 * caption.count("\n")
     columns_of_legend = min(len(labels), 8)
     while True:  # as many entries a row as the width holds
         legend = figure.legend(
