@@ -52,6 +52,14 @@ def serve(
     max_images: Annotated[
         int, typer.Option(help="Most images in one request to a vision model (more: 422).")
     ] = 64,
+    max_image_pixels: Annotated[
+        int,
+        typer.Option(
+            help="Largest image a vision model's server decodes, in pixels (width x height, read from its header "
+            "first; larger: 422). The default passes a phone's 48 to 64 MP photos; at most 178956970, which "
+            "Pillow refuses as a decompression bomb.",
+        ),
+    ] = 80_000_000,
     max_body_bytes: Annotated[
         int | None,
         typer.Option(
@@ -174,6 +182,7 @@ def serve(
             batch_wait_ms=batch_wait_ms,
             max_rows=max_rows,
             max_images=max_images,
+            max_image_pixels=max_image_pixels,
             max_body_bytes=max_body_bytes,
             forbid_extra_fields=forbid_extra_fields,
             threads=threads,

@@ -16,9 +16,10 @@ Endpoints:
   server's default being ``create_app(at_least_one=)`` (``trainwell serve --at-least-one``); any other model
   refuses ``true`` with a 422.
   Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
-  A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
-  form with files in the field ``images`` (or ``image``, ``files``, ``file``); each request's images are decoded
-  and fitted to the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share
+  A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` (one image: ``{"image": ...}``),
+  a ``multipart/form-data`` form with files in the field ``images`` (or ``image``, ``files``, ``file``), or one
+  image file as the body (sent as ``image/*``, ``application/octet-stream`` or untyped: its first bytes say it is
+  an image); each request's images are decoded (up to ``max_image_pixels`` each) and fitted to the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share
   one forward. An image model's request may add ``"tta": true`` (or the form field ``tta=true``): its images are
   answered with test-time augmentation, as ``trainwell predict --tta`` gives them (:mod:`trainwell.serve.tta`),
   the server's default being ``create_app(tta=)`` (``trainwell serve --tta``); any other model refuses ``true``
@@ -83,7 +84,7 @@ from trainwell.serve._middleware import (
 )
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
-from trainwell.serve.config import METRICS_DIR_ENV, MODEL_ENV, OPTIONS_ENV, ServeConfig
+from trainwell.serve.config import IMAGE_PIXELS, METRICS_DIR_ENV, MODEL_ENV, OPTIONS_ENV, ServeConfig
 from trainwell.serve.docs_page import install_docs
 from trainwell.serve.images import (
     ImageRequestError,
@@ -170,6 +171,7 @@ def create_app(
     batch_wait_ms: float = 2.0,
     max_rows: int = 1000,
     max_images: int = 64,
+    max_image_pixels: int = IMAGE_PIXELS,
     max_body_bytes: int | None = None,
     forbid_extra_fields: bool = True,
     threads: int | None = None,
@@ -189,6 +191,9 @@ def create_app(
             request is in flight).
         max_rows: Most rows in one request.
         max_images: Most images in one request (vision models).
+        max_image_pixels: Largest image decoded, in pixels, read from its header before decoding (vision
+            models; larger: 422). Default: 80,000,000, above a phone's 48 to 64 MP photos; at most
+            178,956,970, which Pillow refuses as a decompression bomb.
         max_body_bytes: Largest request body, in bytes (default: 32 MB for an image model, 1 MB for others).
         forbid_extra_fields: Refuse fields that are not inputs of the model (else ignore them).
         threads: Intra-op threads for the model calls, torch's and onnxruntime's (``None``: their defaults).
@@ -225,6 +230,7 @@ def create_app(
         batch_wait_ms=batch_wait_ms,
         max_rows=max_rows,
         max_images=max_images,
+        max_image_pixels=max_image_pixels,
         max_body_bytes=max_body_bytes,
         forbid_extra_fields=forbid_extra_fields,
         threads=threads,
@@ -698,7 +704,7 @@ def _add_image_routes(
         max_images=config.max_images,
         forbid_extra_fields=config.forbid_extra_fields,
     )
-    decode = partial(decode_noted_images, recipe=predictor.recipe)
+    decode = partial(decode_noted_images, recipe=predictor.recipe, max_pixels=config.max_image_pixels)
 
     summary = "Task, image size, formats, metrics, versions and limits"
     _health_and_metadata(app, metadata, summary, VisionMetadataResponse)
@@ -819,7 +825,8 @@ def _description(predictor: ServablePredictor) -> str:
         return (
             f"Predictions of a trainwell vision model ({task.kind}).{classes} POST images to /predict as JSON "
             '{"images": ["<base64>", ...]}, as files in the multipart/form-data field "images" (or "file"), or '
-            "one image as the body with its own Content-Type (image/png...); "
+            "one image as the body with its own Content-Type (image/png...), as application/octet-stream or with "
+            "none; "
             f"each is fitted to {height}x{width} as in training (its answer's resized_from, [width, height], and "
             "converted_from, its mode, say where it was not at that size or in the training mode). "
             'Add "tta": true (a form field tta=true) for '

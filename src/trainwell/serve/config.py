@@ -26,6 +26,13 @@ METRICS_DIR_ENV = "TRAINWELL_SERVE_METRICS_DIR"
 #: The largest request body by default: rows and texts (1 MB), and images (32 MB: a few phone photos of 3 to
 #: 8 MB each; the pixel limit guards what decoding them costs).
 BODY_BYTES, IMAGE_BODY_BYTES = 1_000_000, 32_000_000
+#: The largest image decoded by default, in pixels (width x height, read from its header before decoding): above
+#: the phones' 48, 50 and 64 megapixel photos (8064x6048, 8160x6120, 9248x6936), below Pillow's own warning
+#: against decompression bombs (89,478,485). 40,000,000 refused a 48 MP photo that ``trainwell predict`` reads.
+IMAGE_PIXELS = 80_000_000
+#: The most ``max_image_pixels`` may be: Pillow refuses any larger image as a decompression bomb
+#: (twice its ``Image.MAX_IMAGE_PIXELS``), whatever the server allows.
+PILLOW_BOMB_PIXELS = 2 * 89_478_485
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,9 @@ class ServeConfig:
             The server never waits when no other request is in flight, so a lone client pays nothing.
         max_rows: Most rows in one request (more: 422).
         max_images: Most images in one request to a vision model (more: 422).
+        max_image_pixels: Largest image a vision model's server decodes, in pixels (width x height, read from
+            the image's header before decoding it: a small file can expand to gigabytes); larger: 422. At most
+            :data:`PILLOW_BOMB_PIXELS`, which Pillow itself refuses.
         max_body_bytes: Largest request body in bytes (larger: 413); ``None``: :data:`IMAGE_BODY_BYTES` for an
             image model (a phone's photo is several megabytes), :data:`BODY_BYTES` for any other.
         forbid_extra_fields: Refuse a row holding a field that is not an input of the model (422); when
@@ -64,6 +74,7 @@ class ServeConfig:
     batch_wait_ms: float = 2.0
     max_rows: int = 1000
     max_images: int = 64
+    max_image_pixels: int = IMAGE_PIXELS
     max_body_bytes: int | None = None
     forbid_extra_fields: bool = True
     threads: int | None = None
@@ -78,6 +89,12 @@ class ServeConfig:
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
         _check_count("max_rows", self.max_rows, "e.g. --max-rows 1000")
         _check_count("max_images", self.max_images, "e.g. --max-images 64")
+        _check_count("max_image_pixels", self.max_image_pixels, f"e.g. --max-image-pixels {IMAGE_PIXELS}")
+        if self.max_image_pixels > PILLOW_BOMB_PIXELS:
+            raise ConfigError(
+                f"max_image_pixels must be at most {PILLOW_BOMB_PIXELS} (Pillow refuses larger images as "
+                f"decompression bombs), got {self.max_image_pixels}; pass e.g. --max-image-pixels {IMAGE_PIXELS}"
+            )
         if self.max_body_bytes is not None:
             _check_count("max_body_bytes", self.max_body_bytes, "e.g. --max-body-bytes 1000000")
         if self.threads is not None:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from trainwell.serve._content_type import content_type_problem, is_image, media_type
 from trainwell.serve._errors import body_shape_message, unreadable_json_problem
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
+from trainwell.serve.config import IMAGE_PIXELS
 from trainwell.vision.io import DECODE_ERRORS as PILLOW_ERRORS
 from trainwell.vision.io import image_array
 from trainwell.vision.recipe import ImageRecipe
@@ -56,9 +57,19 @@ AT_LEAST_ONE_FIELD = "at_least_one"
 TTA_FIELD = "tta"
 FLAG_FIELDS = (AT_LEAST_ONE_FIELD, TTA_FIELD)
 _FIELD_WORDS = "'images' (or 'image', 'files', 'file')"
-#: Largest image accepted, in pixels (width x height), checked from the header before decoding: a small
-#: compressed file can expand to gigabytes.
-MAX_IMAGE_PIXELS = 40_000_000
+#: Largest image accepted by default, in pixels (width x height), checked from the header before decoding: a small
+#: compressed file can expand to gigabytes. A server's own is ``trainwell serve --max-image-pixels``
+#: (:attr:`~trainwell.serve.config.ServeConfig.max_image_pixels`).
+MAX_IMAGE_PIXELS = IMAGE_PIXELS
+#: Content types a body may be sent with that say nothing of what it holds (``requests.post(url, data=...)``
+#: sends none, curl's ``--data-binary`` without ``-H`` sends ``application/x-www-form-urlencoded``): such a body
+#: whose first bytes are an image file's (:func:`sniffed_image`) is read as one image, as ``image/*`` is.
+UNTYPED_BODIES = ("", "application/octet-stream", "application/x-www-form-urlencoded")
+#: The JSON body's key for one image, beside ``images`` (a list): ``{"image": "<base64>"}``, as the multipart
+#: form takes the field ``image``.
+ONE_IMAGE_KEY = "image"
+#: The keys of the JSON body, as the 422 for an unknown one lists them.
+_JSON_KEYS_WORDS = '"images": ["<base64>", ...], or one image as "image": "<base64>"'
 #: Formats listed in GET /metadata, when this Pillow can read them.
 COMMON_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
 #: What Pillow raises for truncated, corrupt or hostile files (UnidentifiedImageError is an OSError; some
@@ -110,7 +121,8 @@ def images_request_model(*, max_images: int, forbid_extra_fields: bool) -> type[
                 max_length=max_images,
                 description=(
                     f"1 to {max_images} images, each an encoded image file (PNG, JPEG, ...) in standard base64; "
-                    "a data URL prefix (data:image/png;base64,) and line breaks are accepted."
+                    "a data URL prefix (data:image/png;base64,) and line breaks are accepted. One image may be "
+                    'sent as {"image": "<base64>"} instead.'
                 ),
                 json_schema_extra={"items": {"type": "string", "contentEncoding": "base64"}},
             ),
@@ -176,13 +188,19 @@ def image_request(
         ImageRequestError: As :func:`encoded_images`; 422 for an ``at_least_one`` or ``tta`` form field that
             is neither ``true`` nor ``false``.
     """
-    problem = content_type_problem(content_type, multipart=True)
+    received = media_type(content_type)
+    untyped_image = received in UNTYPED_BODIES and sniffed_image(body) is not None
+    if received == "application/octet-stream" and not untyped_image:
+        raise ImageRequestError(*_not_an_image(body))
+    problem = None if untyped_image else content_type_problem(content_type, multipart=True)
     if problem is not None:
         raise ImageRequestError(415, [problem])
     asked = Asked()
-    if media_type(content_type) == "multipart/form-data":
+    if untyped_image:  # requests.post(url, data=jpeg_bytes), curl --data-binary @cat.jpg without -H
+        items = [EncodedImage(["body"], "the image ", body)]
+    elif received == "multipart/form-data":
         items, asked = _multipart_items(body, content_type, max_images=max_images, forbid=forbid_extra_fields)
-    elif is_image(media_type(content_type)):  # curl --data-binary @cat.png -H 'Content-Type: image/png'
+    elif is_image(received):  # curl --data-binary @cat.png -H 'Content-Type: image/png'
         if not body:
             raise ImageRequestError(
                 422,
@@ -208,30 +226,25 @@ def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[Encod
         if problem is None:
             raise
         raise ImageRequestError(400, [problem]) from error
+    # {"image": "<base64>"}: one image, as the multipart field "image" takes it (it was "Extra inputs are not
+    # permitted" and "images: Field required"); read as {"images": [...]}, its problems named "image".
+    alias = isinstance(document, dict) and ONE_IMAGE_KEY in document and "images" not in document
+    if alias:
+        one = document.pop(ONE_IMAGE_KEY)
+        document["images"] = [one] if isinstance(one, str) else one
     try:
         parsed = request_model.model_validate(document)
     except ValidationError as error:
-        fields = tuple(request_model.model_fields)
-        problems = [
-            {
-                "loc": list(problem["loc"]),
-                "msg": body_shape_message(
-                    problem["type"], problem["loc"], problem.get("input"), problem.get("ctx"), fields
-                )
-                or problem["msg"],
-                "type": problem["type"],
-            }
-            for problem in error.errors(include_url=False)
-        ]
-        raise ImageRequestError(422, problems) from error
+        raise ImageRequestError(422, _json_problems(error, request_model, alias)) from error
     items, problems = [], []
     for index, text in enumerate(parsed.images):  # type: ignore[attr-defined]
+        loc: list[str | int] = [ONE_IMAGE_KEY] if alias and len(parsed.images) == 1 else ["images", index]  # type: ignore[attr-defined]
         try:
-            items.append(EncodedImage(["images", index], "the image ", _b64decode(text)))
+            items.append(EncodedImage(loc, "the image ", _b64decode(text)))
         except (binascii.Error, ValueError) as error:
             problems.append(
                 {
-                    "loc": ["images", index],
+                    "loc": loc,
                     "msg": f"invalid base64 ({error}); send each image file encoded in standard base64",
                     "type": "base64_invalid",
                 }
@@ -239,6 +252,76 @@ def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[Encod
     if problems:
         raise ImageRequestError(422, problems)
     return items, Asked(getattr(parsed, "at_least_one", None), getattr(parsed, "tta", None))
+
+
+def _json_problems(
+    error: ValidationError, request_model: type[BaseModel], alias: bool
+) -> list[dict[str, Any]]:
+    """The 422's problems of a JSON body the request model refused: the shape of the body in a client's words
+    (:func:`~trainwell.serve._errors.body_shape_message`), an unknown key with the keys the body takes (the
+    images' key then not also said missing, where none was sent), and ``image`` where the body sent its one image under that key."""
+    fields = tuple(request_model.model_fields)
+    found = error.errors(include_url=False)
+    unknown = any(problem["type"] == "extra_forbidden" and len(problem["loc"]) == 1 for problem in found)
+    # An unknown key where no images were sent stands for them ("img", "files"): its message says the keys.
+    misnamed = unknown and any(
+        problem["type"] == "missing" and problem["loc"] == ("images",) for problem in found
+    )
+    others = ", ".join(f'"{name}"' for name in fields if name != "images")
+    problems = []
+    for problem in found:
+        loc, kind = list(problem["loc"]), problem["type"]
+        if misnamed and kind == "missing" and loc == ["images"]:
+            continue  # said by the unknown key's message
+        if misnamed and kind == "extra_forbidden" and len(loc) == 1:
+            words = f"; other keys: {others}" if others else ""
+            message = f"unknown key; send the images as {_JSON_KEYS_WORDS}{words}"
+        else:
+            message = (
+                body_shape_message(kind, loc, problem.get("input"), problem.get("ctx"), fields)
+                or problem["msg"]
+            )
+        if alias and loc[:1] == ["images"]:
+            loc = [ONE_IMAGE_KEY, *loc[1:]]
+        problems.append({"loc": loc, "msg": message, "type": kind})
+    return problems
+
+
+def sniffed_image(data: bytes) -> str | None:
+    """The image format whose signature ``data`` starts with (JPEG, PNG, GIF, WebP, BMP, TIFF), else ``None``:
+    how a body sent without an image type (``application/octet-stream``, or none) is told to be an image."""
+    head = data[:12]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head.startswith(b"BM") and len(data) >= 26:
+        return "BMP"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    return None
+
+
+def _not_an_image(body: bytes) -> tuple[int, list[dict[str, Any]]]:
+    """The answer to an ``application/octet-stream`` body that is not an image file: 422 when empty, else 415
+    saying what such a body must hold."""
+    if not body:
+        return 422, [
+            {"loc": ["body"], "msg": "the body holds no image; send an image file", "type": "empty_body"}
+        ]
+    return 415, [
+        {
+            "loc": ["body"],
+            "msg": "the application/octet-stream body is not an image file (its first bytes are not those of a "
+            "JPEG, PNG, GIF, WebP, BMP or TIFF file); send an image file as the body, or JSON "
+            '{"images": ["<base64>", ...]}',
+            "type": "unsupported_media_type",
+        }
+    ]
 
 
 def _b64decode(text: str) -> bytes:
@@ -350,23 +433,26 @@ def pixel_count(items: list[EncodedImage]) -> int:
     return total
 
 
-def decode_images(items: list[EncodedImage], recipe: ImageRecipe) -> list[np.ndarray]:
+def decode_images(
+    items: list[EncodedImage], recipe: ImageRecipe, max_pixels: int | None = None
+) -> list[np.ndarray]:
     """Each image decoded and fitted to the recipe's size, ``uint8`` ``(C, H, W)``.
 
     Raises:
-        ImageRequestError: 422 naming every image that is empty, undecodable or over :data:`MAX_IMAGE_PIXELS`.
+        ImageRequestError: 422 naming every image that is empty, undecodable or over ``max_pixels``
+            (:data:`MAX_IMAGE_PIXELS` when ``None``).
     """
-    return decode_noted_images(items, recipe)[0]
+    return decode_noted_images(items, recipe, max_pixels)[0]
 
 
 def decode_noted_images(
-    items: list[EncodedImage], recipe: ImageRecipe
+    items: list[EncodedImage], recipe: ImageRecipe, max_pixels: int | None = None
 ) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
     """:func:`decode_images`, with each image's :func:`fitting_note` (what its answer adds)."""
     arrays, notes, problems = [], [], []
     for item in items:
         try:
-            array, note = _decode(item.data, recipe)
+            array, note = _decode(item.data, recipe, max_pixels)
         except ValueError as error:
             problems.append({"loc": item.loc, "msg": f"{item.shown}{error}", "type": "image_invalid"})
             continue
@@ -377,20 +463,21 @@ def decode_noted_images(
     return arrays, notes
 
 
-def decode_image(data: bytes, recipe: ImageRecipe) -> np.ndarray:
+def decode_image(data: bytes, recipe: ImageRecipe, max_pixels: int | None = None) -> np.ndarray:
     """One encoded image -> ``uint8`` ``(C, H, W)`` at the recipe's size.
 
     Raises:
-        ValueError: Empty, not an image Pillow can decode, or larger than :data:`MAX_IMAGE_PIXELS`; the
-            message says which.
+        ValueError: Empty, not an image Pillow can decode, or larger than ``max_pixels`` (:data:`MAX_IMAGE_PIXELS`
+            when ``None``); the message says which.
     """
-    return _decode(data, recipe)[0]
+    return _decode(data, recipe, max_pixels)[0]
 
 
 def fitting_note(size: tuple[int, int], mode: str, recipe: ImageRecipe) -> dict[str, Any]:
     """What an image's answer adds when the image was not at the training size or mode, so a client can
     distrust an answer for an image far from the training ones: ``resized_from`` (its ``[width, height]``
-    where it was not the training size) and ``converted_from`` (its Pillow mode, e.g. ``"RGB"`` sent to a
+    where it was not the training size; ``size`` is the image upright, its EXIF orientation applied, as it is
+    fitted) and ``converted_from`` (its Pillow mode, e.g. ``"RGB"`` sent to a
     grayscale model, where it was not the training one); ``{}`` when it was both."""
     note: dict[str, Any] = {}
     width, height = size
@@ -401,8 +488,12 @@ def fitting_note(size: tuple[int, int], mode: str, recipe: ImageRecipe) -> dict[
     return note
 
 
-def _decode(data: bytes, recipe: ImageRecipe) -> tuple[np.ndarray, dict[str, Any]]:
+def _decode(
+    data: bytes, recipe: ImageRecipe, max_pixels: int | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
     from PIL import Image
+
+    limit = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
 
     if not data:
         raise ValueError("is empty (0 bytes); send a JPEG or PNG file")
@@ -414,18 +505,34 @@ def _decode(data: bytes, recipe: ImageRecipe) -> tuple[np.ndarray, dict[str, Any
         raise ValueError(f"was refused as a decompression bomb ({_first_line(error)})") from error
     with image:
         width, height = image.size
-        if width * height > MAX_IMAGE_PIXELS:
+        if width * height > limit:
             raise ValueError(
-                f"is {width}x{height} pixels, over the limit of {MAX_IMAGE_PIXELS} pixels; send a "
-                "smaller image"
+                f"is {width}x{height} pixels, over the limit of {limit} pixels (trainwell serve "
+                "--max-image-pixels); send a smaller image"
             )
-        note = fitting_note((width, height), image.mode, recipe)
+        # A phone's photo held sideways is stored 4032x3024 with an orientation to turn it by: it is decoded
+        # and fitted upright (3024x4032), as resized_from says it (it said the stored 4032x3024).
+        upright = (height, width) if _turned_sideways(image) else (width, height)
+        note = fitting_note(upright, image.mode, recipe)
         try:
             # From the bytes, as a file is read (a JPEG several times the model's size decoded scaled down by
             # libjpeg): the decoded image would give other pixels than `trainwell predict` of the same file.
             return image_array(data, recipe.size, recipe.channels, recipe.resize), note
         except DECODE_ERRORS as error:
             raise _undecodable(error) from error
+
+
+def _turned_sideways(image: Any) -> bool:
+    """Whether the image's EXIF orientation turns it by a quarter (5 to 8: width and height swap once decoded,
+    as ``ImageOps.exif_transpose`` does), read without decoding its pixels: a PNG's EXIF is looked at only when
+    its header held it (Pillow would decode the whole image to look further)."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return False
+    try:
+        orientation = image.getexif().get(0x0112)  # ExifTags.Base.Orientation
+    except DECODE_ERRORS:  # a damaged EXIF block: decoding decides what the image is
+        return False
+    return orientation in (5, 6, 7, 8)
 
 
 def _undecodable(error: BaseException) -> ValueError:

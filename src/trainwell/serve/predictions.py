@@ -12,7 +12,7 @@ from trainwell.core.arrays import as_array
 from trainwell.data.dates import describe_date_format
 from trainwell.data.task import Task
 from trainwell.serve.config import ServeConfig
-from trainwell.serve.images import MAX_IMAGE_PIXELS, accepted_formats
+from trainwell.serve.images import accepted_formats
 from trainwell.serve.schema import input_specs, training_ranges
 
 __all__ = [
@@ -283,7 +283,7 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
         "versions": _versions(predictor.metadata),
         "limits": {
             "max_images": config.max_images,
-            "max_image_pixels": MAX_IMAGE_PIXELS,
+            "max_image_pixels": config.max_image_pixels,
             "max_body_bytes": config.body_limit("vision"),
             "max_batch": config.max_batch,
             "batch_wait_ms": config.batch_wait_ms,

@@ -523,7 +523,8 @@ def images_request_body(
         "required": True,
         "description": (
             "The images to predict for: base64 strings in JSON, files in a multipart form, or one image file as "
-            "the body, sent with its own type (image/png...)."
+            "the body, sent with its own type (image/png...), as application/octet-stream or with no type (its "
+            "format read from its first bytes)."
         ),
         "content": {
             "application/json": {"schema": json_model.model_json_schema()},
@@ -690,8 +691,11 @@ def response_model(
     return create_model("PredictResponse", predictions=(list[item], answers))  # type: ignore[valid-type]
 
 
+# The docstrings of the models below are their descriptions in the OpenAPI document (GET /openapi.json, shown
+# by /docs as markdown): written in markdown (`code`), never reST roles (:mod:) or double backticks, which /docs
+# showed as they are.
 class ErrorItem(BaseModel):
-    """One problem with a request: where (``loc`` and the dotted ``field``), what and its kind."""
+    """One problem with a request: where (`loc` and the dotted `field`), what and its kind."""
 
     loc: list[str | int]
     field: str
@@ -700,7 +704,7 @@ class ErrorItem(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    """The body of every 4xx answer: a one-line ``message`` naming the field(s), and the problems one by one."""
+    """The body of every 4xx answer: a one-line `message` naming the field(s), and the problems one by one."""
 
     message: str
     detail: list[ErrorItem] = []
@@ -814,7 +818,7 @@ METRICS_DOC = (
 
 
 class MetadataResponse(BaseModel):
-    """What ``GET /metadata`` returns: the task, the inputs a row needs, metrics, versions and limits."""
+    """What `GET /metadata` returns: the task, the inputs a row needs, metrics, versions and limits."""
 
     application: str
     backend: Literal["torch", "onnx"] = Field(
@@ -830,7 +834,8 @@ class MetadataResponse(BaseModel):
 
 
 class ImageInfo(BaseModel):
-    """The images a vision model expects; any size is accepted and fitted to ``height`` x ``width``."""
+    """The images a vision model expects; any size is accepted and fitted to `height` x `width`, upright as its
+    EXIF orientation says."""
 
     height: int
     width: int
@@ -841,7 +846,8 @@ class ImageInfo(BaseModel):
 
 
 class TtaInfo(BaseModel):
-    """Test-time augmentation on this server (a request's ``"tta"``: :mod:`trainwell.serve.tta`)."""
+    """Test-time augmentation on this server: a request's `"tta": true` (a form field `tta=true`) averages each
+    image's probabilities over views of it, as `trainwell predict --tta` does."""
 
     default: bool = Field(
         description="Whether a request that leaves tta out is answered with it (trainwell serve --tta)."
@@ -857,7 +863,10 @@ class TtaInfo(BaseModel):
 
 class ImageLimits(BaseModel):
     max_images: int
-    max_image_pixels: int
+    max_image_pixels: int = Field(
+        description="The largest image decoded, in pixels (width x height); larger: 422 "
+        "(trainwell serve --max-image-pixels)."
+    )
     max_body_bytes: int
     max_batch: int
     batch_wait_ms: float
@@ -865,7 +874,7 @@ class ImageLimits(BaseModel):
 
 
 class VisionMetadataResponse(BaseModel):
-    """What ``GET /metadata`` returns for a vision model: task, image size, formats, metrics, versions, limits."""
+    """What `GET /metadata` returns for a vision model: task, image size, formats, metrics, versions, limits."""
 
     application: Literal["vision"]
     backend: Literal["torch", "onnx"] = Field(
