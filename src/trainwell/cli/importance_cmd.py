@@ -111,6 +111,7 @@ def importance(
             labelled_targets,
             measure_importance,
             sample_positions,
+            training_overlap,
         )
 
         predictor = load(model)
@@ -195,27 +196,6 @@ def importance(
             out_console.print(line, soft_wrap=True, markup=False, highlight=False)
 
     guarded(run)
-
-
-#: From this share of training rows among the scored ones, a warning says so.
-TRAINING_SHARE_WARNING = 0.05
-
-
-def training_overlap(metadata: dict[str, Any], frame: Any) -> str:
-    """A warning when many of the scored rows trained the model (checked against the sketch of its training rows
-    that fit keeps), ``""`` otherwise: on its own rows a model can lean on columns that help it less on new ones."""
-    from trainwell.data.fingerprint import RowSketch
-
-    stored = (metadata.get("training") or {}).get("rows_sketch")
-    if not stored:
-        return ""
-    found, sampled = RowSketch.from_dict(stored).training_count(frame)
-    if not sampled or found / sampled < TRAINING_SHARE_WARNING:
-        return ""
-    return (
-        f"about {found / sampled:.0%} of these rows trained the model ({found} of {sampled} checked): the importances "
-        "say what it leans on to fit its own rows, which can differ on new ones; pass rows it has not seen"
-    )
 
 
 def interval_text(item: Any, like: float) -> str:

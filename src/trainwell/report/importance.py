@@ -223,6 +223,7 @@ def permutation_importance(
     subsample: int | None = None,
     confidence: float = 0.95,
     seed: int = 0,
+    warn_training_rows: bool = True,
 ) -> PermutationImportances:
     """Importance of each input column, most important first: a list of :class:`FeatureImportance` (as before)
     that also has ``to_frame()`` (a DataFrame of column, importance, std, low, high, p_value, reading) and
@@ -246,6 +247,10 @@ def permutation_importance(
         subsample: score a seeded sample of this many rows, for speed (``None``: every row).
         confidence: coverage of the interval.
         seed: seeds the permutations and the sample.
+        warn_training_rows: warn (a ``UserWarning``) when most of the rows scored trained the model, as
+            ``trainwell importance`` says it (checked against the sketch of its training rows that fit keeps): on
+            its own rows a model leans on columns that can help it less on new ones. ``False``: a caller that says
+            it its own way (the report's page).
 
     Example:
         >>> for item in trainwell.permutation_importance("model/", "test.csv", n_repeats=5)[:3]:  # doctest: +SKIP
@@ -286,6 +291,11 @@ def permutation_importance(
     positions = sample_positions(len(rows), subsample, seed)
     if positions is not None:
         rows, targets = rows.iloc[positions], targets[torch.as_tensor(positions)]
+    overlap = training_overlap(getattr(predictor, "metadata", None) or {}, rows) if warn_training_rows else ""
+    if overlap:  # the words `trainwell importance` says: on its own rows a model leans on other columns
+        from trainwell.core.warn import warn
+
+        warn(overlap, UserWarning)
     run = measure_importance(
         predictor,
         rows,
@@ -304,6 +314,30 @@ def permutation_importance(
         n_rows=run.n_rows,
         n_repeats=run.n_repeats,
         confidence=run.confidence,
+    )
+
+
+#: From this share of training rows among the scored ones, a warning says so.
+TRAINING_SHARE_WARNING = 0.05
+
+
+def training_overlap(metadata: dict[str, Any], frame: pd.DataFrame) -> str:
+    """A warning when many of the scored rows trained the model (checked against the sketch of its training rows
+    that fit keeps), ``""`` otherwise: on its own rows a model can lean on columns that help it less on new ones.
+    :func:`permutation_importance` warns it (a ``UserWarning``) and ``trainwell importance`` says it, in the same
+    words; docs/python.md's ``permutation_importance("model", df.tail(500))`` on the rows of the Adult sample that
+    trained the demo model said nothing, where the command said "about 80% of these rows trained the model"."""
+    from trainwell.data.fingerprint import RowSketch
+
+    stored = (metadata.get("training") or {}).get("rows_sketch")
+    if not stored:
+        return ""
+    found, sampled = RowSketch.from_dict(stored).training_count(frame)
+    if not sampled or found / sampled < TRAINING_SHARE_WARNING:
+        return ""
+    return (
+        f"about {found / sampled:.0%} of these rows trained the model ({found} of {sampled} checked): the importances "
+        "say what it leans on to fit its own rows, which can differ on new ones; pass rows it has not seen"
     )
 
 
