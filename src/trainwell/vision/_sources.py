@@ -16,6 +16,7 @@ from trainwell.vision.io import (
     is_image_file,
     labelled_folder,
     table_files,
+    warn_joined_labels,
 )
 
 
@@ -88,7 +89,7 @@ def _table_split(source: Any, columns: TableColumns) -> LabelledFiles:
             else f"{what} path_col= and label_col=: the columns of the paths and of the labels"
         )
     if isinstance(source, Path):
-        return csv_files(
+        files = csv_files(
             source,
             path_col,
             label_col,
@@ -96,7 +97,13 @@ def _table_split(source: Any, columns: TableColumns) -> LabelledFiles:
             encoding=columns.encoding,
             encoding_errors=columns.encoding_errors,
         )[0]
-    return table_files(source, path_col, label_col, label_delim=label_delim)
+    else:
+        files = table_files(source, path_col, label_col, label_delim=label_delim)
+    if label_delim is None:
+        warn_joined_labels(
+            files.labels, label_col, f"'{source}'" if isinstance(source, Path) else "the DataFrame"
+        )
+    return files
 
 
 def _listed_files(paths: Any, labels: Any, what: str) -> LabelledFiles:

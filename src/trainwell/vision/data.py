@@ -28,6 +28,7 @@ from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
 from trainwell.vision import _choices
+from trainwell.vision._counts import split_counts
 from trainwell.vision._like import check_classes, check_like, with_channels
 from trainwell.vision._reading import ReadingProgress
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
@@ -69,6 +70,19 @@ class ImageDataBundle(DataBundle):
         from trainwell.vision.plots import show_batch
 
         return show_batch(self, Path(path), n=n, augmented=augmented)
+
+    def __repr__(self) -> str:
+        """``DataBundle(task=binary, train=41 images, valid=10 images, application='vision')``: it said
+        ``41 rows``."""
+        sizes = ", ".join(
+            f"{name}={_images(int(loader.n_rows))}"  # type: ignore[attr-defined]
+            for name, loader in self.loaders().items()
+        )
+        return f"DataBundle(task={self.task.kind}, {sizes}, application={self.application!r})"
+
+
+def _images(count: int) -> str:
+    return f"{count:,} image{'' if count == 1 else 's'}"
 
 
 def image_data(
@@ -265,6 +279,11 @@ def image_data(
                     f"{name}: {len(images)} images are too many to split at random in memory; arrange them as "
                     "train/<label>/ and valid/<label>/ folders (each split is then read from the disk cache)"
                 )
+            if len(images) < 2:  # random_split's "need at least 2 rows", said of images
+                raise DataError(
+                    f"{name} holds {_images(len(images))}: at least 2 are needed to hold some out for validation; "
+                    "add images"
+                )
             train_index, valid_index = random_split(len(images), valid_pct, seed)
             if (
                 not quantity
@@ -350,6 +369,13 @@ def image_data(
             loaders[key] = TensorLoader(
                 (torch.from_numpy(images), _encode(resolved, values, key)), bs * 2, gather=gather
             )
+    # How many images of each class each split holds: said by fit before training, shown by trainwell info.
+    found = split_counts(
+        {"train": train.tensors[-1], **{key: loader.tensors[-1] for key, loader in loaders.items()}},
+        resolved.kind,
+        len(resolved.classes or ()),
+    )
+    recipe = dataclasses.replace(recipe, extra={**recipe.extra, "images_found": found})
     hints = {"n_out": resolved.n_outputs, "in_channels": recipe.channels, "size": list(recipe.size)}
     if resolved.kind == "regression":  # the model answers in the target's units (models.layers.TargetScale)
         hints.update(target_statistics(train.tensors[-1]))

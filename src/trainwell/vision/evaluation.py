@@ -200,7 +200,14 @@ def read_image_rows(
         _is_quantity,
         warn_repeated_images,
     )
-    from trainwell.vision.io import csv_files, decode_images, folder_splits, idx_sets, probe_images
+    from trainwell.vision.io import (
+        csv_files,
+        decode_images,
+        folder_splits,
+        idx_sets,
+        probe_images,
+        warn_joined_labels,
+    )
 
     idx = idx_sets(source)
     if idx is not None:
@@ -210,7 +217,7 @@ def read_image_rows(
         return LabelledImages(images, values)
     table = None
     if source.is_dir():
-        splits = {name: files for name, files in folder_splits(source).items() if name != "test"}
+        splits = folder_splits(source, with_test=False)  # test/ is left out of the folds
         paths = [path for files in splits.values() for path in files.paths]
         labels = [label for files in splits.values() for label in files.labels]
     else:
@@ -227,6 +234,8 @@ def read_image_rows(
             encoding_errors=encoding_errors,
         )
         paths, labels = files.paths, files.labels
+        if label_delim is None:
+            warn_joined_labels(labels, label_col, f"'{source}'")
         # A misspelt column or a row without a group is said before the images are decoded, not after.
         row_groups(groups, table, np.ones(len(table), dtype=bool), str(source))
     chosen = _chosen_size(size, paths)

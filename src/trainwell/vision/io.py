@@ -72,6 +72,39 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
+#: The folder a zip made on macOS holds beside its files (``__MACOSX/``, of ``._*`` companions): no images, no
+#: class; left out as hidden folders are.
+MAC_ZIP_FOLDER = "__MACOSX"
+
+
+def is_junk_folder(name: str) -> bool:
+    """A folder that holds no data: hidden (``.ipynb_checkpoints``) or macOS' zip residue (``__MACOSX``)."""
+    return name.startswith(".") or name == MAC_ZIP_FOLDER
+
+
+def _loose_images(folder: Path) -> list[Path]:
+    """The image files directly in ``folder`` (not in its sub-folders), in natural order."""
+    return natural_sorted(p for p in folder.iterdir() if is_image_file(p) and p.is_file())
+
+
+def _images(count: int) -> str:
+    return f"{count:,} image{'' if count == 1 else 's'}"
+
+
+def warn_loose_images(loose: Sequence[Path], folder: Path, beside: str) -> None:
+    """Say that the images directly in ``folder``, ``beside`` its sub-folders, are left out: they were dropped
+    without a word."""
+    if not loose:
+        return
+    one = len(loose) == 1
+    warn(
+        f"{_images(len(loose))} directly in '{folder}', beside {beside}, {'is' if one else 'are'} left out "
+        f"(e.g. '{loose[0]}'): an image's class is the folder it is in; move {'it' if one else 'them'} into "
+        "one",
+        UserWarning,
+    )
+
+
 def image_files(folder: Path) -> list[Path]:
     """The image files below ``folder``, in the order found, as ``fit`` reads a class folder and ``predict`` a
     folder: links to folders followed (each folder once; a link back to the folder or above it is not), hidden
@@ -82,7 +115,7 @@ def image_files(folder: Path) -> list[Path]:
     found: list[Path] = []
     for current, dirs, files in walk_following_links(folder):
         dirs[:] = [
-            name for name in dirs if not name.startswith(".") and not is_model_directory(Path(current) / name)
+            name for name in dirs if not is_junk_folder(name) and not is_model_directory(Path(current) / name)
         ]
         found.extend(
             path
@@ -113,10 +146,14 @@ def _walk_limited(root: Path, limit: int) -> list[Path]:
     return found
 
 
-def folder_splits(root: Path, known: set[Any] | None = None) -> dict[str, LabelledFiles]:
+def folder_splits(
+    root: Path, known: set[Any] | None = None, *, with_test: bool = True
+) -> dict[str, LabelledFiles]:
     """Read ``root/<label>/*`` or ``root/{train,valid,test}/<label>/*``; keys are the splits present.
     ``known``: the labels a fitted model knows (scoring it), so that loose images named ``cat_0100.jpg`` read
-    as labelled however few they are (see :func:`labels_from_names`)."""
+    as labelled however few they are (see :func:`labels_from_names`). A ``test/`` of loose images without
+    labels is no split (said in a warning: :func:`_labelled_test`); ``with_test=False`` leaves ``test/``
+    unread."""
     root = Path(root)
     if not root.exists():
         raise DataError(f"image folder '{root}' does not exist; check the path")
@@ -134,12 +171,35 @@ def folder_splits(root: Path, known: set[Any] | None = None) -> dict[str, Labell
             f"'{root}' has a '{valid_dir.name}' folder but no 'train' folder; add train/<label>/ images"  # type: ignore[union-attr]
         )
     splits = {"train": labelled_folder(train_dir)}
+    warn_loose_images(_loose_images(root), root, f"its '{train_dir.name}' folder")
     if valid_dir is not None:
         splits["valid"] = labelled_folder(valid_dir, known=set(splits["train"].labels))
     test_dir = next((children[n] for n in TEST_NAMES if n in children), None)
-    if test_dir is not None:
-        splits["test"] = labelled_folder(test_dir, known=set(splits["train"].labels))
+    if test_dir is not None and with_test:
+        held = _labelled_test(test_dir, set(splits["train"].labels))
+        if held is not None:
+            splits["test"] = held
     return splits
+
+
+def _labelled_test(folder: Path, known: set[Any]) -> LabelledFiles | None:
+    """A ``test/`` folder beside ``train/``: its class folders, or its loose images when every name reads as
+    one of the training classes and a number (``cat.12.jpg``); ``None`` for loose images that name no class
+    (a Kaggle competition's ``test/`` of ids to answer, ``img0.jpg``...), said in one line: they have no labels
+    to score a model by, so they are for ``trainwell predict``. They were refused, with advice to sort them into
+    class folders, which images without labels cannot be."""
+    if any(child.is_dir() and not is_junk_folder(child.name) for child in folder.iterdir()):
+        return labelled_folder(folder, known=known)
+    loose = _loose_images(folder)
+    named = _name_labels(loose)
+    if not loose or (named is not None and set(named) <= {str(label) for label in known}):
+        return labelled_folder(folder, known=known)
+    warn(
+        f"'{folder}' holds {_images(len(loose))} without labels (no class folders): it is not scored as a test "
+        f"set; to answer them, trainwell predict MODEL_DIR '{folder}'",
+        UserWarning,
+    )
+    return None
 
 
 def labelled_folder(
@@ -151,9 +211,9 @@ def labelled_folder(
     images' names by (a fitted model's classes: its caller says which it does not know)."""
     from trainwell.core.paths import data_folders
 
-    classes = sorted(data_folders(folder))
+    classes = sorted(child for child in data_folders(folder) if child.name != MAC_ZIP_FOLDER)
     if not classes:
-        loose = natural_sorted(p for p in folder.iterdir() if is_image_file(p) and p.is_file())
+        loose = _loose_images(folder)
         named = labels_from_names(loose, known if known is not None else names_known)
         if named is not None:  # Kaggle's dogs-vs-cats: cat.0.jpg, dog.0.jpg; Oxford pets: Abyssinian_1.jpg
             counts = Counter(named)
@@ -166,10 +226,14 @@ def labelled_folder(
             )
             return _known_labels(LabelledFiles(loose, named), folder, known)
         readable = bool(loose) and all(_NAMED_LABEL.fullmatch(path.stem) for path in loose)
+        cameras = _camera_names(loose) if readable and _enough_named(_name_labels(loose) or []) else []
         hint = (
             (
-                f" (it holds {len(loose)} loose images named <label><number>, but labels are read from names only "
-                "for two labels or more, each with two images at least)"
+                f" (it holds {_images(len(loose))} named as cameras and phones name them, e.g. "
+                f"{', '.join(cameras[:3])}: the part before their number names a camera, not a class)"
+                if cameras
+                else f" (it holds {len(loose)} loose images named <label><number>, but labels are read from names "
+                "only for two labels or more, each with two images at least)"
                 if readable
                 else f" (it holds {len(loose)} loose images, not all named <label><number> as cat.1.jpg)"
             )
@@ -185,6 +249,7 @@ def labelled_folder(
             f"'{folder}' has no class sub-folders{hint}; arrange images as {folder}/<label>/<image>.jpg, "
             "or pass a CSV of paths and labels"
         )
+    warn_loose_images(_loose_images(folder), folder, "its class folders")
     paths: list[Path] = []
     labels: list[str] = []
     empty: list[str] = []
@@ -230,22 +295,59 @@ def _known_labels(files: LabelledFiles, folder: Path, known: set[Any] | None) ->
 _NAMED_LABEL = re.compile(r"(?P<label>.*?[^\W\d_].*?)[\s._-]*\(?\d+\)?")
 
 
-def labels_from_names(paths: Sequence[Path], known: set[Any] | None = None) -> list[str] | None:
-    """Each image's label read from its name, the part before its number (Kaggle's ``cat.0.jpg``, the Oxford
-    pets' ``great_pyrenees_173.jpg``), when every name reads so, at least two labels have two images each, and
-    labels are fewer than half the images; else ``None`` (``IMG_0001.jpg``... are one camera's, not classes).
-    With ``known`` (the training folder's labels: a validation or test folder), every name reading so is
-    enough: a test folder may hold one image of a class."""
+#: The first word of the names cameras, phones and tools give files (``IMG_0001.JPG``, ``DSC_1030.JPG``,
+#: ``PXL_20240101_093000123.jpg``, ``Screenshot 2024-01-05 at 10.22.31.png``, ``frame_0001.png``): a camera's or
+#: a tool's, never a class, however many of them a folder mixes.
+CAMERA_WORDS = frozenset(
+    {
+        "img", "image", "images", "dsc", "dscn", "dscf", "dcim", "pxl", "mvimg", "vid", "mov", "gopr", "dji",
+        "cimg", "pict", "sam", "screenshot", "screen", "whatsapp", "snapchat", "photo", "photos", "pic",
+        "picture", "frame", "scan", "capture", "untitled", "file", "download",
+    }
+)  # fmt: skip
+
+
+def _name_labels(paths: Sequence[Path]) -> list[str] | None:
+    """Each name's part before its number, when every name reads so (:data:`_NAMED_LABEL`); else ``None``."""
     labels: list[str] = []
     for path in paths:
         match = _NAMED_LABEL.fullmatch(path.stem)
         if match is None:
             return None
         labels.append(match["label"])
+    return labels
+
+
+def _enough_named(labels: Sequence[str]) -> bool:
+    """At least two labels of two images each, and labels fewer than half the images."""
+    counts = Counter(labels)
+    return len(counts) >= 2 and min(counts.values()) >= 2 and len(counts) * 2 <= len(labels)
+
+
+def _camera_names(paths: Sequence[Path]) -> list[str]:
+    """One file name for each camera's or tool's name prefix among ``paths`` (:data:`CAMERA_WORDS`), in order."""
+    shown: dict[str, str] = {}
+    for path in paths:
+        match = _NAMED_LABEL.fullmatch(path.stem)
+        words = re.findall(r"[^\W_]+", match["label"]) if match is not None else []
+        if words and words[0].lower() in CAMERA_WORDS:
+            shown.setdefault(words[0].lower(), path.name)
+    return list(shown.values())
+
+
+def labels_from_names(paths: Sequence[Path], known: set[Any] | None = None) -> list[str] | None:
+    """Each image's label read from its name, the part before its number (Kaggle's ``cat.0.jpg``, the Oxford
+    pets' ``great_pyrenees_173.jpg``), when every name reads so, at least two labels have two images each, and
+    labels are fewer than half the images; else ``None``. Names cameras, phones and tools give files are never
+    labels, however many of them a folder mixes (``IMG_0001.jpg`` beside ``DSC_1030.jpg``: two cameras, not two
+    classes; :data:`CAMERA_WORDS`). With ``known`` (the training folder's labels: a validation or test folder),
+    every name reading so is enough: a test folder may hold one image of a class."""
+    labels = _name_labels(paths)
+    if labels is None:
+        return None
     if known is not None and labels:
         return labels  # a label the training folder lacks is then refused by name
-    counts = Counter(labels)
-    if len(counts) < 2 or min(counts.values()) < 2 or len(counts) * 2 > len(labels):
+    if not _enough_named(labels) or _camera_names(paths):
         return None
     return labels
 
@@ -353,6 +455,33 @@ def table_files(
                 f"row{'' if count == 1 else 's'} in all); {advice}"
             )
     return LabelledFiles(paths, labels)
+
+
+#: Labels of one column holding one of these in at least :data:`JOINED_SHARE` of its cells are several labels an
+#: image joined (``airplane;bright``) more likely than classes, without ``--label-delim``.
+LABEL_SEPARATORS = (";", "|", ",")
+JOINED_SHARE = 0.5
+
+
+def warn_joined_labels(labels: Sequence[Any], label_col: str, name: str) -> None:
+    """Warn when most labels of ``label_col`` hold one of :data:`LABEL_SEPARATORS`, read without a separator:
+    each combination (``airplane;bright``, ``cat;dark``) became a class of a single-label model, without a
+    word."""
+    texts = [label for label in labels if isinstance(label, str) and label]
+    if len(texts) < 2:
+        return
+    for mark in LABEL_SEPARATORS:
+        joined = [text for text in texts if mark in text.strip(mark)]
+        if len(set(joined)) >= 2 and len(joined) >= JOINED_SHARE * len(texts):
+            share = "every" if len(joined) == len(texts) else f"{len(joined):,} of the {len(texts):,}"
+            warn(
+                f"{share} label{'s' if share != 'every' else ''} of --label-col '{label_col}' in {name} "
+                f"hold{'s' if share == 'every' else ''} '{mark}' (e.g. {joined[0]!r}): each combination is read as one "
+                f"class; for several labels an image (multi-label), pass --label-delim '{mark}' (Python: "
+                f"label_delim={mark!r})",
+                UserWarning,
+            )
+            return
 
 
 #: A label column whose values are 0 or 1 in at least this share of rows holds flags of a class (its other values
@@ -577,6 +706,17 @@ def opened(handle: Any, path: Path | None) -> Image.Image:
     return image
 
 
+#: Why a file of no bytes is not decoded, in ``fit``'s warning of skipped files and ``predict``'s error column.
+EMPTY_FILE = "empty file (0 bytes)"
+
+
+def _empty_file(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:  # decoding says why it cannot be read
+        return False
+
+
 def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | None = None) -> Image.Image:
     """Decode to ``mode`` ("RGB" or "L"), applying the EXIF orientation a camera recorded. ``at_least``: the
     side the image is resized to after, so a JPEG several times larger (a phone's 4032x3024 photo for 224
@@ -587,6 +727,10 @@ def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | No
     if isinstance(source, Image.Image):
         image = source
     else:
+        empty = len(source) == 0 if isinstance(source, bytes | bytearray) else _empty_file(source)
+        if empty:
+            # Pillow's "cannot identify image file" said nothing of why; predict said "empty file (0 bytes)"
+            raise ValueError(EMPTY_FILE)
         if source.suffix.lower() in HEIF_SUFFIXES if isinstance(source, Path) else source[4:8] == b"ftyp":
             heif_ready()  # a served request's bytes may be an iPhone's HEIC photo too (ISO media: 'ftyp')
         handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
@@ -1096,9 +1240,7 @@ def _model_image(item: Any, index: int, size: tuple[int, int], channels: int, re
         isinstance(item, str | Path) and Path(item).stat().st_size == 0
     ):
         # The cause is what a warning naming the skipped files of a folder says (readable_pixels).
-        raise DataError(f"{shown} is empty (0 bytes); pass a JPEG or PNG file") from ValueError(
-            "empty file (0 bytes)"
-        )
+        raise DataError(f"{shown} is empty (0 bytes); pass a JPEG or PNG file") from ValueError(EMPTY_FILE)
     try:
         return image_array(item, size, channels, resize)
     except DECODE_ERRORS as error:

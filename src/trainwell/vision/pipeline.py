@@ -251,7 +251,13 @@ def _say_choices(
     )
     from rich.console import Console
 
-    Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)
+    from trainwell.vision._counts import counts_line
+
+    console = Console(stderr=True)
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+    found = counts_line(extra.get("images_found"), data.task.classes, data.task.kind)
+    if found is not None:  # how many images each split holds, of each class: the user's own sum before
+        console.print(f"images found: {found}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _check_data_kwargs(data_kwargs: dict[str, Any]) -> None:
