@@ -277,7 +277,8 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
         "request_formats": {
             "application/json": '{"images": ["<base64 of an image file>", ...]}',
             "multipart/form-data": "one or more image files in the form field 'images' (or 'files')",
-            "image/*": "one image file as the whole body, sent with its type (image/png, image/jpeg...)",
+            "image/*": "one image file as the whole body, sent with its type (image/png, image/jpeg...), as "
+            "application/octet-stream or with none",
         },
         "metrics": _metrics(predictor.metadata),
         "versions": _versions(predictor.metadata),
