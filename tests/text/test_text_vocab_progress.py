@@ -88,3 +88,51 @@ def test_a_pair_of_texts_counts_rows_not_fields(monkeypatch: pytest.MonkeyPatch)
         text_data(_frame(1000), "label", text_col=["text", "other"], valid_pct=0.2)
     assert made[0].noun == "training texts" and made[0].done == 800
     assert "read 800 training texts in " in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("batch_format", "step", "extra"),
+    [("bag", 4096, {}), ("padded", 4096, {}), ("bag", 100, {}), ("bag", 4096, {"tokenizer": "subword"})],
+)
+def test_the_training_texts_are_tokenized_once_and_encoded_alike(
+    monkeypatch: pytest.MonkeyPatch, batch_format: str, step: int, extra: dict
+) -> None:
+    # The vocabulary's reading of the training texts is encoded as is: IMDB's 20,000 training reviews were
+    # tokenized twice, for the vocabulary and again for their ids. A fresh encoding gives the same ids.
+    import trainwell.text.data as text_module
+
+    monkeypatch.setattr(text_module, "_TOKENIZED_AT_ONCE", step)  # 100: the training texts encoded in parts
+    calls: list[int] = []
+    many = WordTokenizer.tokenize_many
+
+    def counted(self, texts, **kwargs):  # type: ignore[no-untyped-def]
+        texts = list(texts)
+        calls.append(len(texts))
+        return many(self, texts, **kwargs)
+
+    monkeypatch.setattr(WordTokenizer, "tokenize_many", counted)
+    frame = _frame(1500)
+    frame.loc[3, "text"] = "A LONG one , with CAPS and !!! " * 40  # cut at max_len when padded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = text_data(frame, "label", valid_pct=0.2, batch_format=batch_format, progress=False, **extra)
+    assert data.valid is not None and data.recipe is not None
+    if "tokenizer" not in extra:
+        assert calls == [1200, 300] if step > 1200 else (calls[0] == 1200 and sum(calls[1:]) == 300), calls
+    for loader, texts in ((data.train, data.texts["train"]), (data.valid, data.texts["valid"])):
+        ids, offsets, _ = data.recipe.encode_counted(texts)
+        np.testing.assert_array_equal(loader.ids, ids)  # type: ignore[union-attr]
+        np.testing.assert_array_equal(loader.offsets, offsets)  # type: ignore[union-attr]
+
+
+def test_tokens_are_refused_where_the_recipe_reads_otherwise() -> None:
+    from trainwell.core.errors import ConfigError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = text_data(_frame(300), "label", progress=False)
+        pairs = text_data(_frame(300), "label", text_col=["text", "other"], progress=False)
+    with pytest.raises(ConfigError, match="tokens= holds 1 token lists for 2 texts"):
+        data.recipe.encode_counted(["a b", "c"], tokens=[["a", "b"]])  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="tokens= is for a word tokenizer's recipe of one text field"):
+        pairs.recipe.encode_counted(["a", "b"], tokens=[["a"], ["b"]])  # type: ignore[union-attr]

@@ -249,6 +249,9 @@ def text_data(
     # Reading the training texts for the vocabulary comes before their encoding's progress line, and took IMDB's
     # 20,000 training reviews 12 s (47 s on a busy machine) in silence: it says how it goes too, after 2 s.
     counting = _vocabulary_reading(len(train_rows), vocab is not None, progress)
+    train_tokens: list[
+        list[str]
+    ] = []  # read once: the vocabulary's reading, then the training texts' encoding
     recipe = fit_recipe(
         split_texts["train"],
         columns[0],
@@ -265,6 +268,7 @@ def text_data(
         n_workers=n_workers,
         fields=columns if len(columns) > 1 else (),
         progress=counting.advance,
+        tokens_out=train_tokens,
     )
     counting.close()
     if valid_rows is not None and len(valid_rows):
@@ -276,7 +280,11 @@ def text_data(
         )
     bs = batch_size or _default_batch_size(len(train_rows))
     workers = n_workers if n_workers is not None else (None if len(frame) >= 20_000 else 1)
-    bundle = _bundle(resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers, progress)
+    read = {"train": train_tokens} if train_tokens else {}
+    bundle = _bundle(
+        resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers, progress, read
+    )
+    del train_tokens, read
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [*columns, *targets])  # type: ignore[attr-defined]
     # Each class's share of the training texts: the constant answer a report on other texts compares with.
@@ -309,6 +317,7 @@ def _bundle(
     seed: int,
     n_workers: int | None,
     progress: bool = True,
+    tokens: dict[str, list[list[str]]] | None = None,
 ) -> TextDataBundle:
     """Every split's loader (:func:`_loader`), in a bundle with the task, the recipe and the raw texts. Tokenizing
     that takes over 2 s says how it goes on standard error (:class:`~trainwell.data.reading_progress.ReadingProgress`:
@@ -330,6 +339,7 @@ def _bundle(
             seed,
             n_workers,
             reading,
+            (tokens or {}).get(split),
         )
         for split, split_texts in texts.items()
     }
@@ -459,11 +469,12 @@ def _loader(
     seed: int,
     n_workers: int | None,
     reading: ReadingProgress | None = None,
+    tokens: list[list[str]] | None = None,
 ) -> TextLoader:
     """The loader of one split: shuffled training batches of ``batch_size``, four times larger ones elsewhere.
     The training split's longest text, in the tokens the model reads of it, is kept in the recipe
     (:data:`~trainwell.text.recipe.LONGEST_TRAINED`): a prediction says when a text is far longer."""
-    ids, offsets, lengths = _encoded(recipe, texts, n_workers, reading)
+    ids, offsets, lengths = _encoded(recipe, texts, n_workers, reading, tokens)
     if split == "train" and len(lengths):
         read = lengths if recipe.max_len is None else np.minimum(lengths, recipe.max_len)
         recipe.extra[LONGEST_TRAINED] = int(read.max())
@@ -487,19 +498,24 @@ _TOKENIZED_AT_ONCE = 4096
 
 
 def _encoded(
-    recipe: TextRecipe, texts: list[str], n_workers: int | None, reading: ReadingProgress | None
+    recipe: TextRecipe,
+    texts: list[str],
+    n_workers: int | None,
+    reading: ReadingProgress | None,
+    tokens: list[list[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:meth:`~trainwell.text.recipe.TextRecipe.encode_counted` of ``texts``, in up to 8 parts of at least
     :data:`_TOKENIZED_AT_ONCE` texts, each told to ``reading`` (the same ids: each text is encoded on its own)."""
     step = max(_TOKENIZED_AT_ONCE, math.ceil(len(texts) / 8))
     if reading is None or len(texts) <= step:
-        encoded = recipe.encode_counted(texts, n_workers=n_workers)
+        encoded = recipe.encode_counted(texts, n_workers=n_workers, tokens=tokens)
         if reading is not None:
             reading.advance(len(texts))
         return encoded
     parts = []
     for start in range(0, len(texts), step):
-        parts.append(recipe.encode_counted(texts[start : start + step], n_workers=n_workers))
+        part = None if tokens is None else tokens[start : start + step]
+        parts.append(recipe.encode_counted(texts[start : start + step], n_workers=n_workers, tokens=part))
         reading.advance(len(parts[-1][2]))
     ids = np.concatenate([part[0] for part in parts])
     ends = np.cumsum([len(part[0]) for part in parts])

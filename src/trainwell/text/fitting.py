@@ -57,12 +57,15 @@ def fit_recipe(
     n_workers: int | None = None,
     fields: Sequence[str] = (),
     progress: Callable[[int], object] | None = None,
+    tokens_out: list[list[str]] | None = None,
 ) -> TextRecipe:
     """Fit the tokenizer (subword) and the vocabulary (word) on training ``texts``; ``ngrams=None`` chooses
     the bag's longest n-gram from the task's ``kind`` and the training token count (:func:`default_ngrams`).
     With ``fields`` (several text columns), each text is those fields joined, and each field is read alone.
     ``progress`` is called with the number of texts the word tokenizer has just read
-    (:meth:`~trainwell.text.tokenize.WordTokenizer.tokenize_many`)."""
+    (:meth:`~trainwell.text.tokenize.WordTokenizer.tokenize_many`). ``tokens_out``, a list, is given the word
+    tokens of every text read (one text, one field: not with ``fields``), for
+    :meth:`~trainwell.text.recipe.TextRecipe.encode_counted` to encode without tokenizing the texts again."""
     if fields:  # the words of each field, not the joined string with its separators
         texts = [piece for part in field_parts(texts, len(fields)) for piece in part]
         progress = _per_text(progress, len(fields)) if progress is not None else None
@@ -74,6 +77,8 @@ def fit_recipe(
     if tokenizer == "word" or isinstance(tokenizer, WordTokenizer):
         word = tokenizer if isinstance(tokenizer, WordTokenizer) else WordTokenizer()
         token_lists = word.tokenize_many(texts, n_workers=workers, progress=progress)
+        if tokens_out is not None and not fields:
+            tokens_out.extend(token_lists)
         n_tokens = sum(map(len, token_lists))
         built = Vocab.build(token_lists, min_freq=min_freq, max_size=max_vocab) if vocab is None else None
         words = tuple(vocab) if vocab is not None else tuple(built.itos)  # type: ignore[union-attr]

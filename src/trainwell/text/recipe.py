@@ -174,18 +174,30 @@ class TextRecipe:
         return ids, offsets
 
     def encode_counted(
-        self, texts: Sequence[str], *, n_workers: int | None = 1
+        self,
+        texts: Sequence[str],
+        *,
+        n_workers: int | None = 1,
+        tokens: Sequence[list[str]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`encode`'s ids and offsets, and each text's number of tokens before the cut at ``max_len`` (of
-        its longest field, for several): a text longer than ``max_len`` was cut, which a predictor says."""
+        its longest field, for several): a text longer than ``max_len`` was cut, which a predictor says.
+
+        ``tokens``: the word tokens of ``texts`` as this recipe's tokenizer reads them, already read
+        (:func:`~trainwell.text.fitting.fit_recipe`'s ``tokens_out``), encoded instead of tokenizing again;
+        a word tokenizer's recipe of one text field only."""
         parts: list[tuple[np.ndarray, np.ndarray]] = []
+        if tokens is not None and (self.fields or not isinstance(self.text_tokenizer, WordTokenizer)):
+            raise ConfigError("tokens= is for a word tokenizer's recipe of one text field")
+        if tokens is not None and len(tokens) != len(texts):
+            raise ConfigError(f"tokens= holds {len(tokens)} token lists for {len(texts)} texts")
         if self.fields:
             counted = [self._token_ids(part, n_workers) for part in field_parts(texts, len(self.fields))]
             parts = [(ids, offsets) for ids, offsets, _ in counted]
             lengths = np.max(np.stack([written for _, _, written in counted]), axis=0)
             ids, offsets = rows_joined(parts, FLD_ID)
         else:
-            ids, offsets, lengths = self._token_ids(texts, n_workers)
+            ids, offsets, lengths = self._token_ids(texts, n_workers, tokens)
         if self.batch_format == "bag":
             ids, offsets = add_ngrams(
                 ids, offsets, self.ngrams, self.n_tokens, self.n_buckets, binary=self.binary
@@ -205,14 +217,16 @@ class TextRecipe:
         return ids, offsets, lengths
 
     def _token_ids(
-        self, texts: Sequence[str], n_workers: int | None
+        self, texts: Sequence[str], n_workers: int | None, tokens: Sequence[list[str]] | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Token ids of ``texts`` as flat ids and offsets, truncated to ``max_len``, and each text's number of
-        tokens before that."""
+        """Token ids of ``texts`` (read already: ``tokens``) as flat ids and offsets, truncated to ``max_len``, and
+        each text's number of tokens before that."""
         tokenizer = self.text_tokenizer
         if isinstance(tokenizer, WordTokenizer):
             assert self.word_vocab is not None
-            ids, offsets = self.word_vocab.encode_arrays(tokenizer.tokenize_many(texts, n_workers=n_workers))
+            if tokens is None:
+                tokens = tokenizer.tokenize_many(texts, n_workers=n_workers)
+            ids, offsets = self.word_vocab.encode_arrays(tokens)
         else:
             ids, offsets = tokenizer.encode_arrays(texts, n_workers=n_workers)
         lengths = lengths_of(offsets)
