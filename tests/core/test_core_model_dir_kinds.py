@@ -18,9 +18,10 @@ from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, check_model_directory,
 def test_a_folder_holding_only_a_fits_checkpoint_says_how_to_finish_it(tmp_path: Path) -> None:
     folder = tmp_path / "unfinished"
     folder.mkdir()
-    (folder / FIT_CHECKPOINT_FILE).write_bytes(b"checkpoint")
+    torch.save({"epoch": 2, "next_batch": 0, "n_epochs": 5}, folder / FIT_CHECKPOINT_FILE)  # a readable one
     expected = (
-        "'unfinished' holds the checkpoint of a fit that did not finish, not a model yet (no trainwell.json); "
+        "'unfinished' holds the checkpoint of a fit that did not finish (after epoch 2 of 5), not a model yet (no "
+        "trainwell.json); "
         "continue it with the same `trainwell fit` arguments and --resume (its model is written there when it "
         f"ends), or delete '{folder / FIT_CHECKPOINT_FILE}' to start afresh"
     )

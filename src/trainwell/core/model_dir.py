@@ -19,6 +19,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "check_model_directory",
     "file_digest",
+    "fit_checkpoint_damage",
     "fit_checkpoint_position",
     "model_directory_of",
     "position_words",
@@ -59,6 +60,13 @@ def check_model_directory(path: Path, shown: str) -> None:
             f"'{shown}' is a file, not a model directory; pass the folder written by `trainwell fit --out`{inside}"
         )
     if not (path / METADATA_FILE).is_file() and (path / FIT_CHECKPOINT_FILE).is_file():
+        damage = fit_checkpoint_damage(path / FIT_CHECKPOINT_FILE)
+        if damage is not None:  # --resume would refuse it: say so now, not "continue it with --resume"
+            raise ArtifactError(
+                f"'{shown}' holds the checkpoint of a fit that did not finish, not a model yet (no {METADATA_FILE}), "
+                f"but that checkpoint {damage}, so it cannot be resumed: delete '{path / FIT_CHECKPOINT_FILE}' and fit "
+                "again from the start (or fit into another --out)"
+            )
         # fit's own words for this folder (trainwell fit --out DIR without --resume says the same)
         position = fit_checkpoint_position(path / FIT_CHECKPOINT_FILE)
         reached = f" ({position})" if position else ""
@@ -131,23 +139,8 @@ def fit_checkpoint_position(path: Path) -> str | None:
     torch: the zip's pickle is walked with every class and tensor read as an opaque placeholder, and only the
     top-level numbers are used. ``None`` when the file is not such a checkpoint or its fields are not there.
     """
-    import io
-    import pickle
-    import zipfile
-
-    class _Reader(pickle.Unpickler):
-        def find_class(self, module: str, name: str) -> type:
-            return _Opaque
-
-        def persistent_load(self, pid: object) -> None:
-            return None  # a tensor's storage: left on disk
-
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = [name for name in archive.namelist() if name.endswith("/data.pkl") or name == "data.pkl"]
-            if len(names) != 1:
-                return None
-            state = _Reader(io.BytesIO(archive.read(names[0]))).load()
+        state = _checkpoint_record(path)
         if not isinstance(state, dict):
             return None
         epoch, next_batch, n_epochs = state.get("epoch"), state.get("next_batch"), state.get("n_epochs")
@@ -159,6 +152,66 @@ def fit_checkpoint_position(path: Path) -> str | None:
         return position_words(epoch, next_batch, n_epochs, phase if isinstance(phase, str) else "")
     except Exception:  # a damaged or foreign file: the message goes on without the position
         return None
+
+
+def _checkpoint_record(path: Path) -> object:
+    """The pickled record of a file ``torch.save`` wrote (a zip holding ``data.pkl`` and the tensors' storages),
+    read without torch, with every class and tensor read as an opaque placeholder.
+
+    Raises:
+        zipfile.BadZipFile: the file is no zip (cut short: a zip's directory is at its end).
+        ValueError: the zip holds no single ``data.pkl`` or an entry runs past the file's end.
+        Exception: what the zip or pickle reader raised for garbled bytes (a CRC that does not match).
+    """
+    import io
+    import pickle
+    import zipfile
+
+    class _Reader(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> type:
+            return _Opaque
+
+        def persistent_load(self, pid: object) -> None:
+            return None  # a tensor's storage: left on disk
+
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+        if any(entry.header_offset + entry.compress_size > size for entry in entries):
+            raise ValueError("an entry runs past the file's end")
+        names = [entry.filename for entry in entries if entry.filename.rsplit("/", 1)[-1] == "data.pkl"]
+        if len(names) != 1:
+            raise ValueError("no single data.pkl")
+        return _Reader(io.BytesIO(archive.read(names[0]))).load()
+
+
+def fit_checkpoint_damage(path: Path) -> str | None:
+    """Why the checkpoint file ``path`` cannot be resumed, in words that follow "the checkpoint" (``"is damaged: it
+    is cut short at 600,000 bytes ..."``), or ``None`` when it reads as a whole file that ``torch.save`` wrote with
+    a fit's position in it. Read without torch, from the zip's directory (at the file's end: the first part lost
+    when a copy or a write is cut short) and its small record, not the tensors: quick for a checkpoint of any size.
+    """
+    import zipfile
+
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as stream:
+            start = stream.read(4)
+    except OSError as error:
+        return f"cannot be read ({(error.strerror or str(error)).lower()})"
+    if size == 0:
+        return "is damaged: it is empty (0 bytes)"
+    try:
+        _checkpoint_record(path)
+    except zipfile.BadZipFile:
+        if start == b"PK\x03\x04":  # it begins as torch.save's zip does: its end is missing
+            return f"is damaged: it is cut short at {size:,} bytes (the end torch.save writes is missing)"
+        return "is not a file torch.save writes"
+    except Exception as error:  # garbled entries, or a record that does not unpickle
+        return f"is damaged: its contents are garbled ({type(error).__name__})"
+    if fit_checkpoint_position(path) is None:
+        return "records no fit's position (trainwell fit did not write it)"
+    return None
 
 
 def interrupted_save_hint(path: Path) -> str:
