@@ -180,14 +180,14 @@ def test_an_empty_file_is_named_alike_by_fit_and_predict(tmp_path: Path) -> None
     assert str(refused.value.__cause__) == "empty file (0 bytes)"
 
 
-def test_fit_and_the_recipe_say_how_many_images_each_class_holds_in_each_split(tmp_path: Path) -> None:
+def test_fit_says_how_many_images_each_class_holds_in_each_split(tmp_path: Path) -> None:
     root = tmp_path / "photos"
     make_image_folder(root / "train", classes=("horizontal", "vertical", "square"), per_class=6, size=16)
     (root / "train" / "square" / "005.png").unlink()
     make_image_folder(root / "valid", per_class=2, size=16, seed=1)
     make_image_folder(root / "test", per_class=1, size=16, seed=2)
     data = image_data(root, size=16, augmentation="none")
-    found = data.recipe.extra["images_found"]  # type: ignore[attr-defined]
+    found = data.train.images_found  # type: ignore[union-attr]
     assert list(data.task.classes) == ["horizontal", "square", "vertical"]
     assert found == {
         "train": {"images": 17, "per_class": [6, 5, 6]},

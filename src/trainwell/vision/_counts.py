@@ -1,5 +1,6 @@
 """How many images each split of an image model's data holds, per class: what ``fit`` says in one line before
-training and ``trainwell info`` shows, recorded in the recipe (``extra["images_found"]``).
+training, kept on the training loader (``images_found``, as ``class_shares`` is) for ``trainwell.json`` and
+``trainwell info``.
 
 They said only "Caution: only 30 images" of the validation images and "test set (45 images)": how many images
 trained the model, of which class, after the files skipped as unreadable, was the user's own sum. Plain Python,

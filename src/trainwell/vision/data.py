@@ -369,13 +369,13 @@ def image_data(
             loaders[key] = TensorLoader(
                 (torch.from_numpy(images), _encode(resolved, values, key)), bs * 2, gather=gather
             )
-    # How many images of each class each split holds: said by fit before training, shown by trainwell info.
-    found = split_counts(
+    # How many images of each class each split holds: said by fit before training (and for trainwell.json, as
+    # class_shares is); not in the recipe, which like= takes as it is.
+    train.images_found = split_counts(  # type: ignore[attr-defined]
         {"train": train.tensors[-1], **{key: loader.tensors[-1] for key, loader in loaders.items()}},
         resolved.kind,
         len(resolved.classes or ()),
     )
-    recipe = dataclasses.replace(recipe, extra={**recipe.extra, "images_found": found})
     hints = {"n_out": resolved.n_outputs, "in_channels": recipe.channels, "size": list(recipe.size)}
     if resolved.kind == "regression":  # the model answers in the target's units (models.layers.TargetScale)
         hints.update(target_statistics(train.tensors[-1]))

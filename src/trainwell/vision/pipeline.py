@@ -255,7 +255,7 @@ def _say_choices(
 
     console = Console(stderr=True)
     console.print(line, markup=False, highlight=False, soft_wrap=True)
-    found = counts_line(extra.get("images_found"), data.task.classes, data.task.kind)
+    found = counts_line(getattr(data.train, "images_found", None), data.task.classes, data.task.kind)
     if found is not None:  # how many images each split holds, of each class: the user's own sum before
         console.print(f"images found: {found}", markup=False, highlight=False, soft_wrap=True)
 
