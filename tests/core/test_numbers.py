@@ -26,6 +26,7 @@ def test_amount_has_four_significant_digits_below_ten_thousand() -> None:
     assert amount(0.123456) == "0.1235"
     assert amount(97641.2) == "97,641"
     assert amount(2.5e13) == "2.500e13"
+    assert amount(9_999.7) == "10,000" and amount(-9_999.7) == "-10,000"  # not "1e+04"
 
 
 def test_a_spread_or_a_difference_takes_the_decimals_of_the_number_beside_it() -> None:
@@ -76,5 +77,16 @@ def test_counts_stay_whole_however_large() -> None:
         format_value(3_846.2, grouped=True) == "3,846"
         and format_value(9_000_000.4, grouped=True) == "9,000,000"
     )
+    # beside a larger figure written compact (a row's interval, a column's largest) it is compact too
+    assert format_value(9_157_926.3, grouped=True, real=lambda x: figure(x, like=5.775e7)) == "0.916e7"
+    assert format_value(3_846, grouped=True, real=lambda x: figure(x, like=5.775e7)) == "3,846"  # a count
     # a column of losses in billions groups the thousands of the other numbers in it, as one of 12,435 does
     assert grouped_columns([["valid_loss", 1_954_587_831.2], ["rmse", 3_846.2]]) == {1}
+
+
+def test_two_ends_of_a_range_or_a_fall_are_both_compact_each_in_its_own_digits() -> None:
+    # "the validation loss fell ... (2.826e9 -> 9.980e8)": not 2.826e9 -> 998,000,000, nor 2.826e+09 (.4g)
+    assert (amount(2.826e9, like=9.98e8), amount(9.98e8, like=2.826e9)) == ("2.826e9", "9.980e8")
+    assert (amount(9_512_000.0, like=1.203e7), amount(1.203e7, like=9_512_000.0)) == ("9.512e6", "1.203e7")
+    assert amount(12.0, like=2e7) == "1.200e1"  # a range's low end kept, not 0.000e7
+    assert (amount(14_999.0, like=500_001.0), amount(0.52, like=0.9)) == ("14,999", "0.52")  # as before

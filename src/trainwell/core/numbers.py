@@ -46,19 +46,21 @@ def amount(value: float, like: float | None = None) -> str:
     """A number for people: 4 significant digits, or whole with thousands separators from 10,000 up ("500,001",
     not "5e+05"); from 10 million up (squared units can run to billions of billions) 4 significant digits again,
     compact (:func:`compact`: "1.955e9", "2.500e13", as :func:`figure` writes them). ``like``: the number
-    ``value`` stands beside (a loss that fell from ``like`` to ``value``), compact with it when either is:
-    "2.826e9 -> 0.998e9", never one compact and one whole.
+    ``value`` stands beside (a loss that fell from ``like`` to ``value``, the other end of a range), compact with
+    it when either is, each in its own 4 digits: "2.826e9 -> 9.980e8", "1.200e1 to 2.000e7" (a range keeps its
+    low end, where a shared power of ten would write 12 as 0.000e7), never one compact and one whole.
 
     Example:
         >>> amount(0.123456), amount(97641.2), amount(1954587831.0), amount(2.5e13), amount(0.52, like=0.9)
         ('0.1235', '97,641', '1.955e9', '2.500e13', '0.52')
-        >>> amount(9_980_000.0, like=2.826e7), amount(9_980_000.0)
-        ('0.998e7', '9,980,000')
+        >>> amount(9_980_000.0, like=2.826e9), amount(9_980_000.0), amount(12.0, like=2e7)
+        ('9.980e6', '9,980,000', '1.200e1')
     """
     size = abs(value) if like is None or not math.isfinite(like) else max(abs(value), abs(like))
     if math.isfinite(value) and size >= COMPACT_FROM:
-        return compact(value, like=like)
-    return f"{value:,.0f}" if math.isfinite(value) and abs(value) >= 1e4 else f"{value:.4g}"
+        return compact(value)
+    # from 9,999.5, which 4 significant digits would round to "1e+04"
+    return f"{value:,.0f}" if math.isfinite(value) and abs(value) >= 9_999.5 else f"{value:.4g}"
 
 
 def figure(value: float, decimals: int = 4, signed: bool = False, like: float | None = None) -> str:
@@ -121,19 +123,16 @@ def format_value(value: Any, grouped: bool = False, real: Callable[[float], str]
         return ""
     if isinstance(value, bool):
         return str(value)
-    if grouped and isinstance(value, numbers.Integral) and abs(int(value)) >= 1e3:
-        return f"{int(value):,}"
-    if (
-        grouped
-        and isinstance(value, numbers.Real)
-        and math.isfinite(value)
-        and 1e3 <= abs(float(value)) < COMPACT_FROM
-    ):
-        return f"{float(value):,.0f}"
     if isinstance(value, numbers.Integral):  # numpy's whole numbers too
-        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
+        return f"{int(value):,}" if abs(int(value)) >= (1e3 if grouped else 1e4) else str(int(value))
     if isinstance(value, numbers.Real):
-        return "" if math.isnan(value) else (real or amount)(float(value))
+        if math.isnan(value):
+            return ""
+        text = (real or amount)(float(value))
+        # Grouped, but not where ``real`` writes it compact beside a larger figure (0.916e7 [0.807e7, 1.024e7])
+        if grouped and math.isfinite(value) and 1e3 <= abs(float(value)) < COMPACT_FROM and "e" not in text:
+            return f"{float(value):,.0f}"
+        return text
     return str(value)
 
 

@@ -240,7 +240,8 @@ def training_range_sentence(name: str, predicted: np.ndarray, known: tuple[float
         return ""
     low_seen, high_seen = float(predicted.min()), float(predicted.max())
     spread = (
-        f"The {len(predicted):,} predictions of '{name}' lie from {amount(low_seen)} to {amount(high_seen)}"
+        f"The {len(predicted):,} predictions of '{name}' lie from {amount(low_seen, like=high_seen)} to "
+        f"{amount(high_seen, like=low_seen)}"  # a range in one form: 9.512e6 to 1.203e7, not 9,512,000 to 1.203e7
     )
     if known is None:
         return (
@@ -248,7 +249,7 @@ def training_range_sentence(name: str, predicted: np.ndarray, known: tuple[float
             "trainwell recorded it; fit it again to have it), so they cannot be placed against it."
         )
     low, high = known
-    trained = f"the training targets ranged from {amount(low)} to {amount(high)}"
+    trained = f"the training targets ranged from {amount(low, like=high)} to {amount(high, like=low)}"
     above, below = int((predicted > high).sum()), int((predicted < low).sum())
     if not above and not below:
         return f"{spread}, within the range the model saw in training: {trained}."
