@@ -188,7 +188,19 @@ def train_again(trials: _Trials, trial: Any, params: dict[str, Any]) -> tuple[Le
     params, callbacks, epochs = _schedule(trials, number, params)
     clock = trials.clock()
     started = clock()
-    learn = trials.kinds[number].train(trials.data, params, trials.seed, callbacks, trials.progress)
+    try:
+        learn = trials.kinds[number].train(trials.data, params, trials.seed, callbacks, trials.progress)
+    except KeyboardInterrupt:  # after the last trial: as Ctrl-C in a trial, the best model in hand is kept
+        if hand is None or trials.interrupted is not None or trials.stopped_after is not None:
+            raise  # none in hand, or a second Ctrl-C: stop at once
+        trials.stopped_after = f"training trial {number} (an earlier run's) again"
+        record.update(refit_value=None, kept_trial=hand.number, kept_value=hand.value, interrupted=True)
+        record["said"] = (
+            f"trial {number} (an earlier run's, {trials.chosen} {figure(stored)} stored) was not trained again: "
+            f"Ctrl-C stopped its training; the model written is trial {hand.number}'s, {figure(hand.value)}, the "
+            "best this run trained"
+        )
+        return hand.learn, hand.number, record
     seconds = clock() - started
     # The row of the weights kept (a table's MLP: its epoch of lowest validation loss), as the trial was scored
     value = float(learn.final_row[trials.chosen]) if learn.history else math.nan

@@ -80,6 +80,9 @@ TARGETS = "valid_targets"
 PREDICTIONS_STORED_MAX = 1_000_000
 #: What a study's user_attrs record, in its version.
 FORMAT = 1
+#: A trial's user_attrs: the run that trains it (:func:`this_run`), recorded as it starts; and, for a trial left
+#: running by a run that ended without finishing it (killed), why a later run marked it failed.
+RUN, RUN_ENDED = "trainwell_run", "run_ended"
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,9 @@ def stored_study(
             enqueue_defaults(study, space, starts)
         return study, starts, 0
     refuse_a_mismatch(stored, made, where)
+    with storage_errors(where):
+        fail_trials_of_ended_runs(study, where)
+    held = study.get_trials(deepcopy=False)
     before = sum(trial.state != TrialState.WAITING for trial in held)
     # Seeded as in the first run, the sampler would draw that run's settings again, trial for trial.
     study.sampler = sampler_and_pruner(optuna, settings.seed + before, settings.pruner)["sampler"]
@@ -444,3 +450,135 @@ def recall_trials(trials: _Trials, study: Any) -> None:
             trials.predictions[trial.number] = (float(trial.value), _unpacked(packed))
     if TARGETS in study.user_attrs and trials.targets is None:
         trials.targets = _unpacked(study.user_attrs[TARGETS])
+
+
+def this_run() -> dict[str, Any]:
+    """What names this process, as a trial it trains records it (:data:`RUN`): the host, the process id and
+    what tells that process from a later one given the same id on that host (its start, in clock ticks since
+    boot; the boot; the process-id namespace: another container's processes share none of this one's ids)."""
+    import os
+    import socket
+
+    pid = os.getpid()
+    return {"host": socket.gethostname(), "pid": pid, "started": _process_start(pid), "boot": _boot_id(),
+            "pid_namespace": _pid_namespace()}  # fmt: skip
+
+
+def claim(trial: Any) -> None:
+    """Record in a stored study's ``trial``, as it starts, which run trains it (:func:`this_run`), so that a
+    later run can tell a trial left running by a run that was killed (:func:`fail_trials_of_ended_runs`)."""
+    trial.set_user_attr(RUN, this_run())
+
+
+def run_ended(run: Any) -> bool | None:
+    """Whether the run that ``run`` (a trial's :data:`RUN` record) names has ended: ``True`` only when this
+    process can tell for sure, being on the same host, boot and process-id namespace, and that process id is
+    not running, or runs another process (started at another time, or a zombie); ``None`` when it cannot tell
+    (another machine or container, a boot since, a record of an earlier version), and ``False`` while it runs."""
+    import os
+
+    if not isinstance(run, dict) or not isinstance(run.get("pid"), int):
+        return None
+    here = this_run()
+    if any(run.get(key) != here[key] for key in ("host", "boot", "pid_namespace")):
+        return None  # not a process this one can see: it may well be running
+    pid = run["pid"]
+    if pid == here["pid"]:  # this process, or an ended one whose id it was given
+        return run.get("started") is not None and run.get("started") != here["started"]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # another user's process of that id: running, unless it is another process (below)
+    except OSError:
+        return None
+    started = _process_start(pid)
+    if started is None or run.get("started") is None:
+        return False  # no /proc to tell it from a later process of the same id: running, as far as known
+    return started != run["started"] or _zombie(pid)
+
+
+def fail_trials_of_ended_runs(study: Any, where: StoredStudy) -> list[int]:
+    """Mark failed each trial of ``study`` still ``RUNNING`` whose run has ended for sure (:func:`run_ended`:
+    killed, or its machine stopped, while it trained), and say so in one line; a trial of a run that may still
+    be going (another process searching the same study now, on this machine or another) is left running, and a
+    line says so. Returns the numbers of the trials marked failed. Without this, a run killed mid-trial left that
+    trial "running" in the study for good, counted among its trials with no score, and said by no line."""
+    from optuna.trial import TrialState
+
+    ended: list[tuple[int, str]] = []
+    unknown: list[tuple[int, str]] = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        run = trial.user_attrs.get(RUN)
+        state = run_ended(run)
+        who = (
+            f"process {run.get('pid')} on {run.get('host')}"
+            if isinstance(run, dict)
+            else "a run of an earlier version"
+        )
+        if state is True:
+            ended.append((trial.number, who))
+            reason = f"its run ({who}) ended while it trained (killed); marked failed by a later run"
+            storage = getattr(study, "_storage", None)
+            trial_id = getattr(trial, "_trial_id", None)
+            if storage is not None and trial_id is not None:
+                storage.set_trial_user_attr(trial_id, RUN_ENDED, reason)
+            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+        elif state is None:
+            unknown.append((trial.number, who))
+    if ended:
+        numbers = ", ".join(str(number) for number, _ in ended)
+        whose = "; ".join(f"trial {number}: {who}" for number, who in ended)
+        many = len(ended) > 1
+        warn(
+            f"trial{'s' if many else ''} {numbers} of the study {where.name!r} in {where.shown} "
+            f"{'were' if many else 'was'} left running by a run that ended without finishing "
+            f"{'them' if many else 'it'} (killed: {whose}, no longer running): marked failed, with no score"
+        )
+    if unknown:
+        numbers = ", ".join(str(number) for number, _ in unknown)
+        whose = "; ".join(f"trial {number}: {who}" for number, who in unknown)
+        warn(
+            f"trial{'s' if len(unknown) > 1 else ''} {numbers} of the study {where.name!r} in {where.shown} "
+            f"{'are' if len(unknown) > 1 else 'is'} still marked running by a run this one cannot check ({whose}: "
+            "another machine or container, or one restarted since); left as it is, with no score"
+        )
+    return [number for number, _ in ended]
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (``/proc``; ``None`` without it)."""
+    stat = _stat(pid)
+    return None if stat is None else stat[19]
+
+
+def _zombie(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] == "Z"
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command's name (its state first), ``None`` without them."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()
+    return fields if len(fields) > 19 else None
+
+
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _pid_namespace() -> str | None:
+    import os
+
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None

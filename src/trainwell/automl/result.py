@@ -39,7 +39,8 @@ class TuneResult:
             trial's ``pruned_at_epoch`` of ``epochs_planned`` (or, a stored trial's of an earlier version,
             ``pruned_at_percent`` of its schedule); under
             ``torchrun``, ``process``: the rank of the process that trained it; in a study kept across runs,
-            ``earlier_run``: an earlier run trained it.
+            ``earlier_run``: an earlier run trained it, and ``run_ended`` for a trial its run left running when
+            it was killed, which a later run marked failed (state ``"fail"``), saying why.
         run: The kept trial's learner (:attr:`kept_trial`: the best trial's, or the better defaults' when the
             best's gain is within the noise; not trained again), written to ``model_dir``; ``None`` in the
             processes of a ``torchrun`` job that did not train it (the one that did wrote ``model_dir``).
@@ -82,6 +83,10 @@ class TuneResult:
             :func:`~trainwell.fit_table`), or ``None`` where not offered: :meth:`best_fit_kwargs`.
         kept_fit_settings: The same of the kept trial, when it is not the best (the defaults' kept in its place):
             :meth:`fit_kwargs`; ``None`` when the best was kept (then :attr:`fit_settings` are the kept trial's).
+        stopped_after: What Ctrl-C stopped after the last trial had ended, and was skipped for it (``"the check
+            of the best trial's gain over the defaults"``: the best trial was then kept unchecked); ``None`` when
+            nothing was (Ctrl-C in a trial marks that trial ``"interrupted"`` in :attr:`trials`). In
+            ``tuning.json`` as ``interrupted_after``.
     """
 
     metric: str
@@ -115,6 +120,7 @@ class TuneResult:
     #: model decides at (in its directory, as after ``fit --decision-threshold``); ``None`` without it.
     decision_threshold: str | float | None = None
     decided_at: float | None = None
+    stopped_after: str | None = None
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The kept trial's settings (:attr:`kept_trial`: the model written) as keywords of the one-call fit, to
@@ -276,6 +282,7 @@ class TuneResult:
             **self._fit_records(),
             **({"not_started": self.not_started} if self.not_started is not None else {}),
             **({"startup_seconds": self.startup_seconds} if self.startup_seconds is not None else {}),
+            **({"interrupted_after": self.stopped_after} if self.stopped_after is not None else {}),
             **(
                 {"decision_threshold": {"setting": self.decision_threshold, "kept_model": self.decided_at}}
                 if self.decision_threshold is not None

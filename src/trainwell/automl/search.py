@@ -307,19 +307,19 @@ def _run_search(
             ],
         )
     finished = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
-    if trials.interrupted is not None:
-        if not finished:
-            raise KeyboardInterrupt  # nothing to keep: the command line says so, as for any Ctrl-C
-        warn(
-            f"interrupted (Ctrl-C) in trial {trials.interrupted}: the search stopped there, and the best of the "
-            f"{finished} finished trial{'' if finished == 1 else 's'} is kept (Ctrl-C again stops at once)"
-        )
+    if trials.interrupted is not None and not finished:
+        raise KeyboardInterrupt  # nothing to keep: the command line says so, as for any Ctrl-C
     if not finished:
         raise_none_finished()
     best = study.best_trial
-    interval, selection, kept = check_gain(
-        trials, best.number, float(best.value), keep, _default_scores(study, len(space.kinds))
+    interval, selection, kept = _gain_unless_interrupted(
+        trials, best, keep, _default_scores(study, len(space.kinds)), finished
     )
+    if trials.interrupted is not None:  # said once the model kept is known: the best's, or the defaults'
+        warn(
+            f"interrupted (Ctrl-C) in trial {trials.interrupted}: the search stopped there, and "
+            f"{_kept_of_finished(kept, best.number, finished)} (Ctrl-C again stops at once)"
+        )
     # The best trial's learner, or the defaults' kept in its place; an earlier run's trial is trained again
     # (or, when that cannot be done well in the time left, the best model this run trained is kept instead).
     kept_trial = study.get_trials(deepcopy=False)[kept.number] if kept.number != best.number else best
@@ -329,6 +329,45 @@ def _run_search(
         kept = KeptTrial(number, trials.refitted["said"])
     return finish_search(study, best, trials, starts, learn, settings, interval=interval, selection=selection,
                          kept=kept)  # fmt: skip
+
+
+def _gain_unless_interrupted(
+    trials: _Trials, best: Any, keep: str, default_scores: dict[int, float], finished: int
+) -> tuple[tuple[float, float] | None, SelectionCheck | None, KeptTrial]:
+    """:func:`~trainwell.automl._gain.check_gain` of the ``best`` trial; Ctrl-C during it (seconds of resampling
+    after the last trial) skips the check and keeps the best trial, unchecked, as Ctrl-C in a trial keeps the
+    trials finished before it (it threw the whole search away: "nothing was written", no model, no record). A
+    search Ctrl-C already stopped in a trial stops at once, as its warning says."""
+    try:
+        return check_gain(trials, best.number, float(best.value), keep, default_scores)
+    except KeyboardInterrupt:
+        if trials.interrupted is not None:
+            raise
+    trials.stopped_after = "the check of the best trial's gain over the defaults"
+    reason = (
+        "Ctrl-C stopped the check of its gain over the defaults after the last trial: the check was skipped, "
+        "and the best trial kept unchecked"
+    )
+    warn(
+        f"interrupted (Ctrl-C) after the last trial, in {trials.stopped_after}: the check was skipped, and the "
+        f"best of the {finished} finished trial{'' if finished == 1 else 's'} (trial {best.number}) is kept, "
+        "unchecked (Ctrl-C again stops at once)"
+    )
+    return None, None, KeptTrial(best.number, reason)
+
+
+def _kept_of_finished(kept: KeptTrial, best: int, finished: int) -> str:
+    """Which of the ``finished`` trials' models a search Ctrl-C stopped keeps, in words that agree with the
+    verdict: the best's, or the defaults' trial kept in its place (its gain within the noise)."""
+    trials = f"{finished} finished trial{'' if finished == 1 else 's'}"
+    if kept.number == best:
+        return f"the best of the {trials} is kept"
+    if kept.defaults:
+        return (
+            f"of the {trials} the defaults' (trial {kept.number}) is kept: the best's (trial {best}) gain over "
+            "them is within the validation rows' noise (--keep best keeps the best)"
+        )
+    return f"of the {trials} trial {kept.number}'s model is kept (below)"
 
 
 #: What each trial's fit gets besides pruning and the budget (:func:`trial_callbacks`): experiment loggers.
@@ -482,6 +521,7 @@ def finish_search(
         result.study_name, result.storage = trials.stored.name, trials.stored.shown
         result.trials_before = trials.before
     result.refitted = trials.refitted
+    result.stopped_after = trials.stopped_after
     result.startup_seconds = None if trials.startup is None else round(trials.startup, 3)
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
@@ -575,6 +615,8 @@ class _Trials:
         self.targets: torch.Tensor | None = None
         self.processes: dict[int, int] = {}  # under torchrun: the rank of the process that trained each trial
         self.interrupted: int | None = None  # the trial Ctrl-C stopped, which ended the search there
+        # What Ctrl-C stopped after the last trial (then skipped): the gain's check; ``None``: nothing.
+        self.stopped_after: str | None = None
         self.stored: StoredStudy | None = None  # where the study is kept across runs (storage=)
         self.before = 0  # the trials a stored study held before this run
         # A stored study's trials of earlier runs (their models are not in hand).
@@ -642,6 +684,10 @@ class _Trials:
         """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
         the study as pruned and marked ``interrupted``, so that the trials finished before it are kept (Optuna
         logged the interrupt as a failed trial with its traceback, and every finished trial was lost)."""
+        if self.stored is not None:  # which run trains it: a later run fails it if this one is killed
+            from trainwell.automl._storage import claim
+
+            claim(trial)
         try:
             return self.train_trial(trial)
         except KeyboardInterrupt:
@@ -935,6 +981,7 @@ def _trial_record(
             else {}
         ),
         **(_where_pruned(trial, pruned_at or {}) if state == "pruned" else {}),
+        **({"run_ended": trial.user_attrs["run_ended"]} if "run_ended" in trial.user_attrs else {}),
     }
 
 

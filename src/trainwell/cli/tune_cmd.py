@@ -662,16 +662,38 @@ def tune(
 
 def interrupted_line(result: Any, asked: int) -> str | None:
     """The closing line of a search Ctrl-C stopped in this run (an earlier run's stored trials left out): how
-    many trials finished of those asked, and where the best one's model is; ``None`` when none was stopped."""
+    many trials finished of those asked, what was skipped when it came after the last trial, and which trial's
+    model was kept and where, as the verdict said it (the best's, or the defaults' in its place: "the best of
+    them" followed a verdict that had kept the defaults'); ``None`` when nothing was stopped."""
     own = [record for record in getattr(result, "trials", None) or [] if not record.get("earlier_run")]
-    if not any(record.get("state") == "interrupted" for record in own):
+    after = getattr(result, "stopped_after", None)
+    if after is None and not any(record.get("state") == "interrupted" for record in own):
         return None
     finished = sum(record.get("state") == "complete" for record in own)
     where = f" in '{result.model_dir}'" if getattr(result, "model_dir", None) is not None else ""
-    return (
-        f"interrupted (Ctrl-C): {finished} of the {asked} trials asked finished, and the model kept{where} is "
-        "the best of them; exit code 130"
-    )
+    if after is not None:
+        stopped = (
+            f"interrupted (Ctrl-C) after the last trial, in {after}, which was skipped: {finished} of the {asked} "
+            "trials asked finished"
+        )
+    else:
+        stopped = f"interrupted (Ctrl-C): {finished} of the {asked} trials asked finished"
+    return f"{stopped}, and the model kept{where} is {_kept_said(result)}; exit code 130"
+
+
+def _kept_said(result: Any) -> str:
+    """Which trial's model a search kept, in the verdict's words: ``the best of them (trial 3)``, ``trial 0's,
+    the defaults', in place of the best (trial 3), whose gain was within the noise (--keep best keeps it)`` or
+    ``trial 2's, the best this run trained, in place of trial 5's (an earlier run's)``."""
+    best, kept = getattr(result, "best_trial", None), getattr(result, "kept_trial", None)
+    if kept is None or kept == best:
+        return "the best of them" + ("" if best is None else f" (trial {best})")
+    if getattr(result, "kept", None) == "defaults":
+        return (
+            f"trial {kept}'s, the defaults', in place of the best (trial {best}), whose gain over them was within "
+            "the validation rows' noise (--keep best keeps the best)"
+        )
+    return f"trial {kept}'s, the best this run trained, in place of trial {best}'s (an earlier run's)"
 
 
 def _reported(search: Callable[[], Any]) -> Any:
