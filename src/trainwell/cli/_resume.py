@@ -11,7 +11,8 @@ The file is ``DIR/fit-checkpoint.pt`` (no pickled objects: tensors and plain val
 What must match: the checkpoint records every option of the command (but ``--out`` and ``--resume``) and a
 fingerprint of the data (a file's size and contents; a folder's file names and sizes). ``--resume`` with any of
 them different is refused, naming each and both values; so is a fit without ``--resume`` into a DIR that holds
-a checkpoint (it would replace work that can be continued), and ``--resume`` with no checkpoint.
+a checkpoint (it would replace work that can be continued), and ``--resume`` with no checkpoint. The data may
+have moved: at another path with the same fingerprint it is the same data, and the resume says so in a note.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from trainwell.cli._common import err_console, out_console
+from trainwell.cli._common import err_console, out_console, say_warning
 
 if TYPE_CHECKING:
     from trainwell.learner import CheckpointInfo
@@ -293,16 +294,26 @@ def _check_same_fit(info: CheckpointInfo, settings: dict[str, Any], out: Path) -
             f"(its files, sizes or contents differ); resume with the data it was trained on, or delete "
             f"'{info.path}' to start afresh"
         )
+    # Data moved (a job rescheduled onto another node, a scratch path): the same contents at another path are the
+    # same data; other contents at another path are refused below, as any other option that differs.
+    fingerprint = recorded.get("data_contents")
+    moved = not same_data and bool(fingerprint) and fingerprint == settings.get("data_contents")
     names = [name for name in sorted({*recorded, *settings}) if name != "data_contents"]
     differing = [
         f"{_flag(name)} {_shown(name, recorded.get(name))} there, {_shown(name, settings.get(name))} here"
         for name in names
-        if recorded.get(name) != settings.get(name)
+        if recorded.get(name) != settings.get(name) and not (moved and name == "data")
     ]
     if differing:
         raise ConfigError(
             f"--resume: this fit's options differ from those of the checkpoint in '{out}': {'; '.join(differing)}. "
             f"{fix[0].upper()}{fix[1:]}"
+        )
+    if moved:
+        say_warning(
+            f"the data has moved since the checkpoint was written ('{recorded.get('data')}' then, "
+            f"'{settings.get('data')}' now); its contents are the same, so the fit goes on with it",
+            note=True,
         )
 
 
