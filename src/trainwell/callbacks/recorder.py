@@ -109,15 +109,16 @@ class Recorder(Callback):
 
     def unrecorded_training(self, learn: Learner) -> bool:
         """Whether ``learn``'s model trained (or changed) while this Recorder was out of its callbacks, so that
-        the history misses epochs: removed before any recorded fit, with a fit since (``learn.opt`` built), or
+        the history misses epochs: removed before any recorded fit, with a fit since (:attr:`Learner.fits`:
+        ``learn.opt`` built read as one, but a model fitted in closed form, boosted trees, builds none), or
         removed after some, with the weights changed since. ``learn.epoch`` and ``learn.n_epochs`` cannot say how
-        many: they count the last fit's epochs alone (an ``lr_find`` sweep's too)."""
+        many: they count the last fit's epochs alone (an ``lr_find`` sweep's too, which is no fit here)."""
         if self.missed_training:
             return True
         if not self._removed:
             return False
         if self._weights_when_removed is None:  # removed before it recorded a fit
-            return not self.history and learn.opt is not None
+            return not self.history and getattr(learn, "fits", 0) > 0
         return self._changed_since_removal()
 
     def plot(self, path: str | Path = "curves.png") -> Path:
@@ -159,7 +160,10 @@ class Recorder(Callback):
         self._model = weakref.ref(learn.model)
         self._learn = weakref.ref(learn)
         if not self.resumed:
-            self.fit_count += 1
+            # Numbered among the fits that recorded a row: one that ended before its first epoch's row (it raised,
+            # or was cancelled) leaves its number to this one; the next fit's rows said fit 2, with no fit 1.
+            if self.fit_count == 0 or any(row.get("fit") == self.fit_count for row in self.history):
+                self.fit_count += 1
             self.smooth_loss = None
         self._smooth_steps = 0
         # Rows of earlier fits (fine-tuning's frozen phase): this fit's epochs are shown numbered after them.

@@ -217,6 +217,10 @@ class Learner:
         self._told_own_rates = False
         self._told_loss_parameters = False
         self._last_fit: dict[str, Any] | None = None
+        #: The fits begun on this learner (``fit``, ``fit_one_cycle``, ``fine_tune``'s each; not an ``lr_find``
+        #: sweep), recorded or not: whether its model was fitted, which ``learn.opt`` does not say of a model
+        #: fitted in closed form (boosted trees build no optimizer).
+        self.fits = 0
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
@@ -316,11 +320,20 @@ class Learner:
         return chosen
 
     # ------------------------------------------------------------------------------------- callbacks
-    def add_callbacks(self, *callbacks: Callback) -> Learner:
-        for callback in callbacks:
+    def add_callbacks(self, *callbacks: Callback | Sequence[Callback]) -> Learner:
+        """Add callbacks to every later fit: ``learn.add_callbacks(a, b)``, or a list of them
+        (``learn.add_callbacks([a, b])``, as fastai's ``add_cbs`` takes it: the list had been kept as one
+        callback, and the next fit failed on it). What is not a :class:`Callback` object is refused here, in one
+        line, ``learn.callbacks`` left as it was."""
+        flat = [
+            each for given in callbacks for each in (given if isinstance(given, (list, tuple)) else [given])
+        ]
+        for callback in flat:
+            _check_callback(callback, "add_callbacks got")
+        for callback in flat:
             if isinstance(callback, Recorder):
                 callback.removed = False  # back: it records again
-        self.callbacks.extend(callbacks)
+        self.callbacks.extend(flat)  # type: ignore[arg-type]  # each one checked above
         return self
 
     def remove_callback(self, kind: type[Callback] | Callback) -> None:
@@ -655,6 +668,7 @@ class Learner:
         # search of boosted trees paid for every trial's fit); a step asked for all the same builds it then.
         run_callbacks = _callback_list(callbacks)
         opt = None if closed_form else self.opt
+        self.fits += 1
         self._last_fit = {
             "lrs": [] if opt is None else [float(group["max_lr"]) for group in opt.param_groups],
             "scheduled": any(isinstance(cb, ParamScheduler) for cb in [*self.callbacks, *run_callbacks]),
@@ -1949,18 +1963,18 @@ def _name(thing: object) -> str:
     return getattr(thing, "__name__", None) or type(thing).__name__
 
 
-def _check_callback(callback: object) -> None:
+def _check_callback(callback: object, said: str = "callbacks holds") -> None:
     """Refuse, in one line, what is not a :class:`Callback` object: the class itself (``callbacks=[Recorder]``),
-    or an object of another kind (a Keras or Lightning callback, a function)."""
+    or an object of another kind (a Keras or Lightning callback, a function); ``said``: where it was given."""
     if isinstance(callback, Callback):
         return
     if isinstance(callback, type) and issubclass(callback, Callback):
         raise ConfigError(
-            f"callbacks holds the class {callback.__name__}, not an object of it: pass {callback.__name__}()"
+            f"{said} the class {callback.__name__}, not an object of it: pass {callback.__name__}()"
         )
     kind = callback.__name__ if isinstance(callback, type) else type(callback).__name__
     raise ConfigError(
-        f"callbacks holds {'the class ' if isinstance(callback, type) else 'a '}{kind}, which is not a trainwell "
+        f"{said} {'the class ' if isinstance(callback, type) else 'a '}{kind}, which is not a trainwell "
         "Callback: subclass trainwell.callbacks.Callback and define its events (before_fit, after_batch, "
         "after_epoch...; see learn.show_training_loop())"
     )
