@@ -205,6 +205,9 @@ def test_fit_says_how_many_images_each_class_holds_in_each_split(tmp_path: Path)
     )
     assert result.exit_code == 0, result.output
     assert "images found: train 17 (horizontal 6, square 5, vertical 6), valid 4 " in result.stderr
+    info = CliRunner().invoke(app, ["info", str(tmp_path / "m")], env={"COLUMNS": "300"})
+    assert info.exit_code == 0, info.output
+    assert "train 17 (horizontal 6, square 5, vertical 6), valid 4 (horizontal 2" in info.stdout
 
 
 def test_many_classes_are_said_by_the_largest_and_the_smallest() -> None:

@@ -458,6 +458,15 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         extra = recipe.get("extra") or {}
         said = describe_augmentation(extra.get("augmentation"), extra.get("augmentation_preset"))
         table.add_row("augmentation", said)
+        from trainwell.vision._counts import counts_line  # plain Python: info stays light
+
+        found = counts_line(
+            (metadata.get("training") or {}).get("images_found"),
+            task.get("classes"),
+            str(task.get("kind", "")),
+        )
+        if found:
+            table.add_row("images found", found)
         network = (arch.get("config") or {}).get("arch")
         table.add_row("architecture", f"{arch.get('name')} ({network})" if network else str(arch.get("name")))
     elif task.get("kind") == "tagging" and recipe:

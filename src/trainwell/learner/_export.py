@@ -34,6 +34,9 @@ def learner_metadata(learn: Learner, *, rebuildable: bool = True) -> dict[str, A
     shares = getattr(learn.data.train, "class_shares", None)
     if shares:  # each class's share of the training rows: what a report on other rows compares the model with
         extra["class_shares"] = [float(value) for value in shares]
+    found = getattr(learn.data.train, "images_found", None)
+    if found:  # an image model's images per split and class, as fit said them: trainwell info says them again
+        extra["images_found"] = found
     header = getattr(learn.data.train, "header_names", None)
     if header:  # the names a file without a header row was read with (--names), for predict to read its like
         extra["header_names"] = list(header)
