@@ -110,6 +110,47 @@ def test_an_image_folds_threshold_is_chosen_on_whole_groups(monkeypatch: pytest.
         assert len(inner_valid) and not _straddling(group, inner_valid, inner_train)
 
 
+def test_a_text_folds_threshold_is_chosen_on_whole_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trainwell.text.evaluation import TextFold, evaluate_texts
+
+    group = np.repeat(np.arange(20), 4)
+    frame = pd.DataFrame(
+        {
+            "text": [
+                f"review {index} by author {g} {'great fun' if g % 2 else 'dull plot'}"
+                for index, g in enumerate(group)
+            ],
+            "label": ["pos" if g % 2 else "neg" for g in group],
+            "author": group,
+        }
+    )
+    seen: dict[str, Any] = {}
+
+    def capture(fold: Any, splits: Any, **_: Any) -> Any:
+        seen.update(fold=fold, splits=splits)
+        raise _Stop
+
+    monkeypatch.setattr(spread, "cross_validate_spread", capture)
+    with pytest.raises(_Stop):
+        evaluate_texts(
+            frame, "label", text_col="text", cv=2, groups="author", baselines=False, decision_threshold="f1"
+        )
+    fold: TextFold = seen["fold"]
+    fitted: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def fit(train: np.ndarray, valid: np.ndarray, index: int) -> Any:
+        fitted.append((train, valid))  # the inner fit, stopped before it trains
+        raise _Stop
+
+    monkeypatch.setattr(fold, "_fit", fit)
+    for index, (train, _) in enumerate(seen["splits"]):
+        with pytest.raises(_Stop):
+            fold._threshold(train, index)
+    assert len(fitted) == 2
+    for inner_train, inner_valid in fitted:
+        assert len(inner_valid) and not _straddling(group, inner_valid, inner_train)
+
+
 def test_the_threshold_line_says_the_fifth_held_whole_groups() -> None:
     from trainwell.data.task import Task
     from trainwell.evaluate.cv import CVResult

@@ -66,6 +66,8 @@ class TextFold:
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
     #: The registered architecture each fold's learner built (``"fast"`` is ``ngram_bag``).
     archs: list[str] = field(default_factory=list)
+    #: With grouped folds: each text's group; the fifth a fold's threshold is chosen on then holds whole groups.
+    groups: np.ndarray | None = field(default=None, repr=False)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.evaluate.evaluation import decided_scores
@@ -93,7 +95,7 @@ class TextFold:
 
         if not isinstance(self.decision, str):
             return self.decision
-        inner_train, inner_valid = inner_rows(train, self.seed + fold)
+        inner_train, inner_valid = inner_rows(train, self.seed + fold, self.groups)
         preds, targets = validation_predictions(self._fit(inner_train, inner_valid, fold).learn)
         assert targets is not None
         return held_out_threshold(preds, targets, self.decision)
@@ -502,6 +504,7 @@ def evaluate_texts(
         arch_config=arch_config,
         learner_kwargs=learner_kwargs,
         decision=decision,
+        groups=group_of_row,
     )
     texts = texts_of.astype(str).tolist()
     model, others = cross_validate_spread(
