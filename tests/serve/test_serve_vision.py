@@ -245,8 +245,8 @@ def test_malformed_requests_are_400_or_415(client: httpx.Client) -> None:
     assert error_of(text, 415)["message"] == (
         "body: content type 'text/plain' is not accepted; send application/json "
         '({"images": ["<base64>", ...]}; curl: -H \'Content-Type: application/json\'), multipart/form-data '
-        '(files in the field "images"; curl: -F images=@cat.png) or one image as the body (curl: --data-binary '
-        "@cat.png -H 'Content-Type: image/png')"
+        '(files in the field "images"; curl: -F images=@cat.png) or one image as the body, typed image/*, '
+        "application/octet-stream or not at all (curl: --data-binary @cat.png -H 'Content-Type: image/png')"
     )
     empty = client.post("/predict", content=b"", headers={"content-type": "image/png"})
     assert error_of(empty, 422)["message"] == "body: the body holds no image; send an image file"

@@ -29,8 +29,8 @@ CURL_JSON = "-H 'Content-Type: application/json'"
 _JSON_EXPECTED = f"application/json (curl: {CURL_JSON})"
 _IMAGES_EXPECTED = (
     f'application/json ({{"images": ["<base64>", ...]}}; curl: {CURL_JSON}), multipart/form-data '
-    '(files in the field "images"; curl: -F images=@cat.png) or one image as the body (curl: --data-binary '
-    "@cat.png -H 'Content-Type: image/png')"
+    '(files in the field "images"; curl: -F images=@cat.png) or one image as the body, typed image/*, '
+    "application/octet-stream or not at all (curl: --data-binary @cat.png -H 'Content-Type: image/png')"
 )
 
 
