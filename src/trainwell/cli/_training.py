@@ -149,17 +149,20 @@ class CommandTime:
         finally:
             self.set_aside += perf_counter() - began
 
-    def budget_of(self, seconds: float) -> Any:
+    def budget_of(self, seconds: float, *, imports: bool = True) -> Any:
         """A :class:`~trainwell.callbacks.TimeBudget` of ``seconds``, started as if at the command's start (the
         time :meth:`setting_up` set aside left out), for the pipeline to train under: a pipeline given a started
         budget keeps counting from its start. Before, the budget counted from the pipeline's own start, and what
         the command read before it (a Parquet of images written out as files, a folder of splits joined, an
-        archive unpacked) came on top of ``--time``."""
+        archive unpacked) came on top of ``--time``. ``imports=False``: a model fitted in closed form (``--arch
+        gbdt``, ``ease``) builds no optimizer, and the training code's one-off imports (``torch._dynamo``, a
+        second of CPU) are not made for it."""
         from trainwell.callbacks.budget import TimeBudget, load_training_imports
 
-        load_training_imports()  # before reading the clock: the imports are not the training's time
+        if imports:
+            load_training_imports()  # before reading the clock: the imports are not the training's time
         ago = perf_counter() - self.begun - self.set_aside
-        return TimeBudget(seconds).start(ago=ago)
+        return TimeBudget(seconds).start(ago=ago, imports=False)
 
     @property
     def budget(self) -> Any:

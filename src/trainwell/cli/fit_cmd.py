@@ -427,12 +427,18 @@ def fit(
 
                 capped = KeepCappedValidation()  # the results scored on the rows a capped pass read
                 keeping.callbacks.append(capped)
-                budget = command_time.budget_of(seconds)
+                from trainwell.cli._resume import closed_form_model
+
+                # A model fitted in closed form builds no optimizer: no training code to load for it.
+                budget = command_time.budget_of(seconds, imports=closed_form_model(arch) is None)
             return keeping
 
         def set_up(kind: str) -> FitCheckpoint:
             """:func:`ready`'s work but the budget: the training stack, its callbacks, the checkpoint's plan."""
-            if seconds is not None:
+            from trainwell.cli._resume import closed_form_model, plan_checkpoint
+
+            closed_form = closed_form_model(arch)
+            if seconds is not None and closed_form is None:  # trees build no optimizer: none of its imports
                 from trainwell.callbacks.budget import load_training_imports
 
                 load_training_imports()  # seconds, once a process: set aside, as the budget's own start does
@@ -440,9 +446,6 @@ def fit(
 
             if launched_by_torchrun() and os.environ.get("RANK") != "0":
                 out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
-            from trainwell.cli._resume import closed_form_model, plan_checkpoint
-
-            closed_form = closed_form_model(arch)
             refuse_for_closed_form(training, closed_form)
             if os.environ.get("RANK", "0") == "0":  # rank 0 writes --out, for all
                 from trainwell.core.out_lock import hold_out_dir, refuse_if_held
