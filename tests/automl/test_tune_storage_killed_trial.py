@@ -57,8 +57,8 @@ def test_a_trial_left_running_by_a_killed_run_is_marked_failed_by_the_next(tmp_p
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     assert [t.state.name for t in stored(db)] == ["COMPLETE", "RUNNING"]
     assert stored(db)[1].user_attrs[RUN]["pid"] > 0  # the run that trained it, recorded as it began
-    with pytest.warns(UserWarning, match=r"^trial 1 of the study 'trainwell' in .*t\.db was left running by a "
-                      r"run that ended without finishing it \(killed: trial 1: process \d+ on .*\): marked failed"):  # fmt: skip
+    with pytest.warns(UserWarning, match=r"^trial 1 of the study 'trainwell' in .*t\.db was left running by "
+                      r"process \d+ on .*, which ended without finishing it \(killed\): marked failed"):  # fmt: skip
         result = tune_table(yes_no_rows(200, 0), "y", arch="mlp", n_trials=1, storage=db,
                             search={"epochs": 1}, out=tmp_path / "m")  # fmt: skip
     assert [t.state.name for t in stored(db)] == ["COMPLETE", "FAIL", "COMPLETE"]

@@ -55,6 +55,10 @@ def test_ctrl_c_in_the_gain_check_keeps_the_best_trial_and_its_record(tmp_path: 
     assert [t["state"] for t in record["trials"]].count("complete") >= 1
     assert record["kept_trial"] == record["best_trial"] and record["selection"] is None  # unchecked, kept
     assert record["interrupted_after"] == "the check of the best trial's gain over the defaults"
+    assert (
+        "the check of the gain against their noise was skipped (Ctrl-C): kept the best, unchecked"
+        in " ".join(result.stdout.split())
+    ), result.explain()  # not "could not be checked (roc_auc is not resampled by rows)"
     closing = result.stderr.strip().splitlines()[-1]
     assert closing.startswith("interrupted (Ctrl-C) after the last trial") and "exit code 130" in closing
     assert f"is the best of them (trial {record['best_trial']})" in closing, result.explain()

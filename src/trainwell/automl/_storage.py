@@ -529,12 +529,12 @@ def fail_trials_of_ended_runs(study: Any, where: StoredStudy) -> list[int]:
             unknown.append((trial.number, who))
     if ended:
         numbers = ", ".join(str(number) for number, _ in ended)
-        whose = "; ".join(f"trial {number}: {who}" for number, who in ended)
+        runs = list(dict.fromkeys(who for _, who in ended))
         many = len(ended) > 1
         warn(
             f"trial{'s' if many else ''} {numbers} of the study {where.name!r} in {where.shown} "
-            f"{'were' if many else 'was'} left running by a run that ended without finishing "
-            f"{'them' if many else 'it'} (killed: {whose}, no longer running): marked failed, with no score"
+            f"{'were' if many else 'was'} left running by {' and '.join(runs)}, which ended without finishing "
+            f"{'them' if many else 'it'} (killed): marked failed, with no score"
         )
     if unknown:
         numbers = ", ".join(str(number) for number, _ in unknown)

@@ -1099,6 +1099,14 @@ def verdict(result: Any) -> str:
     direction = "higher" if result.direction == "maximize" else "lower"
     gain = f"{best} (trial {result.best_trial}); {figure(result.improvement)} better ({direction}) than {defaults}"
     confirm = "confirm it on held-out data (trainwell evaluate, or a test set)"
+    if result.improvement_interval is None and str(getattr(result, "stopped_after", "")).startswith(
+        "the check"
+    ):
+        # Ctrl-C skipped the check: "could not be checked (roc_auc is not resampled by rows)" was not why.
+        return (
+            f"{gain}, on the {rows} the trials were chosen on; the check of the gain against their noise was "
+            f"skipped (Ctrl-C): kept the best, unchecked; {confirm}"
+        )
     if result.improvement_interval is None:
         return (
             f"{gain}, on the {rows} the trials were chosen on; the gain could not be checked against their noise "
