@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import shutil
 import signal
 import threading
 import time
@@ -203,7 +206,13 @@ class Checkpoint(Callback):
     def _save(self, learn: Learner) -> None:
         # Every process takes part (each hands rank 0 its own RNG states and partial sums); rank 0 writes.
         start = self._clock()
-        path = learn.save_checkpoint(learn.path / self.path, self.settings)
+        try:
+            path = learn.save_checkpoint(learn.path / self.path, self.settings)
+        except (OSError, RuntimeError) as error:
+            full = _no_space(error, learn, learn.path / self.path)
+            if full is None:
+                raise
+            raise full from error
         self._last_write = self._clock()
         self._write_cost = self._last_write - start
         self.writes += 1
@@ -278,6 +287,84 @@ class Checkpoint(Callback):
             f"Checkpoint(path='{self.path}', every_n_batches={self.every_n_batches}, every_epoch={self.every_epoch}"
             f"{extra})"
         )
+
+
+class CheckpointSpaceError(OSError):
+    """No room on the disk (or in the quota) to write a checkpoint: an ``OSError`` (``errno.ENOSPC`` or
+    ``errno.EDQUOT``) naming the file, whatever torch wrapped it in (``torch.save`` raises a ``RuntimeError``,
+    ``"unexpected pos ..."``, for a write cut short). The previous checkpoint, if any, is untouched: each write goes
+    to a temporary file beside it, removed when it fails.
+
+    Attributes:
+        needed_bytes: about what one write takes (the previous file's size, or the weights' and optimizer's).
+        free_bytes: what the file system had free after the write failed, or ``None`` if it cannot be told.
+        kept: where the fit of the previous checkpoint stopped, in words (``"after epoch 1 of 3"``), when that
+            file is there and reads whole; ``None`` when there is none.
+    """
+
+    def __init__(
+        self, code: int, path: Path, needed_bytes: int, free_bytes: int | None, kept: str | None
+    ) -> None:
+        super().__init__(code, os.strerror(code), str(path))
+        self.needed_bytes, self.free_bytes, self.kept = needed_bytes, free_bytes, kept
+
+    def __str__(self) -> str:
+        free = "" if self.free_bytes is None else f"{_megabytes(self.free_bytes)} free, "
+        told = (
+            f"{super().__str__()} ({free}a checkpoint takes at least {_megabytes(self.needed_bytes)} more while it "
+            "is written)"
+        )
+        if self.kept is None:
+            return f"{told}; free some space or write the checkpoint elsewhere"
+        return (
+            f"{told}; the checkpoint written before ({self.kept}) is intact: free some space and resume from it "
+            "(resume_from=...)"
+        )
+
+
+def _no_space(error: BaseException, learn: Learner, given: Path) -> CheckpointSpaceError | None:
+    """The :class:`CheckpointSpaceError` that ``error`` (raised writing the checkpoint ``given``) amounts to, or
+    ``None`` for another error. Found as an ``OSError`` of a full disk or quota anywhere in the chain of causes,
+    or as torch's own words for a write cut short when the disk has less room than the file takes."""
+    from trainwell.core.model_dir import fit_checkpoint_damage, fit_checkpoint_position
+    from trainwell.learner._checkpoint import under
+
+    path = under(learn.path, given)
+    needed = _state_bytes(learn)
+    if path.is_file():
+        needed = max(needed, path.stat().st_size)
+    try:
+        free: int | None = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    code = _chained_errno(error, (errno.ENOSPC, errno.EDQUOT))
+    if code is None:
+        cut_short = isinstance(error, RuntimeError) and any(
+            words in str(error) for words in ("unexpected pos", "file write failed", "No space left")
+        )
+        if not (cut_short and free is not None and free < needed):
+            return None
+        code = errno.ENOSPC
+    kept = None
+    if path.is_file() and fit_checkpoint_damage(path) is None:
+        kept = fit_checkpoint_position(path)
+    return CheckpointSpaceError(code, path, needed, free, kept)
+
+
+def _chained_errno(error: BaseException, codes: tuple[int, ...]) -> int | None:
+    """The errno, among ``codes``, of an ``OSError`` that is ``error`` or in its chain of causes and contexts."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, OSError) and link.errno in codes:
+            return link.errno
+        link = link.__cause__ if link.__cause__ is not None or link.__suppress_context__ else link.__context__
+    return None
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.0f} kB"
 
 
 def _state_bytes(learn: Learner) -> int:

@@ -110,8 +110,11 @@ def guarded(run: Callable[[], T]) -> T:
             if os.environ.get("RANK", "0") == "0":
                 err_console.print("interrupted; nothing was written for the unfinished run")
             raise typer.Exit(130) from None
-        except OSError as error:
-            reason = unwritable(error)
+        except Exception as error:
+            # A write error may come wrapped: torch.save raises a RuntimeError ("unexpected pos ...") for a disk
+            # that filled while it wrote, with the OSError as its context.
+            cause = None if isinstance(error, typer.Exit) else _write_error_in(error)
+            reason = None if cause is None else unwritable(cause)
             if reason is None:
                 raise
             err_console.print(Text.assemble(("error:", "bold red"), " ", reason), soft_wrap=True)
@@ -132,20 +135,65 @@ def _failing() -> None:
 _WRITE_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT}
 
 
+def _write_error_in(error: BaseException) -> OSError | None:
+    """The ``OSError`` that ``error`` is, or that caused it (its chain of causes and contexts), or ``None``."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, OSError) and link.errno in _WRITE_ERRNOS and link.filename:
+            return link
+        link = link.__cause__ if link.__cause__ is not None or link.__suppress_context__ else link.__context__
+    return None
+
+
 def unwritable(error: OSError) -> str | None:
     """One line for an ``error`` that kept a file from being written (``None`` for other OS errors): the folder,
     the reason, and what to do. Every write goes through a temporary file beside its target, so the folder is
-    what the user can act on."""
+    what the user can act on. A full disk says how much is free there, and for a fit's checkpoint
+    (:class:`~trainwell.callbacks.checkpoint.CheckpointSpaceError`) how much a write takes and whether the
+    previous checkpoint is intact."""
     if error.errno not in _WRITE_ERRNOS or not error.filename:
         return None
     folder = Path(str(error.filename)).parent
     reason = (error.strerror or "cannot write").lower()
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"cannot write in '{folder}': {reason}; free some space or write elsewhere (--out)"
+        room = _room(folder, getattr(error, "needed_bytes", None))
+        kept = getattr(error, "kept", None)
+        if isinstance(kept, str):
+            return (
+                f"cannot write the checkpoint '{error.filename}': {reason}{room}; the checkpoint written before "
+                f"({kept}) is intact: free some space there and continue with the same command and --resume, or "
+                "start again with another --out"
+            )
+        return f"cannot write in '{folder}': {reason}{room}; free some space or write elsewhere (--out)"
     return (
         f"cannot write in '{folder}': {reason}; write elsewhere (--out), or copy the model directory to a "
         "writable place first"
     )
+
+
+def _room(folder: Path, needed: object) -> str:
+    """`` (160 kB free there; ...)``: the free space of ``folder``'s file system, and what the write ``needed``
+    (bytes, or ``None``); ``""`` when the free space cannot be told."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    more = (
+        f"; writing it takes at least {_amount(needed)} more" if isinstance(needed, int) and needed > 0 else ""
+    )
+    return f" ({_amount(free)} free there{more})"
+
+
+def _amount(count: int) -> str:
+    """Bytes in words: ``"160 kB"``, ``"1.2 MB"``, ``"3.4 GB"``."""
+    for size, unit in ((1e9, "GB"), (1e6, "MB")):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count / 1e3:.0f} kB"
 
 
 def one_line(message: str) -> str:
