@@ -342,7 +342,8 @@ def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score_and_the_command
     names = {"gbdt": "boosted trees", "tabular_mlp": "the MLP"}
     chose = ", ".join(f"{names[name]} in {archs.count(name)} of 3 folds" for name in dict.fromkeys(archs))
     said = " ".join(done.output.split())
-    assert (f"trainwell here is {chose}" in said) if "gbdt" in archs else ("trainwell here is" not in said)
+    # (said whichever won them: with every fold the MLP's, nothing said which model "trainwell" was)
+    assert f"trainwell here is {chose} (each fold chose as fit --arch auto does)" in said
 
 
 def test_classes_the_training_rows_lack_do_not_shift_the_others() -> None:

@@ -670,4 +670,24 @@ def evaluate(
         if evaluation is not None:
             finish(evaluation)
 
-    guarded(run)
+    guarded(lambda: said_if_interrupted(run, {"--json": json_out, "--oof": oof}))
+
+
+def said_if_interrupted(run: Any, outputs: dict[str, Path | None]) -> None:
+    """``run()``; on Ctrl-C during the folds, the folds that had finished with their scores, marked partial
+    (:class:`~trainwell.evaluate.spread.FoldsInterrupted`), and that ``outputs`` asked for were not written (they
+    hold a whole evaluation: a file of two folds of five, named as asked, would pass for it), then exit 130 as
+    any Ctrl-C does. Any other Ctrl-C reaches :func:`~trainwell.cli._common.guarded`, which says it."""
+    import os
+
+    try:
+        run()
+    except KeyboardInterrupt as error:
+        line = getattr(error, "line", None)  # FoldsInterrupted, told apart without importing the fold loop
+        if line is None:
+            raise
+        if os.environ.get("RANK", "0") == "0":  # Ctrl-C under torchrun reaches every process: rank 0 says it
+            asked = [f"{flag} {path}" for flag, path in outputs.items() if path is not None]
+            unwritten = f"; {' and '.join(asked)} not written (a partial evaluation)" if asked else ""
+            err_console.print(line() + unwritten, soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(130) from None

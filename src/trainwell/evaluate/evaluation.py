@@ -203,6 +203,9 @@ class Evaluation:
     unit: str = "rows"
     #: The architecture each fold used (``arch="auto"`` chooses per fold).
     archs: list[str] = field(default_factory=list)
+    #: Whether each fold chose its architecture (a table's ``arch="auto"``): the table then says what
+    #: "trainwell" was in every case, the MLP in every fold included.
+    chose_arch: bool = False
     #: The data row each evaluated row is (counted from 1, as ``predict`` counts them), for
     #: :meth:`out_of_fold`: the indices of ``predictions`` are positions among the rows kept, and rows without a
     #: target are left out. ``None``: the rows are the data's own, in order (or have no row numbers: images).
@@ -740,7 +743,10 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
     note = row_interval_note(evaluation.baselines, evaluation.level)
     if note:
         console.print(Text(note), soft_wrap=True)
-    if len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
+    # With --arch auto it is said whichever won the folds: when the MLP won them all, nothing said which model
+    # "trainwell" had been (the line came only when trees won a fold).
+    chose = evaluation.chose_arch and bool(evaluation.archs)
+    if chose or len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
         counts = {name: evaluation.archs.count(name) for name in dict.fromkeys(evaluation.archs)}
         names = ARCH_NAMES
         console.print(
@@ -749,7 +755,7 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
                 f"{names.get(name, name)} in {n} of {len(evaluation.archs)} folds"
                 for name, n in counts.items()
             )
-            + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else "")
+            + (" (each fold chose as fit --arch auto does)" if chose or len(counts) > 1 else "")
             + (f"; its trees are {evaluation.model_note}" if evaluation.model_note else ""),
             soft_wrap=True,
         )
