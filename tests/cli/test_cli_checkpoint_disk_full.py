@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -77,9 +78,8 @@ def test_torchs_words_alone_count_when_the_disk_has_less_room_than_the_file(
 
     path = tmp_path / "fit-checkpoint.pt"
     _full_from_second_write(monkeypatch, chained=False)
-    monkeypatch.setattr(
-        shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000)
-    )  # type: ignore[attr-defined]
+    room = SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000)  # 1 kB left
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: room)
     with pytest.raises(CheckpointSpaceError, match=r"No space left on device: .* \(1 kB free, "):
         _learner().fit_one_cycle(2, 1e-2, callbacks=[Checkpoint(path)])
     monkeypatch.undo()

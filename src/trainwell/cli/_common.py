@@ -136,12 +136,15 @@ _WRITE_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQ
 
 
 def _write_error_in(error: BaseException) -> OSError | None:
-    """The ``OSError`` that ``error`` is, or that caused it (its chain of causes and contexts), or ``None``."""
+    """``error`` when it is an ``OSError``; else the ``OSError`` of a full disk or quota in its chain of causes
+    and contexts (what torch wraps; a read error in the chain of a bug is not blamed), or ``None``."""
+    if isinstance(error, OSError):
+        return error
     seen: set[int] = set()
     link: BaseException | None = error
     while link is not None and id(link) not in seen:
         seen.add(id(link))
-        if isinstance(link, OSError) and link.errno in _WRITE_ERRNOS and link.filename:
+        if isinstance(link, OSError) and link.errno in (errno.ENOSPC, errno.EDQUOT) and link.filename:
             return link
         link = link.__cause__ if link.__cause__ is not None or link.__suppress_context__ else link.__context__
     return None
@@ -183,7 +186,9 @@ def _room(folder: Path, needed: object) -> str:
     except OSError:
         return ""
     more = (
-        f"; writing it takes at least {_amount(needed)} more" if isinstance(needed, int) and needed > 0 else ""
+        f"; writing it takes at least {_amount(needed)} more"
+        if isinstance(needed, int) and needed > 0
+        else ""
     )
     return f" ({_amount(free)} free there{more})"
 

@@ -309,7 +309,7 @@ def _check_same_fit(info: CheckpointInfo, settings: dict[str, Any], out: Path) -
             f"--resume: this fit's options differ from those of the checkpoint in '{out}': {'; '.join(differing)}. "
             f"{fix[0].upper()}{fix[1:]}"
         )
-    if moved:
+    if moved and os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
         say_warning(
             f"the data has moved since the checkpoint was written ('{recorded.get('data')}' then, "
             f"'{settings.get('data')}' now); its contents are the same, so the fit goes on with it",
