@@ -68,3 +68,13 @@ def test_the_command_says_it_once(fitted: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("trained the model") == 1, result.output
     assert "warning: about 80% of these rows trained the model (240 of 300 checked)" in result.output
+
+
+def test_the_report_says_it_once(fitted: Path, tmp_path: Path) -> None:
+    from trainwell.report.build import build_report
+
+    # The report warns of its rows once for every section (its importances too), not a second time in other words
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_report(fitted / "model", pd.read_csv(fitted / "train.csv"), tmp_path / "r.html")
+    assert len(_training_warnings(caught)) == 1, _training_warnings(caught)
