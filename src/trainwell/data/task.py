@@ -482,6 +482,90 @@ def _delimiter_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
     return ""
 
 
+#: Separators that join several labels in one cell (``drama|comedy``, ``sports;politics``, ``cat,dark``), read
+#: without ``label_delim``: each combination then trains as a class of its own (:func:`joined_labels`).
+LABEL_SEPARATORS = (";", "|", ",")
+#: The share of the distinct labels that must hold one separator, and of those whose parts must recur, for the
+#: labels to be read as joined (:func:`joined_labels`).
+JOINED_SHARE = 0.5
+#: A number written with a decimal comma or thousands separators (``3,5``, ``1,234``): one value, not two labels.
+_NUMBER_WITH_COMMAS = re.compile(r"[-+]?(\d+,\d+|\d{1,3}(,\d{3})+)([.]\d+)?")
+
+
+def joined_labels(labels: Iterable[Any]) -> tuple[str, list[str]] | None:
+    """The separator of :data:`LABEL_SEPARATORS` that joins several labels in most cells of ``labels``, and the
+    distinct labels holding it (first seen first); ``None`` when the labels look like classes.
+
+    Joined: at least :data:`JOINED_SHARE` of the distinct labels hold the separator, and at least that share of
+    those are made of parts each found in another label too (``drama`` in ``drama|comedy`` and ``action|drama``,
+    or a label alone). A city's ``"New York, NY"`` in a handful of rows, places ``"Albany, NY"`` whose first part
+    is their own, and numbers written with commas (``3,5``, ``1,234``) are classes.
+
+    >>> joined_labels(["drama|comedy", "comedy", "action|drama", "drama", "action|comedy"])
+    ('|', ['drama|comedy', 'action|drama', 'action|comedy'])
+    >>> joined_labels(["Albany, NY", "Buffalo, NY", "Boston, MA", "Salem, MA"]) is None
+    True
+    """
+    distinct = list(
+        dict.fromkeys(label.strip() for label in labels if isinstance(label, str) and label.strip())
+    )
+    if len(distinct) < 2:
+        return None
+    for mark in LABEL_SEPARATORS:
+        joined = [
+            label
+            for label in distinct
+            if mark in label.strip(mark) and not (mark == "," and _NUMBER_WITH_COMMAS.fullmatch(label))
+        ]
+        if len(joined) < 2 or len(joined) < JOINED_SHARE * len(distinct):
+            continue
+        chosen = set(joined)
+        parts = {
+            label: {part.strip() for part in label.split(mark) if part.strip()}
+            if label in chosen
+            else {label}
+            for label in distinct
+        }
+        found: dict[str, int] = {}
+        for held in parts.values():
+            for part in held:
+                found[part] = found.get(part, 0) + 1
+        recurring = [label for label in joined if all(found[part] >= 2 for part in parts[label])]
+        if len(recurring) >= JOINED_SHARE * len(joined):
+            return mark, joined
+    return None
+
+
+def joined_labels_advice(labels: Iterable[Any], what: str, unit: str = "a row") -> str:
+    """What :func:`warn_joined_labels` says of ``labels`` (of ``what``: ``"target 'genres'"``; ``unit``: what
+    holds the labels, a row, a text or an image), or ``""`` when they look like classes."""
+    texts = [label.strip() for label in labels if isinstance(label, str) and label.strip()]
+    found = joined_labels(texts)
+    if found is None:
+        return ""
+    mark, joined = found
+    chosen = set(joined)
+    holding = sum(1 for text in texts if text in chosen)
+    every = holding == len(texts)
+    share = "every label" if every else f"{holding:,} of the {len(texts):,} labels"
+    return (
+        f"{share} of {what} hold{'s' if every else ''} '{mark}' (e.g. {joined[0]!r}): each combination is read as "
+        f"one class; for several labels {unit} (multi-label), pass --label-delim '{mark}' (Python: "
+        f"label_delim={mark!r})"
+    )
+
+
+def warn_joined_labels(labels: Iterable[Any], what: str, unit: str = "a row") -> bool:
+    """Warn when ``labels``, read without ``label_delim``, join several labels in most cells (:func:`joined_labels`):
+    each combination (``drama|comedy``) became a class of a single-label model, without a word. ``what`` names
+    the labels (``"target 'genres'"``, ``"--label-col 'tags' in 'train.csv'"``), ``unit`` what holds them.
+    Returns whether it warned."""
+    advice = joined_labels_advice(labels, what, unit)
+    if advice:
+        warn(advice, UserWarning)
+    return bool(advice)
+
+
 def _spelling_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
     """Advice when unseen labels are known classes spelled otherwise: another case, spaces, or punctuation at
     an end (UCI Adult's test file writes ``'>50K.'`` where its training file has ``'>50K'``)."""
@@ -773,12 +857,22 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
         )
     counts = present.map(_jsonable).value_counts()
     once = int((counts == 1).sum())
+    # Several labels joined in a cell (drama|comedy) without label_delim: each combination a class. Said when
+    # the kind is inferred; a caller that chooses it (texts, images) says it where it reads the labels.
+    joined = joined_labels_advice(present, f"target '{names[0]}'") if kind is None else ""
     if len(present) >= MIN_ROWS_FOR_ID_CHECK and once > len(present) / 2:
         raise DataError(
             f"target '{names[0]}' has {len(classes)} different values in {len(present)} rows, {once} of them seen "
-            "only once: a class seen once cannot be learned. It looks like an ID or free text; pick another "
-            "--target (or, if it is a quantity, pass --task regression)"
+            "only once: a class seen once cannot be learned. "
+            + (
+                joined[0].upper() + joined[1:]
+                if joined
+                else "It looks like an ID or free text; pick another --target (or, if it is a quantity, pass "
+                "--task regression)"
+            )
         )
+    if joined:
+        warn(joined, UserWarning)
     _warn_look_alike_classes(counts, names[0])
     _warn_mixed_classes(counts, names[0])
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")

@@ -24,7 +24,14 @@ from trainwell.data.class_shares import class_shares
 from trainwell.data.fair_order import in_fair_order
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_test_targets
-from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
+from trainwell.data.task import (
+    Task,
+    infer_task,
+    name_labels,
+    warn_joined_labels,
+    warn_unknown_labels,
+    warn_whole_number_classes,
+)
 from trainwell.models.layers import target_statistics
 from trainwell.text._checks import (
     check_column,
@@ -569,7 +576,7 @@ def _checked_labels(
     values = labels.tolist()
     if any(isinstance(value, list | tuple | set) for value in values):
         return train_rows, valid_rows
-    return keep_classes_in_train(train_rows, valid_rows, values, what)  # type: ignore[arg-type]
+    return keep_classes_in_train(train_rows, valid_rows, values, what, unit="text")  # type: ignore[arg-type]
 
 
 def _is_quantity(labels: Any, kind: str | None) -> bool:
@@ -607,6 +614,8 @@ def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: st
                 f"target '{name}' has a single class ({present.iloc[0]!r}) in the training rows; a classifier "
                 "needs texts of at least two classes"
             )
+        # drama|comedy without label_delim: each combination a class (said here: the kind is chosen below)
+        warn_joined_labels(present, f"target '{name}'", "a text")
         if len(present) == len(labels) and kind is None:
             distinct = present.map(str).nunique()
             kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities

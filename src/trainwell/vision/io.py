@@ -457,31 +457,13 @@ def table_files(
     return LabelledFiles(paths, labels)
 
 
-#: Labels of one column holding one of these in at least :data:`JOINED_SHARE` of its cells are several labels an
-#: image joined (``airplane;bright``) more likely than classes, without ``--label-delim``.
-LABEL_SEPARATORS = (";", "|", ",")
-JOINED_SHARE = 0.5
-
-
 def warn_joined_labels(labels: Sequence[Any], label_col: str, name: str) -> None:
-    """Warn when most labels of ``label_col`` hold one of :data:`LABEL_SEPARATORS`, read without a separator:
-    each combination (``airplane;bright``, ``cat;dark``) became a class of a single-label model, without a
-    word."""
-    texts = [label for label in labels if isinstance(label, str) and label]
-    if len(texts) < 2:
-        return
-    for mark in LABEL_SEPARATORS:
-        joined = [text for text in texts if mark in text.strip(mark)]
-        if len(set(joined)) >= 2 and len(joined) >= JOINED_SHARE * len(texts):
-            share = "every" if len(joined) == len(texts) else f"{len(joined):,} of the {len(texts):,}"
-            warn(
-                f"{share} label{'s' if share != 'every' else ''} of --label-col '{label_col}' in {name} "
-                f"hold{'s' if share == 'every' else ''} '{mark}' (e.g. {joined[0]!r}): each combination is read as one "
-                f"class; for several labels an image (multi-label), pass --label-delim '{mark}' (Python: "
-                f"label_delim={mark!r})",
-                UserWarning,
-            )
-            return
+    """Warn when most labels of ``label_col`` (of ``name``, a CSV or a DataFrame) join several labels, read
+    without a separator: each combination (``airplane;bright``, ``cat;dark``) became a class of a single-label
+    model, without a word (:func:`trainwell.data.task.warn_joined_labels`, as tables and texts say it)."""
+    from trainwell.data.task import warn_joined_labels as warn_joined
+
+    warn_joined(labels, f"--label-col '{label_col}' in {name}", "an image")
 
 
 #: A label column whose values are 0 or 1 in at least this share of rows holds flags of a class (its other values
