@@ -180,7 +180,7 @@ def test_a_rare_class_drawn_whole_into_validation_is_kept_for_training() -> None
     frame.loc[40] = ["rain and wind all week", "weather"]
     seed = next(seed for seed in range(100) if 40 in random_split(41, 0.2, seed)[1])
     with pytest.warns(
-        UserWarning, match=r"drew every row of class\(es\) 'weather'; one row of each was moved"
+        UserWarning, match=r"drew every text of class\(es\) 'weather'; one text of each was moved"
     ):
         data = text_data(frame, "topic", text_col="text", seed=seed)
     assert data.task.classes == ("food", "music", "sport", "weather")

@@ -295,7 +295,7 @@ def test_a_class_of_one_image_drawn_into_validation_is_kept_for_training(tmp_pat
     make_image_folder(root, ("square",), per_class=1)
     seed = _seed_drawing_into_validation(41, 20)  # the square sorts between the bars: row 20
     with pytest.warns(
-        UserWarning, match=r"drew every row of class\(es\) 'square'; one row of each was moved"
+        UserWarning, match=r"drew every image of class\(es\) 'square'; one image of each was moved"
     ):
         data = image_data(root, seed=seed)
     assert data.task.classes == ("horizontal", "square", "vertical")

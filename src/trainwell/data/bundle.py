@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import torch
@@ -181,11 +181,16 @@ def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarr
 
 
 def keep_classes_in_train(
-    train_index: np.ndarray, valid_index: np.ndarray, labels: Sequence[Any], what: str
+    train_index: np.ndarray,
+    valid_index: np.ndarray,
+    labels: Sequence[Any],
+    what: str,
+    *,
+    unit: Literal["row", "image", "text"] = "row",
 ) -> tuple[np.ndarray, np.ndarray]:
     """A random split of single-label rows with every class in training: for each class whose rows the draw
     put all in validation (a class of one image or text, or a rare one), its first validation row is moved to
-    training, and a warning names the classes.
+    training, and a warning names the classes, counting in ``unit`` (images, texts, a table's rows).
 
     Without it such a class could not be learned, and a task fitted on the training labels refused the
     validation rows, so that a folder with one image of a class failed or not depending on the seed. Labels
@@ -206,8 +211,8 @@ def keep_classes_in_train(
     from trainwell.core.warn import warn
 
     warn(
-        f"{what}: the random validation share drew every row of class(es) {shown}; one row of each was moved to "
-        "training, as a class with no training rows cannot be learned (add more of them, or pass the "
+        f"{what}: the random validation share drew every {unit} of class(es) {shown}; one {unit} of each was moved "
+        f"to training, as a class with no training {unit}s cannot be learned (add more of them, or pass the "
         "validation set yourself)",
         UserWarning,
     )

@@ -290,7 +290,9 @@ def image_data(
                 and not isinstance(task, Task)
                 and not any(isinstance(v, list | tuple) for v in values)
             ):
-                train_index, valid_index = keep_classes_in_train(train_index, valid_index, values, name)
+                train_index, valid_index = keep_classes_in_train(
+                    train_index, valid_index, values, name, unit="image"
+                )
             # The validation images in a fair order (every prefix holds each class in proportion): a budget's
             # capped pass reads the first batches, which in the files' order were one class or two.
             valid_index = valid_index[
