@@ -145,9 +145,35 @@ def _rate(value: float, undefined: str) -> str:
     return undefined if value != value else f"{value:.4f}"  # NaN is the only value unequal to itself
 
 
-def _show_tagging(result: Any) -> None:
+def entities_by_type(scores: dict[str, dict[str, float]]) -> Any:
+    """The validation entities by type (:func:`~trainwell.evaluate.tagging.per_type_scores`) as a table; one
+    line instead when the tagger marked no entity at all (barely trained: every row would say "none predicted",
+    0 recall), or when the validation sentences hold no entity to score."""
     from rich.table import Table
 
+    entities = sum(int(row["support"]) for row in scores.values())
+    if not entities:
+        return "no entities in the validation sentences: there is nothing to score by type"
+    if all(row["precision"] != row["precision"] for row in scores.values()):  # NaN: none predicted
+        return (
+            f"no entities predicted on the validation sentences yet ({entities:,} in them, of "
+            f"{len(scores)} type{'' if len(scores) == 1 else 's'}): train longer"
+        )
+    table = Table(title="Validation entities by type")
+    for column in ("type", "precision", "recall", "F1", "entities"):
+        table.add_column(column, justify="left" if column == "type" else "right")
+    for kind, row in scores.items():
+        table.add_row(
+            kind,
+            _rate(row["precision"], "none predicted"),
+            _rate(row["recall"], "none in the data"),
+            _rate(row["f1"], "-"),
+            str(row["support"]),
+        )
+    return table
+
+
+def _show_tagging(result: Any) -> None:
     from trainwell.cli._show import say_budget, show_metrics
     from trainwell.evaluate.tagging import per_type_scores, sentence_counts
 
@@ -161,19 +187,11 @@ def _show_tagging(result: Any) -> None:
         from trainwell.learner.kept_predictions import validation_predictions
 
         preds, targets = validation_predictions(learn)  # the fit's last pass's tag paths, as the table above
-        scores = per_type_scores(sentence_counts(preds, targets, learn.task.classes))
-        table = Table(title="Validation entities by type")
-        for column in ("type", "precision", "recall", "F1", "entities"):
-            table.add_column(column, justify="left" if column == "type" else "right")
-        for kind, row in scores.items():
-            table.add_row(
-                kind,
-                _rate(row["precision"], "none predicted"),
-                _rate(row["recall"], "none in the data"),
-                _rate(row["f1"], "-"),
-                str(row["support"]),
-            )
-        out_console.print(fold_cells(table))
+        shown = entities_by_type(per_type_scores(sentence_counts(preds, targets, learn.task.classes)))
+        if isinstance(shown, str):
+            out_console.print(shown, soft_wrap=True, markup=False, highlight=False)
+        else:
+            out_console.print(fold_cells(shown))
     from trainwell.cli.fit_cmd import say_test_scores
 
     say_test_scores(result)  # the folder's test file, as fit says an image or text test set
