@@ -73,7 +73,7 @@ def test_cells_write_numbers_as_the_results_table_and_seconds_as_a_duration() ->
         "0.8238",
         "64,659",
         "2.628e9",  # 5.585e+09, then 2,628,295,116 before: the results table below writes it so
-        "2.05e-06",  # a learning rate below a thousandth: 4 decimals would read 0.0000
+        "2.05e-06",  # a number below a thousandth: 4 decimals would read 0.0000 (the lr column: 2.1e-06)
         "-",
     ]
     assert [_cell(value, "time") for value in (5.226, 0.012, 75.0, 3_725.0)] == [

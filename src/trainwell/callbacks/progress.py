@@ -256,14 +256,23 @@ def table_columns(row: dict[str, Any]) -> list[str]:
 
 
 def _cell(value: Any, name: str = "", grouped: bool = False) -> str:
-    """One cell of the epoch table, unpadded: the ``time`` column as a duration (``5.2s``, ``1m 23s``); a rate
-    below a thousandth in 3 significant digits (``2.05e-06``: 4 decimals would say 0.0000); other numbers as the
-    final results table writes them (:func:`~trainwell.core.numbers.format_value` with 4 decimals); a value an
-    epoch lacks as ``-``."""
+    """One cell of the epoch table, unpadded: the ``time`` column as a duration (``5.2s``, ``1m 23s``); the ``lr``
+    column in scientific notation in every row (``9.0e-03``, ``8.3e-04``, ``1.0e-07``), as the report's history
+    writes it: a one-cycle schedule's rates span powers of ten, and ``0.0090`` above ``0.000828`` and ``1e-07``
+    read as three kinds of number; another number below a thousandth in 3 significant digits (``2.05e-06``: 4
+    decimals would say 0.0000); other numbers as the final results table writes them
+    (:func:`~trainwell.core.numbers.format_value` with 4 decimals); a value an epoch lacks as ``-``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if name == "time" and isinstance(value, int | float) and not isinstance(value, bool):
         return format_duration(float(value))
+    if (
+        name == "lr"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
+        return f"{float(value):.1e}"
     if isinstance(value, float) and abs(value) < 1e-3 and value != 0:
         return f"{value:.3g}"
     return format_value(value, grouped, real=figure)
