@@ -132,8 +132,14 @@ class EarlyStopping(TrackerCallback):
             value (its validation skipped by ``CancelValidate`` or ``CancelEpoch``) is not counted.
         min_delta: the smallest change that counts as an improvement.
 
+    An epoch that ends while a learning-rate schedule is still warming up (``fit_one_cycle``'s rise toward its
+    peak, or any :class:`~trainwell.callbacks.schedule.ParamScheduler` whose rate has not yet peaked) does not
+    count against ``patience``: the validation loss often rises as the rate climbs, and ``--patience 1
+    --epochs 12`` stopped after epoch 2 of a rise lasting three. An improvement there still sets the best value.
+
     Attributes:
-        wait: epochs with a value since the last improvement.
+        wait: epochs with a value since the last improvement (warm-up epochs not counted).
+        warmup_waited: warm-up epochs without improvement that were not counted, since the last improvement.
         stopped_epoch: the epoch after which the fit was stopped (from 0 in the fit, as ``learn.epoch``), or
             ``None``; ``stopped_epoch_shown`` is the number the message says (from 1 over every fit), as
             ``best_epoch_shown`` is :attr:`best_epoch`'s.
@@ -150,32 +156,54 @@ class EarlyStopping(TrackerCallback):
         super().__init__(monitor, mode, min_delta)
         self.patience = _patience(patience)
         self.wait = 0
+        self.warmup_waited = 0
         self.stopped_epoch: int | None = None
+        self._peak = 0.0  # the share of the fit at which its learning rate first peaks (0: no warm-up)
 
     def before_fit(self, learn: Learner) -> None:
         super().before_fit(learn)
-        self.wait, self.stopped_epoch = 0, None
+        self.wait, self.warmup_waited, self.stopped_epoch = 0, 0, None
+        self._peak = lr_peak(getattr(learn, "_active", None) or learn.callbacks)
         # A resumed fit already has some of its rows: replay them (a fresh fit has none).
         for row in learn.history:
             if row.get("fit") == learn.recorder.fit_count:
-                self._observe(_finite(row.get(self.monitor)), learn.recorder.fit_epoch(row))
+                epoch = learn.recorder.fit_epoch(row)
+                self._observe(_finite(row.get(self.monitor)), epoch, self._warming(learn, epoch, replay=True))
                 if learn.stopped_by == self.name and self.wait >= max(self.patience, 1):
-                    self.stopped_epoch = learn.recorder.fit_epoch(row)  # a resume of the fit this stopped
+                    self.stopped_epoch = epoch  # a resume of the fit this stopped
 
     @property
     def stopped_epoch_shown(self) -> int | None:
         """:attr:`stopped_epoch` numbered as the message says it: from 1 over every fit (``None`` if not stopped)."""
         return None if self.stopped_epoch is None else self._earlier_epochs + self.stopped_epoch + 1
 
-    def _observe(self, value: float | None, epoch: int) -> None:
+    def _warming(self, learn: Learner, epoch: int, replay: bool = False) -> bool:
+        """Whether the fit's ``epoch`` (from 0) ended before the learning rate's peak (or on it): an epoch of
+        the schedule's warm-up. Its share of the fit is read from the learner's plan (its progress under a time
+        budget, which re-plans; replayed rows of a resume take the planned epochs)."""
+        if self._peak <= 0:
+            return False
+        progress = getattr(learn, "progress", None)
+        if progress is not None and not replay:
+            end = float(progress)
+        else:
+            end = (epoch + 1) / max(1, int(getattr(learn, "n_epochs", 0) or 0) or epoch + 1)
+        return end <= self._peak + 1e-9
+
+    def _observe(self, value: float | None, epoch: int, warming: bool = False) -> None:
         # An epoch with no value (validation skipped by CancelValidate, CancelEpoch) says nothing either way:
         # counted as "no improvement", a fit validating every other epoch stopped after its first, unvalidated.
         if value is None:
             return
-        self.wait = 0 if self._update(value, epoch) else self.wait + 1
+        if self._update(value, epoch):
+            self.wait = self.warmup_waited = 0
+        elif warming:  # the rate still climbing: a worse epoch is expected, not a sign of a plateau
+            self.warmup_waited += 1
+        else:
+            self.wait += 1
 
     def after_epoch(self, learn: Learner) -> None:
-        self._observe(self._current(learn), learn.epoch)
+        self._observe(self._current(learn), learn.epoch, self._warming(learn, learn.epoch))
         if self.wait >= max(self.patience, 1):  # 0 as Keras: the first epoch without improvement stops
             self.stopped_epoch = learn.epoch
             from trainwell.callbacks.progress import say
@@ -185,9 +213,17 @@ class EarlyStopping(TrackerCallback):
                 if self.best_value is not None and self.best_epoch is not None
                 else "at all"
             )
+            epochs = f"{self.wait} epoch{'' if self.wait == 1 else 's'}"
+            skipped = self.warmup_waited
+            warmup = (
+                f" after the learning rate's warm-up (the {skipped} epoch{'' if skipped == 1 else 's'} before its "
+                "peak not counted)"
+                if skipped
+                else ""
+            )
             say(
                 learn,
-                f"EarlyStopping: {self.monitor} has not improved {best} for {self.wait} epochs: stopping after "
+                f"EarlyStopping: {self.monitor} has not improved {best} for {epochs}{warmup}: stopping after "
                 f"epoch {self.stopped_epoch_shown}",
             )
             learn.stopped_by = self.name  # checkpoints say so: a resume of the same call trains no more
@@ -284,6 +320,33 @@ class SaveBest(TrackerCallback):
                     f"SaveBest: the model holds epoch {self.best_epoch_shown}'s weights, its "
                     f"best {self.monitor} ({amount(self.best_value)})",  # 1.955e9, 44,211: not 4.421e+04
                 )
+
+
+#: Points at which a schedule's learning rate is read to find its peak.
+_PEAK_GRID = 10_000
+
+
+def lr_peak(callbacks: Any) -> float:
+    """The share of a fit (0 to 1) at which the learning rate of the first schedule among ``callbacks`` that
+    sets it (a :class:`~trainwell.callbacks.schedule.ParamScheduler`) first reaches its highest value: 0.25 for
+    ``fit_one_cycle``'s default warm-up, 0 without a schedule or for one that starts at its peak (flat, cosine
+    decay)."""
+    from trainwell.callbacks.schedule import ParamScheduler
+
+    schedule = next(
+        (cb.lr for cb in callbacks or () if isinstance(cb, ParamScheduler) and cb.lr is not None), None
+    )
+    if schedule is None:
+        return 0.0
+    try:
+        values = [float(schedule(step / _PEAK_GRID)) for step in range(_PEAK_GRID + 1)]
+    except Exception:  # a schedule of your own that cannot be read ahead: no warm-up assumed
+        return 0.0
+    top = max(values)
+    if not math.isfinite(top) or top <= 0:
+        return 0.0
+    first = next(step for step, value in enumerate(values) if value >= top * (1 - 1e-9))
+    return first / _PEAK_GRID
 
 
 def _patience(value: Any) -> int:
