@@ -80,11 +80,15 @@ def test_headerless_texts_with_delimited_ids_and_a_names_file(tmp_path: Path) ->
         "fit", train, "--names", "text,labels", "--text", "text", "--target", "labels", "--label-delim", ",",
         "--label-names", names, "--epochs", "3", "--test", test, "--out", tmp_path / "model",
     )  # fmt: skip
-    assert "sunny" in said and "test set (100 texts)" in said
+    assert "test set (100 texts)" in said
+    # the labels by name (the fit names them only where it lists per-label thresholds; on labels this clean it
+    # keeps 0.5)
+    assert "sunny" in _invoke("info", tmp_path / "model")
     predictor = trainwell.load(tmp_path / "model")
     assert predictor.task.classes == ("sunny", "rainy", "busy")
     scores = predictor.metadata["training"]["test"]
-    assert scores["f1_tuned"] > 0.8, scores  # the ids of the test file were read as the names' labels
+    # the ids of the test file were read as the names' labels (f1_tuned: had per-label thresholds been adopted)
+    assert scores.get("f1_tuned", scores.get("f1", 0)) > 0.8, scores
     _invoke("predict", tmp_path / "model", test, "--out", tmp_path / "answers.csv")
     answers = pd.read_csv(tmp_path / "answers.csv")["prediction"].fillna("")
     assert {label for answer in answers for label in answer.split(",") if label} <= {"sunny", "rainy", "busy"}

@@ -114,7 +114,9 @@ def test_a_multilabel_fit_that_learned_nothing_is_warned_and_a_trained_one_is_no
     assert "learned nothing usable yet" in str(said[0].message)
     assert Path(said[0].filename).name == Path(__file__).name  # pointed at the user's line
     row, said = _fit(5, 1e-2)
-    assert row["accuracy_tuned"] > 0.95 and row["f1_tuned"] > 0.95 and said == []
+    # trained well, 0.5 is hard to beat: the thresholds may be kept at it (no _tuned figures then)
+    assert row.get("accuracy_tuned", row["accuracy"]) > 0.95 and row.get("f1_tuned", row["f1"]) > 0.95
+    assert said == []
 
 
 def test_the_command_line_says_it_once_with_its_options(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "ThresholdSummary",
     "choose_label_thresholds",
     "say_threshold_note",
+    "thresholds_beat_half",
     "tune_label_thresholds",
     "warn_in_sample_thresholds",
     "warn_label_baselines",
@@ -57,7 +58,11 @@ class ThresholdSummary:
         in_sample_f1: macro F1 on the very rows the thresholds were chosen on (optimistic).
         decisions, truth: ``(N, L)`` 0/1 tensors: the cross-fitted decisions behind ``cross_fitted`` and the
             labels they are scored against (for their intervals,
-            :func:`~trainwell.evaluate.explain.cross_fitted_intervals`).
+            :func:`~trainwell.evaluate.explain.cross_fitted_intervals`); ``decisions`` is ``None`` when the
+            thresholds were not adopted (no ``_tuned`` figures to give intervals to).
+        adopted: whether the model decides at ``thresholds``: only when their cross-fitted macro F1 beats the
+            macro F1 at 0.5 on the same rows (:func:`thresholds_beat_half`); otherwise every label stays at 0.5
+            and ``thresholds`` are the ones that were tried.
     """
 
     thresholds: dict[str, float]
@@ -69,11 +74,23 @@ class ThresholdSummary:
     in_sample_f1: float
     decisions: torch.Tensor | None = field(default=None, repr=False)
     truth: torch.Tensor | None = field(default=None, repr=False)
+    adopted: bool = True
 
     def note(self, test_given: bool = False) -> str:
         """One paragraph for the fit output: what changed, and how far to trust the figures it shows;
         ``test_given``: a test set is scored after it (no advice to judge the model on one, then)."""
         before, after = self.at_half.get("f1"), self.cross_fitted.get("f1")
+        if not self.adopted:
+            figures = (
+                f" (macro F1 {before:.4f} at 0.5, {after:.4f} at per-label thresholds chosen on one half of the "
+                f"{self.n_rows:,} validation rows and scored on the other)"
+                if before is not None and after is not None
+                else ""
+            )
+            return (
+                f"per-label thresholds did not beat 0.5 on the held-out check: kept 0.5{figures}; every label is "
+                "decided at 0.5."
+            )
         change = (
             f"macro F1 {before:.4f} at 0.5 (f1) -> {after:.4f} at them (f1_tuned); "
             if before is not None and after is not None
@@ -98,14 +115,31 @@ class ThresholdSummary:
         )
 
 
-def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | None:
-    """Choose a threshold per label on ``learn``'s validation rows and make the model decode with them.
+def thresholds_beat_half(at_half_f1: float, cross_fitted_f1: float) -> bool:
+    """Whether per-label thresholds earn their place: their cross-fitted macro F1 (each half of the validation
+    rows decided by thresholds chosen on the other half) is above the macro F1 of deciding every label at 0.5 on
+    the same rows. Both figures are on the same rows, neither chose anything on the rows it scores, so they
+    compare like with like; a tie keeps 0.5, the simpler rule. (A tour: "macro F1 0.7091 at 0.5 -> 0.6995 at
+    them", and the thresholds were adopted all the same.)
 
-    Sets ``learn.task`` and ``learn.data.task`` to the task with ``label_thresholds``, rebuilds the Learner's
-    registered metrics with them, and adds to the last history row the cross-fitted values of
-    :data:`THRESHOLD_METRICS` at the chosen thresholds (``"f1_tuned"``...); ``"f1"`` stays the value at 0.5,
-    as in every epoch before it, so the curves compare like with like. Does nothing (``None``) unless the task
-    is multilabel and there are validation rows.
+    Example:
+        >>> thresholds_beat_half(0.7091, 0.6995), thresholds_beat_half(0.40, 0.45)
+        (False, True)
+    """
+    return cross_fitted_f1 > at_half_f1
+
+
+def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | None:
+    """Choose a threshold per label on ``learn``'s validation rows and make the model decode with them, when
+    they beat 0.5 on the held-out check (:func:`thresholds_beat_half`).
+
+    Adopted, they set ``learn.task`` and ``learn.data.task`` to the task with ``label_thresholds``, the
+    Learner's registered metrics are rebuilt with them, and the last history row gets the cross-fitted values
+    of :data:`THRESHOLD_METRICS` at the chosen thresholds (``"f1_tuned"``...); ``"f1"`` stays the value at
+    0.5, as in every epoch before it, so the curves compare like with like. Not adopted (their cross-fitted
+    macro F1 is no better than at 0.5), the model, its task and its history are left as they were, every label
+    decided at 0.5, and the summary says so (``adopted=False``). Does nothing (``None``) unless the task is
+    multilabel and there are validation rows.
     """
     task = learn.task
     if task.kind != "multilabel" or learn.data.valid is None:
@@ -117,6 +151,10 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
         return None
     probabilities, targets = probabilities.float().cpu(), targets.float().cpu()
     choice = choose_thresholds(probabilities, targets)
+    decisions = cross_fitted_decisions(probabilities, targets, seed=seed).float()
+    half_f1, crossed_f1 = _score("f1", probabilities, targets, 0.5), _score("f1", decisions, targets, 0.5)
+    if not thresholds_beat_half(half_f1, crossed_f1):
+        return _kept_at_half(learn, probabilities, targets, decisions, choice)
     tuned = dataclasses.replace(task, label_thresholds=choice.thresholds)
     learn.task = learn.data.task = tuned
     # Only the registry's own metrics are rebuilt: a metric of your own keeps its object, even under a
@@ -127,7 +165,6 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
         else metric
         for metric in learn.metrics
     ]
-    decisions = cross_fitted_decisions(probabilities, targets, seed=seed).float()
     names = [
         metric.name for metric in learn.metrics if metric.name in THRESHOLD_METRICS and _registered(metric)
     ]
@@ -160,6 +197,35 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     )
 
 
+def _kept_at_half(
+    learn: Any, probabilities: torch.Tensor, targets: torch.Tensor, decisions: torch.Tensor, choice: Any
+) -> ThresholdSummary:
+    """The summary of thresholds tried and not adopted: the model keeps 0.5 for every label, its history and
+    metrics untouched; ``at_half`` and ``cross_fitted`` hold the two macro F1s (and the other threshold
+    metrics the Learner reports) that decided it."""
+    names = [
+        metric.name for metric in learn.metrics if metric.name in THRESHOLD_METRICS and _registered(metric)
+    ]
+    shown = list(dict.fromkeys(["f1", *names]))
+    classes = learn.task.classes
+    return ThresholdSummary(
+        thresholds={str(label): value for label, value in zip(classes, choice.thresholds, strict=True)},
+        global_threshold=choice.global_threshold,
+        n_rows=len(probabilities),
+        few_positives=tuple(
+            str(label)
+            for label, count in zip(classes, choice.positives, strict=True)
+            if count < PRIOR_POSITIVES
+        ),
+        at_half={name: _score(name, probabilities, targets, 0.5) for name in shown},
+        cross_fitted={name: _score(name, decisions, targets, 0.5) for name in shown},
+        in_sample_f1=_score("f1", probabilities, targets, choice.thresholds),
+        decisions=None,
+        truth=targets,
+        adopted=False,
+    )
+
+
 def choose_label_thresholds(
     learn: Any,
     *,
@@ -188,6 +254,7 @@ def choose_label_thresholds(
     if summary is not None and progress:
         say_threshold_note(summary, test_given=getattr(learn.data, "test", None) is not None)
     if summary is not None:
+        # tried, adopted or not: a short F1 at 0.5 is not for want of thresholds, so the advice is to train on
         warn_label_baselines(learn, summary)
     return summary
 
