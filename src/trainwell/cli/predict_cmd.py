@@ -730,9 +730,13 @@ def _predict_images(
         # bad one is skipped as one inside a folder is: its row kept with the reason, the others predicted (it
         # stopped the whole run, writing nothing).
         named = {Path(item) for item in data if Path(item).is_file()} if len(paths) == 1 else set()
-        predictions = file_predictions(predictor, paths, tta=tta, named=named)
+        from trainwell.vision._actual import folder_classes
+
+        # sorted into the model's class folders: an accuracy follows, so keep what each image's pixels were
+        kept_pixels = _Digests(predictor) if folder_classes(predictor.task, data, paths) is not None else None
+        predictions = file_predictions(kept_pixels or predictor, paths, tta=tta, named=named)
         predictions.insert(0, "path", [str(p) for p in paths])
-        _add_actual(predictions, predictor.task, data, paths, model)
+        _add_actual(predictions, predictor, data, paths, model, kept_pixels.digests if kept_pixels else None)
     if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
         from trainwell.cli._common import err_console
         from trainwell.vision.transform import describe_tta
@@ -745,12 +749,43 @@ def _predict_images(
     return predictions
 
 
-def _add_actual(predictions: Any, task: Any, data: list[Path], paths: list[Path], model: Path) -> None:
+class _Digests:
+    """A predictor that keeps the pixel digests of the images it predicts, in order
+    (:func:`~trainwell.data.fingerprint.item_digests`, what the sketch of its training images holds), so that an
+    accuracy on them can say how many trained the model without decoding them twice."""
+
+    def __init__(self, predictor: Any) -> None:
+        self._predictor = predictor
+        self.digests: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._predictor, name)
+
+    def predict_proba(self, pixels: Any, *args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+
+        from trainwell.data.fingerprint import item_digests
+
+        self.digests.extend(item_digests(pixels.numpy() if hasattr(pixels, "numpy") else np.asarray(pixels)))
+        return self._predictor.predict_proba(pixels, *args, **kwargs)
+
+
+def _add_actual(
+    predictions: Any,
+    predictor: Any,
+    data: list[Path],
+    paths: list[Path],
+    model: Path,
+    digests: list[str] | None = None,
+) -> None:
     """An ``actual`` column after the prediction when the folders given are sorted into the model's class folders
     (:mod:`trainwell.vision._actual`), and the accuracy on them in one line on standard error (over the images
-    decoded: a skipped one's row has no prediction)."""
+    decoded: a skipped one's row has no prediction). ``digests``: the decoded images' pixel digests; when many of
+    them trained the model, a warning after the accuracy says so, as ``report`` does (a tour: "accuracy 0.6000 on
+    these 150 images" said nothing of the 120 that had trained it)."""
     from trainwell.vision._actual import accuracy_line, folder_classes
 
+    task = predictor.task
     actual = folder_classes(task, data, paths)
     if actual is None:
         return
@@ -766,6 +801,25 @@ def _add_actual(predictions: Any, task: Any, data: list[Path], paths: list[Path]
         markup=False,
         highlight=False,
     )
+    if digests:
+        _warn_training_images(getattr(predictor, "metadata", None) or {}, digests)
+
+
+def _warn_training_images(metadata: dict[str, Any], digests: list[str]) -> None:
+    """The warning ``report`` gives when the images scored are largely training images
+    (:func:`~trainwell.report.build.training_overlap_words`), worded for predict's accuracy line."""
+    import pandas as pd
+
+    from trainwell.cli._common import say_warning
+    from trainwell.report.build import training_overlap_words
+    from trainwell.vision.io import PIXELS_COLUMN
+
+    found = training_overlap_words(metadata, pd.DataFrame({PIXELS_COLUMN: digests}), unit="images")
+    if found:
+        say_warning(
+            f"{found}: the accuracy above measures how well it fitted them, not how it does on new images; score "
+            "images it has not seen (a test/ folder, or images set aside before fitting)"
+        )
 
 
 def _averaged(task: Any) -> str:
