@@ -20,6 +20,8 @@ from trainwell.core.model_dir import WEIGHTS_FILE
 
 #: Weights files larger than this are not hashed (reading them would cost seconds at the start of a fit).
 MAX_HASHED_BYTES = 2 * 1024**3
+#: Why a head was kept when the parent names no classes (a bare weights file): only its shape could be checked.
+SHAPE_ONLY = "the head's shape fits these outputs"
 #: Classes named in a sentence before "... (N in all)".
 SHOWN_CLASSES = 6
 
@@ -85,16 +87,62 @@ def fine_tuned_from(record: Mapping[str, Any]) -> str:
     return said
 
 
+def same_outputs(
+    parent_task: Mapping[str, Any] | None, kind: str, classes: Sequence[Any], target_names: Sequence[Any]
+) -> tuple[bool | None, str]:
+    """Whether a parent model's head answers the very outputs of the model fine-tuned from it, and why in words:
+    the same kind of task and the same class names in the same order (a regression: the same target names).
+    ``parent_task`` is the parent's ``trainwell.json`` ``task`` (``None``: a bare weights file, which names no
+    classes: ``(None, "")``, and the head's shape alone decides). The words are empty where the number of
+    outputs differs: "a new head for 3 classes" says it already.
+
+    A head of the same shape is no reason to keep it: fine-tuned from digits 0, 1, 7 onto avión, chat noir and
+    犬 dog, the row that scored '0' started as 'avión'.
+
+    Example:
+        >>> same_outputs({"kind": "multiclass", "classes": ["0", "1", "7"]}, "multiclass", ["avión", "cat", "dog"], [])
+        (False, 'its classes 0, 1, 7 are not these: avión, cat, dog')
+    """
+    if not parent_task or not parent_task.get("kind"):
+        return None, ""
+    parent_kind = str(parent_task["kind"])
+    if parent_kind != kind:
+        counted = "target_names" if kind == "regression" else "classes"
+        now = target_names if kind == "regression" else classes
+        if len(parent_task.get(counted) or ()) != len(now):
+            return False, ""
+        return False, f"it was a {parent_kind} model"
+    if kind == "regression":
+        before = [str(name) for name in parent_task.get("target_names") or ()]
+        now = [str(name) for name in target_names]
+        if before == now:
+            return True, f"the same {'target' if len(now) == 1 else 'targets'}: {_names(now)}"
+        if len(before) != len(now):
+            return False, ""
+        return False, f"it predicted {_names(before)}, not {_names(now)}"
+    before = [str(name) for name in parent_task.get("classes") or ()]
+    now = [str(name) for name in classes]
+    if before == now:
+        return True, "the same classes, in the same order"
+    if len(before) != len(now):
+        return False, ""
+    if sorted(before) == sorted(now):
+        return False, f"its classes are these in another order: {_names(before)}"
+    return False, f"its classes {_names(before)} are not these: {_names(now)}"
+
+
 def loaded_words(
-    head_kept: bool, n_outputs: int, classes: Sequence[str] | None, task: str
+    head_kept: bool, n_outputs: int, classes: Sequence[str] | None, task: str, *, why: str = ""
 ) -> tuple[str, str]:
-    """What was carried over and what is new, for an image model's record (``loaded`` and ``new``)."""
+    """What was carried over and what is new, for an image model's record (``loaded`` and ``new``); ``why``: the
+    reason the head was kept or not (:func:`same_outputs`), said in brackets."""
     if head_kept:
-        return "its body and head loaded (the head's shape fits these outputs)", ""
+        return f"its body and head loaded ({why or SHAPE_ONLY})", ""
+    reason = f" ({why})" if why else ""
     if classes:
-        return "its body loaded", f"a new head for {_count(len(classes), 'class', 'classes')}"
+        return "its body loaded", f"a new head for {_count(len(classes), 'class', 'classes')}{reason}"
     outputs = _count(n_outputs, "output", "outputs")
-    return "its body loaded", f"a new head ({outputs}, {task})"
+    return "its body loaded", f"a new head ({outputs}, {task}){reason}"
 
 
 def frozen_words(freeze_epochs: int) -> str:

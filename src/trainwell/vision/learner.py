@@ -238,7 +238,8 @@ def vision_learner(
     if from_hub:
         spec_config["arch_config"] = {**config, "pretrained": False}  # the artifact holds the weights
     elif weights is not None:
-        loaded = load_weights(model, weights)
+        keep_head, _why = _parent_outputs(pretrained, data.task)
+        loaded = load_weights(model, weights, keep_head=keep_head is not False)
     else:
         _init_from_data(model, data, augment_seed)
     if pretrained is not None:
@@ -293,7 +294,12 @@ def _pretrained_record(
     task = data.task
     head_kept = bool(loaded is not None and loaded.head_loaded)
     classes = [str(name) for name in task.classes] if task.kind != "regression" else None
-    record["loaded"], record["new"] = loaded_words(head_kept, task.n_outputs, classes, task.kind)
+    same, why = _parent_outputs(pretrained, task)
+    if (
+        same is True and not head_kept
+    ):  # the same classes, but the head's shape did not fit (another arch_config)
+        why = ""
+    record["loaded"], record["new"] = loaded_words(head_kept, task.n_outputs, classes, task.kind, why=why)
     if loaded is not None:
         record["tensors_loaded"] = loaded.n_loaded
     return record
@@ -505,13 +511,33 @@ def read_weights(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, t
     return dict(loaded)
 
 
-def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> PretrainedLoad:
-    """Load pretrained weights into an :class:`ImageClassifier`'s network (body strictly, head when it fits).
+def _parent_outputs(pretrained: object, task: Any) -> tuple[bool | None, str]:
+    """Whether a parent model directory's head answers ``task``'s very outputs (the same classes in the same
+    order, or the same regression targets) and why, in words (:func:`~trainwell.core.lineage.same_outputs`);
+    ``(None, "")`` for weights that name no classes (a weights file, tensors given in Python, the hub): their
+    head is kept when its shape fits, as before."""
+    if not isinstance(pretrained, str | Path) or not Path(pretrained).is_dir():
+        return None, ""
+    from trainwell.core.artifact import read_metadata
+    from trainwell.core.lineage import same_outputs
+
+    try:
+        parent = read_metadata(pretrained).get("task")
+    except Exception:  # read_weights says what is wrong with the directory
+        return None, ""
+    return same_outputs(parent, task.kind, task.classes, task.target_names)
+
+
+def load_weights(
+    model: torch.nn.Module, source: str | Path | Mapping[str, torch.Tensor], *, keep_head: bool = True
+) -> PretrainedLoad:
+    """Load pretrained weights into an :class:`ImageClassifier`'s network (body strictly, head when it fits and
+    ``keep_head``: ``False`` starts a new head even when the shapes fit, for a parent of other classes).
 
     Keys may be the classifier's own (``net.…``, from a trainwell artifact) or the bare network's (for a timm or
     torchvision architecture: the file its library writes, e.g. a hub's ``model.safetensors``).
     """
-    from trainwell.vision.models import load_pretrained_weights
+    from trainwell.vision.models import _weight_parts, load_pretrained_weights
 
     state = read_weights(source)
     if any(key.startswith("net.") for key in state):
@@ -520,6 +546,9 @@ def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch
     if callable(getattr(network, "head_prefixes", None)) and not any(key.startswith("net.") for key in state):
         # A timm/torchvision network's own weights (as its library saves them): the wrapper holds it as ``net``.
         state = {f"net.{key}": value for key, value in state.items()}
+    if not keep_head:
+        in_head = _weight_parts(network)[1]
+        state = {key: value for key, value in state.items() if not in_head(key)}
     return load_pretrained_weights(network, state)
 
 
