@@ -1213,6 +1213,7 @@ def _importance_section(
         n_repeats=IMPORTANCE_REPEATS,
         subsample=IMPORTANCE_ROWS if sampled else None,
         seed=seed,
+        warn_training_rows=False,  # the report warns of its rows once, for every section
     )
     on_rows = f" on a seeded sample of {IMPORTANCE_ROWS:,} of the {len(frame):,} rows" if sampled else ""
     note = (

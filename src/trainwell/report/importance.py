@@ -223,7 +223,7 @@ def permutation_importance(
     subsample: int | None = None,
     confidence: float = 0.95,
     seed: int = 0,
-    warn_training_rows: bool | None = None,
+    warn_training_rows: bool = True,
 ) -> PermutationImportances:
     """Importance of each input column, most important first: a list of :class:`FeatureImportance` (as before)
     that also has ``to_frame()`` (a DataFrame of column, importance, std, low, high, p_value, reading) and
@@ -249,9 +249,8 @@ def permutation_importance(
         seed: seeds the permutations and the sample.
         warn_training_rows: warn (a ``UserWarning``) when most of the rows scored trained the model, as
             ``trainwell importance`` says it (checked against the sketch of its training rows that fit keeps): on
-            its own rows a model leans on columns that can help it less on new ones. ``None`` (the default): when
-            called from outside trainwell; trainwell's own callers say it their own way (the report warns of
-            the rows it is given once, for its every section).
+            its own rows a model leans on columns that can help it less on new ones. ``False`` for a caller that
+            says it its own way (the report warns of the rows it is given once, for its every section).
 
     Example:
         >>> for item in trainwell.permutation_importance("model/", "test.csv", n_repeats=5)[:3]:  # doctest: +SKIP
@@ -292,8 +291,6 @@ def permutation_importance(
     positions = sample_positions(len(rows), subsample, seed)
     if positions is not None:
         rows, targets = rows.iloc[positions], targets[torch.as_tensor(positions)]
-    if warn_training_rows is None:
-        warn_training_rows = not _called_from_trainwell()
     overlap = training_overlap(getattr(predictor, "metadata", None) or {}, rows) if warn_training_rows else ""
     if overlap:  # the words `trainwell importance` says: on its own rows a model leans on other columns
         from trainwell.core.warn import warn
@@ -320,15 +317,6 @@ def permutation_importance(
     )
 
 
-def _called_from_trainwell() -> bool:
-    """Whether :func:`permutation_importance`'s caller is trainwell's own code (the report), not a user's."""
-    import sys
-
-    caller = sys._getframe(2).f_code.co_filename  # 0: this function, 1: permutation_importance
-    return Path(caller).resolve().is_relative_to(_PACKAGE)
-
-
-_PACKAGE = Path(__file__).resolve().parent.parent
 #: From this share of training rows among the scored ones, a warning says so.
 TRAINING_SHARE_WARNING = 0.05
 
