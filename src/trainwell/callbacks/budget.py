@@ -884,9 +884,11 @@ def load_training_imports() -> None:
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
-def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | None:
+def start_budget(time_budget: float | str | TimeBudget | None, imports: bool = True) -> TimeBudget | None:
     """A pipeline's ``time_budget=`` as a started :class:`TimeBudget`: a duration, or a budget object to share
-    with other work; ``None``: the budget of an enclosing :func:`budget_each_call`, else no budget."""
+    with other work; ``None``: the budget of an enclosing :func:`budget_each_call`, else no budget.
+    ``imports=False``: the work builds no optimizer (boosted trees, fitted in one step), so the training code
+    is not loaded at the start (:meth:`TimeBudget.start`)."""
     if time_budget is None:
         each = _EACH_CALL.get()
         if each is None:
@@ -894,9 +896,9 @@ def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | N
         seconds, made = each
         budget = TimeBudget(seconds)
         made.append(budget)
-        return budget.start()
+        return budget.start(imports=imports)
     budget = time_budget if isinstance(time_budget, TimeBudget) else TimeBudget(time_budget)
-    return budget.start()
+    return budget.start(imports=imports)
 
 
 def cpu_group() -> Any:

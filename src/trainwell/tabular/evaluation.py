@@ -133,7 +133,7 @@ class TabularFold:
         arch = self._choose(train, fold) if self.arch == "auto" else self.arch
         # evaluate --time: this fold's share (the choice above took none of it); boosted trees alone load no
         # training code for it (they build no optimizer)
-        budget = start_budget(None) if self.trains_by_steps else _started_without_imports()
+        budget = start_budget(None, imports=self.trains_by_steps)
         began = OneStepStart(budget)  # boosted trees: their one step counted on it, reading the rows included
         seed_everything(self.seed + fold)
         options = dict(self.learner_kwargs or {})
@@ -364,21 +364,6 @@ class TabularFold:
             "label_delim": self.label_delim,
             "min_category_count": self.min_category_count,
         }
-
-
-def _started_without_imports() -> Any:
-    """``start_budget(None)`` (a fold's share under ``evaluate --time``, or ``None``) without loading the training
-    code: boosted trees fitted in one step build no optimizer, so ``torch._dynamo`` (seconds on a busy machine)
-    is not theirs to load."""
-    from trainwell.callbacks.budget import _EACH_CALL, TimeBudget
-
-    each = _EACH_CALL.get()
-    if each is None:
-        return None
-    seconds, made = each
-    budget = TimeBudget(seconds)
-    made.append(budget)
-    return budget.start(imports=False)
 
 
 def _refuse_text_cells(
