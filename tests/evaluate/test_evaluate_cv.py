@@ -115,3 +115,20 @@ def test_fold_intervals_stay_within_what_the_metric_can_take() -> None:
     for name in metrics.names():
         low, high = metric_bounds(name)
         assert low < high and (math.isfinite(low) or math.isfinite(high)), f"{name} declares no bounds"
+
+
+def test_a_mean_near_ten_million_shares_its_intervals_form() -> None:
+    # rmse of a price in cents: a mean of 9.95 million with a bound over 10 million is written in one form, not
+    # 9,950,000 beside [0.981e7, 1.009e7] (the bound alone past the compact form's threshold)
+    from rich.console import Console
+
+    from trainwell.data.task import infer_task
+    from trainwell.evaluate.evaluation import Evaluation, render
+
+    values = {0: 9.80e6, 1: 9.95e6, 2: 10.10e6}
+    result = cross_validate(30, None, lambda tr, va, i: {"rmse": values[i]}, k=3, stratified=False)
+    console = Console(width=200, record=True)
+    render(Evaluation(infer_task(np.array([0.5, 1.5, 2.5, 3.5])), 30, result, {}, [1e-3] * 3), console)
+    shown = console.export_text()
+    assert "0.995e7 ± 0.015e7" in shown, shown
+    assert "9,950,000" not in shown

@@ -70,6 +70,7 @@ from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, load_training_imports, parse_duration
 from trainwell.core.errors import ConfigError, UserError
+from trainwell.core.numbers import figure
 from trainwell.core.seeding import seed_everything
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
@@ -427,7 +428,7 @@ def _trial_reporter(
         if trial.user_attrs.get("interrupted"):
             outcome = "interrupted (Ctrl-C): the search stops here"
         elif state == "COMPLETE":
-            outcome = f"{metric} {float(trial.value):.4f}"
+            outcome = f"{metric} {figure(float(trial.value))}"
             if cut is not None and trial.number in cut:  # as the table marks it: "(cut)"
                 outcome += ", cut short by --time"
         elif state == "PRUNED":

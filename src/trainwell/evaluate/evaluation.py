@@ -717,16 +717,19 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         table.add_column(name, justify="right")
     k, partial = evaluation.model.k, False
     for metric, summary in model.items():
+        # a mean, its spread and its bounds in one form: 9,950,000 beside [0.981e7, 1.009e7] would read as two
+        like = _largest(summary.mean, summary.low, summary.high)
         cells: list[Any] = [
             Text(metric),  # Text, not markup: "rmse[price]" would read as a style tag
-            f"{figure(summary.mean)} ± {figure(summary.std, like=summary.mean)}{summary.of_folds(k)}",
-            f"[{figure(summary.low, like=summary.mean)}, {figure(summary.high, like=summary.mean)}]",
+            f"{figure(summary.mean, like=like)} ± {figure(summary.std, like=like)}{summary.of_folds(k)}",
+            f"[{figure(summary.low, like=like)}, {figure(summary.high, like=like)}]",
         ]
         partial = partial or bool(summary.of_folds(k))
         for result in evaluation.baselines.values():
             other = result.summary(evaluation.level)[metric]
-            low, high = (figure(bound, like=other.mean) for bound in (other.low, other.high))
-            cells.append(f"{figure(other.mean)} [{low}, {high}]{other.of_folds(k)}")
+            like = _largest(other.mean, other.low, other.high)
+            low, high = (figure(bound, like=like) for bound in (other.low, other.high))
+            cells.append(f"{figure(other.mean, like=like)} [{low}, {high}]{other.of_folds(k)}")
             partial = partial or bool(other.of_folds(k))
         table.add_row(*cells)
     for column in table.columns:  # a narrow terminal wraps long values onto more lines: no figure is cut
@@ -986,3 +989,12 @@ def _seconds_range(seconds: Sequence[float]) -> str:
 
     low, high = format_duration(min(seconds)), format_duration(max(seconds))
     return low if low == high else f"{low} to {high}"
+
+
+def _largest(*values: float) -> float:
+    """The largest size among ``values`` that are numbers (NaN where no interval exists is left out): the size
+    that sets the form of all of them (:func:`~trainwell.core.numbers.figure`'s ``like``)."""
+    import math
+
+    sizes = [abs(value) for value in values if math.isfinite(value)]
+    return max(sizes) if sizes else math.nan

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Protocol
 
+from trainwell.core.numbers import figure
 from trainwell.core.warn import warn
 from trainwell.evaluate._progress import FoldProgress
 from trainwell.evaluate.cv import (
@@ -239,8 +240,7 @@ class FoldsInterrupted(KeyboardInterrupt):
             return f"{head}: no fold had finished, so there is no score to give"
         metrics = list(dict.fromkeys(name for _, scores in self.done for name in scores))
         figures = "; ".join(
-            f"{name} "
-            + ", ".join(f"{scores[name]:.4g}" if name in scores else "-" for _, scores in self.done)
+            f"{name} " + ", ".join(figure(scores[name]) if name in scores else "-" for _, scores in self.done)
             for name in metrics
         )
         return f"{head}; their scores, partial (no baselines, intervals or verdicts): {figures}"
@@ -342,7 +342,7 @@ def _fold_share_spent(
     finished = ""
     if runs:
         metric = next(iter(runs[0][0]), None)
-        scores = ", ".join(f"{scores[metric]:.4g}" for scores, *_ in runs if metric in scores)
+        scores = ", ".join(figure(scores[metric]) for scores, *_ in runs if metric in scores)
         named = {1: "fold 1 had", 2: "folds 1 and 2 had"}.get(len(runs), f"folds 1 to {len(runs)} had")
         finished = f"; {named} finished ({metric} {scores}), but a report needs every fold" if metric else ""
 
