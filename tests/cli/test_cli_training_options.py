@@ -130,7 +130,7 @@ def test_the_network_options_shape_the_fit_and_are_recorded(tmp_path: Path) -> N
     )
     if stop["stopped_after_epoch"] is not None:
         assert (
-            f"after epoch {stop['stopped_after_epoch']}: valid_loss had not improved for 1 epochs"
+            f"after epoch {stop['stopped_after_epoch']}: valid_loss had not improved for 1 epoch"
             in shown.stdout
         )
     assert no_rows.returncode == 2 and no_rows.stderr_lines == [

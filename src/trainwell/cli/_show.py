@@ -588,7 +588,7 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             table.add_row(
                 "early stop",
                 f"after epoch {stop['stopped_after_epoch']}: {stop.get('monitor')} had not improved for "
-                f"{stop.get('patience')} epochs",
+                f"{stop.get('patience')} epoch{'' if stop.get('patience') == 1 else 's'}",
             )
     processes = training.get("processes")
     if isinstance(processes, int) and processes > 1:  # trained under torchrun: every process took a share
