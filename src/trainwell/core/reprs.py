@@ -4,6 +4,7 @@ in a notebook dumped every user id and word of the vocabulary, tens of thousands
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 #: Items of a list, tuple, set or dict shown before the count of the rest.
@@ -39,3 +40,20 @@ def dataclass_repr(obj: Any) -> str:
         if field.repr
     )
     return f"{type(obj).__name__}({fields})"
+
+
+def shapes_of(tensors: Iterable[Any]) -> str:
+    """``(64, 6) float32, (64,) int64``: each tensor's (or array's) shape and dtype, another object's type: what
+    an error note says a model was given. Imports no torch.
+
+    Example:
+        >>> import numpy as np
+        >>> shapes_of([np.zeros((64, 6), dtype=np.float32), "x"])
+        '(64, 6) float32, str'
+    """
+    return ", ".join(
+        f"{tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}"
+        if hasattr(t, "shape") and hasattr(t, "dtype")
+        else type(t).__name__
+        for t in tensors
+    )

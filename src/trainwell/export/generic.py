@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ArtifactError, DataError, add_note
+from trainwell.core.reprs import shapes_of
 from trainwell.data.task import Task
 from trainwell.export.predictor import Predictor
 from trainwell.models.registry import model_from_artifact
@@ -113,7 +114,7 @@ class GenericPredictor(Predictor):
             try:
                 output = self.model(*chunk)
             except RuntimeError as error:  # a shape or dtype the model does not take: say what was sent
-                shapes = ", ".join(f"{tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}" for t in tensors)
+                shapes = shapes_of(tensors)
                 add_note(
                     error,
                     f"trainwell: predicting with {self.architecture!r} on inputs {shapes}; the inputs must be "

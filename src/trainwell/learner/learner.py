@@ -27,6 +27,7 @@ from trainwell.callbacks.recorder import RECORDER_REMOVED, Recorder
 from trainwell.callbacks.schedule import ParamScheduler
 from trainwell.core.device import resolve_device
 from trainwell.core.errors import ConfigError, add_note
+from trainwell.core.reprs import shapes_of
 from trainwell.core.seeding import get_rng_states, set_rng_states
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
@@ -1741,16 +1742,6 @@ def _check_one_number(learn: Learner) -> None:
         )
 
 
-def _shapes(tensors: Iterable[Any]) -> str:
-    """``(64, 6) float32, (64,) int64``: each tensor's shape and dtype (another object's type)."""
-    return ", ".join(
-        f"{tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}"
-        if isinstance(t, torch.Tensor)
-        else type(t).__name__
-        for t in tensors
-    )
-
-
 #: How a loss of one's own is fixed when it gives no tensor, or one without the model's graph.
 _LOSS_FIX = (
     "return a tensor computed from pred with torch operations, keeping its graph (e.g. "
@@ -1789,7 +1780,7 @@ def _note_loss_call(learn: Learner, error: TypeError) -> None:
     add_note(
         error,
         f"trainwell: raised by the loss ({_name(learn.loss_func)}), called as loss(pred, target) with pred "
-        f"{_shapes([learn.pred])} (the model's output) and target {_shapes([learn.yb])}; a loss takes those two "
+        f"{shapes_of([learn.pred])} (the model's output) and target {shapes_of([learn.yb])}; a loss takes those two "
         "and returns one tensor computed from pred",
     )
 
@@ -1801,7 +1792,7 @@ def _note_forward_error(learn: Learner, error: Exception) -> None:
     add_note(
         error,
         f"trainwell: raised in {model}.forward during fit, on {phase} batch {learn.batch_index} of epoch "
-        f"{learn.epoch + 1} with inputs {_shapes(learn.xb)} (target {_shapes([learn.yb])}); the model is called "
+        f"{learn.epoch + 1} with inputs {shapes_of(learn.xb)} (target {shapes_of([learn.yb])}); the model is called "
         "as model(*inputs), the batch's tensors but the last",
     )
 
