@@ -205,12 +205,22 @@ def regression(n_rows: int = 64) -> DataBundle:
 
 
 @pytest.mark.parametrize("loss", [nn.MSELoss(), nn.L1Loss(), nn.HuberLoss()])
-def test_a_loss_of_ones_own_that_broadcasts_the_output_against_the_target_is_refused(loss: nn.Module) -> None:
-    # nn.MSELoss on outputs (8, 1) and targets (8,) compares all 64 pairs and only warns: it trained on.
+def test_torchs_regression_losses_take_one_output_a_row_against_targets_of_one_axis(loss: nn.Module) -> None:
+    # nn.MSELoss on outputs (8, 1) and targets (8,) alone would compare all 64 pairs (and only warn): as fastai's
+    # and Keras' losses do, the output's last axis is dropped, so the model trains towards each row's target
     learn = Learner(nn.Linear(4, 1), regression(), loss=loss, progress=False, device="cpu")
+    learn.fit(30, lr=0.05)
+    assert learn.history[-1]["r2"] > 0.99
+    pred, target = torch.zeros(3, 1), torch.tensor([1.0, 2.0, 3.0])
+    assert learn.compute_loss(pred, target) == loss(pred.squeeze(-1), target)
+
+
+def test_a_loss_function_of_ones_own_that_broadcasts_the_output_against_the_target_is_refused() -> None:
+    # a function of the user's is called as it is: broadcasting (8, 1) against (8,) is refused, not trained on
+    learn = Learner(nn.Linear(4, 1), regression(), loss=lambda out, y: F.mse_loss(out, y), progress=False)
     with pytest.raises(
         ConfigError,
-        match=rf"the loss \({type(loss).__name__}\) broadcast the model's output of shape \(8, 1\) against the "
+        match=r"the loss \(<lambda>\) broadcast the model's output of shape \(8, 1\) against the "
         r"target of shape \(8,\), so it compared outputs with other rows' targets; return outputs shaped like",
     ):
         learn.fit(1)
@@ -219,17 +229,30 @@ def test_a_loss_of_ones_own_that_broadcasts_the_output_against_the_target_is_ref
 
 
 @pytest.mark.parametrize("loss", [nn.BCEWithLogitsLoss(), nn.BCELoss()])
-def test_a_binary_loss_of_ones_own_on_another_shape_is_one_line(loss: nn.Module) -> None:
-    # torch raises "Target size (torch.Size([8])) must be the same as input size (torch.Size([8, 1]))".
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
+def test_torchs_binary_losses_take_one_output_a_row_and_class_numbers(
+    loss: nn.Module, dtype: torch.dtype
+) -> None:
+    # torch alone raises "Target size (torch.Size([8])) must be the same as input size (torch.Size([8, 1]))",
+    # and for integer classes "result type Float can't be cast to the desired output type Long"
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=generator)
+    data = tensor_data(x, (x[:, 0] > 0).to(dtype).numpy(), task="binary", batch_size=8, seed=0)
+    model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid()) if isinstance(loss, nn.BCELoss) else nn.Linear(4, 1)
+    learn = Learner(model, data, loss=loss, progress=False, device="cpu")
+    learn.fit(10, lr=0.1)
+    assert learn.history[-1]["valid_loss"] < 0.4  # log 2 = 0.69 for a model that learned nothing
+
+
+def test_a_binary_loss_function_of_ones_own_on_another_shape_is_one_line() -> None:
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(64, 4, generator=generator)
     data = tensor_data(x, (x[:, 0] > 0).float().numpy(), task="binary", batch_size=8, seed=0)
-    model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid()) if isinstance(loss, nn.BCELoss) else nn.Linear(4, 1)
-    learn = Learner(model, data, loss=loss, progress=False, device="cpu")
+    learn = Learner(nn.Linear(4, 1), data, loss=F.binary_cross_entropy_with_logits, progress=False)
     with pytest.raises(
         ConfigError,
-        match=rf"the loss \({type(loss).__name__}\) needs the model's output and the target in one shape, got "
-        r"\(8, 1\) and \(8,\); return outputs shaped like the target from forward \(e\.g\. \.squeeze\(-1\)\)",
+        match=r"the loss \(binary_cross_entropy_with_logits\) needs the model's output and the target in one "
+        r"shape, got \(8, 1\) and \(8,\); return outputs shaped like the target from forward",
     ):
         learn.fit(1)
 

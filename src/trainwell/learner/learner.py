@@ -988,8 +988,11 @@ class Learner:
         self._call(Event.after_batch)
 
     def compute_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Loss of one batch; override to add terms (regularisers) without touching the loop."""
-        return self.loss_func(pred, target)
+        """Loss of one batch; override to add terms (regularisers) without touching the loop. torch's own
+        element-wise losses (``nn.MSELoss()``, ``nn.BCEWithLogitsLoss()``...) take one output a row, ``(N, 1)``,
+        against targets ``(N,)`` as fastai's and Keras' do: the output's last axis is dropped (and a binary
+        loss reads class numbers as floats), where torch would broadcast or refuse."""
+        return self.loss_func(*_flat_for(self.loss_func, pred, target))
 
     def batch_weight(self, target: torch.Tensor) -> int:
         """How much a batch's mean loss counts in an epoch's mean: its rows; a tagger counts its words."""
@@ -1675,6 +1678,41 @@ _BROADCAST_WARNING = "Using a target size"
 #: What torch's ``binary_cross_entropy_with_logits`` and ``binary_cross_entropy`` raise for an output and a
 #: target of different shapes.
 _SHAPE_ERRORS = ("must be the same as input size", "that is different to the input size")
+
+
+#: torch's losses that compare an output with a target element by element, so need them in one shape.
+_ELEMENTWISE_LOSSES: tuple[type, ...] = (
+    torch.nn.MSELoss,
+    torch.nn.L1Loss,
+    torch.nn.SmoothL1Loss,
+    torch.nn.HuberLoss,
+    torch.nn.BCEWithLogitsLoss,
+    torch.nn.BCELoss,
+)
+
+
+def _flat_for(loss: Any, pred: Any, target: Any) -> tuple[Any, Any]:
+    """``(pred, target)`` as ``loss`` takes them: for one of torch's element-wise losses, an output of one column
+    a row, ``(N, 1)``, against targets ``(N,)`` loses its last axis (torch would compare every output with every
+    target, or refuse), and a binary loss's class numbers (``0``/``1`` as integers) become floats; else as given."""
+    if not isinstance(loss, _ELEMENTWISE_LOSSES):
+        return pred, target
+    if (
+        isinstance(pred, torch.Tensor)
+        and isinstance(target, torch.Tensor)
+        and pred.dim() == target.dim() + 1
+        and pred.shape[-1] == 1
+        and pred.shape[:-1] == target.shape
+    ):
+        pred = pred.squeeze(-1)
+    if (
+        isinstance(loss, torch.nn.BCEWithLogitsLoss | torch.nn.BCELoss)
+        and isinstance(target, torch.Tensor)
+        and isinstance(pred, torch.Tensor)
+        and not target.is_floating_point()
+    ):
+        target = target.to(pred.dtype)
+    return pred, target
 
 
 def _first_loss(learn: Learner) -> torch.Tensor:
