@@ -162,6 +162,17 @@ class Learner:
         self.loss_func: LossLike = loss if loss is not None else loss_for_task(self.task)
         if loss is not None and type(self).compute_loss is Learner.compute_loss:
             _refuse_loss_signature(loss)
+        if (
+            isinstance(loss, torch.nn.BCELoss)
+            and self.task.kind in ("binary", "multilabel")
+            and type(self).activate is Learner.activate
+        ):
+            raise ConfigError(
+                "nn.BCELoss takes probabilities, but a binary or multi-label model's outputs are read as logits "
+                "(the metrics, predictions and the exported model apply the sigmoid, which on probabilities "
+                "answers the positive class for every row): end the model without nn.Sigmoid and pass "
+                "nn.BCEWithLogitsLoss() (numerically safer too), or loss=None for the task's default"
+            )
         if isinstance(opt, str):
             from trainwell.optim.factory import optimizers
 
@@ -1687,7 +1698,6 @@ _ELEMENTWISE_LOSSES: tuple[type, ...] = (
     torch.nn.SmoothL1Loss,
     torch.nn.HuberLoss,
     torch.nn.BCEWithLogitsLoss,
-    torch.nn.BCELoss,
 )
 
 
@@ -1706,7 +1716,7 @@ def _flat_for(loss: Any, pred: Any, target: Any) -> tuple[Any, Any]:
     ):
         pred = pred.squeeze(-1)
     if (
-        isinstance(loss, torch.nn.BCEWithLogitsLoss | torch.nn.BCELoss)
+        isinstance(loss, torch.nn.BCEWithLogitsLoss)
         and isinstance(target, torch.Tensor)
         and isinstance(pred, torch.Tensor)
         and not target.is_floating_point()
