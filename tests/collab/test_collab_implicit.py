@@ -241,7 +241,7 @@ def test_implicit_settings_are_checked() -> None:
     frame = grouped_interactions()
     with pytest.raises(ConfigError, match="n_negatives"):
         ratings_data(frame, n_negatives=0)
-    with pytest.raises(ConfigError, match="neither test= nor --task"):
+    with pytest.raises(ConfigError, match="which takes no --task"):
         ratings_data(frame, task="regression")
     with pytest.raises(DataError, match="time column 'nope' not found"):
         ratings_data(frame, time="nope")

@@ -628,11 +628,10 @@ def fit(
             # A text classifier weighs its classes (--class-weight, fit_texts' class_weight=); it refits nothing.
             refuse_unread(given, (*TABLE_ONLY, *(TABLE_MODEL_ONLY if ratings else ("--refit-full",))), what)
         if ratings:
-            refuse_unread(  # a table of ratings held out is scored once; interactions hold out each user's latest
+            # a held-out table is scored once: ratings by their error and top-10 lists, interactions by the lists
+            refuse_unread(
                 given,
-                ("--test", "--label-names", "--opt", "--decision-threshold")
-                if implicit
-                else ("--label-names", "--opt", "--decision-threshold"),
+                ("--label-names", "--opt", "--decision-threshold"),
                 recommender_words(user, item, implicit),
             )
             recommender = recommender_arch(arch)
@@ -909,11 +908,15 @@ def _fit_ratings(
             soft_wrap=True,
         )
     if getattr(recipe, "implicit", False):
+        # "each user's latest" was said of a table without times too, whose held-out interaction is a random one
+        held = getattr(result.data, "held_out", None) or "each user's latest interaction"
+        held = held if "held out" in held else f"{held} held out"
         out_console.print(
-            f"implicit feedback: {len(recipe.users):,} users, {len(recipe.items):,} items; each user's latest "
-            "interaction held out and ranked among all items (hit@10: in the top 10; ndcg@10: higher when nearer "
-            "the top)",
+            f"implicit feedback: {len(recipe.users):,} users, {len(recipe.items):,} items; {held} and "
+            "ranked among the items the user has not touched in training (hit@10: in the top 10; ndcg@10: higher "
+            "when nearer the top)",
             soft_wrap=True,
+            markup=False,
         )
     else:
         out_console.print(held_out_line(result.data), soft_wrap=True, markup=False, highlight=False)
@@ -1154,9 +1157,10 @@ def say_test_scores(result: Any) -> None:
             )
         # markup off: a target's score is keyed "rmse[price]", which rich would read as a style and drop
         out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True, markup=False)
-        lists = result.test_lists() if hasattr(result, "test_lists") else None
-        if lists is not None:
-            out_console.print(f"test set {lists}", soft_wrap=True, markup=False, highlight=False)
+    # an implicit recommender's test interactions have no loss to score: its lists are its test scores
+    lists = result.test_lists() if hasattr(result, "test_lists") else None
+    if lists is not None:
+        out_console.print(f"test set {lists}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _test_count(result: Any) -> str:

@@ -143,7 +143,7 @@ def recommend(
             )
         neighbours = {"min_users": min_users}
         if similar_to is not None:
-            table = predictor.similar_items(similar_to, k=top, **neighbours)
+            table = predictor.similar_items(similar_to.strip() or similar_to, k=top, **neighbours)
             _say_floor(table, min_users)
         elif from_items is not None:
             ids = [_item_id(part) for part in _basket(from_items)]
@@ -159,13 +159,29 @@ def recommend(
             parts = []
             left_out = from_seen = 0
             recipe = predictor.recipe
-            for user in users or []:  # some, as checked above
+            import warnings
+
+            from trainwell.collab.predictor import nothing_left
+            from trainwell.collab.ranking import folded_in_validation
+
+            # an id typed with spaces around it ("user 196 ") is stripped, as the cells of a CSV are
+            for user in [one.strip() or one for one in users or []]:  # some, as checked above
                 exclude = rated.get(_user_key(recipe, user), ())
-                ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
-                if not ranking["known_user"].all():
+                with warnings.catch_warnings():  # said below in the command line's words (--include-seen)
+                    warnings.filterwarnings("ignore", message="nothing left to recommend")
+                    ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
+                if not len(ranking) and ranking.attrs.get("seen_left_out", 0):
+                    err_console.print(
+                        nothing_left(user, int(ranking.attrs["seen_left_out"]), False, "--include-seen"),
+                        soft_wrap=True,
+                        markup=False,
+                    )
+                if len(ranking) and not ranking["known_user"].all():
+                    folded = folded_in_validation(predictor)
                     err_console.print(
                         f"user {user!r} was not in the training ratings "
-                        f"({unknown_id_hint(user, recipe.users, 'users')}): ranked for the average user",
+                        f"({unknown_id_hint(user, recipe.users, 'users', folded=folded)}): ranked for the average "
+                        "user",
                         soft_wrap=True,
                         markup=False,
                     )
@@ -178,10 +194,10 @@ def recommend(
                 who = "these users" if len(parts) > 1 else "this user"  # "these users" for one read as a slip
                 kept = "; --include-seen ranks those the model remembers too" if left_out else ""
                 said = (
-                    f"left out {left_out + from_seen:,} items {who} already chose: {from_seen:,} in --seen, "
+                    f"left out {_items(left_out + from_seen)} {who} already chose: {from_seen:,} in --seen, "
                     f"{left_out:,} more from the data the model was fitted on (the model remembers them){kept}"
                     if seen is not None
-                    else f"left out {left_out:,} items {who} already chose in the data the model was fitted "
+                    else f"left out {_items(left_out)} {who} already chose in the data the model was fitted "
                     "on (the model remembers them); --include-seen ranks them too"
                 )
                 err_console.print(said, soft_wrap=True, markup=False)
@@ -196,6 +212,11 @@ def recommend(
         emit_table(table, out)
 
     guarded(run)
+
+
+def _items(count: int) -> str:
+    """``1 item``, ``30 items``: "left out 1 items" was said."""
+    return f"{count:,} item{'' if count == 1 else 's'}"
 
 
 def _say_floor(table: Any, min_users: int | None) -> None:

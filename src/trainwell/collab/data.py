@@ -360,14 +360,27 @@ def ratings_data(
         raise DataError(f"{name} has no rows")
     user_col, item_col, rating_col = find_rating_columns(df, user, item, rating, name, implicit=implicit)
     if rating_col is None:
-        if test is not None or task not in (None, "binary"):
+        if task not in (None, "binary"):
             raise ConfigError(
                 f"{name} has no rating column, so each row is read as an interaction (implicit feedback), which "
-                "takes neither test= nor --task; name the rating column with --target if there is one"
+                "takes no --task; name the rating column with --target if there is one"
             )
-        return _interactions_data(
+        bundle = _interactions_data(
             df, user_col, item_col, time, valid_col, splits, batch_size, n_negatives, seed, name
         )
+        if (
+            test is not None
+        ):  # held-out interactions: the lists are judged on them after training (test_lists)
+            test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
+            test_df = (
+                test
+                if isinstance(test, pd.DataFrame)
+                else read_ratings_named(test, names, encoding, encoding_errors)
+            )
+            for column, flag in ((user_col, "--user"), (item_col, "--item")):
+                check_columns(test_df, [column], test_name, flag)
+            bundle.rows = {"test": checked_ratings(test_df, user_col, item_col, None, test_name)}
+        return bundle
     df = checked_ratings(df, user_col, item_col, rating_col, name)
     resolved = _infer_task(df[rating_col], rating_col, task)
     warn_repeated_pairs(df, user_col, item_col, rating_col, name)
@@ -549,6 +562,37 @@ def _shown_id(value: Any) -> str:
 SCALE_VALUES, OFF_SCALE_SHARE, RARE_SHARE, RARE_ROWS = 21, 0.001, 0.01, 2
 
 
+#: The share of the ratings whose values make the bulk of a scale (:func:`scale_bounds`).
+BULK_SHARE = 0.99
+#: How many of the bulk's steps beyond its ends a common value may lie and still be on the scale.
+BULK_STEPS = 2
+
+
+def scale_bounds(common: pd.Series) -> tuple[float, float]:
+    """The ends of the scale the ``common`` values (value -> count, at least two) are on: the values holding
+    :data:`BULK_SHARE` of the ratings, most frequent first, widened to any other common value within
+    :data:`BULK_STEPS` of the bulk's smallest step (a rare 0.5 on a scale of 1 to 5 in halves).
+
+    The common values' own ends were the scale once: 50 ratings of 50 among 20,000 of 1 to 5 (one in 400, above
+    one in a thousand) made the scale 1 to 50 and went unsaid, while 10 ratings of -3 were flagged."""
+    ordered = common.sort_values(ascending=False, kind="stable")
+    reach = int(np.searchsorted(ordered.cumsum().to_numpy(), BULK_SHARE * float(ordered.sum()))) + 1
+    bulk = np.sort(ordered.index.to_numpy(dtype=np.float64)[: max(reach, 2)])
+    low, high = float(bulk[0]), float(bulk[-1])
+    step = float(np.diff(bulk).min()) if len(bulk) > 1 else 0.0
+    others = sorted(float(value) for value in ordered.index[max(reach, 2) :])
+    widened = True
+    while widened and step > 0:
+        widened = False
+        for value in others:
+            if (
+                low - BULK_STEPS * step - 1e-9 <= value < low
+                or high < value <= high + BULK_STEPS * step + 1e-9
+            ):
+                low, high, widened = min(low, value), max(high, value), True
+    return low, high
+
+
 def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
     """Warn of a few ratings outside the scale the others use (a 50 or a -3 among ratings of 1 to 5, a typo):
     the model's range stretches to hold them and every answer drifts toward them.
@@ -564,7 +608,7 @@ def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
         return  # no scale (amounts, counts): nothing is off it
     if len(numbers) - int(common.sum()) > RARE_SHARE * len(numbers) + RARE_ROWS:
         return  # many values too rare to be on a scale: amounts, not a scale with typos
-    low, high = float(common.index.min()), float(common.index.max())
+    low, high = scale_bounds(common)
     off = (numbers < low) | (numbers > high)
     if not off.any():
         return
@@ -760,7 +804,7 @@ def _interactions_data(
     elif times is not None:
         held_out = f"each user's latest interaction by '{time_col}'"
     else:
-        held_out = "a random interaction of each user (no time column)"
+        held_out = "a random one of each user's interactions held out (no time column: --time-col to hold out the latest)"
     return RatingsDataBundle(
         task, train, valid, None, recipe, "collab", hints, shown=shown, held_out=held_out, time_col=time_col
     )

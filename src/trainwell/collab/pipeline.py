@@ -76,11 +76,12 @@ class RatingsRun(FitRun):
     def test_lists(self, k: int = 10) -> Any:
         """The model's top-``k`` lists judged on the test rows against popularity's
         (:func:`~trainwell.collab.top_n.evaluate_top_n`: a :class:`~trainwell.collab.top_n.TopNEvaluation`);
-        ``None`` without a test set, for implicit feedback, or when no test user can be judged."""
+        ``None`` without a test set, or when no test user can be judged. For implicit feedback every test row
+        (an interaction) is relevant."""
         from trainwell.collab.top_n import evaluate_top_n
 
         rows = self.data.rows.get("test")
-        if rows is None or getattr(self.data.recipe, "implicit", False):
+        if rows is None:
             return None
         return evaluate_top_n(self.learn.predictor(), rows, k=k)
 

@@ -16,6 +16,7 @@ import torch
 
 from trainwell.collab.ranking import (
     check_k,
+    folded_in_validation,
     id_list,
     item_id,
     neighbour_floor,
@@ -42,6 +43,16 @@ def check_min_users(min_users: Any) -> None:
 #: How :meth:`CollabPredictor.predict` begins its warning of ids the model never saw (``trainwell predict`` says
 #: its own note instead).
 UNSEEN_IDS = "users or items the model never saw, scored as the average known user or item"
+
+
+def nothing_left(user: Any, seen: int, candidates: bool, keep: str) -> str:
+    """The line for a user whose list came back empty because every item was one they already chose (``seen`` of
+    them in the model's record); ``keep`` is how to rank those too (``include_seen=True``, ``--include-seen``)."""
+    among = "candidate " if candidates else ""
+    return (
+        f"nothing left to recommend for user {user!r}: every {among}item was left out as one they already chose "
+        f"({seen:,} in the data the model was fitted on); {keep} ranks them"
+    )
 
 
 class CollabPredictor(RowsPredictor):
@@ -127,7 +138,10 @@ class CollabPredictor(RowsPredictor):
         ratings file, e.g. MovieLens' ``u1.test``), against the ``k`` most rated items each user has not rated
         (popularity), on the same users: precision@k, hit@k and NDCG@k, with 95% intervals over users, and the
         distinct items listed. A held-out rating counts as relevant from ``min_rating`` (default the top
-        quarter of the scale: 4 and 5 on 1-5). RMSE does not say whether the lists are any good: a model can
+        quarter of the scale: 4 and 5 on 1-5); for an implicit-feedback model (``fit --implicit``, ``ease``)
+        ``rows`` are interactions, (user, item[, time]), each one relevant (with ``min_rating``: those whose
+        ``rating`` column is at least it, as a ratings model is judged on the same file). Also recall@k, MRR@k and MAP@k
+        (:mod:`~trainwell.collab.top_n`). RMSE does not say whether the lists are any good: a model can
         beat the biases on RMSE and still list worse items than popularity.
 
         Returns:
@@ -144,12 +158,16 @@ class CollabPredictor(RowsPredictor):
             from trainwell.collab.data import read_model_ratings
 
             rows = read_model_ratings(rows, self.recipe)
-        target = self.task.target_names[0] if self.task.target_names else None
+        implicit = bool(getattr(self.recipe, "implicit", False))
+        # an implicit-feedback model's rows are interactions, (user, item[, time]): its target column is its own
+        # name for "chosen", which no file of interactions holds ("column 'interaction' not found")
+        target = self.task.target_names[0] if self.task.target_names and not implicit else None
         for name in (self.recipe.user_col, self.recipe.item_col, target):
             if name is not None and name not in rows.columns:
+                what = "(user, item) interactions" if implicit else "rated (user, item) rows"
                 raise DataError(
-                    f"column '{name}' not found in the rows to judge; the lists are judged on rated (user, item) "
-                    f"rows. Columns are: {', '.join(map(str, list(rows.columns)[:20]))}"
+                    f"column '{name}' not found in the rows to judge; the lists are judged on {what}. "
+                    f"Columns are: {', '.join(map(str, list(rows.columns)[:20]))}"
                 )
         return evaluate_top_n(self, rows, k=k, min_rating=min_rating, seed=seed)
 
@@ -192,7 +210,8 @@ class CollabPredictor(RowsPredictor):
             if unknown:
                 raise DataError(
                     f"{role}s {unknown[:5]} were not in the training ratings "
-                    f"({unknown_id_hint(unknown[0], vocabulary, role + 's')}); the model learned nothing of them"
+                    f"({unknown_id_hint(unknown[0], vocabulary, role + 's', folded=folded_in_validation(self))}); "
+                    "the model learned nothing of them"
                 )
         weights = layer.weight.detach().float().cpu().numpy()[codes]
         index = pd.Index([item_id(vocabulary[code - 1]) for code in codes.tolist()], name=column)
@@ -341,6 +360,13 @@ class CollabPredictor(RowsPredictor):
         )
         table = self._named(table)
         table.attrs["seen_left_out"] = ranking.seen_left_out  # items left out as already chosen
+        if (
+            not len(table) and ranking.seen_left_out
+        ):  # an empty list with no word was all a user of every item got
+            warn(
+                nothing_left(user, ranking.seen_left_out, candidates is not None, "include_seen=True"),
+                UserWarning,
+            )
         return table
 
     @torch.no_grad()
@@ -364,7 +390,8 @@ class CollabPredictor(RowsPredictor):
         code = int(self.recipe.item_codes([item])[0])
         if code == 0:
             raise DataError(
-                f"item {item!r} was not in the training ratings ({unknown_id_hint(item, self.recipe.items, 'items')})"
+                f"item {item!r} was not in the training ratings "
+                f"({unknown_id_hint(item, self.recipe.items, 'items', folded=folded_in_validation(self))})"
                 "; it has no learned factors"
             )
         weights = torch.nn.functional.normalize(vectors().float(), dim=1)

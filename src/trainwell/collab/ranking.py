@@ -224,16 +224,33 @@ def refuse_missing_id(value: Any, role: str, call: str, known: list[str]) -> Non
         )
 
 
-def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
+def folded_in_validation(predictor: Any) -> bool | None:
+    """Whether ``predictor``'s model had its validation rows' new ids folded in after training (its
+    ``training.folded_in`` record says so): ``True``; ``None`` when its record cannot tell (a fit with no such
+    id, or with ``fold_in=False``, keeps no record of it)."""
+    from trainwell.collab.fold_in_record import FOLDED_IN_KEY, VALIDATION_PART
+
+    training = (getattr(predictor, "metadata", None) or {}).get("training") or {}
+    records = training.get(FOLDED_IN_KEY) or [] if isinstance(training, dict) else []
+    if any(isinstance(record, dict) and record.get("part") == VALIDATION_PART for record in records):
+        return True
+    return None
+
+
+def unknown_id_hint(value: Any, vocabulary: list[str], kind: str, *, folded: bool | None = None) -> str:
     """What the training ids of ``kind`` ("users", "items") look like, for a message about ``value``, which is
     not one of them: their range when all are whole numbers, else the nearest spellings or a few examples.
+    ``folded``: whether the model's validation rows' new ids were folded in (:func:`folded_in_validation`);
+    ``None`` (not known) says what ``fold_in=False`` would mean as a condition, not as a fact of this model.
 
     >>> unknown_id_hint("7.5", ["1", "2", "40"], "users")
     'its users are whole numbers from 1 to 40'
     >>> unknown_id_hint("2", ["1", "3", "40"], "items")
-    'its 3 items are whole numbers from 1 to 40, with gaps: 2 had no ratings in the data the model was fitted on, or only validation ones with fold_in=False'
+    'its 3 items are whole numbers from 1 to 40, with gaps: 2 had no ratings in the data the model was fitted on (or only validation ones, if it was fitted with fold_in=False)'
     >>> unknown_id_hint("41", ["1", "2", "40"], "items")
-    'its items are whole numbers from 1 to 40; fitted with fold_in=False, a model does not know one whose ratings were all in the validation rows either'
+    'its items are whole numbers from 1 to 40; a model fitted with fold_in=False does not know one whose ratings were all in the validation rows either'
+    >>> unknown_id_hint("41", ["1", "2", "40"], "items", folded=True)
+    'its items are whole numbers from 1 to 40; the new ids of its validation rows were folded in, so this one had no ratings in the data the model was fitted on'
     >>> unknown_id_hint("alise", ["alice", "bob"], "users")
     "did you mean 'alice'?"
     """
@@ -243,22 +260,27 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
         inside = str(value).strip().lstrip("-").isdigit() and low <= int(str(value).strip()) <= high
         if inside and len(numbers) < high - low + 1:  # within the range, yet not one of them: a gap
             # No parentheses of its own: it is said inside those of the message that names the id.
-            return (
-                f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, with gaps: "
-                f"{str(value).strip()} had no ratings in the data the model was fitted on, or only validation ones "
-                "with fold_in=False"
+            # "with fold_in=False" read as a fact of a model that had been folded in (tour69 #8)
+            return f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, with gaps: " + (
+                f"{str(value).strip()} had no ratings in the data the model was fitted on"
+                + ("" if folded else " (or only validation ones, if it was fitted with fold_in=False)")
             )
         if str(value).strip().lstrip("-").isdigit():  # a whole number past the range: still maybe in the data
+            if folded:
+                return (
+                    f"its {kind} are whole numbers from {low} to {high}; the new ids of its validation rows were "
+                    "folded in, so this one had no ratings in the data the model was fitted on"
+                )
             return (
-                f"its {kind} are whole numbers from {low} to {high}; fitted with fold_in=False, a model does not know "
-                "one whose ratings were all in the validation rows either"
+                f"its {kind} are whole numbers from {low} to {high}; a model fitted with fold_in=False does not "
+                "know one whose ratings were all in the validation rows either"
             )
         return f"its {kind} are whole numbers from {low} to {high}"
     import difflib
 
     text = str(value).strip()
-    folded = {key.casefold(): key for key in vocabulary}
-    near = [folded[text.casefold()]] if text.casefold() in folded else []
+    by_case = {key.casefold(): key for key in vocabulary}
+    near = [by_case[text.casefold()]] if text.casefold() in by_case else []
     if not near and len(vocabulary) <= 50_000:  # difflib reads every key: bounded for an interactive answer
         near = difflib.get_close_matches(text, vocabulary, n=3, cutoff=0.75)
     if near:

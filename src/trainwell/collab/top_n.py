@@ -12,7 +12,15 @@ with at least one relevant held-out item:
 * ``precision@k``: the share of the ``k`` listed items that are relevant;
 * ``hit@k``: 1 when at least one is;
 * ``ndcg@k``: binary gains, discounted by the place, over the best a list could do with that user's
-  relevant items.
+  relevant items;
+* ``recall@k``: the share of the user's relevant items that are listed;
+* ``mrr@k``: 1 / the place (1-based) of the first relevant item listed, 0 when none is;
+* ``map@k``: the mean, over the places holding a relevant item, of the precision up to that place, divided
+  by the most relevant items the list could hold (the user's count, at most ``k``): 1 when the first places
+  hold them all.
+
+An implicit-feedback model (``fit --implicit``, ``ease``) has no ratings: every held-out row (user, item[,
+time]) is an interaction, relevant.
 
 Beside it, on the same users under the same rule, the **popularity** list: the ``k`` items most users chose
 in the same record, less those the user chose. A model whose lists do not beat it has learned nothing about
@@ -33,7 +41,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ListScores", "TopNEvaluation", "default_min_rating", "evaluate_top_n"]
+__all__ = ["ListScores", "TopNEvaluation", "default_min_rating", "evaluate_top_n", "list_measures"]
 
 #: Places in each list.
 K = 10
@@ -54,6 +62,9 @@ class ListScores:
     ndcg: float
     #: Distinct items over all the lists.
     coverage: int
+    recall: float = float("nan")
+    mrr: float = float("nan")
+    map: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ class TopNEvaluation:
     gain_high: float
     #: A liked/disliked model's label of the relevant rows (``None`` for ratings).
     positive: str | None = None
+    #: An implicit-feedback model's lists: every held-out interaction is relevant.
+    interactions: bool = False
 
     @property
     def beats_popularity(self) -> bool:
@@ -91,6 +104,10 @@ class TopNEvaluation:
     @property
     def rule(self) -> str:
         """Which held-out rows count as relevant, in words."""
+        if self.interactions and self.min_rating is not None:
+            return f"a held-out interaction rated {self.min_rating:g} or more"
+        if self.interactions:
+            return "every held-out interaction"
         if self.min_rating is None:
             return f"a held-out row labelled '{self.positive or 1}'"
         return f"a held-out rating of {self.min_rating:g} or more"
@@ -100,6 +117,10 @@ class TopNEvaluation:
         k = self.k
         if self.beats_popularity:
             return f"the model's top-{k} lists beat the most popular items: it knows something of each user's taste"
+        if self.gain_high < 0 and self.interactions:
+            return (
+                f"for top-{k} lists the most popular items do better than the model: recommend popular items"
+            )
         if self.gain_high < 0:
             return (
                 f"for top-{k} lists the most popular items do better than the model: recommend popular items, or "
@@ -107,7 +128,11 @@ class TopNEvaluation:
             )
         return (
             f"the model's top-{k} lists are not clearly better than the most popular items (the interval of the "
-            "difference holds 0): for lists, compare with trainwell fit --implicit"
+            + (
+                "difference holds 0)"
+                if self.interactions
+                else "difference holds 0): for lists, compare with trainwell fit --implicit"
+            )
         )
 
     def __str__(self) -> str:
@@ -118,9 +143,11 @@ class TopNEvaluation:
                 f"top-{k} lists over the {self.catalogue:,} items the model knows, less each user's own, for "
                 f"{self.users:,} users{left}; relevant: {self.rule} ({self.relevant:,} pairs)",
                 f"  model       precision@{k} {m.precision:.3f} [{m.precision_low:.3f}, {m.precision_high:.3f}]"
-                f"  hit@{k} {m.hit:.3f}  ndcg@{k} {m.ndcg:.3f}  items listed {m.coverage:,}",
+                f"  recall@{k} {m.recall:.3f}  hit@{k} {m.hit:.3f}  ndcg@{k} {m.ndcg:.3f}  mrr@{k} {m.mrr:.3f}"
+                f"  map@{k} {m.map:.3f}  items listed {m.coverage:,}",
                 f"  popularity  precision@{k} {p.precision:.3f} [{p.precision_low:.3f}, {p.precision_high:.3f}]"
-                f"  hit@{k} {p.hit:.3f}  ndcg@{k} {p.ndcg:.3f}  items listed {p.coverage:,}",
+                f"  recall@{k} {p.recall:.3f}  hit@{k} {p.hit:.3f}  ndcg@{k} {p.ndcg:.3f}  mrr@{k} {p.mrr:.3f}"
+                f"  map@{k} {p.map:.3f}  items listed {p.coverage:,}",
                 f"  model - popularity precision@{k}: {self.gain:+.3f} [{self.gain_low:+.3f}, {self.gain_high:+.3f}]: "
                 f"{self.verdict()}",
             ]
@@ -134,9 +161,47 @@ class TopNEvaluation:
             found[f"{name}_precision@{k}"] = scores.precision
             found[f"{name}_hit@{k}"] = scores.hit
             found[f"{name}_ndcg@{k}"] = scores.ndcg
+            found[f"{name}_recall@{k}"] = scores.recall
+            found[f"{name}_mrr@{k}"] = scores.mrr
+            found[f"{name}_map@{k}"] = scores.map
             found[f"{name}_coverage"] = scores.coverage
         found["beats_popularity"] = self.beats_popularity
         return found
+
+
+def _rated_at_least(rows: pd.DataFrame, min_rating: float) -> np.ndarray:
+    """Which interactions of ``rows`` have a rating of at least ``min_rating``: an implicit model judged as a
+    ratings model is (its rows' ``rating`` column, the name a header-less file's third column is read by)."""
+    import pandas as pd
+
+    from trainwell.core.errors import DataError
+
+    if "rating" not in rows.columns:
+        raise DataError(
+            f"min_rating={min_rating:g} judges an implicit-feedback model's lists on the rows' 'rating' column, which "
+            f"these rows lack (columns: {', '.join(map(str, list(rows.columns)[:20]))}); drop min_rating to count "
+            "every held-out interaction as relevant"
+        )
+    values = pd.to_numeric(rows["rating"], errors="coerce").to_numpy(dtype=np.float64)
+    return np.nan_to_num(values, nan=-np.inf) >= min_rating - 1e-9
+
+
+def list_measures(good: Any, relevant: int, k: int) -> tuple[float, float, float, float, float, float]:
+    """One user's ``(precision, hit, ndcg, recall, mrr, map)`` at ``k`` (see the module docstring): ``good`` says
+    whether each listed item, best first (at most ``k``), is relevant; ``relevant`` is how many the user has (at
+    least 1).
+
+    >>> [round(value, 4) for value in list_measures([False, True, False, True], 3, 4)]
+    [0.5, 1.0, 0.4982, 0.6667, 0.5, 0.3333]
+    """
+    hits = np.asarray(good, dtype=np.float64)[:k]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    found = float(hits.sum())
+    ndcg = float((hits * discounts[: len(hits)]).sum()) / float(discounts[: min(relevant, k)].sum())
+    places = np.flatnonzero(hits) + 1
+    mrr = 1.0 / float(places[0]) if len(places) else 0.0
+    average = float((np.arange(1, len(places) + 1) / places).sum()) / min(relevant, k)
+    return found / k, float(found > 0), ndcg, found / relevant, mrr, average
 
 
 def default_min_rating(rating_min: float, rating_max: float) -> float:
@@ -155,25 +220,19 @@ def evaluate_top_n(
 ) -> TopNEvaluation | None:
     """Judge the model's top-``k`` lists, and popularity's, on the held-out rated ``rows`` (see the module
     docstring). ``min_rating``: the lowest relevant rating (default :func:`default_min_rating`; ignored for a
-    liked/disliked model, whose liked rows are relevant). ``None`` when no user can be judged (no held-out
+    liked/disliked model, whose liked rows are relevant; for an implicit-feedback model every row is relevant, or
+    with ``min_rating`` those whose ``rating`` column is at least it). ``None`` when no user can be judged (no held-out
     relevant item of a known user, or a model that keeps no record of what each user chose).
 
     Raises:
-        ConfigError: ``k`` is not a whole number of at least 1, or the model is an implicit-feedback one (its
-            ranking is judged by its own measures).
+        ConfigError: ``k`` is not a whole number of at least 1.
     """
     import torch
 
     from trainwell.collab.ranking import _training_history, check_k
-    from trainwell.core.errors import ConfigError
 
     check_k(k)
     recipe, task = predictor.recipe, predictor.task
-    if recipe.implicit:
-        raise ConfigError(
-            "an implicit-feedback model is judged by hit@10 and NDCG@10 of each user's held-out interaction "
-            "(trainwell report); top-N lists on ratings are for a model of ratings"
-        )
     history = _training_history(predictor)
     if history is None:
         return None
@@ -181,15 +240,23 @@ def evaluate_top_n(
     target = task.target_names[0]
     users = recipe.user_codes(rows[recipe.user_col])
     items = recipe.item_codes(rows[recipe.item_col])
-    if task.kind == "regression":
+    implicit = bool(getattr(recipe, "implicit", False))
+    shown_rule: float | None
+    if implicit and min_rating is not None:  # interactions with a rating beside them: a ratings model's rule
+        relevant = _rated_at_least(rows, float(min_rating))
+        shown_rule = float(min_rating)
+    elif implicit:  # interactions: every held-out row is one the user chose
+        relevant = np.ones(len(rows), dtype=bool)
+        shown_rule = None
+    elif task.kind == "regression":
         rule = default_min_rating(recipe.rating_min, recipe.rating_max) if min_rating is None else min_rating
         values = np.asarray(task.encode(rows[target]).reshape(-1).double().numpy())
         relevant = values >= rule - 1e-9
-        shown_rule: float | None = float(rule)
+        shown_rule = float(rule)
     else:
         relevant = np.asarray(task.encode(rows[target]).reshape(-1).numpy()) == 1
         shown_rule = None
-    positive = str(task.classes[-1]) if task.kind != "regression" and task.classes else None
+    positive = str(task.classes[-1]) if task.kind == "binary" and task.classes and not implicit else None
     n_items = recipe.n_items
     n_users_known = len(offsets) - 1
     # The held-out pairs, out of the record (and its counts) whatever they are relevant or not.
@@ -244,18 +311,13 @@ def evaluate_top_n(
                     popular_lists.append(np.asarray(listed, dtype=np.int64))
     finally:
         model.train(was_training)
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
 
-    def per_user(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        precision, hit, ndcg = (np.zeros(len(judged)) for _ in range(3))
+    def per_user(lists: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        found = np.zeros((6, len(judged)))
         for position, (user, listed) in enumerate(zip(judged, lists, strict=True)):
-            good = np.asarray([item in wanted[user] for item in listed.tolist()], dtype=np.float64)
-            found = float(good.sum())
-            precision[position] = found / k
-            hit[position] = float(found > 0)
-            ideal = float(discounts[: min(len(wanted[user]), k)].sum())
-            ndcg[position] = float((good * discounts[: len(good)]).sum()) / ideal
-        return precision, hit, ndcg
+            good = [item in wanted[user] for item in listed.tolist()]
+            found[:, position] = list_measures(good, len(wanted[user]), k)
+        return tuple(found)
 
     ours, theirs = per_user(model_lists), per_user(popular_lists)
     rng = np.random.default_rng(seed)
@@ -265,8 +327,8 @@ def evaluate_top_n(
         means = values[draws].mean(axis=1)
         return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
-    def scored(found: tuple[np.ndarray, np.ndarray, np.ndarray], lists: list[np.ndarray]) -> ListScores:
-        precision, hit, ndcg = found
+    def scored(found: tuple[np.ndarray, ...], lists: list[np.ndarray]) -> ListScores:
+        precision, hit, ndcg, recall, mrr, average = found
         return ListScores(
             float(precision.mean()),
             *interval(precision),
@@ -274,6 +336,9 @@ def evaluate_top_n(
             *interval(hit),
             float(ndcg.mean()),
             len(set(np.concatenate(lists).tolist())) if lists else 0,
+            recall=float(recall.mean()),
+            mrr=float(mrr.mean()),
+            map=float(average.mean()),
         )
 
     difference = ours[0] - theirs[0]
@@ -291,4 +356,5 @@ def evaluate_top_n(
         gain_low=gain_low,
         gain_high=gain_high,
         positive=positive,
+        interactions=implicit,
     )

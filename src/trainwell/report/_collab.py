@@ -64,7 +64,7 @@ def collab_report_sections(
             f"implicit-feedback recommender ({type(predictor.model).__name__}) ranking items for each user, "
             f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training",
             f"each user's latest interaction in {source}, held out and ranked among the items the user has not "
-            "touched",
+            "touched there or in the model's record",
         )
         return [facts, *intro], sections
     for name, what in (

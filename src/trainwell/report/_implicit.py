@@ -4,7 +4,8 @@ how much of the catalogue it recommends, and a few users' recommendations to loo
 
 The report's data is an interactions table read as the fit reads it: each (user, item) pair once, and each
 user's latest interaction held out and ranked among every item the user has not touched in the rest of the
-table. On the table the model was trained on, that is exactly the fit's validation.
+table or in the model's own record of the fit's data (what ``recommend`` leaves out). On the table the model was
+trained on, that is exactly the fit's validation.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ def implicit_report_sections(
         # The model, its users and items and the trainwell version are the header's (_collab's facts): not again.
         _html.paragraph(
             f"From {source}, each user's latest interaction is held out and ranked among every item the user has "
-            f"not touched in the rest of it: {len(rows)} users ranked.{skipped} On the table the model was "
+            f"not touched in the rest of it or in the model's own record (the fit's data), as recommend leaves "
+            f"them out: {len(rows)} users ranked.{skipped} On the table the model was "
             "trained on, this is the fit's own validation."
         )
     ]
@@ -101,7 +103,7 @@ def _ranking(
     predictor: CollabPredictor, history: pd.DataFrame, held: pd.DataFrame, source: str
 ) -> tuple[HeldOutRanking, int]:
     """The held-out interactions the model can rank (user and item known), and how many it cannot."""
-    from trainwell.collab.implicit import HeldOutRanking, pair_keys
+    from trainwell.collab.implicit import HeldOutRanking, pair_keys, with_model_record
 
     recipe = predictor.recipe
     n_items = int(recipe.n_items)
@@ -120,7 +122,8 @@ def _ranking(
     ranking = HeldOutRanking(
         held_codes[known, 0].numpy(), held_codes[known, 1].numpy(), keys, n_items, popularity
     )
-    return ranking, int((~known).sum())
+    # the model's own record of each user's items is left out too, as recommend leaves it out
+    return with_model_record(predictor, ranking), int((~known).sum())
 
 
 def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int) -> str:
