@@ -6,7 +6,7 @@ import trainwell.learner  # noqa: F401  # isort: skip
 from trainwell.callbacks.accumulate import GradientAccumulation
 from trainwell.callbacks.average import WeightAverage
 from trainwell.callbacks.budget import TimeBudget
-from trainwell.callbacks.checkpoint import Checkpoint
+from trainwell.callbacks.checkpoint import Checkpoint, CheckpointSpaceError
 from trainwell.callbacks.clip import GradientClip
 from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.callbacks.csv_logger import CSVLogger
@@ -41,6 +41,7 @@ __all__ = [
     "CancelTrain",
     "CancelValidate",
     "Checkpoint",
+    "CheckpointSpaceError",
     "ClosedForm",
     "EarlyStopping",
     "GradientAccumulation",
