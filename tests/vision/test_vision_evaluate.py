@@ -55,6 +55,17 @@ def test_each_fold_measures_its_own_normalisation(tmp_path: Path) -> None:
     assert fold.means[0][0] > fold.means[1][0]
 
 
+def test_each_fold_is_said_as_it_ends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # images are the slowest folds: they were quiet until the table, as tables' were
+    evaluate_images(_folder(tmp_path / "imgs", per_class=6), cv=2, epochs=1, seed=0, baselines=False)
+    said = capsys.readouterr().err
+    assert "fold 1 of 2 done in " in said and "fold 2 of 2 done in " in said
+    evaluate_images(
+        _folder(tmp_path / "quiet", per_class=6), cv=2, epochs=1, seed=0, baselines=False, progress=False
+    )
+    assert "fold 1 of 2" not in capsys.readouterr().err
+
+
 def test_a_multilabel_csv_of_images_is_cross_validated(tmp_path: Path) -> None:
     """Red and/or blue squares, listed with '|'-separated labels; 'green' is rare (absent from some folds)."""
     rng = np.random.default_rng(0)
