@@ -736,6 +736,10 @@ def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame, unit: str =
     )
 
 
+#: The metrics whose interval is a Wilson interval: proportions, successes of trials.
+_PROPORTIONS = frozenset({"accuracy", "error_rate", "precision", "recall", "top10_precision"})
+
+
 def _metrics_section(
     task: Task,
     probabilities: torch.Tensor,
@@ -763,12 +767,18 @@ def _metrics_section(
         train_shares=shares if isinstance(shares, list) else None,
     )
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
+    # the metrics of the table that are proportions, named: a regression's table has none to name
+    proportions = [line.name for line in lines if line.name in _PROPORTIONS]
+    how = (
+        f"a Wilson interval for proportions ({', '.join(proportions)}: successes of trials), a percentile "
+        f"bootstrap over {unit}s otherwise"
+        if proportions
+        else f"a percentile bootstrap over {unit}s"
+    )
     body = [
         _html.paragraph(
-            f"On {source if unit != 'row' else f'{n_rows:,} rows from {source}'}; the 95% interval is a Wilson "
-            "interval for proportions (accuracy, error rate, precision, recall, top10_precision: successes of "
-            f'trials), a percentile bootstrap over {unit}s otherwise; "not estimable" where every resample '
-            "scored the same.",
+            f"On {source if unit != 'row' else f'{n_rows:,} rows from {source}'}; the 95% interval is {how}; "
+            '"not estimable" where every resample scored the same.',
             note=True,
         ),
         _html.table(["metric", "value", "95% interval", "what it means here"], rows),
