@@ -35,13 +35,13 @@ if TYPE_CHECKING:
 UNREAD_BY_LM = (
     "--tta",
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
-    "--arch", "--lr", "--time-col", "--decision-threshold",
+    "--arch", "--lr", "--time-col", "--decision-threshold", "--k",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--tta",
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch", "--tokenizer", "--lr", "--time-col", "--decision-threshold",
+    "--arch", "--tokenizer", "--lr", "--time-col", "--decision-threshold", "--k",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images;
 #: --arch and --lr are its own, as fit_ratings reads them).
@@ -64,6 +64,7 @@ NOT_FOR_IMAGES = {
     "--time-col": "ratings (with --user and --item, or --implicit)",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
+    "--k": "recommenders' top-N lists (ratings: with --user and --item)",
 }
 #: The options of evaluate that tables and texts never read: what each is for, as the refusal names it (--arch and
 #: --lr are a text model's too, as fit_texts reads them; --groups is a table's, a text table's and an image CSV's).
@@ -74,6 +75,7 @@ NOT_FOR_TABLES = {
     "--time-col": "ratings (with --user and --item, or --implicit)",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
+    "--k": "recommenders' top-N lists (ratings: with --user and --item)",
 }
 
 
@@ -270,6 +272,16 @@ def evaluate(
             "each fold's threshold and their mean.",
         ),
     ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Ratings: places in each fold's top-N lists, the lists' table named at it (ndcg@5, hit@5), "
+            "precision@k, recall@k and MRR@k under it [default: 10].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     tta: Annotated[
         bool,
         typer.Option(
@@ -376,6 +388,7 @@ def evaluate(
             "--oof": oof is not None,
             "--tta": tta,
             "--decision-threshold": decision_threshold is not None,
+            "--k": k is not None,
         }
 
         def finish(evaluation: Evaluation) -> None:
@@ -604,6 +617,7 @@ def evaluate(
                     implicit=implicit,
                     time=time_col,
                     metrics=metric or None,
+                    k=10 if k is None else k,
                     **model_settings,
                     **read_as,
                     **common,

@@ -53,6 +53,16 @@ def report(
             "column)."
         ),
     ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="A recommender: places in each top-N list it is judged by (precision@k, recall@k, hit@k, ndcg@k, "
+            "MRR@k, MAP@k; an implicit model's hit@k and ndcg@k) [default: 10].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     word_effects: Annotated[
         bool,
         typer.Option(
@@ -90,6 +100,10 @@ def report(
         }
         if not metadata:
             return
+        if k is not None and metadata.get("application") != "collab":
+            raise ConfigError(
+                f"--k is the length of a recommender's top-N lists; '{model}' holds {model_words(metadata)}: drop it"
+            )
         if metadata.get("application") in ("tabular", "text", "collab"):
             columns = "image models judged on a CSV of paths and labels"
             refuse_for(given, {"--path-col": columns, "--label-col": columns}, model_words(metadata))
@@ -172,22 +186,24 @@ def report(
             need_data(item_names, "table")
         from trainwell.cli._common import header_names
         from trainwell.report import build_report
+        from trainwell.report._collab import lists_of
 
-        written = build_report(
-            model,
-            data,
-            out,
-            seed=seed,
-            encoding=encoding,
-            encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
-            path_col=path_col,
-            label_col=label_col,
-            names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
-            item_names=item_names,
-            data_name=data_name,
-            word_effects=word_effects,
-            tta=tta,
-        )
+        with lists_of(10 if k is None else k):  # build_report takes no k: the recommender's sections read it
+            written = build_report(
+                model,
+                data,
+                out,
+                seed=seed,
+                encoding=encoding,
+                encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
+                path_col=path_col,
+                label_col=label_col,
+                names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
+                item_names=item_names,
+                data_name=data_name,
+                word_effects=word_effects,
+                tta=tta,
+            )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 
     def _recorded_report() -> None:
@@ -203,6 +219,7 @@ def report(
             "--encoding-errors": encoding_errors != "strict",
             "--no-word-effects": not word_effects,
             "--tta": tta is True,
+            "--k": k is not None,
         }
         given = [name for name, was in reading.items() if was]
         if given:

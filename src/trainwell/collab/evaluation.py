@@ -88,6 +88,8 @@ class RatingsFold:
     #: Whether each fold also ranks every user's unseen items for its top-N lists (:func:`fold_lists`): a pass
     #: over users x items of its own, beside the validation ratings' one an epoch.
     top_n: bool = True
+    #: Places in each fold's top-N lists (``evaluate_ratings(k=)``).
+    k: int = 10
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions", "archs", "lists")
     lrs: list[float] = field(default_factory=list)
@@ -126,7 +128,9 @@ class RatingsFold:
         from trainwell.collab.evaluation_lists import fold_lists
 
         if self.top_n:
-            self.lists.append(fold_lists(run.learn.predictor(), self.frame.iloc[valid], self.seed + fold))
+            self.lists.append(
+                fold_lists(run.learn.predictor(), self.frame.iloc[valid], self.seed + fold, k=self.k)
+            )
         return score(preds, targets, self.task.kind, self.metric_names)
 
 
@@ -346,6 +350,7 @@ def evaluate_ratings(
     time_budget: float | str | None = None,
     metrics: Sequence[str] | None = None,
     time: str | None = None,
+    k: int = 10,
 ) -> Evaluation:
     """Cross-validate the recommender and the rating baselines on the same ``cv`` folds (random, or with
     ``time`` each user's latest ratings held out), and the model's top-10 lists against popularity's on them; a
@@ -384,6 +389,8 @@ def evaluate_ratings(
             each user's latest 20% of their ratings, the users dealt into the folds
             (:func:`~trainwell.collab.evaluation_lists.time_folds`), as ``fit_ratings(time=)`` validates; interactions:
             each user's latest is the one held out. Default: random folds (interactions: the column named like a time).
+        k: places in each fold's top-N lists of ratings (``--k``): the lists' table is named at it (``ndcg@5``,
+            ``hit@5``), with precision@k, recall@k and MRR@k said under it. Interactions are ranked at 10 alone.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's; not for interactions, ranked by their own), among
             :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
@@ -405,7 +412,13 @@ def evaluate_ratings(
         ratings_source,
         read_ratings_named,
     )
-    from trainwell.collab.evaluation_lists import RatingsEvaluation, lists_evaluation, split_line, time_folds
+    from trainwell.collab.evaluation_lists import (
+        RatingsEvaluation,
+        lists_evaluation,
+        lists_said,
+        split_line,
+        time_folds,
+    )
     from trainwell.core.errors import ConfigError
     from trainwell.core.positional import refuse_extra_positional
     from trainwell.distributed.spread import spread_processes
@@ -416,6 +429,9 @@ def evaluate_ratings(
     from trainwell.learner.run_files import check_fit_settings
 
     refuse_extra_positional("evaluate_ratings", extra, ("source", "rating"), ("user", "item"))
+    from trainwell.collab.ranking import check_k
+
+    check_k(k)
     rating = rating_or_target(rating, target)
     fold_seconds = check_settings(cv, epochs, time_budget)
     check_fit_settings(epochs, lr, None)
@@ -433,6 +449,13 @@ def evaluate_ratings(
             raise ConfigError.worded(
                 lambda say: (
                     f"{say('task', task)} is for ratings; interactions are ranked (drop {say('task')})"
+                )
+            )
+        if k != 10:
+            raise ConfigError.worded(
+                lambda say: (
+                    f"{say('k', k)} is for the top-N lists of ratings; interactions are cross-validated by hit@10 "
+                    f"and NDCG@10, as their fit ranks them (drop {say('k')})"
                 )
             )
         if metrics:
@@ -466,7 +489,9 @@ def evaluate_ratings(
         splits = time_folds(frame[user_col], times, cv, seed)
     found_time = None if time is not None else find_time_column(frame, list(columns))
     metric_names = evaluation_metrics(metrics, resolved)
-    fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed, settings=settings)
+    fold = RatingsFold(
+        frame, columns, resolved, metric_names, epochs=epochs, seed=seed, settings=settings, k=k
+    )
     model, others = cross_validate_spread(
         fold,
         splits,
@@ -477,7 +502,7 @@ def evaluate_ratings(
         processes=spread_processes(),
         fold_seconds=fold_seconds,
     )
-    lists, precision = lists_evaluation(fold.lists, splits, seed)
+    lists, precision = lists_evaluation(fold.lists, splits, seed, k=k)
     return RatingsEvaluation(
         resolved,
         len(frame),
@@ -490,4 +515,6 @@ def evaluate_ratings(
         lists=lists,
         split=split_line(time, cv, found_time),
         list_precision=precision,
+        k=k,
+        list_said=lists_said(fold.lists, k) if lists is not None else {},
     )

@@ -27,20 +27,37 @@ from trainwell.evaluate.evaluation import Evaluation
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MEASURED", "RatingsEvaluation", "fold_lists", "list_metrics", "lists_evaluation", "time_folds"]
+__all__ = [
+    "MEASURED",
+    "RatingsEvaluation",
+    "fold_lists",
+    "list_metrics",
+    "lists_evaluation",
+    "lists_said",
+    "measured",
+    "time_folds",
+]
 
 #: The top-N measures each fold of ratings is judged by, for the model and popularity, in the table: those of
 #: :data:`MEASURED` the verdicts can compare (they know a measure's direction from the metrics' registry, whose
 #: ranking measures are named by ``RANKING_PREFIXES``); precision@10, when not among them, is said in a line under
 #: the table and kept in the JSON.
 MEASURED = ("ndcg@10", "hit@10", "precision@10")
+#: The measures of each fold's lists said in a line under the table, mean over the folds, beside precision@k (the
+#: verdicts' registry does not know their direction): recall@k and MRR@k.
+SAID = ("recall", "mrr")
 
 
-def list_metrics() -> tuple[str, ...]:
-    """The measures of :data:`MEASURED` shown in the lists' table (see there)."""
+def measured(k: int = 10) -> tuple[str, ...]:
+    """:data:`MEASURED`'s names for lists of ``k`` items (``ndcg@5``...)."""
+    return tuple(f"{name.split('@')[0]}@{k}" for name in MEASURED)
+
+
+def list_metrics(k: int = 10) -> tuple[str, ...]:
+    """The measures of :data:`MEASURED` (at ``k``) shown in the lists' table (see there)."""
     from trainwell.metrics.registry import RANKING_PREFIXES
 
-    return tuple(metric for metric in MEASURED if metric.startswith(RANKING_PREFIXES))
+    return tuple(metric for metric in measured(k) if metric.startswith(RANKING_PREFIXES))
 
 
 #: The share of each user's ratings, the latest, that folds by time hold out (``fit --time-col``'s default).
@@ -61,8 +78,12 @@ class RatingsEvaluation(Evaluation):
     lists: Evaluation | None = None
     #: How the folds were drawn, in one line.
     split: str | None = None
-    #: The mean precision@10 over the folds of ``"model"`` and ``"popularity"`` (said in a line under the lists).
+    #: The mean precision@k over the folds of ``"model"`` and ``"popularity"`` (said in a line under the lists).
     list_precision: dict[str, float] = field(default_factory=dict)
+    #: Places in each list (``evaluate_ratings(k=)``, ``--k``).
+    k: int = 10
+    #: The mean recall@k and MRR@k over the folds, by list (``{"model": {"recall@5": ...}, ...}``).
+    list_said: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def _render(self, console: Any) -> None:
         from trainwell.evaluate.evaluation import render_folds
@@ -75,14 +96,19 @@ class RatingsEvaluation(Evaluation):
         console.print("")
         render_folds(self.lists, console)
         lines = []
-        if self.list_precision and "precision@10" not in self.lists.metrics:
+        k = self.k
+        if self.list_precision and f"precision@{k}" not in self.lists.metrics:
             model, popular = self.list_precision["model"], self.list_precision["popularity"]
             lines.append(
-                f"precision@10, mean over the folds: trainwell {model:.3f}, popularity {popular:.3f}"
+                f"precision@{k}, mean over the folds: trainwell {model:.3f}, popularity {popular:.3f}"
             )
-        if any(v.metric == MEASURED[0] and v.outcome == "worse" for v in self.lists.verdicts()):
+        for name in (f"{said}@{k}" for said in SAID):
+            if all(name in self.list_said.get(which, {}) for which in ("model", "popularity")):
+                model, popular = self.list_said["model"][name], self.list_said["popularity"][name]
+                lines.append(f"{name}, mean over the folds: trainwell {model:.3f}, popularity {popular:.3f}")
+        if any(v.metric == measured(k)[0] and v.outcome == "worse" for v in self.lists.verdicts()):
             lines.append(
-                "for top-10 lists the most popular items do better than the model: recommend popular items, or fit "
+                f"for top-{k} lists the most popular items do better than the model: recommend popular items, or fit "
                 "for lists (trainwell fit --implicit, trained and judged on ranking)"
             )
         for line in lines:
@@ -93,22 +119,40 @@ class RatingsEvaluation(Evaluation):
         if self.split:
             found["split"] = self.split
         if self.lists is not None:
-            found["top_n"] = {**self.lists.to_dict(), "precision@10": self.list_precision}
+            found["top_n"] = {
+                **self.lists.to_dict(),
+                "k": self.k,
+                f"precision@{self.k}": self.list_precision,
+                **{
+                    f"{said}@{self.k}": {
+                        which: scores[f"{said}@{self.k}"]
+                        for which, scores in self.list_said.items()
+                        if f"{said}@{self.k}" in scores
+                    }
+                    for said in SAID
+                },
+            }
         return found
 
 
-def fold_lists(predictor: Any, rows: pd.DataFrame, seed: int) -> dict[str, Any] | None:
-    """A fold's model's top-10 lists and popularity's, judged on its validation ``rows`` as ``fit --test`` judges
-    a test set (:func:`~trainwell.collab.top_n.evaluate_top_n`): plain numbers by list (``None``: no user of the
-    fold could be judged)."""
+def fold_lists(predictor: Any, rows: pd.DataFrame, seed: int, k: int = 10) -> dict[str, Any] | None:
+    """A fold's model's top-``k`` lists and popularity's, judged on its validation ``rows`` as ``fit --test``
+    judges a test set (:func:`~trainwell.collab.top_n.evaluate_top_n`): plain numbers by list, named at ``k``
+    (``ndcg@5``...; ``None``: no user of the fold could be judged)."""
     from trainwell.collab.top_n import evaluate_top_n
 
-    found = evaluate_top_n(predictor, rows, n_boot=1, seed=seed)  # the intervals come from the folds
+    found = evaluate_top_n(predictor, rows, k=k, n_boot=1, seed=seed)  # the intervals come from the folds
     if found is None:
         return None
     return {
         **{
-            name: {"ndcg@10": scores.ndcg, "hit@10": scores.hit, "precision@10": scores.precision}
+            name: {
+                f"ndcg@{k}": scores.ndcg,
+                f"hit@{k}": scores.hit,
+                f"precision@{k}": scores.precision,
+                f"recall@{k}": scores.recall,
+                f"mrr@{k}": scores.mrr,
+            }
             for name, scores in (("model", found.model), ("popularity", found.popularity))
         },
         "users": found.users,
@@ -118,10 +162,13 @@ def fold_lists(predictor: Any, rows: pd.DataFrame, seed: int) -> dict[str, Any] 
 
 
 def lists_evaluation(
-    folds: Sequence[dict[str, Any] | None], splits: Sequence[tuple[np.ndarray, np.ndarray]], seed: int
+    folds: Sequence[dict[str, Any] | None],
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    seed: int,
+    k: int = 10,
 ) -> tuple[Evaluation | None, dict[str, float]]:
-    """The model's and popularity's top-10 lists as an :class:`~trainwell.evaluate.Evaluation` over the folds
-    (``None`` when a fold judged no user: its lists have no score), and each one's mean precision@10."""
+    """The model's and popularity's top-``k`` lists as an :class:`~trainwell.evaluate.Evaluation` over the folds
+    (``None`` when a fold judged no user: its lists have no score), and each one's mean precision@k."""
     from trainwell.data.task import Task
     from trainwell.evaluate import CVResult
 
@@ -130,12 +177,12 @@ def lists_evaluation(
         return None, {}
 
     def result(name: str) -> CVResult:
-        shown = list_metrics()
+        shown = list_metrics(k)
         scores = [{metric: float(fold[name][metric]) for metric in shown} for fold in kept]
         return CVResult(scores, list(splits), seed=seed)
 
     users = sum(int(fold["users"]) for fold in kept)
-    subject = f"top-10 lists, {users:,} judged over the folds, against the most popular items; relevant: {kept[0]['rule']}"
+    subject = f"top-{k} lists, {users:,} judged over the folds, against the most popular items; relevant: {kept[0]['rule']}"
     evaluation = Evaluation(
         Task("binary", (0, 1), ("relevant",)),
         users,
@@ -146,10 +193,24 @@ def lists_evaluation(
         unit="users",
     )
     precision = {
-        name: float(np.mean([fold[name]["precision@10"] for fold in kept]))
+        name: float(np.mean([fold[name][f"precision@{k}"] for fold in kept]))
         for name in ("model", "popularity")
     }
     return evaluation, precision
+
+
+def lists_said(folds: Sequence[dict[str, Any] | None], k: int = 10) -> dict[str, dict[str, float]]:
+    """Each list's mean recall@k and MRR@k over the folds (``{}`` when a fold judged no user, as
+    :func:`lists_evaluation`)."""
+    if not folds or any(fold is None for fold in folds):
+        return {}
+    names = [f"{said}@{k}" for said in SAID]
+    return {
+        which: {
+            name: float(np.mean([fold[which][name] for fold in folds if fold is not None])) for name in names
+        }
+        for which in ("model", "popularity")
+    }
 
 
 def time_folds(

@@ -3,6 +3,9 @@ the largest errors, and what the model learned about the items (biases and neare
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,26 @@ NEIGHBOUR_ITEMS = 5
 NEIGHBOURS = 5
 #: Items listed at each end of the item-bias ranking.
 BIAS_ITEMS = 10
+#: Places in a recommender's top-N lists when :func:`collab_report_sections` is given no ``k``: 10, or what
+#: :func:`lists_of` says (``trainwell report --k``, while ``build_report`` takes no ``k`` of its own).
+LIST_K: ContextVar[int] = ContextVar("LIST_K", default=10)
+
+
+@contextmanager
+def lists_of(k: int) -> Iterator[None]:
+    """Within it, a recommender's report judges top-``k`` lists (precision@k, hit@k...) unless told another ``k``.
+
+    Raises:
+        ConfigError: ``k`` is not a whole number of at least 1.
+    """
+    from trainwell.collab.ranking import check_k
+
+    check_k(k)
+    token = LIST_K.set(int(k))
+    try:
+        yield
+    finally:
+        LIST_K.reset(token)
 
 
 def read_ratings_frame(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
@@ -44,10 +67,13 @@ def collab_report_sections(
     seed: int = 0,
     item_names: dict[str, str] | None = None,
     header: bool = True,
+    k: int | None = None,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``; items are shown
     with their names in ``item_names`` (by id key, :func:`~trainwell.collab.names.read_item_names`) when given;
-    ``header``: whether ``frame``'s file opened with a header row (u.data has none: row N is its line N)."""
+    ``header``: whether ``frame``'s file opened with a header row (u.data has none: row N is its line N); ``k``: places
+    in each top-N list (default :data:`LIST_K`'s, 10)."""
+    from trainwell.collab.ranking import check_k
     from trainwell.report.build import (
         _metrics_section,
         _regression_section,
@@ -55,11 +81,13 @@ def collab_report_sections(
         _training_overlap,
     )
 
+    k = LIST_K.get() if k is None else k
+    check_k(k)
     recipe, task = predictor.recipe, predictor.task
     if recipe.implicit:
         from trainwell.report._implicit import implicit_report_sections
 
-        intro, sections = implicit_report_sections(predictor, frame, source, item_names=item_names or {})
+        intro, sections = implicit_report_sections(predictor, frame, source, item_names=item_names or {}, k=k)
         facts = _html.facts(  # the header's lines; the paragraph below them says how the ranking is judged
             f"implicit-feedback recommender ({type(predictor.model).__name__}) ranking items for each user, "
             f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training",
@@ -118,7 +146,7 @@ def collab_report_sections(
         if not overlap:  # lists judged on training rows would be judged on items left out as already rated
             from trainwell.collab.top_n import evaluate_top_n
 
-            lists = evaluate_top_n(predictor, frame, seed=seed)
+            lists = evaluate_top_n(predictor, frame, k=k, seed=seed)
         ranking = ranking_section(
             frame[recipe.user_col],
             frame[recipe.item_col],
@@ -134,7 +162,7 @@ def collab_report_sections(
         from trainwell.collab.top_n import evaluate_top_n
         from trainwell.report._ratings_ranking import lists_parts
 
-        lists = evaluate_top_n(predictor, frame, seed=seed)
+        lists = evaluate_top_n(predictor, frame, k=k, seed=seed)
         if lists is not None:
             sections.append(
                 _html.section("ranking", "How the model ranks items for each user", lists_parts(lists))

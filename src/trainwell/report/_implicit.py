@@ -41,9 +41,11 @@ def implicit_report_sections(
     *,
     seed: int = 0,
     item_names: dict[str, str] | None = None,
+    k: int = K,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for an implicit-feedback model judged on the interactions ``frame``; items
-    are shown with their names in ``item_names`` (by id key) when given."""
+    are shown with their names in ``item_names`` (by id key) when given; ``k``: places in each list (hit@k, ndcg@k,
+    the top-k shown)."""
     from trainwell.collab.baselines import EASE, MAX_EASE_ITEMS
     from trainwell.collab.data import split_latest
     from trainwell.collab.implicit import held_out_ranks, model_scores
@@ -68,18 +70,18 @@ def implicit_report_sections(
     if getattr(predictor.model, "closed_form", False):  # the model is EASE itself (--arch ease)
         ease_note = " The model is EASE itself, so EASE is not repeated as a bar."
     elif ranking.n_items - 1 <= MAX_EASE_ITEMS:
-        ease, ranks["ease"] = EASE.fit_on(ranking, rows, K)
+        ease, ranks["ease"] = EASE.fit_on(ranking, rows, k)
         ease_note = f" EASE is fitted on the same history (λ = {ease.lam:g}, chosen on that history)."
     else:
         ease_note = (
             f" EASE is left out: {ranking.n_items - 1} items is more than the {MAX_EASE_ITEMS} it handles."
         )
     sections = [
-        _metrics_section(ranks, ease_note, seed),
-        _activity_section(ranks, ranking),
-        _item_section(ranks, ranking),
-        _coverage_section(scores_of, ranking, rows),
-        _examples_section(predictor, scores_of, ranking, ranks["model"], item_names or {}),
+        _metrics_section(ranks, ease_note, seed, k),
+        _activity_section(ranks, ranking, k),
+        _item_section(ranks, ranking, k),
+        _coverage_section(scores_of, ranking, rows, k),
+        _examples_section(predictor, scores_of, ranking, ranks["model"], item_names or {}, k),
     ]
     skipped = (
         f" {unranked} held-out interactions of users or items the model never saw are not ranked (the model "
@@ -126,10 +128,10 @@ def _ranking(
     return with_model_record(predictor, ranking), int((~known).sum())
 
 
-def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int) -> str:
+def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int, k: int = K) -> str:
     from trainwell.evaluate.ranking import compare_rankings, explain_ranking
 
-    lines = explain_ranking(ranks, K, seed=seed)
+    lines = explain_ranking(ranks, k, seed=seed)
     rows = [(line.name, line.value, f"[{line.low:.4f}, {line.high:.4f}]", line.sentence) for line in lines]
     verdicts = [
         (
@@ -138,15 +140,15 @@ def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int) ->
             f"[{comparison.low:+.4f}, {comparison.high:+.4f}]",
             comparison.verdict,
         )
-        for comparison in compare_rankings(ranks, K, seed=seed)
+        for comparison in compare_rankings(ranks, k, seed=seed)
     ]
     return _html.section(
         "metrics",
         "Ranking quality",
         [
             _html.paragraph(
-                f"hit@{K}: the held-out item is among the {K} highest-scored items the user has not touched. "
-                f"ndcg@{K}: the same, worth more the nearer the top. Intervals: 95% bootstrap over users. Popularity "
+                f"hit@{k}: the held-out item is among the {k} highest-scored items the user has not touched. "
+                f"ndcg@{k}: the same, worth more the nearer the top. Intervals: 95% bootstrap over users. Popularity "
                 "recommends the most interacted-with items to everyone; EASE is a closed-form item-to-item model "
                 f"as strong as a tuned matrix factorisation on MovieLens.{ease_note}",
                 note=True,
@@ -154,7 +156,7 @@ def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int) ->
             _html.table(["metric", "value", "95% interval", "what it means here"], rows),
             "<h3>The model against each baseline</h3>",
             _html.paragraph(
-                f"ndcg@{K} of the model minus the baseline's, on the same users (a paired bootstrap): an interval "
+                f"ndcg@{k} of the model minus the baseline's, on the same users (a paired bootstrap): an interval "
                 "above 0 means the model is better on these users, one that straddles 0 that the data cannot tell "
                 "them apart.",
                 note=True,
@@ -164,8 +166,8 @@ def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int) ->
     )
 
 
-def _hit_rates(ranks: dict[str, np.ndarray], mask: np.ndarray) -> list[float]:
-    return [float((places[mask] < K).mean()) if mask.any() else float("nan") for places in ranks.values()]
+def _hit_rates(ranks: dict[str, np.ndarray], mask: np.ndarray, k: int = K) -> list[float]:
+    return [float((places[mask] < k).mean()) if mask.any() else float("nan") for places in ranks.values()]
 
 
 def _history_lengths(ranking: HeldOutRanking) -> np.ndarray:
@@ -174,7 +176,7 @@ def _history_lengths(ranking: HeldOutRanking) -> np.ndarray:
     return np.bincount(users, minlength=int(ranking.users.max()) + 1)[ranking.users]
 
 
-def _activity_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> str:
+def _activity_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking, k: int = K) -> str:
     history_length = _history_lengths(ranking)
     edges = [0, *ACTIVITY_EDGES, None]
     rows = []
@@ -183,20 +185,21 @@ def _activity_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> 
         mask = history_length > low if high is None else (history_length > low) & (history_length <= high)
         if mask.any():
             label = f"more than {low}" if high is None else f"{low + 1} to {high}"
-            rows.append((label, int(mask.sum()), *_hit_rates(ranks, mask)))
+            rows.append((label, int(mask.sum()), *_hit_rates(ranks, mask, k)))
     return _hit_rate_section(
         "activity",
         "Who it works for",
-        f"hit@{K} of users grouped by how many interactions they have in the history. A personal model should gain "
+        f"hit@{k} of users grouped by how many interactions they have in the history. A personal model should gain "
         "most over popularity for users it knows well; for users with few interactions, popularity is hard to beat.",
         "interactions in history",
         ranks,
         rows,
+        k,
     )
 
 
 def _hit_rate_section(
-    anchor: str, title: str, note: str, first: str, ranks: dict[str, np.ndarray], rows: list[Any]
+    anchor: str, title: str, note: str, first: str, ranks: dict[str, np.ndarray], rows: list[Any], k: int = K
 ) -> str:
     """A section with one table: a group per row, its user count and each ranking's hit rate."""
     return _html.section(
@@ -204,12 +207,12 @@ def _hit_rate_section(
         title,
         [
             _html.paragraph(note, note=True),
-            _html.table([first, "users", *[f"hit@{K} {name}" for name in ranks]], rows),
+            _html.table([first, "users", *[f"hit@{k} {name}" for name in ranks]], rows),
         ],
     )
 
 
-def _item_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> str:
+def _item_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking, k: int = K) -> str:
     popularity = ranking.popularity
     order = np.argsort(-popularity[1:], kind="stable") + 1
     n_head = max(1, round(HEAD_SHARE * (len(popularity) - 1)))
@@ -217,15 +220,16 @@ def _item_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> str:
     rows = []
     for label, mask in ((f"head: the {n_head} most interacted-with items", head), ("the other items", ~head)):
         if mask.any():
-            rows.append((label, int(mask.sum()), *_hit_rates(ranks, mask)))
+            rows.append((label, int(mask.sum()), *_hit_rates(ranks, mask, k)))
     return _hit_rate_section(
         "items",
         "Popular items and the long tail",
-        f"hit@{K} by what the held-out item was. A model that only finds the popular items recommends what users "
+        f"hit@{k} by what the held-out item was. A model that only finds the popular items recommends what users "
         "would have found anyway; finding the others is what a personal model is for.",
         "held-out item",
         ranks,
         rows,
+        k,
     )
 
 
@@ -241,8 +245,8 @@ def _top_items(scores_of: Any, ranking: HeldOutRanking, rows: np.ndarray, k: int
     return np.concatenate(tops)
 
 
-def _coverage_section(scores_of: Any, ranking: HeldOutRanking, rows: np.ndarray) -> str:
-    tops = _top_items(scores_of, ranking, rows)
+def _coverage_section(scores_of: Any, ranking: HeldOutRanking, rows: np.ndarray, k: int = K) -> str:
+    tops = _top_items(scores_of, ranking, rows, k)
     n_real = ranking.n_items - 1
     recommended = np.unique(tops)
     counts = np.bincount(tops.reshape(-1), minlength=ranking.n_items)[1:]
@@ -253,14 +257,14 @@ def _coverage_section(scores_of: Any, ranking: HeldOutRanking, rows: np.ndarray)
             f"{len(recommended)} of {n_real} ({len(recommended) / n_real:.0%})",
         ),
         ("share of all recommendations taken by the top 1% of items", f"{share_top:.0%}"),
-        ("for comparison, the popularity ranking", f"recommends the same {K} items to nearly everyone"),
+        ("for comparison, the popularity ranking", f"recommends the same {k} items to nearly everyone"),
     ]
     return _html.section(
         "coverage",
         "How much of the catalogue it recommends",
         [
             _html.paragraph(
-                f"Over each ranked user's top {K}: a model that recommends a small corner of the catalogue to "
+                f"Over each ranked user's top {k}: a model that recommends a small corner of the catalogue to "
                 "everyone behaves like a popularity list, whatever its hit rate.",
                 note=True,
             ),
@@ -275,6 +279,7 @@ def _examples_section(
     ranking: HeldOutRanking,
     places: np.ndarray,
     names: dict[str, str],
+    k: int = K,
 ) -> str:
     from trainwell.collab.ranking import item_id
     from trainwell.report._collab import named_item
@@ -282,7 +287,7 @@ def _examples_section(
     recipe = predictor.recipe
     active = _history_lengths(ranking)
     rows = np.argsort(-active, kind="stable")[:EXAMPLE_USERS]
-    tops = _top_items(scores_of, ranking, rows)
+    tops = _top_items(scores_of, ranking, rows, k)
     table_rows = []
     for row, top in zip(rows.tolist(), tops, strict=True):
         user = recipe.users[int(ranking.users[row]) - 1]
@@ -301,10 +306,10 @@ def _examples_section(
         [
             _html.paragraph(
                 f"The {len(table_rows)} ranked users with the longest histories: the held-out item, its place in "
-                f"their ranking (1 = first; ties count half), and their top {K} (the held-out item in brackets when "
+                f"their ranking (1 = first; ties count half), and their top {k} (the held-out item in brackets when "
                 "it is there).",
                 note=True,
             ),
-            _html.table(["user", "history", "held-out item", "its place", f"top {K}"], table_rows),
+            _html.table(["user", "history", "held-out item", "its place", f"top {k}"], table_rows),
         ],
     )
