@@ -161,3 +161,37 @@ def test_evaluate_k_is_refused_for_tables_and_interactions(tmp_path: Path) -> No
         trainwell.evaluate_ratings(ratings, implicit=True, k=5)
     with pytest.raises(ConfigError, match="whole number of at least 1"):
         trainwell.evaluate_ratings(ratings, k=0)
+
+
+def test_evaluate_k_names_the_lists_table_and_says_recall_and_mrr(tmp_path: Path) -> None:
+    from ratings_support import low_rank_ratings
+
+    ratings = tmp_path / "ratings.csv"
+    low_rank_ratings(seed=1, n_users=40, n_items=30, n_ratings=600).frame.to_csv(ratings, index=False)
+    code, out, err = trainwell_cli(
+        "evaluate", ratings, "--user", "user", "--item", "item", "--target", "rating", "--cv", "2", "--epochs", "1",
+        "--k", "5",
+    )  # fmt: skip
+    assert code == 0, out + err
+    lists = out[out.index("top-5 lists") :]
+    for name in (
+        "ndcg@5",
+        "hit@5",
+        "precision@5",
+        "recall@5, mean over the folds",
+        "mrr@5, mean over the folds",
+    ):
+        assert name in lists, (name, lists)
+    assert "@10" not in lists
+
+
+def test_an_implicit_models_report_ranks_at_k(tmp_path: Path) -> None:
+    from trainwell.report._implicit import implicit_report_sections
+
+    interactions = pd.DataFrame(TRAIN + TEST, columns=["user", "item", "rating"])[["user", "item"]]
+    fit_ratings(interactions, implicit=True, out=tmp_path / "model", progress=False, epochs=1, seed=0)
+    predictor = trainwell.load(tmp_path / "model")
+    _, sections = implicit_report_sections(predictor, interactions, "interactions", k=3)
+    page = "\n".join(sections)
+    assert "hit@3" in page and "ndcg@3" in page and "top 3" in page
+    assert "hit@10" not in page and "top 10" not in page
