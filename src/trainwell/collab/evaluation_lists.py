@@ -6,7 +6,9 @@ is therefore also judged as :func:`~trainwell.collab.top_n.evaluate_top_n` judge
 the fold's validation rows gets the list ``recommend`` would give (the items the model knows, less the user's own
 training ratings), and so does the most-popular list on the same users; a validation rating in the top quarter of
 the scale is relevant. The per-fold NDCG@10 and hit@10 of both come out as a second table, with the same
-intervals and verdicts as the rating table (the folds paired).
+intervals and verdicts as the rating table (the folds paired); precision@10, recall@10 and MRR@10, mean over the
+folds, are said under it. ``evaluate_ratings(k=)`` (``--k``) judges lists of another length, the names following it
+(``ndcg@5``...).
 
 With a time column (``evaluate_ratings(time=)``, ``--time-col``), the folds hold out what ``fit --time-col``
 holds out: each user's latest share of their ratings (:func:`~trainwell.collab.data.latest_share_per_user`); the
