@@ -244,3 +244,97 @@ class CommandTime:
                     f"{format_duration(rest)} after the training (validation results, plots, thresholds)"
                 )
         return f"the command took {format_duration(total)}: {', '.join(parts)}"
+
+
+#: The steps after the training, by the function a Ctrl-C's traceback passes through: what they are, in words.
+AFTER_TRAINING_STEPS = {
+    "choose_label_thresholds": "thresholds",
+    "score_test_set": "test",
+    "write_run": "write",
+    "report_fit": "report",
+}
+
+
+class TrainedModel:
+    """What ``fit`` needs to write its model itself when Ctrl-C stops a step after the training: the learner
+    whose fit ended (a callback's ``after_fit``; a refit's training, begun, forgets it until it ends too), the
+    sweep of its learning rate, and the learner's decisions as the training left them (the thresholds at their
+    defaults), to put back when the choice of thresholds was cut short.
+
+    Before, Ctrl-C in the choice of thresholds, the scoring of the test set or the writing left only the fit's
+    checkpoint (a network's: ``--resume`` finished it) or, for boosted trees, nothing at all.
+    """
+
+    def __init__(self) -> None:
+        self.learn: Any = None
+        self.sweep: Any = None
+        self.decisions: dict[str, Any] = {}
+
+    def callback(self) -> Callback:
+        """The fit's callback that keeps :attr:`learn` once a training has ended (torch is imported here)."""
+        from trainwell.learner.events import Callback
+
+        keeper = self
+
+        class KeepTrainedModel(Callback):
+            order = 1000  # after the best epoch's weights are loaded back
+            runs_in_lr_find = False
+
+            def before_fit(self, learn: Any) -> None:
+                keeper.learn = None  # a training begun (a refit on every row) is not trained until it ends
+
+            def after_fit(self, learn: Any) -> None:
+                keeper.keep(learn)
+
+        return KeepTrainedModel()
+
+    def keep(self, learn: Any) -> None:
+        """Keep ``learn``, trained, its decisions as they are now, and its fit's learning-rate sweep."""
+        self.learn = learn
+        active = getattr(learn, "_active", ())
+        self.sweep = next((cb for cb in active if type(cb).__name__ == "KeptSweep"), None)
+        data = getattr(learn, "data", None)
+        self.decisions = {
+            "task": learn.task,
+            "data_task": getattr(data, "task", None),
+            "metrics": list(learn.metrics),
+            **{name: getattr(learn, name, _MISSING) for name in _DECISION_ATTRIBUTES},
+        }
+
+    def put_back_decisions(self) -> None:
+        """Undo a choice of thresholds cut short: the task, the metrics and the notes as the training left them."""
+        learn, kept = self.learn, self.decisions
+        learn.task = kept["task"]
+        if getattr(learn, "data", None) is not None and kept["data_task"] is not None:
+            learn.data.task = kept["data_task"]
+        learn.metrics = kept["metrics"]
+        for name in _DECISION_ATTRIBUTES:
+            if kept[name] is _MISSING:
+                if name in vars(learn):
+                    delattr(learn, name)
+            else:
+                setattr(learn, name, kept[name])
+
+    def interrupted_step(self, error: BaseException) -> str | None:
+        """The step after the training that ``error`` (Ctrl-C) stopped, a value of :data:`AFTER_TRAINING_STEPS`,
+        when it was working on :attr:`learn` (not on boosted trees kept in its place, nor a refit); ``None``
+        otherwise. ``"report"``: the model was written, the results' table was being shown."""
+        if self.learn is None:
+            return None
+        frame_step = None
+        traceback = error.__traceback__
+        while traceback is not None:
+            frame = traceback.tb_frame
+            step = AFTER_TRAINING_STEPS.get(frame.f_code.co_name)
+            if step is not None and frame_step is None:
+                if step == "report":
+                    return step
+                if frame.f_locals.get("learn") is not self.learn:
+                    return None  # another model's step (the trees kept in the MLP's place)
+                frame_step = step
+            traceback = traceback.tb_next
+        return frame_step
+
+
+_MISSING = object()
+_DECISION_ATTRIBUTES = ("decision_threshold", "thresholds_chosen_on", "threshold_figures", "test_scores")

@@ -56,6 +56,7 @@ from trainwell.cli._training import (
     CommandTime,
     Patience,
     Precision,
+    TrainedModel,
     refuse_for_closed_form,
     training_options,
 )
@@ -330,6 +331,9 @@ def fit(
     """Train a model on a table, images, texts, ratings or tagged sentences (CoNLL files), and write the model
     directory."""
     command_time = CommandTime()  # --time bounds the training: the whole command's time is said beside it
+    trained = (
+        TrainedModel()
+    )  # the learner once trained: written by the command when Ctrl-C stops what follows
 
     def run() -> None:
         # What the command line can check alone comes first, and the training stack's imports after it
@@ -459,6 +463,8 @@ def fit(
 
                 keeping.callbacks.append(HoldOutDir(out))  # held as training begins, the data checked
             keeping.callbacks.extend(training.callbacks())
+            if closed_form is None:
+                keeping.callbacks.append(trained.callback())
             if seconds is not None:
                 keeping.callbacks.append(command_time.callback())
             if log_targets:
@@ -821,9 +827,12 @@ def fit(
     def run_and_log() -> None:
         try:
             run()
-        except BaseException:
+        except BaseException as error:
             for logger in loggers:  # an MLflow run started before the data was read: deleted, or FAILED
                 getattr(logger, "abandon", lambda: None)()
+            if isinstance(error, KeyboardInterrupt):
+                # Ctrl-C after the training: the trained model written without the steps left (exit 130)
+                write_interrupted(trained, error, out, test, label_thresholds, decision_threshold, refit_full)
             raise
         if loggers:
             from trainwell.cli._loggers import finish_loggers
@@ -1281,3 +1290,91 @@ def leak_reminder(leaks: Sequence[str]) -> str:
         f"if {'they are' if plural else 'it is'} not known when predicting, the scores flatter the model; refit "
         f"with --ignore {','.join(leaks)}"
     )
+
+
+def write_interrupted(
+    trained: TrainedModel,
+    error: KeyboardInterrupt,
+    out: Path,
+    test: Path | None,
+    label_thresholds: bool,
+    decision_threshold: str | None,
+    refit_full: bool,
+) -> None:
+    """Ctrl-C after the training ended, in a step that follows it: write the trained model without that step and
+    those after it, say what was left out and how to get it, and exit with 130 (:class:`typer.Exit`).
+
+    Ctrl-C in the choice of thresholds or in the scoring of the test set: the model is written with the
+    thresholds as the training left them (0.5) and no test scores. Ctrl-C again during that write stops at
+    once: the write is all-or-nothing, nothing is written, and the fit's checkpoint stays for ``--resume``. So
+    does Ctrl-C in the command's own write of the model. Ctrl-C once the model is written (its results' table
+    being shown) says so. Returns, for the interrupt to go on as before (the checkpoint's line, or "nothing was
+    written"), in every other case: Ctrl-C in the training, a model fitted in closed form, boosted trees kept in
+    place of the network, a refit on every row, SIGTERM, or a process other than torchrun's rank 0.
+    """
+    from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, METADATA_FILE
+
+    step = trained.interrupted_step(error)
+    if step is None or str(error) == "SIGTERM" or os.environ.get("RANK", "0") != "0":
+        return
+    checkpoint = out / FIT_CHECKPOINT_FILE
+    if step in ("report", "write") and not checkpoint.is_file() and (out / METADATA_FILE).is_file():
+        _say_interrupted(
+            f"interrupted (Ctrl-C) after the model was written: '{out}' holds it whole; its figures are kept "
+            f"in it (trainwell info {shlex.quote(str(out))}); exit code 130"
+        )
+        raise typer.Exit(130)
+    if step == "write":
+        _say_interrupted(
+            "interrupted (Ctrl-C) while the model was being written: the write is all-or-nothing, and nothing "
+            "of it was written"
+        )
+        return  # the checkpoint's line follows: --resume writes the model without training again
+    learn = trained.learn
+    left_out = []
+    if step == "thresholds":
+        trained.put_back_decisions()
+        multilabel = getattr(learn.task, "kind", None) == "multilabel"
+        if decision_threshold is not None:
+            left_out.append(
+                "the decision threshold was not chosen (--decision-threshold): it decides at 0.5, the default; "
+                "fit again to choose it"
+            )
+        elif label_thresholds and multilabel:
+            left_out.append(
+                "the label thresholds were not chosen: each label decides at 0.5, the default; fit again to "
+                "choose them"
+            )
+    elif step == "test":
+        vars(learn).pop("test_scores", None)
+    said = {"thresholds": "in the choice of its thresholds", "test": "in the scoring of the test set"}[step]
+    _say_interrupted(
+        f"interrupted (Ctrl-C) after the training, {said}: writing the trained model without what was left "
+        "(Ctrl-C again stops at once, writing nothing)"
+    )
+    from trainwell.learner.run_files import write_run
+
+    finder = getattr(trained.sweep, "result", None)
+    try:
+        written = write_run(learn, out, finder)
+    except KeyboardInterrupt:
+        _say_interrupted(
+            "stopped at once (Ctrl-C again): the write is all-or-nothing, and nothing was written"
+        )
+        return  # the checkpoint's line follows
+    data = getattr(learn, "data", None)
+    if getattr(data, "test", None) is not None:
+        named = shlex.quote(str(test)) if test is not None else "TEST"
+        left_out.append(
+            f"the test set was not scored: score it with trainwell report {shlex.quote(str(written))} "
+            f"--data {named}"
+        )
+    if refit_full:
+        left_out.append("it was not refitted on every row (--refit-full): fit again for that")
+    skipped = "; ".join(left_out) if left_out else "nothing the model needs was left out"
+    _say_interrupted(f"wrote the trained model to '{written}': {skipped}; exit code 130")
+    raise typer.Exit(130)
+
+
+def _say_interrupted(line: str) -> None:
+    err_console.print(line, soft_wrap=True, markup=False, highlight=False)
