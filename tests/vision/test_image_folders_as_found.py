@@ -4,6 +4,7 @@ zip residue; and how many images of each class each split holds, said by ``fit``
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -229,3 +230,14 @@ def test_images_are_counted_as_images_not_rows(tmp_path: Path) -> None:
     root = make_image_folder(tmp_path / "photos", per_class=5, size=16)
     data = image_data(root, size=16, augmentation="none")
     assert repr(data) == "DataBundle(task=binary, train=8 images, valid=2 images, application='vision')"
+
+
+def test_a_path_given_as_text_is_opened_and_an_empty_one_named(tmp_path: Path) -> None:
+    from trainwell.vision.io import EMPTY_FILE, open_image
+
+    image = tmp_path / "a.png"
+    shape_image("horizontal", np.random.default_rng(0), 16).save(image, format="PNG")
+    assert open_image(str(image), "RGB").size == (16, 16)  # predict's one file is a str
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ValueError, match=re.escape(EMPTY_FILE)):
+        open_image(str(tmp_path / "empty.png"), "RGB")  # type: ignore[arg-type]

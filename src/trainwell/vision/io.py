@@ -692,8 +692,9 @@ def opened(handle: Any, path: Path | None) -> Image.Image:
 EMPTY_FILE = "empty file (0 bytes)"
 
 
-def _empty_file(path: Path) -> bool:
+def _empty_file(path: str | Path) -> bool:
     try:
+        path = Path(path)  # a path given as text (predict's one file, a CSV's column) too
         return path.is_file() and path.stat().st_size == 0
     except OSError:  # decoding says why it cannot be read
         return False
