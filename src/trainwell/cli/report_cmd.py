@@ -186,24 +186,23 @@ def report(
             need_data(item_names, "table")
         from trainwell.cli._common import header_names
         from trainwell.report import build_report
-        from trainwell.report._collab import lists_of
 
-        with lists_of(10 if k is None else k):  # build_report takes no k: the recommender's sections read it
-            written = build_report(
-                model,
-                data,
-                out,
-                seed=seed,
-                encoding=encoding,
-                encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
-                path_col=path_col,
-                label_col=label_col,
-                names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
-                item_names=item_names,
-                data_name=data_name,
-                word_effects=word_effects,
-                tta=tta,
-            )
+        written = build_report(
+            model,
+            data,
+            out,
+            seed=seed,
+            encoding=encoding,
+            encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
+            path_col=path_col,
+            label_col=label_col,
+            names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
+            item_names=item_names,
+            data_name=data_name,
+            word_effects=word_effects,
+            tta=tta,
+            k=10 if k is None else k,
+        )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 
     def _recorded_report() -> None:

@@ -3,9 +3,6 @@ the largest errors, and what the model learned about the items (biases and neare
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,26 +22,6 @@ NEIGHBOUR_ITEMS = 5
 NEIGHBOURS = 5
 #: Items listed at each end of the item-bias ranking.
 BIAS_ITEMS = 10
-#: Places in a recommender's top-N lists when :func:`collab_report_sections` is given no ``k``: 10, or what
-#: :func:`lists_of` says (``trainwell report --k``, while ``build_report`` takes no ``k`` of its own).
-LIST_K: ContextVar[int] = ContextVar("LIST_K", default=10)
-
-
-@contextmanager
-def lists_of(k: int) -> Iterator[None]:
-    """Within it, a recommender's report judges top-``k`` lists (precision@k, hit@k...) unless told another ``k``.
-
-    Raises:
-        ConfigError: ``k`` is not a whole number of at least 1.
-    """
-    from trainwell.collab.ranking import check_k
-
-    check_k(k)
-    token = LIST_K.set(int(k))
-    try:
-        yield
-    finally:
-        LIST_K.reset(token)
 
 
 def read_ratings_frame(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
@@ -72,7 +49,7 @@ def collab_report_sections(
     """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``; items are shown
     with their names in ``item_names`` (by id key, :func:`~trainwell.collab.names.read_item_names`) when given;
     ``header``: whether ``frame``'s file opened with a header row (u.data has none: row N is its line N); ``k``: places
-    in each top-N list (default :data:`LIST_K`'s, 10)."""
+    in each top-N list (default 10)."""
     from trainwell.collab.ranking import check_k
     from trainwell.report.build import (
         _metrics_section,
@@ -81,7 +58,7 @@ def collab_report_sections(
         _training_overlap,
     )
 
-    k = LIST_K.get() if k is None else k
+    k = 10 if k is None else k
     check_k(k)
     recipe, task = predictor.recipe, predictor.task
     if recipe.implicit:

@@ -68,6 +68,7 @@ def build_report(
     data_name: str | None = None,
     word_effects: bool = True,
     tta: bool | None = None,
+    k: int = 10,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data`` (``None``: a
     report of what the model directory recorded: the training curves and history, the validation and test
@@ -102,6 +103,7 @@ def build_report(
         tta: for an image model, also score the images with test-time augmentation and say whether it helps
             (``--tta``): ``None`` does so when the model's augmentation allows it and the images are cheap to
             view (at most 2,000 on the CPU), ``False`` never. ``True`` is refused for other models.
+        k: for a recommender, the places in each top-N list judged (``--k``: precision@k, hit@k, ndcg@k...).
 
     Returns:
         The path of the written file.
@@ -275,6 +277,7 @@ def build_report(
             seed=seed,
             item_names=named,
             header=isinstance(data, pd.DataFrame) or has_header_row(data, frame, encoding),
+            k=k,
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _page(Path(model_dir), predictor.metadata, intro, sections)
