@@ -125,7 +125,7 @@ def test_report_k_on_the_command_line(made: tuple[Path, pd.DataFrame], tmp_path:
     assert code == 0, out + err
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Top-5 lists over all items" in page and "precision@5 is 0.4000" in page
-    for bad, said in (("0", "greater than or equal to 1"), ("2.5", "is not a whole number")):
+    for bad, said in (("0", "greater than or equal to 1"), ("2.5", "is not a whole number; write e.g. 10")):
         # the real entry point, as a user runs it: one line on stderr, exit 2
         done = run_trainwell("report", model_dir, "--data", data, "--k", bad)
         lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -112,6 +112,7 @@ _EXAMPLES = {
     "--batch-size": "256",
     "--clip": "1.0",
     "--epochs": "10",
+    "--k": "10",
     "--lr": "3e-3",
     "--max-body-bytes": "1000000",
     "--min-category-count": "3",
