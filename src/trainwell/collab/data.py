@@ -371,14 +371,7 @@ def ratings_data(
         if (
             test is not None
         ):  # held-out interactions: the lists are judged on them after training (test_lists)
-            test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
-            test_df = (
-                test
-                if isinstance(test, pd.DataFrame)
-                else read_ratings_named(test, names, encoding, encoding_errors)
-            )
-            for column, flag in ((user_col, "--user"), (item_col, "--item")):
-                check_columns(test_df, [column], test_name, flag)
+            test_df, test_name = _test_table(test, names, encoding, encoding_errors, user_col, item_col)
             bundle.rows = {"test": checked_ratings(test_df, user_col, item_col, None, test_name)}
         return bundle
     df = checked_ratings(df, user_col, item_col, rating_col, name)
@@ -416,14 +409,7 @@ def ratings_data(
     )
     test_loader, test_df = None, None
     if test is not None:
-        test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
-        test_df = (
-            test
-            if isinstance(test, pd.DataFrame)
-            else read_ratings_named(test, names, encoding, encoding_errors)
-        )
-        for column, flag in ((user_col, "--user"), (item_col, "--item")):
-            check_columns(test_df, [column], test_name, flag)
+        test_df, test_name = _test_table(test, names, encoding, encoding_errors, user_col, item_col)
         check_test_targets(test_df, rating_col, None if isinstance(test, pd.DataFrame) else test)
         test_df = checked_ratings(test_df, user_col, item_col, rating_col, test_name)
         if resolved.kind == "regression":  # a 'five' failed in numpy, a 1e30 scored an rmse of 4e28
@@ -951,3 +937,22 @@ def latest_share_per_user(
 def _encode(recipe: CollabRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:
     x_cat, x_cont = recipe.transform(df, source=source)
     return x_cat, x_cont, task.encode(df[recipe.rating_col])
+
+
+def _test_table(
+    test: str | Path | pd.DataFrame,
+    names: Sequence[str] | None,
+    encoding: str,
+    encoding_errors: str,
+    user_col: str,
+    item_col: str,
+) -> tuple[pd.DataFrame, str]:
+    """The ``test=`` table read as the training one is (``names``, ``encoding``), with its user and item columns
+    checked, and its name for messages."""
+    test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
+    test_df = (
+        test if isinstance(test, pd.DataFrame) else read_ratings_named(test, names, encoding, encoding_errors)
+    )
+    for column, flag in ((user_col, "--user"), (item_col, "--item")):
+        check_columns(test_df, [column], test_name, flag)
+    return test_df, test_name
