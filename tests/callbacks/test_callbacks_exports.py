@@ -11,7 +11,8 @@ import trainwell.callbacks
 def test_exported_names() -> None:
     assert sorted(trainwell.callbacks.__all__) == [
         "CSVLogger", "Callback", "CancelBatch", "CancelEpoch", "CancelFit", "CancelStep", "CancelTrain",
-        "CancelValidate", "Checkpoint", "ClosedForm", "EarlyStopping", "GradientAccumulation", "GradientClip", "MLflowLogger",
+        "CancelValidate", "Checkpoint", "CheckpointSpaceError", "ClosedForm", "EarlyStopping",
+        "GradientAccumulation", "GradientClip", "MLflowLogger",
         "MixedPrecision", "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TensorBoardLogger",
         "TimeBudget", "TrackerCallback",
         "WeightAverage",

@@ -82,7 +82,9 @@ def test_the_folds_that_finished_are_named_with_their_scores(monkeypatch: pytest
     error = _evaluate(monkeypatch, 3, 30.0, {2: 100.0})  # the third fold alone prepares past its share
     said = error.command_line
     assert said is not None and "left fold 3 28s, which was spent" in said, said
-    assert said.endswith("; folds 1 and 2 had finished (rmse 0.5, 0.51), but a report needs every fold"), said
+    assert said.endswith(
+        "; folds 1 and 2 had finished (rmse 0.5000, 0.5100), but a report needs every fold"
+    ), said
     assert "fewer folds" not in said  # no number of folds fits a budget of 30 s at 200 s a fold
 
 

@@ -53,7 +53,7 @@ def test_ctrl_c_gives_the_folds_that_finished_with_their_scores() -> None:
     assert error.done == [(0, {"accuracy": 0.8, "f1": 0.5}), (1, {"accuracy": 0.81, "f1": 0.5})]
     assert error.line() == (
         "interrupted after 2 of 5 folds, while training a fold; their scores, partial (no baselines, intervals or "
-        "verdicts): accuracy 0.8, 0.81; f1 0.5, 0.5"
+        "verdicts): accuracy 0.8000, 0.8100; f1 0.5000, 0.5000"
     )
     assert str(error) == error.line()
 

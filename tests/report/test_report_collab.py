@@ -180,7 +180,7 @@ def test_an_ease_model_is_reported_without_itself_as_a_bar(tmp_path: Path) -> No
 def test_the_seed_draws_the_metrics_intervals(model_dir: Path, tmp_path: Path) -> None:
     def metrics(seed: int) -> str:
         html = build_report(model_dir, held_out(), tmp_path / f"{seed}.html", seed=seed).read_text()
-        start = html.index("the 95% interval is a Wilson interval")
+        start = html.index("the 95% interval is a percentile bootstrap")
         return html[start : html.index("</table>", start)]
 
     assert metrics(0) == metrics(0)
