@@ -22,6 +22,19 @@ class _Stop(Exception):
     """Raised in place of the folds' training: the test reads the fold function it was given."""
 
 
+def _captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What the evaluation hands the cross-validation (``fold``, ``splits``), filled in when it is called, which
+    then raises :class:`_Stop` in place of training the folds."""
+    seen: dict[str, Any] = {}
+
+    def capture(fold: Any, splits: Any, **_: Any) -> Any:
+        seen.update(fold=fold, splits=splits)
+        raise _Stop
+
+    monkeypatch.setattr(spread, "cross_validate_spread", capture)
+    return seen
+
+
 def _straddling(groups: np.ndarray, held: np.ndarray, kept: np.ndarray) -> set[Any]:
     return set(groups[held]) & set(groups[kept])
 
@@ -60,13 +73,7 @@ def test_evaluate_table_splits_each_folds_inner_fifth_by_its_groups(monkeypatch:
             "y": (rng.random(30)[group] > 0.5).astype(int),
         }
     )
-    seen: dict[str, Any] = {}
-
-    def capture(fold: Any, splits: Any, **_: Any) -> Any:
-        seen.update(fold=fold, splits=splits)
-        raise _Stop
-
-    monkeypatch.setattr(spread, "cross_validate_spread", capture)
+    seen = _captured(monkeypatch)
     with pytest.warns(UserWarning, match="left out of the inputs"), pytest.raises(_Stop):
         evaluate_table(
             frame, "y", cv=3, groups="patient", decision_threshold="f1", arch="mlp", baselines=False
@@ -84,13 +91,7 @@ def test_an_image_folds_threshold_is_chosen_on_whole_groups(monkeypatch: pytest.
     group = np.repeat(np.arange(20), 5)
     images = rng.integers(0, 255, size=(len(group), 16, 16, 3), dtype=np.uint8)
     labels = ["cat" if g % 2 else "dog" for g in group]
-    seen: dict[str, Any] = {}
-
-    def capture(fold: Any, splits: Any, **_: Any) -> Any:
-        seen.update(fold=fold, splits=splits)
-        raise _Stop
-
-    monkeypatch.setattr(spread, "cross_validate_spread", capture)
+    seen = _captured(monkeypatch)
     with pytest.raises(_Stop):
         evaluate_images(images, labels=labels, cv=2, groups=group, baselines=False, decision_threshold="f1")
     fold: ImageFold = seen["fold"]
@@ -124,13 +125,7 @@ def test_a_text_folds_threshold_is_chosen_on_whole_groups(monkeypatch: pytest.Mo
             "author": group,
         }
     )
-    seen: dict[str, Any] = {}
-
-    def capture(fold: Any, splits: Any, **_: Any) -> Any:
-        seen.update(fold=fold, splits=splits)
-        raise _Stop
-
-    monkeypatch.setattr(spread, "cross_validate_spread", capture)
+    seen = _captured(monkeypatch)
     with pytest.raises(_Stop):
         evaluate_texts(
             frame, "label", text_col="text", cv=2, groups="author", baselines=False, decision_threshold="f1"
