@@ -5,37 +5,25 @@ of the search's budget as before."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 import trainwell.automl.search as search_module
+from _trim_T4 import TUNE_GBDT, dynamo_step
 from clock_support import FakeClock
 from trainwell.automl.space import Space
 from trainwell.automl.table import table_space
 from trainwell.callbacks import TimeBudget
 from trainwell.tabular import tabular_data
 
-TESTS = Path(__file__).resolve().parents[1]
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("timeout", [None, 600])
-def test_a_trees_search_in_a_fresh_process_does_not_import_dynamo(timeout: int | None) -> None:
-    script = (
-        "import sys\n"
-        "from trainwell.automl.table import tune_table\n"
-        "from table_samples import yes_no_rows\n"
-        f"result = tune_table(yes_no_rows(300, 0), 'y', arch='gbdt', n_trials=2, timeout={timeout!r})\n"
-        "print(len(result.trials), 'torch._dynamo' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=TESTS, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == "2 False"
+def test_a_trees_search_in_a_fresh_process_does_not_import_dynamo(
+    tmp_path_factory: pytest.TempPathFactory, timeout: int | None
+) -> None:
+    # run in one fresh interpreter with the other paths of trees, each checked before any has loaded dynamo
+    said = dynamo_step(tmp_path_factory, TUNE_GBDT.format(timeout=timeout))
+    assert said["trials"] == 2
 
 
 def test_only_the_trees_kind_skips_the_training_code() -> None:

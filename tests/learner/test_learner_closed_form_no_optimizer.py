@@ -5,40 +5,25 @@ fit are written and resumed without one, and a step asked for all the same still
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from _trim_T4 import FIT_TABLE_GBDT, dynamo_step
 from table_samples import yes_no_rows
 from trainwell.callbacks import Checkpoint
 from trainwell.tabular import tabular_data, tabular_learner
 
-TESTS = Path(__file__).resolve().parents[1]
-
 
 @pytest.mark.slow
-def test_a_trees_fit_in_a_fresh_process_does_not_import_dynamo(tmp_path: Path) -> None:
-    script = (
-        "import sys\n"
-        "import trainwell\n"
-        "from table_samples import yes_no_rows\n"
-        "run = trainwell.fit_table(yes_no_rows(300, 0), target='y', arch='gbdt', out=sys.argv[1], progress=False)\n"
-        "print(run.learn.opt is None, 'torch._dynamo' in sys.modules, run.metrics['accuracy'] > 0.5)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "trees")],
-        cwd=TESTS,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == "True False True"
-    assert (tmp_path / "trees" / "trainwell.json").is_file()
+def test_a_trees_fit_in_a_fresh_process_does_not_import_dynamo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # run in one fresh interpreter with the other paths of trees, each checked before any has loaded dynamo
+    said = dynamo_step(tmp_path_factory, FIT_TABLE_GBDT)
+    assert said["opt_is_none"] and said["accuracy_over_half"]
+    assert (said["folder"] / "trees" / "trainwell.json").is_file()
 
 
 def test_a_trees_fit_keeps_no_optimizer_and_resumes_from_its_checkpoint(tmp_path: Path) -> None:
