@@ -269,6 +269,8 @@ class TrainedModel:
         self.learn: Any = None
         self.sweep: Any = None
         self.decisions: dict[str, Any] = {}
+        self.one_step = False  # a table's boosted trees (:meth:`keep_trees`): no checkpoint, no fit seen
+        self.extra_files: dict[str, bytes] = {}  # written beside the model: the beaten MLP's files
 
     def callback(self) -> Callback:
         """The fit's callback that keeps :attr:`learn` once a training has ended (torch is imported here)."""
@@ -290,7 +292,7 @@ class TrainedModel:
 
     def keep(self, learn: Any) -> None:
         """Keep ``learn``, trained, its decisions as they are now, and its fit's learning-rate sweep."""
-        self.learn = learn
+        self.learn, self.one_step, self.extra_files = learn, False, {}
         active = getattr(learn, "_active", ())
         self.sweep = next((cb for cb in active if type(cb).__name__ == "KeptSweep"), None)
         data = getattr(learn, "data", None)
@@ -302,8 +304,17 @@ class TrainedModel:
         }
 
     def put_back_decisions(self) -> None:
-        """Undo a choice of thresholds cut short: the task, the metrics and the notes as the training left them."""
+        """Undo a choice of thresholds cut short: the task, the metrics and the notes as the training left them
+        (boosted trees, whose fit was not seen: the default threshold, 0.5, which their fit leaves)."""
         learn, kept = self.learn, self.decisions
+        if self.one_step:
+            if learn.task.kind == "binary" and learn.task.threshold != DEFAULT_THRESHOLD:
+                from trainwell.learner.decision_threshold import set_decision_threshold
+
+                set_decision_threshold(learn, DEFAULT_THRESHOLD)
+            for name in _DECISION_ATTRIBUTES:
+                vars(learn).pop(name, None)
+            return
         learn.task = kept["task"]
         if getattr(learn, "data", None) is not None and kept["data_task"] is not None:
             learn.data.task = kept["data_task"]
@@ -317,10 +328,10 @@ class TrainedModel:
 
     def interrupted_step(self, error: BaseException) -> str | None:
         """The step after the training that ``error`` (Ctrl-C) stopped, a value of :data:`AFTER_TRAINING_STEPS`,
-        when it was working on :attr:`learn` (not on boosted trees kept in its place, nor a refit); ``None``
-        otherwise. ``"report"``: the model was written, the results' table was being shown."""
-        if self.learn is None:
-            return None
+        when it was working on :attr:`learn`, or on a table's boosted trees (:meth:`keep_trees`: ``--arch
+        gbdt``, or the trees ``--arch auto`` kept in the MLP's place); ``None`` otherwise (a refit on every row,
+        another model fitted in closed form). ``"report"``: the model was written, the results' table was being
+        shown."""
         frame_step = None
         traceback = error.__traceback__
         while traceback is not None:
@@ -329,12 +340,48 @@ class TrainedModel:
             if step is not None and frame_step is None:
                 if step == "report":
                     return step
-                if frame.f_locals.get("learn") is not self.learn:
-                    return None  # another model's step (the trees kept in the MLP's place)
+                working_on = frame.f_locals.get("learn")
+                if working_on is None:
+                    return None
+                if working_on is not self.learn:
+                    if not _table_trees(working_on):
+                        return None  # a refit's step, or another model's
+                    self.keep_trees(working_on, error)
                 frame_step = step
             traceback = traceback.tb_next
         return frame_step
 
+    def keep_trees(self, learn: Any, error: BaseException) -> None:
+        """Keep a table's boosted trees, which no fit's callback saw (they are fitted in one step, without the
+        command's callbacks), found in the step ``error`` stopped; their decisions as the fit left them are the
+        defaults (:meth:`put_back_decisions`), and the files of the MLP they beat, when the step had them
+        (``mlp_history.csv``, ``mlp_curves.png``), are written beside them.
 
+        Before, Ctrl-C in the choice of the trees' threshold, the scoring of the test set or the writing wrote
+        nothing: boosted trees keep no checkpoint."""
+        self.learn, self.sweep, self.decisions, self.one_step = learn, None, {}, True
+        traceback = error.__traceback__
+        while traceback is not None:
+            found = traceback.tb_frame.f_locals
+            name = traceback.tb_frame.f_code.co_name
+            beaten = found.get("extra_files") if name == "score_and_write" else found.get("beaten")
+            if name in ("score_and_write", "fit_table") and isinstance(beaten, dict):
+                self.extra_files = beaten
+            traceback = traceback.tb_next
+
+
+def _table_trees(learn: Any) -> bool:
+    """Whether ``learn`` holds a table's boosted trees as fitted on the training rows (not refitted on every row:
+    a refit is not written in place of the model it refits, as an MLP's is not)."""
+    model = getattr(learn, "model", None)
+    return (
+        getattr(model, "closed_form", False)
+        and getattr(getattr(learn, "data", None), "application", None) == "tabular"
+        and not hasattr(learn, "refit_record")
+    )
+
+
+#: The decision threshold a binary model's fit leaves (:class:`~trainwell.data.task.Task`'s default).
+DEFAULT_THRESHOLD = 0.5
 _MISSING = object()
 _DECISION_ATTRIBUTES = ("decision_threshold", "thresholds_chosen_on", "threshold_figures", "test_scores")

@@ -1309,8 +1309,10 @@ def write_interrupted(
     once: the write is all-or-nothing, nothing is written, and the fit's checkpoint stays for ``--resume``. So
     does Ctrl-C in the command's own write of the model. Ctrl-C once the model is written (its results' table
     being shown) says so. Returns, for the interrupt to go on as before (the checkpoint's line, or "nothing was
-    written"), in every other case: Ctrl-C in the training, a model fitted in closed form, boosted trees kept in
-    place of the network, a refit on every row, SIGTERM, or a process other than torchrun's rank 0.
+    written"), in every other case: Ctrl-C in the training, a model fitted in closed form other than a table's
+    boosted trees, a refit on every row, SIGTERM, or a process other than torchrun's rank 0. Boosted trees
+    (``--arch gbdt``, or kept by ``--arch auto`` in the MLP's place) are written as the MLP is, with the files of
+    the MLP they beat; Ctrl-C in their own write stops with nothing written (they keep no checkpoint).
     """
     from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, METADATA_FILE
 
@@ -1318,7 +1320,10 @@ def write_interrupted(
     if step is None or str(error) == "SIGTERM" or os.environ.get("RANK", "0") != "0":
         return
     checkpoint = out / FIT_CHECKPOINT_FILE
-    if step in ("report", "write") and not checkpoint.is_file() and (out / METADATA_FILE).is_file():
+    # Boosted trees keep no checkpoint: only the results' step says that their model was written (a model
+    # directory there before may be the one this fit was replacing).
+    done_steps = ("report",) if trained.one_step else ("report", "write")
+    if step in done_steps and not checkpoint.is_file() and (out / METADATA_FILE).is_file():
         _say_interrupted(
             f"interrupted (Ctrl-C) after the model was written: '{out}' holds it whole; its figures are kept "
             f"in it (trainwell info {shlex.quote(str(out))}); exit code 130"
@@ -1328,7 +1333,14 @@ def write_interrupted(
         _say_interrupted(
             "interrupted (Ctrl-C) while the model was being written: the write is all-or-nothing, and nothing "
             "of it was written"
+            + (
+                "; boosted trees keep no checkpoint: fit again to write them; exit code 130"
+                if trained.one_step
+                else ""
+            )
         )
+        if trained.one_step:
+            raise typer.Exit(130)
         return  # the checkpoint's line follows: --resume writes the model without training again
     learn = trained.learn
     left_out = []
@@ -1356,7 +1368,7 @@ def write_interrupted(
 
     finder = getattr(trained.sweep, "result", None)
     try:
-        written = write_run(learn, out, finder)
+        written = write_run(learn, out, finder, trained.extra_files)
     except KeyboardInterrupt:
         _say_interrupted(
             "stopped at once (Ctrl-C again): the write is all-or-nothing, and nothing was written"
