@@ -1,5 +1,7 @@
 """What a search says of its time: the start-up timed apart from the first trial, the trials the pruner stopped
-listed in the table with where it stopped them, and what a search under torchrun does with its processes.
+listed in the table with where it stopped them, and the line that says what a search under torchrun does with
+its processes (said once, by rank 0, under the real torchrun: tests/distributed/test_tune_spread.py, whose launch
+runs such a search anyway).
 
 The trials' timing is exact with a clock the test moves (:mod:`clock_support`): a training batch takes one
 second, validation half a second.
@@ -7,8 +9,6 @@ second, validation half a second.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +18,6 @@ import pytest
 from rich.console import Console
 
 from clock_support import FakeClock, ticked_regression, ticked_space
-from table_samples import yes_no_rows
 from trainwell.automl.result import TuneResult
 from trainwell.automl.search import (
     SearchSettings,
@@ -158,34 +157,3 @@ def test_the_line_under_torchrun_says_the_processes_share_the_trials_out() -> No
     assert "--trials 8 are the whole search's" in spread_line(4, 8, None, gpus=4)
     # Fewer GPUs than processes: each_process_alone wraps LOCAL_RANK round them.
     assert "alone on GPU LOCAL_RANK mod 2 (the 4 processes share 2 GPUs)" in spread_line(4, 8, None, gpus=2)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.mark.slow
-def test_torchrun_tune_says_once_what_its_processes_do(tmp_path: Path) -> None:
-    from process_support import run_python
-
-    yes_no_rows(300, seed=0).to_csv(tmp_path / "table.csv", index=False)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "300"}
-    for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(variable, None)
-    done = run_python(
-        ["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port",
-         str(_free_port()), "--tee", "3", "-m", "trainwell", "tune", "table.csv", "--target", "y", "--trials", "4",
-         "--arch", "gbdt", "--out", "model"],
-        env=env, cwd=tmp_path, timeout=240,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = (done.stdout + done.stderr).splitlines()
-    said = [line for line in lines if "tune under torchrun: 2 processes run 2 trials at a time" in line]
-    assert len(said) == 1 and said[0].startswith("[default0]"), done.stdout[-3000:]
-    # Rank 0 says its own trials as they end, numbered by their tickets of the 4.
-    assert any(line.startswith("[default0]:trial ") and " of 4): " in line for line in lines), done.stdout[
-        -3000:
-    ]
-    assert not [line for line in lines if line.startswith("[default1]")]

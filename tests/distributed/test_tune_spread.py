@@ -106,6 +106,11 @@ def test_two_processes_share_one_search_and_write_the_best_model_once(searches: 
     lines = said.splitlines()
     assert sum(f"best roc_auc {best['value']:.4f}" in line for line in lines) == 1, said[-3000:]
     assert sum("model directory:" in line for line in lines) == 1
+    # What a search under torchrun does with its processes, said once, by rank 0, as its trials begin; then rank 0
+    # says its own trials as they end, numbered by their tickets of the 6. (Checked here, in this launch, rather
+    # than in a torchrun launch of its own in tests/automl/test_tune_trial_times.py: seconds of imports.)
+    assert said.count("tune under torchrun: 2 processes run 2 trials at a time") == 1, said[-3000:]
+    assert any(line.startswith("trial ") and " of 6): " in line for line in lines), said[-3000:]
     # The shared study's journal is gone; the folder holds the table and the model alone.
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "table.csv"]
 
