@@ -137,8 +137,9 @@ def test_the_training_curves_of_a_price_model_have_no_offset(
         history, [0.001] * 8, [1.9e10, 9e9, 6e9, 5e9, 4e9, 3.5e9, 3e9, 2.6e9], tmp_path / "c.png"
     )
     for title, _, y, offsets in _drawn(drawn[0])[:3]:  # the loss, the RMSE and the R²
-        assert offsets == ["", ""] and not [label for label in y if SCIENTIFIC.search(label)], (title, y)
-        assert all(len(label) <= 5 for label in y), (title, y)
+        # the loss as the text writes it (5.0e9 by a loss of 5.400e9), never Python's 5e+09 nor an offset
+        assert offsets == ["", ""] and all(_plain_or_compact(label) for label in y), (title, y)
+        assert all(len(label) <= 6 for label in y), (title, y)
 
 
 def test_the_reports_importance_of_a_price_model_reads_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,4 +176,4 @@ def test_the_learning_rate_finder_of_a_price_model_has_no_offset(
     losses = [2.0e10 - 9e8 * step for step in range(20)]  # squared dollars
     plots.plot_lr_find(LRFindResult(lrs=lrs, losses=losses, suggestion=1e-3), tmp_path / "lr.png")
     (_, _, y, offsets) = _drawn(drawn[0])[0]
-    assert offsets[1] == "" and not [label for label in y if SCIENTIFIC.search(label)], y
+    assert offsets[1] == "" and all(_plain_or_compact(label) for label in y), y

@@ -1,18 +1,24 @@
-"""Tick labels people read at a glance: ``150k`` and ``2.5M``, ``2,500`` and ``0.25``, never ``1e5`` written beside
-the axis nor ``3.5e+05`` under a tick.
+"""Tick labels people read at a glance and find in the text beside the plot: ``150k`` and ``2.5M``, ``2,500`` and
+``0.25``; from 10 million up (:data:`~trainwell.core.numbers.COMPACT_FROM`) a power of ten on every tick, as the
+report's text and the command line's tables write such figures (``2.5e9`` near a loss of ``1.955e9``, never
+``2.5G`` beside it, nor ``1e9`` written once beside the axis nor ``3.5e+09`` under a tick).
 
 matplotlib's default formatter writes a house price axis (15,000 to 500,001) either in full, ``150000 200000
 250000`` running into one another on a 5-inch plot, or scaled by an offset, ``1e5`` in the corner that every tick
 must be multiplied by. Every plot of values in a target's units (a regression's predictions, residuals, errors)
-goes through :func:`compact_ticks`. matplotlib is imported inside the function, so importing this module is free.
+and of losses goes through :func:`compact_ticks`. matplotlib is imported inside the function, so importing this
+module is free.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from trainwell.core.numbers import COMPACT_FROM
 
 #: Ticks an axis holds at most, so that labels as long as ``-250k`` never touch.
 MAX_TICKS = 6
@@ -54,10 +60,12 @@ class _Labeller:
 
 
 def compact_labels(ticks: Sequence[float]) -> list[str]:
-    """Tick labels for ``ticks``: from 10,000 up in thousands, millions... with the decimals that tell
-    neighbouring ticks apart (``100k 100.5k 101k``); smaller ticks each with as many decimals, as matplotlib
-    writes them, with thousands separators (``2,500``), tiny ones in plain decimals (``0.00002``, not
-    ``2e-05``)."""
+    """Tick labels for ``ticks``: from 10,000 up in thousands and millions with the decimals that tell
+    neighbouring ticks apart (``100k 100.5k 101k``); from 10 million up (:data:`COMPACT_FROM`, where
+    :func:`~trainwell.core.numbers.compact` writes the text's figures) with a power of ten on each tick, the same
+    for the whole axis (:func:`_shared_exponent`: ``2.5e9 5.0e9 ... 20.0e9``, where the text says ``1.955e9``);
+    smaller ticks each with as many decimals, as matplotlib writes them, with thousands separators (``2,500``),
+    tiny ones in plain decimals (``0.00002``, not ``2e-05``)."""
     values = np.asarray(ticks, dtype=float)
     finite = values[np.isfinite(values)]
     largest = float(np.abs(finite).max()) if len(finite) else 0.0
@@ -68,8 +76,33 @@ def compact_labels(ticks: Sequence[float]) -> list[str]:
             (d for d in range(13) if np.allclose(finite, np.round(finite, d), rtol=1e-9, atol=0)), 12
         )
         return [f"{value + 0.0:,.{decimals}f}" for value in values]  # + 0.0: -0.0 written as 0
-    scale, suffix = next((s, x) for s, x in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")) if largest >= s)
-    scaled = finite / scale
-    # The fewest decimals that write every tick exactly, so neighbours never share a label.
-    decimals = next((d for d in range(3) if np.allclose(scaled, np.round(scaled, d), rtol=0, atol=1e-9)), 3)
+    if largest >= COMPACT_FROM:
+        exponent = _shared_exponent(finite, largest)
+        scale, suffix = 10.0**exponent, f"e{exponent}"
+    else:
+        scale, suffix = next((s, x) for s, x in ((1e6, "M"), (1e3, "k")) if largest >= s)
+    decimals = _decimals(finite / scale)
     return [f"{value / scale:.{decimals}f}{suffix}" if value else "0" for value in values]
+
+
+def _decimals(scaled: np.ndarray) -> int:
+    """The fewest decimals (up to 3) that write every one of ``scaled`` exactly, so neighbours never share a
+    label."""
+    return next((d for d in range(3) if np.allclose(scaled, np.round(scaled, d), rtol=0, atol=1e-9)), 3)
+
+
+def _shared_exponent(ticks: np.ndarray, largest: float) -> int:
+    """The power of ten every one of ``ticks`` (reaching ``largest``, from 10 million up) is written with: the
+    largest's (``0.5e9 1.0e9 ... 3.0e9``, as :func:`~trainwell.core.numbers.compact` gives a bound and its
+    interval the larger one's), but one lower where the largest's mantissa is under 2.5 and the ticks need fewer
+    decimals there: a loss falling from 2e10 to 2e9 reads ``2.5e9 5.0e9 ... 20.0e9``, its lower ticks as the
+    text writes the losses there (``2.534e9``), not ``0.25e10 0.50e10``. One power for the axis, not each tick
+    its own (``7.5e9 1.0e10``): the labels' lengths compare as the values do."""
+    exponent = math.floor(math.log10(largest))
+    if round(largest / 10.0**exponent, 9) >= 10:  # 9.99999999e9 is 1e10
+        exponent += 1
+    if round(largest / 10.0**exponent, 9) < 2.5 and _decimals(ticks / 10.0 ** (exponent - 1)) < _decimals(
+        ticks / 10.0**exponent
+    ):
+        exponent -= 1
+    return exponent

@@ -83,9 +83,12 @@ def predicted_vs_actual_figure(
             cells = axis.hexbin(actual, predicted, gridsize=40, bins="log", mincnt=1, cmap="viridis")
             bar = figure.colorbar(cells, ax=axis, fraction=0.046, pad=0.04)
             bar.set_label(f"{unit} per hexagon (log scale)")
-            # 1, 2, 5, 10, 20... written plainly: 10^0 and 10^1 alone say little about a scale of counts.
+            # 1, 2, 5, 10, 20... written plainly: 10^0 and 10^1 alone say little about a scale of counts; whole
+            # with separators as the tables count rows (1,000,000, not :g's 1e+06 on a table of millions of rows).
             bar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-            bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            bar.ax.yaxis.set_major_formatter(
+                FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+            )
             bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
         else:
             axis.scatter(actual, predicted, s=8, alpha=0.5, label=unit)
