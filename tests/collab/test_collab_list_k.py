@@ -147,15 +147,16 @@ def test_k_is_refused_for_a_model_that_is_no_recommender(
     assert len([line for line in err.splitlines() if line.strip()]) == 1
 
 
-def test_evaluate_k_is_refused_for_tables_and_interactions(tmp_path: Path) -> None:
+def test_evaluate_k_is_refused_for_tables_and_a_k_below_1(tmp_path: Path) -> None:
     table = tmp_path / "table.csv"
     pd.DataFrame({"x": range(20), "y": [0, 1] * 10}).to_csv(table, index=False)
     code, out, err = trainwell_cli("evaluate", table, "--target", "y", "--k", "5")
     assert code == 2 and "--k" in err and "recommenders" in err, out + err
     ratings = tmp_path / "ratings.csv"
     pd.DataFrame(TRAIN, columns=["user", "item", "rating"]).to_csv(ratings, index=False)
-    with pytest.raises(ConfigError, match="k=5 is for the top-N lists of ratings"):
-        trainwell.evaluate_ratings(ratings, implicit=True, k=5)
+    # interactions take k (test_b1_lists_measures); a k that is no whole number of at least 1 is refused for both
+    with pytest.raises(ConfigError, match="whole number of at least 1"):
+        trainwell.evaluate_ratings(ratings, implicit=True, k=0)
     with pytest.raises(ConfigError, match="whole number of at least 1"):
         trainwell.evaluate_ratings(ratings, k=0)
 

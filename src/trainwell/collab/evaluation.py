@@ -10,7 +10,7 @@ whose taste matches which item.
 Implicit feedback (no rating column) is cross-validated over users, as ``trainwell fit`` validates it: each
 user's latest interaction is held out (:func:`~trainwell.collab.implicit.leave_one_out`), users are dealt into
 ``k`` folds, and fold ``f`` trains on every interaction except its own users' held-out ones, then ranks those
-(hit@10, NDCG@10). Every user is ranked once; the baselines, popularity and EASE, are fitted by each fold's
+(hit@10, NDCG@10; ``k``: at another length, hit@5...). Every user is ranked once; the baselines, popularity and EASE, are fitted by each fold's
 own run on the same training interactions.
 """
 
@@ -195,9 +195,11 @@ class ImplicitFold:
     #: Under ``evaluate --time``: the folds whose EASE was solved in one step, which the budget does not cut, with
     #: what each took beside its share (the budget's line says it: no budgeted fit timed them).
     one_step: list[OneStepFold] = field(default_factory=list)
+    #: Places in the top-N rankings each fold is judged by (``evaluate_ratings(k=)``, ``--k``): hit@k, ndcg@k.
+    k: int = 10
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
-        from trainwell.collab.implicit import RankingMetrics
+        from trainwell.collab.implicit import RankingMetrics, ranking_means
         from trainwell.collab.pipeline import fit_ratings
         from trainwell.evaluate.evaluation import OneStepFold
 
@@ -224,7 +226,16 @@ class ImplicitFold:
             cb for cb in run.learn.callbacks if isinstance(cb, RankingMetrics) and "model" in cb.ranks
         ]
         self.ranked.append(len(rankings[0].ranks["model"]) if rankings else len(valid))
-        for name, suffix in RANKING_BASELINES.items():
+        k = self.k
+        if rankings:  # each held-out item's place, for the model and the baselines: scored at any k
+            ranks = rankings[0].ranks
+            for name, suffix in RANKING_BASELINES.items():
+                if suffix in ranks:
+                    hits, gains = ranking_means(ranks[suffix], k)
+                    self.baselines.setdefault(name, []).append({f"hit@{k}": hits, f"ndcg@{k}": gains})
+            hits, gains = ranking_means(ranks["model"], k)
+            return {f"hit@{k}": float(hits), f"ndcg@{k}": float(gains)}
+        for name, suffix in RANKING_BASELINES.items():  # the history row's, ranked at 10 by the fit
             if all(f"{metric}_{suffix}" in row for metric in RANKING_METRICS):
                 scores = {metric: float(row[f"{metric}_{suffix}"]) for metric in RANKING_METRICS}
                 self.baselines.setdefault(name, []).append(scores)
@@ -279,9 +290,11 @@ def evaluate_interactions(
     time: str | None = None,
     fold_seconds: float | None = None,
     settings: FitSettings | None = None,
+    k: int = 10,
 ) -> Evaluation:
     """Cross-validate an implicit-feedback recommender over users (see the module docstring); with
-    ``fold_seconds``, each fold trains within them; ``settings``: the model, as ``fit_ratings`` takes it."""
+    ``fold_seconds``, each fold trains within them; ``settings``: the model, as ``fit_ratings`` takes it; ``k``:
+    the places each fold's ranking is judged at (hit@k, ndcg@k)."""
     from trainwell.collab.data import interaction_times, latest_per_pair, ratings_data
     from trainwell.data.task import Task
     from trainwell.distributed.spread import spread_processes
@@ -297,7 +310,7 @@ def evaluate_interactions(
     times = None if times is None else times[keep]
     splits = user_folds(frame, user_col, times, cv, seed)
     fold = ImplicitFold(
-        frame, user_col, item_col, time, epochs=epochs, seed=seed, settings=settings or FitSettings()
+        frame, user_col, item_col, time, epochs=epochs, seed=seed, settings=settings or FitSettings(), k=k
     )
     # the baselines come with each fold's run
     model, _ = cross_validate_spread(
@@ -363,7 +376,7 @@ def evaluate_ratings(
         user, item: the columns (default, and the rating's: found by name, as :func:`~trainwell.ratings_data` finds them).
         target: another name for ``rating``, as the other pipelines and the command line's ``--target`` call the
             column to predict (as ``fit_ratings`` takes it); naming both differently is refused.
-        implicit: read each row as an interaction (plays, clicks) and rank (hit@10, NDCG@10).
+        implicit: read each row as an interaction (plays, clicks) and rank (hit@k, NDCG@k).
         cv: number of folds, at least 2.
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``fit_ratings`` does).
@@ -390,7 +403,8 @@ def evaluate_ratings(
             (:func:`~trainwell.collab.evaluation_lists.time_folds`), as ``fit_ratings(time=)`` validates; interactions:
             each user's latest is the one held out. Default: random folds (interactions: the column named like a time).
         k: places in each fold's top-N lists of ratings (``--k``): the lists' table is named at it (``ndcg@5``,
-            ``hit@5``), with precision@k, recall@k and MRR@k said under it. Interactions are ranked at 10 alone.
+            ``hit@5``), with precision@k, recall@k and MRR@k said under it. Interactions: each held-out interaction's
+            place is judged by hit@k and NDCG@k, the model's and the baselines'.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's; not for interactions, ranked by their own), among
             :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
@@ -451,17 +465,10 @@ def evaluate_ratings(
                     f"{say('task', task)} is for ratings; interactions are ranked (drop {say('task')})"
                 )
             )
-        if k != 10:
-            raise ConfigError.worded(
-                lambda say: (
-                    f"{say('k', k)} is for the top-N lists of ratings; interactions are cross-validated by hit@10 "
-                    f"and NDCG@10, as their fit ranks them (drop {say('k')})"
-                )
-            )
         if metrics:
             raise ConfigError.worded(
                 lambda say: (
-                    f"{say('metrics')} is for ratings; interactions are ranked by hit@10 and NDCG@10 (drop "
+                    f"{say('metrics')} is for ratings; interactions are ranked by hit@{k} and NDCG@{k} (drop "
                     f"{say('metrics')})"
                 )
             )
@@ -477,6 +484,7 @@ def evaluate_ratings(
             time=time,
             fold_seconds=fold_seconds,
             settings=settings,
+            k=k,
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.

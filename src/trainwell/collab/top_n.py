@@ -65,6 +65,19 @@ class ListScores:
     recall: float = float("nan")
     mrr: float = float("nan")
     map: float = float("nan")
+    ndcg_low: float = float("nan")
+    ndcg_high: float = float("nan")
+    recall_low: float = float("nan")
+    recall_high: float = float("nan")
+    mrr_low: float = float("nan")
+    mrr_high: float = float("nan")
+    map_low: float = float("nan")
+    map_high: float = float("nan")
+
+    def interval(self, name: str) -> tuple[float, float]:
+        """The 95% interval over users of the measure ``name`` (``"precision"``, ``"recall"``, ``"hit"``, ``"ndcg"``,
+        ``"mrr"``, ``"map"``): NaN bounds where none was drawn."""
+        return getattr(self, f"{name}_low"), getattr(self, f"{name}_high")
 
 
 @dataclass(frozen=True)
@@ -339,6 +352,11 @@ def evaluate_top_n(
             recall=float(recall.mean()),
             mrr=float(mrr.mean()),
             map=float(average.mean()),
+            **{
+                f"{name}_{side}": bound
+                for name, values in (("ndcg", ndcg), ("recall", recall), ("mrr", mrr), ("map", average))
+                for side, bound in zip(("low", "high"), interval(values), strict=True)
+            },
         )
 
     difference = ours[0] - theirs[0]

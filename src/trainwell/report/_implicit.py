@@ -132,7 +132,12 @@ def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int, k:
     from trainwell.evaluate.ranking import compare_rankings, explain_ranking
 
     lines = explain_ranking(ranks, k, seed=seed)
-    rows = [(line.name, line.value, f"[{line.low:.4f}, {line.high:.4f}]", line.sentence) for line in lines]
+    reciprocal = _mrr_rows(ranks, k, seed)
+    rows = []
+    for line in lines:
+        rows.append((line.name, line.value, f"[{line.low:.4f}, {line.high:.4f}]", line.sentence))
+        if line.name.startswith(f"ndcg@{k}"):  # each ranking's MRR after its NDCG
+            rows.extend(reciprocal.pop(line.name.replace(f"ndcg@{k}", "", 1).lstrip("_") or "model", []))
     verdicts = [
         (
             comparison.baseline,
@@ -148,7 +153,10 @@ def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int, k:
         [
             _html.paragraph(
                 f"hit@{k}: the held-out item is among the {k} highest-scored items the user has not touched. "
-                f"ndcg@{k}: the same, worth more the nearer the top. Intervals: 95% bootstrap over users. Popularity "
+                f"ndcg@{k}: the same, worth more the nearer the top. mrr@{k}: 1 over the held-out item's place "
+                f"(1 = first), 0 outside the top {k}. Each user has one held-out item, so recall@{k} (the share of "
+                f"their held-out items listed) is hit@{k}, and MAP@{k} is mrr@{k}. Intervals: 95% bootstrap over "
+                "users. Popularity "
                 "recommends the most interacted-with items to everyone; EASE is a closed-form item-to-item model "
                 f"as strong as a tuned matrix factorisation on MovieLens.{ease_note}",
                 note=True,
@@ -164,6 +172,34 @@ def _metrics_section(ranks: dict[str, np.ndarray], ease_note: str, seed: int, k:
             _html.table(["baseline", "difference", "95% interval", "verdict"], verdicts),
         ],
     )
+
+
+def _mrr_rows(ranks: dict[str, np.ndarray], k: int, seed: int, n_boot: int = 1000) -> dict[str, list[Any]]:
+    """By ranking: its ``mrr@k`` row of the metrics table (1 over the held-out item's 1-based place inside the top
+    ``k``, else 0; ties count half, as the places do), with a 95% bootstrap interval over users."""
+    found: dict[str, list[Any]] = {}
+    draws: np.ndarray | None = None
+    for name, places in ranks.items():
+        places = np.asarray(places, dtype=np.float64)
+        values = np.where(places < k, 1.0 / (places + 1.0), 0.0)
+        if draws is None:
+            draws = np.random.default_rng(seed).integers(0, len(values), size=(n_boot, len(values)))
+        means = values[draws].mean(axis=1) if len(values) else np.full(n_boot, np.nan)
+        value = float(values.mean()) if len(values) else float("nan")
+        low, high = float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+        if name == "model":
+            sentence = (
+                f"1 over the held-out item's place (1 = first) when it is in the top {k}, 0 when not, averaged "
+                f"over the {len(places):,} users: the nearer 1, the nearer the top it is found"
+            )
+            label = f"mrr@{k}"
+        else:
+            from trainwell.evaluate.ranking import BASELINE_NAMES
+
+            sentence = f"mrr@{k} of {BASELINE_NAMES.get(name, name)}: a bar a personal model must clear"
+            label = f"mrr@{k}_{name}"
+        found[name] = [(label, value, f"[{low:.4f}, {high:.4f}]", sentence)]
+    return found
 
 
 def _hit_rates(ranks: dict[str, np.ndarray], mask: np.ndarray, k: int = K) -> list[float]:

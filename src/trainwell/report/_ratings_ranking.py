@@ -150,38 +150,65 @@ def lists_parts(found: TopNEvaluation) -> list[str]:
         ),
         _html.table(
             [
-                "top-" + str(k) + " lists",
-                f"precision@{k}",
+                f"top-{k} lists",
+                "the model's (recommend)",
                 "95% interval",
-                f"hit@{k}",
-                f"NDCG@{k}",
-                "items listed",
+                "popularity (most rated, not yet rated by the user)",
+                "95% interval",
+                "what it means",
             ],
-            [
-                [
-                    "the model's (recommend)",
-                    model.precision,
-                    _html.interval(model.precision_low, model.precision_high),
-                    model.hit,
-                    model.ndcg,
-                    model.coverage,
-                ],
-                [
-                    "popularity (most rated, not yet rated by the user)",
-                    popular.precision,
-                    _html.interval(popular.precision_low, popular.precision_high),
-                    popular.hit,
-                    popular.ndcg,
-                    popular.coverage,
-                ],
-            ],
-        ),
-        _html.paragraph(
-            f"hit@{k}: the share of users with at least one relevant item in their list; items listed: the "
-            "distinct items over all the lists (popularity lists few).",
-            note=True,
+            list_rows(found),
         ),
     ]
+
+
+def list_rows(found: TopNEvaluation) -> list[list[object]]:
+    """The lists' table, a measure a row (precision@k, recall@k, hit@k, NDCG@k, MRR@k, MAP@k, then the items
+    listed): the model's figure and popularity's, each with its 95% interval over users, and what it means."""
+    from trainwell.report import _html
+
+    k, model, popular = found.k, found.model, found.popularity
+    meanings = {
+        "precision": f"the share of the {k} listed items that are relevant",
+        "recall": "the share of each user's relevant held-out items that the list holds",
+        "hit": "the share of users with at least one relevant item in their list",
+        "ndcg": "like hit, discounted by the place: 1 when the relevant items fill the first places",
+        "mrr": f"1 over the place of the first relevant item (1 = first), 0 when none is in the {k}",
+        "map": (
+            "the precision at each place holding a relevant item, averaged over as many places as the list "
+            f"could fill with them (the user's relevant items, at most {k}): 1 when they come first"
+        ),
+    }
+    shown = {
+        "precision": "precision",
+        "recall": "recall",
+        "hit": "hit",
+        "ndcg": "NDCG",
+        "mrr": "MRR",
+        "map": "MAP",
+    }
+    rows: list[list[object]] = [
+        [
+            f"{shown[name]}@{k}",
+            getattr(model, name),
+            _html.interval(*model.interval(name)),
+            getattr(popular, name),
+            _html.interval(*popular.interval(name)),
+            meaning,
+        ]
+        for name, meaning in meanings.items()
+    ]
+    rows.append(
+        [
+            "items listed",
+            model.coverage,
+            "",
+            popular.coverage,
+            "",
+            "the distinct items over all the lists (popularity lists few)",
+        ]
+    )
+    return rows
 
 
 def ranking_section(
