@@ -255,6 +255,17 @@ def fit(
             "timestamp, time, date...). Not --time, the training budget."
         ),
     ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Ratings and interactions with --test: places in each top-N list the test set is judged by "
+            "after training (precision@k, recall@k, hit@k, ndcg@k, MRR@k, MAP@k), as report and evaluate take "
+            "it [default: 10].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
     label_delim: option.LabelDelim = None,
@@ -412,6 +423,16 @@ def fit(
             raise ConfigError(
                 "--time-col is for ratings (with --user and --item, or --implicit): it orders each user's ratings "
                 "to hold out the latest; drop it (--time is the training budget)"
+            )
+        if k is not None and user is None and item is None and not implicit:
+            raise ConfigError(
+                "--k is the length of a recommender's top-N lists (ratings: with --user and --item, or "
+                "--implicit): drop it"
+            )
+        if k is not None and test is None:
+            raise ConfigError(
+                f"--k {k} is the length of the top-N lists that --test's ratings are judged by after training: "
+                "give --test, or drop --k (trainwell report MODEL --data TEST --k N judges them later)"
             )
 
         def ready(kind: str) -> FitCheckpoint:
@@ -664,6 +685,7 @@ def fit(
                 item_names=folder_names,
                 capped=capped,
                 time_col=time_col,
+                k=10 if k is None else k,
                 **({"test": test} if test is not None else {}),
                 **({"wd": wd} if wd is not None else {}),
                 **headerless,
@@ -876,11 +898,13 @@ def _fit_ratings(
     item_names: dict[str, str] | None = None,
     capped: Any = None,
     time_col: str | None = None,
+    k: int = 10,
     **resume: Any,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
     the pipeline's ``callbacks`` and ``resume_from``; ``item_names``: the folder's names of the items, kept;
-    ``time_col``: ``--time-col``, the pipeline's ``time``)."""
+    ``time_col``: ``--time-col``, the pipeline's ``time``; ``k``: ``--k``, the places in the test set's top-N
+    lists)."""
     from trainwell.collab.pipeline import fit_ratings
 
     if time_col is not None:
@@ -929,7 +953,7 @@ def _fit_ratings(
         )
     else:
         out_console.print(held_out_line(result.data), soft_wrap=True, markup=False, highlight=False)
-    report_fit(result, capped)
+    report_fit(result, capped, k=k)
     fitted_task = result.data.task
     if fitted_task.kind == "binary" and not getattr(recipe, "implicit", False):
         disliked, liked = (str(label) for label in fitted_task.classes)
@@ -1139,10 +1163,11 @@ def held_out_line(data: Any) -> str:
     return line
 
 
-def say_test_scores(result: Any) -> None:
+def say_test_scores(result: Any, k: int = 10) -> None:
     """One line of the test set's scores (a folder's test/, or --test), when the run scored one; for a model of
-    ratings, the RMSE of the training mean and of user + item biases on the same rows beside it, and its top-10
-    lists judged against the most popular items' on the test users (:meth:`RatingsRun.test_lists`)."""
+    ratings, the RMSE of the training mean and of user + item biases on the same rows beside it, and its top-``k``
+    lists (``--k``) judged against the most popular items' on the test users (:meth:`RatingsRun.test_lists`).
+    Before, a ratings fit judged them at 10 and took no ``--k``, which report and evaluate take."""
     import math
 
     from trainwell.core.numbers import figure
@@ -1167,7 +1192,7 @@ def say_test_scores(result: Any) -> None:
         # markup off: a target's score is keyed "rmse[price]", which rich would read as a style and drop
         out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True, markup=False)
     # an implicit recommender's test interactions have no loss to score: its lists are its test scores
-    lists = result.test_lists() if hasattr(result, "test_lists") else None
+    lists = result.test_lists(k=k) if hasattr(result, "test_lists") else None
     if lists is not None:
         out_console.print(f"test set {lists}", soft_wrap=True, markup=False, highlight=False)
 
@@ -1233,9 +1258,10 @@ def say_command_time(command_time: CommandTime) -> None:
         out_console.print(said, soft_wrap=True, markup=False)
 
 
-def report_fit(result: Any, capped: Any = None) -> None:
+def report_fit(result: Any, capped: Any = None, k: int = 10) -> None:
     """The results of a fit: the validation table, the budget's line, the test set's scores, the model directory
-    (``capped``: ``fit --time``'s :class:`~trainwell.learner.kept_predictions.KeepCappedValidation`)."""
+    (``capped``: ``fit --time``'s :class:`~trainwell.learner.kept_predictions.KeepCappedValidation`; ``k``: a
+    recommender's ``--k``, the places in its test set's top-N lists)."""
     import warnings
 
     from trainwell.cli._show import date_summary, say_budget, show_metrics, show_table_choice
@@ -1247,7 +1273,7 @@ def report_fit(result: Any, capped: Any = None) -> None:
     refit = getattr(result, "refit", None)
     if refit is not None:  # a table's --refit-full: the model written is not the one validated above
         out_console.print(refit.line(), soft_wrap=True, markup=False, highlight=False)
-    say_test_scores(result)
+    say_test_scores(result, k)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)
