@@ -59,10 +59,11 @@ def test_a_point_per_image_is_one_regression_of_its_columns_kept_in_place(tmp_pa
 
 def test_both_coordinates_are_learned_and_answered_by_name(tmp_path: Path) -> None:
     points = write_points(tmp_path / "points")
-    run = fit_images(points, path_col="path", label_col="x,y", epochs=10, seed=0, progress=False,
+    run = fit_images(points, path_col="path", label_col="x,y", epochs=6, seed=0, progress=False,
                      out=tmp_path / "model")  # fmt: skip
     final = run.learn.history[-1]
-    # Measured: r2[x] 0.965, r2[y] 0.978; with the photo preset's flips (augmentation="default") x's was 0.018.
+    # Measured: r2[x] 0.950, r2[y] 0.952 (10 epochs: 0.965, 0.978); with the photo preset's flips
+    # (augmentation="default") x's was 0.018.
     assert final["r2[x]"] > 0.6 and final["r2[y]"] > 0.6, final
     predictor = load(tmp_path / "model")
     answers = predictor.predict([tmp_path / "points" / "0.png", tmp_path / "points" / "1.png"])
