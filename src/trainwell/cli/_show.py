@@ -727,7 +727,7 @@ def show_table_choice(run: Any, console: Console) -> None:
     then the choice in one line and how sure it is), and how the trees were grown when trees were kept."""
     board = getattr(run, "leaderboard", None)
     if board is not None:
-        console.print(leaderboard_table(board.to_dict()))
+        print_leaderboard(board.to_dict(), console)
     if run.compared:
         console.print(compared_line(run), soft_wrap=True)
     if board is not None:
@@ -767,9 +767,20 @@ def _milliseconds(value: Any) -> str:
     )
 
 
-def leaderboard_table(board: dict[str, Any]) -> Table:
+def print_leaderboard(board: dict[str, Any], console: Console) -> None:
+    """``--arch auto``'s leaderboard (:func:`leaderboard_table`), each interval in a column of its own where the
+    console is wide enough for it, else on its own line under its figure: at 80 columns the side by side table
+    broke every interval after its comma and cut the predict column (``44.3`` of ``44.3 ms``)."""
+    from trainwell.core.fitting_tables import print_fitting
+
+    print_fitting(console, leaderboard_table(board), lambda: leaderboard_table(board, stacked=True))
+
+
+def leaderboard_table(board: dict[str, Any], stacked: bool = False) -> Table:
     """``--arch auto``'s leaderboard (:meth:`trainwell.tabular.pipeline.Leaderboard.to_dict`, as ``trainwell.json``
-    keeps it): one row per candidate, best validation loss first, each loss and metric with its 95% interval."""
+    keeps it): one row per candidate, best validation loss first, each loss and metric with its 95% interval, in
+    a column of its own, or ``stacked`` on its own line under the figure (a narrow terminal's form: 28 columns
+    fewer, each figure and interval whole on its line)."""
     names = {"tabular_mlp": "MLP", "gbdt": "boosted trees", "constant": "constant"}
     metric = str(board.get("metric") or "metric")
     rows = [row for row in board.get("candidates") or [] if isinstance(row, dict)]
@@ -808,6 +819,12 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
         for row in rows
     ]
     table.add_column("model", no_wrap=True)
+    if stacked:
+        for column in ("valid_loss\n[95% CI]", f"{metric}\n[95% CI]", "fit", "predict"):
+            table.add_column(column, justify="right", no_wrap=True)
+        for name, loss, loss_interval, score, score_interval, fit, predict in cells:
+            table.add_row(name, f"{loss}\n{loss_interval}", f"{score}\n{score_interval}", fit, predict)
+        return table
     for at, column in enumerate(("valid_loss", "95% CI", metric, "95% CI ", "fit", "predict"), start=1):
         # An interval may wrap after its comma when its figures are long (a price's squared error): each half whole
         halves = [len(half) + 1 for cell in cells for half in cell[at].split(" ")] if "CI" in column else []

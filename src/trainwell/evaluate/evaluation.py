@@ -701,40 +701,74 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from trainwell.core.fitting_tables import print_fitting
+
     level = round(evaluation.level * 100)
     model = evaluation.model.summary(evaluation.level)
-    table = Table(
-        title=f"{evaluation.model.k}-fold cross-validation ({evaluation.title_subject})",
-        caption=(
-            f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean, its variance corrected for "
-            "folds that share training rows (Nadeau-Bengio)"
-        ),
+    title = f"{evaluation.model.k}-fold cross-validation ({evaluation.title_subject})"
+    caption = (
+        f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean, its variance corrected for "
+        "folds that share training rows (Nadeau-Bengio)"
     )
-    table.add_column("metric", no_wrap=True)
-    table.add_column(f"{MODEL_NAME} mean ± std", justify="right")
-    table.add_column(f"{MODEL_NAME} {level}% CI", justify="right")
-    for name in evaluation.baselines:
-        table.add_column(name, justify="right")
     k, partial = evaluation.model.k, False
+    # Per metric, per model (trainwell first): its figure (the model's mean ± std), interval and "(n of k folds)"
+    figures: dict[str, list[tuple[str, str, str, str]]] = {}
     for metric, summary in model.items():
         # a mean, its spread and its bounds in one form: 9,950,000 beside [0.981e7, 1.009e7] would read as two
         like = _largest(summary.mean, summary.low, summary.high)
-        cells: list[Any] = [
-            Text(metric),  # Text, not markup: "rmse[price]" would read as a style tag
-            f"{figure(summary.mean, like=like)} ± {figure(summary.std, like=like)}{summary.of_folds(k)}",
-            f"[{figure(summary.low, like=like)}, {figure(summary.high, like=like)}]",
+        shown = [
+            (
+                MODEL_NAME,
+                f"{figure(summary.mean, like=like)} ± {figure(summary.std, like=like)}",
+                f"[{figure(summary.low, like=like)}, {figure(summary.high, like=like)}]",
+                summary.of_folds(k),
+            )
         ]
-        partial = partial or bool(summary.of_folds(k))
-        for result in evaluation.baselines.values():
+        for name, result in evaluation.baselines.items():
             other = result.summary(evaluation.level)[metric]
             like = _largest(other.mean, other.low, other.high)
             low, high = (figure(bound, like=like) for bound in (other.low, other.high))
-            cells.append(f"{figure(other.mean, like=like)} [{low}, {high}]{other.of_folds(k)}")
-            partial = partial or bool(other.of_folds(k))
-        table.add_row(*cells)
-    for column in table.columns:  # a narrow terminal wraps long values onto more lines: no figure is cut
-        column.overflow = "fold"
-    console.print(table)
+            shown.append((name, figure(other.mean, like=like), f"[{low}, {high}]", other.of_folds(k)))
+        partial = partial or any(folds for *_, folds in shown)
+        figures[metric] = shown
+
+    def wide() -> Table:
+        """A row per metric, a column per model: the model's mean ± std and interval, each baseline's mean and
+        interval."""
+        table = Table(title=title, caption=caption)
+        table.add_column("metric", no_wrap=True)
+        table.add_column(f"{MODEL_NAME} mean ± std", justify="right")
+        table.add_column(f"{MODEL_NAME} {level}% CI", justify="right")
+        for name in evaluation.baselines:
+            table.add_column(name, justify="right")
+        for metric, shown in figures.items():
+            (_, spread, interval, folds), *others = shown
+            # Text, not markup: "rmse[price]" would read as a style tag
+            cells: list[Any] = [Text(metric), f"{spread}{folds}", interval]
+            cells += [f"{mean} {bounds}{folds}" for _, mean, bounds, folds in others]
+            table.add_row(*cells)
+        return table
+
+    def long() -> Table:
+        """Where the wide table is wider than the terminal: a row per metric and model, so that the table grows
+        down with the baselines, not across, and no figure or interval breaks within its cell."""
+        table = Table(title=title, caption=caption)
+        table.add_column("metric", no_wrap=True)
+        table.add_column("model")
+        table.add_column("mean (± std)", justify="right", no_wrap=True)
+        table.add_column(f"{level}% CI", justify="right", no_wrap=True)
+        for metric, shown in figures.items():
+            for at, (name, mean, bounds, folds) in enumerate(shown):
+                table.add_row(
+                    Text(metric if at == 0 else ""),
+                    Text(name),
+                    f"{mean}{folds}",
+                    bounds,
+                    end_section=at == len(shown) - 1,
+                )
+        return table
+
+    print_fitting(console, wide(), long)
     if partial:
         console.print(
             "(n of k folds): the metric was undefined in the other folds (e.g. precision where nothing was "
