@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from cli_support import run_cli
+from cli_support import CliResult, run_cli
+from typer.testing import Result
 
 import trainwell
 from process_support import run_trainwell
@@ -27,12 +29,21 @@ def assert_predicts_new_reviews(model: Path, tmp_path: Path) -> None:
     assert (table["prediction"] == reviews(40, 1, shuffle=True)["sentiment"]).mean() >= 0.9
 
 
-def test_fit_and_predict_texts(tmp_path: Path) -> None:
-    data = tmp_path / "reviews.csv"
+@pytest.fixture(scope="module")
+def review_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CliResult]:
+    """``trainwell fit reviews.csv --text review --target sentiment --epochs 8`` on 400 reviews, fitted once for the
+    tests that only read the model (predict writes nothing into it): the folder and the fit's run."""
+    folder = tmp_path_factory.mktemp("texts")
+    data = folder / "reviews.csv"
     reviews(400, 0, shuffle=True).to_csv(data, index=False)
-    out = tmp_path / "model"
+    out = folder / "model"
     fit = run_cli("fit", data, "--text", "review", "--target", "sentiment", "--out", out, "--epochs", "8")
     assert fit.returncode == 0, fit.explain()
+    return out, fit
+
+
+def test_fit_and_predict_texts(review_model: tuple[Path, CliResult], tmp_path: Path) -> None:
+    out, fit = review_model
     assert "texts" in fit.stdout  # the metric sentences speak of texts, not rows
     assert_predicts_new_reviews(out, tmp_path)
     piped = run_trainwell(
@@ -83,7 +94,7 @@ def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifie
     ), mlp.explain()
     assert not (tmp_path / "mlp").exists()
     # evaluate reads such a table the same way: the text classifier's folds against TF-IDF.
-    folds = run_cli("evaluate", data, "--target", "sentiment", "--cv", "2", "--epochs", "2")
+    folds = run_cli("evaluate", data, "--target", "sentiment", "--cv", "2", "--epochs", "1")
     assert folds.returncode == 0, folds.explain()
     assert f"{said} (as --text review)" in folds.stdout.replace("\n", " ")
     assert "tf-idf" in folds.stdout
@@ -107,7 +118,18 @@ def test_leaks_are_named_again_under_the_scores_and_ignoring_them_leaves_a_text_
     data = tmp_path / "imdb.csv"
     frame.to_csv(data, index=False)
     leaky = run_cli(
-        "fit", data, "--target", "sentiment", "--arch", "mlp", "--epochs", "2", "--out", tmp_path / "m"
+        "fit",
+        data,
+        "--target",
+        "sentiment",
+        "--arch",
+        "mlp",
+        "--epochs",
+        "2",
+        "--lr",
+        "0.01",
+        "--out",
+        tmp_path / "m",
     )
     assert leaky.returncode == 0, leaky.explain()
     assert leaky.stderr_lines[-1] == (
@@ -151,7 +173,7 @@ def test_a_folder_of_text_files_alone_trains_a_language_model(tmp_path: Path) ->
     assert result.returncode == 2 and len(result.stderr_lines) == 1, result.explain()
     assert "it holds .txt files: for a language model on them pass --task language_model" in result.stderr
     assert not (tmp_path / "m").exists()
-    (corpus / "a.txt").write_text(" ".join(stories(400, 0)), encoding="utf-8")
+    (corpus / "a.txt").write_text(" ".join(stories(150, 0)), encoding="utf-8")
     result = run_cli("fit", corpus, "--epochs", "1", "--out", tmp_path / "m", timeout=300)
     assert result.returncode == 0, result.explain()
     assert (
@@ -163,14 +185,14 @@ def test_a_folder_of_text_files_alone_trains_a_language_model(tmp_path: Path) ->
     assert refused.returncode == 2 and "--arch" in refused.stderr, refused.explain()
 
 
-def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
+def test_predict_reads_a_txt_file_as_one_text_per_line(
+    review_model: tuple[Path, CliResult], tmp_path: Path
+) -> None:
     # A .txt file used to be read as a CSV table: its first text taken for a header, a comma splitting a text
     # into columns, and the run stopped on a missing 'review' column.
-    data = tmp_path / "reviews.csv"
-    reviews(200, 0, shuffle=True).to_csv(data, index=False)
-    out = tmp_path / "model"
-    fit = run_cli("fit", data, "--text", "review", "--target", "sentiment", "--out", out, "--epochs", "8")
-    assert fit.returncode == 0, fit.explain()
+    out, _ = review_model
+    data = tmp_path / "reviews.csv"  # a table among the .txt files
+    reviews(20, 0, shuffle=True).to_csv(data, index=False)
     texts = tmp_path / "new.txt"
     texts.write_text("a wonderful film, great acting\n\nawful and boring plot\n", encoding="utf-8")
     predicted = run_cli("predict", out, texts)
@@ -193,23 +215,38 @@ def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
     assert mixed.returncode == 2 and "several .txt files of one text a line" in mixed.stderr, mixed.explain()
 
 
-def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def imdb_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Result]:
+    """``trainwell fit reviews/ --epochs 2`` on IMDB's layout (:func:`imdb_layout`), fitted once: the folder of
+    reviews, the model's folder and the fit's run. A test that writes into either copies it first."""
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    folder = tmp_path_factory.mktemp("imdb")
+    root = imdb_layout(folder / "reviews")
+    fitted = CliRunner().invoke(app, ["fit", str(root), "--epochs", "2", "--out", str(folder / "m")])
+    assert fitted.exit_code == 0, fitted.output
+    return root, folder / "m", fitted
+
+
+def test_fit_reads_a_folder_of_class_folders_of_texts(
+    imdb_model: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
     # IMDB's own layout, train/<label>/*.txt beside test/: Python's text_data read it; fit said "a folder without
     # images".
     from typer.testing import CliRunner
 
     from trainwell.cli.app import app
 
-    root = imdb_layout(tmp_path / "reviews")
+    root, model, fitted = imdb_model
     runner = CliRunner()
-    fitted = runner.invoke(app, ["fit", str(root), "--epochs", "2", "--out", str(tmp_path / "m")])
-    assert fitted.exit_code == 0, fitted.output
     assert "Validation results (binary" in fitted.output
     assert f"{root}: the class folders neg, pos; unlabelled texts left out" in fitted.output
     assert "one file of texts per class" not in fitted.output  # train/urls_pos.txt is no class of texts
     assert "test set (20 texts): accuracy " in fitted.output  # test/ scored once, after training
-    assert trainwell.load(tmp_path / "m").metadata["training"]["test"]["accuracy"] >= 0.0
-    predicted = runner.invoke(app, ["predict", str(tmp_path / "m"), "-"], input="a truly great film\n")
+    assert trainwell.load(model).metadata["training"]["test"]["accuracy"] >= 0.0
+    predicted = runner.invoke(app, ["predict", str(model), "-"], input="a truly great film\n")
     assert predicted.exit_code == 0, predicted.output
     assert list(pd.read_csv(StringIO(predicted.stdout)).columns) == ["line", "prediction", "probability_pos"]
     refused = runner.invoke(app, ["fit", str(root), "--text", "review", "--out", str(tmp_path / "m2")])
@@ -217,16 +254,18 @@ def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
     assert f"--text is not used by a folder of class folders of texts ('{root}'): drop it" in refused.stderr
 
 
-def test_every_command_reads_a_folder_of_class_folders_of_texts_as_fit_does(tmp_path: Path) -> None:
+def test_every_command_reads_a_folder_of_class_folders_of_texts_as_fit_does(
+    imdb_model: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
     # fit read IMDB's layout; evaluate, predict, report and export --data said "is a directory, not a file".
     from typer.testing import CliRunner
 
     from trainwell.cli.app import app
 
-    root = imdb_layout(tmp_path / "reviews")
-    model = tmp_path / "m"
+    root, model = (
+        Path(shutil.copytree(path, tmp_path / path.name)) for path in imdb_model[:2]
+    )  # written into
     runner = CliRunner()
-    assert runner.invoke(app, ["fit", str(root), "--epochs", "2", "--out", str(model)]).exit_code == 0
     (root / "test" / "pos" / "blank.txt").write_text(
         "  \n", encoding="utf-8"
     )  # fit refuses it; predict skips
@@ -285,7 +324,7 @@ def test_arch_names_a_text_models_architecture_as_model_does(tmp_path: Path) -> 
     # --arch was refused for texts ("for images, ratings and tables"), though fit_texts takes arch= and every other
     # model's architecture is --arch on the command line.
     data = tmp_path / "reviews.csv"
-    reviews(120, 0, shuffle=True).to_csv(data, index=False)
+    reviews(60, 0, shuffle=True).to_csv(data, index=False)
     common = ("fit", data, "--text", "review", "--target", "sentiment", "--epochs", "1")
     by_arch = run_cli(*common, "--arch", "ulmfit", "--out", tmp_path / "a")
     by_model = run_cli(*common, "--model", "ulmfit", "--out", tmp_path / "b")
