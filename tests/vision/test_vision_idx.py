@@ -73,8 +73,8 @@ def test_a_folder_of_idx_files_is_image_data_with_its_test_set(tmp_path: Path) -
 
 def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
     # `trainwell fit ../shared/data/mnist` said "a folder without images".
-    folder = mnist_folder(tmp_path / "mnist", n_train=200, n_test=50)
-    done = run_trainwell("fit", str(folder), "--out", str(tmp_path / "model"), "--epochs", "3", timeout=180)
+    folder = mnist_folder(tmp_path / "mnist", n_train=120, n_test=50)
+    done = run_trainwell("fit", str(folder), "--out", str(tmp_path / "model"), "--epochs", "2", timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     said = " ".join(done.stdout.split())
     assert "test set (50 images): accuracy" in said
@@ -122,7 +122,7 @@ def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
         "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz left out: the folds are drawn from "
         "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in evaluated.stdout
     )
-    assert "2-fold cross-validation (binary, 200 images)" in " ".join(evaluated.stdout.split())
+    assert "2-fold cross-validation (binary, 120 images)" in " ".join(evaluated.stdout.split())
     # report read image files only: it judges the model on the t10k-* set, as fit scored it.
     page = tmp_path / "report.html"
     reported = run_trainwell("report", str(tmp_path / "model"), "--data", str(folder), "--out", str(page))
