@@ -15,6 +15,10 @@ from cli_support import EPOCHS, binary_table, run_cli, run_cli_many
 import trainwell
 from trainwell.cli._splits import split_tables
 
+#: The fits that are to succeed: a learning rate given, so no learning-rate finder runs and no lr_find.png is drawn
+#: (the sweep and its plot were about half of a two-epoch fit's time); no test here reads either.
+QUICK = [*EPOCHS, "--lr", "0.01"]
+
 
 def _touch(folder: Path, *names: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,7 +82,7 @@ def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_t
     binary_table(1, 100).to_parquet(hub / "test-00000-of-00001.parquet")
     binary_table(2, 50).drop(columns="y").to_parquet(hub / "unsupervised-00000-of-00001.parquet")
     out = tmp_path / "m"
-    fitted = run_cli("fit", hub, "--target", "y", "--out", out, *EPOCHS)
+    fitted = run_cli("fit", hub, "--target", "y", "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     said = " ".join(fitted.stderr.split())
     assert (
@@ -93,9 +97,9 @@ def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_t
     made = joined.stat().st_mtime_ns
     again, evaluated, one, *others = run_cli_many(
         [
-            ("fit", hub, "--target", "y", "--out", tmp_path / "m2", *EPOCHS),
+            ("fit", hub, "--target", "y", "--out", tmp_path / "m2", *QUICK),
             ("evaluate", hub, "--target", "y", "--cv", "2", "--arch", "gbdt", "--no-baselines"),
-            ("fit", hub / "train-00001-of-00002.parquet", "--target", "y", "--out", tmp_path / "m3", *EPOCHS),
+            ("fit", hub / "train-00001-of-00002.parquet", "--target", "y", "--out", tmp_path / "m3", *QUICK),
             ("report", out, "--data", hub, "--out", tmp_path / "report.html"),
         ]
     )
@@ -125,7 +129,7 @@ def test_a_dev_split_is_the_validation_rows_and_an_unlabelled_test_split_is_left
     binary_table(1, 80).to_csv(glue / "dev.csv", index=False)
     binary_table(2, 30).drop(columns="y").to_csv(glue / "test.csv", index=False)  # Kaggle's: no answers
     out = tmp_path / "m"
-    fitted = run_cli("fit", glue, "--target", "y", "--out", out, *EPOCHS)
+    fitted = run_cli("fit", glue, "--target", "y", "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     said = " ".join(fitted.stderr.split())
     assert (
@@ -146,7 +150,7 @@ def test_headerless_splits_are_named_once_and_splits_that_differ_are_refused(tmp
     for name, seed, rows in (("train", 0, 400), ("dev", 1, 60), ("test", 2, 60)):
         binary_table(seed, rows).to_csv(goemotions / f"{name}.tsv", sep="\t", index=False, header=False)
     names = "x1,x2,color,size,y"
-    fitted = run_cli("fit", goemotions, "--names", names, "--target", "y", "--out", tmp_path / "m", *EPOCHS)
+    fitted = run_cli("fit", goemotions, "--names", names, "--target", "y", "--out", tmp_path / "m", *QUICK)
     assert fitted.returncode == 0 and "test set (60 rows)" in fitted.stdout, fitted.explain()
     assert "training rows from train.tsv (400 rows); validation rows from dev.tsv (60 rows" in fitted.stderr
     odd = tmp_path / "odd"
@@ -213,7 +217,7 @@ def test_class_numbers_the_hub_names_are_read_as_names_and_an_unlabelled_test_sp
     with pytest.warns(UserWarning, match="class numbers"):
         assert read_table(hub / "test-00000-of-00001.parquet")["y"].isna().all()
     out = tmp_path / "m"
-    fitted = run_cli("fit", hub, "--target", "y", "--out", out, *EPOCHS)
+    fitted = run_cli("fit", hub, "--target", "y", "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     assert "test-00000-of-00001.parquet left out (no label in column 'y': predict it" in fitted.stderr
     assert trainwell.load(out).task.classes == ("no", "yes")
@@ -263,7 +267,7 @@ def test_images_stored_in_parquet_as_the_hub_stores_them_are_fitted_as_a_folder_
     _image_parquet(hub / "train-00000-of-00001.parquet", [0, 1] * 30, ["horizontal", "vertical"])
     _image_parquet(hub / "test-00000-of-00001.parquet", [1, 0] * 10, ["horizontal", "vertical"], seed=1)
     out = tmp_path / "m"
-    fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", hub, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     said = " ".join(fitted.stderr.split())
     assert (
@@ -290,7 +294,7 @@ def test_images_stored_in_parquet_as_the_hub_stores_them_are_fitted_as_a_folder_
     assert [line.split(",")[1] for line in lines[1:4]] == ["0", "1", "2"] and lines[1].startswith("vertical,")
     one = tmp_path / "one.parquet"  # a single file of images, no features: the labels as they are
     _image_parquet(one, [0, 1] * 20, None, seed=2)
-    alone = run_cli("fit", one, "--out", tmp_path / "m1", *EPOCHS)
+    alone = run_cli("fit", one, "--out", tmp_path / "m1", *QUICK)
     assert alone.returncode == 0, alone.explain()
     assert [str(name) for name in trainwell.load(tmp_path / "m1").task.classes] == ["0", "1"]
 
@@ -341,7 +345,7 @@ def test_a_language_model_reads_the_validation_split_as_its_validation_text(tmp_
     assert read.data == wiki / "train-00000-of-00001.parquet"
     assert read.valid == wiki / "validation-00000-of-00001.parquet" and read.test is None
     fitted = run_cli(
-        "fit", wiki, "--task", "language_model", "--text", "text", "--out", tmp_path / "lm", *EPOCHS
+        "fit", wiki, "--task", "language_model", "--text", "text", "--out", tmp_path / "lm", *QUICK
     )
     assert fitted.returncode == 0, fitted.explain()
     assert (
@@ -372,7 +376,7 @@ def test_tagged_sentences_stored_in_parquet_as_the_hub_stores_conll_are_tagged(t
                     "ner_tags": {"feature": {"names": names, "_type": "ClassLabel"}, "_type": "Sequence"}}  # fmt: skip
         parquet.write_table(_with_features(table, features), hub / f"{split}-00000-of-00001.parquet")
     out = tmp_path / "m"
-    fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", hub, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     assert (
         f"'{hub}': tagged sentences in Parquet (words 'tokens', tags ner_tags; the last is tagged unless --tag-col "
@@ -409,7 +413,7 @@ def test_a_dataset_saved_to_disk_is_read_from_its_arrow_files(tmp_path: Path) ->
     with pytest.warns(UserWarning, match=r"\(0 = no, 1 = yes\): read as those names"):
         read = read_table(saved / "train" / "data-00000-of-00001.arrow")
     assert read["y"].tolist() == binary_table(0)["y"].tolist()
-    fitted = run_cli("fit", saved, "--target", "y", "--out", tmp_path / "m", *EPOCHS)
+    fitted = run_cli("fit", saved, "--target", "y", "--out", tmp_path / "m", *QUICK)
     assert fitted.returncode == 0 and "test set (100 rows)" in fitted.stdout, fitted.explain()
     assert (
         f"'{saved}': a dataset in splits: training rows from train/data-00000-of-00001.arrow; test rows from "
@@ -435,7 +439,7 @@ def test_the_hubs_class_column_is_the_target_and_joined_files_are_named_by_the_f
             coded.drop(columns="label"), mrpc / f"{split}-00000-of-00001.parquet", ["different", "same"]
         )
     out = tmp_path / "m"
-    fitted = run_cli("fit", mrpc, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", mrpc, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     err = " ".join(fitted.stderr.split())
     assert (
@@ -505,7 +509,7 @@ def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path
         read = read_table(hub / "test-00000-of-00001.parquet")
     assert all(isinstance(cell, list) and set(cell) <= set(names) for cell in read["labels"])
     out = tmp_path / "m"
-    fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", hub, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     assert "--target labels: the class column" in " ".join(fitted.stderr.split())
     model = trainwell.load(out)
@@ -516,7 +520,7 @@ def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path
     plain = tmp_path / "plain.parquet"
     parquet.write_table(pa.table({"text": read["text"], "labels": read["labels"]}), plain)
     fitted = run_cli(
-        "fit", plain, "--text", "text", "--target", "labels", "--out", tmp_path / "plain-model", *EPOCHS
+        "fit", plain, "--text", "text", "--target", "labels", "--out", tmp_path / "plain-model", *QUICK
     )
     assert fitted.returncode == 0, fitted.explain()
 
@@ -559,7 +563,7 @@ def test_the_column_a_competitions_test_table_lacks_is_the_target(tmp_path: Path
     table.to_csv(folder / "train.csv", index=False)
     binary_table(1, 30).drop(columns="y").to_csv(folder / "test.csv", index=False)
     out = tmp_path / "m"
-    fitted = run_cli("fit", folder, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", folder, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     said = " ".join(fitted.stderr.split())
     assert "--target y: the one column 'train.csv' has and 'test.csv' lacks" in said
@@ -579,7 +583,7 @@ def test_the_one_column_named_as_a_target_is_the_target(tmp_path: Path) -> None:
     table = binary_table(0).rename(columns={"y": "Label"})
     table.to_csv(folder / "train.tsv", sep="\t", index=False)
     binary_table(1, 40).rename(columns={"y": "Label"}).to_csv(folder / "dev.tsv", sep="\t", index=False)
-    fitted = run_cli("fit", folder, "--out", tmp_path / "m", *EPOCHS)
+    fitted = run_cli("fit", folder, "--out", tmp_path / "m", *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     said = " ".join(fitted.stderr.split())
     # The file by its name, as the competition line names train.csv (the full path made the sentence hard to read).
@@ -600,7 +604,7 @@ def test_a_report_passes_over_a_test_split_without_the_target(tmp_path: Path) ->
     binary_table(0).to_csv(folder / "train.csv", index=False)
     binary_table(1, 30).drop(columns="y").to_csv(folder / "test.csv", index=False)
     out = tmp_path / "m"
-    assert run_cli("fit", folder, "--out", out, *EPOCHS).returncode == 0
+    assert run_cli("fit", folder, "--out", out, *QUICK).returncode == 0
     refused = run_cli("report", out, "--data", folder)
     assert refused.returncode == 2, refused.explain()
     assert (
