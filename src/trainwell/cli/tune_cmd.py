@@ -118,8 +118,9 @@ def tune(
         Path | None,
         typer.Option(
             help="Labelled held-out data no trial sees (a table for tables and texts, a folder of class folders for "
-            "texts and images): the kept model is scored on it once, after the search, and the score kept for "
-            "trainwell info. A folder's own test/ is read without it."
+            "texts and images; a recommender's: ratings or interactions, as fit --test reads them): the kept model "
+            "is scored on it once, after the search, and the score kept for trainwell info (a recommender's "
+            "top-10 lists too, against the most popular items). A folder's own test/ is read without it."
         ),
     ] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
@@ -472,7 +473,6 @@ def tune(
                     "--label-names",
                     "--no-label-thresholds",
                     "--tag-col",
-                    "--test",
                     "--decision-threshold",
                 ),
                 recommender,
@@ -483,6 +483,9 @@ def tune(
             # auto: the recommender tune searches (dot_bias); tune_ratings refuses any other by name.
             chosen = "dot_bias" if arch == "auto" else arch
             timed: dict[str, Any] = {"time": time_col} if time_col is not None else {}
+            # ratings or interactions no trial sees: the kept model is judged on them, as fit --test judges
+            if test is not None:
+                timed["test"] = test
             result = _reported(
                 lambda: tune_ratings(
                     data,
@@ -830,7 +833,7 @@ def show(result: Any) -> None:
     stopped = stop_line(getattr(result, "not_started", None))
     if stopped is not None:  # why fewer trials ran than --trials asked, in a line of its own
         out_console.print(stopped, soft_wrap=True, highlight=False)
-    if result.run is not None and getattr(result.run.learn, "test_scores", None):
+    if result.run is not None and (getattr(result.run.learn, "test_scores", None) or _test_rows(result.run)):
         from trainwell.cli.fit_cmd import say_test_scores
 
         say_test_scores(result.run)
@@ -840,6 +843,13 @@ def show(result: Any) -> None:
         out_console.print(
             f"model directory: {result.model_dir} ({kept}every trial in tuning.json)", soft_wrap=True
         )
+
+
+def _test_rows(run: Any) -> bool:
+    """Whether ``run`` holds a recommender's test rows (``--test``): an implicit one's interactions have no loss
+    to score, and its top-N lists judged on them are its test scores (:meth:`RatingsRun.test_lists`)."""
+    rows = getattr(getattr(run, "data", None), "rows", None)
+    return hasattr(run, "test_lists") and isinstance(rows, dict) and rows.get("test") is not None
 
 
 def baseline_lines(result: Any) -> list[str]:
