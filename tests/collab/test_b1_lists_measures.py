@@ -81,22 +81,6 @@ def test_the_reports_lists_table_has_recall_mrr_and_map_with_intervals(hand_made
     assert (found.model.mrr_low, found.model.map_high) == pytest.approx((0.5, 0.3))
 
 
-def test_an_implicit_models_report_says_mrr_for_the_model_and_the_baselines(tmp_path: Path) -> None:
-    from trainwell.report._implicit import implicit_report_sections
-
-    interactions = pd.DataFrame(TRAIN + TEST, columns=["user", "item", "rating"])[["user", "item"]]
-    fit_ratings(interactions, implicit=True, out=tmp_path / "model", progress=False, epochs=1, seed=0)
-    _, sections = implicit_report_sections(
-        trainwell.load(tmp_path / "model"), interactions, "interactions", k=3
-    )
-    page = sections[0]
-    for suffix in ("", "_popularity"):
-        hit, mrr = float(_row(page, f"hit@3{suffix}")[0]), float(_row(page, f"mrr@3{suffix}")[0])
-        assert hit / 3 - 1e-4 <= mrr <= hit + 1e-4, (suffix, hit, mrr)  # one held-out item, within the top 3
-        assert _row(page, f"mrr@3{suffix}")[1].startswith("[")
-    assert "MAP@3 is mrr@3" in page
-
-
 def test_evaluate_k_judges_each_folds_interactions_at_k(tmp_path: Path) -> None:
     # 4 users on 8 items: at k = 8 every held-out item is in every top 8, whatever the model learned
     table = tmp_path / "interactions.csv"
@@ -114,3 +98,49 @@ def test_evaluate_k_judges_each_folds_interactions_at_k(tmp_path: Path) -> None:
     assert "hit@10" not in text and "ndcg@10" not in text
     found = json.loads(text)
     assert json.dumps(found).count("hit@8") >= 2  # the model's and the baselines'
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """``tune --implicit --test`` of one trial on 24 users x 12 items, each user's first item held out as the test
+    table (every item trains others): the kept model's directory, the test table and what the command printed."""
+    root = tmp_path_factory.mktemp("b1_tune")
+    rows = [(step, user, (user * 3 + step) % 12 + 1) for user in range(1, 25) for step in range(6)]
+    train, test = root / "train.csv", root / "test.csv"
+    for path, held in ((train, False), (test, True)):
+        kept_rows = [(user, item) for step, user, item in rows if (step == 0) == held]
+        pd.DataFrame(kept_rows, columns=["user", "item"]).to_csv(path, index=False)
+    code, stdout, stderr = trainwell_cli(
+        "tune", train, "--user", "user", "--item", "item", "--implicit", "--test", test, "--trials", "1",
+        "--search", "epochs=1", "--out", root / "kept",
+    )  # fmt: skip
+    assert code == 0, stdout + stderr
+    return root / "kept", test, stdout
+
+
+def test_tune_test_judges_the_kept_recommenders_lists_on_the_test_table(
+    tuned: tuple[Path, Path, str],
+) -> None:
+    # tune --user ... --test was refused ("--test is not used by a recommender"); fit --test judges a
+    # recommender's lists on it, and so does tune now, the kept model's
+    model_dir, test, stdout = tuned
+    said = stdout[stdout.index("test set top-10 lists") :]
+    kept = trainwell.load(model_dir).evaluate_lists(pd.read_csv(test))
+    assert kept is not None and f"precision@10 {kept.model.precision:.3f}" in said, said
+    assert f"map@10 {kept.model.map:.3f}" in said and "popularity" in said
+
+
+def test_an_implicit_models_report_says_mrr_for_the_model_and_the_baselines(
+    tuned: tuple[Path, Path, str],
+) -> None:
+    from trainwell.report._implicit import implicit_report_sections
+
+    model_dir, test, _ = tuned
+    interactions = pd.concat([pd.read_csv(model_dir.parent / "train.csv"), pd.read_csv(test)])
+    _, sections = implicit_report_sections(trainwell.load(model_dir), interactions, "interactions", k=3)
+    page = sections[0]
+    for suffix in ("", "_popularity", "_ease"):
+        hit, mrr = float(_row(page, f"hit@3{suffix}")[0]), float(_row(page, f"mrr@3{suffix}")[0])
+        assert hit / 3 - 1e-4 <= mrr <= hit + 1e-4, (suffix, hit, mrr)  # one held-out item, within the top 3
+        assert _row(page, f"mrr@3{suffix}")[1].startswith("[")
+    assert "MAP@3 is mrr@3" in page
