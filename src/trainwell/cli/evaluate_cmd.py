@@ -64,7 +64,7 @@ NOT_FOR_IMAGES = {
     "--time-col": "ratings (with --user and --item, or --implicit)",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
-    "--k": "recommenders' top-N lists (ratings: with --user and --item)",
+    "--k": "recommenders' top-N lists (with --user and --item, or --implicit)",
 }
 #: The options of evaluate that tables and texts never read: what each is for, as the refusal names it (--arch and
 #: --lr are a text model's too, as fit_texts reads them; --groups is a table's, a text table's and an image CSV's).
@@ -75,7 +75,7 @@ NOT_FOR_TABLES = {
     "--time-col": "ratings (with --user and --item, or --implicit)",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
-    "--k": "recommenders' top-N lists (ratings: with --user and --item)",
+    "--k": "recommenders' top-N lists (with --user and --item, or --implicit)",
 }
 
 
