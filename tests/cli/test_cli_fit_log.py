@@ -38,7 +38,8 @@ def test_fit_logs_to_tensorboard_and_mlflow_with_the_model_as_artifacts(
     binary_csv: Path, tmp_path: Path, store_here: Path
 ) -> None:
     result = run_cli(
-        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS, "--track", "tensorboard,mlflow",
+        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS,
+        "--lr", "0.01", "--track", "tensorboard,mlflow",
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.explain()
