@@ -115,24 +115,21 @@ def test_evaluate_shares_the_time_among_the_folds(tmp_path: Path) -> None:
     (tmp_path / "corpus.txt").write_text("\n".join(stories(300)) + "\n", encoding="utf-8")
     folds, lm = run_cli_many(
         [
-            # 3.3 s a fold, the language model's 6 s beside it: each fold's learning-rate finder comes out of it too.
-            # 1,000 epochs: more than any fold trains in its share, on a fast machine too.
-            ["evaluate", "table.csv", "--target", "y", "--cv", "3", "--epochs", "1000", "--time", "10s"],
+            # 5 s a fold: each fold's learning-rate finder (a second or two) comes out of it too.
+            ["evaluate", "table.csv", "--target", "y", "--cv", "3", "--epochs", "300", "--time", "15s"],
             ["evaluate", "corpus.txt", "--task", "language_model", "--epochs", "300", "--time", "6s"],
         ],
         cwd=tmp_path,
     )
     assert folds.returncode == 0, folds.explain()
-    # The baselines are scored first: what they took comes out of the 10 s, each fold given at most a third.
+    # The baselines are scored first: what they took comes out of the 15 s, each fold given at most 5 s.
     said = re.search(
-        r"time budget 10s: [0-9.]+m?s reading the data and [0-9.]+m?s scoring the baselines; the 3 folds shared the "
+        r"time budget 15s: [0-9.]+m?s reading the data and [0-9.]+m?s scoring the baselines; the 3 folds shared the "
         r"[0-9.]+s left, ([0-9.]+)s( to ([0-9.]+)s)? each( \([0-9.]+s an even share\))?; the budget cut all 3 folds "
         r"short \(fold 1: the [0-9.]+s",
         " ".join(folds.stdout.split()),
     )
-    assert said and 1.5 <= float(said.group(1)) <= float(said.group(3) or said.group(1)) <= 10 / 3, (
-        folds.stdout
-    )
+    assert said and 2.5 <= float(said.group(1)) <= float(said.group(3) or said.group(1)) <= 5.0, folds.stdout
     assert lm.returncode == 0, lm.explain()
     assert "time budget: the 6.0s budget trained " in lm.stdout and "of the 300 epochs planned" in lm.stdout
 
