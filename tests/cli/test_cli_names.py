@@ -16,6 +16,9 @@ from trainwell.data.io import read_table
 from trainwell.tabular import tabular_data
 
 NAMES = "x1,x2,color,size,y"
+#: The fits that are to succeed: a learning rate given, so no learning-rate finder runs and no lr_find.png is drawn
+#: (the sweep and its plot were about half of a two-epoch fit's time); no test here reads either.
+QUICK = [*EPOCHS, "--lr", "0.01"]
 
 
 def _headerless(frame: pd.DataFrame, path: Path, *, preamble: str = "") -> Path:
@@ -35,7 +38,7 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
     assert "name its columns with --names, e.g. --names col1,col2,col3,col4,col5, and pass --target NAME" in (
         told.stderr
     )
-    fitted = run_cli("fit", train, "--names", NAMES, "--target", "y", "--test", test, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", train, "--names", NAMES, "--target", "y", "--test", test, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     assert "test set (100 rows)" in fitted.stdout
     assert (
@@ -98,7 +101,7 @@ def test_headerless_texts_are_named_and_mistaken_names_refused(tmp_path: Path) -
     fitted, counted, swept, images = run_cli_many(
         [
             ("fit", texts, "--names", "text,labels,id", "--text", "text", "--target", "labels", "--out",
-             tmp_path / "m", *EPOCHS),
+             tmp_path / "m", *QUICK),
             ("fit", texts, "--names", "text,labels", "--text", "text", "--target", "labels", "--out", tmp_path / "x"),
             ("lr-find", texts, "--names", "text,labels,id", "--text", "text", "--target", "labels", "--out",
              tmp_path / "lr.png"),
@@ -234,7 +237,7 @@ def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_cl
     )
     rows = _headerless(binary_table(2, 100).head(20).drop(columns="y"), tmp_path / "rows.data")
     out = tmp_path / "m"
-    fitted = run_cli("fit", train, "--test", test, "--out", out, *EPOCHS)
+    fitted = run_cli("fit", train, "--test", test, "--out", out, *QUICK)
     assert fitted.returncode == 0, fitted.explain()
     said = " ".join(fitted.stderr.split())
     assert f"--target class: the class '{uci / 'made.names'}' declares for '{train}'" in said
@@ -256,7 +259,7 @@ def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_cl
                 uci,
                 "--out",
                 tmp_path / "mf",
-                *EPOCHS,
+                *QUICK,
             ),  # the folder alone: made.data, made.test, made.names
             # its test split read with the model's names (it had been refused as lacking the column 'class')
             ("report", out, "--data", uci, "--out", tmp_path / "report.html"),
