@@ -157,9 +157,10 @@ def fit(
             "--time",
             help="Finish training within this time of the command's start (reading the data included), e.g. 90s, "
             "10m, 1h30m or 1:30:00: the epochs are cut to what fits and the learning-rate schedule fitted to them "
-            "(it still ends annealed). It bounds the training; the test set's scoring and the writing come after "
-            "it (the command's whole time is said when they add more than a tenth), and a language model's cache "
-            "tuning, within a tenth of the time. With --epochs, whichever ends first. A time that trains less than "
+            "(it still ends annealed). It bounds the training and, with a test set, keeps out of it the time its "
+            "scoring is estimated to take (measured in the fit, at most half of it; said under the results); the "
+            "writing comes after it (the command's whole time is said when it ran past by more than a tenth), and "
+            "a language model's cache tuning, within a tenth of the time. With --epochs, whichever ends first. A time that trains less than "
             "one epoch is warned of, with about the time one needs.",
         ),
     ] = None,
@@ -456,6 +457,10 @@ def fit(
 
                 # A model fitted in closed form builds no optimizer: no training code to load for it.
                 budget = command_time.budget_of(seconds, imports=closed_form_model(arch) is None)
+                if (
+                    command_time.test_reserve is not None
+                ):  # time kept for scoring a test set after the training
+                    keeping.callbacks.append(command_time.test_reserve.callback())
             return keeping
 
         def set_up(kind: str) -> FitCheckpoint:
@@ -568,7 +573,7 @@ def fit(
             settings.update(ready("conll").pipeline_kwargs)
             settings["time_budget"] = budget
             tagged = fit_tagging(data, settings)
-            say_time_limits(getattr(tagged, "budget", budget), capped, "sentences")
+            say_time_limits(getattr(tagged, "budget", budget), capped, "sentences", command_time.test_reserve)
             return
         if tag_col is not None or embeddings is not None:
             flag = "--tag-col" if tag_col is not None else "--embeddings"
@@ -686,6 +691,7 @@ def fit(
                 capped=capped,
                 time_col=time_col,
                 k=10 if k is None else k,
+                reserve=command_time.test_reserve,
                 **({"test": test} if test is not None else {}),
                 **({"wd": wd} if wd is not None else {}),
                 **headerless,
@@ -744,7 +750,7 @@ def fit(
                 **named,
                 **keeping.pipeline_kwargs,
             )
-            report_fit(result, capped)
+            report_fit(result, capped, reserve=command_time.test_reserve)
             return
         if target is None and (target := described_target(data, encoding, names)) is None:
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))
@@ -790,7 +796,7 @@ def fit(
                 **named,
                 **keeping.pipeline_kwargs,
             )
-            report_fit(result, capped)
+            report_fit(result, capped, reserve=command_time.test_reserve)
 
         if text is not None:
             fit_text_column(text)
@@ -842,7 +848,7 @@ def fit(
         if result is None:
             return
         command_time.keep_trees(result)  # boosted trees' budget, which no fit's callback saw
-        report_fit(result, capped)
+        report_fit(result, capped, reserve=command_time.test_reserve)
 
     loggers: list[Any] = []  # --track's callbacks, made once the options are checked
 
@@ -899,12 +905,13 @@ def _fit_ratings(
     capped: Any = None,
     time_col: str | None = None,
     k: int = 10,
+    reserve: Any = None,
     **resume: Any,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
     the pipeline's ``callbacks`` and ``resume_from``; ``item_names``: the folder's names of the items, kept;
     ``time_col``: ``--time-col``, the pipeline's ``time``; ``k``: ``--k``, the places in the test set's top-N
-    lists)."""
+    lists; ``reserve``: ``--time``'s :class:`~trainwell.cli._training.ReserveForTestSet`)."""
     from trainwell.collab.pipeline import fit_ratings
 
     if time_col is not None:
@@ -953,7 +960,7 @@ def _fit_ratings(
         )
     else:
         out_console.print(held_out_line(result.data), soft_wrap=True, markup=False, highlight=False)
-    report_fit(result, capped, k=k)
+    report_fit(result, capped, k=k, reserve=reserve)
     fitted_task = result.data.task
     if fitted_task.kind == "binary" and not getattr(recipe, "implicit", False):
         disliked, liked = (str(label) for label in fitted_task.classes)
@@ -1216,7 +1223,7 @@ def _test_count_of(data: Any) -> str:
     return ""
 
 
-def say_time_limits(budget: Any, capped: Any = None, unit: str = "rows") -> None:
+def say_time_limits(budget: Any, capped: Any = None, unit: str = "rows", reserve: Any = None) -> None:
     """Under ``--time``, below the results: the line saying they were scored on the validation rows each pass
     read within the budget (``capped``: :class:`~trainwell.learner.kept_predictions.KeepCappedValidation`, ``unit``:
     what the rows are), and the warning of a model the budget let train less than one epoch
@@ -1227,6 +1234,9 @@ def say_time_limits(budget: Any, capped: Any = None, unit: str = "rows") -> None
     any other."""
     import warnings
 
+    kept = reserve.line(unit) if reserve is not None else None
+    if kept is not None:  # what --time kept for the test set's scoring (ReserveForTestSet)
+        out_console.print(kept, soft_wrap=True, markup=False)
     scored = getattr(capped, "scored", None)
     if scored is not None:
         read, total = scored
@@ -1258,10 +1268,11 @@ def say_command_time(command_time: CommandTime) -> None:
         out_console.print(said, soft_wrap=True, markup=False)
 
 
-def report_fit(result: Any, capped: Any = None, k: int = 10) -> None:
+def report_fit(result: Any, capped: Any = None, k: int = 10, reserve: Any = None) -> None:
     """The results of a fit: the validation table, the budget's line, the test set's scores, the model directory
     (``capped``: ``fit --time``'s :class:`~trainwell.learner.kept_predictions.KeepCappedValidation`; ``k``: a
-    recommender's ``--k``, the places in its test set's top-N lists)."""
+    recommender's ``--k``, the places in its test set's top-N lists; ``reserve``: what ``--time`` kept for
+    scoring the test set, :class:`~trainwell.cli._training.ReserveForTestSet`)."""
     import warnings
 
     from trainwell.cli._show import date_summary, say_budget, show_metrics, show_table_choice
@@ -1269,7 +1280,7 @@ def report_fit(result: Any, capped: Any = None, k: int = 10) -> None:
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
     warn_overfitting(result.learn)
     say_budget(getattr(result, "budget", None), out_console)
-    say_time_limits(getattr(result, "budget", None), capped, _unit_of(getattr(result, "data", None)))
+    say_time_limits(getattr(result, "budget", None), capped, _unit_of(getattr(result, "data", None)), reserve)
     refit = getattr(result, "refit", None)
     if refit is not None:  # a table's --refit-full: the model written is not the one validated above
         out_console.print(refit.line(), soft_wrap=True, markup=False, highlight=False)
