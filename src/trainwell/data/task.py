@@ -536,9 +536,13 @@ def joined_labels(labels: Iterable[Any]) -> tuple[str, list[str]] | None:
     return None
 
 
-def joined_labels_advice(labels: Iterable[Any], what: str, unit: str = "a row") -> str:
+def joined_labels_advice(
+    labels: Iterable[Any], what: str, unit: str = "a row", *, python: bool = False, asked: str | None = None
+) -> str:
     """What :func:`warn_joined_labels` says of ``labels`` (of ``what``: ``"target 'genres'"``; ``unit``: what
-    holds the labels, a row, a text or an image), or ``""`` when they look like classes."""
+    holds the labels, a row, a text or an image), or ``""`` when they look like classes. ``python``: the labels
+    came through Python alone (``labels=``), so the fix names ``label_delim=`` only; ``asked``: the single-label
+    kind the user asked for (``"multiclass"``), which the fix then replaces."""
     texts = [label.strip() for label in labels if isinstance(label, str) and label.strip()]
     found = joined_labels(texts)
     if found is None:
@@ -548,21 +552,38 @@ def joined_labels_advice(labels: Iterable[Any], what: str, unit: str = "a row") 
     holding = sum(1 for text in texts if text in chosen)
     every = holding == len(texts)
     share = "every label" if every else f"{holding:,} of the {len(texts):,} labels"
+    option = f"label_delim={mark!r}" if python else f"--label-delim '{mark}' (Python: label_delim={mark!r})"
+    instead = f" instead of --task {asked} (Python: task={asked!r})" if asked else ""
     return (
         f"{share} of {what} hold{'s' if every else ''} '{mark}' (e.g. {joined[0]!r}): each combination is read as "
-        f"one class; for several labels {unit} (multi-label), pass --label-delim '{mark}' (Python: "
-        f"label_delim={mark!r})"
+        f"one class; for several labels {unit} (multi-label), pass {option}{instead}"
     )
 
 
-def warn_joined_labels(labels: Iterable[Any], what: str, unit: str = "a row") -> bool:
+#: The joined labels :func:`warn_joined_labels` warned of last (separator, joined labels, how many labels): a
+#: caller that warned where it read the labels and then asks :func:`infer_task` for the kind it chose itself
+#: (``text_data``: binary or multiclass) is not told twice.
+_said_last: list[tuple[str, tuple[str, ...], int]] = []
+
+
+def _joined_key(labels: Iterable[Any]) -> tuple[str, tuple[str, ...], int] | None:
+    texts = [label.strip() for label in labels if isinstance(label, str) and label.strip()]
+    found = joined_labels(texts)
+    return None if found is None else (found[0], tuple(found[1]), len(texts))
+
+
+def warn_joined_labels(
+    labels: Iterable[Any], what: str, unit: str = "a row", *, python: bool = False
+) -> bool:
     """Warn when ``labels``, read without ``label_delim``, join several labels in most cells (:func:`joined_labels`):
     each combination (``drama|comedy``) became a class of a single-label model, without a word. ``what`` names
-    the labels (``"target 'genres'"``, ``"--label-col 'tags' in 'train.csv'"``), ``unit`` what holds them.
-    Returns whether it warned."""
-    advice = joined_labels_advice(labels, what, unit)
+    the labels (``"target 'genres'"``, ``"--label-col 'tags' in 'train.csv'"``), ``unit`` what holds them;
+    ``python``: they came through Python alone (:func:`joined_labels_advice`). Returns whether it warned."""
+    labels = list(labels)
+    advice = joined_labels_advice(labels, what, unit, python=python)
     if advice:
         warn(advice, UserWarning)
+        _said_last[:] = [key for key in [_joined_key(labels)] if key is not None]
     return bool(advice)
 
 
@@ -722,6 +743,7 @@ def infer_task(
     label_delim: str | None = None,
     label_names: LabelNames | None = None,
     positive: Any = None,
+    joined_said: bool = False,
 ) -> Task:
     """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
 
@@ -732,6 +754,9 @@ def infer_task(
     ``label_names`` names the classes (:func:`name_labels`). A binary task's second class is the one its
     probability and scores are of: the later in sorted order, unless one label negates the other
     (:func:`positive_last`: ``churn`` of ``churn``/``no churn``); ``positive`` names it instead.
+    Labels that join several in a cell (``drama|comedy``) without ``label_delim`` are warned of
+    (:func:`warn_joined_labels`) when ``kind`` is left out and when it asks for ``binary`` or ``multiclass``;
+    ``joined_said``: the caller warned of them already, where it read them.
 
     >>> infer_task(["cat", "dog", "cat"]).kind
     'binary'
@@ -740,12 +765,14 @@ def infer_task(
     >>> infer_task(["1", "0", "1"], label_names=["negative", "positive"]).classes
     ('negative', 'positive')
     """
-    task = _inferred(targets, name=name, kind=kind, label_delim=label_delim)
+    task = _inferred(targets, name=name, kind=kind, label_delim=label_delim, joined_said=joined_said)
     task = task if label_names is None else name_labels(task, label_names)
     return task if positive is None else with_positive(task, positive)
 
 
-def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | None) -> Task:
+def _inferred(
+    targets: Any, *, name: str, kind: str | None, label_delim: str | None, joined_said: bool = False
+) -> Task:
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 
     if kind == "language_model":
@@ -858,8 +885,23 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
     counts = present.map(_jsonable).value_counts()
     once = int((counts == 1).sum())
     # Several labels joined in a cell (drama|comedy) without label_delim: each combination a class. Said when
-    # the kind is inferred; a caller that chooses it (texts, images) says it where it reads the labels.
-    joined = joined_labels_advice(present, f"target '{names[0]}'") if kind is None else ""
+    # the kind is inferred, and when binary or multiclass is asked for (a classifier over the combinations, which
+    # the user may not know they asked for); not again when the caller said it where it read the labels.
+    said = _said_last[:1]
+    _said_last.clear()
+    asked = (
+        kind in ("binary", "multiclass")
+        and not joined_said
+        and not (said and said[0] == _joined_key(present))
+    )
+    what = f"target '{names[0]}'"
+    joined = (
+        joined_labels_advice(present, what)
+        if kind is None
+        else joined_labels_advice(present, what, asked=kind)
+        if asked
+        else ""
+    )
     if len(present) >= MIN_ROWS_FOR_ID_CHECK and once > len(present) / 2:
         raise DataError(
             f"target '{names[0]}' has {len(classes)} different values in {len(present)} rows, {once} of them seen "

@@ -17,6 +17,7 @@ from trainwell.vision.io import (
     labelled_folder,
     table_files,
     warn_joined_labels,
+    warn_listed_joined_labels,
 )
 
 
@@ -54,6 +55,8 @@ def file_splits(
             )
     else:
         splits = {"all": _listed_files(source, labels, "the image paths")}
+        if label_delim is None:  # labels=["cat|dog", ...]: a class per combination, said as a CSV's are
+            warn_listed_joined_labels(splits["all"].labels, "image_data's labels=")
     for key, held in (("valid", valid), ("test", test)):
         if held is None:
             continue

@@ -41,6 +41,7 @@ from trainwell.vision.io import (
     idx_sets,
     pixel_rows,
     probe_images,
+    warn_listed_joined_labels,
 )
 from trainwell.vision.recipe import ImageRecipe
 
@@ -241,6 +242,8 @@ def image_data(
         if labels is None:
             raise ConfigError("image_data from an array needs labels=: one label per image")
         decoded = {"train": _array_split(source, labels, "the images")}
+        if label_delim is None:  # labels=["cat|dog", ...]: a class per combination, said as a CSV's are
+            warn_listed_joined_labels(decoded["train"][1], "image_data's labels=")
         for key, held in (("valid", valid), ("test", test)):
             if held is not None:
                 if not isinstance(held, tuple) or len(held) != 2:
@@ -633,7 +636,8 @@ def _task(
             )
         kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
         warn_whole_number_classes(labels, column, "images")
-    return infer_task(labels, name=column, kind=kind, label_delim=label_delim)
+    # Labels joined in one (cat|dog) were warned of where they were read (a CSV, labels=), whatever the task.
+    return infer_task(labels, name=column, kind=kind, label_delim=label_delim, joined_said=True)
 
 
 def _target_frame(values: list[Any], column: str, name: str) -> pd.DataFrame:

@@ -460,10 +460,53 @@ def table_files(
 def warn_joined_labels(labels: Sequence[Any], label_col: str, name: str) -> None:
     """Warn when most labels of ``label_col`` (of ``name``, a CSV or a DataFrame) join several labels, read
     without a separator: each combination (``airplane;bright``, ``cat;dark``) became a class of a single-label
-    model, without a word (:func:`trainwell.data.task.warn_joined_labels`, as tables and texts say it)."""
+    model, without a word (:func:`trainwell.data.task.warn_joined_labels`, as tables and texts say it); or, in a
+    DataFrame whose cells are lists, a label of a multi-label model (:func:`warn_joined_items`)."""
     from trainwell.data.task import warn_joined_labels as warn_joined
 
-    warn_joined(labels, f"--label-col '{label_col}' in {name}", "an image")
+    what = f"--label-col '{label_col}' in {name}"
+    if not warn_joined(labels, what, "an image"):
+        warn_joined_items(labels, what)
+
+
+def warn_listed_joined_labels(labels: Sequence[Any], what: str) -> None:
+    """:func:`warn_joined_labels` for labels handed to ``image_data`` in Python (``labels=`` beside a list of paths
+    or an array): ``["cat|dog", "cat", ...]`` trained a class per combination, ``[["cat|dog"], ...]`` a label
+    per combination, without a word. ``what`` names them (``"image_data's labels="``)."""
+    from trainwell.data.task import warn_joined_labels as warn_joined
+
+    if not warn_joined(labels, what, "an image", python=True):
+        warn_joined_items(labels, what)
+
+
+def warn_joined_items(labels: Sequence[Any], what: str) -> bool:
+    """Warn when the images' labels are lists (multi-label) whose items mostly join several labels
+    (``["cat|dog"]``): each combination is then one label of the model, ``cat`` in ``cat|dog`` never learned as
+    ``cat``. Returns whether it warned."""
+    from trainwell.core.warn import warn
+    from trainwell.data.task import joined_labels
+
+    items = [
+        item.strip()
+        for label in labels
+        if isinstance(label, list | tuple)
+        for item in label
+        if isinstance(item, str) and item.strip()
+    ]
+    found = joined_labels(items)
+    if found is None:
+        return False
+    mark, joined = found
+    chosen = set(joined)
+    holding = sum(1 for item in items if item in chosen)
+    parts = [part.strip() for part in joined[0].split(mark) if part.strip()]
+    warn(
+        f"{holding:,} of the {len(items):,} labels in the lists of {what} hold '{mark}' (e.g. [{joined[0]!r}]): "
+        f"each combination is read as one label; write each label as an item of its own ({parts!r}, not "
+        f"[{joined[0]!r}])",
+        UserWarning,
+    )
+    return True
 
 
 #: A label column whose values are 0 or 1 in at least this share of rows holds flags of a class (its other values
