@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,11 +91,7 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     done = budget.trained() if budget is not None else None  # "0.008 epochs (7 of 825 batches)"
     counted = done if done is not None else counted
     trained = "" if getattr(learn.model, "closed_form", False) else f", {counted}"
-    table = Table(title=f"{title} ({learn.task.kind}{trained}{kept})")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("what it means here")
+    title = f"{title} ({learn.task.kind}{trained}{kept})"
     # (name, value, 95% interval, meaning): the numbers written once every row is known, as a column reaching
     # 10,000 writes its numbers from 1,000 up with separators (the HTML report's rule).
     shown: list[tuple[Any, Any, tuple[Any, Any] | str, Any]] = []
@@ -137,6 +134,7 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     bounds = _grouped(
         bound for _, _, interval, _ in shown if isinstance(interval, tuple) for bound in interval
     )
+    cells = []
     for name, value, interval, meaning in shown:
         like = _size(value, *interval) if isinstance(interval, tuple) else None
         if isinstance(interval, tuple) and not all(math.isfinite(float(bound)) for bound in interval):
@@ -145,13 +143,86 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
             )
         elif isinstance(interval, tuple):
             interval = f"[{_number(interval[0], bounds, like)}, {_number(interval[1], bounds, like)}]"
-        table.add_row(name, _number(value, values, like), interval, meaning)
-    console.print(table)
+        cells.append((name, _number(value, values, like), interval, meaning))
+    print_with_prose(
+        console, _metrics_table(title, cells), lambda: _metrics_table(title, cells, stacked=True)
+    )
     if caution:  # a line of its own under the table: inside the first sentence it read as that metric's alone
         console.print(caution, soft_wrap=True, markup=False, highlight=False)
     if validated:
         for line in [*_ranking_verdicts(learn), *_bias_verdict(row, _bias_gap(learn))]:
             console.print(line, soft_wrap=True)
+
+
+#: The fewest columns a column of sentences (what a metric means, a verdict) is given beside figures before the
+#: table takes its narrower form: narrower, its sentences run to a word or two a line.
+PROSE_WIDTH = 24
+
+
+def prose_fits(table: Table, console: Console, prose: Sequence[int], least: int = PROSE_WIDTH) -> bool:
+    """Whether ``table`` fits ``console`` with every column but the ``prose`` ones (indices) unwrapped, and each
+    of these at least ``least`` columns wide (or its natural width, or its longest word, if that is more)."""
+    from rich.measure import Measurement
+
+    from trainwell.core.fitting_tables import natural_width
+
+    options = console.options.update_width(10_000)
+    spare = 0
+    for index in prose:
+        column = table.columns[index]
+        found = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+        widest = max((measured.maximum for measured in found), default=0)
+        longest_word = max((measured.minimum for measured in found), default=0)
+        spare += max(0, widest - max(least, longest_word))
+    return natural_width(table, console) - spare <= console.width
+
+
+def print_with_prose(
+    console: Console,
+    wide: Table,
+    narrow: Callable[[], Table],
+    prose: Sequence[int] = (-1,),
+    narrow_prose: Sequence[int] | None = None,
+) -> None:
+    """Print ``wide`` where it fits ``console`` with its figures unwrapped and its ``prose`` columns (indices:
+    sentences, which may wrap) at least :data:`PROSE_WIDTH` wide (:func:`prose_fits`), else the table
+    ``narrow`` draws (each interval on its own line under its figure; ``narrow_prose``: its columns that may
+    wrap, ``prose`` by default); a cell that still cannot fit folds within its column, never cut with "…".
+    Before, rich narrowed every column of an 80-column terminal alike and an interval broke after its comma."""
+    fits = prose_fits(wide, console, _indices(wide, prose))
+    table = wide if fits else narrow()
+    indices = _indices(table, prose if fits or narrow_prose is None else narrow_prose)
+    # only the sentences wrap, a figure or an interval whole on its line; unless even the narrow form is wider
+    # than the terminal with its sentences a word a line: then every cell folds, cropping nothing
+    unwrapped = table is wide or prose_fits(table, console, indices, least=0)
+    for index, column in enumerate(table.columns):
+        column.overflow = "fold"
+        column.no_wrap = unwrapped and index not in indices
+    console.print(table)
+
+
+def _indices(table: Table, columns: Sequence[int]) -> list[int]:
+    """``columns`` (indices, ``-1`` the last) as indices from 0 in ``table``."""
+    return [index % len(table.columns) for index in columns]
+
+
+def _metrics_table(title: str, cells: list[tuple[Any, str, str, Any]], stacked: bool = False) -> Table:
+    """:func:`show_metrics`'s table: each metric's value and 95% interval in columns of their own, or
+    ``stacked``, the interval on its own line under the value (a narrow terminal's form)."""
+    table = Table(title=title)
+    table.add_column("metric")
+    if stacked:
+        table.add_column("value\n[95% CI]", justify="right")
+    else:
+        table.add_column("value", justify="right")
+        table.add_column("95% CI", justify="right")
+    table.add_column("what it means here")
+    for name, value, interval, meaning in cells:
+        if stacked:
+            table.add_row(name, f"{value}\n{interval}" if interval else value, meaning)
+        else:
+            table.add_row(name, value, interval, meaning)
+    return table
 
 
 def _tuned_intervals(thresholds: ThresholdSummary | None) -> dict[str, str]:

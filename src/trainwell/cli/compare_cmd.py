@@ -184,10 +184,7 @@ def compare(
         return compared, task, judged
 
     def show(found: Any) -> None:
-        from rich.table import Table
-
-        from trainwell.cli._common import fold_cells
-        from trainwell.core.numbers import figure
+        from trainwell.cli._show import print_with_prose
 
         compared, task, judged = found
         out_console.print(
@@ -197,25 +194,15 @@ def compare(
             markup=False,
             highlight=False,
         )
-        table = Table(
-            title=f"B - A, 95% paired bootstrap interval over {judged.unit} ({compared.n_boot:,} resamples)"
+        title = f"B - A, 95% paired bootstrap interval over {judged.unit} ({compared.n_boot:,} resamples)"
+        # the metric's name and the verdict are the columns that wrap: every figure and interval stays whole
+        print_with_prose(
+            out_console,
+            difference_table(title, compared.metrics),
+            lambda: difference_table(title, compared.metrics, stacked=True),
+            prose=(0, -1),
+            narrow_prose=(-1,),  # "(higher is better)" on a line of its own
         )
-        for column in ("metric", "A", "B", "B - A", "95% interval", "verdict"):
-            table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
-        for row in compared.metrics:
-            better = "higher" if row.higher_is_better else "lower"
-            low, high = (
-                figure(value, 4, True, row.a.mean) for value in (row.difference.low, row.difference.high)
-            )
-            table.add_row(
-                f"{row.metric} ({better} is better)",
-                figure(row.a.mean, 4),
-                figure(row.b.mean, 4, like=row.a.mean),
-                figure(row.difference.mean, 4, True, row.a.mean),
-                f"[{low}, {high}]",
-                row.verdict,
-            )
-        out_console.print(fold_cells(table))
         if compared.mcnemar is not None:
             out_console.print(
                 compared.mcnemar.sentence(unit=judged.unit), soft_wrap=True, markup=False, highlight=False
@@ -243,6 +230,34 @@ def compare(
         return json.dumps(document, indent=2) + "\n"
 
     guarded(run)
+
+
+def difference_table(title: str, rows: Any, stacked: bool = False) -> Any:
+    """compare's table: each metric's figure for A and B, B - A and its interval (in a column of its own, or
+    ``stacked`` on its own line under B - A: a narrow terminal's form, which also writes which way is better
+    under the metric's name), and the verdict."""
+    from rich.table import Table
+
+    from trainwell.core.numbers import figure
+
+    table = Table(title=title)
+    columns = ("metric", "A", "B", "B - A\n95% interval" if stacked else "B - A")
+    for column in (*columns, *(() if stacked else ("95% interval",)), "verdict"):
+        table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
+    for row in rows:
+        better = "higher" if row.higher_is_better else "lower"
+        low, high = (
+            figure(value, 4, True, row.a.mean) for value in (row.difference.low, row.difference.high)
+        )
+        difference, interval = figure(row.difference.mean, 4, True, row.a.mean), f"[{low}, {high}]"
+        figures = (figure(row.a.mean, 4), figure(row.b.mean, 4, like=row.a.mean))
+        if stacked:
+            table.add_row(
+                f"{row.metric}\n({better} is better)", *figures, f"{difference}\n{interval}", row.verdict
+            )
+        else:
+            table.add_row(f"{row.metric} ({better} is better)", *figures, difference, interval, row.verdict)
+    return table
 
 
 def overall_line(rows: Any, model_a: Path, model_b: Path, n_rows: int, unit: str = "rows") -> str:

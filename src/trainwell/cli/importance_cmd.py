@@ -161,9 +161,7 @@ def importance(
         }
 
     def show(found: dict[str, Any]) -> None:
-        from rich.table import Table
-
-        from trainwell.cli._common import fold_cells
+        from trainwell.cli._show import print_with_prose
         from trainwell.core.numbers import figure
 
         run, task = found["run"], found["task"]
@@ -175,27 +173,46 @@ def importance(
             markup=False,
             highlight=False,
         )
-        level = f"{CONFIDENCE:.0%}"
-        table = Table(title=f"mean {run.metric.loss_of_quality} over {run.n_repeats} shuffles of each column")
-        for column, justify in (
-            ("column", "left"),
-            (run.metric.loss_of_quality, "right"),
-            (f"{level} interval", "right"),
-            ("reading", "left"),
-        ):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
-        for item in run.importances:
-            table.add_row(
-                item.column,
-                figure(item.importance, 4, like=run.base_score),
-                interval_text(item, run.base_score),
-                item.reading,
-            )
-        out_console.print(fold_cells(table))
+        # the column's name and its reading are the columns that wrap: every figure and interval stays whole
+        print_with_prose(
+            out_console,
+            importance_table(run),
+            lambda: importance_table(run, stacked=True),
+            prose=(0, -1),
+            narrow_prose=(-1,),  # a column's name whole on its line where the reading can wrap instead
+        )
         for line in reading_lines(run):
             out_console.print(line, soft_wrap=True, markup=False, highlight=False)
 
     guarded(run)
+
+
+def importance_table(run: Any, stacked: bool = False) -> Any:
+    """importance's table: each column's mean change in the metric over the shuffles and its interval (in a
+    column of its own, or ``stacked`` on its own line under the figure: a narrow terminal's form), and its
+    reading."""
+    from rich.table import Table
+
+    from trainwell.core.numbers import figure
+
+    level = f"{CONFIDENCE:.0%} interval"
+    change = run.metric.loss_of_quality
+    table = Table(title=f"mean {change} over {run.n_repeats} shuffles of each column")
+    columns = (
+        "column",
+        f"{change}\n{level}" if stacked else change,
+        *(() if stacked else (level,)),
+        "reading",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("column", "reading") else "right")
+    for item in run.importances:
+        shown, interval = figure(item.importance, 4, like=run.base_score), interval_text(item, run.base_score)
+        if stacked:
+            table.add_row(item.column, f"{shown}\n{interval}", item.reading)
+        else:
+            table.add_row(item.column, shown, interval, item.reading)
+    return table
 
 
 def interval_text(item: Any, like: float) -> str:

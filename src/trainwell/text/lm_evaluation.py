@@ -347,35 +347,14 @@ def _result(score: TokenScores, seed: int) -> HeldOutResult:
 
 
 def render_lm(evaluation: LMEvaluation, console: Any) -> None:
-    """The models' perplexities on the test text with intervals, then a sentence per baseline."""
-    from rich.table import Table
+    """The models' perplexities on the test text with intervals, then a sentence per baseline; in a terminal too
+    narrow for the table, each interval on its own line under its perplexity and the long headers on two lines
+    (before, rich folded every cell there: ``Kneser-Ney`` over ``trigram``, an interval after its comma)."""
     from rich.text import Text
 
-    held = evaluation.held_out
-    level = round(evaluation.level * 100)
-    table = Table(
-        title=f"language model on held-out text ({held.n_tokens:,} tokens of {evaluation.test_source})",
-        caption=f"\\[low, high]: {level}% bootstrap interval over the test {held.grouped_by}",
-    )
-    for name, justify in (
-        ("model", "left"),
-        ("perplexity", "right"),
-        (f"{level}% CI", "right"),
-        ("bits per char", "right"),
-        (f"next-{evaluation.predicts} accuracy", "right"),
-    ):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for score in evaluation.scores:
-        perplexity, low, high = score.perplexity_interval(evaluation.level, evaluation.seed)
-        accuracy = score.accuracy(1)
-        table.add_row(
-            Text(score.name),
-            f"{perplexity:,.1f}",
-            f"[{low:,.1f}, {high:,.1f}]",
-            f"{score.bits_per_char:.3f}",
-            "" if accuracy != accuracy else f"{accuracy:.3f}",  # nan: the n-grams and the cache mixture
-        )
-    console.print(table)
+    from trainwell.core.fitting_tables import print_fitting
+
+    print_fitting(console, _lm_table(evaluation), lambda: _lm_table(evaluation, stacked=True))
     best = evaluation.best.name
     console.print(
         f"trained on {evaluation.n_train_texts:,} text{'' if evaluation.n_train_texts == 1 else 's'} in "
@@ -393,6 +372,43 @@ def render_lm(evaluation: LMEvaluation, console: Any) -> None:
         if ratio.outcome != "beats":
             line = Text.assemble(("warning:", "yellow"), " ", ratio.sentence())
         console.print(line, soft_wrap=True)
+
+
+def _lm_table(evaluation: LMEvaluation, stacked: bool = False) -> Any:
+    """:func:`render_lm`'s table: a row per model, its perplexity's interval in a column of its own, or
+    ``stacked`` on its own line under the perplexity (a narrow terminal's form, whose headers take two lines)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    held = evaluation.held_out
+    level = round(evaluation.level * 100)
+    table = Table(
+        title=f"language model on held-out text ({held.n_tokens:,} tokens of {evaluation.test_source})",
+        caption=f"\\[low, high]: {level}% bootstrap interval over the test {held.grouped_by}",
+    )
+    accuracy_header = f"next-{evaluation.predicts}{chr(10) if stacked else ' '}accuracy"
+    columns = (
+        (("model", "left"), (f"perplexity\n[{level}% CI]", "right"))
+        if stacked
+        else (("model", "left"), ("perplexity", "right"), (f"{level}% CI", "right"))
+    )
+    for name, justify in (
+        *columns,
+        ("bits per\nchar" if stacked else "bits per char", "right"),
+        (accuracy_header, "right"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for score in evaluation.scores:
+        perplexity, low, high = score.perplexity_interval(evaluation.level, evaluation.seed)
+        accuracy = score.accuracy(1)
+        figures = (f"{perplexity:,.1f}", f"[{low:,.1f}, {high:,.1f}]")
+        table.add_row(
+            Text(score.name),
+            *(("\n".join(figures),) if stacked else figures),
+            f"{score.bits_per_char:.3f}",
+            "" if accuracy != accuracy else f"{accuracy:.3f}",  # nan: the n-grams and the cache mixture
+        )
+    return table
 
 
 def evaluate_language_model(
