@@ -126,8 +126,8 @@ def test_importance_keeps_each_interval_and_column_name_whole(
 
 @pytest.fixture(scope="module")
 def two_targets() -> Any:
-    """A regression of two targets with long names, one in the tens of thousands (the fit's learner)."""
-    from trainwell.tabular import fit_table
+    """A regression of two targets with long names, one in the tens of thousands: its learner, one epoch."""
+    from trainwell.tabular import tabular_data, tabular_learner
 
     rng = np.random.default_rng(0)
     n = 200
@@ -139,12 +139,10 @@ def two_targets() -> Any:
             "housing_median_age": rng.uniform(0, 50, n) + rooms,
         }
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run = fit_table(
-            frame, ["median_house_value", "housing_median_age"], arch="mlp", epochs=1, lr=1e-2, progress=False
-        )
-    return run.learn
+    data = tabular_data(frame, ["median_house_value", "housing_median_age"], valid_pct=0.25, seed=0)
+    learn = tabular_learner(data, progress=False)
+    learn.fit_one_cycle(1, 1e-2)
+    return learn
 
 
 @pytest.mark.parametrize("columns", [80, 120])
