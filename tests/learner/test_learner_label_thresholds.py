@@ -10,8 +10,7 @@ import torch
 from rich.console import Console
 
 from trainwell.evaluate.explain import cross_fitted_intervals
-from trainwell.learner.label_thresholds import ThresholdSummary
-from trainwell.metrics.thresholds import cross_fitted_decisions
+from trainwell.learner.label_thresholds import ThresholdSummary, cross_fitted_votes
 from trainwell.tabular.pipeline import TableRun, fit_table
 
 N_BOOT = 300
@@ -41,8 +40,9 @@ def test_the_tuned_metrics_get_a_bootstrap_interval_over_the_cross_fitted_decisi
     intervals = cross_fitted_intervals(summary, n_boot=N_BOOT, seed=0)
     assert set(intervals) == {"accuracy", "f1"}
     probabilities, targets = run.learn.get_preds()
-    # Reference: the fit's seed decides the halves (thresholds from the other half); rows resampled by hand.
-    decisions = cross_fitted_decisions(probabilities.float(), targets.float(), seed=3).numpy()
+    # Reference: the fit's seed draws the folds (each decided by thresholds from the others); rows resampled by hand.
+    assert (summary.folds, summary.repeats) == (5, 3)  # 80 rows of 2 labels: five folds, three draws
+    decisions = cross_fitted_votes(probabilities.float(), targets.float(), seed=3, folds=5, repeats=3).numpy()
     truth = targets.numpy() > 0.5
     rows = torch.randint(0, len(truth), (N_BOOT, len(truth)), generator=torch.Generator().manual_seed(0))
     accuracies = [(decisions[sample] == truth[sample]).mean() for sample in rows.numpy()]

@@ -7,6 +7,7 @@ one line naming the labels and the fix."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,10 +25,10 @@ def _joined(caught: list[warnings.WarningMessage]) -> list[str]:
     return [str(w.message) for w in caught if "each combination is read as one" in str(w.message)]
 
 
-def _images(**kwargs: object) -> tuple[object, list[str]]:
+def _images(**kwargs: Any) -> tuple[Any, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = image_data(progress=False, augmentation="none", **kwargs)  # type: ignore[arg-type]
+        data = image_data(progress=False, augmentation="none", **kwargs)
     return data, _joined(caught)
 
 
@@ -100,8 +101,8 @@ def test_a_table_or_texts_asked_for_multiclass_over_joined_labels_are_warned_onc
     for task in ("multiclass", None):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            data = text_data(frame.drop(columns="x"), "genres", text_col="plot", task=task)
-        assert data.task.kind == "multiclass"
+            texts = text_data(frame.drop(columns="x"), "genres", text_col="plot", task=task)
+        assert texts.task.kind == "multiclass"
         assert len(_joined(caught)) == 1  # not once where the labels are read and again where the kind is
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the separator given: multi-label, nothing said
