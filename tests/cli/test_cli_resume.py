@@ -136,7 +136,8 @@ def write_source(folder: Path, data: str) -> None:
 
 APPLICATIONS = {
     "table, --arch auto": ["table.csv", "--target", "y"],
-    "table, MLP, --time": ["table.csv", "--target", "y", "--arch", "mlp", "--time", "10m"],
+    # A rate given: the sweep the checkpoint keeps is the other applications' to show (the table's with auto).
+    "table, MLP, --time": ["table.csv", "--target", "y", "--arch", "mlp", "--lr", "0.01", "--time", "10m"],
     "images": ["images", "--arch", "simple_cnn"],
     "texts": ["reviews.csv", "--text", "review", "--target", "sentiment"],
     "ratings": ["ratings.csv", "--user", "user", "--item", "item", "--target", "rating"],
@@ -169,7 +170,8 @@ def test_ctrl_c_then_resume_writes_the_model_of_a_fit_never_stopped(tmp_path: Pa
         assert "--time: the 10m budget was not reached: all " in resumed.stdout, resumed.explain()
 
 
-MLP_FIT = ["fit", "table.csv", "--target", "y", "--arch", "mlp", "--epochs", "3"]
+# A rate given: no learning-rate finder's sweep and plot in any of the five runs (the Ctrl-C tests show the sweep kept)
+MLP_FIT = ["fit", "table.csv", "--target", "y", "--arch", "mlp", "--epochs", "3", "--lr", "0.01"]
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +222,17 @@ def test_fine_tuning_resumes_in_its_unfrozen_phase(tmp_path: Path) -> None:
     make_image_folder(tmp_path / "shapes", ("horizontal", "vertical", "square"), per_class=12)
     make_image_folder(tmp_path / "images", per_class=30, seed=5)
     pretrained = run_cli(
-        "fit", "shapes", "--arch", "simple_cnn", "--epochs", "1", "--out", "pre", cwd=tmp_path
+        "fit",
+        "shapes",
+        "--arch",
+        "simple_cnn",
+        "--epochs",
+        "1",
+        "--lr",
+        "0.002",
+        "--out",
+        "pre",
+        cwd=tmp_path,
     )
     assert pretrained.returncode == 0, pretrained.explain()
     args = ["fit", "images", "--pretrained", "pre", "--epochs", "2"]
