@@ -324,24 +324,19 @@ class ReserveForTestSet:
             def after_validate(self, learn: Any) -> None:
                 if reserve.rows and self.valid_rows:
                     self.valid_per_row = (perf_counter() - self.valid_start) / self.valid_rows
-                    # The training over (its last pass): the estimate said, the time kept as it was
-                    trained = learn.iteration >= learn.n_iterations
-                    reserve.keep(self.valid_per_row, self, apply=not trained)
+                    if learn.iteration < learn.n_iterations:  # not after the last pass: the training is over
+                        reserve.keep(self.valid_per_row, self)
 
             def before_epoch(self, learn: Any) -> None:
                 self.last = None
 
         return ReserveTestScoring()
 
-    def keep(self, per_row: float, fit: Any, *, apply: bool = True) -> None:
+    def keep(self, per_row: float, fit: Any) -> None:
         """Keep the test set's scoring at ``per_row`` seconds a row out of the fit's limit (``fit``: the
-        callback, holding the limit as the fit began); ``apply=False``: the estimate only, the training over."""
+        callback, holding the limit as the fit began)."""
         state = self.budget.checkpoint_state()
         if state is None:
-            return
-        if not apply:
-            self.estimate = self.rows * per_row
-            self.capped = self.seconds < self.estimate
             return
         if fit.limit is None:
             fit.limit = float(state["fit_limit"]) + self.seconds
