@@ -148,8 +148,8 @@ def cross_fitted_intervals(
     (``summary.cross_fitted``, the ``"f1_tuned"`` of the fit table), with as many resamples as
     :func:`explain_validation` draws for the other metrics.
 
-    The validation rows are resampled with their cross-fitted decisions, the two halves' thresholds held as
-    they were chosen. The interval measures how much the figure owes to which rows were validated on. It leaves
+    The validation rows are resampled with their cross-fitted decisions, each fold's thresholds held as they
+    were chosen (the majority of its draws where several were drawn). The interval measures how much the figure owes to which rows were validated on. It leaves
     out how the thresholds would move had other rows chosen them (choosing again within each resample would put
     copies of a row in both halves), so it is somewhat too narrow, most for labels with few positives; nor
     does it cover a new training run. Empty when the summary kept no decisions.
