@@ -121,7 +121,8 @@ class CommandTime:
 
     ``--time`` bounds the training, counted from the command's start (:meth:`budget_of`): the command's own look
     at the data (an archive unpacked, a folder of splits joined), reading it and choosing the learning rate are
-    included; the scoring of the test set and the writing of the model come after it. A tour's ``fit mnist
+    included; the scoring of the test set (less the estimate :class:`ReserveForTestSet` keeps out of the training)
+    and the writing of the model come after it. A tour's ``fit mnist
     --time 60s`` took 1m 34s, and the budget's line, of the training alone, read as a 50% overrun: :meth:`line`
     says where the rest went. Made as the command starts (the clock is :func:`time.monotonic`); :meth:`callback`
     goes into the fit's callbacks to find the budget the pipeline made.

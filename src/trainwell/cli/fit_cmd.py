@@ -262,7 +262,7 @@ def fit(
             "--k",
             help="Ratings and interactions with --test: places in each top-N list the test set is judged by "
             "after training (precision@k, recall@k, hit@k, ndcg@k, MRR@k, MAP@k), as report and evaluate take "
-            "it [default: 10].",
+            "it (default: 10).",
             min=1,
             show_default=False,
         ),
