@@ -331,6 +331,15 @@ class ReserveForTestSet:
             def before_epoch(self, learn: Any) -> None:
                 self.last = None
 
+            def checkpoint_state(self) -> dict[str, Any] | None:
+                # The budget's limit in a checkpoint is already lowered: a resumed fit keeps nothing again.
+                return {"seconds": reserve.seconds, "estimate": reserve.estimate, "capped": reserve.capped,
+                        "limit": self.limit}  # fmt: skip
+
+            def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+                reserve.seconds, reserve.estimate = float(state["seconds"]), float(state["estimate"])
+                reserve.capped, self.limit = bool(state["capped"]), state["limit"]
+
         return ReserveTestScoring()
 
     def keep(self, per_row: float, fit: Any) -> None:
