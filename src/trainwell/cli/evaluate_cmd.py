@@ -278,7 +278,7 @@ def evaluate(
             "--k",
             help="Ratings: places in each fold's top-N lists, the lists' table named at it (ndcg@5, hit@5), "
             "precision@k, recall@k and MRR@k under it; interactions (--implicit): the places each held-out "
-            "interaction is ranked at (hit@k, ndcg@k) [default: 10].",
+            "interaction is ranked at (hit@k, ndcg@k); default 10.",
             min=1,
             show_default=False,
         ),

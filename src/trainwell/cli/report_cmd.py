@@ -58,7 +58,7 @@ def report(
         typer.Option(
             "--k",
             help="A recommender: places in each top-N list it is judged by (precision@k, recall@k, hit@k, ndcg@k, "
-            "MRR@k, MAP@k; an implicit model's hit@k and ndcg@k) [default: 10].",
+            "MRR@k, MAP@k; an implicit model's hit@k and ndcg@k; default 10).",
             min=1,
             show_default=False,
         ),
