@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, described_target, fold_cells, guarded, out_console, unpacked_data
+from trainwell.cli._common import MAX_SEED, described_target, guarded, out_console, unpacked_data
 
 SHOWN_TRIALS = 8
 #: What every trial's fit also runs besides pruning and the budget, set by :func:`tune` for :func:`_reported`:
@@ -120,7 +120,19 @@ def tune(
             help="Labelled held-out data no trial sees (a table for tables and texts, a folder of class folders for "
             "texts and images; a recommender's: ratings or interactions, as fit --test reads them): the kept model "
             "is scored on it once, after the search, and the score kept for trainwell info (a recommender's "
-            "top-10 lists too, against the most popular items). A folder's own test/ is read without it."
+            "top-10 lists too, against the most popular items; --k for another length). A folder's own test/ is "
+            "read without it."
+        ),
+    ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Ratings and interactions with --test: places in each top-N list the kept model's test set is "
+            "judged by after the search (precision@k, recall@k, hit@k, ndcg@k, MRR@k, MAP@k), as fit, report and "
+            "evaluate take it [default: 10]. The trials are scored on --metric as before.",
+            min=1,
+            show_default=False,
         ),
     ] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
@@ -266,6 +278,7 @@ def tune(
         data, user, item, target = ratings_folder(
             data, user, item, target, "tune", implicit, names
         )  # MovieLens' ml-100k/
+        _refuse_k(k, user is not None or item is not None or implicit, test is not None)
 
         def ready(kind: str) -> None:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of
@@ -609,7 +622,7 @@ def tune(
             )
             if result is None:
                 result = searched["result"]
-        show(result)
+        show(result, k=10 if k is None else k)
         stopped.append(interrupted_line(result, trials))
         said = command_time_line(command_time)
         if said is not None and os.environ.get("RANK", "0") == "0":
@@ -811,10 +824,28 @@ def decision_line(result: Any) -> str | None:
     )
 
 
-def show(result: Any) -> None:
+def _refuse_k(k: int | None, recommender: bool, test: bool) -> None:
+    """``--k`` refused, as fit refuses it, in one line naming the fix: for data other than a recommender's, and
+    without ``--test`` (nothing is judged at it: the trials are scored on ``--metric``)."""
+    from trainwell.core.errors import ConfigError
+
+    if k is not None and not recommender:
+        raise ConfigError(
+            "--k is the length of a recommender's top-N lists (ratings: with --user and --item, or "
+            "--implicit): drop it"
+        )
+    if k is not None and not test:
+        raise ConfigError(
+            f"--k {k} is the length of the top-N lists that --test's ratings are judged by after the search: "
+            "give --test, or drop --k (trainwell report MODEL --data TEST --k N judges them later)"
+        )
+
+
+def show(result: Any, k: int = 10) -> None:
     """The best trials as a table (with each one's kind of model when several were searched), then one
-    sentence against the defaults."""
-    out_console.print(fold_cells(trials_table(result)))
+    sentence against the defaults; ``k``: a recommender's ``--k``, the places in the kept model's top-N lists
+    judged on its test set."""
+    print_trials(result, out_console)
     out_console.print(verdict(result), soft_wrap=True)
     for line in baseline_lines(result):
         out_console.print(line, soft_wrap=True)
@@ -836,7 +867,7 @@ def show(result: Any) -> None:
     if result.run is not None and (getattr(result.run.learn, "test_scores", None) or _test_rows(result.run)):
         from trainwell.cli.fit_cmd import say_test_scores
 
-        say_test_scores(result.run)
+        say_test_scores(result.run, k)
     if result.model_dir is not None:
         kept = {"defaults": f"the defaults' trial {result.kept_trial}; ",
                 "fallback": f"trial {result.kept_trial}'s model; "}.get(result.kept, "")  # fmt: skip
@@ -985,78 +1016,142 @@ def stop_line(record: dict[str, Any] | None) -> str | None:
     )
 
 
-def trials_table(result: Any) -> Any:
-    """The best trials (:data:`SHOWN_TRIALS`) and every defaults' trial, best first, then the trials that did
-    not finish (pruned, interrupted, failed: :data:`SHOWN_TRIALS` at most, the latest), each with its state and,
-    when pruned, the epoch the pruner stopped it at (a table of 4 finished trials under "8 trials (4 stopped
-    early)" once left the other 4 out)."""
-    from rich.table import Table
+def print_trials(result: Any, console: Any) -> None:
+    """The trials table (:func:`trials_table`) on ``console``: as it is where it fits the terminal; else a pruned
+    trial's state and a cut trial's label on two lines each, where that makes it fit; else each trial's settings
+    in one column, broken between settings only (``fitted_to`` the console). At 80 columns rich narrowed every
+    column alike: ``roc_auc`` over two lines, ``1.00e-`` over ``02``, ``epochs`` over ``2`` (a setting's name on
+    one line and its value on the next, even at 120 columns for the models of ``--arch auto``)."""
+    from trainwell.core.fitting_tables import natural_width, print_fitting
 
+    def narrower() -> Any:
+        kept = trials_table(result, two_lines=True)  # the columns kept, the long cells on two lines
+        if natural_width(kept, console) <= console.width:
+            return kept
+        return trials_table(result, fitted_to=console)
+
+    print_fitting(console, trials_table(result), narrower)
+
+
+def _shown_trials(result: Any) -> tuple[list[dict[str, Any]], int]:
+    """The trials the table lists, in its order, and how many unfinished ones it leaves out."""
     finished = [t for t in result.trials if t["state"] == "complete"]
     reverse = result.direction == "maximize"
     ranked = sorted(finished, key=lambda t: t["value"], reverse=reverse)[:SHOWN_TRIALS]
     ranked += [t for t in result.trials if t["defaults"] and t not in ranked]
     unfinished = [t for t in result.trials if t["state"] != "complete" and t not in ranked]
     left_out = max(0, len(unfinished) - SHOWN_TRIALS)
-    ranked += unfinished[left_out:]
+    return ranked + unfinished[left_out:], left_out
+
+
+def trials_table(result: Any, fitted_to: Any = None, two_lines: bool = False) -> Any:
+    """The best trials (:data:`SHOWN_TRIALS`) and every defaults' trial, best first, then the trials that did
+    not finish (pruned, interrupted, failed: :data:`SHOWN_TRIALS` at most, the latest), each with its state and,
+    when pruned, the epoch the pruner stopped it at (a table of 4 finished trials under "8 trials (4 stopped
+    early)" once left the other 4 out).
+
+    For a terminal narrower than the table (:func:`print_trials`): ``two_lines``, a pruned trial's state and a
+    cut trial's label on two lines, no cell wrapped; ``fitted_to``, a console the table is narrowed to, each
+    trial's settings in one column too, as ``name value`` pairs broken onto lines between pairs only."""
+    from rich.table import Table
+
+    ranked, left_out = _shown_trials(result)
     several = len(result.default_values) > 1
+    narrow = two_lines or fitted_to is not None
     pruned = sum(t["state"] == "pruned" for t in result.trials)
     count = len(result.trials)
-    table = Table(
-        title=f"{count} trial{'' if count == 1 else 's'} ({pruned} stopped early), best {result.metric} first"
-    )
     # Several kinds of model: each trial's own settings in one column (the kinds share none of them).
     names = [] if several else list(dict.fromkeys(name for trial in ranked for name in trial["params"]))
-    table.add_column("trial", justify="right")
-    table.add_column(result.metric, justify="right")
-    if several:
-        table.add_column("model")
-        table.add_column("settings")
-    for name in names:
-        shown = COLUMN_NAMES.get(name, name)
-        table.add_column(shown, justify="left" if shown in ("layers", "numbers") else "right")
-    table.add_column("seconds", justify="right")
-    for trial in ranked:
-        label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
-        if trial.get("cut_by_time"):
-            label += " (cut)"
-        score = _outcome(trial)
+
+    def settings_of(trial: dict[str, Any]) -> list[str]:
+        shown = trial["params"] if several else {name: trial["params"].get(name) for name in names}
+        return [
+            f"{COLUMN_NAMES.get(name, name)} {_trial_setting(trial, name, value)}"
+            for name, value in shown.items()
+        ]
+
+    def table_of(settings: list[Any]) -> Any:
+        table = Table(
+            title=f"{count} trial{'' if count == 1 else 's'} ({pruned} stopped early), best {result.metric} first"
+        )
+        table.add_column("trial", justify="right", no_wrap=narrow)
+        table.add_column(result.metric, justify="right", no_wrap=narrow)
         if several:
-            settings = ", ".join(
-                f"{COLUMN_NAMES.get(name, name)} {_trial_setting(trial, name, value)}"
-                for name, value in trial["params"].items()
-            )
-            values = [_kind(trial.get("arch")), settings]
+            table.add_column("model", no_wrap=narrow)
+        if several or fitted_to is not None:
+            table.add_column("settings")
         else:
-            values = [_trial_setting(trial, name, trial["params"].get(name)) for name in names]
-        table.add_row(label, score, *values, f"{trial['seconds']:.1f}")
-    if left_out:
-        table.add_row(f"+{left_out}", "not finished", *([""] * (len(table.columns) - 2)))
-    return table
+            for name in names:
+                shown = COLUMN_NAMES.get(name, name)
+                table.add_column(shown, justify="left" if shown in ("layers", "numbers") else "right")
+        table.add_column("seconds", justify="right", no_wrap=narrow)
+        for trial, cells in zip(ranked, settings, strict=True):
+            label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
+            if trial.get("cut_by_time"):
+                label += "\n(cut)" if narrow else " (cut)"
+            kind = [_kind(trial.get("arch"))] if several else []
+            table.add_row(label, _outcome(trial, narrow), *kind, *cells, f"{trial['seconds']:.1f}")
+        if left_out:
+            table.add_row(f"+{left_out}", "not finished", *([""] * (len(table.columns) - 2)))
+        return table
+
+    if fitted_to is None and several:
+        return table_of([[", ".join(settings_of(trial))] for trial in ranked])
+    if fitted_to is None:
+        return table_of(
+            [[_trial_setting(t, name, t["params"].get(name), two_lines) for name in names] for t in ranked]
+        )
+    from rich.text import Text
+
+    from trainwell.core.fitting_tables import natural_width
+
+    # The width left to the settings beside the other columns at their widest, none of them wrapped.
+    heading = len("settings")
+    others = natural_width(table_of([[""] for _ in ranked]), fitted_to) - heading
+    pairs = [settings_of(trial) for trial in ranked]
+    longest = max((len(pair) + 1 for each in pairs for pair in each), default=heading)
+    width = max(fitted_to.width - others, longest, heading)
+    return table_of([[Text(_packed(each, width))] for each in pairs])
 
 
-def _outcome(trial: dict[str, Any]) -> str:
+def _packed(pairs: list[str], width: int) -> str:
+    """``pairs`` (a trial's ``name value`` settings) joined by commas onto lines of at most ``width``
+    characters, each line broken between two pairs, never within one (``epochs`` over ``2``)."""
+    lines: list[str] = []
+    for at, pair in enumerate(pairs):
+        piece = pair + ("," if at < len(pairs) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += f" {piece}"
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
+def _outcome(trial: dict[str, Any], narrow: bool = False) -> str:
     """A trial's cell under the metric: its score, or its state, a pruned trial's with where it was stopped
-    (``pruned at epoch 3 of 12``, or ``pruned at 30%`` of its schedule for a record that has no epochs)."""
+    (``pruned at epoch 3 of 12``, or ``pruned at 30%`` of its schedule for a record that has no epochs);
+    ``narrow``: ``pruned at`` over ``epoch 3 of 12``, for a table fitted to a narrow terminal."""
     from trainwell.core.numbers import figure
 
     if trial["state"] == "complete":
         return figure(trial["value"])
+    at = "\n" if narrow else " "
     if trial["state"] == "pruned" and "pruned_at_epoch" in trial:
-        return f"pruned at epoch {trial['pruned_at_epoch']} of {trial['epochs_planned']}"
+        return f"pruned at{at}epoch {trial['pruned_at_epoch']} of {trial['epochs_planned']}"
     if trial["state"] == "pruned" and "pruned_at_percent" in trial:
-        return f"pruned at {trial['pruned_at_percent']}%"
+        return f"pruned at{at}{trial['pruned_at_percent']}%"
     return str(trial["state"])
 
 
-def _trial_setting(trial: dict[str, Any], name: str, value: Any) -> str:
-    """A trial's setting in the table; a cut trial's epochs with those it trained: ``14 (cut at 6.3)``."""
+def _trial_setting(trial: dict[str, Any], name: str, value: Any, two_lines: bool = False) -> str:
+    """A trial's setting in the table; a cut trial's epochs with those it trained: ``14 (cut at 6.3)``
+    (``two_lines``: ``14`` over ``(cut at 6.3)``)."""
     shown = _setting(name, value)
     trained = trial.get("epochs_trained")
     if name == "epochs" and trial.get("cut_by_time") and isinstance(trained, (int, float)):
         from trainwell.core.numbers import format_epochs
 
-        shown += f" (cut at {format_epochs(trained)})"
+        shown += f"{chr(10) if two_lines else ' '}(cut at {format_epochs(trained)})"
     return shown
 
 
