@@ -12,6 +12,7 @@ module is free.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +38,22 @@ def compact_ticks(axis: Any, sides: str = "xy", place: bool = True) -> None:
         if place:
             side.set_major_locator(MaxNLocator(nbins=MAX_TICKS))
         # Each label is written knowing the axis' other ticks: the decimals that tell neighbours apart.
-        side.set_major_formatter(FuncFormatter(_Labeller(side)))
+        side.set_major_formatter(_formatter_class(FuncFormatter)(_Labeller(side)))
+
+
+@functools.cache
+def _formatter_class(base: Any) -> Any:
+    """matplotlib's ``FuncFormatter`` (``base``, imported by the caller) labelling a whole set of ticks at once:
+    matplotlib hands every draw's tick locations to ``format_ticks``, and the labeller reads them from there,
+    where asking the axis for them (its locator run again) for every label was 0.14 s of the 1.0 s that drawing
+    a fit's curves took. A single label (``formatter(value)``) still asks the axis."""
+
+    class _SetFormatter(base):  # type: ignore[misc, valid-type]
+        def format_ticks(self, values: Any) -> list[str]:
+            self.set_locs(values)
+            return self.func.label_all(values)  # type: ignore[no-any-return]
+
+    return _SetFormatter
 
 
 class _Labeller:
@@ -51,7 +67,14 @@ class _Labeller:
         self.labels: dict[float, str] = {}
 
     def __call__(self, value: float, _position: Any = None) -> str:
-        locations = tuple(float(tick) for tick in self.side.get_ticklocs())
+        return self._label(value, tuple(float(tick) for tick in self.side.get_ticklocs()))
+
+    def label_all(self, values: Sequence[float]) -> list[str]:
+        """The labels of a draw's ticks ``values``, the axis' tick locations (as ``__call__`` finds them)."""
+        locations = tuple(float(tick) for tick in values)
+        return [self._label(value, locations) for value in values]
+
+    def _label(self, value: float, locations: tuple[float, ...]) -> str:
         if locations != self.locations:
             self.locations = locations
             self.labels = dict(zip(locations, compact_labels(locations), strict=True))

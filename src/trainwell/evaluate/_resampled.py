@@ -43,6 +43,7 @@ TOP_SHARE = 0.10
 _NAN = float("nan")
 _CLASSIFICATION = ("binary", "multiclass", "multilabel")
 _SINGLE_LABEL = ("binary", "multiclass")
+_PLAIN_BOUNDS = ("f1_micro", "f1_samples")
 
 
 def resample_counts(draws: torch.Tensor, n_rows: int) -> torch.Tensor:
@@ -62,8 +63,16 @@ class Resampled:
     and recall, ``top10_precision``), ``counts``: its successes and trials on all the rows, from which
     :func:`~trainwell.evaluate.intervals.bootstrap_ci` gives a Wilson interval instead of a bootstrap one."""
 
-    def __init__(self, function: ResampledFn, name: str, counts: CountsFn | None = None) -> None:
+    def __init__(
+        self,
+        function: ResampledFn,
+        name: str,
+        counts: CountsFn | None = None,
+        constant_unknown: bool = True,
+    ) -> None:
         self.function, self.name, self.counts = function, name, counts
+        #: Resamples that all score the same give ``nan`` bounds (not estimable), not ``[v, v]``.
+        self.constant_unknown = constant_unknown
 
     def __call__(self, preds: torch.Tensor, targets: torch.Tensor, draws: torch.Tensor) -> np.ndarray:
         return self.function(preds, targets, draws)
@@ -76,7 +85,10 @@ def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 
     function = _resampled_function(name, task, threshold)
     if function is None:
         return None
-    return Resampled(function, name, _proportion_counts(name, task, threshold))
+    # Micro and sample-averaged F1 were scored resample by resample, as a function of one's own, whose bounds stay
+    # the plain percentiles where every resample scores the same: kept so, the same intervals as before.
+    constant_unknown = name not in _PLAIN_BOUNDS
+    return Resampled(function, name, _proportion_counts(name, task, threshold), constant_unknown)
 
 
 def _proportion_counts(name: str, task: str, threshold: float | Sequence[float]) -> CountsFn | None:
@@ -123,6 +135,10 @@ def _resampled_function(name: str, task: str, threshold: float | Sequence[float]
             return lambda p, t, d: _accuracy(_inputs(p, t, task, name), task, decided, d, flip)
         if name in ("f1", "precision", "recall"):
             return lambda p, t, d: _shares(_inputs(p, t, task, name), task, decided, d, name)
+        if name == "f1_micro" and task == "multilabel":
+            return lambda p, t, d: _micro_f1(_inputs(p, t, task, name), decided, d)
+        if name == "f1_samples" and task == "multilabel":
+            return lambda p, t, d: _row_f1(_inputs(p, t, task, name), decided, d)
         if name == "mcc":
             return lambda p, t, d: _mcc(_inputs(p, t, task, name), task, decided, d)
         if name == "log_loss":
@@ -302,6 +318,32 @@ def _shares(
     # Multiclass: macro mean over the classes seen (F1: those with a non-zero denominator, the same classes).
     seen = (true_positive + false_positive + false_negative) > 0
     return _masked_mean(per_class, seen)
+
+
+def _micro_f1(
+    inputs: tuple[torch.Tensor, torch.Tensor], threshold: Threshold, draws: torch.Tensor
+) -> np.ndarray:
+    """Micro-averaged F1 of multi-label decisions, every label decision of a resample pooled, as
+    :func:`~trainwell.metrics._stats.micro_f1_value` takes it from the counts (whole numbers: exact)."""
+    true_positive, false_positive, false_negative = _confusion(inputs, "multilabel", threshold, draws)
+    hits = true_positive.sum(dim=1)
+    wrong = false_positive.sum(dim=1) + false_negative.sum(dim=1)
+    doubled = 2 * hits
+    return torch.where(hits + wrong > 0, doubled / (doubled + wrong).clamp(min=1), 0.0).numpy()
+
+
+def _row_f1(
+    inputs: tuple[torch.Tensor, torch.Tensor], threshold: Threshold, draws: torch.Tensor
+) -> np.ndarray:
+    """Sample-averaged F1: each row's F1 (:func:`~trainwell.metrics._stats.row_f1_stats`, a row's own, the same
+    in every resample that draws it), summed over a resample's rows in the metric's order."""
+    preds, targets = inputs
+    decisions, truth = _decisions(preds, "multilabel", threshold), _truth(targets, "multilabel")
+    decisions, truth = decisions.reshape(len(preds), -1), truth.reshape(len(preds), -1)
+    hits = (decisions & truth).sum(dim=1, dtype=torch.float64)
+    denominator = decisions.sum(dim=1, dtype=torch.float64) + truth.sum(dim=1, dtype=torch.float64)
+    per_row = torch.where(denominator > 0, 2 * hits / denominator.clamp(min=1), 0.0)
+    return (_sums(per_row, draws) / draws.shape[1]).numpy()
 
 
 def _log_loss(inputs: tuple[torch.Tensor, torch.Tensor], task: str, draws: torch.Tensor) -> np.ndarray:

@@ -140,7 +140,7 @@ def bootstrap_ci(
             f"preds and targets must hold the same number of rows (> 0), got {n} and {len(targets_t)}"
         )
     point = float(metric_fn(preds_t, targets_t))
-    named = isinstance(resampled_fn, Resampled)
+    named = isinstance(resampled_fn, Resampled) and resampled_fn.constant_unknown
     counts = resampled_fn.counts if isinstance(resampled_fn, Resampled) else None
     if counts is not None:
         successes, trials = counts(preds_t, targets_t)
