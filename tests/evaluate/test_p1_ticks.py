@@ -34,3 +34,19 @@ def test_a_draw_labels_its_ticks_from_one_run_of_the_locator() -> None:
     assert any("k" in label for label in labels), labels
     # Each of a draw's tick updates runs the locator once, not once more per label.
     assert len(runs) < 2 * len(locations), (len(runs), len(locations))
+
+
+def test_a_figure_with_compact_ticks_still_pickles() -> None:
+    import pickle
+
+    from trainwell.learner.plots import figure
+
+    drawn = figure(figsize=(3, 2))
+    axis = drawn.subplots()
+    axis.plot([0, 1], [15_000, 500_001])
+    compact_ticks(axis)
+    drawn.canvas.draw()
+    again = pickle.loads(pickle.dumps(drawn))
+    assert [label.get_text() for label in again.axes[0].yaxis.get_ticklabels()] == [
+        label.get_text() for label in axis.yaxis.get_ticklabels()
+    ]

@@ -38,22 +38,18 @@ def compact_ticks(axis: Any, sides: str = "xy", place: bool = True) -> None:
         if place:
             side.set_major_locator(MaxNLocator(nbins=MAX_TICKS))
         # Each label is written knowing the axis' other ticks: the decimals that tell neighbours apart.
-        side.set_major_formatter(_formatter_class(FuncFormatter)(_Labeller(side)))
+        formatter = FuncFormatter(_Labeller(side))
+        # matplotlib hands every draw's tick locations to format_ticks: the labeller labels them from there, where
+        # asking the axis for them (its locator run again) for every label was 0.14 s of the 1.0 s that drawing a
+        # fit's curves took. An attribute of this formatter (picklable, as the figure is), not a subclass.
+        setattr(formatter, "format_ticks", functools.partial(_label_set, formatter))  # noqa: B010
+        side.set_major_formatter(formatter)
 
 
-@functools.cache
-def _formatter_class(base: Any) -> Any:
-    """matplotlib's ``FuncFormatter`` (``base``, imported by the caller) labelling a whole set of ticks at once:
-    matplotlib hands every draw's tick locations to ``format_ticks``, and the labeller reads them from there,
-    where asking the axis for them (its locator run again) for every label was 0.14 s of the 1.0 s that drawing
-    a fit's curves took. A single label (``formatter(value)``) still asks the axis."""
-
-    class _SetFormatter(base):  # type: ignore[misc, valid-type]
-        def format_ticks(self, values: Any) -> list[str]:
-            self.set_locs(values)
-            return self.func.label_all(values)  # type: ignore[no-any-return]
-
-    return _SetFormatter
+def _label_set(formatter: Any, values: Any) -> list[str]:
+    """``formatter.format_ticks(values)`` of a :class:`_Labeller`'s formatter: the same labels, one set at once."""
+    formatter.set_locs(values)
+    return formatter.func.label_all(values)  # type: ignore[no-any-return]
 
 
 class _Labeller:
