@@ -97,6 +97,13 @@ def test_curves_and_lr_plot_are_drawn_once_with_all_their_text_inside(
     assert draws[0] == 1  # saved as laid out: not drawn again to measure or crop it
     _check_text_inside_and_apart(figures[-1], LONG)
 
+    # Two long names in one panel of a 2 x 2 grid: the title and legend wider than a panel (constrained layout
+    # ran the title past the figure's edges and the legend off the figure).
+    twice = [{**row, LONG.replace("rmse", "mae"): row[LONG] / 2} for row in history]
+    plots.plot_history(twice, [1e-3] * 40, [1.0] * 40, tmp_path / "curves.png")
+    assert draws[0] == 2
+    _check_text_inside_and_apart(figures[-1], LONG.replace("rmse", "mae"))
+
     sweep = LRFindResult(
         lrs=[10 ** (k / 4 - 7) for k in range(28)],
         losses=[2.5e9 - k * 1e7 for k in range(28)],
@@ -104,7 +111,7 @@ def test_curves_and_lr_plot_are_drawn_once_with_all_their_text_inside(
         steepest=3e-5,
     )
     plots.plot_lr_find(sweep, tmp_path / "lr_find.png", trained_at=3e-3)
-    assert draws[0] == 2
+    assert draws[0] == 3
     _check_text_inside_and_apart(figures[-1], "the suggestion too low")
     for name in ("curves.png", "lr_find.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -60,7 +60,7 @@ def _save(drawn: Any, path: Path) -> PlotFile:
     try:
         # "tight" drew the figure a second time to crop it (0.07 s of a curves.png's 0.43, 0.12 s of the
         # learning-rate plot's 0.30, on every fit).
-        placed = getattr(drawn, _PLACED, False) or drawn.get_layout_engine() is not None
+        placed = getattr(drawn, PLACED, False) or drawn.get_layout_engine() is not None
         drawn.savefig(buffer, format="png", dpi=DPI, **({} if placed else {"bbox_inches": "tight"}))
     finally:
         pyplot = sys.modules.get("matplotlib.pyplot")
@@ -74,7 +74,7 @@ DPI = 110
 #: Space (points) kept between the figure's edge and any text, and between neighbouring panels' text.
 LAYOUT_PAD = 6.0
 #: The attribute :func:`lay_out` sets on a figure it placed: :func:`_save` saves it as it is.
-_PLACED = "_trainwell_placed"
+PLACED = "_trainwell_placed"
 
 
 def lay_out(drawn: Any, axes: Sequence[Any], rows: int, columns: int) -> None:
@@ -89,37 +89,96 @@ def lay_out(drawn: Any, axes: Sequence[Any], rows: int, columns: int) -> None:
     placed a third time only when something still did not fit. :func:`_save` then draws the figure once."""
     figure_width, figure_height = drawn.get_size_inches() * drawn.dpi
     pad = LAYOUT_PAD * drawn.dpi / 72
+    if not hasattr(
+        drawn.canvas, "get_renderer"
+    ):  # a bare Figure: measured on the Agg canvas it is saved with
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(drawn)
     renderer = drawn.canvas.get_renderer()
     shown = [(index, axis) for index, axis in enumerate(axes) if axis.get_visible()]
-    # Room each column needs left and right of its panels, each row above and below them (pixels).
-    left, right = [0.0] * columns, [0.0] * columns
-    above, below = [0.0] * rows, [0.0] * rows
+    # Room each column needs left and right of its panels, each row above and below them (pixels), and the
+    # widest text centred on a column's panels (title, x label, a legend below), the tallest on a row's (y label):
+    # those need (text - panel) / 2 on each side, more as the panels narrow.
+    left, right, wide = [0.0] * columns, [0.0] * columns, [0.0] * columns
+    above, below, tall = [0.0] * rows, [0.0] * rows, [0.0] * rows
     for attempt in range(3):
         grew = False
         for index, axis in shown:
             row, column = divmod(index, columns)
             panel = axis.get_window_extent(renderer)
-            text = axis.get_tightbbox(renderer)
-            needs = (panel.x0 - text.x0, text.x1 - panel.x1, text.y1 - panel.y1, panel.y0 - text.y0)
-            for sides, at, need in zip(
-                (left, right, above, below), (column, column, row, row), needs, strict=True
-            ):
-                if need > sides[at] + 0.5:  # half a pixel: the same text measured again
-                    sides[at], grew = need + (pad / 2 if attempt else 0.0), True
+            legend = axis.get_legend()
+            if legend is not None:
+                legend.set_in_layout(False)
+            try:  # titles and x labels as tall as they are but one pixel wide, y labels one pixel tall
+                text = axis.get_tightbbox(renderer, for_layout_only=True)
+            finally:
+                if legend is not None:
+                    legend.set_in_layout(True)
+            spans = [text]
+            centred = [axis.title, axis.xaxis.label]
+            if legend is not None:
+                box = legend.get_window_extent(renderer)
+                if abs((box.x0 + box.x1) - (panel.x0 + panel.x1)) < 2:  # centred under the panel: its width
+                    centred.append(legend)  # counts as a title's, its height as a margin
+                    box = box.from_extents(panel.x0, box.y0, panel.x1, box.y1)
+                spans.append(box)
+            for artist in centred:
+                if artist.get_visible() and (not hasattr(artist, "get_text") or artist.get_text()):
+                    width = artist.get_window_extent(renderer).width
+                    if width > wide[column] + 0.5:
+                        wide[column], grew = width + (pad if attempt else 0.0), True
+            if axis.yaxis.label.get_visible() and axis.yaxis.label.get_text():
+                height = axis.yaxis.label.get_window_extent(renderer).height
+                if height > tall[row] + 0.5:
+                    tall[row], grew = height + (pad if attempt else 0.0), True
+            for span in spans:
+                needs = (panel.x0 - span.x0, span.x1 - panel.x1, span.y1 - panel.y1, panel.y0 - span.y0)
+                sides = (left, right, above, below)
+                for side, at, need in zip(sides, (column, column, row, row), needs, strict=True):
+                    if need > side[at] + 0.5:  # half a pixel: the same text measured again
+                        side[at], grew = need + (pad / 2 if attempt else 0.0), True
         if not grew and attempt:
             break
-        width = (figure_width - pad * (columns + 1) - sum(left) - sum(right)) / columns
-        height = (figure_height - pad * (rows + 1) - sum(above) - sum(below)) / rows
-        width, height = max(width, 0.1 * figure_width / columns), max(height, 0.1 * figure_height / rows)
+        width = _panel_size(figure_width - pad * (columns + 1), left, right, wide)
+        height = _panel_size(figure_height - pad * (rows + 1), below, above, tall)
+        room_x = [
+            max(side, (text - width) / 2) for side, text in ((s, t) for s, t in zip(left, wide, strict=True))
+        ]
+        room_r = [max(side, (text - width) / 2) for side, text in zip(right, wide, strict=True)]
+        room_a = [max(side, (text - height) / 2) for side, text in zip(above, tall, strict=True)]
+        room_b = [max(side, (text - height) / 2) for side, text in zip(below, tall, strict=True)]
         for index, axis in shown:
             row, column = divmod(index, columns)
-            x0 = pad * (column + 1) + sum(left[: column + 1]) + sum(right[:column]) + width * column
-            top = pad * (row + 1) + sum(below[:row]) + sum(above[: row + 1]) + height * row
+            x0 = pad * (column + 1) + sum(room_x[: column + 1]) + sum(room_r[:column]) + width * column
+            top = pad * (row + 1) + sum(room_b[:row]) + sum(room_a[: row + 1]) + height * row
             y0 = figure_height - top - height
             axis.set_position(
                 [x0 / figure_width, y0 / figure_height, width / figure_width, height / figure_height]
             )
-    setattr(drawn, _PLACED, True)
+    setattr(drawn, PLACED, True)
+
+
+def _panel_size(
+    room: float, before: Sequence[float], after: Sequence[float], centred: Sequence[float]
+) -> float:
+    """The size (pixels) of each of ``len(before)`` equal panels sharing ``room``, each with ``before`` and
+    ``after`` it the room its own text needs, and at least half of what its ``centred`` text is larger than the
+    panel on either side (the narrower the panel, the more that is): the largest size that fits, at least half
+    the size without the centred text (text wider than that runs past its panel rather than squeeze the panels
+    to slivers)."""
+    count = len(before)
+    size = (room - sum(before) - sum(after)) / count
+    for _ in range(50):  # the margins grow as the panels shrink: down to where both agree
+        spare = [
+            max(b, (c - size) / 2) + max(a, (c - size) / 2)
+            for b, a, c in zip(before, after, centred, strict=True)
+        ]
+        fitted = (room - sum(spare)) / count
+        if fitted >= size - 0.01:
+            break
+        size = fitted
+    return max(size, 0.5 * (room - sum(before) - sum(after)) / count, 0.1 * room / count)
 
 
 #: The loss axis of the learning-rate plot stops this many times the fall from the start to the minimum above
@@ -268,10 +327,19 @@ def baseline_of(name: str, names: Sequence[str]) -> str | None:
     return None
 
 
+#: Longest legend entry (characters) drawn two to a line under a panel of the curves.
+LEGEND_PAIR_CHARS = 24
+
+
 def _legend_below(axis: Any, fontsize: float = 9) -> None:
     """The legend under the panel, so that it never hides a point (inside, "best" still covers lines that
     cross the whole panel)."""
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=fontsize)
+    # In one column when a name is long (a multi-target metric's): two such side by side ran past the figure.
+    longest = max((len(label) for label in axis.get_legend_handles_labels()[1]), default=0)
+    columns = 1 if longest > LEGEND_PAIR_CHARS else 2
+    axis.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=columns, frameon=False, fontsize=fontsize
+    )
 
 
 def _epoch_ticks(axis: Any, n_epochs: int) -> None:
@@ -283,6 +351,8 @@ def _epoch_ticks(axis: Any, n_epochs: int) -> None:
         axis.set_xlim(0.5, n_epochs + 0.5)
 
 
+#: Characters of a panel's title line in the training curves (at 14 points, about a 5-inch panel's width).
+TITLE_LINE = 56
 #: Text sizes of the training curves' figure (matplotlib's default is 10 points).
 CURVES_TEXT = {"font.size": 13, "legend.fontsize": 12, "axes.titlesize": 14}
 
@@ -378,7 +448,9 @@ def plot_history(
             # Named by the model's own metrics: the baselines' are in the legend, and listing them all ran the title
             # into the next panel's.
             own = [name for name in names if baseline_of(name, names) is None]
-            axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(own))
+            # A long list of names on lines of their own: on one, it ran past the panel and the figure's edge.
+            title = "Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(own)
+            axis.set_title(_wrapped(title, TITLE_LINE))
             if names:
                 _legend_below(axis, CURVES_TEXT["legend.fontsize"])
         groups = _lr_groups(group_lrs, len(lrs))
