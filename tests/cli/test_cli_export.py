@@ -10,7 +10,7 @@ import pytest
 from cli_support import run_cli
 
 from trainwell.cli._show import milliseconds
-from trainwell.serve.backends import SLOWER
+from trainwell.serve.backends import onnx_measured_slower
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +31,14 @@ def test_export_writes_onnx_and_reports_the_difference(
     assert "onnx export model.onnx (opset 17), matches PyTorch on given rows" in info
     assert f"max difference {entry['max_abs_diff']:.2e}" in info
     # and how fast each runtime ran a server's batch, which decides what serve runs
-    speed = entry["speed"]
-    assert (
-        f"64 rows in {milliseconds(speed['onnxruntime_ms'])} ms (PyTorch {milliseconds(speed['torch_ms'])} ms)"
-        in info
+    batches = entry["speed"]["batches"]  # every size timed, which decides what serve runs
+    onnx_ms, torch_ms = (
+        "/".join(milliseconds(batch[key]) for batch in batches) for key in ("onnxruntime_ms", "torch_ms")
     )
-    slower = speed["onnxruntime_ms"] > SLOWER * speed["torch_ms"]
+    assert f"1/64/1000 rows in {onnx_ms} ms (PyTorch {torch_ms} ms) end to end" in info
+    slower = onnx_measured_slower({"onnx": entry})
     assert (
-        "`trainwell serve` keeps PyTorch, measured faster" if slower else "`trainwell serve` uses it"
+        "`trainwell serve` keeps PyTorch: onnxruntime over" if slower else "`trainwell serve` uses it"
     ) in info
 
 

@@ -48,7 +48,11 @@ def test_an_image_export_is_timed_end_to_end_too(vision_onnx_model_dir: Path) ->
     [
         # The model call alone was faster, but the large request was not: the reported case.
         (((1, 0.9, 1.0), (64, 2.0, 4.0), (1000, 47.0, 32.0)), "torch"),
-        (((1, 3.0, 1.0), (64, 2.0, 4.0), (1000, 20.0, 32.0)), "torch"),  # one row at a time slower
+        (
+            ((1, 3.0, 1.0), (64, 2.0, 4.0), (1000, 20.0, 32.0)),
+            "onnx",
+        ),  # one row alone slower: maybe noise (tour71)
+        (((1, 3.0, 1.0), (64, 8.0, 4.0), (1000, 20.0, 32.0)), "torch"),  # slower at most of the sizes
         (((1, 1.1, 1.0), (64, 4.4, 4.0), (1000, 36.0, 32.0)), "onnx"),  # within the margin everywhere
         (((1, 0.5, 1.0), (64, 2.0, 4.0), (1000, 16.0, 32.0)), "onnx"),
     ],

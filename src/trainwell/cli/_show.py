@@ -746,23 +746,30 @@ def onnx_summary(onnx: dict[str, Any], *, served: bool = True) -> str:
         f" (tolerance {onnx['tolerance']:.0e})" if isinstance(onnx.get("tolerance"), (int, float)) else ""
     )
     count = f" ({', '.join(checked)})" if checked else ""
-    from trainwell.serve.backends import onnx_measured_slower
+    from trainwell.serve.backends import onnx_measured_slower, slower_words, timed_batches
 
-    speed = onnx.get("speed")
     units = [key.removeprefix("n_").removesuffix("_checked") for key in onnx if key.endswith("_checked")]
+    # Every size the export timed: the figures serve --backend auto decides on, not the batch of 64 alone.
+    batches = timed_batches({"onnx": onnx})
+
+    def joined(key: str) -> str:
+        return "/".join(milliseconds(batch[key]) for batch in batches)
+
+    end_to_end = " end to end" if (onnx.get("speed") or {}).get("scope") == "end_to_end" else ""
     timed = (
-        f"; {speed['items']} {next(iter(units), 'items')} in {milliseconds(speed['onnxruntime_ms'])} ms "
-        f"(PyTorch {milliseconds(speed['torch_ms'])} ms)"
-        if isinstance(speed, dict)
-        and all(isinstance(speed.get(key), (int, float)) for key in ("items", "onnxruntime_ms", "torch_ms"))
+        f"; {'/'.join(str(int(batch['items'])) for batch in batches)} {next(iter(units), 'items')} in "
+        f"{joined('onnxruntime_ms')} ms (PyTorch {joined('torch_ms')} ms){end_to_end}"
+        if batches
         else ""
     )
+    application = "vision" if units == ["images"] else "text" if units == ["texts"] else None
+    slower = slower_words({"onnx": onnx, "application": application})
     if not served:
         use = "for other runtimes (serve keeps PyTorch)"
     elif onnx_measured_slower({"onnx": onnx}):
-        use = "`trainwell serve` keeps PyTorch, measured faster (--backend onnx to use it)"
+        use = f"`trainwell serve` keeps PyTorch: onnxruntime {slower} (--backend onnx to use it)"
     else:
-        use = "`trainwell serve` uses it (--backend auto)"
+        use = "`trainwell serve` uses it (--backend auto" + (f"; onnxruntime {slower})" if slower else ")")
     return (
         f"{onnx.get('file', 'model.onnx')}{opset}, matches PyTorch{where}{count}: max difference "
         f"{diff:.2e}{tolerance}{timed}; {use}"
