@@ -104,14 +104,19 @@ def test_curves_and_lr_plot_are_drawn_once_with_all_their_text_inside(
     assert draws[0] == 2
     _check_text_inside_and_apart(figures[-1], LONG.replace("rmse", "mae"))
 
+    # A legend as wide as the figure ("capped below the suggestion"): it stays inside, and the panel keeps its
+    # width (no room could make that legend fit beside it, so it is given none).
     sweep = LRFindResult(
         lrs=[10 ** (k / 4 - 7) for k in range(28)],
-        losses=[2.5e9 - k * 1e7 for k in range(28)],
-        suggestion=1e-4,
-        steepest=3e-5,
+        losses=[2.5e10 - k * 1e8 for k in range(28)],
+        suggestion=1.4e-2,
+        steepest=2.1e-4,
     )
-    plots.plot_lr_find(sweep, tmp_path / "lr_find.png", trained_at=3e-3)
+    plots.plot_lr_find(sweep, tmp_path / "lr_find.png", trained_at=1e-2)
     assert draws[0] == 3
-    _check_text_inside_and_apart(figures[-1], "the suggestion too low")
+    drawn = figures[-1]
+    _check_text_inside_and_apart(drawn, "capped below the suggestion")
+    panel = drawn.axes[0].get_window_extent(drawn.canvas.get_renderer())
+    assert panel.width > 0.6 * drawn.canvas.get_width_height()[0], panel
     for name in ("curves.png", "lr_find.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

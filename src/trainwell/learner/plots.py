@@ -140,14 +140,8 @@ def lay_out(drawn: Any, axes: Sequence[Any], rows: int, columns: int) -> None:
                         side[at], grew = need + (pad / 2 if attempt else 0.0), True
         if not grew and attempt:
             break
-        width = _panel_size(figure_width - pad * (columns + 1), left, right, wide)
-        height = _panel_size(figure_height - pad * (rows + 1), below, above, tall)
-        room_x = [
-            max(side, (text - width) / 2) for side, text in ((s, t) for s, t in zip(left, wide, strict=True))
-        ]
-        room_r = [max(side, (text - width) / 2) for side, text in zip(right, wide, strict=True)]
-        room_a = [max(side, (text - height) / 2) for side, text in zip(above, tall, strict=True)]
-        room_b = [max(side, (text - height) / 2) for side, text in zip(below, tall, strict=True)]
+        width, room_x, room_r = _panel_size(figure_width - pad * (columns + 1), left, right, wide)
+        height, room_b, room_a = _panel_size(figure_height - pad * (rows + 1), below, above, tall)
         for index, axis in shown:
             row, column = divmod(index, columns)
             x0 = pad * (column + 1) + sum(room_x[: column + 1]) + sum(room_r[:column]) + width * column
@@ -161,24 +155,46 @@ def lay_out(drawn: Any, axes: Sequence[Any], rows: int, columns: int) -> None:
 
 def _panel_size(
     room: float, before: Sequence[float], after: Sequence[float], centred: Sequence[float]
-) -> float:
-    """The size (pixels) of each of ``len(before)`` equal panels sharing ``room``, each with ``before`` and
-    ``after`` it the room its own text needs, and at least half of what its ``centred`` text is larger than the
-    panel on either side (the narrower the panel, the more that is): the largest size that fits, at least half
-    the size without the centred text (text wider than that runs past its panel rather than squeeze the panels
-    to slivers)."""
+) -> tuple[float, list[float], list[float]]:
+    """The size (pixels) of each of ``len(before)`` equal panels sharing ``room``, and the room kept before and
+    after each: at least what its own text needs (``before``, ``after``) and half of what its ``centred`` text
+    is larger than the panel (the narrower the panel, the more that is). The largest size that fits; where only
+    panels under half the size they would have without the centred text fit, the text wider than a panel's share
+    of ``room`` takes just that share, its panel centred in it (the text then overruns both sides alike) rather
+    than squeezing the panels to slivers."""
     count = len(before)
-    size = (room - sum(before) - sum(after)) / count
+    share = room / count
+    plain = (room - sum(before) - sum(after)) / count
+    size = _fitted_size(room, before, after, centred, plain)
+    if size < 0.5 * plain:
+        wider = [text >= share for text in centred]
+        before = [max(b, a) if w else b for b, a, w in zip(before, after, wider, strict=True)]
+        after = [b if w else a for b, a, w in zip(before, after, wider, strict=True)]
+        centred = [min(text, share) for text in centred]
+        plain = (room - sum(before) - sum(after)) / count
+        size = max(_fitted_size(room, before, after, centred, plain), 0.5 * plain, 0.1 * share)
+    overrun = [max(0.0, (c - size) / 2) for c in centred]
+    return (
+        size,
+        [max(b, o) for b, o in zip(before, overrun, strict=True)],
+        [max(a, o) for a, o in zip(after, overrun, strict=True)],
+    )
+
+
+def _fitted_size(
+    room: float, before: Sequence[float], after: Sequence[float], centred: Sequence[float], size: float
+) -> float:
+    """:func:`_panel_size`'s largest size that fits, from ``size`` (the size without centred text) down."""
     for _ in range(50):  # the margins grow as the panels shrink: down to where both agree
         spare = [
             max(b, (c - size) / 2) + max(a, (c - size) / 2)
             for b, a, c in zip(before, after, centred, strict=True)
         ]
-        fitted = (room - sum(spare)) / count
+        fitted = (room - sum(spare)) / len(before)
         if fitted >= size - 0.01:
             break
         size = fitted
-    return max(size, 0.5 * (room - sum(before) - sum(after)) / count, 0.1 * room / count)
+    return size
 
 
 #: The loss axis of the learning-rate plot stops this many times the fall from the start to the minimum above
