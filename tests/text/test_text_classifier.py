@@ -114,7 +114,7 @@ def test_predicting_a_csv_with_empty_texts_names_the_data_row(tmp_path: Path) ->
     new.write_text('review\na fine film\n""\nboring\n"   "\n', encoding="utf-8")
     predictor = trainwell.load(model)
     with pytest.raises(
-        DataError, match=r"text column 'review' is empty in data row 2 of the input \(2 rows in all\)"
+        DataError, match=r"text column 'review' is empty in data rows 2 and 4 of the input's 4 rows; "
     ):
         predictor.predict(pd.read_csv(new))
     # The command line answers the other rows (one empty review refused the whole file, where a file of lines

@@ -33,11 +33,12 @@ def test_text_data_takes_the_target_second_as_tabular_data_does() -> None:
 
 def test_text_data_refuses_what_the_two_orders_cannot_both_mean() -> None:
     frame = sentiment_frame(40)
-    # The target alone by position, on a table without a 'text' column: the texts' column is asked for by name.
+    # The target alone by position, on a table without a 'text' column: its one column of text is read, said
+    # (tests/text/test_d4_text_detected.py); one with none is asked for by name.
     with pytest.raises(
-        DataError, match=r"^text column 'text' not found in the DataFrame; .*\(Python: text_col=\)"
+        DataError, match=r"^the DataFrame has no column 'text' and no column of free text .*text_col="
     ):
-        text_data(frame, "sentiment")
+        text_data(frame.assign(review=range(len(frame))), "sentiment")
     with pytest.raises(ConfigError, match=r"^text_col= given twice: as 'review' and by position as 'review'"):
         text_data(frame, "review", "sentiment", text_col="review")
     with pytest.raises(ConfigError, match=r"^text_data takes 2 values by position \(source, target\), got 4"):

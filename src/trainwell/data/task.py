@@ -488,8 +488,23 @@ LABEL_SEPARATORS = (";", "|", ",")
 #: The share of the distinct labels that must hold one separator, and of those whose parts must recur, for the
 #: labels to be read as joined (:func:`joined_labels`).
 JOINED_SHARE = 0.5
-#: A number written with a decimal comma or thousands separators (``3,5``, ``1,234``): one value, not two labels.
+#: A number written with a decimal comma or thousands separators (``3,5``, ``1,234``): one value, not two labels
+#: (unless the labels are lists of label ids: :func:`_lists_of_ids`).
 _NUMBER_WITH_COMMAS = re.compile(r"[-+]?(\d+,\d+|\d{1,3}(,\d{3})+)([.]\d+)?")
+#: Whole numbers joined by commas (``2,5``, ``0,1,17``): a number with a decimal comma, or a list of label ids.
+_NUMBER_LIST = re.compile(r"\d+( ?, ?\d+)+")
+#: Thousands separators (``1,234,567``): the one way a number holds two commas.
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+
+
+def _lists_of_ids(labels: Sequence[str]) -> bool:
+    """Whether the whole numbers joined by commas among ``labels`` are lists of label ids (GoEmotions'
+    ``2,5`` and ``0,1,17``), not numbers written with a decimal comma (``3,5``): some label joins three or more
+    whole numbers and is no number with thousands separators, which no number written with commas does."""
+    return any(
+        _NUMBER_LIST.fullmatch(label) and label.count(",") >= 2 and not _THOUSANDS.fullmatch(label)
+        for label in labels
+    )
 
 
 def joined_labels(labels: Iterable[Any]) -> tuple[str, list[str]] | None:
@@ -499,7 +514,8 @@ def joined_labels(labels: Iterable[Any]) -> tuple[str, list[str]] | None:
     Joined: at least :data:`JOINED_SHARE` of the distinct labels hold the separator, and at least that share of
     those are made of parts each found in another label too (``drama`` in ``drama|comedy`` and ``action|drama``,
     or a label alone). A city's ``"New York, NY"`` in a handful of rows, places ``"Albany, NY"`` whose first part
-    is their own, and numbers written with commas (``3,5``, ``1,234``) are classes.
+    is their own, and numbers written with commas (``3,5``, ``1,234``) are classes, unless some label lists three
+    whole numbers or more (GoEmotions' ``0,1,17`` beside ``2,5`` and ``27``: lists of label ids, :func:`_lists_of_ids`).
 
     >>> joined_labels(["drama|comedy", "comedy", "action|drama", "drama", "action|comedy"])
     ('|', ['drama|comedy', 'action|drama', 'action|comedy'])
@@ -511,11 +527,13 @@ def joined_labels(labels: Iterable[Any]) -> tuple[str, list[str]] | None:
     )
     if len(distinct) < 2:
         return None
+    ids = _lists_of_ids(distinct)  # then 2,5 joins the labels 2 and 5, as 0,1,17 joins three
     for mark in LABEL_SEPARATORS:
         joined = [
             label
             for label in distinct
-            if mark in label.strip(mark) and not (mark == "," and _NUMBER_WITH_COMMAS.fullmatch(label))
+            if mark in label.strip(mark)
+            and not (mark == "," and not ids and _NUMBER_WITH_COMMAS.fullmatch(label))
         ]
         if len(joined) < 2 or len(joined) < JOINED_SHARE * len(distinct):
             continue
@@ -554,6 +572,15 @@ def joined_labels_advice(
     share = "every label" if every else f"{holding:,} of the {len(texts):,} labels"
     option = f"label_delim={mark!r}" if python else f"--label-delim '{mark}' (Python: label_delim={mark!r})"
     instead = f" instead of --task {asked} (Python: task={asked!r})" if asked else ""
+    if mark == "," and all(_NUMBER_LIST.fullmatch(label) for label in joined):
+        # GoEmotions' '2,5': said as what they are, lists of label ids, not words with a comma
+        shown = ", ".join(repr(label) for label in joined[:3])
+        classes = len({text for text in texts})
+        return (
+            f"{share} of {what} {'is a list' if every else 'are lists'} of label ids joined by ',' ({shown}): each "
+            f"list is read as a class of its own ({classes:,} classes); for several labels {unit} (multi-label), "
+            f"pass {option}{instead}"
+        )
     return (
         f"{share} of {what} hold{'s' if every else ''} '{mark}' (e.g. {joined[0]!r}): each combination is read as "
         f"one class; for several labels {unit} (multi-label), pass {option}{instead}"
@@ -665,11 +692,19 @@ def _warn_mixed_classes(counts: pd.Series, name: str) -> None:
         shown = ", ".join(repr(label) for label in labels[:4])
         return shown + (f" ... ({len(labels)} in all)" if len(labels) > 4 else "")
 
+    # '2,5' beside '2' and '5': whole numbers joined by commas, lists of label ids more likely than words
+    lists = all(isinstance(label, str) and _NUMBER_LIST.fullmatch(label.strip()) for label in words)
     warn(
         f"target '{name}' writes some classes as numbers ({listed(sorted(numbers, key=_sort_key))}: "
-        f"{int(in_numbers)} rows) and others as words ({listed(sorted(words, key=_sort_key))}: {int(in_words)} "
-        f"rows), so it is learned as {len(counts)} classes; if the numbers code the words (or the data joins two "
-        "codings), write every label one way",
+        f"{int(in_numbers)} rows) and others as "
+        + ("numbers joined by ','" if lists else "words")
+        + f" ({listed(sorted(words, key=_sort_key))}: {int(in_words)} rows), so it is learned as {len(counts)} "
+        + (
+            "classes; if they are lists of label ids (several labels a row), pass --label-delim ',' (Python: "
+            "label_delim=','); if they are numbers written with a decimal comma, write them with a point"
+            if lists
+            else "classes; if the numbers code the words (or the data joins two codings), write every label one way"
+        ),
         UserWarning,
     )
 
@@ -916,7 +951,8 @@ def _inferred(
     if joined:
         warn(joined, UserWarning)
     _warn_look_alike_classes(counts, names[0])
-    _warn_mixed_classes(counts, names[0])
+    if joined_labels(present) is None:  # else the joined labels are the "words", and were said to be joined
+        _warn_mixed_classes(counts, names[0])
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
         quantity = is_numeric and _is_quantity(numeric)

@@ -282,7 +282,7 @@ def _labelled_names(folder: Path) -> list[str] | None:
 def check_folder_columns(text_col: object, target: object) -> None:
     """Refuse a text column or a target named for a folder of texts: its texts are its files, its labels their
     folders' names (read as the columns ``text`` and ``label``)."""
-    if target not in (None, "label") or text_col != "text":
+    if target not in (None, "label") or text_col not in (None, "text"):
         raise ConfigError(
             "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
             "text_col= and target= out"

@@ -80,7 +80,7 @@ def text_data(
     source: str | Path | pd.DataFrame,
     target: str | Sequence[str] | None = None,
     *old_order: str | Sequence[str] | None,
-    text_col: str | Sequence[str] = "text",
+    text_col: str | Sequence[str] | None = None,
     valid_pct: float = 0.2,
     valid_col: str | None = None,
     splits: tuple[Sequence[int], Sequence[int]] | None = None,
@@ -121,10 +121,11 @@ def text_data(
             ``DeprecationWarning`` that gives the call in the new order: three values by position can mean
             nothing else. (Two by position, ``text_data(df, "review")``, name the target; that call used to
             stop for want of one, so no working call changed meaning.)
-        text_col: the column holding the texts (default ``"text"``); or several columns (a list, or names
-            joined by commas), each row's texts then read as one example, tokenised field by field (a pair of
-            sentences: MRPC's ``["sentence1", "sentence2"]``, SNLI's premise and hypothesis; see
-            :mod:`trainwell.text.fields`).
+        text_col: the column holding the texts; or several columns (a list, or names joined by commas), each
+            row's texts then read as one example, tokenised field by field (a pair of sentences: MRPC's
+            ``["sentence1", "sentence2"]``, SNLI's premise and hypothesis; see :mod:`trainwell.text.fields`).
+            Left out: ``text``, else the table's column of free text (SST-2's ``sentence``), as ``trainwell fit``
+            finds it, said in a :class:`~trainwell.core.warn.Note` (:func:`~trainwell.text._text_column.found_text_col`).
         valid_pct: share of rows held out at random (when neither ``valid_col`` nor ``splits`` is given).
         valid_col: a true/false column marking validation rows.
         splits: explicit ``(train_rows, valid_rows)`` positions.
@@ -199,9 +200,9 @@ def text_data(
         encoding=encoding,
         encoding_errors=encoding_errors,
         names=names,
-        as_written=_named(text_col),
+        as_written=_named("text" if text_col is None else text_col),  # 00123 is a text, not 123
     )
-    if target is None and text_col == "text" and list(frame.columns) == ["text", "label"]:
+    if target is None and text_col in (None, "text") and list(frame.columns) == ["text", "label"]:
         from trainwell.text._fasttext import is_fasttext_file
 
         if isinstance(source, str | Path) and is_fasttext_file(source):  # __label__pos a great film
@@ -211,6 +212,10 @@ def text_data(
     from trainwell.data.targets import target_names
 
     targets = target_names(target)
+    if text_col is None:  # 'text', else the one column of free text (SST-2's 'sentence'), said in a note
+        from trainwell.text._text_column import found_text_col
+
+        text_col = found_text_col(frame, targets, valid_col, what)
     columns = text_columns(text_col, frame.columns)
     both = [name for name in targets if name in columns]
     if both:  # else the texts were read as labels: a page of reviews quoted as classes, then "1000 values"
@@ -229,6 +234,9 @@ def text_data(
     label_frame = frame[targets[0]] if len(targets) == 1 else frame[targets]
     single = len(targets) == 1 and label_delim is None and task != "multilabel"
     train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
+    # drama|comedy or GoEmotions' 2,5 without label_delim, said first, of the whole file: the split's notes
+    # below name the combinations as classes
+    joined_said = single and task is None and _warn_joined(label_frame, targets[0])
     if single:  # the labels are checked in the whole file: the task below sees the training rows only
         drawn = valid_col is None and splits is None and not _is_quantity(label_frame, task)
         train_rows, valid_rows = _checked_labels(label_frame, targets[0], train_rows, valid_rows, drawn, what)
@@ -237,7 +245,7 @@ def text_data(
             texts.iloc[train_rows].tolist(), texts.iloc[valid_rows].tolist(), what, seed
         )
     train_labels = label_frame.iloc[train_rows]
-    resolved = labels_task(train_labels, task, label_delim, targets[0])
+    resolved = labels_task(train_labels, task, label_delim, targets[0], joined_said=joined_said)
     if single and len(columns) > 1 and resolved.kind in ("binary", "multiclass"):
         from trainwell.text._checks import warn_label_words
 
@@ -362,7 +370,7 @@ def _bundle(
 def _read_old_order(
     second: str | Sequence[str] | None,
     rest: tuple[str | Sequence[str] | None, ...],
-    text_col: str | Sequence[str],
+    text_col: str | Sequence[str] | None,
 ) -> tuple[str | Sequence[str] | None, str | Sequence[str]]:
     """``(target, text_col)`` of a call in the order before, ``text_data(source, text_col, target)``, with a
     ``DeprecationWarning`` that writes the call in the new order; anything else given by position is refused."""
@@ -378,7 +386,7 @@ def _read_old_order(
             "text_data(source, None, ...): the second value by position is the target; pass "
             "text_data(source, target, text_col=...)"
         )
-    if text_col != "text":
+    if text_col is not None:
         raise ConfigError(
             f"text_col= given twice: as {text_col!r} and by position as {second!r} (the order before, "
             f"text_data(source, text_col, target)); pass text_data(source, target, text_col=...)"
@@ -395,7 +403,7 @@ def _read_old_order(
 
 def _read_folder(
     folder: Path,
-    text_col: str | Sequence[str],
+    text_col: str | Sequence[str] | None,
     target: str | Sequence[str] | None,
     test: str | Path | pd.DataFrame | None,
     valid_col: str | None,
@@ -593,9 +601,24 @@ def _is_quantity(labels: Any, kind: str | None) -> bool:
     return bool(np.isfinite(values).all() and (values != np.round(values)).any())
 
 
-def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: str) -> Task:
+def _warn_joined(labels: Any, name: str) -> bool:
+    """Warn when single-label ``labels`` (a Series) join several labels in most cells (``drama|comedy``, ``2,5``)
+    without ``label_delim`` (:func:`~trainwell.data.task.warn_joined_labels`); whether it warned."""
+    import pandas as pd
+
+    if not isinstance(labels, pd.Series) or any(
+        isinstance(value, list | tuple | set) for value in labels.head(20)
+    ):
+        return False
+    return warn_joined_labels(labels.dropna(), f"target '{name}'", "a text")
+
+
+def labels_task(
+    labels: Any, kind: str | None, label_delim: str | None, name: str, *, joined_said: bool = False
+) -> Task:
     """The task of a text model's ``labels`` (a Series, or a DataFrame of several targets): whole numbers are
-    classes, numbers some not whole a regression (:func:`_is_quantity`), one class refused; ``kind`` overrides."""
+    classes, numbers some not whole a regression (:func:`_is_quantity`), one class refused; ``kind`` overrides.
+    ``joined_said``: labels joined in a cell were warned of already, in the whole file (:func:`_warn_joined`)."""
     import pandas as pd
 
     if label_delim is not None and isinstance(labels, pd.Series):
@@ -615,12 +638,13 @@ def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: st
                 "needs texts of at least two classes"
             )
         # drama|comedy without label_delim: each combination a class (said here: the kind is chosen below)
-        warn_joined_labels(present, f"target '{name}'", "a text")
+        if not joined_said:
+            warn_joined_labels(present, f"target '{name}'", "a text")
         if len(present) == len(labels) and kind is None:
             distinct = present.map(str).nunique()
             kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
             warn_whole_number_classes(present, name, "texts")
-    return infer_task(labels, name=name, kind=kind, label_delim=label_delim)
+    return infer_task(labels, name=name, kind=kind, label_delim=label_delim, joined_said=joined_said)
 
 
 def _refuse_labels_read_as_decimals(labels: Any, label_delim: str, name: str) -> None:

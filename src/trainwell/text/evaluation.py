@@ -261,7 +261,7 @@ def _multilabel_text_baselines(
 
 def _folder_texts(
     folder: Path,
-    text_col: str | Sequence[str],
+    text_col: str | Sequence[str] | None,
     target: str | Sequence[str] | None,
     encoding: str,
     encoding_errors: Literal["strict", "replace"],
@@ -284,7 +284,7 @@ def _folder_texts(
 
 def _labelled_texts(
     source: pd.DataFrame | str | Path,
-    text_col: str | Sequence[str],
+    text_col: str | Sequence[str] | None,
     target: str | Sequence[str] | None,
     task: str | None,
     label_delim: str | None,
@@ -300,7 +300,12 @@ def _labelled_texts(
     from trainwell.text.table import read_text_table
 
     what = str(source) if isinstance(source, str | Path) else "the table"
-    if target is None and text_col == "text" and isinstance(source, str | Path) and not Path(source).is_dir():
+    if (
+        target is None
+        and text_col in (None, "text")
+        and isinstance(source, str | Path)
+        and not Path(source).is_dir()
+    ):
         from trainwell.text._fasttext import is_fasttext_file
 
         if is_fasttext_file(source):  # __label__pos a great film: its labels, as text_data reads them
@@ -310,13 +315,20 @@ def _labelled_texts(
     elif target is None:
         raise ConfigError("evaluate_texts needs target=: the label column (--target NAME)")
     else:
-        written = [text_col] if isinstance(text_col, str) else list(text_col)  # codes such as 00123 are texts
+        named = "text" if text_col is None else text_col
+        written = [named] if isinstance(named, str) else list(named)  # codes such as 00123 are texts
         frame = read_text_table(
             source, what, encoding=encoding, encoding_errors=encoding_errors, names=names, as_written=written
         )
     from trainwell.data.targets import target_names
 
     targets = target_names(target)
+    if (
+        text_col is None
+    ):  # 'text', else the one column of free text (SST-2's 'sentence'), as text_data finds it
+        from trainwell.text._text_column import found_text_col
+
+        text_col = found_text_col(frame, targets, None, what)
     columns = text_columns(text_col, frame.columns)
     absent = [
         (keyword, wanted)
@@ -346,7 +358,7 @@ def evaluate_texts(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str] | None = None,
     *extra: Any,
-    text_col: str | Sequence[str] = "text",
+    text_col: str | Sequence[str] | None = None,
     cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
@@ -378,7 +390,8 @@ def evaluate_texts(
             training and validation texts are cross-validated, its ``test/`` and a class folder of unlabelled
             texts such as ``unsup`` left out).
         text_col: the column holding the texts, or several (a pair of sentences; see
-            :func:`~trainwell.text.text_data`).
+            :func:`~trainwell.text.text_data`). Left out: ``text``, else the table's column of free text, found
+            and said as ``text_data`` does.
         target: the label column, or several 0/1 label columns (multi-label); a folder's labels are its class
             folders' names. Second by position, as in ``fit_texts`` and ``evaluate_table``:
             ``evaluate_texts(df, "sentiment", text_col="review")``; everything after it is given by keyword.

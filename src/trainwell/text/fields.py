@@ -123,9 +123,8 @@ def texts_of_inputs(inputs: Any, columns: Sequence[str]) -> Any:
         if blank:
             empty = np.flatnonzero(blank_mask(inputs[blank[0]]))
             raise DataError(
-                f"text column '{blank[0]}' is empty in data row {empty[0] + 1} of the input ({len(empty)} "
-                f"row{'' if len(empty) == 1 else 's'} in all); a text model has nothing to read there: fill or "
-                "drop those rows"
+                f"text column '{blank[0]}' is empty in {empty_rows(empty, len(inputs))}; a text model has nothing "
+                "to read there: fill or drop those rows"
             )
         return joined(inputs, columns, "the input").tolist()
     if isinstance(inputs, str | pd.Series):
@@ -168,6 +167,7 @@ def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
 
     from trainwell.text.inputs import validate_texts
 
+    inputs = table_of_path(inputs, columns)
     _refuse_paths(inputs)
     if len(columns) > 1:
         inputs = texts_of_inputs(inputs, columns)
@@ -195,13 +195,38 @@ def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
             rows = np.flatnonzero(empty)
             where = f"text column '{inputs.name}'" if inputs.name is not None else "the texts"
             raise DataError(
-                f"{where} is empty in data row {rows[0] + 1} of the input ({len(rows)} "
-                f"row{'' if len(rows) == 1 else 's'} in all); a text model has nothing to read there: fill "
-                "or drop those rows"
+                f"{where} {'is' if inputs.name is not None else 'are'} empty in {empty_rows(rows, len(inputs))}; a "
+                "text model has nothing to read there: "
+                "fill or drop those rows"
             )
         inputs = inputs.tolist()
     texts, _ = validate_texts(inputs, name=name, droppable=False)
     return texts
+
+
+#: The empty rows :func:`empty_rows` names before it counts the rest.
+ROWS_NAMED = 3
+
+
+def empty_rows(rows: np.ndarray, total: int) -> str:
+    """Where the input's texts are empty (``rows``: their positions, from 0; ``total``: the input's rows), named
+    from 1 as data rows are.
+
+    Example:
+        >>> empty_rows(np.array([1]), 4), empty_rows(np.array([1, 2]), 4)
+        ("data row 2 of the input's 4 rows", "data rows 2 and 3 of the input's 4 rows")
+        >>> empty_rows(np.array([0, 4, 6, 7, 9]), 10)
+        "data rows 1, 5, 7 and 2 more of the input's 10 rows"
+    """
+    named = [str(int(row) + 1) for row in rows[:ROWS_NAMED]]
+    rest = len(rows) - len(named)
+    if len(named) == 1:
+        listed = f"data row {named[0]}"
+    elif rest:
+        listed = f"data rows {', '.join(named)} and {rest:,} more"
+    else:
+        listed = f"data rows {', '.join(named[:-1])} and {named[-1]}"
+    return f"{listed} of the input's {total:,} row{'' if total == 1 else 's'}"
 
 
 def blank_mask(column: pd.Series) -> np.ndarray:
@@ -318,18 +343,66 @@ def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
     return fields
 
 
+#: The table files a lone string or path given as the inputs is read as (``predict("new.csv")``), not a text.
+TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".pq", ".jsonl", ".jsonl.gz", ".ndjson")
+
+
+def table_path(inputs: Any) -> str | None:
+    """The path ``inputs`` names when it is one string or path naming an existing table file
+    (:data:`TABLE_SUFFIXES`), else ``None`` (a list of texts is never read as paths: a served request's texts
+    are texts)."""
+    import os
+    from pathlib import Path
+
+    if isinstance(inputs, str):
+        if len(inputs) >= 4096 or "\n" in inputs:
+            return None
+    elif not isinstance(inputs, os.PathLike):
+        return None
+    path = Path(inputs)
+    try:
+        found = path.name.lower().endswith(TABLE_SUFFIXES) and path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: a text
+        return None
+    return os.fspath(inputs) if found else None
+
+
+def table_of_path(inputs: Any, columns: Sequence[str], text_col: str | Sequence[str] | None = None) -> Any:
+    """``inputs`` as they are, or, when they name a table file (:func:`table_path`: ``predict("new.csv")``,
+    as ``learn.validate("new.csv")`` reads it), that table: its text column(s) named ``text_col``, else as in
+    training (``columns``), else found as ``text_data`` finds a column of texts, said in a note
+    (:func:`~trainwell.text._text_column.found_text_col`)."""
+    path = table_path(inputs)
+    if path is None:
+        return inputs
+    from trainwell.text.table import read_text_table
+
+    named = columns if text_col is None else [text_col] if isinstance(text_col, str) else list(text_col)
+    frame = read_text_table(path, f"'{path}'", as_written=list(named))
+    if text_col is not None or len(columns) != 1 or columns[0] in frame.columns:
+        return frame
+    from trainwell.text._text_column import found_text_col
+
+    try:
+        found = found_text_col(frame, (), None, f"'{path}'")
+    except DataError:  # none, or several: the missing column is refused by name (model_texts)
+        return frame
+    return frame.rename(columns={found: columns[0]}) if isinstance(found, str) else frame
+
+
 def _refuse_paths(inputs: Any) -> None:
-    """A path given where texts go: a :class:`~pathlib.Path` is refused (read as a text it would be its own
-    name); a lone string naming an existing file or folder is predicted as the text it is, with a warning,
-    since a short text may well look like a path."""
+    """A path given where texts go, other than a table file's (read by :func:`table_of_path`): a
+    :class:`~pathlib.Path` is refused (read as a text it would be its own name); a lone string naming an existing
+    file or folder is predicted as the text it is, with a warning, since a short text may well look like a path."""
     import os
     from pathlib import Path
 
     from trainwell.core.warn import warn
 
     fix = (
-        "read a folder's .txt files with trainwell.text.read_text_files(path) and pass list(texts.values()), a "
-        "table's with pandas, or run trainwell predict MODEL PATH, which reads files, folders and fastText files"
+        "read a folder's .txt files with trainwell.text.read_text_files(path) and pass list(texts.values()), or "
+        "run trainwell predict MODEL PATH, which reads files, folders and fastText files (a table file, .csv .tsv "
+        ".parquet .jsonl, is read as a table of texts)"
     )
     if isinstance(inputs, os.PathLike):
         raise DataError(f"predict reads texts, and got the path {os.fspath(inputs)!r}: {fix}")

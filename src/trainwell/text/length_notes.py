@@ -4,6 +4,7 @@ that the ONNX predictor (a server without torch) says them as the PyTorch one do
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -11,19 +12,39 @@ import numpy as np
 __all__ = ["LONG_TEXT_FACTOR", "cut_texts_note", "long_texts_note", "say_length_notes"]
 
 
+#: What :func:`say_length_notes` adds to a note: it is said once for the model, not at every call.
+ONCE = " (said once for this model)"
+
+
 def say_length_notes(recipe: Any, lengths: np.ndarray) -> None:
     """Warn (:class:`~trainwell.core.warn.Note`) what :func:`cut_texts_note` and :func:`long_texts_note` say of
-    texts of ``lengths`` tokens read by a model of ``recipe`` (a :class:`~trainwell.text.recipe.TextRecipe`)."""
+    texts of ``lengths`` tokens read by a model of ``recipe`` (a :class:`~trainwell.text.recipe.TextRecipe`),
+    each once for that recipe (a loaded model's): a loop predicting batch after batch was told the same at every
+    call (Python's own once-only filter forgets what it said whenever a warning filter changes)."""
     from trainwell.core.warn import Note, warn
 
+    said_before = _said(recipe)
     note = cut_texts_note(lengths, recipe.max_len)
-    if note is not None:
-        said = Note(note)
+    if note is not None and "cut" not in said_before:
+        said = Note(note + ONCE)
         said.command_line = note.replace(" max_len ", " --max-len ")  # type: ignore[attr-defined]
         warn(said)
+        said_before.add("cut")
     far = long_texts_note(lengths, recipe.max_len, recipe.longest_trained, recipe.batch_format)
-    if far is not None:
-        warn(Note(far))
+    if far is not None and "far" not in said_before:
+        warn(Note(far + ONCE))
+        said_before.add("far")
+
+
+def _said(recipe: Any) -> set[str]:
+    """The notes said of ``recipe``'s predictions so far, kept on it (a frozen dataclass: set past its fields,
+    which its comparison and its JSON do not read)."""
+    found = getattr(recipe, "_length_notes_said", None)
+    if found is None:
+        found = set()
+        with contextlib.suppress(AttributeError, TypeError):  # slots: said every time, as before
+            object.__setattr__(recipe, "_length_notes_said", found)
+    return found
 
 
 def cut_texts_note(lengths: np.ndarray, max_len: int | None) -> str | None:

@@ -478,6 +478,14 @@ class LMPredictor(Generates):
         self.recipe = recipe
         self.metadata = metadata
 
+    def __repr__(self) -> str:
+        """``LMPredictor(arch='awd_lstm', tokenizer='word', vocab=12,004)``: short, as the other predictors'."""
+        arch = (self.metadata.get("architecture") or {}).get("name", "?")
+        return (
+            f"LMPredictor(arch={arch!r}, tokenizer={self.recipe.tokenizer_name!r}, "
+            f"vocab={len(self.recipe.vocab):,})"
+        )
+
     @classmethod
     def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> LMPredictor:
         try:

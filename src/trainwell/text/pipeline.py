@@ -74,7 +74,7 @@ def fit_texts(
     source: str | Path | pd.DataFrame,
     target: str | list[str] | None = None,
     *extra: Any,
-    text_col: str | Sequence[str] = "text",
+    text_col: str | Sequence[str] | None = None,
     out: str | Path | None = None,
     arch: str = "fast",
     epochs: int | None = None,
@@ -106,7 +106,8 @@ def fit_texts(
             as in :func:`~trainwell.text.text_data` and ``fit_table``: ``fit_texts(df, "sentiment",
             text_col="review")``. Everything after it is given by keyword.
         text_col: the text column (``--text``); several (a list, or names joined by commas) make each row's
-            texts one example, a pair of sentences (:func:`~trainwell.text.text_data`).
+            texts one example, a pair of sentences (:func:`~trainwell.text.text_data`). Left out: ``text``, else
+            the table's column of free text (SST-2's ``sentence``), found and said as ``text_data`` does.
         out: the model directory to write (checked before any work).
         arch: ``"fast"`` (the n-gram bag) or a registered text architecture (``"ulmfit"``...), named
             ``arch`` as in the other ``fit_*`` and ``evaluate_*`` calls; ``model=``, its name before, still

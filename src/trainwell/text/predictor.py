@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from trainwell.export.predictor import Predictor
-from trainwell.text.fields import model_texts
+from trainwell.text.fields import model_texts, table_of_path
 from trainwell.text.length_notes import say_length_notes
 from trainwell.text.recipe import TextRecipe, bag_batch, padded_batch
 
@@ -45,6 +45,26 @@ class TextPredictor(Predictor):
     def input_names(self) -> list[str]:
         return self.recipe.input_columns
 
+    def __repr__(self) -> str:
+        """``TextPredictor(task=binary, classes=['neg', 'pos'], text_col='review', arch='ngram_bag', vocab=2,345,
+        max_len=None)``: what it reads and answers, short (a long class list cut to a few and a count)."""
+        classes = [str(name) for name in (self.task.classes or ())]
+        shown = (
+            repr(classes)
+            if len(classes) <= 6
+            else f"[{', '.join(map(repr, classes[:5]))}, ... ({len(classes)} in all)]"
+        )
+        columns = self.recipe.input_columns
+        arch = (self.metadata.get("architecture") or {}).get("name", "?")
+        column = columns[0] if len(columns) == 1 else columns
+        words = (
+            f"vocab={len(self.recipe.vocab):,}, " if self.recipe.vocab else ""
+        )  # a subword model's: its pieces
+        return (
+            f"TextPredictor(task={self.task.kind}, classes={shown}, text_col={column!r}, arch={arch!r}, "
+            f"{words}max_len={self.recipe.max_len})"
+        )
+
     def texts(
         self,
         inputs: str | Sequence[str] | pd.DataFrame | pd.Series,
@@ -55,11 +75,11 @@ class TextPredictor(Predictor):
         for a model of several text columns (a pair), a DataFrame holding them (``text_col``: a name each, in
         the training order) or tuples of one text a column (:func:`~trainwell.text.fields.model_texts`)."""
         columns = self.recipe.input_columns
+        inputs = table_of_path(inputs, columns, text_col)  # predict("new.csv"): the file's table of texts
         if text_col is not None:
             inputs = _named_as_in_training(inputs, text_col, columns)
         return model_texts(inputs, columns)
 
-    @torch.no_grad()
     def predict_proba(
         self,
         inputs: str | Sequence[str] | pd.DataFrame | pd.Series,
@@ -70,18 +90,21 @@ class TextPredictor(Predictor):
         a string alone); ``text_col`` as for :meth:`texts`."""
         texts = self.texts(inputs, text_col)
         ids, offsets, lengths = self.recipe.encode_counted(texts)
+        # Said at the caller's line (no torch decorator's frame between: torch.no_grad() below, not above), once
+        # for this model (:func:`say_length_notes`).
         say_length_notes(self.recipe, lengths)
         from trainwell.core.threads import predictor_threads
 
         outputs = []
-        for start in range(0, len(texts), BATCH_TEXTS):
-            rows = np.arange(start, min(start + BATCH_TEXTS, len(texts)))
-            with predictor_threads(self):  # a bag model's: one, as it trained
-                if self.recipe.batch_format == "bag":
-                    output = self.model(*bag_batch(ids, offsets, rows))
-                else:
-                    output = self.model(padded_batch(ids, offsets, rows, self.recipe.pad_id))
-                outputs.append(self.task.activate(output))
+        with torch.no_grad():
+            for start in range(0, len(texts), BATCH_TEXTS):
+                rows = np.arange(start, min(start + BATCH_TEXTS, len(texts)))
+                with predictor_threads(self):  # a bag model's: one, as it trained
+                    if self.recipe.batch_format == "bag":
+                        output = self.model(*bag_batch(ids, offsets, rows))
+                    else:
+                        output = self.model(padded_batch(ids, offsets, rows, self.recipe.pad_id))
+                    outputs.append(self.task.activate(output))
         return torch.cat(outputs)
 
     def predict(
