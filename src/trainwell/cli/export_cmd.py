@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 def export(
     model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
     onnx: Annotated[
-        bool, typer.Option(help="Write model.onnx beside the weights (the only format so far).")
+        bool,
+        # One flag, no --no-onnx: ONNX is the only format so far, and a --no-onnx offered in --help could only fail.
+        typer.Option(
+            "--onnx",
+            help="Write model.onnx beside the weights (the only format so far; the default).",
+            show_default=False,
+        ),
     ] = True,
     opset: Annotated[
         int,
@@ -55,8 +61,6 @@ def export(
         from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
         from trainwell.core.errors import ConfigError
 
-        if not onnx:
-            raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
         # Before the imports of torch and onnxruntime: a mistake is said at once.
         need_model_directory(model)
         metadata = peek_metadata(model)
@@ -302,7 +306,50 @@ def _check_inputs(
     else:
         rows = read_table(sources[0], names=names, encoding=encoding)
     _check_columns(metadata, rows, sources[0])
+    if metadata.get("application") == "text":
+        fields = list((metadata.get("recipe") or {}).get("fields") or [])
+        rows = _without_blank_texts(rows, fields or [text_col], sources[0])
     return rows
+
+
+def _without_blank_texts(rows: Any, columns: list[str], source: Path) -> Any:
+    """The rows of a text model's ``--data`` table whose text is not empty, those left out said in a warning, as
+    ``trainwell predict`` leaves them without a prediction and the server answers them with a note: the check
+    refused the file ("fill or drop those rows") where predict and serve take it.
+
+    Raises:
+        DataError: every text is empty.
+    """
+    import warnings
+
+    import numpy as np
+
+    from trainwell.core.errors import DataError
+    from trainwell.text.fields import blank_mask
+
+    if any(column not in rows.columns for column in columns):
+        return rows  # the check names the missing column
+    empty = np.zeros(len(rows), dtype=bool)
+    for column in columns:
+        empty |= blank_mask(rows[column])
+    if not empty.any():
+        return rows
+    if empty.all():
+        raise DataError(
+            f"{source}: every text is empty ({len(rows):,} row{'s' if len(rows) > 1 else ''}); there is nothing to "
+            "check the export on"
+        )
+    positions = np.flatnonzero(empty)
+    shown = ", ".join(str(position + 1) for position in positions[:5]) + (
+        ", ..." if len(positions) > 5 else ""
+    )
+    plural = "s" if len(positions) > 1 else ""
+    warnings.warn(
+        f"{source}: {len(positions)} row{plural} with an empty text (data row{plural} {shown}) left out of the check",
+        UserWarning,
+        stacklevel=1,
+    )
+    return rows.iloc[np.flatnonzero(~empty)].reset_index(drop=True)
 
 
 def report_size(model: Path) -> str:

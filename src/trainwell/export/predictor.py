@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from trainwell.core.artifact import metadata_entry, read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.core.model_dir import METADATA_FILE
 from trainwell.data.task import Task
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def load(path: str | Path, *, model: Callable[..., torch.nn.Module] | torch.nn.M
     """
     from trainwell.models.registry import models
 
+    _refuse_onnx_file(path)
     metadata, state = read_artifact(path)
     source = f"model directory '{path}'"
     spec = metadata.get("architecture")
@@ -69,6 +71,30 @@ def load(path: str | Path, *, model: Callable[..., torch.nn.Module] | torch.nn.M
     if getattr(predictor, "application", None) == "collab":  # its item titles (item_names.csv) live beside it
         predictor.model_dir = Path(path)
     return predictor
+
+
+def _refuse_onnx_file(path: str | Path) -> None:
+    """Refuse an ONNX file in one line that names both ways to use it: ``trainwell.load`` said only "is a file,
+    not a model directory", while ``trainwell predict m/model.onnx`` runs it (tour71 #11).
+
+    Raises:
+        ArtifactError: ``path`` is a ``.onnx`` file.
+    """
+    file = Path(path)
+    if file.suffix.lower() != ".onnx" or not file.is_file():
+        return
+    folder = file.parent
+    if (folder / METADATA_FILE).is_file():
+        raise ArtifactError(
+            f"'{path}' is the ONNX graph of a model directory, not the directory: trainwell.load('{folder}') loads "
+            f"the model with PyTorch, and trainwell.export.OnnxPredictor('{folder}') runs its {file.name} with "
+            f"onnxruntime (`trainwell predict {path} DATA` too)"
+        )
+    raise ArtifactError(
+        f"'{path}' is an ONNX file, not a model directory: trainwell.load and trainwell.export.OnnxPredictor take "
+        f"the folder written by `trainwell fit --out` and `trainwell export --onnx`, which holds {METADATA_FILE} "
+        "beside the graph (an ONNX file of your own runs with onnxruntime.InferenceSession)"
+    )
 
 
 def _need_registered(metadata: dict[str, Any], path: str | Path) -> None:
