@@ -116,3 +116,25 @@ def test_predictors_print_short(model: Path) -> None:
     shown = repr(trainwell.load(model))
     assert shown.startswith("TextPredictor(task=binary, classes=['neg', 'pos'], text_col='review', arch=")
     assert "object at" not in shown
+
+
+def test_multilabel_folds_short_of_a_trivial_answer_are_said_once_without_advice_it_refuses() -> None:
+    from classify_tables import topic_frame
+
+    from trainwell.metrics.label_baselines import BaselineNotBeaten
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainwell.evaluate_texts(
+            topic_frame(60, multilabel=True),
+            "topic",
+            label_delim="|",
+            cv=2,
+            epochs=1,
+            baselines=False,
+            progress=False,
+        )
+    said = [str(w.message) for w in caught if issubclass(w.category, BaselineNotBeaten)]
+    assert len(said) == 1, said
+    assert said[0].startswith("2 of 2 folds' models' decisions do not beat a trivial answer (fold 1: ")
+    assert "(tune_thresholds=True)" not in said[0]  # evaluate_texts takes no tune_thresholds=

@@ -101,7 +101,32 @@ class TextFold:
         return held_out_threshold(preds, targets, self.decision)
 
     def _fit(self, train: np.ndarray, valid: np.ndarray, fold: int) -> Any:
-        """``fit_texts`` on the texts at ``train``, validated on those at ``valid``."""
+        """``fit_texts`` on the texts at ``train``, validated on those at ``valid``. A multi-label fold's model
+        that does not beat a trivial answer is said once for every fold (:func:`label_folds_warning`), not once a
+        fold with the advice of ``tune_thresholds=True``, which the folds leave out so that every model and
+        baseline decides at 0.5."""
+        import warnings
+
+        from trainwell.metrics.label_baselines import BaselineNotBeaten
+
+        if self.task.kind != "multilabel":
+            return self._fit_texts(train, valid, fold)
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="the model's decisions do not beat", category=BaselineNotBeaten
+            )
+            run = self._fit_texts(train, valid, fold)
+        said = _label_baseline_words(run.learn)
+        from trainwell.evaluate.cv import FoldVerdict, keep_fold_verdict
+
+        verdict = FoldVerdict(label_folds_warning, {"said": said, "fold": fold + 1})
+        if not keep_fold_verdict(verdict) and said is not None:  # outside a cross-validation: this fold's
+            from trainwell.core.warn import warn
+
+            warn(label_folds_warning([verdict]) or BaselineNotBeaten(said))
+        return run
+
+    def _fit_texts(self, train: np.ndarray, valid: np.ndarray, fold: int) -> Any:
         from trainwell.text.pipeline import fit_texts
 
         return fit_texts(
@@ -121,6 +146,78 @@ class TextFold:
             tune_thresholds=False,
             progress=False,
         )
+
+
+def _label_baseline_words(learn: Any) -> str | None:
+    """What a multi-label fold's model falls short of (``the model's decisions do not beat a trivial answer: f1
+    0.0045 against 0.0310 for answering every label on every row``), every label decided at 0.5; ``None`` when
+    it beats every trivial answer."""
+    import torch
+
+    from trainwell.learner.kept_predictions import validation_predictions
+    from trainwell.learner.label_thresholds import TUNED_SUFFIX
+    from trainwell.metrics.label_baselines import label_baseline_warning, label_baselines
+
+    if not learn.history or learn.data.valid is None:
+        return None
+    truth = validation_predictions(learn)[1]
+    if truth is None or not len(truth):
+        return None
+    train = getattr(learn.data.train, "targets", None)
+    baselines = label_baselines(
+        truth.float().cpu(),
+        list(learn.task.classes or ()),
+        train_targets=train if isinstance(train, torch.Tensor) and train.ndim == 2 else None,
+    )
+    warning = label_baseline_warning(
+        learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX, thresholds_tuned=False
+    )
+    if warning is None:
+        return None
+    head = str(warning).split(": ", 1)[1]  # what falls short of what, before the advice
+    for advice in (
+        "; it has learned",
+        ": every label is decided",
+        ": the per-label thresholds",
+        ": train longer",
+    ):
+        head = head.split(advice)[0]
+    return head
+
+
+def label_folds_warning(verdicts: list[Any]) -> Warning | None:
+    """The one :class:`~trainwell.metrics.label_baselines.BaselineNotBeaten` a multi-label cross-validation says
+    of its folds' models whose decisions do not beat a trivial answer (each fold's words kept by
+    :meth:`TextFold._fit`), with what to do: train longer. Per-label thresholds are not the advice here: every fold
+    decides at 0.5, as the baselines do, so that they compare alike.
+
+    Example:
+        >>> from trainwell.evaluate.cv import FoldVerdict
+        >>> said = "f1 0.0045 against 0.0310 for answering every label on every row"
+        >>> folds = [FoldVerdict(label_folds_warning, {"said": said if n > 1 else None, "fold": n}) for n in (1, 2, 3)]
+        >>> str(label_folds_warning(folds))[:100]
+        "2 of 3 folds' models' decisions do not beat a trivial answer (fold 2: f1 0.0045 against 0.0310 for a"
+    """
+    from trainwell.metrics.label_baselines import BaselineNotBeaten
+
+    failed = [verdict.details for verdict in verdicts if verdict.details["said"] is not None]
+    if not failed:
+        return None
+    first = failed[0]
+    head = (
+        f"{len(failed)} of {len(verdicts)} folds' models' decisions do not beat a trivial answer (fold "
+        f"{first['fold']}: {first['said']}); every fold decides each label at 0.5, as the baselines do, so that "
+        "they compare alike, and rare labels seldom reach it: train longer"
+    )
+    warning = BaselineNotBeaten(
+        f"{head} (more epochs). A model fitted with fit_texts chooses per-label thresholds (tune_thresholds=True, "
+        "its default), which lift its F1"
+    )
+    warning.command_line = (  # type: ignore[attr-defined]
+        f"{head} (--epochs). A model fitted with trainwell fit chooses per-label thresholds (unless "
+        "--no-label-thresholds), which lift its F1"
+    )
+    return warning
 
 
 def text_baselines(
