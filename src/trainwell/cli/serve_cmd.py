@@ -89,8 +89,9 @@ def serve(
         Backend,
         typer.Option(
             help="What runs the model: torch; onnx (needs model.onnx from `trainwell export MODEL --onnx`); "
-            "auto: onnx when model.onnx passed its parity check, still matches the weights and was not measured "
-            "slower than torch by the export (and onnxruntime is installed), else torch."
+            "auto: onnx when model.onnx passed its parity check, still matches the weights and the export did not "
+            "time it over 1.25x slower than torch at the largest request size or at most sizes (and onnxruntime is "
+            "installed), else torch."
         ),
     ] = Backend.auto,
     at_least_one: Annotated[

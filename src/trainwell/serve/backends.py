@@ -152,17 +152,19 @@ def _sizes(sizes: list[int]) -> str:
 def slower_words(metadata: dict[str, Any]) -> str:
     """Where the export timed onnxruntime over :data:`SLOWER` times slower, and whether that decides
     (``"over 1.25x slower at 1000 rows, the largest request timed"``; ``"over 1.25x slower at 64 rows only, of
-    1/64/1000: not enough to leave it"``); ``""`` when it was at no size."""
+    1/64/1000 rows timed: one smaller size alone (maybe noise), not enough to leave it"``); ``""`` when it was
+    at no size."""
     slower = slower_sizes(metadata)
     if not slower:
         return ""
     batches = timed_batches(metadata)
-    at = f"over {SLOWER:g}x slower at {_sizes(slower)} {_unit(metadata)}"
+    unit = _unit(metadata)
+    at = f"over {SLOWER:g}x slower at {_sizes(slower)} {unit if slower != [1] else unit.removesuffix('s')}"
     if len(batches) == 1:
         return at
     if not onnx_measured_slower(metadata):
         timed = "/".join(str(int(batch["items"])) for batch in batches)
-        return f"{at} only, of {timed}: not enough to leave it (one smaller size may be noise)"
+        return f"{at} only, of {timed} {unit} timed: one smaller size alone (maybe noise), not enough to leave it"
     largest = max(int(batch["items"]) for batch in batches)
     return f"{at}, {'the largest request timed' if largest in slower else 'most of the sizes timed'}"
 
