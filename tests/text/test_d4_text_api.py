@@ -123,17 +123,21 @@ def test_multilabel_folds_short_of_a_trivial_answer_are_said_once_without_advice
 
     from trainwell.metrics.label_baselines import BaselineNotBeaten
 
+    frame = topic_frame(60, multilabel=True)
+    names = {name: name.upper() for name in {part for cell in frame["topic"] for part in cell.split("|")}}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        trainwell.evaluate_texts(
-            topic_frame(60, multilabel=True),
+        result = trainwell.evaluate_texts(
+            frame,
             "topic",
             label_delim="|",
             cv=2,
             epochs=1,
             baselines=False,
             progress=False,
+            label_names=names,  # as fit_texts takes them
         )
+    assert set(result.task.classes) == set(names.values())
     said = [str(w.message) for w in caught if issubclass(w.category, BaselineNotBeaten)]
     assert len(said) == 1, said
     assert said[0].startswith("2 of 2 folds' models' decisions do not beat a trivial answer (fold 1: ")

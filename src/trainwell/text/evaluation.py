@@ -49,6 +49,8 @@ class TextFold:
     epochs: int | None = None
     seed: int = 0
     label_delim: str | None = None
+    #: Names for the labels as the data writes them (``label_names=`` of ``fit_texts``), given every fold's fit.
+    label_names: Any = None
     lr: float | None = None
     arch_config: dict[str, Any] | None = None
     #: More :func:`~trainwell.text.text_classifier_learner` settings, as ``fit_texts(learner_kwargs=)`` takes them.
@@ -142,6 +144,7 @@ class TextFold:
             task=self.task.kind,
             splits=(train.tolist(), valid.tolist()),
             label_delim=self.label_delim,
+            label_names=self.label_names,
             # Multi-label: every model decides at 0.5 here, so that F1 compares like with like.
             tune_thresholds=False,
             progress=False,
@@ -474,6 +477,7 @@ def evaluate_texts(
     metrics: Sequence[str] | None = None,
     progress: bool = True,
     decision_threshold: str | float | None = None,
+    label_names: Any = None,
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -529,6 +533,9 @@ def evaluate_texts(
             chooses its model's threshold on a fifth of its training texts, answered by a model fitted on the
             other four fifths (never on the texts it is scored on), or a threshold for every fold (``0.3``). The
             metrics of decisions are then at it; the baselines stay at 0.5.
+        label_names: names for the labels as the data writes them, as ``fit_texts`` and
+            :func:`~trainwell.text.text_data` take them (a list naming the labels 0, 1, 2 ..., ``{label: name}``,
+            or a file of one name a line, GoEmotions' emotions.txt).
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -569,6 +576,12 @@ def evaluate_texts(
     frame, targets, labels, resolved, columns = _labelled_texts(
         source, text_col, target, task, label_delim, encoding, encoding_errors, names
     )
+    if (
+        label_names is not None
+    ):  # GoEmotions' ids named by its emotions.txt, as fit_texts(label_names=) names them
+        from trainwell.data.task import name_labels
+
+        resolved = name_labels(resolved, label_names)
     check_decision_threshold(decision, resolved)  # before any fold: binary targets only
     stratified = resolved.kind in ("binary", "multiclass")
     keys = (
@@ -610,6 +623,7 @@ def evaluate_texts(
         epochs=epochs,
         seed=seed,
         label_delim=label_delim,
+        label_names=label_names,
         lr=lr,
         arch_config=arch_config,
         learner_kwargs=learner_kwargs,
