@@ -32,7 +32,9 @@ def say_length_notes(recipe: Any, lengths: np.ndarray) -> None:
         said_before.add("cut")
     far = long_texts_note(lengths, recipe.max_len, recipe.longest_trained, recipe.batch_format)
     if far is not None and "far" not in said_before:
-        warn(Note(far + ONCE))
+        said_far = Note(far + ONCE)
+        said_far.command_line = far  # type: ignore[attr-defined]  # a command predicts once: no "once" to say
+        warn(said_far)
         said_before.add("far")
 
 
