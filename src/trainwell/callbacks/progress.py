@@ -66,13 +66,20 @@ class ProgressBar(Callback):
         self._grouped: list[bool] = []
         self._phase = "train"
         self._sized = False  # the phase's total read (at its first batch)
+        self._schedule_phase = ""  # the learner's fit_phase in the last fit (fine_tune's "frozen", ...)
 
     def before_fit(self, learn: Learner) -> None:
         self._enabled = is_rank_zero()
         if not self._enabled:
             return
         self.console = self.console or Console(stderr=True)
-        self._columns = []
+        # The fits of one schedule (fine_tune's frozen and unfrozen phases, ULMFiT's stages) make one table under
+        # one header, as their epochs count on (a header a stage read as a table a stage: 4 for 4 epochs). A
+        # schedule's first fit, a phase after its last ("unfrozen"), or a fit of no schedule starts a new table.
+        phase = getattr(learn, "fit_phase", "") or ""
+        if not (phase and self._schedule_phase and self._schedule_phase != "unfrozen"):
+            self._columns = []
+        self._schedule_phase = phase
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -140,6 +147,8 @@ class ProgressBar(Callback):
             return
         row = learn.history[-1]
         assert self.console is not None
+        if self._columns and table_columns(row) != self._columns:  # a schedule's phase shows other columns
+            self._columns = []
         if not self._columns:
             self._columns = table_columns(row)
             first = [_cell(row.get(name), name) for name in self._columns]

@@ -75,9 +75,15 @@ VALIDATION_SET: Any = _ValidationSet()
 
 
 class ValidationScores(dict[str, float]):
-    """What :meth:`Learner.validate` returns: a plain ``{"loss": ..., metric: value}`` dict (printed, iterated,
-    compared and saved as one), whose loss is also readable as ``"valid_loss"``, the name ``learn.history`` and
-    ``EarlyStopping(monitor=)`` give it (``scores["valid_loss"]``, ``scores.get("valid_loss")``)."""
+    """What :meth:`Learner.validate` returns: a plain ``{"loss": ..., metric: value}`` dict (iterated, compared
+    and saved as one), whose loss is also readable as ``"valid_loss"``, the name ``learn.history``, fit's epoch
+    table and ``EarlyStopping(monitor=)`` give it (``scores["valid_loss"]``, ``scores.get("valid_loss")``), and
+    is printed under that name: ``{'valid_loss': 0.68, 'accuracy': 0.57}``."""
+
+    def __repr__(self) -> str:
+        if "loss" not in self.keys() or "valid_loss" in self.keys():
+            return super().__repr__()
+        return repr({("valid_loss" if key == "loss" else key): value for key, value in self.items()})
 
     def __missing__(self, key: str) -> float:
         if key == "valid_loss" and "loss" in self:
@@ -1075,17 +1081,18 @@ class Learner:
 
         Returns ``{"loss": ..., metric name: value}``, whose loss also reads as ``"valid_loss"``
         (``learn.validate()["valid_loss"]``), the name ``learn.history`` and ``EarlyStopping(monitor=)`` use; it
-        is listed once, as ``"loss"`` (:class:`ValidationScores`). A regression model of several targets also gets
-        each target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
-        the targets (r2 averaged over targets, rmse and mae in each target's standard deviations, averaged):
-        see :mod:`trainwell.metrics.targets`. ``learn.history`` rows hold the same metric keys, the loss as
-        ``valid_loss`` beside ``train_loss`` (``validate`` may be given any loader, so its loss is ``loss``).
+        is listed once, as ``"loss"``, and printed as ``valid_loss`` (:class:`ValidationScores`). A regression
+        model of several targets also gets each target's value in its own units, ``"rmse[price]"``,
+        ``"r2[area]"``..., after the headlines, which pool the targets (r2 averaged over targets, rmse and mae in
+        each target's standard deviations, averaged): see :mod:`trainwell.metrics.targets`. ``learn.history``
+        rows hold the same metric keys, the loss as ``valid_loss`` beside ``train_loss`` (``validate`` may be
+        given any loader, so its loss is ``loss``).
 
         Example:
             >>> learn.validate()  # doctest: +SKIP
-            {'loss': 0.12, 'rmse': 0.31, 'rmse[price]': 40210.5, 'rmse[area]': 6.2, 'mae': ..., 'r2': ...}
+            {'valid_loss': 0.12, 'rmse': 0.31, 'rmse[price]': 40210.5, 'rmse[area]': 6.2, 'mae': ..., 'r2': ...}
             >>> learn.validate(new_rows_df)  # doctest: +SKIP
-            {'loss': 0.35, 'accuracy': 0.84, ...}
+            {'valid_loss': 0.35, 'accuracy': 0.84, ...}
         """
         from trainwell.learner._evaluate import evaluate
         from trainwell.learner.label_thresholds import warn_in_sample_thresholds
