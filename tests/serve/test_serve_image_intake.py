@@ -69,7 +69,7 @@ def test_the_pixel_limit_is_the_servers_option_and_its_422_names_it(served: str)
     status, body = post(served, jpeg(100, 80), {"Content-Type": "image/jpeg"})
     assert status == 422, body
     assert body["message"] == (
-        "body: the image is 100x80 pixels, over the limit of 5000 pixels (trainwell serve --max-image-pixels); "
+        "body: the image is 100x80 pixels, over the limit of 5,000 pixels (trainwell serve --max-image-pixels); "
         "send a smaller image"
     )
     assert post(served, jpeg(50, 60), {"Content-Type": "image/jpeg"})[0] == 200

@@ -50,13 +50,13 @@ def test_a_streamed_body_over_the_limit_has_the_same_413_detail_as_a_declared_on
     declared = client.post("/predict", content=b" " * (LIMITS["max_body_bytes"] + 1),
                            headers={"content-type": "application/json"})  # fmt: skip
     limit = LIMITS["max_body_bytes"]
-    for response, size in ((streamed, f"more than {limit} bytes"), (declared, f"{limit + 1} bytes")):
+    for response, size in ((streamed, f"more than {limit:,} bytes"), (declared, f"{limit + 1:,} bytes")):
         assert response.status_code == 413
         body = response.json()
         assert [(item["loc"], item["field"], item["type"]) for item in body["detail"]] == [
             (["body"], "body", "body_too_large")
         ]
-        assert body["detail"][0]["msg"].startswith(f"the request body is {size}, over the limit of {limit}")
+        assert body["detail"][0]["msg"].startswith(f"the request body is {size}, over the limit of {limit:,}")
         assert body["message"] == f"body: {body['detail'][0]['msg']}"
     assert client.get("/health").status_code == 200
 

@@ -150,7 +150,11 @@ def test_rows_as_a_table_model_takes_them_are_read_by_their_text_column(
 ) -> None:
     # {"rows": [...]}, the README's body for /predict and what `trainwell predict` reads from a table, was
     # refused by a text model ("texts: Field required; rows: Extra inputs are not permitted").
-    rows = [{"review": "a wonderful film with great acting", "id": 7}, {"review": "awful and boring plot"}]
+    # The target is accepted and ignored, as a table model takes it (another key is refused: test_d1_request_cells)
+    rows = [
+        {"review": "a wonderful film with great acting", "sentiment": "pos"},
+        {"review": "awful and boring plot"},
+    ]
     response = httpx.post(f"{live_text.url}/predict", json={"rows": rows}, timeout=60)
     assert response.status_code == 200, response.text
     texts = httpx.post(
@@ -159,7 +163,8 @@ def test_rows_as_a_table_model_takes_them_are_read_by_their_text_column(
     assert response.json() == texts.json()
     missing = httpx.post(f"{live_text.url}/predict", json={"rows": [{"text": "fine"}]}, timeout=60)
     assert missing.json()["message"] == (
-        "body: rows.0 has no text in column 'review': the model reads review (other keys are ignored)"
+        "body: rows.0 has no text in column 'review': the model reads review (other keys are refused but for "
+        "sentiment, accepted and ignored)"
     )
 
 

@@ -81,7 +81,9 @@ def test_the_server_reads_a_long_text_whole_and_caps_the_request_at_its_body_lim
     assert refused.status_code == 413, refused.text
     problem = refused.json()["detail"][0]
     assert problem["type"] == "body_too_large"
-    assert f"over the limit of {BODY_BYTES} bytes" in problem["msg"] and "--max-body-bytes" in problem["msg"]
+    assert (
+        f"over the limit of {BODY_BYTES:,} bytes" in problem["msg"] and "--max-body-bytes" in problem["msg"]
+    )
 
 
 def test_info_says_a_bag_reads_every_token_and_its_longest_training_text(bag_dir: Path) -> None:

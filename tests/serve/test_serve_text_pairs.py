@@ -52,8 +52,9 @@ def test_pairs_get_the_python_predictors_answers_and_bad_ones_are_422(
         assert metadata["request_format"] == (
             '{"texts": [["<sentence1>", "<sentence2>"], ...]} or {"rows": [{"sentence1": ..., "sentence2": ...}, ...]}'
         )
-        # Rows as a table model takes them, each pair's two columns read (other keys ignored): the same answers.
-        rows = frame[["sentence1", "sentence2"]].assign(id=range(4)).to_dict("records")
+        # Rows as a table model takes them, each pair's two columns read (the target accepted and ignored; other
+        # keys are refused, as by a table model): the same answers.
+        rows = frame[["sentence1", "sentence2", "label"]].to_dict("records")
         as_rows = httpx.post(f"{server.url}/predict", json={"rows": rows}, timeout=60)
         assert as_rows.status_code == 200 and as_rows.json()["predictions"] == answers, as_rows.text
         # A pair with an empty text is answered with a note, the others scored (one policy for every text).

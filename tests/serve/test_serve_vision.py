@@ -204,7 +204,7 @@ def test_oversized_body_is_413(client: httpx.Client) -> None:
     big = encoded(Image.fromarray(np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)))
     assert len(big) > 40_000
     body = error_of(client.post("/predict", files=[("images", ("big.png", big, "image/png"))]), 413)
-    assert "over the limit of 40000 bytes" in body["message"]
+    assert "over the limit of 40,000 bytes" in body["message"]
     assert "send fewer images per request, or smaller ones" in body["message"]  # not "fewer rows, texts"
     assert client.get("/health").status_code == 200
 
@@ -400,7 +400,7 @@ def test_images_over_the_pixel_limit_are_refused_before_decoding(
 ) -> None:
     monkeypatch.setattr(images_module, "MAX_IMAGE_PIXELS", 5_000)
     data = encoded(Image.new("RGB", (100, 80)))
-    with pytest.raises(ValueError, match="is 100x80 pixels, over the limit of 5000 pixels"):
+    with pytest.raises(ValueError, match="is 100x80 pixels, over the limit of 5,000 pixels"):
         images_module.decode_image(data, image_predictor.recipe)
     assert images_module.decode_image(encoded(Image.new("L", (50, 60))), image_predictor.recipe).shape == (
         3,

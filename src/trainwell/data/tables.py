@@ -62,9 +62,9 @@ def rows_frame(
                 f"{what} is a dict whose values {', '.join(columns[:3])} are sequences; a dict is one row "
                 "({column: value}), and a dict of lists is columns: pass pd.DataFrame(rows)"
             )
-        frame = pd.DataFrame([dict(rows)])
+        frame = _records_frame([dict(rows)], what)
     elif isinstance(rows, list) and all(isinstance(row, Mapping) for row in rows):
-        frame = pd.DataFrame(rows)
+        frame = _records_frame(rows, what)
     else:
         raise DataError(
             f"{what} must be a DataFrame, a list of dicts, one row as a dict or a Series, or the path of a table "
@@ -73,6 +73,34 @@ def rows_frame(
     if len(frame) == 0:
         raise DataError(f"{_empty(rows, frame, what)}; pass at least one row")
     return frame
+
+
+def _records_frame(records: list[Any], what: str) -> pd.DataFrame:
+    """``pd.DataFrame(records)``, refusing text that is not Unicode (a lone surrogate, which a JSON ``\\ud800``
+    escape decodes to) by row and column: pandas' UTF-8 string columns raised a bare ``UnicodeEncodeError``."""
+    import pandas as pd
+
+    try:
+        return pd.DataFrame(records)
+    except UnicodeEncodeError:
+        for number, record in enumerate(records):
+            for column, value in record.items():
+                if isinstance(value, str) and not _is_unicode(value):
+                    escape = next(f"\\u{ord(c):04x}" for c in value if "\ud800" <= c <= "\udfff")
+                    raise DataError(
+                        f"the value of {str(column)!r} in row {number} of the {what} is not valid Unicode text: it "
+                        f"holds the lone surrogate {escape}, half of a pair that writes one character (a JSON \\u escape "
+                        "without its partner); use the character itself, or both halves of its pair"
+                    ) from None
+        raise
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def rows_source(frame: pd.DataFrame) -> str:

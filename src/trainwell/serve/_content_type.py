@@ -13,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+
+from trainwell.serve._surrogates import lone_surrogate_problems, may_hold_lone_surrogates
 
 __all__ = [
     "CURL_JSON",
@@ -69,12 +72,21 @@ def content_type_problem(content_type: str, *, multipart: bool = False) -> dict[
     return {"loc": ["body"], "msg": f"{shown}; send {expected}", "type": "unsupported_media_type"}
 
 
-def require_json(request: Request) -> None:
-    """Route dependency of the JSON endpoints: refuse a body that is not sent as JSON.
+async def require_json(request: Request) -> None:
+    """Route dependency of the JSON endpoints: refuse a body that is not sent as JSON, or whose text is not
+    Unicode (a lone surrogate escape, :mod:`~trainwell.serve._surrogates`), before the body is validated.
 
     Raises:
         UnsupportedMediaType: The ``Content-Type`` header is missing or not JSON (answered 415).
+        RequestValidationError: A string or key of the body holds a lone surrogate (answered 422, naming it).
     """
     problem = content_type_problem(request.headers.get("content-type", ""))
     if problem is not None:
         raise UnsupportedMediaType(problem)
+    # FastAPI has read and decoded the body before the dependencies run: both calls answer from its cache.
+    if may_hold_lone_surrogates(await request.body()):
+        problems = lone_surrogate_problems(await request.json())
+        if problems:
+            raise RequestValidationError(
+                [{**problem, "loc": ["body", *problem["loc"]]} for problem in problems]
+            )

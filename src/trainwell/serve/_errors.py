@@ -10,7 +10,9 @@ endpoints of the server, with a hint for a path clients of this kind of model of
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -77,8 +79,10 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
             # A field of the body itself ("texts", "user"), not an input column: null would not do either.
             message = f"{message} (the request needs it; GET /docs shows the body)"
         elif kind == "extra_forbidden" and len(loc) <= 1:
-            # A field of the body itself ("rows" sent to a text model), not an input column.
-            message = f"{message} (not a field of this request: GET /docs shows the body)"
+            # A field of the body itself ("rows" sent to a text model), not an input column; said already where
+            # _explained names the field meant.
+            if "(not a field of this request" not in message:
+                message = f"{message} (not a field of this request: GET /docs shows the body)"
         elif kind in _HINTS:
             message = f"{message} ({_HINTS[kind]})"
         detail.append({"loc": loc, "field": field, "msg": message, "type": kind})
@@ -260,8 +264,25 @@ def _explained(problem: Any, loc: list[Any], fields: Sequence[str] = ()) -> str:
             f'{message}, got the text {value!r} (send a number, as 22.5 or as the text "22.5", and null for a '
             "missing value)"
         )
+    if kind == "float_type" and isinstance(value, int) and not isinstance(value, bool):
+        # A whole number past a float's range (JSON's 1 and 400 zeros): "a valid number, not a number" said before
+        return f"Input should be a finite number, got {too_large(value)}{_RANGE_ADVICE}"
+    if kind == "finite_number" and isinstance(value, float) and value in (math.inf, -math.inf):
+        # Python's JSON reader reads 1e400 as infinity (the text "1e999" is read as it too)
+        return f"Input should be a finite number, got {too_large(value)}{_RANGE_ADVICE}"
     if kind == "float_type" and value is not None:  # a list, an object, true or false
         return f"{message}, not {_sent(value)} (send a number, and null for a missing value)"
+    # pydantic's words for a key holding a lone surrogate that got past require_json
+    if kind == "string_unicode" and message.startswith("Input should be"):
+        return "a key or text here is not valid Unicode text (a lone surrogate \\u escape): send UTF-8 text"
+    if kind == "extra_forbidden" and len(loc) == 1 and fields:
+        meant = difflib.get_close_matches(str(loc[0]), [str(name) for name in fields], n=1, cutoff=0.75)
+        if meant:  # {"text": ...} for {"texts": [...]}, {"row": ...} for {"rows": [...]}
+            listed = _ITEM_FIELDS.get(meant[0], ("...", ""))[0]
+            return (
+                f'{message} (not a field of this request: did you mean "{meant[0]}"? {{"{meant[0]}": {listed}}}; '
+                "GET /docs shows the body)"
+            )
     if kind == "bool_type":
         return f"must be true or false, not {_sent(value) if not isinstance(value, str) else repr(value)}"
     if kind in ("less_than_equal", "greater_than_equal") and loc[:1] == ["rows"]:
@@ -271,6 +292,23 @@ def _explained(problem: Any, loc: list[Any], fields: Sequence[str] = ()) -> str:
             "and its training range, minimum to maximum, where the model records it)"
         )
     return message
+
+
+#: What a number past a float's range is told to do.
+_RANGE_ADVICE = "; send a number of ordinary size (GET /metadata lists what each input accepts), and null for a missing value"
+
+
+def too_large(value: float) -> str:
+    """A number past a 64-bit float's range, in words: ``"1e400 (a whole number of 401 digits), beyond a 64-bit
+    float's range (at most about 1.8e308)"``; an infinity is what a JSON reader makes of ``1e400``."""
+    sign = "-" if value < 0 else ""
+    limit = f"a 64-bit float's range (at most about {sign}1.8e308)"
+    if isinstance(value, int):
+        digits = len(str(abs(value)))
+        return (
+            f"{sign}{str(abs(value))[0]}e{digits - 1} (a whole number of {digits:,} digits), beyond {limit}"
+        )
+    return f"a number beyond {limit}, which reads as {sign}infinity"
 
 
 async def _unsupported_media_type(request: Request, error: UnsupportedMediaType) -> JSONResponse:

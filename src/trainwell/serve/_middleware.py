@@ -38,7 +38,7 @@ class BodyTooLarge(HTTPException):
         super().__init__(
             status_code=413,
             detail=(
-                f"body: the request body is {received}, over the limit of {limit} bytes; {fewer} (or start the "
+                f"body: the request body is {received}, over the limit of {limit:,} bytes; {fewer} (or start the "
                 "server with a larger --max-body-bytes)"
             ),
         )
@@ -276,7 +276,7 @@ class BodySizeLimit:
         if declared is not None and declared > self.max_body_bytes:
             if declared <= DRAIN_BYTES:
                 await _drain(receive)  # a client that sends all before it reads must not be cut off mid-send
-            await _send_error(send, BodyTooLarge(self.max_body_bytes, f"{declared} bytes", self.items))
+            await _send_error(send, BodyTooLarge(self.max_body_bytes, f"{declared:,} bytes", self.items))
             return
         received = 0
         started = False
@@ -288,7 +288,7 @@ class BodySizeLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     raise BodyTooLarge(
-                        self.max_body_bytes, f"more than {self.max_body_bytes} bytes", self.items
+                        self.max_body_bytes, f"more than {self.max_body_bytes:,} bytes", self.items
                     )
             return message
 

@@ -654,6 +654,7 @@ def _add_text_routes(
         fields=getattr(predictor.recipe, "fields", ()),
         text_col=getattr(predictor.recipe, "text_col", None),
         blank_notes=True,
+        accepted=predictor.task.target_names,
     )
     schema, noun = response_model(predictor.task, blank_notes=True), "text"
     fields: tuple[str, ...] = ("texts",)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from trainwell.serve._content_type import content_type_problem, is_image, media_type
 from trainwell.serve._errors import body_shape_message, unreadable_json_problem
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
+from trainwell.serve._surrogates import lone_surrogate_problems, may_hold_lone_surrogates
 from trainwell.serve.config import IMAGE_PIXELS
 from trainwell.vision.io import DECODE_ERRORS as PILLOW_ERRORS
 from trainwell.vision.io import image_array
@@ -226,6 +227,10 @@ def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[Encod
         if problem is None:
             raise
         raise ImageRequestError(400, [problem]) from error
+    if may_hold_lone_surrogates(body):  # as every JSON endpoint refuses it (require_json)
+        lone = lone_surrogate_problems(document)
+        if lone:
+            raise ImageRequestError(422, lone)
     # {"image": "<base64>"}: one image, as the multipart field "image" takes it (it was "Extra inputs are not
     # permitted" and "images: Field required"); read as {"images": [...]}, its problems named "image".
     alias = isinstance(document, dict) and ONE_IMAGE_KEY in document and "images" not in document
@@ -454,7 +459,8 @@ def decode_noted_images(
         try:
             array, note = _decode(item.data, recipe, max_pixels)
         except ValueError as error:
-            problems.append({"loc": item.loc, "msg": f"{item.shown}{error}", "type": "image_invalid"})
+            kind = "image_too_large" if isinstance(error, ImageTooLarge) else "image_invalid"
+            problems.append({"loc": item.loc, "msg": f"{item.shown}{error}", "type": kind})
             continue
         arrays.append(array)
         notes.append(note)
@@ -488,6 +494,11 @@ def fitting_note(size: tuple[int, int], mode: str, recipe: ImageRecipe) -> dict[
     return note
 
 
+class ImageTooLarge(ValueError):
+    """An image over the pixel limit (or Pillow's decompression-bomb limit): type ``image_too_large`` in the 422,
+    where an image that cannot be decoded is ``image_invalid``."""
+
+
 def _decode(
     data: bytes, recipe: ImageRecipe, max_pixels: int | None = None
 ) -> tuple[np.ndarray, dict[str, Any]]:
@@ -502,12 +513,12 @@ def _decode(
     except DECODE_ERRORS as error:
         raise _undecodable(error) from error
     except Image.DecompressionBombError as error:
-        raise ValueError(f"was refused as a decompression bomb ({_first_line(error)})") from error
+        raise ImageTooLarge(f"was refused as a decompression bomb ({_first_line(error)})") from error
     with image:
         width, height = image.size
         if width * height > limit:
-            raise ValueError(
-                f"is {width}x{height} pixels, over the limit of {limit} pixels (trainwell serve "
+            raise ImageTooLarge(
+                f"is {width}x{height} pixels, over the limit of {limit:,} pixels (trainwell serve "
                 "--max-image-pixels); send a smaller image"
             )
         # A phone's photo held sideways is stored 4032x3024 with an orientation to turn it by: it is decoded

@@ -4,14 +4,17 @@ The request schema has one field per input column of the recipe, so ``/openapi.j
 tells a client exactly what to send:
 
 - a **categorical** input accepts text, a number, a boolean or ``null``. Values are matched by their text form
-  (``1`` and ``"1"`` are the same category); ``null``, ``""`` and text of only spaces are read as missing (as a
-  CSV's empty cell is by ``trainwell predict``), and a value not seen in training as
+  (``1`` and ``"1"`` are the same category); ``null``, ``""``, text of only spaces and a missing marker
+  (:data:`MISSING_TEXTS`: ``"NaN"``, ``"NA"``, ``"?"``) are read as missing, text without the spaces around it,
+  and where the known values are numbers, ``"3.0"`` as the number 3 (as a CSV's cells are by ``trainwell
+  predict``: :func:`_cells_as_read`), and a value not seen in training as
   the column's rare values (those seen in fewer than ``min_category_count`` training rows), or as missing where
   the column had none. The description lists the known values.
 - a **date** input accepts text in the training format (its description names it) or ``null`` (missing).
 - a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median), and
-  a number written as text (``"22"``, ``"-1e3"``: :data:`NUMBER_TEXT`), as a CSV's cells are read: many HTTP
-  clients send form values as strings. Other text (``"22 years"``, ``""``, ``"nan"``) is refused. A value more
+  a number written as text (``"22"``, ``" 34.5 "``, ``"-1e3"``: :data:`NUMBER_TEXT`), as a CSV's cells are read:
+  many HTTP clients send form values as strings. Blank text and a missing marker (``""``, ``"NaN"``, ``"?"``, the
+  column's missing words) are missing, as in a CSV; other text (``"22 years"``, ``"inf"``) is refused. A value more
   than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is refused as a data
   error (a sentinel such as ``-1e9`` or ``1e300``; the predictor itself refuses only what its 32-bit numbers
   cannot hold). That accepted range, ``GET /metadata``'s ``accepted_minimum`` and ``accepted_maximum``, is a
@@ -78,6 +81,19 @@ MAX_STANDARD_DEVIATIONS = 1e6
 #: ``"nan"``, ``"inf"`` or ``"1_000"``, which Python's ``float`` would read. Also the OpenAPI ``pattern``.
 NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _NUMBER_TEXT = re.compile(NUMBER_TEXT)
+#: Text read as a missing value, as ``trainwell predict`` reads a CSV's cell holding it (spaces around it aside):
+#: pandas' default missing markers (``pandas._libs.parsers.STR_NA_VALUES``) and ``"?"``
+#: (:data:`~trainwell.data.io.DEFAULT_NA_VALUES`), ``""`` among them. A categorical input whose known values
+#: hold one keeps it as that value.
+MISSING_TEXTS = frozenset(
+    {
+        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+        "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
+    }
+)  # fmt: skip
+#: The length of the longest of :data:`MISSING_TEXTS` (``"#N/A N/A"``): a longer text without spaces around it
+#: is no missing marker.
+_LONGEST_MARKER = 8
 #: Known values of a categorical input listed in its OpenAPI description (GET /metadata lists them all).
 VALUES_IN_DESCRIPTION = 30
 
@@ -105,6 +121,8 @@ class InputSpec:
         typical: The example request's value: a categorical input's most frequent training value (``None``
             where the model directory does not record it: its first known value is shown); a text input's
             typical text.
+        missing_words: The words a continuous input's training cells held among its numbers (``unknown``,
+            ``n.a.``), read as missing (the recipe's ``missing_words``), besides :data:`MISSING_TEXTS`.
     """
 
     name: str
@@ -122,6 +140,7 @@ class InputSpec:
     rare: int = 0
     required_value: bool = False
     typical: str | None = None
+    missing_words: tuple[str, ...] = ()
 
 
 def input_specs(
@@ -157,6 +176,7 @@ def input_specs(
                 accepted_maximum=mean + reach,
                 training_minimum=low,
                 training_maximum=high,
+                missing_words=tuple(getattr(recipe, "missing_words", {}).get(name, ())),
             )
         )
     parts = getattr(recipe, "date_parts", {})
@@ -212,23 +232,90 @@ def training_ranges(metadata: Mapping[str, Any] | None) -> dict[str, tuple[float
     return ranges
 
 
-def _numbers_from_text(names: Sequence[str]) -> Callable[[Any], Any]:
-    """Before a row is validated: its continuous inputs (``names``) sent as text that is a number
-    (:data:`NUMBER_TEXT`) become that number; any other value stays as it came, for the strict number check of
-    its field to accept or refuse (``"22 years"`` is refused there, naming the field; ``"1e999"`` becomes
-    infinity, refused as not finite).
+def _cells_as_read(specs: Sequence[InputSpec]) -> Callable[[Any], Any]:
+    """Before a row is validated: its cells sent as text read as ``trainwell predict`` reads the same text in a
+    CSV's cell, so that a row gets the same answer over HTTP and in batch (:func:`~trainwell.read_table` strips
+    the spaces around a value, reads its missing markers as missing and a column of numbers as numbers):
 
-    Once per row rather than once per value: a Python call per value doubled the validation time of a
-    1,000-row request of Adult's 6 continuous inputs (11 to 22 ms), while numbers (the common case) need none.
+    - a continuous input's text is stripped; blank, one of :data:`MISSING_TEXTS` (``"NaN"``, ``"NA"``, ``"?"``)
+      or one of the column's missing words is missing (``None``); a number (:data:`NUMBER_TEXT`: ``"22"``,
+      ``" 34.5 "``, ``"-1e3"``) is that number. Other text stays as it came, for the strict number check of its
+      field to refuse, naming the field (``"22 years"``; ``"1e999"`` becomes infinity, refused as too large).
+    - a categorical input's text that is no known value as sent is stripped; then blank or a missing marker is
+      missing, and where the known values are numbers, a number written as text is that number (``" 3 "`` and
+      ``"3.0"`` are the category 3, as a CSV column of numbers reads them). A recommender's user or item is
+      stripped and read as a number alike, never as missing (its refusal of a blank one says why).
+    - a date's or a word input's text that is blank or a missing marker is missing; a date is stripped.
+
+    Once per row rather than once per value: a Python call per value doubled the validation time of a 1,000-row
+    request of Adult's 6 continuous inputs (11 to 22 ms); a value that is no text, or a category sent as it is
+    known, costs one type check and one lookup.
     """
+    # name -> (kind, known values, read as a number, missing words); kind: 0 number, 1 category, 2 id, 3 date,
+    # 4 words; "read as a number": a continuous input, or a categorical one whose known values are numbers
+    rules: dict[str, tuple[int, frozenset[str], bool, frozenset[str]]] = {}
+    for spec in specs:
+        if spec.kind == "continuous":
+            rules[spec.name] = (0, frozenset(), True, frozenset(spec.missing_words))
+        elif spec.kind == "categorical":
+            numbers = bool(spec.values) and all(_is_number(value) for value in spec.values)
+            rules[spec.name] = (2 if spec.required_value else 1, frozenset(spec.values), numbers, frozenset())
+        else:
+            rules[spec.name] = (3 if spec.kind == "date" else 4, frozenset(), False, frozenset())
+    missing, number_text = MISSING_TEXTS, _NUMBER_TEXT
 
     def convert(row: Any) -> Any:
         if not isinstance(row, dict):
             return row  # not an object: the row's own validation says so
-        texts = [name for name in names if isinstance(row.get(name), str) and _NUMBER_TEXT.match(row[name])]
-        return {**row, **{name: float(row[name]) for name in texts}} if texts else row
+        read: dict[str, Any] = {}
+        for name, value in row.items():
+            if value.__class__ is not str:
+                continue
+            rule = rules.get(name)
+            if rule is None:
+                continue
+            kind, known, numbers, words = rule
+            if value in known or (
+                # no spaces around it and longer than any missing marker: read as it is (a name, a review)
+                len(value) > _LONGEST_MARKER
+                and not numbers
+                and not words
+                and not value[0].isspace()
+                and not value[-1].isspace()
+            ):
+                continue
+            text = value.strip()
+            if kind == 0:
+                if text in missing or text in words:
+                    read[name] = None
+                elif number_text.match(text):
+                    read[name] = float(text)
+            elif kind in (1, 2):
+                if kind == 1 and text in missing and text not in known:
+                    read[name] = None
+                elif kind == 2 and not text:
+                    continue  # refused as a missing id, as sent
+                elif numbers and text not in known and number_text.match(text) and math.isfinite(float(text)):
+                    read[name] = float(text)
+                elif len(text) != len(value):
+                    read[name] = text
+            elif text in missing:
+                read[name] = None
+            elif kind == 3 and len(text) != len(value):
+                read[name] = text
+        return {**row, **read} if read else row
 
     return convert
+
+
+def number_or_missing_text(words: Sequence[str] = ()) -> str:
+    """The pattern of the text a continuous input accepts (its OpenAPI ``pattern``): :data:`NUMBER_TEXT`, one of
+    :data:`MISSING_TEXTS` or of the column's missing ``words``, or nothing, with spaces around (``\\s`` is what
+    Python's ``str.strip`` removes)."""
+    special = set(".^$*+?()[]{}|\\/")
+    markers = sorted({*MISSING_TEXTS, *words} - {""})
+    escaped = ["".join(f"\\{char}" if char in special else char for char in marker) for marker in markers]
+    return rf"^\s*(?:{NUMBER_TEXT[1:-1]}|{'|'.join(escaped)})?\s*$"
 
 
 def _categorical_value(value: Any) -> Scalar | None:
@@ -363,7 +450,8 @@ def _describe(spec: InputSpec) -> str:
         if not spec.required_value:
             unseen += " (the answer's unseen names an unseen value)"
             blank = (
-                ' "" (or only spaces) is missing, like null, as an empty CSV cell is in trainwell predict.'
+                ' "" (or only spaces) is missing, like null, and so is a missing marker ("NaN", "NA", "?"...) not '
+                "listed, as a CSV's cell holding it is in trainwell predict; spaces around a value are not read."
             )
         return (
             f'Categorical input. Known values: {listed}. Values are matched by their text form (1 and "1" '
@@ -376,8 +464,10 @@ def _describe(spec: InputSpec) -> str:
     )
     return (
         f"Continuous input ({seen}{readable(spec.mean or 0.0)}, standard deviation {readable(spec.std or 0.0)}): a "
-        f'number, or a number written as text ("22.5", "-1e3"); other text is refused. null means missing and is '
-        f"filled with the training median {readable(spec.median or 0.0)}. Values outside "
+        f'number, or a number written as text ("22.5", " 22.5 ", "-1e3"); other text is refused. null means missing '
+        f"and is filled with the training median {readable(spec.median or 0.0)}; so is blank text or a missing "
+        f'marker ("NaN", "NA", "?"...{"".join(f", {word!r}" for word in spec.missing_words)}), as a CSV\'s cell '
+        f"holding it is in trainwell predict. Values outside "
         f"[{readable(spec.accepted_minimum or 0.0)}, {readable(spec.accepted_maximum or 0.0)}] "
         f"({readable(MAX_STANDARD_DEVIATIONS)} standard deviations from the mean) are refused as data errors; a value within "
         "it but outside the training range is accepted, and the model extrapolates."
@@ -420,11 +510,12 @@ def _row_field(spec: InputSpec) -> Any:
         float, Field(strict=True, allow_inf_nan=False, ge=spec.accepted_minimum, le=spec.accepted_maximum)
     ]
     # The text form is declared beside the number (a client generated from the schema may send either), and read
-    # by the row's own validator (_numbers_from_text).
+    # by the row's own validator (_cells_as_read).
     as_text = {
         "type": "string",
-        "pattern": NUMBER_TEXT,
-        "description": "A number written as text, read as that number (same range).",
+        "pattern": number_or_missing_text(spec.missing_words),
+        "description": "A number written as text, read as that number (same range), spaces around it aside; "
+        'blank text or a missing marker ("NaN", "NA", "?"...) is missing, as a CSV\'s cell in trainwell predict.',
     }
     return Annotated[
         number | None,
@@ -467,7 +558,6 @@ def request_model(
     # The functional TypedDict form takes any text as a key ("education-num", "class", "model_config").
     row = TypedDict("Row", fields)  # type: ignore[misc,operator]
     row.__pydantic_config__ = ConfigDict(extra=extra)  # type: ignore[attr-defined]
-    continuous = [spec.name for spec in specs if spec.kind == "continuous"]
     rows_doc = f"1 to {max_rows} rows; every input field is required and may be null (missing). " + (
         (
             "Unknown fields are refused; the training table's columns the model does not use (the target, "
@@ -482,7 +572,7 @@ def request_model(
         "PredictRequest",
         __config__=ConfigDict(extra=extra),
         rows=(
-            list[Annotated[row, BeforeValidator(_numbers_from_text(continuous))]],  # type: ignore[valid-type]
+            list[Annotated[row, BeforeValidator(_cells_as_read(specs))]],  # type: ignore[valid-type]
             Field(min_length=1, max_length=max_rows, description=rows_doc),
         ),
     )

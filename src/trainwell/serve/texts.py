@@ -55,12 +55,15 @@ def texts_request_model(
     text_col: str | None = None,
     blank_notes: bool = False,
     verb: str = "classify",
+    accepted: Sequence[Any] = (),
 ) -> type[BaseModel]:
     """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` strings; for a model of several text columns
     (``fields``, a pair), each item is a list of one text a field: ``{"texts": [["first", "second"], ...]}``. With
     ``text_col`` (the column the model was trained on), rows as a table model takes them are read too,
-    ``{"rows": [{"review": "...", "id": 7}, ...]}``: each row's text column(s), its other keys ignored, as
-    ``trainwell predict`` reads a table.
+    ``{"rows": [{"review": "...", "sentiment": "pos"}, ...]}``: each row's text column(s), as ``trainwell predict``
+    reads a table; its other keys are refused with ``forbid_extra_fields`` (as a table model's server refuses
+    them), but for the columns ``accepted`` (the model's target: a row sent as the training table holds it),
+    which are ignored, and all are ignored without it.
 
     With ``blank_notes`` (a classifier's), a blank text is let through, to be answered with a note
     (:func:`predict_texts`; a language model's ``/score``: :func:`~trainwell.serve.lm.score_rows`), and only a
@@ -119,19 +122,56 @@ def texts_request_model(
             texts=(list[item], texts_field()),  # type: ignore[valid-type]
         )
     columns = list(fields) or [text_col]
-    # A row holds each text column (by its name, which need not be a Python name), other keys ignored.
+    # A row holds each text column (by its name, which need not be a Python name); other keys are refused with
+    # forbid_extra_fields, as a table model's server refuses them, but for the training table's columns the model
+    # does not read (its target: `accepted`), else ignored.
     required: list[Any] = [*columns]
-    # Missing columns are said by rows_to_texts (pydantic's "Field required" would get a table row's advice to
+    unused = [name for name in dict.fromkeys(str(name) for name in accepted) if name not in columns]
+    # Missing columns are said by rows_hold_texts (pydantic's "Field required" would get a table row's advice to
     # send null), so the fields default to None while the schema still requires them.
     row_type = create_model(
         "TextRow",
         __config__=ConfigDict(
-            extra="ignore", populate_by_name=True, json_schema_extra={"required": required}
+            extra="forbid" if forbid_extra_fields else "ignore",
+            populate_by_name=True,
+            json_schema_extra={"required": required},
         ),
         **{  # type: ignore[call-overload]
             f"column_{index}": (text, Field(default=None, alias=name)) for index, name in enumerate(columns)
         },
+        **{
+            f"unused_{index}": (
+                Any,
+                Field(
+                    default=None,
+                    alias=name,
+                    description="A training column the model does not read: ignored.",
+                ),
+            )
+            for index, name in enumerate(unused)
+        },
     )
+    others = (
+        "other keys are refused but for " + ", ".join(unused) + ", accepted and ignored"
+        if forbid_extra_fields and unused
+        else "other keys are refused"
+        if forbid_extra_fields
+        else "other keys are ignored"
+    )
+
+    def rows_hold_texts(data: Any) -> Any:
+        """Before the rows are validated: each row holds the text column(s), else the request is refused naming
+        the columns (a row of a table's other columns alone was told only that its keys are not inputs)."""
+        rows = data.get("rows") if isinstance(data, dict) and data.get("texts") is None else None
+        for number, row in enumerate(rows if isinstance(rows, list) else ()):
+            absent = [name for name in columns if isinstance(row, dict) and row.get(name) is None]
+            if absent:
+                raise PydanticCustomError(
+                    "texts_or_rows",
+                    f"rows.{number} has no text in column '{absent[0]}': the model reads "
+                    f"{', '.join(columns)} ({others})",
+                )
+        return data
 
     def rows_to_texts(request: Any) -> Any:
         sent = [name for name in ("texts", "rows") if getattr(request, name) is not None]
@@ -148,11 +188,11 @@ def texts_request_model(
             ]
             for number, row in enumerate(cells):
                 absent = [name for name, cell in zip(columns, row, strict=True) if cell is None]
-                if absent:
+                if absent:  # said by rows_hold_texts before: kept for a body that got past it
                     raise PydanticCustomError(
                         "texts_or_rows",
                         f"rows.{number} has no text in column '{absent[0]}': the model reads "
-                        f"{', '.join(columns)} (other keys are ignored)",
+                        f"{', '.join(columns)} ({others})",
                     )
             if blank_notes:
                 _not_all_blank(cells, "rows", verb)
@@ -171,7 +211,11 @@ def texts_request_model(
             extra="forbid" if forbid_extra_fields else "ignore",
             json_schema_extra={"oneOf": [{"required": ["texts"]}, {"required": ["rows"]}]},
         ),
-        __validators__={**validators, "rows_to_texts": model_validator(mode="after")(rows_to_texts)},  # type: ignore[dict-item]
+        __validators__={
+            **validators,
+            "rows_hold_texts": model_validator(mode="before")(rows_hold_texts),  # type: ignore[dict-item]
+            "rows_to_texts": model_validator(mode="after")(rows_to_texts),  # type: ignore[dict-item]
+        },
         # Either may be left out (a default of None, never validated), but neither is null: a union with None would
         # put its members in every error's place ("texts.list[...].0") and null in the documented body.
         texts=(list[item], texts_field(None)),  # type: ignore[valid-type]
@@ -182,7 +226,7 @@ def texts_request_model(
                 min_length=1,
                 max_length=max_texts,
                 description=f"Instead of texts (send one of the two): rows as for a table model, each holding "
-                f"{', '.join(columns)} (other keys are ignored)"
+                f"{', '.join(columns)} ({others})"
                 + ("; rows whose text is empty are answered with a note." if blank_notes else "."),
                 json_schema_extra={"contains": row_not_blank} if blank_notes else None,
             ),
