@@ -39,3 +39,21 @@ def _line() -> int:
     frame = inspect.currentframe()
     assert frame is not None and frame.f_back is not None
     return frame.f_back.f_lineno
+
+
+def test_a_warning_from_a_function_under_torch_no_grad_names_the_callers_line() -> None:
+    # A predictor's method decorated with @torch.no_grad() is called through torch's wrapper (torch/utils/
+    # _contextlib.py): the note named that file's line 124, not the user's call.
+    import torch
+
+    code = compile(
+        "def noted():\n    warn('a note')\n", str(Path(trainwell.__file__).parent / "_noted.py"), "exec"
+    )
+    space: dict[str, object] = {"warn": warn}
+    exec(code, space)
+    noted = torch.no_grad()(space["noted"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = _line() + 1
+        noted()
+    assert (Path(caught[0].filename).resolve(), caught[0].lineno) == (Path(__file__).resolve(), line)

@@ -20,6 +20,9 @@ _PACKAGE = str(Path(__file__).resolve().parent.parent)
 #: Frames of the standard library's that stand between trainwell and its caller: a function of trainwell's
 #: decorated with a context manager (``tune_table``) is called through contextlib's wrapper.
 _PASSED_THROUGH = (str(Path(contextlib.__file__).resolve()),)
+#: torch's own such wrapper, ``@torch.no_grad()`` on a function of trainwell's (a predictor's ``predict_proba``):
+#: matched by its path's end, so that this module imports no torch.
+_TORCH_PASSED_THROUGH = str(Path("torch", "utils", "_contextlib.py"))
 
 
 class Note(UserWarning):
@@ -41,6 +44,10 @@ def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
 def _inside(filename: str) -> bool:
     try:
         resolved = str(Path(filename).resolve())
-        return resolved.startswith(_PACKAGE) or resolved in _PASSED_THROUGH
+        return (
+            resolved.startswith(_PACKAGE)
+            or resolved in _PASSED_THROUGH
+            or resolved.endswith(_TORCH_PASSED_THROUGH)
+        )
     except OSError:  # "<stdin>", "<doctest ...>": not a file of the package
         return False
