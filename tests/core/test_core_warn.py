@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ def test_a_warning_from_a_function_under_torch_no_grad_names_the_callers_line() 
     code = compile(
         "def noted():\n    warn('a note')\n", str(Path(trainwell.__file__).parent / "_noted.py"), "exec"
     )
-    space: dict[str, object] = {"warn": warn}
+    space: dict[str, Any] = {"warn": warn}
     exec(code, space)
     noted = torch.no_grad()(space["noted"])
     with warnings.catch_warnings(record=True) as caught:
