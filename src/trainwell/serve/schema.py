@@ -954,7 +954,7 @@ class TtaInfo(BaseModel):
 class ImageLimits(BaseModel):
     max_images: int
     max_image_pixels: int = Field(
-        description="The largest image decoded, in pixels (width x height); larger: 422 "
+        description="The largest image decoded, in pixels (width x height); larger: 422, type image_too_large "
         "(trainwell serve --max-image-pixels)."
     )
     max_body_bytes: int
