@@ -99,4 +99,4 @@ def test_lr_find_says_when_its_curve_is_flat() -> None:
     with pytest.warns(FlatSweep, match="did not fall clear of its batch-to-batch noise") as told:
         result = learn.lr_find(num_it=50)
     assert told[0].filename == __file__  # the caller's line, not trainwell's
-    assert result.suggestion is None or result.suggestion >= result.lrs[0]
+    assert result.flat and (result.suggestion is None or result.suggestion >= result.lrs[0])

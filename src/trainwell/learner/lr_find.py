@@ -74,6 +74,8 @@ class LRFindResult:
         divisor: what ``minimum`` was divided by: :data:`DIVISOR` (a tenth, Smith's rule of thumb), or the
             ``lr_find_divisor`` of the model's registry entry (a bag of n-grams: a hundredth; see
             :func:`suggestion_divisor`).
+        flat: the loss never fell clear of the batches' noise (:func:`read_sweep`; said in a :class:`FlatSweep`
+            warning): ``minimum`` is then where the loss rose, not a valley's lowest point.
     """
 
     lrs: list[float]
@@ -84,6 +86,7 @@ class LRFindResult:
     minimum: float | None = None
     stopped_for_time: bool = False
     divisor: float = DIVISOR  # last: checkpoints of sweeps kept before it was added load with the default
+    flat: bool = False  # after it, for the same reason
 
     def plot(self, path: str | Path = "lr_find.png", trained_at: float | None = None) -> Path:
         """Write the loss-versus-learning-rate curve as a PNG (``lr_find.png`` by default, the name a model
@@ -162,11 +165,12 @@ def read_sweep(
     below the rates the reading covers (past its first tenth).
 
     That holds when the loss fell there from where it started by more than the batches' noise explains
-    (:data:`FALL_Z`), or when the sweep is too short to judge that (under :data:`MIN_POINTS` points). Otherwise the curve is ``flat`` and its lowest point is noise: a bag of n-grams on 600
-    SST-2 sentences had it at 1.1e-06, among the first rates, and "suggested" 1.1e-08, below the sweep, where
-    five epochs learned nothing (ROC AUC 0.51, the default rate 0.57). A flat curve's ``minimum`` is the
-    highest rate at which the loss still stood within noise of its floor before it rose clear of it (there:
-    0.29, suggesting 2.9e-03); a flat curve that never rises gives no suggestion.
+    (:data:`FALL_Z`), or when the sweep is too short to judge that (under :data:`MIN_POINTS` points).
+    Otherwise the curve is ``flat`` and its lowest point is noise: a bag of n-grams on 600 SST-2 sentences had
+    it at 1.1e-06, among the first rates, and "suggested" 1.1e-08, below the sweep, where five epochs learned
+    nothing (ROC AUC 0.51, the default rate 0.57). A flat curve's ``minimum`` is the highest rate at which the
+    loss still stood within noise of its floor before it rose clear of it (there: 0.29, suggesting 2.9e-03);
+    a flat curve that never rises gives no suggestion.
 
     ``raw_losses`` (the batches' own losses, as :class:`LRFinder` records them) give the noise; without them it
     is read from the smoothed curve, undoing the finder's average."""
@@ -493,6 +497,7 @@ def lr_find(
             reading.steepest,
             reading.minimum,
             divisor=divisor,
+            flat=reading.flat,
         )
         if reading.flat and is_rank_zero():
             warn_flat(learn, reading, finder.lrs)
