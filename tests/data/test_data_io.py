@@ -61,6 +61,18 @@ def test_numbers_padded_with_spaces_become_numeric(tmp_path: Path) -> None:
     assert table["b"].iloc[0] == 2.5 and math.isnan(table["b"].iloc[1])
 
 
+def test_a_padded_pandas_missing_marker_is_missing_as_the_bare_one_is(tmp_path: Path) -> None:
+    # ' NaN ' (padded, or quoted with its spaces) kept a column of numbers as text, and predict then refused it
+    # ("holds text that is not a number"), while the server reads the same cell as missing.
+    file = tmp_path / "t.csv"
+    file.write_text('age,job\n 40 ,a\n NaN ,b\n"  NULL  ",a\n')
+    table = read_table(file)
+    assert pd.api.types.is_numeric_dtype(table["age"]) and table["age"].isna().tolist() == [False, True, True]
+    bare = tmp_path / "bare.csv"  # pandas_na=False: only the given markers, padded or not
+    bare.write_text("age\n 40 \n NaN \n")
+    assert read_table(bare, pandas_na=False)["age"].tolist() == ["40", "NaN"]
+
+
 def test_headerless_file_with_names(tmp_path: Path) -> None:
     file = tmp_path / "t.data"
     file.write_text("1, a\n2, b\n\n")

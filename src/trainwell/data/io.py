@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.missing_texts import PANDAS_MISSING_TEXTS
 from trainwell.core.text_encoding import check_encoding, check_encoding_errors
 from trainwell.core.warn import Note, warn
 from trainwell.data._bad_lines import (
@@ -211,7 +212,10 @@ def read_table(
             "('é' as 'Ã©') and no longer match the training values; drop --encoding",
             UserWarning,
         )
-    table = _marked_numbers(_tidy(table, set(na_values) | {""}, shown), shown)
+    # A padded marker (' NaN ', quoted) is missing once stripped, as pandas reads the bare one (pandas_na=False:
+    # only the given markers); serve reads a row's ' NaN ' so too.
+    markers = set(na_values) | {""} | (PANDAS_MISSING_TEXTS if pandas_na else set())
+    table = _marked_numbers(_tidy(table, markers, shown), shown)
     table = _text_again(table, as_written)
     if names is None and kind in ("csv", "tsv"):
         _say_unnamed(table, shown)

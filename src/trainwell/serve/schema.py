@@ -56,6 +56,7 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 from typing_extensions import NotRequired, TypedDict
 
+from trainwell.core.missing_texts import PANDAS_MISSING_TEXTS
 from trainwell.data.dates import date_is_valid, describe_date_format
 from trainwell.data.task import Task
 from trainwell.serve.tta import tta_doc
@@ -82,15 +83,10 @@ MAX_STANDARD_DEVIATIONS = 1e6
 NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _NUMBER_TEXT = re.compile(NUMBER_TEXT)
 #: Text read as a missing value, as ``trainwell predict`` reads a CSV's cell holding it (spaces around it aside):
-#: pandas' default missing markers (``pandas._libs.parsers.STR_NA_VALUES``) and ``"?"``
+#: pandas' default missing markers (:data:`~trainwell.core.missing_texts.PANDAS_MISSING_TEXTS`) and ``"?"``
 #: (:data:`~trainwell.data.io.DEFAULT_NA_VALUES`), ``""`` among them. A categorical input whose known values
 #: hold one keeps it as that value.
-MISSING_TEXTS = frozenset(
-    {
-        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
-        "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
-    }
-)  # fmt: skip
+MISSING_TEXTS = PANDAS_MISSING_TEXTS | {"?"}
 #: The length of the longest of :data:`MISSING_TEXTS` (``"#N/A N/A"``): a longer text without spaces around it
 #: is no missing marker.
 _LONGEST_MARKER = 8
