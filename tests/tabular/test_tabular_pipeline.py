@@ -143,11 +143,13 @@ def test_a_misread_sweep_trains_at_the_default_rate_with_a_warning() -> None:
 
     assert choose_lr(sweep(1e-3)) == 1e-3
     assert choose_lr(sweep(5e-2)) == LR_BOUNDS[1]  # above the range: clipped
-    for misread in (1e-8, None):
-        with pytest.warns(
-            UserWarning, match=f"its sweep was misread\\); training at the default {DEFAULT_LR:g}"
-        ):
+    said = {1e-8: "its sweep was misread", None: "its loss did not decrease over the sweep"}
+    for misread, why in said.items():
+        with pytest.warns(UserWarning, match=f"{why}\\); training at the default {DEFAULT_LR:g}"):
             assert choose_lr(sweep(misread)) == DEFAULT_LR
+    flat = LRFindResult([1e-7, 1e-3, 1.0], [1.0, 1.0, 1.0], suggestion=None, flat=True)
+    with pytest.warns(UserWarning, match="no suggestion \\(its loss was flat over the sweep\\); training at"):
+        assert choose_lr(flat) == DEFAULT_LR
 
 
 def test_a_finder_stopped_for_time_still_gives_a_written_model(

@@ -218,7 +218,8 @@ def lr_find(
         # The rate fit would train at is drawn beside the suggestion (a table's fit runs this sweep itself).
         plot_lr_find(result, out, fit_default=None if kind == "table" else learn.lr)
         if result.suggestion is None:
-            out_console.print(f"no suggestion: the loss did not decrease over the sweep (curve in {out})")
+            why = "stayed within its batches' noise" if result.flat else "did not decrease"
+            out_console.print(f"no suggestion: the loss {why} over the sweep (curve in {out})")
             return
         steepest = f"; steepest descent at {result.steepest:.2e}" if result.steepest else ""
         default = (
@@ -232,9 +233,15 @@ def lr_find(
                 f" ({result.suggestion / learn.lr:.0f}x that: a sweep of a hundred batches favours rates a whole "
                 "fit may not bear; try both with --lr and compare on held-out rows before keeping it)"
             )
+        # A flat curve's minimum is no lowest point but the highest rate before its loss rose (read_sweep).
+        of = (
+            f"{result.minimum:.2e}, the highest rate before the loss rose; the curve was flat"
+            if result.flat
+            else f"the minimum at {result.minimum:.2e}"
+        )
         out_console.print(
-            f"suggested learning rate: {result.suggestion:.2e} ({_share(result.divisor)} of the minimum at "
-            f"{result.minimum:.2e}{steepest}); curve written to {out}{default}",
+            f"suggested learning rate: {result.suggestion:.2e} ({_share(result.divisor)} of {of}{steepest}); "
+            f"curve written to {out}{default}",
             soft_wrap=True,  # a path broken over lines cannot be copied
         )
 

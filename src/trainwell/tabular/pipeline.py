@@ -155,10 +155,17 @@ def choose_lr(finder: LRFindResult, *, choose: str = CHOOSE_LR) -> float:
         )
         return DEFAULT_LR
     if suggestion is None or suggestion < LR_BOUNDS[0]:
-        found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
+        if suggestion is None:
+            why = (
+                "its loss was flat over the sweep"
+                if finder.flat
+                else "its loss did not decrease over the sweep"
+            )
+            found = f"no suggestion ({why})"
+        else:
+            found = f"a suggestion of {suggestion:.1e} (below {LR_BOUNDS[0]:g}: its sweep was misread)"
         warn(
-            f"the learning-rate finder gave {found} (below {LR_BOUNDS[0]:g}: its sweep was misread); training at "
-            f"the default {DEFAULT_LR:g} instead; {choose}",
+            f"the learning-rate finder gave {found}; training at the default {DEFAULT_LR:g} instead; {choose}",
             UserWarning,
         )
         return DEFAULT_LR
