@@ -58,9 +58,9 @@ def test_a_text_models_top_losses_show_their_texts(tmp_path: Path) -> None:
     assert [label_of[text] for text in shown["text"]] == [
         learn.task.classes[i] for i in interpretation.actual
     ]
-    # Texts carry no label of their own: each top loss is named by its position, beside its text.
+    # Each top loss is named by its row's label in the DataFrame read (as a table's), beside its text.
     top = interpretation.top_losses(3)
-    assert top.index.name == "row" and list(top["text"]) == [shown["text"].iloc[i] for i in top.index]
+    assert top.index.name == "row" and list(top["text"]) == [texts[i] for i in top.index]
     assert list(top["actual"]) == [label_of[text] for text in top["text"]]
     assert interpretation.plot_top_losses(tmp_path / "top.png").stat().st_size > 0
 

@@ -319,7 +319,10 @@ def _shown_rows(learn: Learner, source: Any, n_rows: int) -> tuple[pd.DataFrame 
     rows = getattr(data, "rows", {}).get(split)
     texts = (getattr(data, "texts", None) or {}).get(split)
     if rows is None and texts is not None:
-        rows = pd.DataFrame({"text": list(texts)})
+        # named by the table's own index labels where the data kept them (texts read from a DataFrame or CSV)
+        labels = (getattr(data, "row_labels", None) or {}).get(split)
+        index = labels if labels is not None and len(labels) == len(texts) else None
+        rows = pd.DataFrame({"text": list(texts)}, index=index)
     if rows is not None and len(rows) == n_rows:  # the target beside "actual" says nothing more
         return rows.drop(columns=[c for c in learn.task.target_names if c in rows.columns]), None
     tensors = getattr(source, "tensors", None)

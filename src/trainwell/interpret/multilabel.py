@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from trainwell.core.errors import ConfigError
 from trainwell.data.task import Task
 from trainwell.interpret._learner import learner_of
-from trainwell.interpret.classification import natural_order
+from trainwell.interpret._top_frame import examples_as_read, top_frame
+from trainwell.interpret.classification import _shown_rows, natural_order
 from trainwell.learner.learner import VALIDATION_SET
 
 if TYPE_CHECKING:
@@ -52,6 +54,13 @@ class MultiLabelInterpretation:
         self._confusion = confusion
         self.exact_rows = int(exact_rows)
         self.n_rows = int(n_rows)
+        #: Per row (set by :meth:`from_learner`): the loss (binary cross-entropy summed over the labels), the true
+        #: labels and the labels given, ``(N, L)`` booleans; what :meth:`top_losses` ranks and shows.
+        self.losses: np.ndarray | None = None
+        self.actual: np.ndarray | None = None
+        self.predicted: np.ndarray | None = None
+        #: The rows as read (a table's, a text per row), shown beside their losses; ``None`` when not known.
+        self.rows: pd.DataFrame | None = None
 
     @classmethod
     def from_learner(
@@ -79,12 +88,16 @@ class MultiLabelInterpretation:
         n_labels = len(task.classes)
         confusion = np.zeros((n_labels, 2, 2), dtype=np.int64)
         exact_rows = n_rows = 0
+        losses: list[np.ndarray] = []
+        actual: list[np.ndarray] = []
+        predicted: list[np.ndarray] = []
         learn.model.eval()
         with torch.no_grad():
             for batch in learn._on_device(natural_order(source, batch_size)):
                 *inputs, target = batch
                 with learn.forward_context():
-                    probabilities = task.activate(learn.model(*inputs).float())  # (N, L)
+                    output = learn.model(*inputs).float()
+                probabilities = task.activate(output)  # (N, L)
                 limits = torch.as_tensor(task.decision_threshold, dtype=probabilities.dtype)
                 decided = (probabilities >= limits.to(probabilities.device)).cpu()
                 truth = target.reshape(decided.shape).cpu() > 0.5
@@ -94,9 +107,53 @@ class MultiLabelInterpretation:
                 confusion[:, 1, 1] += (truth & decided).sum(0).numpy()
                 exact_rows += int((truth == decided).all(dim=1).sum())
                 n_rows += len(truth)
+                per_label = F.binary_cross_entropy_with_logits(
+                    output.reshape(decided.shape), truth.to(output.device, output.dtype), reduction="none"
+                )
+                losses.append(per_label.sum(1).cpu().numpy())
+                actual.append(truth.numpy())
+                predicted.append(decided.numpy())
         if n_rows == 0:
             raise ConfigError("the loader yielded no rows; nothing to interpret")
-        return cls(task, confusion, exact_rows, n_rows)
+        result = cls(task, confusion, exact_rows, n_rows)
+        result.losses = np.concatenate(losses).astype(np.float32)
+        result.actual, result.predicted = np.concatenate(actual), np.concatenate(predicted)
+        result.rows = _shown_rows(learn, source, n_rows)[0]
+        if result.rows is None:  # labelled rows of one's own: shown, and named, as the caller holds them
+            result.rows = examples_as_read(loader, task, n_rows)
+        return result
+
+    def top_losses(self, k: int = 9) -> pd.DataFrame:
+        """The ``k`` rows with the highest loss (binary cross-entropy summed over the labels), highest first (ties:
+        the earlier row first), as a DataFrame, like :meth:`ClassificationInterpretation.top_losses
+        <trainwell.interpret.ClassificationInterpretation.top_losses>`.
+
+        Indexed by the row's own label: a table's index label, a text's row label in the DataFrame it was read
+        from, else its position in the loader's order. Columns: ``loss``, ``actual`` and ``predicted`` (each a
+        list of label names, in ``task.classes`` order), ``missed`` and ``added`` (the labels the model left out
+        and the ones it gave wrongly), then the row as read (a table's columns, a text model's ``text``).
+        """
+        if self.losses is None or self.actual is None or self.predicted is None:
+            raise ConfigError(
+                "top_losses needs the per-row losses, which MultiLabelInterpretation.from_learner keeps; this "
+                "interpretation was built from counts"
+            )
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ConfigError(f"k must be a positive integer, got {k!r}")
+        chosen = np.lexsort((np.arange(len(self.losses)), -self.losses))[:k]
+        classes = list(self.task.classes)
+
+        def named(flags: np.ndarray) -> list[list[Any]]:
+            return [[classes[j] for j in np.flatnonzero(row)] for row in flags[chosen]]
+
+        figures = {
+            "loss": self.losses[chosen].astype(np.float64),
+            "actual": named(self.actual),
+            "predicted": named(self.predicted),
+            "missed": named(self.actual & ~self.predicted),
+            "added": named(~self.actual & self.predicted),
+        }
+        return top_frame(figures, chosen, self.rows, None)
 
     def confusion_matrices(self) -> np.ndarray:
         """``(L, 2, 2)`` counts in ``task.classes`` order: ``[[tn, fp], [fn, tp]]`` per label."""

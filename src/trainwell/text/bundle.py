@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError
@@ -23,6 +24,13 @@ class TextDataBundle(DataBundle):
     """A DataBundle of texts; ``texts`` keeps each split's raw texts (for inspecting errors)."""
 
     texts: dict[str, list[str]] | None = None
+    #: The positions (0 for the first row) in the table as given of the training and validation rows, in the
+    #: loaders' order (``df.iloc[data.valid_index]`` are the validation rows), as a table's bundle keeps them;
+    #: ``None`` for texts read from folders.
+    train_index: np.ndarray | None = None
+    valid_index: np.ndarray | None = None
+    #: The table's own index labels of each split's rows, in the loader's order (what top losses are named by).
+    row_labels: dict[str, Any] = field(default_factory=dict)
 
     def show_batch(self, n: int = 8, split: str = "train") -> pd.DataFrame:
         """The first ``n`` texts of ``split`` (``"train"``, ``"valid"`` or ``"test"``) as the model reads them,

@@ -229,7 +229,16 @@ def text_data(
         check_column(frame, name, flag, what)
     if valid_col is not None:
         check_column(frame, valid_col, "--valid-col", what)
-    frame = checked_texts(frame, columns, what, drop_empty, from_file=from_file)
+    # Each row's position in the table as given, kept through the rows dropped as empty: data.valid_index
+    import pandas as pd
+
+    # a DataFrame's own labels (the table read is indexed from 0); a file's rows go by their position
+    given = source.index if isinstance(source, pd.DataFrame) and len(source) == len(frame) else None
+    input_labels = given if given is not None else frame.index
+    frame = checked_texts(
+        frame.assign(**{_POSITION: np.arange(len(frame))}), columns, what, drop_empty, from_file=from_file
+    )
+    positions = frame.pop(_POSITION).to_numpy(dtype=np.int64)
     texts = joined(frame, columns, what)
     label_frame = frame[targets[0]] if len(targets) == 1 else frame[targets]
     single = len(targets) == 1 and label_delim is None and task != "multilabel"
@@ -300,6 +309,12 @@ def text_data(
         resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers, progress, read
     )
     del train_tokens, read
+    # Where each split's rows are in the table given, in the loaders' order, as tables keep them: a top loss
+    # named by its place in the shuffled validation split could not be found in the DataFrame.
+    bundle.train_index = positions[np.asarray(train_rows, dtype=np.int64)]
+    if valid_rows is not None and len(valid_rows):
+        bundle.valid_index = positions[np.asarray(valid_rows, dtype=np.int64)]
+        bundle.row_labels = {"valid": input_labels[bundle.valid_index]}
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [*columns, *targets])  # type: ignore[attr-defined]
     # Each class's share of the training texts: the constant answer a report on other texts compares with.
@@ -309,6 +324,10 @@ def text_data(
     if names is not None and isinstance(source, str | Path):  # kept: predict reads files like it alike
         bundle.train.header_names = list(names)  # type: ignore[attr-defined]
     return bundle
+
+
+#: The hidden column that carries each row's position in the table given through the checks of its texts.
+_POSITION = "\0trainwell row position"
 
 
 def _vocabulary_reading(n_texts: int, fixed_vocab: bool, progress: bool) -> ReadingProgress:
