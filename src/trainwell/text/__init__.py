@@ -68,6 +68,9 @@ _EXPORTS: dict[str, str] = {
     "write_conll": "trainwell.text.tagging.conll",
     "evaluate_texts": "trainwell.text.evaluation",
     "evaluate_tagger": "trainwell.text.tagging.evaluation",
+    "WordEffects": "trainwell.text._word_effects",
+    "word_effects": "trainwell.text._word_effects",
+    "word_summary": "trainwell.text._word_effects",
 }
 
 __all__ = [
@@ -97,6 +100,7 @@ __all__ = [
     "TextRun",
     "TokenScores",
     "Vocab",
+    "WordEffects",
     "WordTokenizer",
     "bucketed_order",
     "detect_scheme",
@@ -124,6 +128,8 @@ __all__ = [
     "text_classifier_learner",
     "text_data",
     "validate_texts",
+    "word_effects",
+    "word_summary",
     "write_conll",
 ]
 
@@ -132,6 +138,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:
+    from trainwell.text._word_effects import WordEffects, word_effects, word_summary
     from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel
     from trainwell.text.bundle import TextDataBundle
     from trainwell.text.cache import evaluate_cache
