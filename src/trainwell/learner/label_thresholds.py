@@ -31,6 +31,7 @@ __all__ = [
     "choose_label_thresholds",
     "cross_fitted_votes",
     "cross_fitting_plan",
+    "label_baseline_shortfall",
     "say_threshold_note",
     "thresholds_beat_half",
     "tune_label_thresholds",
@@ -365,7 +366,6 @@ def warn_label_baselines(learn: Any, summary: ThresholdSummary | None = None) ->
     Without ``summary`` (no thresholds chosen: every label decided at 0.5), its metrics at 0.5 on the validation
     rows, in the same words; nothing for another task or without validation rows."""
     from trainwell.core.warn import warn
-    from trainwell.metrics.label_baselines import label_baseline_warning, label_baselines
 
     if not learn.history:
         return
@@ -377,19 +377,30 @@ def warn_label_baselines(learn: Any, summary: ThresholdSummary | None = None) ->
         truth = validation_predictions(learn)[1]  # the fit's last pass's, when it kept them
     else:
         return
+    warning = label_baseline_shortfall(learn, truth, thresholds_tuned=summary is not None)
+    if warning is not None:
+        warn(warning)
+
+
+def label_baseline_shortfall(
+    learn: Any, truth: torch.Tensor | None, *, thresholds_tuned: bool
+) -> Warning | None:
+    """The :class:`~trainwell.metrics.label_baselines.BaselineNotBeaten` warning for ``learn``'s last history row
+    against the trivial label sets on the rows of ``truth`` (``(N, L)`` 0/1), or ``None`` when it beats them or
+    there are no rows: what :func:`warn_label_baselines` says, and a multi-label cross-validation's folds keep."""
+    from trainwell.metrics.label_baselines import label_baseline_warning, label_baselines
+
     if truth is None or not len(truth):
-        return
+        return None
     train = getattr(learn.data.train, "targets", None)
     baselines = label_baselines(
         truth.float().cpu(),
         list(learn.task.classes or ()),
         train_targets=train if isinstance(train, torch.Tensor) and train.ndim == 2 else None,
     )
-    warning = label_baseline_warning(
-        learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX, thresholds_tuned=summary is not None
+    return label_baseline_warning(
+        learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX, thresholds_tuned=thresholds_tuned
     )
-    if warning is not None:
-        warn(warning)
 
 
 def say_threshold_note(summary: ThresholdSummary, test_given: bool = False) -> None:

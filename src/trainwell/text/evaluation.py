@@ -155,26 +155,12 @@ def _label_baseline_words(learn: Any) -> str | None:
     """What a multi-label fold's model falls short of (``the model's decisions do not beat a trivial answer: f1
     0.0045 against 0.0310 for answering every label on every row``), every label decided at 0.5; ``None`` when
     it beats every trivial answer."""
-    import torch
-
     from trainwell.learner.kept_predictions import validation_predictions
-    from trainwell.learner.label_thresholds import TUNED_SUFFIX
-    from trainwell.metrics.label_baselines import label_baseline_warning, label_baselines
+    from trainwell.learner.label_thresholds import label_baseline_shortfall
 
     if not learn.history or learn.data.valid is None:
         return None
-    truth = validation_predictions(learn)[1]
-    if truth is None or not len(truth):
-        return None
-    train = getattr(learn.data.train, "targets", None)
-    baselines = label_baselines(
-        truth.float().cpu(),
-        list(learn.task.classes or ()),
-        train_targets=train if isinstance(train, torch.Tensor) and train.ndim == 2 else None,
-    )
-    warning = label_baseline_warning(
-        learn.history[-1], baselines, tuned_suffix=TUNED_SUFFIX, thresholds_tuned=False
-    )
+    warning = label_baseline_shortfall(learn, validation_predictions(learn)[1], thresholds_tuned=False)
     if warning is None:
         return None
     head = str(warning).split(": ", 1)[1]  # what falls short of what, before the advice
