@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from console_support import printed
 from trainwell.cli.tune_cmd import COLUMN_NAMES, print_trials
 
 MLP = {
@@ -67,13 +68,7 @@ def _printed(
     result: Any, columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> str:
     """The trials table of ``result`` as ``tune`` prints it under ``COLUMNS=columns``."""
-    from trainwell.cli import _common
-
-    monkeypatch.setenv("COLUMNS", str(columns))
-    _common.fit_consoles()
-    capsys.readouterr()
-    print_trials(result, _common.out_console)
-    return capsys.readouterr().out
+    return printed(columns, monkeypatch, capsys, lambda console: print_trials(result, console))
 
 
 def _readable(text: str, columns: int, whole: list[str]) -> None:

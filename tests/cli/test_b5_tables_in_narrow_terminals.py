@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from console_support import printed
 
 #: An interval as the tables write it: ``[48,594, 52,305]``, ``[-0.0370, +0.0000]``, ``[1,200.1, 1,270.3]``.
 INTERVAL = re.compile(r"\[[-+]?[\d.,e]+, [-+]?[\d.,e]+\]")
@@ -23,20 +24,7 @@ INTERVAL = re.compile(r"\[[-+]?[\d.,e]+, [-+]?[\d.,e]+\]")
 LONG = ("years_at_current_address_reported", "monthly_income_before_tax_in_dollars", "noise")
 
 
-def _printed(
-    columns: int,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    draw: Callable[[Any], Any],
-) -> str:
-    """What ``draw(console)`` prints on the command line's console under ``COLUMNS=columns``."""
-    from trainwell.cli import _common
-
-    monkeypatch.setenv("COLUMNS", str(columns))
-    _common.fit_consoles()
-    capsys.readouterr()
-    draw(_common.out_console)
-    return capsys.readouterr().out
+_printed = printed
 
 
 def _table(text: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from console_support import printed
 from trainwell.data.task import infer_task
 from trainwell.evaluate.cv import cross_validate
 from trainwell.evaluate.evaluation import Evaluation, render
@@ -37,17 +38,7 @@ BOARD = {
 }  # fmt: skip
 
 
-def _printed(
-    columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], draw: Any
-) -> str:
-    """What ``draw(console)`` prints on the command line's console under ``COLUMNS=columns``."""
-    from trainwell.cli import _common
-
-    monkeypatch.setenv("COLUMNS", str(columns))
-    _common.fit_consoles()
-    capsys.readouterr()
-    draw(_common.out_console)
-    return capsys.readouterr().out
+_printed = printed
 
 
 def _readable(text: str, columns: int, intervals: int) -> None:
